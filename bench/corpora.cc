@@ -1,0 +1,101 @@
+#include "corpora.h"
+
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_format.h"
+
+namespace mimeo::bench {
+namespace fs = std::filesystem;
+
+namespace {
+absl::StatusOr<std::string> Slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  if (!in) return absl::NotFoundError("cannot read " + p.string());
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+}  // namespace
+
+absl::StatusOr<std::vector<LabelledDocument>> ReadTree(const std::string& root) {
+  std::error_code ec;
+  if (!fs::is_directory(root, ec)) {
+    return absl::NotFoundError(absl::StrFormat("'%s' is not a directory", root));
+  }
+  std::vector<fs::path> files;
+  for (const auto& e : fs::recursive_directory_iterator(root, ec)) {
+    if (e.is_regular_file()) files.push_back(e.path());
+  }
+  std::sort(files.begin(), files.end());
+  std::vector<LabelledDocument> out;
+  for (const fs::path& p : files) {
+    auto text = Slurp(p);
+    if (!text.ok()) return text.status();
+    LabelledDocument d;
+    d.doc.id = fs::relative(p, root).string();
+    d.doc.text = std::move(*text);
+    // The top-level folder: a nested folder (say a stray editor checkpoint
+    // folder) belongs to the group it sits in.
+    d.label = fs::relative(p, root).begin()->string();
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<LabelledDocument>> ReadReuters(const std::string& dir) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) {
+    return absl::NotFoundError(absl::StrFormat("'%s' is not a directory", dir));
+  }
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    if (e.path().extension() == ".sgm") files.push_back(e.path());
+  }
+  std::sort(files.begin(), files.end());
+  std::vector<LabelledDocument> out;
+  for (const fs::path& p : files) {
+    auto text = Slurp(p);
+    if (!text.ok()) return text.status();
+    size_t pos = 0;
+    while ((pos = text->find("<REUTERS", pos)) != std::string::npos) {
+      const size_t end = text->find("</REUTERS>", pos);
+      if (end == std::string::npos) break;
+      const std::string story = text->substr(pos, end - pos);
+      pos = end;
+      const size_t id_at = story.find("NEWID=\"");
+      const size_t b = story.find("<BODY>");
+      const size_t e = story.find("</BODY>");
+      if (id_at == std::string::npos || b == std::string::npos ||
+          e == std::string::npos || e < b) {
+        continue;
+      }
+      const size_t id_end = story.find('"', id_at + 7);
+      LabelledDocument d;
+      d.doc.id = p.filename().string() + "#" + story.substr(id_at + 7, id_end - id_at - 7);
+      d.doc.text = story.substr(b + 6, e - b - 6);
+      out.push_back(std::move(d));
+    }
+  }
+  return out;
+}
+
+std::string FoldCaseAndSpace(const std::string& text) {
+  std::string out;
+  bool space = false;
+  for (unsigned char c : text) {
+    if (std::isspace(c)) {
+      space = !out.empty();
+      continue;
+    }
+    if (space) out.push_back(' ');
+    space = false;
+    out.push_back(static_cast<char>(std::tolower(c)));
+  }
+  return out;
+}
+
+}  // namespace mimeo::bench

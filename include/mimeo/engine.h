@@ -1,0 +1,232 @@
+// The Engine: the whole pipeline behind one object.
+//
+//   auto engine = mimeo::Engine::Create(mimeo::Engine::Options{});
+//   (*engine)->Add({"wire/0412", text});           // or AddBatch
+//   auto matches = (*engine)->Query(new_text);     // who already has this?
+//   auto clusters = (*engine)->Cluster();          // every group of copies
+//   (*engine)->Save("corpus.mimeo");               // and Load() it later
+//
+// Each added document is normalized, tokenized, shingled and sketched
+// (MinHash signature, SimHash fingerprint, and, by default, its exact
+// shingle set for verification); the signature goes into an LSH index.
+// Query() and Cluster() take LSH (and optionally SimHash) candidates,
+// verify them on the shingle sets (Jaccard, or containment either way) and
+// report the pairs that pass; Cluster() then groups them.
+//
+// Documents with no tokens (empty, whitespace or punctuation only) are kept
+// and counted but match nothing: many empty texts are not copies of each
+// other. A document with fewer tokens than the shingle size has one
+// shingle, so short texts still match their exact copies.
+//
+// Thread safety: Query(), Cluster(), Save() and the accessors may run
+// concurrently with each other from any number of threads. Add(),
+// AddBatch() and Remove() take an exclusive lock: they are safe to call from
+// several threads, but run one at a time and wait for readers to finish.
+//
+// Determinism: the same documents in the same order with the same options
+// give the same ids, matches, clusters and snapshot bytes, whatever the
+// number of threads.
+#ifndef MIMEO_ENGINE_H_
+#define MIMEO_ENGINE_H_
+
+#include <cstdint>
+#include <memory>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "mimeo/cluster.h"
+#include "mimeo/document.h"
+#include "mimeo/lsh_index.h"
+#include "mimeo/lsh_params.h"
+#include "mimeo/minhash.h"
+#include "mimeo/normalize.h"
+#include "mimeo/shingle.h"
+#include "mimeo/simhash.h"
+#include "mimeo/simhash_index.h"
+#include "mimeo/tokenize.h"
+#include "mimeo/verify.h"
+
+namespace mimeo {
+
+// One indexed document found similar to a query.
+struct Match {
+  std::string id;
+  DocId doc = 0;
+  // The MinHash estimate of the Jaccard similarity.
+  double estimated_jaccard = 0;
+  // Exact figures on the shingle sets; "query" is the text passed to
+  // Query(), "doc" the indexed document.
+  double jaccard = 0;
+  double containment_query_in_doc = 0;
+  double containment_doc_in_query = 0;
+  // The verifier's score (see verify.h); matches are sorted by it.
+  double score = 0;
+};
+
+// The result of Engine::Cluster().
+struct Clustering {
+  std::vector<Cluster> clusters;
+  // The verified pairs clusters were built from, sorted by (a, b).
+  std::vector<VerifiedPair> pairs;
+  uint64_t candidate_pairs = 0;
+};
+
+// Counters since the engine was created (or loaded).
+struct EngineStats {
+  uint64_t documents = 0;          // live documents
+  uint64_t removed = 0;            // documents removed
+  uint64_t empty_documents = 0;    // live documents without tokens
+  uint64_t bytes = 0;              // text bytes added
+  uint64_t invalid_utf8 = 0;       // invalid sequences repaired
+  uint64_t nul_bytes = 0;          // NUL bytes folded to spaces
+  uint64_t shingles = 0;           // distinct shingles stored
+};
+
+class Engine {
+ public:
+  struct Options {
+    Normalizer::Options normalize;
+    Tokenizer::Options tokenize;
+    Shingler::Options shingle;
+    MinHasher::Options minhash;
+
+    // The Jaccard similarity the LSH banding is tuned for. Lower finds
+    // more (and costs more verification). Default 0.05 (32 bands of 1
+    // row at 128 permutations): low enough that an early, short version of
+    // an article still meets its later, longer versions. For whole-document
+    // deduplication of a large crawl, 0.5 or more is cheaper.
+    double lsh_threshold = 0.05;
+    // Explicit banding; both 0 (default) means ChooseLshParams.
+    uint32_t lsh_bands = 0;
+    uint32_t lsh_rows = 0;
+    // See LshIndex::Options::large_bucket.
+    uint32_t lsh_large_bucket = 128;
+
+    // Also find candidates by SimHash within this Hamming distance; -1
+    // (default) leaves SimHash out of candidate generation.
+    int simhash_max_distance = -1;
+
+    // Defaults: jaccard_threshold 0.05, containment_threshold 0.25 with at
+    // least 5 shingles, chaining guard at 0.1. Together these gave the best
+    // pairwise F1 on wikipedia-versions (bench/README.md) while keeping
+    // precision near 0.99: versions of one article, not merely pages that
+    // share a phrase.
+    Verifier::Options verify = DefaultVerify();
+    Clusterer::Options cluster = DefaultCluster();
+
+    // Documents longer than this are refused. Default 256 MiB.
+    uint64_t max_document_bytes = uint64_t{256} << 20;
+    // Worker threads for AddBatch and Cluster; 0 (default) uses all cores.
+    int threads = 0;
+
+    absl::Status Validate() const;
+
+    static Verifier::Options DefaultVerify() {
+      Verifier::Options v;
+      v.jaccard_threshold = 0.05;
+      v.containment_threshold = 0.25;
+      v.min_containment_shingles = 5;
+      return v;
+    }
+    static Clusterer::Options DefaultCluster() {
+      Clusterer::Options c;
+      c.representative_threshold = 0.1;
+      return c;
+    }
+  };
+
+  static absl::StatusOr<std::unique_ptr<Engine>> Create(const Options& options);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Adds one document and returns its DocId (0, 1, 2, ... in order of
+  // addition). Fails, adding nothing, if the id is empty, longer than
+  // 64 KiB or already present (AlreadyExists), or the text is longer than
+  // max_document_bytes.
+  absl::StatusOr<DocId> Add(const Document& doc);
+  // Adds documents as if by Add() in order, sketching them on all threads.
+  // All or nothing: if any document would be refused (including ids
+  // repeated within the batch), the error names it and none is added.
+  absl::StatusOr<std::vector<DocId>> AddBatch(absl::Span<const Document> docs);
+  // Removes a document: it no longer matches or clusters. Its DocId is not
+  // reused. NotFound if no live document has this id.
+  absl::Status Remove(std::string_view id);
+
+  // The indexed documents similar to `text` that pass verification, by
+  // score (highest first), then DocId. Fails only on an over-long text.
+  absl::StatusOr<std::vector<Match>> Query(std::string_view text) const;
+
+  // Every verified pair and the clusters they form.
+  absl::StatusOr<Clustering> Cluster() const;
+
+  // Writes a snapshot: a versioned header (magic, every hashing parameter,
+  // counts, checksums) and every document's id, sketches and shingle set.
+  // Written to a temporary file and renamed, so a crash leaves either the
+  // old file or the new one.
+  absl::Status Save(const std::string& path) const;
+  // Reads a snapshot made by Save(). `options` must have the same hashing
+  // parameters (normalization, tokenizer, shingle k and seed, num_perm,
+  // MinHash seed and scheme); the other options (thresholds, banding,
+  // threads) may differ and take effect. Refuses a truncated or corrupt
+  // file, or one made with other parameters, naming what differs.
+  static absl::StatusOr<std::unique_ptr<Engine>> Load(const std::string& path,
+                                                      const Options& options);
+
+  // The id a DocId was added with; requires doc < num_ids().
+  std::string id(DocId doc) const;
+  // DocIds issued so far, removed ones included.
+  size_t num_ids() const;
+  EngineStats stats() const;
+  const Options& options() const { return options_; }
+  const LshParams& lsh_params() const { return lsh_params_; }
+
+ private:
+  struct Sketch;
+  struct Scratch;
+
+  Engine(const Options& options, const LshParams& lsh, Normalizer normalizer,
+         Tokenizer tokenizer, Shingler shingler, MinHasher minhasher,
+         SimHasher simhasher, LshIndex lsh_index, Verifier verifier,
+         Clusterer clusterer);
+
+  absl::Status SketchText(std::string_view text, Scratch& scratch,
+                          Sketch& out) const;
+  absl::Status CheckDocument(const Document& doc) const;
+  DocId Insert(const Document& doc, Sketch&& sketch);
+  absl::Span<const uint64_t> SetOf(DocId doc) const;
+  absl::Span<const uint32_t> SignatureOf(DocId doc) const;
+
+  const Options options_;
+  const LshParams lsh_params_;
+  const Normalizer normalizer_;
+  const Tokenizer tokenizer_;
+  const Shingler shingler_;
+  const MinHasher minhasher_;
+  const SimHasher simhasher_;
+  const Verifier verifier_;
+  const Clusterer clusterer_;
+
+  mutable std::shared_mutex mu_;
+  LshIndex lsh_index_;
+  std::unique_ptr<SimHashIndex> simhash_index_;
+  // Per DocId: id, liveness, signature, fingerprint, shingle set.
+  std::vector<std::string> ids_;
+  absl::flat_hash_map<std::string, DocId> doc_of_;
+  std::vector<uint8_t> live_;
+  std::vector<uint32_t> signatures_;  // num_perm per DocId
+  std::vector<uint64_t> fingerprints_;
+  std::vector<uint64_t> set_offsets_{0};  // size num_ids() + 1
+  std::vector<uint64_t> set_hashes_;
+  EngineStats stats_;
+};
+
+}  // namespace mimeo
+
+#endif  // MIMEO_ENGINE_H_

@@ -1,0 +1,75 @@
+// Stage 3 of the pipeline: shingling.
+//
+// A shingle is a run of k consecutive tokens. Each is hashed to 64 bits with
+// seeded XXH3 (first every token, then the k token hashes of each shingle),
+// and keeps the index of its first token, so that later stages can map a
+// shared shingle back to the text.
+//
+// A text of n tokens gives n - k + 1 shingles. A text with 1 <= n < k tokens
+// gives exactly one shingle made of all its tokens, never none: otherwise
+// every short text would have the same (empty) set and all short texts would
+// look identical. A text with no tokens gives no shingles.
+//
+// Hash values depend only on the token bytes, k and the seed, never on the
+// platform or the process: they may be persisted.
+//
+// Thread safety: Shingle() is const and may be called from many threads.
+#ifndef MIMEO_SHINGLE_H_
+#define MIMEO_SHINGLE_H_
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "mimeo/tokenize.h"
+
+namespace mimeo {
+
+// The shingles of one text, in text order (size n - k + 1, or 1 or 0).
+struct Shingles {
+  // hashes[i] is the hash of shingle i.
+  std::vector<uint64_t> hashes;
+  // first_token[i] is the index of shingle i's first token.
+  std::vector<uint32_t> first_token;
+  // Tokens in shingle i: k, or fewer for the single shingle of a short text.
+  uint32_t tokens_per_shingle = 0;
+
+  size_t size() const { return hashes.size(); }
+};
+
+class Shingler {
+ public:
+  struct Options {
+    // Tokens per shingle; 1..64. Default 5 (word 5-grams, the common choice
+    // for news and web text).
+    int k = 5;
+    // Seed of every XXH3 call. Default 0x6d696d656f ("mimeo").
+    uint64_t seed = 0x6d696d656fULL;
+
+    absl::Status Validate() const;
+  };
+
+  static absl::StatusOr<Shingler> Create(const Options& options);
+
+  // Shingles `tokens`, which are byte ranges of `text`. `out` is overwritten
+  // and its capacity reused.
+  void Shingle(std::string_view text, absl::Span<const Token> tokens,
+               Shingles& out) const;
+
+  const Options& options() const { return options_; }
+
+ private:
+  explicit Shingler(const Options& options) : options_(options) {}
+  Options options_;
+};
+
+// Writes the distinct values of `hashes`, sorted ascending, into `out`.
+// This is the shingle set that exact Jaccard and containment are taken on.
+void SortedSet(absl::Span<const uint64_t> hashes, std::vector<uint64_t>& out);
+
+}  // namespace mimeo
+
+#endif  // MIMEO_SHINGLE_H_

@@ -1,0 +1,105 @@
+// Stage 9 of the pipeline: verifying candidate pairs.
+//
+// LSH candidates are only likely to be similar. The Verifier measures each
+// pair on the shingle sets themselves (sorted, distinct hashes; see
+// SortedSet in shingle.h):
+//
+//   jaccard             |A n B| / |A u B|    whole-document near-duplication
+//   containment_a_in_b  |A n B| / |A|        how much of A appears in B
+//   containment_b_in_a  |A n B| / |B|
+//
+// and keeps the pair when jaccard >= jaccard_threshold, or when the larger
+// containment >= containment_threshold and the contained document has at
+// least min_containment_shingles shingles (a three-word text is "contained"
+// in almost anything). Containment catches the copies Jaccard cannot: a
+// short version of an article inside a long one, a story reprinted with a
+// new introduction.
+//
+// Without shingle sets, similarity can be estimated from the signatures
+// and the set sizes (EstimateSimilarity); the estimate's error is that of
+// the MinHash estimate, about 1/sqrt(num_perm).
+#ifndef MIMEO_VERIFY_H_
+#define MIMEO_VERIFY_H_
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "mimeo/document.h"
+#include "mimeo/lsh_index.h"
+
+namespace mimeo {
+
+struct Similarity {
+  double jaccard = 0;
+  double containment_a_in_b = 0;
+  double containment_b_in_a = 0;
+  // |A n B|, |A|, |B| (estimated when the similarity is an estimate).
+  uint64_t intersection = 0;
+  uint64_t size_a = 0;
+  uint64_t size_b = 0;
+};
+
+// Exact similarity of two sorted, distinct hash sets. Empty sets have
+// similarity 0 to everything, themselves included.
+Similarity ExactSimilarity(absl::Span<const uint64_t> a,
+                           absl::Span<const uint64_t> b) noexcept;
+
+// Similarity from a Jaccard estimate and the two set sizes:
+// |A n B| = J (|A| + |B|) / (1 + J).
+Similarity EstimateSimilarity(double jaccard, uint64_t size_a,
+                              uint64_t size_b) noexcept;
+
+// A pair that passed verification, a < b.
+struct VerifiedPair {
+  DocId a;
+  DocId b;
+  Similarity similarity;
+  // The number the Clusterer orders edges by; see Verifier::Score.
+  double score;
+};
+
+class Verifier {
+ public:
+  struct Options {
+    // Keep pairs with Jaccard at least this; in [0, 1]. Default 0.5.
+    double jaccard_threshold = 0.5;
+    // Keep pairs where one document is contained in the other at least this
+    // much; in [0, 1], or above 1 to turn containment off. Default 0.8.
+    double containment_threshold = 0.8;
+    // The contained document needs at least this many shingles for
+    // containment to count. Default 20.
+    uint32_t min_containment_shingles = 20;
+
+    absl::Status Validate() const;
+  };
+
+  static absl::StatusOr<Verifier> Create(const Options& options);
+
+  // Whether a pair with this similarity is kept.
+  bool Accept(const Similarity& s) const noexcept;
+  // The pair's strength: the larger of its Jaccard and, when containment
+  // counts for it, its larger containment.
+  double Score(const Similarity& s) const noexcept;
+
+  // Verifies `pairs` in parallel; `set_of(id)` returns a document's sorted
+  // shingle set and must be safe to call from many threads. The result
+  // keeps the input order and does not depend on the number of threads.
+  std::vector<VerifiedPair> VerifyAll(
+      absl::Span<const CandidatePair> pairs,
+      const std::function<absl::Span<const uint64_t>(DocId)>& set_of) const;
+
+  const Options& options() const { return options_; }
+
+ private:
+  explicit Verifier(const Options& options) : options_(options) {}
+  bool ContainmentCounts(const Similarity& s) const noexcept;
+  Options options_;
+};
+
+}  // namespace mimeo
+
+#endif  // MIMEO_VERIFY_H_

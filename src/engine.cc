@@ -1,0 +1,354 @@
+#include "mimeo/engine.h"
+
+#include <algorithm>
+#include <mutex>
+#include <utility>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_format.h"
+#include "internal/status_macros.h"
+#include "oneapi/tbb/enumerable_thread_specific.h"
+#include "oneapi/tbb/parallel_for.h"
+#include "oneapi/tbb/task_arena.h"
+
+namespace mimeo {
+
+constexpr size_t kMaxIdBytes = 64 * 1024;
+
+// Everything the engine keeps of one document, before it is inserted.
+struct Engine::Sketch {
+  std::vector<uint32_t> signature;
+  uint64_t fingerprint = 0;
+  std::vector<uint64_t> set;
+  uint64_t invalid_utf8 = 0;
+  uint64_t nul_bytes = 0;
+};
+
+// Buffers reused across documents by one thread.
+struct Engine::Scratch {
+  NormalizedText normalized;
+  std::vector<Token> tokens;
+  Shingles shingles;
+};
+
+absl::Status Engine::Options::Validate() const {
+  RETURN_IF_ERROR(normalize.Validate());
+  RETURN_IF_ERROR(tokenize.Validate());
+  RETURN_IF_ERROR(shingle.Validate());
+  RETURN_IF_ERROR(minhash.Validate());
+  RETURN_IF_ERROR(verify.Validate());
+  RETURN_IF_ERROR(cluster.Validate());
+  if ((lsh_bands == 0) != (lsh_rows == 0)) {
+    return absl::InvalidArgumentError(
+        "set both lsh_bands and lsh_rows, or neither");
+  }
+  if (simhash_max_distance < -1 || simhash_max_distance > 12) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "simhash_max_distance must be -1 (off) or in [0, 12], got %d",
+        simhash_max_distance));
+  }
+  if (max_document_bytes == 0 ||
+      max_document_bytes > Normalizer::kMaxInputBytes) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "max_document_bytes must be in [1, %d], got %d",
+        Normalizer::kMaxInputBytes, max_document_bytes));
+  }
+  if (threads < 0) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "threads must be 0 (all cores) or positive, got %d", threads));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(const Options& o) {
+  RETURN_IF_ERROR(o.Validate());
+  LshParams lsh;
+  if (o.lsh_bands != 0) {
+    ASSIGN_OR_RETURN(lsh, MakeLshParams(o.lsh_bands, o.lsh_rows,
+                                        o.minhash.num_perm, o.lsh_threshold));
+  } else {
+    LshParamsOptions lo;
+    lo.threshold = o.lsh_threshold;
+    lo.num_perm = o.minhash.num_perm;
+    ASSIGN_OR_RETURN(lsh, ChooseLshParams(lo));
+  }
+  ASSIGN_OR_RETURN(Normalizer normalizer, Normalizer::Create(o.normalize));
+  ASSIGN_OR_RETURN(Tokenizer tokenizer, Tokenizer::Create(o.tokenize));
+  ASSIGN_OR_RETURN(Shingler shingler, Shingler::Create(o.shingle));
+  ASSIGN_OR_RETURN(MinHasher minhasher, MinHasher::Create(o.minhash));
+  SimHasher::Options so;
+  so.seed = o.shingle.seed;
+  ASSIGN_OR_RETURN(SimHasher simhasher, SimHasher::Create(so));
+  LshIndex::Options lio;
+  lio.num_perm = o.minhash.num_perm;
+  lio.bands = lsh.bands;
+  lio.rows = lsh.rows;
+  lio.large_bucket = o.lsh_large_bucket;
+  ASSIGN_OR_RETURN(LshIndex lsh_index, LshIndex::Create(lio));
+  ASSIGN_OR_RETURN(Verifier verifier, Verifier::Create(o.verify));
+  ASSIGN_OR_RETURN(Clusterer clusterer, Clusterer::Create(o.cluster));
+  std::unique_ptr<Engine> engine(new Engine(
+      o, lsh, std::move(normalizer), std::move(tokenizer), std::move(shingler),
+      std::move(minhasher), std::move(simhasher), std::move(lsh_index),
+      std::move(verifier), std::move(clusterer)));
+  if (o.simhash_max_distance >= 0) {
+    SimHashIndex::Options sio;
+    sio.max_distance = o.simhash_max_distance;
+    ASSIGN_OR_RETURN(SimHashIndex index, SimHashIndex::Create(sio));
+    engine->simhash_index_ = std::make_unique<SimHashIndex>(std::move(index));
+  }
+  return engine;
+}
+
+Engine::Engine(const Options& options, const LshParams& lsh,
+               Normalizer normalizer, Tokenizer tokenizer, Shingler shingler,
+               MinHasher minhasher, SimHasher simhasher, LshIndex lsh_index,
+               Verifier verifier, Clusterer clusterer)
+    : options_(options),
+      lsh_params_(lsh),
+      normalizer_(std::move(normalizer)),
+      tokenizer_(std::move(tokenizer)),
+      shingler_(std::move(shingler)),
+      minhasher_(std::move(minhasher)),
+      simhasher_(std::move(simhasher)),
+      verifier_(std::move(verifier)),
+      clusterer_(std::move(clusterer)),
+      lsh_index_(std::move(lsh_index)) {}
+
+Engine::~Engine() = default;
+
+absl::Status Engine::SketchText(std::string_view text, Scratch& scratch,
+                                Sketch& out) const {
+  RETURN_IF_ERROR(normalizer_.Normalize(text, scratch.normalized));
+  tokenizer_.Tokenize(scratch.normalized.text, scratch.tokens);
+  shingler_.Shingle(scratch.normalized.text, scratch.tokens, scratch.shingles);
+  const auto hashes = absl::MakeConstSpan(scratch.shingles.hashes);
+  out.signature.resize(minhasher_.params().num_perm);
+  minhasher_.Sketch(hashes, absl::MakeSpan(out.signature));
+  out.fingerprint = simhasher_.Compute(hashes);
+  SortedSet(hashes, out.set);
+  out.invalid_utf8 = scratch.normalized.invalid_sequences;
+  out.nul_bytes = scratch.normalized.nul_bytes;
+  return absl::OkStatus();
+}
+
+absl::Status Engine::CheckDocument(const Document& doc) const {
+  if (doc.id.empty()) {
+    return absl::InvalidArgumentError("document id is empty");
+  }
+  if (doc.id.size() > kMaxIdBytes) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "document id of %d bytes is longer than %d", doc.id.size(),
+        kMaxIdBytes));
+  }
+  if (doc.text.size() > options_.max_document_bytes) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "document '%s' has %d bytes, more than max_document_bytes = %d",
+        doc.id, doc.text.size(), options_.max_document_bytes));
+  }
+  if (doc_of_.contains(doc.id)) {
+    return absl::AlreadyExistsError(
+        absl::StrFormat("document '%s' was already added", doc.id));
+  }
+  if (ids_.size() >= size_t{0xFFFFFFFEu}) {
+    return absl::ResourceExhaustedError("an engine holds at most 2^32 - 2 ids");
+  }
+  return absl::OkStatus();
+}
+
+DocId Engine::Insert(const Document& doc, Sketch&& sketch) {
+  const DocId d = static_cast<DocId>(ids_.size());
+  ids_.push_back(doc.id);
+  doc_of_.emplace(doc.id, d);
+  live_.push_back(1);
+  signatures_.insert(signatures_.end(), sketch.signature.begin(),
+                     sketch.signature.end());
+  fingerprints_.push_back(sketch.fingerprint);
+  set_hashes_.insert(set_hashes_.end(), sketch.set.begin(), sketch.set.end());
+  set_offsets_.push_back(set_hashes_.size());
+  ++stats_.documents;
+  stats_.bytes += doc.text.size();
+  stats_.invalid_utf8 += sketch.invalid_utf8;
+  stats_.nul_bytes += sketch.nul_bytes;
+  stats_.shingles += sketch.set.size();
+  if (sketch.set.empty()) {
+    ++stats_.empty_documents;
+    return d;
+  }
+  // Cannot fail: the id is new and the signature has num_perm values.
+  lsh_index_.Add(d, SignatureOf(d)).IgnoreError();
+  if (simhash_index_) simhash_index_->Add(d, sketch.fingerprint).IgnoreError();
+  return d;
+}
+
+absl::StatusOr<DocId> Engine::Add(const Document& doc) {
+  // Sketch before taking the lock, so that readers wait only for the insert.
+  Scratch scratch;
+  Sketch sketch;
+  if (doc.text.size() <= options_.max_document_bytes) {
+    RETURN_IF_ERROR(SketchText(doc.text, scratch, sketch));
+  }
+  std::unique_lock lock(mu_);
+  RETURN_IF_ERROR(CheckDocument(doc));
+  return Insert(doc, std::move(sketch));
+}
+
+absl::StatusOr<std::vector<DocId>> Engine::AddBatch(
+    absl::Span<const Document> docs) {
+  std::unique_lock lock(mu_);
+  absl::flat_hash_set<std::string_view> batch_ids;
+  for (const Document& doc : docs) {
+    RETURN_IF_ERROR(CheckDocument(doc));
+    if (!batch_ids.insert(doc.id).second) {
+      return absl::AlreadyExistsError(absl::StrFormat(
+          "document '%s' appears twice in the batch", doc.id));
+    }
+  }
+  std::vector<Sketch> sketches(docs.size());
+  tbb::enumerable_thread_specific<Scratch> scratch;
+  tbb::task_arena arena(options_.threads == 0 ? tbb::task_arena::automatic
+                                              : options_.threads);
+  arena.execute([&] {
+    tbb::parallel_for(size_t{0}, docs.size(), [&](size_t i) {
+      // Cannot fail: CheckDocument bounded the size.
+      SketchText(docs[i].text, scratch.local(), sketches[i]).IgnoreError();
+    });
+  });
+  std::vector<DocId> out;
+  out.reserve(docs.size());
+  for (size_t i = 0; i < docs.size(); ++i) {
+    out.push_back(Insert(docs[i], std::move(sketches[i])));
+    sketches[i] = Sketch();
+  }
+  return out;
+}
+
+absl::Status Engine::Remove(std::string_view id) {
+  std::unique_lock lock(mu_);
+  auto it = doc_of_.find(std::string(id));
+  if (it == doc_of_.end()) {
+    return absl::NotFoundError(
+        absl::StrFormat("no document '%s' to remove", id));
+  }
+  const DocId d = it->second;
+  doc_of_.erase(it);
+  live_[d] = 0;
+  const bool empty = SetOf(d).empty();
+  if (!empty) {
+    lsh_index_.Remove(d).IgnoreError();
+    if (simhash_index_) simhash_index_->Remove(d).IgnoreError();
+  }
+  --stats_.documents;
+  ++stats_.removed;
+  if (empty) --stats_.empty_documents;
+  stats_.shingles -= SetOf(d).size();
+  return absl::OkStatus();
+}
+
+absl::Span<const uint64_t> Engine::SetOf(DocId doc) const {
+  return absl::MakeConstSpan(set_hashes_)
+      .subspan(set_offsets_[doc], set_offsets_[doc + 1] - set_offsets_[doc]);
+}
+
+absl::Span<const uint32_t> Engine::SignatureOf(DocId doc) const {
+  const size_t k = minhasher_.params().num_perm;
+  return absl::MakeConstSpan(signatures_).subspan(size_t{doc} * k, k);
+}
+
+absl::StatusOr<std::vector<Match>> Engine::Query(std::string_view text) const {
+  if (text.size() > options_.max_document_bytes) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "query text has %d bytes, more than max_document_bytes = %d",
+        text.size(), options_.max_document_bytes));
+  }
+  Scratch scratch;
+  Sketch sketch;
+  RETURN_IF_ERROR(SketchText(text, scratch, sketch));
+  std::vector<Match> matches;
+  if (sketch.set.empty()) return matches;
+
+  std::shared_lock lock(mu_);
+  std::vector<DocId> candidates;
+  for (const LshCandidate& c : lsh_index_.Query(sketch.signature).candidates) {
+    candidates.push_back(c.id);
+  }
+  if (simhash_index_) {
+    for (const SimHashMatch& m : simhash_index_->Query(sketch.fingerprint)) {
+      candidates.push_back(m.id);
+    }
+  }
+  std::sort(candidates.begin(), candidates.end());
+  candidates.erase(std::unique(candidates.begin(), candidates.end()),
+                   candidates.end());
+  for (DocId d : candidates) {
+    const Similarity s = ExactSimilarity(sketch.set, SetOf(d));
+    if (!verifier_.Accept(s)) continue;
+    Match m;
+    m.id = ids_[d];
+    m.doc = d;
+    m.estimated_jaccard = EstimateJaccard(sketch.signature, SignatureOf(d));
+    m.jaccard = s.jaccard;
+    m.containment_query_in_doc = s.containment_a_in_b;
+    m.containment_doc_in_query = s.containment_b_in_a;
+    m.score = verifier_.Score(s);
+    matches.push_back(std::move(m));
+  }
+  std::stable_sort(matches.begin(), matches.end(),
+                   [](const Match& a, const Match& b) { return a.score > b.score; });
+  return matches;
+}
+
+absl::StatusOr<Clustering> Engine::Cluster() const {
+  std::shared_lock lock(mu_);
+  Clustering result;
+  tbb::task_arena arena(options_.threads == 0 ? tbb::task_arena::automatic
+                                              : options_.threads);
+  arena.execute([&] {
+    std::vector<CandidatePair> candidates = lsh_index_.AllPairs();
+    if (simhash_index_) {
+      for (DocId d = 0; d < ids_.size(); ++d) {
+        if (!live_[d] || SetOf(d).empty()) continue;
+        for (const SimHashMatch& m : simhash_index_->Query(fingerprints_[d])) {
+          if (m.id > d) candidates.push_back({d, m.id, 0});
+        }
+      }
+      std::sort(candidates.begin(), candidates.end(),
+                [](const CandidatePair& x, const CandidatePair& y) {
+                  return x.a != y.a ? x.a < y.a : x.b < y.b;
+                });
+      candidates.erase(
+          std::unique(candidates.begin(), candidates.end(),
+                      [](const CandidatePair& x, const CandidatePair& y) {
+                        return x.a == y.a && x.b == y.b;
+                      }),
+          candidates.end());
+    }
+    result.candidate_pairs = candidates.size();
+    result.pairs = verifier_.VerifyAll(
+        candidates, [this](DocId d) { return SetOf(d); });
+  });
+  std::vector<Edge> edges;
+  edges.reserve(result.pairs.size());
+  for (const VerifiedPair& p : result.pairs) edges.push_back({p.a, p.b, p.score});
+  result.clusters = clusterer_.Run(ids_.size(), edges, [this](DocId a, DocId b) {
+    return verifier_.Score(ExactSimilarity(SetOf(a), SetOf(b)));
+  });
+  return result;
+}
+
+std::string Engine::id(DocId doc) const {
+  std::shared_lock lock(mu_);
+  return ids_[doc];
+}
+
+size_t Engine::num_ids() const {
+  std::shared_lock lock(mu_);
+  return ids_.size();
+}
+
+EngineStats Engine::stats() const {
+  std::shared_lock lock(mu_);
+  return stats_;
+}
+
+}  // namespace mimeo

@@ -1,0 +1,241 @@
+#include "mimeo/lsh_index.h"
+
+#include <algorithm>
+#include <cassert>
+#include <memory>
+#include <utility>
+
+#include "absl/strings/str_format.h"
+#include "internal/buckets.h"
+#include "oneapi/tbb/parallel_for.h"
+#include "oneapi/tbb/parallel_sort.h"
+#include "xxhash.h"
+
+namespace mimeo {
+namespace {
+
+constexpr uint64_t kBandSeed = 0x6c73682d62616e64ULL;  // "lsh-band"
+
+uint64_t KeyOf(absl::Span<const uint32_t> signature, uint32_t band,
+               uint32_t rows) {
+  return XXH3_64bits_withSeed(signature.data() + size_t{band} * rows,
+                              rows * sizeof(uint32_t), kBandSeed + band);
+}
+
+// Turns (key, doc) records of one band, sorted, into pairs packed as
+// a << 32 | b. Runs of equal keys are buckets.
+void EmitBucketPairs(const std::vector<std::pair<uint64_t, DocId>>& records,
+                     uint32_t large_bucket, std::vector<uint64_t>& out) {
+  size_t i = 0;
+  while (i < records.size()) {
+    size_t j = i + 1;
+    while (j < records.size() && records[j].first == records[i].first) ++j;
+    const size_t m = j - i;
+    if (m > large_bucket) {
+      const uint64_t hub = records[i].second;  // smallest id: records sorted
+      for (size_t x = i + 1; x < j; ++x) out.push_back(hub << 32 | records[x].second);
+    } else {
+      for (size_t x = i; x < j; ++x) {
+        for (size_t y = x + 1; y < j; ++y) {
+          out.push_back(uint64_t{records[x].second} << 32 | records[y].second);
+        }
+      }
+    }
+    i = j;
+  }
+}
+
+// Counts repeats of packed pairs (one per shared band) into CandidatePairs.
+std::vector<CandidatePair> CountPairs(std::vector<uint64_t>& packed) {
+  tbb::parallel_sort(packed.begin(), packed.end());
+  std::vector<CandidatePair> pairs;
+  size_t i = 0;
+  while (i < packed.size()) {
+    size_t j = i + 1;
+    while (j < packed.size() && packed[j] == packed[i]) ++j;
+    pairs.push_back({static_cast<DocId>(packed[i] >> 32),
+                     static_cast<DocId>(packed[i] & 0xFFFFFFFFu),
+                     static_cast<uint32_t>(j - i)});
+    i = j;
+  }
+  return pairs;
+}
+
+// The all-pairs join shared by LshIndex::AllPairs and LshAllPairs: `key_of`
+// gives the band key of the n-th record source, `doc_of` its DocId.
+template <typename KeyOf, typename DocOf>
+std::vector<CandidatePair> JoinBands(size_t n, uint32_t bands,
+                                     uint32_t large_bucket, KeyOf key_of,
+                                     DocOf doc_of) {
+  std::vector<uint64_t> packed;
+  std::vector<std::pair<uint64_t, DocId>> records(n);
+  for (uint32_t band = 0; band < bands; ++band) {
+    tbb::parallel_for(size_t{0}, n, [&](size_t i) {
+      records[i] = {key_of(i, band), doc_of(i)};
+    });
+    tbb::parallel_sort(records.begin(), records.end());
+    EmitBucketPairs(records, large_bucket, packed);
+  }
+  return CountPairs(packed);
+}
+
+}  // namespace
+
+absl::Status LshIndex::Options::Validate() const {
+  if (num_perm < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("LSH num_perm must be positive, got %d", num_perm));
+  }
+  if (bands < 1 || rows < 1 ||
+      static_cast<uint64_t>(bands) * rows > static_cast<uint64_t>(num_perm)) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "LSH bands x rows must be at least 1 x 1 and at most num_perm = %d; "
+        "got %d x %d",
+        num_perm, bands, rows));
+  }
+  if (large_bucket < 2) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "LSH large_bucket must be at least 2, got %d", large_bucket));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<LshIndex> LshIndex::Create(const Options& options) {
+  absl::Status s = options.Validate();
+  if (!s.ok()) return s;
+  return LshIndex(options);
+}
+
+LshIndex::LshIndex(const Options& options)
+    : options_(options),
+      buckets_(std::make_unique<internal::Buckets>(options.bands)) {}
+LshIndex::LshIndex(LshIndex&&) noexcept = default;
+LshIndex& LshIndex::operator=(LshIndex&&) noexcept = default;
+LshIndex::~LshIndex() = default;
+
+uint64_t LshIndex::BandKey(absl::Span<const uint32_t> signature,
+                           uint32_t band) const {
+  return KeyOf(signature, band, options_.rows);
+}
+
+absl::Status LshIndex::Add(DocId id, absl::Span<const uint32_t> signature) {
+  if (signature.size() != static_cast<size_t>(options_.num_perm)) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "signature has %d values, the index takes %d", signature.size(),
+        options_.num_perm));
+  }
+  if (slot_of_.contains(id)) {
+    return absl::AlreadyExistsError(
+        absl::StrFormat("document %d is already in the LSH index", id));
+  }
+  const uint32_t bands = options_.bands;
+  uint32_t slot;
+  if (!free_slots_.empty()) {
+    slot = free_slots_.back();
+    free_slots_.pop_back();
+    slot_doc_[slot] = id;
+  } else {
+    slot = static_cast<uint32_t>(slot_doc_.size());
+    slot_doc_.push_back(id);
+    keys_.resize(keys_.size() + bands);
+  }
+  slot_of_.emplace(id, slot);
+  for (uint32_t band = 0; band < bands; ++band) {
+    const uint64_t key = BandKey(signature, band);
+    keys_[size_t{slot} * bands + band] = key;
+    buckets_->Insert(band, key, id);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status LshIndex::Remove(DocId id) {
+  auto found = slot_of_.find(id);
+  if (found == slot_of_.end()) {
+    return absl::NotFoundError(
+        absl::StrFormat("document %d is not in the LSH index", id));
+  }
+  const uint32_t slot = found->second;
+  slot_of_.erase(found);
+  const uint32_t bands = options_.bands;
+  for (uint32_t band = 0; band < bands; ++band) {
+    buckets_->Erase(band, keys_[size_t{slot} * bands + band], id);
+  }
+  free_slots_.push_back(slot);
+  return absl::OkStatus();
+}
+
+LshQueryResult LshIndex::Query(absl::Span<const uint32_t> signature) const {
+  assert(signature.size() == static_cast<size_t>(options_.num_perm));
+  LshQueryResult result;
+  std::vector<DocId> hits;
+  for (uint32_t band = 0; band < options_.bands; ++band) {
+    ++result.stats.bands_probed;
+    const uint32_t bucket = buckets_->ForEach(
+        band, BandKey(signature, band), [&](DocId doc) { hits.push_back(doc); });
+    if (bucket == 0) continue;
+    ++result.stats.buckets_hit;
+    result.stats.postings_scanned += bucket;
+    result.stats.largest_bucket = std::max(result.stats.largest_bucket, bucket);
+  }
+  std::sort(hits.begin(), hits.end());
+  for (size_t i = 0; i < hits.size();) {
+    size_t j = i + 1;
+    while (j < hits.size() && hits[j] == hits[i]) ++j;
+    result.candidates.push_back({hits[i], static_cast<uint32_t>(j - i)});
+    i = j;
+  }
+  std::stable_sort(result.candidates.begin(), result.candidates.end(),
+                   [](const LshCandidate& a, const LshCandidate& b) {
+                     return a.bands > b.bands;
+                   });
+  return result;
+}
+
+std::vector<CandidatePair> LshIndex::AllPairs() const {
+  // Live slots only, in DocId order so that hubs of large buckets are the
+  // smallest ids whatever the insertion history.
+  std::vector<uint32_t> live;
+  live.reserve(slot_of_.size());
+  for (const auto& [doc, slot] : slot_of_) live.push_back(slot);
+  std::sort(live.begin(), live.end(), [&](uint32_t x, uint32_t y) {
+    return slot_doc_[x] < slot_doc_[y];
+  });
+  const uint32_t bands = options_.bands;
+  return JoinBands(
+      live.size(), bands, options_.large_bucket,
+      [&](size_t i, uint32_t band) {
+        return keys_[size_t{live[i]} * bands + band];
+      },
+      [&](size_t i) { return slot_doc_[live[i]]; });
+}
+
+size_t LshIndex::MemoryBytes() const {
+  return buckets_->MemoryBytes() + keys_.capacity() * sizeof(uint64_t) +
+         slot_doc_.capacity() * sizeof(DocId) +
+         free_slots_.capacity() * sizeof(uint32_t) +
+         slot_of_.capacity() * (sizeof(std::pair<DocId, uint32_t>) + 1);
+}
+
+absl::StatusOr<std::vector<CandidatePair>> LshAllPairs(
+    absl::Span<const uint32_t> signatures, const LshIndex::Options& options) {
+  absl::Status s = options.Validate();
+  if (!s.ok()) return s;
+  const size_t k = static_cast<size_t>(options.num_perm);
+  if (signatures.size() % k != 0) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "%d signature values are not a whole number of signatures of %d",
+        signatures.size(), k));
+  }
+  const size_t n = signatures.size() / k;
+  if (n > size_t{0xFFFFFFFFu}) {
+    return absl::InvalidArgumentError("more than 2^32 - 1 signatures");
+  }
+  return JoinBands(
+      n, options.bands, options.large_bucket,
+      [&](size_t i, uint32_t band) {
+        return KeyOf(signatures.subspan(i * k, k), band, options.rows);
+      },
+      [](size_t i) { return static_cast<DocId>(i); });
+}
+
+}  // namespace mimeo

@@ -1,0 +1,270 @@
+#include "mimeo/normalize.h"
+
+#include <algorithm>
+#include <array>
+#include <utility>
+
+#include "absl/strings/str_format.h"
+#include "utf8proc.h"
+
+namespace mimeo {
+namespace {
+
+constexpr int32_t kReplacement = 0xFFFD;
+
+// Decodes one code point at `p` (with `n` > 0 bytes left). Returns the number
+// of bytes consumed; sets *cp to the code point, or to -1 for an invalid
+// sequence. An invalid sequence is the "maximal subpart" of the Unicode
+// standard (section 3.9): the longest prefix of a well-formed sequence, or
+// one byte, so that every invalid stretch maps to a predictable number of
+// replacement characters and decoding resumes on the next possible start.
+size_t DecodeUtf8(const uint8_t* p, size_t n, int32_t* cp) {
+  const uint8_t b0 = p[0];
+  if (b0 < 0x80) {
+    *cp = b0;
+    return 1;
+  }
+  size_t need;
+  uint8_t lo = 0x80, hi = 0xBF;
+  int32_t value;
+  if (b0 >= 0xC2 && b0 <= 0xDF) {
+    need = 1;
+    value = b0 & 0x1F;
+  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+    need = 2;
+    value = b0 & 0x0F;
+    if (b0 == 0xE0) lo = 0xA0;
+    if (b0 == 0xED) hi = 0x9F;  // no surrogates
+  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+    need = 3;
+    value = b0 & 0x07;
+    if (b0 == 0xF0) lo = 0x90;
+    if (b0 == 0xF4) hi = 0x8F;  // nothing past U+10FFFF
+  } else {
+    *cp = -1;
+    return 1;
+  }
+  size_t i = 1;
+  for (; i <= need; ++i) {
+    if (i >= n) break;
+    const uint8_t b = p[i];
+    const uint8_t first_lo = (i == 1) ? lo : 0x80;
+    const uint8_t first_hi = (i == 1) ? hi : 0xBF;
+    if (b < first_lo || b > first_hi) break;
+    value = (value << 6) | (b & 0x3F);
+  }
+  if (i <= need) {
+    *cp = -1;
+    return i;
+  }
+  *cp = value;
+  return need + 1;
+}
+
+bool IsSpaceLike(int32_t cp) {
+  if (cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r') return true;
+  if (cp < 0x80) return cp < 0x20 || cp == 0x7F;
+  switch (utf8proc_category(cp)) {
+    case UTF8PROC_CATEGORY_ZS:
+    case UTF8PROC_CATEGORY_ZL:
+    case UTF8PROC_CATEGORY_ZP:
+    case UTF8PROC_CATEGORY_CC:
+      return true;
+    default:
+      return false;
+  }
+}
+
+int32_t FoldPunctuation(int32_t cp) {
+  if (cp < 0x80) return cp;
+  switch (cp) {
+    case 0x2018: case 0x2019: case 0x201A: case 0x201B:
+    case 0x2032: case 0x2035: case 0x02BC: case 0x00B4: case 0x0060:
+      return '\'';
+    case 0x201C: case 0x201D: case 0x201E: case 0x201F:
+    case 0x2033: case 0x2036: case 0x00AB: case 0x00BB:
+      return '"';
+    case 0x2212:  // minus sign
+      return '-';
+    default:
+      break;
+  }
+  if (utf8proc_category(cp) == UTF8PROC_CATEGORY_PD) return '-';
+  return cp;
+}
+
+// Accumulates decomposed code points into runs (a starter and the
+// non-starters after it), composes each run and appends it to the output.
+// Composition never crosses a starter except for conjoining Hangul jamo,
+// which utf8proc composes within the run as well; a run maps back to the
+// source character that produced its starter.
+class Emitter {
+ public:
+  Emitter(const Normalizer::Options& o, NormalizedText& out)
+      : o_(o), out_(out) {}
+
+  void Space(uint32_t src) {
+    if (!pending_space_) space_src_ = src;
+    pending_space_ = true;
+  }
+
+  // Appends a decomposed code point coming from source offset `src`.
+  void Push(int32_t cp, uint32_t src) {
+    const bool starter =
+        cp < 0x300 || utf8proc_get_property(cp)->combining_class == 0;
+    if (starter && len_ > 0) Flush();
+    if (len_ == 0) {
+      FlushSpace();
+      run_src_ = src;
+    }
+    if (len_ < run_.size()) {
+      run_[len_++] = cp;
+    } else {
+      // A pathological run of combining marks (zalgo text): compose what we
+      // have and start again, which keeps memory bounded.
+      Flush();
+      run_src_ = src;
+      run_[len_++] = cp;
+    }
+  }
+
+  void Finish() { Flush(); }
+
+ private:
+  void FlushSpace() {
+    if (pending_space_) {
+      pending_space_ = false;
+      if (!out_.text.empty()) Emit(' ', space_src_);
+    }
+  }
+
+  void Flush() {
+    if (len_ == 0) return;
+    size_t n = len_;
+    if (n > 1) {
+      // Canonical ordering of the non-starters (stable by combining class).
+      std::stable_sort(run_.begin() + 1, run_.begin() + n,
+                       [](int32_t a, int32_t b) {
+                         return utf8proc_get_property(a)->combining_class <
+                                utf8proc_get_property(b)->combining_class;
+                       });
+      if (o_.nfkc) {
+        const utf8proc_ssize_t r = utf8proc_normalize_utf32(
+            run_.data(), static_cast<utf8proc_ssize_t>(n),
+            static_cast<utf8proc_option_t>(UTF8PROC_STABLE | UTF8PROC_COMPOSE));
+        if (r >= 0) n = static_cast<size_t>(r);
+      }
+    }
+    for (size_t i = 0; i < n; ++i) {
+      int32_t cp = run_[i];
+      if (o_.fold_punctuation) cp = FoldPunctuation(cp);
+      Emit(cp, run_src_);
+    }
+    len_ = 0;
+  }
+
+  void Emit(int32_t cp, uint32_t src) {
+    uint8_t buf[4];
+    const utf8proc_ssize_t n = utf8proc_encode_char(cp, buf);
+    out_.text.append(reinterpret_cast<const char*>(buf), n);
+    if (o_.keep_offsets) out_.source_offset.insert(out_.source_offset.end(), n, src);
+  }
+
+  const Normalizer::Options& o_;
+  NormalizedText& out_;
+  std::array<int32_t, 64> run_{};
+  size_t len_ = 0;
+  uint32_t run_src_ = 0;
+  bool pending_space_ = false;
+  uint32_t space_src_ = 0;
+};
+
+}  // namespace
+
+absl::Status Normalizer::Options::Validate() const { return absl::OkStatus(); }
+
+absl::StatusOr<Normalizer> Normalizer::Create(const Options& options) {
+  absl::Status s = options.Validate();
+  if (!s.ok()) return s;
+  return Normalizer(options);
+}
+
+absl::Status Normalizer::Normalize(std::string_view input,
+                                   NormalizedText& out) const {
+  if (input.size() > kMaxInputBytes) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "text of %d bytes is longer than the %d bytes a document may hold",
+        input.size(), kMaxInputBytes));
+  }
+  out.text.clear();
+  out.source_offset.clear();
+  out.invalid_sequences = 0;
+  out.nul_bytes = 0;
+  out.text.reserve(input.size());
+  if (options_.keep_offsets) out.source_offset.reserve(input.size() + 1);
+
+  int decompose_options = UTF8PROC_IGNORE;
+  if (options_.nfkc) decompose_options |= UTF8PROC_COMPAT | UTF8PROC_DECOMPOSE;
+  if (options_.case_fold) decompose_options |= UTF8PROC_CASEFOLD;
+
+  Emitter emit(options_, out);
+  const auto* p = reinterpret_cast<const uint8_t*>(input.data());
+  const size_t n = input.size();
+  int32_t decomposed[32];
+  size_t i = 0;
+  while (i < n) {
+    const uint32_t src = static_cast<uint32_t>(i);
+    int32_t cp;
+    const uint8_t b = p[i];
+    if (b < 0x80) {
+      cp = b;
+      ++i;
+    } else {
+      i += DecodeUtf8(p + i, n - i, &cp);
+      if (cp < 0) {
+        ++out.invalid_sequences;
+        cp = kReplacement;
+      }
+    }
+    if (cp == 0) ++out.nul_bytes;
+    if (options_.fold_whitespace && IsSpaceLike(cp)) {
+      emit.Space(src);
+      continue;
+    }
+    if (cp < 0x80 && cp >= 0x20 && cp != 0x7F) {
+      // ASCII fast path: decomposition is the identity, folding is tolower.
+      if (options_.case_fold && cp >= 'A' && cp <= 'Z') cp += 'a' - 'A';
+      emit.Push(cp, src);
+      continue;
+    }
+    int boundclass = 0;
+    const utf8proc_ssize_t m = utf8proc_decompose_char(
+        cp, decomposed, 32, static_cast<utf8proc_option_t>(decompose_options),
+        &boundclass);
+    if (m < 0 || m > 32) {
+      emit.Push(cp, src);
+      continue;
+    }
+    for (utf8proc_ssize_t j = 0; j < m; ++j) {
+      const int32_t d = decomposed[j];
+      if (options_.fold_whitespace && IsSpaceLike(d)) {
+        emit.Space(src);
+      } else {
+        emit.Push(d, src);
+      }
+    }
+  }
+  emit.Finish();
+  if (options_.keep_offsets) out.source_offset.push_back(static_cast<uint32_t>(n));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<NormalizedText> Normalizer::Normalize(
+    std::string_view input) const {
+  NormalizedText out;
+  absl::Status s = Normalize(input, out);
+  if (!s.ok()) return s;
+  return out;
+}
+
+}  // namespace mimeo

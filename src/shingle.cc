@@ -1,0 +1,59 @@
+#include "mimeo/shingle.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_format.h"
+#include "xxhash.h"
+
+namespace mimeo {
+
+absl::Status Shingler::Options::Validate() const {
+  if (k < 1 || k > 64) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("shingle k must be in [1, 64], got %d", k));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Shingler> Shingler::Create(const Options& options) {
+  absl::Status s = options.Validate();
+  if (!s.ok()) return s;
+  return Shingler(options);
+}
+
+void Shingler::Shingle(std::string_view text, absl::Span<const Token> tokens,
+                       Shingles& out) const {
+  const uint64_t seed = options_.seed;
+  const size_t n = tokens.size();
+  const size_t k = static_cast<size_t>(options_.k);
+  out.hashes.resize(n);
+  out.first_token.clear();
+  for (size_t i = 0; i < n; ++i) {
+    const Token t = tokens[i];
+    out.hashes[i] = XXH3_64bits_withSeed(text.data() + t.begin, t.end - t.begin, seed);
+  }
+  if (n == 0) {
+    out.tokens_per_shingle = 0;
+    return;
+  }
+  const size_t width = std::min(n, k);
+  const size_t count = n - width + 1;
+  // Shingle i reads token hashes i..i+width-1 and is written over token
+  // hash i, which no later shingle reads: the hashing is done in place.
+  for (size_t i = 0; i < count; ++i) {
+    out.hashes[i] =
+        XXH3_64bits_withSeed(&out.hashes[i], width * sizeof(uint64_t), seed);
+  }
+  out.hashes.resize(count);
+  out.first_token.resize(count);
+  for (size_t i = 0; i < count; ++i) out.first_token[i] = static_cast<uint32_t>(i);
+  out.tokens_per_shingle = static_cast<uint32_t>(width);
+}
+
+void SortedSet(absl::Span<const uint64_t> hashes, std::vector<uint64_t>& out) {
+  out.assign(hashes.begin(), hashes.end());
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+}
+
+}  // namespace mimeo

@@ -1,0 +1,351 @@
+// Engine::Save and Engine::Load: the snapshot file format.
+//
+// Layout (all integers little-endian):
+//   SnapshotHeader, 128 bytes (below)
+//   payload, payload_bytes bytes, in this order:
+//     ids         num_ids x (u32 length, bytes)
+//     live        num_ids x u8 (1 live, 0 removed)
+//     signatures  num_ids x num_perm x u32
+//     fingerprints num_ids x u64
+//     set_offsets (num_ids + 1) x u64, from 0 up to num_set_hashes
+//     set_hashes  num_set_hashes x u64
+//     counters    EngineStats: bytes, invalid_utf8, nul_bytes (3 x u64)
+// The header holds every parameter that decides a hash value, the counts,
+// XXH3-64 of the payload, and XXH3-64 of the header's first 120 bytes.
+// Version 1 is the first format; a reader refuses versions it does not know.
+#include <bit>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <string>
+
+#include "absl/strings/str_format.h"
+#include "internal/status_macros.h"
+#include "mimeo/engine.h"
+#include "xxhash.h"
+
+namespace mimeo {
+
+static_assert(std::endian::native == std::endian::little,
+              "the snapshot writer assumes a little-endian machine");
+
+namespace {
+
+constexpr char kMagic[8] = {'M', 'I', 'M', 'E', 'O', 'S', 'N', 'P'};
+constexpr uint32_t kVersion = 1;
+
+struct SnapshotHeader {
+  char magic[8];
+  uint32_t version;
+  uint32_t header_bytes;
+  uint32_t normalize_flags;  // bit 0 nfkc, 1 case fold, 2 space, 3 punct
+  uint32_t tokenizer_mode;
+  uint32_t char_ngram;
+  uint32_t shingle_k;
+  uint64_t shingle_seed;
+  uint32_t num_perm;
+  uint32_t minhash_scheme;
+  uint64_t minhash_seed;
+  uint64_t num_ids;
+  uint64_t num_live;
+  uint64_t num_set_hashes;
+  uint64_t payload_bytes;
+  uint64_t payload_checksum;
+  uint8_t reserved[24];
+  uint64_t header_checksum;
+};
+static_assert(sizeof(SnapshotHeader) == 128, "the header is 128 bytes");
+constexpr size_t kChecksummedHeaderBytes = offsetof(SnapshotHeader, header_checksum);
+
+uint32_t NormalizeFlags(const Normalizer::Options& o) {
+  return (o.nfkc ? 1u : 0u) | (o.case_fold ? 2u : 0u) |
+         (o.fold_whitespace ? 4u : 0u) | (o.fold_punctuation ? 8u : 0u);
+}
+
+SnapshotHeader HeaderFor(const Engine::Options& o) {
+  SnapshotHeader h{};
+  std::memcpy(h.magic, kMagic, sizeof(kMagic));
+  h.version = kVersion;
+  h.header_bytes = sizeof(SnapshotHeader);
+  h.normalize_flags = NormalizeFlags(o.normalize);
+  h.tokenizer_mode = static_cast<uint32_t>(o.tokenize.mode);
+  h.char_ngram = o.tokenize.mode == Tokenizer::Mode::kCharNgrams
+                     ? static_cast<uint32_t>(o.tokenize.char_ngram)
+                     : 0;
+  h.shingle_k = static_cast<uint32_t>(o.shingle.k);
+  h.shingle_seed = o.shingle.seed;
+  h.num_perm = static_cast<uint32_t>(o.minhash.num_perm);
+  h.minhash_scheme = static_cast<uint32_t>(o.minhash.scheme);
+  h.minhash_seed = o.minhash.seed;
+  return h;
+}
+
+// The first hashing parameter on which the file and the options differ.
+std::string ParameterDifference(const SnapshotHeader& file,
+                                const SnapshotHeader& want) {
+  auto diff = [](const char* name, uint64_t f, uint64_t w) {
+    return absl::StrFormat("%s is %d in the file but %d in the options", name,
+                           f, w);
+  };
+  if (file.normalize_flags != want.normalize_flags)
+    return diff("normalization flags", file.normalize_flags, want.normalize_flags);
+  if (file.tokenizer_mode != want.tokenizer_mode)
+    return diff("tokenizer mode", file.tokenizer_mode, want.tokenizer_mode);
+  if (file.char_ngram != want.char_ngram)
+    return diff("tokenizer char_ngram", file.char_ngram, want.char_ngram);
+  if (file.shingle_k != want.shingle_k)
+    return diff("shingle k", file.shingle_k, want.shingle_k);
+  if (file.shingle_seed != want.shingle_seed)
+    return diff("shingle seed", file.shingle_seed, want.shingle_seed);
+  if (file.num_perm != want.num_perm)
+    return diff("num_perm", file.num_perm, want.num_perm);
+  if (file.minhash_scheme != want.minhash_scheme)
+    return diff("minhash scheme", file.minhash_scheme, want.minhash_scheme);
+  if (file.minhash_seed != want.minhash_seed)
+    return diff("minhash seed", file.minhash_seed, want.minhash_seed);
+  return "";
+}
+
+struct FileCloser {
+  void operator()(std::FILE* f) const { std::fclose(f); }
+};
+using File = std::unique_ptr<std::FILE, FileCloser>;
+
+// Writes bytes and folds them into the payload checksum.
+class PayloadWriter {
+ public:
+  explicit PayloadWriter(std::FILE* f) : f_(f), state_(XXH3_createState()) {
+    XXH3_64bits_reset(state_);
+  }
+  ~PayloadWriter() { XXH3_freeState(state_); }
+  void Write(const void* data, size_t n) {
+    if (n == 0 || !ok_) return;
+    ok_ = std::fwrite(data, 1, n, f_) == n;
+    XXH3_64bits_update(state_, data, n);
+    bytes_ += n;
+  }
+  template <typename T>
+  void Put(const T& v) {
+    Write(&v, sizeof(T));
+  }
+  bool ok() const { return ok_; }
+  uint64_t bytes() const { return bytes_; }
+  uint64_t checksum() const { return XXH3_64bits_digest(state_); }
+
+ private:
+  std::FILE* f_;
+  XXH3_state_t* state_;
+  bool ok_ = true;
+  uint64_t bytes_ = 0;
+};
+
+// Bounds-checked reads from the payload.
+class PayloadReader {
+ public:
+  PayloadReader(const std::string& path, const char* data, size_t n)
+      : path_(path), p_(data), end_(data + n) {}
+  absl::Status Read(void* out, uint64_t n, const char* what) {
+    if (n > static_cast<uint64_t>(end_ - p_)) {
+      return absl::DataLossError(absl::StrFormat(
+          "snapshot '%s' is corrupt: %s runs past the end of the payload",
+          path_, what));
+    }
+    std::memcpy(out, p_, n);
+    p_ += n;
+    return absl::OkStatus();
+  }
+  template <typename T>
+  absl::Status Get(T& v, const char* what) {
+    return Read(&v, sizeof(T), what);
+  }
+  bool AtEnd() const { return p_ == end_; }
+
+ private:
+  const std::string& path_;
+  const char* p_;
+  const char* end_;
+};
+
+absl::Status ReadWholeFile(const std::string& path, std::string& out) {
+  File f(std::fopen(path.c_str(), "rb"));
+  if (!f) {
+    return absl::NotFoundError(absl::StrFormat(
+        "cannot open snapshot '%s': %s", path, std::strerror(errno)));
+  }
+  char buf[1 << 16];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof(buf), f.get())) > 0) out.append(buf, n);
+  if (std::ferror(f.get())) {
+    return absl::DataLossError(absl::StrFormat(
+        "cannot read snapshot '%s': %s", path, std::strerror(errno)));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status Engine::Save(const std::string& path) const {
+  std::shared_lock lock(mu_);
+  const std::string tmp = path + ".tmp";
+  File f(std::fopen(tmp.c_str(), "wb"));
+  if (!f) {
+    return absl::PermissionDeniedError(absl::StrFormat(
+        "cannot create '%s': %s", tmp, std::strerror(errno)));
+  }
+  SnapshotHeader h = HeaderFor(options_);
+  h.num_ids = ids_.size();
+  h.num_live = stats_.documents;
+  h.num_set_hashes = set_hashes_.size();
+  bool ok = std::fwrite(&h, sizeof(h), 1, f.get()) == 1;
+  PayloadWriter w(f.get());
+  for (const std::string& id : ids_) {
+    w.Put(static_cast<uint32_t>(id.size()));
+    w.Write(id.data(), id.size());
+  }
+  w.Write(live_.data(), live_.size());
+  w.Write(signatures_.data(), signatures_.size() * sizeof(uint32_t));
+  w.Write(fingerprints_.data(), fingerprints_.size() * sizeof(uint64_t));
+  w.Write(set_offsets_.data(), set_offsets_.size() * sizeof(uint64_t));
+  w.Write(set_hashes_.data(), set_hashes_.size() * sizeof(uint64_t));
+  w.Put(stats_.bytes);
+  w.Put(stats_.invalid_utf8);
+  w.Put(stats_.nul_bytes);
+  h.payload_bytes = w.bytes();
+  h.payload_checksum = w.checksum();
+  h.header_checksum = XXH3_64bits(&h, kChecksummedHeaderBytes);
+  ok = ok && w.ok() && std::fseek(f.get(), 0, SEEK_SET) == 0 &&
+       std::fwrite(&h, sizeof(h), 1, f.get()) == 1 && std::fflush(f.get()) == 0;
+  const int close_result = std::fclose(f.release());
+  if (!ok || close_result != 0) {
+    const std::string reason = std::strerror(errno);
+    std::remove(tmp.c_str());
+    return absl::DataLossError(
+        absl::StrFormat("cannot write snapshot '%s': %s", tmp, reason));
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    const std::string reason = std::strerror(errno);
+    std::remove(tmp.c_str());
+    return absl::DataLossError(absl::StrFormat(
+        "cannot rename '%s' to '%s': %s", tmp, path, reason));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<Engine>> Engine::Load(const std::string& path,
+                                                     const Options& options) {
+  RETURN_IF_ERROR(options.Validate());
+  std::string bytes;
+  RETURN_IF_ERROR(ReadWholeFile(path, bytes));
+  if (bytes.size() < sizeof(SnapshotHeader) ||
+      std::memcmp(bytes.data(), kMagic, sizeof(kMagic)) != 0) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "'%s' is not a mimeo snapshot (no MIMEOSNP header)", path));
+  }
+  SnapshotHeader h;
+  std::memcpy(&h, bytes.data(), sizeof(h));
+  if (h.version != kVersion || h.header_bytes != sizeof(SnapshotHeader)) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "snapshot '%s' has format version %d; this mimeo reads version %d",
+        path, h.version, kVersion));
+  }
+  if (XXH3_64bits(&h, kChecksummedHeaderBytes) != h.header_checksum) {
+    return absl::DataLossError(absl::StrFormat(
+        "snapshot '%s' is corrupt: header checksum mismatch", path));
+  }
+  const std::string difference = ParameterDifference(h, HeaderFor(options));
+  if (!difference.empty()) {
+    return absl::FailedPreconditionError(absl::StrFormat(
+        "snapshot '%s' was made with other parameters: %s", path, difference));
+  }
+  const uint64_t have = bytes.size() - sizeof(SnapshotHeader);
+  if (have != h.payload_bytes) {
+    return absl::DataLossError(absl::StrFormat(
+        "snapshot '%s' is %s: the header announces %d payload bytes, the "
+        "file holds %d",
+        path, have < h.payload_bytes ? "truncated" : "corrupt",
+        h.payload_bytes, have));
+  }
+  const char* payload = bytes.data() + sizeof(SnapshotHeader);
+  if (XXH3_64bits(payload, have) != h.payload_checksum) {
+    return absl::DataLossError(absl::StrFormat(
+        "snapshot '%s' is corrupt: payload checksum mismatch", path));
+  }
+  // The sizes below come from a header whose checksum matched, but are
+  // bounded by the payload anyway before anything is allocated.
+  const uint64_t k = h.num_perm;
+  if (h.num_ids > have || h.num_set_hashes > have / sizeof(uint64_t) ||
+      h.num_ids > have / (k * sizeof(uint32_t) + 8)) {
+    return absl::DataLossError(absl::StrFormat(
+        "snapshot '%s' is corrupt: counts exceed the payload", path));
+  }
+
+  ASSIGN_OR_RETURN(std::unique_ptr<Engine> e, Create(options));
+  PayloadReader r(path, payload, have);
+  e->ids_.resize(h.num_ids);
+  for (std::string& id : e->ids_) {
+    uint32_t len;
+    RETURN_IF_ERROR(r.Get(len, "an id length"));
+    if (len > have) {
+      return absl::DataLossError(absl::StrFormat(
+          "snapshot '%s' is corrupt: an id of %d bytes", path, len));
+    }
+    id.resize(len);
+    RETURN_IF_ERROR(r.Read(id.data(), len, "an id"));
+  }
+  e->live_.resize(h.num_ids);
+  RETURN_IF_ERROR(r.Read(e->live_.data(), h.num_ids, "the live flags"));
+  e->signatures_.resize(h.num_ids * k);
+  RETURN_IF_ERROR(r.Read(e->signatures_.data(), h.num_ids * k * 4, "signatures"));
+  e->fingerprints_.resize(h.num_ids);
+  RETURN_IF_ERROR(r.Read(e->fingerprints_.data(), h.num_ids * 8, "fingerprints"));
+  e->set_offsets_.resize(h.num_ids + 1);
+  RETURN_IF_ERROR(r.Read(e->set_offsets_.data(), (h.num_ids + 1) * 8, "set offsets"));
+  e->set_hashes_.resize(h.num_set_hashes);
+  RETURN_IF_ERROR(r.Read(e->set_hashes_.data(), h.num_set_hashes * 8, "shingle sets"));
+  RETURN_IF_ERROR(r.Get(e->stats_.bytes, "counters"));
+  RETURN_IF_ERROR(r.Get(e->stats_.invalid_utf8, "counters"));
+  RETURN_IF_ERROR(r.Get(e->stats_.nul_bytes, "counters"));
+  if (!r.AtEnd()) {
+    return absl::DataLossError(absl::StrFormat(
+        "snapshot '%s' is corrupt: bytes left after the last section", path));
+  }
+  if (e->set_offsets_.front() != 0 ||
+      e->set_offsets_.back() != h.num_set_hashes ||
+      !std::is_sorted(e->set_offsets_.begin(), e->set_offsets_.end())) {
+    return absl::DataLossError(absl::StrFormat(
+        "snapshot '%s' is corrupt: shingle set offsets out of order", path));
+  }
+
+  // Rebuild the id map and the indexes; the banding may differ from the
+  // one the file was saved with.
+  for (DocId d = 0; d < h.num_ids; ++d) {
+    if (!e->live_[d]) {
+      ++e->stats_.removed;
+      continue;
+    }
+    if (!e->doc_of_.emplace(e->ids_[d], d).second) {
+      return absl::DataLossError(absl::StrFormat(
+          "snapshot '%s' is corrupt: id '%s' is live twice", path, e->ids_[d]));
+    }
+    ++e->stats_.documents;
+    const auto set = e->SetOf(d);
+    e->stats_.shingles += set.size();
+    if (set.empty()) {
+      ++e->stats_.empty_documents;
+      continue;
+    }
+    RETURN_IF_ERROR(e->lsh_index_.Add(d, e->SignatureOf(d)));
+    if (e->simhash_index_) {
+      RETURN_IF_ERROR(e->simhash_index_->Add(d, e->fingerprints_[d]));
+    }
+  }
+  if (e->stats_.documents != h.num_live) {
+    return absl::DataLossError(absl::StrFormat(
+        "snapshot '%s' is corrupt: %d live documents, the header says %d",
+        path, e->stats_.documents, h.num_live));
+  }
+  return e;
+}
+
+}  // namespace mimeo

@@ -1,0 +1,107 @@
+#include "mimeo/verify.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_format.h"
+#include "oneapi/tbb/parallel_for.h"
+
+namespace mimeo {
+
+Similarity ExactSimilarity(absl::Span<const uint64_t> a,
+                           absl::Span<const uint64_t> b) noexcept {
+  Similarity s;
+  s.size_a = a.size();
+  s.size_b = b.size();
+  if (a.empty() || b.empty()) return s;
+  size_t i = 0, j = 0;
+  uint64_t common = 0;
+  while (i < a.size() && j < b.size()) {
+    if (a[i] < b[j]) {
+      ++i;
+    } else if (b[j] < a[i]) {
+      ++j;
+    } else {
+      ++common;
+      ++i;
+      ++j;
+    }
+  }
+  s.intersection = common;
+  s.jaccard = static_cast<double>(common) /
+              static_cast<double>(a.size() + b.size() - common);
+  s.containment_a_in_b = static_cast<double>(common) / a.size();
+  s.containment_b_in_a = static_cast<double>(common) / b.size();
+  return s;
+}
+
+Similarity EstimateSimilarity(double jaccard, uint64_t size_a,
+                              uint64_t size_b) noexcept {
+  Similarity s;
+  s.size_a = size_a;
+  s.size_b = size_b;
+  if (size_a == 0 || size_b == 0) return s;
+  const double inter = std::min<double>(
+      std::min(size_a, size_b), jaccard * (size_a + size_b) / (1 + jaccard));
+  s.intersection = static_cast<uint64_t>(inter + 0.5);
+  s.jaccard = jaccard;
+  s.containment_a_in_b = inter / size_a;
+  s.containment_b_in_a = inter / size_b;
+  return s;
+}
+
+absl::Status Verifier::Options::Validate() const {
+  if (!(jaccard_threshold >= 0 && jaccard_threshold <= 1)) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "jaccard_threshold must be in [0, 1], got %g", jaccard_threshold));
+  }
+  if (!(containment_threshold >= 0)) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "containment_threshold must be >= 0 (above 1 turns it off), got %g",
+        containment_threshold));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Verifier> Verifier::Create(const Options& options) {
+  absl::Status s = options.Validate();
+  if (!s.ok()) return s;
+  return Verifier(options);
+}
+
+bool Verifier::ContainmentCounts(const Similarity& s) const noexcept {
+  if (options_.containment_threshold > 1) return false;
+  // The contained side is the smaller set, the one whose containment is
+  // larger.
+  return std::min(s.size_a, s.size_b) >= options_.min_containment_shingles;
+}
+
+bool Verifier::Accept(const Similarity& s) const noexcept {
+  if (s.intersection == 0) return false;
+  if (s.jaccard >= options_.jaccard_threshold) return true;
+  return ContainmentCounts(s) &&
+         std::max(s.containment_a_in_b, s.containment_b_in_a) >=
+             options_.containment_threshold;
+}
+
+double Verifier::Score(const Similarity& s) const noexcept {
+  if (!ContainmentCounts(s)) return s.jaccard;
+  return std::max({s.jaccard, s.containment_a_in_b, s.containment_b_in_a});
+}
+
+std::vector<VerifiedPair> Verifier::VerifyAll(
+    absl::Span<const CandidatePair> pairs,
+    const std::function<absl::Span<const uint64_t>(DocId)>& set_of) const {
+  std::vector<Similarity> sims(pairs.size());
+  tbb::parallel_for(size_t{0}, pairs.size(), [&](size_t i) {
+    sims[i] = ExactSimilarity(set_of(pairs[i].a), set_of(pairs[i].b));
+  });
+  std::vector<VerifiedPair> out;
+  for (size_t i = 0; i < pairs.size(); ++i) {
+    if (Accept(sims[i])) {
+      out.push_back({pairs[i].a, pairs[i].b, sims[i], Score(sims[i])});
+    }
+  }
+  return out;
+}
+
+}  // namespace mimeo

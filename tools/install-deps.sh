@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs, with apt-get, exactly the Debian 12 packages mimeo's build needs.
+# Idempotent: packages already present are not fetched again, and apt-get
+# update runs only when something is missing. Needs root (or sudo).
+set -euo pipefail
+
+packages=(
+  cmake g++ make pkg-config
+  libabsl-dev          # Status, flat_hash_map, Span, strings
+  libxxhash-dev        # XXH3 (pkg-config only)
+  libutf8proc-dev      # NFKC, case folding, categories
+  libhwy-dev           # SIMD with runtime dispatch
+  libtbb-dev           # parallel loops and sorts
+  libcli11-dev         # command line
+  libsimdjson-dev      # reading JSONL
+  nlohmann-json3-dev   # writing JSON
+  zlib1g-dev libzstd-dev
+  libgtest-dev libgmock-dev
+  libbenchmark-dev
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  sudo="sudo"
+fi
+echo "mimeo: installing ${missing[*]}" >&2
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
