@@ -1,0 +1,355 @@
+#include "mimeo/engine.h"
+
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <thread>
+
+#include "gtest/gtest.h"
+#include "test_util.h"
+
+namespace mimeo {
+namespace {
+
+using testing::RandomText;
+
+std::unique_ptr<Engine> Make(Engine::Options o = {}) {
+  auto e = Engine::Create(o);
+  EXPECT_TRUE(e.ok()) << e.status();
+  return std::move(*e);
+}
+
+std::string TempPath(const std::string& name) {
+  return (std::filesystem::temp_directory_path() /
+          ("mimeo_engine_test_" + std::to_string(::getpid()) + "_" + name))
+      .string();
+}
+
+// A small corpus with known structure: 30 originals, 10 of them with a
+// light edit, 10 with a paragraph appended, and 10 unrelated texts.
+std::vector<Document> Corpus(uint64_t seed = 1) {
+  std::mt19937_64 rng(seed);
+  std::vector<Document> docs;
+  for (int i = 0; i < 30; ++i) {
+    docs.push_back({"orig/" + std::to_string(i), RandomText(rng, 300)});
+  }
+  for (int i = 0; i < 10; ++i) {
+    std::string t = docs[i].text;
+    t.replace(t.find(' ', 200), 1, " inserted words here ");
+    docs.push_back({"edit/" + std::to_string(i), t});
+  }
+  for (int i = 10; i < 20; ++i) {
+    docs.push_back({"long/" + std::to_string(i),
+                    docs[i].text + " " + RandomText(rng, 200)});
+  }
+  for (int i = 0; i < 10; ++i) {
+    docs.push_back({"other/" + std::to_string(i), RandomText(rng, 300)});
+  }
+  return docs;
+}
+
+TEST(EngineTest, FindsEditedAndExtendedCopies) {
+  auto e = Make();
+  const std::vector<Document> docs = Corpus();
+  ASSERT_TRUE(e->AddBatch(docs).ok());
+  auto c = e->Cluster();
+  ASSERT_TRUE(c.ok());
+  // Exactly the 20 pairs built above, each its own cluster.
+  ASSERT_EQ(c->clusters.size(), 20u);
+  for (const Cluster& cl : c->clusters) {
+    ASSERT_EQ(cl.members.size(), 2u);
+    const std::string a = e->id(cl.members[0]), b = e->id(cl.members[1]);
+    EXPECT_EQ(a.substr(a.find('/')), b.substr(b.find('/'))) << a << " " << b;
+  }
+  // The extended copy contains its original wholly.
+  auto m = e->Query(docs[12].text);
+  ASSERT_TRUE(m.ok());
+  ASSERT_GE(m->size(), 2u);
+  EXPECT_EQ((*m)[0].id, "orig/12");
+  EXPECT_DOUBLE_EQ((*m)[0].jaccard, 1.0);
+  EXPECT_EQ((*m)[1].id, "long/12");
+  EXPECT_DOUBLE_EQ((*m)[1].containment_query_in_doc, 1.0);
+  EXPECT_LT((*m)[1].jaccard, 0.8);
+  EXPECT_NEAR((*m)[1].estimated_jaccard, (*m)[1].jaccard, 0.25);
+}
+
+TEST(EngineTest, BadInputHasDefinedBehaviour) {
+  Engine::Options o;
+  o.max_document_bytes = 1000;
+  auto e = Make(o);
+  // Empty text, only punctuation: kept, counted, match nothing.
+  ASSERT_TRUE(e->Add({"empty", ""}).ok());
+  ASSERT_TRUE(e->Add({"empty2", ""}).ok());
+  ASSERT_TRUE(e->Add({"punct", "!!! ... ???"}).ok());
+  EXPECT_EQ(e->stats().empty_documents, 3u);
+  EXPECT_TRUE(e->Query("")->empty());
+  // Fewer than k tokens: one shingle, matches its exact copy only.
+  ASSERT_TRUE(e->Add({"short", "Hello there"}).ok());
+  ASSERT_TRUE(e->Add({"short-copy", "hello,  THERE!"}).ok());
+  ASSERT_TRUE(e->Add({"short-other", "hello world"}).ok());
+  auto c = e->Cluster();
+  ASSERT_TRUE(c.ok());
+  ASSERT_EQ(c->clusters.size(), 1u);
+  EXPECT_EQ(e->id(c->clusters[0].members[0]), "short");
+  EXPECT_EQ(e->id(c->clusters[0].members[1]), "short-copy");
+  // Invalid UTF-8 and NUL bytes: repaired, counted, still matched.
+  ASSERT_TRUE(e->Add({"bad", std::string("caf\xe9 au lait\0 est bon ici", 24)}).ok());
+  EXPECT_EQ(e->stats().invalid_utf8, 1u);
+  EXPECT_EQ(e->stats().nul_bytes, 1u);
+  EXPECT_EQ(e->Query(std::string("caf\xe9 au lait est bon ici"))->size(), 1u);
+  // Duplicate ids, unknown ids, over-long text, empty id.
+  EXPECT_EQ(e->Add({"short", "x"}).status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(e->Remove("nope").code(), absl::StatusCode::kNotFound);
+  auto big = e->Add({"big", std::string(1001, 'a')});
+  EXPECT_EQ(big.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(big.status().message().find("'big'"), std::string::npos);
+  EXPECT_EQ(e->Add({"", "text"}).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(e->stats().documents, 7u);
+}
+
+TEST(EngineTest, BatchIsAllOrNothing) {
+  auto e = Make();
+  ASSERT_TRUE(e->Add({"a", "one two three"}).ok());
+  std::vector<Document> batch = {{"b", "x"}, {"c", "y"}, {"b", "z"}};
+  auto r = e->AddBatch(batch);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_NE(r.status().message().find("'b'"), std::string::npos);
+  batch = {{"d", "x"}, {"a", "y"}};
+  EXPECT_EQ(e->AddBatch(batch).status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(e->stats().documents, 1u);
+  EXPECT_EQ(e->num_ids(), 1u);
+}
+
+TEST(EngineTest, HundredMegabyteDocument) {
+  auto e = Make();
+  std::mt19937_64 rng(3);
+  std::string huge;
+  huge.reserve(100u << 20);
+  while (huge.size() < (100u << 20)) huge += RandomText(rng, 1000) + "\n";
+  ASSERT_TRUE(e->Add({"huge", huge}).ok());
+  ASSERT_TRUE(e->Add({"small", RandomText(rng, 500)}).ok());
+  EXPECT_GE(e->stats().bytes, uint64_t{100} << 20);
+  EXPECT_GT(e->stats().shingles, 1000000u);
+  // The same text with its first words changed still finds it, exactly.
+  huge.replace(0, 40, "an entirely different opening for the text");
+  auto m = e->Query(huge);
+  ASSERT_TRUE(m.ok());
+  ASSERT_EQ(m->size(), 1u);
+  EXPECT_EQ((*m)[0].id, "huge");
+  EXPECT_GT((*m)[0].jaccard, 0.99);
+}
+
+TEST(EngineTest, RemoveTakesDocumentOut) {
+  auto e = Make();
+  const std::vector<Document> docs = Corpus();
+  ASSERT_TRUE(e->AddBatch(docs).ok());
+  ASSERT_TRUE(e->Remove("edit/3").ok());
+  EXPECT_EQ(e->Remove("edit/3").code(), absl::StatusCode::kNotFound);
+  auto m = e->Query(docs[3].text);
+  ASSERT_TRUE(m.ok());
+  ASSERT_EQ(m->size(), 1u);
+  EXPECT_EQ((*m)[0].id, "orig/3");
+  EXPECT_EQ(e->Cluster()->clusters.size(), 19u);
+  // The id may be used again.
+  EXPECT_TRUE(e->Add({"edit/3", docs[33].text}).ok());
+  EXPECT_EQ(e->Cluster()->clusters.size(), 20u);
+}
+
+// One thread and all threads give the same ids, pairs, clusters and
+// snapshot bytes.
+TEST(EngineTest, DeterministicWhateverTheThreadCount) {
+  const std::vector<Document> docs = Corpus(5);
+  std::vector<std::string> snapshots;
+  std::vector<Clustering> results;
+  for (int threads : {1, 0}) {
+    Engine::Options o;
+    o.threads = threads;
+    auto e = Make(o);
+    ASSERT_TRUE(e->AddBatch(docs).ok());
+    auto c = e->Cluster();
+    ASSERT_TRUE(c.ok());
+    results.push_back(*c);
+    const std::string path = TempPath("det" + std::to_string(threads));
+    ASSERT_TRUE(e->Save(path).ok());
+    snapshots.push_back(testing::ReadFile(path));
+    std::remove(path.c_str());
+  }
+  EXPECT_EQ(snapshots[0], snapshots[1]);
+  ASSERT_EQ(results[0].pairs.size(), results[1].pairs.size());
+  for (size_t i = 0; i < results[0].pairs.size(); ++i) {
+    EXPECT_EQ(results[0].pairs[i].a, results[1].pairs[i].a);
+    EXPECT_EQ(results[0].pairs[i].b, results[1].pairs[i].b);
+    EXPECT_EQ(results[0].pairs[i].score, results[1].pairs[i].score);
+  }
+  ASSERT_EQ(results[0].clusters.size(), results[1].clusters.size());
+  for (size_t i = 0; i < results[0].clusters.size(); ++i) {
+    EXPECT_EQ(results[0].clusters[i].members, results[1].clusters[i].members);
+  }
+  // Adding one at a time equals adding the batch.
+  auto one = Make();
+  for (const Document& d : docs) ASSERT_TRUE(one->Add(d).ok());
+  const std::string path = TempPath("one");
+  ASSERT_TRUE(one->Save(path).ok());
+  EXPECT_EQ(testing::ReadFile(path), snapshots[0]);
+  std::remove(path.c_str());
+}
+
+class SnapshotTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    path_ = TempPath("snap");
+    engine_ = Make();
+    docs_ = Corpus(9);
+    ASSERT_TRUE(engine_->AddBatch(docs_).ok());
+    ASSERT_TRUE(engine_->Remove("other/0").ok());
+    ASSERT_TRUE(engine_->Save(path_).ok());
+    bytes_ = testing::ReadFile(path_);
+  }
+  void TearDown() override { std::remove(path_.c_str()); }
+  void Write(const std::string& bytes) {
+    std::ofstream(path_, std::ios::binary | std::ios::trunc) << bytes;
+  }
+  absl::Status LoadStatus(Engine::Options o = {}) {
+    return Engine::Load(path_, o).status();
+  }
+
+  std::string path_;
+  std::unique_ptr<Engine> engine_;
+  std::vector<Document> docs_;
+  std::string bytes_;
+};
+
+TEST_F(SnapshotTest, RoundTrip) {
+  Engine::Options o;
+  o.lsh_bands = 16;  // banding is not a hashing parameter: it may change
+  o.lsh_rows = 2;
+  auto loaded = Engine::Load(path_, o);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ((*loaded)->stats().documents, engine_->stats().documents);
+  EXPECT_EQ((*loaded)->stats().removed, 1u);
+  EXPECT_EQ((*loaded)->stats().shingles, engine_->stats().shingles);
+  EXPECT_EQ((*loaded)->lsh_params().bands, 16u);
+  for (int i : {0, 11, 45}) {
+    auto a = engine_->Query(docs_[i].text), b = (*loaded)->Query(docs_[i].text);
+    ASSERT_TRUE(a.ok() && b.ok());
+    ASSERT_EQ(a->size(), b->size());
+    for (size_t j = 0; j < a->size(); ++j) {
+      EXPECT_EQ((*a)[j].id, (*b)[j].id);
+      EXPECT_EQ((*a)[j].jaccard, (*b)[j].jaccard);
+    }
+  }
+  EXPECT_EQ((*loaded)->Cluster()->clusters.size(),
+            engine_->Cluster()->clusters.size());
+  // Removed ids stay removed; new documents continue the numbering.
+  EXPECT_TRUE((*loaded)->Query(docs_[50].text)->empty());  // other/0
+  auto d = (*loaded)->Add({"new", "a new text"});
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(*d, docs_.size());
+  // Saving the loaded engine gives the same bytes.
+  auto again = Engine::Load(path_, {});
+  ASSERT_TRUE(again.ok());
+  const std::string path2 = path_ + "2";
+  ASSERT_TRUE((*again)->Save(path2).ok());
+  EXPECT_EQ(testing::ReadFile(path2), bytes_);
+  std::remove(path2.c_str());
+}
+
+TEST_F(SnapshotTest, RefusesOtherParameters) {
+  Engine::Options o;
+  o.shingle.k = 7;
+  absl::Status s = LoadStatus(o);
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(s.message().find("shingle k is 5 in the file but 7"), std::string::npos) << s;
+  o = {};
+  o.minhash.num_perm = 64;
+  EXPECT_NE(LoadStatus(o).message().find("num_perm is 128"), std::string::npos);
+  o = {};
+  o.minhash.seed = 99;
+  EXPECT_NE(LoadStatus(o).message().find("minhash seed"), std::string::npos);
+  o = {};
+  o.normalize.case_fold = false;
+  EXPECT_NE(LoadStatus(o).message().find("normalization"), std::string::npos);
+}
+
+TEST_F(SnapshotTest, RefusesTruncatedAndCorruptFiles) {
+  for (size_t keep : {size_t{0}, size_t{10}, size_t{127}, size_t{128},
+                      bytes_.size() / 2, bytes_.size() - 1}) {
+    Write(bytes_.substr(0, keep));
+    const absl::Status s = LoadStatus();
+    EXPECT_FALSE(s.ok()) << keep;
+    EXPECT_NE(s.message().find(path_), std::string::npos) << s;
+    if (keep > 128) EXPECT_NE(s.message().find("truncated"), std::string::npos) << s;
+  }
+  // Every byte flipped in turn (sampled): never accepted, never a crash.
+  for (size_t at = 0; at < bytes_.size(); at += 1 + bytes_.size() / 300) {
+    std::string bad = bytes_;
+    bad[at] ^= 0x5A;
+    Write(bad);
+    EXPECT_FALSE(LoadStatus().ok()) << "byte " << at;
+  }
+  std::string bad = bytes_;
+  bad[bytes_.size() - 30] ^= 1;
+  Write(bad);
+  EXPECT_NE(LoadStatus().message().find("payload checksum"), std::string::npos);
+  Write("not a snapshot at all, just some text that is long enough to fill a "
+        "header of one hundred and twenty-eight bytes.........................");
+  EXPECT_NE(LoadStatus().message().find("not a mimeo snapshot"), std::string::npos);
+  EXPECT_EQ(Engine::Load(path_ + ".missing", {}).status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST(EngineTest, SaveToUnwritablePathFails) {
+  auto e = Make();
+  const absl::Status s = e->Save("/nonexistent-dir/x.mimeo");
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("/nonexistent-dir/x.mimeo"), std::string::npos);
+}
+
+TEST(EngineTest, ConcurrentQueriesWhileAdding) {
+  auto e = Make();
+  const std::vector<Document> docs = Corpus(13);
+  ASSERT_TRUE(e->AddBatch(absl::MakeConstSpan(docs).subspan(0, 30)).ok());
+  std::atomic<bool> failed{false};
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 4; ++t) {
+    readers.emplace_back([&, t] {
+      for (int i = 0; i < 200; ++i) {
+        auto m = e->Query(docs[(t * 7 + i) % 30].text);
+        if (!m.ok() || m->empty() || (*m)[0].jaccard != 1.0) failed = true;
+      }
+    });
+  }
+  for (size_t i = 30; i < docs.size(); ++i) ASSERT_TRUE(e->Add(docs[i]).ok());
+  for (auto& r : readers) r.join();
+  EXPECT_FALSE(failed);
+  EXPECT_EQ(e->Cluster()->clusters.size(), 20u);
+}
+
+TEST(EngineTest, ValidatesOptions) {
+  Engine::Options o;
+  o.lsh_bands = 10;  // rows missing
+  EXPECT_FALSE(Engine::Create(o).ok());
+  o = {};
+  o.lsh_threshold = 1.5;
+  EXPECT_FALSE(Engine::Create(o).ok());
+  o = {};
+  o.threads = -2;
+  EXPECT_FALSE(Engine::Create(o).ok());
+  o = {};
+  o.shingle.k = 0;
+  EXPECT_FALSE(Engine::Create(o).ok());
+}
+
+TEST(EngineTest, SimHashCandidatesAndOnePermutationScheme) {
+  Engine::Options o;
+  o.simhash_max_distance = 6;
+  o.minhash.scheme = MinHashScheme::kOnePermutation;
+  auto e = Make(o);
+  ASSERT_TRUE(e->AddBatch(Corpus(21)).ok());
+  EXPECT_EQ(e->Cluster()->clusters.size(), 20u);
+}
+
+}  // namespace
+}  // namespace mimeo

@@ -1,0 +1,159 @@
+#include "mimeo/lsh_index.h"
+
+#include <algorithm>
+#include <random>
+#include <set>
+
+#include "gtest/gtest.h"
+#include "mimeo/lsh_params.h"
+#include "mimeo/minhash.h"
+#include "test_util.h"
+
+namespace mimeo {
+namespace {
+
+using testing::RandomSet;
+
+LshIndex MakeIndex(uint32_t bands, uint32_t rows, uint32_t large = 128) {
+  LshIndex::Options o;
+  o.bands = bands;
+  o.rows = rows;
+  o.large_bucket = large;
+  auto idx = LshIndex::Create(o);
+  EXPECT_TRUE(idx.ok());
+  return std::move(*idx);
+}
+
+MinHasher Hasher() {
+  auto m = MinHasher::Create({});
+  EXPECT_TRUE(m.ok());
+  return *m;
+}
+
+// For pairs of sets with Jaccard s, the share that land in a common bucket
+// is within 0.03 of 1 - (1 - s^r)^b (4,000 pairs per s: the sampling error
+// alone is at most 0.008).
+TEST(LshIndexTest, PassRateFollowsTheSCurve) {
+  const MinHasher m = Hasher();
+  for (auto [bands, rows] : {std::pair{20u, 5u}, std::pair{32u, 4u}}) {
+    const LshIndex idx = MakeIndex(bands, rows);
+    std::mt19937_64 rng(11 + bands);
+    for (double s : {0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9}) {
+      const size_t total = 200;
+      const size_t common = static_cast<size_t>(std::lround(2 * s * total / (1 + s)));
+      const size_t only = (total - common) / 2;
+      const double exact = double(common) / (common + 2 * only);
+      const int trials = 4000;
+      int passed = 0;
+      for (int t = 0; t < trials; ++t) {
+        std::vector<uint64_t> a = RandomSet(rng, common + only);
+        std::vector<uint64_t> b(a.begin(), a.begin() + common);
+        for (uint64_t x : RandomSet(rng, only)) b.push_back(x);
+        const Signature sa = m.Sketch(a), sb = m.Sketch(b);
+        for (uint32_t band = 0; band < bands; ++band) {
+          if (idx.BandKey(sa.values, band) == idx.BandKey(sb.values, band)) {
+            ++passed;
+            break;
+          }
+        }
+      }
+      EXPECT_NEAR(double(passed) / trials,
+                  LshCandidateProbability(exact, bands, rows), 0.03)
+          << bands << "x" << rows << " at s = " << exact;
+    }
+  }
+}
+
+TEST(LshIndexTest, AddQueryRemove) {
+  const MinHasher m = Hasher();
+  LshIndex idx = MakeIndex(16, 8);
+  std::mt19937_64 rng(1);
+  const std::vector<uint64_t> base = RandomSet(rng, 300);
+  std::vector<uint64_t> near = base;
+  near[0] = rng();  // Jaccard ~0.99
+  const std::vector<uint64_t> other = RandomSet(rng, 300);
+  ASSERT_TRUE(idx.Add(10, m.Sketch(base).values).ok());
+  ASSERT_TRUE(idx.Add(20, m.Sketch(other).values).ok());
+  EXPECT_EQ(idx.size(), 2u);
+
+  LshQueryResult r = idx.Query(m.Sketch(near).values);
+  ASSERT_EQ(r.candidates.size(), 1u);
+  EXPECT_EQ(r.candidates[0].id, 10u);
+  EXPECT_GE(r.candidates[0].bands, 12u);
+  EXPECT_EQ(r.stats.bands_probed, 16u);
+  EXPECT_EQ(r.stats.postings_scanned, r.candidates[0].bands);
+
+  EXPECT_EQ(idx.Add(10, m.Sketch(base).values).code(),
+            absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(idx.Add(30, std::vector<uint32_t>(5)).code(),
+            absl::StatusCode::kInvalidArgument);
+  ASSERT_TRUE(idx.Remove(10).ok());
+  EXPECT_EQ(idx.Remove(10).code(), absl::StatusCode::kNotFound);
+  EXPECT_TRUE(idx.Query(m.Sketch(near).values).candidates.empty());
+  // The id can be added again, and slots are reused.
+  ASSERT_TRUE(idx.Add(10, m.Sketch(base).values).ok());
+  EXPECT_EQ(idx.Query(m.Sketch(near).values).candidates.size(), 1u);
+}
+
+// AllPairs (sort-and-scan) finds exactly the pairs that querying each
+// document finds, and the batch form agrees with the index.
+TEST(LshIndexTest, AllPairsEqualsQueryingEachDocument) {
+  const MinHasher m = Hasher();
+  LshIndex idx = MakeIndex(32, 2);
+  std::mt19937_64 rng(2);
+  std::vector<uint32_t> flat;
+  std::vector<std::vector<uint32_t>> sigs;
+  // Families of related sets so that there are pairs to find.
+  for (int family = 0; family < 20; ++family) {
+    const std::vector<uint64_t> base = RandomSet(rng, 100);
+    for (int member = 0; member < 5; ++member) {
+      std::vector<uint64_t> v = base;
+      for (int i = 0; i < member * 12; ++i) v[rng() % v.size()] = rng();
+      sigs.push_back(m.Sketch(v).values);
+    }
+  }
+  for (DocId d = 0; d < sigs.size(); ++d) {
+    ASSERT_TRUE(idx.Add(d, sigs[d]).ok());
+    flat.insert(flat.end(), sigs[d].begin(), sigs[d].end());
+  }
+  std::set<std::tuple<DocId, DocId, uint32_t>> by_query, by_join, by_batch;
+  for (DocId d = 0; d < sigs.size(); ++d) {
+    for (const LshCandidate& c : idx.Query(sigs[d]).candidates) {
+      if (c.id > d) by_query.insert({d, c.id, c.bands});
+    }
+  }
+  for (const CandidatePair& p : idx.AllPairs()) by_join.insert({p.a, p.b, p.bands});
+  auto batch = LshAllPairs(flat, idx.options());
+  ASSERT_TRUE(batch.ok());
+  for (const CandidatePair& p : *batch) by_batch.insert({p.a, p.b, p.bands});
+  EXPECT_GT(by_query.size(), 100u);
+  EXPECT_EQ(by_query, by_join);
+  EXPECT_EQ(by_query, by_batch);
+}
+
+TEST(LshIndexTest, LargeBucketsArePairedWithTheirSmallestMember) {
+  const MinHasher m = Hasher();
+  LshIndex idx = MakeIndex(4, 4, /*large=*/3);
+  const std::vector<uint32_t> sig = m.Sketch(std::vector<uint64_t>{1, 2, 3}).values;
+  for (DocId d : {7, 3, 9, 5, 8}) ASSERT_TRUE(idx.Add(d, sig).ok());
+  const std::vector<CandidatePair> pairs = idx.AllPairs();
+  ASSERT_EQ(pairs.size(), 4u);  // a star, not all 10 pairs
+  for (const CandidatePair& p : pairs) {
+    EXPECT_EQ(p.a, 3u);
+    EXPECT_EQ(p.bands, 4u);
+  }
+}
+
+TEST(LshIndexTest, ValidatesOptions) {
+  LshIndex::Options o;
+  o.bands = 20;
+  o.rows = 7;
+  EXPECT_FALSE(LshIndex::Create(o).ok());
+  o.rows = 6;
+  o.large_bucket = 1;
+  EXPECT_FALSE(LshIndex::Create(o).ok());
+  EXPECT_FALSE(LshAllPairs(std::vector<uint32_t>(5), LshIndex::Options{}).ok());
+}
+
+}  // namespace
+}  // namespace mimeo

@@ -1,0 +1,108 @@
+#include "mimeo/normalize.h"
+
+#include <string>
+
+#include "gtest/gtest.h"
+
+namespace mimeo {
+namespace {
+
+NormalizedText Norm(std::string_view in, bool offsets = true) {
+  Normalizer::Options o;
+  o.keep_offsets = offsets;
+  auto n = Normalizer::Create(o);
+  EXPECT_TRUE(n.ok());
+  auto out = n->Normalize(in);
+  EXPECT_TRUE(out.ok());
+  return *out;
+}
+
+TEST(NormalizerTest, CaseFoldsAndAppliesNfkc) {
+  EXPECT_EQ(Norm("Hello WORLD").text, "hello world");
+  EXPECT_EQ(Norm("\xef\xac\x81nance").text, "finance");      // U+FB01 ligature
+  EXPECT_EQ(Norm("Stra\xc3\x9f" "e").text, "strasse");       // sharp s folds
+  EXPECT_EQ(Norm("\xef\xbc\xa1\xef\xbc\xa2").text, "ab");    // fullwidth A B
+  EXPECT_EQ(Norm("\xe2\x91\xa0").text, "1");                  // circled 1
+}
+
+TEST(NormalizerTest, ComposesCombiningSequences) {
+  // "e" + COMBINING ACUTE and the precomposed U+00E9 normalize the same.
+  EXPECT_EQ(Norm("caf" "e\xcc\x81").text, Norm("caf\xc3\xa9").text);
+  EXPECT_EQ(Norm("caf\xc3\xa9").text, "caf\xc3\xa9");
+  // Marks in non-canonical order are reordered before composing.
+  EXPECT_EQ(Norm("a\xcc\xa3\xcc\x81").text, Norm("a\xcc\x81\xcc\xa3").text);
+}
+
+TEST(NormalizerTest, FoldsWhitespaceAndTrims) {
+  EXPECT_EQ(Norm("  a \t\n\r b\xc2\xa0\xe2\x80\x83" "c  ").text, "a b c");
+  EXPECT_EQ(Norm("").text, "");
+  EXPECT_EQ(Norm(" \n\t ").text, "");
+}
+
+TEST(NormalizerTest, FoldsQuotesAndDashes) {
+  EXPECT_EQ(Norm("\xe2\x80\x9cWe're\xe2\x80\x9d \xe2\x80\x94 it\xe2\x80\x99s").text,
+            "\"we're\" - it's");
+}
+
+TEST(NormalizerTest, RepairsAndCountsInvalidUtf8) {
+  // A stray continuation byte, an overlong NUL, a surrogate, a truncated
+  // 3-byte sequence and a byte that never starts UTF-8.
+  const std::string bad = "a\x80" "b\xc0\x80" "c\xed\xa0\x80" "d\xe2\x82" "e\xff";
+  const NormalizedText n = Norm(bad);
+  EXPECT_EQ(n.invalid_sequences, 8u);  // maximal subparts, one U+FFFD each
+  EXPECT_NE(n.text.find("a\xef\xbf\xbd" "b"), std::string::npos);
+  EXPECT_NE(n.text.find("d\xef\xbf\xbd" "e"), std::string::npos);
+  EXPECT_EQ(n.text.substr(n.text.size() - 3), "\xef\xbf\xbd");
+  // Nothing is dropped: every letter survives.
+  for (char c : std::string("abcde")) EXPECT_NE(n.text.find(c), std::string::npos);
+}
+
+TEST(NormalizerTest, NulBytesAreSeparatorsAndCounted) {
+  const NormalizedText n = Norm(std::string("one\0two\0\0three", 14));
+  EXPECT_EQ(n.text, "one two three");
+  EXPECT_EQ(n.nul_bytes, 3u);
+}
+
+TEST(NormalizerTest, OffsetsMapBackToOriginalBytes) {
+  // Multi-byte characters, a ligature that expands, an invalid byte, and a
+  // decomposed accent that composes.
+  const std::string in = "\xe2\x80\x9cSochi\xe2\x80\x9d, \xef\xac\x81ne \xff Jos" "e\xcc\x81!";
+  const NormalizedText n = Norm(in);
+  ASSERT_EQ(n.source_offset.size(), n.text.size() + 1);
+  auto original = [&](std::string_view word) {
+    const size_t b = n.text.find(word);
+    EXPECT_NE(b, std::string::npos) << word;
+    const auto [sb, se] = n.SourceRange(b, b + word.size());
+    return in.substr(sb, se - sb);
+  };
+  EXPECT_EQ(original("sochi"), "Sochi");
+  EXPECT_EQ(original("fine"), "\xef\xac\x81ne");
+  EXPECT_EQ(original("jos\xc3\xa9"), "Jos" "e\xcc\x81");
+  EXPECT_EQ(n.source_offset.back(), in.size());
+  // Offsets never decrease.
+  for (size_t i = 1; i < n.source_offset.size(); ++i) {
+    EXPECT_LE(n.source_offset[i - 1], n.source_offset[i]);
+  }
+}
+
+TEST(NormalizerTest, OptionsTurnStepsOff) {
+  Normalizer::Options o;
+  o.case_fold = false;
+  o.fold_punctuation = false;
+  auto n = Normalizer::Create(o);
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(n->Normalize("A \xe2\x80\x94 B")->text, "A \xe2\x80\x94 B");
+}
+
+TEST(NormalizerTest, ReusesBuffersAcrossCalls) {
+  auto n = Normalizer::Create({});
+  ASSERT_TRUE(n.ok());
+  NormalizedText out;
+  ASSERT_TRUE(n->Normalize("a long first text with many words", out).ok());
+  ASSERT_TRUE(n->Normalize("B", out).ok());
+  EXPECT_EQ(out.text, "b");
+  EXPECT_TRUE(out.source_offset.empty());
+}
+
+}  // namespace
+}  // namespace mimeo

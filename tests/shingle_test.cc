@@ -1,0 +1,80 @@
+#include "mimeo/shingle.h"
+
+#include <set>
+#include <string>
+
+#include "gtest/gtest.h"
+#include "mimeo/tokenize.h"
+
+namespace mimeo {
+namespace {
+
+Shingles Shingle(std::string_view text, int k = 5, uint64_t seed = 7) {
+  auto tokenizer = Tokenizer::Create({});
+  Shingler::Options o;
+  o.k = k;
+  o.seed = seed;
+  auto shingler = Shingler::Create(o);
+  EXPECT_TRUE(tokenizer.ok() && shingler.ok());
+  std::vector<Token> tokens;
+  tokenizer->Tokenize(text, tokens);
+  Shingles out;
+  shingler->Shingle(text, tokens, out);
+  return out;
+}
+
+TEST(ShinglerTest, CountsAndPositions) {
+  const Shingles s = Shingle("a b c d e f g", 3);
+  ASSERT_EQ(s.size(), 5u);
+  EXPECT_EQ(s.tokens_per_shingle, 3u);
+  for (uint32_t i = 0; i < 5; ++i) EXPECT_EQ(s.first_token[i], i);
+  EXPECT_EQ(std::set<uint64_t>(s.hashes.begin(), s.hashes.end()).size(), 5u);
+}
+
+TEST(ShinglerTest, ShortTextHasOneShingleEmptyHasNone) {
+  const Shingles s = Shingle("only three words", 5);
+  ASSERT_EQ(s.size(), 1u);
+  EXPECT_EQ(s.tokens_per_shingle, 3u);
+  EXPECT_EQ(Shingle("", 5).size(), 0u);
+  EXPECT_EQ(Shingle("!!! ???", 5).size(), 0u);
+  // Two different short texts do not collapse to the same shingle.
+  EXPECT_NE(Shingle("hello there", 5).hashes, Shingle("goodbye there", 5).hashes);
+}
+
+TEST(ShinglerTest, SameRunSameHashWhereverItIs) {
+  const Shingles a = Shingle("x y one two three four five", 5);
+  const Shingles b = Shingle("one two three four five z", 5);
+  EXPECT_EQ(a.hashes[2], b.hashes[0]);
+}
+
+TEST(ShinglerTest, SeedChangesEveryHash) {
+  const Shingles a = Shingle("one two three four five six", 5, 1);
+  const Shingles b = Shingle("one two three four five six", 5, 2);
+  EXPECT_NE(a.hashes[0], b.hashes[0]);
+  EXPECT_NE(a.hashes[1], b.hashes[1]);
+}
+
+TEST(ShinglerTest, HashesAreStableAcrossBuilds) {
+  // Persisted hashes must never change silently: a change here means old
+  // snapshots no longer match, and the snapshot version must move.
+  const Shingles s = Shingle("we are going to have to do more work", 5, 0x6d696d656fULL);
+  ASSERT_EQ(s.size(), 5u);
+  EXPECT_EQ(s.hashes[0], 0x8210431816d68fe8ULL);
+}
+
+TEST(ShinglerTest, ValidatesK) {
+  Shingler::Options o;
+  o.k = 0;
+  EXPECT_FALSE(Shingler::Create(o).ok());
+  o.k = 65;
+  EXPECT_FALSE(Shingler::Create(o).ok());
+}
+
+TEST(ShinglerTest, SortedSetIsSortedAndDistinct) {
+  std::vector<uint64_t> out;
+  SortedSet(std::vector<uint64_t>{5, 1, 5, 3, 1}, out);
+  EXPECT_EQ(out, (std::vector<uint64_t>{1, 3, 5}));
+}
+
+}  // namespace
+}  // namespace mimeo

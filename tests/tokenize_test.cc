@@ -1,0 +1,77 @@
+#include "mimeo/tokenize.h"
+
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+
+namespace mimeo {
+namespace {
+
+std::vector<std::string> Words(std::string_view text,
+                               Tokenizer::Options o = {}) {
+  auto t = Tokenizer::Create(o);
+  EXPECT_TRUE(t.ok());
+  std::vector<Token> tokens;
+  t->Tokenize(text, tokens);
+  std::vector<std::string> out;
+  for (const Token& tok : tokens) {
+    out.emplace_back(text.substr(tok.begin, tok.end - tok.begin));
+  }
+  return out;
+}
+
+using V = std::vector<std::string>;
+
+TEST(TokenizerTest, SplitsWordsOnPunctuationAndSpace) {
+  EXPECT_EQ(Words("we're going, to sochi-2008!"),
+            (V{"we", "re", "going", "to", "sochi", "2008"}));
+  EXPECT_EQ(Words(""), V{});
+  EXPECT_EQ(Words(" ... !!! "), V{});
+}
+
+TEST(TokenizerTest, KeepsAccentsAndOtherScriptsInWords) {
+  EXPECT_EQ(Words("na\xc3\xafve \xce\xb4\xce\xb7\xce\xbc\xce\xbf\xcf\x82"),
+            (V{"na\xc3\xafve", "\xce\xb4\xce\xb7\xce\xbc\xce\xbf\xcf\x82"}));
+  // A combining mark stays inside its word.
+  EXPECT_EQ(Words("cafe\xcc\x81 ok"), (V{"cafe\xcc\x81", "ok"}));
+}
+
+TEST(TokenizerTest, CjkAndThaiArePerCharacter) {
+  // 北京 is two tokens; mixed with Latin, the Latin word stays whole.
+  EXPECT_EQ(Words("\xe5\x8c\x97\xe4\xba\xac" "abc"),
+            (V{"\xe5\x8c\x97", "\xe4\xba\xac", "abc"}));
+  // Hiragana.
+  EXPECT_EQ(Words("\xe3\x81\x82\xe3\x81\x84"), (V{"\xe3\x81\x82", "\xe3\x81\x84"}));
+  // Thai: ก + SARA I (a combining vowel) is one token, then ข.
+  EXPECT_EQ(Words("\xe0\xb8\x81\xe0\xb8\xb4\xe0\xb8\x82"),
+            (V{"\xe0\xb8\x81\xe0\xb8\xb4", "\xe0\xb8\x82"}));
+}
+
+TEST(TokenizerTest, CharacterNgrams) {
+  Tokenizer::Options o;
+  o.mode = Tokenizer::Mode::kCharNgrams;
+  o.char_ngram = 3;
+  EXPECT_EQ(Words("abcd e", o), (V{"abc", "bcd", "cd e"}));
+  // Shorter than one n-gram: one token, never none.
+  EXPECT_EQ(Words("ab", o), (V{"ab"}));
+  EXPECT_EQ(Words("", o), V{});
+  // Multi-byte characters count as one.
+  EXPECT_EQ(Words("\xc3\xa9t\xc3\xa9", o), (V{"\xc3\xa9t\xc3\xa9"}));
+}
+
+TEST(TokenizerTest, RejectsBadNgramSize) {
+  Tokenizer::Options o;
+  o.mode = Tokenizer::Mode::kCharNgrams;
+  o.char_ngram = 0;
+  EXPECT_FALSE(Tokenizer::Create(o).ok());
+  o.char_ngram = 33;
+  EXPECT_FALSE(Tokenizer::Create(o).ok());
+}
+
+TEST(TokenizerTest, InvalidBytesSeparate) {
+  EXPECT_EQ(Words(std::string("ab\xff" "cd")), (V{"ab", "cd"}));
+}
+
+}  // namespace
+}  // namespace mimeo
