@@ -1,0 +1,167 @@
+// Micro benchmarks, one per pipeline stage. Figures: bench/README.md.
+//   build/bench/mimeo_micro_bench --benchmark_repetitions=5 \
+//       --benchmark_report_aggregates_only=true
+#include <random>
+#include <string>
+
+#include "benchmark/benchmark.h"
+#include "mimeo/lsh_index.h"
+#include "mimeo/minhash.h"
+#include "mimeo/normalize.h"
+#include "mimeo/shingle.h"
+#include "mimeo/simhash.h"
+#include "mimeo/tokenize.h"
+
+namespace {
+
+// English-like text: words drawn from a vocabulary with punctuation.
+std::string EnglishText(size_t bytes) {
+  static const char* kWords[] = {
+      "the", "White", "House", "said", "Saturday", "it", "does", "not",
+      "expect", "President", "Bush", "and", "his", "Russian", "counterpart",
+      "to", "clinch", "an", "agreement", "on", "missile", "defense", "plans",
+      "during", "talks", "this", "weekend", "in", "Sochi,", "spokeswoman",
+      "told", "reporters.", "We're", "going", "have", "more", "work"};
+  std::mt19937_64 rng(1);
+  std::string s;
+  while (s.size() < bytes) {
+    s += kWords[rng() % (sizeof(kWords) / sizeof(kWords[0]))];
+    s += ' ';
+  }
+  return s;
+}
+
+std::vector<uint64_t> Hashes(size_t n) {
+  std::mt19937_64 rng(2);
+  std::vector<uint64_t> v(n);
+  for (auto& x : v) x = rng();
+  return v;
+}
+
+void BM_NormalizeTokenizeShingle(benchmark::State& state) {
+  const std::string text = EnglishText(64 * 1024);
+  auto n = *mimeo::Normalizer::Create({});
+  auto t = *mimeo::Tokenizer::Create({});
+  auto s = *mimeo::Shingler::Create({});
+  mimeo::NormalizedText norm;
+  std::vector<mimeo::Token> tokens;
+  mimeo::Shingles shingles;
+  for (auto _ : state) {
+    n.Normalize(text, norm).IgnoreError();
+    t.Tokenize(norm.text, tokens);
+    s.Shingle(norm.text, tokens, shingles);
+    benchmark::DoNotOptimize(shingles.hashes.data());
+  }
+  state.SetBytesProcessed(state.iterations() * text.size());
+}
+BENCHMARK(BM_NormalizeTokenizeShingle);
+
+void BM_Normalize(benchmark::State& state) {
+  const std::string text = EnglishText(64 * 1024);
+  auto n = *mimeo::Normalizer::Create({});
+  mimeo::NormalizedText norm;
+  for (auto _ : state) {
+    n.Normalize(text, norm).IgnoreError();
+    benchmark::DoNotOptimize(norm.text.data());
+  }
+  state.SetBytesProcessed(state.iterations() * text.size());
+}
+BENCHMARK(BM_Normalize);
+
+void MinHashBench(benchmark::State& state, mimeo::MinHashScheme scheme,
+                  bool scalar) {
+  mimeo::MinHasher::Options o;
+  o.scheme = scheme;
+  o.num_perm = 128;
+  auto m = *mimeo::MinHasher::Create(o);
+  const std::vector<uint64_t> h = Hashes(state.range(0));
+  std::vector<uint32_t> sig(128);
+  for (auto _ : state) {
+    if (scalar) {
+      m.SketchScalar(h, absl::MakeSpan(sig));
+    } else {
+      m.Sketch(h, absl::MakeSpan(sig));
+    }
+    benchmark::DoNotOptimize(sig.data());
+  }
+  state.SetItemsProcessed(state.iterations() * h.size());
+  state.SetLabel("items = shingles");
+}
+void BM_MinHashPermutationsSimd(benchmark::State& s) {
+  MinHashBench(s, mimeo::MinHashScheme::kPermutations, false);
+}
+void BM_MinHashPermutationsScalar(benchmark::State& s) {
+  MinHashBench(s, mimeo::MinHashScheme::kPermutations, true);
+}
+void BM_MinHashOnePermutation(benchmark::State& s) {
+  MinHashBench(s, mimeo::MinHashScheme::kOnePermutation, false);
+}
+BENCHMARK(BM_MinHashPermutationsSimd)->Arg(1000);
+BENCHMARK(BM_MinHashPermutationsScalar)->Arg(1000);
+BENCHMARK(BM_MinHashOnePermutation)->Arg(1000);
+
+void BM_SimHash(benchmark::State& state) {
+  auto s = *mimeo::SimHasher::Create({});
+  const std::vector<uint64_t> h = Hashes(1000);
+  for (auto _ : state) benchmark::DoNotOptimize(s.Compute(h));
+  state.SetItemsProcessed(state.iterations() * h.size());
+}
+BENCHMARK(BM_SimHash);
+
+// Signatures of unrelated random sets, the common case for an index.
+std::vector<std::vector<uint32_t>> Signatures(size_t n) {
+  auto m = *mimeo::MinHasher::Create({});
+  std::mt19937_64 rng(3);
+  std::vector<std::vector<uint32_t>> out(n);
+  std::vector<uint64_t> set(50);
+  for (auto& sig : out) {
+    for (auto& x : set) x = rng();
+    sig = m.Sketch(set).values;
+  }
+  return out;
+}
+
+void BM_LshInsert(benchmark::State& state) {
+  const auto sigs = Signatures(100000);
+  mimeo::LshIndex::Options o;
+  o.bands = 32;
+  o.rows = 4;
+  for (auto _ : state) {
+    auto idx = *mimeo::LshIndex::Create(o);
+    for (mimeo::DocId d = 0; d < sigs.size(); ++d) idx.Add(d, sigs[d]).IgnoreError();
+    benchmark::DoNotOptimize(idx.size());
+  }
+  state.SetItemsProcessed(state.iterations() * sigs.size());
+}
+BENCHMARK(BM_LshInsert)->Unit(benchmark::kMillisecond);
+
+void BM_LshQuery(benchmark::State& state) {
+  const auto sigs = Signatures(100000);
+  mimeo::LshIndex::Options o;
+  o.bands = 32;
+  o.rows = 4;
+  auto idx = *mimeo::LshIndex::Create(o);
+  for (mimeo::DocId d = 0; d < sigs.size(); ++d) idx.Add(d, sigs[d]).IgnoreError();
+  size_t i = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(idx.Query(sigs[i++ % sigs.size()]));
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_LshQuery);
+
+void BM_LshAllPairs(benchmark::State& state) {
+  const auto sigs = Signatures(100000);
+  std::vector<uint32_t> flat;
+  for (const auto& s : sigs) flat.insert(flat.end(), s.begin(), s.end());
+  mimeo::LshIndex::Options o;
+  o.bands = 32;
+  o.rows = 4;
+  for (auto _ : state) benchmark::DoNotOptimize(mimeo::LshAllPairs(flat, o));
+  state.SetItemsProcessed(state.iterations() * sigs.size());
+}
+BENCHMARK(BM_LshAllPairs)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();
