@@ -35,9 +35,9 @@ std::string MinHashParams::Difference(const MinHashParams& other) const {
 }
 
 absl::Status MinHasher::Options::Validate() const {
-  if (num_perm < 1 || num_perm > 4096) {
-    return absl::InvalidArgumentError(
-        absl::StrFormat("num_perm must be in [1, 4096], got %d", num_perm));
+  if (num_perm < 1 || num_perm > kMaxNumPerm) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "num_perm must be in [1, %d], got %d", kMaxNumPerm, num_perm));
   }
   if (scheme != MinHashScheme::kPermutations &&
       scheme != MinHashScheme::kOnePermutation) {
@@ -114,8 +114,7 @@ void MinHasher::Sketch(absl::Span<const uint64_t> hashes,
   if (!any_empty) return;
   // Borrow from the pre-densification values only: remember which bins were
   // filled before this loop started writing.
-  constexpr uint32_t kMaxStack = 4096;
-  bool filled[kMaxStack];
+  bool filled[kMaxNumPerm];
   for (uint32_t i = 0; i < k; ++i) filled[i] = out[i] != kEmptyValue;
   for (uint32_t i = 0; i < k; ++i) {
     if (filled[i]) continue;

@@ -106,3 +106,16 @@ TEST(NormalizerTest, ReusesBuffersAcrossCalls) {
 
 }  // namespace
 }  // namespace mimeo
+
+namespace mimeo {
+namespace {
+
+TEST(NormalizerTest, DropsDefaultIgnorables) {
+  auto n = Normalizer::Create({});
+  ASSERT_TRUE(n.ok());
+  // Soft hyphen, zero-width space, byte order mark.
+  EXPECT_EQ(n->Normalize("co\xc2\xad" "op\xe2\x80\x8b" "s\xef\xbb\xbf")->text, "coops");
+}
+
+}  // namespace
+}  // namespace mimeo

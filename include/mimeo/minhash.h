@@ -64,9 +64,11 @@ class MinHasher {
  public:
   // The value of every position of an empty set's signature.
   static constexpr uint32_t kEmptyValue = 0xFFFFFFFFu;
+  // The longest signature.
+  static constexpr int kMaxNumPerm = 4096;
 
   struct Options {
-    // Signature length; 1..4096. Default 128.
+    // Signature length; 1..kMaxNumPerm. Default 128.
     int num_perm = 128;
     // Seed of the hash functions. Default 1.
     uint64_t seed = 1;

@@ -8,6 +8,8 @@
 //     truncated sequence, an overlong form, a surrogate, a code point past
 //     U+10FFFF) becomes one U+FFFD and is counted; nothing is dropped.
 //   * Unicode NFKC and case folding (utf8proc), so "ﬁ", "FI" and "fi" agree.
+//     Default-ignorable characters (soft hyphen, zero-width space and
+//     joiners, byte order mark) are dropped, so "co\u00ADop" is "coop".
 //   * Whitespace folding: every run of whitespace, control characters and NUL
 //     bytes becomes one ASCII space; leading and trailing space is dropped.
 //   * Punctuation folding: typographic quotes become ASCII ' and ", dashes
