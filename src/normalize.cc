@@ -128,6 +128,15 @@ class Emitter {
     }
   }
 
+  // Appends a printable ASCII character that no combining mark follows:
+  // nothing can compose with it, so it skips the run buffer.
+  void PushAsciiFinal(char c, uint32_t src) {
+    if (len_ > 0) Flush();
+    FlushSpace();
+    out_.text.push_back(c);
+    if (o_.keep_offsets) out_.source_offset.push_back(src);
+  }
+
   void Finish() { Flush(); }
 
  private:
@@ -233,8 +242,13 @@ absl::Status Normalizer::Normalize(std::string_view input,
     }
     if (cp < 0x80 && cp >= 0x20 && cp != 0x7F) {
       // ASCII fast path: decomposition is the identity, folding is tolower.
+      // Only a following non-ASCII character can be a combining mark.
       if (options_.case_fold && cp >= 'A' && cp <= 'Z') cp += 'a' - 'A';
-      emit.Push(cp, src);
+      if (i == n || p[i] < 0x80) {
+        emit.PushAsciiFinal(static_cast<char>(cp), src);
+      } else {
+        emit.Push(cp, src);
+      }
       continue;
     }
     int boundclass = 0;
