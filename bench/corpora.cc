@@ -4,6 +4,7 @@
 #include <cctype>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "absl/strings/str_format.h"
@@ -21,10 +22,12 @@ absl::StatusOr<std::string> Slurp(const fs::path& p) {
 }
 }  // namespace
 
-absl::StatusOr<std::vector<LabelledDocument>> ReadTree(const std::string& root) {
+absl::StatusOr<std::vector<LabelledDocument>> ReadTree(
+    const std::string& root) {
   std::error_code ec;
   if (!fs::is_directory(root, ec)) {
-    return absl::NotFoundError(absl::StrFormat("'%s' is not a directory", root));
+    return absl::NotFoundError(
+        absl::StrFormat("'%s' is not a directory", root));
   }
   std::vector<fs::path> files;
   for (const auto& e : fs::recursive_directory_iterator(root, ec)) {
@@ -46,7 +49,8 @@ absl::StatusOr<std::vector<LabelledDocument>> ReadTree(const std::string& root) 
   return out;
 }
 
-absl::StatusOr<std::vector<LabelledDocument>> ReadReuters(const std::string& dir) {
+absl::StatusOr<std::vector<LabelledDocument>> ReadReuters(
+    const std::string& dir) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) {
     return absl::NotFoundError(absl::StrFormat("'%s' is not a directory", dir));
@@ -75,7 +79,8 @@ absl::StatusOr<std::vector<LabelledDocument>> ReadReuters(const std::string& dir
       }
       const size_t id_end = story.find('"', id_at + 7);
       LabelledDocument d;
-      d.doc.id = p.filename().string() + "#" + story.substr(id_at + 7, id_end - id_at - 7);
+      d.doc.id = p.filename().string() + "#" +
+                 story.substr(id_at + 7, id_end - id_at - 7);
       d.doc.text = story.substr(b + 6, e - b - 6);
       out.push_back(std::move(d));
     }
@@ -94,6 +99,69 @@ std::string FoldCaseAndSpace(const std::string& text) {
     if (space) out.push_back(' ');
     space = false;
     out.push_back(static_cast<char>(std::tolower(c)));
+  }
+  return out;
+}
+
+namespace {
+
+uint64_t Pairs(uint64_t n) { return n * (n - 1) / 2; }
+
+std::vector<int64_t> ClusterOf(size_t num_docs,
+                               const std::vector<Cluster>& clusters) {
+  std::vector<int64_t> cluster_of(num_docs, -1);
+  for (const Cluster& c : clusters) {
+    for (DocId m : c.members) cluster_of[m] = c.id;
+  }
+  return cluster_of;
+}
+
+}  // namespace
+
+PairwiseScores ScorePairwise(const std::vector<LabelledDocument>& docs,
+                             const std::vector<Cluster>& clusters) {
+  std::map<std::string, uint64_t> label_size;
+  std::map<std::pair<uint32_t, std::string>, uint64_t> cell;
+  for (const LabelledDocument& d : docs) ++label_size[d.label];
+  for (const Cluster& c : clusters) {
+    for (DocId m : c.members) ++cell[{c.id, docs[m].label}];
+  }
+  PairwiseScores s;
+  for (const auto& [label, n] : label_size) s.true_pairs += Pairs(n);
+  for (const Cluster& c : clusters)
+    s.predicted_pairs += Pairs(c.members.size());
+  for (const auto& [key, n] : cell) s.correct_pairs += Pairs(n);
+  s.precision = s.predicted_pairs
+                    ? double(s.correct_pairs) / double(s.predicted_pairs)
+                    : 1.0;
+  s.recall =
+      s.true_pairs ? double(s.correct_pairs) / double(s.true_pairs) : 1.0;
+  s.f1 = s.precision + s.recall > 0
+             ? 2 * s.precision * s.recall / (s.precision + s.recall)
+             : 0;
+  return s;
+}
+
+ExactGroups CheckExactGroups(const std::vector<LabelledDocument>& docs,
+                             const std::vector<Cluster>& clusters) {
+  const std::vector<int64_t> cluster_of = ClusterOf(docs.size(), clusters);
+  std::map<std::string, std::vector<size_t>> groups;
+  for (size_t i = 0; i < docs.size(); ++i) {
+    groups[FoldCaseAndSpace(docs[i].doc.text)].push_back(i);
+  }
+  ExactGroups out;
+  for (const auto& [text, members] : groups) {
+    if (members.size() < 2) continue;
+    ++out.groups;
+    out.documents += members.size();
+    bool whole = cluster_of[members[0]] >= 0;
+    for (size_t m : members)
+      whole = whole && cluster_of[m] == cluster_of[members[0]];
+    if (whole) {
+      ++out.whole;
+    } else {
+      out.split.push_back(docs[members[0]].doc.id);
+    }
   }
   return out;
 }

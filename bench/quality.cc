@@ -16,15 +16,12 @@
 #include <string>
 
 #include "CLI/CLI.hpp"
-#include "absl/container/flat_hash_map.h"
 #include "corpora.h"
 #include "mimeo/engine.h"
 
 namespace {
 
 using mimeo::bench::LabelledDocument;
-
-uint64_t Pairs(uint64_t n) { return n * (n - 1) / 2; }
 
 int Fail(const absl::Status& s) {
   std::fprintf(stderr, "quality: %s\n", s.ToString().c_str());
@@ -43,8 +40,9 @@ absl::StatusOr<mimeo::Clustering> RunEngine(
   auto ids = (*engine)->AddBatch(batch);
   if (!ids.ok()) return ids.status();
   auto clustering = (*engine)->Cluster();
-  *seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
-                 .count();
+  *seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+          .count();
   *engine_out = std::move(*engine);
   return clustering;
 }
@@ -83,78 +81,51 @@ int main(int argc, char** argv) {
   add_engine_options(exact);
   CLI11_PARSE(app, argc, argv);
 
-  auto docs = reuters ? mimeo::bench::ReadReuters(dir) : mimeo::bench::ReadTree(dir);
+  auto docs =
+      reuters ? mimeo::bench::ReadReuters(dir) : mimeo::bench::ReadTree(dir);
   if (!docs.ok()) return Fail(docs.status());
   double seconds = 0;
   std::unique_ptr<mimeo::Engine> engine;
   auto result = RunEngine(o, *docs, &seconds, &engine);
   if (!result.ok()) return Fail(result.status());
-  std::printf("corpus %s: %zu documents, lsh %u x %u, %llu candidate pairs, "
-              "%zu verified, %zu clusters, %.2f s\n",
-              dir.c_str(), docs->size(), engine->lsh_params().bands,
-              engine->lsh_params().rows,
-              static_cast<unsigned long long>(result->candidate_pairs),
-              result->pairs.size(), result->clusters.size(), seconds);
-
-  std::vector<int64_t> cluster_of(docs->size(), -1);
-  for (const auto& c : result->clusters) {
-    for (mimeo::DocId m : c.members) cluster_of[m] = c.id;
-  }
+  std::printf(
+      "corpus %s: %zu documents, lsh %u x %u, %llu candidate pairs, "
+      "%zu verified, %zu clusters, %.2f s\n",
+      dir.c_str(), docs->size(), engine->lsh_params().bands,
+      engine->lsh_params().rows,
+      static_cast<unsigned long long>(result->candidate_pairs),
+      result->pairs.size(), result->clusters.size(), seconds);
 
   if (clusters->parsed()) {
-    // Pairwise scores: a pair is predicted when both documents share a
-    // cluster, true when they share a folder.
-    std::map<std::string, uint64_t> folder_size;
-    std::map<std::pair<int64_t, std::string>, uint64_t> cell;
-    for (size_t i = 0; i < docs->size(); ++i) {
-      ++folder_size[(*docs)[i].label];
-      if (cluster_of[i] >= 0) ++cell[{cluster_of[i], (*docs)[i].label}];
-    }
-    uint64_t truth = 0, predicted = 0, hit = 0;
-    for (const auto& [f, n] : folder_size) truth += Pairs(n);
-    for (const auto& c : result->clusters) predicted += Pairs(c.members.size());
-    for (const auto& [k, n] : cell) hit += Pairs(n);
     if (show_errors) {
       for (const auto& c : result->clusters) {
         std::map<std::string, int> labels;
         for (mimeo::DocId m : c.members) ++labels[(*docs)[m].label];
         if (labels.size() < 2) continue;
         std::printf("mixed cluster %u:", c.id);
-        for (const auto& [l, n] : labels) std::printf(" [%s] x%d", l.c_str(), n);
+        for (const auto& [l, n] : labels)
+          std::printf(" [%s] x%d", l.c_str(), n);
         std::printf("\n");
       }
     }
-    const double p = predicted ? double(hit) / predicted : 1.0;
-    const double r = truth ? double(hit) / truth : 1.0;
-    const double f1 = p + r > 0 ? 2 * p * r / (p + r) : 0;
-    std::printf("pairwise precision %.4f recall %.4f F1 %.4f "
-                "(true pairs %llu, predicted %llu, correct %llu)\n",
-                p, r, f1, static_cast<unsigned long long>(truth),
-                static_cast<unsigned long long>(predicted),
-                static_cast<unsigned long long>(hit));
+    const auto s = mimeo::bench::ScorePairwise(*docs, result->clusters);
+    std::printf(
+        "pairwise precision %.4f recall %.4f F1 %.4f "
+        "(true pairs %llu, predicted %llu, correct %llu)\n",
+        s.precision, s.recall, s.f1,
+        static_cast<unsigned long long>(s.true_pairs),
+        static_cast<unsigned long long>(s.predicted_pairs),
+        static_cast<unsigned long long>(s.correct_pairs));
     return 0;
   }
 
   // Exact-duplicate groups: each must lie inside one cluster.
-  absl::flat_hash_map<std::string, std::vector<size_t>> groups;
-  for (size_t i = 0; i < docs->size(); ++i) {
-    groups[mimeo::bench::FoldCaseAndSpace((*docs)[i].doc.text)].push_back(i);
-  }
-  size_t total = 0, whole = 0, docs_in_groups = 0;
-  for (const auto& [text, members] : groups) {
-    if (members.size() < 2) continue;
-    ++total;
-    docs_in_groups += members.size();
-    bool same = cluster_of[members[0]] >= 0;
-    for (size_t m : members) same = same && cluster_of[m] == cluster_of[members[0]];
-    if (same) {
-      ++whole;
-    } else {
-      std::printf("  split group: %s ...\n", (*docs)[members[0]].doc.id.c_str());
-    }
-  }
-  std::printf("exact-duplicate groups: %zu of %zu in one cluster "
-              "(%zu documents in groups)\n",
-              whole, total, docs_in_groups);
-  return whole == total ? 0 : 2;
+  const auto g = mimeo::bench::CheckExactGroups(*docs, result->clusters);
+  for (const std::string& id : g.split)
+    std::printf("  split group: %s ...\n", id.c_str());
+  std::printf(
+      "exact-duplicate groups: %zu of %zu in one cluster "
+      "(%zu documents in groups)\n",
+      g.whole, g.groups, g.documents);
+  return g.whole == g.groups ? 0 : 2;
 }

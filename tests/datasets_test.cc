@@ -1,7 +1,6 @@
 // The engine on real, labelled text from ../shared/datasets. Each test
 // skips when its corpus is absent.
 #include <filesystem>
-#include <map>
 
 #include "corpora.h"
 #include "gtest/gtest.h"
@@ -36,8 +35,8 @@ std::vector<uint64_t> ShingleSet(const std::string& text) {
   return set;
 }
 
-std::unique_ptr<Engine> ClusterAll(const std::vector<bench::LabelledDocument>& docs,
-                            Clustering* out) {
+std::unique_ptr<Engine> ClusterAll(
+    const std::vector<bench::LabelledDocument>& docs, Clustering* out) {
   auto e = Engine::Create({});
   EXPECT_TRUE(e.ok());
   std::vector<Document> batch;
@@ -70,10 +69,10 @@ TEST(DatasetsTest, SeedsAreNotNearDuplicates) {
     ADD_FAILURE() << name;
     return std::string();
   };
-  const Similarity aj = ExactSimilarity(ShingleSet(find("aljazeera")),
-                                        ShingleSet(find("afp")));
-  const Similarity bbc = ExactSimilarity(ShingleSet(find("bbc")),
-                                         ShingleSet(find("afp")));
+  const Similarity aj =
+      ExactSimilarity(ShingleSet(find("aljazeera")), ShingleSet(find("afp")));
+  const Similarity bbc =
+      ExactSimilarity(ShingleSet(find("bbc")), ShingleSet(find("afp")));
   EXPECT_GE(aj.intersection, 5u);
   EXPECT_LT(aj.jaccard, 0.05);
   EXPECT_LT(bbc.intersection, aj.intersection);
@@ -84,53 +83,30 @@ TEST(DatasetsTest, SeedsAreNotNearDuplicates) {
 // the measured figure.
 TEST(DatasetsTest, WikipediaVersionsF1) {
   const std::string dir = Corpus("wikipedia-versions/version_documents");
-  if (dir.empty()) GTEST_SKIP() << "../shared/datasets/wikipedia-versions absent";
+  if (dir.empty())
+    GTEST_SKIP() << "../shared/datasets/wikipedia-versions absent";
   auto docs = bench::ReadTree(dir);
   ASSERT_TRUE(docs.ok());
   ASSERT_GT(docs->size(), 2000u);
   Clustering c;
   auto e = ClusterAll(*docs, &c);
-  std::map<std::string, uint64_t> folder;
-  std::map<std::pair<uint32_t, std::string>, uint64_t> cell;
-  for (const Cluster& cl : c.clusters) {
-    for (DocId m : cl.members) ++cell[{cl.id, (*docs)[m].label}];
-  }
-  for (const auto& d : *docs) ++folder[d.label];
-  auto pairs = [](uint64_t n) { return n * (n - 1) / 2; };
-  uint64_t truth = 0, predicted = 0, hit = 0;
-  for (const auto& [f, n] : folder) truth += pairs(n);
-  for (const Cluster& cl : c.clusters) predicted += pairs(cl.members.size());
-  for (const auto& [k, n] : cell) hit += pairs(n);
-  const double p = double(hit) / predicted, r = double(hit) / truth;
-  const double f1 = 2 * p * r / (p + r);
-  RecordProperty("f1", std::to_string(f1));
-  EXPECT_GE(f1, 0.90) << "precision " << p << " recall " << r;
-  EXPECT_GE(p, 0.95);
+  const bench::PairwiseScores s = bench::ScorePairwise(*docs, c.clusters);
+  RecordProperty("f1", std::to_string(s.f1));
+  EXPECT_GE(s.f1, 0.90) << "precision " << s.precision << " recall "
+                        << s.recall;
+  EXPECT_GE(s.precision, 0.95);
 }
 
 // Every group of identical bodies (after case and whitespace folding) ends
 // in one cluster.
-void ExpectExactGroupsClustered(const std::vector<bench::LabelledDocument>& docs) {
+void ExpectExactGroupsClustered(
+    const std::vector<bench::LabelledDocument>& docs) {
   Clustering c;
   auto e = ClusterAll(docs, &c);
-  std::vector<int64_t> cluster_of(docs.size(), -1);
-  for (const Cluster& cl : c.clusters) {
-    for (DocId m : cl.members) cluster_of[m] = cl.id;
-  }
-  std::map<std::string, std::vector<size_t>> groups;
-  for (size_t i = 0; i < docs.size(); ++i) {
-    groups[bench::FoldCaseAndSpace(docs[i].doc.text)].push_back(i);
-  }
-  size_t checked = 0;
-  for (const auto& [text, members] : groups) {
-    if (members.size() < 2) continue;
-    ++checked;
-    for (size_t m : members) {
-      EXPECT_GE(cluster_of[m], 0) << docs[m].doc.id;
-      EXPECT_EQ(cluster_of[m], cluster_of[members[0]]) << docs[m].doc.id;
-    }
-  }
-  EXPECT_GT(checked, 100u);
+  const bench::ExactGroups g = bench::CheckExactGroups(docs, c.clusters);
+  EXPECT_GT(g.groups, 100u);
+  EXPECT_EQ(g.whole, g.groups);
+  for (const std::string& id : g.split) ADD_FAILURE() << "split group: " << id;
 }
 
 TEST(DatasetsTest, ReutersExactGroupsInOneCluster) {
