@@ -133,8 +133,7 @@ class Emitter {
   void PushAsciiFinal(char c, uint32_t src) {
     if (len_ > 0) Flush();
     FlushSpace();
-    out_.text.push_back(c);
-    if (o_.keep_offsets) out_.source_offset.push_back(src);
+    Emit(c, src);
   }
 
   void Finish() { Flush(); }
@@ -173,6 +172,11 @@ class Emitter {
   }
 
   void Emit(int32_t cp, uint32_t src) {
+    if (cp < 0x80) {
+      out_.text.push_back(static_cast<char>(cp));
+      if (o_.keep_offsets) out_.source_offset.push_back(src);
+      return;
+    }
     uint8_t buf[4];
     const utf8proc_ssize_t n = utf8proc_encode_char(cp, buf);
     out_.text.append(reinterpret_cast<const char*>(buf), n);

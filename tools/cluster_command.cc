@@ -4,7 +4,6 @@
 
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -40,26 +39,29 @@ void WriteJsonl(const Engine& engine, const Clustering& c, std::FILE* out) {
   for (const Cluster& cl : c.clusters) {
     for (DocId m : cl.members) cluster_of[m] = cl.id;
   }
-  std::vector<nlohmann::ordered_json> pairs(c.clusters.size(), nlohmann::ordered_json::array());
+  std::vector<nlohmann::ordered_json> pairs(c.clusters.size(),
+                                            nlohmann::ordered_json::array());
   for (const VerifiedPair& p : c.pairs) {
     const int64_t ca = cluster_of[p.a];
     if (ca < 0 || ca != cluster_of[p.b]) continue;
-    pairs[ca].push_back({{"a", engine.id(p.a)},
-                         {"b", engine.id(p.b)},
-                         {"jaccard", p.similarity.jaccard},
-                         {"containment_a_in_b", p.similarity.containment_a_in_b},
-                         {"containment_b_in_a", p.similarity.containment_b_in_a}});
+    pairs[ca].push_back(
+        {{"a", engine.id(p.a)},
+         {"b", engine.id(p.b)},
+         {"jaccard", p.similarity.jaccard},
+         {"containment_a_in_b", p.similarity.containment_a_in_b},
+         {"containment_b_in_a", p.similarity.containment_b_in_a}});
   }
   for (const Cluster& cl : c.clusters) {
     nlohmann::ordered_json docs = nlohmann::ordered_json::array();
     for (DocId m : cl.members) docs.push_back(engine.id(m));
-    nlohmann::ordered_json line = {{"cluster", cl.id},
-                           {"size", cl.members.size()},
-                           {"docs", docs},
-                           {"representative", engine.id(cl.representative)},
-                           {"pairs", pairs[cl.id]}};
-    const std::string s = line.dump(-1, ' ', false,
-                                    nlohmann::ordered_json::error_handler_t::replace);
+    nlohmann::ordered_json line = {
+        {"cluster", cl.id},
+        {"size", cl.members.size()},
+        {"docs", docs},
+        {"representative", engine.id(cl.representative)},
+        {"pairs", pairs[cl.id]}};
+    const std::string s = line.dump(
+        -1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
     std::fprintf(out, "%s\n", s.c_str());
   }
 }
@@ -70,13 +72,15 @@ void WriteTable(const Engine& engine, const Clustering& c, std::FILE* out) {
     return;
   }
   for (const Cluster& cl : c.clusters) {
-    std::fprintf(out, "cluster %u  (%zu documents)\n", cl.id, cl.members.size());
+    std::fprintf(out, "cluster %u  (%zu documents)\n", cl.id,
+                 cl.members.size());
     for (DocId m : cl.members) {
       std::fprintf(out, "  %s %s\n", m == cl.representative ? "*" : " ",
                    engine.id(m).c_str());
     }
   }
-  std::fprintf(out, "(* the representative: the member most similar to the rest)\n");
+  std::fprintf(out,
+               "(* the representative: the member most similar to the rest)\n");
 }
 
 int Run(const ClusterArgs& args) {
@@ -99,8 +103,8 @@ int Run(const ClusterArgs& args) {
   const std::string tmp = args.output + ".tmp";
   std::FILE* out = to_stdout ? stdout : std::fopen(tmp.c_str(), "wb");
   if (out == nullptr) {
-    return StatusExit(absl::PermissionDeniedError(
-        absl::StrFormat("cannot write '%s'", tmp)));
+    return StatusExit(
+        absl::PermissionDeniedError(absl::StrFormat("cannot write '%s'", tmp)));
   }
   if (format == "jsonl") {
     WriteJsonl(**engine, *clustering, out);
@@ -118,7 +122,8 @@ int Run(const ClusterArgs& args) {
     std::fflush(stdout);
   }
   const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+          .count();
   const EngineStats st = (*engine)->stats();
   if (!args.quiet) {
     std::fprintf(stderr,
@@ -138,8 +143,9 @@ int Run(const ClusterArgs& args) {
 void AddClusterCommand(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<ClusterArgs>();
   CLI::App* cmd = app.add_subcommand(
-      "cluster", "Group near-duplicate documents (versions and copies of the "
-                 "same text).");
+      "cluster",
+      "Group near-duplicate documents (versions and copies of the "
+      "same text).");
   cmd->footer(
       "Examples:\n"
       "  mimeo cluster ~/articles                 clusters of a folder tree\n"
@@ -166,18 +172,20 @@ void AddClusterCommand(CLI::App& app, int& exit_code) {
       ->check(CLI::Range(0.001, 0.999));
   cmd->add_option("--num-perm", o.minhash.num_perm, "MinHash permutations")
       ->capture_default_str()
-      ->check(CLI::Range(1, 4096));
+      ->check(CLI::Range(1, MinHasher::kMaxNumPerm));
   cmd->add_option("--shingle", o.shingle.k, "Words per shingle")
       ->capture_default_str()
       ->check(CLI::Range(1, 64));
-  cmd->add_option("--seed", o.minhash.seed, "MinHash seed")->capture_default_str();
+  cmd->add_option("--seed", o.minhash.seed, "MinHash seed")
+      ->capture_default_str();
   cmd->add_option("--threads", o.threads, "Worker threads (0: all cores)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--format", args->format,
                   "jsonl or table (default: table on a terminal, else jsonl)")
       ->check(CLI::IsMember({"jsonl", "table"}));
-  cmd->add_option("-o,--output", args->output, "Write results here, not stdout");
+  cmd->add_option("-o,--output", args->output,
+                  "Write results here, not stdout");
   cmd->add_flag("-q,--quiet", args->quiet, "No warnings or summary on stderr");
   cmd->callback([args, &exit_code] { exit_code = Run(*args); });
 }

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <string_view>
 
 #include "absl/strings/str_format.h"
 
@@ -41,7 +42,8 @@ void ReadOne(const fs::path& path, const std::string& id, bool quiet,
   }
   std::string text = ss.str();
   const size_t head = std::min<size_t>(text.size(), 8192);
-  if (text.find('\0') < head) {
+  if (std::string_view(text).substr(0, head).find('\0') !=
+      std::string_view::npos) {
     ++summary.skipped_binary;
     Warn(quiet, absl::StrFormat("'%s' looks binary (NUL byte), skipped",
                                 path.string()));
@@ -61,8 +63,7 @@ absl::StatusOr<std::vector<Document>> ReadInputs(
     std::error_code ec;
     const fs::file_status st = fs::status(arg, ec);
     if (ec || !fs::exists(st)) {
-      return absl::NotFoundError(
-          absl::StrFormat("'%s' does not exist", arg));
+      return absl::NotFoundError(absl::StrFormat("'%s' does not exist", arg));
     }
     if (!fs::is_directory(st)) {
       ReadOne(arg, arg, quiet, summary, out);
@@ -77,8 +78,8 @@ absl::StatusOr<std::vector<Document>> ReadInputs(
       }
     }
     if (ec) {
-      return absl::PermissionDeniedError(absl::StrFormat(
-          "cannot walk '%s': %s", arg, ec.message()));
+      return absl::PermissionDeniedError(
+          absl::StrFormat("cannot walk '%s': %s", arg, ec.message()));
     }
     std::sort(files.begin(), files.end());
     for (const fs::path& p : files) {
