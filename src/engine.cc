@@ -6,6 +6,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_format.h"
+#include "internal/engine_parts.h"
 #include "internal/status_macros.h"
 #include "oneapi/tbb/enumerable_thread_specific.h"
 #include "oneapi/tbb/parallel_for.h"
@@ -15,20 +16,21 @@ namespace mimeo {
 
 constexpr size_t kMaxIdBytes = 64 * 1024;
 
-// Everything the engine keeps of one document, before it is inserted.
-struct Engine::Sketch {
-  std::vector<uint32_t> signature;
-  uint64_t fingerprint = 0;
-  std::vector<uint64_t> set;
-  uint64_t invalid_utf8 = 0;
-  uint64_t nul_bytes = 0;
-};
-
-// Buffers reused across documents by one thread.
-struct Engine::Scratch {
-  NormalizedText normalized;
-  std::vector<Token> tokens;
-  Shingles shingles;
+// Everything Create() builds before the Engine exists.
+struct Engine::Components {
+  Options options;
+  LshParams lsh;
+  Normalizer normalizer;
+  Tokenizer tokenizer;
+  Shingler shingler;
+  MinHasher minhasher;
+  SimHasher simhasher;
+  LshIndex lsh_index;
+  Verifier verifier;
+  Clusterer clusterer;
+  Winnower winnower;
+  Aligner aligner;
+  FingerprintIndex fingerprint_index;
 };
 
 absl::Status Engine::Options::Validate() const {
@@ -56,6 +58,14 @@ absl::Status Engine::Options::Validate() const {
   if (threads < 0) {
     return absl::InvalidArgumentError(absl::StrFormat(
         "threads must be 0 (all cores) or positive, got %d", threads));
+  }
+  RETURN_IF_ERROR(copy.winnow.Validate());
+  RETURN_IF_ERROR(copy.index.Validate());
+  RETURN_IF_ERROR(copy.align.Validate());
+  if (!(copy.boilerplate_share >= 0 && copy.boilerplate_share <= 1)) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "copy.boilerplate_share must be in [0, 1], got %g",
+        copy.boilerplate_share));
   }
   return absl::OkStatus();
 }
@@ -87,10 +97,16 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(const Options& o) {
   ASSIGN_OR_RETURN(LshIndex lsh_index, LshIndex::Create(lio));
   ASSIGN_OR_RETURN(Verifier verifier, Verifier::Create(o.verify));
   ASSIGN_OR_RETURN(Clusterer clusterer, Clusterer::Create(o.cluster));
-  std::unique_ptr<Engine> engine(new Engine(
+  ASSIGN_OR_RETURN(Winnower winnower, Winnower::Create(o.copy.winnow));
+  ASSIGN_OR_RETURN(Aligner aligner, Aligner::Create(o.copy.align, o.normalize,
+                                                    o.tokenize, o.shingle));
+  ASSIGN_OR_RETURN(FingerprintIndex fingerprint_index,
+                   FingerprintIndex::Create(o.copy.index));
+  std::unique_ptr<Engine> engine(new Engine(Components{
       o, lsh, std::move(normalizer), std::move(tokenizer), std::move(shingler),
       std::move(minhasher), std::move(simhasher), std::move(lsh_index),
-      std::move(verifier), std::move(clusterer)));
+      std::move(verifier), std::move(clusterer), std::move(winnower),
+      std::move(aligner), std::move(fingerprint_index)}));
   if (o.simhash_max_distance >= 0) {
     SimHashIndex::Options sio;
     sio.max_distance = o.simhash_max_distance;
@@ -100,20 +116,20 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(const Options& o) {
   return engine;
 }
 
-Engine::Engine(const Options& options, const LshParams& lsh,
-               Normalizer normalizer, Tokenizer tokenizer, Shingler shingler,
-               MinHasher minhasher, SimHasher simhasher, LshIndex lsh_index,
-               Verifier verifier, Clusterer clusterer)
-    : options_(options),
-      lsh_params_(lsh),
-      normalizer_(std::move(normalizer)),
-      tokenizer_(std::move(tokenizer)),
-      shingler_(std::move(shingler)),
-      minhasher_(std::move(minhasher)),
-      simhasher_(std::move(simhasher)),
-      verifier_(std::move(verifier)),
-      clusterer_(std::move(clusterer)),
-      lsh_index_(std::move(lsh_index)) {}
+Engine::Engine(Components c)
+    : options_(c.options),
+      lsh_params_(c.lsh),
+      normalizer_(std::move(c.normalizer)),
+      tokenizer_(std::move(c.tokenizer)),
+      shingler_(std::move(c.shingler)),
+      minhasher_(std::move(c.minhasher)),
+      simhasher_(std::move(c.simhasher)),
+      verifier_(std::move(c.verifier)),
+      clusterer_(std::move(c.clusterer)),
+      winnower_(std::move(c.winnower)),
+      aligner_(std::move(c.aligner)),
+      lsh_index_(std::move(c.lsh_index)),
+      fingerprint_index_(std::move(c.fingerprint_index)) {}
 
 Engine::~Engine() = default;
 
@@ -122,14 +138,19 @@ absl::Status Engine::SketchText(std::string_view text, Scratch& scratch,
   RETURN_IF_ERROR(normalizer_.Normalize(text, scratch.normalized));
   tokenizer_.Tokenize(scratch.normalized.text, scratch.tokens);
   shingler_.Shingle(scratch.normalized.text, scratch.tokens, scratch.shingles);
-  const auto hashes = absl::MakeConstSpan(scratch.shingles.hashes);
+  SketchShingles(scratch.shingles, out);
+  out.invalid_utf8 = scratch.normalized.invalid_sequences;
+  out.nul_bytes = scratch.normalized.nul_bytes;
+  return absl::OkStatus();
+}
+
+void Engine::SketchShingles(const Shingles& shingles, Sketch& out) const {
+  const auto hashes = absl::MakeConstSpan(shingles.hashes);
   out.signature.resize(minhasher_.params().num_perm);
   minhasher_.Sketch(hashes, absl::MakeSpan(out.signature));
   out.fingerprint = simhasher_.Compute(hashes);
   SortedSet(hashes, out.set);
-  out.invalid_utf8 = scratch.normalized.invalid_sequences;
-  out.nul_bytes = scratch.normalized.nul_bytes;
-  return absl::OkStatus();
+  if (options_.copy.enabled) winnower_.Winnow(hashes, out.fps);
 }
 
 absl::Status Engine::CheckDocument(const Document& doc) const {
@@ -171,6 +192,17 @@ DocId Engine::Insert(const Document& doc, Sketch&& sketch) {
   stats_.invalid_utf8 += sketch.invalid_utf8;
   stats_.nul_bytes += sketch.nul_bytes;
   stats_.shingles += sketch.set.size();
+  if (options_.copy.enabled) {
+    texts_.push_back(doc.text);
+    // Cannot fail: DocIds increase.
+    fingerprint_index_.Add(d, sketch.fps).IgnoreError();
+    stats_.fingerprints += sketch.fps.size();
+  } else {
+    texts_.emplace_back();
+  }
+  fps_.insert(fps_.end(), sketch.fps.begin(), sketch.fps.end());
+  fp_offsets_.push_back(fps_.size());
+  dates_.push_back(doc.date);
   if (sketch.set.empty()) {
     ++stats_.empty_documents;
     return d;
@@ -238,6 +270,9 @@ absl::Status Engine::Remove(std::string_view id) {
     lsh_index_.Remove(d).IgnoreError();
     if (simhash_index_) simhash_index_->Remove(d).IgnoreError();
   }
+  fingerprint_index_.Remove(d, FingerprintsOf(d));
+  stats_.fingerprints -= FingerprintsOf(d).size();
+  texts_[d] = std::string();
   --stats_.documents;
   ++stats_.removed;
   if (empty) --stats_.empty_documents;
@@ -255,19 +290,64 @@ absl::Span<const uint32_t> Engine::SignatureOf(DocId doc) const {
   return absl::MakeConstSpan(signatures_).subspan(size_t{doc} * k, k);
 }
 
+absl::Span<const Fingerprint> Engine::FingerprintsOf(DocId doc) const {
+  return absl::MakeConstSpan(fps_).subspan(
+      fp_offsets_[doc], fp_offsets_[doc + 1] - fp_offsets_[doc]);
+}
+
+std::vector<Passage> Engine::AlignWith(const AlignedText& asking,
+                                       absl::Span<const Fingerprint> asking_fps,
+                                       DocId as_of, DocId doc,
+                                       AlignedText& scratch) const {
+  // Cannot fail: the text was accepted by Add().
+  aligner_.Prepare(texts_[doc], scratch).IgnoreError();
+  std::vector<Passage> passages = aligner_.Align(asking, scratch);
+  const Shingles& sh = asking.shingles;
+  for (Passage& p : passages) {
+    // The asking text's fingerprints whose shingle lies inside the passage
+    // (fingerprints are by position, so a binary search finds the first).
+    uint32_t inside = 0, boilerplate = 0;
+    auto it = std::lower_bound(
+        asking_fps.begin(), asking_fps.end(), p.a_token_begin,
+        [&](const Fingerprint& f, uint32_t t) {
+          return sh.first_token[f.position] < t;
+        });
+    for (; it != asking_fps.end(); ++it) {
+      if (sh.first_token[it->position] + sh.tokens_per_shingle >
+          p.a_token_end) {
+        break;
+      }
+      ++inside;
+      if (fingerprint_index_.IsBoilerplate(it->hash, as_of)) ++boilerplate;
+    }
+    p.boilerplate =
+        inside > 0 && boilerplate > options_.copy.boilerplate_share * inside;
+  }
+  return passages;
+}
+
 absl::StatusOr<std::vector<Match>> Engine::Query(std::string_view text) const {
   if (text.size() > options_.max_document_bytes) {
     return absl::InvalidArgumentError(absl::StrFormat(
         "query text has %d bytes, more than max_document_bytes = %d",
         text.size(), options_.max_document_bytes));
   }
+  // With copy on, the text is prepared once with offsets for alignment, and
+  // sketched from the same shingles.
   Scratch scratch;
   Sketch sketch;
-  RETURN_IF_ERROR(SketchText(text, scratch, sketch));
+  AlignedText asking, other;
+  if (options_.copy.enabled) {
+    RETURN_IF_ERROR(aligner_.Prepare(text, asking));
+    SketchShingles(asking.shingles, sketch);
+  } else {
+    RETURN_IF_ERROR(SketchText(text, scratch, sketch));
+  }
   std::vector<Match> matches;
   if (sketch.set.empty()) return matches;
 
   std::shared_lock lock(mu_);
+  const DocId as_of = static_cast<DocId>(ids_.size());
   std::vector<DocId> candidates;
   for (const LshCandidate& c : lsh_index_.Query(sketch.signature).candidates) {
     candidates.push_back(c.id);
@@ -277,13 +357,32 @@ absl::StatusOr<std::vector<Match>> Engine::Query(std::string_view text) const {
       candidates.push_back(m.id);
     }
   }
+  std::vector<DocId> copy_candidates;
+  if (options_.copy.enabled) {
+    for (const CopyCandidate& c :
+         fingerprint_index_.Candidates(sketch.fps, as_of)) {
+      copy_candidates.push_back(c.doc);
+      candidates.push_back(c.doc);
+    }
+    std::sort(copy_candidates.begin(), copy_candidates.end());
+  }
   std::sort(candidates.begin(), candidates.end());
   candidates.erase(std::unique(candidates.begin(), candidates.end()),
                    candidates.end());
   for (DocId d : candidates) {
     const Similarity s = ExactSimilarity(sketch.set, SetOf(d));
-    if (!verifier_.Accept(s)) continue;
     Match m;
+    m.near_duplicate = verifier_.Accept(s);
+    if (std::binary_search(copy_candidates.begin(), copy_candidates.end(), d)) {
+      m.passages = AlignWith(asking, sketch.fps, as_of, d, other);
+      for (const Passage& p : m.passages) {
+        if (p.boilerplate) continue;
+        m.shares_copy = true;
+        m.copied_tokens_query += p.a_tokens();
+        m.copied_tokens_doc += p.b_tokens();
+      }
+    }
+    if (!m.near_duplicate && !m.shares_copy) continue;
     m.id = ids_[d];
     m.doc = d;
     m.estimated_jaccard = EstimateJaccard(sketch.signature, SignatureOf(d));
@@ -294,7 +393,13 @@ absl::StatusOr<std::vector<Match>> Engine::Query(std::string_view text) const {
     matches.push_back(std::move(m));
   }
   std::stable_sort(matches.begin(), matches.end(),
-                   [](const Match& a, const Match& b) { return a.score > b.score; });
+                   [](const Match& a, const Match& b) {
+                     if (a.near_duplicate != b.near_duplicate) {
+                       return a.near_duplicate;
+                     }
+                     if (a.score != b.score) return a.score > b.score;
+                     return a.copied_tokens_query > b.copied_tokens_query;
+                   });
   return matches;
 }
 
@@ -336,9 +441,90 @@ absl::StatusOr<Clustering> Engine::Cluster() const {
   return result;
 }
 
+absl::StatusOr<CopyReport> Engine::SharedCopy() const {
+  if (!options_.copy.enabled) {
+    return absl::FailedPreconditionError(
+        "shared copy is off (Engine::Options::copy.enabled = false)");
+  }
+  std::shared_lock lock(mu_);
+  const size_t n = ids_.size();
+  // Each document against the documents before it, as Query() would have
+  // seen them on its arrival.
+  std::vector<std::vector<CopyPair>> found(n);
+  std::vector<uint64_t> proposed(n, 0);
+  struct Buffers {
+    AlignedText asking, other;
+  };
+  tbb::enumerable_thread_specific<Buffers> buffers;
+  tbb::task_arena arena(options_.threads == 0 ? tbb::task_arena::automatic
+                                              : options_.threads);
+  arena.execute([&] {
+    tbb::parallel_for(size_t{0}, n, [&](size_t i) {
+      const DocId b = static_cast<DocId>(i);
+      if (!live_[b]) return;
+      const auto fps = FingerprintsOf(b);
+      if (fps.empty()) return;
+      const std::vector<CopyCandidate> candidates =
+          fingerprint_index_.Candidates(fps, b);
+      if (candidates.empty()) return;
+      proposed[b] = candidates.size();
+      Buffers& buf = buffers.local();
+      aligner_.Prepare(texts_[b], buf.asking).IgnoreError();
+      for (const CopyCandidate& c : candidates) {
+        std::vector<Passage> passages =
+            AlignWith(buf.asking, fps, b, c.doc, buf.other);
+        CopyPair pair;
+        pair.a = c.doc;
+        pair.b = b;
+        for (Passage& p : passages) {
+          // Side "a" becomes the earlier document.
+          std::swap(p.a_begin, p.b_begin);
+          std::swap(p.a_end, p.b_end);
+          std::swap(p.a_token_begin, p.b_token_begin);
+          std::swap(p.a_token_end, p.b_token_end);
+          if (p.boilerplate) continue;
+          pair.copied_tokens_a += p.a_tokens();
+          pair.copied_tokens_b += p.b_tokens();
+        }
+        if (pair.copied_tokens_a == 0) continue;
+        std::sort(passages.begin(), passages.end(),
+                  [](const Passage& x, const Passage& y) {
+                    return x.a_begin != y.a_begin ? x.a_begin < y.a_begin
+                                                  : x.b_begin < y.b_begin;
+                  });
+        pair.passages = std::move(passages);
+        pair.similarity = ExactSimilarity(SetOf(c.doc), SetOf(b));
+        found[b].push_back(std::move(pair));
+      }
+    });
+  });
+  CopyReport report;
+  for (size_t b = 0; b < n; ++b) {
+    report.candidate_pairs += proposed[b];
+    for (CopyPair& p : found[b]) report.pairs.push_back(std::move(p));
+  }
+  std::sort(report.pairs.begin(), report.pairs.end(),
+            [](const CopyPair& x, const CopyPair& y) {
+              return x.a != y.a ? x.a < y.a : x.b < y.b;
+            });
+  report.families = GroupCopyFamilies(
+      report.pairs, [this](DocId d) { return dates_[d]; });
+  return report;
+}
+
 std::string Engine::id(DocId doc) const {
   std::shared_lock lock(mu_);
   return ids_[doc];
+}
+
+std::string Engine::text(DocId doc) const {
+  std::shared_lock lock(mu_);
+  return texts_[doc];
+}
+
+std::optional<int64_t> Engine::date(DocId doc) const {
+  std::shared_lock lock(mu_);
+  return dates_[doc];
 }
 
 size_t Engine::num_ids() const {

@@ -10,9 +10,14 @@
 //     set_offsets (num_ids + 1) x u64, from 0 up to num_set_hashes
 //     set_hashes  num_set_hashes x u64
 //     counters    EngineStats: bytes, invalid_utf8, nul_bytes (3 x u64)
+//   version 2 adds, after the counters:
+//     texts       if flags bit 0: num_ids x (u64 length, bytes)
+//     dates       num_ids x (u8 has_date, i64 date)
 // The header holds every parameter that decides a hash value, the counts,
 // XXH3-64 of the payload, and XXH3-64 of the header's first 120 bytes.
-// Version 1 is the first format; a reader refuses versions it does not know.
+// Version 1 (no texts, no dates) still loads, with shared copy off; a
+// reader refuses versions it does not know. Fingerprints are not stored:
+// Load() winnows the texts again, so the winnowing window may change.
 #include <bit>
 #include <cerrno>
 #include <cstdio>
@@ -21,8 +26,12 @@
 #include <string>
 
 #include "absl/strings/str_format.h"
+#include "internal/engine_parts.h"
 #include "internal/status_macros.h"
 #include "mimeo/engine.h"
+#include "oneapi/tbb/enumerable_thread_specific.h"
+#include "oneapi/tbb/parallel_for.h"
+#include "oneapi/tbb/task_arena.h"
 #include "xxhash.h"
 
 namespace mimeo {
@@ -33,7 +42,8 @@ static_assert(std::endian::native == std::endian::little,
 namespace {
 
 constexpr char kMagic[8] = {'M', 'I', 'M', 'E', 'O', 'S', 'N', 'P'};
-constexpr uint32_t kVersion = 1;
+constexpr uint32_t kVersion = 2;
+constexpr uint32_t kFlagTexts = 1;
 
 struct SnapshotHeader {
   char magic[8];
@@ -52,7 +62,8 @@ struct SnapshotHeader {
   uint64_t num_set_hashes;
   uint64_t payload_bytes;
   uint64_t payload_checksum;
-  uint8_t reserved[24];
+  uint32_t flags;  // version 2: bit 0, texts stored
+  uint8_t reserved[20];
   uint64_t header_checksum;
 };
 static_assert(sizeof(SnapshotHeader) == 128, "the header is 128 bytes");
@@ -211,6 +222,17 @@ absl::Status Engine::Save(const std::string& path) const {
   w.Put(stats_.bytes);
   w.Put(stats_.invalid_utf8);
   w.Put(stats_.nul_bytes);
+  if (options_.copy.enabled) {
+    h.flags |= kFlagTexts;
+    for (const std::string& text : texts_) {
+      w.Put(static_cast<uint64_t>(text.size()));
+      w.Write(text.data(), text.size());
+    }
+  }
+  for (const std::optional<int64_t>& date : dates_) {
+    w.Put(static_cast<uint8_t>(date.has_value()));
+    w.Put(date.value_or(0));
+  }
   h.payload_bytes = w.bytes();
   h.payload_checksum = w.checksum();
   h.header_checksum = XXH3_64bits(&h, kChecksummedHeaderBytes);
@@ -244,9 +266,11 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Load(const std::string& path,
   }
   SnapshotHeader h;
   std::memcpy(&h, bytes.data(), sizeof(h));
-  if (h.version != kVersion || h.header_bytes != sizeof(SnapshotHeader)) {
+  if (h.version < 1 || h.version > kVersion ||
+      h.header_bytes != sizeof(SnapshotHeader)) {
     return absl::InvalidArgumentError(absl::StrFormat(
-        "snapshot '%s' has format version %d; this mimeo reads version %d",
+        "snapshot '%s' has format version %d; this mimeo reads versions 1 "
+        "to %d",
         path, h.version, kVersion));
   }
   if (XXH3_64bits(&h, kChecksummedHeaderBytes) != h.header_checksum) {
@@ -257,6 +281,14 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Load(const std::string& path,
   if (!difference.empty()) {
     return absl::FailedPreconditionError(absl::StrFormat(
         "snapshot '%s' was made with other parameters: %s", path, difference));
+  }
+  const bool has_texts = h.version >= 2 && (h.flags & kFlagTexts) != 0;
+  if (options.copy.enabled && !has_texts) {
+    return absl::FailedPreconditionError(absl::StrFormat(
+        "snapshot '%s' holds no texts (format version %d, or saved with "
+        "shared copy off), so shared copy cannot be found in it; load it "
+        "with copy.enabled = false",
+        path, h.version));
   }
   const uint64_t have = bytes.size() - sizeof(SnapshotHeader);
   if (have != h.payload_bytes) {
@@ -306,6 +338,38 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Load(const std::string& path,
   RETURN_IF_ERROR(r.Get(e->stats_.bytes, "counters"));
   RETURN_IF_ERROR(r.Get(e->stats_.invalid_utf8, "counters"));
   RETURN_IF_ERROR(r.Get(e->stats_.nul_bytes, "counters"));
+  e->texts_.resize(h.num_ids);
+  e->dates_.resize(h.num_ids);
+  if (has_texts) {
+    for (std::string& text : e->texts_) {
+      uint64_t len;
+      RETURN_IF_ERROR(r.Get(len, "a text length"));
+      if (len > have) {
+        return absl::DataLossError(absl::StrFormat(
+            "snapshot '%s' is corrupt: a text of %d bytes", path, len));
+      }
+      text.resize(len);
+      RETURN_IF_ERROR(r.Read(text.data(), len, "a text"));
+    }
+    // Texts a snapshot holds are not needed with copy off.
+    if (!options.copy.enabled) {
+      std::vector<std::string>(h.num_ids).swap(e->texts_);
+    }
+  }
+  if (h.version >= 2) {
+    for (std::optional<int64_t>& date : e->dates_) {
+      uint8_t has;
+      int64_t value;
+      RETURN_IF_ERROR(r.Get(has, "a date"));
+      RETURN_IF_ERROR(r.Get(value, "a date"));
+      if (has > 1) {
+        return absl::DataLossError(
+            absl::StrFormat("snapshot '%s' is corrupt: a date flag of %d",
+                            path, has));
+      }
+      if (has) date = value;
+    }
+  }
   if (!r.AtEnd()) {
     return absl::DataLossError(absl::StrFormat(
         "snapshot '%s' is corrupt: bytes left after the last section", path));
@@ -315,6 +379,37 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Load(const std::string& path,
       !std::is_sorted(e->set_offsets_.begin(), e->set_offsets_.end())) {
     return absl::DataLossError(absl::StrFormat(
         "snapshot '%s' is corrupt: shingle set offsets out of order", path));
+  }
+
+  // Fingerprints are winnowed again from the texts, on all threads.
+  std::vector<std::vector<Fingerprint>> fps(h.num_ids);
+  if (options.copy.enabled) {
+    tbb::enumerable_thread_specific<Scratch> scratch;
+    tbb::task_arena arena(options.threads == 0 ? tbb::task_arena::automatic
+                                               : options.threads);
+    arena.execute([&] {
+      tbb::parallel_for(uint64_t{0}, h.num_ids, [&](uint64_t d) {
+        if (!e->live_[d]) return;
+        Sketch sketch;
+        Scratch& s = scratch.local();
+        // Cannot fail: a text is under 4 GiB by its u64 length and the
+        // payload size; Normalize refuses only longer ones.
+        if (e->SketchText(e->texts_[d], s, sketch).ok()) {
+          fps[d] = std::move(sketch.fps);
+        }
+      });
+    });
+  }
+  for (DocId d = 0; d < h.num_ids; ++d) {
+    e->fps_.insert(e->fps_.end(), fps[d].begin(), fps[d].end());
+    e->fp_offsets_.push_back(e->fps_.size());
+    if (e->live_[d]) {
+      RETURN_IF_ERROR(e->fingerprint_index_.Add(d, fps[d]));
+      e->stats_.fingerprints += fps[d].size();
+    } else {
+      e->texts_[d].clear();
+    }
+    std::vector<Fingerprint>().swap(fps[d]);
   }
 
   // Rebuild the id map and the indexes; the banding may differ from the

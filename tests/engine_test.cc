@@ -357,12 +357,13 @@ TEST(EngineTest, SimHashCandidatesAndOnePermutationScheme) {
 namespace mimeo {
 namespace {
 
-// tests/fixtures/snapshot-v1.mimeo was written by Save() from the documents
-// below (format version 1). If this test fails, the format or a hash
-// changed: old snapshots would no longer load or would silently disagree.
-// That needs a new format version, not a new fixture.
-std::unique_ptr<Engine> FixtureEngine() {
-  auto e = Make();
+// tests/fixtures/snapshot-v1.mimeo and snapshot-v2.mimeo were written by
+// Save() from the documents below, in format versions 1 and 2 (v2 adds the
+// texts and dates). If these tests fail, the format or a hash changed: old
+// snapshots would no longer load or would silently disagree. That needs a
+// new format version, not a new fixture.
+std::unique_ptr<Engine> FixtureEngine(Engine::Options o = {}) {
+  auto e = Make(o);
   const std::pair<const char*, const char*> texts[] = {
       {"wire", "The port authority said on Tuesday that the new container "
                "terminal would open in March, two years later than first "
@@ -379,23 +380,52 @@ std::unique_ptr<Engine> FixtureEngine() {
   return e;
 }
 
-TEST(SnapshotFormatTest, VersionOneFixtureStillLoadsAndMatches) {
-  const std::string fixture =
-      std::string(MIMEO_SOURCE_DIR) + "/tests/fixtures/snapshot-v1.mimeo";
-  auto loaded = Engine::Load(fixture, {});
-  ASSERT_TRUE(loaded.ok()) << loaded.status();
-  EXPECT_EQ((*loaded)->stats().documents, 4u);
-  EXPECT_EQ((*loaded)->stats().removed, 1u);
-  EXPECT_EQ((*loaded)->stats().empty_documents, 1u);
-  auto c = (*loaded)->Cluster();
+std::string FixturePath(int version) {
+  return std::string(MIMEO_SOURCE_DIR) + "/tests/fixtures/snapshot-v" +
+         std::to_string(version) + ".mimeo";
+}
+
+void ExpectFixtureClusters(const Engine& e) {
+  EXPECT_EQ(e.stats().documents, 4u);
+  EXPECT_EQ(e.stats().removed, 1u);
+  EXPECT_EQ(e.stats().empty_documents, 1u);
+  auto c = e.Cluster();
   ASSERT_TRUE(c.ok());
   ASSERT_EQ(c->clusters.size(), 1u);
-  EXPECT_EQ((*loaded)->id(c->clusters[0].members[0]), "wire");
-  EXPECT_EQ((*loaded)->id(c->clusters[0].members[1]), "reprint");
+  EXPECT_EQ(e.id(c->clusters[0].members[0]), "wire");
+  EXPECT_EQ(e.id(c->clusters[0].members[1]), "reprint");
+}
+
+TEST(SnapshotFormatTest, VersionOneFixtureStillLoadsWithCopyOff) {
+  Engine::Options o;
+  absl::Status s = Engine::Load(FixturePath(1), o).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
+  EXPECT_NE(s.message().find("copy.enabled = false"), std::string::npos) << s;
+  o.copy.enabled = false;
+  auto loaded = Engine::Load(FixturePath(1), o);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  ExpectFixtureClusters(**loaded);
+  EXPECT_EQ((*loaded)->text(0), "");
+}
+
+TEST(SnapshotFormatTest, VersionTwoFixtureLoadsAndMatches) {
+  // MIMEO_WRITE_FIXTURE=1 writes the fixture, for a new format version.
+  if (std::getenv("MIMEO_WRITE_FIXTURE") != nullptr) {
+    ASSERT_TRUE(FixtureEngine()->Save(FixturePath(2)).ok());
+  }
+  auto loaded = Engine::Load(FixturePath(2), {});
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  ExpectFixtureClusters(**loaded);
+  EXPECT_EQ((*loaded)->text(0).substr(0, 8), "The port");
+  EXPECT_EQ((*loaded)->text(3), "");  // removed
+  auto copy = (*loaded)->SharedCopy();
+  ASSERT_TRUE(copy.ok());
+  ASSERT_EQ(copy->pairs.size(), 1u);
+  EXPECT_EQ(copy->pairs[0].passages.size(), 1u);
 
   const std::string path = TempPath("fixture");
   ASSERT_TRUE(FixtureEngine()->Save(path).ok());
-  EXPECT_TRUE(testing::ReadFile(path) == testing::ReadFile(fixture))
+  EXPECT_TRUE(testing::ReadFile(path) == testing::ReadFile(FixturePath(2)))
       << "a fresh snapshot of the same documents differs from the fixture";
   std::remove(path.c_str());
 }

@@ -3,6 +3,7 @@
 #define MIMEO_DOCUMENT_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace mimeo {
@@ -14,6 +15,9 @@ struct Document {
   std::string id;
   // The text, any bytes: invalid UTF-8 is repaired and counted, not refused.
   std::string text;
+  // When it was published, if known: any increasing number, such as seconds
+  // since 1970. Used to name the likely origin of a copy family.
+  std::optional<int64_t> date;
 };
 
 // A dense number the index stages use for a document. The Engine numbers

@@ -13,6 +13,17 @@
 // verify them on the shingle sets (Jaccard, or containment either way) and
 // report the pairs that pass; Cluster() then groups them.
 //
+// Shared copy (on by default, Options::copy): each document's shingles are
+// also winnowed into fingerprints (winnow.h) and indexed with positions
+// (fingerprint_index.h), and its text is kept. Query() then also reports
+// every indexed document that shares a passage with the text, however
+// small a part of either document the passage is, with the passages as byte
+// ranges into both texts (align.h); SharedCopy() does the same for every
+// pair in the index and groups the passages into copy families
+// (copy_family.h). Each document is compared with the documents added
+// before it, with boilerplate judged as of its arrival, so querying each
+// document before adding it gives exactly the pairs SharedCopy() reports.
+//
 // Documents with no tokens (empty, whitespace or punctuation only) are kept
 // and counted but match nothing: many empty texts are not copies of each
 // other. A document with fewer tokens than the shingle size has one
@@ -40,8 +51,11 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
+#include "mimeo/align.h"
 #include "mimeo/cluster.h"
+#include "mimeo/copy_family.h"
 #include "mimeo/document.h"
+#include "mimeo/fingerprint_index.h"
 #include "mimeo/lsh_index.h"
 #include "mimeo/lsh_params.h"
 #include "mimeo/minhash.h"
@@ -51,10 +65,12 @@
 #include "mimeo/simhash_index.h"
 #include "mimeo/tokenize.h"
 #include "mimeo/verify.h"
+#include "mimeo/winnow.h"
 
 namespace mimeo {
 
-// One indexed document found similar to a query.
+// One indexed document found similar to a query: a near-duplicate, a
+// document sharing copy with it, or both.
 struct Match {
   std::string id;
   DocId doc = 0;
@@ -65,8 +81,19 @@ struct Match {
   double jaccard = 0;
   double containment_query_in_doc = 0;
   double containment_doc_in_query = 0;
-  // The verifier's score (see verify.h); matches are sorted by it.
+  // The verifier's score (see verify.h).
   double score = 0;
+  // Passed verification as a near-duplicate.
+  bool near_duplicate = false;
+  // Shares at least one passage that is not boilerplate.
+  bool shares_copy = false;
+  // The passages shared (empty with copy off); side "a" is the query text,
+  // side "b" the indexed document.
+  std::vector<Passage> passages;
+  // Tokens of the query, and of the document, inside non-boilerplate
+  // passages.
+  uint64_t copied_tokens_query = 0;
+  uint64_t copied_tokens_doc = 0;
 };
 
 // The result of Engine::Cluster().
@@ -74,6 +101,15 @@ struct Clustering {
   std::vector<Cluster> clusters;
   // The verified pairs clusters were built from, sorted by (a, b).
   std::vector<VerifiedPair> pairs;
+  uint64_t candidate_pairs = 0;
+};
+
+// The result of Engine::SharedCopy().
+struct CopyReport {
+  // Every pair of live documents sharing copy, sorted by (a, b).
+  std::vector<CopyPair> pairs;
+  std::vector<CopyFamily> families;
+  // Pairs proposed by the fingerprint index and aligned.
   uint64_t candidate_pairs = 0;
 };
 
@@ -86,6 +122,7 @@ struct EngineStats {
   uint64_t invalid_utf8 = 0;       // invalid sequences repaired
   uint64_t nul_bytes = 0;          // NUL bytes folded to spaces
   uint64_t shingles = 0;           // distinct shingles stored
+  uint64_t fingerprints = 0;       // winnowed fingerprints indexed
 };
 
 class Engine {
@@ -119,6 +156,21 @@ class Engine {
     // share a phrase.
     Verifier::Options verify = DefaultVerify();
     Clusterer::Options cluster = DefaultCluster();
+
+    // Shared copy: fingerprints, boilerplate, alignment.
+    struct Copy {
+      // Default true. Keeps every text in memory (and in snapshots), which
+      // passages are cut from; false saves that memory and reports no
+      // passages.
+      bool enabled = true;
+      Winnower::Options winnow;
+      FingerprintIndex::Options index;
+      Aligner::Options align;
+      // A passage is boilerplate when more than this share of the
+      // fingerprints inside it are. Default 0.5.
+      double boilerplate_share = 0.5;
+    };
+    Copy copy;
 
     // Documents longer than this are refused. Default 256 MiB.
     uint64_t max_document_bytes = uint64_t{256} << 20;
@@ -166,6 +218,10 @@ class Engine {
   // Every verified pair and the clusters they form.
   absl::StatusOr<Clustering> Cluster() const;
 
+  // Every pair of live documents sharing copy, with passages, and the copy
+  // families. FailedPrecondition with copy off.
+  absl::StatusOr<CopyReport> SharedCopy() const;
+
   // Writes a snapshot: a versioned header (magic, every hashing parameter,
   // counts, checksums) and every document's id, sketches and shingle set.
   // Written to a temporary file and renamed, so a crash leaves either the
@@ -181,6 +237,11 @@ class Engine {
 
   // The id a DocId was added with; requires doc < num_ids().
   std::string id(DocId doc) const;
+  // The text a DocId was added with (empty with copy off, or once
+  // removed); requires doc < num_ids().
+  std::string text(DocId doc) const;
+  // The date it was added with, if any; requires doc < num_ids().
+  std::optional<int64_t> date(DocId doc) const;
   // DocIds issued so far, removed ones included.
   size_t num_ids() const;
   EngineStats stats() const;
@@ -190,18 +251,25 @@ class Engine {
  private:
   struct Sketch;
   struct Scratch;
+  struct Components;
 
-  Engine(const Options& options, const LshParams& lsh, Normalizer normalizer,
-         Tokenizer tokenizer, Shingler shingler, MinHasher minhasher,
-         SimHasher simhasher, LshIndex lsh_index, Verifier verifier,
-         Clusterer clusterer);
+  explicit Engine(Components c);
 
   absl::Status SketchText(std::string_view text, Scratch& scratch,
                           Sketch& out) const;
+  void SketchShingles(const Shingles& shingles, Sketch& out) const;
   absl::Status CheckDocument(const Document& doc) const;
   DocId Insert(const Document& doc, Sketch&& sketch);
   absl::Span<const uint64_t> SetOf(DocId doc) const;
   absl::Span<const uint32_t> SignatureOf(DocId doc) const;
+  absl::Span<const Fingerprint> FingerprintsOf(DocId doc) const;
+  // Aligns the asking text (prepared, with its fingerprints; it is, or will
+  // be, DocId as_of) with indexed document `doc`, flagging boilerplate
+  // passages. Side "a" of the passages is the asking text.
+  std::vector<Passage> AlignWith(const AlignedText& asking,
+                                 absl::Span<const Fingerprint> asking_fps,
+                                 DocId as_of, DocId doc,
+                                 AlignedText& scratch) const;
 
   const Options options_;
   const LshParams lsh_params_;
@@ -212,6 +280,8 @@ class Engine {
   const SimHasher simhasher_;
   const Verifier verifier_;
   const Clusterer clusterer_;
+  const Winnower winnower_;
+  const Aligner aligner_;
 
   mutable std::shared_mutex mu_;
   LshIndex lsh_index_;
@@ -224,6 +294,13 @@ class Engine {
   std::vector<uint64_t> fingerprints_;
   std::vector<uint64_t> set_offsets_{0};  // size num_ids() + 1
   std::vector<uint64_t> set_hashes_;
+  // Shared copy: the fingerprint index, each document's fingerprints,
+  // texts and dates.
+  FingerprintIndex fingerprint_index_;
+  std::vector<uint64_t> fp_offsets_{0};  // size num_ids() + 1
+  std::vector<Fingerprint> fps_;
+  std::vector<std::string> texts_;
+  std::vector<std::optional<int64_t>> dates_;
   EngineStats stats_;
 };
 

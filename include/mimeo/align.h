@@ -1,0 +1,120 @@
+// Shared copy, step 3: aligning two texts into shared passages.
+//
+// Given two texts that share fingerprints, the Aligner finds the maximal
+// passages they share and where each lies in both *original* texts:
+//
+//   1. Seed: every shingle of B whose hash also occurs in A (a hash
+//      repeated more than max_repeats times in A, such as a chant or a
+//      table of numbers, seeds nothing).
+//   2. Extend: seeds on the same diagonal (position in A minus position in
+//      B) at consecutive shingles form runs of shared tokens.
+//   3. Merge: runs that follow each other in both texts with gaps of at
+//      most max_gap_tokens (an edited word, a dropped clause, a stripped
+//      character) and that stay on nearly the same diagonal join into one
+//      passage.
+//   4. Keep passages of at least min_passage_tokens tokens in both texts,
+//      dropping any that lies inside another in both texts.
+//
+// Byte ranges are into the texts as given (before normalization), so
+// text.substr(begin, end - begin) is the passage as it appears in each
+// document, with its own spacing, case and punctuation; repaired invalid
+// bytes are inside the range they were found in.
+//
+// Thread safety: Prepare() and Align() are const and may be called from
+// many threads with separate AlignedText objects.
+#ifndef MIMEO_ALIGN_H_
+#define MIMEO_ALIGN_H_
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "mimeo/normalize.h"
+#include "mimeo/shingle.h"
+#include "mimeo/tokenize.h"
+
+namespace mimeo {
+
+// A passage shared by texts A and B.
+struct Passage {
+  // Bytes [a_begin, a_end) of A's original text, [b_begin, b_end) of B's.
+  uint32_t a_begin = 0;
+  uint32_t a_end = 0;
+  uint32_t b_begin = 0;
+  uint32_t b_end = 0;
+  // Tokens [a_token_begin, a_token_end) of A, and of B.
+  uint32_t a_token_begin = 0;
+  uint32_t a_token_end = 0;
+  uint32_t b_token_begin = 0;
+  uint32_t b_token_end = 0;
+  // Shingles of B inside the passage that also occur in A (the passage's
+  // evidence; fewer than its length when gaps were bridged).
+  uint32_t shared_shingles = 0;
+  // Set by the Engine: most of the passage is boilerplate (see
+  // fingerprint_index.h), so it is not counted as copy.
+  bool boilerplate = false;
+
+  uint32_t a_tokens() const { return a_token_end - a_token_begin; }
+  uint32_t b_tokens() const { return b_token_end - b_token_begin; }
+};
+
+// A text made ready for alignment: normalized with offsets, tokenized,
+// shingled with the same parameters the engine indexes with.
+struct AlignedText {
+  NormalizedText normalized;
+  std::vector<Token> tokens;
+  Shingles shingles;
+};
+
+class Aligner {
+ public:
+  struct Options {
+    // Shortest passage reported, in tokens; at least 1. Default 8 (with
+    // word 5-grams, the shortest run the default winnowing window always
+    // sees; bench/README.md shows how passage precision and recall move
+    // with it).
+    int min_passage_tokens = 8;
+    // Largest gap bridged when merging runs, in tokens; 0 merges only runs
+    // that touch or overlap. Default 5.
+    int max_gap_tokens = 5;
+    // Hashes occurring more often than this in A seed nothing. Default 64.
+    int max_repeats = 64;
+
+    absl::Status Validate() const;
+  };
+
+  // The Normalizer, Tokenizer and Shingler options must be those the texts'
+  // fingerprints were made with; keep_offsets is turned on here.
+  static absl::StatusOr<Aligner> Create(const Options& options,
+                                        const Normalizer::Options& normalize,
+                                        const Tokenizer::Options& tokenize,
+                                        const Shingler::Options& shingle);
+
+  // Normalizes, tokenizes and shingles `text` into `out` (buffers reused).
+  // Fails only for a text over Normalizer::kMaxInputBytes.
+  absl::Status Prepare(std::string_view text, AlignedText& out) const;
+
+  // The passages A and B share, by position in A, then in B.
+  std::vector<Passage> Align(const AlignedText& a, const AlignedText& b) const;
+
+  const Options& options() const { return options_; }
+
+ private:
+  Aligner(const Options& options, Normalizer normalizer, Tokenizer tokenizer,
+          Shingler shingler)
+      : options_(options),
+        normalizer_(std::move(normalizer)),
+        tokenizer_(std::move(tokenizer)),
+        shingler_(std::move(shingler)) {}
+
+  Options options_;
+  Normalizer normalizer_;
+  Tokenizer tokenizer_;
+  Shingler shingler_;
+};
+
+}  // namespace mimeo
+
+#endif  // MIMEO_ALIGN_H_

@@ -1,0 +1,148 @@
+#include "mimeo/copy_family.h"
+
+#include <algorithm>
+#include <numeric>
+#include <tuple>
+
+#include "absl/container/flat_hash_map.h"
+
+namespace mimeo {
+
+namespace {
+
+// One side of one passage.
+struct Instance {
+  DocId doc;
+  uint32_t begin;
+  uint32_t end;
+};
+
+class UnionFind {
+ public:
+  explicit UnionFind(size_t n) : parent_(n) {
+    std::iota(parent_.begin(), parent_.end(), 0);
+  }
+  size_t Find(size_t x) {
+    while (parent_[x] != x) {
+      parent_[x] = parent_[parent_[x]];
+      x = parent_[x];
+    }
+    return x;
+  }
+  void Union(size_t x, size_t y) {
+    x = Find(x);
+    y = Find(y);
+    if (x != y) parent_[std::max(x, y)] = std::min(x, y);
+  }
+
+ private:
+  std::vector<size_t> parent_;
+};
+
+}  // namespace
+
+std::vector<CopyFamily> GroupCopyFamilies(
+    absl::Span<const CopyPair> pairs,
+    const std::function<std::optional<int64_t>(DocId)>& date_of) {
+  std::vector<Instance> inst;
+  for (const CopyPair& p : pairs) {
+    for (const Passage& s : p.passages) {
+      if (s.boilerplate) continue;
+      inst.push_back({p.a, s.a_begin, s.a_end});
+      inst.push_back({p.b, s.b_begin, s.b_end});
+    }
+  }
+  UnionFind uf(inst.size());
+  for (size_t i = 0; i + 1 < inst.size(); i += 2) uf.Union(i, i + 1);
+  // Overlapping instances in one document are the same text.
+  std::vector<size_t> order(inst.size());
+  std::iota(order.begin(), order.end(), 0);
+  auto by_place = [&](size_t x, size_t y) {
+    return std::tie(inst[x].doc, inst[x].begin, inst[x].end, x) <
+           std::tie(inst[y].doc, inst[y].begin, inst[y].end, y);
+  };
+  std::sort(order.begin(), order.end(), by_place);
+  for (size_t i = 1, reach = 0; i < order.size(); ++i) {
+    const Instance& prev = inst[order[reach]];
+    const Instance& cur = inst[order[i]];
+    if (cur.doc == prev.doc && cur.begin < prev.end) {
+      uf.Union(order[reach], order[i]);
+      if (cur.end > prev.end) reach = i;
+    } else {
+      reach = i;
+    }
+  }
+
+  // Components to families; each member's spans merged where they overlap
+  // (order is sorted by place, so each component's instances arrive in
+  // place order).
+  absl::flat_hash_map<size_t, size_t> family_of;
+  std::vector<CopyFamily> families;
+  for (size_t i : order) {
+    const size_t root = uf.Find(i);
+    auto [it, inserted] = family_of.try_emplace(root, families.size());
+    if (inserted) families.emplace_back();
+    CopyFamily& f = families[it->second];
+    const Instance& x = inst[i];
+    if (!f.members.empty() && f.members.back().doc == x.doc &&
+        x.begin < f.members.back().end) {
+      f.members.back().end = std::max(f.members.back().end, x.end);
+    } else {
+      f.members.push_back({x.doc, x.begin, x.end});
+    }
+  }
+
+  for (CopyFamily& f : families) {
+    // Longest span per document; dates when every member has one.
+    absl::flat_hash_map<DocId, const FamilyMember*> longest;
+    bool all_dated = static_cast<bool>(date_of);
+    absl::flat_hash_map<DocId, int64_t> dates;
+    for (const FamilyMember& m : f.members) {
+      const FamilyMember*& l = longest[m.doc];
+      if (l == nullptr || m.end - m.begin > l->end - l->begin) l = &m;
+    }
+    f.num_docs = static_cast<uint32_t>(longest.size());
+    if (all_dated) {
+      for (const auto& [doc, m] : longest) {
+        const std::optional<int64_t> d = date_of(doc);
+        if (!d) {
+          all_dated = false;
+          break;
+        }
+        dates[doc] = *d;
+      }
+    }
+    const FamilyMember* best = nullptr;
+    for (const FamilyMember& m : f.members) {
+      const FamilyMember* l = longest[m.doc];
+      if (l != &m) continue;
+      if (best == nullptr) {
+        best = l;
+        continue;
+      }
+      const uint32_t len = l->end - l->begin;
+      const uint32_t best_len = best->end - best->begin;
+      bool better;
+      if (all_dated && dates[l->doc] != dates[best->doc]) {
+        better = dates[l->doc] < dates[best->doc];
+      } else if (len != best_len) {
+        better = len > best_len;
+      } else {
+        better = l->doc < best->doc;
+      }
+      if (better) best = l;
+    }
+    f.origin = best->doc;
+    f.origin_begin = best->begin;
+    f.origin_end = best->end;
+  }
+  std::sort(families.begin(), families.end(),
+            [](const CopyFamily& x, const CopyFamily& y) {
+              return std::tie(x.origin, x.origin_begin, x.origin_end) <
+                     std::tie(y.origin, y.origin_begin, y.origin_end);
+            });
+  for (uint32_t i = 0; i < families.size(); ++i) families[i].id = i;
+  return families;
+}
+
+}  // namespace mimeo

@@ -1,0 +1,131 @@
+#include "mimeo/fingerprint_index.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "absl/strings/str_format.h"
+
+namespace mimeo {
+
+absl::Status FingerprintIndex::Options::Validate() const {
+  if (boilerplate_min_docs < 2) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "boilerplate_min_docs must be at least 2 (a passage in one document "
+        "is not shared), got %d",
+        boilerplate_min_docs));
+  }
+  if (!(boilerplate_fraction >= 0 && boilerplate_fraction <= 1)) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "boilerplate_fraction must be in [0, 1], got %g", boilerplate_fraction));
+  }
+  if (min_shared < 1) {
+    return absl::InvalidArgumentError("min_shared must be at least 1");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<FingerprintIndex> FingerprintIndex::Create(
+    const Options& options) {
+  if (absl::Status s = options.Validate(); !s.ok()) return s;
+  return FingerprintIndex(options);
+}
+
+absl::Status FingerprintIndex::Add(DocId doc,
+                                   absl::Span<const Fingerprint> fingerprints) {
+  if (doc < next_doc_) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "fingerprint index: document %d added after document %d; DocIds "
+        "must increase",
+        doc, next_doc_ - 1));
+  }
+  next_doc_ = doc + 1;
+  for (const Fingerprint& f : fingerprints) {
+    List& list = postings_[f.hash];
+    if (!list.empty() && list.back().doc == doc) continue;  // repeated hash
+    list.push_back({doc, f.position});
+    ++num_postings_;
+  }
+  return absl::OkStatus();
+}
+
+void FingerprintIndex::Remove(DocId doc,
+                              absl::Span<const Fingerprint> fingerprints) {
+  for (const Fingerprint& f : fingerprints) {
+    auto it = postings_.find(f.hash);
+    if (it == postings_.end()) continue;
+    List& list = it->second;
+    auto p = std::lower_bound(
+        list.begin(), list.end(), doc,
+        [](const Posting& x, DocId d) { return x.doc < d; });
+    if (p == list.end() || p->doc != doc) continue;
+    list.erase(p);
+    --num_postings_;
+    if (list.empty()) postings_.erase(it);
+  }
+}
+
+uint32_t FingerprintIndex::DocFrequency(uint64_t hash, DocId as_of) const {
+  auto it = postings_.find(hash);
+  if (it == postings_.end()) return 0;
+  const List& list = it->second;
+  return static_cast<uint32_t>(
+      std::lower_bound(list.begin(), list.end(), as_of,
+                       [](const Posting& x, DocId d) { return x.doc < d; }) -
+      list.begin());
+}
+
+uint32_t FingerprintIndex::BoilerplateThreshold(DocId as_of) const {
+  const double n = static_cast<double>(as_of) + 1;
+  const double by_fraction = std::ceil(options_.boilerplate_fraction * n);
+  return std::max<uint32_t>(options_.boilerplate_min_docs,
+                            static_cast<uint32_t>(by_fraction));
+}
+
+bool FingerprintIndex::IsBoilerplate(uint64_t hash, DocId as_of) const {
+  return DocFrequency(hash, as_of) + 1 >= BoilerplateThreshold(as_of);
+}
+
+std::vector<CopyCandidate> FingerprintIndex::Candidates(
+    absl::Span<const Fingerprint> fingerprints, DocId as_of) const {
+  const uint32_t threshold = BoilerplateThreshold(as_of);
+  // Distinct hashes only: a phrase repeated in the asking document counts
+  // once.
+  std::vector<uint64_t> hashes;
+  hashes.reserve(fingerprints.size());
+  for (const Fingerprint& f : fingerprints) hashes.push_back(f.hash);
+  std::sort(hashes.begin(), hashes.end());
+  hashes.erase(std::unique(hashes.begin(), hashes.end()), hashes.end());
+
+  absl::flat_hash_map<DocId, uint32_t> shared;
+  for (uint64_t h : hashes) {
+    auto it = postings_.find(h);
+    if (it == postings_.end()) continue;
+    const List& list = it->second;
+    const auto end =
+        std::lower_bound(list.begin(), list.end(), as_of,
+                         [](const Posting& x, DocId d) { return x.doc < d; });
+    const auto before = static_cast<uint32_t>(end - list.begin());
+    if (before == 0 || before + 1 >= threshold) continue;
+    for (auto p = list.begin(); p != end; ++p) ++shared[p->doc];
+  }
+  std::vector<CopyCandidate> out;
+  out.reserve(shared.size());
+  for (const auto& [doc, n] : shared) {
+    if (n >= options_.min_shared) out.push_back({doc, n});
+  }
+  std::sort(out.begin(), out.end(),
+            [](const CopyCandidate& a, const CopyCandidate& b) {
+              return a.shared != b.shared ? a.shared > b.shared : a.doc < b.doc;
+            });
+  return out;
+}
+
+size_t FingerprintIndex::MemoryBytes() const {
+  size_t bytes = postings_.capacity() * (sizeof(uint64_t) + sizeof(List) + 1);
+  for (const auto& [h, list] : postings_) {
+    if (list.size() > 1) bytes += list.capacity() * sizeof(Posting);
+  }
+  return bytes;
+}
+
+}  // namespace mimeo

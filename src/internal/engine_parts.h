@@ -1,0 +1,32 @@
+// The Engine's private per-document types, shared by engine.cc and
+// snapshot.cc.
+#ifndef MIMEO_SRC_INTERNAL_ENGINE_PARTS_H_
+#define MIMEO_SRC_INTERNAL_ENGINE_PARTS_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "mimeo/engine.h"
+
+namespace mimeo {
+
+// Everything the engine keeps of one document, before it is inserted.
+struct Engine::Sketch {
+  std::vector<uint32_t> signature;
+  uint64_t fingerprint = 0;
+  std::vector<uint64_t> set;
+  std::vector<Fingerprint> fps;  // winnowed, with copy on
+  uint64_t invalid_utf8 = 0;
+  uint64_t nul_bytes = 0;
+};
+
+// Buffers reused across documents by one thread.
+struct Engine::Scratch {
+  NormalizedText normalized;
+  std::vector<Token> tokens;
+  Shingles shingles;
+};
+
+}  // namespace mimeo
+
+#endif  // MIMEO_SRC_INTERNAL_ENGINE_PARTS_H_
