@@ -12,15 +12,13 @@
 namespace mimeo::bench {
 namespace fs = std::filesystem;
 
-namespace {
-absl::StatusOr<std::string> Slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  if (!in) return absl::NotFoundError("cannot read " + p.string());
+absl::StatusOr<std::string> Slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError("cannot read " + path);
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();
 }
-}  // namespace
 
 absl::StatusOr<std::vector<LabelledDocument>> ReadTree(
     const std::string& root) {
@@ -36,7 +34,7 @@ absl::StatusOr<std::vector<LabelledDocument>> ReadTree(
   std::sort(files.begin(), files.end());
   std::vector<LabelledDocument> out;
   for (const fs::path& p : files) {
-    auto text = Slurp(p);
+    auto text = Slurp(p.string());
     if (!text.ok()) return text.status();
     LabelledDocument d;
     d.doc.id = fs::relative(p, root).string();
@@ -62,7 +60,7 @@ absl::StatusOr<std::vector<LabelledDocument>> ReadReuters(
   std::sort(files.begin(), files.end());
   std::vector<LabelledDocument> out;
   for (const fs::path& p : files) {
-    auto text = Slurp(p);
+    auto text = Slurp(p.string());
     if (!text.ok()) return text.status();
     size_t pos = 0;
     while ((pos = text->find("<REUTERS", pos)) != std::string::npos) {

@@ -12,6 +12,9 @@
 
 namespace mimeo::bench {
 
+// The bytes of a file.
+absl::StatusOr<std::string> Slurp(const std::string& path);
+
 struct LabelledDocument {
   Document doc;
   std::string label;  // the ground-truth group; "" when unlabelled

@@ -302,6 +302,11 @@ std::vector<Passage> Engine::AlignWith(const AlignedText& asking,
   // Cannot fail: the text was accepted by Add().
   aligner_.Prepare(texts_[doc], scratch).IgnoreError();
   std::vector<Passage> passages = aligner_.Align(asking, scratch);
+  // Documents sharing this much text in all are copies, whatever the
+  // passages are made of.
+  uint64_t total = 0;
+  for (const Passage& p : passages) total += p.a_tokens();
+  if (total >= options_.copy.boilerplate_max_tokens) return passages;
   const Shingles& sh = asking.shingles;
   for (Passage& p : passages) {
     // The asking text's fingerprints whose shingle lies inside the passage
@@ -318,10 +323,10 @@ std::vector<Passage> Engine::AlignWith(const AlignedText& asking,
         break;
       }
       ++inside;
-      if (fingerprint_index_.IsBoilerplate(it->hash, as_of)) ++boilerplate;
+      if (fingerprint_index_.IsCommon(it->hash, as_of)) ++boilerplate;
     }
-    p.boilerplate =
-        inside > 0 && boilerplate > options_.copy.boilerplate_share * inside;
+    p.boilerplate = inside > 0 &&
+                    boilerplate > options_.copy.boilerplate_share * inside;
   }
   return passages;
 }

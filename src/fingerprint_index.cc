@@ -18,6 +18,11 @@ absl::Status FingerprintIndex::Options::Validate() const {
     return absl::InvalidArgumentError(absl::StrFormat(
         "boilerplate_fraction must be in [0, 1], got %g", boilerplate_fraction));
   }
+  if (max_postings < boilerplate_min_docs) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "max_postings (%d) must be at least boilerplate_min_docs (%d)",
+        max_postings, boilerplate_min_docs));
+  }
   if (min_shared < 1) {
     return absl::InvalidArgumentError("min_shared must be at least 1");
   }
@@ -74,20 +79,19 @@ uint32_t FingerprintIndex::DocFrequency(uint64_t hash, DocId as_of) const {
       list.begin());
 }
 
-uint32_t FingerprintIndex::BoilerplateThreshold(DocId as_of) const {
+uint32_t FingerprintIndex::CommonThreshold(DocId as_of) const {
   const double n = static_cast<double>(as_of) + 1;
   const double by_fraction = std::ceil(options_.boilerplate_fraction * n);
   return std::max<uint32_t>(options_.boilerplate_min_docs,
                             static_cast<uint32_t>(by_fraction));
 }
 
-bool FingerprintIndex::IsBoilerplate(uint64_t hash, DocId as_of) const {
-  return DocFrequency(hash, as_of) + 1 >= BoilerplateThreshold(as_of);
+bool FingerprintIndex::IsCommon(uint64_t hash, DocId as_of) const {
+  return DocFrequency(hash, as_of) + 1 >= CommonThreshold(as_of);
 }
 
 std::vector<CopyCandidate> FingerprintIndex::Candidates(
     absl::Span<const Fingerprint> fingerprints, DocId as_of) const {
-  const uint32_t threshold = BoilerplateThreshold(as_of);
   // Distinct hashes only: a phrase repeated in the asking document counts
   // once.
   std::vector<uint64_t> hashes;
@@ -105,7 +109,7 @@ std::vector<CopyCandidate> FingerprintIndex::Candidates(
         std::lower_bound(list.begin(), list.end(), as_of,
                          [](const Posting& x, DocId d) { return x.doc < d; });
     const auto before = static_cast<uint32_t>(end - list.begin());
-    if (before == 0 || before + 1 >= threshold) continue;
+    if (before == 0 || before + 1 >= options_.max_postings) continue;
     for (auto p = list.begin(); p != end; ++p) ++shared[p->doc];
   }
   std::vector<CopyCandidate> out;

@@ -166,9 +166,13 @@ class Engine {
       Winnower::Options winnow;
       FingerprintIndex::Options index;
       Aligner::Options align;
-      // A passage is boilerplate when more than this share of the
-      // fingerprints inside it are. Default 0.5.
+      // A passage shorter than boilerplate_max_tokens (in the asking
+      // document) is boilerplate when more than boilerplate_share of the
+      // fingerprints inside it are common (fingerprint_index.h). Longer
+      // passages are copy however common: a wire story reprinted by fifty
+      // outlets is still copy. Defaults 0.5 and 50 tokens.
       double boilerplate_share = 0.5;
+      uint32_t boilerplate_max_tokens = 50;
     };
     Copy copy;
 

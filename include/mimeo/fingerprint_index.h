@@ -6,15 +6,19 @@
 // so the index proposes every such pair, however small the passage is next
 // to the two documents: this is what whole-document LSH cannot do.
 //
-// Boilerplate. A fingerprint held by many documents is site furniture, not
-// copy: footers, "SOURCE: ... and agencies", licence headers, navigation.
-// A fingerprint is boilerplate for a document when, counting that document,
-// at least
+// Boilerplate. A fingerprint held by many documents may be site furniture
+// rather than copy: footers, "SOURCE: ... and agencies", licence headers,
+// navigation. It may also be a wire story that fifty outlets reprinted.
+// The index only counts; the Engine decides, on whole passages (a short
+// passage made mostly of common fingerprints is boilerplate; a long one is
+// copy, however common). A fingerprint is common for a document when,
+// counting that document, at least
 //
 //     max(boilerplate_min_docs, ceil(boilerplate_fraction * N))
 //
 // documents hold it, N being the documents that document is compared with
-// plus itself. Boilerplate fingerprints propose no candidates.
+// plus itself. Fingerprints held by max_postings documents or more propose
+// no candidates, which bounds the work a footer on every page would cost.
 //
 // "Counting that document" means counting the documents before it: a
 // document is compared with the documents indexed before it (smaller
@@ -47,17 +51,21 @@ namespace mimeo {
 // An indexed document sharing fingerprints with the asking one.
 struct CopyCandidate {
   DocId doc;
-  // Distinct fingerprints shared that are not boilerplate.
+  // Distinct fingerprints shared.
   uint32_t shared;
 };
 
 class FingerprintIndex {
  public:
   struct Options {
-    // See "Boilerplate" above. Defaults 10 documents and 1%: measured on
+    // See "Boilerplate" above. Defaults 5 documents and 0.1%: measured on
     // pan13-text-alignment and generated reprints in bench/README.md.
-    uint32_t boilerplate_min_docs = 10;
-    double boilerplate_fraction = 0.01;
+    uint32_t boilerplate_min_docs = 5;
+    double boilerplate_fraction = 0.001;
+    // Fingerprints in this many documents (the asking one included) or
+    // more propose no candidates; at least boilerplate_min_docs. Default
+    // 100.
+    uint32_t max_postings = 100;
     // Candidates need at least this many shared non-boilerplate
     // fingerprints. Default 1: the winnowing guarantee holds for one.
     uint32_t min_shared = 1;
@@ -76,15 +84,16 @@ class FingerprintIndex {
 
   // Indexed documents with DocId < as_of that hold `hash`.
   uint32_t DocFrequency(uint64_t hash, DocId as_of) const;
-  // Whether `hash` is boilerplate for a document numbered as_of.
-  bool IsBoilerplate(uint64_t hash, DocId as_of) const;
+  // Whether `hash` is common for a document numbered as_of.
+  bool IsCommon(uint64_t hash, DocId as_of) const;
   // The smallest document frequency, the asking document included, that
-  // makes a fingerprint boilerplate for a document numbered as_of.
-  uint32_t BoilerplateThreshold(DocId as_of) const;
+  // makes a fingerprint common for a document numbered as_of.
+  uint32_t CommonThreshold(DocId as_of) const;
 
-  // Documents with DocId < as_of sharing at least min_shared non-boilerplate
-  // fingerprints with `fingerprints`, by shared count (highest first), then
-  // DocId. For a text not in the index, pass as_of = the next DocId.
+  // Documents with DocId < as_of sharing at least min_shared fingerprints
+  // with `fingerprints` (counting only fingerprints under max_postings), by
+  // shared count (highest first), then DocId. For a text not in the index,
+  // pass as_of = the next DocId.
   std::vector<CopyCandidate> Candidates(
       absl::Span<const Fingerprint> fingerprints, DocId as_of) const;
 

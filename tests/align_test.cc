@@ -1,0 +1,145 @@
+#include "mimeo/align.h"
+
+#include <random>
+
+#include "gtest/gtest.h"
+#include "test_util.h"
+
+namespace mimeo {
+namespace {
+
+Aligner MakeAligner(int min_passage = 8, int max_gap = 0) {
+  Aligner::Options o;
+  o.min_passage_tokens = min_passage;
+  o.max_gap_tokens = max_gap;
+  auto a = Aligner::Create(o, {}, {}, {});
+  EXPECT_TRUE(a.ok()) << a.status();
+  return std::move(*a);
+}
+
+std::vector<Passage> Align(const Aligner& aligner, const std::string& a,
+                           const std::string& b) {
+  AlignedText ta, tb;
+  EXPECT_TRUE(aligner.Prepare(a, ta).ok());
+  EXPECT_TRUE(aligner.Prepare(b, tb).ok());
+  return aligner.Align(ta, tb);
+}
+
+std::string_view Cut(const std::string& s, uint32_t b, uint32_t e) {
+  return std::string_view(s).substr(b, e - b);
+}
+
+TEST(AlignTest, FindsThePlantedPassageAtItsExactBytes) {
+  std::mt19937_64 rng(1);
+  const std::string quote =
+      "\"We're going to have to do more work after Sochi,\" the spokeswoman said";
+  const std::string a = testing::RandomText(rng, 200) + ". " + quote + ". " +
+                        testing::RandomText(rng, 100);
+  const std::string b = testing::RandomText(rng, 50) + " -- " + quote + "! " +
+                        testing::RandomText(rng, 300);
+  const Aligner aligner = MakeAligner();
+  const auto p = Align(aligner, a, b);
+  ASSERT_EQ(p.size(), 1u);
+  // Tokens are words: the passage runs from the first word to the last,
+  // without the opening quote mark.
+  EXPECT_EQ(Cut(a, p[0].a_begin, p[0].a_end), quote.substr(1));
+  EXPECT_EQ(Cut(b, p[0].b_begin, p[0].b_end), quote.substr(1));
+  EXPECT_EQ(p[0].a_tokens(), 14u);
+  EXPECT_EQ(p[0].b_tokens(), 14u);
+}
+
+// Offsets point into the original bytes, whatever normalization did:
+// multi-byte characters, case, compatibility forms, repaired invalid bytes.
+TEST(AlignTest, OffsetsRoundTripToTheOriginalBytes) {
+  const std::string shared_a =
+      "Die Δημοκρατία und das Café in Zürich \xEF\xAC\x81nden sich am Ufer "
+      "des Sees, sagte der Bürgermeister am Dienstag";
+  // The same passage in capitals, with a broken byte inside a word of the
+  // surrounding text and the "fi" ligature spelled out.
+  const std::string shared_b =
+      "DIE ΔΗΜΟΚΡΑΤΊΑ UND DAS CAFÉ IN ZÜRICH FINDEN SICH AM UFER DES SEES, "
+      "SAGTE DER BÜRGERMEISTER AM DIENSTAG";
+  const std::string a = "Vorher \xC3 etwas anderes. " + shared_a + " und danach.";
+  const std::string b = "Ganz andere Einleitung hier. " + shared_b + "\xFF Ende.";
+  const Aligner aligner = MakeAligner();
+  const auto p = Align(aligner, a, b);
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_EQ(Cut(a, p[0].a_begin, p[0].a_end), shared_a);
+  EXPECT_EQ(Cut(b, p[0].b_begin, p[0].b_end), shared_b);
+}
+
+TEST(AlignTest, PassagesShorterThanTheMinimumAreDropped) {
+  const std::string a = "one two three four five six seven alpha beta gamma";
+  const std::string b = "zero one two three four five six seven omega";
+  EXPECT_EQ(Align(MakeAligner(8), a, b).size(), 0u);  // 7 tokens shared
+  const auto p = Align(MakeAligner(7), a, b);
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_EQ(Cut(a, p[0].a_begin, p[0].a_end), "one two three four five six seven");
+}
+
+TEST(AlignTest, GapsSplitPassagesUnlessBridged) {
+  std::mt19937_64 rng(2);
+  const std::string left = "the first half of a copied sentence runs on here and";
+  const std::string right = "then the second half follows it to the very end of the story";
+  const std::string a = testing::RandomText(rng, 40) + " " + left + " EDITED " +
+                        right + " " + testing::RandomText(rng, 40);
+  const std::string b = testing::RandomText(rng, 40) + " " + left + " original " +
+                        right + " " + testing::RandomText(rng, 40);
+  const auto exact = Align(MakeAligner(8, 0), a, b);
+  ASSERT_EQ(exact.size(), 2u);
+  EXPECT_EQ(Cut(a, exact[0].a_begin, exact[0].a_end), left);
+  EXPECT_EQ(Cut(a, exact[1].a_begin, exact[1].a_end), right);
+  const auto bridged = Align(MakeAligner(8, 2), a, b);
+  ASSERT_EQ(bridged.size(), 1u);
+  EXPECT_EQ(Cut(a, bridged[0].a_begin, bridged[0].a_end),
+            left + " EDITED " + right);
+  EXPECT_EQ(Cut(b, bridged[0].b_begin, bridged[0].b_end),
+            left + " original " + right);
+}
+
+TEST(AlignTest, RepeatedAndReorderedPassages) {
+  const std::string p1 = "a first passage that is long enough to be reported by itself";
+  const std::string p2 = "and a second one which also runs well past the minimum length";
+  // B holds p2 then p1, and p1 twice.
+  const std::string a = "intro " + p1 + " middle " + p2 + " outro";
+  const std::string b = "lead " + p2 + " then " + p1 + " again " + p1 + " end";
+  const auto p = Align(MakeAligner(), a, b);
+  ASSERT_EQ(p.size(), 3u);
+  for (const Passage& s : p) {
+    EXPECT_EQ(Cut(a, s.a_begin, s.a_end), Cut(b, s.b_begin, s.b_end));
+  }
+  EXPECT_EQ(Cut(a, p[0].a_begin, p[0].a_end), p1);
+  EXPECT_EQ(Cut(a, p[1].a_begin, p[1].a_end), p1);
+  EXPECT_NE(p[0].b_begin, p[1].b_begin);
+  EXPECT_EQ(Cut(a, p[2].a_begin, p[2].a_end), p2);
+}
+
+TEST(AlignTest, EmptyAndDisjointTexts) {
+  const Aligner aligner = MakeAligner();
+  EXPECT_TRUE(Align(aligner, "", "some words here").empty());
+  EXPECT_TRUE(Align(aligner, "", "").empty());
+  std::mt19937_64 rng(3);
+  const std::string a = testing::RandomText(rng, 500);
+  EXPECT_TRUE(Align(aligner, a, "nothing in common with that at all, really, "
+                                "not one run of eight words").empty());
+  // A text against itself is one passage of all of it.
+  const auto self = Align(aligner, a, a);
+  ASSERT_FALSE(self.empty());
+  EXPECT_EQ(self[0].a_begin, 0u);
+  EXPECT_EQ(self[0].a_end, a.size());
+}
+
+TEST(AlignTest, ValidatesOptions) {
+  Aligner::Options o;
+  o.min_passage_tokens = 0;
+  EXPECT_FALSE(Aligner::Create(o, {}, {}, {}).ok());
+  o = {};
+  o.max_gap_tokens = -1;
+  EXPECT_FALSE(Aligner::Create(o, {}, {}, {}).ok());
+  o = {};
+  o.max_repeats = 0;
+  EXPECT_FALSE(Aligner::Create(o, {}, {}, {}).ok());
+}
+
+}  // namespace
+}  // namespace mimeo

@@ -1,0 +1,96 @@
+#include "mimeo/fingerprint_index.h"
+
+#include "gtest/gtest.h"
+
+namespace mimeo {
+namespace {
+
+FingerprintIndex Make(uint32_t min_docs = 3, uint32_t max_postings = 5) {
+  FingerprintIndex::Options o;
+  o.boilerplate_min_docs = min_docs;
+  o.boilerplate_fraction = 0;
+  o.max_postings = max_postings;
+  auto index = FingerprintIndex::Create(o);
+  EXPECT_TRUE(index.ok()) << index.status();
+  return std::move(*index);
+}
+
+std::vector<Fingerprint> Fps(std::initializer_list<uint64_t> hashes) {
+  std::vector<Fingerprint> out;
+  uint32_t pos = 0;
+  for (uint64_t h : hashes) out.push_back({h, pos++});
+  return out;
+}
+
+TEST(FingerprintIndexTest, CandidatesAreEarlierDocumentsByFingerprintsShared) {
+  FingerprintIndex index = Make();
+  ASSERT_TRUE(index.Add(0, Fps({1, 2, 3})).ok());
+  ASSERT_TRUE(index.Add(1, Fps({3, 4})).ok());
+  ASSERT_TRUE(index.Add(2, Fps({9})).ok());
+  const auto c = index.Candidates(Fps({1, 2, 3, 4, 3}), 3);
+  ASSERT_EQ(c.size(), 2u);
+  EXPECT_EQ(c[0].doc, 0u);
+  EXPECT_EQ(c[0].shared, 3u);
+  EXPECT_EQ(c[1].doc, 1u);
+  EXPECT_EQ(c[1].shared, 2u);  // 3 repeated in the query counts once
+  // As of document 1, only document 0 came before.
+  const auto before = index.Candidates(Fps({3, 4}), 1);
+  ASSERT_EQ(before.size(), 1u);
+  EXPECT_EQ(before[0].doc, 0u);
+}
+
+TEST(FingerprintIndexTest, CommonnessIsCountedAsOfTheAskingDocument) {
+  FingerprintIndex index = Make(/*min_docs=*/3, /*max_postings=*/5);
+  for (DocId d = 0; d < 6; ++d) ASSERT_TRUE(index.Add(d, Fps({7})).ok());
+  EXPECT_EQ(index.DocFrequency(7, 6), 6u);
+  EXPECT_EQ(index.DocFrequency(7, 2), 2u);
+  EXPECT_FALSE(index.IsCommon(7, 1));  // documents 0 and 1
+  EXPECT_TRUE(index.IsCommon(7, 2));   // 0, 1, 2
+  // Document 3 (with 0, 1, 2 before it) still gets candidates; document 4
+  // and later do not: 5 documents reach max_postings.
+  EXPECT_EQ(index.Candidates(Fps({7}), 3).size(), 3u);
+  EXPECT_TRUE(index.Candidates(Fps({7}), 4).empty());
+  EXPECT_TRUE(index.Candidates(Fps({7}), 6).empty());
+}
+
+TEST(FingerprintIndexTest, FractionRaisesTheThresholdForLargeIndexes) {
+  FingerprintIndex::Options o;
+  o.boilerplate_min_docs = 5;
+  o.boilerplate_fraction = 0.01;
+  auto index = FingerprintIndex::Create(o);
+  ASSERT_TRUE(index.ok());
+  EXPECT_EQ(index->CommonThreshold(10), 5u);
+  EXPECT_EQ(index->CommonThreshold(999), 10u);
+  EXPECT_EQ(index->CommonThreshold(100000), 1001u);
+}
+
+TEST(FingerprintIndexTest, RemoveAndOrder) {
+  FingerprintIndex index = Make();
+  ASSERT_TRUE(index.Add(0, Fps({1, 2})).ok());
+  ASSERT_TRUE(index.Add(5, Fps({2, 3})).ok());
+  EXPECT_EQ(index.Add(4, Fps({1})).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(index.num_postings(), 4u);
+  index.Remove(0, Fps({1, 2}));
+  EXPECT_EQ(index.num_postings(), 2u);
+  EXPECT_EQ(index.num_fingerprints(), 2u);
+  const auto c = index.Candidates(Fps({1, 2}), 6);
+  ASSERT_EQ(c.size(), 1u);
+  EXPECT_EQ(c[0].doc, 5u);
+  index.Remove(0, Fps({1, 2}));  // twice: nothing left to remove
+  EXPECT_EQ(index.num_postings(), 2u);
+}
+
+TEST(FingerprintIndexTest, ValidatesOptions) {
+  FingerprintIndex::Options o;
+  o.boilerplate_min_docs = 1;
+  EXPECT_FALSE(FingerprintIndex::Create(o).ok());
+  o = {};
+  o.boilerplate_fraction = 1.5;
+  EXPECT_FALSE(FingerprintIndex::Create(o).ok());
+  o = {};
+  o.max_postings = 2;
+  EXPECT_FALSE(FingerprintIndex::Create(o).ok());
+}
+
+}  // namespace
+}  // namespace mimeo

@@ -1,0 +1,316 @@
+// mimeo_gen: a labelled corpus of copies, generated from real text.
+//
+//   mimeo_gen --from DIR --out OUT [--docs N] [--seed S]
+//
+// Reads the .txt files under DIR (real articles), keeps those of at least
+// 80 words, and writes OUT/docs.jsonl ({"id", "text"} per line) and
+// OUT/labels.jsonl ({"id", "cluster", "kind", "source", "jaccard",
+// "containment"}; source, jaccard and containment are absent for
+// originals). Kinds:
+//
+//   original    a real article, unchanged
+//   near_dup    an original with word edits, dropped sentences, reordered
+//               paragraphs, an added header and footer, or several of these
+//   reprint     30-70% of an original (whole consecutive paragraphs, or
+//               sentences when it has few) inside new text: an intro and an
+//               ending taken from articles that are never originals
+//   chain       a reprint of a near_dup or of a reprint (a copy of a copy);
+//               its source is the copy it was made from
+//
+// "jaccard" and "containment" (the share of the document's word 5-grams
+// found in its source) are exact, on mimeo's default shingles. The same
+// seed and input give the same bytes. Real articles repeat text (agency
+// copy, boilerplate), so the labels are a floor: pairs they do not list may
+// truly share text.
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "CLI/CLI.hpp"
+#include "mimeo/normalize.h"
+#include "mimeo/shingle.h"
+#include "mimeo/tokenize.h"
+#include "mimeo/verify.h"
+#include "nlohmann/json.hpp"
+
+namespace {
+namespace fs = std::filesystem;
+
+// Deterministic on every standard library (std distributions are not).
+class Rng {
+ public:
+  explicit Rng(uint64_t seed) : g_(seed) {}
+  uint64_t Below(uint64_t n) { return n == 0 ? 0 : g_() % n; }
+  double Unit() { return static_cast<double>(g_() >> 11) * 0x1.0p-53; }
+  bool Chance(double p) { return Unit() < p; }
+
+ private:
+  std::mt19937_64 g_;
+};
+
+std::vector<std::string> Split(const std::string& text, const std::string& sep) {
+  std::vector<std::string> out;
+  size_t p = 0;
+  while (p <= text.size()) {
+    size_t q = text.find(sep, p);
+    if (q == std::string::npos) q = text.size();
+    std::string piece = text.substr(p, q - p);
+    const size_t b = piece.find_first_not_of(" \t\r\n");
+    if (b != std::string::npos) {
+      piece = piece.substr(b, piece.find_last_not_of(" \t\r\n") - b + 1);
+      out.push_back(piece);
+    }
+    p = q + sep.size();
+  }
+  return out;
+}
+
+size_t Words(const std::string& t) {
+  std::istringstream in(t);
+  return std::distance(std::istream_iterator<std::string>(in),
+                       std::istream_iterator<std::string>());
+}
+
+// An article as units of at most about 60 words: its paragraphs, with a
+// longer paragraph cut into runs of sentences, so that reprints can take
+// whole units and still hit their share.
+std::vector<std::string> Paragraphs(const std::string& text) {
+  std::vector<std::string> out;
+  for (const std::string& para : Split(text, "\n\n")) {
+    if (Words(para) <= 60) {
+      out.push_back(para);
+      continue;
+    }
+    std::string unit;
+    for (const std::string& sentence : Split(para, ". ")) {
+      unit += (unit.empty() ? "" : " ") + sentence +
+              (sentence.back() == '.' ? "" : ".");
+      if (Words(unit) >= 40) {
+        out.push_back(unit);
+        unit.clear();
+      }
+    }
+    if (!unit.empty()) out.push_back(unit);
+  }
+  return out;
+}
+
+std::string Join(const std::vector<std::string>& paras) {
+  std::string out;
+  for (const std::string& p : paras) {
+    if (!out.empty()) out += "\n\n";
+    out += p;
+  }
+  return out;
+}
+
+class Labeller {
+ public:
+  Labeller()
+      : normalizer_(*mimeo::Normalizer::Create({})),
+        tokenizer_(*mimeo::Tokenizer::Create({})),
+        shingler_(*mimeo::Shingler::Create({})) {}
+  std::vector<uint64_t> Set(const std::string& text) {
+    normalizer_.Normalize(text, normalized_).IgnoreError();
+    tokenizer_.Tokenize(normalized_.text, tokens_);
+    shingler_.Shingle(normalized_.text, tokens_, shingles_);
+    std::vector<uint64_t> set;
+    mimeo::SortedSet(shingles_.hashes, set);
+    return set;
+  }
+
+ private:
+  mimeo::Normalizer normalizer_;
+  mimeo::Tokenizer tokenizer_;
+  mimeo::Shingler shingler_;
+  mimeo::NormalizedText normalized_;
+  std::vector<mimeo::Token> tokens_;
+  mimeo::Shingles shingles_;
+};
+
+const char* kHeaders[] = {
+    "Published by the Morning Ledger news desk. Subscribe for daily updates.",
+    "From our wire partners. This story has been edited for length.",
+    "Reprinted with permission. Follow us for more stories like this.",
+};
+const char* kFooters[] = {
+    "Copyright the Morning Ledger. All rights reserved. Do not redistribute.",
+    "Share this article with your friends and sign up for our newsletter.",
+    "Comments are closed for this story. Read more from our regional desk.",
+};
+
+std::string NearDuplicate(const std::string& text, Rng& rng,
+                          const std::vector<std::string>& vocabulary) {
+  std::vector<std::string> paras = Paragraphs(text);
+  const int what = static_cast<int>(rng.Below(5));  // 4: all of them
+  if (what == 0 || what == 4) {  // word edits, about 3% of words
+    for (std::string& p : paras) {
+      std::vector<std::string> words = Split(p, " ");
+      for (std::string& w : words) {
+        if (rng.Chance(0.03)) w = vocabulary[rng.Below(vocabulary.size())];
+      }
+      p.clear();
+      for (const std::string& w : words) p += (p.empty() ? "" : " ") + w;
+    }
+  }
+  if ((what == 1 || what == 4) && paras.size() > 3) {  // drop a paragraph
+    paras.erase(paras.begin() + rng.Below(paras.size()));
+  }
+  if ((what == 2 || what == 4) && paras.size() > 2) {  // swap two
+    const size_t i = rng.Below(paras.size() - 1);
+    std::swap(paras[i], paras[i + 1]);
+  }
+  if (what == 3 || what == 4) {  // header and footer
+    paras.insert(paras.begin(), kHeaders[rng.Below(3)]);
+    paras.push_back(kFooters[rng.Below(3)]);
+  }
+  return Join(paras);
+}
+
+std::string Reprint(const std::string& source, const std::string& intro_from,
+                    const std::string& ending_from, Rng& rng) {
+  const std::vector<std::string> paras = Paragraphs(source);
+  const double share = 0.3 + 0.4 * rng.Unit();
+  const size_t total = Words(source);
+  // A window of consecutive paragraphs holding about `share` of the words.
+  size_t start = rng.Below(paras.size());
+  std::vector<std::string> taken;
+  size_t words = 0;
+  for (size_t i = start; words < share * total; i = (i + 1) % paras.size()) {
+    if (i == start && !taken.empty()) break;
+    if (i == 0 && !taken.empty()) {  // wrap: keep order by restarting
+      taken.clear();
+      words = 0;
+    }
+    taken.push_back(paras[i]);
+    words += Words(paras[i]);
+  }
+  std::vector<std::string> intro = Paragraphs(intro_from);
+  std::vector<std::string> ending = Paragraphs(ending_from);
+  std::vector<std::string> out(intro.begin(),
+                               intro.begin() + std::min<size_t>(2, intro.size()));
+  out.insert(out.end(), taken.begin(), taken.end());
+  const size_t keep = std::min<size_t>(2, ending.size());
+  out.insert(out.end(), ending.end() - keep, ending.end());
+  return Join(out);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"mimeo_gen: a labelled corpus of copies from real text"};
+  std::string from, out_dir;
+  size_t num_docs = 2000;
+  uint64_t seed = 1;
+  app.add_option("--from", from, "directory of real .txt articles")->required();
+  app.add_option("--out", out_dir, "output directory")->required();
+  app.add_option("--docs", num_docs, "documents to write")->check(CLI::PositiveNumber);
+  app.add_option("--seed", seed, "random seed");
+  CLI11_PARSE(app, argc, argv);
+
+  std::error_code ec;
+  if (!fs::is_directory(from, ec)) {
+    std::fprintf(stderr, "mimeo_gen: '%s' is not a directory\n", from.c_str());
+    return 2;
+  }
+  std::vector<fs::path> files;
+  for (const auto& e : fs::recursive_directory_iterator(from, ec)) {
+    if (e.is_regular_file() && e.path().extension() == ".txt") files.push_back(e.path());
+  }
+  std::sort(files.begin(), files.end());
+  std::vector<std::string> articles;
+  for (const fs::path& p : files) {
+    std::ifstream in(p, std::ios::binary);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    if (Words(ss.str()) >= 80) articles.push_back(ss.str());
+  }
+  if (articles.size() < 10) {
+    std::fprintf(stderr, "mimeo_gen: '%s' has %zu articles of 80+ words; need 10\n",
+                 from.c_str(), articles.size());
+    return 2;
+  }
+  Rng rng(seed);
+  // A fixed shuffle; the first fifth are fillers (intros and endings).
+  for (size_t i = articles.size(); i > 1; --i) {
+    std::swap(articles[i - 1], articles[rng.Below(i)]);
+  }
+  const size_t fillers = articles.size() / 5;
+  std::vector<std::string> vocabulary;
+  for (const std::string& w : Split(articles[0], " ")) {
+    if (w.size() > 3 && w.find('\n') == std::string::npos) vocabulary.push_back(w);
+  }
+
+  struct Doc {
+    std::string id, text, kind;
+    int64_t source = -1;  // index into docs
+    uint64_t cluster = 0;
+  };
+  std::vector<Doc> docs;
+  size_t next_original = fillers;
+  uint64_t clusters = 0;
+  while (docs.size() < num_docs) {
+    const double r = rng.Unit();
+    const bool can_copy = !docs.empty();
+    Doc d;
+    if (!can_copy || r < 0.4) {
+      if (next_original == articles.size()) break;  // input exhausted
+      d.kind = "original";
+      d.text = articles[next_original++];
+      d.cluster = clusters++;
+    } else {
+      // Sources: originals for near_dup and reprint; copies for chain.
+      int64_t src = static_cast<int64_t>(rng.Below(docs.size()));
+      const bool chain = r >= 0.9 && docs[src].kind != "original";
+      while (!chain && docs[src].kind != "original") --src;
+      d.source = src;
+      d.cluster = docs[src].cluster;
+      if (chain || r < 0.6) {
+        d.kind = chain ? "chain" : "near_dup";
+        d.text = chain && rng.Chance(0.5)
+                     ? Reprint(docs[src].text, articles[rng.Below(fillers)],
+                               articles[rng.Below(fillers)], rng)
+                     : NearDuplicate(docs[src].text, rng, vocabulary);
+      } else {
+        d.kind = "reprint";
+        d.text = Reprint(docs[src].text, articles[rng.Below(fillers)],
+                         articles[rng.Below(fillers)], rng);
+      }
+    }
+    char id[32];
+    std::snprintf(id, sizeof(id), "g%07zu", docs.size());
+    d.id = id;
+    docs.push_back(std::move(d));
+  }
+
+  fs::create_directories(out_dir, ec);
+  std::ofstream out_docs(fs::path(out_dir) / "docs.jsonl", std::ios::binary);
+  std::ofstream out_labels(fs::path(out_dir) / "labels.jsonl", std::ios::binary);
+  if (!out_docs || !out_labels) {
+    std::fprintf(stderr, "mimeo_gen: cannot write into '%s'\n", out_dir.c_str());
+    return 1;
+  }
+  Labeller labeller;
+  for (const Doc& d : docs) {
+    nlohmann::ordered_json j{{"id", d.id}, {"text", d.text}};
+    out_docs << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+             << "\n";
+    nlohmann::ordered_json l{{"id", d.id}, {"cluster", d.cluster}, {"kind", d.kind}};
+    if (d.source >= 0) {
+      const auto s = mimeo::ExactSimilarity(labeller.Set(d.text),
+                                            labeller.Set(docs[d.source].text));
+      l["source"] = docs[d.source].id;
+      l["jaccard"] = s.jaccard;
+      l["containment"] = s.containment_a_in_b;
+    }
+    out_labels << l.dump() << "\n";
+  }
+  std::fprintf(stderr, "mimeo_gen: wrote %zu documents to %s\n", docs.size(),
+               out_dir.c_str());
+  return out_docs && out_labels ? 0 : 1;
+}
