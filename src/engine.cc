@@ -296,7 +296,6 @@ absl::Span<const Fingerprint> Engine::FingerprintsOf(DocId doc) const {
 }
 
 std::vector<Passage> Engine::AlignWith(const AlignedText& asking,
-                                       absl::Span<const Fingerprint> asking_fps,
                                        DocId as_of, DocId doc,
                                        AlignedText& scratch) const {
   // Cannot fail: the text was accepted by Add().
@@ -308,25 +307,28 @@ std::vector<Passage> Engine::AlignWith(const AlignedText& asking,
   for (const Passage& p : passages) total += p.a_tokens();
   if (total >= options_.copy.boilerplate_max_tokens) return passages;
   const Shingles& sh = asking.shingles;
+  std::vector<Fingerprint> own;
   for (Passage& p : passages) {
-    // The asking text's fingerprints whose shingle lies inside the passage
-    // (fingerprints are by position, so a binary search finds the first).
-    uint32_t inside = 0, boilerplate = 0;
-    auto it = std::lower_bound(
-        asking_fps.begin(), asking_fps.end(), p.a_token_begin,
-        [&](const Fingerprint& f, uint32_t t) {
-          return sh.first_token[f.position] < t;
-        });
-    for (; it != asking_fps.end(); ++it) {
-      if (sh.first_token[it->position] + sh.tokens_per_shingle >
-          p.a_token_end) {
-        break;
-      }
-      ++inside;
-      if (fingerprint_index_.IsCommon(it->hash, as_of)) ++boilerplate;
+    // The passage's own fingerprints: those chosen by windows lying wholly
+    // inside it. Unlike fingerprints chosen at its edges, they do not
+    // depend on the surrounding text, so every document holding the
+    // passage holds them and their document frequency counts it.
+    const auto first = std::lower_bound(sh.first_token.begin(),
+                                        sh.first_token.end(), p.a_token_begin);
+    auto last = first;
+    while (last != sh.first_token.end() &&
+           *last + sh.tokens_per_shingle <= p.a_token_end) {
+      ++last;
     }
-    p.boilerplate = inside > 0 &&
-                    boilerplate > options_.copy.boilerplate_share * inside;
+    const size_t i0 = first - sh.first_token.begin();
+    const size_t i1 = last - sh.first_token.begin();
+    if (i1 - i0 < static_cast<size_t>(options_.copy.winnow.window)) continue;
+    winnower_.Winnow(absl::MakeConstSpan(sh.hashes).subspan(i0, i1 - i0), own);
+    uint32_t common = 0;
+    for (const Fingerprint& f : own) {
+      if (fingerprint_index_.IsCommon(f.hash, as_of)) ++common;
+    }
+    p.boilerplate = common > options_.copy.boilerplate_share * own.size();
   }
   return passages;
 }
@@ -379,7 +381,7 @@ absl::StatusOr<std::vector<Match>> Engine::Query(std::string_view text) const {
     Match m;
     m.near_duplicate = verifier_.Accept(s);
     if (std::binary_search(copy_candidates.begin(), copy_candidates.end(), d)) {
-      m.passages = AlignWith(asking, sketch.fps, as_of, d, other);
+      m.passages = AlignWith(asking, as_of, d, other);
       for (const Passage& p : m.passages) {
         if (p.boilerplate) continue;
         m.shares_copy = true;
@@ -477,7 +479,7 @@ absl::StatusOr<CopyReport> Engine::SharedCopy() const {
       aligner_.Prepare(texts_[b], buf.asking).IgnoreError();
       for (const CopyCandidate& c : candidates) {
         std::vector<Passage> passages =
-            AlignWith(buf.asking, fps, b, c.doc, buf.other);
+            AlignWith(buf.asking, b, c.doc, buf.other);
         CopyPair pair;
         pair.a = c.doc;
         pair.b = b;

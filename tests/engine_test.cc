@@ -432,3 +432,161 @@ TEST(SnapshotFormatTest, VersionTwoFixtureLoadsAndMatches) {
 
 }  // namespace
 }  // namespace mimeo
+
+namespace mimeo {
+namespace {
+
+// Stories built from distinct words per story, so that the only shared
+// text is what the test plants: reprints take a slice of a wire story,
+// and every page carries one of two site footers.
+std::vector<Document> ReprintCorpus() {
+  std::mt19937_64 rng(11);
+  auto story = [&](int n, int words) {
+    std::string s;
+    for (int i = 0; i < words; ++i) {
+      s += (i ? " " : "") + std::string("s") + std::to_string(n) + "w" +
+           std::to_string(rng() % 1000);
+    }
+    return s;
+  };
+  const std::string footers[] = {
+      "You can follow any responses to this entry through the feed",
+      "Copyright the Morning Ledger all rights reserved do not redistribute"};
+  std::vector<std::string> wires;
+  for (int i = 0; i < 5; ++i) wires.push_back(story(i, 200));
+  std::vector<Document> docs;
+  for (int i = 0; i < 60; ++i) {
+    std::string text = story(100 + i, 60) + ". ";
+    if (i % 3 == 0) {
+      // A reprint: about half of a wire story, at a random offset.
+      const std::string& w = wires[i % 5];
+      const size_t from = w.find(' ', rng() % (w.size() / 2));
+      text += w.substr(from + 1, w.size() / 2) + ". ";
+    }
+    text += story(200 + i, 40) + ". " + footers[i % 2];
+    docs.push_back({"page/" + std::to_string(i), text, {}});
+  }
+  for (int i = 0; i < 5; ++i) docs.push_back({"wire/" + std::to_string(i), wires[i], {}});
+  return docs;
+}
+
+TEST(SharedCopyTest, AddingOneAtATimeAndQueryingEachGivesTheBatchAnswers) {
+  const std::vector<Document> docs = ReprintCorpus();
+  auto batch = Make();
+  ASSERT_TRUE(batch->AddBatch(docs).ok());
+  auto report = batch->SharedCopy();
+  ASSERT_TRUE(report.ok()) << report.status();
+  ASSERT_GT(report->pairs.size(), 20u);
+
+  auto online = Make();
+  std::vector<CopyPair> seen;
+  for (DocId d = 0; d < docs.size(); ++d) {
+    auto matches = online->Query(docs[d].text);
+    ASSERT_TRUE(matches.ok());
+    for (const Match& m : *matches) {
+      if (!m.shares_copy) continue;
+      CopyPair p;
+      p.a = m.doc;
+      p.b = d;
+      for (Passage s : m.passages) {
+        std::swap(s.a_begin, s.b_begin);
+        std::swap(s.a_end, s.b_end);
+        p.passages.push_back(s);
+      }
+      std::sort(p.passages.begin(), p.passages.end(),
+                [](const Passage& x, const Passage& y) {
+                  return x.a_begin != y.a_begin ? x.a_begin < y.a_begin
+                                                : x.b_begin < y.b_begin;
+                });
+      seen.push_back(p);
+    }
+    ASSERT_TRUE(online->Add(docs[d]).ok());
+  }
+  std::sort(seen.begin(), seen.end(), [](const CopyPair& x, const CopyPair& y) {
+    return x.a != y.a ? x.a < y.a : x.b < y.b;
+  });
+  ASSERT_EQ(seen.size(), report->pairs.size());
+  for (size_t i = 0; i < seen.size(); ++i) {
+    const CopyPair& want = report->pairs[i];
+    ASSERT_EQ(seen[i].a, want.a);
+    ASSERT_EQ(seen[i].b, want.b);
+    ASSERT_EQ(seen[i].passages.size(), want.passages.size());
+    for (size_t j = 0; j < want.passages.size(); ++j) {
+      EXPECT_EQ(seen[i].passages[j].a_begin, want.passages[j].a_begin);
+      EXPECT_EQ(seen[i].passages[j].a_end, want.passages[j].a_end);
+      EXPECT_EQ(seen[i].passages[j].b_begin, want.passages[j].b_begin);
+      EXPECT_EQ(seen[i].passages[j].b_end, want.passages[j].b_end);
+      EXPECT_EQ(seen[i].passages[j].boilerplate, want.passages[j].boilerplate);
+    }
+  }
+  // And the batch is the same on one thread.
+  Engine::Options one;
+  one.threads = 1;
+  auto single = Make(one);
+  ASSERT_TRUE(single->AddBatch(docs).ok());
+  EXPECT_EQ(single->SharedCopy()->pairs.size(), report->pairs.size());
+}
+
+TEST(SharedCopyTest, FootersAreBoilerplateAndReprintsAreCopy) {
+  const std::vector<Document> docs = ReprintCorpus();
+  auto e = Make();
+  ASSERT_TRUE(e->AddBatch(docs).ok());
+  auto report = e->SharedCopy();
+  ASSERT_TRUE(report.ok());
+  // Pages that share only a footer: only those among the first
+  // boilerplate_min_docs - 1 pages carrying it (before it became common)
+  // are reported; each footer is on 30 pages.
+  const uint32_t warmup = e->options().copy.index.boilerplate_min_docs - 1;
+  size_t footer_only = 0;
+  for (const CopyPair& p : report->pairs) {
+    const bool reprints = p.a % 3 == 0 && p.b % 3 == 0 && p.a < 60 && p.b < 60 &&
+                          p.a % 5 == p.b % 5;
+    const bool wire = p.b >= 60 || p.a >= 60;
+    if (!reprints && !wire) ++footer_only;
+  }
+  EXPECT_LE(footer_only, 2 * warmup * (warmup - 1) / 2);
+  // Every reprint is found against its wire story, with a passage of over
+  // 50 tokens that is not boilerplate.
+  for (DocId page = 0; page < 60; page += 3) {
+    const DocId wire = 60 + page % 5;
+    bool found = false;
+    for (const CopyPair& p : report->pairs) {
+      if (p.a != page || p.b != wire) continue;
+      for (const Passage& s : p.passages) found |= !s.boilerplate && s.a_tokens() > 50;
+    }
+    EXPECT_TRUE(found) << "page " << page;
+  }
+  // A query carrying a footer and nothing else shares no copy (it may
+  // still be "contained" in pages as a near-duplicate: the verifier's
+  // containment rule knows nothing of boilerplate).
+  auto m = e->Query("An unrelated note. You can follow any responses to this "
+                    "entry through the feed");
+  ASSERT_TRUE(m.ok());
+  ASSERT_FALSE(m->empty());
+  for (const Match& x : *m) {
+    EXPECT_FALSE(x.shares_copy) << x.id;
+    ASSERT_EQ(x.passages.size(), 1u);
+    EXPECT_TRUE(x.passages[0].boilerplate);
+  }
+  // One family per wire story, named after the wire (it holds the whole).
+  size_t wire_families = 0;
+  for (const CopyFamily& f : report->families) {
+    if (f.origin >= 60 && f.num_docs >= 4) ++wire_families;
+  }
+  EXPECT_EQ(wire_families, 5u);
+}
+
+TEST(SharedCopyTest, CopyOffKeepsNoTexts) {
+  Engine::Options o;
+  o.copy.enabled = false;
+  auto e = Make(o);
+  ASSERT_TRUE(e->Add({"a", "some text that is here", {}}).ok());
+  EXPECT_EQ(e->SharedCopy().status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(e->text(0), "");
+  EXPECT_EQ(e->stats().fingerprints, 0u);
+  o.copy.boilerplate_share = 2;
+  EXPECT_FALSE(Engine::Create(o).ok());
+}
+
+}  // namespace
+}  // namespace mimeo

@@ -267,12 +267,11 @@ class Engine {
   absl::Span<const uint64_t> SetOf(DocId doc) const;
   absl::Span<const uint32_t> SignatureOf(DocId doc) const;
   absl::Span<const Fingerprint> FingerprintsOf(DocId doc) const;
-  // Aligns the asking text (prepared, with its fingerprints; it is, or will
-  // be, DocId as_of) with indexed document `doc`, flagging boilerplate
-  // passages. Side "a" of the passages is the asking text.
-  std::vector<Passage> AlignWith(const AlignedText& asking,
-                                 absl::Span<const Fingerprint> asking_fps,
-                                 DocId as_of, DocId doc,
+  // Aligns the asking text (prepared; it is, or will be, DocId as_of) with
+  // indexed document `doc`, flagging boilerplate passages. Side "a" of the
+  // passages is the asking text.
+  std::vector<Passage> AlignWith(const AlignedText& asking, DocId as_of,
+                                 DocId doc,
                                  AlignedText& scratch) const;
 
   const Options options_;
