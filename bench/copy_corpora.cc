@@ -280,4 +280,110 @@ double TextAgreement(std::string_view a, std::string_view b) {
   return larger == 0 ? 0 : static_cast<double>(common) / larger;
 }
 
+namespace {
+
+uint64_t PairKey(DocId a, DocId b) {
+  return uint64_t{std::min(a, b)} << 32 | std::max(a, b);
+}
+
+// Characters covered by `ranges`, overlaps counted once.
+uint64_t Covered(std::vector<Range> ranges) {
+  std::sort(ranges.begin(), ranges.end(),
+            [](const Range& x, const Range& y) { return x.begin < y.begin; });
+  uint64_t n = 0;
+  uint32_t reach = 0;
+  for (const Range& r : ranges) {
+    const uint32_t b = std::max(r.begin, reach);
+    if (r.end > b) n += r.end - b;
+    reach = std::max(reach, r.end);
+  }
+  return n;
+}
+
+// Characters covered by both `x` and `y`.
+uint64_t Overlap(const std::vector<Range>& x, const std::vector<Range>& y) {
+  std::vector<Range> both;
+  for (const Range& a : x) {
+    for (const Range& b : y) {
+      const uint32_t lo = std::max(a.begin, b.begin), hi = std::min(a.end, b.end);
+      if (lo < hi) both.push_back({lo, hi});
+    }
+  }
+  return Covered(both);
+}
+
+}  // namespace
+
+ReuseScores ScoreReuse(const ReuseCorpus& corpus, const CopyReport& report) {
+  absl::flat_hash_map<uint64_t, const CopyPair*> by_pair;
+  for (const CopyPair& p : report.pairs) by_pair[PairKey(p.a, p.b)] = &p;
+  ReuseScores out;
+  uint64_t truth = 0, detected = 0, both = 0;
+  for (const ReuseCase& c : corpus.cases) {
+    ++out.cases;
+    std::vector<Range> true_a, true_b, det_a, det_b;
+    for (const ReuseSpan& s : c.spans) {
+      true_a.push_back(s.a);
+      true_b.push_back(s.b);
+    }
+    auto it = by_pair.find(PairKey(c.a, c.b));
+    if (it != by_pair.end()) {
+      ++out.found;
+      const bool a_first = it->second->a == c.a;
+      for (const Passage& s : it->second->passages) {
+        if (s.boilerplate) continue;
+        const Range pa{s.a_begin, s.a_end}, pb{s.b_begin, s.b_end};
+        det_a.push_back(a_first ? pa : pb);
+        det_b.push_back(a_first ? pb : pa);
+      }
+    }
+    truth += Covered(true_a) + Covered(true_b);
+    detected += Covered(det_a) + Covered(det_b);
+    both += Overlap(det_a, true_a) + Overlap(det_b, true_b);
+  }
+  out.pair_recall = out.cases ? double(out.found) / out.cases : 1;
+  out.passage_precision = detected ? double(both) / detected : 1;
+  out.passage_recall = truth ? double(both) / truth : 1;
+  return out;
+}
+
+TextJudgement JudgeAgainstText(const std::vector<Document>& docs,
+                               const CopyReport& report) {
+  TextJudgement j;
+  for (const CopyPair& p : report.pairs) {
+    ++j.pairs;
+    bool sharing = false;
+    for (const Passage& s : p.passages) {
+      if (s.boilerplate) continue;
+      ++j.passages;
+      const double a = TextAgreement(
+          std::string_view(docs[p.a].text).substr(s.a_begin, s.a_end - s.a_begin),
+          std::string_view(docs[p.b].text).substr(s.b_begin, s.b_end - s.b_begin));
+      if (a == 1) ++j.same;
+      if (a >= 0.9) {
+        ++j.close;
+        sharing = true;
+      }
+    }
+    if (sharing) ++j.pairs_sharing;
+  }
+  return j;
+}
+
+CloughScores ScoreClough(const CloughCorpus& corpus, const CopyReport& report) {
+  absl::flat_hash_map<uint64_t, const CopyPair*> by_pair;
+  for (const CopyPair& p : report.pairs) by_pair[PairKey(p.a, p.b)] = &p;
+  CloughScores out;
+  for (const CloughAnswer& a : corpus.answers) {
+    CategoryCount& c = out.by_category[a.category];
+    ++c.total;
+    if (by_pair.contains(PairKey(a.doc, a.original))) {
+      ++c.found;
+    } else if (a.category == "cut" || a.category == "light") {
+      out.missed.push_back(corpus.docs[a.doc].id);
+    }
+  }
+  return out;
+}
+
 }  // namespace mimeo::bench

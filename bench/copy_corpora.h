@@ -4,12 +4,14 @@
 #define MIMEO_BENCH_COPY_CORPORA_H_
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "mimeo/document.h"
+#include "mimeo/engine.h"
 
 namespace mimeo::bench {
 
@@ -68,6 +70,46 @@ std::string Squash(std::string_view text);
 // same string, else the share of word tokens (as a multiset) they have in
 // common, over the larger side.
 double TextAgreement(std::string_view a, std::string_view b);
+
+// Pair recall on the labelled cases, and passage precision and recall by
+// character overlap (both documents' characters, micro-averaged) on them.
+struct ReuseScores {
+  uint64_t cases = 0;
+  uint64_t found = 0;
+  double pair_recall = 0;
+  double passage_precision = 0;
+  double passage_recall = 0;
+};
+ReuseScores ScoreReuse(const ReuseCorpus& corpus, const CopyReport& report);
+
+// Every reported pair and non-boilerplate passage judged against the texts:
+// a passage is the same text when its two renderings Squash alike, close
+// when TextAgreement >= 0.9; a pair truly shares text when a passage is
+// close.
+struct TextJudgement {
+  uint64_t pairs = 0;
+  uint64_t pairs_sharing = 0;
+  uint64_t passages = 0;
+  uint64_t same = 0;
+  uint64_t close = 0;
+  double pair_precision() const { return pairs ? double(pairs_sharing) / pairs : 1; }
+  double same_share() const { return passages ? double(same) / passages : 1; }
+  double close_share() const { return passages ? double(close) / passages : 1; }
+};
+TextJudgement JudgeAgainstText(const std::vector<Document>& docs,
+                               const CopyReport& report);
+
+// For clough-stevenson: per category, answers reported as sharing copy
+// with their task's original, of all answers; and the answers missed.
+struct CategoryCount {
+  int found = 0;
+  int total = 0;
+};
+struct CloughScores {
+  std::map<std::string, CategoryCount> by_category;
+  std::vector<std::string> missed;  // cut and light answers not reported
+};
+CloughScores ScoreClough(const CloughCorpus& corpus, const CopyReport& report);
 
 }  // namespace mimeo::bench
 

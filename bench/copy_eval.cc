@@ -84,61 +84,16 @@ std::string OneLine(std::string_view t, size_t max = 100) {
   return s;
 }
 
-// Judges every reported pair and passage against the texts: a passage is
-// the same text when its two renderings squash alike (see copy_corpora.h),
-// close when at least 90% of its words agree; a pair truly shares text
-// when one of its passages is close.
-void JudgeAgainstText(const std::vector<Document>& docs,
-                      const mimeo::CopyReport& r) {
-  uint64_t pairs_true = 0, passages = 0, same = 0, close = 0;
-  for (const auto& p : r.pairs) {
-    bool any = false;
-    for (const auto& s : p.passages) {
-      if (s.boilerplate) continue;
-      ++passages;
-      const double a = mimeo::bench::TextAgreement(
-          Cut(docs[p.a].text, s.a_begin, s.a_end),
-          Cut(docs[p.b].text, s.b_begin, s.b_end));
-      if (a == 1) ++same;
-      if (a >= 0.9) {
-        ++close;
-        any = true;
-      }
-    }
-    if (any) ++pairs_true;
-  }
-  auto frac = [](uint64_t x, uint64_t n) { return n ? double(x) / n : 1.0; };
+void PrintJudgement(const std::vector<Document>& docs,
+                    const mimeo::CopyReport& r) {
+  const auto j = mimeo::bench::JudgeAgainstText(docs, r);
   std::printf(
-      "judged against the text: %.4f of %zu pairs truly share text; of %llu "
+      "judged against the text: %.4f of %llu pairs truly share text; of %llu "
       "passages %.4f have the same text at both ranges, %.4f agree on 90%%+ "
       "of words\n",
-      frac(pairs_true, r.pairs.size()), r.pairs.size(),
-      static_cast<unsigned long long>(passages), frac(same, passages),
-      frac(close, passages));
-}
-
-// Characters of `ranges` (merged) that also lie in `truth` (merged).
-uint64_t Covered(std::vector<Range> ranges) {
-  std::sort(ranges.begin(), ranges.end(),
-            [](const Range& x, const Range& y) { return x.begin < y.begin; });
-  uint64_t n = 0;
-  uint32_t reach = 0;
-  for (const Range& r : ranges) {
-    const uint32_t b = std::max(r.begin, reach);
-    if (r.end > b) n += r.end - b;
-    reach = std::max(reach, r.end);
-  }
-  return n;
-}
-uint64_t Overlap(const std::vector<Range>& x, const std::vector<Range>& y) {
-  std::vector<Range> both;
-  for (const Range& a : x) {
-    for (const Range& b : y) {
-      const uint32_t lo = std::max(a.begin, b.begin), hi = std::min(a.end, b.end);
-      if (lo < hi) both.push_back({lo, hi});
-    }
-  }
-  return Covered(both);
+      j.pair_precision(), static_cast<unsigned long long>(j.pairs),
+      static_cast<unsigned long long>(j.passages), j.same_share(),
+      j.close_share());
 }
 
 int Seeds(const std::string& dir, const mimeo::Engine::Options& o) {
@@ -200,42 +155,15 @@ int Pan13(const std::string& dir, const mimeo::Engine::Options& o,
   auto run = RunEngine(o, corpus->docs);
   if (!run.ok()) return Fail(run.status());
   const auto& docs = corpus->docs;
-  absl::flat_hash_map<uint64_t, const mimeo::CopyPair*> by_pair;
-  for (const auto& p : run->report.pairs) {
-    by_pair[uint64_t{p.a} << 32 | p.b] = &p;
-  }
-  uint64_t found = 0, truth_chars = 0, det_chars = 0, both_chars = 0;
-  for (const auto& c : corpus->cases) {
-    const DocId lo = std::min(c.a, c.b), hi = std::max(c.a, c.b);
-    auto it = by_pair.find(uint64_t{lo} << 32 | hi);
-    std::vector<Range> true_a, true_b, det_a, det_b;
-    for (const auto& s : c.spans) {
-      true_a.push_back(s.a);
-      true_b.push_back(s.b);
-    }
-    if (it != by_pair.end()) {
-      ++found;
-      for (const auto& s : it->second->passages) {
-        if (s.boilerplate) continue;
-        // Side a of the pair is the smaller DocId.
-        const Range pa{s.a_begin, s.a_end}, pb{s.b_begin, s.b_end};
-        (lo == c.a ? det_a : det_b).push_back(pa);
-        (lo == c.a ? det_b : det_a).push_back(pb);
-      }
-    }
-    truth_chars += Covered(true_a) + Covered(true_b);
-    det_chars += Covered(det_a) + Covered(det_b);
-    both_chars += Overlap(det_a, true_a) + Overlap(det_b, true_b);
-  }
+  const auto r = mimeo::bench::ScoreReuse(*corpus, run->report);
   std::printf(
-      "labelled pairs found: %llu of %zu, recall %.4f\n"
+      "labelled pairs found: %llu of %llu, recall %.4f\n"
       "passages by character overlap on labelled pairs: precision %.4f "
       "recall %.4f\n",
-      static_cast<unsigned long long>(found), corpus->cases.size(),
-      double(found) / corpus->cases.size(),
-      det_chars ? double(both_chars) / det_chars : 1.0,
-      truth_chars ? double(both_chars) / truth_chars : 1.0);
-  JudgeAgainstText(docs, run->report);
+      static_cast<unsigned long long>(r.found),
+      static_cast<unsigned long long>(r.cases), r.pair_recall,
+      r.passage_precision, r.passage_recall);
+  PrintJudgement(docs, run->report);
   // The most frequent boilerplate passages, by text.
   std::map<std::string, int> bp;
   for (const auto& p : run->report.pairs) {
@@ -257,31 +185,22 @@ int Clough(const std::string& dir, const mimeo::Engine::Options& o) {
   if (!corpus.ok()) return Fail(corpus.status());
   auto run = RunEngine(o, corpus->docs);
   if (!run.ok()) return Fail(run.status());
-  absl::flat_hash_map<uint64_t, const mimeo::CopyPair*> by_pair;
-  for (const auto& p : run->report.pairs) by_pair[uint64_t{p.a} << 32 | p.b] = &p;
-  std::map<std::string, std::pair<int, int>> by_category;  // found, total
-  for (const auto& a : corpus->answers) {
-    const DocId lo = std::min(a.doc, a.original), hi = std::max(a.doc, a.original);
-    auto& [found, total] = by_category[a.category];
-    ++total;
-    if (by_pair.contains(uint64_t{lo} << 32 | hi)) {
-      ++found;
-    } else if (a.category == "cut" || a.category == "light") {
-      std::printf("missed %s answer %s\n", a.category.c_str(),
-                  corpus->docs[a.doc].id.c_str());
-    }
+  const auto scores = mimeo::bench::ScoreClough(*corpus, run->report);
+  for (const std::string& id : scores.missed) {
+    std::printf("missed cut/light answer %s\n", id.c_str());
   }
-  for (const auto& [cat, ft] : by_category) {
+  auto by_category = scores.by_category;
+  for (const auto& [cat, c] : by_category) {
     std::printf("clough %-6s %2d of %2d reported as copying their original (%.3f)\n",
-                cat.c_str(), ft.first, ft.second, double(ft.first) / ft.second);
+                cat.c_str(), c.found, c.total, double(c.found) / c.total);
   }
   const auto& cut = by_category["cut"];
   const auto& light = by_category["light"];
   const auto& non = by_category["non"];
   std::printf(
       "cut+light recall %.4f; non false-positive rate %.4f\n",
-      double(cut.first + light.first) / (cut.second + light.second),
-      double(non.first) / non.second);
+      double(cut.found + light.found) / (cut.total + light.total),
+      double(non.found) / non.total);
   return 0;
 }
 
@@ -308,7 +227,7 @@ int Generated(const std::string& dir, const mimeo::Engine::Options& o) {
     all += ft.second;
   }
   std::printf("all labelled copies: recall %.4f\n", all ? double(all_found) / all : 1.0);
-  JudgeAgainstText(corpus->docs, run->report);
+  PrintJudgement(corpus->docs, run->report);
   return 0;
 }
 
