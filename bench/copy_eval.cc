@@ -32,7 +32,6 @@ namespace {
 
 using mimeo::DocId;
 using mimeo::Document;
-using mimeo::bench::Range;
 
 int Fail(const absl::Status& s) {
   std::fprintf(stderr, "copy_eval: %s\n", s.ToString().c_str());
