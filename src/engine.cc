@@ -10,7 +10,6 @@
 #include "internal/status_macros.h"
 #include "oneapi/tbb/enumerable_thread_specific.h"
 #include "oneapi/tbb/parallel_for.h"
-#include "oneapi/tbb/task_arena.h"
 
 namespace mimeo {
 
@@ -133,11 +132,17 @@ Engine::Engine(Components c)
 
 Engine::~Engine() = default;
 
-absl::Status Engine::SketchText(std::string_view text, Scratch& scratch,
-                                Sketch& out) const {
+absl::Status Engine::ShingleText(std::string_view text,
+                                 Scratch& scratch) const {
   RETURN_IF_ERROR(normalizer_.Normalize(text, scratch.normalized));
   tokenizer_.Tokenize(scratch.normalized.text, scratch.tokens);
   shingler_.Shingle(scratch.normalized.text, scratch.tokens, scratch.shingles);
+  return absl::OkStatus();
+}
+
+absl::Status Engine::SketchText(std::string_view text, Scratch& scratch,
+                                Sketch& out) const {
+  RETURN_IF_ERROR(ShingleText(text, scratch));
   SketchShingles(scratch.shingles, out);
   out.invalid_utf8 = scratch.normalized.invalid_sequences;
   out.nul_bytes = scratch.normalized.nul_bytes;
@@ -238,8 +243,7 @@ absl::StatusOr<std::vector<DocId>> Engine::AddBatch(
   }
   std::vector<Sketch> sketches(docs.size());
   tbb::enumerable_thread_specific<Scratch> scratch;
-  tbb::task_arena arena(options_.threads == 0 ? tbb::task_arena::automatic
-                                              : options_.threads);
+  tbb::task_arena arena = internal::Arena(options_.threads);
   arena.execute([&] {
     tbb::parallel_for(size_t{0}, docs.size(), [&](size_t i) {
       // Cannot fail: CheckDocument bounded the size.
@@ -413,8 +417,7 @@ absl::StatusOr<std::vector<Match>> Engine::Query(std::string_view text) const {
 absl::StatusOr<Clustering> Engine::Cluster() const {
   std::shared_lock lock(mu_);
   Clustering result;
-  tbb::task_arena arena(options_.threads == 0 ? tbb::task_arena::automatic
-                                              : options_.threads);
+  tbb::task_arena arena = internal::Arena(options_.threads);
   arena.execute([&] {
     std::vector<CandidatePair> candidates = lsh_index_.AllPairs();
     if (simhash_index_) {
@@ -463,8 +466,7 @@ absl::StatusOr<CopyReport> Engine::SharedCopy() const {
     AlignedText asking, other;
   };
   tbb::enumerable_thread_specific<Buffers> buffers;
-  tbb::task_arena arena(options_.threads == 0 ? tbb::task_arena::automatic
-                                              : options_.threads);
+  tbb::task_arena arena = internal::Arena(options_.threads);
   arena.execute([&] {
     tbb::parallel_for(size_t{0}, n, [&](size_t i) {
       const DocId b = static_cast<DocId>(i);
@@ -485,10 +487,7 @@ absl::StatusOr<CopyReport> Engine::SharedCopy() const {
         pair.b = b;
         for (Passage& p : passages) {
           // Side "a" becomes the earlier document.
-          std::swap(p.a_begin, p.b_begin);
-          std::swap(p.a_end, p.b_end);
-          std::swap(p.a_token_begin, p.b_token_begin);
-          std::swap(p.a_token_end, p.b_token_end);
+          p = p.Mirrored();
           if (p.boilerplate) continue;
           pair.copied_tokens_a += p.a_tokens();
           pair.copied_tokens_b += p.b_tokens();

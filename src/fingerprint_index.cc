@@ -7,6 +7,17 @@
 
 namespace mimeo {
 
+namespace {
+
+// The first posting of `list` (sorted by DocId) with a DocId >= doc.
+template <typename List>
+auto FirstFrom(const List& list, DocId doc) {
+  return std::lower_bound(list.begin(), list.end(), doc,
+                          [](const auto& x, DocId d) { return x.doc < d; });
+}
+
+}  // namespace
+
 absl::Status FingerprintIndex::Options::Validate() const {
   if (boilerplate_min_docs < 2) {
     return absl::InvalidArgumentError(absl::StrFormat(
@@ -59,9 +70,7 @@ void FingerprintIndex::Remove(DocId doc,
     auto it = postings_.find(f.hash);
     if (it == postings_.end()) continue;
     List& list = it->second;
-    auto p = std::lower_bound(
-        list.begin(), list.end(), doc,
-        [](const Posting& x, DocId d) { return x.doc < d; });
+    auto p = FirstFrom(list, doc);
     if (p == list.end() || p->doc != doc) continue;
     list.erase(p);
     --num_postings_;
@@ -73,10 +82,7 @@ uint32_t FingerprintIndex::DocFrequency(uint64_t hash, DocId as_of) const {
   auto it = postings_.find(hash);
   if (it == postings_.end()) return 0;
   const List& list = it->second;
-  return static_cast<uint32_t>(
-      std::lower_bound(list.begin(), list.end(), as_of,
-                       [](const Posting& x, DocId d) { return x.doc < d; }) -
-      list.begin());
+  return static_cast<uint32_t>(FirstFrom(list, as_of) - list.begin());
 }
 
 uint32_t FingerprintIndex::CommonThreshold(DocId as_of) const {
@@ -105,9 +111,7 @@ std::vector<CopyCandidate> FingerprintIndex::Candidates(
     auto it = postings_.find(h);
     if (it == postings_.end()) continue;
     const List& list = it->second;
-    const auto end =
-        std::lower_bound(list.begin(), list.end(), as_of,
-                         [](const Posting& x, DocId d) { return x.doc < d; });
+    const auto end = FirstFrom(list, as_of);
     const auto before = static_cast<uint32_t>(end - list.begin());
     if (before == 0 || before + 1 >= options_.max_postings) continue;
     for (auto p = list.begin(); p != end; ++p) ++shared[p->doc];

@@ -31,7 +31,6 @@
 #include "mimeo/engine.h"
 #include "oneapi/tbb/enumerable_thread_specific.h"
 #include "oneapi/tbb/parallel_for.h"
-#include "oneapi/tbb/task_arena.h"
 #include "xxhash.h"
 
 namespace mimeo {
@@ -385,17 +384,16 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Load(const std::string& path,
   std::vector<std::vector<Fingerprint>> fps(h.num_ids);
   if (options.copy.enabled) {
     tbb::enumerable_thread_specific<Scratch> scratch;
-    tbb::task_arena arena(options.threads == 0 ? tbb::task_arena::automatic
-                                               : options.threads);
+    tbb::task_arena arena = internal::Arena(options.threads);
     arena.execute([&] {
       tbb::parallel_for(uint64_t{0}, h.num_ids, [&](uint64_t d) {
         if (!e->live_[d]) return;
-        Sketch sketch;
-        Scratch& s = scratch.local();
+        // Only the fingerprints: signatures and sets were read above.
         // Cannot fail: a text is under 4 GiB by its u64 length and the
         // payload size; Normalize refuses only longer ones.
-        if (e->SketchText(e->texts_[d], s, sketch).ok()) {
-          fps[d] = std::move(sketch.fps);
+        Scratch& s = scratch.local();
+        if (e->ShingleText(e->texts_[d], s).ok()) {
+          e->winnower_.Winnow(s.shingles.hashes, fps[d]);
         }
       });
     });

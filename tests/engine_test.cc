@@ -488,11 +488,7 @@ TEST(SharedCopyTest, AddingOneAtATimeAndQueryingEachGivesTheBatchAnswers) {
       CopyPair p;
       p.a = m.doc;
       p.b = d;
-      for (Passage s : m.passages) {
-        std::swap(s.a_begin, s.b_begin);
-        std::swap(s.a_end, s.b_end);
-        p.passages.push_back(s);
-      }
+      for (const Passage& s : m.passages) p.passages.push_back(s.Mirrored());
       std::sort(p.passages.begin(), p.passages.end(),
                 [](const Passage& x, const Passage& y) {
                   return x.a_begin != y.a_begin ? x.a_begin < y.a_begin

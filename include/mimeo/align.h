@@ -27,6 +27,7 @@
 
 #include <cstdint>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -58,6 +59,15 @@ struct Passage {
 
   uint32_t a_tokens() const { return a_token_end - a_token_begin; }
   uint32_t b_tokens() const { return b_token_end - b_token_begin; }
+  // The same passage seen from B: sides "a" and "b" exchanged.
+  Passage Mirrored() const {
+    Passage p = *this;
+    std::swap(p.a_begin, p.b_begin);
+    std::swap(p.a_end, p.b_end);
+    std::swap(p.a_token_begin, p.b_token_begin);
+    std::swap(p.a_token_end, p.b_token_end);
+    return p;
+  }
 };
 
 // A text made ready for alignment: normalized with offsets, tokenized,

@@ -259,6 +259,8 @@ class Engine {
 
   explicit Engine(Components c);
 
+  // Normalizes, tokenizes and shingles into scratch.shingles.
+  absl::Status ShingleText(std::string_view text, Scratch& scratch) const;
   absl::Status SketchText(std::string_view text, Scratch& scratch,
                           Sketch& out) const;
   void SketchShingles(const Shingles& shingles, Sketch& out) const;

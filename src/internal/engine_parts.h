@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "mimeo/engine.h"
+#include "oneapi/tbb/task_arena.h"
 
 namespace mimeo {
 
@@ -27,6 +28,15 @@ struct Engine::Scratch {
   Shingles shingles;
 };
 
+namespace internal {
+
+// The arena the Engine's parallel loops run in: `threads` workers, or all
+// cores for 0 (Engine::Options::threads).
+inline tbb::task_arena Arena(int threads) {
+  return tbb::task_arena(threads == 0 ? tbb::task_arena::automatic : threads);
+}
+
+}  // namespace internal
 }  // namespace mimeo
 
 #endif  // MIMEO_SRC_INTERNAL_ENGINE_PARTS_H_
