@@ -22,6 +22,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -253,18 +254,19 @@ absl::Status Engine::Save(const std::string& path) const {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::unique_ptr<Engine>> Engine::Load(const std::string& path,
-                                                     const Options& options) {
-  RETURN_IF_ERROR(options.Validate());
-  std::string bytes;
-  RETURN_IF_ERROR(ReadWholeFile(path, bytes));
-  if (bytes.size() < sizeof(SnapshotHeader) ||
-      std::memcmp(bytes.data(), kMagic, sizeof(kMagic)) != 0) {
+namespace {
+
+// Checks the header at the start of a file of `file_bytes` bytes whose
+// first `n` bytes are `data`: magic, version, header checksum, and that the
+// file holds exactly the payload the header announces.
+absl::Status CheckHeader(const std::string& path, const char* data, size_t n,
+                         uint64_t file_bytes, SnapshotHeader& h) {
+  if (n < sizeof(SnapshotHeader) ||
+      std::memcmp(data, kMagic, sizeof(kMagic)) != 0) {
     return absl::InvalidArgumentError(absl::StrFormat(
         "'%s' is not a mimeo snapshot (no MIMEOSNP header)", path));
   }
-  SnapshotHeader h;
-  std::memcpy(&h, bytes.data(), sizeof(h));
+  std::memcpy(&h, data, sizeof(h));
   if (h.version < 1 || h.version > kVersion ||
       h.header_bytes != sizeof(SnapshotHeader)) {
     return absl::InvalidArgumentError(absl::StrFormat(
@@ -276,6 +278,70 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Load(const std::string& path,
     return absl::DataLossError(absl::StrFormat(
         "snapshot '%s' is corrupt: header checksum mismatch", path));
   }
+  const uint64_t have = file_bytes - sizeof(SnapshotHeader);
+  if (have != h.payload_bytes) {
+    return absl::DataLossError(absl::StrFormat(
+        "snapshot '%s' is %s: the header announces %d payload bytes, the "
+        "file holds %d",
+        path, have < h.payload_bytes ? "truncated" : "corrupt",
+        h.payload_bytes, have));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<Engine::SnapshotInfo> Engine::ReadSnapshotInfo(
+    const std::string& path) {
+  File f(std::fopen(path.c_str(), "rb"));
+  if (!f) {
+    return absl::NotFoundError(absl::StrFormat(
+        "cannot open snapshot '%s': %s", path, std::strerror(errno)));
+  }
+  char buf[sizeof(SnapshotHeader)];
+  const size_t n = std::fread(buf, 1, sizeof(buf), f.get());
+  std::error_code ec;
+  const uint64_t file_bytes = std::filesystem::file_size(path, ec);
+  if (ec) {
+    return absl::DataLossError(absl::StrFormat(
+        "cannot read snapshot '%s': %s", path, ec.message()));
+  }
+  SnapshotHeader h;
+  RETURN_IF_ERROR(CheckHeader(path, buf, n, file_bytes, h));
+  SnapshotInfo info;
+  info.version = h.version;
+  info.num_ids = h.num_ids;
+  info.num_live = h.num_live;
+  info.has_texts = h.version >= 2 && (h.flags & kFlagTexts) != 0;
+  info.file_bytes = file_bytes;
+  Options& o = info.options;
+  o.normalize.nfkc = (h.normalize_flags & 1) != 0;
+  o.normalize.case_fold = (h.normalize_flags & 2) != 0;
+  o.normalize.fold_whitespace = (h.normalize_flags & 4) != 0;
+  o.normalize.fold_punctuation = (h.normalize_flags & 8) != 0;
+  o.tokenize.mode = static_cast<Tokenizer::Mode>(h.tokenizer_mode);
+  if (h.char_ngram != 0) o.tokenize.char_ngram = static_cast<int>(h.char_ngram);
+  o.shingle.k = static_cast<int>(h.shingle_k);
+  o.shingle.seed = h.shingle_seed;
+  o.minhash.num_perm = h.num_perm;
+  o.minhash.scheme = static_cast<MinHashScheme>(h.minhash_scheme);
+  o.minhash.seed = h.minhash_seed;
+  o.copy.enabled = info.has_texts;
+  if (absl::Status s = o.Validate(); !s.ok()) {
+    return absl::DataLossError(absl::StrFormat(
+        "snapshot '%s' is corrupt: its parameters are invalid (%s)", path,
+        s.message()));
+  }
+  return info;
+}
+
+absl::StatusOr<std::unique_ptr<Engine>> Engine::Load(const std::string& path,
+                                                     const Options& options) {
+  RETURN_IF_ERROR(options.Validate());
+  std::string bytes;
+  RETURN_IF_ERROR(ReadWholeFile(path, bytes));
+  SnapshotHeader h;
+  RETURN_IF_ERROR(CheckHeader(path, bytes.data(), bytes.size(), bytes.size(), h));
   const std::string difference = ParameterDifference(h, HeaderFor(options));
   if (!difference.empty()) {
     return absl::FailedPreconditionError(absl::StrFormat(
@@ -289,14 +355,7 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Load(const std::string& path,
         "with copy.enabled = false",
         path, h.version));
   }
-  const uint64_t have = bytes.size() - sizeof(SnapshotHeader);
-  if (have != h.payload_bytes) {
-    return absl::DataLossError(absl::StrFormat(
-        "snapshot '%s' is %s: the header announces %d payload bytes, the "
-        "file holds %d",
-        path, have < h.payload_bytes ? "truncated" : "corrupt",
-        h.payload_bytes, have));
-  }
+  const uint64_t have = h.payload_bytes;
   const char* payload = bytes.data() + sizeof(SnapshotHeader);
   if (XXH3_64bits(payload, have) != h.payload_checksum) {
     return absl::DataLossError(absl::StrFormat(

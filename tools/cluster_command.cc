@@ -1,140 +1,193 @@
-#include "cluster_command.h"
-
-#include <unistd.h>
-
+// `mimeo cluster`: groups of near-duplicates, or of documents sharing copy.
+#include <algorithm>
 #include <chrono>
-#include <cstdio>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_format.h"
-#include "input.h"
-#include "mimeo/engine.h"
-#include "nlohmann/json.hpp"
+#include "command.h"
+#include "commands.h"
 
 namespace mimeo::cli {
 namespace {
 
 struct ClusterArgs {
+  CommonArgs common;
   std::vector<std::string> paths;
-  Engine::Options engine;
-  std::string format;  // "", "jsonl", "table"
-  std::string output;  // "" or "-": stdout
-  bool quiet = false;
+  std::string mode = "near-dup";
 };
 
-int StatusExit(const absl::Status& s) {
-  std::fprintf(stderr, "mimeo: %s\n", std::string(s.message()).c_str());
-  return s.code() == absl::StatusCode::kNotFound ||
-                 s.code() == absl::StatusCode::kInvalidArgument
-             ? 2
-             : 1;
+// Pairs with the representative first (by the other member), then the rest
+// by (a, b): the table shows the first few.
+void OrderPairs(std::vector<const CopyPair*>& pairs, DocId rep) {
+  std::stable_sort(pairs.begin(), pairs.end(),
+                   [rep](const CopyPair* x, const CopyPair* y) {
+                     const bool rx = x->a == rep || x->b == rep;
+                     const bool ry = y->a == rep || y->b == rep;
+                     return rx > ry;
+                   });
 }
 
-// One JSON object per cluster: the stable output schema (README).
-void WriteJsonl(const Engine& engine, const Clustering& c, std::FILE* out) {
-  // The verified pairs of each cluster, grouped by cluster id.
-  std::vector<int64_t> cluster_of(engine.num_ids(), -1);
-  for (const Cluster& cl : c.clusters) {
-    for (DocId m : cl.members) cluster_of[m] = cl.id;
+// The origin of the most shared text in the cluster: the family origin
+// holding the most bytes of passages.
+DocId CopyRepresentative(const Cluster& c, const CopyReport& copy,
+                         const absl::flat_hash_map<DocId, uint32_t>& cluster_of) {
+  absl::flat_hash_map<DocId, uint64_t> weight;
+  for (const CopyFamily& f : copy.families) {
+    auto it = cluster_of.find(f.origin);
+    if (it == cluster_of.end() || it->second != c.id) continue;
+    weight[f.origin] += f.origin_end - f.origin_begin;
   }
-  std::vector<nlohmann::ordered_json> pairs(c.clusters.size(),
-                                            nlohmann::ordered_json::array());
-  for (const VerifiedPair& p : c.pairs) {
-    const int64_t ca = cluster_of[p.a];
-    if (ca < 0 || ca != cluster_of[p.b]) continue;
-    pairs[ca].push_back(
-        {{"a", engine.id(p.a)},
-         {"b", engine.id(p.b)},
-         {"jaccard", p.similarity.jaccard},
-         {"containment_a_in_b", p.similarity.containment_a_in_b},
-         {"containment_b_in_a", p.similarity.containment_b_in_a}});
-  }
-  for (const Cluster& cl : c.clusters) {
-    nlohmann::ordered_json docs = nlohmann::ordered_json::array();
-    for (DocId m : cl.members) docs.push_back(engine.id(m));
-    nlohmann::ordered_json line = {
-        {"cluster", cl.id},
-        {"size", cl.members.size()},
-        {"docs", docs},
-        {"representative", engine.id(cl.representative)},
-        {"pairs", pairs[cl.id]}};
-    const std::string s = line.dump(
-        -1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
-    std::fprintf(out, "%s\n", s.c_str());
-  }
-}
-
-void WriteTable(const Engine& engine, const Clustering& c, std::FILE* out) {
-  if (c.clusters.empty()) {
-    std::fprintf(out, "no clusters: no two documents are near-duplicates\n");
-    return;
-  }
-  for (const Cluster& cl : c.clusters) {
-    std::fprintf(out, "cluster %u  (%zu documents)\n", cl.id,
-                 cl.members.size());
-    for (DocId m : cl.members) {
-      std::fprintf(out, "  %s %s\n", m == cl.representative ? "*" : " ",
-                   engine.id(m).c_str());
+  DocId best = c.representative;
+  uint64_t best_w = 0;
+  for (DocId m : c.members) {  // members are sorted: ties go to the smaller
+    auto it = weight.find(m);
+    if (it != weight.end() && it->second > best_w) {
+      best = m;
+      best_w = it->second;
     }
   }
-  std::fprintf(out,
-               "(* the representative: the member most similar to the rest)\n");
+  return best;
 }
 
-int Run(const ClusterArgs& args) {
-  const auto t0 = std::chrono::steady_clock::now();
-  InputSummary summary;
-  auto docs = ReadInputs(args.paths, args.quiet, summary);
-  if (!docs.ok()) return StatusExit(docs.status());
-  auto engine = Engine::Create(args.engine);
-  if (!engine.ok()) return StatusExit(engine.status());
-  auto added = (*engine)->AddBatch(*docs);
-  if (!added.ok()) return StatusExit(added.status());
-  auto clustering = (*engine)->Cluster();
-  if (!clustering.ok()) return StatusExit(clustering.status());
+int Run(ClusterArgs& args) {
+  const auto start = std::chrono::steady_clock::now();
+  CommonArgs& common = args.common;
+  FinishEngineOptions(common);
+  const std::string format = ChooseFormat(common);
+  const bool copy_mode = args.mode == "copy";
+  // Texts are kept only where passages are shown.
+  const bool show_text = copy_mode || format == "table" || format == "html";
+  common.engine.copy.enabled = show_text;
+  const WriteOptions write = ChooseWriteOptions(common, format);
 
-  const bool to_stdout = args.output.empty() || args.output == "-";
-  std::string format = args.format;
-  if (format.empty()) format = to_stdout && isatty(1) ? "table" : "jsonl";
-  // Results go to a temporary name and are renamed at the end, so an
-  // interrupted run never leaves a half-written file behind.
-  const std::string tmp = args.output + ".tmp";
-  std::FILE* out = to_stdout ? stdout : std::fopen(tmp.c_str(), "wb");
-  if (out == nullptr) {
-    return StatusExit(
-        absl::PermissionDeniedError(absl::StrFormat("cannot write '%s'", tmp)));
+  auto reader = InputReader::Open(args.paths, common.input);
+  if (!reader.ok()) return StatusExit(reader.status());
+  auto engine_or = Engine::Create(common.engine);
+  if (!engine_or.ok()) return StatusExit(engine_or.status());
+  Engine& engine = **engine_or;
+  if (absl::Status s = ReadInto(**reader, engine, common.quiet); !s.ok()) {
+    return StatusExit(s);
   }
-  if (format == "jsonl") {
-    WriteJsonl(**engine, *clustering, out);
-  } else {
-    WriteTable(**engine, *clustering, out);
-  }
-  if (!to_stdout) {
-    const bool ok = std::fclose(out) == 0;
-    if (!ok || std::rename(tmp.c_str(), args.output.c_str()) != 0) {
-      std::remove(tmp.c_str());
-      return StatusExit(absl::DataLossError(
-          absl::StrFormat("cannot write '%s'", args.output)));
+
+  Report report;
+  report.has_clusters = true;
+  report.title = copy_mode ? "mimeo cluster --mode copy" : "mimeo cluster";
+  report.documents = engine.stats().documents;
+  TextCache texts(engine);
+  auto verifier = Verifier::Create(common.engine.verify);
+  if (!verifier.ok()) return StatusExit(verifier.status());
+
+  // How many pairs get passages: those the format shows.
+  size_t align_budget = format == "html" ? write.html_max_pairs : SIZE_MAX;
+  if (!copy_mode) {
+    auto clustering = engine.Cluster();
+    if (!clustering.ok()) return StatusExit(clustering.status());
+    std::unique_ptr<Aligner> aligner;
+    if (show_text) {
+      const Engine::Options& o = engine.options();
+      auto a = Aligner::Create(o.copy.align, o.normalize, o.tokenize, o.shingle);
+      if (!a.ok()) return StatusExit(a.status());
+      aligner = std::make_unique<Aligner>(std::move(*a));
+    }
+    std::vector<int64_t> cluster_of(engine.num_ids(), -1);
+    for (const Cluster& c : clustering->clusters) {
+      for (DocId m : c.members) cluster_of[m] = c.id;
+    }
+    std::vector<std::vector<const VerifiedPair*>> pairs_of(
+        clustering->clusters.size());
+    for (const VerifiedPair& p : clustering->pairs) {
+      if (cluster_of[p.a] >= 0 && cluster_of[p.a] == cluster_of[p.b]) {
+        pairs_of[cluster_of[p.a]].push_back(&p);
+      }
+    }
+    AlignedText ta, tb;
+    for (const Cluster& c : clustering->clusters) {
+      ClusterOut out{c.id, {}, engine.id(c.representative), {}};
+      for (DocId m : c.members) out.docs.push_back(engine.id(m));
+      std::vector<const VerifiedPair*>& pairs = pairs_of[c.id];
+      const DocId rep = c.representative;
+      std::stable_sort(pairs.begin(), pairs.end(),
+                       [rep](const VerifiedPair* x, const VerifiedPair* y) {
+                         return (x->a == rep || x->b == rep) >
+                                (y->a == rep || y->b == rep);
+                       });
+      size_t budget = format == "table" ? write.table_pairs_per_cluster
+                                        : align_budget;
+      for (const VerifiedPair* p : pairs) {
+        PairOut po;
+        po.a = engine.id(p->a);
+        po.b = engine.id(p->b);
+        po.similarity = p->similarity;
+        po.near_duplicate = true;
+        if (aligner && budget > 0) {
+          --budget;
+          if (format == "html") --align_budget;
+          po.a_text = texts.Get(p->a);
+          po.b_text = texts.Get(p->b);
+          if (aligner->Prepare(po.a_text, ta).ok() &&
+              aligner->Prepare(po.b_text, tb).ok()) {
+            po.passages = PassagesOut(aligner->Align(ta, tb));
+            po.has_passages = true;
+            po.shares_copy = !po.passages.empty();
+          }
+        }
+        out.pairs.push_back(std::move(po));
+      }
+      report.clusters.push_back(std::move(out));
     }
   } else {
-    std::fflush(stdout);
+    auto copy = engine.SharedCopy();
+    if (!copy.ok()) return StatusExit(copy.status());
+    std::vector<Edge> edges;
+    for (const CopyPair& p : copy->pairs) {
+      edges.push_back({p.a, p.b,
+                       std::max(p.similarity.containment_a_in_b,
+                                p.similarity.containment_b_in_a)});
+    }
+    Clusterer::Options co;
+    co.guard_chaining = false;  // copy links documents however little they share
+    auto clusterer = Clusterer::Create(co);
+    if (!clusterer.ok()) return StatusExit(clusterer.status());
+    const std::vector<Cluster> clusters =
+        clusterer->Run(engine.num_ids(), edges, {});
+    absl::flat_hash_map<DocId, uint32_t> cluster_of;
+    for (const Cluster& c : clusters) {
+      for (DocId m : c.members) cluster_of[m] = c.id;
+    }
+    std::vector<std::vector<const CopyPair*>> pairs_of(clusters.size());
+    for (const CopyPair& p : copy->pairs) {
+      pairs_of[cluster_of.at(p.a)].push_back(&p);
+    }
+    for (const Cluster& c : clusters) {
+      const DocId rep = CopyRepresentative(c, *copy, cluster_of);
+      ClusterOut out{c.id, {}, engine.id(rep), {}};
+      for (DocId m : c.members) out.docs.push_back(engine.id(m));
+      OrderPairs(pairs_of[c.id], rep);
+      for (const CopyPair* p : pairs_of[c.id]) {
+        PairOut po;
+        po.a = engine.id(p->a);
+        po.b = engine.id(p->b);
+        po.similarity = p->similarity;
+        po.near_duplicate = verifier->Accept(p->similarity);
+        po.shares_copy = true;
+        po.has_passages = true;
+        po.passages = PassagesOut(p->passages);
+        po.a_text = texts.Get(p->a);
+        po.b_text = texts.Get(p->b);
+        out.pairs.push_back(std::move(po));
+      }
+      report.clusters.push_back(std::move(out));
+    }
   }
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
-          .count();
-  const EngineStats st = (*engine)->stats();
-  if (!args.quiet) {
-    std::fprintf(stderr,
-                 "mimeo: %llu documents, %.1f MB, %llu skipped, %llu invalid "
-                 "UTF-8 repaired, %zu clusters, %.2f s\n",
-                 static_cast<unsigned long long>(st.documents), st.bytes / 1e6,
-                 static_cast<unsigned long long>(summary.skipped_binary +
-                                                 summary.skipped_unreadable),
-                 static_cast<unsigned long long>(st.invalid_utf8),
-                 clustering->clusters.size(), seconds);
+
+  if (absl::Status s = WriteOutput(common, report); !s.ok()) {
+    return StatusExit(s);
   }
+  PrintSummary(common, (*reader)->counts(), engine.stats(),
+               absl::StrFormat("%d clusters", report.clusters.size()), start);
   return 0;
 }
 
@@ -144,49 +197,27 @@ void AddClusterCommand(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<ClusterArgs>();
   CLI::App* cmd = app.add_subcommand(
       "cluster",
-      "Group near-duplicate documents (versions and copies of the "
-      "same text).");
+      "Group copies: near-duplicate documents (versions of one text), or "
+      "with --mode copy every document sharing a passage with another.");
   cmd->footer(
       "Examples:\n"
-      "  mimeo cluster ~/articles                 clusters of a folder tree\n"
-      "  mimeo cluster a.txt b.txt c.txt          clusters of some files\n"
-      "  mimeo cluster docs --format jsonl -o clusters.jsonl\n"
-      "  mimeo cluster docs --jaccard 0.5         only close copies\n");
+      "  mimeo cluster ~/articles                  clusters of a folder tree\n"
+      "  mimeo cluster a.txt b.txt c.txt           clusters of some files\n"
+      "  mimeo cluster --mode copy ~/articles      who reprinted whose text\n"
+      "  mimeo cluster dump.jsonl.zst -o clusters.jsonl\n"
+      "  zstdcat dump.jsonl.zst | mimeo cluster - --text-field content\n"
+      "  mimeo cluster ~/articles --format html -o report.html\n");
   cmd->add_option("paths", args->paths,
-                  "Files, or directories read recursively (.txt, .md)")
+                  "Files, directories (read recursively), or - for stdin")
       ->required();
-  Engine::Options& o = args->engine;
-  cmd->add_option("--jaccard", o.verify.jaccard_threshold,
-                  "Pairs with at least this Jaccard similarity of word "
-                  "shingles are copies")
+  cmd->add_option("--mode", args->mode,
+                  "near-dup: whole documents that are versions of each "
+                  "other; copy: documents sharing any passage")
       ->capture_default_str()
-      ->check(CLI::Range(0.0, 1.0));
-  cmd->add_option("--containment", o.verify.containment_threshold,
-                  "...or when this share of the smaller document is in the "
-                  "larger (above 1: off)")
-      ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
-  cmd->add_option("--lsh-threshold", o.lsh_threshold,
-                  "Jaccard similarity the candidate search is tuned for")
-      ->capture_default_str()
-      ->check(CLI::Range(0.001, 0.999));
-  cmd->add_option("--num-perm", o.minhash.num_perm, "MinHash permutations")
-      ->capture_default_str()
-      ->check(CLI::Range(1, MinHasher::kMaxNumPerm));
-  cmd->add_option("--shingle", o.shingle.k, "Words per shingle")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 64));
-  cmd->add_option("--seed", o.minhash.seed, "MinHash seed")
-      ->capture_default_str();
-  cmd->add_option("--threads", o.threads, "Worker threads (0: all cores)")
-      ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
-  cmd->add_option("--format", args->format,
-                  "jsonl or table (default: table on a terminal, else jsonl)")
-      ->check(CLI::IsMember({"jsonl", "table"}));
-  cmd->add_option("-o,--output", args->output,
-                  "Write results here, not stdout");
-  cmd->add_flag("-q,--quiet", args->quiet, "No warnings or summary on stderr");
+      ->check(CLI::IsMember({"near-dup", "copy"}));
+  AddEngineOptions(cmd, args->common);
+  AddInputOptions(cmd, args->common);
+  AddOutputOptions(cmd, args->common);
   cmd->callback([args, &exit_code] { exit_code = Run(*args); });
 }
 

@@ -1,80 +1,130 @@
 #include "input.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
+#include <optional>
 #include <string_view>
+#include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
+#include "absl/time/time.h"
+#include "byte_stream.h"
+#include "html_text.h"
+#include "utf8.h"
+#include "simdjson.h"
 
 namespace mimeo::cli {
 namespace fs = std::filesystem;
 
 namespace {
 
-bool WantedExtension(const fs::path& p) {
-  const std::string ext = p.extension().string();
-  return ext == ".txt" || ext == ".md";
+enum class Kind { kText, kHtml, kJsonl, kSniff };
+
+// Warnings past this many are counted but not printed.
+constexpr uint64_t kMaxWarnings = 50;
+// A NUL byte in this many first bytes marks a file as binary.
+constexpr size_t kBinaryProbe = 8192;
+
+// The name without a trailing .gz or .zst, lower case.
+std::string BaseName(const fs::path& p) {
+  std::string name = p.filename().string();
+  std::transform(name.begin(), name.end(), name.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
+  for (const char* z : {".gz", ".zst"}) {
+    if (absl::EndsWith(name, z)) name.resize(name.size() - std::strlen(z));
+  }
+  return name;
 }
 
-void Warn(bool quiet, const std::string& message) {
-  if (!quiet) std::fprintf(stderr, "mimeo: warning: %s\n", message.c_str());
+bool IsJsonlName(const std::string& base) {
+  return absl::EndsWith(base, ".jsonl") || absl::EndsWith(base, ".ndjson");
+}
+bool IsHtmlName(const std::string& base) {
+  return absl::EndsWith(base, ".html") || absl::EndsWith(base, ".htm");
 }
 
-// Adds the file as a document unless it is unreadable or binary.
-void ReadOne(const fs::path& path, const std::string& id, bool quiet,
-             InputSummary& summary, std::vector<Document>& out) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  if (!in || !(ss << in.rdbuf())) {
-    // An empty file also fails `ss << rdbuf`; tell the two apart.
-    std::error_code ec;
-    if (in && fs::file_size(path, ec) == 0 && !ec) {
-      ++summary.files;
-      out.push_back({id, ""});
-      return;
-    }
-    ++summary.skipped_unreadable;
-    Warn(quiet, absl::StrFormat("cannot read '%s', skipped", path.string()));
-    return;
+// The kind of a file found in a directory walk, or nullopt to pass it by.
+std::optional<Kind> WalkedKind(const fs::path& p) {
+  const std::string base = BaseName(p);
+  if (IsJsonlName(base)) return Kind::kJsonl;
+  const std::string name = p.filename().string();
+  std::string lower = name;
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
+  if (IsHtmlName(lower)) return Kind::kHtml;
+  if (absl::EndsWith(lower, ".txt") || absl::EndsWith(lower, ".md")) {
+    return Kind::kText;
   }
-  std::string text = ss.str();
-  const size_t head = std::min<size_t>(text.size(), 8192);
-  if (std::string_view(text).substr(0, head).find('\0') !=
-      std::string_view::npos) {
-    ++summary.skipped_binary;
-    Warn(quiet, absl::StrFormat("'%s' looks binary (NUL byte), skipped",
-                                path.string()));
-    return;
+  return std::nullopt;
+}
+
+Kind NamedKind(const fs::path& p) {
+  const std::string base = BaseName(p);
+  if (IsJsonlName(base)) return Kind::kJsonl;
+  if (IsHtmlName(base)) return Kind::kHtml;
+  return Kind::kText;
+}
+
+std::optional<int64_t> ParseDate(std::string_view s) {
+  absl::Time t;
+  std::string err;
+  const std::string str(s);
+  if (absl::ParseTime(absl::RFC3339_full, str, &t, &err) ||
+      absl::ParseTime("%Y-%m-%d", str, absl::UTCTimeZone(), &t, &err)) {
+    return absl::ToUnixSeconds(t);
   }
-  ++summary.files;
-  summary.bytes += text.size();
-  out.push_back({id, std::move(text)});
+  return std::nullopt;
 }
 
 }  // namespace
 
-absl::StatusOr<std::vector<Document>> ReadInputs(
-    const std::vector<std::string>& paths, bool quiet, InputSummary& summary) {
-  std::vector<Document> out;
+struct InputReader::Source {
+  std::string path;    // to open
+  std::string id;      // a file's document id; a JSONL file's FILE label
+  Kind kind;
+  uint64_t size = 0;   // bytes on disk; 0 for stdin
+};
+
+struct InputReader::Jsonl {
+  Source source;
+  std::unique_ptr<ByteStream> stream;
+  std::unique_ptr<LineReader> lines;
+  simdjson::dom::parser parser;
+  std::string padded;  // the line, with simdjson's padding after it
+};
+
+InputReader::InputReader(const InputOptions& options) : options_(options) {}
+InputReader::~InputReader() = default;
+
+absl::StatusOr<std::unique_ptr<InputReader>> InputReader::Open(
+    const std::vector<std::string>& paths, const InputOptions& options) {
+  std::unique_ptr<InputReader> r(new InputReader(options));
   for (const std::string& arg : paths) {
+    if (arg == "-") {
+      r->sources_.push_back({"-", "-", Kind::kSniff, 0});
+      continue;
+    }
     std::error_code ec;
     const fs::file_status st = fs::status(arg, ec);
     if (ec || !fs::exists(st)) {
       return absl::NotFoundError(absl::StrFormat("'%s' does not exist", arg));
     }
     if (!fs::is_directory(st)) {
-      ReadOne(arg, arg, quiet, summary, out);
+      const uint64_t size = fs::is_regular_file(st) ? fs::file_size(arg, ec) : 0;
+      r->sources_.push_back({arg, arg, NamedKind(arg), ec ? 0 : size});
+      r->total_bytes_ += r->sources_.back().size;
       continue;
     }
-    std::vector<fs::path> files;
+    std::vector<std::pair<fs::path, Kind>> files;
     for (auto it = fs::recursive_directory_iterator(
              arg, fs::directory_options::skip_permission_denied, ec);
          !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-      if (it->is_regular_file() && WantedExtension(it->path())) {
-        files.push_back(it->path());
+      if (!it->is_regular_file(ec)) continue;
+      if (std::optional<Kind> kind = WalkedKind(it->path())) {
+        files.emplace_back(it->path(), *kind);
       }
     }
     if (ec) {
@@ -82,11 +132,305 @@ absl::StatusOr<std::vector<Document>> ReadInputs(
           absl::StrFormat("cannot walk '%s': %s", arg, ec.message()));
     }
     std::sort(files.begin(), files.end());
-    for (const fs::path& p : files) {
-      ReadOne(p, fs::relative(p, arg).string(), quiet, summary, out);
+    for (const auto& [p, kind] : files) {
+      const uint64_t size = fs::file_size(p, ec);
+      r->sources_.push_back(
+          {p.string(), fs::relative(p, arg).string(), kind, ec ? 0 : size});
+      r->total_bytes_ += r->sources_.back().size;
     }
   }
-  return out;
+  return r;
+}
+
+uint64_t InputReader::consumed_bytes() const {
+  return finished_bytes_ + (jsonl_ ? jsonl_->stream->consumed() : 0);
+}
+
+absl::Status InputReader::Problem(absl::Status problem, uint64_t& counter) {
+  ++counter;
+  if (options_.strict) return problem;
+  ++warnings_;
+  if (!options_.quiet && warnings_ <= kMaxWarnings) {
+    std::fprintf(stderr, "mimeo: warning: %s\n",
+                 std::string(problem.message()).c_str());
+    if (warnings_ == kMaxWarnings) {
+      std::fprintf(stderr,
+                   "mimeo: warning: further warnings are not shown; the "
+                   "summary counts them\n");
+    }
+  }
+  return absl::OkStatus();
+}
+
+std::string InputReader::UniqueId(std::string id, const std::string& fallback) {
+  if (!ids_.contains(id)) {
+    ids_.insert(id);
+    return id;
+  }
+  std::string renamed = fallback;
+  for (int n = 2; ids_.contains(renamed); ++n) {
+    renamed = absl::StrFormat("%s#%d", fallback, n);
+  }
+  ++counts_.renamed_ids;
+  if (!options_.quiet && ++warnings_ <= kMaxWarnings) {
+    std::fprintf(stderr, "mimeo: warning: id '%s' seen before; renamed '%s'\n",
+                 id.c_str(), renamed.c_str());
+  }
+  ids_.insert(renamed);
+  return renamed;
+}
+
+absl::StatusOr<std::unique_ptr<ByteStream>> InputReader::OpenOnce(
+    const Source& s, std::unique_ptr<ByteStream> opened) {
+  if (opened) return opened;
+  std::error_code ec;
+  const std::string canonical = fs::weakly_canonical(s.path, ec).string();
+  if (!files_read_.insert(ec ? s.path : canonical).second) {
+    absl::Status st = Problem(absl::InvalidArgumentError(absl::StrFormat(
+                                  "'%s' is named twice; read once", s.path)),
+                              counts_.skipped_duplicate);
+    if (!st.ok()) return st;
+    return nullptr;
+  }
+  absl::StatusOr<std::unique_ptr<ByteStream>> stream = OpenByteStream(s.path);
+  if (!stream.ok()) {
+    absl::Status st = Problem(absl::DataLossError(absl::StrFormat(
+                                  "%s; skipped", stream.status().message())),
+                              counts_.skipped_unreadable);
+    if (!st.ok()) return st;
+    return nullptr;
+  }
+  return stream;
+}
+
+absl::Status InputReader::ReadFile(const Source& s,
+                                   std::unique_ptr<ByteStream> opened,
+                                   std::vector<Document>& out) {
+  absl::StatusOr<std::unique_ptr<ByteStream>> stream =
+      OpenOnce(s, std::move(opened));
+  if (!stream.ok()) return stream.status();
+  if (*stream == nullptr) return absl::OkStatus();
+  ++counts_.files;
+  absl::StatusOr<std::string> text =
+      ReadAll(**stream, s.path, options_.max_document_bytes);
+  finished_bytes_ += (*stream)->consumed();
+  if (!text.ok()) {
+    uint64_t& counter =
+        text.status().code() == absl::StatusCode::kResourceExhausted
+            ? counts_.skipped_too_large
+            : counts_.skipped_unreadable;
+    return Problem(absl::DataLossError(absl::StrFormat(
+                       "%s; skipped", text.status().message())),
+                   counter);
+  }
+  const std::string_view head =
+      std::string_view(*text).substr(0, kBinaryProbe);
+  if (head.find('\0') != std::string_view::npos) {
+    return Problem(absl::InvalidArgumentError(absl::StrFormat(
+                       "'%s' looks binary (a NUL byte in its first %d bytes); "
+                       "skipped",
+                       s.path, kBinaryProbe)),
+                   counts_.skipped_binary);
+  }
+  Document doc;
+  doc.id = UniqueId(s.id, s.id);
+  doc.text = s.kind == Kind::kHtml ? HtmlToText(*text) : std::move(*text);
+  counts_.text_bytes += doc.text.size();
+  ++counts_.documents;
+  out.push_back(std::move(doc));
+  return absl::OkStatus();
+}
+
+absl::Status InputReader::OpenJsonl(const Source& s,
+                                    std::unique_ptr<ByteStream> opened) {
+  absl::StatusOr<std::unique_ptr<ByteStream>> stream =
+      OpenOnce(s, std::move(opened));
+  if (!stream.ok()) return stream.status();
+  if (*stream == nullptr) return absl::OkStatus();
+  ++counts_.files;
+  jsonl_ = std::make_unique<Jsonl>();
+  jsonl_->source = s;
+  jsonl_->stream = std::move(*stream);
+  jsonl_->lines = std::make_unique<LineReader>(*jsonl_->stream,
+                                               options_.max_document_bytes);
+  return absl::OkStatus();
+}
+
+absl::Status InputReader::ParseLine(std::string_view line,
+                                    std::vector<Document>& out) {
+  Jsonl& j = *jsonl_;
+  const std::string where =
+      absl::StrFormat("%s:%d", j.source.id, j.lines->line_number());
+  if (line.find_first_not_of(" \t\r") == std::string_view::npos) {
+    return absl::OkStatus();  // blank lines separate nothing; not an error
+  }
+  std::string repaired;
+  if (!simdjson::validate_utf8(line.data(), line.size())) {
+    ++counts_.repaired_lines;
+    repaired = RepairUtf8(line);
+    line = repaired;
+  }
+  j.padded.assign(line);
+  j.padded.resize(line.size() + simdjson::SIMDJSON_PADDING, '\0');
+  simdjson::dom::element doc;
+  if (auto err = j.parser.parse(j.padded.data(), line.size(), false).get(doc)) {
+    return Problem(absl::InvalidArgumentError(absl::StrFormat(
+                       "%s: not valid JSON (%s); line skipped", where,
+                       simdjson::error_message(err))),
+                   counts_.malformed_lines);
+  }
+  simdjson::dom::object obj;
+  if (doc.get_object().get(obj) != simdjson::SUCCESS) {
+    return Problem(absl::InvalidArgumentError(absl::StrFormat(
+                       "%s: not a JSON object; line skipped", where)),
+                   counts_.malformed_lines);
+  }
+  std::string_view text;
+  if (obj.at_key(options_.text_field).get_string().get(text) !=
+      simdjson::SUCCESS) {
+    return Problem(absl::InvalidArgumentError(absl::StrFormat(
+                       "%s: no string field \"%s\"; line skipped", where,
+                       options_.text_field)),
+                   counts_.malformed_lines);
+  }
+  if (text.size() > options_.max_document_bytes) {
+    return Problem(absl::InvalidArgumentError(absl::StrFormat(
+                       "%s: text longer than the %d-byte limit; line skipped",
+                       where, options_.max_document_bytes)),
+                   counts_.skipped_too_large);
+  }
+  Document d;
+  simdjson::dom::element id;
+  if (obj.at_key(options_.id_field).get(id) == simdjson::SUCCESS) {
+    std::string_view sv;
+    int64_t i;
+    uint64_t u;
+    double x;
+    if (id.get_string().get(sv) == simdjson::SUCCESS) {
+      d.id = std::string(sv);
+    } else if (id.get_int64().get(i) == simdjson::SUCCESS) {
+      d.id = absl::StrFormat("%d", i);
+    } else if (id.get_uint64().get(u) == simdjson::SUCCESS) {
+      d.id = absl::StrFormat("%d", u);
+    } else if (id.get_double().get(x) == simdjson::SUCCESS) {
+      d.id = absl::StrFormat("%.17g", x);
+    }
+  }
+  if (d.id.empty() || d.id.size() > 65536) d.id = where;
+  d.id = UniqueId(std::move(d.id), where);
+  if (!options_.date_field.empty()) {
+    simdjson::dom::element date;
+    if (obj.at_key(options_.date_field).get(date) == simdjson::SUCCESS &&
+        !date.is_null()) {
+      std::string_view sv;
+      double x;
+      if (date.get_string().get(sv) == simdjson::SUCCESS) {
+        d.date = ParseDate(sv);
+      } else if (date.get_double().get(x) == simdjson::SUCCESS &&
+                 std::isfinite(x) && std::abs(x) < 9e18) {
+        d.date = static_cast<int64_t>(x);
+      }
+      if (!d.date) {
+        if (absl::Status s = Problem(
+                absl::InvalidArgumentError(absl::StrFormat(
+                    "%s: field \"%s\" is not a date; document kept without "
+                    "one",
+                    where, options_.date_field)),
+                counts_.bad_dates);
+            !s.ok()) {
+          return s;
+        }
+      }
+    }
+  }
+  d.text = std::string(text);
+  counts_.text_bytes += d.text.size();
+  ++counts_.documents;
+  out.push_back(std::move(d));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<bool> InputReader::ReadJsonl(std::vector<Document>& out,
+                                            uint64_t batch_bytes,
+                                            uint64_t& bytes) {
+  while (bytes < batch_bytes) {
+    absl::StatusOr<std::optional<std::string_view>> line = jsonl_->lines->Next();
+    if (!line.ok()) {
+      if (line.status().code() == absl::StatusCode::kOutOfRange) {
+        absl::Status s = Problem(
+            absl::InvalidArgumentError(absl::StrFormat(
+                "%s:%d: line longer than the %d-byte document limit; "
+                "skipped",
+                jsonl_->source.id, jsonl_->lines->line_number(),
+                options_.max_document_bytes)),
+            counts_.skipped_too_large);
+        if (!s.ok()) return s;
+        continue;
+      }
+      // The stream is damaged: keep what was read, drop the rest.
+      absl::Status s = Problem(
+          absl::DataLossError(absl::StrFormat(
+              "%s (after line %d); the rest of the file is skipped",
+              line.status().message(), jsonl_->lines->line_number())),
+          counts_.skipped_unreadable);
+      if (!s.ok()) return s;
+      return false;
+    }
+    if (!line->has_value()) return false;
+    const size_t before = out.size();
+    if (absl::Status s = ParseLine(**line, out); !s.ok()) return s;
+    if (out.size() > before) bytes += out.back().text.size() + 64;
+  }
+  return true;
+}
+
+absl::StatusOr<bool> InputReader::Next(std::vector<Document>& out,
+                                       uint64_t batch_bytes) {
+  out.clear();
+  uint64_t bytes = 0;
+  while (bytes < batch_bytes) {
+    if (jsonl_) {
+      absl::StatusOr<bool> more = ReadJsonl(out, batch_bytes, bytes);
+      if (!more.ok()) return more.status();
+      if (*more) break;  // the batch is full
+      finished_bytes_ += jsonl_->stream->consumed();
+      jsonl_.reset();
+      continue;
+    }
+    if (next_source_ == sources_.size()) break;
+    Source s = sources_[next_source_++];
+    std::unique_ptr<ByteStream> stream;
+    if (s.kind == Kind::kSniff) {
+      // Standard input: JSONL when its first non-blank byte is '{'.
+      absl::StatusOr<std::unique_ptr<ByteStream>> in = OpenByteStream("-");
+      if (!in.ok()) return in.status();
+      std::string head;
+      char buf[4096];
+      size_t first = std::string::npos;
+      while (first == std::string::npos) {
+        absl::StatusOr<size_t> got = (*in)->Read(buf, sizeof(buf));
+        if (!got.ok() || *got == 0) break;  // errors surface on re-reading
+        head.append(buf, *got);
+        first = head.find_first_not_of(" \t\r\n");
+      }
+      s.kind = first != std::string::npos && head[first] == '{' ? Kind::kJsonl
+                                                                 : Kind::kText;
+      s.id = s.kind == Kind::kJsonl ? "stdin" : "-";
+      stream = WithPrefix(std::move(head), std::move(*in));
+    }
+    if (s.kind == Kind::kJsonl) {
+      if (absl::Status st = OpenJsonl(s, std::move(stream)); !st.ok()) {
+        return st;
+      }
+      continue;
+    }
+    const size_t before = out.size();
+    if (absl::Status st = ReadFile(s, std::move(stream), out); !st.ok()) {
+      return st;
+    }
+    if (out.size() > before) bytes += out.back().text.size() + 64;
+  }
+  return !out.empty() || next_source_ < sources_.size() || jsonl_ != nullptr;
 }
 
 }  // namespace mimeo::cli

@@ -1,30 +1,135 @@
-// Reading documents for the command line: files and directory trees.
+// Reading documents for the command line: files, directory trees, JSONL
+// dumps (plain, gzip or zstd) and standard input, in batches.
+//
+// What becomes a document, and its id:
+//   * a directory is walked recursively in sorted order; it yields .txt,
+//     .md, .html/.htm and JSONL files (.jsonl, .ndjson, optionally .gz or
+//     .zst after). A file's id is its path relative to the directory.
+//   * a file named on the command line is read whatever its extension (as
+//     HTML when it ends in .html/.htm, as JSONL when it ends in .jsonl or
+//     .ndjson, before any .gz/.zst); its id is the path as given.
+//   * "-" is standard input: JSONL when its first non-blank byte is '{',
+//     otherwise one text document with id "-".
+//   * a JSONL line is one document: its text is the string field
+//     `text_field`; its id is the field `id_field` (a string, or a number
+//     written in decimal), or "FILE:LINE" when the line has none.
+// Compressed files are recognised by their first bytes, not their names.
+// HTML is turned into its visible text (html_text.h): passages' byte
+// offsets then count in that text, not in the markup.
+//
+// Bad input never stops the run unless `strict` is set; each problem is a
+// warning naming the file (and line), and is counted:
+//   * a binary file (a NUL byte in its first 8 KiB) is skipped;
+//   * an unreadable, corrupt or truncated file is skipped (a JSONL file
+//     keeps the lines read before the damage);
+//   * a malformed JSONL line (not JSON, not an object, no string text
+//     field, longer than the document limit) is skipped;
+//   * invalid UTF-8 in a JSONL line is repaired (U+FFFD) and counted; in a
+//     text file it is left for the engine, which repairs and counts it;
+//   * a document over the size limit is skipped;
+//   * an id seen before is renamed "FILE:LINE" (JSONL), or the file is
+//     skipped when the same file is named twice;
+//   * a date that cannot be read is dropped (the document is kept).
+// A path that does not exist is always fatal (NotFound, naming it).
+// With `strict`, the first problem is fatal instead (InvalidArgument or
+// DataLoss, naming the file and line).
 #ifndef MIMEO_TOOLS_INPUT_H_
 #define MIMEO_TOOLS_INPUT_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "mimeo/document.h"
 
 namespace mimeo::cli {
 
-struct InputSummary {
-  uint64_t files = 0;
-  uint64_t bytes = 0;
-  uint64_t skipped_binary = 0;
-  uint64_t skipped_unreadable = 0;
+class ByteStream;
+
+struct InputOptions {
+  std::string text_field = "text";
+  std::string id_field = "id";
+  // JSONL field holding the publication date: seconds since 1970 as a
+  // number, or a string "2024-03-01" or "2024-03-01T12:00:00Z" (RFC 3339).
+  // Empty (default): documents carry no date.
+  std::string date_field;
+  bool strict = false;
+  // No warnings on stderr (they are still counted).
+  bool quiet = false;
+  uint64_t max_document_bytes = uint64_t{256} << 20;
 };
 
-// Reads every path: a file as one document (id: the path as given), a
-// directory recursively, taking .txt and .md files (id: the path relative
-// to the directory), in sorted order. A missing path is NotFound, naming
-// it. Binary files (a NUL byte in the first 8 KiB) and unreadable files
-// are skipped with a warning on stderr and counted.
-absl::StatusOr<std::vector<Document>> ReadInputs(
-    const std::vector<std::string>& paths, bool quiet, InputSummary& summary);
+struct InputCounts {
+  uint64_t files = 0;      // files and streams opened
+  uint64_t documents = 0;  // documents returned
+  uint64_t text_bytes = 0;
+  uint64_t skipped_binary = 0;
+  uint64_t skipped_unreadable = 0;  // unreadable, corrupt or truncated
+  uint64_t skipped_too_large = 0;
+  uint64_t skipped_duplicate = 0;  // the same file named twice
+  uint64_t malformed_lines = 0;
+  uint64_t renamed_ids = 0;
+  uint64_t repaired_lines = 0;  // JSONL lines with invalid UTF-8
+  uint64_t bad_dates = 0;
+
+  uint64_t skipped() const {
+    return skipped_binary + skipped_unreadable + skipped_too_large +
+           skipped_duplicate + malformed_lines;
+  }
+};
+
+class InputReader {
+ public:
+  // Lists the inputs (walking directories). NotFound names a missing path;
+  // PermissionDenied a directory that cannot be walked.
+  static absl::StatusOr<std::unique_ptr<InputReader>> Open(
+      const std::vector<std::string>& paths, const InputOptions& options);
+  ~InputReader();
+
+  // Replaces `out` with the next documents, about `batch_bytes` of text at
+  // most (at least one document). False when the input is exhausted.
+  absl::StatusOr<bool> Next(std::vector<Document>& out, uint64_t batch_bytes);
+
+  // Size of the input files, for a progress bar; 0 when unknown (stdin).
+  uint64_t total_bytes() const { return total_bytes_; }
+  // Bytes of the input files consumed so far.
+  uint64_t consumed_bytes() const;
+  const InputCounts& counts() const { return counts_; }
+
+ private:
+  struct Source;
+  struct Jsonl;
+  explicit InputReader(const InputOptions& options);
+
+  // Warns (or, strict, fails) about a problem with a file or line.
+  absl::Status Problem(absl::Status problem, uint64_t& counter);
+  // Opens a source (unless `opened` already is), or null when it is skipped:
+  // named twice, or unreadable.
+  absl::StatusOr<std::unique_ptr<ByteStream>> OpenOnce(
+      const Source& s, std::unique_ptr<ByteStream> opened);
+  absl::Status ReadFile(const Source& s, std::unique_ptr<ByteStream> opened,
+                        std::vector<Document>& out);
+  absl::Status OpenJsonl(const Source& s, std::unique_ptr<ByteStream> opened);
+  // Reads lines of the open JSONL source into `out`; false at its end.
+  absl::StatusOr<bool> ReadJsonl(std::vector<Document>& out,
+                                 uint64_t batch_bytes, uint64_t& bytes);
+  absl::Status ParseLine(std::string_view line, std::vector<Document>& out);
+  std::string UniqueId(std::string id, const std::string& fallback);
+
+  InputOptions options_;
+  std::vector<Source> sources_;
+  size_t next_source_ = 0;
+  std::unique_ptr<Jsonl> jsonl_;  // the JSONL source being read
+  uint64_t total_bytes_ = 0;
+  uint64_t finished_bytes_ = 0;  // consumed bytes of finished sources
+  absl::flat_hash_set<std::string> ids_;
+  absl::flat_hash_set<std::string> files_read_;
+  uint64_t warnings_ = 0;
+  InputCounts counts_;
+};
 
 }  // namespace mimeo::cli
 

@@ -12,6 +12,7 @@ packages=(
   libhwy-dev           # SIMD with runtime dispatch
   libtbb-dev           # parallel loops and sorts
   libcli11-dev         # command line
+  libgumbo-dev         # HTML to text
   libsimdjson-dev      # reading JSONL
   nlohmann-json3-dev   # writing JSON
   zlib1g-dev libzstd-dev

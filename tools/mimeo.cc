@@ -1,15 +1,27 @@
-// The mimeo command: finds copied text in files. One file per subcommand.
+// The mimeo command: finds copied text in files. One file per subcommand
+// (commands.h); what they share is in command.h.
 #include "CLI/CLI.hpp"
-#include "cluster_command.h"
+#include "commands.h"
 
 int main(int argc, char** argv) {
   CLI::App app{
-      "mimeo finds copied text: near-duplicate documents and the versions "
-      "and reprints of one text.\nResults go to stdout, progress and "
-      "warnings to stderr."};
+      "mimeo finds copied text: near-duplicate documents, and documents "
+      "that reuse passages of another.\nResults go to stdout (or -o FILE), "
+      "progress, warnings and the summary to stderr.\nExit codes: 0 done, "
+      "1 the run failed, 2 a usage error or a missing path."};
   app.require_subcommand(1);
+  app.footer(
+      "Examples:\n"
+      "  mimeo cluster ~/articles\n"
+      "  mimeo pairs ~/articles --format html -o pairs.html\n"
+      "  mimeo compare wire.txt reprint.txt\n"
+      "  mimeo index create archive.mimeo ~/archive\n"
+      "Run mimeo SUBCOMMAND --help for each one's options.");
   int exit_code = 0;
   mimeo::cli::AddClusterCommand(app, exit_code);
+  mimeo::cli::AddPairsCommand(app, exit_code);
+  mimeo::cli::AddCompareCommand(app, exit_code);
+  mimeo::cli::AddIndexCommand(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

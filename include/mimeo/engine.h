@@ -239,6 +239,23 @@ class Engine {
   static absl::StatusOr<std::unique_ptr<Engine>> Load(const std::string& path,
                                                       const Options& options);
 
+  // What a snapshot holds, read from its header alone (a few bytes, however
+  // large the file).
+  struct SnapshotInfo {
+    uint32_t version = 0;
+    // Default options with the file's hashing parameters filled in: Load()
+    // accepts them (with copy.enabled = has_texts).
+    Options options;
+    uint64_t num_ids = 0;   // DocIds issued, removed ones included
+    uint64_t num_live = 0;  // live documents
+    bool has_texts = false;
+    uint64_t file_bytes = 0;
+  };
+  // Refuses a file that is not a snapshot, of an unknown version, with a
+  // corrupt header, or whose size disagrees with its header (truncated).
+  // The payload is not read: Load() checks its checksum.
+  static absl::StatusOr<SnapshotInfo> ReadSnapshotInfo(const std::string& path);
+
   // The id a DocId was added with; requires doc < num_ids().
   std::string id(DocId doc) const;
   // The text a DocId was added with (empty with copy off, or once

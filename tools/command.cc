@@ -1,0 +1,265 @@
+#include "command.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+#include "absl/strings/str_format.h"
+
+namespace mimeo::cli {
+
+void AddEngineOptions(CLI::App* cmd, CommonArgs& args) {
+  Engine::Options& o = args.engine;
+  cmd->add_option("--threshold,--jaccard", o.verify.jaccard_threshold,
+                  "Near-duplicates: pairs with at least this Jaccard "
+                  "similarity of word shingles")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--containment", o.verify.containment_threshold,
+                  "...or when this share of the smaller document is in the "
+                  "larger (above 1: off)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--lsh-threshold", o.lsh_threshold,
+                  "Jaccard similarity the candidate search is tuned for")
+      ->capture_default_str()
+      ->check(CLI::Range(0.001, 0.999));
+  cmd->add_option_function<uint32_t>(
+         "--num-perm",
+         [&o, &args](const uint32_t& v) {
+           o.minhash.num_perm = v;
+           args.given.push_back("--num-perm");
+         },
+         "MinHash permutations (default 128)")
+      ->check(CLI::Range(1, static_cast<int>(MinHasher::kMaxNumPerm)));
+  cmd->add_option_function<int>(
+         "--shingle",
+         [&o, &args](const int& v) {
+           o.shingle.k = v;
+           args.given.push_back("--shingle");
+         },
+         "Words per shingle (default 5)")
+      ->check(CLI::Range(1, 64));
+  cmd->add_option_function<uint64_t>(
+         "--seed",
+         [&o, &args](const uint64_t& v) {
+           o.minhash.seed = v;
+           args.given.push_back("--seed");
+         },
+         "MinHash seed (default 1)");
+  cmd->add_option("--threads", o.threads, "Worker threads (0: all cores)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--min-passage", args.min_passage,
+                  "Shortest shared passage reported, in words")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
+}
+
+void AddInputOptions(CLI::App* cmd, CommonArgs& args) {
+  InputOptions& in = args.input;
+  cmd->add_option("--text-field", in.text_field,
+                  "JSONL: the field holding the text")
+      ->capture_default_str();
+  cmd->add_option("--id-field", in.id_field,
+                  "JSONL: the field holding the id (else FILE:LINE)")
+      ->capture_default_str();
+  cmd->add_option("--date-field", in.date_field,
+                  "JSONL: a publication date (seconds since 1970, or "
+                  "2024-03-01[T12:00:00Z]); the earliest copy is the origin");
+  cmd->add_flag("--strict", in.strict,
+                "Stop at the first bad file or line instead of skipping it");
+}
+
+void AddOutputOptions(CLI::App* cmd, CommonArgs& args) {
+  cmd->add_option("--format", args.format,
+                  "jsonl, table, csv or html (default: table on a terminal, "
+                  "else jsonl)")
+      ->check(CLI::IsMember({"jsonl", "table", "csv", "html"}));
+  cmd->add_option("-o,--output", args.output,
+                  "Write results here, not stdout");
+  cmd->add_flag("-q,--quiet", args.quiet,
+                "No progress, warnings or summary on stderr");
+}
+
+void FinishEngineOptions(CommonArgs& args) {
+  args.engine.copy.align.min_passage_tokens = args.min_passage;
+  args.input.quiet = args.quiet;
+  args.input.max_document_bytes = args.engine.max_document_bytes;
+}
+
+int StatusExit(const absl::Status& s) {
+  std::fprintf(stderr, "mimeo: %s\n", std::string(s.message()).c_str());
+  return s.code() == absl::StatusCode::kNotFound ? 2 : 1;
+}
+
+std::string ChooseFormat(const CommonArgs& args) {
+  if (!args.format.empty()) return args.format;
+  const bool to_stdout = args.output.empty() || args.output == "-";
+  return to_stdout && isatty(1) ? "table" : "jsonl";
+}
+
+WriteOptions ChooseWriteOptions(const CommonArgs& args,
+                                const std::string& format) {
+  WriteOptions w;
+  const bool to_stdout = args.output.empty() || args.output == "-";
+  w.color = format == "table" && to_stdout && isatty(1) &&
+            std::getenv("NO_COLOR") == nullptr;
+  return w;
+}
+
+absl::Status WriteOutput(const CommonArgs& args, const Report& report) {
+  return WriteOutputWith(args, [&report](std::FILE* out,
+                                         const std::string& format,
+                                         const WriteOptions& w) {
+    WriteReport(report, format, w, out);
+  });
+}
+
+absl::Status WriteOutputWith(const CommonArgs& args, const Writer& write) {
+  const std::string format = ChooseFormat(args);
+  const WriteOptions w = ChooseWriteOptions(args, format);
+  if (args.output.empty() || args.output == "-") {
+    write(stdout, format, w);
+    if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
+      return absl::DataLossError("cannot write to standard output");
+    }
+    return absl::OkStatus();
+  }
+  const std::string tmp =
+      absl::StrFormat("%s.tmp.%d", args.output, static_cast<int>(getpid()));
+  std::FILE* out = std::fopen(tmp.c_str(), "wb");
+  if (out == nullptr) {
+    return absl::PermissionDeniedError(absl::StrFormat(
+        "cannot write '%s': %s", args.output, std::strerror(errno)));
+  }
+  write(out, format, w);
+  const bool written = !std::ferror(out);
+  const bool closed = std::fclose(out) == 0;
+  if (!written || !closed ||
+      std::rename(tmp.c_str(), args.output.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    return absl::DataLossError(
+        absl::StrFormat("cannot write '%s'", args.output));
+  }
+  return absl::OkStatus();
+}
+
+namespace {
+
+// A one-line progress bar, redrawn at most ten times a second.
+class Progress {
+ public:
+  explicit Progress(bool enabled) : enabled_(enabled && isatty(2)) {}
+  ~Progress() { Clear(); }
+
+  void Update(uint64_t docs, uint64_t consumed, uint64_t total) {
+    if (!enabled_) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_ < std::chrono::milliseconds(100)) return;
+    last_ = now;
+    const double s = std::chrono::duration<double>(now - start_).count();
+    const double rate = s > 0 ? consumed / s : 0;
+    std::string line =
+        absl::StrFormat("%d documents, %.1f MB, %.1f MB/s", docs,
+                        consumed / 1e6, rate / 1e6);
+    if (total > 0 && consumed <= total) {
+      const double f = static_cast<double>(consumed) / total;
+      const int filled = static_cast<int>(f * 24);
+      line = absl::StrFormat("[%s%s] %3.0f%%  ", std::string(filled, '#'),
+                             std::string(24 - filled, '.'), 100 * f) +
+             line;
+      if (rate > 0) {
+        const int eta = static_cast<int>((total - consumed) / rate);
+        line += absl::StrFormat(", ETA %d:%02d", eta / 60, eta % 60);
+      }
+    }
+    std::fprintf(stderr, "\r\x1b[K%s", line.c_str());
+    drawn_ = true;
+  }
+
+  void Clear() {
+    if (drawn_) std::fprintf(stderr, "\r\x1b[K");
+    drawn_ = false;
+  }
+
+ private:
+  const bool enabled_;
+  bool drawn_ = false;
+  const std::chrono::steady_clock::time_point start_ =
+      std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point last_{};
+};
+
+}  // namespace
+
+absl::Status ReadInto(
+    InputReader& reader, Engine& engine, bool quiet,
+    const std::function<void(std::vector<Document>&)>& on_batch) {
+  Progress progress(!quiet);
+  std::vector<Document> batch;
+  constexpr uint64_t kBatchBytes = uint64_t{32} << 20;
+  for (;;) {
+    absl::StatusOr<bool> more = reader.Next(batch, kBatchBytes);
+    if (!more.ok()) return more.status();
+    if (!batch.empty()) {
+      absl::StatusOr<std::vector<DocId>> added = engine.AddBatch(batch);
+      if (!added.ok()) return added.status();
+      if (on_batch) on_batch(batch);
+    }
+    progress.Update(reader.counts().documents, reader.consumed_bytes(),
+                    reader.total_bytes());
+    if (!*more) break;
+  }
+  progress.Clear();
+  if (reader.counts().documents == 0) {
+    return absl::FailedPreconditionError(
+        "no documents to read: directories are searched for .txt, .md, "
+        ".html, .htm, .jsonl and .ndjson files (also .gz or .zst)");
+  }
+  return absl::OkStatus();
+}
+
+void PrintSummary(const CommonArgs& args, const InputCounts& counts,
+                  const EngineStats& stats, const std::string& results,
+                  std::chrono::steady_clock::time_point start) {
+  if (args.quiet) return;
+  const double seconds = std::chrono::duration<double>(
+                             std::chrono::steady_clock::now() - start)
+                             .count();
+  std::string line = absl::StrFormat(
+      "mimeo: %d documents, %.1f MB, %d skipped", stats.documents,
+      stats.bytes / 1e6, counts.skipped());
+  if (counts.malformed_lines > 0) {
+    line += absl::StrFormat(" (%d malformed lines)", counts.malformed_lines);
+  }
+  if (stats.invalid_utf8 > 0 || counts.repaired_lines > 0) {
+    line += absl::StrFormat(", %d invalid UTF-8 repaired",
+                            stats.invalid_utf8 + counts.repaired_lines);
+  }
+  if (counts.renamed_ids > 0) {
+    line += absl::StrFormat(", %d ids renamed", counts.renamed_ids);
+  }
+  if (!results.empty()) line += ", " + results;
+  line += absl::StrFormat(", %.2f s", seconds);
+  std::fprintf(stderr, "%s\n", line.c_str());
+}
+
+std::string_view TextCache::Get(DocId doc) {
+  auto it = texts_.find(doc);
+  if (it == texts_.end()) it = texts_.emplace(doc, engine_.text(doc)).first;
+  return it->second;
+}
+
+std::vector<PassageOut> PassagesOut(absl::Span<const Passage> passages) {
+  std::vector<PassageOut> out;
+  for (const Passage& p : passages) {
+    if (p.boilerplate) continue;
+    out.push_back({p.a_begin, p.a_end, p.b_begin, p.b_end, p.a_tokens()});
+  }
+  return out;
+}
+
+}  // namespace mimeo::cli

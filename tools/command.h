@@ -1,0 +1,96 @@
+// What every subcommand shares: options, reading the input into an engine
+// with a progress bar, writing results safely, the summary line and exit
+// codes.
+//
+// Exit codes: 0 success; 1 the run failed (unreadable or corrupt index,
+// bad input under --strict, a write error, no documents); 2 a usage error
+// or a path that does not exist.
+#ifndef MIMEO_TOOLS_COMMAND_H_
+#define MIMEO_TOOLS_COMMAND_H_
+
+#include <chrono>
+#include <functional>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "CLI/CLI.hpp"
+#include "absl/container/node_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/types/span.h"
+#include "input.h"
+#include "mimeo/engine.h"
+#include "report.h"
+
+namespace mimeo::cli {
+
+struct CommonArgs {
+  Engine::Options engine;
+  InputOptions input;
+  std::string format;  // "" picks table on a terminal, else jsonl
+  std::string output;  // "" or "-": stdout
+  bool quiet = false;
+  int min_passage = 8;
+  // Engine options given on the command line (not defaulted), so that an
+  // index's own parameters can take their place.
+  std::vector<std::string> given;
+};
+
+// --threshold, --containment, --lsh-threshold, --num-perm, --shingle,
+// --seed, --threads, --min-passage.
+void AddEngineOptions(CLI::App* cmd, CommonArgs& args);
+// --text-field, --id-field, --date-field, --strict.
+void AddInputOptions(CLI::App* cmd, CommonArgs& args);
+// --format, -o/--output, -q/--quiet.
+void AddOutputOptions(CLI::App* cmd, CommonArgs& args);
+// Copies what the command line set into `args.engine` (min_passage...).
+void FinishEngineOptions(CommonArgs& args);
+
+// Prints "mimeo: <message>" on stderr and returns the exit code.
+int StatusExit(const absl::Status& s);
+
+// The format to write: the one asked for, else table when `out` is a
+// terminal, else jsonl.
+std::string ChooseFormat(const CommonArgs& args);
+WriteOptions ChooseWriteOptions(const CommonArgs& args,
+                                const std::string& format);
+
+// Writes a report to stdout, or to the output file through a temporary
+// name renamed at the end: an interrupted run leaves no half-written file.
+absl::Status WriteOutput(const CommonArgs& args, const Report& report);
+// The same for any writer, given the chosen format and write options.
+using Writer = std::function<void(std::FILE*, const std::string& format,
+                                  const WriteOptions&)>;
+absl::Status WriteOutputWith(const CommonArgs& args, const Writer& write);
+
+// Reads every document of `reader` into `engine` in batches, with a
+// progress bar on stderr when it is a terminal (and not --quiet).
+// `on_batch`, when set, sees each batch after it is added. Fails when the
+// input holds no document at all.
+absl::Status ReadInto(InputReader& reader, Engine& engine, bool quiet,
+                      const std::function<void(std::vector<Document>&)>&
+                          on_batch = {});
+
+// "mimeo: 2,225 documents, 5.1 MB, 1 skipped, ..., 1.2 s" on stderr.
+void PrintSummary(const CommonArgs& args, const InputCounts& counts,
+                  const EngineStats& stats, const std::string& results,
+                  std::chrono::steady_clock::time_point start);
+
+// Texts of indexed documents, each fetched from the engine once; the views
+// live as long as the cache.
+class TextCache {
+ public:
+  explicit TextCache(const Engine& engine) : engine_(engine) {}
+  std::string_view Get(DocId doc);
+
+ private:
+  const Engine& engine_;
+  absl::node_hash_map<DocId, std::string> texts_;
+};
+
+// The passages that are not boilerplate, as the report shows them.
+std::vector<PassageOut> PassagesOut(absl::Span<const Passage> passages);
+
+}  // namespace mimeo::cli
+
+#endif  // MIMEO_TOOLS_COMMAND_H_

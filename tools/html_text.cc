@@ -1,0 +1,190 @@
+#include "html_text.h"
+
+#include <gumbo.h>
+
+#include <cstring>
+#include <utility>
+#include <vector>
+
+namespace mimeo::cli {
+namespace {
+
+bool Skipped(const GumboElement& e) {
+  switch (e.tag) {
+    case GUMBO_TAG_HEAD:
+    case GUMBO_TAG_SCRIPT:
+    case GUMBO_TAG_STYLE:
+    case GUMBO_TAG_NOSCRIPT:
+    case GUMBO_TAG_TEMPLATE:
+    case GUMBO_TAG_SVG:
+    case GUMBO_TAG_MATH:
+    case GUMBO_TAG_IFRAME:
+    case GUMBO_TAG_OBJECT:
+    case GUMBO_TAG_NAV:
+    case GUMBO_TAG_BUTTON:
+    case GUMBO_TAG_SELECT:
+    case GUMBO_TAG_TEXTAREA:
+      return true;
+    default:
+      break;
+  }
+  const GumboAttribute* role = gumbo_get_attribute(&e.attributes, "role");
+  return role != nullptr && std::strcmp(role->value, "navigation") == 0;
+}
+
+bool IsBlock(GumboTag tag) {
+  switch (tag) {
+    case GUMBO_TAG_ADDRESS: case GUMBO_TAG_ARTICLE: case GUMBO_TAG_ASIDE:
+    case GUMBO_TAG_BLOCKQUOTE: case GUMBO_TAG_BR: case GUMBO_TAG_DD:
+    case GUMBO_TAG_DIV: case GUMBO_TAG_DL: case GUMBO_TAG_DT:
+    case GUMBO_TAG_FIELDSET: case GUMBO_TAG_FIGCAPTION: case GUMBO_TAG_FIGURE:
+    case GUMBO_TAG_FOOTER: case GUMBO_TAG_FORM: case GUMBO_TAG_H1:
+    case GUMBO_TAG_H2: case GUMBO_TAG_H3: case GUMBO_TAG_H4: case GUMBO_TAG_H5:
+    case GUMBO_TAG_H6: case GUMBO_TAG_HEADER: case GUMBO_TAG_HR:
+    case GUMBO_TAG_LI: case GUMBO_TAG_MAIN: case GUMBO_TAG_OL: case GUMBO_TAG_P:
+    case GUMBO_TAG_PRE: case GUMBO_TAG_SECTION: case GUMBO_TAG_TABLE:
+    case GUMBO_TAG_TR: case GUMBO_TAG_UL: case GUMBO_TAG_TITLE:
+    case GUMBO_TAG_BODY: case GUMBO_TAG_CAPTION:
+      return true;
+    default:
+      return false;
+  }
+}
+
+class TextBuilder {
+ public:
+  // Appends text, collapsing whitespace unless `verbatim`.
+  void Text(const char* s, bool verbatim) {
+    for (; *s != '\0'; ++s) {
+      const char c = *s;
+      const bool space = c == ' ' || c == '\t' || c == '\n' || c == '\r' ||
+                         c == '\f' || c == '\v';
+      if (verbatim) {
+        if (c == '\n') {
+          LineBreak();
+          continue;
+        }
+        Flush();
+        out_.push_back(c);
+        continue;
+      }
+      if (space) {
+        pending_space_ = !out_.empty() && !at_line_start_;
+        continue;
+      }
+      Flush();
+      out_.push_back(c);
+    }
+  }
+
+  void LineBreak() {
+    pending_space_ = false;
+    if (!out_.empty() && !at_line_start_) out_.push_back('\n');
+    at_line_start_ = true;
+  }
+
+  std::string Take() {
+    while (!out_.empty() && out_.back() == '\n') out_.pop_back();
+    return std::move(out_);
+  }
+
+ private:
+  void Flush() {
+    if (pending_space_) out_.push_back(' ');
+    pending_space_ = false;
+    at_line_start_ = false;
+  }
+
+  std::string out_;
+  bool pending_space_ = false;
+  bool at_line_start_ = true;
+};
+
+// Walks the tree without recursion (pages can nest thousands deep).
+void Walk(const GumboNode* root, TextBuilder& out) {
+  struct Frame {
+    const GumboNode* node;
+    unsigned next_child;
+    bool verbatim;
+  };
+  std::vector<Frame> stack{{root, 0, false}};
+  while (!stack.empty()) {
+    Frame& f = stack.back();
+    const GumboNode* n = f.node;
+    if (n->type == GUMBO_NODE_TEXT || n->type == GUMBO_NODE_CDATA ||
+        n->type == GUMBO_NODE_WHITESPACE) {
+      out.Text(n->v.text.text, f.verbatim);
+      stack.pop_back();
+      continue;
+    }
+    if (n->type != GUMBO_NODE_ELEMENT && n->type != GUMBO_NODE_DOCUMENT &&
+        n->type != GUMBO_NODE_TEMPLATE) {
+      stack.pop_back();  // comments
+      continue;
+    }
+    const GumboVector& children = n->type == GUMBO_NODE_DOCUMENT
+                                      ? n->v.document.children
+                                      : n->v.element.children;
+    const bool element = n->type != GUMBO_NODE_DOCUMENT;
+    if (f.next_child == 0 && element) {
+      if (Skipped(n->v.element)) {
+        stack.pop_back();
+        continue;
+      }
+      if (IsBlock(n->v.element.tag)) out.LineBreak();
+    }
+    if (f.next_child < children.length) {
+      const auto* child =
+          static_cast<const GumboNode*>(children.data[f.next_child++]);
+      const bool verbatim =
+          f.verbatim || (element && n->v.element.tag == GUMBO_TAG_PRE);
+      stack.push_back({child, 0, verbatim});
+      continue;
+    }
+    if (element && IsBlock(n->v.element.tag)) out.LineBreak();
+    stack.pop_back();
+  }
+}
+
+// The <title> inside <head>, which Walk() skips with the rest of <head>.
+const GumboNode* FindTitle(const GumboNode* root) {
+  if (root->type != GUMBO_NODE_ELEMENT) return nullptr;
+  const GumboVector& html = root->v.element.children;
+  for (unsigned i = 0; i < html.length; ++i) {
+    const auto* head = static_cast<const GumboNode*>(html.data[i]);
+    if (head->type != GUMBO_NODE_ELEMENT ||
+        head->v.element.tag != GUMBO_TAG_HEAD) {
+      continue;
+    }
+    const GumboVector& kids = head->v.element.children;
+    for (unsigned j = 0; j < kids.length; ++j) {
+      const auto* t = static_cast<const GumboNode*>(kids.data[j]);
+      if (t->type == GUMBO_NODE_ELEMENT && t->v.element.tag == GUMBO_TAG_TITLE) {
+        return t;
+      }
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+std::string HtmlToText(std::string_view html) {
+  GumboOptions options = kGumboDefaultOptions;
+  options.max_errors = 0;  // parse errors are repaired; no need to list them
+  GumboOutput* parsed =
+      gumbo_parse_with_options(&options, html.data(), html.size());
+  TextBuilder out;
+  if (const GumboNode* title = FindTitle(parsed->root)) {
+    const GumboVector& kids = title->v.element.children;
+    for (unsigned i = 0; i < kids.length; ++i) {
+      Walk(static_cast<const GumboNode*>(kids.data[i]), out);
+    }
+    out.LineBreak();
+  }
+  Walk(parsed->document, out);
+  gumbo_destroy_output(&options, parsed);
+  return out.Take();
+}
+
+}  // namespace mimeo::cli

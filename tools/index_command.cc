@@ -1,0 +1,278 @@
+// `mimeo index create|add|query|info`: keep an index in a file (the
+// engine's snapshot, engine.h), grow it, and ask it about new documents.
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_format.h"
+#include "command.h"
+#include "commands.h"
+#include "nlohmann/json.hpp"
+
+namespace mimeo::cli {
+namespace {
+
+struct IndexArgs {
+  CommonArgs common;
+  std::string index;
+  std::vector<std::string> paths;
+  bool force = false;
+  bool no_copy = false;
+};
+
+bool Given(const CommonArgs& c, const char* name) {
+  return std::find(c.given.begin(), c.given.end(), name) != c.given.end();
+}
+
+// Loads the index with its own hashing parameters, except those given on
+// the command line (a mismatch is then refused, naming the parameter).
+absl::StatusOr<std::unique_ptr<Engine>> LoadIndex(IndexArgs& args) {
+  auto info = Engine::ReadSnapshotInfo(args.index);
+  if (!info.ok()) return info.status();
+  Engine::Options& o = args.common.engine;
+  const Engine::Options& file = info->options;
+  o.normalize = file.normalize;
+  o.tokenize = file.tokenize;
+  o.shingle.seed = file.shingle.seed;
+  o.minhash.scheme = file.minhash.scheme;
+  if (!Given(args.common, "--shingle")) o.shingle.k = file.shingle.k;
+  if (!Given(args.common, "--num-perm")) {
+    o.minhash.num_perm = file.minhash.num_perm;
+  }
+  if (!Given(args.common, "--seed")) o.minhash.seed = file.minhash.seed;
+  o.copy.enabled = info->has_texts;
+  return Engine::Load(args.index, o);
+}
+
+int Create(IndexArgs& args) {
+  const auto start = std::chrono::steady_clock::now();
+  CommonArgs& common = args.common;
+  FinishEngineOptions(common);
+  common.engine.copy.enabled = !args.no_copy;
+  std::error_code ec;
+  if (std::filesystem::exists(args.index, ec) && !args.force) {
+    return StatusExit(absl::AlreadyExistsError(absl::StrFormat(
+        "'%s' exists; use mimeo index add to grow it, or --force to "
+        "replace it",
+        args.index)));
+  }
+  auto reader = InputReader::Open(args.paths, common.input);
+  if (!reader.ok()) return StatusExit(reader.status());
+  auto engine = Engine::Create(common.engine);
+  if (!engine.ok()) return StatusExit(engine.status());
+  if (absl::Status s = ReadInto(**reader, **engine, common.quiet); !s.ok()) {
+    return StatusExit(s);
+  }
+  if (absl::Status s = (*engine)->Save(args.index); !s.ok()) {
+    return StatusExit(s);
+  }
+  PrintSummary(common, (*reader)->counts(), (*engine)->stats(),
+               absl::StrFormat("index '%s' written", args.index), start);
+  return 0;
+}
+
+int Add(IndexArgs& args) {
+  const auto start = std::chrono::steady_clock::now();
+  CommonArgs& common = args.common;
+  FinishEngineOptions(common);
+  auto reader = InputReader::Open(args.paths, common.input);
+  if (!reader.ok()) return StatusExit(reader.status());
+  auto engine = LoadIndex(args);
+  if (!engine.ok()) return StatusExit(engine.status());
+  const uint64_t before = (*engine)->stats().documents;
+  if (absl::Status s = ReadInto(**reader, **engine, common.quiet); !s.ok()) {
+    return StatusExit(s);  // the file is untouched
+  }
+  if (absl::Status s = (*engine)->Save(args.index); !s.ok()) {
+    return StatusExit(s);
+  }
+  PrintSummary(common, (*reader)->counts(), (*engine)->stats(),
+               absl::StrFormat("%d added to '%s'",
+                               (*engine)->stats().documents - before,
+                               args.index),
+               start);
+  return 0;
+}
+
+int Query(IndexArgs& args) {
+  const auto start = std::chrono::steady_clock::now();
+  CommonArgs& common = args.common;
+  FinishEngineOptions(common);
+  auto reader = InputReader::Open(args.paths, common.input);
+  if (!reader.ok()) return StatusExit(reader.status());
+  auto engine_or = LoadIndex(args);
+  if (!engine_or.ok()) return StatusExit(engine_or.status());
+  const Engine& engine = **engine_or;
+  TextCache texts(engine);
+  // The queries' texts stay alive for the report.
+  std::vector<std::unique_ptr<std::string>> query_texts;
+  Report report;
+  report.title = absl::StrFormat("mimeo index query %s", args.index);
+  report.documents = engine.stats().documents;
+  std::vector<Document> batch;
+  uint64_t queries = 0;
+  for (;;) {
+    absl::StatusOr<bool> more = (*reader)->Next(batch, uint64_t{32} << 20);
+    if (!more.ok()) return StatusExit(more.status());
+    for (Document& d : batch) {
+      ++queries;
+      auto matches = engine.Query(d.text);
+      if (!matches.ok()) return StatusExit(matches.status());
+      if (matches->empty()) continue;
+      query_texts.push_back(std::make_unique<std::string>(std::move(d.text)));
+      for (const Match& m : *matches) {
+        PairOut p;
+        p.a = d.id;
+        p.b = m.id;
+        p.similarity.jaccard = m.jaccard;
+        p.similarity.containment_a_in_b = m.containment_query_in_doc;
+        p.similarity.containment_b_in_a = m.containment_doc_in_query;
+        p.near_duplicate = m.near_duplicate;
+        p.shares_copy = m.shares_copy;
+        p.has_passages = engine.options().copy.enabled;
+        p.passages = PassagesOut(m.passages);
+        p.a_text = *query_texts.back();
+        if (p.has_passages) p.b_text = texts.Get(m.doc);
+        report.pairs.push_back(std::move(p));
+      }
+    }
+    if (!*more) break;
+  }
+  if (queries == 0) {
+    return StatusExit(absl::FailedPreconditionError("no documents to query"));
+  }
+  if (absl::Status s = WriteOutput(common, report); !s.ok()) {
+    return StatusExit(s);
+  }
+  PrintSummary(common, (*reader)->counts(), engine.stats(),
+               absl::StrFormat("%d queries, %d matches", queries,
+                               report.pairs.size()),
+               start);
+  return 0;
+}
+
+int Info(IndexArgs& args) {
+  auto info = Engine::ReadSnapshotInfo(args.index);
+  if (!info.ok()) return StatusExit(info.status());
+  const Engine::Options& o = info->options;
+  const nlohmann::ordered_json j = {
+      {"index", args.index},
+      {"format_version", info->version},
+      {"documents", info->num_live},
+      {"removed", info->num_ids - info->num_live},
+      {"texts", info->has_texts},
+      {"bytes", info->file_bytes},
+      {"shingle", o.shingle.k},
+      {"tokenizer", o.tokenize.mode == Tokenizer::Mode::kWords
+                        ? "words"
+                        : absl::StrFormat("char %d-grams",
+                                          o.tokenize.char_ngram)},
+      {"num_perm", o.minhash.num_perm},
+      {"minhash", MinHashSchemeName(o.minhash.scheme)},
+      {"seed", o.minhash.seed}};
+  absl::Status s = WriteOutputWith(
+      args.common, [&j](std::FILE* out, const std::string& format,
+                        const WriteOptions&) {
+        if (format == "jsonl") {
+          std::fprintf(out, "%s\n", j.dump().c_str());
+          return;
+        }
+        if (format == "csv") {
+          bool first = true;
+          for (const auto& [k, v] : j.items()) {
+            std::fprintf(out, "%s%s", first ? "" : ",", k.c_str());
+            first = false;
+          }
+          std::fprintf(out, "\n");
+          first = true;
+          for (const auto& [k, v] : j.items()) {
+            std::string cell = v.is_string() ? v.get<std::string>() : v.dump();
+            if (cell.find_first_of(",\"\n") != std::string::npos) {
+              std::string q = "\"";
+              for (char c : cell) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+              cell = q + "\"";
+            }
+            std::fprintf(out, "%s%s", first ? "" : ",", cell.c_str());
+            first = false;
+          }
+          std::fprintf(out, "\n");
+          return;
+        }
+        for (const auto& [k, v] : j.items()) {
+          std::fprintf(out, "%-15s %s\n", (k + ":").c_str(),
+                       v.is_string() ? v.get<std::string>().c_str()
+                                     : v.dump().c_str());
+        }
+      });
+  return s.ok() ? 0 : StatusExit(s);
+}
+
+void AddIndexArgs(CLI::App* cmd, IndexArgs& args, bool paths) {
+  cmd->add_option("index", args.index, "The index file")->required();
+  if (paths) {
+    cmd->add_option("paths", args.paths,
+                    "Files, directories (read recursively), or - for stdin")
+        ->required();
+  }
+}
+
+}  // namespace
+
+void AddIndexCommand(CLI::App& app, int& exit_code) {
+  CLI::App* index = app.add_subcommand(
+      "index",
+      "Keep documents in an index file, add to it later, and query new "
+      "documents against it.");
+  index->require_subcommand(1);
+  index->footer(
+      "Examples:\n"
+      "  mimeo index create archive.mimeo ~/archive\n"
+      "  mimeo index add archive.mimeo ~/today\n"
+      "  mimeo index query archive.mimeo new-article.txt\n"
+      "  mimeo index info archive.mimeo\n");
+
+  auto create = std::make_shared<IndexArgs>();
+  CLI::App* c = index->add_subcommand("create", "Build an index file");
+  AddIndexArgs(c, *create, true);
+  c->add_flag("--force", create->force, "Replace an existing file");
+  c->add_flag("--no-copy", create->no_copy,
+              "Near-duplicates only: keep no texts (a smaller file; "
+              "queries report no passages)");
+  AddEngineOptions(c, create->common);
+  AddInputOptions(c, create->common);
+  c->add_flag("-q,--quiet", create->common.quiet,
+              "No progress, warnings or summary on stderr");
+  c->callback([create, &exit_code] { exit_code = Create(*create); });
+
+  auto add = std::make_shared<IndexArgs>();
+  CLI::App* a = index->add_subcommand(
+      "add", "Add documents to an index file (all or none: on an error the "
+             "file is left as it was)");
+  AddIndexArgs(a, *add, true);
+  AddEngineOptions(a, add->common);
+  AddInputOptions(a, add->common);
+  a->add_flag("-q,--quiet", add->common.quiet,
+              "No progress, warnings or summary on stderr");
+  a->callback([add, &exit_code] { exit_code = Add(*add); });
+
+  auto query = std::make_shared<IndexArgs>();
+  CLI::App* q = index->add_subcommand(
+      "query", "List the indexed documents each new document copies or "
+               "shares copy with (the pairs schema; a = the new document)");
+  AddIndexArgs(q, *query, true);
+  AddEngineOptions(q, query->common);
+  AddInputOptions(q, query->common);
+  AddOutputOptions(q, query->common);
+  q->callback([query, &exit_code] { exit_code = Query(*query); });
+
+  auto info = std::make_shared<IndexArgs>();
+  CLI::App* i = index->add_subcommand(
+      "info", "What an index file holds and the parameters it was made with");
+  AddIndexArgs(i, *info, false);
+  AddOutputOptions(i, info->common);
+  i->callback([info, &exit_code] { exit_code = Info(*info); });
+}
+
+}  // namespace mimeo::cli

@@ -1,0 +1,439 @@
+#include "report.h"
+
+#include <algorithm>
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_format.h"
+#include "nlohmann/json.hpp"
+#include "utf8.h"
+
+namespace mimeo::cli {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+std::string Dump(const Json& j) {
+  return j.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+Json PairObject(const PairOut& p) {
+  Json j = {{"a", p.a},
+            {"b", p.b},
+            {"jaccard", p.similarity.jaccard},
+            {"containment_a_in_b", p.similarity.containment_a_in_b},
+            {"containment_b_in_a", p.similarity.containment_b_in_a},
+            {"near_duplicate", p.near_duplicate}};
+  if (p.has_passages) {
+    j["shares_copy"] = p.shares_copy;
+    Json passages = Json::array();
+    for (const PassageOut& q : p.passages) {
+      passages.push_back({{"a", {q.a_begin, q.a_end}},
+                          {"b", {q.b_begin, q.b_end}},
+                          {"words", q.words},
+                          {"text", PassageText(p, q)}});
+    }
+    j["passages"] = std::move(passages);
+  }
+  return j;
+}
+
+uint64_t CopiedWords(const PairOut& p) {
+  uint64_t n = 0;
+  for (const PassageOut& q : p.passages) n += q.words;
+  return n;
+}
+
+const PassageOut* Longest(const PairOut& p) {
+  const PassageOut* best = nullptr;
+  for (const PassageOut& q : p.passages) {
+    if (best == nullptr || q.words > best->words) best = &q;
+  }
+  return best;
+}
+
+// --- JSONL ---------------------------------------------------------------
+
+void WriteJsonl(const Report& r, std::FILE* out) {
+  if (r.has_clusters) {
+    for (const ClusterOut& c : r.clusters) {
+      Json pairs = Json::array();
+      for (const PairOut& p : c.pairs) pairs.push_back(PairObject(p));
+      const Json line = {{"cluster", c.id},
+                         {"size", c.docs.size()},
+                         {"docs", c.docs},
+                         {"representative", c.representative},
+                         {"pairs", std::move(pairs)}};
+      std::fprintf(out, "%s\n", Dump(line).c_str());
+    }
+    return;
+  }
+  for (const PairOut& p : r.pairs) {
+    std::fprintf(out, "%s\n", PairJson(p).c_str());
+  }
+}
+
+// --- table ---------------------------------------------------------------
+
+struct Style {
+  bool color;
+  std::string Bold(std::string_view s) const { return Wrap("1", s); }
+  std::string Dim(std::string_view s) const { return Wrap("2", s); }
+  std::string Quote(std::string_view s) const { return Wrap("33", s); }
+  std::string Wrap(const char* code, std::string_view s) const {
+    if (!color) return std::string(s);
+    return absl::StrFormat("\x1b[%sm%s\x1b[0m", code, s);
+  }
+};
+
+std::string Percent(double x) { return absl::StrFormat("%.0f%%", 100 * x); }
+
+void TablePair(const PairOut& p, const Style& st, const WriteOptions& o,
+               const char* indent, std::FILE* out) {
+  std::fprintf(out, "%s%s ~ %s\n", indent, st.Bold(RepairUtf8(p.a)).c_str(),
+               st.Bold(RepairUtf8(p.b)).c_str());
+  std::string line = absl::StrFormat(
+      "jaccard %.2f, %s of a in b, %s of b in a", p.similarity.jaccard,
+      Percent(p.similarity.containment_a_in_b),
+      Percent(p.similarity.containment_b_in_a));
+  if (p.near_duplicate) line += ", near-duplicate";
+  if (p.has_passages) {
+    line += absl::StrFormat(", %d passage%s, %d words", p.passages.size(),
+                            p.passages.size() == 1 ? "" : "s", CopiedWords(p));
+  }
+  std::fprintf(out, "%s  %s\n", indent, line.c_str());
+  // The longest passages first.
+  std::vector<const PassageOut*> shown;
+  for (const PassageOut& q : p.passages) shown.push_back(&q);
+  std::stable_sort(shown.begin(), shown.end(),
+                   [](const PassageOut* x, const PassageOut* y) {
+                     return x->words > y->words;
+                   });
+  for (size_t i = 0; i < shown.size() && i < o.table_passages_per_pair; ++i) {
+    const PassageOut& q = *shown[i];
+    const std::string where = absl::StrFormat(
+        "[a %d-%d, b %d-%d]", q.a_begin, q.a_end, q.b_begin, q.b_end);
+    const std::string text = PassageText(p, q);
+    std::fprintf(out, "%s  %s %s\n", indent, st.Dim(where).c_str(),
+                 text.empty() ? ""
+                              : st.Quote("\"" + Excerpt(text, 160) + "\"").c_str());
+  }
+  if (shown.size() > o.table_passages_per_pair) {
+    std::fprintf(out, "%s  ... and %d more passages\n", indent,
+                 shown.size() - o.table_passages_per_pair);
+  }
+}
+
+void WriteTable(const Report& r, const WriteOptions& o, std::FILE* out) {
+  const Style st{o.color};
+  if (r.has_clusters) {
+    if (r.clusters.empty()) {
+      std::fprintf(out, "no clusters: no two documents are copies\n");
+      return;
+    }
+    for (const ClusterOut& c : r.clusters) {
+      std::fprintf(out, "%s\n",
+                   st.Bold(absl::StrFormat("cluster %d  (%d documents)", c.id,
+                                           c.docs.size()))
+                       .c_str());
+      for (const std::string& d : c.docs) {
+        std::fprintf(out, "  %s %s\n", d == c.representative ? "*" : " ",
+                     RepairUtf8(d).c_str());
+      }
+      for (size_t i = 0; i < c.pairs.size() && i < o.table_pairs_per_cluster;
+           ++i) {
+        TablePair(c.pairs[i], st, o, "    ", out);
+      }
+      if (c.pairs.size() > o.table_pairs_per_cluster) {
+        std::fprintf(out, "    ... and %d more pairs\n",
+                     c.pairs.size() - o.table_pairs_per_cluster);
+      }
+    }
+    std::fprintf(out,
+                 "(* the representative: the member most similar to the "
+                 "rest, or the origin of the shared text)\n");
+    return;
+  }
+  if (r.pairs.empty()) {
+    std::fprintf(out, "no pairs: no two documents share copy\n");
+    return;
+  }
+  for (const PairOut& p : r.pairs) TablePair(p, st, o, "", out);
+}
+
+// --- CSV (RFC 4180) ------------------------------------------------------
+
+std::string Csv(std::string_view field) {
+  const std::string s = RepairUtf8(field);
+  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
+  std::string q = "\"";
+  for (char c : s) {
+    if (c == '"') q.push_back('"');
+    q.push_back(c);
+  }
+  q.push_back('"');
+  return q;
+}
+
+void WriteCsv(const Report& r, std::FILE* out) {
+  if (r.has_clusters) {
+    std::fprintf(out, "cluster,size,representative,doc\n");
+    for (const ClusterOut& c : r.clusters) {
+      for (const std::string& d : c.docs) {
+        std::fprintf(out, "%d,%d,%s,%s\n", c.id, c.docs.size(),
+                     Csv(c.representative).c_str(), Csv(d).c_str());
+      }
+    }
+    return;
+  }
+  std::fprintf(out,
+               "a,b,jaccard,containment_a_in_b,containment_b_in_a,"
+               "near_duplicate,shares_copy,passages,copied_words,"
+               "longest_passage\n");
+  for (const PairOut& p : r.pairs) {
+    const PassageOut* longest = Longest(p);
+    std::fprintf(out, "%s,%s,%.6f,%.6f,%.6f,%s,%s,%d,%d,%s\n",
+                 Csv(p.a).c_str(), Csv(p.b).c_str(), p.similarity.jaccard,
+                 p.similarity.containment_a_in_b,
+                 p.similarity.containment_b_in_a,
+                 p.near_duplicate ? "true" : "false",
+                 p.shares_copy ? "true" : "false", p.passages.size(),
+                 CopiedWords(p),
+                 Csv(longest ? PassageText(p, *longest) : "").c_str());
+  }
+}
+
+// --- HTML ----------------------------------------------------------------
+
+std::string Escape(std::string_view s) {
+  const std::string valid = RepairUtf8(s);
+  std::string out;
+  out.reserve(valid.size() + valid.size() / 8);
+  for (char c : valid) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out.push_back(c);
+    }
+  }
+  return out;
+}
+
+// A text with the ranges marked; each range is (begin, end, passage#).
+std::string MarkedText(std::string_view text,
+                       std::vector<std::pair<std::pair<uint32_t, uint32_t>,
+                                             size_t>> ranges,
+                       size_t max_bytes) {
+  std::string_view shown = Utf8Prefix(text, max_bytes);
+  std::sort(ranges.begin(), ranges.end());
+  std::string out;
+  size_t pos = 0;
+  for (const auto& [range, n] : ranges) {
+    const size_t b = std::max<size_t>(range.first, pos);
+    const size_t e = std::min<size_t>(range.second, shown.size());
+    if (b >= e) continue;
+    out += Escape(shown.substr(pos, b - pos));
+    out += absl::StrFormat("<mark data-p=\"%d\">", n);
+    out += Escape(shown.substr(b, e - b));
+    out += "</mark>";
+    pos = e;
+  }
+  out += Escape(shown.substr(pos));
+  if (shown.size() < text.size()) {
+    out += absl::StrFormat(
+        "\n<span class=\"cut\">[... %d more bytes not shown]</span>",
+        text.size() - shown.size());
+  }
+  return out;
+}
+
+constexpr const char* kHtmlHead = R"(<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>%s</title>
+<style>
+body { font: 15px/1.45 system-ui, sans-serif; margin: 1.5em auto; max-width: 110em; padding: 0 1em; color: #222; }
+h1 { font-size: 1.4em; } h2 { font-size: 1.2em; margin-top: 2em; }
+.summary { color: #555; }
+.cluster { border-left: 4px solid #c9d8ee; padding: .2em 1em; margin: 1em 0; }
+.cluster ul { margin: .3em 0; } .rep { font-weight: bold; }
+.pair { border-top: 1px solid #ddd; padding-top: .8em; margin-top: 1.5em; }
+.pair h3 { font-size: 1em; margin: 0; word-break: break-all; }
+.scores { color: #555; margin: .3em 0 .6em; }
+.sides { display: grid; grid-template-columns: 1fr 1fr; gap: 1em; }
+.side h4 { margin: 0 0 .3em; font-size: .9em; color: #444; word-break: break-all; }
+.side pre { white-space: pre-wrap; word-wrap: break-word; font: 13px/1.5 ui-monospace, monospace; background: #fafafa; border: 1px solid #eee; padding: .6em; max-height: 40em; overflow: auto; margin: 0; }
+mark { background: #ffe38a; } mark.on { background: #ffa94d; outline: 2px solid #e8590c; }
+.cut, .more { color: #888; }
+</style>
+</head>
+<body>
+)";
+
+// Clicking a passage on one side lights up its twin on the other.
+constexpr const char* kHtmlScript = R"(<script>
+(function () {
+  var marks = document.querySelectorAll("mark[data-p]");
+  marks.forEach(function (m) {
+    m.addEventListener("click", function () {
+      var pair = m.closest(".pair");
+      pair.querySelectorAll("mark.on").forEach(function (x) { x.classList.remove("on"); });
+      pair.querySelectorAll('mark[data-p="' + m.dataset.p + '"]').forEach(function (x) {
+        x.classList.add("on");
+        if (x !== m) x.scrollIntoView({block: "nearest"});
+      });
+    });
+  });
+  document.body.setAttribute("data-mimeo-passages", String(marks.length));
+})();
+</script>
+)";
+
+void HtmlPair(const PairOut& p, size_t n, const WriteOptions& o,
+              std::FILE* out) {
+  std::string scores = absl::StrFormat(
+      "Jaccard %.3f · %s of a in b · %s of b in a", p.similarity.jaccard,
+      Percent(p.similarity.containment_a_in_b),
+      Percent(p.similarity.containment_b_in_a));
+  if (p.near_duplicate) scores += " · near-duplicate";
+  if (p.has_passages) {
+    scores += absl::StrFormat(" · %d shared passage%s, %d words",
+                              p.passages.size(),
+                              p.passages.size() == 1 ? "" : "s",
+                              CopiedWords(p));
+  }
+  std::fprintf(out,
+               "<article class=\"pair\" id=\"pair-%d\">\n<h3>%s ~ %s</h3>\n"
+               "<p class=\"scores\">%s</p>\n",
+               n, Escape(p.a).c_str(), Escape(p.b).c_str(), scores.c_str());
+  if (p.a_text.empty() && p.b_text.empty()) {
+    std::fprintf(out, "</article>\n");
+    return;
+  }
+  std::vector<std::pair<std::pair<uint32_t, uint32_t>, size_t>> ra, rb;
+  for (size_t i = 0; i < p.passages.size(); ++i) {
+    ra.push_back({{p.passages[i].a_begin, p.passages[i].a_end}, i});
+    rb.push_back({{p.passages[i].b_begin, p.passages[i].b_end}, i});
+  }
+  std::fprintf(out,
+               "<div class=\"sides\">\n"
+               "<div class=\"side\"><h4>a: %s</h4><pre>%s</pre></div>\n"
+               "<div class=\"side\"><h4>b: %s</h4><pre>%s</pre></div>\n"
+               "</div>\n</article>\n",
+               Escape(p.a).c_str(),
+               MarkedText(p.a_text, ra, o.html_max_text_bytes).c_str(),
+               Escape(p.b).c_str(),
+               MarkedText(p.b_text, rb, o.html_max_text_bytes).c_str());
+}
+
+void WriteHtml(const Report& r, const WriteOptions& o, std::FILE* out) {
+  std::fprintf(out, kHtmlHead, Escape(r.title).c_str());
+  std::fprintf(out, "<h1>%s</h1>\n", Escape(r.title).c_str());
+  std::vector<const PairOut*> pairs;
+  if (r.has_clusters) {
+    for (const ClusterOut& c : r.clusters) {
+      for (const PairOut& p : c.pairs) pairs.push_back(&p);
+    }
+  } else {
+    for (const PairOut& p : r.pairs) pairs.push_back(&p);
+  }
+  std::fprintf(out, "<p class=\"summary\">%d documents", r.documents);
+  if (r.has_clusters) std::fprintf(out, ", %d clusters", r.clusters.size());
+  std::fprintf(out, ", %d pairs.</p>\n", pairs.size());
+  if (r.has_clusters) {
+    std::fprintf(out, "<h2>Clusters</h2>\n");
+    if (r.clusters.empty()) {
+      std::fprintf(out, "<p>No two documents are copies.</p>\n");
+    }
+    size_t first_pair = 0;
+    for (const ClusterOut& c : r.clusters) {
+      std::fprintf(out,
+                   "<section class=\"cluster\" id=\"cluster-%d\">\n"
+                   "<h3>Cluster %d: %d documents</h3>\n<ul>\n",
+                   c.id, c.id, c.docs.size());
+      for (const std::string& d : c.docs) {
+        std::fprintf(out, "<li%s>%s</li>\n",
+                     d == c.representative ? " class=\"rep\"" : "",
+                     Escape(d).c_str());
+      }
+      std::fprintf(out, "</ul>\n");
+      if (!c.pairs.empty() && first_pair < o.html_max_pairs) {
+        std::fprintf(out, "<p>Pairs: ");
+        for (size_t i = 0; i < c.pairs.size(); ++i) {
+          if (first_pair + i >= o.html_max_pairs) break;
+          std::fprintf(out, "%s<a href=\"#pair-%d\">%s ~ %s</a>",
+                       i == 0 ? "" : ", ", first_pair + i,
+                       Escape(c.pairs[i].a).c_str(),
+                       Escape(c.pairs[i].b).c_str());
+        }
+        std::fprintf(out, "</p>\n");
+      }
+      first_pair += c.pairs.size();
+      std::fprintf(out, "</section>\n");
+    }
+  }
+  std::fprintf(out, "<h2>Pairs</h2>\n");
+  if (pairs.empty()) std::fprintf(out, "<p>No pairs.</p>\n");
+  for (size_t i = 0; i < pairs.size() && i < o.html_max_pairs; ++i) {
+    HtmlPair(*pairs[i], i, o, out);
+  }
+  if (pairs.size() > o.html_max_pairs) {
+    std::fprintf(out,
+                 "<p class=\"more\">%d more pairs are not shown; the JSONL "
+                 "output lists them all.</p>\n",
+                 pairs.size() - o.html_max_pairs);
+  }
+  std::fprintf(out, "%s</body>\n</html>\n", kHtmlScript);
+}
+
+}  // namespace
+
+bool IsFormat(std::string_view format) {
+  return format == "jsonl" || format == "table" || format == "csv" ||
+         format == "html";
+}
+
+void WriteReport(const Report& report, std::string_view format,
+                 const WriteOptions& options, std::FILE* out) {
+  if (format == "jsonl") {
+    WriteJsonl(report, out);
+  } else if (format == "csv") {
+    WriteCsv(report, out);
+  } else if (format == "html") {
+    WriteHtml(report, options, out);
+  } else {
+    WriteTable(report, options, out);
+  }
+}
+
+std::string PairJson(const PairOut& pair) { return Dump(PairObject(pair)); }
+
+std::string PassageText(const PairOut& pair, const PassageOut& q) {
+  if (q.a_end > pair.a_text.size() || q.a_begin > q.a_end) return "";
+  return RepairUtf8(pair.a_text.substr(q.a_begin, q.a_end - q.a_begin));
+}
+
+std::string Excerpt(std::string_view text, size_t max_bytes) {
+  std::string folded;
+  bool space = false;
+  for (char c : text) {
+    if (c == ' ' || c == '\n' || c == '\t' || c == '\r') {
+      space = !folded.empty();
+      continue;
+    }
+    if (space) folded.push_back(' ');
+    space = false;
+    folded.push_back(c);
+  }
+  if (folded.size() <= max_bytes) return folded;
+  std::string cut(Utf8Prefix(folded, max_bytes));
+  return cut + "\xE2\x80\xA6";
+}
+
+}  // namespace mimeo::cli

@@ -1,0 +1,95 @@
+// What the mimeo command writes: clusters and pairs, in JSON lines, a
+// terminal table, CSV, or one self-contained HTML page.
+//
+// The JSONL schema is stable (README.md, "Output"):
+//   cluster:  {"cluster", "size", "docs", "representative", "pairs": [pair]}
+//   pair:     {"a", "b", "jaccard", "containment_a_in_b",
+//              "containment_b_in_a", "near_duplicate", "shares_copy",
+//              "passages": [{"a": [begin, end], "b": [begin, end],
+//                            "words": n, "text": "..."}]}
+// Offsets are bytes of each document's text as mimeo read it (the file for
+// .txt/.md, the text field for JSONL, the visible text for HTML); "text" is
+// the passage as document a has it. "shares_copy" and "passages" are there
+// when passages were looked for: always for pairs, compare and index query,
+// in copy mode for clusters (near-duplicate clusters in JSONL or CSV skip
+// the alignment, which needs every text kept in memory).
+//
+// Every writer produces valid UTF-8 whatever the input held.
+#ifndef MIMEO_TOOLS_REPORT_H_
+#define MIMEO_TOOLS_REPORT_H_
+
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mimeo/verify.h"
+
+namespace mimeo::cli {
+
+struct PassageOut {
+  uint32_t a_begin = 0, a_end = 0;
+  uint32_t b_begin = 0, b_end = 0;
+  uint32_t words = 0;  // tokens of document a in the passage
+};
+
+struct PairOut {
+  std::string a, b;  // document ids
+  Similarity similarity;
+  bool near_duplicate = false;
+  bool shares_copy = false;
+  // Whether passages were looked for; false leaves them out of JSONL.
+  bool has_passages = false;
+  std::vector<PassageOut> passages;
+  // The two texts, for passages' text and the HTML view; empty views when
+  // unknown. Owned by the caller, alive while the report is written.
+  std::string_view a_text, b_text;
+};
+
+struct ClusterOut {
+  uint32_t id = 0;
+  std::vector<std::string> docs;
+  std::string representative;
+  std::vector<PairOut> pairs;
+};
+
+struct Report {
+  // What produced it ("mimeo cluster --mode copy"), for the HTML heading.
+  std::string title;
+  // Clusters (the cluster command) or pairs (pairs, compare, index query).
+  bool has_clusters = false;
+  std::vector<ClusterOut> clusters;
+  std::vector<PairOut> pairs;
+  uint64_t documents = 0;
+};
+
+struct WriteOptions {
+  // ANSI colours in the table (a terminal that is not NO_COLOR).
+  bool color = false;
+  // Table: pairs shown per cluster; passages shown per pair.
+  size_t table_pairs_per_cluster = 5;
+  size_t table_passages_per_pair = 3;
+  // HTML: pairs shown side by side; texts cut at this many bytes.
+  size_t html_max_pairs = 500;
+  size_t html_max_text_bytes = 256 * 1024;
+};
+
+// The formats: "jsonl", "table", "csv", "html".
+bool IsFormat(std::string_view format);
+void WriteReport(const Report& report, std::string_view format,
+                 const WriteOptions& options, std::FILE* out);
+
+// The pair as one JSON object (no newline): the JSONL schema above.
+std::string PairJson(const PairOut& pair);
+
+// A passage's text, as document a holds it (repaired UTF-8), or "".
+std::string PassageText(const PairOut& pair, const PassageOut& passage);
+
+// `text` with whitespace runs folded to one space, cut to about
+// `max_bytes` with "…" at a character boundary.
+std::string Excerpt(std::string_view text, size_t max_bytes);
+
+}  // namespace mimeo::cli
+
+#endif  // MIMEO_TOOLS_REPORT_H_
