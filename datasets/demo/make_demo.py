@@ -5,6 +5,7 @@ Three stories, each printed by several outlets with their own edits, plus
 stories that are original. Run from anywhere; the files land beside this
 script under texts/. Deterministic: no randomness.
 """
+import json
 import os
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -69,6 +70,57 @@ ORIGINALS = {
 }
 
 
+# A weekly column that quotes two paragraphs of the harbour story between
+# its own opening and closing: shared copy, though the two documents are
+# far from near-duplicates.
+HARBOUR_SENTENCES = HARBOUR.split(". ")
+ROUNDUP = (
+    "It has been a week of long meetings and short tempers along the coast. "
+    "In Saltmarsh the ferry company finally agreed to restore the Sunday "
+    "crossing, while in Kettle Point the school board is still arguing about "
+    "where to put the new sports hall. The biggest news came from the north. "
+    + ". ".join(HARBOUR_SENTENCES[:2]) + ". "
+    "Anyone who has watched the cranes stand idle on the quay all summer will "
+    "not be surprised. Further along the shore the mood is darker. "
+    + ". ".join(HARBOUR_SENTENCES[3:5]) + " "
+    "We will return to the herring question when the study is out. Until "
+    "then, the column wishes its readers calm seas and a dry weekend."
+)
+
+# A web page that carries the comet story inside its own navigation,
+# script and footer, which the HTML reader must drop.
+COMET_PAGE = """<!DOCTYPE html>
+<html><head><title>Night sky: a comet for October</title>
+<style>body {{ font-family: serif }}</style>
+<script>var tracker = "page view";</script></head>
+<body>
+<nav><a href="/">Home</a> | <a href="/sky">Night sky</a> | <a href="/about">About</a></nav>
+<article>
+<h1>A comet for October</h1>
+<p>Readers have been writing in all week to ask about the new comet.
+Here is what the observatory said.</p>
+<p>{body}</p>
+<p>Send us your photographs &amp; sketches: the best will appear in next
+month&#8217;s issue.</p>
+</article>
+<footer>Night Sky Monthly, published by the Kestrel Ridge Astronomy Club.</footer>
+</body></html>
+"""
+
+# A feed of agency stories in JSON lines (one object per line, the layout
+# of most crawl dumps): one rewrites the library story's first half.
+FEED = [
+    {"id": "agency-0412", "date": "2031-04-12",
+     "text": COUNCIL.split(". Residents")[0] + ". The decision follows a "
+             "review of all five branches ordered in the spring."},
+    {"id": "agency-0413", "date": "2031-04-13",
+     "text": "Farmers in the upper valley say a dry spring has left reservoirs "
+             "at their lowest level in twenty years, and the water board has "
+             "asked households to stop watering gardens until the autumn "
+             "rains arrive."},
+]
+
+
 def write(name, text):
     path = os.path.join(OUT, name)
     os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -103,6 +155,11 @@ def main():
                .replace("Astronomers", "ASTRONOMERS"))
     for name, text in ORIGINALS.items():
         write("originals/" + name, text)
+    write("island-gazette/week-in-review.md", ROUNDUP)
+    write("night-sky/comet.html",
+          COMET_PAGE.format(body=" ".join(COMET.split(". ")[:2]) + "."))
+    write("feeds/agency.jsonl",
+          "\n".join(json.dumps(line, ensure_ascii=False) for line in FEED))
 
 
 if __name__ == "__main__":
