@@ -2,12 +2,18 @@
 
 #include <gumbo.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstring>
+#include <string>
 #include <utility>
 #include <vector>
 
 namespace mimeo::cli {
 namespace {
+
+// Deeper pages are read by stripping tags (see StripTags).
+constexpr size_t kMaxNesting = 5000;
 
 bool Skipped(const GumboElement& e) {
   switch (e.tag) {
@@ -167,9 +173,68 @@ const GumboNode* FindTitle(const GumboNode* root) {
   return nullptr;
 }
 
+// An upper bound on how deep the elements of `html` nest, counting open
+// and close tags (void elements and "/>" excepted). Overestimates pages
+// full of unclosed <p> or <li>, which is harmless.
+size_t NestingBound(std::string_view html) {
+  static constexpr std::string_view kVoid[] = {
+      "area", "base", "br", "col", "embed", "hr", "img", "input",
+      "link", "meta", "param", "source", "track", "wbr", "!"};
+  size_t depth = 0, max_depth = 0;
+  for (size_t i = html.find('<'); i != std::string_view::npos;
+       i = html.find('<', i + 1)) {
+    if (i + 1 >= html.size()) break;
+    const char c = html[i + 1];
+    if (c == '/') {
+      if (depth > 0) --depth;
+      continue;
+    }
+    if (!std::isalpha(static_cast<unsigned char>(c))) continue;
+    size_t e = i + 1;
+    while (e < html.size() && std::isalnum(static_cast<unsigned char>(html[e]))) {
+      ++e;
+    }
+    std::string name(html.substr(i + 1, e - i - 1));
+    for (char& ch : name) ch = static_cast<char>(std::tolower(ch));
+    bool is_void = false;
+    for (std::string_view v : kVoid) is_void = is_void || name == v;
+    const size_t close = html.find('>', e);
+    if (is_void || (close != std::string_view::npos && close > 0 &&
+                    html[close - 1] == '/')) {
+      continue;
+    }
+    max_depth = std::max(max_depth, ++depth);
+  }
+  return max_depth;
+}
+
+// Text with the tags removed and nothing else: for pages nested too deep
+// to hand to gumbo, whose tree building slows down with depth squared.
+std::string StripTags(std::string_view html) {
+  TextBuilder out;
+  std::string run;
+  bool in_tag = false;
+  for (char c : html) {
+    if (in_tag) {
+      if (c == '>') in_tag = false;
+      continue;
+    }
+    if (c == '<') {
+      out.Text(run.c_str(), false);
+      run.clear();
+      in_tag = true;
+      continue;
+    }
+    if (c != '\0') run.push_back(c);
+  }
+  out.Text(run.c_str(), false);
+  return out.Take();
+}
+
 }  // namespace
 
 std::string HtmlToText(std::string_view html) {
+  if (NestingBound(html) > kMaxNesting) return StripTags(html);
   GumboOptions options = kGumboDefaultOptions;
   options.max_errors = 0;  // parse errors are repaired; no need to list them
   GumboOutput* parsed =

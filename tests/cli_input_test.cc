@@ -1,0 +1,383 @@
+// The command's input layer (byte_stream, html_text, input) and report
+// helpers, on generated files.
+#include <zlib.h>
+#include <zstd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "byte_stream.h"
+#include "gtest/gtest.h"
+#include "html_text.h"
+#include "input.h"
+#include "report.h"
+#include "test_util.h"
+#include "utf8.h"
+
+namespace mimeo::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+class TempDir {
+ public:
+  TempDir() {
+    path_ = fs::temp_directory_path() /
+            ("mimeo_input_test_" + std::to_string(::getpid()) + "_" +
+             ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(path_);
+    fs::create_directories(path_);
+  }
+  ~TempDir() { fs::remove_all(path_); }
+  fs::path Write(const std::string& name, const std::string& bytes) const {
+    const fs::path p = path_ / name;
+    fs::create_directories(p.parent_path());
+    std::ofstream(p, std::ios::binary) << bytes;
+    return p;
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+std::string Gzip(const std::string& s) {
+  z_stream z{};
+  deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+  std::string out(deflateBound(&z, s.size()) + 64, '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(s.data()));
+  z.avail_in = s.size();
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = out.size();
+  EXPECT_EQ(deflate(&z, Z_FINISH), Z_STREAM_END);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  return out;
+}
+
+std::string Zstd(const std::string& s) {
+  std::string out(ZSTD_compressBound(s.size()), '\0');
+  const size_t n = ZSTD_compress(out.data(), out.size(), s.data(), s.size(), 3);
+  EXPECT_FALSE(ZSTD_isError(n));
+  out.resize(n);
+  return out;
+}
+
+std::string ReadStream(const std::string& path, absl::Status* error) {
+  auto s = OpenByteStream(path);
+  if (!s.ok()) {
+    *error = s.status();
+    return "";
+  }
+  auto all = ReadAll(**s, path, 1 << 30);
+  if (!all.ok()) {
+    *error = all.status();
+    return "";
+  }
+  return *all;
+}
+
+// A text long enough to span several read chunks.
+std::string LongText() {
+  std::string s;
+  for (int i = 0; i < 40000; ++i) s += "line " + std::to_string(i) + "\n";
+  return s;
+}
+
+TEST(ByteStreamTest, DecompressesByMagicNotName) {
+  TempDir dir;
+  const std::string text = LongText();
+  absl::Status err;
+  EXPECT_EQ(ReadStream(dir.Write("plain.gz", text).string(), &err), text);
+  EXPECT_EQ(ReadStream(dir.Write("a.txt", Gzip(text)).string(), &err), text);
+  EXPECT_EQ(ReadStream(dir.Write("b.txt", Zstd(text)).string(), &err), text);
+  // Two gzip members one after the other read as one stream.
+  EXPECT_EQ(ReadStream(dir.Write("c.gz", Gzip("ab\n") + Gzip("cd\n")).string(),
+                       &err),
+            "ab\ncd\n");
+  EXPECT_TRUE(err.ok()) << err;
+}
+
+TEST(ByteStreamTest, TruncatedOrCorruptDataIsAnErrorNamingTheFile) {
+  TempDir dir;
+  const std::string text = LongText();
+  for (const auto& [name, bytes] :
+       {std::pair<std::string, std::string>{"t.gz", Gzip(text).substr(0, 500)},
+        {"t.zst", Zstd(text).substr(0, 500)},
+        {"bad.gz", std::string("\x1f\x8b") + std::string(100, 'x')},
+        {"bad.zst", std::string("\x28\xb5\x2f\xfd") + std::string(100, 'x')}}) {
+    absl::Status err;
+    const fs::path p = dir.Write(name, bytes);
+    ReadStream(p.string(), &err);
+    EXPECT_FALSE(err.ok()) << name;
+    EXPECT_NE(err.message().find(p.string()), std::string::npos) << err;
+  }
+  absl::Status err;
+  ReadStream((dir.path() / "missing").string(), &err);
+  EXPECT_EQ(err.code(), absl::StatusCode::kNotFound);
+}
+
+TEST(LineReaderTest, SplitsLinesAndSkipsOverLongOnes) {
+  TempDir dir;
+  const std::string long_line(300000, 'x');
+  const fs::path p =
+      dir.Write("l.txt", "a\r\nb\n" + long_line + "\nc\n\nlast-without-newline");
+  auto s = OpenByteStream(p.string());
+  ASSERT_TRUE(s.ok());
+  LineReader lines(**s, 1000);
+  std::vector<std::string> got;
+  int errors = 0;
+  for (;;) {
+    auto l = lines.Next();
+    if (!l.ok()) {
+      ++errors;
+      EXPECT_EQ(lines.line_number(), 3u);
+      continue;
+    }
+    if (!l->has_value()) break;
+    got.emplace_back(**l);
+  }
+  EXPECT_EQ(errors, 1);
+  EXPECT_EQ(got, (std::vector<std::string>{"a", "b", "c", "",
+                                           "last-without-newline"}));
+}
+
+TEST(HtmlToTextTest, KeepsVisibleTextDropsScriptsStylesAndNavigation) {
+  const std::string text = HtmlToText(
+      "<html><head><title>The  Title</title><style>p{color:red}</style>"
+      "<script>var x = 1;</script></head><body>"
+      "<nav><a href='/'>Home</a></nav>"
+      "<div role=\"navigation\">Menu</div>"
+      "<h1>Head&amp;line</h1><p>First   para\n graph.</p>"
+      "<p>Second&nbsp;one<br>broken</p><pre>keep   this\nas is</pre>"
+      "<noscript>enable js</noscript><p>caf&eacute; &#8220;x&#8221;</p>"
+      "</body></html>");
+  EXPECT_EQ(text,
+            "The Title\nHead&line\nFirst para graph.\nSecond\u00a0one\n"
+            "broken\nkeep   this\nas is\ncaf\u00e9 \u201cx\u201d");
+}
+
+TEST(HtmlToTextTest, SurvivesTagSoupAndDeepNesting) {
+  EXPECT_EQ(HtmlToText("<p>unclosed <b>bold <i>both</p> after"),
+            "unclosed bold both\nafter");
+  std::string deep;
+  for (int i = 0; i < 100000; ++i) deep += "<div>";
+  deep += "bottom";
+  EXPECT_EQ(HtmlToText(deep), "bottom");
+  EXPECT_EQ(HtmlToText(""), "");
+  EXPECT_EQ(HtmlToText(std::string("\xff\xfe<p>x</p>", 10)).back(), 'x');
+}
+
+std::vector<Document> ReadEverything(InputReader& r, absl::Status* error) {
+  std::vector<Document> all, batch;
+  for (;;) {
+    auto more = r.Next(batch, 1 << 20);
+    if (!more.ok()) {
+      *error = more.status();
+      return all;
+    }
+    for (Document& d : batch) all.push_back(std::move(d));
+    if (!*more) return all;
+  }
+}
+
+TEST(InputReaderTest, WalksADirectoryInSortedOrderWithRelativeIds) {
+  TempDir dir;
+  dir.Write("b/two.md", "two");
+  dir.Write("a.txt", "one");
+  dir.Write("c/page.HTML", "<p>page</p><script>x</script>");
+  dir.Write("d/feed.jsonl.gz",
+            Gzip("{\"id\": \"g1\", \"text\": \"gz one\"}\n"));
+  dir.Write("d/feed2.ndjson.zst", Zstd("{\"id\": 7, \"text\": \"zst\"}\n"));
+  dir.Write("ignored.png", "\x89PNG");
+  dir.Write("ignored.json", "{}");
+  auto r = InputReader::Open({dir.path().string()}, {});
+  ASSERT_TRUE(r.ok()) << r.status();
+  absl::Status err;
+  const std::vector<Document> docs = ReadEverything(**r, &err);
+  ASSERT_TRUE(err.ok()) << err;
+  std::vector<std::string> ids, texts;
+  for (const Document& d : docs) {
+    ids.push_back(d.id);
+    texts.push_back(d.text);
+  }
+  EXPECT_EQ(ids, (std::vector<std::string>{"a.txt", "b/two.md", "c/page.HTML",
+                                           "g1", "7"}));
+  EXPECT_EQ(texts,
+            (std::vector<std::string>{"one", "two", "page", "gz one", "zst"}));
+  EXPECT_EQ((*r)->counts().documents, 5u);
+  EXPECT_EQ((*r)->consumed_bytes(), (*r)->total_bytes());
+}
+
+TEST(InputReaderTest, JsonlIdsFallBackToFileAndLineAndStayUnique) {
+  TempDir dir;
+  const fs::path p = dir.Write(
+      "f.jsonl",
+      "{\"text\": \"no id\"}\n"
+      "{\"id\": \"x\", \"text\": \"first x\"}\n"
+      "\n"
+      "{\"id\": \"x\", \"text\": \"second x\"}\n"
+      "{\"id\": null, \"text\": \"null id\", \"extra\": [1, {\"a\": 2}]}\n"
+      "{\"url\": \"u\", \"content\": \"other fields\"}\n");
+  InputOptions o;
+  o.quiet = true;
+  auto r = InputReader::Open({p.string()}, o);
+  ASSERT_TRUE(r.ok());
+  absl::Status err;
+  const std::vector<Document> docs = ReadEverything(**r, &err);
+  ASSERT_TRUE(err.ok()) << err;
+  ASSERT_EQ(docs.size(), 4u);
+  const std::string f = p.string();
+  EXPECT_EQ(docs[0].id, f + ":1");
+  EXPECT_EQ(docs[1].id, "x");
+  EXPECT_EQ(docs[2].id, f + ":4");
+  EXPECT_EQ(docs[3].id, f + ":5");
+  EXPECT_EQ((*r)->counts().renamed_ids, 1u);
+  EXPECT_EQ((*r)->counts().malformed_lines, 1u);  // line 6: no "text"
+
+  o.text_field = "content";
+  o.id_field = "url";
+  auto r2 = InputReader::Open({p.string()}, o);
+  ASSERT_TRUE(r2.ok());
+  const std::vector<Document> other = ReadEverything(**r2, &err);
+  ASSERT_EQ(other.size(), 1u);
+  EXPECT_EQ(other[0].id, "u");
+  EXPECT_EQ(other[0].text, "other fields");
+}
+
+TEST(InputReaderTest, MalformedLinesAreSkippedOrFatalWhenStrict) {
+  TempDir dir;
+  const fs::path p = dir.Write("m.jsonl",
+                               "{\"id\": \"a\", \"text\": \"fine\"}\n"
+                               "{\"id\": \"b\", \"text\": \"cut off\n"
+                               "[1, 2]\n"
+                               "{\"id\": \"c\", \"text\": 42}\n"
+                               "{\"id\": \"d\", \"text\": \"also fine\"}\n");
+  InputOptions o;
+  o.quiet = true;
+  auto r = InputReader::Open({p.string()}, o);
+  ASSERT_TRUE(r.ok());
+  absl::Status err;
+  EXPECT_EQ(ReadEverything(**r, &err).size(), 2u);
+  EXPECT_TRUE(err.ok());
+  EXPECT_EQ((*r)->counts().malformed_lines, 3u);
+
+  o.strict = true;
+  auto strict = InputReader::Open({p.string()}, o);
+  ASSERT_TRUE(strict.ok());
+  ReadEverything(**strict, &err);
+  EXPECT_FALSE(err.ok());
+  EXPECT_NE(err.message().find(p.string() + ":2"), std::string::npos) << err;
+}
+
+TEST(InputReaderTest, RepairsInvalidUtf8InJsonlAndReadsDates) {
+  TempDir dir;
+  const fs::path p = dir.Write(
+      "u.jsonl",
+      "{\"id\": \"a\", \"text\": \"caf\xe9 ok\", \"date\": \"2024-03-01\"}\n"
+      "{\"id\": \"b\", \"text\": \"t\", \"date\": 1700000000}\n"
+      "{\"id\": \"c\", \"text\": \"t\", \"date\": \"2024-03-01T12:00:00Z\"}\n"
+      "{\"id\": \"d\", \"text\": \"t\", \"date\": \"yesterday\"}\n");
+  InputOptions o;
+  o.quiet = true;
+  o.date_field = "date";
+  auto r = InputReader::Open({p.string()}, o);
+  ASSERT_TRUE(r.ok());
+  absl::Status err;
+  const std::vector<Document> docs = ReadEverything(**r, &err);
+  ASSERT_EQ(docs.size(), 4u);
+  EXPECT_EQ(docs[0].text, "caf\uFFFD ok");
+  EXPECT_EQ(docs[0].date, 1709251200);
+  EXPECT_EQ(docs[1].date, 1700000000);
+  EXPECT_EQ(docs[2].date, 1709294400);
+  EXPECT_FALSE(docs[3].date.has_value());
+  EXPECT_EQ((*r)->counts().repaired_lines, 1u);
+  EXPECT_EQ((*r)->counts().bad_dates, 1u);
+}
+
+TEST(InputReaderTest, SkipsBinaryAndOversizedFilesAndReadsEmptyOnes) {
+  TempDir dir;
+  dir.Write("bin.txt", std::string("abc\0def", 7));
+  dir.Write("big.txt", std::string(5000, 'w'));
+  dir.Write("empty.txt", "");
+  dir.Write("ok.txt", "fine");
+  InputOptions o;
+  o.quiet = true;
+  o.max_document_bytes = 4096;
+  auto r = InputReader::Open({dir.path().string()}, o);
+  ASSERT_TRUE(r.ok());
+  absl::Status err;
+  const std::vector<Document> docs = ReadEverything(**r, &err);
+  ASSERT_TRUE(err.ok());
+  ASSERT_EQ(docs.size(), 2u);
+  EXPECT_EQ(docs[0].id, "empty.txt");
+  EXPECT_EQ(docs[0].text, "");
+  EXPECT_EQ((*r)->counts().skipped_binary, 1u);
+  EXPECT_EQ((*r)->counts().skipped_too_large, 1u);
+}
+
+TEST(InputReaderTest, MissingPathIsNotFoundAndNamed) {
+  auto r = InputReader::Open({"/no/such/path/anywhere"}, {});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_NE(r.status().message().find("/no/such/path/anywhere"),
+            std::string::npos);
+}
+
+TEST(InputReaderTest, TheSameFileNamedTwiceIsReadOnce) {
+  TempDir dir;
+  const fs::path p = dir.Write("a.txt", "text");
+  InputOptions o;
+  o.quiet = true;
+  auto r = InputReader::Open({p.string(), p.string()}, o);
+  ASSERT_TRUE(r.ok());
+  absl::Status err;
+  EXPECT_EQ(ReadEverything(**r, &err).size(), 1u);
+  EXPECT_EQ((*r)->counts().skipped_duplicate, 1u);
+}
+
+TEST(Utf8Test, RepairAndPrefix) {
+  EXPECT_EQ(RepairUtf8("ok \xc3\xa9"), "ok \xc3\xa9");
+  EXPECT_EQ(RepairUtf8("a\xff" "b"), "a\uFFFD" "b");
+  EXPECT_EQ(RepairUtf8("a\xe2\x82"), "a\uFFFD");
+  EXPECT_EQ(RepairUtf8("\xed\xa0\x80"), "\uFFFD");  // a surrogate
+  EXPECT_EQ(RepairUtf8("\xc0\xaf"), "\uFFFD");      // overlong
+  EXPECT_EQ(Utf8Prefix("caf\xc3\xa9", 4), "caf");
+  EXPECT_EQ(Utf8Prefix("abc", 10), "abc");
+}
+
+TEST(ReportTest, ExcerptFoldsSpaceAndCutsAtACharacter) {
+  EXPECT_EQ(Excerpt("  a \n\n b  ", 100), "a b");
+  EXPECT_EQ(Excerpt("caf\xc3\xa9 au lait", 4), "caf\u2026");
+}
+
+TEST(ReportTest, CsvQuotesFieldsAndJsonlKeepsTheSchema) {
+  PairOut p;
+  p.a = "a,1";
+  p.b = "say \"b\"";
+  p.a_text = "one two\nthree";
+  p.has_passages = true;
+  p.shares_copy = true;
+  p.passages.push_back({0, 7, 0, 7, 2});
+  char* buf = nullptr;
+  size_t len = 0;
+  std::FILE* f = open_memstream(&buf, &len);
+  Report r;
+  r.pairs.push_back(p);
+  WriteReport(r, "csv", {}, f);
+  std::fclose(f);
+  const std::string csv(buf, len);
+  std::free(buf);
+  EXPECT_NE(csv.find("\"a,1\",\"say \"\"b\"\"\",0.000000"), std::string::npos)
+      << csv;
+  EXPECT_EQ(PairJson(p),
+            "{\"a\":\"a,1\",\"b\":\"say \\\"b\\\"\",\"jaccard\":0.0,"
+            "\"containment_a_in_b\":0.0,\"containment_b_in_a\":0.0,"
+            "\"near_duplicate\":false,\"shares_copy\":true,\"passages\":"
+            "[{\"a\":[0,7],\"b\":[0,7],\"words\":2,\"text\":\"one two\"}]}");
+}
+
+}  // namespace
+}  // namespace mimeo::cli

@@ -1,0 +1,341 @@
+// The mimeo command end to end: exit codes, messages on bad input, the
+// index subcommands, stdin, output files, the seeds example, and the HTML
+// report in headless Chromium (skipped where Chromium is absent).
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "test_util.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Outcome {
+  int code = -1;
+  std::string out, err;
+};
+
+std::string Quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) {
+    if (c == '\'') {
+      q += "'\\''";
+    } else {
+      q += c;
+    }
+  }
+  return q + "'";
+}
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("mimeo_cli_test_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  fs::path Write(const std::string& name, const std::string& bytes) {
+    const fs::path p = dir_ / name;
+    fs::create_directories(p.parent_path());
+    std::ofstream(p, std::ios::binary) << bytes;
+    return p;
+  }
+
+  // Runs `mimeo ARGS` (stdin from `input` when given) in the temp dir.
+  Outcome Mimeo(const std::vector<std::string>& args,
+            const std::string& input = "") {
+    std::string cmd = "cd " + Quote(dir_.string()) + " && ";
+    if (!input.empty()) cmd += "cat " + Quote(Write("stdin.in", input)) + " | ";
+    cmd += Quote(MIMEO_BINARY);
+    for (const std::string& a : args) cmd += " " + Quote(a);
+    const fs::path err = dir_ / "stderr.out";
+    cmd += " 2>" + Quote(err.string());
+    Outcome r;
+    std::FILE* p = popen(cmd.c_str(), "r");
+    char buf[4096];
+    size_t n;
+    while ((n = std::fread(buf, 1, sizeof(buf), p)) > 0) r.out.append(buf, n);
+    const int status = pclose(p);
+    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    r.err = mimeo::testing::ReadFile(err);
+    return r;
+  }
+
+  fs::path dir_;
+};
+
+const std::string kStory =
+    "The regional water board said on Thursday that reservoirs in the upper "
+    "valley had fallen to their lowest level in twenty years after the "
+    "driest spring on record, and asked households to stop watering gardens "
+    "until the autumn rains arrive. ";
+
+TEST_F(CliTest, MissingPathExitsTwoNamingIt) {
+  const Outcome r = Mimeo({"cluster", "no/such/dir"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("'no/such/dir' does not exist"), std::string::npos)
+      << r.err;
+}
+
+TEST_F(CliTest, WrongParametersAreUsageErrors) {
+  EXPECT_EQ(Mimeo({"cluster", ".", "--threshold", "1.5"}).code, 2);
+  EXPECT_EQ(Mimeo({"cluster", ".", "--format", "pdf"}).code, 2);
+  EXPECT_EQ(Mimeo({"cluster", ".", "--num-perm", "0"}).code, 2);
+  EXPECT_EQ(Mimeo({"frobnicate"}).code, 2);
+  const Outcome help = Mimeo({"pairs", "--help"});
+  EXPECT_EQ(help.code, 0);
+  EXPECT_NE(help.out.find("Examples:"), std::string::npos);
+}
+
+TEST_F(CliTest, EmptyInputFailsWithAMessage) {
+  fs::create_directories(dir_ / "empty");
+  Write("empty/picture.png", "\x89PNG");
+  const Outcome r = Mimeo({"cluster", "empty"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("no documents"), std::string::npos) << r.err;
+  EXPECT_TRUE(r.out.empty());
+}
+
+TEST_F(CliTest, BinaryFilesAreSkippedNamedAndCounted) {
+  Write("in/a.txt", kStory);
+  Write("in/b.txt", kStory + "More.");
+  Write("in/blob.txt", std::string("PK\0\0\x03\x04", 6) + "zip data");
+  const Outcome r = Mimeo({"cluster", "in", "--format", "jsonl"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("blob.txt' looks binary"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("2 documents"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("1 skipped"), std::string::npos) << r.err;
+  EXPECT_NE(r.out.find("\"docs\":[\"a.txt\",\"b.txt\"]"), std::string::npos)
+      << r.out;
+}
+
+TEST_F(CliTest, InvalidUtf8IsRepairedAndCounted) {
+  Write("in/a.txt", kStory + "caf\xe9.");
+  Write("in/b.txt", kStory + "caf\xe9 \xff.");
+  const Outcome r = Mimeo({"pairs", "in", "--format", "jsonl"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("3 invalid UTF-8 repaired"), std::string::npos)
+      << r.err;
+  // The output is valid UTF-8: the passage text carries U+FFFD.
+  EXPECT_EQ(r.out.find('\xe9'), std::string::npos);
+}
+
+TEST_F(CliTest, MalformedJsonlLinesAreNamedAndSkippedOrFatalWhenStrict) {
+  Write("dump.jsonl", "{\"id\": \"a\", \"text\": \"" + kStory + "\"}\n" +
+                          "{\"id\": \"b\", \"text\": \n" +
+                          "{\"id\": \"c\", \"text\": \"" + kStory + "\"}\n");
+  const Outcome r = Mimeo({"cluster", "dump.jsonl", "--format", "jsonl"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("dump.jsonl:2: not valid JSON"), std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("1 malformed lines"), std::string::npos) << r.err;
+  EXPECT_NE(r.out.find("\"docs\":[\"a\",\"c\"]"), std::string::npos) << r.out;
+
+  const Outcome strict = Mimeo({"cluster", "dump.jsonl", "--strict"});
+  EXPECT_EQ(strict.code, 1);
+  EXPECT_NE(strict.err.find("dump.jsonl:2"), std::string::npos) << strict.err;
+  EXPECT_TRUE(strict.out.empty());
+}
+
+TEST_F(CliTest, StandardInputTakesJsonlOrOneText) {
+  const std::string jsonl = "{\"id\": \"x\", \"body\": \"" + kStory +
+                            "\"}\n{\"id\": \"y\", \"body\": \"" + kStory +
+                            "\"}\n";
+  const Outcome r = Mimeo({"cluster", "-", "--text-field", "body", "--format",
+                       "jsonl"},
+                      jsonl);
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("\"docs\":[\"x\",\"y\"]"), std::string::npos) << r.out;
+
+  Write("a.txt", kStory);
+  const Outcome text = Mimeo({"pairs", "a.txt", "-", "--format", "jsonl"},
+                         "Preface. " + kStory);
+  EXPECT_EQ(text.code, 0) << text.err;
+  EXPECT_NE(text.out.find("\"a\":\"a.txt\",\"b\":\"-\""), std::string::npos)
+      << text.out;
+}
+
+TEST_F(CliTest, OutputFileIsWrittenWholeWithNoTemporaryLeft) {
+  Write("in/a.txt", kStory);
+  Write("in/b.txt", kStory);
+  const Outcome r = Mimeo({"pairs", "in", "-o", "out/pairs.csv", "--format",
+                       "csv"});
+  EXPECT_NE(r.code, 0);  // out/ does not exist
+  EXPECT_NE(r.err.find("out/pairs.csv"), std::string::npos) << r.err;
+  const Outcome ok = Mimeo({"pairs", "in", "-o", "pairs.csv", "--format", "csv"});
+  EXPECT_EQ(ok.code, 0) << ok.err;
+  EXPECT_TRUE(ok.out.empty());
+  const std::string csv = mimeo::testing::ReadFile(dir_ / "pairs.csv");
+  EXPECT_EQ(csv.rfind("a,b,jaccard,", 0), 0u) << csv;
+  EXPECT_NE(csv.find("a.txt,b.txt,1.000000"), std::string::npos) << csv;
+  for (const auto& e : fs::directory_iterator(dir_)) {
+    EXPECT_EQ(e.path().filename().string().find(".tmp"), std::string::npos);
+  }
+}
+
+TEST_F(CliTest, IndexCreateAddQueryInfo) {
+  Write("old/wire.txt", kStory + "The board will meet again in June.");
+  Write("old/other.txt", "A bakery on Hythe Lane will close in the spring "
+                         "after ninety years, its owners said.");
+  Write("new/reprint.txt", "From our correspondent. " + kStory);
+  Write("more/late.txt", "Late news: " + kStory);
+
+  Outcome r = Mimeo({"index", "create", "archive.mimeo", "old"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("2 documents"), std::string::npos) << r.err;
+  // create does not overwrite.
+  r = Mimeo({"index", "create", "archive.mimeo", "old"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("exists"), std::string::npos) << r.err;
+
+  r = Mimeo({"index", "query", "archive.mimeo", "new", "--format", "jsonl"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("\"a\":\"reprint.txt\",\"b\":\"wire.txt\""),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("\"text\":\"The regional water board said"),
+            std::string::npos)
+      << r.out;
+  EXPECT_EQ(r.out.find("other.txt"), std::string::npos);
+
+  r = Mimeo({"index", "add", "archive.mimeo", "more"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  r = Mimeo({"index", "info", "archive.mimeo", "--format", "jsonl"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("\"documents\":3"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\"shingle\":5"), std::string::npos) << r.out;
+
+  // Adding an id already there fails and leaves the file as it was.
+  const std::string before = mimeo::testing::ReadFile(dir_ / "archive.mimeo");
+  r = Mimeo({"index", "add", "archive.mimeo", "more"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("late.txt"), std::string::npos) << r.err;
+  EXPECT_EQ(mimeo::testing::ReadFile(dir_ / "archive.mimeo"), before);
+}
+
+TEST_F(CliTest, IndexMadeWithOtherParametersOrCorruptIsRefusedSayingWhy) {
+  Write("old/wire.txt", kStory);
+  ASSERT_EQ(Mimeo({"index", "create", "i.mimeo", "old", "--shingle", "3"}).code,
+            0);
+  // Its own parameters are used when none are given...
+  Outcome r = Mimeo({"index", "query", "i.mimeo", "old/wire.txt", "--format",
+                 "jsonl"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("\"jaccard\":1.0"), std::string::npos) << r.out;
+  // ...and others are refused, naming the difference.
+  r = Mimeo({"index", "query", "i.mimeo", "old", "--shingle", "5"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("shingle k is 3 in the file but 5"), std::string::npos)
+      << r.err;
+
+  std::string bytes = mimeo::testing::ReadFile(dir_ / "i.mimeo");
+  Write("truncated.mimeo", bytes.substr(0, bytes.size() / 2));
+  r = Mimeo({"index", "info", "truncated.mimeo"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("'truncated.mimeo' is truncated"), std::string::npos)
+      << r.err;
+  bytes[bytes.size() - 3] ^= 0x55;
+  Write("flipped.mimeo", bytes);
+  r = Mimeo({"index", "query", "flipped.mimeo", "old"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("corrupt"), std::string::npos) << r.err;
+  Write("notes.txt", "not an index");
+  r = Mimeo({"index", "add", "notes.txt", "old"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("not a mimeo snapshot"), std::string::npos) << r.err;
+  r = Mimeo({"index", "info", "absent.mimeo"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("absent.mimeo"), std::string::npos) << r.err;
+}
+
+TEST_F(CliTest, CompareRefusesADirectoryOfManyDocuments) {
+  Write("in/a.txt", kStory);
+  Write("in/b.txt", kStory);
+  const Outcome r = Mimeo({"compare", "in", "in/a.txt"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("compare takes two documents, but 'in' holds 2"),
+            std::string::npos)
+      << r.err;
+}
+
+// The founding example: the Al Jazeera article shares one quote with AFP.
+TEST_F(CliTest, SeedsPairsAndCompareShowTheQuote) {
+  const std::string datasets = mimeo::testing::SharedDatasets();
+  if (datasets.empty()) GTEST_SKIP() << "../shared/datasets is absent";
+  const fs::path seeds = fs::path(datasets) / "seeds";
+  const Outcome pairs = Mimeo({"pairs", seeds.string(), "--format", "jsonl"});
+  ASSERT_EQ(pairs.code, 0) << pairs.err;
+  EXPECT_NE(pairs.out.find("\"a\":\"afp-bush-putin-sochi.txt\",\"b\":"
+                           "\"aljazeera-bush-putin-sochi.txt\""),
+            std::string::npos)
+      << pairs.out;
+  EXPECT_NE(pairs.out.find("\"text\":\"We're going to have to do more work "
+                           "after Sochi\""),
+            std::string::npos)
+      << pairs.out;
+
+  const Outcome compare = Mimeo(
+      {"compare", (seeds / "afp-bush-putin-sochi.txt").string(),
+       (seeds / "aljazeera-bush-putin-sochi.txt").string(), "--format",
+       "table"});
+  ASSERT_EQ(compare.code, 0) << compare.err;
+  // Highlighted: between guillemets off a terminal.
+  EXPECT_NE(compare.out.find(
+                "\xC2\xABWe're going to have to do more work after Sochi"
+                "\xC2\xBB"),
+            std::string::npos)
+      << compare.out;
+}
+
+std::string FindChromium() {
+  for (const char* name : {"chromium", "chromium-browser", "google-chrome"}) {
+    const std::string cmd = std::string("command -v ") + name + " >/dev/null 2>&1";
+    if (std::system(cmd.c_str()) == 0) return name;
+  }
+  return "";
+}
+
+// The HTML report loads in a real browser without script errors, and shows
+// the shared passages highlighted on both sides.
+TEST_F(CliTest, HtmlReportLoadsInHeadlessChromium) {
+  const std::string chromium = FindChromium();
+  if (chromium.empty()) GTEST_SKIP() << "chromium is not installed";
+  const fs::path demo = fs::path(MIMEO_SOURCE_DIR) / "datasets/demo/texts";
+  const Outcome r = Mimeo({"pairs", demo.string(), "--mode", "copy", "--format",
+                       "html", "-o", "report.html"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const std::string cmd =
+      "cd " + Quote(dir_.string()) + " && timeout 120 " + chromium +
+      " --headless --no-sandbox --disable-gpu --no-first-run "
+      "--user-data-dir=" + Quote((dir_ / "profile").string()) +
+      " --enable-logging=stderr --v=0 --dump-dom " +
+      Quote("file://" + (dir_ / "report.html").string()) +
+      " >dom.html 2>chromium.log";
+  ASSERT_EQ(std::system(cmd.c_str()), 0)
+      << mimeo::testing::ReadFile(dir_ / "chromium.log");
+  const std::string dom = mimeo::testing::ReadFile(dir_ / "dom.html");
+  const std::string log = mimeo::testing::ReadFile(dir_ / "chromium.log");
+  // The page's script ran to its end and counted the marks.
+  const size_t at = dom.find("data-mimeo-passages=\"");
+  ASSERT_NE(at, std::string::npos) << dom.substr(0, 2000);
+  EXPECT_GT(std::atoi(dom.c_str() + at + 21), 10);
+  EXPECT_NE(dom.find("<mark data-p=\"1\">Local fishing cooperatives have "
+                     "criticised the project"),
+            std::string::npos);
+  EXPECT_EQ(log.find("Uncaught"), std::string::npos) << log;
+  EXPECT_EQ(log.find("Refused to"), std::string::npos) << log;
+}
+
+}  // namespace
