@@ -13,6 +13,10 @@
 namespace mimeo::cli {
 namespace {
 
+// Copy mode: two groups merge only when their representatives share at
+// least this much (the larger containment of the two).
+constexpr double kMinRepresentativeShare = 0.05;
+
 struct ClusterArgs {
   CommonArgs common;
   std::vector<std::string> paths;
@@ -147,19 +151,33 @@ int Run(ClusterArgs& args) {
                        std::max(p.similarity.containment_a_in_b,
                                 p.similarity.containment_b_in_a)});
     }
+    // Copy links documents however little they share, so plain connected
+    // components chain: a reprint with its own intro joins the intro's
+    // source to the story's. Two groups merge only when their
+    // representatives share copy themselves.
+    absl::flat_hash_map<std::pair<DocId, DocId>, double> shared;
+    for (const Edge& e : edges) shared[{e.a, e.b}] = e.score;
     Clusterer::Options co;
-    co.guard_chaining = false;  // copy links documents however little they share
+    co.guard_chaining = true;
+    co.representative_threshold = kMinRepresentativeShare;
     auto clusterer = Clusterer::Create(co);
     if (!clusterer.ok()) return StatusExit(clusterer.status());
-    const std::vector<Cluster> clusters =
-        clusterer->Run(engine.num_ids(), edges, {});
+    const std::vector<Cluster> clusters = clusterer->Run(
+        engine.num_ids(), edges, [&shared](DocId x, DocId y) {
+          auto it = shared.find({std::min(x, y), std::max(x, y)});
+          return it == shared.end() ? 0.0 : it->second;
+        });
     absl::flat_hash_map<DocId, uint32_t> cluster_of;
     for (const Cluster& c : clusters) {
       for (DocId m : c.members) cluster_of[m] = c.id;
     }
     std::vector<std::vector<const CopyPair*>> pairs_of(clusters.size());
     for (const CopyPair& p : copy->pairs) {
-      pairs_of[cluster_of.at(p.a)].push_back(&p);
+      auto ca = cluster_of.find(p.a), cb = cluster_of.find(p.b);
+      if (ca != cluster_of.end() && cb != cluster_of.end() &&
+          ca->second == cb->second) {
+        pairs_of[ca->second].push_back(&p);
+      }
     }
     for (const Cluster& c : clusters) {
       const DocId rep = CopyRepresentative(c, *copy, cluster_of);

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs, with apt-get, exactly the Debian 12 packages mimeo's build needs.
+# Installs, with apt-get, exactly the Debian 12 packages mimeo's build needs
+# (and with --test, what its tests need).
 # Idempotent: packages already present are not fetched again, and apt-get
 # update runs only when something is missing. Needs root (or sudo).
 set -euo pipefail
@@ -19,6 +20,12 @@ packages=(
   libgtest-dev libgmock-dev
   libbenchmark-dev
 )
+
+# --test adds what only the tests use: Chromium, which loads the HTML report
+# headlessly (that test skips where it is absent).
+if [ "${1:-}" = "--test" ]; then
+  packages+=(chromium)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

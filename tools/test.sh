@@ -3,6 +3,6 @@
 # ../shared/datasets skip when it is absent.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-bash "$root/tools/build.sh"
+bash "$root/tools/build.sh" --test
 cd "$root/build"
 ctest --output-on-failure -j "$(nproc)"
