@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 
@@ -118,6 +119,20 @@ absl::Status WriteOutput(const CommonArgs& args, const Report& report) {
   });
 }
 
+namespace {
+
+// The temporary output file being written, removed if the run is
+// interrupted (Ctrl-C, kill) so that no partial file is left behind.
+char g_partial[4096] = "";
+
+void RemovePartial(int sig) {
+  if (g_partial[0] != '\0') unlink(g_partial);
+  std::signal(sig, SIG_DFL);
+  std::raise(sig);
+}
+
+}  // namespace
+
 absl::Status WriteOutputWith(const CommonArgs& args, const Writer& write) {
   const std::string format = ChooseFormat(args);
   const WriteOptions w = ChooseWriteOptions(args, format);
@@ -135,11 +150,19 @@ absl::Status WriteOutputWith(const CommonArgs& args, const Writer& write) {
     return absl::PermissionDeniedError(absl::StrFormat(
         "cannot write '%s': %s", args.output, std::strerror(errno)));
   }
+  if (tmp.size() < sizeof(g_partial)) {
+    std::memcpy(g_partial, tmp.c_str(), tmp.size() + 1);
+    std::signal(SIGINT, RemovePartial);
+    std::signal(SIGTERM, RemovePartial);
+    std::signal(SIGHUP, RemovePartial);
+  }
   write(out, format, w);
   const bool written = !std::ferror(out);
   const bool closed = std::fclose(out) == 0;
-  if (!written || !closed ||
-      std::rename(tmp.c_str(), args.output.c_str()) != 0) {
+  const bool renamed =
+      written && closed && std::rename(tmp.c_str(), args.output.c_str()) == 0;
+  g_partial[0] = '\0';
+  if (!renamed) {
     std::remove(tmp.c_str());
     return absl::DataLossError(
         absl::StrFormat("cannot write '%s'", args.output));
