@@ -218,9 +218,7 @@ class Progress {
 
 }  // namespace
 
-absl::Status ReadInto(
-    InputReader& reader, Engine& engine, bool quiet,
-    const std::function<void(std::vector<Document>&)>& on_batch) {
+absl::Status ReadInto(InputReader& reader, Engine& engine, bool quiet) {
   Progress progress(!quiet);
   std::vector<Document> batch;
   constexpr uint64_t kBatchBytes = uint64_t{32} << 20;
@@ -230,7 +228,6 @@ absl::Status ReadInto(
     if (!batch.empty()) {
       absl::StatusOr<std::vector<DocId>> added = engine.AddBatch(batch);
       if (!added.ok()) return added.status();
-      if (on_batch) on_batch(batch);
     }
     progress.Update(reader.counts().documents, reader.consumed_bytes(),
                     reader.total_bytes());

@@ -31,8 +31,8 @@ struct CommonArgs {
   std::string output;  // "" or "-": stdout
   bool quiet = false;
   int min_passage = 8;
-  // Engine options given on the command line (not defaulted), so that an
-  // index's own parameters can take their place.
+  // Hashing options given on the command line ("--shingle", "--num-perm",
+  // "--seed"); the others keep an index file's own parameters.
   std::vector<std::string> given;
 };
 
@@ -64,12 +64,9 @@ using Writer = std::function<void(std::FILE*, const std::string& format,
 absl::Status WriteOutputWith(const CommonArgs& args, const Writer& write);
 
 // Reads every document of `reader` into `engine` in batches, with a
-// progress bar on stderr when it is a terminal (and not --quiet).
-// `on_batch`, when set, sees each batch after it is added. Fails when the
-// input holds no document at all.
-absl::Status ReadInto(InputReader& reader, Engine& engine, bool quiet,
-                      const std::function<void(std::vector<Document>&)>&
-                          on_batch = {});
+// progress bar on stderr when it is a terminal (and not --quiet). Fails
+// when the input holds no document at all.
+absl::Status ReadInto(InputReader& reader, Engine& engine, bool quiet);
 
 // "mimeo: 2,225 documents, 5.1 MB, 1 skipped, ..., 1.2 s" on stderr.
 void PrintSummary(const CommonArgs& args, const InputCounts& counts,

@@ -81,11 +81,11 @@ void WriteCompareTable(const PairOut& p, int context, bool color,
   auto bold = [color](const std::string& s) {
     return color ? "\x1b[1m" + s + "\x1b[0m" : s;
   };
-  std::fprintf(out, "%s ~ %s\n", bold(RepairUtf8(p.a)).c_str(),
+  absl::FPrintF(out, "%s ~ %s\n", bold(RepairUtf8(p.a)).c_str(),
                bold(RepairUtf8(p.b)).c_str());
   uint64_t words = 0;
   for (const PassageOut& q : p.passages) words += q.words;
-  std::fprintf(out,
+  absl::FPrintF(out,
                "  jaccard %.3f, %.0f%% of a in b, %.0f%% of b in a%s, %d "
                "shared passage%s, %d words\n",
                p.similarity.jaccard, 100 * p.similarity.containment_a_in_b,
@@ -94,10 +94,10 @@ void WriteCompareTable(const PairOut& p, int context, bool color,
                p.passages.size() == 1 ? "" : "s", words);
   for (size_t i = 0; i < p.passages.size(); ++i) {
     const PassageOut& q = p.passages[i];
-    std::fprintf(out, "\npassage %d (%d words)\n", i + 1, q.words);
-    std::fprintf(out, "  a %d-%d: %s\n", q.a_begin, q.a_end,
+    absl::FPrintF(out, "\npassage %d (%d words)\n", i + 1, q.words);
+    absl::FPrintF(out, "  a %d-%d: %s\n", q.a_begin, q.a_end,
                  InContext(p.a_text, q.a_begin, q.a_end, context, color).c_str());
-    std::fprintf(out, "  b %d-%d: %s\n", q.b_begin, q.b_end,
+    absl::FPrintF(out, "  b %d-%d: %s\n", q.b_begin, q.b_end,
                  InContext(p.b_text, q.b_begin, q.b_end, context, color).c_str());
   }
 }

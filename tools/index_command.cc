@@ -1,5 +1,6 @@
 // `mimeo index create|add|query|info`: keep an index in a file (the
 // engine's snapshot, engine.h), grow it, and ask it about new documents.
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <memory>

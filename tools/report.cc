@@ -64,12 +64,12 @@ void WriteJsonl(const Report& r, std::FILE* out) {
                          {"docs", c.docs},
                          {"representative", c.representative},
                          {"pairs", std::move(pairs)}};
-      std::fprintf(out, "%s\n", Dump(line).c_str());
+      absl::FPrintF(out, "%s\n", Dump(line).c_str());
     }
     return;
   }
   for (const PairOut& p : r.pairs) {
-    std::fprintf(out, "%s\n", PairJson(p).c_str());
+    absl::FPrintF(out, "%s\n", PairJson(p).c_str());
   }
 }
 
@@ -90,7 +90,7 @@ std::string Percent(double x) { return absl::StrFormat("%.0f%%", 100 * x); }
 
 void TablePair(const PairOut& p, const Style& st, const WriteOptions& o,
                const char* indent, std::FILE* out) {
-  std::fprintf(out, "%s%s ~ %s\n", indent, st.Bold(RepairUtf8(p.a)).c_str(),
+  absl::FPrintF(out, "%s%s ~ %s\n", indent, st.Bold(RepairUtf8(p.a)).c_str(),
                st.Bold(RepairUtf8(p.b)).c_str());
   std::string line = absl::StrFormat(
       "jaccard %.2f, %s of a in b, %s of b in a", p.similarity.jaccard,
@@ -101,7 +101,7 @@ void TablePair(const PairOut& p, const Style& st, const WriteOptions& o,
     line += absl::StrFormat(", %d passage%s, %d words", p.passages.size(),
                             p.passages.size() == 1 ? "" : "s", CopiedWords(p));
   }
-  std::fprintf(out, "%s  %s\n", indent, line.c_str());
+  absl::FPrintF(out, "%s  %s\n", indent, line.c_str());
   // The longest passages first.
   std::vector<const PassageOut*> shown;
   for (const PassageOut& q : p.passages) shown.push_back(&q);
@@ -114,12 +114,17 @@ void TablePair(const PairOut& p, const Style& st, const WriteOptions& o,
     const std::string where = absl::StrFormat(
         "[a %d-%d, b %d-%d]", q.a_begin, q.a_end, q.b_begin, q.b_end);
     const std::string text = PassageText(p, q);
-    std::fprintf(out, "%s  %s %s\n", indent, st.Dim(where).c_str(),
-                 text.empty() ? ""
-                              : st.Quote("\"" + Excerpt(text, 160) + "\"").c_str());
+    std::string quoted;
+    if (!text.empty()) {
+      quoted = "\"";
+      quoted += Excerpt(text, 160);
+      quoted += "\"";
+      quoted = st.Quote(quoted);
+    }
+    absl::FPrintF(out, "%s  %s %s\n", indent, st.Dim(where), quoted);
   }
   if (shown.size() > o.table_passages_per_pair) {
-    std::fprintf(out, "%s  ... and %d more passages\n", indent,
+    absl::FPrintF(out, "%s  ... and %d more passages\n", indent,
                  shown.size() - o.table_passages_per_pair);
   }
 }
@@ -128,16 +133,16 @@ void WriteTable(const Report& r, const WriteOptions& o, std::FILE* out) {
   const Style st{o.color};
   if (r.has_clusters) {
     if (r.clusters.empty()) {
-      std::fprintf(out, "no clusters: no two documents are copies\n");
+      absl::FPrintF(out, "no clusters: no two documents are copies\n");
       return;
     }
     for (const ClusterOut& c : r.clusters) {
-      std::fprintf(out, "%s\n",
+      absl::FPrintF(out, "%s\n",
                    st.Bold(absl::StrFormat("cluster %d  (%d documents)", c.id,
                                            c.docs.size()))
                        .c_str());
       for (const std::string& d : c.docs) {
-        std::fprintf(out, "  %s %s\n", d == c.representative ? "*" : " ",
+        absl::FPrintF(out, "  %s %s\n", d == c.representative ? "*" : " ",
                      RepairUtf8(d).c_str());
       }
       for (size_t i = 0; i < c.pairs.size() && i < o.table_pairs_per_cluster;
@@ -145,17 +150,17 @@ void WriteTable(const Report& r, const WriteOptions& o, std::FILE* out) {
         TablePair(c.pairs[i], st, o, "    ", out);
       }
       if (c.pairs.size() > o.table_pairs_per_cluster) {
-        std::fprintf(out, "    ... and %d more pairs\n",
+        absl::FPrintF(out, "    ... and %d more pairs\n",
                      c.pairs.size() - o.table_pairs_per_cluster);
       }
     }
-    std::fprintf(out,
+    absl::FPrintF(out,
                  "(* the representative: the member most similar to the "
                  "rest, or the origin of the shared text)\n");
     return;
   }
   if (r.pairs.empty()) {
-    std::fprintf(out, "no pairs: no two documents share copy\n");
+    absl::FPrintF(out, "no pairs: no two documents share copy\n");
     return;
   }
   for (const PairOut& p : r.pairs) TablePair(p, st, o, "", out);
@@ -177,22 +182,22 @@ std::string Csv(std::string_view field) {
 
 void WriteCsv(const Report& r, std::FILE* out) {
   if (r.has_clusters) {
-    std::fprintf(out, "cluster,size,representative,doc\n");
+    absl::FPrintF(out, "cluster,size,representative,doc\n");
     for (const ClusterOut& c : r.clusters) {
       for (const std::string& d : c.docs) {
-        std::fprintf(out, "%d,%d,%s,%s\n", c.id, c.docs.size(),
+        absl::FPrintF(out, "%d,%d,%s,%s\n", c.id, c.docs.size(),
                      Csv(c.representative).c_str(), Csv(d).c_str());
       }
     }
     return;
   }
-  std::fprintf(out,
+  absl::FPrintF(out,
                "a,b,jaccard,containment_a_in_b,containment_b_in_a,"
                "near_duplicate,shares_copy,passages,copied_words,"
                "longest_passage\n");
   for (const PairOut& p : r.pairs) {
     const PassageOut* longest = Longest(p);
-    std::fprintf(out, "%s,%s,%.6f,%.6f,%.6f,%s,%s,%d,%d,%s\n",
+    absl::FPrintF(out, "%s,%s,%.6f,%.6f,%.6f,%s,%s,%d,%d,%s\n",
                  Csv(p.a).c_str(), Csv(p.b).c_str(), p.similarity.jaccard,
                  p.similarity.containment_a_in_b,
                  p.similarity.containment_b_in_a,
@@ -308,12 +313,12 @@ void HtmlPair(const PairOut& p, size_t n, const WriteOptions& o,
                               p.passages.size() == 1 ? "" : "s",
                               CopiedWords(p));
   }
-  std::fprintf(out,
+  absl::FPrintF(out,
                "<article class=\"pair\" id=\"pair-%d\">\n<h3>%s ~ %s</h3>\n"
                "<p class=\"scores\">%s</p>\n",
                n, Escape(p.a).c_str(), Escape(p.b).c_str(), scores.c_str());
   if (p.a_text.empty() && p.b_text.empty()) {
-    std::fprintf(out, "</article>\n");
+    absl::FPrintF(out, "</article>\n");
     return;
   }
   std::vector<std::pair<std::pair<uint32_t, uint32_t>, size_t>> ra, rb;
@@ -321,7 +326,7 @@ void HtmlPair(const PairOut& p, size_t n, const WriteOptions& o,
     ra.push_back({{p.passages[i].a_begin, p.passages[i].a_end}, i});
     rb.push_back({{p.passages[i].b_begin, p.passages[i].b_end}, i});
   }
-  std::fprintf(out,
+  absl::FPrintF(out,
                "<div class=\"sides\">\n"
                "<div class=\"side\"><h4>a: %s</h4><pre>%s</pre></div>\n"
                "<div class=\"side\"><h4>b: %s</h4><pre>%s</pre></div>\n"
@@ -333,8 +338,8 @@ void HtmlPair(const PairOut& p, size_t n, const WriteOptions& o,
 }
 
 void WriteHtml(const Report& r, const WriteOptions& o, std::FILE* out) {
-  std::fprintf(out, kHtmlHead, Escape(r.title).c_str());
-  std::fprintf(out, "<h1>%s</h1>\n", Escape(r.title).c_str());
+  absl::FPrintF(out, kHtmlHead, Escape(r.title).c_str());
+  absl::FPrintF(out, "<h1>%s</h1>\n", Escape(r.title).c_str());
   std::vector<const PairOut*> pairs;
   if (r.has_clusters) {
     for (const ClusterOut& c : r.clusters) {
@@ -343,53 +348,53 @@ void WriteHtml(const Report& r, const WriteOptions& o, std::FILE* out) {
   } else {
     for (const PairOut& p : r.pairs) pairs.push_back(&p);
   }
-  std::fprintf(out, "<p class=\"summary\">%d documents", r.documents);
-  if (r.has_clusters) std::fprintf(out, ", %d clusters", r.clusters.size());
-  std::fprintf(out, ", %d pairs.</p>\n", pairs.size());
+  absl::FPrintF(out, "<p class=\"summary\">%d documents", r.documents);
+  if (r.has_clusters) absl::FPrintF(out, ", %d clusters", r.clusters.size());
+  absl::FPrintF(out, ", %d pairs.</p>\n", pairs.size());
   if (r.has_clusters) {
-    std::fprintf(out, "<h2>Clusters</h2>\n");
+    absl::FPrintF(out, "<h2>Clusters</h2>\n");
     if (r.clusters.empty()) {
-      std::fprintf(out, "<p>No two documents are copies.</p>\n");
+      absl::FPrintF(out, "<p>No two documents are copies.</p>\n");
     }
     size_t first_pair = 0;
     for (const ClusterOut& c : r.clusters) {
-      std::fprintf(out,
+      absl::FPrintF(out,
                    "<section class=\"cluster\" id=\"cluster-%d\">\n"
                    "<h3>Cluster %d: %d documents</h3>\n<ul>\n",
                    c.id, c.id, c.docs.size());
       for (const std::string& d : c.docs) {
-        std::fprintf(out, "<li%s>%s</li>\n",
+        absl::FPrintF(out, "<li%s>%s</li>\n",
                      d == c.representative ? " class=\"rep\"" : "",
                      Escape(d).c_str());
       }
-      std::fprintf(out, "</ul>\n");
+      absl::FPrintF(out, "</ul>\n");
       if (!c.pairs.empty() && first_pair < o.html_max_pairs) {
-        std::fprintf(out, "<p>Pairs: ");
+        absl::FPrintF(out, "<p>Pairs: ");
         for (size_t i = 0; i < c.pairs.size(); ++i) {
           if (first_pair + i >= o.html_max_pairs) break;
-          std::fprintf(out, "%s<a href=\"#pair-%d\">%s ~ %s</a>",
+          absl::FPrintF(out, "%s<a href=\"#pair-%d\">%s ~ %s</a>",
                        i == 0 ? "" : ", ", first_pair + i,
                        Escape(c.pairs[i].a).c_str(),
                        Escape(c.pairs[i].b).c_str());
         }
-        std::fprintf(out, "</p>\n");
+        absl::FPrintF(out, "</p>\n");
       }
       first_pair += c.pairs.size();
-      std::fprintf(out, "</section>\n");
+      absl::FPrintF(out, "</section>\n");
     }
   }
-  std::fprintf(out, "<h2>Pairs</h2>\n");
-  if (pairs.empty()) std::fprintf(out, "<p>No pairs.</p>\n");
+  absl::FPrintF(out, "<h2>Pairs</h2>\n");
+  if (pairs.empty()) absl::FPrintF(out, "<p>No pairs.</p>\n");
   for (size_t i = 0; i < pairs.size() && i < o.html_max_pairs; ++i) {
     HtmlPair(*pairs[i], i, o, out);
   }
   if (pairs.size() > o.html_max_pairs) {
-    std::fprintf(out,
+    absl::FPrintF(out,
                  "<p class=\"more\">%d more pairs are not shown; the JSONL "
                  "output lists them all.</p>\n",
                  pairs.size() - o.html_max_pairs);
   }
-  std::fprintf(out, "%s</body>\n</html>\n", kHtmlScript);
+  absl::FPrintF(out, "%s</body>\n</html>\n", kHtmlScript);
 }
 
 }  // namespace
