@@ -23,14 +23,14 @@ struct ClusterArgs {
   std::string mode = "near-dup";
 };
 
-// Pairs with the representative first (by the other member), then the rest
-// by (a, b): the table shows the first few.
-void OrderPairs(std::vector<const CopyPair*>& pairs, DocId rep) {
+// Pairs holding the representative first, then the rest, each group in its
+// (a, b) order: the table shows the first few. For VerifiedPair and CopyPair.
+template <typename Pair>
+void OrderPairs(std::vector<const Pair*>& pairs, DocId rep) {
   std::stable_sort(pairs.begin(), pairs.end(),
-                   [rep](const CopyPair* x, const CopyPair* y) {
-                     const bool rx = x->a == rep || x->b == rep;
-                     const bool ry = y->a == rep || y->b == rep;
-                     return rx > ry;
+                   [rep](const Pair* x, const Pair* y) {
+                     return (x->a == rep || x->b == rep) >
+                            (y->a == rep || y->b == rep);
                    });
 }
 
@@ -112,12 +112,7 @@ int Run(ClusterArgs& args) {
       ClusterOut out{c.id, {}, engine.id(c.representative), {}};
       for (DocId m : c.members) out.docs.push_back(engine.id(m));
       std::vector<const VerifiedPair*>& pairs = pairs_of[c.id];
-      const DocId rep = c.representative;
-      std::stable_sort(pairs.begin(), pairs.end(),
-                       [rep](const VerifiedPair* x, const VerifiedPair* y) {
-                         return (x->a == rep || x->b == rep) >
-                                (y->a == rep || y->b == rep);
-                       });
+      OrderPairs(pairs, c.representative);
       size_t budget = format == "table" ? write.table_pairs_per_cluster
                                         : align_budget;
       for (const VerifiedPair* p : pairs) {

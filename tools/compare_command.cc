@@ -40,13 +40,6 @@ absl::StatusOr<Document> ReadOne(const std::string& path,
   return std::move(docs.front());
 }
 
-std::vector<uint64_t> SortedSet(const Shingles& s) {
-  std::vector<uint64_t> set = s.hashes;
-  std::sort(set.begin(), set.end());
-  set.erase(std::unique(set.begin(), set.end()), set.end());
-  return set;
-}
-
 // "...before «passage» after..." on one line, the passage highlighted.
 std::string InContext(std::string_view text, uint32_t b, uint32_t e,
                       int context, bool color) {
@@ -125,8 +118,9 @@ int Run(CompareArgs& args) {
   if (absl::Status s = aligner->Prepare(b->text, tb); !s.ok()) {
     return StatusExit(s);
   }
-  const std::vector<uint64_t> sa = SortedSet(ta.shingles);
-  const std::vector<uint64_t> sb = SortedSet(tb.shingles);
+  std::vector<uint64_t> sa, sb;
+  SortedSet(ta.shingles.hashes, sa);
+  SortedSet(tb.shingles.hashes, sb);
 
   PairOut p;
   p.a = a->id;

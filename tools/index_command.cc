@@ -189,12 +189,8 @@ int Info(IndexArgs& args) {
           std::fprintf(out, "\n");
           first = true;
           for (const auto& [k, v] : j.items()) {
-            std::string cell = v.is_string() ? v.get<std::string>() : v.dump();
-            if (cell.find_first_of(",\"\n") != std::string::npos) {
-              std::string q = "\"";
-              for (char c : cell) q += c == '"' ? std::string("\"\"") : std::string(1, c);
-              cell = q + "\"";
-            }
+            const std::string cell = CsvField(
+                v.is_string() ? v.get<std::string>() : v.dump());
             std::fprintf(out, "%s%s", first ? "" : ",", cell.c_str());
             first = false;
           }

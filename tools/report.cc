@@ -168,25 +168,13 @@ void WriteTable(const Report& r, const WriteOptions& o, std::FILE* out) {
 
 // --- CSV (RFC 4180) ------------------------------------------------------
 
-std::string Csv(std::string_view field) {
-  const std::string s = RepairUtf8(field);
-  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
-  std::string q = "\"";
-  for (char c : s) {
-    if (c == '"') q.push_back('"');
-    q.push_back(c);
-  }
-  q.push_back('"');
-  return q;
-}
-
 void WriteCsv(const Report& r, std::FILE* out) {
   if (r.has_clusters) {
     absl::FPrintF(out, "cluster,size,representative,doc\n");
     for (const ClusterOut& c : r.clusters) {
       for (const std::string& d : c.docs) {
         absl::FPrintF(out, "%d,%d,%s,%s\n", c.id, c.docs.size(),
-                     Csv(c.representative).c_str(), Csv(d).c_str());
+                     CsvField(c.representative).c_str(), CsvField(d).c_str());
       }
     }
     return;
@@ -198,13 +186,13 @@ void WriteCsv(const Report& r, std::FILE* out) {
   for (const PairOut& p : r.pairs) {
     const PassageOut* longest = Longest(p);
     absl::FPrintF(out, "%s,%s,%.6f,%.6f,%.6f,%s,%s,%d,%d,%s\n",
-                 Csv(p.a).c_str(), Csv(p.b).c_str(), p.similarity.jaccard,
+                 CsvField(p.a).c_str(), CsvField(p.b).c_str(), p.similarity.jaccard,
                  p.similarity.containment_a_in_b,
                  p.similarity.containment_b_in_a,
                  p.near_duplicate ? "true" : "false",
                  p.shares_copy ? "true" : "false", p.passages.size(),
                  CopiedWords(p),
-                 Csv(longest ? PassageText(p, *longest) : "").c_str());
+                 CsvField(longest ? PassageText(p, *longest) : "").c_str());
   }
 }
 
@@ -418,6 +406,18 @@ void WriteReport(const Report& report, std::string_view format,
 }
 
 std::string PairJson(const PairOut& pair) { return Dump(PairObject(pair)); }
+
+std::string CsvField(std::string_view field) {
+  const std::string s = RepairUtf8(field);
+  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
+  std::string q = "\"";
+  for (char c : s) {
+    if (c == '"') q.push_back('"');
+    q.push_back(c);
+  }
+  q.push_back('"');
+  return q;
+}
 
 std::string PassageText(const PairOut& pair, const PassageOut& q) {
   if (q.a_end > pair.a_text.size() || q.a_begin > q.a_end) return "";

@@ -83,6 +83,10 @@ void WriteReport(const Report& report, std::string_view format,
 // The pair as one JSON object (no newline): the JSONL schema above.
 std::string PairJson(const PairOut& pair);
 
+// One CSV field (RFC 4180): repaired UTF-8, quoted when it holds a comma,
+// a quote or a line break.
+std::string CsvField(std::string_view field);
+
 // A passage's text, as document a holds it (repaired UTF-8), or "".
 std::string PassageText(const PairOut& pair, const PassageOut& passage);
 
