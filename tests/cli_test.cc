@@ -260,6 +260,18 @@ TEST_F(CliTest, IndexMadeWithOtherParametersOrCorruptIsRefusedSayingWhy) {
   EXPECT_NE(r.err.find("absent.mimeo"), std::string::npos) << r.err;
 }
 
+TEST_F(CliTest, IndexInfoWritesValidUtf8ForAnyPath) {
+  Write("a.txt", kStory);
+  const std::string name = "caf\xe9.mimeo";  // Latin-1, not UTF-8
+  ASSERT_EQ(Mimeo({"index", "create", name, "a.txt", "-q"}).code, 0);
+  const Outcome r = Mimeo({"index", "info", name, "--format", "jsonl"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("\"index\":\"caf\xef\xbf\xbd.mimeo\""),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("\"documents\":1"), std::string::npos) << r.out;
+}
+
 TEST_F(CliTest, CompareRefusesADirectoryOfManyDocuments) {
   Write("in/a.txt", kStory);
   Write("in/b.txt", kStory);

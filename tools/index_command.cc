@@ -11,6 +11,7 @@
 #include "command.h"
 #include "commands.h"
 #include "nlohmann/json.hpp"
+#include "utf8.h"
 
 namespace mimeo::cli {
 namespace {
@@ -177,7 +178,11 @@ int Info(IndexArgs& args) {
       args.common, [&j](std::FILE* out, const std::string& format,
                         const WriteOptions&) {
         if (format == "jsonl") {
-          std::fprintf(out, "%s\n", j.dump().c_str());
+          // A path need not be valid UTF-8; the JSON must be.
+          std::fprintf(out, "%s\n",
+                       j.dump(-1, ' ', false,
+                              nlohmann::ordered_json::error_handler_t::replace)
+                           .c_str());
           return;
         }
         if (format == "csv") {
@@ -199,7 +204,7 @@ int Info(IndexArgs& args) {
         }
         for (const auto& [k, v] : j.items()) {
           std::fprintf(out, "%-15s %s\n", (k + ":").c_str(),
-                       v.is_string() ? v.get<std::string>().c_str()
+                       v.is_string() ? RepairUtf8(v.get<std::string>()).c_str()
                                      : v.dump().c_str());
         }
       });

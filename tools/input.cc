@@ -134,9 +134,14 @@ absl::StatusOr<std::unique_ptr<InputReader>> InputReader::Open(
     }
     std::sort(files.begin(), files.end());
     for (const auto& [p, kind] : files) {
-      const uint64_t size = fs::file_size(p, ec);
+      std::error_code size_ec, rel_ec;
+      const uint64_t size = fs::file_size(p, size_ec);
+      // relative() without an error code throws; a path it cannot relate
+      // keeps its full name as its id.
+      std::string id = fs::relative(p, arg, rel_ec).string();
+      if (rel_ec || id.empty()) id = p.string();
       r->sources_.push_back(
-          {p.string(), fs::relative(p, arg).string(), kind, ec ? 0 : size});
+          {p.string(), std::move(id), kind, size_ec ? 0 : size});
       r->total_bytes_ += r->sources_.back().size;
     }
   }
