@@ -6,23 +6,35 @@
 // 80 words, and writes OUT/docs.jsonl ({"id", "text"} per line) and
 // OUT/labels.jsonl ({"id", "cluster", "kind", "source", "jaccard",
 // "containment"}; source, jaccard and containment are absent for
-// originals). Kinds:
+// originals). About 40% of documents are originals, 20% near_dup, 30%
+// reprint and 10% chain. Kinds:
 //
-//   original    a real article, unchanged
+//   original    a real article, unchanged; once every article has been
+//               used, a real article in disguise (below)
 //   near_dup    an original with word edits, dropped sentences, reordered
 //               paragraphs, an added header and footer, or several of these
 //   reprint     30-70% of an original (whole consecutive paragraphs, or
 //               sentences when it has few) inside new text: an intro and an
-//               ending taken from articles that are never originals
-//   chain       a reprint of a near_dup or of a reprint (a copy of a copy);
-//               its source is the copy it was made from
+//               ending of its own
+//   chain       a reprint or near_dup of a near_dup or of a reprint (a copy
+//               of a copy); its source is the copy it was made from
+//
+// Any size is possible (1k to 1M documents and beyond) from a few thousand
+// articles: past the first use of each article, originals, intros and
+// endings are disguised articles. A disguise keeps the article's
+// paragraphs, sentences, punctuation and short words, and replaces every
+// word of four letters or more through a substitution drawn from the
+// corpus's own vocabulary, different for each disguise. Disguised texts
+// therefore read like the corpus word by word but share no passage with
+// each other, and every reprint's intro and ending are its own.
 //
 // "jaccard" and "containment" (the share of the document's word 5-grams
 // found in its source) are exact, on mimeo's default shingles. The same
-// seed and input give the same bytes. Real articles repeat text (agency
-// copy, boilerplate), so the labels are a floor: pairs they do not list may
-// truly share text.
+// seed and input give the same bytes, on any number of threads. Real
+// articles repeat text (agency copy, boilerplate), so the labels are a
+// floor: pairs they do not list may truly share text.
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -37,6 +49,8 @@
 #include "mimeo/tokenize.h"
 #include "mimeo/verify.h"
 #include "nlohmann/json.hpp"
+#include "oneapi/tbb/enumerable_thread_specific.h"
+#include "oneapi/tbb/parallel_for.h"
 
 namespace {
 namespace fs = std::filesystem;
@@ -172,6 +186,8 @@ std::string NearDuplicate(const std::string& text, Rng& rng,
   return Join(paras);
 }
 
+// `intro_from` and `ending_from` give the reprint's first two and last two
+// units.
 std::string Reprint(const std::string& source, const std::string& intro_from,
                     const std::string& ending_from, Rng& rng) {
   const std::vector<std::string> paras = Paragraphs(source);
@@ -200,6 +216,79 @@ std::string Reprint(const std::string& source, const std::string& intro_from,
   return Join(out);
 }
 
+// The corpus's words of four to twelve ASCII letters, lower-cased, sorted
+// and distinct: what disguises and word edits draw from.
+std::vector<std::string> Vocabulary(const std::vector<std::string>& articles) {
+  std::vector<std::string> words;
+  for (const std::string& a : articles) {
+    size_t i = 0;
+    while (i < a.size()) {
+      if (!std::isalpha(static_cast<unsigned char>(a[i]))) {
+        ++i;
+        continue;
+      }
+      size_t j = i;
+      while (j < a.size() && std::isalpha(static_cast<unsigned char>(a[j]))) ++j;
+      if (j - i >= 4 && j - i <= 12) {
+        std::string w = a.substr(i, j - i);
+        for (char& c : w) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        words.push_back(std::move(w));
+      }
+      i = j;
+    }
+  }
+  std::sort(words.begin(), words.end());
+  words.erase(std::unique(words.begin(), words.end()), words.end());
+  return words;
+}
+
+// FNV-1a then a SplitMix64 finish: the same on every platform.
+uint64_t WordKey(std::string_view word, uint64_t variant) {
+  uint64_t h = 0xcbf29ce484222325ULL ^ variant;
+  for (char c : word) {
+    h ^= static_cast<unsigned char>(std::tolower(static_cast<unsigned char>(c)));
+    h *= 0x100000001b3ULL;
+  }
+  h += 0x9e3779b97f4a7c15ULL * (variant + 1);
+  h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  h = (h ^ (h >> 27)) * 0x94d049bb133111ebULL;
+  return h ^ (h >> 31);
+}
+
+// `text` with every ASCII word of four letters or more replaced by a
+// vocabulary word chosen by (word, variant): the same word gets the same
+// replacement throughout, so repetitions survive. Capitalization is kept.
+std::string Disguise(const std::string& text, uint64_t variant,
+                     const std::vector<std::string>& vocabulary) {
+  std::string out;
+  out.reserve(text.size() + text.size() / 8);
+  size_t i = 0;
+  while (i < text.size()) {
+    if (!std::isalpha(static_cast<unsigned char>(text[i]))) {
+      out += text[i++];
+      continue;
+    }
+    size_t j = i;
+    while (j < text.size() && std::isalpha(static_cast<unsigned char>(text[j]))) ++j;
+    const std::string_view word(text.data() + i, j - i);
+    if (word.size() < 4) {
+      out += word;
+    } else {
+      std::string w = vocabulary[WordKey(word, variant) % vocabulary.size()];
+      const bool upper0 = std::isupper(static_cast<unsigned char>(word[0]));
+      const bool upper1 = std::isupper(static_cast<unsigned char>(word[1]));
+      for (size_t k = 0; k < w.size(); ++k) {
+        if (k == 0 ? upper0 : upper0 && upper1) {
+          w[k] = static_cast<char>(std::toupper(static_cast<unsigned char>(w[k])));
+        }
+      }
+      out += w;
+    }
+    i = j;
+  }
+  return out;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -209,7 +298,8 @@ int main(int argc, char** argv) {
   uint64_t seed = 1;
   app.add_option("--from", from, "directory of real .txt articles")->required();
   app.add_option("--out", out_dir, "output directory")->required();
-  app.add_option("--docs", num_docs, "documents to write")->check(CLI::PositiveNumber);
+  app.add_option("--docs", num_docs, "documents to write")
+      ->check(CLI::Range(size_t{1}, size_t{100'000'000}));
   app.add_option("--seed", seed, "random seed");
   CLI11_PARSE(app, argc, argv);
 
@@ -241,52 +331,69 @@ int main(int argc, char** argv) {
     std::swap(articles[i - 1], articles[rng.Below(i)]);
   }
   const size_t fillers = articles.size() / 5;
-  std::vector<std::string> vocabulary;
-  for (const std::string& w : Split(articles[0], " ")) {
-    if (w.size() > 3 && w.find('\n') == std::string::npos) vocabulary.push_back(w);
-  }
+  const size_t sources = articles.size() - fillers;
+  const std::vector<std::string> vocabulary = Vocabulary(articles);
+  // Disguise variants: originals take 1, 2, ... (one per pass over the
+  // articles); intros and endings take their own, from 2^40 up.
+  uint64_t next_filler_variant = uint64_t{1} << 40;
+  auto filler = [&]() {
+    const std::string& a = articles[rng.Below(fillers)];
+    return Disguise(a, seed * 0x9e3779b97f4a7c15ULL + next_filler_variant++,
+                    vocabulary);
+  };
 
   struct Doc {
-    std::string id, text, kind;
+    std::string text;
+    const char* kind = "";
     int64_t source = -1;  // index into docs
     uint64_t cluster = 0;
   };
   std::vector<Doc> docs;
-  size_t next_original = fillers;
-  uint64_t clusters = 0;
+  docs.reserve(num_docs);
+  uint64_t originals = 0;
   while (docs.size() < num_docs) {
     const double r = rng.Unit();
-    const bool can_copy = !docs.empty();
     Doc d;
-    if (!can_copy || r < 0.4) {
-      if (next_original == articles.size()) break;  // input exhausted
+    if (docs.empty() || r < 0.4) {
+      const std::string& a = articles[fillers + originals % sources];
+      const uint64_t pass = originals / sources;
       d.kind = "original";
-      d.text = articles[next_original++];
-      d.cluster = clusters++;
+      d.text = pass == 0 ? a : Disguise(a, seed * 0x9e3779b97f4a7c15ULL + pass,
+                                        vocabulary);
+      d.cluster = originals++;
     } else {
       // Sources: originals for near_dup and reprint; copies for chain.
       int64_t src = static_cast<int64_t>(rng.Below(docs.size()));
-      const bool chain = r >= 0.9 && docs[src].kind != "original";
-      while (!chain && docs[src].kind != "original") --src;
+      const bool chain = r >= 0.9 && std::string_view(docs[src].kind) != "original";
+      while (!chain && std::string_view(docs[src].kind) != "original") --src;
       d.source = src;
       d.cluster = docs[src].cluster;
       if (chain || r < 0.6) {
         d.kind = chain ? "chain" : "near_dup";
-        d.text = chain && rng.Chance(0.5)
-                     ? Reprint(docs[src].text, articles[rng.Below(fillers)],
-                               articles[rng.Below(fillers)], rng)
-                     : NearDuplicate(docs[src].text, rng, vocabulary);
+        if (chain && rng.Chance(0.5)) {
+          const std::string intro = filler(), ending = filler();
+          d.text = Reprint(docs[src].text, intro, ending, rng);
+        } else {
+          d.text = NearDuplicate(docs[src].text, rng, vocabulary);
+        }
       } else {
         d.kind = "reprint";
-        d.text = Reprint(docs[src].text, articles[rng.Below(fillers)],
-                         articles[rng.Below(fillers)], rng);
+        const std::string intro = filler(), ending = filler();
+        d.text = Reprint(docs[src].text, intro, ending, rng);
       }
     }
-    char id[32];
-    std::snprintf(id, sizeof(id), "g%07zu", docs.size());
-    d.id = id;
     docs.push_back(std::move(d));
   }
+
+  // Exact figures against the source, on all cores.
+  std::vector<mimeo::Similarity> similarity(docs.size());
+  tbb::enumerable_thread_specific<Labeller> labellers;
+  tbb::parallel_for(size_t{0}, docs.size(), [&](size_t i) {
+    if (docs[i].source < 0) return;
+    Labeller& l = labellers.local();
+    similarity[i] =
+        mimeo::ExactSimilarity(l.Set(docs[i].text), l.Set(docs[docs[i].source].text));
+  });
 
   fs::create_directories(out_dir, ec);
   std::ofstream out_docs(fs::path(out_dir) / "docs.jsonl", std::ios::binary);
@@ -295,22 +402,34 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "mimeo_gen: cannot write into '%s'\n", out_dir.c_str());
     return 1;
   }
-  Labeller labeller;
-  for (const Doc& d : docs) {
-    nlohmann::ordered_json j{{"id", d.id}, {"text", d.text}};
+  auto id_of = [](size_t i) {
+    char id[32];
+    std::snprintf(id, sizeof(id), "g%07zu", i);
+    return std::string(id);
+  };
+  uint64_t bytes = 0;
+  for (size_t i = 0; i < docs.size(); ++i) {
+    const Doc& d = docs[i];
+    nlohmann::ordered_json j{{"id", id_of(i)}, {"text", d.text}};
     out_docs << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
              << "\n";
-    nlohmann::ordered_json l{{"id", d.id}, {"cluster", d.cluster}, {"kind", d.kind}};
+    bytes += d.text.size();
+    nlohmann::ordered_json l{{"id", id_of(i)}, {"cluster", d.cluster}, {"kind", d.kind}};
     if (d.source >= 0) {
-      const auto s = mimeo::ExactSimilarity(labeller.Set(d.text),
-                                            labeller.Set(docs[d.source].text));
-      l["source"] = docs[d.source].id;
-      l["jaccard"] = s.jaccard;
-      l["containment"] = s.containment_a_in_b;
+      l["source"] = id_of(d.source);
+      l["jaccard"] = similarity[i].jaccard;
+      l["containment"] = similarity[i].containment_a_in_b;
     }
     out_labels << l.dump() << "\n";
   }
-  std::fprintf(stderr, "mimeo_gen: wrote %zu documents to %s\n", docs.size(),
+  out_docs.flush();
+  out_labels.flush();
+  if (!out_docs || !out_labels) {
+    std::fprintf(stderr, "mimeo_gen: writing into '%s' failed\n", out_dir.c_str());
+    return 1;
+  }
+  std::fprintf(stderr, "mimeo_gen: wrote %zu documents (%.1f MB of text, %llu originals) to %s\n",
+               docs.size(), bytes / 1e6, static_cast<unsigned long long>(originals),
                out_dir.c_str());
-  return out_docs && out_labels ? 0 : 1;
+  return 0;
 }
