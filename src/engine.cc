@@ -15,6 +15,30 @@ namespace mimeo {
 
 constexpr size_t kMaxIdBytes = 64 * 1024;
 
+namespace {
+
+// The number of distinct shingles among `count` shingles, without sorting
+// them: `count` itself (natural text seldom repeats a 5-word shingle),
+// unless the k-permutation signature shows clearly fewer distinct values
+// (a text repeating itself), when the signature's estimate is used. Each
+// of its k minima is the least of n uniform values, and (k - 1) / (sum of
+// minima) is an unbiased estimate of n + 1.
+uint64_t EstimateDistinct(uint64_t count, absl::Span<const uint32_t> signature,
+                          MinHashScheme scheme) {
+  if (count < 64 || scheme != MinHashScheme::kPermutations ||
+      signature.size() < 16) {
+    return count;
+  }
+  double sum = 0;
+  for (uint32_t m : signature) sum += (static_cast<double>(m) + 0.5) * 0x1.0p-32;
+  const double estimate =
+      static_cast<double>(signature.size() - 1) / sum - 1;
+  if (estimate >= 0.6 * static_cast<double>(count)) return count;
+  return std::max<uint64_t>(1, static_cast<uint64_t>(estimate + 0.5));
+}
+
+}  // namespace
+
 // Everything Create() builds before the Engine exists.
 struct Engine::Components {
   Options options;
@@ -53,6 +77,11 @@ absl::Status Engine::Options::Validate() const {
     return absl::InvalidArgumentError(absl::StrFormat(
         "max_document_bytes must be in [1, %d], got %d",
         Normalizer::kMaxInputBytes, max_document_bytes));
+  }
+  if (!keep_shingle_sets && copy.enabled) {
+    return absl::InvalidArgumentError(
+        "keep_shingle_sets = false needs copy.enabled = false: shared copy "
+        "is found on the sets and texts");
   }
   if (threads < 0) {
     return absl::InvalidArgumentError(absl::StrFormat(
@@ -154,7 +183,14 @@ void Engine::SketchShingles(const Shingles& shingles, Sketch& out) const {
   out.signature.resize(minhasher_.params().num_perm);
   minhasher_.Sketch(hashes, absl::MakeSpan(out.signature));
   out.fingerprint = simhasher_.Compute(hashes);
-  SortedSet(hashes, out.set);
+  if (options_.keep_shingle_sets) {
+    SortedSet(hashes, out.set);
+    out.set_size = out.set.size();
+  } else {
+    out.set.clear();
+    out.set_size = EstimateDistinct(hashes.size(), out.signature,
+                                    minhasher_.params().scheme);
+  }
   if (options_.copy.enabled) winnower_.Winnow(hashes, out.fps);
 }
 
@@ -191,12 +227,12 @@ DocId Engine::Insert(const Document& doc, Sketch&& sketch) {
                      sketch.signature.end());
   fingerprints_.push_back(sketch.fingerprint);
   set_hashes_.insert(set_hashes_.end(), sketch.set.begin(), sketch.set.end());
-  set_offsets_.push_back(set_hashes_.size());
+  set_offsets_.push_back(set_offsets_.back() + sketch.set_size);
   ++stats_.documents;
   stats_.bytes += doc.text.size();
   stats_.invalid_utf8 += sketch.invalid_utf8;
   stats_.nul_bytes += sketch.nul_bytes;
-  stats_.shingles += sketch.set.size();
+  stats_.shingles += sketch.set_size;
   if (options_.copy.enabled) {
     texts_.push_back(doc.text);
     // Cannot fail: DocIds increase.
@@ -208,12 +244,16 @@ DocId Engine::Insert(const Document& doc, Sketch&& sketch) {
   fps_.insert(fps_.end(), sketch.fps.begin(), sketch.fps.end());
   fp_offsets_.push_back(fps_.size());
   dates_.push_back(doc.date);
-  if (sketch.set.empty()) {
+  if (sketch.set_size == 0) {
     ++stats_.empty_documents;
+    if (options_.index_on_add) lsh_filed_ = d + 1;
     return d;
   }
-  // Cannot fail: the id is new and the signature has num_perm values.
-  lsh_index_.Add(d, SignatureOf(d)).IgnoreError();
+  if (options_.index_on_add) {
+    // Cannot fail: the id is new and the signature has num_perm values.
+    lsh_index_.Add(d, SignatureOf(d)).IgnoreError();
+    lsh_filed_ = d + 1;
+  }
   if (simhash_index_) simhash_index_->Add(d, sketch.fingerprint).IgnoreError();
   return d;
 }
@@ -269,9 +309,9 @@ absl::Status Engine::Remove(std::string_view id) {
   const DocId d = it->second;
   doc_of_.erase(it);
   live_[d] = 0;
-  const bool empty = SetOf(d).empty();
+  const bool empty = SizeOf(d) == 0;
   if (!empty) {
-    lsh_index_.Remove(d).IgnoreError();
+    if (d < lsh_filed_) lsh_index_.Remove(d).IgnoreError();
     if (simhash_index_) simhash_index_->Remove(d).IgnoreError();
   }
   fingerprint_index_.Remove(d, FingerprintsOf(d));
@@ -280,13 +320,29 @@ absl::Status Engine::Remove(std::string_view id) {
   --stats_.documents;
   ++stats_.removed;
   if (empty) --stats_.empty_documents;
-  stats_.shingles -= SetOf(d).size();
+  stats_.shingles -= SizeOf(d);
   return absl::OkStatus();
 }
 
 absl::Span<const uint64_t> Engine::SetOf(DocId doc) const {
   return absl::MakeConstSpan(set_hashes_)
       .subspan(set_offsets_[doc], set_offsets_[doc + 1] - set_offsets_[doc]);
+}
+
+Similarity Engine::SimilarityOf(DocId a, DocId b) const {
+  if (options_.keep_shingle_sets) return ExactSimilarity(SetOf(a), SetOf(b));
+  return EstimateSimilarity(EstimateJaccard(SignatureOf(a), SignatureOf(b)),
+                            SizeOf(a), SizeOf(b));
+}
+
+void Engine::CatchUpLshIndex() const {
+  for (DocId d = lsh_filed_; d < ids_.size(); ++d) {
+    if (live_[d] && SizeOf(d) != 0) {
+      // Cannot fail: each DocId is filed once, with num_perm values.
+      lsh_index_.Add(d, SignatureOf(d)).IgnoreError();
+    }
+  }
+  lsh_filed_ = static_cast<DocId>(ids_.size());
 }
 
 absl::Span<const uint32_t> Engine::SignatureOf(DocId doc) const {
@@ -355,8 +411,12 @@ absl::StatusOr<std::vector<Match>> Engine::Query(std::string_view text) const {
     RETURN_IF_ERROR(SketchText(text, scratch, sketch));
   }
   std::vector<Match> matches;
-  if (sketch.set.empty()) return matches;
+  if (sketch.set_size == 0) return matches;
 
+  if (!options_.index_on_add) {
+    std::unique_lock lock(mu_);
+    CatchUpLshIndex();
+  }
   std::shared_lock lock(mu_);
   const DocId as_of = static_cast<DocId>(ids_.size());
   std::vector<DocId> candidates;
@@ -381,7 +441,12 @@ absl::StatusOr<std::vector<Match>> Engine::Query(std::string_view text) const {
   candidates.erase(std::unique(candidates.begin(), candidates.end()),
                    candidates.end());
   for (DocId d : candidates) {
-    const Similarity s = ExactSimilarity(sketch.set, SetOf(d));
+    const Similarity s =
+        options_.keep_shingle_sets
+            ? ExactSimilarity(sketch.set, SetOf(d))
+            : EstimateSimilarity(
+                  EstimateJaccard(sketch.signature, SignatureOf(d)),
+                  sketch.set_size, SizeOf(d));
     Match m;
     m.near_duplicate = verifier_.Accept(s);
     if (std::binary_search(copy_candidates.begin(), copy_candidates.end(), d)) {
@@ -419,10 +484,19 @@ absl::StatusOr<Clustering> Engine::Cluster() const {
   Clustering result;
   tbb::task_arena arena = internal::Arena(options_.threads);
   arena.execute([&] {
-    std::vector<CandidatePair> candidates = lsh_index_.AllPairs();
+    // The join over the live signatures gives the pairs lsh_index_ would,
+    // whether or not it is built.
+    std::vector<DocId> docs;
+    for (DocId d = 0; d < ids_.size(); ++d) {
+      if (live_[d] && SizeOf(d) != 0) docs.push_back(d);
+    }
+    LshIndex::Options lo = lsh_index_.options();
+    std::vector<CandidatePair> candidates =
+        *LshAllPairs(signatures_, docs, lo);  // cannot fail: docs ascend
+    std::vector<DocId>().swap(docs);
     if (simhash_index_) {
       for (DocId d = 0; d < ids_.size(); ++d) {
-        if (!live_[d] || SetOf(d).empty()) continue;
+        if (!live_[d] || SizeOf(d) == 0) continue;
         for (const SimHashMatch& m : simhash_index_->Query(fingerprints_[d])) {
           if (m.id > d) candidates.push_back({d, m.id, 0});
         }
@@ -440,13 +514,13 @@ absl::StatusOr<Clustering> Engine::Cluster() const {
     }
     result.candidate_pairs = candidates.size();
     result.pairs = verifier_.VerifyAll(
-        candidates, [this](DocId d) { return SetOf(d); });
+        candidates, [this](DocId a, DocId b) { return SimilarityOf(a, b); });
   });
   std::vector<Edge> edges;
   edges.reserve(result.pairs.size());
   for (const VerifiedPair& p : result.pairs) edges.push_back({p.a, p.b, p.score});
   result.clusters = clusterer_.Run(ids_.size(), edges, [this](DocId a, DocId b) {
-    return verifier_.Score(ExactSimilarity(SetOf(a), SetOf(b)));
+    return verifier_.Score(SimilarityOf(a, b));
   });
   return result;
 }

@@ -238,4 +238,26 @@ absl::StatusOr<std::vector<CandidatePair>> LshAllPairs(
       [](size_t i) { return static_cast<DocId>(i); });
 }
 
+absl::StatusOr<std::vector<CandidatePair>> LshAllPairs(
+    absl::Span<const uint32_t> signatures, absl::Span<const DocId> docs,
+    const LshIndex::Options& options) {
+  absl::Status s = options.Validate();
+  if (!s.ok()) return s;
+  const size_t k = static_cast<size_t>(options.num_perm);
+  for (size_t i = 0; i < docs.size(); ++i) {
+    if ((i > 0 && docs[i] <= docs[i - 1]) ||
+        (size_t{docs[i]} + 1) * k > signatures.size()) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "document list must ascend and stay within the %d signatures",
+          signatures.size() / k));
+    }
+  }
+  return JoinBands(
+      docs.size(), options.bands, options.large_bucket,
+      [&](size_t i, uint32_t band) {
+        return KeyOf(signatures.subspan(size_t{docs[i]} * k, k), band, options.rows);
+      },
+      [&](size_t i) { return docs[i]; });
+}
+
 }  // namespace mimeo

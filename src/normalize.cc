@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <utility>
 
 #include "absl/strings/str_format.h"
@@ -11,6 +12,13 @@ namespace mimeo {
 namespace {
 
 constexpr int32_t kReplacement = 0xFFFD;
+constexpr uint64_t kOnes = 0x0101010101010101ULL;
+
+// The high bit of every zero byte of t, exactly (no borrow between bytes).
+inline uint64_t ZeroBytes(uint64_t t) {
+  const uint64_t y = (t & (kOnes * 0x7F)) + kOnes * 0x7F;
+  return ~(y | t | kOnes * 0x7F);
+}
 
 // Decodes one code point at `p` (with `n` > 0 bytes left). Returns the number
 // of bytes consumed; sets *cp to the code point, or to -1 for an invalid
@@ -138,6 +146,93 @@ class Emitter {
 
   void Finish() { Flush(); }
 
+  // The fast path for a stretch of ASCII: appends p[i..end) (all below
+  // 0x80) when whitespace folding is on. Eight bytes at a time when they
+  // hold no control character and no two spaces in a row (most English
+  // text); byte by byte through `table` (0 for whitespace and control
+  // characters, else the output byte) otherwise. Returns the count of NUL
+  // bytes seen. Spaces are written eagerly; one left at the end goes back
+  // to pending, so the output never ends in a space.
+  uint64_t AsciiRun(const uint8_t* p, size_t i, size_t end,
+                    const std::array<uint8_t, 128>& table) {
+    Flush();
+    std::string& text = out_.text;
+    size_t pos = text.size();
+    // Each byte writes at most one byte, plus one for a pending space.
+    text.resize(pos + (end - i) + 1);
+    char* w = text.data();
+    uint32_t* offsets = nullptr;
+    if (o_.keep_offsets) {
+      out_.source_offset.resize(pos + (end - i) + 1);
+      offsets = out_.source_offset.data();
+    }
+    // The last byte written is a space (from source offset space_src).
+    bool last_space = pos != 0 && w[pos - 1] == ' ';
+    uint32_t space_src = 0;
+    if (pending_space_ && pos != 0) {
+      if (offsets != nullptr) offsets[pos] = space_src_;
+      w[pos++] = ' ';
+      last_space = true;
+      space_src = space_src_;
+    }
+    pending_space_ = false;
+    const bool fold = table['A'] == 'a';
+    uint64_t nul = 0;
+    while (i < end) {
+      if (end - i >= 8) {
+        uint64_t x;
+        std::memcpy(&x, p + i, 8);
+        const uint64_t spaces = ZeroBytes(x ^ (kOnes * 0x20));
+        const uint64_t control =
+            (~((x << 1) | x) & (kOnes * 0x40)) | ZeroBytes(x ^ (kOnes * 0x7F));
+        const bool space_first = (spaces & 0x80) != 0;
+        if (control == 0 && (spaces & (spaces << 8)) == 0 &&
+            !(space_first && (last_space || pos == 0))) {
+          if (fold) {
+            const uint64_t ge_a = x + kOnes * (0x80 - 'A');
+            const uint64_t ge_z1 = x + kOnes * (0x80 - 'Z' - 1);
+            x |= ((ge_a & ~ge_z1) & (kOnes * 0x80)) >> 2;
+          }
+          std::memcpy(w + pos, &x, 8);
+          if (offsets != nullptr) {
+            for (uint32_t k = 0; k < 8; ++k) offsets[pos + k] = static_cast<uint32_t>(i + k);
+          }
+          pos += 8;
+          i += 8;
+          last_space = (spaces >> 63) != 0;
+          if (last_space) space_src = static_cast<uint32_t>(i - 1);
+          continue;
+        }
+      }
+      const size_t block_end = std::min(end, i + 8);
+      for (; i < block_end; ++i) {
+        const uint8_t c = table[p[i]];
+        if (c == 0) {
+          nul += p[i] == 0;
+          if (!last_space && pos != 0) {
+            if (offsets != nullptr) offsets[pos] = static_cast<uint32_t>(i);
+            w[pos++] = ' ';
+            last_space = true;
+            space_src = static_cast<uint32_t>(i);
+          }
+          continue;
+        }
+        if (offsets != nullptr) offsets[pos] = static_cast<uint32_t>(i);
+        w[pos++] = static_cast<char>(c);
+        last_space = false;
+      }
+    }
+    if (last_space && pos != 0 && w[pos - 1] == ' ' &&
+        (offsets == nullptr || offsets[pos - 1] == space_src)) {
+      --pos;
+      pending_space_ = true;
+      space_src_ = space_src;
+    }
+    text.resize(pos);
+    if (offsets != nullptr) out_.source_offset.resize(pos);
+    return nul;
+  }
+
  private:
   void FlushSpace() {
     if (pending_space_) {
@@ -192,6 +287,18 @@ class Emitter {
   uint32_t space_src_ = 0;
 };
 
+// The ASCII fast path's tables: 0 for whitespace and control characters,
+// else the character itself, lower-cased in the folding table.
+constexpr std::array<uint8_t, 128> AsciiTable(bool fold) {
+  std::array<uint8_t, 128> t{};
+  for (int c = 0x21; c < 0x7F; ++c) {
+    t[c] = static_cast<uint8_t>(fold && c >= 'A' && c <= 'Z' ? c + 32 : c);
+  }
+  return t;
+}
+constexpr std::array<uint8_t, 128> kAsciiFolded = AsciiTable(true);
+constexpr std::array<uint8_t, 128> kAsciiKept = AsciiTable(false);
+
 }  // namespace
 
 absl::Status Normalizer::Options::Validate() const { return absl::OkStatus(); }
@@ -225,7 +332,22 @@ absl::Status Normalizer::Normalize(std::string_view input,
   const size_t n = input.size();
   int32_t decomposed[32];
   size_t i = 0;
+  const std::array<uint8_t, 128>& ascii =
+      options_.case_fold ? kAsciiFolded : kAsciiKept;
   while (i < n) {
+    if (options_.fold_whitespace && p[i] < 0x80) {
+      // A stretch of ASCII in bulk. Its last character stays for the
+      // general path when a non-ASCII character follows: that one may be a
+      // combining mark composing with it.
+      size_t end = i;
+      while (end < n && p[end] < 0x80) ++end;
+      const size_t stop = end < n ? end - 1 : end;
+      if (stop > i) {
+        out.nul_bytes += emit.AsciiRun(p, i, stop, ascii);
+        i = stop;
+        if (i == n) break;
+      }
+    }
     const uint32_t src = static_cast<uint32_t>(i);
     int32_t cp;
     const uint8_t b = p[i];

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_format.h"
+#include "internal/mix.h"
 #include "xxhash.h"
 
 namespace mimeo {
@@ -38,11 +39,22 @@ void Shingler::Shingle(std::string_view text, absl::Span<const Token> tokens,
   }
   const size_t width = std::min(n, k);
   const size_t count = n - width + 1;
-  // Shingle i reads token hashes i..i+width-1 and is written over token
-  // hash i, which no later shingle reads: the hashing is done in place.
+  // A shingle's hash is a polynomial in its token hashes, rolled along the
+  // text (one multiply-add per shingle, whatever k), then mixed. Token
+  // hashes are XXH3 outputs, so the polynomial of distinct token runs
+  // collides no more often than random 64-bit values; Mix64 spreads it.
+  // Shingle i is written over token hash i, which no later shingle reads
+  // once it has left the window.
+  constexpr uint64_t kBase = 0x9e3779b97f4a7c15ULL;
+  uint64_t top = 1;  // kBase^(width - 1)
+  for (size_t j = 1; j < width; ++j) top *= kBase;
+  const uint64_t salt = internal::Mix64(seed ^ width);
+  uint64_t h = 0;
+  for (size_t j = 0; j < width; ++j) h = h * kBase + out.hashes[j];
   for (size_t i = 0; i < count; ++i) {
-    out.hashes[i] =
-        XXH3_64bits_withSeed(&out.hashes[i], width * sizeof(uint64_t), seed);
+    const uint64_t first = out.hashes[i];
+    out.hashes[i] = internal::Mix64(h ^ salt);
+    if (i + width < n) h = (h - first * top) * kBase + out.hashes[i + width];
   }
   out.hashes.resize(count);
   out.first_token.resize(count);

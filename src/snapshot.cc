@@ -13,11 +13,16 @@
 //   version 2 adds, after the counters:
 //     texts       if flags bit 0: num_ids x (u64 length, bytes)
 //     dates       num_ids x (u8 has_date, i64 date)
+//   version 3 hashes shingles differently (shingle.h) and adds flags bit 1:
+//     no shingle sets (Options::keep_shingle_sets = false); set_offsets
+//     then hold the running total of set sizes and num_set_hashes is 0.
 // The header holds every parameter that decides a hash value, the counts,
 // XXH3-64 of the payload, and XXH3-64 of the header's first 120 bytes.
-// Version 1 (no texts, no dates) still loads, with shared copy off; a
-// reader refuses versions it does not know. Fingerprints are not stored:
-// Load() winnows the texts again, so the winnowing window may change.
+// Versions 1 and 2 are refused with a message saying to rebuild: their
+// shingle hashes are no longer computed, so their sketches would match
+// nothing. A reader refuses versions it does not know. Fingerprints are not
+// stored: Load() winnows the texts again, so the winnowing window may
+// change.
 #include <bit>
 #include <cerrno>
 #include <cstdio>
@@ -42,8 +47,9 @@ static_assert(std::endian::native == std::endian::little,
 namespace {
 
 constexpr char kMagic[8] = {'M', 'I', 'M', 'E', 'O', 'S', 'N', 'P'};
-constexpr uint32_t kVersion = 2;
+constexpr uint32_t kVersion = 3;
 constexpr uint32_t kFlagTexts = 1;
+constexpr uint32_t kFlagNoSets = 2;
 
 struct SnapshotHeader {
   char magic[8];
@@ -222,6 +228,7 @@ absl::Status Engine::Save(const std::string& path) const {
   w.Put(stats_.bytes);
   w.Put(stats_.invalid_utf8);
   w.Put(stats_.nul_bytes);
+  if (!options_.keep_shingle_sets) h.flags |= kFlagNoSets;
   if (options_.copy.enabled) {
     h.flags |= kFlagTexts;
     for (const std::string& text : texts_) {
@@ -278,6 +285,13 @@ absl::Status CheckHeader(const std::string& path, const char* data, size_t n,
     return absl::DataLossError(absl::StrFormat(
         "snapshot '%s' is corrupt: header checksum mismatch", path));
   }
+  if (h.version < 3) {
+    return absl::FailedPreconditionError(absl::StrFormat(
+        "snapshot '%s' has format version %d, made by an older mimeo whose "
+        "shingle hashes this one no longer computes; build it again from "
+        "the texts (mimeo index create)",
+        path, h.version));
+  }
   const uint64_t have = file_bytes - sizeof(SnapshotHeader);
   if (have != h.payload_bytes) {
     return absl::DataLossError(absl::StrFormat(
@@ -327,6 +341,7 @@ absl::StatusOr<Engine::SnapshotInfo> Engine::ReadSnapshotInfo(
   o.minhash.scheme = static_cast<MinHashScheme>(h.minhash_scheme);
   o.minhash.seed = h.minhash_seed;
   o.copy.enabled = info.has_texts;
+  o.keep_shingle_sets = (h.flags & kFlagNoSets) == 0;
   if (absl::Status s = o.Validate(); !s.ok()) {
     return absl::DataLossError(absl::StrFormat(
         "snapshot '%s' is corrupt: its parameters are invalid (%s)", path,
@@ -355,6 +370,13 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Load(const std::string& path,
         "with copy.enabled = false",
         path, h.version));
   }
+  const bool has_sets = (h.flags & kFlagNoSets) == 0;
+  if (options.keep_shingle_sets && !has_sets) {
+    return absl::FailedPreconditionError(absl::StrFormat(
+        "snapshot '%s' holds no shingle sets (saved with keep_shingle_sets "
+        "= false); load it with keep_shingle_sets = false",
+        path));
+  }
   const uint64_t have = h.payload_bytes;
   const char* payload = bytes.data() + sizeof(SnapshotHeader);
   if (XXH3_64bits(payload, have) != h.payload_checksum) {
@@ -374,7 +396,7 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Load(const std::string& path,
   PayloadReader r(path, payload, have);
   e->ids_.resize(h.num_ids);
   for (std::string& id : e->ids_) {
-    uint32_t len;
+    uint32_t len = 0;
     RETURN_IF_ERROR(r.Get(len, "an id length"));
     if (len > have) {
       return absl::DataLossError(absl::StrFormat(
@@ -400,7 +422,7 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Load(const std::string& path,
   e->dates_.resize(h.num_ids);
   if (has_texts) {
     for (std::string& text : e->texts_) {
-      uint64_t len;
+      uint64_t len = 0;
       RETURN_IF_ERROR(r.Get(len, "a text length"));
       if (len > have) {
         return absl::DataLossError(absl::StrFormat(
@@ -433,7 +455,8 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Load(const std::string& path,
         "snapshot '%s' is corrupt: bytes left after the last section", path));
   }
   if (e->set_offsets_.front() != 0 ||
-      e->set_offsets_.back() != h.num_set_hashes ||
+      (has_sets && e->set_offsets_.back() != h.num_set_hashes) ||
+      (!has_sets && h.num_set_hashes != 0) ||
       !std::is_sorted(e->set_offsets_.begin(), e->set_offsets_.end())) {
     return absl::DataLossError(absl::StrFormat(
         "snapshot '%s' is corrupt: shingle set offsets out of order", path));
@@ -481,17 +504,23 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Load(const std::string& path,
           "snapshot '%s' is corrupt: id '%s' is live twice", path, e->ids_[d]));
     }
     ++e->stats_.documents;
-    const auto set = e->SetOf(d);
-    e->stats_.shingles += set.size();
-    if (set.empty()) {
+    const uint64_t size = e->SizeOf(d);
+    e->stats_.shingles += size;
+    if (size == 0) {
       ++e->stats_.empty_documents;
       continue;
     }
-    RETURN_IF_ERROR(e->lsh_index_.Add(d, e->SignatureOf(d)));
+    if (options.index_on_add) {
+      RETURN_IF_ERROR(e->lsh_index_.Add(d, e->SignatureOf(d)));
+    }
     if (e->simhash_index_) {
       RETURN_IF_ERROR(e->simhash_index_->Add(d, e->fingerprints_[d]));
     }
   }
+  if (options.index_on_add) e->lsh_filed_ = static_cast<DocId>(h.num_ids);
+  // Sets a snapshot holds are not needed without keep_shingle_sets; the
+  // offsets still give their sizes.
+  if (!options.keep_shingle_sets) std::vector<uint64_t>().swap(e->set_hashes_);
   if (e->stats_.documents != h.num_live) {
     return absl::DataLossError(absl::StrFormat(
         "snapshot '%s' is corrupt: %d live documents, the header says %d",

@@ -1,5 +1,9 @@
 #include "mimeo/tokenize.h"
 
+#include <array>
+#include <bit>
+#include <cstring>
+
 #include "absl/strings/str_format.h"
 #include "utf8proc.h"
 
@@ -49,6 +53,27 @@ Kind Classify(int32_t cp) {
     default:
       return Kind::kSeparator;
   }
+}
+
+// 1 for the ASCII bytes that are word characters (letters and digits).
+constexpr std::array<uint8_t, 128> WordBytes() {
+  std::array<uint8_t, 128> t{};
+  for (int c = 0; c < 128; ++c) {
+    t[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           (c >= '0' && c <= '9');
+  }
+  return t;
+}
+constexpr std::array<uint8_t, 128> kWordByte = WordBytes();
+
+inline bool AllAscii(const uint8_t* p) {
+  uint64_t any = 0;
+  for (size_t k = 0; k < 64; k += 8) {
+    uint64_t x;
+    std::memcpy(&x, p + k, 8);
+    any |= x;
+  }
+  return (any & 0x8080808080808080ULL) == 0;
 }
 
 // Decodes valid UTF-8; returns the length and sets *cp (-1 when invalid).
@@ -118,6 +143,28 @@ void Tokenizer::Tokenize(std::string_view text, std::vector<Token>& out) const {
   uint32_t word_begin = 0;
   size_t i = 0;
   while (i < n) {
+    if (n - i >= 64 && AllAscii(p + i)) {
+      // 64 ASCII bytes at once: a bit per byte that is a letter or digit,
+      // then word starts and ends from its edges.
+      uint64_t word = 0;
+      for (size_t k = 0; k < 64; ++k) {
+        word |= uint64_t{kWordByte[p[i + k]]} << k;
+      }
+      const uint64_t before = (word << 1) | uint64_t{in_word};
+      uint64_t edges = (word & ~before) | (~word & before);
+      while (edges != 0) {
+        const uint32_t at = static_cast<uint32_t>(i) + std::countr_zero(edges);
+        if (in_word) {
+          out.push_back({word_begin, at});
+        } else {
+          word_begin = at;
+        }
+        in_word = !in_word;
+        edges &= edges - 1;
+      }
+      i += 64;
+      continue;
+    }
     int32_t cp;
     const size_t len = Next(p + i, n - i, &cp);
     const Kind kind = cp < 0 ? Kind::kSeparator : Classify(cp);

@@ -91,9 +91,17 @@ double Verifier::Score(const Similarity& s) const noexcept {
 std::vector<VerifiedPair> Verifier::VerifyAll(
     absl::Span<const CandidatePair> pairs,
     const std::function<absl::Span<const uint64_t>(DocId)>& set_of) const {
+  return VerifyAll(pairs, [&set_of](DocId a, DocId b) {
+    return ExactSimilarity(set_of(a), set_of(b));
+  });
+}
+
+std::vector<VerifiedPair> Verifier::VerifyAll(
+    absl::Span<const CandidatePair> pairs,
+    const std::function<Similarity(DocId, DocId)>& similarity_of) const {
   std::vector<Similarity> sims(pairs.size());
   tbb::parallel_for(size_t{0}, pairs.size(), [&](size_t i) {
-    sims[i] = ExactSimilarity(set_of(pairs[i].a), set_of(pairs[i].b));
+    sims[i] = similarity_of(pairs[i].a, pairs[i].b);
   });
   std::vector<VerifiedPair> out;
   for (size_t i = 0; i < pairs.size(); ++i) {

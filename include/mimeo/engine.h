@@ -176,6 +176,23 @@ class Engine {
     };
     Copy copy;
 
+    // Keep each document's exact shingle set (default true) and verify
+    // candidates on it. False keeps only the MinHash signature and the
+    // number of distinct shingles, and verifies on MinHash estimates: the
+    // Jaccard similarity, and the containments derived from it and the set
+    // sizes. Estimates err by about 1/sqrt(num_perm) (0.09 at 128), so pairs
+    // near a threshold may land on either side. With index_on_add = false
+    // too, a document costs under 1 KiB at 128 permutations
+    // (bench/README.md). Requires copy.enabled = false.
+    bool keep_shingle_sets = true;
+    // File each document in the LSH index as it is added (default true).
+    // False defers the index to the first Query(), which files every
+    // document not yet filed in one pass; Cluster() never needs it, as it
+    // joins the signatures band by band with a parallel sort. For one
+    // clustering run over a corpus, false saves the index's memory (about
+    // 1 KiB per document at 32 bands) and its insert time.
+    bool index_on_add = true;
+
     // Documents longer than this are refused. Default 256 MiB.
     uint64_t max_document_bytes = uint64_t{256} << 20;
     // Worker threads for AddBatch and Cluster; 0 (default) uses all cores.
@@ -283,7 +300,16 @@ class Engine {
   void SketchShingles(const Shingles& shingles, Sketch& out) const;
   absl::Status CheckDocument(const Document& doc) const;
   DocId Insert(const Document& doc, Sketch&& sketch);
+  // The shingle set (requires keep_shingle_sets), and its size.
   absl::Span<const uint64_t> SetOf(DocId doc) const;
+  uint64_t SizeOf(DocId doc) const {
+    return set_offsets_[doc + 1] - set_offsets_[doc];
+  }
+  // Exact on the sets, or estimated from the signatures without them.
+  Similarity SimilarityOf(DocId a, DocId b) const;
+  // Files in the LSH index the documents added since the last call; with
+  // index_on_add = false. Requires the exclusive lock.
+  void CatchUpLshIndex() const;
   absl::Span<const uint32_t> SignatureOf(DocId doc) const;
   absl::Span<const Fingerprint> FingerprintsOf(DocId doc) const;
   // Aligns the asking text (prepared; it is, or will be, DocId as_of) with
@@ -306,7 +332,11 @@ class Engine {
   const Aligner aligner_;
 
   mutable std::shared_mutex mu_;
-  LshIndex lsh_index_;
+  // Mutable for CatchUpLshIndex(), which Query() runs under the exclusive
+  // lock.
+  mutable LshIndex lsh_index_;
+  // DocIds below this have been offered to lsh_index_.
+  mutable DocId lsh_filed_ = 0;
   std::unique_ptr<SimHashIndex> simhash_index_;
   // Per DocId: id, liveness, signature, fingerprint, shingle set.
   std::vector<std::string> ids_;
@@ -314,7 +344,9 @@ class Engine {
   std::vector<uint8_t> live_;
   std::vector<uint32_t> signatures_;  // num_perm per DocId
   std::vector<uint64_t> fingerprints_;
-  std::vector<uint64_t> set_offsets_{0};  // size num_ids() + 1
+  // Size num_ids() + 1. Without shingle sets, the running total of set
+  // sizes, so that SizeOf() works the same way.
+  std::vector<uint64_t> set_offsets_{0};
   std::vector<uint64_t> set_hashes_;
   // Shared copy: the fingerprint index, each document's fingerprints,
   // texts and dates.

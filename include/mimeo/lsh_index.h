@@ -130,6 +130,12 @@ class LshIndex {
 // cores; the result does not depend on their number.
 absl::StatusOr<std::vector<CandidatePair>> LshAllPairs(
     absl::Span<const uint32_t> signatures, const LshIndex::Options& options);
+// The same join over some documents only: `signatures` holds num_perm
+// values per DocId, and `docs` (ascending) lists the DocIds joined. Gives
+// the pairs an LshIndex holding exactly those documents would.
+absl::StatusOr<std::vector<CandidatePair>> LshAllPairs(
+    absl::Span<const uint32_t> signatures, absl::Span<const DocId> docs,
+    const LshIndex::Options& options);
 
 }  // namespace mimeo
 

@@ -1,7 +1,8 @@
 // Stage 3 of the pipeline: shingling.
 //
 // A shingle is a run of k consecutive tokens. Each is hashed to 64 bits with
-// seeded XXH3 (first every token, then the k token hashes of each shingle),
+// seeded XXH3 (every token), then a polynomial of the k token hashes of each
+// shingle rolled along the text and mixed (SplitMix64 finalizer),
 // and keeps the index of its first token, so that later stages can map a
 // shared shingle back to the text.
 //

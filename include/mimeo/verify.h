@@ -91,6 +91,11 @@ class Verifier {
   std::vector<VerifiedPair> VerifyAll(
       absl::Span<const CandidatePair> pairs,
       const std::function<absl::Span<const uint64_t>(DocId)>& set_of) const;
+  // The same, with the similarity of a pair given by `similarity_of(a, b)`
+  // (for example estimated from signatures), called from many threads.
+  std::vector<VerifiedPair> VerifyAll(
+      absl::Span<const CandidatePair> pairs,
+      const std::function<Similarity(DocId, DocId)>& similarity_of) const;
 
   const Options& options() const { return options_; }
 

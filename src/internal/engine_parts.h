@@ -15,7 +15,8 @@ namespace mimeo {
 struct Engine::Sketch {
   std::vector<uint32_t> signature;
   uint64_t fingerprint = 0;
-  std::vector<uint64_t> set;
+  std::vector<uint64_t> set;  // empty without keep_shingle_sets
+  uint64_t set_size = 0;     // distinct shingles (estimated without sets)
   std::vector<Fingerprint> fps;  // winnowed, with copy on
   uint64_t invalid_utf8 = 0;
   uint64_t nul_bytes = 0;
