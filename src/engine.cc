@@ -270,9 +270,27 @@ absl::StatusOr<DocId> Engine::Add(const Document& doc) {
   return Insert(doc, std::move(sketch));
 }
 
-absl::StatusOr<std::vector<DocId>> Engine::AddBatch(
-    absl::Span<const Document> docs) {
-  std::unique_lock lock(mu_);
+Engine::SketchedBatch::SketchedBatch() = default;
+Engine::SketchedBatch::~SketchedBatch() = default;
+Engine::SketchedBatch::SketchedBatch(SketchedBatch&&) noexcept = default;
+Engine::SketchedBatch& Engine::SketchedBatch::operator=(SketchedBatch&&) noexcept =
+    default;
+
+Engine::SketchedBatch Engine::SketchBatch(std::vector<Document> docs) const {
+  SketchedBatch batch;
+  batch.docs_ = std::move(docs);
+  batch.sketches_.resize(batch.docs_.size());
+  Scratch scratch;
+  for (size_t i = 0; i < batch.docs_.size(); ++i) {
+    const Document& doc = batch.docs_[i];
+    // An over-long text is left unsketched; Commit() refuses it.
+    if (doc.text.size() > options_.max_document_bytes) continue;
+    SketchText(doc.text, scratch, batch.sketches_[i]).IgnoreError();
+  }
+  return batch;
+}
+
+absl::Status Engine::CheckBatch(absl::Span<const Document> docs) const {
   absl::flat_hash_set<std::string_view> batch_ids;
   for (const Document& doc : docs) {
     RETURN_IF_ERROR(CheckDocument(doc));
@@ -281,6 +299,25 @@ absl::StatusOr<std::vector<DocId>> Engine::AddBatch(
           "document '%s' appears twice in the batch", doc.id));
     }
   }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<DocId>> Engine::Commit(SketchedBatch batch) {
+  std::unique_lock lock(mu_);
+  RETURN_IF_ERROR(CheckBatch(batch.docs_));
+  std::vector<DocId> out;
+  out.reserve(batch.docs_.size());
+  for (size_t i = 0; i < batch.docs_.size(); ++i) {
+    out.push_back(Insert(batch.docs_[i], std::move(batch.sketches_[i])));
+    batch.sketches_[i] = Sketch();
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<DocId>> Engine::AddBatch(
+    absl::Span<const Document> docs) {
+  std::unique_lock lock(mu_);
+  RETURN_IF_ERROR(CheckBatch(docs));
   std::vector<Sketch> sketches(docs.size());
   tbb::enumerable_thread_specific<Scratch> scratch;
   tbb::task_arena arena = internal::Arena(options_.threads);

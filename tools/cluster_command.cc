@@ -21,6 +21,7 @@ struct ClusterArgs {
   CommonArgs common;
   std::vector<std::string> paths;
   std::string mode = "near-dup";
+  bool exact = false;
 };
 
 // Pairs holding the representative first, then the rest, each group in its
@@ -65,6 +66,10 @@ int Run(ClusterArgs& args) {
   // Texts are kept only where passages are shown.
   const bool show_text = copy_mode || format == "table" || format == "html";
   common.engine.copy.enabled = show_text;
+  // One clustering run needs no incremental LSH index, and without texts
+  // to show, no shingle sets unless --exact asks for them.
+  common.engine.index_on_add = false;
+  common.engine.keep_shingle_sets = show_text || args.exact;
   const WriteOptions write = ChooseWriteOptions(common, format);
 
   auto reader = InputReader::Open(args.paths, common.input);
@@ -228,6 +233,10 @@ void AddClusterCommand(CLI::App& app, int& exit_code) {
                   "other; copy: documents sharing any passage")
       ->capture_default_str()
       ->check(CLI::IsMember({"near-dup", "copy"}));
+  cmd->add_flag("--exact", args->exact,
+                "near-dup to jsonl or csv: verify pairs on exact shingle "
+                "sets (about 5 KB more memory per document) instead of "
+                "MinHash estimates");
   AddEngineOptions(cmd, args->common);
   AddInputOptions(cmd, args->common);
   AddOutputOptions(cmd, args->common);

@@ -8,6 +8,8 @@
 #include <cstring>
 
 #include "absl/strings/str_format.h"
+#include "oneapi/tbb/parallel_pipeline.h"
+#include "oneapi/tbb/task_arena.h"
 
 namespace mimeo::cli {
 
@@ -220,20 +222,55 @@ class Progress {
 
 absl::Status ReadInto(InputReader& reader, Engine& engine, bool quiet) {
   Progress progress(!quiet);
-  std::vector<Document> batch;
-  constexpr uint64_t kBatchBytes = uint64_t{32} << 20;
-  for (;;) {
-    absl::StatusOr<bool> more = reader.Next(batch, kBatchBytes);
-    if (!more.ok()) return more.status();
-    if (!batch.empty()) {
-      absl::StatusOr<std::vector<DocId>> added = engine.AddBatch(batch);
-      if (!added.ok()) return added.status();
-    }
-    progress.Update(reader.counts().documents, reader.consumed_bytes(),
-                    reader.total_bytes());
-    if (!*more) break;
-  }
+  // A pipeline on the engine's threads: batches are read in order on one
+  // thread, sketched on all of them, and committed in the order read, so
+  // the result is that of one AddBatch() over the whole input. Batches are
+  // small so that reading overlaps sketching and memory holds only the
+  // batches in flight (about 2 MB per thread).
+  constexpr uint64_t kBatchBytes = uint64_t{2} << 20;
+  const int threads = engine.options().threads;
+  tbb::task_arena arena(threads == 0 ? tbb::task_arena::automatic : threads);
+  const size_t tokens = 2 * static_cast<size_t>(arena.max_concurrency()) + 1;
+  absl::Status status;
+  bool done = false;
+  arena.execute([&] {
+    tbb::parallel_pipeline(
+        tokens,
+        tbb::make_filter<void, std::vector<Document>>(
+            tbb::filter_mode::serial_in_order,
+            [&](tbb::flow_control& fc) {
+              std::vector<Document> batch;
+              if (done || !status.ok()) {
+                fc.stop();
+                return batch;
+              }
+              absl::StatusOr<bool> more = reader.Next(batch, kBatchBytes);
+              if (!more.ok()) {
+                status = more.status();
+                fc.stop();
+                return std::vector<Document>();
+              }
+              done = !*more;
+              progress.Update(reader.counts().documents,
+                              reader.consumed_bytes(), reader.total_bytes());
+              return batch;
+            }) &
+            tbb::make_filter<std::vector<Document>, Engine::SketchedBatch>(
+                tbb::filter_mode::parallel,
+                [&](std::vector<Document> batch) {
+                  return engine.SketchBatch(std::move(batch));
+                }) &
+            tbb::make_filter<Engine::SketchedBatch, void>(
+                tbb::filter_mode::serial_in_order,
+                [&](Engine::SketchedBatch batch) {
+                  if (!status.ok() || batch.size() == 0) return;
+                  absl::StatusOr<std::vector<DocId>> added =
+                      engine.Commit(std::move(batch));
+                  if (!added.ok()) status = added.status();
+                }));
+  });
   progress.Clear();
+  if (!status.ok()) return status;
   if (reader.counts().documents == 0) {
     return absl::FailedPreconditionError(
         "no documents to read: directories are searched for .txt, .md, "

@@ -3,7 +3,7 @@
 //   mimeo_gen --from DIR --out OUT [--docs N] [--seed S]
 //
 // Reads the .txt files under DIR (real articles), keeps those of at least
-// 80 words, and writes OUT/docs.jsonl ({"id", "text"} per line) and
+// 80 words (and one of each group of copies among them), and writes OUT/docs.jsonl ({"id", "text"} per line) and
 // OUT/labels.jsonl ({"id", "cluster", "kind", "source", "jaccard",
 // "containment"}; source, jaccard and containment are absent for
 // originals). About 40% of documents are originals, 20% near_dup, 30%
@@ -44,6 +44,7 @@
 #include <vector>
 
 #include "CLI/CLI.hpp"
+#include "mimeo/engine.h"
 #include "mimeo/normalize.h"
 #include "mimeo/shingle.h"
 #include "mimeo/tokenize.h"
@@ -324,6 +325,35 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "mimeo_gen: '%s' has %zu articles of 80+ words; need 10\n",
                  from.c_str(), articles.size());
     return 2;
+  }
+  // Real corpora hold copies (bbc-news repeats 101 stories); labels would
+  // call them unrelated originals. Keep the first article of each group of
+  // near-duplicates or shared copy, as mimeo's defaults find them.
+  {
+    mimeo::Engine::Options o;
+    o.copy.enabled = false;
+    auto engine = mimeo::Engine::Create(o);
+    std::vector<mimeo::Document> batch;
+    for (size_t i = 0; i < articles.size(); ++i) {
+      batch.push_back({"a" + std::to_string(i), articles[i]});
+    }
+    auto clustering = (*engine)->AddBatch(batch).ok() ? (*engine)->Cluster()
+                                                      : absl::StatusOr<mimeo::Clustering>();
+    if (!clustering.ok()) {
+      std::fprintf(stderr, "mimeo_gen: %s\n", clustering.status().ToString().c_str());
+      return 1;
+    }
+    std::vector<bool> drop(articles.size(), false);
+    for (const mimeo::Cluster& c : clustering->clusters) {
+      for (size_t m = 1; m < c.members.size(); ++m) drop[c.members[m]] = true;
+    }
+    size_t kept = 0;
+    for (size_t i = 0; i < articles.size(); ++i) {
+      if (drop[i]) continue;
+      if (kept != i) articles[kept] = std::move(articles[i]);
+      ++kept;
+    }
+    articles.resize(kept);
   }
   Rng rng(seed);
   // A fixed shuffle; the first fifth are fillers (intros and endings).

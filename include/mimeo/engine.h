@@ -126,6 +126,8 @@ struct EngineStats {
 };
 
 class Engine {
+  struct Sketch;  // defined in src/internal/engine_parts.h
+
  public:
   struct Options {
     Normalizer::Options normalize;
@@ -228,6 +230,29 @@ class Engine {
   // All or nothing: if any document would be refused (including ids
   // repeated within the batch), the error names it and none is added.
   absl::StatusOr<std::vector<DocId>> AddBatch(absl::Span<const Document> docs);
+  // AddBatch() in two steps, for callers that pipeline their input.
+  // SketchBatch() normalizes, shingles and sketches on the calling thread
+  // without taking the lock; it is const and may run on many threads at
+  // once, for different batches. Commit() then checks and adds the batch
+  // under the lock as AddBatch() would (all or nothing, ids checked against
+  // the documents present at commit time). Committing batches in the order
+  // they were read gives the same engine as one AddBatch() of them all.
+  class SketchedBatch {
+   public:
+    SketchedBatch();
+    ~SketchedBatch();
+    SketchedBatch(SketchedBatch&&) noexcept;
+    SketchedBatch& operator=(SketchedBatch&&) noexcept;
+    size_t size() const { return docs_.size(); }
+
+   private:
+    friend class Engine;
+    std::vector<Document> docs_;
+    std::vector<Sketch> sketches_;
+  };
+  SketchedBatch SketchBatch(std::vector<Document> docs) const;
+  absl::StatusOr<std::vector<DocId>> Commit(SketchedBatch batch);
+
   // Removes a document: it no longer matches or clusters. Its DocId is not
   // reused. NotFound if no live document has this id.
   absl::Status Remove(std::string_view id);
@@ -287,7 +312,6 @@ class Engine {
   const LshParams& lsh_params() const { return lsh_params_; }
 
  private:
-  struct Sketch;
   struct Scratch;
   struct Components;
 
@@ -299,6 +323,8 @@ class Engine {
                           Sketch& out) const;
   void SketchShingles(const Shingles& shingles, Sketch& out) const;
   absl::Status CheckDocument(const Document& doc) const;
+  // CheckDocument() for each, and no id twice.
+  absl::Status CheckBatch(absl::Span<const Document> docs) const;
   DocId Insert(const Document& doc, Sketch&& sketch);
   // The shingle set (requires keep_shingle_sets), and its size.
   absl::Span<const uint64_t> SetOf(DocId doc) const;
