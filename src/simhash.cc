@@ -1,6 +1,6 @@
 #include "mimeo/simhash.h"
 
-#include "internal/mix.h"
+#include "internal/simhash_kernels.h"
 
 namespace mimeo {
 
@@ -11,14 +11,24 @@ absl::StatusOr<SimHasher> SimHasher::Create(const Options& options) {
 }
 
 uint64_t SimHasher::Compute(absl::Span<const uint64_t> hashes) const noexcept {
+  return Vote(hashes, false);
+}
+
+uint64_t SimHasher::ComputeScalar(
+    absl::Span<const uint64_t> hashes) const noexcept {
+  return Vote(hashes, true);
+}
+
+uint64_t SimHasher::Vote(absl::Span<const uint64_t> hashes,
+                         bool scalar) const noexcept {
   if (hashes.empty()) return 0;
-  // Each feature votes +1 or -1 on every bit. Counting the set bits per
-  // position and comparing with half the total is the same vote with one
-  // add per bit; the inner loop has no branch and vectorizes.
+  // Each feature votes +1 or -1 on every bit: counting the set bits per
+  // position and comparing with half the total is the same vote.
   uint32_t ones[64] = {};
-  for (uint64_t h : hashes) {
-    const uint64_t f = options_.seed == 0 ? h : internal::Mix64(h ^ options_.seed);
-    for (int j = 0; j < 64; ++j) ones[j] += static_cast<uint32_t>((f >> j) & 1);
+  if (scalar) {
+    internal::SimHashCountScalar(options_.seed, hashes.data(), hashes.size(), ones);
+  } else {
+    internal::SimHashCountDispatch(options_.seed, hashes.data(), hashes.size(), ones);
   }
   const uint64_t n = hashes.size();
   uint64_t fp = 0;

@@ -36,13 +36,18 @@ class SimHasher {
 
   static absl::StatusOr<SimHasher> Create(const Options& options);
 
-  // The fingerprint of the multiset `hashes`; 0 for an empty input.
+  // The fingerprint of the multiset `hashes`; 0 for an empty input. Counts
+  // bits with the best SIMD kernel of this CPU (Highway dynamic dispatch;
+  // MIMEO_SIMD=scalar in the environment forces the scalar one).
   uint64_t Compute(absl::Span<const uint64_t> hashes) const noexcept;
+  // The same by the scalar reference kernel: equal bit for bit.
+  uint64_t ComputeScalar(absl::Span<const uint64_t> hashes) const noexcept;
 
   const Options& options() const { return options_; }
 
  private:
   explicit SimHasher(const Options& options) : options_(options) {}
+  uint64_t Vote(absl::Span<const uint64_t> hashes, bool scalar) const noexcept;
   Options options_;
 };
 
