@@ -1,10 +1,17 @@
 // Micro benchmarks, one per pipeline stage. Figures: bench/README.md.
 //   build/bench/mimeo_micro_bench --benchmark_repetitions=5 \
 //       --benchmark_report_aggregates_only=true
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <random>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include "benchmark/benchmark.h"
+#include "internal/minhash_kernels.h"
+#include "mimeo/align.h"
 #include "mimeo/lsh_index.h"
 #include "mimeo/minhash.h"
 #include "mimeo/normalize.h"
@@ -31,6 +38,38 @@ std::string EnglishText(size_t bytes) {
   return s;
 }
 
+// Real English: the bbc-news articles (../shared/datasets beside the
+// source tree, or MIMEO_DATASETS), joined up to 4 MB; the synthetic text
+// above when they are missing.
+const std::string& RealText() {
+  static const std::string text = [] {
+    namespace fs = std::filesystem;
+    const char* env = std::getenv("MIMEO_DATASETS");
+    const fs::path root = env != nullptr
+                              ? fs::path(env)
+                              : fs::path(MIMEO_SOURCE_DIR) / ".." / "shared" / "datasets";
+    std::vector<fs::path> files;
+    std::error_code ec;
+    for (fs::recursive_directory_iterator it(root / "bbc-news", ec), end;
+         !ec && it != end; it.increment(ec)) {
+      if (it->path().extension() == ".txt") files.push_back(it->path());
+    }
+    std::sort(files.begin(), files.end());
+    std::string out;
+    for (const fs::path& f : files) {
+      if (out.size() >= (4u << 20)) break;
+      std::ifstream in(f, std::ios::binary);
+      std::ostringstream ss;
+      ss << in.rdbuf();
+      out += ss.str();
+      out += "\n\n";
+    }
+    if (out.size() < (1u << 20)) return EnglishText(4u << 20);
+    return out;
+  }();
+  return text;
+}
+
 std::vector<uint64_t> Hashes(size_t n) {
   std::mt19937_64 rng(2);
   std::vector<uint64_t> v(n);
@@ -55,6 +94,78 @@ void BM_NormalizeTokenizeShingle(benchmark::State& state) {
   state.SetBytesProcessed(state.iterations() * text.size());
 }
 BENCHMARK(BM_NormalizeTokenizeShingle);
+
+// The same three stages on real articles (4 MB of bbc-news).
+void BM_NormalizeTokenizeShingleRealText(benchmark::State& state) {
+  const std::string& text = RealText();
+  auto n = *mimeo::Normalizer::Create({});
+  auto t = *mimeo::Tokenizer::Create({});
+  auto s = *mimeo::Shingler::Create({});
+  mimeo::NormalizedText norm;
+  std::vector<mimeo::Token> tokens;
+  mimeo::Shingles shingles;
+  for (auto _ : state) {
+    n.Normalize(text, norm).IgnoreError();
+    t.Tokenize(norm.text, tokens);
+    s.Shingle(norm.text, tokens, shingles);
+    benchmark::DoNotOptimize(shingles.hashes.data());
+  }
+  state.SetBytesProcessed(state.iterations() * text.size());
+}
+BENCHMARK(BM_NormalizeTokenizeShingleRealText)->Unit(benchmark::kMillisecond);
+
+void BM_Tokenize(benchmark::State& state) {
+  auto n = *mimeo::Normalizer::Create({});
+  mimeo::NormalizedText norm;
+  n.Normalize(RealText(), norm).IgnoreError();
+  auto t = *mimeo::Tokenizer::Create({});
+  std::vector<mimeo::Token> tokens;
+  for (auto _ : state) {
+    t.Tokenize(norm.text, tokens);
+    benchmark::DoNotOptimize(tokens.data());
+  }
+  state.SetBytesProcessed(state.iterations() * norm.text.size());
+}
+BENCHMARK(BM_Tokenize)->Unit(benchmark::kMillisecond);
+
+void BM_Shingle(benchmark::State& state) {
+  auto n = *mimeo::Normalizer::Create({});
+  mimeo::NormalizedText norm;
+  n.Normalize(RealText(), norm).IgnoreError();
+  auto t = *mimeo::Tokenizer::Create({});
+  std::vector<mimeo::Token> tokens;
+  t.Tokenize(norm.text, tokens);
+  auto s = *mimeo::Shingler::Create({});
+  mimeo::Shingles shingles;
+  for (auto _ : state) {
+    s.Shingle(norm.text, tokens, shingles);
+    benchmark::DoNotOptimize(shingles.hashes.data());
+  }
+  state.SetItemsProcessed(state.iterations() * tokens.size());
+  state.SetLabel("items = tokens");
+}
+BENCHMARK(BM_Shingle)->Unit(benchmark::kMillisecond);
+
+// The aligner on two real articles sharing two paragraphs: Prepare() of
+// both and Align().
+void BM_Align(benchmark::State& state) {
+  const std::string& text = RealText();
+  const std::string shared = text.substr(20000, 1500);
+  const std::string a = text.substr(0, 2000) + shared + text.substr(4000, 1000);
+  const std::string b = text.substr(9000, 1500) + shared + text.substr(12000, 1500);
+  auto aligner = *mimeo::Aligner::Create({}, {}, {}, {});
+  mimeo::AlignedText ta, tb;
+  size_t passages = 0;
+  for (auto _ : state) {
+    aligner.Prepare(a, ta).IgnoreError();
+    aligner.Prepare(b, tb).IgnoreError();
+    passages = aligner.Align(ta, tb).size();
+    benchmark::DoNotOptimize(passages);
+  }
+  state.SetBytesProcessed(state.iterations() * (a.size() + b.size()));
+  state.counters["passages"] = static_cast<double>(passages);
+}
+BENCHMARK(BM_Align);
 
 void BM_Normalize(benchmark::State& state) {
   const std::string text = EnglishText(64 * 1024);
@@ -97,6 +208,34 @@ void BM_MinHashOnePermutation(benchmark::State& s) {
   MinHashBench(s, mimeo::MinHashScheme::kOnePermutation, false);
 }
 BENCHMARK(BM_MinHashPermutationsSimd)->Arg(1000);
+
+// The k-permutation kernel on each Highway target this CPU supports.
+void BM_MinHashPermutationsOnTarget(benchmark::State& state) {
+  const size_t target = static_cast<size_t>(state.range(0));
+  const std::vector<std::string> names = mimeo::internal::MinHashTargets();
+  if (target >= names.size()) {
+    state.SkipWithError("target not supported here");
+    return;
+  }
+  std::vector<uint64_t> a_lo(128), a_hi(128), b(128);
+  std::mt19937_64 rng(4);
+  for (size_t i = 0; i < 128; ++i) {
+    const uint64_t a = rng() | 1;
+    a_lo[i] = a & 0xFFFFFFFFu;
+    a_hi[i] = a >> 32;
+    b[i] = rng();
+  }
+  const mimeo::internal::MinHashCoefficients c{a_lo.data(), a_hi.data(), b.data(), 128};
+  const std::vector<uint64_t> h = Hashes(1000);
+  std::vector<uint32_t> sig(128);
+  for (auto _ : state) {
+    mimeo::internal::MinHashOnTarget(target, c, h.data(), h.size(), sig.data());
+    benchmark::DoNotOptimize(sig.data());
+  }
+  state.SetItemsProcessed(state.iterations() * h.size());
+  state.SetLabel(names[target]);
+}
+BENCHMARK(BM_MinHashPermutationsOnTarget)->DenseRange(0, 4);
 BENCHMARK(BM_MinHashPermutationsScalar)->Arg(1000);
 BENCHMARK(BM_MinHashOnePermutation)->Arg(1000);
 
@@ -107,6 +246,14 @@ void BM_SimHash(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * h.size());
 }
 BENCHMARK(BM_SimHash);
+
+void BM_SimHashScalar(benchmark::State& state) {
+  auto s = *mimeo::SimHasher::Create({});
+  const std::vector<uint64_t> h = Hashes(1000);
+  for (auto _ : state) benchmark::DoNotOptimize(s.ComputeScalar(h));
+  state.SetItemsProcessed(state.iterations() * h.size());
+}
+BENCHMARK(BM_SimHashScalar);
 
 // Signatures of unrelated random sets, the common case for an index.
 std::vector<std::vector<uint32_t>> Signatures(size_t n) {

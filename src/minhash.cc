@@ -141,14 +141,17 @@ double EstimateJaccard(absl::Span<const uint32_t> a,
                        absl::Span<const uint32_t> b) noexcept {
   const size_t n = std::min(a.size(), b.size());
   if (n == 0) return 0.0;
-  size_t equal = 0;
-  bool a_empty = true, b_empty = true;
-  for (size_t i = 0; i < n; ++i) {
-    equal += a[i] == b[i];
-    a_empty &= a[i] == MinHasher::kEmptyValue;
-    b_empty &= b[i] == MinHasher::kEmptyValue;
-  }
-  if (a_empty || b_empty) return 0.0;
+  // A plain count the compiler vectorizes; the empty-set check after it
+  // stops at the first real value, which is almost always the first.
+  uint32_t equal = 0;
+  for (size_t i = 0; i < n; ++i) equal += a[i] == b[i];
+  auto all_empty = [n](absl::Span<const uint32_t> s) {
+    for (size_t i = 0; i < n; ++i) {
+      if (s[i] != MinHasher::kEmptyValue) return false;
+    }
+    return true;
+  };
+  if (equal == 0 || all_empty(a) || all_empty(b)) return 0.0;
   return static_cast<double>(equal) / static_cast<double>(n);
 }
 

@@ -1,5 +1,6 @@
 #include "mimeo/engine.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <filesystem>
@@ -583,6 +584,134 @@ TEST(SharedCopyTest, CopyOffKeepsNoTexts) {
   EXPECT_EQ(e->stats().fingerprints, 0u);
   o.copy.boilerplate_share = 2;
   EXPECT_FALSE(Engine::Create(o).ok());
+}
+
+}  // namespace
+}  // namespace mimeo
+
+namespace mimeo {
+namespace {
+
+std::vector<std::pair<std::string, std::string>> ClusterIds(const Engine& e) {
+  std::vector<std::pair<std::string, std::string>> out;
+  auto c = e.Cluster();
+  EXPECT_TRUE(c.ok()) << c.status();
+  for (const VerifiedPair& p : c->pairs) out.emplace_back(e.id(p.a), e.id(p.b));
+  return out;
+}
+
+TEST(EngineModesTest, SketchBatchThenCommitEqualsAddBatch) {
+  const std::vector<Document> docs = Corpus();
+  auto whole = Make();
+  ASSERT_TRUE(whole->AddBatch(docs).ok());
+  auto piecewise = Make();
+  // Sketched out of order on several threads, committed in order.
+  std::vector<Engine::SketchedBatch> batches(4);
+  std::vector<std::thread> threads;
+  for (size_t b = 0; b < 4; ++b) {
+    threads.emplace_back([&, b] {
+      std::vector<Document> part(docs.begin() + b * docs.size() / 4,
+                                 docs.begin() + (b + 1) * docs.size() / 4);
+      batches[3 - b] = piecewise->SketchBatch(std::move(part));
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  for (size_t b = 0; b < 4; ++b) {
+    ASSERT_TRUE(piecewise->Commit(std::move(batches[3 - b])).ok());
+  }
+  const std::string a = TempPath("whole"), b = TempPath("piecewise");
+  ASSERT_TRUE(whole->Save(a).ok());
+  ASSERT_TRUE(piecewise->Save(b).ok());
+  EXPECT_TRUE(testing::ReadFile(a) == testing::ReadFile(b));
+  std::remove(a.c_str());
+  std::remove(b.c_str());
+  // A batch repeating a present id is refused whole.
+  std::vector<Document> again = {{"new", "some new text"}, docs[0]};
+  EXPECT_EQ(piecewise->Commit(piecewise->SketchBatch(again)).status().code(),
+            absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(piecewise->stats().documents, docs.size());
+}
+
+TEST(EngineModesTest, DeferredIndexGivesTheSameAnswers) {
+  Engine::Options lazy;
+  lazy.index_on_add = false;
+  auto eager = Make();
+  auto deferred = Make(lazy);
+  const std::vector<Document> docs = Corpus();
+  ASSERT_TRUE(eager->AddBatch(docs).ok());
+  ASSERT_TRUE(deferred->AddBatch(docs).ok());
+  ASSERT_TRUE(eager->Remove("orig/3").ok());
+  ASSERT_TRUE(deferred->Remove("orig/3").ok());
+  EXPECT_EQ(ClusterIds(*eager), ClusterIds(*deferred));
+  for (const char* id : {"orig/1", "orig/12", "other/2"}) {
+    const std::string& text =
+        std::find_if(docs.begin(), docs.end(),
+                     [&](const Document& d) { return d.id == id; })->text;
+    auto a = eager->Query(text);
+    auto b = deferred->Query(text);  // builds the index
+    ASSERT_TRUE(a.ok() && b.ok());
+    ASSERT_EQ(a->size(), b->size()) << id;
+    for (size_t i = 0; i < a->size(); ++i) EXPECT_EQ((*a)[i].id, (*b)[i].id);
+  }
+  // Documents added after the index was built are found too.
+  ASSERT_TRUE(deferred->Add({"late", docs[5].text + " and a late line"}).ok());
+  auto late = deferred->Query(docs[5].text);
+  ASSERT_TRUE(late.ok());
+  EXPECT_TRUE(std::any_of(late->begin(), late->end(),
+                          [](const Match& m) { return m.id == "late"; }));
+}
+
+TEST(EngineModesTest, WithoutShingleSetsEstimatesFindTheSameCopies) {
+  Engine::Options lean;
+  lean.keep_shingle_sets = false;
+  lean.copy.enabled = false;
+  Engine::Options exact;
+  exact.copy.enabled = false;
+  auto e = Make(exact);
+  auto l = Make(lean);
+  const std::vector<Document> docs = Corpus();
+  ASSERT_TRUE(e->AddBatch(docs).ok());
+  ASSERT_TRUE(l->AddBatch(docs).ok());
+  // The corpus's copies are far from the thresholds: estimates agree.
+  EXPECT_EQ(ClusterIds(*e), ClusterIds(*l));
+  EXPECT_EQ(e->stats().shingles, l->stats().shingles);  // no repeats here
+  auto m = l->Query(docs[2].text);
+  ASSERT_TRUE(m.ok());
+  ASSERT_FALSE(m->empty());
+  EXPECT_EQ((*m)[0].id, "orig/2");
+  EXPECT_DOUBLE_EQ((*m)[0].jaccard, 1.0);
+  // Saved and loaded without sets; a file without sets is refused by an
+  // engine that wants them.
+  const std::string path = TempPath("lean");
+  ASSERT_TRUE(l->Save(path).ok());
+  auto info = Engine::ReadSnapshotInfo(path);
+  ASSERT_TRUE(info.ok());
+  EXPECT_FALSE(info->options.keep_shingle_sets);
+  auto loaded = Engine::Load(path, lean);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ(ClusterIds(**loaded), ClusterIds(*l));
+  absl::Status refused = Engine::Load(path, exact).status();
+  EXPECT_EQ(refused.code(), absl::StatusCode::kFailedPrecondition) << refused;
+  std::remove(path.c_str());
+  // Copy needs sets.
+  lean.copy.enabled = true;
+  EXPECT_FALSE(Engine::Create(lean).ok());
+}
+
+TEST(EngineModesTest, RepeatedTextIsNotCountedAsManyDistinctShingles) {
+  // A paragraph repeated 40 times has few distinct shingles; without sets
+  // the count comes from the signature, not from the 2,000-odd shingles.
+  Engine::Options lean;
+  lean.keep_shingle_sets = false;
+  lean.copy.enabled = false;
+  auto l = Make(lean);
+  std::mt19937_64 rng(9);
+  const std::string para = RandomText(rng, 50);
+  std::string text;
+  for (int i = 0; i < 40; ++i) text += para + " ";
+  ASSERT_TRUE(l->Add({"loop", text}).ok());
+  EXPECT_LT(l->stats().shingles, 120u);
+  EXPECT_GT(l->stats().shingles, 25u);
 }
 
 }  // namespace

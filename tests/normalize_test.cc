@@ -1,6 +1,8 @@
 #include "mimeo/normalize.h"
 
+#include <random>
 #include <string>
+#include <vector>
 
 #include "gtest/gtest.h"
 
@@ -115,6 +117,58 @@ TEST(NormalizerTest, DropsDefaultIgnorables) {
   ASSERT_TRUE(n.ok());
   // Soft hyphen, zero-width space, byte order mark.
   EXPECT_EQ(n->Normalize("co\xc2\xad" "op\xe2\x80\x8b" "s\xef\xbb\xbf")->text, "coops");
+}
+
+}  // namespace
+}  // namespace mimeo
+
+namespace mimeo {
+namespace {
+
+// The ASCII fast paths (8 bytes at a time in the normalizer, 64 in the
+// tokenizer) against a byte-by-byte model of the rules, on random mixes of
+// letters, digits, single and repeated spaces, tabs, newlines, NULs and
+// other control characters, with offsets.
+TEST(NormalizerTest, AsciiFastPathMatchesTheRules) {
+  std::mt19937_64 rng(17);
+  const std::string alphabet =
+      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+      "     .,;'\"-!?\t\n\r";
+  Normalizer::Options o;
+  o.keep_offsets = true;
+  auto n = *Normalizer::Create(o);
+  for (int round = 0; round < 2000; ++round) {
+    std::string in(rng() % 200, ' ');
+    for (char& c : in) {
+      const uint64_t r = rng() % 100;
+      c = r < 2 ? static_cast<char>(rng() % 32) : r < 3 ? '\x7f'
+                                                       : alphabet[rng() % alphabet.size()];
+    }
+    std::string want;
+    std::vector<uint32_t> want_off;
+    bool pending = false;
+    uint32_t pending_src = 0;
+    for (size_t i = 0; i < in.size(); ++i) {
+      const unsigned char c = static_cast<unsigned char>(in[i]);
+      if (c <= 0x20 || c == 0x7f) {
+        if (!pending) pending_src = static_cast<uint32_t>(i);
+        pending = true;
+        continue;
+      }
+      if (pending && !want.empty()) {
+        want += ' ';
+        want_off.push_back(pending_src);
+      }
+      pending = false;
+      want += static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+      want_off.push_back(static_cast<uint32_t>(i));
+    }
+    want_off.push_back(static_cast<uint32_t>(in.size()));
+    NormalizedText out;
+    ASSERT_TRUE(n.Normalize(in, out).ok());
+    ASSERT_EQ(out.text, want) << "round " << round;
+    ASSERT_EQ(out.source_offset, want_off) << "round " << round;
+  }
 }
 
 }  // namespace

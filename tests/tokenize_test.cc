@@ -1,5 +1,8 @@
 #include "mimeo/tokenize.h"
 
+#include <cctype>
+#include <random>
+
 #include <string>
 #include <vector>
 
@@ -71,6 +74,49 @@ TEST(TokenizerTest, RejectsBadNgramSize) {
 
 TEST(TokenizerTest, InvalidBytesSeparate) {
   EXPECT_EQ(Words(std::string("ab\xff" "cd")), (V{"ab", "cd"}));
+}
+
+}  // namespace
+}  // namespace mimeo
+
+namespace mimeo {
+namespace {
+
+// The 64-bytes-at-a-time ASCII path against a plain model (tokens are runs
+// of ASCII letters and digits), across chunk edges and with non-ASCII
+// letters mixed in to switch paths mid-text.
+TEST(TokenizerTest, AsciiChunksMatchThePlainRule) {
+  std::mt19937_64 rng(23);
+  const std::string alphabet = "abcdefghijklmnopqrstuvwxyz0123456789    .,-'";
+  auto t = *Tokenizer::Create({});
+  std::vector<Token> got;
+  for (int round = 0; round < 500; ++round) {
+    std::string text;
+    const size_t len = rng() % 400;
+    while (text.size() < len) {
+      if (rng() % 50 == 0) {
+        text += "\xc3\xa9";  // é, a word character outside ASCII
+      } else {
+        text += alphabet[rng() % alphabet.size()];
+      }
+    }
+    std::vector<Token> want;
+    bool in = false;
+    uint32_t begin = 0;
+    for (size_t i = 0; i <= text.size(); ++i) {
+      const unsigned char c = i < text.size() ? text[i] : ' ';
+      const bool word = std::isalnum(c) || c >= 0x80;
+      if (word && !in) begin = static_cast<uint32_t>(i);
+      if (!word && in) want.push_back({begin, static_cast<uint32_t>(i)});
+      in = word;
+    }
+    t.Tokenize(text, got);
+    ASSERT_EQ(got.size(), want.size()) << "round " << round;
+    for (size_t i = 0; i < got.size(); ++i) {
+      ASSERT_EQ(got[i].begin, want[i].begin) << "round " << round;
+      ASSERT_EQ(got[i].end, want[i].end) << "round " << round;
+    }
+  }
 }
 
 }  // namespace
