@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs, with apt-get, exactly the Debian 12 packages mimeo's build needs
-# (and with --test, what its tests need).
+# (with --test, what its tests need; with --bench, what bench/e2e.sh needs).
 # Idempotent: packages already present are not fetched again, and apt-get
 # update runs only when something is missing. Needs root (or sudo).
 set -euo pipefail
@@ -23,9 +23,13 @@ packages=(
 
 # --test adds what only the tests use: Chromium, which loads the HTML report
 # headlessly (that test skips where it is absent).
-if [ "${1:-}" = "--test" ]; then
-  packages+=(chromium)
-fi
+# --bench adds what the end-to-end benchmark uses (bench/e2e.sh): Go and
+# ekzhu's minhash-lsh for the peer program, gnuplot for the plot, GNU time
+# for peak memory.
+case "${1:-}" in
+  --test) packages+=(chromium) ;;
+  --bench) packages+=(golang-go golang-github-ekzhu-minhash-lsh-dev gnuplot-nox time python3) ;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do
