@@ -305,11 +305,16 @@ absl::Status Engine::CheckBatch(absl::Span<const Document> docs) const {
 absl::StatusOr<std::vector<DocId>> Engine::Commit(SketchedBatch batch) {
   std::unique_lock lock(mu_);
   RETURN_IF_ERROR(CheckBatch(batch.docs_));
+  return InsertAll(batch.docs_, absl::MakeSpan(batch.sketches_));
+}
+
+std::vector<DocId> Engine::InsertAll(absl::Span<const Document> docs,
+                                     absl::Span<Sketch> sketches) {
   std::vector<DocId> out;
-  out.reserve(batch.docs_.size());
-  for (size_t i = 0; i < batch.docs_.size(); ++i) {
-    out.push_back(Insert(batch.docs_[i], std::move(batch.sketches_[i])));
-    batch.sketches_[i] = Sketch();
+  out.reserve(docs.size());
+  for (size_t i = 0; i < docs.size(); ++i) {
+    out.push_back(Insert(docs[i], std::move(sketches[i])));
+    sketches[i] = Sketch();  // frees the set as soon as it is copied
   }
   return out;
 }
@@ -327,13 +332,7 @@ absl::StatusOr<std::vector<DocId>> Engine::AddBatch(
       SketchText(docs[i].text, scratch.local(), sketches[i]).IgnoreError();
     });
   });
-  std::vector<DocId> out;
-  out.reserve(docs.size());
-  for (size_t i = 0; i < docs.size(); ++i) {
-    out.push_back(Insert(docs[i], std::move(sketches[i])));
-    sketches[i] = Sketch();
-  }
-  return out;
+  return InsertAll(docs, absl::MakeSpan(sketches));
 }
 
 absl::Status Engine::Remove(std::string_view id) {
@@ -362,14 +361,22 @@ absl::Status Engine::Remove(std::string_view id) {
 }
 
 absl::Span<const uint64_t> Engine::SetOf(DocId doc) const {
+  // Without sets, the offsets count set sizes into an empty array.
+  if (!options_.keep_shingle_sets) return {};
   return absl::MakeConstSpan(set_hashes_)
       .subspan(set_offsets_[doc], set_offsets_[doc + 1] - set_offsets_[doc]);
 }
 
+Similarity Engine::SimilarityTo(absl::Span<const uint64_t> set,
+                                absl::Span<const uint32_t> signature,
+                                uint64_t size, DocId doc) const {
+  if (options_.keep_shingle_sets) return ExactSimilarity(set, SetOf(doc));
+  return EstimateSimilarity(EstimateJaccard(signature, SignatureOf(doc)), size,
+                            SizeOf(doc));
+}
+
 Similarity Engine::SimilarityOf(DocId a, DocId b) const {
-  if (options_.keep_shingle_sets) return ExactSimilarity(SetOf(a), SetOf(b));
-  return EstimateSimilarity(EstimateJaccard(SignatureOf(a), SignatureOf(b)),
-                            SizeOf(a), SizeOf(b));
+  return SimilarityTo(SetOf(a), SignatureOf(a), SizeOf(a), b);
 }
 
 void Engine::CatchUpLshIndex() const {
@@ -451,8 +458,17 @@ absl::StatusOr<std::vector<Match>> Engine::Query(std::string_view text) const {
   if (sketch.set_size == 0) return matches;
 
   if (!options_.index_on_add) {
-    std::unique_lock lock(mu_);
-    CatchUpLshIndex();
+    // The exclusive lock only when documents wait to be filed, so that
+    // queries on a caught-up index still run side by side.
+    bool behind;
+    {
+      std::shared_lock lock(mu_);
+      behind = lsh_filed_ < ids_.size();
+    }
+    if (behind) {
+      std::unique_lock lock(mu_);
+      CatchUpLshIndex();
+    }
   }
   std::shared_lock lock(mu_);
   const DocId as_of = static_cast<DocId>(ids_.size());
@@ -479,11 +495,7 @@ absl::StatusOr<std::vector<Match>> Engine::Query(std::string_view text) const {
                    candidates.end());
   for (DocId d : candidates) {
     const Similarity s =
-        options_.keep_shingle_sets
-            ? ExactSimilarity(sketch.set, SetOf(d))
-            : EstimateSimilarity(
-                  EstimateJaccard(sketch.signature, SignatureOf(d)),
-                  sketch.set_size, SizeOf(d));
+        SimilarityTo(sketch.set, sketch.signature, sketch.set_size, d);
     Match m;
     m.near_duplicate = verifier_.Accept(s);
     if (std::binary_search(copy_candidates.begin(), copy_candidates.end(), d)) {

@@ -326,12 +326,21 @@ class Engine {
   // CheckDocument() for each, and no id twice.
   absl::Status CheckBatch(absl::Span<const Document> docs) const;
   DocId Insert(const Document& doc, Sketch&& sketch);
-  // The shingle set (requires keep_shingle_sets), and its size.
+  // Insert() of each, in order; requires the exclusive lock and a checked
+  // batch.
+  std::vector<DocId> InsertAll(absl::Span<const Document> docs,
+                               absl::Span<Sketch> sketches);
+  // The shingle set (empty without keep_shingle_sets), and its size.
   absl::Span<const uint64_t> SetOf(DocId doc) const;
   uint64_t SizeOf(DocId doc) const {
     return set_offsets_[doc + 1] - set_offsets_[doc];
   }
-  // Exact on the sets, or estimated from the signatures without them.
+  // The similarity of a text (its set, signature and set size) to `doc`:
+  // exact on the sets, or estimated from the signatures without them.
+  Similarity SimilarityTo(absl::Span<const uint64_t> set,
+                          absl::Span<const uint32_t> signature, uint64_t size,
+                          DocId doc) const;
+  // SimilarityTo() between two indexed documents.
   Similarity SimilarityOf(DocId a, DocId b) const;
   // Files in the LSH index the documents added since the last call; with
   // index_on_add = false. Requires the exclusive lock.
