@@ -222,8 +222,8 @@ class Emitter {
         last_space = false;
       }
     }
-    if (last_space && pos != 0 && w[pos - 1] == ' ' &&
-        (offsets == nullptr || offsets[pos - 1] == space_src)) {
+    // A space written last is the only way the output can end in one.
+    if (last_space) {
       --pos;
       pending_space_ = true;
       space_src_ = space_src;

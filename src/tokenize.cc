@@ -28,14 +28,19 @@ bool IsPerCharacterScript(int32_t cp) {
          (cp >= 0x20000 && cp <= 0x3134F);    // CJK extensions B..G
 }
 
-Kind Classify(int32_t cp) {
-  if (cp < 0x80) {
-    if ((cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') ||
-        (cp >= '0' && cp <= '9')) {
-      return Kind::kWord;
-    }
-    return Kind::kSeparator;
+// 1 for the ASCII bytes that are word characters (letters and digits).
+constexpr std::array<uint8_t, 128> WordBytes() {
+  std::array<uint8_t, 128> t{};
+  for (int c = 0; c < 128; ++c) {
+    t[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           (c >= '0' && c <= '9');
   }
+  return t;
+}
+constexpr std::array<uint8_t, 128> kWordByte = WordBytes();
+
+Kind Classify(int32_t cp) {
+  if (cp < 0x80) return kWordByte[cp] ? Kind::kWord : Kind::kSeparator;
   switch (utf8proc_category(cp)) {
     case UTF8PROC_CATEGORY_LU:
     case UTF8PROC_CATEGORY_LL:
@@ -54,17 +59,6 @@ Kind Classify(int32_t cp) {
       return Kind::kSeparator;
   }
 }
-
-// 1 for the ASCII bytes that are word characters (letters and digits).
-constexpr std::array<uint8_t, 128> WordBytes() {
-  std::array<uint8_t, 128> t{};
-  for (int c = 0; c < 128; ++c) {
-    t[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-           (c >= '0' && c <= '9');
-  }
-  return t;
-}
-constexpr std::array<uint8_t, 128> kWordByte = WordBytes();
 
 inline bool AllAscii(const uint8_t* p) {
   uint64_t any = 0;

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "internal/minhash_kernels.h"
+#include "internal/simd.h"
 
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "minhash_kernels.cc"
@@ -101,19 +102,9 @@ void MinHashScalar(const MinHashCoefficients& c, const uint64_t* hashes,
   }
 }
 
-namespace {
-bool ForceScalar() {
-  static const bool force = [] {
-    const char* v = std::getenv("MIMEO_SIMD");
-    return v != nullptr && std::strcmp(v, "scalar") == 0;
-  }();
-  return force;
-}
-}  // namespace
-
 void MinHashDispatch(const MinHashCoefficients& c, const uint64_t* hashes,
                      size_t n, uint32_t* out) noexcept {
-  if (ForceScalar()) {
+  if (ScalarKernelsForced()) {
     MinHashScalar(c, hashes, n, out);
     return;
   }

@@ -5,6 +5,7 @@
 
 #include "internal/mix.h"
 #include "internal/simhash_kernels.h"
+#include "internal/simd.h"
 
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "simhash_kernels.cc"
@@ -74,19 +75,9 @@ void SimHashCountScalar(uint64_t seed, const uint64_t* hashes, size_t n,
   }
 }
 
-namespace {
-bool ForceScalar() {
-  static const bool force = [] {
-    const char* v = std::getenv("MIMEO_SIMD");
-    return v != nullptr && std::strcmp(v, "scalar") == 0;
-  }();
-  return force;
-}
-}  // namespace
-
 void SimHashCountDispatch(uint64_t seed, const uint64_t* hashes, size_t n,
                           uint32_t* ones) noexcept {
-  if (ForceScalar()) {
+  if (ScalarKernelsForced()) {
     SimHashCountScalar(seed, hashes, n, ones);
     return;
   }
