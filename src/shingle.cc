@@ -4,6 +4,10 @@
 
 #include "absl/strings/str_format.h"
 #include "internal/mix.h"
+// Token hashes are XXH3 of a few bytes each: inlined, the call and its
+// length dispatch cost less than the hash itself would through the shared
+// library. Same function, same values.
+#define XXH_INLINE_ALL
 #include "xxhash.h"
 
 namespace mimeo {

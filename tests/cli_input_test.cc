@@ -3,7 +3,9 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include <cstdlib>
 #include <filesystem>
+#include <random>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -12,6 +14,7 @@
 #include "gtest/gtest.h"
 #include "html_text.h"
 #include "input.h"
+#include "json_writer.h"
 #include "report.h"
 #include "test_util.h"
 #include "utf8.h"
@@ -377,6 +380,55 @@ TEST(ReportTest, CsvQuotesFieldsAndJsonlKeepsTheSchema) {
             "\"containment_a_in_b\":0.0,\"containment_b_in_a\":0.0,"
             "\"near_duplicate\":false,\"shares_copy\":true,\"passages\":"
             "[{\"a\":[0,7],\"b\":[0,7],\"words\":2,\"text\":\"one two\"}]}");
+}
+
+TEST(JsonWriterTest, EscapesRepairsAndPlacesCommas) {
+  JsonWriter w;
+  w.BeginObject();
+  w.Key("s");
+  w.String("q\"b\\ \n\t\x01\x1f\x7f caf\xc3\xa9 \xff!");
+  w.Key("empty");
+  w.BeginArray();
+  w.EndArray();
+  w.Key("nested");
+  w.BeginArray();
+  w.BeginArray();
+  w.Uint(1);
+  w.Uint(18446744073709551615u);
+  w.EndArray();
+  w.BeginObject();
+  w.EndObject();
+  w.Bool(false);
+  w.EndArray();
+  w.EndObject();
+  EXPECT_EQ(w.str(),
+            "{\"s\":\"q\\\"b\\\\ \\n\\t\\u0001\\u001f\x7f caf\xc3\xa9 "
+            "\xef\xbf\xbd!\",\"empty\":[],\"nested\":[[1,18446744073709551615],"
+            "{},false]}");
+  w.Clear();
+  w.String("x");
+  EXPECT_EQ(w.str(), "\"x\"");
+}
+
+TEST(JsonWriterTest, DoublesReadBackExactlyAndKeepAFraction) {
+  const auto write = [](double v) {
+    JsonWriter w;
+    w.Double(v);
+    return w.str();
+  };
+  EXPECT_EQ(write(0), "0.0");
+  EXPECT_EQ(write(1), "1.0");
+  EXPECT_EQ(write(0.5), "0.5");
+  EXPECT_EQ(write(1e-7), "1e-07");
+  EXPECT_EQ(write(std::nan("")), "null");
+  std::mt19937_64 rng(7);
+  std::uniform_real_distribution<double> unit(0, 1);
+  for (int i = 0; i < 10000; ++i) {
+    const double v = i % 2 ? unit(rng) : std::ldexp(unit(rng), i % 60 - 30);
+    const std::string s = write(v);
+    EXPECT_EQ(std::strtod(s.c_str(), nullptr), v) << s;
+    EXPECT_NE(s.find_first_of(".e"), std::string::npos) << s;
+  }
 }
 
 }  // namespace

@@ -49,7 +49,7 @@
 #include "mimeo/shingle.h"
 #include "mimeo/tokenize.h"
 #include "mimeo/verify.h"
-#include "nlohmann/json.hpp"
+#include "json_writer.h"
 #include "oneapi/tbb/enumerable_thread_specific.h"
 #include "oneapi/tbb/parallel_for.h"
 
@@ -440,17 +440,33 @@ int main(int argc, char** argv) {
   uint64_t bytes = 0;
   for (size_t i = 0; i < docs.size(); ++i) {
     const Doc& d = docs[i];
-    nlohmann::ordered_json j{{"id", id_of(i)}, {"text", d.text}};
-    out_docs << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
-             << "\n";
+    mimeo::cli::JsonWriter j;
+    j.BeginObject();
+    j.Key("id");
+    j.String(id_of(i));
+    j.Key("text");
+    j.String(d.text);
+    j.EndObject();
+    out_docs << j.str() << "\n";
     bytes += d.text.size();
-    nlohmann::ordered_json l{{"id", id_of(i)}, {"cluster", d.cluster}, {"kind", d.kind}};
+    mimeo::cli::JsonWriter l;
+    l.BeginObject();
+    l.Key("id");
+    l.String(id_of(i));
+    l.Key("cluster");
+    l.Uint(d.cluster);
+    l.Key("kind");
+    l.String(d.kind);
     if (d.source >= 0) {
-      l["source"] = id_of(d.source);
-      l["jaccard"] = similarity[i].jaccard;
-      l["containment"] = similarity[i].containment_a_in_b;
+      l.Key("source");
+      l.String(id_of(d.source));
+      l.Key("jaccard");
+      l.Double(similarity[i].jaccard);
+      l.Key("containment");
+      l.Double(similarity[i].containment_a_in_b);
     }
-    out_labels << l.dump() << "\n";
+    l.EndObject();
+    out_labels << l.str() << "\n";
   }
   out_docs.flush();
   out_labels.flush();

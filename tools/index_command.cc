@@ -5,12 +5,16 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <utility>
+#include <variant>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "command.h"
 #include "commands.h"
-#include "nlohmann/json.hpp"
+#include "json_writer.h"
 #include "utf8.h"
 
 namespace mimeo::cli {
@@ -159,53 +163,66 @@ int Info(IndexArgs& args) {
   auto info = Engine::ReadSnapshotInfo(args.index);
   if (!info.ok()) return StatusExit(info.status());
   const Engine::Options& o = info->options;
-  const nlohmann::ordered_json j = {
+  // Each field: name, and its value as a string, a number or a flag.
+  using Value = std::variant<std::string, uint64_t, bool>;
+  const std::vector<std::pair<std::string, Value>> fields = {
       {"index", args.index},
-      {"format_version", info->version},
-      {"documents", info->num_live},
-      {"removed", info->num_ids - info->num_live},
+      {"format_version", uint64_t{info->version}},
+      {"documents", uint64_t{info->num_live}},
+      {"removed", uint64_t{info->num_ids - info->num_live}},
       {"texts", info->has_texts},
-      {"bytes", info->file_bytes},
-      {"shingle", o.shingle.k},
+      {"bytes", uint64_t{info->file_bytes}},
+      {"shingle", static_cast<uint64_t>(o.shingle.k)},
       {"tokenizer", o.tokenize.mode == Tokenizer::Mode::kWords
-                        ? "words"
+                        ? std::string("words")
                         : absl::StrFormat("char %d-grams",
                                           o.tokenize.char_ngram)},
-      {"num_perm", o.minhash.num_perm},
-      {"minhash", MinHashSchemeName(o.minhash.scheme)},
-      {"seed", o.minhash.seed}};
+      {"num_perm", static_cast<uint64_t>(o.minhash.num_perm)},
+      {"minhash", std::string(MinHashSchemeName(o.minhash.scheme))},
+      {"seed", uint64_t{o.minhash.seed}}};
+  // A value as the table and CSV show it (repaired UTF-8).
+  const auto text = [](const Value& v) {
+    if (const auto* str = std::get_if<std::string>(&v)) {
+      return RepairUtf8(*str);
+    }
+    if (const auto* flag = std::get_if<bool>(&v)) {
+      return std::string(*flag ? "true" : "false");
+    }
+    return absl::StrCat(std::get<uint64_t>(v));
+  };
   absl::Status s = WriteOutputWith(
-      args.common, [&j](std::FILE* out, const std::string& format,
-                        const WriteOptions&) {
+      args.common, [&](std::FILE* out, const std::string& format,
+                       const WriteOptions&) {
         if (format == "jsonl") {
-          // A path need not be valid UTF-8; the JSON must be.
-          std::fprintf(out, "%s\n",
-                       j.dump(-1, ' ', false,
-                              nlohmann::ordered_json::error_handler_t::replace)
-                           .c_str());
+          // A path need not be valid UTF-8; the JSON is.
+          JsonWriter w;
+          w.BeginObject();
+          for (const auto& [k, v] : fields) {
+            w.Key(k);
+            if (const auto* str = std::get_if<std::string>(&v)) {
+              w.String(*str);
+            } else if (const auto* flag = std::get_if<bool>(&v)) {
+              w.Bool(*flag);
+            } else {
+              w.Uint(std::get<uint64_t>(v));
+            }
+          }
+          w.EndObject();
+          std::fprintf(out, "%s\n", w.str().c_str());
           return;
         }
         if (format == "csv") {
-          bool first = true;
-          for (const auto& [k, v] : j.items()) {
-            std::fprintf(out, "%s%s", first ? "" : ",", k.c_str());
-            first = false;
+          std::vector<std::string> keys, cells;
+          for (const auto& [k, v] : fields) {
+            keys.push_back(k);
+            cells.push_back(CsvField(text(v)));
           }
-          std::fprintf(out, "\n");
-          first = true;
-          for (const auto& [k, v] : j.items()) {
-            const std::string cell = CsvField(
-                v.is_string() ? v.get<std::string>() : v.dump());
-            std::fprintf(out, "%s%s", first ? "" : ",", cell.c_str());
-            first = false;
-          }
-          std::fprintf(out, "\n");
+          std::fprintf(out, "%s\n%s\n", absl::StrJoin(keys, ",").c_str(),
+                       absl::StrJoin(cells, ",").c_str());
           return;
         }
-        for (const auto& [k, v] : j.items()) {
-          std::fprintf(out, "%-15s %s\n", (k + ":").c_str(),
-                       v.is_string() ? RepairUtf8(v.get<std::string>()).c_str()
-                                     : v.dump().c_str());
+        for (const auto& [k, v] : fields) {
+          std::fprintf(out, "%-15s %s\n", (k + ":").c_str(), text(v).c_str());
         }
       });
   return s.ok() ? 0 : StatusExit(s);

@@ -15,7 +15,7 @@ packages=(
   libcli11-dev         # command line
   libgumbo-dev         # HTML to text
   libsimdjson-dev      # reading JSONL
-  nlohmann-json3-dev   # writing JSON
+  nlohmann-json3-dev   # the bench scorer reads labels and clusters
   zlib1g-dev libzstd-dev
   libgtest-dev libgmock-dev
   libbenchmark-dev

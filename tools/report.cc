@@ -5,37 +5,53 @@
 #include <utility>
 
 #include "absl/strings/str_format.h"
-#include "nlohmann/json.hpp"
+#include "json_writer.h"
 #include "utf8.h"
 
 namespace mimeo::cli {
 namespace {
 
-using Json = nlohmann::ordered_json;
-
-std::string Dump(const Json& j) {
-  return j.dump(-1, ' ', false, Json::error_handler_t::replace);
-}
-
-Json PairObject(const PairOut& p) {
-  Json j = {{"a", p.a},
-            {"b", p.b},
-            {"jaccard", p.similarity.jaccard},
-            {"containment_a_in_b", p.similarity.containment_a_in_b},
-            {"containment_b_in_a", p.similarity.containment_b_in_a},
-            {"near_duplicate", p.near_duplicate}};
+// The pair object of the JSONL schema (report.h).
+void WritePair(const PairOut& p, JsonWriter& w) {
+  w.BeginObject();
+  w.Key("a");
+  w.String(p.a);
+  w.Key("b");
+  w.String(p.b);
+  w.Key("jaccard");
+  w.Double(p.similarity.jaccard);
+  w.Key("containment_a_in_b");
+  w.Double(p.similarity.containment_a_in_b);
+  w.Key("containment_b_in_a");
+  w.Double(p.similarity.containment_b_in_a);
+  w.Key("near_duplicate");
+  w.Bool(p.near_duplicate);
   if (p.has_passages) {
-    j["shares_copy"] = p.shares_copy;
-    Json passages = Json::array();
+    w.Key("shares_copy");
+    w.Bool(p.shares_copy);
+    w.Key("passages");
+    w.BeginArray();
     for (const PassageOut& q : p.passages) {
-      passages.push_back({{"a", {q.a_begin, q.a_end}},
-                          {"b", {q.b_begin, q.b_end}},
-                          {"words", q.words},
-                          {"text", PassageText(p, q)}});
+      w.BeginObject();
+      w.Key("a");
+      w.BeginArray();
+      w.Uint(q.a_begin);
+      w.Uint(q.a_end);
+      w.EndArray();
+      w.Key("b");
+      w.BeginArray();
+      w.Uint(q.b_begin);
+      w.Uint(q.b_end);
+      w.EndArray();
+      w.Key("words");
+      w.Uint(q.words);
+      w.Key("text");
+      w.String(PassageText(p, q));
+      w.EndObject();
     }
-    j["passages"] = std::move(passages);
+    w.EndArray();
   }
-  return j;
+  w.EndObject();
 }
 
 uint64_t CopiedWords(const PairOut& p) {
@@ -55,21 +71,37 @@ const PassageOut* Longest(const PairOut& p) {
 // --- JSONL ---------------------------------------------------------------
 
 void WriteJsonl(const Report& r, std::FILE* out) {
+  JsonWriter w;
+  const auto flush = [&] {
+    std::fwrite(w.str().data(), 1, w.str().size(), out);
+    std::fputc('\n', out);
+    w.Clear();
+  };
   if (r.has_clusters) {
     for (const ClusterOut& c : r.clusters) {
-      Json pairs = Json::array();
-      for (const PairOut& p : c.pairs) pairs.push_back(PairObject(p));
-      const Json line = {{"cluster", c.id},
-                         {"size", c.docs.size()},
-                         {"docs", c.docs},
-                         {"representative", c.representative},
-                         {"pairs", std::move(pairs)}};
-      absl::FPrintF(out, "%s\n", Dump(line).c_str());
+      w.BeginObject();
+      w.Key("cluster");
+      w.Uint(c.id);
+      w.Key("size");
+      w.Uint(c.docs.size());
+      w.Key("docs");
+      w.BeginArray();
+      for (const std::string& d : c.docs) w.String(d);
+      w.EndArray();
+      w.Key("representative");
+      w.String(c.representative);
+      w.Key("pairs");
+      w.BeginArray();
+      for (const PairOut& p : c.pairs) WritePair(p, w);
+      w.EndArray();
+      w.EndObject();
+      flush();
     }
     return;
   }
   for (const PairOut& p : r.pairs) {
-    absl::FPrintF(out, "%s\n", PairJson(p).c_str());
+    WritePair(p, w);
+    flush();
   }
 }
 
@@ -405,7 +437,11 @@ void WriteReport(const Report& report, std::string_view format,
   }
 }
 
-std::string PairJson(const PairOut& pair) { return Dump(PairObject(pair)); }
+std::string PairJson(const PairOut& pair) {
+  JsonWriter w;
+  WritePair(pair, w);
+  return w.str();
+}
 
 std::string CsvField(std::string_view field) {
   const std::string s = RepairUtf8(field);
