@@ -246,13 +246,7 @@ DocId Engine::Insert(const Document& doc, Sketch&& sketch) {
   dates_.push_back(doc.date);
   if (sketch.set_size == 0) {
     ++stats_.empty_documents;
-    if (options_.index_on_add) lsh_filed_ = d + 1;
     return d;
-  }
-  if (options_.index_on_add) {
-    // Cannot fail: the id is new and the signature has num_perm values.
-    lsh_index_.Add(d, SignatureOf(d)).IgnoreError();
-    lsh_filed_ = d + 1;
   }
   if (simhash_index_) simhash_index_->Add(d, sketch.fingerprint).IgnoreError();
   return d;
@@ -267,7 +261,9 @@ absl::StatusOr<DocId> Engine::Add(const Document& doc) {
   }
   std::unique_lock lock(mu_);
   RETURN_IF_ERROR(CheckDocument(doc));
-  return Insert(doc, std::move(sketch));
+  const DocId d = Insert(doc, std::move(sketch));
+  if (options_.index_on_add) CatchUpLshIndex();
+  return d;
 }
 
 Engine::SketchedBatch::SketchedBatch() = default;
@@ -316,6 +312,7 @@ std::vector<DocId> Engine::InsertAll(absl::Span<const Document> docs,
     out.push_back(Insert(docs[i], std::move(sketches[i])));
     sketches[i] = Sketch();  // frees the set as soon as it is copied
   }
+  if (options_.index_on_add) CatchUpLshIndex();
   return out;
 }
 
@@ -380,13 +377,32 @@ Similarity Engine::SimilarityOf(DocId a, DocId b) const {
 }
 
 void Engine::CatchUpLshIndex() const {
-  for (DocId d = lsh_filed_; d < ids_.size(); ++d) {
-    if (live_[d] && SizeOf(d) != 0) {
-      // Cannot fail: each DocId is filed once, with num_perm values.
-      lsh_index_.Add(d, SignatureOf(d)).IgnoreError();
-    }
+  const DocId end = static_cast<DocId>(ids_.size());
+  std::vector<DocId> ids;
+  ids.reserve(end - lsh_filed_);
+  for (DocId d = lsh_filed_; d < end; ++d) {
+    if (live_[d] && SizeOf(d) != 0) ids.push_back(d);
   }
-  lsh_filed_ = static_cast<DocId>(ids_.size());
+  const size_t k = minhasher_.params().num_perm;
+  absl::Span<const uint32_t> signatures;
+  std::vector<uint32_t> gathered;
+  if (ids.size() == end - lsh_filed_) {
+    // Every waiting document is filed: their signatures lie back to back.
+    signatures = absl::MakeConstSpan(signatures_).subspan(lsh_filed_ * k,
+                                                          ids.size() * k);
+  } else {
+    gathered.reserve(ids.size() * k);
+    for (DocId d : ids) {
+      const auto sig = SignatureOf(d);
+      gathered.insert(gathered.end(), sig.begin(), sig.end());
+    }
+    signatures = gathered;
+  }
+  internal::Arena(options_.threads).execute([&] {
+    // Cannot fail: each DocId is filed once, with num_perm values.
+    lsh_index_.AddBatch(ids, signatures).IgnoreError();
+  });
+  lsh_filed_ = end;
 }
 
 absl::Span<const uint32_t> Engine::SignatureOf(DocId doc) const {

@@ -5,10 +5,14 @@
 #include <memory>
 #include <utility>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_format.h"
 #include "internal/buckets.h"
 #include "oneapi/tbb/parallel_for.h"
 #include "oneapi/tbb/parallel_sort.h"
+// Band keys hash a few bytes each (4 at one row): inlined, XXH3 costs less
+// than the call into the shared library. Same function, same keys.
+#define XXH_INLINE_ALL
 #include "xxhash.h"
 
 namespace mimeo {
@@ -108,7 +112,8 @@ absl::StatusOr<LshIndex> LshIndex::Create(const Options& options) {
 
 LshIndex::LshIndex(const Options& options)
     : options_(options),
-      buckets_(std::make_unique<internal::Buckets>(options.bands)) {}
+      buckets_(std::make_unique<internal::Buckets>(options.bands)),
+      keys_(options.bands) {}
 LshIndex::LshIndex(LshIndex&&) noexcept = default;
 LshIndex& LshIndex::operator=(LshIndex&&) noexcept = default;
 LshIndex::~LshIndex() = default;
@@ -119,31 +124,68 @@ uint64_t LshIndex::BandKey(absl::Span<const uint32_t> signature,
 }
 
 absl::Status LshIndex::Add(DocId id, absl::Span<const uint32_t> signature) {
-  if (signature.size() != static_cast<size_t>(options_.num_perm)) {
+  return AddBatch(absl::MakeConstSpan(&id, 1), signature);
+}
+
+absl::Status LshIndex::AddBatch(absl::Span<const DocId> ids,
+                                absl::Span<const uint32_t> signatures) {
+  const size_t k = static_cast<size_t>(options_.num_perm);
+  if (signatures.size() != ids.size() * k) {
     return absl::InvalidArgumentError(absl::StrFormat(
-        "signature has %d values, the index takes %d", signature.size(),
-        options_.num_perm));
+        "%d signature values for %d documents; the index takes %d each",
+        signatures.size(), ids.size(), k));
   }
-  if (slot_of_.contains(id)) {
-    return absl::AlreadyExistsError(
-        absl::StrFormat("document %d is already in the LSH index", id));
+  absl::flat_hash_set<DocId> batch;
+  batch.reserve(ids.size());
+  for (DocId id : ids) {
+    if (slot_of_.contains(id)) {
+      return absl::AlreadyExistsError(
+          absl::StrFormat("document %d is already in the LSH index", id));
+    }
+    if (!batch.insert(id).second) {
+      return absl::AlreadyExistsError(
+          absl::StrFormat("document %d is twice in the batch", id));
+    }
   }
   const uint32_t bands = options_.bands;
-  uint32_t slot;
-  if (!free_slots_.empty()) {
-    slot = free_slots_.back();
-    free_slots_.pop_back();
-    slot_doc_[slot] = id;
-  } else {
-    slot = static_cast<uint32_t>(slot_doc_.size());
-    slot_doc_.push_back(id);
-    keys_.resize(keys_.size() + bands);
+  std::vector<uint32_t> slots(ids.size());
+  for (size_t i = 0; i < ids.size(); ++i) {
+    uint32_t slot;
+    if (!free_slots_.empty()) {
+      slot = free_slots_.back();
+      free_slots_.pop_back();
+      slot_doc_[slot] = ids[i];
+    } else {
+      slot = static_cast<uint32_t>(slot_doc_.size());
+      slot_doc_.push_back(ids[i]);
+    }
+    slot_of_.emplace(ids[i], slot);
+    slots[i] = slot;
   }
-  slot_of_.emplace(id, slot);
-  for (uint32_t band = 0; band < bands; ++band) {
-    const uint64_t key = BandKey(signature, band);
-    keys_[size_t{slot} * bands + band] = key;
-    buckets_->Insert(band, key, id);
+  // Each band is its own table with its own keys, so bands fill in
+  // parallel.
+  const auto file_band = [&](uint32_t band) {
+    std::vector<uint64_t>& keys = keys_[band];
+    keys.resize(slot_doc_.size());
+    for (size_t i = 0; i < ids.size(); ++i) {
+      keys[slots[i]] = BandKey(signatures.subspan(i * k, k), band);
+    }
+    // Keys are random, so each insert into a large table would wait on
+    // memory; loading the slot a few inserts ahead overlaps the waits.
+    constexpr size_t kAhead = 8;
+    for (size_t i = 0; i < ids.size(); ++i) {
+      if (i + kAhead < ids.size()) {
+        buckets_->Prefetch(band, keys[slots[i + kAhead]]);
+      }
+      buckets_->Insert(band, keys[slots[i]], ids[i]);
+    }
+  };
+  // Below this many postings, starting tasks costs more than it saves.
+  constexpr size_t kParallelPostings = 4096;
+  if (ids.size() * bands < kParallelPostings) {
+    for (uint32_t band = 0; band < bands; ++band) file_band(band);
+  } else {
+    tbb::parallel_for(uint32_t{0}, bands, file_band);
   }
   return absl::OkStatus();
 }
@@ -158,7 +200,7 @@ absl::Status LshIndex::Remove(DocId id) {
   slot_of_.erase(found);
   const uint32_t bands = options_.bands;
   for (uint32_t band = 0; band < bands; ++band) {
-    buckets_->Erase(band, keys_[size_t{slot} * bands + band], id);
+    buckets_->Erase(band, keys_[band][slot], id);
   }
   free_slots_.push_back(slot);
   return absl::OkStatus();
@@ -204,13 +246,15 @@ std::vector<CandidatePair> LshIndex::AllPairs() const {
   return JoinBands(
       live.size(), bands, options_.large_bucket,
       [&](size_t i, uint32_t band) {
-        return keys_[size_t{live[i]} * bands + band];
+        return keys_[band][live[i]];
       },
       [&](size_t i) { return slot_doc_[live[i]]; });
 }
 
 size_t LshIndex::MemoryBytes() const {
-  return buckets_->MemoryBytes() + keys_.capacity() * sizeof(uint64_t) +
+  size_t keys = 0;
+  for (const auto& k : keys_) keys += k.capacity() * sizeof(uint64_t);
+  return buckets_->MemoryBytes() + keys +
          slot_doc_.capacity() * sizeof(DocId) +
          free_slots_.capacity() * sizeof(uint32_t) +
          slot_of_.capacity() * (sizeof(std::pair<DocId, uint32_t>) + 1);

@@ -510,14 +510,11 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Load(const std::string& path,
       ++e->stats_.empty_documents;
       continue;
     }
-    if (options.index_on_add) {
-      RETURN_IF_ERROR(e->lsh_index_.Add(d, e->SignatureOf(d)));
-    }
     if (e->simhash_index_) {
       RETURN_IF_ERROR(e->simhash_index_->Add(d, e->fingerprints_[d]));
     }
   }
-  if (options.index_on_add) e->lsh_filed_ = static_cast<DocId>(h.num_ids);
+  if (options.index_on_add) e->CatchUpLshIndex();
   // Sets a snapshot holds are not needed without keep_shingle_sets; the
   // offsets still give their sizes.
   if (!options.keep_shingle_sets) std::vector<uint64_t>().swap(e->set_hashes_);

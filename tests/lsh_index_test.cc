@@ -95,6 +95,72 @@ TEST(LshIndexTest, AddQueryRemove) {
   EXPECT_EQ(idx.Query(m.Sketch(near).values).candidates.size(), 1u);
 }
 
+// AddBatch files a batch (bands in parallel above a few thousand postings)
+// exactly as Add one by one would, and refuses a bad batch whole.
+TEST(LshIndexTest, AddBatchEqualsAddingOneByOne) {
+  const MinHasher m = Hasher();
+  std::mt19937_64 rng(5);
+  // Families of near copies, so that buckets hold several documents.
+  std::vector<uint32_t> flat;
+  std::vector<DocId> ids;
+  for (DocId family = 0; family < 300; ++family) {
+    const std::vector<uint64_t> base = RandomSet(rng, 60);
+    for (int copy = 0; copy < 4; ++copy) {
+      std::vector<uint64_t> set = base;
+      set[copy] = rng();
+      const Signature sig = m.Sketch(set);
+      flat.insert(flat.end(), sig.values.begin(), sig.values.end());
+      ids.push_back(family * 10 + copy);
+    }
+  }
+  LshIndex one = MakeIndex(32, 4), batch = MakeIndex(32, 4);
+  for (size_t i = 0; i < ids.size(); ++i) {
+    ASSERT_TRUE(one.Add(ids[i], absl::MakeConstSpan(flat).subspan(i * 128, 128)).ok());
+  }
+  // Two batches: a small one (serial) and a large one (parallel).
+  ASSERT_TRUE(batch.AddBatch(absl::MakeConstSpan(ids).subspan(0, 10),
+                             absl::MakeConstSpan(flat).subspan(0, 10 * 128))
+                  .ok());
+  ASSERT_TRUE(batch.AddBatch(absl::MakeConstSpan(ids).subspan(10),
+                             absl::MakeConstSpan(flat).subspan(10 * 128))
+                  .ok());
+  EXPECT_EQ(batch.size(), one.size());
+  for (size_t i = 0; i < ids.size(); i += 7) {
+    const auto sig = absl::MakeConstSpan(flat).subspan(i * 128, 128);
+    const LshQueryResult a = one.Query(sig), b = batch.Query(sig);
+    ASSERT_EQ(a.candidates.size(), b.candidates.size());
+    EXPECT_GE(a.candidates.size(), 1u);
+    for (size_t c = 0; c < a.candidates.size(); ++c) {
+      EXPECT_EQ(a.candidates[c].id, b.candidates[c].id);
+      EXPECT_EQ(a.candidates[c].bands, b.candidates[c].bands);
+    }
+  }
+  const auto pairs_one = one.AllPairs(), pairs_batch = batch.AllPairs();
+  ASSERT_EQ(pairs_one.size(), pairs_batch.size());
+  EXPECT_GT(pairs_one.size(), 0u);
+  for (size_t i = 0; i < pairs_one.size(); ++i) {
+    EXPECT_EQ(pairs_one[i].a, pairs_batch[i].a);
+    EXPECT_EQ(pairs_one[i].b, pairs_batch[i].b);
+    EXPECT_EQ(pairs_one[i].bands, pairs_batch[i].bands);
+  }
+
+  // All or nothing: an id already filed, or twice in the batch, or a wrong
+  // number of values files none of the batch.
+  const std::vector<DocId> fresh_then_old = {5000, ids[0]};
+  const auto two = absl::MakeConstSpan(flat).subspan(0, 2 * 128);
+  EXPECT_EQ(batch.AddBatch(fresh_then_old, two).code(),
+            absl::StatusCode::kAlreadyExists);
+  const std::vector<DocId> twice = {6000, 6000};
+  EXPECT_EQ(batch.AddBatch(twice, two).code(), absl::StatusCode::kAlreadyExists);
+  const std::vector<DocId> pair = {7000, 7001};
+  EXPECT_EQ(batch.AddBatch(pair, two.subspan(1)).code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_FALSE(batch.Contains(5000));
+  EXPECT_FALSE(batch.Contains(6000));
+  EXPECT_FALSE(batch.Contains(7000));
+  EXPECT_EQ(batch.size(), one.size());
+}
+
 // AllPairs (sort-and-scan) finds exactly the pairs that querying each
 // document finds, and the batch form agrees with the index.
 TEST(LshIndexTest, AllPairsEqualsQueryingEachDocument) {

@@ -37,6 +37,18 @@ void AddEngineOptions(CLI::App* cmd, CommonArgs& args) {
          },
          "MinHash permutations (default 128)")
       ->check(CLI::Range(1, static_cast<int>(MinHasher::kMaxNumPerm)));
+  cmd->add_option_function<std::string>(
+         "--minhash",
+         [&o, &args](const std::string& v) {
+           o.minhash.scheme = v == "one-permutation"
+                                  ? MinHashScheme::kOnePermutation
+                                  : MinHashScheme::kPermutations;
+           args.given.push_back("--minhash");
+         },
+         "MinHash scheme: permutations (default; one hash per permutation "
+         "and shingle) or one-permutation (one hash per shingle, binned; "
+         "faster, estimates a little noisier on short texts)")
+      ->check(CLI::IsMember({"permutations", "one-permutation"}));
   cmd->add_option_function<int>(
          "--shingle",
          [&o, &args](const int& v) {

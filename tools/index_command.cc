@@ -42,7 +42,7 @@ absl::StatusOr<std::unique_ptr<Engine>> LoadIndex(IndexArgs& args) {
   o.normalize = file.normalize;
   o.tokenize = file.tokenize;
   o.shingle.seed = file.shingle.seed;
-  o.minhash.scheme = file.minhash.scheme;
+  if (!Given(args.common, "--minhash")) o.minhash.scheme = file.minhash.scheme;
   if (!Given(args.common, "--shingle")) o.shingle.k = file.shingle.k;
   if (!Given(args.common, "--num-perm")) {
     o.minhash.num_perm = file.minhash.num_perm;

@@ -342,8 +342,9 @@ class Engine {
                           DocId doc) const;
   // SimilarityTo() between two indexed documents.
   Similarity SimilarityOf(DocId a, DocId b) const;
-  // Files in the LSH index the documents added since the last call; with
-  // index_on_add = false. Requires the exclusive lock.
+  // Files in the LSH index, in one batch, the documents added since the
+  // last call: after every insert with index_on_add, at the first Query()
+  // after inserts without it, and on Load. Requires the exclusive lock.
   void CatchUpLshIndex() const;
   absl::Span<const uint32_t> SignatureOf(DocId doc) const;
   absl::Span<const Fingerprint> FingerprintsOf(DocId doc) const;

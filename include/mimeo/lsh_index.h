@@ -23,8 +23,8 @@
 // Memory: about 8 bytes per posting plus the hash table's entry per key,
 // and 8 bytes per band per document for the keys kept to support Remove.
 //
-// Thread safety: const methods may run concurrently with each other; Add
-// and Remove need exclusive access.
+// Thread safety: const methods may run concurrently with each other; Add,
+// AddBatch and Remove need exclusive access.
 #ifndef MIMEO_LSH_INDEX_H_
 #define MIMEO_LSH_INDEX_H_
 
@@ -94,6 +94,12 @@ class LshIndex {
   // Files `id` under the band keys of `signature` (size num_perm). Fails
   // with AlreadyExists if `id` is indexed, InvalidArgument on a wrong size.
   absl::Status Add(DocId id, absl::Span<const uint32_t> signature);
+  // Files many documents at once: `signatures` holds ids.size() signatures
+  // back to back. The bands are filled in parallel (all cores, or the
+  // calling task arena's). All or nothing: fails, filing none, on a wrong
+  // size or an id that is indexed or repeated.
+  absl::Status AddBatch(absl::Span<const DocId> ids,
+                        absl::Span<const uint32_t> signatures);
   // Removes `id`; NotFound if it is not indexed.
   absl::Status Remove(DocId id);
 
@@ -118,8 +124,9 @@ class LshIndex {
   Options options_;
   // One table per band: band key -> documents.
   std::unique_ptr<internal::Buckets> buckets_;
-  // Per document slot: its `bands` keys; slots are reused after Remove.
-  std::vector<uint64_t> keys_;
+  // Per band, per document slot: the key the slot's document is filed
+  // under, for Remove; slots are reused after Remove.
+  std::vector<std::vector<uint64_t>> keys_;
   std::vector<DocId> slot_doc_;
   std::vector<uint32_t> free_slots_;
   absl::flat_hash_map<DocId, uint32_t> slot_of_;

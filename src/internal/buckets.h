@@ -1,7 +1,7 @@
 // Hash buckets of document ids, for the LSH and SimHash indexes: several
-// tables of key -> bucket, the buckets kept as linked lists in one shared
-// pool of postings so that a bucket of one costs 8 bytes plus its table
-// entry, and removed postings are reused.
+// tables of key -> bucket, the buckets kept as linked lists in a pool of
+// postings per table so that a bucket of one costs 8 bytes plus its table
+// entry, removed postings are reused, and tables fill in parallel.
 #ifndef MIMEO_SRC_INTERNAL_BUCKETS_H_
 #define MIMEO_SRC_INTERNAL_BUCKETS_H_
 
@@ -16,58 +16,69 @@ namespace mimeo::internal {
 
 class Buckets {
  public:
-  explicit Buckets(size_t tables) : heads_(tables) {}
+  explicit Buckets(size_t tables) : tables_(tables) {}
 
-  // Adds `doc` to the bucket of `key` in `table`.
+  // Adds `doc` to the bucket of `key` in `table`. Calls on different tables
+  // may run at the same time: each table has its own pool of postings.
   void Insert(size_t table, uint64_t key, DocId doc) {
+    Table& t = tables_[table];
     uint32_t p;
-    if (!free_.empty()) {
-      p = free_.back();
-      free_.pop_back();
+    if (!t.free.empty()) {
+      p = t.free.back();
+      t.free.pop_back();
     } else {
-      p = static_cast<uint32_t>(postings_.size());
-      postings_.push_back({});
+      p = static_cast<uint32_t>(t.postings.size());
+      t.postings.push_back({});
     }
-    auto [it, inserted] = heads_[table].try_emplace(key, kNone);
-    postings_[p] = {doc, it->second};
+    auto [it, inserted] = t.heads.try_emplace(key, kNone);
+    t.postings[p] = {doc, it->second};
     it->second = p;
+  }
+
+  // Starts loading the table slot of `key`, for an Insert a few keys later:
+  // in a large table every insert is otherwise a cache miss.
+  void Prefetch(size_t table, uint64_t key) const {
+    tables_[table].heads.prefetch(key);
   }
 
   // Removes `doc` from the bucket of `key` in `table`, if it is there.
   void Erase(size_t table, uint64_t key, DocId doc) {
-    auto it = heads_[table].find(key);
-    if (it == heads_[table].end()) return;
+    Table& t = tables_[table];
+    auto it = t.heads.find(key);
+    if (it == t.heads.end()) return;
     uint32_t* link = &it->second;
-    while (*link != kNone && postings_[*link].doc != doc) {
-      link = &postings_[*link].next;
+    while (*link != kNone && t.postings[*link].doc != doc) {
+      link = &t.postings[*link].next;
     }
     if (*link != kNone) {
       const uint32_t p = *link;
-      *link = postings_[p].next;
-      free_.push_back(p);
+      *link = t.postings[p].next;
+      t.free.push_back(p);
     }
-    if (it->second == kNone) heads_[table].erase(it);
+    if (it->second == kNone) t.heads.erase(it);
   }
 
   // Calls f(doc) for every document in the bucket of `key` in `table`, most
   // recently inserted first; returns the bucket's size.
   template <typename F>
   uint32_t ForEach(size_t table, uint64_t key, F&& f) const {
-    auto it = heads_[table].find(key);
-    if (it == heads_[table].end()) return 0;
+    const Table& t = tables_[table];
+    auto it = t.heads.find(key);
+    if (it == t.heads.end()) return 0;
     uint32_t size = 0;
-    for (uint32_t p = it->second; p != kNone; p = postings_[p].next) {
-      f(postings_[p].doc);
+    for (uint32_t p = it->second; p != kNone; p = t.postings[p].next) {
+      f(t.postings[p].doc);
       ++size;
     }
     return size;
   }
 
   size_t MemoryBytes() const {
-    size_t bytes = postings_.capacity() * sizeof(Posting) +
-                   free_.capacity() * sizeof(uint32_t);
-    for (const auto& h : heads_) {
-      bytes += h.capacity() * (sizeof(std::pair<uint64_t, uint32_t>) + 1);
+    size_t bytes = 0;
+    for (const Table& t : tables_) {
+      bytes += t.postings.capacity() * sizeof(Posting) +
+               t.free.capacity() * sizeof(uint32_t) +
+               t.heads.capacity() * (sizeof(std::pair<uint64_t, uint32_t>) + 1);
     }
     return bytes;
   }
@@ -78,9 +89,12 @@ class Buckets {
     DocId doc;
     uint32_t next;  // next posting of the same bucket, or kNone
   };
-  std::vector<absl::flat_hash_map<uint64_t, uint32_t>> heads_;
-  std::vector<Posting> postings_;
-  std::vector<uint32_t> free_;
+  struct Table {
+    absl::flat_hash_map<uint64_t, uint32_t> heads;  // key -> first posting
+    std::vector<Posting> postings;
+    std::vector<uint32_t> free;  // postings released by Erase
+  };
+  std::vector<Table> tables_;
 };
 
 }  // namespace mimeo::internal

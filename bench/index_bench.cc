@@ -1,0 +1,294 @@
+// A long-lived index at the scale of a news archive: one million documents
+// in an Engine in near-duplicate mode (no shingle sets, no texts, LSH index
+// filed on add), then one new article at a time asked against it, the way
+// an ingestion pipeline calls the library. Figures: bench/README.md.
+//
+//   build/bench/mimeo_index_bench [--benchmark_filter=...]
+//   MIMEO_INDEX_DOCS=100000 build/bench/mimeo_index_bench   (a smaller index)
+//
+// Documents are drawn from the word frequencies of bbc-news (beside the
+// source tree, or MIMEO_DATASETS): 150 to 700 words each, in sentences,
+// each document from its own seed. Such texts share frequent words and
+// phrases the way articles do, but no document copies another, so every
+// match a query finds is one the bench planted.
+//
+// Counters:
+//   BM_Build      docs_per_s (AddBatch: text in, sketched on all cores and
+//                 filed), commit_docs_per_s (Commit of batches sketched
+//                 beforehand: what filing alone costs), rss_bytes_per_doc.
+//   BM_Query*     p50_us, p90_us, p99_us, max_us over the queries run, and
+//                 matches per query. QueryNew asks unseen articles;
+//                 QueryCopy asks indexed ones with one word in 25 replaced.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_format.h"
+#include "benchmark/benchmark.h"
+#include "internal/mix.h"
+#include "mimeo/engine.h"
+#include "oneapi/tbb/parallel_for.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+size_t IndexDocs() {
+  const char* env = std::getenv("MIMEO_INDEX_DOCS");
+  return env != nullptr ? std::strtoull(env, nullptr, 10) : 1000000;
+}
+
+// Cheap enough that drawing words does not dominate building a
+// million-document index.
+struct Rng {
+  mimeo::internal::SplitMix64 mix;
+  uint64_t Below(uint64_t n) { return mix.Next() % n; }
+};
+
+// The words of bbc-news and a table to draw them by frequency.
+class WordModel {
+ public:
+  WordModel() {
+    const char* env = std::getenv("MIMEO_DATASETS");
+    const fs::path root =
+        env != nullptr ? fs::path(env)
+                       : fs::path(MIMEO_SOURCE_DIR) / ".." / "shared" / "datasets";
+    std::vector<fs::path> files;
+    std::error_code ec;
+    for (fs::recursive_directory_iterator it(root / "bbc-news", ec), end;
+         !ec && it != end; it.increment(ec)) {
+      if (it->path().extension() == ".txt") files.push_back(it->path());
+    }
+    std::sort(files.begin(), files.end());
+    absl::flat_hash_map<std::string, uint32_t> index;
+    for (const fs::path& f : files) {
+      std::ifstream in(f, std::ios::binary);
+      std::string w;
+      while (in >> w) {
+        // Keep letters only, lower case: sentences are put back together
+        // below.
+        std::string clean;
+        for (char c : w) {
+          if (std::isalpha(static_cast<unsigned char>(c))) {
+            clean.push_back(static_cast<char>(
+                std::tolower(static_cast<unsigned char>(c))));
+          }
+        }
+        if (clean.empty()) continue;
+        auto [it, added] = index.try_emplace(clean, words_.size());
+        if (added) words_.push_back(clean);
+        draws_.push_back(it->second);
+      }
+    }
+    if (draws_.empty()) {
+      std::fprintf(stderr,
+                   "index_bench: no bbc-news texts under %s; set "
+                   "MIMEO_DATASETS\n",
+                   root.c_str());
+      std::exit(1);
+    }
+  }
+
+  // Document `n`: the same text every time for the same n.
+  std::string Document(uint64_t n) const {
+    Rng rng{mimeo::internal::SplitMix64(n)};
+    const size_t words = 150 + rng.Below(551);
+    std::string text;
+    text.reserve(words * 8);
+    size_t sentence = 0, length = 8 + rng.Below(20);
+    for (size_t i = 0; i < words; ++i) {
+      const size_t start = text.size();
+      text += words_[draws_[rng.Below(draws_.size())]];
+      if (sentence == 0) {
+        text[start] = static_cast<char>(std::toupper(text[start]));
+      }
+      if (++sentence >= length) {
+        text += ". ";
+        sentence = 0;
+        length = 8 + rng.Below(20);
+      } else {
+        text += ' ';
+      }
+    }
+    return text;
+  }
+
+  // `text` with about one word in 25 replaced: a Jaccard similarity of
+  // about 0.7 on word 5-shingles.
+  std::string Edit(const std::string& text, uint64_t seed) const {
+    Rng rng{mimeo::internal::SplitMix64(~seed)};
+    std::istringstream in(text);
+    std::string out, w;
+    while (in >> w) {
+      if (rng.Below(25) == 0) w = words_[draws_[rng.Below(draws_.size())]];
+      out += w;
+      out += ' ';
+    }
+    return out;
+  }
+
+ private:
+  std::vector<std::string> words_;
+  std::vector<uint32_t> draws_;  // one entry per word of the corpus
+};
+
+const WordModel& Model() {
+  static const WordModel model;
+  return model;
+}
+
+uint64_t RssBytes() {
+  std::ifstream in("/proc/self/statm");
+  uint64_t pages = 0, rss = 0;
+  in >> pages >> rss;
+  return rss * 4096;
+}
+
+std::string Id(uint64_t n) { return absl::StrFormat("doc%08d", n); }
+
+mimeo::Engine::Options NearDupOptions(int lsh_percent) {
+  mimeo::Engine::Options o;
+  o.copy.enabled = false;
+  o.keep_shingle_sets = false;
+  o.index_on_add = true;
+  o.lsh_threshold = lsh_percent / 100.0;
+  if (lsh_percent >= 50) {
+    o.verify.jaccard_threshold = lsh_percent / 100.0;
+    o.verify.containment_threshold = 2;  // off
+  }
+  return o;
+}
+
+struct Built {
+  int lsh_percent = -1;
+  std::unique_ptr<mimeo::Engine> engine;
+  double docs_per_s = 0, commit_docs_per_s = 0, rss_bytes_per_doc = 0;
+};
+
+// The index for `lsh_percent`, built once and kept for the queries.
+Built& Index(int lsh_percent) {
+  static Built built;
+  if (built.lsh_percent == lsh_percent) return built;
+  built = Built();  // frees the previous index first
+  const WordModel& model = Model();
+  const uint64_t rss_before = RssBytes();
+  auto engine = *mimeo::Engine::Create(NearDupOptions(lsh_percent));
+  const size_t n = IndexDocs();
+  constexpr size_t kBatch = 20000;
+  double add_seconds = 0, commit_seconds = 0;
+  size_t added = 0, committed = 0;
+  for (size_t first = 0; first < n; first += kBatch) {
+    const size_t count = std::min(kBatch, n - first);
+    std::vector<mimeo::Document> docs(count);
+    tbb::parallel_for(size_t{0}, count, [&](size_t i) {
+      docs[i].id = Id(first + i);
+      docs[i].text = model.Document(first + i);
+    });
+    // Every other batch through AddBatch, the rest sketched first and
+    // committed, so that both rates come from the same growing index.
+    if ((first / kBatch) % 2 == 0) {
+      const auto t0 = Clock::now();
+      if (!engine->AddBatch(docs).ok()) std::abort();
+      add_seconds += std::chrono::duration<double>(Clock::now() - t0).count();
+      added += count;
+    } else {
+      // Sketch in slices on all cores, then commit them in order.
+      constexpr size_t kSlice = 1000;
+      std::vector<mimeo::Engine::SketchedBatch> slices((count + kSlice - 1) /
+                                                       kSlice);
+      tbb::parallel_for(size_t{0}, slices.size(), [&](size_t s) {
+        std::vector<mimeo::Document> part(
+            docs.begin() + s * kSlice,
+            docs.begin() + std::min(count, (s + 1) * kSlice));
+        slices[s] = engine->SketchBatch(std::move(part));
+      });
+      const auto t0 = Clock::now();
+      for (auto& s : slices) {
+        if (!engine->Commit(std::move(s)).ok()) std::abort();
+      }
+      commit_seconds +=
+          std::chrono::duration<double>(Clock::now() - t0).count();
+      committed += count;
+    }
+  }
+  built.lsh_percent = lsh_percent;
+  built.engine = std::move(engine);
+  built.docs_per_s = added / add_seconds;
+  built.commit_docs_per_s = committed / commit_seconds;
+  built.rss_bytes_per_doc =
+      static_cast<double>(RssBytes() - std::min(rss_before, RssBytes())) / n;
+  return built;
+}
+
+void BM_Build(benchmark::State& state) {
+  Built* b = nullptr;
+  for (auto _ : state) b = &Index(static_cast<int>(state.range(0)));
+  state.counters["docs"] = static_cast<double>(IndexDocs());
+  state.counters["docs_per_s"] = b->docs_per_s;
+  state.counters["commit_docs_per_s"] = b->commit_docs_per_s;
+  state.counters["rss_bytes_per_doc"] = b->rss_bytes_per_doc;
+}
+
+// Runs one query per iteration and reports latency percentiles.
+void RunQueries(benchmark::State& state, bool copies) {
+  const int lsh_percent = static_cast<int>(state.range(0));
+  const mimeo::Engine& engine = *Index(lsh_percent).engine;
+  const WordModel& model = Model();
+  // 1000 queries prepared beforehand, used in turn.
+  constexpr size_t kQueries = 1000;
+  std::vector<std::string> queries(kQueries);
+  const size_t n = IndexDocs();
+  tbb::parallel_for(size_t{0}, kQueries, [&](size_t i) {
+    const uint64_t doc = (i * 7919) % n;
+    queries[i] = copies ? model.Edit(model.Document(doc), i)
+                        : model.Document(n + i);  // never indexed
+  });
+  std::vector<double> micros;
+  micros.reserve(state.max_iterations);
+  uint64_t matches = 0;
+  size_t i = 0;
+  for (auto _ : state) {
+    const auto t0 = Clock::now();
+    auto m = engine.Query(queries[i++ % kQueries]);
+    const auto t1 = Clock::now();
+    micros.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
+    if (m.ok()) matches += m->size();
+  }
+  std::sort(micros.begin(), micros.end());
+  const auto at = [&](double q) {
+    return micros[std::min(micros.size() - 1,
+                           static_cast<size_t>(q * micros.size()))];
+  };
+  state.counters["p50_us"] = at(0.50);
+  state.counters["p90_us"] = at(0.90);
+  state.counters["p99_us"] = at(0.99);
+  state.counters["max_us"] = micros.back();
+  state.counters["matches_per_query"] =
+      static_cast<double>(matches) / micros.size();
+  state.SetItemsProcessed(state.iterations());
+}
+
+void BM_QueryNew(benchmark::State& state) { RunQueries(state, false); }
+void BM_QueryCopy(benchmark::State& state) { RunQueries(state, true); }
+
+// Argument: the LSH threshold in percent; 5 is the engine's default, 50 the
+// usual setting for whole-document deduplication.
+BENCHMARK(BM_Build)->Arg(5)->Iterations(1)->Unit(benchmark::kSecond);
+BENCHMARK(BM_QueryNew)->Arg(5)->Iterations(20000)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_QueryCopy)->Arg(5)->Iterations(20000)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_Build)->Arg(50)->Iterations(1)->Unit(benchmark::kSecond);
+BENCHMARK(BM_QueryNew)->Arg(50)->Iterations(20000)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_QueryCopy)->Arg(50)->Iterations(20000)->Unit(benchmark::kMicrosecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();
