@@ -4,11 +4,15 @@
 # defaults, by `mimeo cluster` at the peer's parameters (LSH and Jaccard
 # threshold 0.5, containment off), and by the peer program on ekzhu's Go
 # minhash-lsh (bench/peer); wall time and peak memory from GNU time, and
-# precision/recall by kind from mimeo_score. Also wikipedia-versions.
+# precision/recall by kind from mimeo_score. Then the labelled real
+# corpora: wikipedia-versions (clusters against the article folders),
+# pan13-text-alignment and clough-stevenson (shared passages against the
+# labelled pairs).
 #
 #   bench/e2e.sh [SIZES...]     default: 10000 100000 1000000
 #
-# Writes build/e2e/results.tsv and, with gnuplot, bench/scaling.png.
+# Writes build/e2e/results.tsv, build/e2e/real.txt and, with gnuplot,
+# bench/scaling.png.
 # Needs tools/install-deps.sh --bench. The 1M corpus takes 2.3 GB of disk,
 # about 3 minutes to generate, and the peer about 8 GB of memory on it.
 set -euo pipefail
@@ -55,6 +59,20 @@ for n in "${sizes[@]}"; do
       --lsh-threshold 0.5 --threshold 0.5 --containment 2 -o "$out/gen$n.jsonl"
   run "gen$n" "$dir" peer sh -c "'$bin/bench/mimeo_peer' '$dir/docs.jsonl' > '$out/gen$n.jsonl'"
 done
+
+# The labelled real corpora, each with its wall time and peak memory.
+real="$out/real.txt"
+: > "$real"
+timed() {
+  echo "\$ $*" | sed "s|$bin/||g; s|$data/||g" >> "$real"
+  /usr/bin/time -f 'wall %e s, peak %M KB' -o "$out/time.txt" "$@" >> "$real" 2>&1
+  cat "$out/time.txt" >> "$real"
+  echo >> "$real"
+}
+timed "$bin/bench/mimeo_quality" clusters "$data/wikipedia-versions/version_documents"
+timed "$bin/bench/mimeo_copy_eval" pan13 "$data/pan13-text-alignment"
+timed "$bin/bench/mimeo_copy_eval" clough "$data/clough-stevenson"
+cat "$real"
 
 if command -v gnuplot > /dev/null; then
   gnuplot -e "results='$results'; output='$root/bench/scaling.png'" "$root/bench/scaling.gp"
