@@ -378,7 +378,7 @@ TEST(ReportTest, CsvQuotesFieldsAndJsonlKeepsTheSchema) {
   EXPECT_EQ(PairJson(p),
             "{\"a\":\"a,1\",\"b\":\"say \\\"b\\\"\",\"jaccard\":0.0,"
             "\"containment_a_in_b\":0.0,\"containment_b_in_a\":0.0,"
-            "\"near_duplicate\":false,\"shares_copy\":true,\"passages\":"
+            "\"estimated\":false,\"near_duplicate\":false,\"shares_copy\":true,\"passages\":"
             "[{\"a\":[0,7],\"b\":[0,7],\"words\":2,\"text\":\"one two\"}]}");
 }
 

@@ -185,6 +185,24 @@ TEST_F(CliTest, OutputFileIsWrittenWholeWithNoTemporaryLeft) {
   }
 }
 
+// Near-duplicate clusters in JSONL carry MinHash estimates and say so;
+// --exact gives exact figures and says that instead.
+TEST_F(CliTest, ClusterJsonlSaysWhenFiguresAreEstimates) {
+  Write("in/a.txt", kStory + "Officials gave no date for the next review.");
+  Write("in/b.txt", kStory + "The next review is due in two weeks.");
+  const Outcome est = Mimeo({"cluster", "in", "--format", "jsonl"});
+  ASSERT_EQ(est.code, 0) << est.err;
+  EXPECT_NE(est.out.find("\"estimated\":true"), std::string::npos) << est.out;
+  EXPECT_EQ(est.out.find("\"estimated\":false"), std::string::npos) << est.out;
+  const Outcome exact =
+      Mimeo({"cluster", "in", "--format", "jsonl", "--exact"});
+  ASSERT_EQ(exact.code, 0) << exact.err;
+  EXPECT_NE(exact.out.find("\"estimated\":false"), std::string::npos)
+      << exact.out;
+  EXPECT_EQ(exact.out.find("\"estimated\":true"), std::string::npos)
+      << exact.out;
+}
+
 TEST_F(CliTest, IndexCreateAddQueryInfo) {
   Write("old/wire.txt", kStory + "The board will meet again in June.");
   Write("old/other.txt", "A bakery on Hythe Lane will close in the spring "

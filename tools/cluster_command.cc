@@ -125,6 +125,7 @@ int Run(ClusterArgs& args) {
         po.a = engine.id(p->a);
         po.b = engine.id(p->b);
         po.similarity = p->similarity;
+        po.estimated = !common.engine.keep_shingle_sets;
         po.near_duplicate = true;
         if (aligner && budget > 0) {
           --budget;
@@ -189,6 +190,7 @@ int Run(ClusterArgs& args) {
         po.a = engine.id(p->a);
         po.b = engine.id(p->b);
         po.similarity = p->similarity;
+        po.estimated = !common.engine.keep_shingle_sets;
         po.near_duplicate = verifier->Accept(p->similarity);
         po.shares_copy = true;
         po.has_passages = true;

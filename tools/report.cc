@@ -24,6 +24,8 @@ void WritePair(const PairOut& p, JsonWriter& w) {
   w.Double(p.similarity.containment_a_in_b);
   w.Key("containment_b_in_a");
   w.Double(p.similarity.containment_b_in_a);
+  w.Key("estimated");
+  w.Bool(p.estimated);
   w.Key("near_duplicate");
   w.Bool(p.near_duplicate);
   if (p.has_passages) {

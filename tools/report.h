@@ -4,7 +4,8 @@
 // The JSONL schema is stable (README.md, "Output"):
 //   cluster:  {"cluster", "size", "docs", "representative", "pairs": [pair]}
 //   pair:     {"a", "b", "jaccard", "containment_a_in_b",
-//              "containment_b_in_a", "near_duplicate", "shares_copy",
+//              "containment_b_in_a", "estimated", "near_duplicate",
+//              "shares_copy",
 //              "passages": [{"a": [begin, end], "b": [begin, end],
 //                            "words": n, "text": "..."}]}
 // Offsets are bytes of each document's text as mimeo read it (the file for
@@ -37,6 +38,8 @@ struct PassageOut {
 struct PairOut {
   std::string a, b;  // document ids
   Similarity similarity;
+  // The similarity figures are MinHash estimates, not exact set figures.
+  bool estimated = false;
   bool near_duplicate = false;
   bool shares_copy = false;
   // Whether passages were looked for; false leaves them out of JSONL.
