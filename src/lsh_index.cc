@@ -136,13 +136,13 @@ absl::Status LshIndex::AddBatch(absl::Span<const DocId> ids,
         signatures.size(), ids.size(), k));
   }
   absl::flat_hash_set<DocId> batch;
-  batch.reserve(ids.size());
+  if (ids.size() > 1) batch.reserve(ids.size());
   for (DocId id : ids) {
     if (slot_of_.contains(id)) {
       return absl::AlreadyExistsError(
           absl::StrFormat("document %d is already in the LSH index", id));
     }
-    if (!batch.insert(id).second) {
+    if (ids.size() > 1 && !batch.insert(id).second) {
       return absl::AlreadyExistsError(
           absl::StrFormat("document %d is twice in the batch", id));
     }
