@@ -398,10 +398,14 @@ void Engine::CatchUpLshIndex() const {
     }
     signatures = gathered;
   }
-  internal::Arena(options_.threads).execute([&] {
-    // Cannot fail: each DocId is filed once, with num_perm values.
-    lsh_index_.AddBatch(ids, signatures).IgnoreError();
-  });
+  // Cannot fail: each DocId is filed once, with num_perm values. A few
+  // documents (one Add) are filed on this thread; an arena costs more.
+  const auto file = [&] { lsh_index_.AddBatch(ids, signatures).IgnoreError(); };
+  if (ids.size() < 64) {
+    file();
+  } else {
+    internal::Arena(options_.threads).execute(file);
+  }
   lsh_filed_ = end;
 }
 
