@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -43,6 +44,20 @@ absl::StatusOr<std::vector<LabelledDocument>> ReadTree(
     // folder) belongs to the group it sits in.
     d.label = fs::relative(p, root).begin()->string();
     out.push_back(std::move(d));
+  }
+  return out;
+}
+
+std::vector<std::string> BbcNewsArticles(const std::string& source_dir) {
+  const char* env = std::getenv("MIMEO_DATASETS");
+  const fs::path root = env != nullptr
+                            ? fs::path(env)
+                            : fs::path(source_dir) / ".." / "shared" / "datasets";
+  auto tree = ReadTree((root / "bbc-news").string());
+  std::vector<std::string> out;
+  if (!tree.ok()) return out;
+  for (LabelledDocument& d : *tree) {
+    if (fs::path(d.doc.id).extension() == ".txt") out.push_back(std::move(d.doc.text));
   }
   return out;
 }

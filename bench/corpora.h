@@ -24,6 +24,11 @@ struct LabelledDocument {
 // relative to root, label = the top-level folder under root it sits in.
 absl::StatusOr<std::vector<LabelledDocument>> ReadTree(const std::string& root);
 
+// The articles of bbc-news (its .txt files, in path order) under the
+// datasets folder: $MIMEO_DATASETS, else ../shared/datasets beside
+// `source_dir`. Empty when they are missing.
+std::vector<std::string> BbcNewsArticles(const std::string& source_dir);
+
 // The <BODY> of every <REUTERS> story in the .sgm files of `dir`, id
 // "file#NEWID"; stories without a body are skipped. Unlabelled.
 absl::StatusOr<std::vector<LabelledDocument>> ReadReuters(const std::string& dir);

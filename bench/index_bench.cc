@@ -23,7 +23,6 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -33,13 +32,13 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_format.h"
 #include "benchmark/benchmark.h"
+#include "corpora.h"
 #include "internal/mix.h"
 #include "mimeo/engine.h"
 #include "oneapi/tbb/parallel_for.h"
 
 namespace {
 
-namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 size_t IndexDocs() {
@@ -58,20 +57,11 @@ struct Rng {
 class WordModel {
  public:
   WordModel() {
-    const char* env = std::getenv("MIMEO_DATASETS");
-    const fs::path root =
-        env != nullptr ? fs::path(env)
-                       : fs::path(MIMEO_SOURCE_DIR) / ".." / "shared" / "datasets";
-    std::vector<fs::path> files;
-    std::error_code ec;
-    for (fs::recursive_directory_iterator it(root / "bbc-news", ec), end;
-         !ec && it != end; it.increment(ec)) {
-      if (it->path().extension() == ".txt") files.push_back(it->path());
-    }
-    std::sort(files.begin(), files.end());
+    const std::vector<std::string> articles =
+        mimeo::bench::BbcNewsArticles(MIMEO_SOURCE_DIR);
     absl::flat_hash_map<std::string, uint32_t> index;
-    for (const fs::path& f : files) {
-      std::ifstream in(f, std::ios::binary);
+    for (const std::string& article : articles) {
+      std::istringstream in(article);
       std::string w;
       while (in >> w) {
         // Keep letters only, lower case: sentences are put back together
@@ -91,9 +81,8 @@ class WordModel {
     }
     if (draws_.empty()) {
       std::fprintf(stderr,
-                   "index_bench: no bbc-news texts under %s; set "
-                   "MIMEO_DATASETS\n",
-                   root.c_str());
+                   "index_bench: no bbc-news texts under ../shared/datasets "
+                   "beside the source tree; set MIMEO_DATASETS\n");
       std::exit(1);
     }
   }

@@ -2,14 +2,12 @@
 //   build/bench/mimeo_micro_bench --benchmark_repetitions=5 \
 //       --benchmark_report_aggregates_only=true
 #include <algorithm>
-#include <filesystem>
-#include <fstream>
 #include <random>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "benchmark/benchmark.h"
+#include "corpora.h"
 #include "internal/minhash_kernels.h"
 #include "mimeo/align.h"
 #include "mimeo/lsh_index.h"
@@ -43,25 +41,11 @@ std::string EnglishText(size_t bytes) {
 // above when they are missing.
 const std::string& RealText() {
   static const std::string text = [] {
-    namespace fs = std::filesystem;
-    const char* env = std::getenv("MIMEO_DATASETS");
-    const fs::path root = env != nullptr
-                              ? fs::path(env)
-                              : fs::path(MIMEO_SOURCE_DIR) / ".." / "shared" / "datasets";
-    std::vector<fs::path> files;
-    std::error_code ec;
-    for (fs::recursive_directory_iterator it(root / "bbc-news", ec), end;
-         !ec && it != end; it.increment(ec)) {
-      if (it->path().extension() == ".txt") files.push_back(it->path());
-    }
-    std::sort(files.begin(), files.end());
     std::string out;
-    for (const fs::path& f : files) {
+    for (const std::string& article :
+         mimeo::bench::BbcNewsArticles(MIMEO_SOURCE_DIR)) {
       if (out.size() >= (4u << 20)) break;
-      std::ifstream in(f, std::ios::binary);
-      std::ostringstream ss;
-      ss << in.rdbuf();
-      out += ss.str();
+      out += article;
       out += "\n\n";
     }
     if (out.size() < (1u << 20)) return EnglishText(4u << 20);
