@@ -211,8 +211,9 @@ Built& Index(int lsh_percent) {
   }
   built.lsh_percent = lsh_percent;
   built.engine = std::move(engine);
+  // An index of one batch has no committed batch: its rate stays 0.
   built.docs_per_s = added / add_seconds;
-  built.commit_docs_per_s = committed / commit_seconds;
+  if (committed > 0) built.commit_docs_per_s = committed / commit_seconds;
   built.rss_bytes_per_doc =
       static_cast<double>(RssBytes() - std::min(rss_before, RssBytes())) / n;
   return built;
