@@ -46,8 +46,9 @@ void AddEngineOptions(CLI::App* cmd, CommonArgs& args) {
            args.given.push_back("--minhash");
          },
          "MinHash scheme: permutations (default; one hash per permutation "
-         "and shingle) or one-permutation (one hash per shingle, binned; "
-         "faster, estimates a little noisier on short texts)")
+         "and shingle) or one-permutation (one hash per shingle into "
+         "bins; faster; a text of fewer shingles than bins fills the "
+         "empty ones from others)")
       ->check(CLI::IsMember({"permutations", "one-permutation"}));
   cmd->add_option_function<int>(
          "--shingle",

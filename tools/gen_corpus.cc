@@ -438,9 +438,10 @@ int main(int argc, char** argv) {
     return std::string(id);
   };
   uint64_t bytes = 0;
+  mimeo::cli::JsonWriter j, l;  // one line each, reused
   for (size_t i = 0; i < docs.size(); ++i) {
     const Doc& d = docs[i];
-    mimeo::cli::JsonWriter j;
+    j.Clear();
     j.BeginObject();
     j.Key("id");
     j.String(id_of(i));
@@ -449,7 +450,7 @@ int main(int argc, char** argv) {
     j.EndObject();
     out_docs << j.str() << "\n";
     bytes += d.text.size();
-    mimeo::cli::JsonWriter l;
+    l.Clear();
     l.BeginObject();
     l.Key("id");
     l.String(id_of(i));

@@ -180,11 +180,9 @@ int Info(IndexArgs& args) {
       {"num_perm", static_cast<uint64_t>(o.minhash.num_perm)},
       {"minhash", std::string(MinHashSchemeName(o.minhash.scheme))},
       {"seed", uint64_t{o.minhash.seed}}};
-  // A value as the table and CSV show it (repaired UTF-8).
+  // A value as the table and CSV show it (still to be repaired as UTF-8).
   const auto text = [](const Value& v) {
-    if (const auto* str = std::get_if<std::string>(&v)) {
-      return RepairUtf8(*str);
-    }
+    if (const auto* str = std::get_if<std::string>(&v)) return *str;
     if (const auto* flag = std::get_if<bool>(&v)) {
       return std::string(*flag ? "true" : "false");
     }
@@ -222,7 +220,8 @@ int Info(IndexArgs& args) {
           return;
         }
         for (const auto& [k, v] : fields) {
-          std::fprintf(out, "%-15s %s\n", (k + ":").c_str(), text(v).c_str());
+          std::fprintf(out, "%-15s %s\n", (k + ":").c_str(),
+                       RepairUtf8(text(v)).c_str());
         }
       });
   return s.ok() ? 0 : StatusExit(s);
