@@ -121,10 +121,8 @@ std::vector<std::string> MinHashTargets() {
 
 void MinHashOnTarget(size_t target_index, const MinHashCoefficients& c,
                      const uint64_t* hashes, size_t n, uint32_t* out) {
-  const std::vector<int64_t> targets = hwy::SupportedAndGeneratedTargets();
-  hwy::SetSupportedTargetsForTest(targets.at(target_index));
-  HWY_DYNAMIC_DISPATCH(MinHashKernel)(c, hashes, n, out);
-  hwy::SetSupportedTargetsForTest(0);
+  OnTarget(target_index,
+           [&] { HWY_DYNAMIC_DISPATCH(MinHashKernel)(c, hashes, n, out); });
 }
 
 }  // namespace mimeo::internal

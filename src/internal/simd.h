@@ -1,10 +1,15 @@
 // What the SIMD kernels share: the switch that forces their scalar
-// references. Internal.
+// references, and running a kernel on one chosen target. Internal.
 #ifndef MIMEO_SRC_INTERNAL_SIMD_H_
 #define MIMEO_SRC_INTERNAL_SIMD_H_
 
+#include <cstddef>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <vector>
+
+#include "hwy/targets.h"
 
 namespace mimeo::internal {
 
@@ -16,6 +21,17 @@ inline bool ScalarKernelsForced() {
     return v != nullptr && std::strcmp(v, "scalar") == 0;
   }();
   return force;
+}
+
+// Runs `call` (a dynamic dispatch) with Highway limited to target `index`
+// of hwy::SupportedAndGeneratedTargets(), then restores normal dispatch.
+// For tests and benchmarks that compare targets; not thread-safe.
+template <typename F>
+void OnTarget(size_t index, F&& call) {
+  const std::vector<int64_t> targets = hwy::SupportedAndGeneratedTargets();
+  hwy::SetSupportedTargetsForTest(targets.at(index));
+  call();
+  hwy::SetSupportedTargetsForTest(0);
 }
 
 }  // namespace mimeo::internal

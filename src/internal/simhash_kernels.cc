@@ -86,10 +86,9 @@ void SimHashCountDispatch(uint64_t seed, const uint64_t* hashes, size_t n,
 
 void SimHashCountOnTarget(size_t target_index, uint64_t seed,
                           const uint64_t* hashes, size_t n, uint32_t* ones) {
-  const std::vector<int64_t> targets = hwy::SupportedAndGeneratedTargets();
-  hwy::SetSupportedTargetsForTest(targets.at(target_index));
-  HWY_DYNAMIC_DISPATCH(SimHashCountKernel)(seed, hashes, n, ones);
-  hwy::SetSupportedTargetsForTest(0);
+  OnTarget(target_index, [&] {
+    HWY_DYNAMIC_DISPATCH(SimHashCountKernel)(seed, hashes, n, ones);
+  });
 }
 
 }  // namespace mimeo::internal
