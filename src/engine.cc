@@ -1,6 +1,7 @@
 #include "mimeo/engine.h"
 
 #include <algorithm>
+#include <atomic>
 #include <mutex>
 #include <utility>
 
@@ -10,6 +11,7 @@
 #include "internal/status_macros.h"
 #include "oneapi/tbb/enumerable_thread_specific.h"
 #include "oneapi/tbb/parallel_for.h"
+#include "xxhash.h"
 
 namespace mimeo {
 
@@ -233,13 +235,18 @@ DocId Engine::Insert(const Document& doc, Sketch&& sketch) {
   stats_.invalid_utf8 += sketch.invalid_utf8;
   stats_.nul_bytes += sketch.nul_bytes;
   stats_.shingles += sketch.set_size;
-  if (options_.copy.enabled) {
+  if (options_.text_source) {
+    text_hashes_.push_back(XXH3_64bits(doc.text.data(), doc.text.size()));
+  }
+  if (options_.copy.enabled && !options_.text_source) {
     texts_.push_back(doc.text);
+  } else {
+    texts_.emplace_back();
+  }
+  if (options_.copy.enabled) {
     // Cannot fail: DocIds increase.
     fingerprint_index_.Add(d, sketch.fps).IgnoreError();
     stats_.fingerprints += sketch.fps.size();
-  } else {
-    texts_.emplace_back();
   }
   fps_.insert(fps_.end(), sketch.fps.begin(), sketch.fps.end());
   fp_offsets_.push_back(fps_.size());
@@ -419,11 +426,33 @@ absl::Span<const Fingerprint> Engine::FingerprintsOf(DocId doc) const {
       fp_offsets_[doc], fp_offsets_[doc + 1] - fp_offsets_[doc]);
 }
 
-std::vector<Passage> Engine::AlignWith(const AlignedText& asking,
-                                       DocId as_of, DocId doc,
-                                       AlignedText& scratch) const {
+absl::StatusOr<std::string_view> Engine::TextOf(DocId doc,
+                                                std::string& fetched) const {
+  if (!options_.text_source || !live_[doc]) return texts_[doc];
+  absl::StatusOr<std::string> text =
+      options_.text_source->Text(doc, ids_[doc]);
+  if (!text.ok()) {
+    return absl::Status(text.status().code(),
+                        absl::StrFormat("document '%s': %s", ids_[doc],
+                                        text.status().message()));
+  }
+  if (XXH3_64bits(text->data(), text->size()) != text_hashes_[doc]) {
+    return absl::DataLossError(absl::StrFormat(
+        "document '%s': the text source gave %d bytes that are not the text "
+        "that was added (was the file changed since?)",
+        ids_[doc], text->size()));
+  }
+  fetched = std::move(*text);
+  return fetched;
+}
+
+absl::StatusOr<std::vector<Passage>> Engine::AlignWith(
+    const AlignedText& asking, DocId as_of, DocId doc,
+    AlignedText& scratch) const {
+  std::string fetched;
+  ASSIGN_OR_RETURN(const std::string_view text, TextOf(doc, fetched));
   // Cannot fail: the text was accepted by Add().
-  aligner_.Prepare(texts_[doc], scratch).IgnoreError();
+  aligner_.Prepare(text, scratch).IgnoreError();
   std::vector<Passage> passages = aligner_.Align(asking, scratch);
   // Documents sharing this much text in all are copies, whatever the
   // passages are made of.
@@ -519,7 +548,7 @@ absl::StatusOr<std::vector<Match>> Engine::Query(std::string_view text) const {
     Match m;
     m.near_duplicate = verifier_.Accept(s);
     if (std::binary_search(copy_candidates.begin(), copy_candidates.end(), d)) {
-      m.passages = AlignWith(asking, as_of, d, other);
+      ASSIGN_OR_RETURN(m.passages, AlignWith(asking, as_of, d, other));
       for (const Passage& p : m.passages) {
         if (p.boilerplate) continue;
         m.shares_copy = true;
@@ -605,15 +634,20 @@ absl::StatusOr<CopyReport> Engine::SharedCopy() const {
   // seen them on its arrival.
   std::vector<std::vector<CopyPair>> found(n);
   std::vector<uint64_t> proposed(n, 0);
+  // A text source's failure, per asking document; the first in DocId order
+  // is reported, whatever the threads' timing.
+  std::vector<absl::Status> failed(n);
+  std::atomic<bool> any_failed{false};
   struct Buffers {
     AlignedText asking, other;
+    std::string fetched;
   };
   tbb::enumerable_thread_specific<Buffers> buffers;
   tbb::task_arena arena = internal::Arena(options_.threads);
   arena.execute([&] {
     tbb::parallel_for(size_t{0}, n, [&](size_t i) {
       const DocId b = static_cast<DocId>(i);
-      if (!live_[b]) return;
+      if (!live_[b] || any_failed.load(std::memory_order_relaxed)) return;
       const auto fps = FingerprintsOf(b);
       if (fps.empty()) return;
       const std::vector<CopyCandidate> candidates =
@@ -621,10 +655,18 @@ absl::StatusOr<CopyReport> Engine::SharedCopy() const {
       if (candidates.empty()) return;
       proposed[b] = candidates.size();
       Buffers& buf = buffers.local();
-      aligner_.Prepare(texts_[b], buf.asking).IgnoreError();
+      const auto fail = [&](absl::Status s) {
+        failed[b] = std::move(s);
+        any_failed.store(true, std::memory_order_relaxed);
+      };
+      absl::StatusOr<std::string_view> text = TextOf(b, buf.fetched);
+      if (!text.ok()) return fail(text.status());
+      aligner_.Prepare(*text, buf.asking).IgnoreError();
       for (const CopyCandidate& c : candidates) {
-        std::vector<Passage> passages =
+        absl::StatusOr<std::vector<Passage>> aligned =
             AlignWith(buf.asking, b, c.doc, buf.other);
+        if (!aligned.ok()) return fail(aligned.status());
+        std::vector<Passage> passages = std::move(*aligned);
         CopyPair pair;
         pair.a = c.doc;
         pair.b = b;
@@ -647,6 +689,9 @@ absl::StatusOr<CopyReport> Engine::SharedCopy() const {
       }
     });
   });
+  for (const absl::Status& s : failed) {
+    if (!s.ok()) return s;
+  }
   CopyReport report;
   for (size_t b = 0; b < n; ++b) {
     report.candidate_pairs += proposed[b];
@@ -666,9 +711,11 @@ std::string Engine::id(DocId doc) const {
   return ids_[doc];
 }
 
-std::string Engine::text(DocId doc) const {
+absl::StatusOr<std::string> Engine::text(DocId doc) const {
   std::shared_lock lock(mu_);
-  return texts_[doc];
+  std::string fetched;
+  ASSIGN_OR_RETURN(const std::string_view text, TextOf(doc, fetched));
+  return std::string(text);
 }
 
 std::optional<int64_t> Engine::date(DocId doc) const {

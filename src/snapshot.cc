@@ -229,11 +229,20 @@ absl::Status Engine::Save(const std::string& path) const {
   w.Put(stats_.invalid_utf8);
   w.Put(stats_.nul_bytes);
   if (!options_.keep_shingle_sets) h.flags |= kFlagNoSets;
+  absl::Status fetch_status;
   if (options_.copy.enabled) {
+    // Texts not kept in memory come from the text source, so that the file
+    // stands alone.
     h.flags |= kFlagTexts;
-    for (const std::string& text : texts_) {
-      w.Put(static_cast<uint64_t>(text.size()));
-      w.Write(text.data(), text.size());
+    std::string fetched;
+    for (DocId d = 0; d < texts_.size() && fetch_status.ok(); ++d) {
+      absl::StatusOr<std::string_view> text = TextOf(d, fetched);
+      if (!text.ok()) {
+        fetch_status = text.status();
+        break;
+      }
+      w.Put(static_cast<uint64_t>(text->size()));
+      w.Write(text->data(), text->size());
     }
   }
   for (const std::optional<int64_t>& date : dates_) {
@@ -246,6 +255,10 @@ absl::Status Engine::Save(const std::string& path) const {
   ok = ok && w.ok() && std::fseek(f.get(), 0, SEEK_SET) == 0 &&
        std::fwrite(&h, sizeof(h), 1, f.get()) == 1 && std::fflush(f.get()) == 0;
   const int close_result = std::fclose(f.release());
+  if (!fetch_status.ok()) {
+    std::remove(tmp.c_str());
+    return fetch_status;
+  }
   if (!ok || close_result != 0) {
     const std::string reason = std::strerror(errno);
     std::remove(tmp.c_str());
@@ -370,6 +383,12 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Load(const std::string& path,
         "with copy.enabled = false",
         path, h.version));
   }
+  if (options.text_source && !has_texts) {
+    return absl::FailedPreconditionError(absl::StrFormat(
+        "snapshot '%s' holds no texts to check a text source against; load "
+        "it without Options::text_source",
+        path));
+  }
   const bool has_sets = (h.flags & kFlagNoSets) == 0;
   if (options.keep_shingle_sets && !has_sets) {
     return absl::FailedPreconditionError(absl::StrFormat(
@@ -430,6 +449,9 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Load(const std::string& path,
       }
       text.resize(len);
       RETURN_IF_ERROR(r.Read(text.data(), len, "a text"));
+      if (options.text_source) {
+        e->text_hashes_.push_back(XXH3_64bits(text.data(), text.size()));
+      }
     }
     // Texts a snapshot holds are not needed with copy off.
     if (!options.copy.enabled) {
@@ -491,6 +513,8 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Load(const std::string& path,
     }
     std::vector<Fingerprint>().swap(fps[d]);
   }
+  // With a text source, the texts were needed only for the fingerprints.
+  if (options.text_source) std::vector<std::string>(h.num_ids).swap(e->texts_);
 
   // Rebuild the id map and the indexes; the banding may differ from the
   // one the file was saved with.

@@ -8,6 +8,8 @@
 #include <random>
 #include <thread>
 
+#include "absl/strings/str_format.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "test_util.h"
 
@@ -418,8 +420,8 @@ TEST(SnapshotFormatTest, VersionThreeFixtureLoadsAndMatches) {
   auto loaded = Engine::Load(FixturePath(3), {});
   ASSERT_TRUE(loaded.ok()) << loaded.status();
   ExpectFixtureClusters(**loaded);
-  EXPECT_EQ((*loaded)->text(0).substr(0, 8), "The port");
-  EXPECT_EQ((*loaded)->text(3), "");  // removed
+  EXPECT_EQ((*loaded)->text(0)->substr(0, 8), "The port");
+  EXPECT_EQ(*(*loaded)->text(3), "");  // removed
   auto copy = (*loaded)->SharedCopy();
   ASSERT_TRUE(copy.ok());
   ASSERT_EQ(copy->pairs.size(), 1u);
@@ -574,13 +576,104 @@ TEST(SharedCopyTest, FootersAreBoilerplateAndReprintsAreCopy) {
   EXPECT_EQ(wire_families, 5u);
 }
 
+// Texts held by the test, as a caller's files would be; counts the calls
+// and can be edited behind the engine's back.
+class TestTexts : public TextSource {
+ public:
+  explicit TestTexts(std::vector<Document> docs) : docs_(std::move(docs)) {}
+  absl::StatusOr<std::string> Text(DocId doc,
+                                   const std::string& id) const override {
+    calls_.fetch_add(1);
+    if (doc >= docs_.size() || docs_[doc].id != id) {
+      return absl::NotFoundError("no such text");
+    }
+    if (gone_) return absl::NotFoundError("the file is gone");
+    return docs_[doc].text;
+  }
+  std::vector<Document> docs_;
+  bool gone_ = false;
+  mutable std::atomic<uint64_t> calls_{0};
+};
+
+std::vector<std::string> PairsAndPassages(const CopyReport& r) {
+  std::vector<std::string> out;
+  for (const CopyPair& p : r.pairs) {
+    std::string s = absl::StrFormat("%d-%d", p.a, p.b);
+    for (const Passage& q : p.passages) {
+      s += absl::StrFormat(" [%d,%d %d,%d %d]", q.a_begin, q.a_end, q.b_begin,
+                           q.b_end, q.boilerplate);
+    }
+    out.push_back(s);
+  }
+  return out;
+}
+
+TEST(SharedCopyTest, TextSourceGivesTheSameAnswersWithoutKeepingTexts) {
+  const std::vector<Document> docs = ReprintCorpus();
+  auto kept = Make();
+  ASSERT_TRUE(kept->AddBatch(docs).ok());
+  auto want = kept->SharedCopy();
+  ASSERT_TRUE(want.ok());
+
+  auto texts = std::make_shared<TestTexts>(docs);
+  Engine::Options o;
+  o.text_source = texts;
+  auto e = Make(o);
+  ASSERT_TRUE(e->AddBatch(docs).ok());
+  EXPECT_EQ(texts->calls_.load(), 0u);  // nothing is read back on Add
+  auto got = e->SharedCopy();
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(PairsAndPassages(*got), PairsAndPassages(*want));
+  EXPECT_GT(texts->calls_.load(), 0u);
+  EXPECT_EQ(*e->text(62), docs[62].text);
+  auto q_kept = kept->Query(docs[64].text);
+  auto q_src = e->Query(docs[64].text);
+  ASSERT_TRUE(q_src.ok());
+  ASSERT_EQ(q_src->size(), q_kept->size());
+  for (size_t i = 0; i < q_src->size(); ++i) {
+    EXPECT_EQ((*q_src)[i].doc, (*q_kept)[i].doc);
+    EXPECT_EQ((*q_src)[i].passages.size(), (*q_kept)[i].passages.size());
+  }
+
+  // The snapshot holds the texts, fetched from the source: it loads
+  // without one, and with one.
+  const std::string path = TempPath("text_source.mimeo");
+  ASSERT_TRUE(e->Save(path).ok());
+  auto standalone = Engine::Load(path, {});
+  ASSERT_TRUE(standalone.ok()) << standalone.status();
+  EXPECT_EQ(PairsAndPassages(*(*standalone)->SharedCopy()),
+            PairsAndPassages(*want));
+  auto with_source = Engine::Load(path, o);
+  ASSERT_TRUE(with_source.ok()) << with_source.status();
+  EXPECT_EQ(PairsAndPassages(*(*with_source)->SharedCopy()),
+            PairsAndPassages(*want));
+
+  // A text edited since it was added is refused, naming the document,
+  // and so is a source that fails; the snapshot is not replaced.
+  texts->docs_[62].text[10] ^= 1;
+  auto edited = e->SharedCopy();
+  EXPECT_EQ(edited.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(std::string(edited.status().message()),
+              ::testing::HasSubstr("'wire/2'"));
+  EXPECT_EQ(e->text(62).status().code(), absl::StatusCode::kDataLoss);
+  texts->docs_[62].text[10] ^= 1;
+  texts->gone_ = true;
+  auto gone = e->Query(docs[64].text);
+  EXPECT_EQ(gone.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(std::string(gone.status().message()),
+              ::testing::HasSubstr("the file is gone"));
+  EXPECT_FALSE(e->Save(path).ok());
+  EXPECT_TRUE(Engine::Load(path, {}).ok());
+  std::remove(path.c_str());
+}
+
 TEST(SharedCopyTest, CopyOffKeepsNoTexts) {
   Engine::Options o;
   o.copy.enabled = false;
   auto e = Make(o);
   ASSERT_TRUE(e->Add({"a", "some text that is here", {}}).ok());
   EXPECT_EQ(e->SharedCopy().status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_EQ(e->text(0), "");
+  EXPECT_EQ(*e->text(0), "");
   EXPECT_EQ(e->stats().fingerprints, 0u);
   o.copy.boilerplate_share = 2;
   EXPECT_FALSE(Engine::Create(o).ok());

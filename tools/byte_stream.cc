@@ -265,6 +265,7 @@ absl::StatusOr<std::string> ReadAll(ByteStream& in, const std::string& path,
 
 absl::Status LineReader::Fill() {
   if (begin_ > 0) {
+    dropped_ += begin_;
     buf_.erase(0, begin_);
     begin_ = 0;
   }
@@ -288,6 +289,7 @@ absl::StatusOr<std::optional<std::string_view>> LineReader::Next() {
     if (nl != std::string::npos) {
       ++line_number_;
       const size_t b = begin_;
+      line_offset_ = dropped_ + b;
       begin_ = nl + 1;
       if (skipping || nl - b > max_line_) {
         return absl::OutOfRangeError(absl::StrFormat(
@@ -302,6 +304,7 @@ absl::StatusOr<std::optional<std::string_view>> LineReader::Next() {
       if (begin_ == buf_.size() && !skipping) return std::nullopt;
       ++line_number_;
       const size_t b = begin_;
+      line_offset_ = dropped_ + b;
       begin_ = buf_.size();
       if (skipping || buf_.size() - b > max_line_) {
         return absl::OutOfRangeError(absl::StrFormat(

@@ -57,6 +57,9 @@ class LineReader {
   // An over-long line gives OutOfRange; reading on continues after it.
   absl::StatusOr<std::optional<std::string_view>> Next();
   uint64_t line_number() const { return line_number_; }
+  // Where the line Next() returned starts: bytes of the (decompressed)
+  // stream before it.
+  uint64_t line_offset() const { return line_offset_; }
 
  private:
   absl::Status Fill();
@@ -67,6 +70,8 @@ class LineReader {
   size_t begin_ = 0;  // start of unread bytes in buf_
   bool eof_ = false;
   uint64_t line_number_ = 0;
+  uint64_t dropped_ = 0;  // bytes erased from the front of buf_
+  uint64_t line_offset_ = 0;
 };
 
 }  // namespace mimeo::cli

@@ -63,9 +63,11 @@ int Run(ClusterArgs& args) {
   FinishEngineOptions(common);
   const std::string format = ChooseFormat(common);
   const bool copy_mode = args.mode == "copy";
-  // Texts are kept only where passages are shown.
+  // Texts are needed only where passages are shown, and then read again
+  // from the input rather than kept in memory.
   const bool show_text = copy_mode || format == "table" || format == "html";
-  common.engine.copy.enabled = show_text;
+  common.engine.copy.enabled = copy_mode;
+  common.input.remember_texts = show_text;
   // One clustering run needs no incremental LSH index, and without texts
   // to show, no shingle sets unless --exact asks for them.
   common.engine.index_on_add = false;
@@ -74,6 +76,7 @@ int Run(ClusterArgs& args) {
 
   auto reader = InputReader::Open(args.paths, common.input);
   if (!reader.ok()) return StatusExit(reader.status());
+  common.engine.text_source = (*reader)->texts();
   auto engine_or = Engine::Create(common.engine);
   if (!engine_or.ok()) return StatusExit(engine_or.status());
   Engine& engine = **engine_or;
@@ -85,7 +88,7 @@ int Run(ClusterArgs& args) {
   report.has_clusters = true;
   report.title = copy_mode ? "mimeo cluster --mode copy" : "mimeo cluster";
   report.documents = engine.stats().documents;
-  TextCache texts(engine);
+  report.text_of = TextsOf(engine);
   auto verifier = Verifier::Create(common.engine.verify);
   if (!verifier.ok()) return StatusExit(verifier.status());
 
@@ -130,10 +133,14 @@ int Run(ClusterArgs& args) {
         if (aligner && budget > 0) {
           --budget;
           if (format == "html") --align_budget;
-          po.a_text = texts.Get(p->a);
-          po.b_text = texts.Get(p->b);
-          if (aligner->Prepare(po.a_text, ta).ok() &&
-              aligner->Prepare(po.b_text, tb).ok()) {
+          // The texts are read again when the report is written.
+          absl::StatusOr<std::string> a = engine.text(p->a);
+          if (!a.ok()) return StatusExit(a.status());
+          absl::StatusOr<std::string> b = engine.text(p->b);
+          if (!b.ok()) return StatusExit(b.status());
+          po.a_doc = p->a;
+          po.b_doc = p->b;
+          if (aligner->Prepare(*a, ta).ok() && aligner->Prepare(*b, tb).ok()) {
             po.passages = PassagesOut(aligner->Align(ta, tb));
             po.has_passages = true;
             po.shares_copy = !po.passages.empty();
@@ -195,8 +202,8 @@ int Run(ClusterArgs& args) {
         po.shares_copy = true;
         po.has_passages = true;
         po.passages = PassagesOut(p->passages);
-        po.a_text = texts.Get(p->a);
-        po.b_text = texts.Get(p->b);
+        po.a_doc = p->a;
+        po.b_doc = p->b;
         out.pairs.push_back(std::move(po));
       }
       report.clusters.push_back(std::move(out));

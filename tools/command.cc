@@ -130,7 +130,7 @@ absl::Status WriteOutput(const CommonArgs& args, const Report& report) {
   return WriteOutputWith(args, [&report](std::FILE* out,
                                          const std::string& format,
                                          const WriteOptions& w) {
-    WriteReport(report, format, w, out);
+    return WriteReport(report, format, w, out);
   });
 }
 
@@ -152,7 +152,10 @@ absl::Status WriteOutputWith(const CommonArgs& args, const Writer& write) {
   const std::string format = ChooseFormat(args);
   const WriteOptions w = ChooseWriteOptions(args, format);
   if (args.output.empty() || args.output == "-") {
-    write(stdout, format, w);
+    if (absl::Status s = write(stdout, format, w); !s.ok()) {
+      std::fflush(stdout);
+      return s;
+    }
     if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
       return absl::DataLossError("cannot write to standard output");
     }
@@ -171,12 +174,18 @@ absl::Status WriteOutputWith(const CommonArgs& args, const Writer& write) {
     std::signal(SIGTERM, RemovePartial);
     std::signal(SIGHUP, RemovePartial);
   }
-  write(out, format, w);
+  const absl::Status wrote = write(out, format, w);
   const bool written = !std::ferror(out);
   const bool closed = std::fclose(out) == 0;
-  const bool renamed =
-      written && closed && std::rename(tmp.c_str(), args.output.c_str()) == 0;
+  const bool renamed = wrote.ok() && written && closed &&
+                       std::rename(tmp.c_str(), args.output.c_str()) == 0;
   g_partial[0] = '\0';
+  if (!wrote.ok()) {
+    std::remove(tmp.c_str());
+    return absl::Status(wrote.code(),
+                        absl::StrFormat("'%s' not written: %s", args.output,
+                                        wrote.message()));
+  }
   if (!renamed) {
     std::remove(tmp.c_str());
     return absl::DataLossError(
@@ -317,10 +326,9 @@ void PrintSummary(const CommonArgs& args, const InputCounts& counts,
   std::fprintf(stderr, "%s\n", line.c_str());
 }
 
-std::string_view TextCache::Get(DocId doc) {
-  auto it = texts_.find(doc);
-  if (it == texts_.end()) it = texts_.emplace(doc, engine_.text(doc)).first;
-  return it->second;
+std::function<absl::StatusOr<std::string>(DocId)> TextsOf(
+    const Engine& engine) {
+  return [&engine](DocId doc) { return engine.text(doc); };
 }
 
 std::vector<PassageOut> PassagesOut(absl::Span<const Passage> passages) {

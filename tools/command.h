@@ -15,7 +15,6 @@
 #include <vector>
 
 #include "CLI/CLI.hpp"
-#include "absl/container/node_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/types/span.h"
 #include "input.h"
@@ -56,11 +55,13 @@ WriteOptions ChooseWriteOptions(const CommonArgs& args,
                                 const std::string& format);
 
 // Writes a report to stdout, or to the output file through a temporary
-// name renamed at the end: an interrupted run leaves no half-written file.
+// name renamed at the end: an interrupted or failed run leaves no
+// half-written file.
 absl::Status WriteOutput(const CommonArgs& args, const Report& report);
-// The same for any writer, given the chosen format and write options.
-using Writer = std::function<void(std::FILE*, const std::string& format,
-                                  const WriteOptions&)>;
+// The same for any writer, given the chosen format and write options; its
+// error is returned after the temporary file is removed.
+using Writer = std::function<absl::Status(
+    std::FILE*, const std::string& format, const WriteOptions&)>;
 absl::Status WriteOutputWith(const CommonArgs& args, const Writer& write);
 
 // Reads every document of `reader` into `engine` in batches, with a
@@ -73,17 +74,8 @@ void PrintSummary(const CommonArgs& args, const InputCounts& counts,
                   const EngineStats& stats, const std::string& results,
                   std::chrono::steady_clock::time_point start);
 
-// Texts of indexed documents, each fetched from the engine once; the views
-// live as long as the cache.
-class TextCache {
- public:
-  explicit TextCache(const Engine& engine) : engine_(engine) {}
-  std::string_view Get(DocId doc);
-
- private:
-  const Engine& engine_;
-  absl::node_hash_map<DocId, std::string> texts_;
-};
+// Report::text_of for an engine's documents.
+std::function<absl::StatusOr<std::string>(DocId)> TextsOf(const Engine& engine);
 
 // The passages that are not boilerplate, as the report shows them.
 std::vector<PassageOut> PassagesOut(absl::Span<const Passage> passages);

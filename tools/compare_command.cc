@@ -141,11 +141,9 @@ int Run(CompareArgs& args) {
   absl::Status s = WriteOutputWith(
       common, [&report, context](std::FILE* out, const std::string& format,
                                  const WriteOptions& w) {
-        if (format == "table") {
-          WriteCompareTable(report.pairs.front(), context, w.color, out);
-        } else {
-          WriteReport(report, format, w, out);
-        }
+        if (format != "table") return WriteReport(report, format, w, out);
+        WriteCompareTable(report.pairs.front(), context, w.color, out);
+        return absl::OkStatus();
       });
   return s.ok() ? 0 : StatusExit(s);
 }

@@ -111,12 +111,13 @@ int Query(IndexArgs& args) {
   auto engine_or = LoadIndex(args);
   if (!engine_or.ok()) return StatusExit(engine_or.status());
   const Engine& engine = **engine_or;
-  TextCache texts(engine);
-  // The queries' texts stay alive for the report.
+  // The queries' texts stay alive for the report; the index's texts are
+  // fetched as the report is written.
   std::vector<std::unique_ptr<std::string>> query_texts;
   Report report;
   report.title = absl::StrFormat("mimeo index query %s", args.index);
   report.documents = engine.stats().documents;
+  report.text_of = TextsOf(engine);
   std::vector<Document> batch;
   uint64_t queries = 0;
   for (;;) {
@@ -140,7 +141,7 @@ int Query(IndexArgs& args) {
         p.has_passages = engine.options().copy.enabled;
         p.passages = PassagesOut(m.passages);
         p.a_text = *query_texts.back();
-        if (p.has_passages) p.b_text = texts.Get(m.doc);
+        if (p.has_passages) p.b_doc = m.doc;
         report.pairs.push_back(std::move(p));
       }
     }
@@ -207,7 +208,7 @@ int Info(IndexArgs& args) {
           }
           w.EndObject();
           std::fprintf(out, "%s\n", w.str().c_str());
-          return;
+          return absl::OkStatus();
         }
         if (format == "csv") {
           std::vector<std::string> keys, cells;
@@ -217,12 +218,13 @@ int Info(IndexArgs& args) {
           }
           std::fprintf(out, "%s\n%s\n", absl::StrJoin(keys, ",").c_str(),
                        absl::StrJoin(cells, ",").c_str());
-          return;
+          return absl::OkStatus();
         }
         for (const auto& [k, v] : fields) {
           std::fprintf(out, "%-15s %s\n", (k + ":").c_str(),
                        RepairUtf8(text(v)).c_str());
         }
+        return absl::OkStatus();
       });
   return s.ok() ? 0 : StatusExit(s);
 }

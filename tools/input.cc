@@ -1,9 +1,11 @@
 #include "input.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
-#include <cstring>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <optional>
 #include <string_view>
@@ -16,6 +18,9 @@
 #include "html_text.h"
 #include "utf8.h"
 #include "simdjson.h"
+
+#include <fcntl.h>
+#include <unistd.h>
 
 namespace mimeo::cli {
 namespace fs = std::filesystem;
@@ -69,6 +74,58 @@ Kind NamedKind(const fs::path& p) {
   return Kind::kText;
 }
 
+// Parses one JSONL line into an object, repairing invalid UTF-8 first
+// (`repaired` says whether it did). The error says what the line is not.
+absl::StatusOr<simdjson::dom::object> ParseObject(
+    std::string_view line, simdjson::dom::parser& parser,
+    std::string& padded, bool& repaired) {
+  std::string fixed;
+  repaired = !simdjson::validate_utf8(line.data(), line.size());
+  if (repaired) {
+    fixed = RepairUtf8(line);
+    line = fixed;
+  }
+  padded.assign(line);
+  padded.resize(line.size() + simdjson::SIMDJSON_PADDING, '\0');
+  simdjson::dom::element doc;
+  if (auto err = parser.parse(padded.data(), line.size(), false).get(doc)) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "not valid JSON (%s)", simdjson::error_message(err)));
+  }
+  simdjson::dom::object obj;
+  if (doc.get_object().get(obj) != simdjson::SUCCESS) {
+    return absl::InvalidArgumentError("not a JSON object");
+  }
+  return obj;
+}
+
+// A whole file's document text: HTML turned into its visible text.
+absl::StatusOr<std::string> FileText(ByteStream& in, const std::string& path,
+                                     bool html, uint64_t max_bytes) {
+  absl::StatusOr<std::string> text = ReadAll(in, path, max_bytes);
+  if (!text.ok() || !html) return text;
+  return HtmlToText(*text);
+}
+
+// Reads [offset, offset + n) of an open file, or fails naming `path`.
+absl::Status ReadAt(int fd, const std::string& path, uint64_t offset,
+                    std::string& out, uint64_t n) {
+  out.resize(n);
+  uint64_t done = 0;
+  while (done < n) {
+    const ssize_t got = pread(fd, out.data() + done, n - done,
+                              static_cast<off_t>(offset + done));
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) {
+      return absl::DataLossError(absl::StrFormat(
+          "cannot read %d bytes at byte %d of '%s': %s", n, offset, path,
+          got == 0 ? "the file is shorter" : std::strerror(errno)));
+    }
+    done += static_cast<uint64_t>(got);
+  }
+  return absl::OkStatus();
+}
+
 std::optional<int64_t> ParseDate(std::string_view s) {
   absl::Time t;
   std::string err;
@@ -87,6 +144,7 @@ struct InputReader::Source {
   std::string id;      // a file's document id; a JSONL file's FILE label
   Kind kind;
   uint64_t size = 0;   // bytes on disk; 0 for stdin
+  uint32_t index = 0;  // in sources_
 };
 
 struct InputReader::Jsonl {
@@ -95,7 +153,116 @@ struct InputReader::Jsonl {
   std::unique_ptr<LineReader> lines;
   simdjson::dom::parser parser;
   std::string padded;  // the line, with simdjson's padding after it
+  // Texts go to the spill file: the stream cannot be read again at an
+  // offset (standard input, compressed).
+  bool spill = false;
 };
+
+// --- InputTexts ------------------------------------------------------------
+
+struct InputTexts::Location {
+  enum How : uint8_t { kFile, kLine, kSpill };
+  uint64_t offset = 0;
+  uint64_t length = 0;
+  uint32_t source = 0;
+  How how = kFile;
+};
+
+InputTexts::InputTexts(const InputOptions& options) : options_(options) {}
+
+InputTexts::~InputTexts() {
+  if (spill_fd_ >= 0) close(spill_fd_);
+}
+
+size_t InputTexts::size() const { return where_.size(); }
+
+void InputTexts::NoteFile(uint32_t source) {
+  where_.push_back({0, 0, source, Location::kFile});
+}
+
+void InputTexts::NoteLine(uint32_t source, uint64_t offset, uint64_t length) {
+  where_.push_back({offset, length, source, Location::kLine});
+}
+
+absl::Status InputTexts::Spill(std::string_view text) {
+  if (spill_fd_ < 0) {
+    const char* env = std::getenv("TMPDIR");
+    const std::string dir = env != nullptr && *env != '\0' ? env : "/tmp";
+    std::string name = dir + "/mimeo-spill-XXXXXX";
+    spill_fd_ = mkstemp(name.data());
+    if (spill_fd_ < 0) {
+      return absl::PermissionDeniedError(absl::StrFormat(
+          "cannot create a spill file in '%s' (set TMPDIR to another "
+          "folder) for texts that cannot be read again from their input: "
+          "%s",
+          dir, std::strerror(errno)));
+    }
+    // Unlinked at once: the file goes with the process, however it ends.
+    unlink(name.c_str());
+  }
+  for (size_t done = 0; done < text.size();) {
+    const ssize_t put = pwrite(spill_fd_, text.data() + done, text.size() - done,
+                               static_cast<off_t>(spill_bytes_ + done));
+    if (put < 0 && errno == EINTR) continue;
+    if (put <= 0) {
+      return absl::DataLossError(absl::StrFormat(
+          "cannot write the spill file of texts read from standard input or "
+          "compressed JSONL: %s",
+          std::strerror(errno)));
+    }
+    done += static_cast<size_t>(put);
+  }
+  where_.push_back({spill_bytes_, text.size(), 0, Location::kSpill});
+  spill_bytes_ += text.size();
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> InputTexts::Text(
+    DocId doc, const std::string& /*id*/) const {
+  if (doc >= where_.size()) {
+    return absl::NotFoundError(absl::StrFormat(
+        "no document %d was read (%d were)", doc, where_.size()));
+  }
+  const Location& at = where_[doc];
+  std::string out;
+  if (at.how == Location::kSpill) {
+    absl::Status s = ReadAt(spill_fd_, "the spill file", at.offset, out,
+                            at.length);
+    if (!s.ok()) return s;
+    return out;
+  }
+  const std::string& path = paths_[at.source];
+  if (at.how == Location::kFile) {
+    absl::StatusOr<std::unique_ptr<ByteStream>> in = OpenByteStream(path);
+    if (!in.ok()) return in.status();
+    return FileText(**in, path, html_[at.source] != 0,
+                    options_.max_document_bytes);
+  }
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return absl::NotFoundError(absl::StrFormat(
+        "cannot open '%s' again: %s", path, std::strerror(errno)));
+  }
+  std::string line;
+  absl::Status read = ReadAt(fd, path, at.offset, line, at.length);
+  close(fd);
+  if (!read.ok()) return read;
+  thread_local simdjson::dom::parser parser;
+  thread_local std::string padded;
+  bool repaired;
+  absl::StatusOr<simdjson::dom::object> obj =
+      ParseObject(line, parser, padded, repaired);
+  std::string_view text;
+  if (!obj.ok() || obj->at_key(options_.text_field).get_string().get(text) !=
+                       simdjson::SUCCESS) {
+    return absl::DataLossError(absl::StrFormat(
+        "the line at byte %d of '%s' no longer holds a string field \"%s\"",
+        at.offset, path, options_.text_field));
+  }
+  return std::string(text);
+}
+
+// --- InputReader -----------------------------------------------------------
 
 InputReader::InputReader(const InputOptions& options) : options_(options) {}
 InputReader::~InputReader() = default;
@@ -143,6 +310,16 @@ absl::StatusOr<std::unique_ptr<InputReader>> InputReader::Open(
       r->sources_.push_back(
           {p.string(), std::move(id), kind, size_ec ? 0 : size});
       r->total_bytes_ += r->sources_.back().size;
+    }
+  }
+  if (options.remember_texts) {
+    r->texts_.reset(new InputTexts(options));
+  }
+  for (uint32_t i = 0; i < r->sources_.size(); ++i) {
+    r->sources_[i].index = i;
+    if (r->texts_) {
+      r->texts_->paths_.push_back(r->sources_[i].path);
+      r->texts_->html_.push_back(r->sources_[i].kind == Kind::kHtml);
     }
   }
   return r;
@@ -241,6 +418,13 @@ absl::Status InputReader::ReadFile(const Source& s,
   Document doc;
   doc.id = UniqueId(s.id, s.id);
   doc.text = s.kind == Kind::kHtml ? HtmlToText(*text) : std::move(*text);
+  if (texts_) {
+    if (s.path == "-") {
+      if (absl::Status st = texts_->Spill(doc.text); !st.ok()) return st;
+    } else {
+      texts_->NoteFile(s.index);
+    }
+  }
   counts_.text_bytes += doc.text.size();
   ++counts_.documents;
   out.push_back(std::move(doc));
@@ -259,6 +443,8 @@ absl::Status InputReader::OpenJsonl(const Source& s,
   jsonl_->stream = std::move(*stream);
   jsonl_->lines = std::make_unique<LineReader>(*jsonl_->stream,
                                                options_.max_document_bytes);
+  jsonl_->spill = s.path == "-" ||
+                  std::string_view(jsonl_->stream->encoding()) != "plain";
   return absl::OkStatus();
 }
 
@@ -270,27 +456,19 @@ absl::Status InputReader::ParseLine(std::string_view line,
   if (line.find_first_not_of(" \t\r") == std::string_view::npos) {
     return absl::OkStatus();  // blank lines separate nothing; not an error
   }
-  std::string repaired;
-  if (!simdjson::validate_utf8(line.data(), line.size())) {
-    ++counts_.repaired_lines;
-    repaired = RepairUtf8(line);
-    line = repaired;
-  }
-  j.padded.assign(line);
-  j.padded.resize(line.size() + simdjson::SIMDJSON_PADDING, '\0');
-  simdjson::dom::element doc;
-  if (auto err = j.parser.parse(j.padded.data(), line.size(), false).get(doc)) {
+  const uint64_t line_offset = j.lines->line_offset();
+  const uint64_t line_bytes = line.size();
+  bool repaired;
+  absl::StatusOr<simdjson::dom::object> parsed =
+      ParseObject(line, j.parser, j.padded, repaired);
+  if (repaired) ++counts_.repaired_lines;
+  if (!parsed.ok()) {
     return Problem(absl::InvalidArgumentError(absl::StrFormat(
-                       "%s: not valid JSON (%s); line skipped", where,
-                       simdjson::error_message(err))),
+                       "%s: %s; line skipped", where,
+                       parsed.status().message())),
                    counts_.malformed_lines);
   }
-  simdjson::dom::object obj;
-  if (doc.get_object().get(obj) != simdjson::SUCCESS) {
-    return Problem(absl::InvalidArgumentError(absl::StrFormat(
-                       "%s: not a JSON object; line skipped", where)),
-                   counts_.malformed_lines);
-  }
+  simdjson::dom::object obj = *parsed;
   std::string_view text;
   if (obj.at_key(options_.text_field).get_string().get(text) !=
       simdjson::SUCCESS) {
@@ -350,6 +528,13 @@ absl::Status InputReader::ParseLine(std::string_view line,
     }
   }
   d.text = std::string(text);
+  if (texts_) {
+    if (j.spill) {
+      if (absl::Status st = texts_->Spill(d.text); !st.ok()) return st;
+    } else {
+      texts_->NoteLine(j.source.index, line_offset, line_bytes);
+    }
+  }
   counts_.text_bytes += d.text.size();
   ++counts_.documents;
   out.push_back(std::move(d));

@@ -33,6 +33,17 @@
 // A path that does not exist is always fatal (NotFound, naming it).
 // With `strict`, the first problem is fatal instead (InvalidArgument or
 // DataLoss, naming the file and line).
+//
+// With `remember_texts`, the reader notes where each document came from,
+// so that InputTexts can read its text again when passages are shown,
+// instead of every text staying in memory:
+//   * a file is read again (and its HTML turned into text again);
+//   * a JSONL line of a plain (uncompressed) file is read again at its
+//     offset and parsed;
+//   * a text that cannot be found again cheaply (standard input, a line of
+//     a compressed file) is written, as it is read, to a spill file: an
+//     unlinked temporary file in $TMPDIR (else /tmp) that disappears with
+//     the process, whatever way it ends.
 #ifndef MIMEO_TOOLS_INPUT_H_
 #define MIMEO_TOOLS_INPUT_H_
 
@@ -60,6 +71,8 @@ struct InputOptions {
   // No warnings on stderr (they are still counted).
   bool quiet = false;
   uint64_t max_document_bytes = uint64_t{256} << 20;
+  // Note where each document came from (see above and InputTexts).
+  bool remember_texts = false;
 };
 
 struct InputCounts {
@@ -81,6 +94,40 @@ struct InputCounts {
   }
 };
 
+// The texts of the documents an InputReader returned, found again on
+// demand: the n-th document returned (counting from 0) is DocId n, as in
+// an Engine that receives them all in order. For
+// Engine::Options::text_source; the engine checks every text it gets
+// back, so a file changed since it was read is reported, not misaligned.
+class InputTexts : public TextSource {
+ public:
+  ~InputTexts() override;
+  // Errors name the file: gone, unreadable, or (spill file) unreadable.
+  absl::StatusOr<std::string> Text(DocId doc,
+                                   const std::string& id) const override;
+  // Documents noted, and the bytes written to the spill file.
+  size_t size() const;
+  uint64_t spilled_bytes() const { return spill_bytes_; }
+
+ private:
+  friend class InputReader;
+  struct Location;
+  explicit InputTexts(const InputOptions& options);
+  // Notes the next document: found again in source `source` (whole file)
+  // or at [offset, offset + length) of it (JSONL line).
+  void NoteFile(uint32_t source);
+  void NoteLine(uint32_t source, uint64_t offset, uint64_t length);
+  // Writes the text to the spill file and notes it there.
+  absl::Status Spill(std::string_view text);
+
+  InputOptions options_;
+  std::vector<std::string> paths_;  // per source
+  std::vector<uint8_t> html_;       // per source: 1 when HTML
+  std::vector<Location> where_;     // per document read
+  int spill_fd_ = -1;
+  uint64_t spill_bytes_ = 0;
+};
+
 class InputReader {
  public:
   // Lists the inputs (walking directories). NotFound names a missing path;
@@ -98,6 +145,9 @@ class InputReader {
   // Bytes of the input files consumed so far.
   uint64_t consumed_bytes() const;
   const InputCounts& counts() const { return counts_; }
+  // With options.remember_texts, the texts of the documents read so far,
+  // to read again; null otherwise. Shared: it outlives the reader.
+  std::shared_ptr<const InputTexts> texts() const { return texts_; }
 
  private:
   struct Source;
@@ -129,6 +179,7 @@ class InputReader {
   absl::flat_hash_set<std::string> files_read_;
   uint64_t warnings_ = 0;
   InputCounts counts_;
+  std::shared_ptr<InputTexts> texts_;
 };
 
 }  // namespace mimeo::cli

@@ -25,9 +25,12 @@ int Run(PairsArgs& args) {
   CommonArgs& common = args.common;
   FinishEngineOptions(common);
   common.engine.copy.enabled = true;
+  // Texts are read again from the input to cut passages, not kept.
+  common.input.remember_texts = true;
 
   auto reader = InputReader::Open(args.paths, common.input);
   if (!reader.ok()) return StatusExit(reader.status());
+  common.engine.text_source = (*reader)->texts();
   auto engine_or = Engine::Create(common.engine);
   if (!engine_or.ok()) return StatusExit(engine_or.status());
   Engine& engine = **engine_or;
@@ -37,7 +40,6 @@ int Run(PairsArgs& args) {
 
   // Both detectors, merged by (a, b).
   std::map<std::pair<DocId, DocId>, PairOut> pairs;
-  TextCache texts(engine);
   auto entry = [&](DocId a, DocId b, const Similarity& s) -> PairOut& {
     PairOut& p = pairs[{a, b}];
     if (p.a.empty()) {
@@ -45,8 +47,8 @@ int Run(PairsArgs& args) {
       p.b = engine.id(b);
       p.similarity = s;
       p.has_passages = true;
-      p.a_text = texts.Get(a);
-      p.b_text = texts.Get(b);
+      p.a_doc = a;
+      p.b_doc = b;
     }
     return p;
   };
@@ -73,6 +75,7 @@ int Run(PairsArgs& args) {
   Report report;
   report.title = "mimeo pairs";
   report.documents = engine.stats().documents;
+  report.text_of = TextsOf(engine);
   for (auto& [key, p] : pairs) report.pairs.push_back(std::move(p));
   if (absl::Status s = WriteOutput(common, report); !s.ok()) {
     return StatusExit(s);

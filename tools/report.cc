@@ -11,8 +11,39 @@
 namespace mimeo::cli {
 namespace {
 
-// The pair object of the JSONL schema (report.h).
-void WritePair(const PairOut& p, JsonWriter& w) {
+// A pair's two texts while it is written: the pair's own views, or texts
+// fetched by DocId through Report::text_of.
+class PairTexts {
+ public:
+  // Fetches what the pair names by DocId only; `need_b` false leaves b.
+  absl::Status Load(const Report& r, const PairOut& p, bool need_b) {
+    a_ = p.a_text;
+    b_ = p.b_text;
+    if (a_.empty() && p.a_doc && r.text_of) {
+      absl::StatusOr<std::string> t = r.text_of(*p.a_doc);
+      if (!t.ok()) return t.status();
+      a_owned_ = std::move(*t);
+      a_ = a_owned_;
+    }
+    if (need_b && b_.empty() && p.b_doc && r.text_of) {
+      absl::StatusOr<std::string> t = r.text_of(*p.b_doc);
+      if (!t.ok()) return t.status();
+      b_owned_ = std::move(*t);
+      b_ = b_owned_;
+    }
+    return absl::OkStatus();
+  }
+  std::string_view a() const { return a_; }
+  std::string_view b() const { return b_; }
+
+ private:
+  std::string a_owned_, b_owned_;
+  std::string_view a_, b_;
+};
+
+// The pair object of the JSONL schema (report.h); passages' text is cut
+// from `a_text`.
+void WritePair(const PairOut& p, std::string_view a_text, JsonWriter& w) {
   w.BeginObject();
   w.Key("a");
   w.String(p.a);
@@ -48,7 +79,7 @@ void WritePair(const PairOut& p, JsonWriter& w) {
       w.Key("words");
       w.Uint(q.words);
       w.Key("text");
-      w.String(PassageText(p, q));
+      w.String(PassageText(a_text, q));
       w.EndObject();
     }
     w.EndArray();
@@ -72,8 +103,17 @@ const PassageOut* Longest(const PairOut& p) {
 
 // --- JSONL ---------------------------------------------------------------
 
-void WriteJsonl(const Report& r, std::FILE* out) {
+absl::Status WriteJsonl(const Report& r, std::FILE* out) {
   JsonWriter w;
+  // Writes a pair, fetching document a's text when passages need it.
+  const auto pair = [&](const PairOut& p) -> absl::Status {
+    PairTexts texts;
+    if (!p.passages.empty()) {
+      if (absl::Status s = texts.Load(r, p, false); !s.ok()) return s;
+    }
+    WritePair(p, texts.a(), w);
+    return absl::OkStatus();
+  };
   const auto flush = [&] {
     std::fwrite(w.str().data(), 1, w.str().size(), out);
     std::fputc('\n', out);
@@ -94,17 +134,20 @@ void WriteJsonl(const Report& r, std::FILE* out) {
       w.String(c.representative);
       w.Key("pairs");
       w.BeginArray();
-      for (const PairOut& p : c.pairs) WritePair(p, w);
+      for (const PairOut& p : c.pairs) {
+        if (absl::Status s = pair(p); !s.ok()) return s;
+      }
       w.EndArray();
       w.EndObject();
       flush();
     }
-    return;
+    return absl::OkStatus();
   }
   for (const PairOut& p : r.pairs) {
-    WritePair(p, w);
+    if (absl::Status s = pair(p); !s.ok()) return s;
     flush();
   }
+  return absl::OkStatus();
 }
 
 // --- table ---------------------------------------------------------------
@@ -122,8 +165,13 @@ struct Style {
 
 std::string Percent(double x) { return absl::StrFormat("%.0f%%", 100 * x); }
 
-void TablePair(const PairOut& p, const Style& st, const WriteOptions& o,
-               const char* indent, std::FILE* out) {
+absl::Status TablePair(const Report& r, const PairOut& p, const Style& st,
+                       const WriteOptions& o, const char* indent,
+                       std::FILE* out) {
+  PairTexts texts;
+  if (!p.passages.empty()) {
+    if (absl::Status s = texts.Load(r, p, false); !s.ok()) return s;
+  }
   absl::FPrintF(out, "%s%s ~ %s\n", indent, st.Bold(RepairUtf8(p.a)).c_str(),
                st.Bold(RepairUtf8(p.b)).c_str());
   std::string line = absl::StrFormat(
@@ -147,7 +195,7 @@ void TablePair(const PairOut& p, const Style& st, const WriteOptions& o,
     const PassageOut& q = *shown[i];
     const std::string where = absl::StrFormat(
         "[a %d-%d, b %d-%d]", q.a_begin, q.a_end, q.b_begin, q.b_end);
-    const std::string text = PassageText(p, q);
+    const std::string text = PassageText(texts.a(), q);
     std::string quoted;
     if (!text.empty()) {
       quoted = "\"";
@@ -161,14 +209,16 @@ void TablePair(const PairOut& p, const Style& st, const WriteOptions& o,
     absl::FPrintF(out, "%s  ... and %d more passages\n", indent,
                  shown.size() - o.table_passages_per_pair);
   }
+  return absl::OkStatus();
 }
 
-void WriteTable(const Report& r, const WriteOptions& o, std::FILE* out) {
+absl::Status WriteTable(const Report& r, const WriteOptions& o,
+                        std::FILE* out) {
   const Style st{o.color};
   if (r.has_clusters) {
     if (r.clusters.empty()) {
       absl::FPrintF(out, "no clusters: no two documents are copies\n");
-      return;
+      return absl::OkStatus();
     }
     for (const ClusterOut& c : r.clusters) {
       absl::FPrintF(out, "%s\n",
@@ -181,7 +231,10 @@ void WriteTable(const Report& r, const WriteOptions& o, std::FILE* out) {
       }
       for (size_t i = 0; i < c.pairs.size() && i < o.table_pairs_per_cluster;
            ++i) {
-        TablePair(c.pairs[i], st, o, "    ", out);
+        if (absl::Status s = TablePair(r, c.pairs[i], st, o, "    ", out);
+            !s.ok()) {
+          return s;
+        }
       }
       if (c.pairs.size() > o.table_pairs_per_cluster) {
         absl::FPrintF(out, "    ... and %d more pairs\n",
@@ -191,18 +244,21 @@ void WriteTable(const Report& r, const WriteOptions& o, std::FILE* out) {
     absl::FPrintF(out,
                  "(* the representative: the member most similar to the "
                  "rest, or the origin of the shared text)\n");
-    return;
+    return absl::OkStatus();
   }
   if (r.pairs.empty()) {
     absl::FPrintF(out, "no pairs: no two documents share copy\n");
-    return;
+    return absl::OkStatus();
   }
-  for (const PairOut& p : r.pairs) TablePair(p, st, o, "", out);
+  for (const PairOut& p : r.pairs) {
+    if (absl::Status s = TablePair(r, p, st, o, "", out); !s.ok()) return s;
+  }
+  return absl::OkStatus();
 }
 
 // --- CSV (RFC 4180) ------------------------------------------------------
 
-void WriteCsv(const Report& r, std::FILE* out) {
+absl::Status WriteCsv(const Report& r, std::FILE* out) {
   if (r.has_clusters) {
     absl::FPrintF(out, "cluster,size,representative,doc\n");
     for (const ClusterOut& c : r.clusters) {
@@ -211,7 +267,7 @@ void WriteCsv(const Report& r, std::FILE* out) {
                      CsvField(c.representative).c_str(), CsvField(d).c_str());
       }
     }
-    return;
+    return absl::OkStatus();
   }
   absl::FPrintF(out,
                "a,b,jaccard,containment_a_in_b,containment_b_in_a,"
@@ -219,6 +275,10 @@ void WriteCsv(const Report& r, std::FILE* out) {
                "longest_passage\n");
   for (const PairOut& p : r.pairs) {
     const PassageOut* longest = Longest(p);
+    PairTexts texts;
+    if (longest != nullptr) {
+      if (absl::Status s = texts.Load(r, p, false); !s.ok()) return s;
+    }
     absl::FPrintF(out, "%s,%s,%.6f,%.6f,%.6f,%s,%s,%d,%d,%s\n",
                  CsvField(p.a).c_str(), CsvField(p.b).c_str(), p.similarity.jaccard,
                  p.similarity.containment_a_in_b,
@@ -226,8 +286,10 @@ void WriteCsv(const Report& r, std::FILE* out) {
                  p.near_duplicate ? "true" : "false",
                  p.shares_copy ? "true" : "false", p.passages.size(),
                  CopiedWords(p),
-                 CsvField(longest ? PassageText(p, *longest) : "").c_str());
+                 CsvField(longest ? PassageText(texts.a(), *longest) : "")
+                     .c_str());
   }
+  return absl::OkStatus();
 }
 
 // --- HTML ----------------------------------------------------------------
@@ -322,8 +384,10 @@ constexpr const char* kHtmlScript = R"(<script>
 </script>
 )";
 
-void HtmlPair(const PairOut& p, size_t n, const WriteOptions& o,
-              std::FILE* out) {
+absl::Status HtmlPair(const Report& r, const PairOut& p, size_t n,
+                      const WriteOptions& o, std::FILE* out) {
+  PairTexts texts;
+  if (absl::Status s = texts.Load(r, p, true); !s.ok()) return s;
   std::string scores = absl::StrFormat(
       "Jaccard %.3f · %s of a in b · %s of b in a", p.similarity.jaccard,
       Percent(p.similarity.containment_a_in_b),
@@ -339,9 +403,9 @@ void HtmlPair(const PairOut& p, size_t n, const WriteOptions& o,
                "<article class=\"pair\" id=\"pair-%d\">\n<h3>%s ~ %s</h3>\n"
                "<p class=\"scores\">%s</p>\n",
                n, Escape(p.a).c_str(), Escape(p.b).c_str(), scores.c_str());
-  if (p.a_text.empty() && p.b_text.empty()) {
+  if (texts.a().empty() && texts.b().empty()) {
     absl::FPrintF(out, "</article>\n");
-    return;
+    return absl::OkStatus();
   }
   std::vector<std::pair<std::pair<uint32_t, uint32_t>, size_t>> ra, rb;
   for (size_t i = 0; i < p.passages.size(); ++i) {
@@ -354,12 +418,14 @@ void HtmlPair(const PairOut& p, size_t n, const WriteOptions& o,
                "<div class=\"side\"><h4>b: %s</h4><pre>%s</pre></div>\n"
                "</div>\n</article>\n",
                Escape(p.a).c_str(),
-               MarkedText(p.a_text, ra, o.html_max_text_bytes).c_str(),
+               MarkedText(texts.a(), ra, o.html_max_text_bytes).c_str(),
                Escape(p.b).c_str(),
-               MarkedText(p.b_text, rb, o.html_max_text_bytes).c_str());
+               MarkedText(texts.b(), rb, o.html_max_text_bytes).c_str());
+  return absl::OkStatus();
 }
 
-void WriteHtml(const Report& r, const WriteOptions& o, std::FILE* out) {
+absl::Status WriteHtml(const Report& r, const WriteOptions& o,
+                       std::FILE* out) {
   absl::FPrintF(out, kHtmlHead, Escape(r.title).c_str());
   absl::FPrintF(out, "<h1>%s</h1>\n", Escape(r.title).c_str());
   std::vector<const PairOut*> pairs;
@@ -408,7 +474,7 @@ void WriteHtml(const Report& r, const WriteOptions& o, std::FILE* out) {
   absl::FPrintF(out, "<h2>Pairs</h2>\n");
   if (pairs.empty()) absl::FPrintF(out, "<p>No pairs.</p>\n");
   for (size_t i = 0; i < pairs.size() && i < o.html_max_pairs; ++i) {
-    HtmlPair(*pairs[i], i, o, out);
+    if (absl::Status s = HtmlPair(r, *pairs[i], i, o, out); !s.ok()) return s;
   }
   if (pairs.size() > o.html_max_pairs) {
     absl::FPrintF(out,
@@ -417,6 +483,7 @@ void WriteHtml(const Report& r, const WriteOptions& o, std::FILE* out) {
                  pairs.size() - o.html_max_pairs);
   }
   absl::FPrintF(out, "%s</body>\n</html>\n", kHtmlScript);
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -426,22 +493,17 @@ bool IsFormat(std::string_view format) {
          format == "html";
 }
 
-void WriteReport(const Report& report, std::string_view format,
-                 const WriteOptions& options, std::FILE* out) {
-  if (format == "jsonl") {
-    WriteJsonl(report, out);
-  } else if (format == "csv") {
-    WriteCsv(report, out);
-  } else if (format == "html") {
-    WriteHtml(report, options, out);
-  } else {
-    WriteTable(report, options, out);
-  }
+absl::Status WriteReport(const Report& report, std::string_view format,
+                         const WriteOptions& options, std::FILE* out) {
+  if (format == "jsonl") return WriteJsonl(report, out);
+  if (format == "csv") return WriteCsv(report, out);
+  if (format == "html") return WriteHtml(report, options, out);
+  return WriteTable(report, options, out);
 }
 
 std::string PairJson(const PairOut& pair) {
   JsonWriter w;
-  WritePair(pair, w);
+  WritePair(pair, pair.a_text, w);
   return w.str();
 }
 
@@ -457,9 +519,9 @@ std::string CsvField(std::string_view field) {
   return q;
 }
 
-std::string PassageText(const PairOut& pair, const PassageOut& q) {
-  if (q.a_end > pair.a_text.size() || q.a_begin > q.a_end) return "";
-  return RepairUtf8(pair.a_text.substr(q.a_begin, q.a_end - q.a_begin));
+std::string PassageText(std::string_view a_text, const PassageOut& q) {
+  if (q.a_end > a_text.size() || q.a_begin > q.a_end) return "";
+  return RepairUtf8(a_text.substr(q.a_begin, q.a_end - q.a_begin));
 }
 
 std::string Excerpt(std::string_view text, size_t max_bytes) {

@@ -21,10 +21,15 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "mimeo/document.h"
 #include "mimeo/verify.h"
 
 namespace mimeo::cli {
@@ -45,9 +50,13 @@ struct PairOut {
   // Whether passages were looked for; false leaves them out of JSONL.
   bool has_passages = false;
   std::vector<PassageOut> passages;
-  // The two texts, for passages' text and the HTML view; empty views when
-  // unknown. Owned by the caller, alive while the report is written.
+  // The two texts, for the passages' text and the HTML view: views owned
+  // by the caller and alive while the report is written, or, where a view
+  // is empty and the DocId set, fetched through Report::text_of while the
+  // pair is written, so that one pair's texts are in memory at a time.
+  // Neither: no passage text is shown.
   std::string_view a_text, b_text;
+  std::optional<DocId> a_doc, b_doc;
 };
 
 struct ClusterOut {
@@ -65,6 +74,9 @@ struct Report {
   std::vector<ClusterOut> clusters;
   std::vector<PairOut> pairs;
   uint64_t documents = 0;
+  // Fetches the text of a pair's a_doc or b_doc (Engine::text). An error
+  // stops the writing and is returned by WriteReport().
+  std::function<absl::StatusOr<std::string>(DocId)> text_of;
 };
 
 struct WriteOptions {
@@ -80,18 +92,22 @@ struct WriteOptions {
 
 // The formats: "jsonl", "table", "csv", "html".
 bool IsFormat(std::string_view format);
-void WriteReport(const Report& report, std::string_view format,
-                 const WriteOptions& options, std::FILE* out);
+// Fails only when a text cannot be fetched (Report::text_of), leaving the
+// output cut short.
+absl::Status WriteReport(const Report& report, std::string_view format,
+                         const WriteOptions& options, std::FILE* out);
 
-// The pair as one JSON object (no newline): the JSONL schema above.
+// The pair as one JSON object (no newline): the JSONL schema above, with
+// passages' text cut from pair.a_text.
 std::string PairJson(const PairOut& pair);
 
 // One CSV field (RFC 4180): repaired UTF-8, quoted when it holds a comma,
 // a quote or a line break.
 std::string CsvField(std::string_view field);
 
-// A passage's text, as document a holds it (repaired UTF-8), or "".
-std::string PassageText(const PairOut& pair, const PassageOut& passage);
+// A passage's text cut from document a's text (repaired UTF-8), or "" when
+// the text is unknown (empty) or too short for it.
+std::string PassageText(std::string_view a_text, const PassageOut& passage);
 
 // `text` with whitespace runs folded to one space, cut to about
 // `max_bytes` with "…" at a character boundary.

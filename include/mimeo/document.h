@@ -6,6 +6,8 @@
 #include <optional>
 #include <string>
 
+#include "absl/status/statusor.h"
+
 namespace mimeo {
 
 // A document as callers hand it to the Engine.
@@ -24,6 +26,23 @@ struct Document {
 // documents 0, 1, 2, ... in the order they were added; a caller using a
 // stage directly chooses its own.
 using DocId = uint32_t;
+
+// Where an Engine that does not keep texts in memory finds them again
+// (Engine::Options::text_source): the files they were read from, a
+// database, a spill file. The engine asks only when it must cut passages
+// out of a text, and checks that the text it gets back is the one it was
+// given (a 64-bit hash taken on Add), so a file edited since is reported,
+// never aligned wrongly.
+class TextSource {
+ public:
+  virtual ~TextSource() = default;
+  // The text of document `doc`, added under `id`, byte for byte as it was
+  // added. Called from several threads at once. An error (a file gone or
+  // unreadable) is passed on to the caller of Query(), SharedCopy(),
+  // text() or Save() with the id in front.
+  virtual absl::StatusOr<std::string> Text(DocId doc,
+                                           const std::string& id) const = 0;
+};
 
 }  // namespace mimeo
 

@@ -161,8 +161,9 @@ class Engine {
 
     // Shared copy: fingerprints, boilerplate, alignment.
     struct Copy {
-      // Default true. Keeps every text in memory (and in snapshots), which
-      // passages are cut from; false saves that memory and reports no
+      // Default true. Indexes fingerprints and cuts passages out of the
+      // texts, which are kept in memory (and in snapshots) unless
+      // text_source is set; false saves that memory and reports no
       // passages.
       bool enabled = true;
       Winnower::Options winnow;
@@ -177,6 +178,14 @@ class Engine {
       uint32_t boilerplate_max_tokens = 50;
     };
     Copy copy;
+
+    // Null (default): with copy on, every text is kept in memory. Set:
+    // no text is kept; the engine asks this source for the two texts of a
+    // pair when it aligns them (Query(), SharedCopy()) and in text(), and
+    // checks each against a hash of the text it was given (8 bytes per
+    // document). Save() still writes the texts into the snapshot, fetched
+    // from the source, so that the file stands alone.
+    std::shared_ptr<const TextSource> text_source;
 
     // Keep each document's exact shingle set (default true) and verify
     // candidates on it. False keeps only the MinHash signature and the
@@ -300,9 +309,11 @@ class Engine {
 
   // The id a DocId was added with; requires doc < num_ids().
   std::string id(DocId doc) const;
-  // The text a DocId was added with (empty with copy off, or once
-  // removed); requires doc < num_ids().
-  std::string text(DocId doc) const;
+  // The text a DocId was added with: kept in memory, or fetched from
+  // text_source and checked (DataLoss naming the id when it is not the
+  // text that was added). Empty with copy off and no text_source, or once
+  // removed. Requires doc < num_ids().
+  absl::StatusOr<std::string> text(DocId doc) const;
   // The date it was added with, if any; requires doc < num_ids().
   std::optional<int64_t> date(DocId doc) const;
   // DocIds issued so far, removed ones included.
@@ -351,9 +362,15 @@ class Engine {
   // Aligns the asking text (prepared; it is, or will be, DocId as_of) with
   // indexed document `doc`, flagging boilerplate passages. Side "a" of the
   // passages is the asking text.
-  std::vector<Passage> AlignWith(const AlignedText& asking, DocId as_of,
-                                 DocId doc,
-                                 AlignedText& scratch) const;
+  // Fails only when the text source does.
+  absl::StatusOr<std::vector<Passage>> AlignWith(const AlignedText& asking,
+                                                 DocId as_of, DocId doc,
+                                                 AlignedText& scratch) const;
+  // The text of `doc`: a view of the kept text, or the text fetched from
+  // text_source into `fetched` and checked against its hash. Requires the
+  // lock (shared or exclusive).
+  absl::StatusOr<std::string_view> TextOf(DocId doc,
+                                          std::string& fetched) const;
 
   const Options options_;
   const LshParams lsh_params_;
@@ -389,7 +406,9 @@ class Engine {
   FingerprintIndex fingerprint_index_;
   std::vector<uint64_t> fp_offsets_{0};  // size num_ids() + 1
   std::vector<Fingerprint> fps_;
-  std::vector<std::string> texts_;
+  std::vector<std::string> texts_;  // empty strings with a text_source
+  // With a text_source: XXH3 of each text as added, to check what it gives.
+  std::vector<uint64_t> text_hashes_;
   std::vector<std::optional<int64_t>> dates_;
   EngineStats stats_;
 };
