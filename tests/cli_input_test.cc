@@ -214,6 +214,87 @@ TEST(InputReaderTest, WalksADirectoryInSortedOrderWithRelativeIds) {
   EXPECT_EQ((*r)->consumed_bytes(), (*r)->total_bytes());
 }
 
+// Every document's text is found again, byte for byte: files (HTML turned
+// into text again), JSONL lines at their offsets (with CRLF endings,
+// escapes, repaired UTF-8 and skipped lines around them) and texts spilled
+// from compressed files. A file gone or cut short is an error naming it.
+TEST(InputReaderTest, TextsAreFoundAgainWhereTheyWereRead) {
+  TempDir dir;
+  dir.Write("a.txt", LongText());
+  dir.Write("b/page.html", "<title>T</title><p>one &amp; two</p><nav>x</nav>");
+  const std::string feed =
+      "{\"id\": \"j1\", \"text\": \"tab\\there \\u00e9\"}\r\n"
+      "\n"
+      "not json\n"
+      "{\"id\": \"j2\", \"text\": \"bad \xff byte\"}\n"
+      "{\"id\": \"j3\", \"text\": \"" + std::string(200000, 'w') + "\"}\n"
+      "{\"id\": \"j4\", \"text\": \"after a line longer than a read\"}";
+  dir.Write("c/feed.jsonl", feed);
+  dir.Write("d/feed.jsonl.gz", Gzip("{\"id\": \"g1\", \"text\": \"gz one\"}\n"
+                                    "{\"id\": \"g2\", \"text\": \"gz two\"}\n"));
+  dir.Write("e/feed.jsonl.zst", Zstd("{\"id\": \"z1\", \"text\": \"zst\"}\n"));
+  InputOptions o;
+  o.quiet = true;
+  o.remember_texts = true;
+  auto r = InputReader::Open({dir.path().string()}, o);
+  ASSERT_TRUE(r.ok()) << r.status();
+  absl::Status err;
+  const std::vector<Document> docs = ReadEverything(**r, &err);
+  ASSERT_TRUE(err.ok()) << err;
+  ASSERT_EQ(docs.size(), 9u);
+  std::shared_ptr<const InputTexts> texts = (*r)->texts();
+  ASSERT_NE(texts, nullptr);
+  ASSERT_EQ(texts->size(), docs.size());
+  for (DocId d = 0; d < docs.size(); ++d) {
+    auto t = texts->Text(d, docs[d].id);
+    ASSERT_TRUE(t.ok()) << docs[d].id << ": " << t.status();
+    EXPECT_EQ(*t, docs[d].text) << docs[d].id;
+  }
+  EXPECT_EQ(docs[2].text, "tab\there \u00e9");
+  EXPECT_EQ(texts->spilled_bytes(), std::string("gz onegz twozst").size());
+  EXPECT_FALSE(texts->Text(9, "none").ok());
+
+  fs::remove(dir.path() / "a.txt");
+  auto gone = texts->Text(0, "a.txt");
+  EXPECT_FALSE(gone.ok());
+  EXPECT_NE(gone.status().message().find("a.txt"), std::string::npos)
+      << gone.status();
+  fs::resize_file(dir.path() / "c/feed.jsonl", feed.size() - 10);
+  auto cut = texts->Text(5, docs[5].id);
+  EXPECT_FALSE(cut.ok());
+  EXPECT_NE(cut.status().message().find("feed.jsonl"), std::string::npos)
+      << cut.status();
+  // The spilled texts do not depend on the input files.
+  fs::remove_all(dir.path() / "d");
+  EXPECT_EQ(*texts->Text(6, "g1"), "gz one");
+  // Without remember_texts, nothing is noted.
+  auto plain = InputReader::Open({dir.path().string()}, {});
+  EXPECT_EQ((*plain)->texts(), nullptr);
+}
+
+// A spill file that cannot be made stops the run, naming the folder.
+TEST(InputReaderTest, SpillFolderThatCannotBeUsedIsNamed) {
+  TempDir dir;
+  dir.Write("f.jsonl.gz", Gzip("{\"text\": \"x\"}\n"));
+  const char* old = std::getenv("TMPDIR");
+  const std::string saved = old != nullptr ? old : "";
+  const std::string missing = (dir.path() / "no-such-folder").string();
+  setenv("TMPDIR", missing.c_str(), 1);
+  InputOptions o;
+  o.remember_texts = true;
+  auto r = InputReader::Open({dir.path().string()}, o);
+  ASSERT_TRUE(r.ok());
+  absl::Status err;
+  ReadEverything(**r, &err);
+  if (old != nullptr) {
+    setenv("TMPDIR", saved.c_str(), 1);
+  } else {
+    unsetenv("TMPDIR");
+  }
+  EXPECT_FALSE(err.ok());
+  EXPECT_NE(err.message().find(missing), std::string::npos) << err;
+}
+
 TEST(InputReaderTest, JsonlIdsFallBackToFileAndLineAndStayUnique) {
   TempDir dir;
   const fs::path p = dir.Write(

@@ -167,6 +167,43 @@ TEST_F(CliTest, StandardInputTakesJsonlOrOneText) {
       << text.out;
 }
 
+// Passages are cut from texts read again after the index is built: from a
+// JSONL file at each line's offset, from the spill file for standard input
+// and for a compressed file. All three give the same pairs and passages.
+TEST_F(CliTest, PassagesAreCutFromTextsReadAgainFromAnyInput) {
+  std::string jsonl;
+  for (int i = 0; i < 3; ++i) {
+    jsonl += "{\"id\": \"r" + std::to_string(i) + "\", \"text\": \"Outlet " +
+             std::to_string(i) + " opens with its own words. " + kStory +
+             "It ends with its own words too.\"}\n";
+  }
+  Write("feed.jsonl", jsonl);
+  const std::vector<std::string> args = {"--format", "jsonl", "--mode", "copy"};
+  auto with = [&](std::vector<std::string> a) {
+    a.insert(a.end(), args.begin(), args.end());
+    return a;
+  };
+  const Outcome file = Mimeo(with({"pairs", "feed.jsonl"}));
+  ASSERT_EQ(file.code, 0) << file.err;
+  EXPECT_NE(file.out.find("own words. The regional water board said"),
+            std::string::npos)
+      << file.out;
+  const Outcome in = Mimeo(with({"pairs", "-"}), jsonl);
+  ASSERT_EQ(in.code, 0) << in.err;
+  EXPECT_EQ(in.out, file.out);
+  ASSERT_EQ(std::system(("gzip -k " + Quote((dir_ / "feed.jsonl").string()))
+                            .c_str()),
+            0);
+  const Outcome gz = Mimeo(with({"pairs", "feed.jsonl.gz"}));
+  ASSERT_EQ(gz.code, 0) << gz.err;
+  EXPECT_EQ(gz.out, file.out);
+  const Outcome clusters =
+      Mimeo({"cluster", "feed.jsonl", "--mode", "copy", "--format", "table"});
+  ASSERT_EQ(clusters.code, 0) << clusters.err;
+  EXPECT_NE(clusters.out.find("The regional water board"), std::string::npos)
+      << clusters.out;
+}
+
 TEST_F(CliTest, OutputFileIsWrittenWholeWithNoTemporaryLeft) {
   Write("in/a.txt", kStory);
   Write("in/b.txt", kStory);
