@@ -13,7 +13,7 @@
 // the passage as document a has it. "shares_copy" and "passages" are there
 // when passages were looked for: always for pairs, compare and index query,
 // in copy mode for clusters (near-duplicate clusters in JSONL or CSV skip
-// the alignment, which needs every text kept in memory).
+// the alignment, which reads every text again).
 //
 // Every writer produces valid UTF-8 whatever the input held.
 #ifndef MIMEO_TOOLS_REPORT_H_

@@ -15,14 +15,15 @@
 //
 // Shared copy (on by default, Options::copy): each document's shingles are
 // also winnowed into fingerprints (winnow.h) and indexed with positions
-// (fingerprint_index.h), and its text is kept. Query() then also reports
-// every indexed document that shares a passage with the text, however
-// small a part of either document the passage is, with the passages as byte
-// ranges into both texts (align.h); SharedCopy() does the same for every
-// pair in the index and groups the passages into copy families
-// (copy_family.h). Each document is compared with the documents added
-// before it, with boilerplate judged as of its arrival, so querying each
-// document before adding it gives exactly the pairs SharedCopy() reports.
+// (fingerprint_index.h), and its text is kept (or found again through
+// Options::text_source). Query() then also reports every indexed document
+// that shares a passage with the text, however small a part of either
+// document the passage is, with the passages as byte ranges into both
+// texts (align.h); SharedCopy() does the same for every pair in the index
+// and groups the passages into copy families (copy_family.h). Each
+// document is compared with the documents added before it, with
+// boilerplate judged as of its arrival, so querying each document before
+// adding it gives exactly the pairs SharedCopy() reports.
 //
 // Documents with no tokens (empty, whitespace or punctuation only) are kept
 // and counted but match nothing: many empty texts are not copies of each
