@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <exception>
 #include <mutex>
 #include <utility>
 
@@ -85,6 +86,12 @@ absl::Status Engine::Options::Validate() const {
         "keep_shingle_sets = false needs copy.enabled = false: shared copy "
         "is found on the sets and texts");
   }
+  if (expected_documents > 0xFFFFFFFEu) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "expected_documents must be at most 2^32 - 2 (the DocIds an engine "
+        "has), got %d",
+        expected_documents));
+  }
   if (threads < 0) {
     return absl::InvalidArgumentError(absl::StrFormat(
         "threads must be 0 (all cores) or positive, got %d", threads));
@@ -137,6 +144,15 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(const Options& o) {
       std::move(minhasher), std::move(simhasher), std::move(lsh_index),
       std::move(verifier), std::move(clusterer), std::move(winnower),
       std::move(aligner), std::move(fingerprint_index)}));
+  if (o.expected_documents > 0) {
+    try {
+      engine->Reserve(o.expected_documents);
+    } catch (const std::exception&) {  // bad_alloc, length_error
+      return absl::ResourceExhaustedError(absl::StrFormat(
+          "cannot make room for expected_documents = %d",
+          o.expected_documents));
+    }
+  }
   if (o.simhash_max_distance >= 0) {
     SimHashIndex::Options sio;
     sio.max_distance = o.simhash_max_distance;
@@ -162,6 +178,23 @@ Engine::Engine(Components c)
       fingerprint_index_(std::move(c.fingerprint_index)) {}
 
 Engine::~Engine() = default;
+
+void Engine::Reserve(size_t n) {
+  const size_t k = minhasher_.params().num_perm;
+  ids_.reserve(n);
+  doc_of_.reserve(n);
+  live_.reserve(n);
+  signatures_.reserve(n * k);
+  fingerprints_.reserve(n);
+  set_offsets_.reserve(n + 1);
+  texts_.reserve(n);
+  if (options_.text_source) text_hashes_.reserve(n);
+  fp_offsets_.reserve(n + 1);
+  dates_.reserve(n);
+  if (options_.index_on_add) {
+    internal::Arena(options_.threads).execute([&] { lsh_index_.Reserve(n); });
+  }
+}
 
 absl::Status Engine::ShingleText(std::string_view text,
                                  Scratch& scratch) const {

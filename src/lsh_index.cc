@@ -190,6 +190,15 @@ absl::Status LshIndex::AddBatch(absl::Span<const DocId> ids,
   return absl::OkStatus();
 }
 
+void LshIndex::Reserve(size_t documents) {
+  slot_doc_.reserve(documents);
+  slot_of_.reserve(documents);
+  tbb::parallel_for(uint32_t{0}, options_.bands, [&](uint32_t band) {
+    keys_[band].reserve(documents);
+    buckets_->Reserve(band, documents);
+  });
+}
+
 absl::Status LshIndex::Remove(DocId id) {
   auto found = slot_of_.find(id);
   if (found == slot_of_.end()) {

@@ -205,6 +205,14 @@ class Engine {
     // 1 KiB per document at 32 bands) and its insert time.
     bool index_on_add = true;
 
+    // How many documents the engine is expected to hold, if known
+    // (default 0: unknown). Create() then makes room for that many at
+    // once, so that adding them never stops to grow and copy the per-
+    // document arrays and the LSH tables (with index_on_add, growing the
+    // 32 tables of a 1M-document index stalls one AddBatch() for about a
+    // second). More documents than this may still be added.
+    uint64_t expected_documents = 0;
+
     // Documents longer than this are refused. Default 256 MiB.
     uint64_t max_document_bytes = uint64_t{256} << 20;
     // Worker threads for AddBatch and Cluster; 0 (default) uses all cores.
@@ -328,6 +336,8 @@ class Engine {
   struct Components;
 
   explicit Engine(Components c);
+  // Room for n documents (Options::expected_documents).
+  void Reserve(size_t n);
 
   // Normalizes, tokenizes and shingles into scratch.shingles.
   absl::Status ShingleText(std::string_view text, Scratch& scratch) const;

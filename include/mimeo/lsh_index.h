@@ -102,6 +102,12 @@ class LshIndex {
                         absl::Span<const uint32_t> signatures);
   // Removes `id`; NotFound if it is not indexed.
   absl::Status Remove(DocId id);
+  // Makes room for `documents` documents in all (those indexed included),
+  // so that filing up to that many never stops to grow a table: without
+  // it, each doubling of the 32 tables of a 1M-document index stalls one
+  // AddBatch() for about a second (bench/README.md). Costs the memory of
+  // that many documents at once (about 0.9 KB each at 32 bands).
+  void Reserve(size_t documents);
 
   // Documents sharing a band with `signature` (size num_perm, unchecked
   // beyond a debug assertion).

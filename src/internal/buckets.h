@@ -35,6 +35,14 @@ class Buckets {
     it->second = p;
   }
 
+  // Makes room in `table` for `n` keys and postings in all, so that
+  // inserts up to then neither rehash nor move the pool.
+  void Reserve(size_t table, size_t n) {
+    Table& t = tables_[table];
+    t.heads.reserve(n);
+    t.postings.reserve(n);
+  }
+
   // Starts loading the table slot of `key`, for an Insert a few keys later:
   // in a large table every insert is otherwise a cache miss.
   void Prefetch(size_t table, uint64_t key) const {
