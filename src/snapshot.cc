@@ -517,7 +517,10 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Load(const std::string& path,
   if (options.text_source) std::vector<std::string>(h.num_ids).swap(e->texts_);
 
   // Rebuild the id map and the indexes; the banding may differ from the
-  // one the file was saved with.
+  // one the file was saved with. Room for all at once: growing the tables
+  // on the way costs more than filing.
+  const size_t room = std::max<uint64_t>(h.num_live, options.expected_documents);
+  e->doc_of_.reserve(room);
   for (DocId d = 0; d < h.num_ids; ++d) {
     if (!e->live_[d]) {
       ++e->stats_.removed;
@@ -538,7 +541,11 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Load(const std::string& path,
       RETURN_IF_ERROR(e->simhash_index_->Add(d, e->fingerprints_[d]));
     }
   }
-  if (options.index_on_add) e->CatchUpLshIndex();
+  if (options.index_on_add) {
+    internal::Arena(options.threads).execute(
+        [&] { e->lsh_index_.Reserve(room); });
+    e->CatchUpLshIndex();
+  }
   // Sets a snapshot holds are not needed without keep_shingle_sets; the
   // offsets still give their sizes.
   if (!options.keep_shingle_sets) std::vector<uint64_t>().swap(e->set_hashes_);

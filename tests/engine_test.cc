@@ -343,7 +343,12 @@ TEST(EngineTest, ValidatesOptions) {
   o = {};
   o.shingle.k = 0;
   EXPECT_FALSE(Engine::Create(o).ok());
+  o = {};
+  o.expected_documents = uint64_t{1} << 33;  // more than DocIds can name
+  EXPECT_EQ(Engine::Create(o).status().code(),
+            absl::StatusCode::kInvalidArgument);
 }
+
 
 TEST(EngineTest, SimHashCandidatesAndOnePermutationScheme) {
   Engine::Options o;
@@ -752,6 +757,33 @@ TEST(EngineModesTest, DeferredIndexGivesTheSameAnswers) {
   ASSERT_TRUE(late.ok());
   EXPECT_TRUE(std::any_of(late->begin(), late->end(),
                           [](const Match& m) { return m.id == "late"; }));
+}
+
+// A presized engine gives the same answers, and takes more documents than
+// it expected.
+TEST(EngineModesTest, ExpectedDocumentsChangesNoAnswer) {
+  const std::vector<Document> docs = Corpus();
+  Engine::Options sized;
+  sized.expected_documents = docs.size() / 2;
+  auto plain = Make();
+  auto presized = Make(sized);
+  ASSERT_TRUE(plain->AddBatch(docs).ok());
+  for (const Document& d : docs) ASSERT_TRUE(presized->Add(d).ok());
+  EXPECT_EQ(ClusterIds(*plain), ClusterIds(*presized));
+  for (size_t i = 0; i < docs.size(); i += 7) {
+    auto a = plain->Query(docs[i].text);
+    auto b = presized->Query(docs[i].text);
+    ASSERT_TRUE(a.ok() && b.ok());
+    ASSERT_EQ(a->size(), b->size()) << docs[i].id;
+    for (size_t j = 0; j < a->size(); ++j) EXPECT_EQ((*a)[j].id, (*b)[j].id);
+  }
+  const std::string path = TempPath("presized.mimeo");
+  ASSERT_TRUE(plain->Save(path).ok());
+  sized.expected_documents = docs.size() * 4;
+  auto loaded = Engine::Load(path, sized);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ(ClusterIds(**loaded), ClusterIds(*plain));
+  std::remove(path.c_str());
 }
 
 TEST(EngineModesTest, WithoutShingleSetsEstimatesFindTheSameCopies) {
