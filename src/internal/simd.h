@@ -23,15 +23,27 @@ inline bool ScalarKernelsForced() {
   return force;
 }
 
-// Runs `call` (a dynamic dispatch) with Highway limited to target `index`
-// of hwy::SupportedAndGeneratedTargets(), then restores normal dispatch.
-// For tests and benchmarks that compare targets; not thread-safe.
+// While it lives, Highway's dynamic dispatch is limited to target `index`
+// of hwy::SupportedAndGeneratedTargets(); normal dispatch comes back when
+// it goes. Pinning resets every dispatch table, so a benchmark pins once
+// around its loop rather than per call. For tests and benchmarks that
+// compare targets; not thread-safe.
+class PinnedTarget {
+ public:
+  explicit PinnedTarget(size_t index) {
+    hwy::SetSupportedTargetsForTest(
+        hwy::SupportedAndGeneratedTargets().at(index));
+  }
+  ~PinnedTarget() { hwy::SetSupportedTargetsForTest(0); }
+  PinnedTarget(const PinnedTarget&) = delete;
+  PinnedTarget& operator=(const PinnedTarget&) = delete;
+};
+
+// Runs `call` (a dynamic dispatch) on target `index` (see PinnedTarget).
 template <typename F>
 void OnTarget(size_t index, F&& call) {
-  const std::vector<int64_t> targets = hwy::SupportedAndGeneratedTargets();
-  hwy::SetSupportedTargetsForTest(targets.at(index));
+  PinnedTarget pin(index);
   call();
-  hwy::SetSupportedTargetsForTest(0);
 }
 
 }  // namespace mimeo::internal
