@@ -1,10 +1,13 @@
 #include "mimeo/lsh_index.h"
 
 #include <algorithm>
+#include <map>
 #include <random>
 #include <set>
+#include <vector>
 
 #include "gtest/gtest.h"
+#include "internal/buckets.h"
 #include "mimeo/lsh_params.h"
 #include "mimeo/minhash.h"
 #include "test_util.h"
@@ -13,6 +16,67 @@ namespace mimeo {
 namespace {
 
 using testing::RandomSet;
+
+// The bucket tables against a plain map, through inserts, erases (which
+// shift probe runs back), growth and reserve: few distinct keys, so that
+// probe runs are long, wrap around the table's end and fill up again.
+TEST(BucketsTest, MatchesAPlainMapThroughInsertsErasesAndGrowth) {
+  internal::Buckets buckets(2);
+  std::map<uint64_t, std::vector<DocId>> want[2];  // most recent last
+  std::mt19937_64 rng(3);
+  // Keys that differ only in high bits, as SimHash masks make them, and
+  // keys that differ only in low bits.
+  std::vector<uint64_t> keys;
+  for (uint64_t i = 0; i < 300; ++i) {
+    keys.push_back(i % 2 == 0 ? i << 50 : 0xABCD0000ULL + i);
+  }
+  const auto check = [&] {
+    for (size_t t = 0; t < 2; ++t) {
+      for (uint64_t key : keys) {
+        std::vector<DocId> got;
+        const uint32_t n =
+            buckets.ForEach(t, key, [&](DocId d) { got.push_back(d); });
+        std::vector<DocId> expected;
+        auto it = want[t].find(key);
+        if (it != want[t].end()) {
+          expected.assign(it->second.rbegin(), it->second.rend());
+        }
+        ASSERT_EQ(got, expected) << "table " << t << " key " << key;
+        ASSERT_EQ(n, expected.size());
+      }
+    }
+  };
+  DocId next = 0;
+  for (int round = 0; round < 20000; ++round) {
+    const size_t t = rng() % 2;
+    const uint64_t key = keys[rng() % (round < 10000 ? keys.size() : 40)];
+    if (rng() % 3 != 0 || want[t].empty()) {
+      buckets.Insert(t, key, next);
+      want[t][key].push_back(next++);
+    } else {
+      // Erase a random document of a random present key.
+      auto it = want[t].begin();
+      std::advance(it, rng() % want[t].size());
+      std::vector<DocId>& docs = it->second;
+      const size_t i = rng() % docs.size();
+      buckets.Erase(t, it->first, docs[i]);
+      docs.erase(docs.begin() + i);
+      if (docs.empty()) want[t].erase(it);
+    }
+    buckets.Erase(t, key, 0xFFFFFFF0u);  // absent: changes nothing
+    if (round == 5000) buckets.Reserve(0, 100000);
+    if (round % 997 == 0) check();
+  }
+  check();
+  // Emptied completely, every key is gone.
+  for (size_t t = 0; t < 2; ++t) {
+    for (auto& [key, docs] : want[t]) {
+      for (DocId d : docs) buckets.Erase(t, key, d);
+    }
+    want[t].clear();
+  }
+  check();
+}
 
 LshIndex MakeIndex(uint32_t bands, uint32_t rows, uint32_t large = 128) {
   LshIndex::Options o;
