@@ -15,7 +15,11 @@
 // Counters:
 //   BM_Build      docs_per_s (AddBatch: text in, sketched on all cores and
 //                 filed), commit_docs_per_s (Commit of batches sketched
-//                 beforehand: what filing alone costs), rss_bytes_per_doc,
+//                 beforehand: what filing alone costs), rss_bytes_per_doc
+//                 (RSS growth over the build, one-time costs included:
+//                 read it from a build run first, alone),
+//                 rss_2nd_half_per_doc (over the second half only: the
+//                 steady cost of a document in a presized index),
 //                 worst_call_s (the longest single AddBatch or Commit of
 //                 1,000-20,000 documents: a stall an ingestion pipeline
 //                 would see). BM_Build/P/1 presizes the engine.
@@ -166,6 +170,10 @@ struct Built {
   std::unique_ptr<mimeo::Engine> engine;
   double docs_per_s = 0, commit_docs_per_s = 0, rss_bytes_per_doc = 0;
   double worst_call_s = 0;  // the longest single AddBatch or Commit
+  // RSS growth per document over the second half of the build: free of
+  // what the first batches cost once (threads, allocator arenas, the word
+  // model), and for a presized index the steady cost of one more document.
+  double rss_second_half_per_doc = 0;
 };
 
 // The index for `lsh_percent`, built once and kept for the queries;
@@ -187,7 +195,13 @@ Built& Index(int lsh_percent, int presized = -1) {
   constexpr size_t kBatch = 20000;
   double add_seconds = 0, commit_seconds = 0;
   size_t added = 0, committed = 0;
+  uint64_t rss_half = 0;
+  size_t docs_half = 0;
   for (size_t first = 0; first < n; first += kBatch) {
+    if (rss_half == 0 && first >= n / 2) {
+      rss_half = RssBytes();
+      docs_half = first;
+    }
     const size_t count = std::min(kBatch, n - first);
     std::vector<mimeo::Document> docs(count);
     tbb::parallel_for(size_t{0}, count, [&](size_t i) {
@@ -234,8 +248,14 @@ Built& Index(int lsh_percent, int presized = -1) {
   // An index of one batch has no committed batch: its rate stays 0.
   built.docs_per_s = added / add_seconds;
   if (committed > 0) built.commit_docs_per_s = committed / commit_seconds;
+  const uint64_t rss_end = RssBytes();
   built.rss_bytes_per_doc =
-      static_cast<double>(RssBytes() - std::min(rss_before, RssBytes())) / n;
+      static_cast<double>(rss_end - std::min(rss_before, rss_end)) / n;
+  if (docs_half > 0 && docs_half < n) {
+    built.rss_second_half_per_doc =
+        static_cast<double>(rss_end - std::min(rss_half, rss_end)) /
+        static_cast<double>(n - docs_half);
+  }
   return built;
 }
 
@@ -250,6 +270,7 @@ void BM_Build(benchmark::State& state) {
   state.counters["commit_docs_per_s"] = b->commit_docs_per_s;
   state.counters["rss_bytes_per_doc"] = b->rss_bytes_per_doc;
   state.counters["worst_call_s"] = b->worst_call_s;
+  state.counters["rss_2nd_half_per_doc"] = b->rss_second_half_per_doc;
 }
 
 // Runs one query per iteration and reports latency percentiles.
