@@ -49,28 +49,61 @@ void EmitBucketPairs(const std::vector<std::pair<uint64_t, DocId>>& records,
   }
 }
 
-// Counts repeats of packed pairs (one per shared band) into CandidatePairs.
-std::vector<CandidatePair> CountPairs(std::vector<uint64_t>& packed) {
+// Folds the packed pairs of some bands (a << 32 | b, one per shared band,
+// in any order; emptied) into `pairs` (sorted by (a, b), each with the
+// number of bands it shares so far).
+void FoldPairs(std::vector<uint64_t>& packed,
+               std::vector<CandidatePair>& pairs) {
   tbb::parallel_sort(packed.begin(), packed.end());
-  std::vector<CandidatePair> pairs;
-  size_t i = 0;
-  while (i < packed.size()) {
+  std::vector<CandidatePair> runs;  // the packed pairs, counted
+  size_t distinct = 0;
+  for (size_t i = 0; i < packed.size(); ++i) {
+    distinct += i == 0 || packed[i] != packed[i - 1];
+  }
+  runs.reserve(distinct);
+  for (size_t i = 0; i < packed.size();) {
     size_t j = i + 1;
     while (j < packed.size() && packed[j] == packed[i]) ++j;
-    pairs.push_back({static_cast<DocId>(packed[i] >> 32),
-                     static_cast<DocId>(packed[i] & 0xFFFFFFFFu),
-                     static_cast<uint32_t>(j - i)});
+    runs.push_back({static_cast<DocId>(packed[i] >> 32),
+                    static_cast<DocId>(packed[i] & 0xFFFFFFFFu),
+                    static_cast<uint32_t>(j - i)});
     i = j;
   }
-  return pairs;
+  packed.clear();
+  if (pairs.empty()) {
+    pairs.swap(runs);
+    return;
+  }
+  const auto before = [](const CandidatePair& x, const CandidatePair& y) {
+    return x.a != y.a ? x.a < y.a : x.b < y.b;
+  };
+  std::vector<CandidatePair> merged;
+  merged.reserve(pairs.size() + runs.size());
+  size_t i = 0, j = 0;
+  while (i < pairs.size() || j < runs.size()) {
+    if (j == runs.size() || (i < pairs.size() && before(pairs[i], runs[j]))) {
+      merged.push_back(pairs[i++]);
+    } else if (i == pairs.size() || before(runs[j], pairs[i])) {
+      merged.push_back(runs[j++]);
+    } else {
+      merged.push_back(pairs[i++]);
+      merged.back().bands += runs[j++].bands;
+    }
+  }
+  pairs.swap(merged);
 }
 
 // The all-pairs join shared by LshIndex::AllPairs and LshAllPairs: `key_of`
 // gives the band key of the n-th record source, `doc_of` its DocId.
+// Pairs of finished bands are folded into the counted list whenever they
+// outnumber it, so that memory follows the distinct pairs rather than one
+// entry per shared band (a near-duplicate pair shares most of 32 bands).
 template <typename KeyOf, typename DocOf>
 std::vector<CandidatePair> JoinBands(size_t n, uint32_t bands,
                                      uint32_t large_bucket, KeyOf key_of,
                                      DocOf doc_of) {
+  constexpr size_t kMinFold = size_t{1} << 16;
+  std::vector<CandidatePair> pairs;
   std::vector<uint64_t> packed;
   std::vector<std::pair<uint64_t, DocId>> records(n);
   for (uint32_t band = 0; band < bands; ++band) {
@@ -79,8 +112,12 @@ std::vector<CandidatePair> JoinBands(size_t n, uint32_t bands,
     });
     tbb::parallel_sort(records.begin(), records.end());
     EmitBucketPairs(records, large_bucket, packed);
+    if (packed.size() >= std::max(pairs.size(), kMinFold)) {
+      FoldPairs(packed, pairs);
+    }
   }
-  return CountPairs(packed);
+  FoldPairs(packed, pairs);
+  return pairs;
 }
 
 }  // namespace

@@ -99,15 +99,26 @@ std::vector<VerifiedPair> Verifier::VerifyAll(
 std::vector<VerifiedPair> Verifier::VerifyAll(
     absl::Span<const CandidatePair> pairs,
     const std::function<Similarity(DocId, DocId)>& similarity_of) const {
-  std::vector<Similarity> sims(pairs.size());
-  tbb::parallel_for(size_t{0}, pairs.size(), [&](size_t i) {
-    sims[i] = similarity_of(pairs[i].a, pairs[i].b);
-  });
-  std::vector<VerifiedPair> out;
-  for (size_t i = 0; i < pairs.size(); ++i) {
-    if (Accept(sims[i])) {
-      out.push_back({pairs[i].a, pairs[i].b, sims[i], Score(sims[i])});
+  // Blocks of candidates, each keeping only the pairs it accepts, joined
+  // in order: memory follows the accepted pairs, not the candidates (most
+  // of which a low LSH threshold proposes only to refuse).
+  constexpr size_t kBlock = 4096;
+  std::vector<std::vector<VerifiedPair>> accepted(
+      (pairs.size() + kBlock - 1) / kBlock);
+  tbb::parallel_for(size_t{0}, accepted.size(), [&](size_t block) {
+    const size_t end = std::min(pairs.size(), (block + 1) * kBlock);
+    for (size_t i = block * kBlock; i < end; ++i) {
+      const Similarity s = similarity_of(pairs[i].a, pairs[i].b);
+      if (Accept(s)) accepted[block].push_back({pairs[i].a, pairs[i].b, s, Score(s)});
     }
+  });
+  size_t total = 0;
+  for (const std::vector<VerifiedPair>& a : accepted) total += a.size();
+  std::vector<VerifiedPair> out;
+  out.reserve(total);
+  for (std::vector<VerifiedPair>& a : accepted) {
+    out.insert(out.end(), a.begin(), a.end());
+    std::vector<VerifiedPair>().swap(a);
   }
   return out;
 }

@@ -84,10 +84,11 @@ int Run(ClusterArgs& args) {
     return StatusExit(s);
   }
 
+  const EngineStats stats = engine.stats();
   Report report;
   report.has_clusters = true;
   report.title = copy_mode ? "mimeo cluster --mode copy" : "mimeo cluster";
-  report.documents = engine.stats().documents;
+  report.documents = stats.documents;
   report.text_of = TextsOf(engine);
   auto verifier = Verifier::Create(common.engine.verify);
   if (!verifier.ok()) return StatusExit(verifier.status());
@@ -97,6 +98,19 @@ int Run(ClusterArgs& args) {
   if (!copy_mode) {
     auto clustering = engine.Cluster();
     if (!clustering.ok()) return StatusExit(clustering.status());
+    const size_t num_ids = engine.num_ids();
+    // Without texts to show, the report needs only the ids: they are
+    // copied out and the engine let go, so that its memory and the
+    // report's are not held at once.
+    std::vector<std::string> ids;
+    if (!show_text) {
+      ids.reserve(num_ids);
+      for (DocId d = 0; d < num_ids; ++d) ids.push_back(engine.id(d));
+      engine_or->reset();
+    }
+    const auto id = [&](DocId d) {
+      return show_text ? engine.id(d) : std::string(ids[d]);
+    };
     std::unique_ptr<Aligner> aligner;
     if (show_text) {
       const Engine::Options& o = engine.options();
@@ -104,7 +118,7 @@ int Run(ClusterArgs& args) {
       if (!a.ok()) return StatusExit(a.status());
       aligner = std::make_unique<Aligner>(std::move(*a));
     }
-    std::vector<int64_t> cluster_of(engine.num_ids(), -1);
+    std::vector<int64_t> cluster_of(num_ids, -1);
     for (const Cluster& c : clustering->clusters) {
       for (DocId m : c.members) cluster_of[m] = c.id;
     }
@@ -117,16 +131,16 @@ int Run(ClusterArgs& args) {
     }
     AlignedText ta, tb;
     for (const Cluster& c : clustering->clusters) {
-      ClusterOut out{c.id, {}, engine.id(c.representative), {}};
-      for (DocId m : c.members) out.docs.push_back(engine.id(m));
+      ClusterOut out{c.id, {}, id(c.representative), {}};
+      for (DocId m : c.members) out.docs.push_back(id(m));
       std::vector<const VerifiedPair*>& pairs = pairs_of[c.id];
       OrderPairs(pairs, c.representative);
       size_t budget = format == "table" ? write.table_pairs_per_cluster
                                         : align_budget;
       for (const VerifiedPair* p : pairs) {
         PairOut po;
-        po.a = engine.id(p->a);
-        po.b = engine.id(p->b);
+        po.a = id(p->a);
+        po.b = id(p->b);
         po.similarity = p->similarity;
         po.estimated = !common.engine.keep_shingle_sets;
         po.near_duplicate = true;
@@ -213,7 +227,7 @@ int Run(ClusterArgs& args) {
   if (absl::Status s = WriteOutput(common, report); !s.ok()) {
     return StatusExit(s);
   }
-  PrintSummary(common, (*reader)->counts(), engine.stats(),
+  PrintSummary(common, (*reader)->counts(), stats,
                absl::StrFormat("%d clusters", report.clusters.size()), start);
   return 0;
 }
