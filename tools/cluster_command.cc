@@ -106,6 +106,7 @@ int Run(ClusterArgs& args) {
     if (!show_text) {
       ids.reserve(num_ids);
       for (DocId d = 0; d < num_ids; ++d) ids.push_back(engine.id(d));
+      report.text_of = nullptr;  // no pair names a text to fetch
       engine_or->reset();
     }
     const auto id = [&](DocId d) {
