@@ -152,8 +152,8 @@ void BM_Align(benchmark::State& state) {
 }
 BENCHMARK(BM_Align);
 
-void BM_Normalize(benchmark::State& state) {
-  const std::string text = EnglishText(64 * 1024);
+// Normalization alone, over `text`.
+void NormalizeBench(benchmark::State& state, const std::string& text) {
   auto n = *mimeo::Normalizer::Create({});
   mimeo::NormalizedText norm;
   for (auto _ : state) {
@@ -162,19 +162,14 @@ void BM_Normalize(benchmark::State& state) {
   }
   state.SetBytesProcessed(state.iterations() * text.size());
 }
+void BM_Normalize(benchmark::State& state) {
+  NormalizeBench(state, EnglishText(64 * 1024));
+}
 BENCHMARK(BM_Normalize);
-
 // The same on real text (bbc-news): capitals, digits, punctuation,
 // paragraph breaks and some non-ASCII characters leave the 8-byte path.
 void BM_NormalizeRealText(benchmark::State& state) {
-  const std::string& text = RealText();
-  auto n = *mimeo::Normalizer::Create({});
-  mimeo::NormalizedText norm;
-  for (auto _ : state) {
-    n.Normalize(text, norm).IgnoreError();
-    benchmark::DoNotOptimize(norm.text.data());
-  }
-  state.SetBytesProcessed(state.iterations() * text.size());
+  NormalizeBench(state, RealText());
 }
 BENCHMARK(BM_NormalizeRealText)->Unit(benchmark::kMillisecond);
 
