@@ -99,12 +99,11 @@ absl::StatusOr<simdjson::dom::object> ParseObject(
   return obj;
 }
 
-// A whole file's document text: HTML turned into its visible text.
-absl::StatusOr<std::string> FileText(ByteStream& in, const std::string& path,
-                                     bool html, uint64_t max_bytes) {
-  absl::StatusOr<std::string> text = ReadAll(in, path, max_bytes);
-  if (!text.ok() || !html) return text;
-  return HtmlToText(*text);
+// A whole file's document text from its bytes: HTML turned into its
+// visible text. The one conversion for reading a file and reading it again,
+// so that the text read again is the text the engine was given.
+std::string DocumentText(std::string bytes, bool html) {
+  return html ? HtmlToText(bytes) : std::move(bytes);
 }
 
 // Reads [offset, offset + n) of an open file, or fails naming `path`.
@@ -235,8 +234,10 @@ absl::StatusOr<std::string> InputTexts::Text(
   if (at.how == Location::kFile) {
     absl::StatusOr<std::unique_ptr<ByteStream>> in = OpenByteStream(path);
     if (!in.ok()) return in.status();
-    return FileText(**in, path, html_[at.source] != 0,
-                    options_.max_document_bytes);
+    absl::StatusOr<std::string> bytes =
+        ReadAll(**in, path, options_.max_document_bytes);
+    if (!bytes.ok()) return bytes.status();
+    return DocumentText(std::move(*bytes), html_[at.source] != 0);
   }
   const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
@@ -417,7 +418,7 @@ absl::Status InputReader::ReadFile(const Source& s,
   }
   Document doc;
   doc.id = UniqueId(s.id, s.id);
-  doc.text = s.kind == Kind::kHtml ? HtmlToText(*text) : std::move(*text);
+  doc.text = DocumentText(std::move(*text), s.kind == Kind::kHtml);
   if (texts_) {
     if (s.path == "-") {
       if (absl::Status st = texts_->Spill(doc.text); !st.ok()) return st;
