@@ -19,24 +19,26 @@ class PairTexts {
   absl::Status Load(const Report& r, const PairOut& p, bool need_b) {
     a_ = p.a_text;
     b_ = p.b_text;
-    if (a_.empty() && p.a_doc && r.text_of) {
-      absl::StatusOr<std::string> t = r.text_of(*p.a_doc);
-      if (!t.ok()) return t.status();
-      a_owned_ = std::move(*t);
-      a_ = a_owned_;
-    }
-    if (need_b && b_.empty() && p.b_doc && r.text_of) {
-      absl::StatusOr<std::string> t = r.text_of(*p.b_doc);
-      if (!t.ok()) return t.status();
-      b_owned_ = std::move(*t);
-      b_ = b_owned_;
-    }
-    return absl::OkStatus();
+    if (absl::Status s = Fetch(r, p.a_doc, a_, a_owned_); !s.ok()) return s;
+    if (!need_b) return absl::OkStatus();
+    return Fetch(r, p.b_doc, b_, b_owned_);
   }
   std::string_view a() const { return a_; }
   std::string_view b() const { return b_; }
 
  private:
+  // One side: `view` stays when given, else the text of `doc` is fetched
+  // into `owned`.
+  static absl::Status Fetch(const Report& r, std::optional<DocId> doc,
+                            std::string_view& view, std::string& owned) {
+    if (!view.empty() || !doc || !r.text_of) return absl::OkStatus();
+    absl::StatusOr<std::string> t = r.text_of(*doc);
+    if (!t.ok()) return t.status();
+    owned = std::move(*t);
+    view = owned;
+    return absl::OkStatus();
+  }
+
   std::string a_owned_, b_owned_;
   std::string_view a_, b_;
 };
