@@ -235,7 +235,7 @@ absl::Status Engine::Save(const std::string& path) const {
     // stands alone.
     h.flags |= kFlagTexts;
     std::string fetched;
-    for (DocId d = 0; d < texts_.size() && fetch_status.ok(); ++d) {
+    for (DocId d = 0; d < texts_.size(); ++d) {
       absl::StatusOr<std::string_view> text = TextOf(d, fetched);
       if (!text.ok()) {
         fetch_status = text.status();
