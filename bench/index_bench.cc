@@ -188,10 +188,10 @@ Built& Index(int lsh_percent, int presized = -1) {
   built = Built();  // frees the previous index first
   const WordModel& model = Model();
   const uint64_t rss_before = RssBytes();
-  mimeo::Engine::Options options = NearDupOptions(lsh_percent);
-  if (presized == 1) options.expected_documents = IndexDocs();
-  auto engine = *mimeo::Engine::Create(options);
   const size_t n = IndexDocs();
+  mimeo::Engine::Options options = NearDupOptions(lsh_percent);
+  if (presized == 1) options.expected_documents = n;
+  auto engine = *mimeo::Engine::Create(options);
   constexpr size_t kBatch = 20000;
   double add_seconds = 0, commit_seconds = 0;
   size_t added = 0, committed = 0;
