@@ -246,14 +246,20 @@ int main(int argc, char** argv) {
                   "shortest passage, tokens");
     c->add_option("--max-gap", o.copy.align.max_gap_tokens,
                   "largest gap bridged, tokens");
-    c->add_option("--bp-min-docs", o.copy.index.boilerplate_min_docs,
-                  "boilerplate: minimum document frequency");
-    c->add_option("--bp-fraction", o.copy.index.boilerplate_fraction,
-                  "boilerplate: share of documents");
+    c->add_option("--bp-min-docs", o.copy.judge.common_min_docs,
+                  "boilerplate: documents that make a passage common");
+    c->add_option("--bp-fraction", o.copy.judge.common_fraction,
+                  "boilerplate: share of documents that makes it common");
+    c->add_option("--bp-wide-docs", o.copy.judge.widespread_min_docs,
+                  "boilerplate: documents that make a passage widespread");
+    c->add_option("--bp-wide-fraction", o.copy.judge.widespread_fraction,
+                  "boilerplate: share of documents that makes it widespread");
+    c->add_option("--bp-edge", o.copy.judge.edge_tokens,
+                  "boilerplate: tokens from an edge that count as at it");
     c->add_option("--max-postings", o.copy.index.max_postings,
                   "fingerprints this common propose no candidates");
-    c->add_option("--bp-max-tokens", o.copy.boilerplate_max_tokens,
-                  "passages this long are never boilerplate");
+    c->add_option("--bp-max-tokens", o.copy.judge.long_tokens,
+                  "pairs sharing this many tokens are copy unless widespread");
     c->add_option("--threads", o.threads, "threads (0: all)");
   };
   auto* seeds = app.add_subcommand("seeds", "the seeds texts");

@@ -68,6 +68,12 @@ int main(int argc, char** argv) {
     c->add_option("--guard", o.cluster.guard_chaining, "chaining guard");
     c->add_option("--rep-threshold", o.cluster.representative_threshold,
                   "guard: representative similarity");
+    c->add_option("--common-min-docs", o.common.min_docs,
+                  "boilerplate: documents that make a shingle common");
+    c->add_option("--common-fraction", o.common.fraction,
+                  "boilerplate: share of documents that makes it common");
+    c->add_option("--common-jaccard", o.verify.common_jaccard_threshold,
+                  "verify: whole-set Jaccard that passes however common");
     c->add_option("--threads", o.threads, "threads (0: all)");
   };
   auto* clusters = app.add_subcommand("clusters", "F1 against folders");

@@ -54,7 +54,8 @@ absl::StatusOr<Clusterer> Clusterer::Create(const Options& options) {
 
 std::vector<Cluster> Clusterer::Run(size_t num_docs,
                                     absl::Span<const Edge> edges,
-                                    const SimilarityFn& similarity) const {
+                                    const SimilarityFn& similarity,
+                                    absl::Span<const uint64_t> weight) const {
   // Strongest edges first; ties broken by the endpoints so that the order,
   // and with it the result, never depends on the input order.
   std::vector<Edge> order(edges.begin(), edges.end());
@@ -66,30 +67,64 @@ std::vector<Cluster> Clusterer::Run(size_t num_docs,
     if (x.a != y.a) return x.a < y.a;
     return x.b < y.b;
   });
+  const auto heavier = [&weight](DocId x, DocId y) {
+    const uint64_t wx = weight.empty() ? 0 : weight[x];
+    const uint64_t wy = weight.empty() ? 0 : weight[y];
+    return wx != wy ? wx > wy : x < y;
+  };
 
   UnionFind uf(num_docs);
-  // The representative of each group while merging, indexed by root: the
-  // representative of the larger group survives a merge.
+  // The representative of each group, indexed by root, and with the guard
+  // the members of each group, so that a merge can check them all.
   std::vector<DocId> rep(num_docs);
   std::iota(rep.begin(), rep.end(), DocId{0});
-  std::vector<Edge> accepted;
   const bool guard = options_.guard_chaining && similarity;
+  std::vector<std::vector<DocId>> members(guard ? num_docs : 0);
+  std::vector<Edge> accepted;
   for (const Edge& e : order) {
     const DocId ra = uf.Find(e.a), rb = uf.Find(e.b);
     if (ra == rb) {
       accepted.push_back(e);
       continue;
     }
+    // The larger group keeps its representative; of two equal groups, the
+    // one whose representative is heavier.
+    const bool a_leads =
+        uf.Size(ra) != uf.Size(rb) ? uf.Size(ra) > uf.Size(rb)
+                                   : heavier(rep[ra], rep[rb]);
+    const DocId lead = a_leads ? ra : rb, other = a_leads ? rb : ra;
     if (guard && uf.Size(ra) + uf.Size(rb) > 2) {
-      const DocId pa = rep[ra], pb = rep[rb];
-      if (similarity(pa, pb) < options_.representative_threshold) continue;
+      const DocId core = rep[lead];
+      bool all = true;
+      const auto check = [&](DocId m) {
+        return similarity(core, m) >= options_.representative_threshold;
+      };
+      if (members[other].empty()) {
+        all = check(other);
+      } else {
+        for (DocId m : members[other]) {
+          if (!(all = check(m))) break;
+        }
+      }
+      if (!all) continue;
     }
-    const DocId keep = (uf.Size(ra) > uf.Size(rb) ||
-                        (uf.Size(ra) == uf.Size(rb) && rep[ra] < rep[rb]))
-                           ? rep[ra]
-                           : rep[rb];
+    const DocId keep = rep[lead];
     const DocId root = uf.Union(ra, rb);
     rep[root] = keep;
+    if (guard) {
+      // Member lists, created when a group first grows past one.
+      std::vector<DocId> joined = std::move(members[lead]);
+      if (joined.empty()) joined.push_back(lead);
+      if (members[other].empty()) {
+        joined.push_back(other);
+      } else {
+        joined.insert(joined.end(), members[other].begin(),
+                      members[other].end());
+      }
+      std::vector<DocId>().swap(members[lead]);
+      std::vector<DocId>().swap(members[other]);
+      members[root] = std::move(joined);
+    }
     accepted.push_back(e);
   }
 
@@ -104,10 +139,12 @@ std::vector<Cluster> Clusterer::Run(size_t num_docs,
     if (inserted) {
       clusters.emplace_back();
       clusters.back().id = it->second;
+      clusters.back().representative = rep[r];
     }
     clusters[it->second].members.push_back(d);
   }
-  // Representative: the member with the largest total score of accepted
+  if (guard) return clusters;
+  // Without the guard, the member with the largest total score of accepted
   // edges; the smallest id among equals.
   absl::flat_hash_map<DocId, double> strength;
   for (const Edge& e : accepted) {

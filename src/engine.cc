@@ -18,6 +18,14 @@ namespace mimeo {
 
 constexpr size_t kMaxIdBytes = 64 * 1024;
 
+struct Engine::Common {
+  CommonShingles shingles;
+  // Per DocId below num_ids: how many of its shingles are common.
+  std::vector<uint32_t> common_in;
+  size_t num_ids = 0;
+  uint64_t removed = 0;
+};
+
 namespace {
 
 // The number of distinct shingles among `count` shingles, without sorting
@@ -40,6 +48,35 @@ uint64_t EstimateDistinct(uint64_t count, absl::Span<const uint32_t> signature,
   return std::max<uint64_t>(1, static_cast<uint64_t>(estimate + 0.5));
 }
 
+// Whether a token is a number, a single letter, or two characters one of
+// which is a digit: table cells, markup attributes, quoted-printable escapes
+// ("=3D" is the token "3d"). Words with digits inside ("mp3", "covid19")
+// are words.
+bool IsJunkToken(std::string_view w) {
+  if (w.empty()) return false;
+  bool digits = true, any_digit = false;
+  for (char c : w) {
+    const bool d = c >= '0' && c <= '9';
+    digits = digits && d;
+    any_digit = any_digit || d;
+  }
+  if (digits) return true;
+  if (w.size() == 1) return static_cast<unsigned char>(w[0]) < 0x80;
+  return w.size() == 2 && any_digit;
+}
+
+// The share of tokens [begin, end) of a prepared text that are junk.
+double JunkShare(const AlignedText& text, uint32_t begin, uint32_t end) {
+  if (end <= begin) return 0;
+  const std::string_view t = text.normalized.text;
+  uint32_t junk = 0;
+  for (uint32_t i = begin; i < end; ++i) {
+    const Token& tok = text.tokens[i];
+    junk += IsJunkToken(t.substr(tok.begin, tok.end - tok.begin));
+  }
+  return static_cast<double>(junk) / (end - begin);
+}
+
 }  // namespace
 
 // Everything Create() builds before the Engine exists.
@@ -57,6 +94,7 @@ struct Engine::Components {
   Winnower winnower;
   Aligner aligner;
   FingerprintIndex fingerprint_index;
+  PassageJudge judge;
 };
 
 absl::Status Engine::Options::Validate() const {
@@ -66,6 +104,7 @@ absl::Status Engine::Options::Validate() const {
   RETURN_IF_ERROR(minhash.Validate());
   RETURN_IF_ERROR(verify.Validate());
   RETURN_IF_ERROR(cluster.Validate());
+  RETURN_IF_ERROR(common.Validate());
   if ((lsh_bands == 0) != (lsh_rows == 0)) {
     return absl::InvalidArgumentError(
         "set both lsh_bands and lsh_rows, or neither");
@@ -99,11 +138,7 @@ absl::Status Engine::Options::Validate() const {
   RETURN_IF_ERROR(copy.winnow.Validate());
   RETURN_IF_ERROR(copy.index.Validate());
   RETURN_IF_ERROR(copy.align.Validate());
-  if (!(copy.boilerplate_share >= 0 && copy.boilerplate_share <= 1)) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "copy.boilerplate_share must be in [0, 1], got %g",
-        copy.boilerplate_share));
-  }
+  RETURN_IF_ERROR(copy.judge.Validate());
   return absl::OkStatus();
 }
 
@@ -139,11 +174,12 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(const Options& o) {
                                                     o.tokenize, o.shingle));
   ASSIGN_OR_RETURN(FingerprintIndex fingerprint_index,
                    FingerprintIndex::Create(o.copy.index));
+  ASSIGN_OR_RETURN(PassageJudge judge, PassageJudge::Create(o.copy.judge));
   std::unique_ptr<Engine> engine(new Engine(Components{
       o, lsh, std::move(normalizer), std::move(tokenizer), std::move(shingler),
       std::move(minhasher), std::move(simhasher), std::move(lsh_index),
       std::move(verifier), std::move(clusterer), std::move(winnower),
-      std::move(aligner), std::move(fingerprint_index)}));
+      std::move(aligner), std::move(fingerprint_index), std::move(judge)}));
   if (o.expected_documents > 0) {
     try {
       engine->Reserve(o.expected_documents);
@@ -174,6 +210,7 @@ Engine::Engine(Components c)
       clusterer_(std::move(c.clusterer)),
       winnower_(std::move(c.winnower)),
       aligner_(std::move(c.aligner)),
+      judge_(std::move(c.judge)),
       lsh_index_(std::move(c.lsh_index)),
       fingerprint_index_(std::move(c.fingerprint_index)) {}
 
@@ -406,14 +443,56 @@ absl::Span<const uint64_t> Engine::SetOf(DocId doc) const {
 
 Similarity Engine::SimilarityTo(absl::Span<const uint64_t> set,
                                 absl::Span<const uint32_t> signature,
-                                uint64_t size, DocId doc) const {
-  if (options_.keep_shingle_sets) return ExactSimilarity(set, SetOf(doc));
+                                uint64_t size, uint64_t common_in_set,
+                                const Common& common, DocId doc) const {
+  if (options_.keep_shingle_sets) {
+    return ExactSimilarity(set, SetOf(doc), common.shingles, common_in_set,
+                           CommonIn(common, doc));
+  }
   return EstimateSimilarity(EstimateJaccard(signature, SignatureOf(doc)), size,
                             SizeOf(doc));
 }
 
-Similarity Engine::SimilarityOf(DocId a, DocId b) const {
-  return SimilarityTo(SetOf(a), SignatureOf(a), SizeOf(a), b);
+Similarity Engine::SimilarityOf(DocId a, DocId b, const Common& common) const {
+  return SimilarityTo(SetOf(a), SignatureOf(a), SizeOf(a), CommonIn(common, a),
+                      common, b);
+}
+
+uint64_t Engine::CommonIn(const Common& common, DocId doc) const {
+  if (doc < common.common_in.size()) return common.common_in[doc];
+  return common.shingles.CountCommon(SetOf(doc));
+}
+
+std::shared_ptr<const Engine::Common> Engine::CommonModel(bool current) const {
+  std::lock_guard lock(common_mu_);
+  const size_t n = ids_.size();
+  if (common_ != nullptr) {
+    const bool fresh = common_->num_ids == n && common_->removed == stats_.removed;
+    if (fresh || (!current && n < common_->num_ids + std::max<size_t>(
+                                                          1, common_->num_ids / 8))) {
+      return common_;
+    }
+  }
+  // Cannot fail: the options were validated by Create().
+  auto model = std::make_shared<Common>(
+      Common{*CommonShingles::Create(options_.common), {}, n, stats_.removed});
+  if (options_.keep_shingle_sets) {
+    const auto live_set = [this](size_t d) {
+      return live_[d] ? SetOf(static_cast<DocId>(d))
+                      : absl::Span<const uint64_t>();
+    };
+    internal::Arena(options_.threads).execute([&] {
+      model->shingles.Build(n, live_set);
+      if (model->shingles.size() == 0) return;
+      model->common_in.resize(n);
+      tbb::parallel_for(size_t{0}, n, [&](size_t d) {
+        model->common_in[d] =
+            static_cast<uint32_t>(model->shingles.CountCommon(live_set(d)));
+      });
+    });
+  }
+  common_ = std::move(model);
+  return common_;
 }
 
 void Engine::CatchUpLshIndex() const {
@@ -480,21 +559,31 @@ absl::StatusOr<std::string_view> Engine::TextOf(DocId doc,
 }
 
 absl::StatusOr<std::vector<Passage>> Engine::AlignWith(
-    const AlignedText& asking, DocId as_of, DocId doc,
+    const AlignedText& asking, bool indexed, DocId doc,
     AlignedText& scratch) const {
   std::string fetched;
   ASSIGN_OR_RETURN(const std::string_view text, TextOf(doc, fetched));
   // Cannot fail: the text was accepted by Add().
   aligner_.Prepare(text, scratch).IgnoreError();
   std::vector<Passage> passages = aligner_.Align(asking, scratch);
-  // Documents sharing this much text in all are copies, whatever the
-  // passages are made of.
-  uint64_t total = 0;
+  uint32_t total = 0;
   for (const Passage& p : passages) total += p.a_tokens();
-  if (total >= options_.copy.boilerplate_max_tokens) return passages;
+  // Frequencies over the whole index, and the query when it is not in it.
+  const DocId as_of = static_cast<DocId>(ids_.size());
+  const uint32_t self = indexed ? 0 : 1;
+  const uint64_t num_docs = stats_.documents + self;
+  const uint32_t edge = judge_.options().edge_tokens;
+  const size_t na = asking.tokens.size(), nb = scratch.tokens.size();
   const Shingles& sh = asking.shingles;
   std::vector<Fingerprint> own;
+  std::vector<uint32_t> frequencies;
   for (Passage& p : passages) {
+    PassageFacts f;
+    f.tokens = p.a_tokens();
+    f.pair_tokens = total;
+    f.same_edge = (p.a_token_begin <= edge && p.b_token_begin <= edge) ||
+                  (p.a_token_end + edge >= na && p.b_token_end + edge >= nb);
+    f.junk_share = JunkShare(asking, p.a_token_begin, p.a_token_end);
     // The passage's own fingerprints: those chosen by windows lying wholly
     // inside it. Unlike fingerprints chosen at its edges, they do not
     // depend on the surrounding text, so every document holding the
@@ -508,13 +597,23 @@ absl::StatusOr<std::vector<Passage>> Engine::AlignWith(
     }
     const size_t i0 = first - sh.first_token.begin();
     const size_t i1 = last - sh.first_token.begin();
-    if (i1 - i0 < static_cast<size_t>(options_.copy.winnow.window)) continue;
-    winnower_.Winnow(absl::MakeConstSpan(sh.hashes).subspan(i0, i1 - i0), own);
-    uint32_t common = 0;
-    for (const Fingerprint& f : own) {
-      if (fingerprint_index_.IsCommon(f.hash, as_of)) ++common;
+    frequencies.clear();
+    if (i1 - i0 >= static_cast<size_t>(options_.copy.winnow.window)) {
+      winnower_.Winnow(absl::MakeConstSpan(sh.hashes).subspan(i0, i1 - i0),
+                       own);
+      for (const Fingerprint& fp : own) {
+        frequencies.push_back(fingerprint_index_.DocFrequency(fp.hash, as_of) +
+                              self);
+      }
     }
-    p.boilerplate = common > options_.copy.boilerplate_share * own.size();
+    if (!frequencies.empty()) {
+      auto mid = frequencies.begin() + frequencies.size() / 2;
+      std::nth_element(frequencies.begin(), mid, frequencies.end());
+      f.doc_frequency = *mid;
+    }
+    p.doc_frequency = f.doc_frequency;
+    p.reason = judge_.Judge(f, num_docs);
+    p.boilerplate = p.reason != Boilerplate::kNone;
   }
   return passages;
 }
@@ -575,13 +674,17 @@ absl::StatusOr<std::vector<Match>> Engine::Query(std::string_view text) const {
   std::sort(candidates.begin(), candidates.end());
   candidates.erase(std::unique(candidates.begin(), candidates.end()),
                    candidates.end());
+  const std::shared_ptr<const Common> common = CommonModel(/*current=*/false);
+  const uint64_t common_in_query = common->shingles.CountCommon(sketch.set);
   for (DocId d : candidates) {
-    const Similarity s =
-        SimilarityTo(sketch.set, sketch.signature, sketch.set_size, d);
+    const Similarity s = SimilarityTo(sketch.set, sketch.signature,
+                                      sketch.set_size, common_in_query,
+                                      *common, d);
     Match m;
     m.near_duplicate = verifier_.Accept(s);
     if (std::binary_search(copy_candidates.begin(), copy_candidates.end(), d)) {
-      ASSIGN_OR_RETURN(m.passages, AlignWith(asking, as_of, d, other));
+      ASSIGN_OR_RETURN(m.passages,
+                       AlignWith(asking, /*indexed=*/false, d, other));
       for (const Passage& p : m.passages) {
         if (p.boilerplate) continue;
         m.shares_copy = true;
@@ -612,6 +715,7 @@ absl::StatusOr<std::vector<Match>> Engine::Query(std::string_view text) const {
 
 absl::StatusOr<Clustering> Engine::Cluster() const {
   std::shared_lock lock(mu_);
+  const std::shared_ptr<const Common> common = CommonModel(/*current=*/true);
   Clustering result;
   tbb::task_arena arena = internal::Arena(options_.threads);
   arena.execute([&] {
@@ -645,14 +749,25 @@ absl::StatusOr<Clustering> Engine::Cluster() const {
     }
     result.candidate_pairs = candidates.size();
     result.pairs = verifier_.VerifyAll(
-        candidates, [this](DocId a, DocId b) { return SimilarityOf(a, b); });
+        candidates,
+        [&](DocId a, DocId b) { return SimilarityOf(a, b, *common); });
   });
   std::vector<Edge> edges;
   edges.reserve(result.pairs.size());
   for (const VerifiedPair& p : result.pairs) edges.push_back({p.a, p.b, p.score});
-  result.clusters = clusterer_.Run(ids_.size(), edges, [this](DocId a, DocId b) {
-    return verifier_.Score(SimilarityOf(a, b));
-  });
+  // The core of a cluster is the member with the most text that is not
+  // boilerplate; a member joins only if it is a near-duplicate of it.
+  std::vector<uint64_t> weight(ids_.size());
+  for (DocId d = 0; d < ids_.size(); ++d) {
+    weight[d] = SizeOf(d) - std::min(SizeOf(d), CommonIn(*common, d));
+  }
+  result.clusters = clusterer_.Run(
+      ids_.size(), edges,
+      [&](DocId a, DocId b) {
+        const Similarity s = SimilarityOf(a, b, *common);
+        return verifier_.Accept(s) ? verifier_.Score(s) : 0.0;
+      },
+      weight);
   return result;
 }
 
@@ -697,7 +812,7 @@ absl::StatusOr<CopyReport> Engine::SharedCopy() const {
       aligner_.Prepare(*text, buf.asking).IgnoreError();
       for (const CopyCandidate& c : candidates) {
         absl::StatusOr<std::vector<Passage>> aligned =
-            AlignWith(buf.asking, b, c.doc, buf.other);
+            AlignWith(buf.asking, /*indexed=*/true, c.doc, buf.other);
         if (!aligned.ok()) return fail(aligned.status());
         std::vector<Passage> passages = std::move(*aligned);
         CopyPair pair;

@@ -1,7 +1,6 @@
 #include "mimeo/fingerprint_index.h"
 
 #include <algorithm>
-#include <cmath>
 
 #include "absl/strings/str_format.h"
 
@@ -19,20 +18,11 @@ auto FirstFrom(const List& list, DocId doc) {
 }  // namespace
 
 absl::Status FingerprintIndex::Options::Validate() const {
-  if (boilerplate_min_docs < 2) {
+  if (max_postings < 2) {
     return absl::InvalidArgumentError(absl::StrFormat(
-        "boilerplate_min_docs must be at least 2 (a passage in one document "
-        "is not shared), got %d",
-        boilerplate_min_docs));
-  }
-  if (!(boilerplate_fraction >= 0 && boilerplate_fraction <= 1)) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "boilerplate_fraction must be in [0, 1], got %g", boilerplate_fraction));
-  }
-  if (max_postings < boilerplate_min_docs) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "max_postings (%d) must be at least boilerplate_min_docs (%d)",
-        max_postings, boilerplate_min_docs));
+        "max_postings must be at least 2 (a fingerprint in one document "
+        "proposes nothing), got %d",
+        max_postings));
   }
   if (min_shared < 1) {
     return absl::InvalidArgumentError("min_shared must be at least 1");
@@ -83,17 +73,6 @@ uint32_t FingerprintIndex::DocFrequency(uint64_t hash, DocId as_of) const {
   if (it == postings_.end()) return 0;
   const List& list = it->second;
   return static_cast<uint32_t>(FirstFrom(list, as_of) - list.begin());
-}
-
-uint32_t FingerprintIndex::CommonThreshold(DocId as_of) const {
-  const double n = static_cast<double>(as_of) + 1;
-  const double by_fraction = std::ceil(options_.boilerplate_fraction * n);
-  return std::max<uint32_t>(options_.boilerplate_min_docs,
-                            static_cast<uint32_t>(by_fraction));
-}
-
-bool FingerprintIndex::IsCommon(uint64_t hash, DocId as_of) const {
-  return DocFrequency(hash, as_of) + 1 >= CommonThreshold(as_of);
 }
 
 std::vector<CopyCandidate> FingerprintIndex::Candidates(

@@ -31,6 +31,44 @@ Similarity ExactSimilarity(absl::Span<const uint64_t> a,
               static_cast<double>(a.size() + b.size() - common);
   s.containment_a_in_b = static_cast<double>(common) / a.size();
   s.containment_b_in_a = static_cast<double>(common) / b.size();
+  s.rare_intersection = common;
+  s.rare_size_a = s.size_a;
+  s.rare_size_b = s.size_b;
+  return s;
+}
+
+Similarity ExactSimilarity(absl::Span<const uint64_t> a,
+                           absl::Span<const uint64_t> b,
+                           const CommonShingles& common, uint64_t common_in_a,
+                           uint64_t common_in_b) noexcept {
+  if (common.size() == 0 || a.empty() || b.empty()) {
+    return ExactSimilarity(a, b);
+  }
+  Similarity s;
+  s.size_a = a.size();
+  s.size_b = b.size();
+  size_t i = 0, j = 0;
+  uint64_t shared = 0, shared_rare = 0;
+  while (i < a.size() && j < b.size()) {
+    if (a[i] < b[j]) {
+      ++i;
+    } else if (b[j] < a[i]) {
+      ++j;
+    } else {
+      ++shared;
+      shared_rare += !common.IsCommon(a[i]);
+      ++i;
+      ++j;
+    }
+  }
+  s.intersection = shared;
+  s.jaccard = static_cast<double>(shared) /
+              static_cast<double>(a.size() + b.size() - shared);
+  s.containment_a_in_b = static_cast<double>(shared) / a.size();
+  s.containment_b_in_a = static_cast<double>(shared) / b.size();
+  s.rare_intersection = shared_rare;
+  s.rare_size_a = a.size() - std::min<uint64_t>(common_in_a, a.size());
+  s.rare_size_b = b.size() - std::min<uint64_t>(common_in_b, b.size());
   return s;
 }
 
@@ -46,6 +84,9 @@ Similarity EstimateSimilarity(double jaccard, uint64_t size_a,
   s.jaccard = jaccard;
   s.containment_a_in_b = inter / size_a;
   s.containment_b_in_a = inter / size_b;
+  s.rare_intersection = s.intersection;
+  s.rare_size_a = size_a;
+  s.rare_size_b = size_b;
   return s;
 }
 
@@ -59,6 +100,11 @@ absl::Status Verifier::Options::Validate() const {
         "containment_threshold must be >= 0 (above 1 turns it off), got %g",
         containment_threshold));
   }
+  if (!(common_jaccard_threshold >= 0)) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "common_jaccard_threshold must be >= 0 (above 1 turns it off), got %g",
+        common_jaccard_threshold));
+  }
   return absl::OkStatus();
 }
 
@@ -71,21 +117,29 @@ absl::StatusOr<Verifier> Verifier::Create(const Options& options) {
 bool Verifier::ContainmentCounts(const Similarity& s) const noexcept {
   if (options_.containment_threshold > 1) return false;
   // The contained side is the smaller set, the one whose containment is
-  // larger.
-  return std::min(s.size_a, s.size_b) >= options_.min_containment_shingles;
+  // larger; only its rare shingles count.
+  return std::min(s.rare_size_a, s.rare_size_b) >=
+         options_.min_containment_shingles;
 }
 
 bool Verifier::Accept(const Similarity& s) const noexcept {
   if (s.intersection == 0) return false;
-  if (s.jaccard >= options_.jaccard_threshold) return true;
+  if (s.jaccard >= std::max(options_.jaccard_threshold,
+                            options_.common_jaccard_threshold)) {
+    return true;
+  }
+  if (s.rare_intersection == 0) return false;
+  if (s.rare_jaccard() >= options_.jaccard_threshold) return true;
   return ContainmentCounts(s) &&
-         std::max(s.containment_a_in_b, s.containment_b_in_a) >=
+         std::max(s.rare_containment_a_in_b(), s.rare_containment_b_in_a()) >=
              options_.containment_threshold;
 }
 
 double Verifier::Score(const Similarity& s) const noexcept {
-  if (!ContainmentCounts(s)) return s.jaccard;
-  return std::max({s.jaccard, s.containment_a_in_b, s.containment_b_in_a});
+  const double j = std::max(s.jaccard, s.rare_jaccard());
+  if (!ContainmentCounts(s)) return j;
+  return std::max(
+      {j, s.rare_containment_a_in_b(), s.rare_containment_b_in_a()});
 }
 
 std::vector<VerifiedPair> Verifier::VerifyAll(

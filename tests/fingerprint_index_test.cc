@@ -5,10 +5,8 @@
 namespace mimeo {
 namespace {
 
-FingerprintIndex Make(uint32_t min_docs = 3, uint32_t max_postings = 5) {
+FingerprintIndex Make(uint32_t max_postings = 5) {
   FingerprintIndex::Options o;
-  o.boilerplate_min_docs = min_docs;
-  o.boilerplate_fraction = 0;
   o.max_postings = max_postings;
   auto index = FingerprintIndex::Create(o);
   EXPECT_TRUE(index.ok()) << index.status();
@@ -39,29 +37,17 @@ TEST(FingerprintIndexTest, CandidatesAreEarlierDocumentsByFingerprintsShared) {
   EXPECT_EQ(before[0].doc, 0u);
 }
 
-TEST(FingerprintIndexTest, CommonnessIsCountedAsOfTheAskingDocument) {
-  FingerprintIndex index = Make(/*min_docs=*/3, /*max_postings=*/5);
+TEST(FingerprintIndexTest, FrequencyIsCountedAsOfTheAskingDocument) {
+  FingerprintIndex index = Make(/*max_postings=*/5);
   for (DocId d = 0; d < 6; ++d) ASSERT_TRUE(index.Add(d, Fps({7})).ok());
   EXPECT_EQ(index.DocFrequency(7, 6), 6u);
   EXPECT_EQ(index.DocFrequency(7, 2), 2u);
-  EXPECT_FALSE(index.IsCommon(7, 1));  // documents 0 and 1
-  EXPECT_TRUE(index.IsCommon(7, 2));   // 0, 1, 2
+  EXPECT_EQ(index.DocFrequency(8, 6), 0u);
   // Document 3 (with 0, 1, 2 before it) still gets candidates; document 4
   // and later do not: 5 documents reach max_postings.
   EXPECT_EQ(index.Candidates(Fps({7}), 3).size(), 3u);
   EXPECT_TRUE(index.Candidates(Fps({7}), 4).empty());
   EXPECT_TRUE(index.Candidates(Fps({7}), 6).empty());
-}
-
-TEST(FingerprintIndexTest, FractionRaisesTheThresholdForLargeIndexes) {
-  FingerprintIndex::Options o;
-  o.boilerplate_min_docs = 5;
-  o.boilerplate_fraction = 0.01;
-  auto index = FingerprintIndex::Create(o);
-  ASSERT_TRUE(index.ok());
-  EXPECT_EQ(index->CommonThreshold(10), 5u);
-  EXPECT_EQ(index->CommonThreshold(999), 10u);
-  EXPECT_EQ(index->CommonThreshold(100000), 1001u);
 }
 
 TEST(FingerprintIndexTest, RemoveAndOrder) {
@@ -82,13 +68,10 @@ TEST(FingerprintIndexTest, RemoveAndOrder) {
 
 TEST(FingerprintIndexTest, ValidatesOptions) {
   FingerprintIndex::Options o;
-  o.boilerplate_min_docs = 1;
+  o.max_postings = 1;
   EXPECT_FALSE(FingerprintIndex::Create(o).ok());
   o = {};
-  o.boilerplate_fraction = 1.5;
-  EXPECT_FALSE(FingerprintIndex::Create(o).ok());
-  o = {};
-  o.max_postings = 2;
+  o.min_shared = 0;
   EXPECT_FALSE(FingerprintIndex::Create(o).ok());
 }
 

@@ -32,6 +32,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "mimeo/boilerplate.h"
 #include "mimeo/normalize.h"
 #include "mimeo/shingle.h"
 #include "mimeo/tokenize.h"
@@ -53,9 +54,12 @@ struct Passage {
   // Shingles of B inside the passage that also occur in A (the passage's
   // evidence; fewer than its length when gaps were bridged).
   uint32_t shared_shingles = 0;
-  // Set by the Engine: most of the passage is boilerplate (see
-  // fingerprint_index.h), so it is not counted as copy.
+  // Set by the Engine: the passage is boilerplate, not copy, and why
+  // (PassageJudge in boilerplate.h), with the median number of documents
+  // holding its fingerprints.
   bool boilerplate = false;
+  Boilerplate reason = Boilerplate::kNone;
+  uint32_t doc_frequency = 0;
 
   uint32_t a_tokens() const { return a_token_end - a_token_begin; }
   uint32_t b_tokens() const { return b_token_end - b_token_begin; }

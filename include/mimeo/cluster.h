@@ -2,17 +2,22 @@
 //
 // Verified pairs are edges between documents; clusters are the groups they
 // connect (union-find). Plain connected components chain: A~B and B~C put A
-// and C together however little they share, and one hub document can glue
-// unrelated groups. With the chaining guard on, edges are taken strongest
-// first and two groups merge only if their representatives are similar
-// enough to each other (similarity supplied by the caller): a document joins
-// a cluster only if it resembles the cluster's representative, not merely
-// some member.
+// and C together however little they share, and one hub document (a short
+// message that is mostly a list footer) can glue unrelated groups. With the
+// chaining guard on, edges are taken strongest first and each group has a
+// representative, its core; two groups merge only if every member of the
+// smaller one is similar enough to the larger one's representative
+// (similarity supplied by the caller), which stays the representative. So
+// every member of a cluster resembles its representative, not merely some
+// other member. The representative of two documents is the heavier one
+// (weights supplied by the caller, such as how much text a document holds
+// that is not boilerplate), so that a stub does not become the core.
 //
 // Output is deterministic: clusters are numbered 0, 1, ... in order of
-// their smallest member, members are sorted, and the representative is the
-// member with the largest total edge score inside the cluster (ties: the
-// smallest id). Only groups of two or more are clusters.
+// their smallest member and members are sorted. With the guard the
+// representative is the core described above; without it, the member with
+// the largest total edge score inside the cluster (ties: the smallest id).
+// Only groups of two or more are clusters.
 #ifndef MIMEO_CLUSTER_H_
 #define MIMEO_CLUSTER_H_
 
@@ -45,8 +50,9 @@ class Clusterer {
   struct Options {
     // Guard against chaining (see above). Default true.
     bool guard_chaining = true;
-    // With the guard: two groups merge only if the similarity of their
-    // representatives is at least this. Default 0.3.
+    // With the guard: two groups merge only if every member of the smaller
+    // has at least this similarity to the larger's representative.
+    // Default 0.3.
     double representative_threshold = 0.3;
 
     absl::Status Validate() const;
@@ -60,8 +66,11 @@ class Clusterer {
 
   // Clusters documents 0 .. num_docs - 1 joined by `edges` (endpoints must
   // be < num_docs). `similarity` may be empty when the guard is off.
+  // `weight` is empty (every document weighs the same) or has num_docs
+  // entries.
   std::vector<Cluster> Run(size_t num_docs, absl::Span<const Edge> edges,
-                           const SimilarityFn& similarity) const;
+                           const SimilarityFn& similarity,
+                           absl::Span<const uint64_t> weight = {}) const;
 
   const Options& options() const { return options_; }
 

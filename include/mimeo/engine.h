@@ -20,10 +20,13 @@
 // that shares a passage with the text, however small a part of either
 // document the passage is, with the passages as byte ranges into both
 // texts (align.h); SharedCopy() does the same for every pair in the index
-// and groups the passages into copy families (copy_family.h). Each
-// document is compared with the documents added before it, with
-// boilerplate judged as of its arrival, so querying each document before
-// adding it gives exactly the pairs SharedCopy() reports.
+// and groups the passages into copy families (copy_family.h). Passages
+// that are boilerplate (a footer, a licence on hundreds of files, markup
+// debris; boilerplate.h) are flagged with the reason and not counted as
+// copy. Query() judges them with the document frequencies of the index as
+// it stands, SharedCopy() with those of the whole index, so a footer's
+// first few carriers, which an ingestion pipeline querying one document at
+// a time sees as copy, are boilerplate in the batch answer.
 //
 // Documents with no tokens (empty, whitespace or punctuation only) are kept
 // and counted but match nothing: many empty texts are not copies of each
@@ -43,6 +46,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -53,6 +57,7 @@
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "mimeo/align.h"
+#include "mimeo/boilerplate.h"
 #include "mimeo/cluster.h"
 #include "mimeo/copy_family.h"
 #include "mimeo/document.h"
@@ -159,6 +164,12 @@ class Engine {
     // share a phrase.
     Verifier::Options verify = DefaultVerify();
     Clusterer::Options cluster = DefaultCluster();
+    // Shingles this many documents share are boilerplate for near-
+    // duplicates: pairs are verified on the rest (boilerplate.h, verify.h).
+    // Needs keep_shingle_sets. Cluster() counts them over every live
+    // document; Query() uses counts refreshed whenever the engine has grown
+    // by an eighth since they were last taken.
+    CommonShingles::Options common;
 
     // Shared copy: fingerprints, boilerplate, alignment.
     struct Copy {
@@ -170,13 +181,10 @@ class Engine {
       Winnower::Options winnow;
       FingerprintIndex::Options index;
       Aligner::Options align;
-      // A passage shorter than boilerplate_max_tokens (in the asking
-      // document) is boilerplate when more than boilerplate_share of the
-      // fingerprints inside it are common (fingerprint_index.h). Longer
-      // passages are copy however common: a wire story reprinted by fifty
-      // outlets is still copy. Defaults 0.5 and 50 tokens.
-      double boilerplate_share = 0.5;
-      uint32_t boilerplate_max_tokens = 50;
+      // Which shared passages are boilerplate, not copy (boilerplate.h).
+      // SharedCopy() judges with the frequencies of the whole index;
+      // Query() with those of the index as it stands plus the query.
+      PassageJudge::Options judge;
     };
     Copy copy;
 
@@ -334,6 +342,9 @@ class Engine {
  private:
   struct Scratch;
   struct Components;
+  // The common shingles and, per DocId, how many of its shingles are
+  // common, as of a number of DocIds.
+  struct Common;
 
   explicit Engine(Components c);
   // Room for n documents (Options::expected_documents).
@@ -357,25 +368,33 @@ class Engine {
   uint64_t SizeOf(DocId doc) const {
     return set_offsets_[doc + 1] - set_offsets_[doc];
   }
-  // The similarity of a text (its set, signature and set size) to `doc`:
-  // exact on the sets, or estimated from the signatures without them.
+  // The similarity of a text (its set, signature, set size and number of
+  // common shingles) to `doc`: exact on the sets, common shingles set
+  // aside, or estimated from the signatures without them.
   Similarity SimilarityTo(absl::Span<const uint64_t> set,
                           absl::Span<const uint32_t> signature, uint64_t size,
+                          uint64_t common_in_set, const Common& common,
                           DocId doc) const;
   // SimilarityTo() between two indexed documents.
-  Similarity SimilarityOf(DocId a, DocId b) const;
+  Similarity SimilarityOf(DocId a, DocId b, const Common& common) const;
+  // The common shingles: counted over every document now (`current`), or
+  // as last counted unless the engine has grown by an eighth since.
+  // Requires the lock (shared or exclusive).
+  std::shared_ptr<const Common> CommonModel(bool current) const;
+  // How many of `doc`'s shingles are common.
+  uint64_t CommonIn(const Common& common, DocId doc) const;
   // Files in the LSH index, in one batch, the documents added since the
   // last call: after every insert with index_on_add, at the first Query()
   // after inserts without it, and on Load. Requires the exclusive lock.
   void CatchUpLshIndex() const;
   absl::Span<const uint32_t> SignatureOf(DocId doc) const;
   absl::Span<const Fingerprint> FingerprintsOf(DocId doc) const;
-  // Aligns the asking text (prepared; it is, or will be, DocId as_of) with
-  // indexed document `doc`, flagging boilerplate passages. Side "a" of the
-  // passages is the asking text.
+  // Aligns the asking text (prepared; `indexed` if it is an indexed
+  // document, not a query) with indexed document `doc`, judging which
+  // passages are boilerplate. Side "a" of the passages is the asking text.
   // Fails only when the text source does.
   absl::StatusOr<std::vector<Passage>> AlignWith(const AlignedText& asking,
-                                                 DocId as_of, DocId doc,
+                                                 bool indexed, DocId doc,
                                                  AlignedText& scratch) const;
   // The text of `doc`: a view of the kept text, or the text fetched from
   // text_source into `fetched` and checked against its hash. Requires the
@@ -394,8 +413,12 @@ class Engine {
   const Clusterer clusterer_;
   const Winnower winnower_;
   const Aligner aligner_;
+  const PassageJudge judge_;
 
   mutable std::shared_mutex mu_;
+  // Guards common_, which readers refresh under the shared lock.
+  mutable std::mutex common_mu_;
+  mutable std::shared_ptr<const Common> common_;
   // Mutable for CatchUpLshIndex(), which Query() runs under the exclusive
   // lock.
   mutable LshIndex lsh_index_;

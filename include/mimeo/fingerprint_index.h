@@ -9,26 +9,14 @@
 // Boilerplate. A fingerprint held by many documents may be site furniture
 // rather than copy: footers, "SOURCE: ... and agencies", licence headers,
 // navigation. It may also be a wire story that fifty outlets reprinted.
-// The index only counts; the Engine decides, on whole passages (a short
-// passage made mostly of common fingerprints is boilerplate; a long one is
-// copy, however common). A fingerprint is common for a document when,
-// counting that document, at least
+// The index only counts (DocFrequency); PassageJudge (boilerplate.h)
+// decides, on whole passages. Fingerprints held by max_postings documents
+// or more propose no candidates, which bounds the work a footer on every
+// page would cost.
 //
-//     max(boilerplate_min_docs, ceil(boilerplate_fraction * N))
-//
-// documents hold it, N being the documents that document is compared with
-// plus itself. Fingerprints held by max_postings documents or more propose
-// no candidates, which bounds the work a footer on every page would cost.
-//
-// "Counting that document" means counting the documents before it: a
-// document is compared with the documents indexed before it (smaller
-// DocIds), and document frequencies are taken over those and itself, the
-// state the index was in when the document arrived. So adding documents
-// one at a time and querying each before adding it gives exactly the
-// answers that a batch computed over the whole index gives (Candidates
-// with as_of = the document's DocId); the price is that the first few
-// documents sharing a footer, before it reaches the threshold, see it as
-// copy.
+// Each document is compared with the documents indexed before it (smaller
+// DocIds): Candidates(..., as_of) proposes only those, so every pair is
+// proposed once, by its later document.
 //
 // Thread safety: const methods may run concurrently; Add and Remove need
 // exclusive access.
@@ -58,16 +46,11 @@ struct CopyCandidate {
 class FingerprintIndex {
  public:
   struct Options {
-    // See "Boilerplate" above. Defaults 5 documents and 0.1%: measured on
-    // pan13-text-alignment and generated reprints in bench/README.md.
-    uint32_t boilerplate_min_docs = 5;
-    double boilerplate_fraction = 0.001;
     // Fingerprints in this many documents (the asking one included) or
-    // more propose no candidates; at least boilerplate_min_docs. Default
-    // 100.
+    // more propose no candidates; at least 2. Default 100.
     uint32_t max_postings = 100;
-    // Candidates need at least this many shared non-boilerplate
-    // fingerprints. Default 1: the winnowing guarantee holds for one.
+    // Candidates need at least this many shared fingerprints (each held by
+    // fewer than max_postings documents). Default 1: the winnowing guarantee holds for one.
     uint32_t min_shared = 1;
 
     absl::Status Validate() const;
@@ -84,11 +67,6 @@ class FingerprintIndex {
 
   // Indexed documents with DocId < as_of that hold `hash`.
   uint32_t DocFrequency(uint64_t hash, DocId as_of) const;
-  // Whether `hash` is common for a document numbered as_of.
-  bool IsCommon(uint64_t hash, DocId as_of) const;
-  // The smallest document frequency, the asking document included, that
-  // makes a fingerprint common for a document numbered as_of.
-  uint32_t CommonThreshold(DocId as_of) const;
 
   // Documents with DocId < as_of sharing at least min_shared fingerprints
   // with `fingerprints` (counting only fingerprints under max_postings), by

@@ -15,9 +15,19 @@
 // short version of an article inside a long one, a story reprinted with a
 // new introduction.
 //
+// Boilerplate. Given the shingles many documents share (CommonShingles,
+// boilerplate.h), the same figures are also measured on the rare shingles
+// alone, and a pair passes on those: a footer, a licence paragraph or a
+// menu two documents carry does not make them versions of each other. A
+// pair whose whole sets are alike (jaccard >= common_jaccard_threshold)
+// passes however common its text is: a spam run, a template page twice.
+// Without a model, or when none of a pair's shingles is common, the rare
+// figures are the plain ones and the rule is the plain rule.
+//
 // Without shingle sets, similarity can be estimated from the signatures
 // and the set sizes (EstimateSimilarity); the estimate's error is that of
-// the MinHash estimate, about 1/sqrt(num_perm).
+// the MinHash estimate, about 1/sqrt(num_perm), and boilerplate cannot be
+// told apart.
 #ifndef MIMEO_VERIFY_H_
 #define MIMEO_VERIFY_H_
 
@@ -28,6 +38,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
+#include "mimeo/boilerplate.h"
 #include "mimeo/document.h"
 #include "mimeo/lsh_index.h"
 
@@ -41,12 +52,44 @@ struct Similarity {
   uint64_t intersection = 0;
   uint64_t size_a = 0;
   uint64_t size_b = 0;
+  // The same three counts over rare shingles only (those a CommonShingles
+  // model does not call common); equal to the three above without one.
+  uint64_t rare_intersection = 0;
+  uint64_t rare_size_a = 0;
+  uint64_t rare_size_b = 0;
+
+  // Jaccard and containments of the rare shingles; 0 when a side has none.
+  double rare_jaccard() const {
+    const uint64_t u = rare_size_a + rare_size_b - rare_intersection;
+    return u == 0 ? 0 : static_cast<double>(rare_intersection) / u;
+  }
+  double rare_containment_a_in_b() const {
+    return rare_size_a == 0
+               ? 0
+               : static_cast<double>(rare_intersection) / rare_size_a;
+  }
+  double rare_containment_b_in_a() const {
+    return rare_size_b == 0
+               ? 0
+               : static_cast<double>(rare_intersection) / rare_size_b;
+  }
+  // Whether any shingle of the pair was set aside as common.
+  bool has_common() const {
+    return rare_size_a != size_a || rare_size_b != size_b;
+  }
 };
 
 // Exact similarity of two sorted, distinct hash sets. Empty sets have
 // similarity 0 to everything, themselves included.
 Similarity ExactSimilarity(absl::Span<const uint64_t> a,
                            absl::Span<const uint64_t> b) noexcept;
+// The same, with the rare figures: `common_in_a` and `common_in_b` are
+// common.CountCommon(a) and common.CountCommon(b), counted once per
+// document by the caller (pass them to compare one document with many).
+Similarity ExactSimilarity(absl::Span<const uint64_t> a,
+                           absl::Span<const uint64_t> b,
+                           const CommonShingles& common, uint64_t common_in_a,
+                           uint64_t common_in_b) noexcept;
 
 // Similarity from a Jaccard estimate and the two set sizes:
 // |A n B| = J (|A| + |B|) / (1 + J).
@@ -73,16 +116,21 @@ class Verifier {
     // The contained document needs at least this many shingles for
     // containment to count. Default 20.
     uint32_t min_containment_shingles = 20;
+    // Pairs with at least this Jaccard on their whole sets, common
+    // shingles included, pass however common their text (see
+    // "Boilerplate" above); above 1: only rare shingles count. Default 0.5.
+    double common_jaccard_threshold = 0.5;
 
     absl::Status Validate() const;
   };
 
   static absl::StatusOr<Verifier> Create(const Options& options);
 
-  // Whether a pair with this similarity is kept.
+  // Whether a pair with this similarity is kept: on its rare figures, or
+  // on its whole-set Jaccard above common_jaccard_threshold.
   bool Accept(const Similarity& s) const noexcept;
-  // The pair's strength: the larger of its Jaccard and, when containment
-  // counts for it, its larger containment.
+  // The pair's strength: the largest of its Jaccard, its rare Jaccard and,
+  // when containment counts for it, its larger rare containment.
   double Score(const Similarity& s) const noexcept;
 
   // Verifies `pairs` in parallel; `set_of(id)` returns a document's sorted

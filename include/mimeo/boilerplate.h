@@ -1,0 +1,183 @@
+// Boilerplate for near-duplicates: the shingles many documents share.
+//
+// Real collections repeat text that nobody copied from anyone: list
+// footers, signatures, licence paragraphs, navigation, cookie notices.
+// Two pages sharing such text are not versions of one page, yet on whole
+// shingle sets they look alike: a short message that is mostly a footer is
+// "contained" in every message carrying the footer, and chains them all
+// into one cluster.
+//
+// CommonShingles counts, exactly, in how many documents each shingle
+// occurs, and calls a shingle common when at least
+//
+//     max(min_docs, ceil(fraction * N))
+//
+// of the N documents counted hold it. The Verifier (verify.h) then measures
+// every pair also on its rare shingles alone, so that only text few
+// documents carry makes two documents versions of each other, while a pair
+// that is mostly the same text overall is a near-duplicate whatever that
+// text is (a spam run, the same template page twice).
+//
+// Document frequency alone cannot tell a template from a story many
+// outlets reprinted. For near-duplicates it need not: two reprints of one
+// story share most of their text, which the whole-set rule sees. For
+// shared passages, where it must, PassageJudge (below) weighs more
+// signals.
+//
+// Counting is exact and parallel: every shingle of every set is
+// partitioned by its top bits and counted per partition, so a build costs
+// about one pass over the sets (8 bytes per shingle of temporary memory)
+// and the result holds only the common shingles.
+//
+// Thread safety: Build() needs exclusive access; the const methods may run
+// concurrently.
+#ifndef MIMEO_BOILERPLATE_H_
+#define MIMEO_BOILERPLATE_H_
+
+#include <cstdint>
+#include <functional>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+
+namespace mimeo {
+
+class CommonShingles {
+ public:
+  struct Options {
+    // A shingle is common when at least max(min_docs, ceil(fraction * N))
+    // documents hold it. Defaults 20 and 0: a 5-word phrase in twenty
+    // unrelated documents is evidence of a template or a stock phrase, not
+    // of copying (bench/README.md shows the plateau this sits on). At
+    // least 2.
+    uint32_t min_docs = 20;
+    double fraction = 0;
+
+    absl::Status Validate() const;
+  };
+
+  // An empty model: nothing is common.
+  static absl::StatusOr<CommonShingles> Create(const Options& options);
+
+  // Counts the shingle sets of documents 0 .. n - 1, replacing what was
+  // counted before. `set_of(i)` gives document i's set (sorted, distinct;
+  // empty for a removed document, which then does not count towards N)
+  // and must be safe to call from many threads. Runs on the calling
+  // thread's task arena.
+  void Build(size_t n,
+             const std::function<absl::Span<const uint64_t>(size_t)>& set_of);
+
+  bool IsCommon(uint64_t shingle) const {
+    return !common_.empty() && common_.contains(shingle);
+  }
+  // How many shingles of `set` are common.
+  uint64_t CountCommon(absl::Span<const uint64_t> set) const;
+
+  // The smallest document frequency that is common, for the last Build().
+  uint32_t threshold() const { return threshold_; }
+  // Documents counted by the last Build() (those with a non-empty set).
+  uint64_t documents() const { return documents_; }
+  // Common shingles found.
+  size_t size() const { return common_.size(); }
+  const Options& options() const { return options_; }
+
+ private:
+  explicit CommonShingles(const Options& options) : options_(options) {}
+
+  Options options_;
+  absl::flat_hash_set<uint64_t> common_;
+  uint32_t threshold_ = 0;
+  uint64_t documents_ = 0;
+};
+
+// Boilerplate for shared copy: is a passage two documents share copy?
+//
+// A list footer is on hundreds of messages; a wire quote is in the ten
+// outlets that printed it. Both repeat, so how many documents hold a
+// passage cannot decide alone. What does, measured on the corpora in
+// bench/README.md:
+//
+//   * where it sits: footers, signatures, headers and navigation sit at
+//     the same edge of both documents (the last or first few tokens of
+//     each); quotes and reprinted paragraphs sit anywhere;
+//   * how widely it repeats: a passage in a large share of everything
+//     (licence text on hundreds of files, a template on every page) is not
+//     evidence that one document copied another, however long;
+//   * what it is made of: runs of numbers, single letters and markup
+//     debris (table markup, MIME headers, quoted-printable escapes) are not
+//     text anyone copies;
+//   * how much the pair shares in all: documents sharing a long stretch of
+//     text are copies, whatever the stretch is made of, unless it is
+//     widespread.
+//
+// A passage's document frequency is the median, over the fingerprints
+// chosen inside it (winnow.h), of the documents holding each.
+enum class Boilerplate : uint8_t {
+  kNone = 0,    // copy
+  kMarkup,      // mostly numbers, single letters and markup debris
+  kWidespread,  // held by at least widespread_min_docs documents
+  kEdge,        // common, and at the same edge of both documents
+};
+// "none", "markup", "widespread", "edge".
+std::string_view BoilerplateName(Boilerplate b);
+
+// What PassageJudge looks at, measured by the caller.
+struct PassageFacts {
+  // Tokens of the passage, and of every passage the pair shares.
+  uint32_t tokens = 0;
+  uint32_t pair_tokens = 0;
+  // Median document frequency of the passage's own fingerprints, the two
+  // documents included; 0 when it is too short to have any.
+  uint32_t doc_frequency = 0;
+  // At the start of both documents, or at the end of both, within
+  // PassageJudge::Options::edge_tokens.
+  bool same_edge = false;
+  // Share of its tokens that are numbers or single letters.
+  double junk_share = 0;
+};
+
+class PassageJudge {
+ public:
+  struct Options {
+    // Common: held by at least max(common_min_docs, ceil(common_fraction *
+    // N)) of N documents. Defaults 5 and 0.1%.
+    uint32_t common_min_docs = 5;
+    double common_fraction = 0.001;
+    // Widespread: held by at least max(widespread_min_docs,
+    // ceil(widespread_fraction * N)). Defaults 20 and 1%.
+    uint32_t widespread_min_docs = 20;
+    double widespread_fraction = 0.01;
+    // A pair sharing at least this many tokens in all is copy unless its
+    // passages are widespread or markup. Default 50.
+    uint32_t long_tokens = 50;
+    // How near an edge counts as at the edge, in tokens. Default 10.
+    uint32_t edge_tokens = 10;
+    // Passages with at least this share of junk tokens are markup.
+    // Default 0.5.
+    double junk_share = 0.5;
+
+    absl::Status Validate() const;
+  };
+
+  static absl::StatusOr<PassageJudge> Create(const Options& options);
+
+  // The verdict on a passage shared within a collection of `num_docs`
+  // documents.
+  Boilerplate Judge(const PassageFacts& facts, uint64_t num_docs) const;
+
+  uint32_t CommonThreshold(uint64_t num_docs) const;
+  uint32_t WidespreadThreshold(uint64_t num_docs) const;
+  const Options& options() const { return options_; }
+
+ private:
+  explicit PassageJudge(const Options& options) : options_(options) {}
+  Options options_;
+};
+
+}  // namespace mimeo
+
+#endif  // MIMEO_BOILERPLATE_H_

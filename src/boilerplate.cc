@@ -1,0 +1,183 @@
+#include "mimeo/boilerplate.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "absl/strings/str_format.h"
+#include "oneapi/tbb/parallel_for.h"
+
+namespace mimeo {
+namespace {
+
+// Shingles are spread over 2^kPartitionBits partitions by their top bits
+// (hashes are uniform), so that each partition is sorted in cache.
+constexpr int kPartitionBits = 12;
+constexpr size_t kPartitions = size_t{1} << kPartitionBits;
+
+size_t PartitionOf(uint64_t h) { return h >> (64 - kPartitionBits); }
+
+}  // namespace
+
+absl::Status CommonShingles::Options::Validate() const {
+  if (min_docs < 2) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "common shingles: min_docs must be at least 2, got %d", min_docs));
+  }
+  if (!(fraction >= 0 && fraction <= 1)) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "common shingles: fraction must be in [0, 1], got %g", fraction));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<CommonShingles> CommonShingles::Create(const Options& options) {
+  if (absl::Status s = options.Validate(); !s.ok()) return s;
+  return CommonShingles(options);
+}
+
+void CommonShingles::Build(
+    size_t n,
+    const std::function<absl::Span<const uint64_t>(size_t)>& set_of) {
+  common_.clear();
+  // Documents in blocks; each block counts, then scatters, its shingles
+  // per partition, so that both passes run in parallel without atomics and
+  // the scattered order (hence the result) does not depend on threads.
+  const size_t block = std::max<size_t>(1024, (n + 255) / 256);
+  const size_t num_blocks = (n + block - 1) / block;
+  std::vector<uint64_t> counts(num_blocks * kPartitions, 0);
+  std::vector<uint64_t> docs_of_block(num_blocks, 0);
+  tbb::parallel_for(size_t{0}, num_blocks, [&](size_t b) {
+    uint64_t* c = &counts[b * kPartitions];
+    for (size_t d = b * block; d < std::min(n, (b + 1) * block); ++d) {
+      const absl::Span<const uint64_t> set = set_of(d);
+      if (!set.empty()) ++docs_of_block[b];
+      for (uint64_t h : set) ++c[PartitionOf(h)];
+    }
+  });
+  documents_ = 0;
+  for (uint64_t d : docs_of_block) documents_ += d;
+  threshold_ = std::max<uint32_t>(
+      options_.min_docs,
+      static_cast<uint32_t>(std::ceil(options_.fraction *
+                                      static_cast<double>(documents_))));
+  // Offsets: partition-major, block-minor.
+  std::vector<uint64_t> begin(kPartitions + 1, 0);
+  uint64_t total = 0;
+  for (size_t p = 0; p < kPartitions; ++p) {
+    begin[p] = total;
+    for (size_t b = 0; b < num_blocks; ++b) {
+      const uint64_t c = counts[b * kPartitions + p];
+      counts[b * kPartitions + p] = total;
+      total += c;
+    }
+  }
+  begin[kPartitions] = total;
+  std::vector<uint64_t> all(total);
+  tbb::parallel_for(size_t{0}, num_blocks, [&](size_t b) {
+    uint64_t* next = &counts[b * kPartitions];
+    for (size_t d = b * block; d < std::min(n, (b + 1) * block); ++d) {
+      for (uint64_t h : set_of(d)) all[next[PartitionOf(h)]++] = h;
+    }
+  });
+  std::vector<std::vector<uint64_t>> found(kPartitions);
+  tbb::parallel_for(size_t{0}, kPartitions, [&](size_t p) {
+    const auto first = all.begin() + static_cast<ptrdiff_t>(begin[p]);
+    const auto last = all.begin() + static_cast<ptrdiff_t>(begin[p + 1]);
+    std::sort(first, last);
+    for (auto run = first; run != last;) {
+      auto end = run;
+      while (end != last && *end == *run) ++end;
+      if (end - run >= static_cast<ptrdiff_t>(threshold_)) {
+        found[p].push_back(*run);
+      }
+      run = end;
+    }
+  });
+  std::vector<uint64_t>().swap(all);
+  size_t num_common = 0;
+  for (const auto& f : found) num_common += f.size();
+  common_.reserve(num_common);
+  for (const auto& f : found) common_.insert(f.begin(), f.end());
+}
+
+uint64_t CommonShingles::CountCommon(absl::Span<const uint64_t> set) const {
+  if (common_.empty()) return 0;
+  uint64_t count = 0;
+  for (uint64_t h : set) count += common_.contains(h);
+  return count;
+}
+
+std::string_view BoilerplateName(Boilerplate b) {
+  switch (b) {
+    case Boilerplate::kNone:
+      return "none";
+    case Boilerplate::kMarkup:
+      return "markup";
+    case Boilerplate::kWidespread:
+      return "widespread";
+    case Boilerplate::kEdge:
+      return "edge";
+  }
+  return "none";
+}
+
+absl::Status PassageJudge::Options::Validate() const {
+  if (common_min_docs < 2 || widespread_min_docs < 2) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "passage judge: common_min_docs and widespread_min_docs must be at "
+        "least 2 (a passage in one document is not shared), got %d and %d",
+        common_min_docs, widespread_min_docs));
+  }
+  if (!(common_fraction >= 0 && common_fraction <= 1) ||
+      !(widespread_fraction >= 0 && widespread_fraction <= 1)) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "passage judge: common_fraction and widespread_fraction must be in "
+        "[0, 1], got %g and %g",
+        common_fraction, widespread_fraction));
+  }
+  if (!(junk_share >= 0 && junk_share <= 1)) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "passage judge: junk_share must be in [0, 1], got %g", junk_share));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<PassageJudge> PassageJudge::Create(const Options& options) {
+  if (absl::Status s = options.Validate(); !s.ok()) return s;
+  return PassageJudge(options);
+}
+
+namespace {
+uint32_t AtLeast(uint32_t min_docs, double fraction, uint64_t num_docs) {
+  return std::max<uint32_t>(
+      min_docs, static_cast<uint32_t>(std::min<double>(
+                    std::ceil(fraction * static_cast<double>(num_docs)),
+                    0xFFFFFFFFu)));
+}
+}  // namespace
+
+uint32_t PassageJudge::CommonThreshold(uint64_t num_docs) const {
+  return AtLeast(options_.common_min_docs, options_.common_fraction, num_docs);
+}
+
+uint32_t PassageJudge::WidespreadThreshold(uint64_t num_docs) const {
+  return AtLeast(options_.widespread_min_docs, options_.widespread_fraction,
+                 num_docs);
+}
+
+Boilerplate PassageJudge::Judge(const PassageFacts& f,
+                                uint64_t num_docs) const {
+  if (f.tokens > 0 && f.junk_share >= options_.junk_share) {
+    return Boilerplate::kMarkup;
+  }
+  if (f.doc_frequency >= WidespreadThreshold(num_docs)) {
+    return Boilerplate::kWidespread;
+  }
+  if (f.pair_tokens < options_.long_tokens && f.same_edge &&
+      f.doc_frequency >= CommonThreshold(num_docs)) {
+    return Boilerplate::kEdge;
+  }
+  return Boilerplate::kNone;
+}
+
+}  // namespace mimeo
