@@ -173,6 +173,41 @@ TEST(HtmlToTextTest, SurvivesTagSoupAndDeepNesting) {
   EXPECT_EQ(HtmlToText(std::string("\xff\xfe<p>x</p>", 10)).back(), 'x');
 }
 
+TEST(LooksLikeHtmlTest, APageOrTwoKindsOfTagIsHtml) {
+  for (const std::string& html : std::vector<std::string>{
+           "<!DOCTYPE html><title>t</title>text",
+           " \n\t<!doctype HTML PUBLIC \"-//W3C//DTD HTML 4.01//EN\">",
+           "\xEF\xBB\xBF<HTML lang=en>",
+           "<html>",
+           "<div class='story'><p>One.</p></div>",
+           "Intro<BR/>then <a href='/x'>a link</a>",
+           "<table>\n<tr><td>1</td></tr></table><br>",
+           "<body>\n<p>text",
+           std::string(4000, 'x') + "<div><p>late but within 4 KiB",
+       }) {
+    EXPECT_TRUE(LooksLikeHtml(html)) << html.substr(0, 60);
+  }
+}
+
+TEST(LooksLikeHtmlTest, ProseAndCodeWithAngleBracketsStayText) {
+  for (const std::string& text : std::vector<std::string>{
+           "",
+           "   ",
+           "Plain news text, with no markup at all.",
+           "Wrap each paragraph in <p> tags.",
+           "<p> and again <p>, then <P class=x>, always one tag: <p>.",
+           "if (a<b && c>d) { std::vector<int> v; }",
+           "template <typename T> class Box<T> { T* p; };",
+           "<pre>x</pre> <divider> <bravo> <body-text> <a name=x> <p-tag> "
+           "<tables>",
+           "Put <html> at the top, then <div>.",  // <html> not at the start
+           "<htmlx> <!doctype xml>",
+           std::string(5000, 'x') + "<div><p>too late",
+       }) {
+    EXPECT_FALSE(LooksLikeHtml(text)) << text.substr(0, 60);
+  }
+}
+
 std::vector<Document> ReadEverything(InputReader& r, absl::Status* error) {
   std::vector<Document> all, batch;
   for (;;) {
