@@ -173,6 +173,41 @@ TEST(HtmlToTextTest, SurvivesTagSoupAndDeepNesting) {
   EXPECT_EQ(HtmlToText(std::string("\xff\xfe<p>x</p>", 10)).back(), 'x');
 }
 
+TEST(LooksLikeHtmlTest, APageOrTwoKindsOfTagIsHtml) {
+  for (const std::string& html : std::vector<std::string>{
+           "<!DOCTYPE html><title>t</title>text",
+           " \n\t<!doctype HTML PUBLIC \"-//W3C//DTD HTML 4.01//EN\">",
+           "\xEF\xBB\xBF<HTML lang=en>",
+           "<html>",
+           "<div class='story'><p>One.</p></div>",
+           "Intro<BR/>then <a href='/x'>a link</a>",
+           "<table>\n<tr><td>1</td></tr></table><br>",
+           "<body>\n<p>text",
+           std::string(4000, 'x') + "<div><p>late but within 4 KiB",
+       }) {
+    EXPECT_TRUE(LooksLikeHtml(html)) << html.substr(0, 60);
+  }
+}
+
+TEST(LooksLikeHtmlTest, ProseAndCodeWithAngleBracketsStayText) {
+  for (const std::string& text : std::vector<std::string>{
+           "",
+           "   ",
+           "Plain news text, with no markup at all.",
+           "Wrap each paragraph in <p> tags.",
+           "<p> and again <p>, then <P class=x>, always one tag: <p>.",
+           "if (a<b && c>d) { std::vector<int> v; }",
+           "template <typename T> class Box<T> { T* p; };",
+           "<pre>x</pre> <divider> <bravo> <body-text> <a name=x> <p-tag> "
+           "<tables>",
+           "Put <html> at the top, then <div>.",  // <html> not at the start
+           "<htmlx> <!doctype xml>",
+           std::string(5000, 'x') + "<div><p>too late",
+       }) {
+    EXPECT_FALSE(LooksLikeHtml(text)) << text.substr(0, 60);
+  }
+}
+
 std::vector<Document> ReadEverything(InputReader& r, absl::Status* error) {
   std::vector<Document> all, batch;
   for (;;) {
@@ -293,6 +328,152 @@ TEST(InputReaderTest, SpillFolderThatCannotBeUsedIsNamed) {
   }
   EXPECT_FALSE(err.ok());
   EXPECT_NE(err.message().find(missing), std::string::npos) << err;
+}
+
+// One JSONL line {"id": ID, "text": TEXT}.
+std::string JsonlLine(const std::string& id, const std::string& text) {
+  JsonWriter w;
+  w.BeginObject();
+  w.Key("id");
+  w.String(id);
+  w.Key("text");
+  w.String(text);
+  w.EndObject();
+  return w.str() + "\n";
+}
+
+const std::string kPage =
+    "<!DOCTYPE html><html><head><title>Port news</title>"
+    "<script>var x = \"<p>\";</script><style>p{margin:0}</style></head>"
+    "<body><nav><a href='/'>Home</a> <a href='/sport'>Sport</a></nav>"
+    "<p>The terminal opens in March.</p><p>Two years late.</p></body></html>";
+const std::string kPageText =
+    "Port news\nThe terminal opens in March.\nTwo years late.";
+
+// A JSONL text field is HTML by its look (auto), always (html) or never
+// (text); .html files are HTML whatever the format, other files only
+// under html.
+TEST(InputReaderTest, JsonlHtmlFieldsAreReadByTextFormat) {
+  TempDir dir;
+  const std::string fragment = "<div><p>Hello <b>there</b></p></div>";
+  const std::string prose = "Wrap each paragraph in <p> tags.";
+  const std::string code = "if (a<b && c>d) { std::vector<int> v; }";
+  dir.Write("a/feed.jsonl",
+            JsonlLine("page", kPage) + JsonlLine("fragment", fragment) +
+                JsonlLine("prose", prose) + JsonlLine("code", code));
+  dir.Write("b/page.html", fragment);
+  dir.Write("c/notes.txt", fragment);
+  struct Case {
+    TextFormat format;
+    std::vector<std::string> texts;
+    uint64_t html_documents;
+  };
+  for (const Case& c : std::vector<Case>{
+           {TextFormat::kAuto,
+            {kPageText, "Hello there", prose, code, "Hello there", fragment},
+            3},
+           {TextFormat::kHtml,
+            {kPageText, "Hello there", HtmlToText(prose), HtmlToText(code),
+             "Hello there", "Hello there"},
+            6},
+           {TextFormat::kText,
+            {kPage, fragment, prose, code, "Hello there", fragment},
+            1},
+       }) {
+    InputOptions o;
+    o.text_format = c.format;
+    auto r = InputReader::Open({dir.path().string()}, o);
+    ASSERT_TRUE(r.ok()) << r.status();
+    absl::Status err;
+    const std::vector<Document> docs = ReadEverything(**r, &err);
+    ASSERT_TRUE(err.ok()) << err;
+    std::vector<std::string> texts;
+    for (const Document& d : docs) texts.push_back(d.text);
+    EXPECT_EQ(texts, c.texts) << static_cast<int>(c.format);
+    EXPECT_EQ((*r)->counts().html_documents, c.html_documents);
+  }
+  // Read as HTML, the code loses what looked like a tag; auto kept it.
+  EXPECT_NE(HtmlToText(code), code);
+}
+
+// Texts read from HTML fields are found again as the same visible text,
+// from the line at its offset or from the spill file, so passages' offsets
+// (counted in the visible text) point at the same words when shown.
+TEST(InputReaderTest, HtmlFieldsAreFoundAgainAsTheirVisibleText) {
+  TempDir dir;
+  const std::string feed = JsonlLine("page", kPage) +
+                           JsonlLine("plain", "<p> stays as it is") +
+                           JsonlLine("fragment", "<div>a<br>b</div>");
+  dir.Write("a/feed.jsonl", feed);
+  dir.Write("b/feed.jsonl.gz", Gzip(JsonlLine("gz-page", kPage)));
+  for (const TextFormat format :
+       {TextFormat::kAuto, TextFormat::kHtml, TextFormat::kText}) {
+    InputOptions o;
+    o.quiet = true;
+    o.remember_texts = true;
+    o.text_format = format;
+    auto r = InputReader::Open({dir.path().string()}, o);
+    ASSERT_TRUE(r.ok()) << r.status();
+    absl::Status err;
+    const std::vector<Document> docs = ReadEverything(**r, &err);
+    ASSERT_TRUE(err.ok()) << err;
+    ASSERT_EQ(docs.size(), 4u);
+    std::shared_ptr<const InputTexts> texts = (*r)->texts();
+    for (DocId d = 0; d < docs.size(); ++d) {
+      auto t = texts->Text(d, docs[d].id);
+      ASSERT_TRUE(t.ok()) << docs[d].id << ": " << t.status();
+      EXPECT_EQ(*t, docs[d].text) << docs[d].id;
+    }
+    if (format == TextFormat::kText) continue;
+    EXPECT_EQ(docs[0].text, kPageText);
+    EXPECT_EQ(docs[3].text, kPageText);
+    EXPECT_EQ(docs[2].text, "a\nb");
+    // A passage found at these offsets is found at them again.
+    const size_t at = docs[0].text.find("opens in March");
+    EXPECT_EQ(texts->Text(0, "page")->substr(at, 14), "opens in March");
+    EXPECT_EQ(texts->spilled_bytes(), kPageText.size());
+  }
+}
+
+// Broken, hostile or empty markup in a field is read (repaired as a
+// browser would), never an error, even under strict.
+TEST(InputReaderTest, MalformedHtmlFieldsAreReadNeverFatal) {
+  TempDir dir;
+  std::string deep = "<html>";
+  for (int i = 0; i < 100000; ++i) deep += "<div>";
+  deep += "bottom";
+  const std::vector<std::string> fields = {
+      "<html><div><p>unclosed <b>bold <i>both",
+      "<html><<<>>></p></div></body></html></html>",
+      "<html><body><a href=\"/x",
+      std::string("<html>nul \0 byte <div>", 22),
+      "<html></html>",
+      deep,
+  };
+  std::string feed;
+  for (size_t i = 0; i < fields.size(); ++i) {
+    feed += JsonlLine("f" + std::to_string(i), fields[i]);
+  }
+  // Invalid UTF-8 inside the markup (JsonWriter would have repaired it).
+  feed += "{\"id\": \"utf8\", \"text\": \"<html>bad \xff byte</html>\"}\n";
+  const fs::path p = dir.Write("bad.jsonl", feed);
+  InputOptions o;
+  o.strict = true;
+  o.remember_texts = true;
+  auto r = InputReader::Open({p.string()}, o);
+  ASSERT_TRUE(r.ok()) << r.status();
+  absl::Status err;
+  const std::vector<Document> docs = ReadEverything(**r, &err);
+  ASSERT_TRUE(err.ok()) << err;
+  ASSERT_EQ(docs.size(), fields.size() + 1);
+  EXPECT_EQ((*r)->counts().html_documents, docs.size());
+  EXPECT_EQ(docs[0].text, "unclosed bold both");
+  EXPECT_EQ(docs[4].text, "");
+  EXPECT_EQ(docs[5].text, "bottom");
+  EXPECT_EQ(docs[6].text, "bad \uFFFD byte");
+  for (DocId d = 0; d < docs.size(); ++d) {
+    EXPECT_EQ(*(*r)->texts()->Text(d, docs[d].id), docs[d].text);
+  }
 }
 
 TEST(InputReaderTest, JsonlIdsFallBackToFileAndLineAndStayUnique) {

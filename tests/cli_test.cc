@@ -204,6 +204,79 @@ TEST_F(CliTest, PassagesAreCutFromTextsReadAgainFromAnyInput) {
       << clusters.out;
 }
 
+// HTML pages in a JSONL text field are read as their visible text (auto
+// and html): the pairs and the passages' offsets are those of a feed that
+// holds the visible texts, whether the lines are read again from the file
+// or from the spill file (stdin). --text-format text keeps the markup.
+TEST_F(CliTest, HtmlInJsonlFieldsIsReadAsItsVisibleText) {
+  const std::string story = kStory.substr(0, kStory.size() - 1);
+  std::string pages, visible;
+  for (int i = 0; i < 3; ++i) {
+    const std::string n = std::to_string(i);
+    pages += "{\"id\": \"r" + n +
+             "\", \"text\": \"<!DOCTYPE html><html><head><title>Outlet " + n +
+             "</title><script>var n = " + n +
+             ";</script></head><body><nav><a href='/'>Home</a> "
+             "<a href='/news'>News</a></nav><p>Outlet " +
+             n + " opens with its own words.</p><p>" + story +
+             "</p><p>It ends with its own words too.</p></body></html>\"}\n";
+    visible += "{\"id\": \"r" + n + "\", \"text\": \"Outlet " + n +
+               "\\nOutlet " + n + " opens with its own words.\\n" + story +
+               "\\nIt ends with its own words too.\"}\n";
+  }
+  Write("pages.jsonl", pages);
+  Write("visible.jsonl", visible);
+  auto pairs = [&](std::vector<std::string> a, const std::string& input = "") {
+    a.insert(a.begin(), "pairs");
+    a.insert(a.end(), {"--mode", "copy", "--format", "jsonl"});
+    return Mimeo(a, input);
+  };
+  const Outcome expected = pairs({"visible.jsonl"});
+  ASSERT_EQ(expected.code, 0) << expected.err;
+  // The passage starts at "opens", after "Outlet 0\nOutlet 0 ".
+  EXPECT_NE(expected.out.find("\"a\":[18,"), std::string::npos) << expected.out;
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"pages.jsonl"},
+        {"pages.jsonl", "--text-format", "html"},
+        {"pages.jsonl", "--text-format", "auto"}}) {
+    const Outcome r = pairs(args);
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.out, expected.out) << args.back();
+  }
+  const Outcome in = pairs({"-"}, pages);
+  ASSERT_EQ(in.code, 0) << in.err;
+  EXPECT_EQ(in.out, expected.out);
+
+  const Outcome text = pairs({"pages.jsonl", "--text-format", "text"});
+  ASSERT_EQ(text.code, 0) << text.err;
+  EXPECT_NE(text.out.find("<a href='/news'>News</a>"), std::string::npos)
+      << text.out;
+  EXPECT_EQ(Mimeo({"pairs", "pages.jsonl", "--text-format", "xml"}).code, 2);
+}
+
+// A page piped in as one text is read as HTML when it looks like HTML:
+// the passage starts at byte 0 of its visible text (the navigation before
+// it is dropped); with --text-format text, where the story starts in the
+// markup.
+TEST_F(CliTest, HtmlOnStandardInputIsReadAsItsVisibleText) {
+  Write("a.txt", kStory);
+  const std::string page =
+      "<!DOCTYPE html><html><body><nav><a href='/'>Home</a></nav><p>" + kStory +
+      "</p></body></html>";
+  const Outcome html =
+      Mimeo({"pairs", "a.txt", "-", "--format", "jsonl"}, page);
+  ASSERT_EQ(html.code, 0) << html.err;
+  EXPECT_NE(html.out.find("\"b\":[0,"), std::string::npos) << html.out;
+  const Outcome text = Mimeo(
+      {"pairs", "a.txt", "-", "--format", "jsonl", "--text-format", "text"},
+      page);
+  ASSERT_EQ(text.code, 0) << text.err;
+  EXPECT_NE(text.out.find("\"b\":[" +
+                          std::to_string(page.find("The regional")) + ","),
+            std::string::npos)
+      << text.out;
+}
+
 TEST_F(CliTest, OutputFileIsWrittenWholeWithNoTemporaryLeft) {
   Write("in/a.txt", kStory);
   Write("in/b.txt", kStory);

@@ -85,6 +85,19 @@ void AddInputOptions(CLI::App* cmd, CommonArgs& args) {
   cmd->add_option("--date-field", in.date_field,
                   "JSONL: a publication date (seconds since 1970, or "
                   "2024-03-01[T12:00:00Z]); the earliest copy is the origin");
+  cmd->add_option_function<std::string>(
+         "--text-format",
+         [&in](const std::string& v) {
+           in.text_format = v == "html"   ? TextFormat::kHtml
+                            : v == "text" ? TextFormat::kText
+                                          : TextFormat::kAuto;
+         },
+         "JSONL text fields and stdin read as HTML (their visible text): "
+         "auto (default) those that start with <!DOCTYPE html or <html, "
+         "or hold two kinds of <body <div <p <br <table <a href in their "
+         "first 4 KiB; html all, and files of any name; text none. "
+         ".html/.htm files are always HTML")
+      ->check(CLI::IsMember({"auto", "text", "html"}));
   cmd->add_flag("--strict", in.strict,
                 "Stop at the first bad file or line instead of skipping it");
 }

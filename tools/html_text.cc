@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <iterator>
 #include <string>
 #include <utility>
 #include <vector>
@@ -231,7 +232,65 @@ std::string StripTags(std::string_view html) {
   return out.Take();
 }
 
+// Whether `s` starts with `prefix`, ignoring ASCII case.
+bool StartsWithNoCase(std::string_view s, std::string_view prefix) {
+  if (s.size() < prefix.size()) return false;
+  for (size_t i = 0; i < prefix.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(s[i])) != prefix[i]) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool IsHtmlSpace(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
+}
+
+// Whether `s` starts with `tag` ("<div") and then '>', '/' or whitespace,
+// so that "<divider>" or "<pre>" are not taken for "<div" or "<p".
+bool StartsWithTag(std::string_view s, std::string_view tag) {
+  if (!StartsWithNoCase(s, tag) || s.size() == tag.size()) return false;
+  const char next = s[tag.size()];
+  return next == '>' || next == '/' || IsHtmlSpace(next);
+}
+
 }  // namespace
+
+bool LooksLikeHtml(std::string_view text) {
+  // How far into the text the tags of the second test are looked for.
+  constexpr size_t kProbe = 4096;
+  size_t start = 0;
+  if (text.substr(0, 3) == "\xEF\xBB\xBF") start = 3;
+  while (start < text.size() && IsHtmlSpace(text[start])) ++start;
+  const std::string_view rest = text.substr(start);
+  if (StartsWithTag(rest, "<html")) return true;
+  if (StartsWithNoCase(rest, "<!doctype")) {
+    size_t i = 9;
+    while (i < rest.size() && IsHtmlSpace(rest[i])) ++i;
+    if (i > 9 && StartsWithTag(rest.substr(i), "html")) return true;
+  }
+  static constexpr std::string_view kTags[] = {"<body", "<div", "<p", "<br",
+                                               "<table"};
+  constexpr size_t kKinds = std::size(kTags) + 1;  // and "<a href"
+  bool seen[kKinds] = {};
+  size_t kinds = 0;
+  const size_t end = std::min(text.size(), kProbe);
+  for (size_t i = text.find('<'); i < end; i = text.find('<', i + 1)) {
+    const std::string_view at = text.substr(i);
+    for (size_t k = 0; k < kKinds; ++k) {
+      const bool found = k < std::size(kTags)
+                             ? StartsWithTag(at, kTags[k])
+                             : StartsWithTag(at, "<a") &&
+                                   StartsWithNoCase(at.substr(3), "href");
+      if (found && !seen[k]) {
+        seen[k] = true;
+        if (++kinds == 2) return true;
+      }
+    }
+  }
+  return false;
+}
 
 std::string HtmlToText(std::string_view html) {
   if (NestingBound(html) > kMaxNesting) return StripTags(html);

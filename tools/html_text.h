@@ -19,6 +19,19 @@ namespace mimeo::cli {
 // tags instead, so a hostile page cannot stall a run.
 std::string HtmlToText(std::string_view html);
 
+// Whether `text` (a JSONL field, standard input) looks like HTML rather
+// than plain text. True when, after leading whitespace and a UTF-8 byte
+// order mark, it starts with "<!DOCTYPE html" or "<html" (followed by '>'
+// or whitespace), or when at least two different ones of these tags start
+// within its first 4 KiB: <body, <div, <p, <br, <table (each followed by
+// '>', '/' or whitespace) and <a href. Case is ignored. So a text that
+// names one tag, however often ("wrap it in <p>"), or code with '<' in it
+// (std::vector<int>, a < b) stays text; a page or a fragment of two kinds
+// of tag ("<div><p>...") is HTML. A text naming two of these tags in
+// prose ("<div> or <table>?") is taken for HTML; --text-format text
+// (input.h) keeps such texts as they are.
+bool LooksLikeHtml(std::string_view text);
+
 }  // namespace mimeo::cli
 
 #endif  // MIMEO_TOOLS_HTML_TEXT_H_

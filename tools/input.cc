@@ -99,9 +99,30 @@ absl::StatusOr<simdjson::dom::object> ParseObject(
   return obj;
 }
 
-// A whole file's document text from its bytes: HTML turned into its
-// visible text. The one conversion for reading a file and reading it again,
-// so that the text read again is the text the engine was given.
+// Whether a file is read as HTML: by its name, or because every text is.
+bool FileIsHtml(Kind kind, TextFormat format) {
+  return kind == Kind::kHtml || format == TextFormat::kHtml;
+}
+
+// Whether a text that comes from no named file (a JSONL field, standard
+// input) is read as HTML. It depends on the text alone, so that a JSONL
+// line read again is read as it was the first time.
+bool TextIsHtml(std::string_view text, TextFormat format) {
+  switch (format) {
+    case TextFormat::kAuto:
+      return LooksLikeHtml(text);
+    case TextFormat::kText:
+      return false;
+    case TextFormat::kHtml:
+      return true;
+  }
+  return false;
+}
+
+// A document's text from its bytes (a file, a JSONL field): HTML turned
+// into its visible text. The one conversion for reading a document and
+// reading it again, so that the text read again is the text the engine
+// was given.
 std::string DocumentText(std::string bytes, bool html) {
   return html ? HtmlToText(bytes) : std::move(bytes);
 }
@@ -260,7 +281,8 @@ absl::StatusOr<std::string> InputTexts::Text(
         "the line at byte %d of '%s' no longer holds a string field \"%s\"",
         at.offset, path, options_.text_field));
   }
-  return std::string(text);
+  return DocumentText(std::string(text),
+                      TextIsHtml(text, options_.text_format));
 }
 
 // --- InputReader -----------------------------------------------------------
@@ -320,7 +342,8 @@ absl::StatusOr<std::unique_ptr<InputReader>> InputReader::Open(
     r->sources_[i].index = i;
     if (r->texts_) {
       r->texts_->paths_.push_back(r->sources_[i].path);
-      r->texts_->html_.push_back(r->sources_[i].kind == Kind::kHtml);
+      r->texts_->html_.push_back(
+          FileIsHtml(r->sources_[i].kind, options.text_format));
     }
   }
   return r;
@@ -416,9 +439,13 @@ absl::Status InputReader::ReadFile(const Source& s,
                        s.path, kBinaryProbe)),
                    counts_.skipped_binary);
   }
+  // Standard input has no name to go by: it is judged by its look.
+  const bool html = s.path == "-" ? TextIsHtml(*text, options_.text_format)
+                                  : FileIsHtml(s.kind, options_.text_format);
+  if (html) ++counts_.html_documents;
   Document doc;
   doc.id = UniqueId(s.id, s.id);
-  doc.text = DocumentText(std::move(*text), s.kind == Kind::kHtml);
+  doc.text = DocumentText(std::move(*text), html);
   if (texts_) {
     if (s.path == "-") {
       if (absl::Status st = texts_->Spill(doc.text); !st.ok()) return st;
@@ -528,7 +555,9 @@ absl::Status InputReader::ParseLine(std::string_view line,
       }
     }
   }
-  d.text = std::string(text);
+  const bool html = TextIsHtml(text, options_.text_format);
+  if (html) ++counts_.html_documents;
+  d.text = DocumentText(std::string(text), html);
   if (texts_) {
     if (j.spill) {
       if (absl::Status st = texts_->Spill(d.text); !st.ok()) return st;

@@ -14,8 +14,19 @@
 //     `text_field`; its id is the field `id_field` (a string, or a number
 //     written in decimal), or "FILE:LINE" when the line has none.
 // Compressed files are recognised by their first bytes, not their names.
+//
+// Which texts are HTML (InputOptions::text_format):
+//   * a file named .html/.htm always is, whatever the format;
+//   * kAuto (default): a JSONL text field, and standard input read as one
+//     text, are HTML when LooksLikeHtml (html_text.h) says so; other files
+//     (.txt, .md, any other name) are plain text;
+//   * kHtml: every text is HTML: JSONL fields, standard input, and files
+//     of any name;
+//   * kText: JSONL fields and standard input are plain text, even when
+//     they hold markup (.html/.htm files are still HTML).
 // HTML is turned into its visible text (html_text.h): passages' byte
-// offsets then count in that text, not in the markup.
+// offsets then count in that text, not in the markup, whether the HTML
+// came from a file or from a JSONL field.
 //
 // Bad input never stops the run unless `strict` is set; each problem is a
 // warning naming the file (and line), and is counted:
@@ -39,7 +50,8 @@
 // instead of every text staying in memory:
 //   * a file is read again (and its HTML turned into text again);
 //   * a JSONL line of a plain (uncompressed) file is read again at its
-//     offset and parsed;
+//     offset and parsed, and its text field read as HTML or not by the
+//     same rule as the first time (the rule depends on the field alone);
 //   * a text that cannot be found again cheaply (standard input, a line of
 //     a compressed file) is written, as it is read, to a spill file: an
 //     unlinked temporary file in $TMPDIR (else /tmp) that disappears with
@@ -60,6 +72,13 @@ namespace mimeo::cli {
 
 class ByteStream;
 
+// How texts that are not .html/.htm files are read (see above).
+enum class TextFormat {
+  kAuto,  // HTML when it looks like HTML (JSONL fields, standard input)
+  kText,  // never HTML
+  kHtml,  // always HTML
+};
+
 struct InputOptions {
   std::string text_field = "text";
   std::string id_field = "id";
@@ -67,6 +86,8 @@ struct InputOptions {
   // number, or a string "2024-03-01" or "2024-03-01T12:00:00Z" (RFC 3339).
   // Empty (default): documents carry no date.
   std::string date_field;
+  // Which texts are read as HTML; default kAuto (see above).
+  TextFormat text_format = TextFormat::kAuto;
   bool strict = false;
   // No warnings on stderr (they are still counted).
   bool quiet = false;
@@ -87,6 +108,7 @@ struct InputCounts {
   uint64_t renamed_ids = 0;
   uint64_t repaired_lines = 0;  // JSONL lines with invalid UTF-8
   uint64_t bad_dates = 0;
+  uint64_t html_documents = 0;  // read as HTML (files, fields, stdin)
 
   uint64_t skipped() const {
     return skipped_binary + skipped_unreadable + skipped_too_large +
