@@ -145,4 +145,50 @@ std::vector<CopyFamily> GroupCopyFamilies(
   return families;
 }
 
+std::vector<Cluster> ClusterCopies(absl::Span<const CopyPair> pairs,
+                                   absl::Span<const CopyFamily> families,
+                                   size_t num_docs, double min_share) {
+  std::vector<Edge> edges;
+  edges.reserve(pairs.size());
+  absl::flat_hash_map<std::pair<DocId, DocId>, double> shared;
+  for (const CopyPair& p : pairs) {
+    const double score = std::max(p.similarity.containment_a_in_b,
+                                  p.similarity.containment_b_in_a);
+    edges.push_back({p.a, p.b, score});
+    shared[{std::min(p.a, p.b), std::max(p.a, p.b)}] = score;
+  }
+  Clusterer::Options co;
+  co.guard_chaining = true;
+  co.representative_threshold = min_share;
+  // Cannot fail: min_share is checked by the caller's options.
+  const Clusterer clusterer = *Clusterer::Create(co);
+  std::vector<Cluster> clusters =
+      clusterer.Run(num_docs, edges, [&shared](DocId x, DocId y) {
+        auto it = shared.find({std::min(x, y), std::max(x, y)});
+        return it == shared.end() ? 0.0 : it->second;
+      });
+  std::vector<int64_t> cluster_of(num_docs, -1);
+  for (const Cluster& c : clusters) {
+    for (DocId m : c.members) cluster_of[m] = c.id;
+  }
+  // Bytes of shared text each family origin holds, per cluster.
+  absl::flat_hash_map<DocId, uint64_t> weight;
+  for (const CopyFamily& f : families) {
+    if (f.origin < num_docs && cluster_of[f.origin] >= 0) {
+      weight[f.origin] += f.origin_end - f.origin_begin;
+    }
+  }
+  for (Cluster& c : clusters) {
+    uint64_t best = 0;
+    for (DocId m : c.members) {  // sorted: ties go to the smaller
+      auto it = weight.find(m);
+      if (it != weight.end() && it->second > best) {
+        best = it->second;
+        c.representative = m;
+      }
+    }
+  }
+  return clusters;
+}
+
 }  // namespace mimeo

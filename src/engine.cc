@@ -139,6 +139,13 @@ absl::Status Engine::Options::Validate() const {
   RETURN_IF_ERROR(copy.index.Validate());
   RETURN_IF_ERROR(copy.align.Validate());
   RETURN_IF_ERROR(copy.judge.Validate());
+  if (copy.max_passages < 1) {
+    return absl::InvalidArgumentError("copy.max_passages must be at least 1");
+  }
+  if (!(copy.cluster_share >= 0 && copy.cluster_share <= 1)) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "copy.cluster_share must be in [0, 1], got %g", copy.cluster_share));
+  }
   return absl::OkStatus();
 }
 
@@ -618,6 +625,68 @@ absl::StatusOr<std::vector<Passage>> Engine::AlignWith(
   return passages;
 }
 
+uint32_t Engine::CapPassages(std::vector<Passage>& passages) const {
+  const size_t cap = options_.copy.max_passages;
+  if (passages.size() <= cap) return 0;
+  const auto by_position = [](const Passage& x, const Passage& y) {
+    return x.a_begin != y.a_begin ? x.a_begin < y.a_begin
+                                  : x.b_begin < y.b_begin;
+  };
+  std::stable_sort(passages.begin(), passages.end(),
+                   [&](const Passage& x, const Passage& y) {
+                     if (x.boilerplate != y.boilerplate) return !x.boilerplate;
+                     if (x.a_tokens() != y.a_tokens()) {
+                       return x.a_tokens() > y.a_tokens();
+                     }
+                     return by_position(x, y);
+                   });
+  const uint32_t dropped = static_cast<uint32_t>(passages.size() - cap);
+  passages.resize(cap);
+  std::sort(passages.begin(), passages.end(), by_position);
+  return dropped;
+}
+
+absl::StatusOr<std::vector<Passage>> Engine::Passages(DocId a,
+                                                      DocId b) const {
+  std::shared_lock lock(mu_);
+  std::string fetched;
+  ASSIGN_OR_RETURN(const std::string_view text, TextOf(a, fetched));
+  AlignedText asking, other;
+  // Cannot fail: the text was accepted by Add().
+  aligner_.Prepare(text, asking).IgnoreError();
+  if (options_.copy.enabled) {
+    ASSIGN_OR_RETURN(std::vector<Passage> passages,
+                     AlignWith(asking, /*indexed=*/true, b, other));
+    CapPassages(passages);
+    return passages;
+  }
+  ASSIGN_OR_RETURN(const std::string_view text_b, TextOf(b, fetched));
+  aligner_.Prepare(text_b, other).IgnoreError();
+  std::vector<Passage> passages = aligner_.Align(asking, other);
+  const std::shared_ptr<const Common> common = CommonModel(/*current=*/false);
+  const Shingles& sh = asking.shingles;
+  for (Passage& p : passages) {
+    // The shingles lying wholly inside the passage, in document a.
+    uint32_t inside = 0, common_inside = 0;
+    for (size_t i = std::lower_bound(sh.first_token.begin(),
+                                     sh.first_token.end(), p.a_token_begin) -
+                    sh.first_token.begin();
+         i < sh.size() &&
+         sh.first_token[i] + sh.tokens_per_shingle <= p.a_token_end;
+         ++i) {
+      ++inside;
+      common_inside += common->shingles.IsCommon(sh.hashes[i]);
+    }
+    if (inside > 0 && 2 * common_inside > inside) {
+      p.boilerplate = true;
+      p.reason = Boilerplate::kWidespread;
+      p.doc_frequency = common->shingles.threshold();
+    }
+  }
+  CapPassages(passages);
+  return passages;
+}
+
 absl::StatusOr<std::vector<Match>> Engine::Query(std::string_view text) const {
   if (text.size() > options_.max_document_bytes) {
     return absl::InvalidArgumentError(absl::StrFormat(
@@ -691,6 +760,7 @@ absl::StatusOr<std::vector<Match>> Engine::Query(std::string_view text) const {
         m.copied_tokens_query += p.a_tokens();
         m.copied_tokens_doc += p.b_tokens();
       }
+      m.more_passages = CapPassages(m.passages);
     }
     if (!m.near_duplicate && !m.shares_copy) continue;
     m.id = ids_[d];
@@ -778,6 +848,7 @@ absl::StatusOr<CopyReport> Engine::SharedCopy() const {
   }
   std::shared_lock lock(mu_);
   const size_t n = ids_.size();
+  const std::shared_ptr<const Common> common = CommonModel(/*current=*/true);
   // Each document against the documents before it, as Query() would have
   // seen them on its arrival.
   std::vector<std::vector<CopyPair>> found(n);
@@ -831,8 +902,9 @@ absl::StatusOr<CopyReport> Engine::SharedCopy() const {
                     return x.a_begin != y.a_begin ? x.a_begin < y.a_begin
                                                   : x.b_begin < y.b_begin;
                   });
+        pair.more_passages = CapPassages(passages);
         pair.passages = std::move(passages);
-        pair.similarity = ExactSimilarity(SetOf(c.doc), SetOf(b));
+        pair.similarity = SimilarityOf(c.doc, b, *common);
         found[b].push_back(std::move(pair));
       }
     });
@@ -851,6 +923,8 @@ absl::StatusOr<CopyReport> Engine::SharedCopy() const {
             });
   report.families = GroupCopyFamilies(
       report.pairs, [this](DocId d) { return dates_[d]; });
+  report.clusters = ClusterCopies(report.pairs, report.families, n,
+                                  options_.copy.cluster_share);
   return report;
 }
 

@@ -300,12 +300,13 @@ TEST_F(CliTest, OutputFileIsWrittenWholeWithNoTemporaryLeft) {
 TEST_F(CliTest, ClusterJsonlSaysWhenFiguresAreEstimates) {
   Write("in/a.txt", kStory + "Officials gave no date for the next review.");
   Write("in/b.txt", kStory + "The next review is due in two weeks.");
-  const Outcome est = Mimeo({"cluster", "in", "--format", "jsonl"});
+  const Outcome est =
+      Mimeo({"cluster", "in", "--format", "jsonl", "--estimate"});
   ASSERT_EQ(est.code, 0) << est.err;
   EXPECT_NE(est.out.find("\"estimated\":true"), std::string::npos) << est.out;
   EXPECT_EQ(est.out.find("\"estimated\":false"), std::string::npos) << est.out;
-  const Outcome exact =
-      Mimeo({"cluster", "in", "--format", "jsonl", "--exact"});
+  // Exact figures are the default, as in the library.
+  const Outcome exact = Mimeo({"cluster", "in", "--format", "jsonl"});
   ASSERT_EQ(exact.code, 0) << exact.err;
   EXPECT_NE(exact.out.find("\"estimated\":false"), std::string::npos)
       << exact.out;

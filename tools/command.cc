@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
@@ -344,13 +345,27 @@ std::function<absl::StatusOr<std::string>(DocId)> TextsOf(
   return [&engine](DocId doc) { return engine.text(doc); };
 }
 
-std::vector<PassageOut> PassagesOut(absl::Span<const Passage> passages) {
-  std::vector<PassageOut> out;
+void SetPassages(PairOut& pair, absl::Span<const Passage> passages,
+                 uint32_t more) {
+  pair.passages.clear();
+  pair.boilerplate.clear();
+  constexpr size_t kReasons = static_cast<size_t>(Boilerplate::kEdge) + 1;
+  uint32_t by_reason[kReasons] = {};
   for (const Passage& p : passages) {
-    if (p.boilerplate) continue;
-    out.push_back({p.a_begin, p.a_end, p.b_begin, p.b_end, p.a_tokens()});
+    if (p.boilerplate) {
+      ++by_reason[std::min(static_cast<size_t>(p.reason), kReasons - 1)];
+      continue;
+    }
+    pair.passages.push_back(
+        {p.a_begin, p.a_end, p.b_begin, p.b_end, p.a_tokens()});
   }
-  return out;
+  for (size_t r = 1; r < kReasons; ++r) {
+    if (by_reason[r] == 0) continue;
+    pair.boilerplate.emplace_back(
+        std::string(BoilerplateName(static_cast<Boilerplate>(r))),
+        by_reason[r]);
+  }
+  pair.more_passages = more;
 }
 
 }  // namespace mimeo::cli

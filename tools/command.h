@@ -77,8 +77,11 @@ void PrintSummary(const CommonArgs& args, const InputCounts& counts,
 // Report::text_of for an engine's documents.
 std::function<absl::StatusOr<std::string>(DocId)> TextsOf(const Engine& engine);
 
-// The passages that are not boilerplate, as the report shows them.
-std::vector<PassageOut> PassagesOut(absl::Span<const Passage> passages);
+// Sets the pair's passages from the engine's: those that are not
+// boilerplate, as the report shows them; the boilerplate ones counted by
+// reason; and `more` the engine left out (Match/CopyPair::more_passages).
+void SetPassages(PairOut& pair, absl::Span<const Passage> passages,
+                 uint32_t more = 0);
 
 }  // namespace mimeo::cli
 

@@ -128,7 +128,7 @@ int Run(CompareArgs& args) {
   p.similarity = ExactSimilarity(sa, sb);
   p.near_duplicate = verifier->Accept(p.similarity);
   p.has_passages = true;
-  p.passages = PassagesOut(aligner->Align(ta, tb));
+  SetPassages(p, aligner->Align(ta, tb));
   p.shares_copy = !p.passages.empty();
   p.a_text = a->text;
   p.b_text = b->text;

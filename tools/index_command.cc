@@ -139,7 +139,7 @@ int Query(IndexArgs& args) {
         p.near_duplicate = m.near_duplicate;
         p.shares_copy = m.shares_copy;
         p.has_passages = engine.options().copy.enabled;
-        p.passages = PassagesOut(m.passages);
+        SetPassages(p, m.passages, m.more_passages);
         p.a_text = *query_texts.back();
         if (p.has_passages) p.b_doc = m.doc;
         report.pairs.push_back(std::move(p));

@@ -24,9 +24,17 @@ int Run(PairsArgs& args) {
   const auto start = std::chrono::steady_clock::now();
   CommonArgs& common = args.common;
   FinishEngineOptions(common);
-  common.engine.copy.enabled = true;
+  const std::string format = ChooseFormat(common);
+  const WriteOptions write = ChooseWriteOptions(common, format);
+  // Shared copy is looked for unless only near-duplicates are asked for;
+  // near-duplicate pairs get passages only where the format shows them.
+  const bool near_dup_only = args.mode == "near-dup";
+  const bool show_text =
+      !near_dup_only || format == "table" || format == "html";
+  common.engine.copy.enabled = !near_dup_only;
+  common.engine.index_on_add = false;
   // Texts are read again from the input to cut passages, not kept.
-  common.input.remember_texts = true;
+  common.input.remember_texts = show_text;
 
   auto reader = InputReader::Open(args.paths, common.input);
   if (!reader.ok()) return StatusExit(reader.status());
@@ -46,30 +54,40 @@ int Run(PairsArgs& args) {
       p.a = engine.id(a);
       p.b = engine.id(b);
       p.similarity = s;
-      p.has_passages = true;
-      p.a_doc = a;
-      p.b_doc = b;
+      p.has_passages = show_text;
+      if (show_text) {
+        p.a_doc = a;
+        p.b_doc = b;
+      }
     }
     return p;
   };
   if (args.mode != "copy") {
     auto clustering = engine.Cluster();
     if (!clustering.ok()) return StatusExit(clustering.status());
+    size_t budget = format == "html" ? write.html_max_pairs : SIZE_MAX;
     for (const VerifiedPair& v : clustering->pairs) {
-      entry(v.a, v.b, v.similarity).near_duplicate = true;
+      PairOut& p = entry(v.a, v.b, v.similarity);
+      p.near_duplicate = true;
+      if (!near_dup_only || !show_text || budget == 0) continue;
+      --budget;
+      absl::StatusOr<std::vector<Passage>> passages = engine.Passages(v.a, v.b);
+      if (!passages.ok()) return StatusExit(passages.status());
+      SetPassages(p, *passages);
+      p.shares_copy = !p.passages.empty();
     }
   }
-  auto verifier = Verifier::Create(common.engine.verify);
-  if (!verifier.ok()) return StatusExit(verifier.status());
-  auto copy = engine.SharedCopy();
-  if (!copy.ok()) return StatusExit(copy.status());
-  for (const CopyPair& c : copy->pairs) {
-    const bool listed = pairs.contains({c.a, c.b});
-    if (args.mode == "near-dup" && !listed) continue;
-    PairOut& p = entry(c.a, c.b, c.similarity);
-    p.shares_copy = true;
-    p.passages = PassagesOut(c.passages);
-    if (args.mode == "copy") p.near_duplicate = verifier->Accept(c.similarity);
+  if (!near_dup_only) {
+    auto verifier = Verifier::Create(common.engine.verify);
+    if (!verifier.ok()) return StatusExit(verifier.status());
+    auto copy = engine.SharedCopy();
+    if (!copy.ok()) return StatusExit(copy.status());
+    for (const CopyPair& c : copy->pairs) {
+      PairOut& p = entry(c.a, c.b, c.similarity);
+      p.shares_copy = true;
+      SetPassages(p, c.passages, c.more_passages);
+      if (args.mode == "copy") p.near_duplicate = verifier->Accept(c.similarity);
+    }
   }
 
   Report report;
@@ -81,7 +99,9 @@ int Run(PairsArgs& args) {
     return StatusExit(s);
   }
   PrintSummary(common, (*reader)->counts(), engine.stats(),
-               absl::StrFormat("%d pairs", report.pairs.size()), start);
+               absl::StrFormat("%d pair%s", report.pairs.size(),
+                               report.pairs.size() == 1 ? "" : "s"),
+               start);
   return 0;
 }
 

@@ -85,6 +85,19 @@ void WritePair(const PairOut& p, std::string_view a_text, JsonWriter& w) {
       w.EndObject();
     }
     w.EndArray();
+    if (p.more_passages > 0) {
+      w.Key("more_passages");
+      w.Uint(p.more_passages);
+    }
+    if (!p.boilerplate.empty()) {
+      w.Key("boilerplate");
+      w.BeginObject();
+      for (const auto& [reason, n] : p.boilerplate) {
+        w.Key(reason);
+        w.Uint(n);
+      }
+      w.EndObject();
+    }
   }
   w.EndObject();
 }
@@ -207,9 +220,23 @@ absl::Status TablePair(const Report& r, const PairOut& p, const Style& st,
     }
     absl::FPrintF(out, "%s  %s %s\n", indent, st.Dim(where), quoted);
   }
-  if (shown.size() > o.table_passages_per_pair) {
-    absl::FPrintF(out, "%s  ... and %d more passages\n", indent,
-                 shown.size() - o.table_passages_per_pair);
+  const size_t more =
+      shown.size() - std::min<size_t>(shown.size(), o.table_passages_per_pair) +
+      p.more_passages;
+  if (more > 0) {
+    absl::FPrintF(out, "%s  ... and %d more passage%s\n", indent, more,
+                  more == 1 ? "" : "s");
+  }
+  if (!p.boilerplate.empty()) {
+    std::string why;
+    uint32_t total = 0;
+    for (const auto& [reason, n] : p.boilerplate) {
+      why += absl::StrFormat("%s%d %s", why.empty() ? "" : ", ", n, reason);
+      total += n;
+    }
+    absl::FPrintF(out, "%s  %s\n", indent,
+                  st.Dim(absl::StrFormat("%d boilerplate passage%s set aside (%s)",
+                                         total, total == 1 ? "" : "s", why)));
   }
   return absl::OkStatus();
 }

@@ -50,6 +50,11 @@ struct PairOut {
   // Whether passages were looked for; false leaves them out of JSONL.
   bool has_passages = false;
   std::vector<PassageOut> passages;
+  // Passages found beyond the engine's cap, not listed.
+  uint32_t more_passages = 0;
+  // Boilerplate passages set aside, by reason (BoilerplateName), in the
+  // order of the Boilerplate enum.
+  std::vector<std::pair<std::string, uint32_t>> boilerplate;
   // The two texts, for the passages' text and the HTML view: views owned
   // by the caller and alive while the report is written, or, where a view
   // is empty and the DocId set, fetched through Report::text_of while the

@@ -24,6 +24,7 @@
 
 #include "absl/types/span.h"
 #include "mimeo/align.h"
+#include "mimeo/cluster.h"
 #include "mimeo/document.h"
 #include "mimeo/verify.h"
 
@@ -40,6 +41,9 @@ struct CopyPair {
   // Tokens of a and of b inside non-boilerplate passages.
   uint64_t copied_tokens_a = 0;
   uint64_t copied_tokens_b = 0;
+  // Passages found beyond Engine::Options::copy.max_passages and left
+  // out of `passages` (the shortest ones; their tokens are counted above).
+  uint32_t more_passages = 0;
 };
 
 // One document's share of a family: bytes [begin, end) of its text.
@@ -68,6 +72,21 @@ struct CopyFamily {
 std::vector<CopyFamily> GroupCopyFamilies(
     absl::Span<const CopyPair> pairs,
     const std::function<std::optional<int64_t>(DocId)>& date_of);
+
+// Copy clusters: documents grouped around the source they share passages
+// with. Copy links documents however little they share, so plain
+// connected components chain (a reprint with its own introduction joins
+// the introduction's source to the story's). The clusters are those of
+// the Clusterer's chaining guard (cluster.h) over the pairs, each scored
+// by its larger containment: a document joins a cluster only if it shares
+// at least `min_share` of itself, or of the representative, with the
+// representative. The representative of each cluster is then the origin
+// of most of its shared text: the family origin (from `families`) holding
+// the most bytes of passages, or the guard's core when no family has its
+// origin inside. Documents are 0 .. num_docs - 1.
+std::vector<Cluster> ClusterCopies(absl::Span<const CopyPair> pairs,
+                                   absl::Span<const CopyFamily> families,
+                                   size_t num_docs, double min_share);
 
 }  // namespace mimeo
 

@@ -100,6 +100,8 @@ struct Match {
   // passages.
   uint64_t copied_tokens_query = 0;
   uint64_t copied_tokens_doc = 0;
+  // Passages beyond Options::copy.max_passages, left out of `passages`.
+  uint32_t more_passages = 0;
 };
 
 // The result of Engine::Cluster().
@@ -115,6 +117,9 @@ struct CopyReport {
   // Every pair of live documents sharing copy, sorted by (a, b).
   std::vector<CopyPair> pairs;
   std::vector<CopyFamily> families;
+  // Groups of documents around the source they share copy with
+  // (ClusterCopies in copy_family.h, at Options::copy.cluster_share).
+  std::vector<Cluster> clusters;
   // Pairs proposed by the fingerprint index and aligned.
   uint64_t candidate_pairs = 0;
 };
@@ -185,6 +190,15 @@ class Engine {
       // SharedCopy() judges with the frequencies of the whole index;
       // Query() with those of the index as it stands plus the query.
       PassageJudge::Options judge;
+      // At most this many passages per pair are kept, the longest first
+      // (copy before boilerplate); the rest are counted in
+      // more_passages. Repetitive markup can otherwise give thousands.
+      // Default 100.
+      uint32_t max_passages = 100;
+      // Copy clusters: a document joins one when it shares at least this
+      // share of itself, or of the cluster's core, with the core. Default
+      // 0.05.
+      double cluster_share = 0.05;
     };
     Copy copy;
 
@@ -290,9 +304,17 @@ class Engine {
   // Every verified pair and the clusters they form.
   absl::StatusOr<Clustering> Cluster() const;
 
-  // Every pair of live documents sharing copy, with passages, and the copy
-  // families. FailedPrecondition with copy off.
+  // Every pair of live documents sharing copy, with passages, the copy
+  // families and the copy clusters. FailedPrecondition with copy off.
   absl::StatusOr<CopyReport> SharedCopy() const;
+
+  // The passages two indexed documents share, side "a" being document a,
+  // by position in a, boilerplate flagged: with copy on, judged as
+  // SharedCopy() judges them; with copy off, a passage made mostly of
+  // common shingles (Options::common) is boilerplate ("widespread"). Needs
+  // the texts (kept, or a text_source); fails when the text source does.
+  // Requires a, b < num_ids().
+  absl::StatusOr<std::vector<Passage>> Passages(DocId a, DocId b) const;
 
   // Writes a snapshot: a versioned header (magic, every hashing parameter,
   // counts, checksums) and every document's id, sketches and shingle set.
@@ -396,6 +418,10 @@ class Engine {
   absl::StatusOr<std::vector<Passage>> AlignWith(const AlignedText& asking,
                                                  bool indexed, DocId doc,
                                                  AlignedText& scratch) const;
+  // Keeps at most copy.max_passages of `passages` (copy before
+  // boilerplate, longer before shorter, then in text order) and returns
+  // how many it left out.
+  uint32_t CapPassages(std::vector<Passage>& passages) const;
   // The text of `doc`: a view of the kept text, or the text fetched from
   // text_source into `fetched` and checked against its hash. Requires the
   // lock (shared or exclusive).
