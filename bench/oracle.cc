@@ -63,6 +63,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/types/span.h"
 #include "input.h"
@@ -186,7 +187,8 @@ absl::StatusOr<Corpus> ReadCorpus(const std::string& path, bool keep_texts) {
     c.posting_start[s + 1] = c.posting_start[s] + c.df[s];
   }
   c.posting_docs.resize(c.posting_start.back());
-  std::vector<uint64_t> fill(c.posting_start.begin(), c.posting_start.end() - 1);
+  std::vector<uint64_t> fill(c.posting_start.begin(),
+                             c.posting_start.end() - 1);
   for (uint32_t doc = 0; doc < c.set.size(); ++doc) {
     for (uint32_t s : c.set[doc]) c.posting_docs[fill[s]++] = doc;
   }
@@ -218,7 +220,9 @@ struct Output {
 template <typename Fn>
 absl::Status ForEachJsonLine(const std::string& path, Fn line_fn) {
   std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrFormat("cannot read '%s'", path));
+  if (!in) {
+    return absl::NotFoundError(absl::StrFormat("cannot read '%s'", path));
+  }
   std::string line;
   size_t line_no = 0;
   while (std::getline(in, line)) {
@@ -267,9 +271,9 @@ absl::StatusOr<Output> ReadOutput(const Corpus& c, const Args& args) {
             ASSIGN_OR_RETURN(const uint32_t doc,
                              DocOf(c, id, args.clusters, line_no));
             if (out.cluster_of[doc] != -1) {
-              return absl::InvalidArgumentError(absl::StrFormat(
-                  "%s:%d: '%s' is in two clusters", args.clusters, line_no,
-                  c.ids[doc]));
+              return absl::InvalidArgumentError(
+                  absl::StrFormat("%s:%d: '%s' is in two clusters",
+                                  args.clusters, line_no, c.ids[doc]));
             }
             out.cluster_of[doc] = cluster;
             members.push_back(doc);
@@ -305,9 +309,9 @@ absl::StatusOr<Output> ReadOutput(const Corpus& c, const Args& args) {
           const auto [it, added] = out.pair_index.try_emplace(
               PairKey(p.a, p.b), static_cast<uint32_t>(out.pairs.size()));
           if (!added) {
-            return absl::InvalidArgumentError(absl::StrFormat(
-                "%s:%d: the pair %s ~ %s twice", args.pairs, line_no,
-                c.ids[p.a], c.ids[p.b]));
+            return absl::InvalidArgumentError(
+                absl::StrFormat("%s:%d: the pair %s ~ %s twice", args.pairs,
+                                line_no, c.ids[p.a], c.ids[p.b]));
           }
           out.pairs.push_back(std::move(p));
           return absl::OkStatus();
@@ -421,8 +425,9 @@ std::pair<uint32_t, uint32_t> LongestRun(const Corpus& c, uint32_t a,
   uint32_t best_start = 0, best_len = 0, len = 0;
   const std::vector<uint32_t>& seq = c.seq[a];
   for (uint32_t i = 0; i < seq.size(); ++i) {
-    const bool in = (!rare_only || c.df[seq[i]] < rare_df) &&
-                    std::binary_search(c.set[b].begin(), c.set[b].end(), seq[i]);
+    const bool in =
+        (!rare_only || c.df[seq[i]] < rare_df) &&
+        std::binary_search(c.set[b].begin(), c.set[b].end(), seq[i]);
     len = in ? len + 1 : 0;
     if (len > best_len) {
       best_len = len;
@@ -498,18 +503,21 @@ std::string Excerpt(const Corpus& c, uint32_t doc, uint32_t begin,
 // Median DF of the shingles [start, start + len) of `doc`.
 uint32_t MedianDf(const Corpus& c, uint32_t doc, uint32_t start, uint32_t len) {
   std::vector<uint32_t> dfs;
-  for (uint32_t i = start; i < start + len; ++i) dfs.push_back(c.df[c.seq[doc][i]]);
+  for (uint32_t i = start; i < start + len; ++i) {
+    dfs.push_back(c.df[c.seq[doc][i]]);
+  }
   std::sort(dfs.begin(), dfs.end());
   return Quantile(dfs, 0.5);
 }
 
 void PrintPair(const Corpus& c, const PairFigures& f, const Args& args,
                const Output& out) {
-  std::printf("  %s ~ %s\n    jaccard %.3f, %.0f%% of a in b, %.0f%% of b in "
-              "a, non-boilerplate run %u words",
-              c.ids[f.a].c_str(), c.ids[f.b].c_str(), f.Jaccard(c),
-              100 * f.ContainmentAInB(c), 100 * f.ContainmentBInA(c),
-              c.Words(f.rare_run));
+  std::printf(
+      "  %s ~ %s\n    jaccard %.3f, %.0f%% of a in b, %.0f%% of b in "
+      "a, non-boilerplate run %u words",
+      c.ids[f.a].c_str(), c.ids[f.b].c_str(), f.Jaccard(c),
+      100 * f.ContainmentAInB(c), 100 * f.ContainmentBInA(c),
+      c.Words(f.rare_run));
   if (auto it = out.pair_index.find(PairKey(f.a, f.b));
       it != out.pair_index.end()) {
     const ReportedPair& p = out.pairs[it->second];
@@ -520,12 +528,13 @@ void PrintPair(const Corpus& c, const PairFigures& f, const Args& args,
       const Passage& longest = *std::max_element(
           p.passages.begin(), p.passages.end(),
           [](const Passage& x, const Passage& y) { return x.words < y.words; });
-      std::printf("\n    mimeo's longest passage (%u words, %u of them rare "
-                  "in a row): \"%s\"",
-                  longest.words,
-                  c.Words(RareRunInside(c, p.a, longest.a_begin, longest.a_end,
-                                        args.rare_df)),
-                  Excerpt(c, p.a, longest.a_begin, longest.a_end).c_str());
+      std::printf(
+          "\n    mimeo's longest passage (%u words, %u of them rare "
+          "in a row): \"%s\"",
+          longest.words,
+          c.Words(RareRunInside(c, p.a, longest.a_begin, longest.a_end,
+                                args.rare_df)),
+          Excerpt(c, p.a, longest.a_begin, longest.a_end).c_str());
     }
   }
   std::printf("\n");
@@ -533,20 +542,22 @@ void PrintPair(const Corpus& c, const PairFigures& f, const Args& args,
     // The longer of the two directions, cut from the document it is in.
     auto [start, len] = LongestRun(c, f.a, f.b, rare_only, args.rare_df);
     uint32_t doc = f.a;
-    if (auto [b_start, b_len] = LongestRun(c, f.b, f.a, rare_only, args.rare_df);
+    if (auto [b_start, b_len] =
+            LongestRun(c, f.b, f.a, rare_only, args.rare_df);
         b_len > len) {
       start = b_start;
       len = b_len;
       doc = f.b;
     }
     if (len == 0) continue;
-    std::printf("    longest shared run%s (in %s): %u words, median DF %u: "
-                "\"%s\"\n",
-                rare_only ? " of rare shingles" : "", doc == f.a ? "a" : "b",
-                c.Words(len), MedianDf(c, doc, start, len),
-                Excerpt(c, doc, c.src_begin[doc][start],
-                        c.src_end[doc][start + len - 1])
-                    .c_str());
+    std::printf(
+        "    longest shared run%s (in %s): %u words, median DF %u: "
+        "\"%s\"\n",
+        rare_only ? " of rare shingles" : "", doc == f.a ? "a" : "b",
+        c.Words(len), MedianDf(c, doc, start, len),
+        Excerpt(c, doc, c.src_begin[doc][start],
+                c.src_end[doc][start + len - 1])
+            .c_str());
   }
 }
 
@@ -562,17 +573,31 @@ void PrintErrors(const Corpus& c, const Output& out, const Args& args,
   }
 }
 
+// One line of the table: a label and its figure, aligned.
+void Row(const std::string& label, const std::string& value) {
+  std::printf("  %-36s %s\n", label.c_str(), value.c_str());
+}
+
+// "0.8282 (3427 of 4138)" from a share and its two counts in `q`.
+std::string Figure(const nlohmann::json& q, const char* share, const char* part,
+                   const char* whole) {
+  return absl::StrFormat("%.4f (%d of %d)", q[share].get<double>(),
+                         q[part].get<uint64_t>(), q[whole].get<uint64_t>());
+}
+
 int Score(const Args& args) {
   const auto start = std::chrono::steady_clock::now();
   auto corpus = ReadCorpus(args.corpus, args.show_errors > 0);
   if (!corpus.ok()) {
-    std::fprintf(stderr, "mimeo_oracle: %s\n", corpus.status().ToString().c_str());
+    std::fprintf(stderr, "mimeo_oracle: %s\n",
+                 corpus.status().ToString().c_str());
     return corpus.status().code() == absl::StatusCode::kNotFound ? 2 : 1;
   }
   const Corpus& c = *corpus;
   auto output = ReadOutput(c, args);
   if (!output.ok()) {
-    std::fprintf(stderr, "mimeo_oracle: %s\n", output.status().ToString().c_str());
+    std::fprintf(stderr, "mimeo_oracle: %s\n",
+                 output.status().ToString().c_str());
     return 1;
   }
   const Output& out = *output;
@@ -590,14 +615,15 @@ int Score(const Args& args) {
   for (const auto& [key, f] : pairs) {
     if (f.rare_run > 0) ++rare_pairs;
   }
-  j["corpus"] = {{"path", args.corpus},
-                 {"documents", n},
-                 {"text_bytes", c.text_bytes},
-                 {"shingles", c.occurrences},
-                 {"distinct_shingles", c.df.size()},
-                 {"boilerplate_shingle_share", Share(common_occurrences, c.occurrences)},
-                 {"pairs_sharing_a_rare_shingle", rare_pairs},
-                 {"rare_df", args.rare_df}};
+  j["corpus"] = {
+      {"path", args.corpus},
+      {"documents", n},
+      {"text_bytes", c.text_bytes},
+      {"shingles", c.occurrences},
+      {"distinct_shingles", c.df.size()},
+      {"boilerplate_shingle_share", Share(common_occurrences, c.occurrences)},
+      {"pairs_sharing_a_rare_shingle", rare_pairs},
+      {"rare_df", args.rare_df}};
 
   std::vector<PairFigures> cluster_false, cluster_missed;
   if (!args.clusters.empty()) {
@@ -616,8 +642,8 @@ int Score(const Args& args) {
     }
     std::sort(sizes.rbegin(), sizes.rend());
     for (const auto& [key, f] : pairs) {
-      const bool together =
-          out.cluster_of[f.a] != -1 && out.cluster_of[f.a] == out.cluster_of[f.b];
+      const bool together = out.cluster_of[f.a] != -1 &&
+                            out.cluster_of[f.a] == out.cluster_of[f.b];
       const double jac = f.Jaccard(c);
       if (together) {
         const bool ok = jac >= args.cluster_jaccard ||
@@ -641,19 +667,19 @@ int Score(const Args& args) {
       }
     }
     sizes.resize(std::min<size_t>(sizes.size(), 10));
-    j["clusters"] = {{"clusters", out.clusters.size()},
-                     {"documents_in_clusters", clustered},
-                     {"largest_sizes", sizes},
-                     {"member_pairs", member_pairs},
-                     {"member_pairs_similar", good},
-                     {"precision", Share(good, member_pairs)},
-                     {"pairs_above_recall_jaccard", similar},
-                     {"pairs_above_recall_jaccard_in_one_cluster", similar_found},
-                     {"recall", Share(similar_found, similar)},
-                     {"pairs_above_recall_jaccard_with_run", content},
-                     {"pairs_above_recall_jaccard_with_run_in_one_cluster",
-                      content_found},
-                     {"recall_with_run", Share(content_found, content)}};
+    j["clusters"] = {
+        {"clusters", out.clusters.size()},
+        {"documents_in_clusters", clustered},
+        {"largest_sizes", sizes},
+        {"member_pairs", member_pairs},
+        {"member_pairs_similar", good},
+        {"precision", Share(good, member_pairs)},
+        {"pairs_above_recall_jaccard", similar},
+        {"pairs_above_recall_jaccard_in_one_cluster", similar_found},
+        {"recall", Share(similar_found, similar)},
+        {"pairs_above_recall_jaccard_with_run", content},
+        {"pairs_above_recall_jaccard_with_run_in_one_cluster", content_found},
+        {"recall_with_run", Share(content_found, content)}};
   }
 
   std::vector<PairFigures> copy_false, copy_missed;
@@ -701,81 +727,68 @@ int Score(const Args& args) {
                    {"p99", Quantile(per_pair, 0.99)},
                    {"max", per_pair.empty() ? 0 : per_pair.back()}}}};
   }
-  j["seconds"] = std::chrono::duration<double>(
-                     std::chrono::steady_clock::now() - start)
-                     .count();
+  j["seconds"] =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
   j["pair_count_increments"] = increments;
 
   if (args.json) {
     std::printf("%s\n", j.dump().c_str());
   } else {
-    const auto& k = j["corpus"];
-    std::printf("corpus %s: %u documents, %.1f MB of text, %s shingles "
-                "(%s distinct), %.1f%% of them in %u+ documents\n",
-                args.corpus.c_str(), n, c.text_bytes / 1e6,
-                absl::StrFormat("%d", c.occurrences).c_str(),
-                absl::StrFormat("%d", c.df.size()).c_str(),
-                100 * k["boilerplate_shingle_share"].get<double>(),
-                args.rare_df);
-    std::printf("  %llu pairs share a shingle of DF < %u\n",
-                static_cast<unsigned long long>(rare_pairs), args.rare_df);
+    absl::PrintF(
+        "corpus %s: %u documents, %.1f MB of text, %d shingles (%d "
+        "distinct), %.1f%% of them in %u+ documents\n",
+        args.corpus, n, c.text_bytes / 1e6, c.occurrences, c.df.size(),
+        100 * j["corpus"]["boilerplate_shingle_share"].get<double>(),
+        args.rare_df);
+    Row(absl::StrFormat("pairs sharing a shingle of DF < %u", args.rare_df),
+        absl::StrFormat("%d", rare_pairs));
     if (j.contains("clusters")) {
       const auto& q = j["clusters"];
       std::string sizes;
       for (const auto& s : q["largest_sizes"]) {
-        sizes += (sizes.empty() ? "" : " ") + std::to_string(s.get<uint32_t>());
+        absl::StrAppend(&sizes, sizes.empty() ? "" : " ", s.get<uint32_t>());
       }
-      std::printf("near-dup clusters (%s)\n", args.clusters.c_str());
-      std::printf("  clusters                          %zu (%llu documents)\n",
-                  out.clusters.size(),
-                  static_cast<unsigned long long>(
-                      q["documents_in_clusters"].get<uint64_t>()));
-      std::printf("  largest sizes                     %s\n", sizes.c_str());
-      std::printf("  member-pair precision             %.4f (%llu of %llu "
-                  "pairs: J >= %.2f or C >= %.2f)\n",
-                  q["precision"].get<double>(),
-                  static_cast<unsigned long long>(q["member_pairs_similar"].get<uint64_t>()),
-                  static_cast<unsigned long long>(q["member_pairs"].get<uint64_t>()),
-                  args.cluster_jaccard, args.cluster_containment);
-      std::printf("  recall at J >= %.2f                %.4f (%llu of %llu pairs)\n",
-                  args.recall_jaccard, q["recall"].get<double>(),
-                  static_cast<unsigned long long>(
-                      q["pairs_above_recall_jaccard_in_one_cluster"].get<uint64_t>()),
-                  static_cast<unsigned long long>(
-                      q["pairs_above_recall_jaccard"].get<uint64_t>()));
-      std::printf("    of those with a run of %u+ words  %.4f (%llu of %llu pairs)\n",
-                  args.precision_run_words, q["recall_with_run"].get<double>(),
-                  static_cast<unsigned long long>(
-                      q["pairs_above_recall_jaccard_with_run_in_one_cluster"]
-                          .get<uint64_t>()),
-                  static_cast<unsigned long long>(
-                      q["pairs_above_recall_jaccard_with_run"].get<uint64_t>()));
+      absl::PrintF("near-dup clusters (%s)\n", args.clusters);
+      Row("clusters",
+          absl::StrFormat("%d (%d documents)", out.clusters.size(),
+                          q["documents_in_clusters"].get<uint64_t>()));
+      Row("largest sizes", sizes);
+      Row("member-pair precision",
+          Figure(q, "precision", "member_pairs_similar", "member_pairs") +
+              absl::StrFormat(" pairs at J >= %.2f or C >= %.2f",
+                              args.cluster_jaccard, args.cluster_containment));
+      Row(absl::StrFormat("recall at J >= %.2f", args.recall_jaccard),
+          Figure(q, "recall", "pairs_above_recall_jaccard_in_one_cluster",
+                 "pairs_above_recall_jaccard"));
+      Row(absl::StrFormat("  of those with a run of %u+ words",
+                          args.precision_run_words),
+          Figure(q, "recall_with_run",
+                 "pairs_above_recall_jaccard_with_run_in_one_cluster",
+                 "pairs_above_recall_jaccard_with_run"));
     }
     if (j.contains("copy")) {
       const auto& q = j["copy"];
-      std::printf("copy pairs (%s)\n", args.pairs.c_str());
-      std::printf("  precision (run of %u+ words)      %.4f (%llu of %llu pairs)\n",
-                  args.precision_run_words, q["precision"].get<double>(),
-                  static_cast<unsigned long long>(q["reported_with_run"].get<uint64_t>()),
-                  static_cast<unsigned long long>(q["reported_pairs"].get<uint64_t>()));
-      std::printf("  recall (run of %u+ words)         %.4f (%llu of %llu pairs)\n",
-                  args.recall_run_words, q["recall"].get<double>(),
-                  static_cast<unsigned long long>(
-                      q["pairs_with_long_run_reported"].get<uint64_t>()),
-                  static_cast<unsigned long long>(q["pairs_with_long_run"].get<uint64_t>()));
-      std::printf("  passages per pair                 median %u, p99 %u, max %u\n",
-                  q["passages_per_pair"]["median"].get<uint32_t>(),
-                  q["passages_per_pair"]["p99"].get<uint32_t>(),
-                  q["passages_per_pair"]["max"].get<uint32_t>());
-      std::printf("  passages with a run of %u+ words   %.4f (%llu of %llu)\n",
-                  args.precision_run_words,
-                  q["passages_with_run_share"].get<double>(),
-                  static_cast<unsigned long long>(q["passages_with_run"].get<uint64_t>()),
-                  static_cast<unsigned long long>(q["passages"].get<uint64_t>()));
+      const auto& per_pair = q["passages_per_pair"];
+      absl::PrintF("copy pairs (%s)\n", args.pairs);
+      Row(absl::StrFormat("precision (run of %u+ words)",
+                          args.precision_run_words),
+          Figure(q, "precision", "reported_with_run", "reported_pairs"));
+      Row(absl::StrFormat("recall (run of %u+ words)", args.recall_run_words),
+          Figure(q, "recall", "pairs_with_long_run_reported",
+                 "pairs_with_long_run"));
+      Row("passages per pair",
+          absl::StrFormat("median %d, p99 %d, max %d",
+                          per_pair["median"].get<uint32_t>(),
+                          per_pair["p99"].get<uint32_t>(),
+                          per_pair["max"].get<uint32_t>()));
+      Row(absl::StrFormat("passages with a run of %u+ words",
+                          args.precision_run_words),
+          Figure(q, "passages_with_run_share", "passages_with_run",
+                 "passages"));
     }
-    std::printf("(%.1f s, %s pair-count increments)\n",
-                j["seconds"].get<double>(),
-                absl::StrFormat("%d", increments).c_str());
+    absl::PrintF("(%.1f s, %d pair-count increments)\n",
+                 j["seconds"].get<double>(), increments);
   }
 
   if (args.show_errors > 0) {
@@ -806,8 +819,9 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   Args args;
   CLI::App* score = app.add_subcommand(
-      "score", "Score mimeo cluster / mimeo pairs --mode copy output against "
-               "exact shingle figures");
+      "score",
+      "Score mimeo cluster / mimeo pairs --mode copy output against "
+      "exact shingle figures");
   score->add_option("CORPUS_PATH", args.corpus, "The corpus mimeo was run on")
       ->required();
   score->add_option("--clusters", args.clusters,
@@ -815,31 +829,38 @@ int main(int argc, char** argv) {
   score->add_option("--pairs", args.pairs,
                     "JSONL of `mimeo pairs --mode copy CORPUS_PATH`");
   score->add_flag("--json", args.json, "One JSON object instead of the table");
-  score->add_option("--show-errors", args.show_errors,
-                    "Print up to N pairs of each kind of error")
+  score
+      ->add_option("--show-errors", args.show_errors,
+                   "Print up to N pairs of each kind of error")
       ->check(CLI::NonNegativeNumber);
-  score->add_option("--rare-df", args.rare_df,
-                    "A shingle in fewer documents than this is not "
-                    "boilerplate")
+  score
+      ->add_option("--rare-df", args.rare_df,
+                   "A shingle in fewer documents than this is not "
+                   "boilerplate")
       ->capture_default_str()
       ->check(CLI::Range(2, 1 << 30));
-  score->add_option("--cluster-jaccard", args.cluster_jaccard,
-                    "A cluster pair is right at this Jaccard...")
+  score
+      ->add_option("--cluster-jaccard", args.cluster_jaccard,
+                   "A cluster pair is right at this Jaccard...")
       ->capture_default_str();
-  score->add_option("--cluster-containment", args.cluster_containment,
-                    "...or this containment either way")
+  score
+      ->add_option("--cluster-containment", args.cluster_containment,
+                   "...or this containment either way")
       ->capture_default_str();
-  score->add_option("--recall-jaccard", args.recall_jaccard,
-                    "Pairs at this Jaccard should share a cluster")
+  score
+      ->add_option("--recall-jaccard", args.recall_jaccard,
+                   "Pairs at this Jaccard should share a cluster")
       ->capture_default_str();
-  score->add_option("--precision-run", args.precision_run_words,
-                    "A copy pair is right with a non-boilerplate run this long "
-                    "(words)")
+  score
+      ->add_option("--precision-run", args.precision_run_words,
+                   "A copy pair is right with a non-boilerplate run this long "
+                   "(words)")
       ->capture_default_str()
       ->check(CLI::Range(5, 100000));
-  score->add_option("--recall-run", args.recall_run_words,
-                    "A pair with a non-boilerplate run this long (words) "
-                    "should be reported")
+  score
+      ->add_option("--recall-run", args.recall_run_words,
+                   "A pair with a non-boilerplate run this long (words) "
+                   "should be reported")
       ->capture_default_str()
       ->check(CLI::Range(5, 100000));
   CLI11_PARSE(app, argc, argv);
