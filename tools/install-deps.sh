@@ -28,7 +28,7 @@ packages=(
 # for peak memory.
 case "${1:-}" in
   --test) packages+=(chromium) ;;
-  --bench) packages+=(golang-go golang-github-ekzhu-minhash-lsh-dev gnuplot-nox time python3) ;;
+  --bench) packages+=(golang-go golang-github-ekzhu-minhash-lsh-dev gnuplot-nox time python3 python3.11-doc postgresql-doc-15) ;;
 esac
 
 missing=()

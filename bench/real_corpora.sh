@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Assembles three real, messy corpora from Debian packages, for measuring
+# how boilerplate (licence paragraphs, templated navigation) disturbs
+# near-duplicate clusters and shared-copy output (bench/oracle.cc scores
+# them):
+#
+#   OUT_DIR/copyright/<package>.txt   every /usr/share/doc/*/copyright file:
+#                                     licence texts repeated across hundreds
+#                                     of packages
+#   OUT_DIR/python-doc/...            the HTML pages of python3.11-doc, the
+#                                     same Sphinx navigation on every page
+#   OUT_DIR/postgresql-doc/...        the HTML pages of postgresql-doc-15,
+#                                     the same DocBook header and footer
+#
+#   bench/real_corpora.sh OUT_DIR
+#
+# The output depends only on the packages installed: files are copied in
+# sorted order (C locale), HTML pages unchanged under their path relative to
+# the package's html folder. A copyright file reached through several
+# package names (a symlinked folder or file) is copied once, under the first
+# name; binary files (a NUL byte) are skipped. OUT_DIR is emptied first.
+# Installs the two doc packages with apt-get when they are missing (root or
+# sudo); tools/install-deps.sh --bench lists them too.
+set -euo pipefail
+export LC_ALL=C
+
+if [ $# -ne 1 ]; then
+  echo "usage: $0 OUT_DIR" >&2
+  exit 2
+fi
+out="$1"
+
+python_html=/usr/share/doc/python3.11/html
+postgres_html=/usr/share/doc/postgresql-doc-15/html
+if [ ! -d "$python_html" ] || [ ! -d "$postgres_html" ]; then
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  echo "real_corpora: installing python3.11-doc postgresql-doc-15" >&2
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
+    --no-install-recommends python3.11-doc postgresql-doc-15 >&2
+fi
+
+rm -rf "$out"
+mkdir -p "$out/copyright" "$out/python-doc" "$out/postgresql-doc"
+
+# copyright/: one file per distinct real file, named after its package.
+declare -A seen=()
+copied=0
+skipped_same=0
+skipped_binary=0
+for f in /usr/share/doc/*/copyright; do
+  [ -f "$f" ] || continue
+  real=$(readlink -f "$f")
+  if [ -n "${seen[$real]+x}" ]; then
+    skipped_same=$((skipped_same + 1))
+    continue
+  fi
+  seen[$real]=1
+  if [ "$(tr -d '\000' < "$real" | wc -c)" -ne "$(wc -c < "$real")" ]; then
+    skipped_binary=$((skipped_binary + 1))
+    continue
+  fi
+  package=$(basename "$(dirname "$f")")
+  cp "$real" "$out/copyright/$package.txt"
+  copied=$((copied + 1))
+done
+echo "copyright: $copied files ($skipped_same reached twice, $skipped_binary binary, skipped)" >&2
+
+# HTML pages as they are, under their relative paths.
+copy_html() {
+  local from="$1" to="$2"
+  (cd "$from" && find . -type f \( -name '*.html' -o -name '*.htm' \) | sort) |
+    while read -r rel; do
+      mkdir -p "$to/$(dirname "$rel")"
+      cp "$from/$rel" "$to/$rel"
+    done
+  echo "$(basename "$to"): $(find "$to" -type f | wc -l) pages" >&2
+}
+copy_html "$python_html" "$out/python-doc"
+copy_html "$postgres_html" "$out/postgresql-doc"
