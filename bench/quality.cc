@@ -74,6 +74,10 @@ int main(int argc, char** argv) {
                   "boilerplate: share of documents that makes it common");
     c->add_option("--common-jaccard", o.verify.common_jaccard_threshold,
                   "verify: whole-set Jaccard that passes however common");
+    c->add_option("--member-jaccard", o.member.jaccard_threshold,
+                  "cluster membership: Jaccard to the core");
+    c->add_option("--member-containment", o.member.containment_threshold,
+                  "cluster membership: containment to the core");
     c->add_option("--threads", o.threads, "threads (0: all)");
   };
   auto* clusters = app.add_subcommand("clusters", "F1 against folders");

@@ -95,9 +95,25 @@ std::vector<Cluster> Clusterer::Run(size_t num_docs,
     const DocId lead = a_leads ? ra : rb, other = a_leads ? rb : ra;
     if (guard && uf.Size(ra) + uf.Size(rb) > 2) {
       const DocId core = rep[lead];
+      // The core, then up to peers other members of the leading group
+      // (its first members: the core's earliest companions).
+      std::vector<DocId> judges = {core};
+      if (!members[lead].empty()) {
+        for (DocId x : members[lead]) {
+          if (judges.size() > options_.peers) break;
+          if (x != core) judges.push_back(x);
+        }
+      } else if (lead != core) {
+        judges.push_back(lead);
+      }
       bool all = true;
       const auto check = [&](DocId m) {
-        return similarity(core, m) >= options_.representative_threshold;
+        for (DocId j : judges) {
+          if (similarity(j, m) < options_.representative_threshold) {
+            return false;
+          }
+        }
+        return true;
       };
       if (members[other].empty()) {
         all = check(other);

@@ -90,6 +90,7 @@ struct Engine::Components {
   SimHasher simhasher;
   LshIndex lsh_index;
   Verifier verifier;
+  Verifier member_verifier;
   Clusterer clusterer;
   Winnower winnower;
   Aligner aligner;
@@ -103,6 +104,7 @@ absl::Status Engine::Options::Validate() const {
   RETURN_IF_ERROR(shingle.Validate());
   RETURN_IF_ERROR(minhash.Validate());
   RETURN_IF_ERROR(verify.Validate());
+  RETURN_IF_ERROR(member.Validate());
   RETURN_IF_ERROR(cluster.Validate());
   RETURN_IF_ERROR(common.Validate());
   if ((lsh_bands == 0) != (lsh_rows == 0)) {
@@ -175,6 +177,7 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(const Options& o) {
   lio.large_bucket = o.lsh_large_bucket;
   ASSIGN_OR_RETURN(LshIndex lsh_index, LshIndex::Create(lio));
   ASSIGN_OR_RETURN(Verifier verifier, Verifier::Create(o.verify));
+  ASSIGN_OR_RETURN(Verifier member_verifier, Verifier::Create(o.member));
   ASSIGN_OR_RETURN(Clusterer clusterer, Clusterer::Create(o.cluster));
   ASSIGN_OR_RETURN(Winnower winnower, Winnower::Create(o.copy.winnow));
   ASSIGN_OR_RETURN(Aligner aligner, Aligner::Create(o.copy.align, o.normalize,
@@ -185,7 +188,7 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(const Options& o) {
   std::unique_ptr<Engine> engine(new Engine(Components{
       o, lsh, std::move(normalizer), std::move(tokenizer), std::move(shingler),
       std::move(minhasher), std::move(simhasher), std::move(lsh_index),
-      std::move(verifier), std::move(clusterer), std::move(winnower),
+      std::move(verifier), std::move(member_verifier), std::move(clusterer), std::move(winnower),
       std::move(aligner), std::move(fingerprint_index), std::move(judge)}));
   if (o.expected_documents > 0) {
     try {
@@ -214,6 +217,7 @@ Engine::Engine(Components c)
       minhasher_(std::move(c.minhasher)),
       simhasher_(std::move(c.simhasher)),
       verifier_(std::move(c.verifier)),
+      member_verifier_(std::move(c.member_verifier)),
       clusterer_(std::move(c.clusterer)),
       winnower_(std::move(c.winnower)),
       aligner_(std::move(c.aligner)),
@@ -835,7 +839,7 @@ absl::StatusOr<Clustering> Engine::Cluster() const {
       ids_.size(), edges,
       [&](DocId a, DocId b) {
         const Similarity s = SimilarityOf(a, b, *common);
-        return verifier_.Accept(s) ? verifier_.Score(s) : 0.0;
+        return member_verifier_.Accept(s) ? member_verifier_.Score(s) : 0.0;
       },
       weight);
   return result;

@@ -26,6 +26,15 @@ void AddEngineOptions(CLI::App* cmd, CommonArgs& args) {
                   "larger (above 1: off)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--member-jaccard", o.member.jaccard_threshold,
+                  "Clusters: a document joins one only with at least this "
+                  "Jaccard similarity to its core and first members...")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--member-containment", o.member.containment_threshold,
+                  "...or this containment either way (above 1: off)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--lsh-threshold", o.lsh_threshold,
                   "Jaccard similarity the candidate search is tuned for")
       ->capture_default_str()

@@ -54,6 +54,12 @@ class Clusterer {
     // has at least this similarity to the larger's representative.
     // Default 0.3.
     double representative_threshold = 0.3;
+    // With the guard: a joining document must also have that similarity to
+    // up to this many other members of the group it joins (its earliest
+    // members), so that documents that are each a part of one large
+    // document (the sections of a table of contents) do not form a
+    // cluster around it without resembling each other. Default 8.
+    uint32_t peers = 8;
 
     absl::Status Validate() const;
   };

@@ -169,6 +169,10 @@ class Engine {
     // share a phrase.
     Verifier::Options verify = DefaultVerify();
     Clusterer::Options cluster = DefaultCluster();
+    // Cluster membership: a document joins a cluster through a verified
+    // pair, and only if it passes these thresholds against the cluster's
+    // core (cluster.h), with representative_threshold on the score.
+    Verifier::Options member = DefaultMember();
     // Shingles this many documents share are boilerplate for near-
     // duplicates: pairs are verified on the rest (boilerplate.h, verify.h).
     // Needs keep_shingle_sets. Cluster() counts them over every live
@@ -243,6 +247,13 @@ class Engine {
     absl::Status Validate() const;
 
     static Verifier::Options DefaultVerify() {
+      Verifier::Options v;
+      v.jaccard_threshold = 0.05;
+      v.containment_threshold = 0.25;
+      v.min_containment_shingles = 5;
+      return v;
+    }
+    static Verifier::Options DefaultMember() {
       Verifier::Options v;
       v.jaccard_threshold = 0.05;
       v.containment_threshold = 0.25;
@@ -436,6 +447,7 @@ class Engine {
   const MinHasher minhasher_;
   const SimHasher simhasher_;
   const Verifier verifier_;
+  const Verifier member_verifier_;
   const Clusterer clusterer_;
   const Winnower winnower_;
   const Aligner aligner_;
