@@ -1,5 +1,6 @@
 #include "mimeo/lsh_params.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -53,18 +54,35 @@ absl::StatusOr<LshParams> ChooseLshParams(const LshParamsOptions& o) {
   if (!(o.false_positive_weight > 0) || !(o.false_negative_weight > 0)) {
     return absl::InvalidArgumentError("LSH error weights must be positive");
   }
+  if (!(o.min_recall >= 0 && o.min_recall < 1)) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "LSH min_recall must be in [0, 1), got %g", o.min_recall));
+  }
+  if (!(o.recall_margin >= 0 && o.recall_margin < 1)) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "LSH recall_margin must be in [0, 1), got %g", o.recall_margin));
+  }
+  const double recall_point = std::min(1.0, o.threshold + o.recall_margin);
+  // Bandings are ranked by (recall short of the floor, weighted cost): every
+  // banding that meets the floor has shortfall 0 and the cost decides; when
+  // none meets it, the one that comes nearest wins.
   LshParams best;
+  double best_shortfall = std::numeric_limits<double>::infinity();
   double best_cost = std::numeric_limits<double>::infinity();
   const uint32_t n = static_cast<uint32_t>(o.num_perm);
   for (uint32_t b = 1; b <= n; ++b) {
     for (uint32_t r = 1; b * r <= n; ++r) {
+      const double shortfall = std::max(
+          0.0, o.min_recall - LshCandidateProbability(recall_point, b, r));
+      if (shortfall > best_shortfall) continue;
       LshParams p;
       p.bands = b;
       p.rows = r;
       FillAreas(p, o.threshold);
       const double cost = o.false_positive_weight * p.false_positive_area +
                           o.false_negative_weight * p.false_negative_area;
-      if (cost < best_cost) {
+      if (shortfall < best_shortfall || cost < best_cost) {
+        best_shortfall = shortfall;
         best_cost = cost;
         best = p;
       }
