@@ -114,32 +114,49 @@ absl::StatusOr<Verifier> Verifier::Create(const Options& options) {
   return Verifier(options);
 }
 
-bool Verifier::ContainmentCounts(const Similarity& s) const noexcept {
-  if (options_.containment_threshold > 1) return false;
-  // The contained side is the smaller set, the one whose containment is
-  // larger; only its rare shingles count.
-  return std::min(s.rare_size_a, s.rare_size_b) >=
-         options_.min_containment_shingles;
-}
-
 bool Verifier::Accept(const Similarity& s) const noexcept {
   if (s.intersection == 0) return false;
   if (s.jaccard >= std::max(options_.jaccard_threshold,
                             options_.common_jaccard_threshold)) {
     return true;
   }
-  if (s.rare_intersection == 0) return false;
-  if (s.rare_jaccard() >= options_.jaccard_threshold) return true;
-  return ContainmentCounts(s) &&
-         std::max(s.rare_containment_a_in_b(), s.rare_containment_b_in_a()) >=
-             options_.containment_threshold;
+  // Otherwise the pair must pass on its whole sets and on its rare
+  // shingles alone: boilerplate can make a pair less alike, never more.
+  const auto passes = [&](double jaccard, double containment_a_in_b,
+                          double containment_b_in_a, uint64_t smaller) {
+    if (jaccard >= options_.jaccard_threshold) return true;
+    return options_.containment_threshold <= 1 &&
+           smaller >= options_.min_containment_shingles &&
+           std::max(containment_a_in_b, containment_b_in_a) >=
+               options_.containment_threshold;
+  };
+  if (!passes(s.jaccard, s.containment_a_in_b, s.containment_b_in_a,
+              std::min(s.size_a, s.size_b))) {
+    return false;
+  }
+  if (!s.has_common()) return true;
+  return s.rare_intersection > 0 &&
+         passes(s.rare_jaccard(), s.rare_containment_a_in_b(),
+                s.rare_containment_b_in_a(),
+                std::min(s.rare_size_a, s.rare_size_b));
 }
 
 double Verifier::Score(const Similarity& s) const noexcept {
-  const double j = std::max(s.jaccard, s.rare_jaccard());
-  if (!ContainmentCounts(s)) return j;
-  return std::max(
-      {j, s.rare_containment_a_in_b(), s.rare_containment_b_in_a()});
+  const auto score = [&](double jaccard, double containment_a_in_b,
+                         double containment_b_in_a, uint64_t smaller) {
+    if (options_.containment_threshold > 1 ||
+        smaller < options_.min_containment_shingles) {
+      return jaccard;
+    }
+    return std::max({jaccard, containment_a_in_b, containment_b_in_a});
+  };
+  const double plain = score(s.jaccard, s.containment_a_in_b,
+                             s.containment_b_in_a, std::min(s.size_a, s.size_b));
+  if (!s.has_common()) return plain;
+  const double rare =
+      score(s.rare_jaccard(), s.rare_containment_a_in_b(),
+            s.rare_containment_b_in_a(), std::min(s.rare_size_a, s.rare_size_b));
+  return std::max(s.jaccard, std::min(plain, rare));
 }
 
 std::vector<VerifiedPair> Verifier::VerifyAll(

@@ -162,16 +162,22 @@ class Engine {
     // (default) leaves SimHash out of candidate generation.
     int simhash_max_distance = -1;
 
-    // Defaults: jaccard_threshold 0.05, containment_threshold 0.25 with at
-    // least 5 shingles, chaining guard at 0.1. Together these gave the best
-    // pairwise F1 on wikipedia-versions (bench/README.md) while keeping
-    // precision near 0.99: versions of one article, not merely pages that
-    // share a phrase.
+    // Near-duplicate pairs. Defaults: Jaccard 0.3, or containment 0.7 of
+    // the smaller document (at least 5 shingles), each on the whole sets
+    // and on the rare shingles alone, or Jaccard 0.5 on the whole sets
+    // however common the text. Chosen across wikipedia-versions, three
+    // real corpora full of templates and licences, and generated reprints
+    // (bench/README.md, "Choosing the defaults"): below these, pages that
+    // share a template section or a few paragraphs of documentation pass
+    // as near-duplicates. Revision histories, whose early and late
+    // versions share little, cluster better with Jaccard 0.05 and
+    // containment 0.25 here and in `member` (bench/README.md).
     Verifier::Options verify = DefaultVerify();
     Clusterer::Options cluster = DefaultCluster();
     // Cluster membership: a document joins a cluster through a verified
     // pair, and only if it passes these thresholds against the cluster's
-    // core (cluster.h), with representative_threshold on the score.
+    // core and first members (cluster.h), with representative_threshold on
+    // the score. Defaults: Jaccard 0.2 or containment 0.5.
     Verifier::Options member = DefaultMember();
     // Shingles this many documents share are boilerplate for near-
     // duplicates: pairs are verified on the rest (boilerplate.h, verify.h).
@@ -248,15 +254,15 @@ class Engine {
 
     static Verifier::Options DefaultVerify() {
       Verifier::Options v;
-      v.jaccard_threshold = 0.05;
-      v.containment_threshold = 0.25;
+      v.jaccard_threshold = 0.3;
+      v.containment_threshold = 0.7;
       v.min_containment_shingles = 5;
       return v;
     }
     static Verifier::Options DefaultMember() {
       Verifier::Options v;
-      v.jaccard_threshold = 0.05;
-      v.containment_threshold = 0.25;
+      v.jaccard_threshold = 0.2;
+      v.containment_threshold = 0.5;
       v.min_containment_shingles = 5;
       return v;
     }

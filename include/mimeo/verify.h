@@ -17,12 +17,13 @@
 //
 // Boilerplate. Given the shingles many documents share (CommonShingles,
 // boilerplate.h), the same figures are also measured on the rare shingles
-// alone, and a pair passes on those: a footer, a licence paragraph or a
-// menu two documents carry does not make them versions of each other. A
-// pair whose whole sets are alike (jaccard >= common_jaccard_threshold)
-// passes however common its text is: a spam run, a template page twice.
-// Without a model, or when none of a pair's shingles is common, the rare
-// figures are the plain ones and the rule is the plain rule.
+// alone, and a pair must pass on those as well as on its whole sets: a
+// footer, a licence paragraph or a menu two documents carry does not make
+// them versions of each other, and setting it aside never makes two
+// documents more alike than their whole texts are. A pair whose whole sets
+// are alike (jaccard >= common_jaccard_threshold) passes however common
+// its text is: a spam run, a template page twice. Without a model, or when
+// none of a pair's shingles is common, the rule is the plain rule.
 //
 // Without shingle sets, similarity can be estimated from the signatures
 // and the set sizes (EstimateSimilarity); the estimate's error is that of
@@ -126,11 +127,14 @@ class Verifier {
 
   static absl::StatusOr<Verifier> Create(const Options& options);
 
-  // Whether a pair with this similarity is kept: on its rare figures, or
-  // on its whole-set Jaccard above common_jaccard_threshold.
+  // Whether a pair with this similarity is kept: on its whole-set and its
+  // rare figures both, or on its whole-set Jaccard alone above
+  // common_jaccard_threshold.
   bool Accept(const Similarity& s) const noexcept;
-  // The pair's strength: the largest of its Jaccard, its rare Jaccard and,
-  // when containment counts for it, its larger rare containment.
+  // The pair's strength: its Jaccard or, when containment counts for it,
+  // its larger containment, whichever is larger; with common shingles, the
+  // smaller of that and the same on rare shingles (but at least the
+  // Jaccard).
   double Score(const Similarity& s) const noexcept;
 
   // Verifies `pairs` in parallel; `set_of(id)` returns a document's sorted
@@ -149,7 +153,6 @@ class Verifier {
 
  private:
   explicit Verifier(const Options& options) : options_(options) {}
-  bool ContainmentCounts(const Similarity& s) const noexcept;
   Options options_;
 };
 

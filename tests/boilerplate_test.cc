@@ -1,0 +1,274 @@
+// Boilerplate: the common-shingle model, the passage judge, and the three
+// corpora the engine must get right by default: a passage many documents
+// quote, a footer on many documents, and a chain through a footer-only stub.
+#include "mimeo/boilerplate.h"
+
+#include <algorithm>
+#include <map>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "gtest/gtest.h"
+#include "mimeo/engine.h"
+#include "test_util.h"
+
+namespace mimeo {
+namespace {
+
+CommonShingles MakeCommon(uint32_t min_docs, double fraction) {
+  CommonShingles::Options o;
+  o.min_docs = min_docs;
+  o.fraction = fraction;
+  auto c = CommonShingles::Create(o);
+  EXPECT_TRUE(c.ok()) << c.status();
+  return std::move(*c);
+}
+
+TEST(CommonShinglesTest, CountsExactlyAgainstAPlainCount) {
+  std::mt19937_64 rng(3);
+  // 3,000 sets drawing from a small pool, so that many values repeat
+  // across sets at every frequency, and some sets are empty (removed).
+  std::vector<uint64_t> pool(20000);
+  for (auto& x : pool) x = rng();
+  std::vector<std::vector<uint64_t>> sets(3000);
+  for (size_t d = 0; d < sets.size(); ++d) {
+    if (d % 97 == 0) continue;
+    const size_t n = 1 + rng() % 200;
+    for (size_t i = 0; i < n; ++i) {
+      // Skewed towards the start of the pool.
+      const size_t k = static_cast<size_t>(pool.size() *
+                                           std::pow((rng() % 10000) / 1e4, 3));
+      sets[d].push_back(pool[k]);
+    }
+    std::sort(sets[d].begin(), sets[d].end());
+    sets[d].erase(std::unique(sets[d].begin(), sets[d].end()), sets[d].end());
+  }
+  absl::flat_hash_map<uint64_t, uint32_t> df;
+  uint64_t nonempty = 0;
+  for (const auto& s : sets) {
+    nonempty += !s.empty();
+    for (uint64_t h : s) ++df[h];
+  }
+  CommonShingles common = MakeCommon(20, 0.01);
+  common.Build(sets.size(), [&](size_t d) { return absl::MakeConstSpan(sets[d]); });
+  EXPECT_EQ(common.documents(), nonempty);
+  EXPECT_EQ(common.threshold(), std::max<uint32_t>(20, (nonempty + 99) / 100));
+  size_t want = 0;
+  for (const auto& [h, n] : df) {
+    EXPECT_EQ(common.IsCommon(h), n >= common.threshold()) << h << " in " << n;
+    want += n >= common.threshold();
+  }
+  EXPECT_GT(want, 50u);
+  EXPECT_EQ(common.size(), want);
+  EXPECT_FALSE(common.IsCommon(rng()));
+  for (size_t d = 0; d < 20; ++d) {
+    uint64_t n = 0;
+    for (uint64_t h : sets[d]) n += df[h] >= common.threshold();
+    EXPECT_EQ(common.CountCommon(sets[d]), n);
+  }
+  // Building again from nothing forgets everything.
+  common.Build(0, [&](size_t d) { return absl::MakeConstSpan(sets[d]); });
+  EXPECT_EQ(common.size(), 0u);
+}
+
+TEST(CommonShinglesTest, ValidatesOptions) {
+  CommonShingles::Options o;
+  o.min_docs = 1;
+  EXPECT_FALSE(CommonShingles::Create(o).ok());
+  o = {};
+  o.fraction = 1.5;
+  EXPECT_FALSE(CommonShingles::Create(o).ok());
+}
+
+TEST(PassageJudgeTest, EachRule) {
+  auto judge = PassageJudge::Create({});
+  ASSERT_TRUE(judge.ok());
+  PassageFacts f;
+  f.tokens = 30;
+  f.pair_tokens = 30;
+  f.doc_frequency = 12;
+  // A quote twelve of 2,000 documents hold, in the middle of both: copy.
+  EXPECT_EQ(judge->Judge(f, 2000), Boilerplate::kNone);
+  // The same at the end of both documents: a footer or a signature.
+  f.same_edge = true;
+  EXPECT_EQ(judge->Judge(f, 2000), Boilerplate::kEdge);
+  // At the edge but rare (four documents): copy.
+  f.doc_frequency = 4;
+  EXPECT_EQ(judge->Judge(f, 2000), Boilerplate::kNone);
+  // At the edge and common, but the pair shares a long stretch: copy.
+  f.doc_frequency = 12;
+  f.pair_tokens = 400;
+  EXPECT_EQ(judge->Judge(f, 2000), Boilerplate::kNone);
+  // Held by a fifth of the collection: widespread, however long.
+  f.same_edge = false;
+  f.doc_frequency = 400;
+  EXPECT_EQ(judge->Judge(f, 2000), Boilerplate::kWidespread);
+  // Widespread means at least max(20, 1% of N).
+  f.doc_frequency = 20;
+  EXPECT_EQ(judge->Judge(f, 1000), Boilerplate::kWidespread);
+  EXPECT_EQ(judge->Judge(f, 5000), Boilerplate::kNone);
+  EXPECT_EQ(judge->WidespreadThreshold(5000), 50u);
+  EXPECT_EQ(judge->CommonThreshold(100000), 100u);
+  // Numbers and markup debris, wherever they are.
+  f.doc_frequency = 2;
+  f.junk_share = 0.8;
+  EXPECT_EQ(judge->Judge(f, 2000), Boilerplate::kMarkup);
+  EXPECT_EQ(BoilerplateName(Boilerplate::kMarkup), "markup");
+}
+
+TEST(PassageJudgeTest, ValidatesOptions) {
+  PassageJudge::Options o;
+  o.common_min_docs = 1;
+  EXPECT_FALSE(PassageJudge::Create(o).ok());
+  o = {};
+  o.widespread_fraction = -1;
+  EXPECT_FALSE(PassageJudge::Create(o).ok());
+  o = {};
+  o.junk_share = 2;
+  EXPECT_FALSE(PassageJudge::Create(o).ok());
+}
+
+// Random prose-like texts: words drawn from a vocabulary large enough that
+// two texts share no 5-word run by chance.
+class Texts {
+ public:
+  explicit Texts(uint64_t seed) : rng_(seed) {}
+  std::string Words(int n) {
+    std::string s;
+    for (int i = 0; i < n; ++i) {
+      if (i > 0) s += (i % 12 == 0) ? ". " : " ";
+      s += Word();
+    }
+    return s + ".";
+  }
+
+ private:
+  std::string Word() {
+    static const char* kSyllables[] = {"ka", "lo", "mi", "ne", "sa", "tu",
+                                       "ve", "ri", "po", "da", "gu", "fe"};
+    std::string w;
+    const int n = 2 + static_cast<int>(rng_() % 3);
+    for (int i = 0; i < n; ++i) w += kSyllables[rng_() % 12];
+    return w;
+  }
+  std::mt19937_64 rng_;
+};
+
+std::unique_ptr<Engine> Index(const std::vector<Document>& docs) {
+  auto e = Engine::Create({});
+  EXPECT_TRUE(e.ok()) << e.status();
+  EXPECT_TRUE((*e)->AddBatch(docs).ok());
+  return std::move(*e);
+}
+
+TEST(BoilerplateEngineTest, APassageTwelveOf2000DocumentsQuoteIsCopy) {
+  Texts t(7);
+  const std::string quote = t.Words(40);
+  std::vector<Document> docs;
+  std::set<DocId> holders;
+  for (int i = 0; i < 2000; ++i) {
+    std::string text = t.Words(150);
+    if (i % 166 == 37) {
+      // In the middle of the article, as outlets print a wire quote.
+      text += " " + quote + " " + t.Words(150);
+      holders.insert(static_cast<DocId>(i));
+    } else {
+      text += " " + t.Words(150);
+    }
+    docs.push_back({"doc/" + std::to_string(i), text, {}});
+  }
+  ASSERT_EQ(holders.size(), 12u);
+  auto e = Index(docs);
+  auto report = e->SharedCopy();
+  ASSERT_TRUE(report.ok()) << report.status();
+  // All 66 pairs of the twelve, and nothing else.
+  EXPECT_EQ(report->pairs.size(), 66u);
+  for (const CopyPair& p : report->pairs) {
+    EXPECT_TRUE(holders.contains(p.a) && holders.contains(p.b))
+        << p.a << "-" << p.b;
+    EXPECT_GE(p.copied_tokens_a, 40u);
+  }
+  ASSERT_EQ(report->families.size(), 1u);
+  EXPECT_EQ(report->families[0].num_docs, 12u);
+  // And a new outlet printing it is told about all twelve.
+  auto m = e->Query(t.Words(100) + " " + quote + " " + t.Words(100));
+  ASSERT_TRUE(m.ok());
+  size_t sharing = 0;
+  for (const Match& x : *m) sharing += x.shares_copy;
+  EXPECT_EQ(sharing, 12u);
+}
+
+TEST(BoilerplateEngineTest, AFooterOn200DocumentsGivesNoPairAndNoCluster) {
+  Texts t(8);
+  const std::string footer =
+      "You received this message because you are subscribed to the harbour "
+      "users list. To unsubscribe send an empty message to the list address "
+      "or visit the archive page for your options.";
+  std::vector<Document> docs;
+  for (int i = 0; i < 300; ++i) {
+    std::string text = t.Words(60 + i % 90);
+    if (i < 200) text += "\n-- \n" + footer;
+    docs.push_back({"msg/" + std::to_string(i), text, {}});
+  }
+  auto e = Index(docs);
+  auto report = e->SharedCopy();
+  ASSERT_TRUE(report.ok());
+  EXPECT_TRUE(report->pairs.empty()) << report->pairs.size() << " pairs";
+  EXPECT_TRUE(report->clusters.empty());
+  auto clustering = e->Cluster();
+  ASSERT_TRUE(clustering.ok());
+  EXPECT_TRUE(clustering->clusters.empty())
+      << clustering->clusters.size() << " clusters, the first of "
+      << clustering->clusters[0].members.size();
+  EXPECT_TRUE(clustering->pairs.empty());
+}
+
+TEST(BoilerplateEngineTest, AFooterOnlyStubDoesNotChainTwoMessages) {
+  Texts t(9);
+  const std::string footer =
+      "Sent from the harbour users list. Archives and options are on the "
+      "list page; replies go to every subscriber unless you say otherwise.";
+  std::vector<Document> docs;
+  // Forty messages carry the footer, so that it is common.
+  for (int i = 0; i < 40; ++i) {
+    docs.push_back({"list/" + std::to_string(i),
+                    t.Words(120) + "\n" + footer, {}});
+  }
+  // A and C: two versions each of two different messages; B: the footer
+  // alone, with a greeting.
+  const std::string a = t.Words(80), c = t.Words(80);
+  docs.push_back({"a1", a + "\n" + footer, {}});
+  docs.push_back({"a2", a + " Thanks.\n" + footer, {}});
+  docs.push_back({"b", "Hello all.\n" + footer, {}});
+  docs.push_back({"c1", c + "\n" + footer, {}});
+  docs.push_back({"c2", c + " Regards.\n" + footer, {}});
+  auto e = Index(docs);
+  auto clustering = e->Cluster();
+  ASSERT_TRUE(clustering.ok());
+  std::map<std::string, uint32_t> cluster_of;
+  for (const Cluster& cl : clustering->clusters) {
+    for (DocId m : cl.members) cluster_of[e->id(m)] = cl.id;
+  }
+  // The versions of each message are found...
+  ASSERT_TRUE(cluster_of.contains("a1") && cluster_of.contains("a2"));
+  ASSERT_TRUE(cluster_of.contains("c1") && cluster_of.contains("c2"));
+  EXPECT_EQ(cluster_of["a1"], cluster_of["a2"]);
+  EXPECT_EQ(cluster_of["c1"], cluster_of["c2"]);
+  // ...and not merged with each other, nor with the stub or the list.
+  EXPECT_NE(cluster_of["a1"], cluster_of["c1"]);
+  EXPECT_FALSE(cluster_of.contains("b"));
+  EXPECT_EQ(clustering->clusters.size(), 2u);
+  // Nor does shared copy link them through the footer.
+  auto report = e->SharedCopy();
+  ASSERT_TRUE(report.ok());
+  for (const CopyPair& p : report->pairs) {
+    const std::string x = e->id(p.a), y = e->id(p.b);
+    EXPECT_EQ(x[0], y[0]) << x << " ~ " << y;
+  }
+}
+
+}  // namespace
+}  // namespace mimeo
