@@ -447,7 +447,9 @@ absl::Status InputReader::ReadFile(const Source& s,
   doc.id = UniqueId(s.id, s.id);
   doc.text = DocumentText(std::move(*text), html);
   if (texts_) {
-    if (s.path == "-") {
+    // HTML is spilled as its visible text: parsing a page again for every
+    // pair it is aligned in cost more than the alignment (bench/README.md).
+    if (s.path == "-" || html) {
       if (absl::Status st = texts_->Spill(doc.text); !st.ok()) return st;
     } else {
       texts_->NoteFile(s.index);
@@ -559,7 +561,7 @@ absl::Status InputReader::ParseLine(std::string_view line,
   if (html) ++counts_.html_documents;
   d.text = DocumentText(std::string(text), html);
   if (texts_) {
-    if (j.spill) {
+    if (j.spill || html) {
       if (absl::Status st = texts_->Spill(d.text); !st.ok()) return st;
     } else {
       texts_->NoteLine(j.source.index, line_offset, line_bytes);

@@ -48,12 +48,12 @@
 // With `remember_texts`, the reader notes where each document came from,
 // so that InputTexts can read its text again when passages are shown,
 // instead of every text staying in memory:
-//   * a file is read again (and its HTML turned into text again);
+//   * a text file is read again;
 //   * a JSONL line of a plain (uncompressed) file is read again at its
-//     offset and parsed, and its text field read as HTML or not by the
-//     same rule as the first time (the rule depends on the field alone);
+//     offset and parsed;
 //   * a text that cannot be found again cheaply (standard input, a line of
-//     a compressed file) is written, as it is read, to a spill file: an
+//     a compressed file, and HTML, whose parsing costs more than aligning
+//     it) is written, as it is read, to a spill file: an
 //     unlinked temporary file in $TMPDIR (else /tmp) that disappears with
 //     the process, whatever way it ends.
 #ifndef MIMEO_TOOLS_INPUT_H_
