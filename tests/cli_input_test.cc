@@ -286,7 +286,9 @@ TEST(InputReaderTest, TextsAreFoundAgainWhereTheyWereRead) {
     EXPECT_EQ(*t, docs[d].text) << docs[d].id;
   }
   EXPECT_EQ(docs[2].text, "tab\there \u00e9");
-  EXPECT_EQ(texts->spilled_bytes(), std::string("gz onegz twozst").size());
+  // Spilled: the compressed lines, and the page's visible text.
+  EXPECT_EQ(texts->spilled_bytes(),
+            std::string("gz onegz twozst").size() + docs[1].text.size());
   EXPECT_FALSE(texts->Text(9, "none").ok());
 
   fs::remove(dir.path() / "a.txt");
