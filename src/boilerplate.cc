@@ -117,6 +117,8 @@ std::string_view BoilerplateName(Boilerplate b) {
       return "widespread";
     case Boilerplate::kEdge:
       return "edge";
+    case Boilerplate::kPhrase:
+      return "phrase";
   }
   return "none";
 }
@@ -167,16 +169,19 @@ uint32_t PassageJudge::WidespreadThreshold(uint64_t num_docs) const {
 
 Boilerplate PassageJudge::Judge(const PassageFacts& f,
                                 uint64_t num_docs) const {
-  if (f.tokens > 0 && f.junk_share >= options_.junk_share) {
+  if (f.tokens > 0 && f.junk_share >= options_.junk_share &&
+      f.doc_frequency >= CommonThreshold(num_docs)) {
     return Boilerplate::kMarkup;
   }
   if (f.doc_frequency >= WidespreadThreshold(num_docs)) {
     return Boilerplate::kWidespread;
   }
-  if (f.pair_tokens < options_.long_tokens && f.same_edge &&
-      f.doc_frequency >= CommonThreshold(num_docs)) {
-    return Boilerplate::kEdge;
+  if (f.pair_tokens >= options_.long_tokens ||
+      f.doc_frequency < CommonThreshold(num_docs)) {
+    return Boilerplate::kNone;
   }
+  if (f.same_edge) return Boilerplate::kEdge;
+  if (f.tokens < options_.phrase_tokens) return Boilerplate::kPhrase;
   return Boilerplate::kNone;
 }
 

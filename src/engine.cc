@@ -569,6 +569,35 @@ absl::StatusOr<std::string_view> Engine::TextOf(DocId doc,
   return fetched;
 }
 
+void Engine::OwnFrequencies(const AlignedText& asking, uint32_t begin,
+                            uint32_t end, uint32_t self,
+                            std::vector<std::pair<uint32_t, uint32_t>>& out,
+                            std::vector<Fingerprint>& scratch) const {
+  out.clear();
+  // The fingerprints chosen by windows lying wholly inside the tokens.
+  // Unlike fingerprints chosen at a passage's edges, they do not depend on
+  // the surrounding text, so every document holding the passage holds them
+  // and their document frequency counts it.
+  const Shingles& sh = asking.shingles;
+  const auto first =
+      std::lower_bound(sh.first_token.begin(), sh.first_token.end(), begin);
+  auto last = first;
+  while (last != sh.first_token.end() &&
+         *last + sh.tokens_per_shingle <= end) {
+    ++last;
+  }
+  const size_t i0 = first - sh.first_token.begin();
+  const size_t i1 = last - sh.first_token.begin();
+  if (i1 - i0 < static_cast<size_t>(options_.copy.winnow.window)) return;
+  winnower_.Winnow(absl::MakeConstSpan(sh.hashes).subspan(i0, i1 - i0),
+                   scratch);
+  const DocId as_of = static_cast<DocId>(ids_.size());
+  for (const Fingerprint& fp : scratch) {
+    out.emplace_back(sh.first_token[i0 + fp.position],
+                     fingerprint_index_.DocFrequency(fp.hash, as_of) + self);
+  }
+}
+
 absl::StatusOr<std::vector<Passage>> Engine::AlignWith(
     const AlignedText& asking, bool indexed, DocId doc,
     AlignedText& scratch) const {
@@ -576,53 +605,95 @@ absl::StatusOr<std::vector<Passage>> Engine::AlignWith(
   ASSIGN_OR_RETURN(const std::string_view text, TextOf(doc, fetched));
   // Cannot fail: the text was accepted by Add().
   aligner_.Prepare(text, scratch).IgnoreError();
-  std::vector<Passage> passages = aligner_.Align(asking, scratch);
-  uint32_t total = 0;
-  for (const Passage& p : passages) total += p.a_tokens();
+  const std::vector<Passage> found = aligner_.Align(asking, scratch);
   // Frequencies over the whole index, and the query when it is not in it.
-  const DocId as_of = static_cast<DocId>(ids_.size());
   const uint32_t self = indexed ? 0 : 1;
   const uint64_t num_docs = stats_.documents + self;
+  const uint32_t wide = judge_.WidespreadThreshold(num_docs);
+  const uint32_t k = asking.shingles.tokens_per_shingle;
+  const uint32_t min_tokens =
+      static_cast<uint32_t>(aligner_.options().min_passage_tokens);
+  std::vector<std::pair<uint32_t, uint32_t>> freq;  // (token, documents)
+  std::vector<Fingerprint> fps;
+  const auto median = [&freq]() -> uint32_t {
+    if (freq.empty()) return 0;
+    std::vector<uint32_t> d;
+    for (const auto& [token, n] : freq) d.push_back(n);
+    auto mid = d.begin() + d.size() / 2;
+    std::nth_element(d.begin(), mid, d.end());
+    return *mid;
+  };
+  // The part [a0, a1) of verbatim passage p (same length on both sides).
+  const auto piece = [&](const Passage& p, uint32_t a0, uint32_t a1) {
+    Passage q = p;
+    q.a_token_begin = a0;
+    q.a_token_end = a1;
+    q.b_token_begin = p.b_token_begin + (a0 - p.a_token_begin);
+    q.b_token_end = p.b_token_begin + (a1 - p.a_token_begin);
+    q.shared_shingles = a1 - a0 >= k ? a1 - a0 - k + 1 : 1;
+    std::tie(q.a_begin, q.a_end) = asking.normalized.SourceRange(
+        asking.tokens[a0].begin, asking.tokens[a1 - 1].end);
+    std::tie(q.b_begin, q.b_end) = scratch.normalized.SourceRange(
+        scratch.tokens[q.b_token_begin].begin,
+        scratch.tokens[q.b_token_end - 1].end);
+    return q;
+  };
+  // A passage holding widespread text (a licence, a template) beside text
+  // of its own is cut around the widespread stretches, which are judged
+  // alone: the copyright lines above a licence are copy, the licence not.
+  std::vector<Passage> passages;
+  for (const Passage& p : found) {
+    OwnFrequencies(asking, p.a_token_begin, p.a_token_end, self, freq, fps);
+    std::vector<std::pair<uint32_t, uint32_t>> stretches;
+    for (const auto& [token, n] : freq) {
+      if (n < wide) continue;
+      const uint32_t end = std::min(token + k, p.a_token_end);
+      // Fingerprints lie at most a window apart: closer stretches join.
+      if (!stretches.empty() && token <= stretches.back().second +
+                                             static_cast<uint32_t>(
+                                                 options_.copy.winnow.window)) {
+        stretches.back().second = std::max(stretches.back().second, end);
+      } else {
+        stretches.emplace_back(token, end);
+      }
+    }
+    if (stretches.empty() || p.a_tokens() != p.b_tokens()) {
+      passages.push_back(p);
+      continue;
+    }
+    uint32_t at = p.a_token_begin;
+    for (auto [w0, w1] : stretches) {
+      if (w1 <= at) continue;
+      w0 = std::max(w0, at);
+      // Text of its own shorter than a reported passage joins the stretch.
+      if (w0 - at < min_tokens) w0 = at;
+      if (w0 > at) passages.push_back(piece(p, at, w0));
+      if (p.a_token_end - w1 < min_tokens) w1 = p.a_token_end;
+      Passage q = piece(p, w0, w1);
+      q.boilerplate = true;
+      q.reason = Boilerplate::kWidespread;
+      passages.push_back(q);
+      at = w1;
+    }
+    if (at < p.a_token_end) passages.push_back(piece(p, at, p.a_token_end));
+  }
+  uint32_t total = 0;
+  for (const Passage& p : passages) {
+    if (!p.boilerplate) total += p.a_tokens();
+  }
   const uint32_t edge = judge_.options().edge_tokens;
   const size_t na = asking.tokens.size(), nb = scratch.tokens.size();
-  const Shingles& sh = asking.shingles;
-  std::vector<Fingerprint> own;
-  std::vector<uint32_t> frequencies;
   for (Passage& p : passages) {
+    OwnFrequencies(asking, p.a_token_begin, p.a_token_end, self, freq, fps);
+    p.doc_frequency = median();
+    if (p.boilerplate) continue;
     PassageFacts f;
     f.tokens = p.a_tokens();
     f.pair_tokens = total;
+    f.doc_frequency = p.doc_frequency;
     f.same_edge = (p.a_token_begin <= edge && p.b_token_begin <= edge) ||
                   (p.a_token_end + edge >= na && p.b_token_end + edge >= nb);
     f.junk_share = JunkShare(asking, p.a_token_begin, p.a_token_end);
-    // The passage's own fingerprints: those chosen by windows lying wholly
-    // inside it. Unlike fingerprints chosen at its edges, they do not
-    // depend on the surrounding text, so every document holding the
-    // passage holds them and their document frequency counts it.
-    const auto first = std::lower_bound(sh.first_token.begin(),
-                                        sh.first_token.end(), p.a_token_begin);
-    auto last = first;
-    while (last != sh.first_token.end() &&
-           *last + sh.tokens_per_shingle <= p.a_token_end) {
-      ++last;
-    }
-    const size_t i0 = first - sh.first_token.begin();
-    const size_t i1 = last - sh.first_token.begin();
-    frequencies.clear();
-    if (i1 - i0 >= static_cast<size_t>(options_.copy.winnow.window)) {
-      winnower_.Winnow(absl::MakeConstSpan(sh.hashes).subspan(i0, i1 - i0),
-                       own);
-      for (const Fingerprint& fp : own) {
-        frequencies.push_back(fingerprint_index_.DocFrequency(fp.hash, as_of) +
-                              self);
-      }
-    }
-    if (!frequencies.empty()) {
-      auto mid = frequencies.begin() + frequencies.size() / 2;
-      std::nth_element(frequencies.begin(), mid, frequencies.end());
-      f.doc_frequency = *mid;
-    }
-    p.doc_frequency = f.doc_frequency;
     p.reason = judge_.Judge(f, num_docs);
     p.boilerplate = p.reason != Boilerplate::kNone;
   }

@@ -112,10 +112,21 @@ TEST(PassageJudgeTest, EachRule) {
   EXPECT_EQ(judge->Judge(f, 5000), Boilerplate::kNone);
   EXPECT_EQ(judge->WidespreadThreshold(5000), 50u);
   EXPECT_EQ(judge->CommonThreshold(100000), 100u);
-  // Numbers and markup debris, wherever they are.
-  f.doc_frequency = 2;
+  // A short common phrase in the middle, where the pair shares little: a
+  // stock phrase; the same among long shared text: copy.
+  f.doc_frequency = 12;
+  f.tokens = 9;
+  f.pair_tokens = 9;
+  EXPECT_EQ(judge->Judge(f, 2000), Boilerplate::kPhrase);
+  f.pair_tokens = 200;
+  EXPECT_EQ(judge->Judge(f, 2000), Boilerplate::kNone);
+  // Numbers and markup debris that many documents hold, wherever they
+  // are; a table two documents alone share is copy.
+  f.doc_frequency = 6;
   f.junk_share = 0.8;
   EXPECT_EQ(judge->Judge(f, 2000), Boilerplate::kMarkup);
+  f.doc_frequency = 2;
+  EXPECT_EQ(judge->Judge(f, 2000), Boilerplate::kNone);
   EXPECT_EQ(BoilerplateName(Boilerplate::kMarkup), "markup");
 }
 

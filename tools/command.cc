@@ -358,7 +358,7 @@ void SetPassages(PairOut& pair, absl::Span<const Passage> passages,
                  uint32_t more) {
   pair.passages.clear();
   pair.boilerplate.clear();
-  constexpr size_t kReasons = static_cast<size_t>(Boilerplate::kEdge) + 1;
+  constexpr size_t kReasons = static_cast<size_t>(Boilerplate::kPhrase) + 1;
   uint32_t by_reason[kReasons] = {};
   for (const Passage& p : passages) {
     if (p.boilerplate) {

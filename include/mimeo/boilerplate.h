@@ -107,22 +107,30 @@ class CommonShingles {
 //   * how widely it repeats: a passage in a large share of everything
 //     (licence text on hundreds of files, a template on every page) is not
 //     evidence that one document copied another, however long;
-//   * what it is made of: runs of numbers, single letters and markup
-//     debris (table markup, MIME headers, quoted-printable escapes) are not
-//     text anyone copies;
+//   * what it is made of: common runs of numbers, single letters and
+//     markup debris (table markup, quoted-printable escapes) are not text
+//     anyone copies (a table two documents alone share may be);
+//   * how long it is: a common passage of a few words is a stock phrase
+//     (a version note, a standard sentence), a common passage of forty a
+//     quote;
 //   * how much the pair shares in all: documents sharing a long stretch of
 //     text are copies, whatever the stretch is made of, unless it is
 //     widespread.
+//
+// The Engine cuts a passage around the widespread stretches inside it
+// and judges the pieces alone: the copyright lines above a licence are
+// copy, the licence is not.
 //
 // A passage's document frequency is the median, over the fingerprints
 // chosen inside it (winnow.h), of the documents holding each.
 enum class Boilerplate : uint8_t {
   kNone = 0,    // copy
-  kMarkup,      // mostly numbers, single letters and markup debris
+  kMarkup,      // common, and mostly numbers, single letters, markup debris
   kWidespread,  // held by at least widespread_min_docs documents
   kEdge,        // common, and at the same edge of both documents
+  kPhrase,      // a short common passage, where the pair shares little
 };
-// "none", "markup", "widespread", "edge".
+// "none", "markup", "widespread", "edge", "phrase".
 std::string_view BoilerplateName(Boilerplate b);
 
 // What PassageJudge looks at, measured by the caller.
@@ -156,6 +164,10 @@ class PassageJudge {
     uint32_t long_tokens = 50;
     // How near an edge counts as at the edge, in tokens. Default 10.
     uint32_t edge_tokens = 10;
+    // A common passage shorter than this, in a pair sharing less than
+    // long_tokens in all, is a stock phrase ("Changed in version 3.5:
+    // Added support for"), not a quote. Default 10.
+    uint32_t phrase_tokens = 10;
     // Passages with at least this share of junk tokens are markup.
     // Default 0.5.
     double junk_share = 0.5;

@@ -435,6 +435,13 @@ class Engine {
   absl::StatusOr<std::vector<Passage>> AlignWith(const AlignedText& asking,
                                                  bool indexed, DocId doc,
                                                  AlignedText& scratch) const;
+  // The document frequency of each fingerprint chosen inside tokens
+  // [begin, end) of the asking text, as (token where its shingle starts,
+  // documents holding it, plus `self`), in token order.
+  void OwnFrequencies(const AlignedText& asking, uint32_t begin, uint32_t end,
+                      uint32_t self,
+                      std::vector<std::pair<uint32_t, uint32_t>>& out,
+                      std::vector<Fingerprint>& scratch) const;
   // Keeps at most copy.max_passages of `passages` (copy before
   // boilerplate, longer before shorter, then in text order) and returns
   // how many it left out.
