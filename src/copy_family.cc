@@ -152,8 +152,15 @@ std::vector<Cluster> ClusterCopies(absl::Span<const CopyPair> pairs,
   edges.reserve(pairs.size());
   absl::flat_hash_map<std::pair<DocId, DocId>, double> shared;
   for (const CopyPair& p : pairs) {
-    const double score = std::max(p.similarity.containment_a_in_b,
-                                  p.similarity.containment_b_in_a);
+    // The share of either document that is copy (not boilerplate) shared
+    // with the other.
+    const auto share = [](uint64_t copied, uint64_t size) {
+      return size == 0 ? 0.0
+                       : std::min(1.0, static_cast<double>(copied) /
+                                           static_cast<double>(size));
+    };
+    const double score = std::max(share(p.copied_tokens_a, p.similarity.size_a),
+                                  share(p.copied_tokens_b, p.similarity.size_b));
     edges.push_back({p.a, p.b, score});
     shared[{std::min(p.a, p.b), std::max(p.a, p.b)}] = score;
   }

@@ -861,6 +861,7 @@ absl::StatusOr<std::vector<Match>> Engine::Query(std::string_view text) const {
 absl::StatusOr<Clustering> Engine::Cluster() const {
   std::shared_lock lock(mu_);
   const std::shared_ptr<const Common> common = CommonModel(/*current=*/true);
+  const uint32_t num_perm = minhasher_.params().num_perm;
   Clustering result;
   tbb::task_arena arena = internal::Arena(options_.threads);
   arena.execute([&] {
@@ -895,7 +896,17 @@ absl::StatusOr<Clustering> Engine::Cluster() const {
     result.candidate_pairs = candidates.size();
     result.pairs = verifier_.VerifyAll(
         candidates,
-        [&](DocId a, DocId b) { return SimilarityOf(a, b, *common); });
+        [&](DocId a, DocId b) {
+          // A pair far below the thresholds by its estimate is refused
+          // without merging the sets; the estimate then stands in.
+          const double estimate = EstimateJaccard(SignatureOf(a), SignatureOf(b));
+          if (options_.keep_shingle_sets &&
+              verifier_.ClearlyRejects(estimate, num_perm, SizeOf(a),
+                                       SizeOf(b))) {
+            return EstimateSimilarity(estimate, SizeOf(a), SizeOf(b));
+          }
+          return SimilarityOf(a, b, *common);
+        });
   });
   std::vector<Edge> edges;
   edges.reserve(result.pairs.size());
@@ -909,6 +920,12 @@ absl::StatusOr<Clustering> Engine::Cluster() const {
   result.clusters = clusterer_.Run(
       ids_.size(), edges,
       [&](DocId a, DocId b) {
+        if (options_.keep_shingle_sets &&
+            member_verifier_.ClearlyRejects(
+                EstimateJaccard(SignatureOf(a), SignatureOf(b)), num_perm,
+                SizeOf(a), SizeOf(b))) {
+          return 0.0;
+        }
         const Similarity s = SimilarityOf(a, b, *common);
         return member_verifier_.Accept(s) ? member_verifier_.Score(s) : 0.0;
       },

@@ -1,6 +1,7 @@
 #include "mimeo/verify.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "absl/strings/str_format.h"
 #include "oneapi/tbb/parallel_for.h"
@@ -139,6 +140,30 @@ bool Verifier::Accept(const Similarity& s) const noexcept {
          passes(s.rare_jaccard(), s.rare_containment_a_in_b(),
                 s.rare_containment_b_in_a(),
                 std::min(s.rare_size_a, s.rare_size_b));
+}
+
+bool Verifier::ClearlyRejects(double estimate, uint32_t num_perm,
+                              uint64_t size_a, uint64_t size_b) const noexcept {
+  if (num_perm == 0 || size_a == 0 || size_b == 0) return false;
+  // The upper end of the Wilson score interval at z = 3 for a proportion
+  // of num_perm agreeing values.
+  constexpr double z = 3;
+  const double k = num_perm;
+  const double p = std::clamp(estimate, 0.0, 1.0);
+  const double high =
+      (p + z * z / (2 * k) +
+       z * std::sqrt(p * (1 - p) / k + z * z / (4 * k * k))) /
+      (1 + z * z / k);
+  // Boilerplate only lowers a pair's figures, so the whole-set Jaccard
+  // must reach jaccard_threshold for any way of passing.
+  if (high >= options_.jaccard_threshold) return false;
+  if (options_.containment_threshold > 1) return true;
+  // The largest containment that Jaccard allows: |A n B| = J (|A| + |B|) /
+  // (1 + J), over the smaller set.
+  const double smaller = static_cast<double>(std::min(size_a, size_b));
+  if (smaller < options_.min_containment_shingles) return true;
+  const double shared = high * static_cast<double>(size_a + size_b) / (1 + high);
+  return shared / smaller < options_.containment_threshold;
 }
 
 double Verifier::Score(const Similarity& s) const noexcept {

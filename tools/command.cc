@@ -35,6 +35,11 @@ void AddEngineOptions(CLI::App* cmd, CommonArgs& args) {
                   "...or this containment either way (above 1: off)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--boilerplate-docs", o.common.min_docs,
+                  "Near-duplicates: word shingles in this many documents are "
+                  "boilerplate and do not make two documents alike")
+      ->capture_default_str()
+      ->check(CLI::Range(2, 1 << 30));
   cmd->add_option("--lsh-threshold", o.lsh_threshold,
                   "Jaccard similarity the candidate search is tuned for")
       ->capture_default_str()

@@ -25,9 +25,10 @@
 // signals.
 //
 // Counting is exact and parallel: every shingle of every set is
-// partitioned by its top bits and counted per partition, so a build costs
-// about one pass over the sets (8 bytes per shingle of temporary memory)
-// and the result holds only the common shingles.
+// partitioned by its top bits and counted per partition, a quarter of the
+// partitions at a time, so a build costs a few passes over the sets and
+// about 2 bytes per shingle of temporary memory, and the result holds only
+// the common shingles.
 //
 // Thread safety: Build() needs exclusive access; the const methods may run
 // concurrently.

@@ -78,9 +78,10 @@ std::vector<CopyFamily> GroupCopyFamilies(
 // connected components chain (a reprint with its own introduction joins
 // the introduction's source to the story's). The clusters are those of
 // the Clusterer's chaining guard (cluster.h) over the pairs, each scored
-// by its larger containment: a document joins a cluster only if it shares
-// at least `min_share` of itself, or of the representative, with the
-// representative. The representative of each cluster is then the origin
+// by the larger share of its two documents that is copy (tokens in
+// passages that are not boilerplate, over the document's shingles): a
+// document joins a cluster only if that share, between it and the core
+// and between it and the first members, is at least `min_share`. The representative of each cluster is then the origin
 // of most of its shared text: the family origin (from `families`) holding
 // the most bytes of passages, or the guard's core when no family has its
 // origin inside. Documents are 0 .. num_docs - 1.

@@ -177,7 +177,9 @@ class Engine {
     // Cluster membership: a document joins a cluster through a verified
     // pair, and only if it passes these thresholds against the cluster's
     // core and first members (cluster.h), with representative_threshold on
-    // the score. Defaults: Jaccard 0.2 or containment 0.5.
+    // the score. Defaults: Jaccard 0.25 or containment 0.5 (at least 5
+    // shingles), on whole sets and rare shingles alike, or Jaccard 0.3 on
+    // whole sets however common the text.
     Verifier::Options member = DefaultMember();
     // Shingles this many documents share are boilerplate for near-
     // duplicates: pairs are verified on the rest (boilerplate.h, verify.h).
@@ -261,8 +263,9 @@ class Engine {
     }
     static Verifier::Options DefaultMember() {
       Verifier::Options v;
-      v.jaccard_threshold = 0.2;
+      v.jaccard_threshold = 0.25;
       v.containment_threshold = 0.5;
+      v.common_jaccard_threshold = 0.3;
       v.min_containment_shingles = 5;
       return v;
     }

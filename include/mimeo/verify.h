@@ -131,6 +131,15 @@ class Verifier {
   // rare figures both, or on its whole-set Jaccard alone above
   // common_jaccard_threshold.
   bool Accept(const Similarity& s) const noexcept;
+  // Whether a pair fails Accept() even if its true Jaccard similarity is
+  // at the top of the three-standard-error (Wilson) interval around its
+  // MinHash estimate `estimate` (from num_perm values), its set sizes
+  // being size_a and size_b: such a pair needs no exact verification. A
+  // pair within that interval of a threshold is verified exactly. Wrongly
+  // refusing a pair needs its estimate three standard errors low, which
+  // happens to about one pair in 700 near a threshold, none far from it.
+  bool ClearlyRejects(double estimate, uint32_t num_perm, uint64_t size_a,
+                      uint64_t size_b) const noexcept;
   // The pair's strength: its Jaccard or, when containment counts for it,
   // its larger containment, whichever is larger; with common shingles, the
   // smaller of that and the same on rare shingles (but at least the
