@@ -201,4 +201,12 @@ Boilerplate PassageJudge::Judge(const PassageFacts& f,
   return Boilerplate::kNone;
 }
 
+void CommonShingles::CommonOf(absl::Span<const uint64_t> set,
+                              std::vector<uint64_t>& out) const {
+  if (common_.empty()) return;
+  for (uint64_t h : set) {
+    if (common_.contains(h)) out.push_back(h);
+  }
+}
+
 }  // namespace mimeo

@@ -20,8 +20,10 @@ constexpr size_t kMaxIdBytes = 64 * 1024;
 
 struct Engine::Common {
   CommonShingles shingles;
-  // Per DocId below num_ids: how many of its shingles are common.
-  std::vector<uint32_t> common_in;
+  // Per DocId below num_ids, its common shingles, sorted: those of d are
+  // hashes[offsets[d], offsets[d + 1]). Empty when nothing is common.
+  std::vector<uint64_t> hashes;
+  std::vector<uint64_t> offsets;
   size_t num_ids = 0;
   uint64_t removed = 0;
 };
@@ -454,24 +456,35 @@ absl::Span<const uint64_t> Engine::SetOf(DocId doc) const {
 
 Similarity Engine::SimilarityTo(absl::Span<const uint64_t> set,
                                 absl::Span<const uint32_t> signature,
-                                uint64_t size, uint64_t common_in_set,
+                                uint64_t size,
+                                absl::Span<const uint64_t> common_in_set,
                                 const Common& common, DocId doc) const {
   if (options_.keep_shingle_sets) {
-    return ExactSimilarity(set, SetOf(doc), common.shingles, common_in_set,
-                           CommonIn(common, doc));
+    std::vector<uint64_t> fetched;
+    return ExactSimilarity(set, SetOf(doc), common_in_set,
+                           CommonIn(common, doc, fetched));
   }
   return EstimateSimilarity(EstimateJaccard(signature, SignatureOf(doc)), size,
                             SizeOf(doc));
 }
 
 Similarity Engine::SimilarityOf(DocId a, DocId b, const Common& common) const {
-  return SimilarityTo(SetOf(a), SignatureOf(a), SizeOf(a), CommonIn(common, a),
-                      common, b);
+  std::vector<uint64_t> fetched;
+  return SimilarityTo(SetOf(a), SignatureOf(a), SizeOf(a),
+                      CommonIn(common, a, fetched), common, b);
 }
 
-uint64_t Engine::CommonIn(const Common& common, DocId doc) const {
-  if (doc < common.common_in.size()) return common.common_in[doc];
-  return common.shingles.CountCommon(SetOf(doc));
+absl::Span<const uint64_t> Engine::CommonIn(const Common& common, DocId doc,
+                                            std::vector<uint64_t>& fetched) const {
+  if (doc + 1 < common.offsets.size()) {
+    return absl::MakeConstSpan(common.hashes)
+        .subspan(common.offsets[doc],
+                 common.offsets[doc + 1] - common.offsets[doc]);
+  }
+  // Added since the model was built.
+  fetched.clear();
+  common.shingles.CommonOf(SetOf(doc), fetched);
+  return fetched;
 }
 
 std::shared_ptr<const Engine::Common> Engine::CommonModel(bool current) const {
@@ -486,7 +499,8 @@ std::shared_ptr<const Engine::Common> Engine::CommonModel(bool current) const {
   }
   // Cannot fail: the options were validated by Create().
   auto model = std::make_shared<Common>(
-      Common{*CommonShingles::Create(options_.common), {}, n, stats_.removed});
+      Common{*CommonShingles::Create(options_.common), {}, {}, n,
+             stats_.removed});
   if (options_.keep_shingle_sets) {
     const auto live_set = [this](size_t d) {
       return live_[d] ? SetOf(static_cast<DocId>(d))
@@ -495,11 +509,25 @@ std::shared_ptr<const Engine::Common> Engine::CommonModel(bool current) const {
     internal::Arena(options_.threads).execute([&] {
       model->shingles.Build(n, live_set);
       if (model->shingles.size() == 0) return;
-      model->common_in.resize(n);
-      tbb::parallel_for(size_t{0}, n, [&](size_t d) {
-        model->common_in[d] =
-            static_cast<uint32_t>(model->shingles.CountCommon(live_set(d)));
+      // Per block of documents, then joined in order.
+      constexpr size_t kBlock = 4096;
+      std::vector<std::vector<uint64_t>> found((n + kBlock - 1) / kBlock);
+      std::vector<uint64_t> counts(n, 0);
+      tbb::parallel_for(size_t{0}, found.size(), [&](size_t b) {
+        for (size_t d = b * kBlock; d < std::min(n, (b + 1) * kBlock); ++d) {
+          const size_t before = found[b].size();
+          model->shingles.CommonOf(live_set(d), found[b]);
+          counts[d] = found[b].size() - before;
+        }
       });
+      model->offsets.assign(n + 1, 0);
+      for (size_t d = 0; d < n; ++d) {
+        model->offsets[d + 1] = model->offsets[d] + counts[d];
+      }
+      model->hashes.reserve(model->offsets[n]);
+      for (const auto& f : found) {
+        model->hashes.insert(model->hashes.end(), f.begin(), f.end());
+      }
     });
   }
   common_ = std::move(model);
@@ -819,7 +847,8 @@ absl::StatusOr<std::vector<Match>> Engine::Query(std::string_view text) const {
   candidates.erase(std::unique(candidates.begin(), candidates.end()),
                    candidates.end());
   const std::shared_ptr<const Common> common = CommonModel(/*current=*/false);
-  const uint64_t common_in_query = common->shingles.CountCommon(sketch.set);
+  std::vector<uint64_t> common_in_query;
+  common->shingles.CommonOf(sketch.set, common_in_query);
   for (DocId d : candidates) {
     const Similarity s = SimilarityTo(sketch.set, sketch.signature,
                                       sketch.set_size, common_in_query,
@@ -915,7 +944,9 @@ absl::StatusOr<Clustering> Engine::Cluster() const {
   // boilerplate; a member joins only if it is a near-duplicate of it.
   std::vector<uint64_t> weight(ids_.size());
   for (DocId d = 0; d < ids_.size(); ++d) {
-    weight[d] = SizeOf(d) - std::min(SizeOf(d), CommonIn(*common, d));
+    std::vector<uint64_t> fetched;
+    weight[d] = SizeOf(d) - std::min<uint64_t>(SizeOf(d),
+                                               CommonIn(*common, d, fetched).size());
   }
   result.clusters = clusterer_.Run(
       ids_.size(), edges,

@@ -38,38 +38,37 @@ Similarity ExactSimilarity(absl::Span<const uint64_t> a,
   return s;
 }
 
-Similarity ExactSimilarity(absl::Span<const uint64_t> a,
-                           absl::Span<const uint64_t> b,
-                           const CommonShingles& common, uint64_t common_in_a,
-                           uint64_t common_in_b) noexcept {
-  if (common.size() == 0 || a.empty() || b.empty()) {
-    return ExactSimilarity(a, b);
-  }
-  Similarity s;
-  s.size_a = a.size();
-  s.size_b = b.size();
+namespace {
+// |a n b| of two sorted, distinct lists.
+uint64_t Shared(absl::Span<const uint64_t> a,
+                absl::Span<const uint64_t> b) noexcept {
   size_t i = 0, j = 0;
-  uint64_t shared = 0, shared_rare = 0;
+  uint64_t n = 0;
   while (i < a.size() && j < b.size()) {
     if (a[i] < b[j]) {
       ++i;
     } else if (b[j] < a[i]) {
       ++j;
     } else {
-      ++shared;
-      shared_rare += !common.IsCommon(a[i]);
+      ++n;
       ++i;
       ++j;
     }
   }
-  s.intersection = shared;
-  s.jaccard = static_cast<double>(shared) /
-              static_cast<double>(a.size() + b.size() - shared);
-  s.containment_a_in_b = static_cast<double>(shared) / a.size();
-  s.containment_b_in_a = static_cast<double>(shared) / b.size();
-  s.rare_intersection = shared_rare;
-  s.rare_size_a = a.size() - std::min<uint64_t>(common_in_a, a.size());
-  s.rare_size_b = b.size() - std::min<uint64_t>(common_in_b, b.size());
+  return n;
+}
+}  // namespace
+
+Similarity ExactSimilarity(absl::Span<const uint64_t> a,
+                           absl::Span<const uint64_t> b,
+                           absl::Span<const uint64_t> common_a,
+                           absl::Span<const uint64_t> common_b) noexcept {
+  Similarity s = ExactSimilarity(a, b);
+  if (s.intersection == 0 || (common_a.empty() && common_b.empty())) return s;
+  s.rare_intersection =
+      s.intersection - std::min(s.intersection, Shared(common_a, common_b));
+  s.rare_size_a = a.size() - std::min<uint64_t>(common_a.size(), a.size());
+  s.rare_size_b = b.size() - std::min<uint64_t>(common_b.size(), b.size());
   return s;
 }
 

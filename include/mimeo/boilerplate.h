@@ -77,6 +77,9 @@ class CommonShingles {
   }
   // How many shingles of `set` are common.
   uint64_t CountCommon(absl::Span<const uint64_t> set) const;
+  // Appends the common shingles of `set` to `out`, in the set's order.
+  void CommonOf(absl::Span<const uint64_t> set,
+                std::vector<uint64_t>& out) const;
 
   // The smallest document frequency that is common, for the last Build().
   uint32_t threshold() const { return threshold_; }

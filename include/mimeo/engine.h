@@ -410,21 +410,23 @@ class Engine {
   uint64_t SizeOf(DocId doc) const {
     return set_offsets_[doc + 1] - set_offsets_[doc];
   }
-  // The similarity of a text (its set, signature, set size and number of
-  // common shingles) to `doc`: exact on the sets, common shingles set
+  // The similarity of a text (its set, signature, set size and common
+  // shingles) to `doc`: exact on the sets, common shingles set
   // aside, or estimated from the signatures without them.
   Similarity SimilarityTo(absl::Span<const uint64_t> set,
                           absl::Span<const uint32_t> signature, uint64_t size,
-                          uint64_t common_in_set, const Common& common,
-                          DocId doc) const;
+                          absl::Span<const uint64_t> common_in_set,
+                          const Common& common, DocId doc) const;
   // SimilarityTo() between two indexed documents.
   Similarity SimilarityOf(DocId a, DocId b, const Common& common) const;
   // The common shingles: counted over every document now (`current`), or
   // as last counted unless the engine has grown by an eighth since.
   // Requires the lock (shared or exclusive).
   std::shared_ptr<const Common> CommonModel(bool current) const;
-  // How many of `doc`'s shingles are common.
-  uint64_t CommonIn(const Common& common, DocId doc) const;
+  // The common shingles of `doc`, sorted: from the model, or, for a
+  // document added since it was built, found into `fetched`.
+  absl::Span<const uint64_t> CommonIn(const Common& common, DocId doc,
+                                      std::vector<uint64_t>& fetched) const;
   // Files in the LSH index, in one batch, the documents added since the
   // last call: after every insert with index_on_add, at the first Query()
   // after inserts without it, and on Load. Requires the exclusive lock.

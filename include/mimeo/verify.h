@@ -84,13 +84,15 @@ struct Similarity {
 // similarity 0 to everything, themselves included.
 Similarity ExactSimilarity(absl::Span<const uint64_t> a,
                            absl::Span<const uint64_t> b) noexcept;
-// The same, with the rare figures: `common_in_a` and `common_in_b` are
-// common.CountCommon(a) and common.CountCommon(b), counted once per
-// document by the caller (pass them to compare one document with many).
+// The same, with the rare figures: `common_a` and `common_b` are the
+// common shingles of a and of b (CommonShingles::CommonOf), sorted. A
+// shingle both sets share is common in both lists, so the rare
+// intersection is the intersection less the common shingles the two lists
+// share, and the merge of the whole sets looks nothing up.
 Similarity ExactSimilarity(absl::Span<const uint64_t> a,
                            absl::Span<const uint64_t> b,
-                           const CommonShingles& common, uint64_t common_in_a,
-                           uint64_t common_in_b) noexcept;
+                           absl::Span<const uint64_t> common_a,
+                           absl::Span<const uint64_t> common_b) noexcept;
 
 // Similarity from a Jaccard estimate and the two set sizes:
 // |A n B| = J (|A| + |B|) / (1 + J).
