@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# The quality grid the defaults are chosen on: one line per setting, with
+# every corpus side by side, through the `mimeo` command as users run it.
+#
+#   bench/real_eval.sh [--copy] [-- MIMEO_OPTIONS...]
+#
+# Near-duplicate clusters (default): `mimeo cluster` on
+#   * the real messy corpora of bench/real_corpora.sh (copyright files,
+#     python-doc and postgresql-doc HTML), scored by bench/oracle.cc: the
+#     share of pairs inside clusters at exact Jaccard >= 0.3 or containment
+#     >= 0.7 (precision), and of pairs at Jaccard >= 0.55 that share a
+#     cluster (recall);
+#   * wikipedia-versions: pairwise precision, recall and F1 against the
+#     article folders;
+#   * a generated corpus of 3,000 documents from bbc-news (mimeo_gen):
+#     pairwise F1 against its labels (bench/score.cc).
+# With --copy, shared copy: `mimeo pairs --mode copy` on the real corpora,
+# scored by the oracle (pairs sharing a non-boilerplate run of 8+ words,
+# pairs with a non-boilerplate run of 30+ words found, passages per pair).
+#
+# MIMEO_OPTIONS go to every mimeo run (for example --threshold 0.2).
+# Corpora are built under build/real-eval on the first run. Needs the
+# build (tools/build.sh) and ../shared/datasets.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+data="${MIMEO_DATASETS:-$root/../shared/datasets}"
+bin="$root/build"
+work="$bin/real-eval"
+copy=0
+if [ "${1:-}" = "--copy" ]; then copy=1; shift; fi
+if [ "${1:-}" = "--" ]; then shift; fi
+mkdir -p "$work/out"
+[ -d "$work/real/copyright" ] || "$root/bench/real_corpora.sh" "$work/real" >&2
+[ -f "$work/gen3k/labels.jsonl" ] ||
+  "$bin/tools/mimeo_gen" --from "$data/bbc-news" --out "$work/gen3k" \
+    --docs 3000 --seed 1 >&2
+
+line="${*:-defaults} |"
+for c in copyright python-doc postgresql-doc; do
+  if [ $copy = 1 ]; then
+    "$bin/tools/mimeo" pairs --mode copy "$work/real/$c" "$@" -q \
+      -o "$work/out/$c.jsonl"
+    figures=$("$bin/bench/mimeo_oracle" score "$work/real/$c" \
+      --pairs "$work/out/$c.jsonl" --json |
+      python3 -c 'import json,sys; c=json.load(sys.stdin)["copy"]
+print("P %.3f R %.3f p99 %d" % (c["precision"], c["recall"], c["passages_per_pair"]["p99"]))')
+  else
+    "$bin/tools/mimeo" cluster "$work/real/$c" "$@" -q -o "$work/out/$c.jsonl"
+    figures=$("$bin/bench/mimeo_oracle" score "$work/real/$c" \
+      --clusters "$work/out/$c.jsonl" --json |
+      python3 -c 'import json,sys; c=json.load(sys.stdin)["clusters"]
+print("P %.3f R %.3f" % (c["member_pair_precision"], c["recall"]))')
+  fi
+  line="$line $c $figures |"
+done
+if [ $copy = 0 ]; then
+  w="$data/wikipedia-versions/version_documents"
+  "$bin/tools/mimeo" cluster "$w" "$@" -q -o "$work/out/wiki.jsonl"
+  wiki=$(python3 - "$w" "$work/out/wiki.jsonl" <<'PY'
+import itertools, json, os, sys
+root, clusters = sys.argv[1:]
+label = {}
+for d, _, files in os.walk(root):
+    for f in files:
+        if f.endswith(".txt"):
+            p = os.path.relpath(os.path.join(d, f), root)
+            label[p] = p.split("/")[0]
+sizes = {}
+for l in label.values():
+    sizes[l] = sizes.get(l, 0) + 1
+true = sum(n * (n - 1) // 2 for n in sizes.values())
+pred = right = 0
+for line in open(clusters):
+    for a, b in itertools.combinations(json.loads(line)["docs"], 2):
+        pred += 1
+        right += label[a] == label[b]
+p = right / pred if pred else 0
+r = right / true
+print("P %.3f R %.3f F1 %.3f" % (p, r, 2 * p * r / (p + r) if p + r else 0))
+PY
+)
+  "$bin/tools/mimeo" cluster "$work/gen3k/docs.jsonl" "$@" -q \
+    -o "$work/out/gen.jsonl"
+  gen=$("$bin/bench/mimeo_score" "$work/gen3k/labels.jsonl" \
+    "$work/out/gen.jsonl" --json |
+    python3 -c 'import json,sys; s=json.load(sys.stdin)
+print("F1 %.3f" % s["pairwise_f1"])')
+  line="$line wikipedia-versions $wiki | generated $gen"
+fi
+echo "$line"
