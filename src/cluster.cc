@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <numeric>
+#include <tuple>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_format.h"
 
 namespace mimeo {
@@ -80,6 +82,10 @@ std::vector<Cluster> Clusterer::Run(size_t num_docs,
   std::iota(rep.begin(), rep.end(), DocId{0});
   const bool guard = options_.guard_chaining && similarity;
   std::vector<std::vector<DocId>> members(guard ? num_docs : 0);
+  // Merges the guard refused, by root and the number of merges each root
+  // had then.
+  std::vector<uint32_t> version(guard ? num_docs : 0, 0);
+  absl::flat_hash_set<std::tuple<DocId, DocId, uint32_t, uint32_t>> refused;
   std::vector<Edge> accepted;
   for (const Edge& e : order) {
     const DocId ra = uf.Find(e.a), rb = uf.Find(e.b);
@@ -93,21 +99,21 @@ std::vector<Cluster> Clusterer::Run(size_t num_docs,
         uf.Size(ra) != uf.Size(rb) ? uf.Size(ra) > uf.Size(rb)
                                    : heavier(rep[ra], rep[rb]);
     const DocId lead = a_leads ? ra : rb, other = a_leads ? rb : ra;
-    if (guard && uf.Size(ra) + uf.Size(rb) > 2) {
+    if (guard) {
+      // A merge refused stays refused until either group changes.
+      const auto key = std::make_tuple(std::min(ra, rb), std::max(ra, rb),
+                                       version[std::min(ra, rb)],
+                                       version[std::max(ra, rb)]);
+      if (refused.contains(key)) continue;
       const DocId core = rep[lead];
       // The core, then up to peers other members of the leading group
       // (its first members: the core's earliest companions).
       std::vector<DocId> judges = {core};
-      if (!members[lead].empty()) {
-        for (DocId x : members[lead]) {
-          if (judges.size() > options_.peers) break;
-          if (x != core) judges.push_back(x);
-        }
-      } else if (lead != core) {
-        judges.push_back(lead);
+      for (DocId x : members[lead]) {
+        if (judges.size() > options_.peers) break;
+        if (x != core) judges.push_back(x);
       }
-      bool all = true;
-      const auto check = [&](DocId m) {
+      const auto passes = [&](DocId m) {
         for (DocId j : judges) {
           if (similarity(j, m) < options_.representative_threshold) {
             return false;
@@ -115,14 +121,18 @@ std::vector<Cluster> Clusterer::Run(size_t num_docs,
         }
         return true;
       };
+      bool all = true;
       if (members[other].empty()) {
-        all = check(other);
+        all = passes(other);
       } else {
         for (DocId m : members[other]) {
-          if (!(all = check(m))) break;
+          if (!(all = passes(m))) break;
         }
       }
-      if (!all) continue;
+      if (!all) {
+        refused.insert(key);
+        continue;
+      }
     }
     const DocId keep = rep[lead];
     const DocId root = uf.Union(ra, rb);
@@ -140,6 +150,7 @@ std::vector<Cluster> Clusterer::Run(size_t num_docs,
       std::vector<DocId>().swap(members[lead]);
       std::vector<DocId>().swap(members[other]);
       members[root] = std::move(joined);
+      ++version[root];
     }
     accepted.push_back(e);
   }

@@ -165,9 +165,11 @@ std::vector<Cluster> ClusterCopies(absl::Span<const CopyPair> pairs,
     shared[{std::min(p.a, p.b), std::max(p.a, p.b)}] = score;
   }
   Clusterer::Options co;
-  co.guard_chaining = true;
-  co.representative_threshold = min_share;
-  // Cannot fail: min_share is checked by the caller's options.
+  co.guard_chaining = min_share > 0;
+  co.representative_threshold = min_share >= 0 && min_share <= 1 ? min_share
+                                : min_share > 1                  ? 1.0
+                                                                 : 0.0;
+  // Cannot fail: the threshold is in [0, 1].
   const Clusterer clusterer = *Clusterer::Create(co);
   std::vector<Cluster> clusters =
       clusterer.Run(num_docs, edges, [&shared](DocId x, DocId y) {

@@ -490,11 +490,17 @@ absl::Span<const uint64_t> Engine::CommonIn(const Common& common, DocId doc,
 std::shared_ptr<const Engine::Common> Engine::CommonModel(bool current) const {
   std::lock_guard lock(common_mu_);
   const size_t n = ids_.size();
-  if (common_ != nullptr) {
-    const bool fresh = common_->num_ids == n && common_->removed == stats_.removed;
-    if (fresh || (!current && n < common_->num_ids + std::max<size_t>(
-                                                          1, common_->num_ids / 8))) {
-      return common_;
+  // Two models, so that Query()'s answers depend only on the adds, removes
+  // and queries before it, never on whether Cluster() ran: the current
+  // one, counted on exactly the documents present, and Query()'s, counted
+  // again after any removal or once the engine has grown by an eighth.
+  std::shared_ptr<const Common>& cached =
+      current ? current_common_ : query_common_;
+  if (cached != nullptr && cached->removed == stats_.removed) {
+    const size_t built = cached->num_ids;
+    if (built == n ||
+        (!current && n < built + std::max<size_t>(1, built / 8))) {
+      return cached;
     }
   }
   // Cannot fail: the options were validated by Create().
@@ -530,8 +536,8 @@ std::shared_ptr<const Engine::Common> Engine::CommonModel(bool current) const {
       }
     });
   }
-  common_ = std::move(model);
-  return common_;
+  cached = std::move(model);
+  return cached;
 }
 
 void Engine::CatchUpLshIndex() const {
@@ -685,7 +691,9 @@ absl::StatusOr<std::vector<Passage>> Engine::AlignWith(
         stretches.emplace_back(token, end);
       }
     }
-    if (stretches.empty() || p.a_tokens() != p.b_tokens()) {
+    // Only a verbatim passage maps token for token onto the other side.
+    if (stretches.empty() || options_.copy.align.max_gap_tokens > 0 ||
+        p.a_tokens() != p.b_tokens()) {
       passages.push_back(p);
       continue;
     }
@@ -749,8 +757,8 @@ uint32_t Engine::CapPassages(std::vector<Passage>& passages) const {
   return dropped;
 }
 
-absl::StatusOr<std::vector<Passage>> Engine::Passages(DocId a,
-                                                      DocId b) const {
+absl::StatusOr<std::vector<Passage>> Engine::Passages(
+    DocId a, DocId b, uint32_t* more_passages) const {
   std::shared_lock lock(mu_);
   std::string fetched;
   ASSIGN_OR_RETURN(const std::string_view text, TextOf(a, fetched));
@@ -760,13 +768,14 @@ absl::StatusOr<std::vector<Passage>> Engine::Passages(DocId a,
   if (options_.copy.enabled) {
     ASSIGN_OR_RETURN(std::vector<Passage> passages,
                      AlignWith(asking, /*indexed=*/true, b, other));
-    CapPassages(passages);
+    const uint32_t more = CapPassages(passages);
+    if (more_passages != nullptr) *more_passages = more;
     return passages;
   }
   ASSIGN_OR_RETURN(const std::string_view text_b, TextOf(b, fetched));
   aligner_.Prepare(text_b, other).IgnoreError();
   std::vector<Passage> passages = aligner_.Align(asking, other);
-  const std::shared_ptr<const Common> common = CommonModel(/*current=*/false);
+  const std::shared_ptr<const Common> common = CommonModel(/*current=*/true);
   const Shingles& sh = asking.shingles;
   for (Passage& p : passages) {
     // The shingles lying wholly inside the passage, in document a.
@@ -786,7 +795,8 @@ absl::StatusOr<std::vector<Passage>> Engine::Passages(DocId a,
       p.doc_frequency = common->shingles.threshold();
     }
   }
-  CapPassages(passages);
+  const uint32_t more = CapPassages(passages);
+  if (more_passages != nullptr) *more_passages = more;
   return passages;
 }
 
@@ -891,6 +901,13 @@ absl::StatusOr<Clustering> Engine::Cluster() const {
   std::shared_lock lock(mu_);
   const std::shared_ptr<const Common> common = CommonModel(/*current=*/true);
   const uint32_t num_perm = minhasher_.params().num_perm;
+  // With exact sets, a pair far below the thresholds by its estimate is
+  // refused without merging them: the k-permutation estimate is binomial,
+  // so its error is bounded (Verifier::ClearlyRejects); one-permutation
+  // estimates of small sets are not, and are always verified.
+  const bool estimates_bound =
+      options_.keep_shingle_sets &&
+      minhasher_.params().scheme == MinHashScheme::kPermutations;
   Clustering result;
   tbb::task_arena arena = internal::Arena(options_.threads);
   arena.execute([&] {
@@ -929,7 +946,7 @@ absl::StatusOr<Clustering> Engine::Cluster() const {
           // A pair far below the thresholds by its estimate is refused
           // without merging the sets; the estimate then stands in.
           const double estimate = EstimateJaccard(SignatureOf(a), SignatureOf(b));
-          if (options_.keep_shingle_sets &&
+          if (estimates_bound &&
               verifier_.ClearlyRejects(estimate, num_perm, SizeOf(a),
                                        SizeOf(b))) {
             return EstimateSimilarity(estimate, SizeOf(a), SizeOf(b));
@@ -951,7 +968,7 @@ absl::StatusOr<Clustering> Engine::Cluster() const {
   result.clusters = clusterer_.Run(
       ids_.size(), edges,
       [&](DocId a, DocId b) {
-        if (options_.keep_shingle_sets &&
+        if (estimates_bound &&
             member_verifier_.ClearlyRejects(
                 EstimateJaccard(SignatureOf(a), SignatureOf(b)), num_perm,
                 SizeOf(a), SizeOf(b))) {
@@ -972,8 +989,8 @@ absl::StatusOr<CopyReport> Engine::SharedCopy() const {
   std::shared_lock lock(mu_);
   const size_t n = ids_.size();
   const std::shared_ptr<const Common> common = CommonModel(/*current=*/true);
-  // Each document against the documents before it, as Query() would have
-  // seen them on its arrival.
+  // Each document against the documents before it, so that each pair is
+  // aligned once; boilerplate is judged on the whole index.
   std::vector<std::vector<CopyPair>> found(n);
   std::vector<uint64_t> proposed(n, 0);
   // A text source's failure, per asking document; the first in DocId order

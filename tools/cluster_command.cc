@@ -127,12 +127,13 @@ int Run(ClusterArgs& args) {
           --budget;
           if (format == "html") --align_budget;
           // The texts are read again when the report is written.
+          uint32_t more = 0;
           absl::StatusOr<std::vector<Passage>> passages =
-              engine.Passages(p->a, p->b);
+              engine.Passages(p->a, p->b, &more);
           if (!passages.ok()) return StatusExit(passages.status());
           po.a_doc = p->a;
           po.b_doc = p->b;
-          SetPassages(po, *passages);
+          SetPassages(po, *passages, more);
           po.has_passages = true;
           po.shares_copy = !po.passages.empty();
         }

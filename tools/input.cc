@@ -258,7 +258,8 @@ absl::StatusOr<std::string> InputTexts::Text(
     absl::StatusOr<std::string> bytes =
         ReadAll(**in, path, options_.max_document_bytes);
     if (!bytes.ok()) return bytes.status();
-    return DocumentText(std::move(*bytes), html_[at.source] != 0);
+    // HTML files were spilled: a file read again is text.
+    return DocumentText(std::move(*bytes), /*html=*/false);
   }
   const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
@@ -281,8 +282,8 @@ absl::StatusOr<std::string> InputTexts::Text(
         "the line at byte %d of '%s' no longer holds a string field \"%s\"",
         at.offset, path, options_.text_field));
   }
-  return DocumentText(std::string(text),
-                      TextIsHtml(text, options_.text_format));
+  // Lines read as HTML were spilled: a line read again is text.
+  return DocumentText(std::string(text), /*html=*/false);
 }
 
 // --- InputReader -----------------------------------------------------------
@@ -342,8 +343,6 @@ absl::StatusOr<std::unique_ptr<InputReader>> InputReader::Open(
     r->sources_[i].index = i;
     if (r->texts_) {
       r->texts_->paths_.push_back(r->sources_[i].path);
-      r->texts_->html_.push_back(
-          FileIsHtml(r->sources_[i].kind, options.text_format));
     }
   }
   return r;

@@ -144,7 +144,6 @@ class InputTexts : public TextSource {
 
   InputOptions options_;
   std::vector<std::string> paths_;  // per source
-  std::vector<uint8_t> html_;       // per source: 1 when HTML
   std::vector<Location> where_;     // per document read
   int spill_fd_ = -1;
   uint64_t spill_bytes_ = 0;

@@ -71,9 +71,11 @@ int Run(PairsArgs& args) {
       p.near_duplicate = true;
       if (!near_dup_only || !show_text || budget == 0) continue;
       --budget;
-      absl::StatusOr<std::vector<Passage>> passages = engine.Passages(v.a, v.b);
+      uint32_t more = 0;
+      absl::StatusOr<std::vector<Passage>> passages =
+          engine.Passages(v.a, v.b, &more);
       if (!passages.ok()) return StatusExit(passages.status());
-      SetPassages(p, *passages);
+      SetPassages(p, *passages, more);
       p.shares_copy = !p.passages.empty();
     }
   }

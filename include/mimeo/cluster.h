@@ -6,8 +6,10 @@
 // message that is mostly a list footer) can glue unrelated groups. With the
 // chaining guard on, edges are taken strongest first and each group has a
 // representative, its core; two groups merge only if every member of the
-// smaller one is similar enough to the larger one's representative
-// (similarity supplied by the caller), which stays the representative. So
+// smaller one is similar enough to the larger one's representative and to
+// its first few members (similarity supplied by the caller); the
+// representative stays. Two single documents merge only if similar enough
+// to each other too. So
 // every member of a cluster resembles its representative, not merely some
 // other member. The representative of two documents is the heavier one
 // (weights supplied by the caller, such as how much text a document holds
@@ -51,8 +53,9 @@ class Clusterer {
     // Guard against chaining (see above). Default true.
     bool guard_chaining = true;
     // With the guard: two groups merge only if every member of the smaller
-    // has at least this similarity to the larger's representative.
-    // Default 0.3.
+    // has at least this similarity to the larger's representative (and
+    // peers). Must be above 0 for the guard to refuse anything. Default
+    // 0.3.
     double representative_threshold = 0.3;
     // With the guard: a joining document must also have that similarity to
     // up to this many other members of the group it joins (its earliest

@@ -42,7 +42,8 @@ struct CopyPair {
   uint64_t copied_tokens_a = 0;
   uint64_t copied_tokens_b = 0;
   // Passages found beyond Engine::Options::copy.max_passages and left
-  // out of `passages` (the shortest ones; their tokens are counted above).
+  // out of `passages` (boilerplate ones first, then the shortest; the
+  // tokens of copy among them are counted above).
   uint32_t more_passages = 0;
 };
 
@@ -84,7 +85,8 @@ std::vector<CopyFamily> GroupCopyFamilies(
 // and between it and the first members, is at least `min_share`. The representative of each cluster is then the origin
 // of most of its shared text: the family origin (from `families`) holding
 // the most bytes of passages, or the guard's core when no family has its
-// origin inside. Documents are 0 .. num_docs - 1.
+// origin inside. Documents are 0 .. num_docs - 1; min_share is clamped to
+// [0, 1], and a value of 0 turns the guard into plain connected components.
 std::vector<Cluster> ClusterCopies(absl::Span<const CopyPair> pairs,
                                    absl::Span<const CopyFamily> families,
                                    size_t num_docs, double min_share);

@@ -183,9 +183,10 @@ class Engine {
     Verifier::Options member = DefaultMember();
     // Shingles this many documents share are boilerplate for near-
     // duplicates: pairs are verified on the rest (boilerplate.h, verify.h).
-    // Needs keep_shingle_sets. Cluster() counts them over every live
-    // document; Query() uses counts refreshed whenever the engine has grown
-    // by an eighth since they were last taken.
+    // Needs keep_shingle_sets. Cluster(), SharedCopy() and Passages() count
+    // them over every live document; Query() uses counts taken again after
+    // a removal or once the engine has grown by an eighth, so that its
+    // answers follow from the calls before it.
     CommonShingles::Options common;
 
     // Shared copy: fingerprints, boilerplate, alignment.
@@ -321,7 +322,12 @@ class Engine {
   // score (highest first), then DocId. Fails only on an over-long text.
   absl::StatusOr<std::vector<Match>> Query(std::string_view text) const;
 
-  // Every verified pair and the clusters they form.
+  // Every verified pair and the clusters they form. With exact sets and
+  // k-permutation MinHash, a candidate whose estimate is more than three
+  // standard errors below every threshold is refused without merging the
+  // sets (Verifier::ClearlyRejects): about one pair in 1,500 right at a
+  // threshold is refused that an exact measure would keep, none far from
+  // it.
   absl::StatusOr<Clustering> Cluster() const;
 
   // Every pair of live documents sharing copy, with passages, the copy
@@ -329,12 +335,16 @@ class Engine {
   absl::StatusOr<CopyReport> SharedCopy() const;
 
   // The passages two indexed documents share, side "a" being document a,
-  // by position in a, boilerplate flagged: with copy on, judged as
-  // SharedCopy() judges them; with copy off, a passage made mostly of
-  // common shingles (Options::common) is boilerplate ("widespread"). Needs
-  // the texts (kept, or a text_source); fails when the text source does.
-  // Requires a, b < num_ids().
-  absl::StatusOr<std::vector<Passage>> Passages(DocId a, DocId b) const;
+  // by position in a, boilerplate flagged, at most copy.max_passages of
+  // them (how many more, in *more_passages when not null): with copy on,
+  // judged as SharedCopy() judges them; with copy off, where there are no
+  // fingerprint frequencies, a passage more than half of whose shingles
+  // are common (Options::common) is boilerplate ("widespread", its
+  // doc_frequency the common threshold). Needs the texts (kept, or a
+  // text_source); fails when the text source does. Requires a, b <
+  // num_ids().
+  absl::StatusOr<std::vector<Passage>> Passages(
+      DocId a, DocId b, uint32_t* more_passages = nullptr) const;
 
   // Writes a snapshot: a versioned header (magic, every hashing parameter,
   // counts, checksums) and every document's id, sketches and shingle set.
@@ -420,8 +430,10 @@ class Engine {
   // SimilarityTo() between two indexed documents.
   Similarity SimilarityOf(DocId a, DocId b, const Common& common) const;
   // The common shingles: counted over every document now (`current`), or
-  // as last counted unless the engine has grown by an eighth since.
-  // Requires the lock (shared or exclusive).
+  // Query()'s, as last counted unless documents were removed or the engine
+  // has grown by an eighth since. A refresh counts every set while holding
+  // common_mu_, so concurrent queries wait for it. Requires the lock
+  // (shared or exclusive).
   std::shared_ptr<const Common> CommonModel(bool current) const;
   // The common shingles of `doc`, sorted: from the model, or, for a
   // document added since it was built, found into `fetched`.
@@ -472,9 +484,11 @@ class Engine {
   const PassageJudge judge_;
 
   mutable std::shared_mutex mu_;
-  // Guards common_, which readers refresh under the shared lock.
+  // Guards the two models of common shingles, which readers refresh under
+  // the shared lock (CommonModel()).
   mutable std::mutex common_mu_;
-  mutable std::shared_ptr<const Common> common_;
+  mutable std::shared_ptr<const Common> current_common_;
+  mutable std::shared_ptr<const Common> query_common_;
   // Mutable for CatchUpLshIndex(), which Query() runs under the exclusive
   // lock.
   mutable LshIndex lsh_index_;
