@@ -281,5 +281,116 @@ TEST(BoilerplateEngineTest, AFooterOnlyStubDoesNotChainTwoMessages) {
   }
 }
 
+TEST(BoilerplateEngineTest, ALicenceInsideASharedPassageIsCutOut) {
+  Texts t(10);
+  const std::string licence = t.Words(120);
+  std::vector<Document> docs;
+  // A licence on 60 of 100 packages, after each package's own lines.
+  for (int i = 0; i < 100; ++i) {
+    std::string text = "Files: " + t.Words(40);
+    if (i < 60) text += " License: " + licence;
+    docs.push_back({"pkg/" + std::to_string(i), text, {}});
+  }
+  // Two packages of one source, which share their copyright lines too,
+  // right before the licence: one passage, half of it widespread.
+  const std::string lines = t.Words(30);
+  docs.push_back({"src/a", "Files: " + t.Words(20) + " " + lines + " License: " +
+                               licence, {}});
+  docs.push_back({"src/b", "Upstream: " + t.Words(25) + " " + lines +
+                               " License: " + licence, {}});
+  auto e = Index(docs);
+  auto report = e->SharedCopy();
+  ASSERT_TRUE(report.ok());
+  // Only the two that share their own lines are a copy pair.
+  ASSERT_EQ(report->pairs.size(), 1u);
+  const CopyPair& p = report->pairs[0];
+  EXPECT_EQ(e->id(p.a), "src/a");
+  EXPECT_EQ(e->id(p.b), "src/b");
+  const std::string a = *e->text(p.a);
+  std::vector<std::string> copy, widespread;
+  for (const Passage& q : p.passages) {
+    const std::string text = a.substr(q.a_begin, q.a_end - q.a_begin);
+    (q.boilerplate ? widespread : copy).push_back(text);
+    if (q.boilerplate) EXPECT_EQ(q.reason, Boilerplate::kWidespread);
+  }
+  ASSERT_EQ(copy.size(), 1u);
+  ASSERT_EQ(widespread.size(), 1u);
+  // The copy piece is the shared lines (up to where the licence's first
+  // widespread fingerprint falls), the boilerplate piece the licence.
+  EXPECT_NE(copy[0].find(lines.substr(0, 40)), std::string::npos) << copy[0];
+  EXPECT_EQ(copy[0].find(licence.substr(0, 60)), std::string::npos);
+  EXPECT_NE(widespread[0].find(licence.substr(licence.size() / 2, 60)),
+            std::string::npos)
+      << widespread[0];
+  // The pieces lie side by side, in the same place in both texts.
+  const std::string b = *e->text(p.b);
+  for (const Passage& q : p.passages) {
+    EXPECT_EQ(a.substr(q.a_begin, q.a_end - q.a_begin),
+              b.substr(q.b_begin, q.b_end - q.b_begin));
+  }
+}
+
+TEST(BoilerplateEngineTest, PassagesBeyondTheCapAreCounted) {
+  Texts t(11);
+  // Two texts sharing 30 separate sentences, each between text of their
+  // own.
+  std::string a, b;
+  for (int i = 0; i < 30; ++i) {
+    const std::string shared = t.Words(12);
+    a += t.Words(6) + " " + shared + " ";
+    b += t.Words(7) + " " + shared + " ";
+  }
+  Engine::Options o;
+  o.copy.max_passages = 10;
+  auto e = Engine::Create(o);
+  ASSERT_TRUE(e.ok());
+  ASSERT_TRUE((*e)->Add({"a", a, {}}).ok());
+  auto m = (*e)->Query(b);
+  ASSERT_TRUE(m.ok());
+  ASSERT_EQ(m->size(), 1u);
+  EXPECT_EQ((*m)[0].passages.size(), 10u);
+  EXPECT_EQ((*m)[0].more_passages, 20u);
+  // Tokens of every passage count, kept or not.
+  EXPECT_GE((*m)[0].copied_tokens_query, 30u * 12u);
+  ASSERT_TRUE((*e)->Add({"b", b, {}}).ok());
+  uint32_t more = 0;
+  auto passages = (*e)->Passages(0, 1, &more);
+  ASSERT_TRUE(passages.ok());
+  EXPECT_EQ(passages->size(), 10u);
+  EXPECT_EQ(more, 20u);
+  auto report = (*e)->SharedCopy();
+  ASSERT_TRUE(report.ok());
+  ASSERT_EQ(report->pairs.size(), 1u);
+  EXPECT_EQ(report->pairs[0].more_passages, 20u);
+}
+
+TEST(BoilerplateEngineTest, QueryAnswersDoNotDependOnClusterHavingRun) {
+  Texts t(12);
+  const std::string footer = t.Words(30);
+  std::vector<Document> docs;
+  for (int i = 0; i < 40; ++i) {
+    docs.push_back({"m/" + std::to_string(i), t.Words(20) + " " + footer, {}});
+  }
+  const std::string query = t.Words(20) + " " + footer;
+  const auto answers = [&](bool cluster_first) {
+    auto e = Engine::Create({});
+    EXPECT_TRUE(e.ok());
+    std::vector<std::string> out;
+    for (size_t i = 0; i < docs.size(); ++i) {
+      EXPECT_TRUE((*e)->Add(docs[i]).ok());
+      if (i % 7 == 0 && cluster_first) EXPECT_TRUE((*e)->Cluster().ok());
+      auto m = (*e)->Query(query);
+      EXPECT_TRUE(m.ok());
+      std::string line;
+      for (const Match& x : *m) {
+        line += x.id + (x.near_duplicate ? "+" : "-") + " ";
+      }
+      out.push_back(line);
+    }
+    return out;
+  };
+  EXPECT_EQ(answers(false), answers(true));
+}
+
 }  // namespace
 }  // namespace mimeo

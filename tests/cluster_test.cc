@@ -75,6 +75,55 @@ TEST(ClusterTest, GuardStopsChaining) {
   EXPECT_EQ(guarded[1].members, (std::vector<DocId>{3, 4}));
 }
 
+// Similarities given as a table; unlisted pairs are 0.
+Clusterer::SimilarityFn Table(std::map<std::pair<DocId, DocId>, double> t) {
+  return [t](DocId x, DocId y) {
+    auto it = t.find({std::min(x, y), std::max(x, y)});
+    return it == t.end() ? 0.0 : it->second;
+  };
+}
+
+TEST(ClusterTest, GuardChecksTwoSingleDocumentsToo) {
+  const std::vector<Edge> edges = {{0, 1, 0.9}};
+  const auto c = Make(true, 0.5).Run(2, edges, Table({{{0, 1}, 0.1}}));
+  EXPECT_TRUE(c.empty());
+  const auto d = Make(true, 0.5).Run(2, edges, Table({{{0, 1}, 0.6}}));
+  ASSERT_EQ(d.size(), 1u);
+}
+
+TEST(ClusterTest, PartsOfOneDocumentDoNotClusterAroundIt) {
+  // Document 0 holds documents 1, 2 and 3 (a table of contents and its
+  // sections): each is similar to 0, none to another.
+  const std::vector<Edge> edges = {{0, 1, 0.9}, {0, 2, 0.85}, {0, 3, 0.8}};
+  const auto sim = Table({{{0, 1}, 0.9}, {{0, 2}, 0.85}, {{0, 3}, 0.8}});
+  Clusterer::Options o;
+  o.representative_threshold = 0.5;
+  auto with_peers = Clusterer::Create(o);
+  ASSERT_TRUE(with_peers.ok());
+  const auto c = with_peers->Run(4, edges, sim);
+  ASSERT_EQ(c.size(), 1u);
+  EXPECT_EQ(c[0].members.size(), 2u);  // 0 and its first section only
+  // Without peers, the core alone judges: all four.
+  o.peers = 0;
+  auto core_only = Clusterer::Create(o);
+  ASSERT_TRUE(core_only.ok());
+  const auto d = core_only->Run(4, edges, sim);
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0].members.size(), 4u);
+}
+
+TEST(ClusterTest, TheHeavierDocumentIsTheCore) {
+  // 1 and 2 are versions; 0 is a stub of both. The core is the heaviest,
+  // 2, whatever the ids.
+  const std::vector<Edge> edges = {{0, 2, 0.9}, {1, 2, 0.8}};
+  const auto sim = Table({{{0, 2}, 0.9}, {{1, 2}, 0.8}, {{0, 1}, 0.7}});
+  const std::vector<uint64_t> weight = {5, 80, 100};
+  const auto c = Make(true, 0.5).Run(3, edges, sim, weight);
+  ASSERT_EQ(c.size(), 1u);
+  EXPECT_EQ(c[0].representative, 2u);
+  EXPECT_EQ(c[0].members.size(), 3u);
+}
+
 TEST(ClusterTest, ValidatesOptions) {
   Clusterer::Options o;
   o.representative_threshold = 1.5;

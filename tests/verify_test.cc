@@ -1,6 +1,10 @@
 #include "mimeo/verify.h"
 
+#include <algorithm>
 #include <numeric>
+#include <random>
+
+#include "mimeo/minhash.h"
 
 #include "gtest/gtest.h"
 
@@ -55,6 +59,124 @@ TEST(VerifyTest, AcceptsByJaccardOrContainment) {
   auto off = Verifier::Create(o);
   ASSERT_TRUE(off.ok());
   EXPECT_FALSE(off->Accept(inside));
+}
+
+// Common shingles: the rare figures leave out the common shingles both
+// sets share, and equal a direct count.
+TEST(VerifyTest, RareFiguresLeaveOutCommonShingles) {
+  std::mt19937_64 rng(5);
+  for (int trial = 0; trial < 50; ++trial) {
+    std::vector<uint64_t> a, b, common;
+    for (uint64_t h = 0; h < 400; ++h) {
+      const int r = static_cast<int>(rng() % 4);
+      if (r != 1) a.push_back(h);
+      if (r != 2) b.push_back(h);
+      if (rng() % 5 == 0) common.push_back(h);
+    }
+    std::vector<uint64_t> ca, cb;
+    std::set_intersection(a.begin(), a.end(), common.begin(), common.end(),
+                          std::back_inserter(ca));
+    std::set_intersection(b.begin(), b.end(), common.begin(), common.end(),
+                          std::back_inserter(cb));
+    const Similarity s = ExactSimilarity(a, b, ca, cb);
+    EXPECT_EQ(s.intersection, ExactSimilarity(a, b).intersection);
+    std::vector<uint64_t> ra, rb;
+    std::set_difference(a.begin(), a.end(), common.begin(), common.end(),
+                        std::back_inserter(ra));
+    std::set_difference(b.begin(), b.end(), common.begin(), common.end(),
+                        std::back_inserter(rb));
+    const Similarity r = ExactSimilarity(ra, rb);
+    EXPECT_EQ(s.rare_intersection, r.intersection);
+    EXPECT_EQ(s.rare_size_a, ra.size());
+    EXPECT_EQ(s.rare_size_b, rb.size());
+    EXPECT_DOUBLE_EQ(s.rare_jaccard(), r.jaccard);
+    EXPECT_TRUE(s.has_common());
+  }
+  // Without common shingles the rare figures are the plain ones.
+  const Similarity plain = ExactSimilarity(Range(0, 100), Range(50, 150), {}, {});
+  EXPECT_FALSE(plain.has_common());
+  EXPECT_EQ(plain.rare_intersection, plain.intersection);
+}
+
+TEST(VerifyTest, BoilerplateNeverMakesAPairPass) {
+  Verifier::Options o;
+  o.jaccard_threshold = 0.3;
+  o.containment_threshold = 0.7;
+  o.min_containment_shingles = 5;
+  o.common_jaccard_threshold = 0.5;
+  auto v = Verifier::Create(o);
+  ASSERT_TRUE(v.ok());
+  // Two pages that share only a footer (shingles 0..39, common): whole-set
+  // Jaccard 40 / 160 = 0.25, the stub's containment high on whole sets, no
+  // rare shingle shared.
+  // The stub is the footer and a greeting of its own.
+  std::vector<uint64_t> a = Range(0, 100), stub = Range(0, 40);
+  for (uint64_t h = 500; h < 505; ++h) stub.push_back(h);
+  const std::vector<uint64_t> footer = Range(0, 40);
+  const Similarity page_stub = ExactSimilarity(a, stub, footer, footer);
+  EXPECT_GE(page_stub.containment_b_in_a, 0.7);
+  EXPECT_FALSE(v->Accept(page_stub));
+  // The same pair without a model passes on containment.
+  EXPECT_TRUE(v->Accept(ExactSimilarity(a, stub)));
+  // Mostly the same text, however common: Jaccard 0.5 on whole sets.
+  const Similarity twins = ExactSimilarity(Range(0, 40), Range(0, 60), footer,
+                                           footer);
+  EXPECT_DOUBLE_EQ(twins.jaccard, 40.0 / 60);
+  EXPECT_TRUE(v->Accept(twins));
+  // Rare figures above the whole-set ones do not pass a pair: whole sets
+  // at Jaccard 0.2 whose rare parts are at 0.6.
+  std::vector<uint64_t> x = Range(0, 100), y = Range(0, 10);
+  for (uint64_t h = 200; h < 300; ++h) y.push_back(h);
+  std::vector<uint64_t> cx = Range(10, 100), cy;
+  for (uint64_t h = 200; h < 290; ++h) cy.push_back(h);
+  const Similarity lifted = ExactSimilarity(x, y, cx, cy);
+  EXPECT_LT(lifted.jaccard, 0.3);
+  EXPECT_GE(lifted.rare_jaccard(), 0.3);
+  EXPECT_FALSE(v->Accept(lifted));
+}
+
+// The estimate shortcut never refuses a pair well above a threshold, and
+// refuses most pairs well below.
+TEST(VerifyTest, ClearlyRejectsOnlyPairsFarBelowTheThresholds) {
+  Verifier::Options o;
+  o.jaccard_threshold = 0.3;
+  o.containment_threshold = 0.7;
+  o.min_containment_shingles = 5;
+  auto v = Verifier::Create(o);
+  ASSERT_TRUE(v.ok());
+  MinHasher::Options mo;
+  auto hasher = MinHasher::Create(mo);
+  ASSERT_TRUE(hasher.ok());
+  const uint32_t k = hasher->params().num_perm;
+  std::mt19937_64 rng(17);
+  int refused_above = 0, refused_below = 0;
+  const int trials = 400;
+  for (int t = 0; t < trials; ++t) {
+    // Two sets of 500 at Jaccard 0.4 (above), then at 0.05 (below).
+    for (const double j : {0.4, 0.05}) {
+      const size_t shared = static_cast<size_t>(1000 * j / (1 + j));
+      std::vector<uint64_t> a, b;
+      for (size_t i = 0; i < shared; ++i) {
+        const uint64_t h = rng();
+        a.push_back(h);
+        b.push_back(h);
+      }
+      while (a.size() < 500) a.push_back(rng());
+      while (b.size() < 500) b.push_back(rng());
+      std::vector<uint32_t> sa(k), sb(k);
+      hasher->Sketch(a, absl::MakeSpan(sa));
+      hasher->Sketch(b, absl::MakeSpan(sb));
+      const bool refused =
+          v->ClearlyRejects(EstimateJaccard(sa, sb), k, a.size(), b.size());
+      (j > 0.3 ? refused_above : refused_below) += refused;
+    }
+  }
+  EXPECT_EQ(refused_above, 0);
+  EXPECT_GT(refused_below, trials * 9 / 10);
+  // Containment keeps a short text inside a long one from being refused.
+  EXPECT_FALSE(v->ClearlyRejects(0.05, k, 30, 600));
+  // Without a usable estimate nothing is refused.
+  EXPECT_FALSE(v->ClearlyRejects(0.0, 0, 10, 10));
 }
 
 TEST(VerifyTest, VerifyAllKeepsInputOrder) {
