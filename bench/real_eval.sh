@@ -49,7 +49,7 @@ print("P %.3f R %.3f p99 %d" % (c["precision"], c["recall"], c["passages_per_pai
     figures=$("$bin/bench/mimeo_oracle" score "$work/real/$c" \
       --clusters "$work/out/$c.jsonl" --json |
       python3 -c 'import json,sys; c=json.load(sys.stdin)["clusters"]
-print("P %.3f R %.3f" % (c["member_pair_precision"], c["recall"]))')
+print("P %.3f R %.3f" % (c["precision"], c["recall"]))')
   fi
   line="$line $c $figures |"
 done

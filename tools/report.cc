@@ -266,13 +266,14 @@ absl::Status WriteTable(const Report& r, const WriteOptions& o,
         }
       }
       if (c.pairs.size() > o.table_pairs_per_cluster) {
-        absl::FPrintF(out, "    ... and %d more pairs\n",
-                     c.pairs.size() - o.table_pairs_per_cluster);
+        const size_t more = c.pairs.size() - o.table_pairs_per_cluster;
+        absl::FPrintF(out, "    ... and %d more pair%s\n", more,
+                      more == 1 ? "" : "s");
       }
     }
     absl::FPrintF(out,
-                 "(* the representative: the member most similar to the "
-                 "rest, or the origin of the shared text)\n");
+                 "(* the representative: the core every member resembles, "
+                 "or the origin of the shared text)\n");
     return absl::OkStatus();
   }
   if (r.pairs.empty()) {
