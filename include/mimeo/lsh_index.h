@@ -104,9 +104,10 @@ class LshIndex {
   absl::Status Remove(DocId id);
   // Makes room for `documents` documents in all (those indexed included),
   // so that filing up to that many never stops to grow a table: without
-  // it, each doubling of the 32 tables of a 1M-document index stalls one
-  // AddBatch() for about a second (bench/README.md). Costs the memory of
-  // that many documents at once (about 0.9 KB each at 32 bands).
+  // it, each doubling of the tables of a 1M-document index (32 of them,
+  // as measured) stalls one AddBatch() for about a second
+  // (bench/README.md). Costs the memory of that many documents at once
+  // (about 0.9 KB each at 32 bands, measured; about 28 bytes a band).
   void Reserve(size_t documents);
 
   // Documents sharing a band with `signature` (size num_perm, unchecked
