@@ -36,8 +36,7 @@ absl::StatusOr<CommonShingles> CommonShingles::Create(const Options& options) {
 }
 
 void CommonShingles::Build(
-    size_t n,
-    const std::function<absl::Span<const uint64_t>(size_t)>& set_of) {
+    size_t n, const std::function<absl::Span<const uint64_t>(size_t)>& set_of) {
   common_.clear();
   // Documents in blocks; each block counts, then scatters, its shingles
   // per partition, so that both passes run in parallel without atomics and
@@ -58,8 +57,8 @@ void CommonShingles::Build(
   for (uint64_t d : docs_of_block) documents_ += d;
   threshold_ = std::max<uint32_t>(
       options_.min_docs,
-      static_cast<uint32_t>(std::ceil(options_.fraction *
-                                      static_cast<double>(documents_))));
+      static_cast<uint32_t>(
+          std::ceil(options_.fraction * static_cast<double>(documents_))));
   // The partitions are counted in kRounds rounds of consecutive
   // partitions, so that the scattered copy holds a quarter of the shingles
   // at a time. Offsets within a round: partition-major, block-minor.
@@ -168,9 +167,9 @@ absl::StatusOr<PassageJudge> PassageJudge::Create(const Options& options) {
 namespace {
 uint32_t AtLeast(uint32_t min_docs, double fraction, uint64_t num_docs) {
   return std::max<uint32_t>(
-      min_docs, static_cast<uint32_t>(std::min<double>(
-                    std::ceil(fraction * static_cast<double>(num_docs)),
-                    0xFFFFFFFFu)));
+      min_docs,
+      static_cast<uint32_t>(std::min<double>(
+          std::ceil(fraction * static_cast<double>(num_docs)), 0xFFFFFFFFu)));
 }
 }  // namespace
 

@@ -95,15 +95,14 @@ std::vector<Cluster> Clusterer::Run(size_t num_docs,
     }
     // The larger group keeps its representative; of two equal groups, the
     // one whose representative is heavier.
-    const bool a_leads =
-        uf.Size(ra) != uf.Size(rb) ? uf.Size(ra) > uf.Size(rb)
-                                   : heavier(rep[ra], rep[rb]);
+    const bool a_leads = uf.Size(ra) != uf.Size(rb) ? uf.Size(ra) > uf.Size(rb)
+                                                    : heavier(rep[ra], rep[rb]);
     const DocId lead = a_leads ? ra : rb, other = a_leads ? rb : ra;
     if (guard) {
       // A merge refused stays refused until either group changes.
-      const auto key = std::make_tuple(std::min(ra, rb), std::max(ra, rb),
-                                       version[std::min(ra, rb)],
-                                       version[std::max(ra, rb)]);
+      const auto key =
+          std::make_tuple(std::min(ra, rb), std::max(ra, rb),
+                          version[std::min(ra, rb)], version[std::max(ra, rb)]);
       if (refused.contains(key)) continue;
       const DocId core = rep[lead];
       // The core, then up to peers other members of the leading group

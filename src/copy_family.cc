@@ -159,8 +159,9 @@ std::vector<Cluster> ClusterCopies(absl::Span<const CopyPair> pairs,
                        : std::min(1.0, static_cast<double>(copied) /
                                            static_cast<double>(size));
     };
-    const double score = std::max(share(p.copied_tokens_a, p.similarity.size_a),
-                                  share(p.copied_tokens_b, p.similarity.size_b));
+    const double score =
+        std::max(share(p.copied_tokens_a, p.similarity.size_a),
+                 share(p.copied_tokens_b, p.similarity.size_b));
     edges.push_back({p.a, p.b, score});
     shared[{std::min(p.a, p.b), std::max(p.a, p.b)}] = score;
   }

@@ -190,8 +190,9 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(const Options& o) {
   std::unique_ptr<Engine> engine(new Engine(Components{
       o, lsh, std::move(normalizer), std::move(tokenizer), std::move(shingler),
       std::move(minhasher), std::move(simhasher), std::move(lsh_index),
-      std::move(verifier), std::move(member_verifier), std::move(clusterer), std::move(winnower),
-      std::move(aligner), std::move(fingerprint_index), std::move(judge)}));
+      std::move(verifier), std::move(member_verifier), std::move(clusterer),
+      std::move(winnower), std::move(aligner), std::move(fingerprint_index),
+      std::move(judge)}));
   if (o.expected_documents > 0) {
     try {
       engine->Reserve(o.expected_documents);
@@ -474,8 +475,8 @@ Similarity Engine::SimilarityOf(DocId a, DocId b, const Common& common) const {
                       CommonIn(common, a, fetched), common, b);
 }
 
-absl::Span<const uint64_t> Engine::CommonIn(const Common& common, DocId doc,
-                                            std::vector<uint64_t>& fetched) const {
+absl::Span<const uint64_t> Engine::CommonIn(
+    const Common& common, DocId doc, std::vector<uint64_t>& fetched) const {
   if (doc + 1 < common.offsets.size()) {
     return absl::MakeConstSpan(common.hashes)
         .subspan(common.offsets[doc],
@@ -504,9 +505,8 @@ std::shared_ptr<const Engine::Common> Engine::CommonModel(bool current) const {
     }
   }
   // Cannot fail: the options were validated by Create().
-  auto model = std::make_shared<Common>(
-      Common{*CommonShingles::Create(options_.common), {}, {}, n,
-             stats_.removed});
+  auto model = std::make_shared<Common>(Common{
+      *CommonShingles::Create(options_.common), {}, {}, n, stats_.removed});
   if (options_.keep_shingle_sets) {
     const auto live_set = [this](size_t d) {
       return live_[d] ? SetOf(static_cast<DocId>(d))
@@ -616,8 +616,7 @@ void Engine::OwnFrequencies(const AlignedText& asking, uint32_t begin,
   const auto first =
       std::lower_bound(sh.first_token.begin(), sh.first_token.end(), begin);
   auto last = first;
-  while (last != sh.first_token.end() &&
-         *last + sh.tokens_per_shingle <= end) {
+  while (last != sh.first_token.end() && *last + sh.tokens_per_shingle <= end) {
     ++last;
   }
   const size_t i0 = first - sh.first_token.begin();
@@ -667,9 +666,9 @@ absl::StatusOr<std::vector<Passage>> Engine::AlignWith(
     q.shared_shingles = a1 - a0 >= k ? a1 - a0 - k + 1 : 1;
     std::tie(q.a_begin, q.a_end) = asking.normalized.SourceRange(
         asking.tokens[a0].begin, asking.tokens[a1 - 1].end);
-    std::tie(q.b_begin, q.b_end) = scratch.normalized.SourceRange(
-        scratch.tokens[q.b_token_begin].begin,
-        scratch.tokens[q.b_token_end - 1].end);
+    std::tie(q.b_begin, q.b_end) =
+        scratch.normalized.SourceRange(scratch.tokens[q.b_token_begin].begin,
+                                       scratch.tokens[q.b_token_end - 1].end);
     return q;
   };
   // A passage holding widespread text (a licence, a template) beside text
@@ -683,9 +682,9 @@ absl::StatusOr<std::vector<Passage>> Engine::AlignWith(
       if (n < wide) continue;
       const uint32_t end = std::min(token + k, p.a_token_end);
       // Fingerprints lie at most a window apart: closer stretches join.
-      if (!stretches.empty() && token <= stretches.back().second +
-                                             static_cast<uint32_t>(
-                                                 options_.copy.winnow.window)) {
+      if (!stretches.empty() &&
+          token <= stretches.back().second +
+                       static_cast<uint32_t>(options_.copy.winnow.window)) {
         stretches.back().second = std::max(stretches.back().second, end);
       } else {
         stretches.emplace_back(token, end);
@@ -860,9 +859,9 @@ absl::StatusOr<std::vector<Match>> Engine::Query(std::string_view text) const {
   std::vector<uint64_t> common_in_query;
   common->shingles.CommonOf(sketch.set, common_in_query);
   for (DocId d : candidates) {
-    const Similarity s = SimilarityTo(sketch.set, sketch.signature,
-                                      sketch.set_size, common_in_query,
-                                      *common, d);
+    const Similarity s =
+        SimilarityTo(sketch.set, sketch.signature, sketch.set_size,
+                     common_in_query, *common, d);
     Match m;
     m.near_duplicate = verifier_.Accept(s);
     if (std::binary_search(copy_candidates.begin(), copy_candidates.end(), d)) {
@@ -940,19 +939,16 @@ absl::StatusOr<Clustering> Engine::Cluster() const {
           candidates.end());
     }
     result.candidate_pairs = candidates.size();
-    result.pairs = verifier_.VerifyAll(
-        candidates,
-        [&](DocId a, DocId b) {
-          // A pair far below the thresholds by its estimate is refused
-          // without merging the sets; the estimate then stands in.
-          const double estimate = EstimateJaccard(SignatureOf(a), SignatureOf(b));
-          if (estimates_bound &&
-              verifier_.ClearlyRejects(estimate, num_perm, SizeOf(a),
-                                       SizeOf(b))) {
-            return EstimateSimilarity(estimate, SizeOf(a), SizeOf(b));
-          }
-          return SimilarityOf(a, b, *common);
-        });
+    result.pairs = verifier_.VerifyAll(candidates, [&](DocId a, DocId b) {
+      // A pair far below the thresholds by its estimate is refused
+      // without merging the sets; the estimate then stands in.
+      const double estimate = EstimateJaccard(SignatureOf(a), SignatureOf(b));
+      if (estimates_bound &&
+          verifier_.ClearlyRejects(estimate, num_perm, SizeOf(a), SizeOf(b))) {
+        return EstimateSimilarity(estimate, SizeOf(a), SizeOf(b));
+      }
+      return SimilarityOf(a, b, *common);
+    });
   });
   std::vector<Edge> edges;
   edges.reserve(result.pairs.size());
@@ -962,8 +958,9 @@ absl::StatusOr<Clustering> Engine::Cluster() const {
   std::vector<uint64_t> weight(ids_.size());
   for (DocId d = 0; d < ids_.size(); ++d) {
     std::vector<uint64_t> fetched;
-    weight[d] = SizeOf(d) - std::min<uint64_t>(SizeOf(d),
-                                               CommonIn(*common, d, fetched).size());
+    weight[d] =
+        SizeOf(d) -
+        std::min<uint64_t>(SizeOf(d), CommonIn(*common, d, fetched).size());
   }
   result.clusters = clusterer_.Run(
       ids_.size(), edges,

@@ -116,8 +116,8 @@ absl::StatusOr<Verifier> Verifier::Create(const Options& options) {
 
 bool Verifier::Accept(const Similarity& s) const noexcept {
   if (s.intersection == 0) return false;
-  if (s.jaccard >= std::max(options_.jaccard_threshold,
-                            options_.common_jaccard_threshold)) {
+  if (s.jaccard >=
+      std::max(options_.jaccard_threshold, options_.common_jaccard_threshold)) {
     return true;
   }
   // Otherwise the pair must pass on its whole sets and on its rare
@@ -149,10 +149,9 @@ bool Verifier::ClearlyRejects(double estimate, uint32_t num_perm,
   constexpr double z = 3;
   const double k = num_perm;
   const double p = std::clamp(estimate, 0.0, 1.0);
-  const double high =
-      (p + z * z / (2 * k) +
-       z * std::sqrt(p * (1 - p) / k + z * z / (4 * k * k))) /
-      (1 + z * z / k);
+  const double high = (p + z * z / (2 * k) +
+                       z * std::sqrt(p * (1 - p) / k + z * z / (4 * k * k))) /
+                      (1 + z * z / k);
   // Boilerplate only lowers a pair's figures, so the whole-set Jaccard
   // must reach jaccard_threshold for any way of passing.
   if (high >= options_.jaccard_threshold) return false;
@@ -161,7 +160,8 @@ bool Verifier::ClearlyRejects(double estimate, uint32_t num_perm,
   // (1 + J), over the smaller set.
   const double smaller = static_cast<double>(std::min(size_a, size_b));
   if (smaller < options_.min_containment_shingles) return true;
-  const double shared = high * static_cast<double>(size_a + size_b) / (1 + high);
+  const double shared =
+      high * static_cast<double>(size_a + size_b) / (1 + high);
   return shared / smaller < options_.containment_threshold;
 }
 
@@ -174,12 +174,13 @@ double Verifier::Score(const Similarity& s) const noexcept {
     }
     return std::max({jaccard, containment_a_in_b, containment_b_in_a});
   };
-  const double plain = score(s.jaccard, s.containment_a_in_b,
-                             s.containment_b_in_a, std::min(s.size_a, s.size_b));
+  const double plain =
+      score(s.jaccard, s.containment_a_in_b, s.containment_b_in_a,
+            std::min(s.size_a, s.size_b));
   if (!s.has_common()) return plain;
-  const double rare =
-      score(s.rare_jaccard(), s.rare_containment_a_in_b(),
-            s.rare_containment_b_in_a(), std::min(s.rare_size_a, s.rare_size_b));
+  const double rare = score(s.rare_jaccard(), s.rare_containment_a_in_b(),
+                            s.rare_containment_b_in_a(),
+                            std::min(s.rare_size_a, s.rare_size_b));
   return std::max(s.jaccard, std::min(plain, rare));
 }
 

@@ -39,8 +39,8 @@ TEST(CommonShinglesTest, CountsExactlyAgainstAPlainCount) {
     const size_t n = 1 + rng() % 200;
     for (size_t i = 0; i < n; ++i) {
       // Skewed towards the start of the pool.
-      const size_t k = static_cast<size_t>(pool.size() *
-                                           std::pow((rng() % 10000) / 1e4, 3));
+      const size_t k =
+          static_cast<size_t>(pool.size() * std::pow((rng() % 10000) / 1e4, 3));
       sets[d].push_back(pool[k]);
     }
     std::sort(sets[d].begin(), sets[d].end());
@@ -53,7 +53,8 @@ TEST(CommonShinglesTest, CountsExactlyAgainstAPlainCount) {
     for (uint64_t h : s) ++df[h];
   }
   CommonShingles common = MakeCommon(20, 0.01);
-  common.Build(sets.size(), [&](size_t d) { return absl::MakeConstSpan(sets[d]); });
+  common.Build(sets.size(),
+               [&](size_t d) { return absl::MakeConstSpan(sets[d]); });
   EXPECT_EQ(common.documents(), nonempty);
   EXPECT_EQ(common.threshold(), std::max<uint32_t>(20, (nonempty + 99) / 100));
   size_t want = 0;
@@ -245,8 +246,8 @@ TEST(BoilerplateEngineTest, AFooterOnlyStubDoesNotChainTwoMessages) {
   std::vector<Document> docs;
   // Forty messages carry the footer, so that it is common.
   for (int i = 0; i < 40; ++i) {
-    docs.push_back({"list/" + std::to_string(i),
-                    t.Words(120) + "\n" + footer, {}});
+    docs.push_back(
+        {"list/" + std::to_string(i), t.Words(120) + "\n" + footer, {}});
   }
   // A and C: two versions each of two different messages; B: the footer
   // alone, with a greeting.
@@ -294,10 +295,14 @@ TEST(BoilerplateEngineTest, ALicenceInsideASharedPassageIsCutOut) {
   // Two packages of one source, which share their copyright lines too,
   // right before the licence: one passage, half of it widespread.
   const std::string lines = t.Words(30);
-  docs.push_back({"src/a", "Files: " + t.Words(20) + " " + lines + " License: " +
-                               licence, {}});
-  docs.push_back({"src/b", "Upstream: " + t.Words(25) + " " + lines +
-                               " License: " + licence, {}});
+  docs.push_back(
+      {"src/a",
+       "Files: " + t.Words(20) + " " + lines + " License: " + licence,
+       {}});
+  docs.push_back(
+      {"src/b",
+       "Upstream: " + t.Words(25) + " " + lines + " License: " + licence,
+       {}});
   auto e = Index(docs);
   auto report = e->SharedCopy();
   ASSERT_TRUE(report.ok());

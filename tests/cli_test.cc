@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -297,6 +298,59 @@ TEST_F(CliTest, OutputFileIsWrittenWholeWithNoTemporaryLeft) {
 
 // Near-duplicate clusters in JSONL carry MinHash estimates and say so;
 // --exact gives exact figures and says that instead.
+// Words no two calls share: texts made of them share no run by chance.
+std::string Words(int n, int seed) {
+  std::string s;
+  uint64_t x = 0x9E3779B97F4A7C15ull * static_cast<uint64_t>(seed + 1);
+  for (int i = 0; i < n; ++i) {
+    x ^= x >> 31;
+    x *= 0xBF58476D1CE4E5B9ull;
+    x ^= x >> 29;
+    s += (i ? " " : "") + std::string("w") + std::to_string(x % 1000003);
+  }
+  return s + ".";
+}
+
+// The command sets boilerplate aside in every mode and says how much:
+// a footer on thirty pages gives no pair and no cluster; two pages sharing
+// a paragraph of their own right above it are one pair, whose footer is
+// counted as boilerplate, not listed as copy.
+TEST_F(CliTest, BoilerplateIsSetAsideAndCounted) {
+  const std::string footer = Words(30, 1000);
+  for (int i = 0; i < 30; ++i) {
+    Write("site/page" + std::to_string(i) + ".txt",
+          Words(60, i) + "\n" + footer);
+  }
+  const std::string shared = Words(40, 2000);
+  Write("site/x.txt", Words(50, 3000) + "\n" + shared + "\n" + footer);
+  Write("site/y.txt", Words(55, 4000) + "\n" + shared + "\n" + footer);
+  const Outcome pairs =
+      Mimeo({"pairs", "--mode", "copy", "site", "--format", "jsonl"});
+  ASSERT_EQ(pairs.code, 0) << pairs.err;
+  ASSERT_EQ(std::count(pairs.out.begin(), pairs.out.end(), '\n'), 1)
+      << pairs.out;
+  EXPECT_NE(pairs.out.find("\"a\":\"x.txt\",\"b\":\"y.txt\""),
+            std::string::npos)
+      << pairs.out;
+  EXPECT_NE(pairs.out.find("\"boilerplate\":{\"widespread\":1}"),
+            std::string::npos)
+      << pairs.out;
+  EXPECT_EQ(pairs.out.find(footer.substr(0, 30)), std::string::npos);
+  EXPECT_NE(pairs.out.find(shared.substr(0, 30)), std::string::npos);
+  // Near-duplicate clusters: none; copy clusters: the two.
+  const Outcome near = Mimeo({"cluster", "site", "--format", "jsonl"});
+  ASSERT_EQ(near.code, 0) << near.err;
+  EXPECT_EQ(near.out, "");
+  const Outcome copy =
+      Mimeo({"cluster", "--mode", "copy", "site", "--format", "jsonl"});
+  ASSERT_EQ(copy.code, 0) << copy.err;
+  EXPECT_EQ(std::count(copy.out.begin(), copy.out.end(), '\n'), 1)
+      << copy.out;
+  EXPECT_NE(copy.out.find("\"docs\":[\"x.txt\",\"y.txt\"]"),
+            std::string::npos)
+      << copy.out;
+}
+
 TEST_F(CliTest, ClusterJsonlSaysWhenFiguresAreEstimates) {
   Write("in/a.txt", kStory + "Officials gave no date for the next review.");
   Write("in/b.txt", kStory + "The next review is due in two weeks.");

@@ -4,9 +4,8 @@
 #include <numeric>
 #include <random>
 
-#include "mimeo/minhash.h"
-
 #include "gtest/gtest.h"
+#include "mimeo/minhash.h"
 
 namespace mimeo {
 namespace {
@@ -93,7 +92,8 @@ TEST(VerifyTest, RareFiguresLeaveOutCommonShingles) {
     EXPECT_TRUE(s.has_common());
   }
   // Without common shingles the rare figures are the plain ones.
-  const Similarity plain = ExactSimilarity(Range(0, 100), Range(50, 150), {}, {});
+  const Similarity plain =
+      ExactSimilarity(Range(0, 100), Range(50, 150), {}, {});
   EXPECT_FALSE(plain.has_common());
   EXPECT_EQ(plain.rare_intersection, plain.intersection);
 }
@@ -119,8 +119,8 @@ TEST(VerifyTest, BoilerplateNeverMakesAPairPass) {
   // The same pair without a model passes on containment.
   EXPECT_TRUE(v->Accept(ExactSimilarity(a, stub)));
   // Mostly the same text, however common: Jaccard 0.5 on whole sets.
-  const Similarity twins = ExactSimilarity(Range(0, 40), Range(0, 60), footer,
-                                           footer);
+  const Similarity twins =
+      ExactSimilarity(Range(0, 40), Range(0, 60), footer, footer);
   EXPECT_DOUBLE_EQ(twins.jaccard, 40.0 / 60);
   EXPECT_TRUE(v->Accept(twins));
   // Rare figures above the whole-set ones do not pass a pair: whole sets

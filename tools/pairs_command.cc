@@ -88,7 +88,8 @@ int Run(PairsArgs& args) {
       PairOut& p = entry(c.a, c.b, c.similarity);
       p.shares_copy = true;
       SetPassages(p, c.passages, c.more_passages);
-      if (args.mode == "copy") p.near_duplicate = verifier->Accept(c.similarity);
+      if (args.mode == "copy")
+        p.near_duplicate = verifier->Accept(c.similarity);
     }
   }
 

@@ -234,9 +234,10 @@ absl::Status TablePair(const Report& r, const PairOut& p, const Style& st,
       why += absl::StrFormat("%s%d %s", why.empty() ? "" : ", ", n, reason);
       total += n;
     }
-    absl::FPrintF(out, "%s  %s\n", indent,
-                  st.Dim(absl::StrFormat("%d boilerplate passage%s set aside (%s)",
-                                         total, total == 1 ? "" : "s", why)));
+    absl::FPrintF(
+        out, "%s  %s\n", indent,
+        st.Dim(absl::StrFormat("%d boilerplate passage%s set aside (%s)", total,
+                               total == 1 ? "" : "s", why)));
   }
   return absl::OkStatus();
 }
@@ -272,8 +273,8 @@ absl::Status WriteTable(const Report& r, const WriteOptions& o,
       }
     }
     absl::FPrintF(out,
-                 "(* the representative: the core every member resembles, "
-                 "or the origin of the shared text)\n");
+                  "(* the representative: the core every member resembles, "
+                  "or the origin of the shared text)\n");
     return absl::OkStatus();
   }
   if (r.pairs.empty()) {

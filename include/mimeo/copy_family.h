@@ -82,11 +82,12 @@ std::vector<CopyFamily> GroupCopyFamilies(
 // by the larger share of its two documents that is copy (tokens in
 // passages that are not boilerplate, over the document's shingles): a
 // document joins a cluster only if that share, between it and the core
-// and between it and the first members, is at least `min_share`. The representative of each cluster is then the origin
-// of most of its shared text: the family origin (from `families`) holding
-// the most bytes of passages, or the guard's core when no family has its
-// origin inside. Documents are 0 .. num_docs - 1; min_share is clamped to
-// [0, 1], and a value of 0 turns the guard into plain connected components.
+// and between it and the first members, is at least `min_share`. The
+// representative of each cluster is then the origin of most of its shared text:
+// the family origin (from `families`) holding the most bytes of passages, or
+// the guard's core when no family has its origin inside. Documents are 0 ..
+// num_docs - 1; min_share is clamped to [0, 1], and a value of 0 turns the
+// guard into plain connected components.
 std::vector<Cluster> ClusterCopies(absl::Span<const CopyPair> pairs,
                                    absl::Span<const CopyFamily> families,
                                    size_t num_docs, double min_share);

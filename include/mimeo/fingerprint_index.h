@@ -50,7 +50,8 @@ class FingerprintIndex {
     // more propose no candidates; at least 2. Default 100.
     uint32_t max_postings = 100;
     // Candidates need at least this many shared fingerprints (each held by
-    // fewer than max_postings documents). Default 1: the winnowing guarantee holds for one.
+    // fewer than max_postings documents). Default 1: the winnowing guarantee
+    // holds for one.
     uint32_t min_shared = 1;
 
     absl::Status Validate() const;
