@@ -3,7 +3,10 @@
 // quote, a footer on many documents, and a chain through a footer-only stub.
 #include "mimeo/boilerplate.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <filesystem>
 #include <map>
 #include <random>
 #include <set>
@@ -367,6 +370,52 @@ TEST(BoilerplateEngineTest, PassagesBeyondTheCapAreCounted) {
   ASSERT_TRUE(report.ok());
   ASSERT_EQ(report->pairs.size(), 1u);
   EXPECT_EQ(report->pairs[0].more_passages, 20u);
+}
+
+// Boilerplate is judged the same from a saved index: the common shingles
+// are counted again from the sets, the fingerprint frequencies come back
+// with the postings.
+TEST(BoilerplateEngineTest, ASavedIndexJudgesBoilerplateAlike) {
+  Texts t(13);
+  const std::string footer = t.Words(30), quote = t.Words(40);
+  std::vector<Document> docs;
+  for (int i = 0; i < 120; ++i) {
+    std::string text = t.Words(80);
+    if (i % 10 == 3) text += " " + quote + " " + t.Words(30);
+    if (i % 2 == 0) text += "\n" + footer;
+    docs.push_back({"d/" + std::to_string(i), text, {}});
+  }
+  const auto answers = [](const Engine& e) {
+    std::vector<std::string> out;
+    auto c = e.Cluster();
+    EXPECT_TRUE(c.ok());
+    for (const VerifiedPair& p : c->pairs) {
+      out.push_back("near " + e.id(p.a) + " " + e.id(p.b));
+    }
+    auto r = e.SharedCopy();
+    EXPECT_TRUE(r.ok());
+    for (const CopyPair& p : r->pairs) {
+      std::string line = "copy " + e.id(p.a) + " " + e.id(p.b);
+      for (const Passage& q : p.passages) {
+        line += " " + std::to_string(q.a_begin) + ":" +
+                std::string(BoilerplateName(q.reason));
+      }
+      out.push_back(line);
+    }
+    return out;
+  };
+  auto e = Index(docs);
+  const std::vector<std::string> before = answers(*e);
+  EXPECT_GE(before.size(), 66u);  // the quote, among its 12 holders
+  const std::string path =
+      (std::filesystem::temp_directory_path() /
+       ("mimeo_bp_" + std::to_string(::getpid()) + ".mimeo"))
+          .string();
+  ASSERT_TRUE(e->Save(path).ok());
+  auto loaded = Engine::Load(path, {});
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ(answers(**loaded), before);
+  std::filesystem::remove(path);
 }
 
 TEST(BoilerplateEngineTest, QueryAnswersDoNotDependOnClusterHavingRun) {
