@@ -148,7 +148,8 @@ struct PassageFacts {
   // At the start of both documents, or at the end of both, within
   // PassageJudge::Options::edge_tokens.
   bool same_edge = false;
-  // Share of its tokens that are numbers or single letters.
+  // Share of its tokens that are junk: numbers, single letters, and
+  // two-character tokens with a digit (quoted-printable "=3D" is "3d").
   double junk_share = 0;
 };
 

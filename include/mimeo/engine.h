@@ -40,7 +40,9 @@
 //
 // Determinism: the same documents in the same order with the same options
 // give the same ids, matches, clusters and snapshot bytes, whatever the
-// number of threads.
+// number of threads. Query() counts boilerplate as of its last refresh
+// (Options::common), so its matches follow from the same sequence of
+// Add(), Remove() and Query() calls.
 #ifndef MIMEO_ENGINE_H_
 #define MIMEO_ENGINE_H_
 
@@ -168,7 +170,7 @@ class Engine {
     // and on the rare shingles alone, or Jaccard 0.5 on the whole sets
     // however common the text. Chosen across wikipedia-versions, three
     // real corpora full of templates and licences, and generated reprints
-    // (bench/README.md, "Choosing the defaults"): below these, pages that
+    // (bench/README.md, "Real messy text"): below these, pages that
     // share a template section or a few paragraphs of documentation pass
     // as near-duplicates. Revision histories, whose early and late
     // versions share little, cluster better with Jaccard 0.05 and
@@ -396,8 +398,8 @@ class Engine {
  private:
   struct Scratch;
   struct Components;
-  // The common shingles and, per DocId, how many of its shingles are
-  // common, as of a number of DocIds.
+  // The common shingles and, per DocId, which of its shingles are
+  // common, as of a number of DocIds and removals.
   struct Common;
 
   explicit Engine(Components c);
