@@ -120,6 +120,33 @@ void BM_Shingle(benchmark::State& state) {
 }
 BENCHMARK(BM_Shingle)->Unit(benchmark::kMillisecond);
 
+// SortedSet on sets of Arg(0) real shingle hashes (an article is about
+// 400): the sorted, distinct set each document keeps for exact
+// verification.
+void BM_SortedSet(benchmark::State& state) {
+  auto n = *mimeo::Normalizer::Create({});
+  mimeo::NormalizedText norm;
+  n.Normalize(RealText(), norm).IgnoreError();
+  auto t = *mimeo::Tokenizer::Create({});
+  std::vector<mimeo::Token> tokens;
+  t.Tokenize(norm.text, tokens);
+  auto s = *mimeo::Shingler::Create({});
+  mimeo::Shingles shingles;
+  s.Shingle(norm.text, tokens, shingles);
+  const size_t size = static_cast<size_t>(state.range(0));
+  std::vector<uint64_t> out;
+  size_t at = 0;
+  for (auto _ : state) {
+    if (at + size > shingles.hashes.size()) at = 0;
+    mimeo::SortedSet(absl::MakeConstSpan(shingles.hashes).subspan(at, size),
+                     out);
+    benchmark::DoNotOptimize(out.data());
+    at += size;
+  }
+  state.SetItemsProcessed(state.iterations() * size);
+}
+BENCHMARK(BM_SortedSet)->Arg(400)->Arg(4000);
+
 // The aligner on two real articles sharing two paragraphs: Prepare() of
 // both and Align().
 void BM_Align(benchmark::State& state) {

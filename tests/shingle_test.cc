@@ -1,5 +1,7 @@
 #include "mimeo/shingle.h"
 
+#include <algorithm>
+#include <random>
 #include <set>
 #include <string>
 
@@ -74,6 +76,26 @@ TEST(ShinglerTest, SortedSetIsSortedAndDistinct) {
   std::vector<uint64_t> out;
   SortedSet(std::vector<uint64_t>{5, 1, 5, 3, 1}, out);
   EXPECT_EQ(out, (std::vector<uint64_t>{1, 3, 5}));
+  // Larger sets take the bucketed path: uniform values with repeats, a
+  // value repeated thousands of times, and values crowded into one bucket
+  // (small numbers, all with the same top bits) all agree with a plain
+  // sort.
+  std::mt19937_64 rng(3);
+  for (const int kind : {0, 1, 2}) {
+    for (const size_t n : {64u, 100u, 1000u, 70000u}) {
+      std::vector<uint64_t> in(n);
+      for (auto& x : in) {
+        x = kind == 0 ? rng() : kind == 1 ? (rng() % 7 == 0 ? rng() : 42)
+                                          : rng() % 5000;
+      }
+      for (size_t i = 0; i < n / 10; ++i) in[rng() % n] = in[rng() % n];
+      std::vector<uint64_t> want = in;
+      std::sort(want.begin(), want.end());
+      want.erase(std::unique(want.begin(), want.end()), want.end());
+      SortedSet(in, out);
+      EXPECT_EQ(out, want) << "kind " << kind << ", " << n << " values";
+    }
+  }
 }
 
 }  // namespace
