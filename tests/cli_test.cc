@@ -351,6 +351,30 @@ TEST_F(CliTest, BoilerplateIsSetAsideAndCounted) {
       << copy.out;
 }
 
+// An early stub and its much longer later revision: not the same text
+// (Jaccard about 0.2, a third of the stub in the revision), but versions.
+TEST_F(CliTest, VersionsModeClustersRevisionsThatNearDupDoesNot) {
+  const std::string early = Words(60, 7000);
+  Write("hist/v0.txt", early);
+  Write("hist/v1.txt", early.substr(0, early.size() / 3) + " " +
+                           Words(200, 7001));
+  const Outcome near = Mimeo({"cluster", "hist", "--format", "jsonl"});
+  ASSERT_EQ(near.code, 0) << near.err;
+  EXPECT_EQ(near.out, "");
+  const Outcome versions =
+      Mimeo({"cluster", "--mode", "versions", "hist", "--format", "jsonl"});
+  ASSERT_EQ(versions.code, 0) << versions.err;
+  EXPECT_NE(versions.out.find("\"docs\":[\"v0.txt\",\"v1.txt\"]"),
+            std::string::npos)
+      << versions.out;
+  // A threshold the user gives wins over the mode's.
+  const Outcome strict = Mimeo({"cluster", "--mode", "versions", "hist",
+                                "--containment", "0.9", "--threshold", "0.5",
+                                "--format", "jsonl"});
+  ASSERT_EQ(strict.code, 0) << strict.err;
+  EXPECT_EQ(strict.out, "");
+}
+
 TEST_F(CliTest, ClusterJsonlSaysWhenFiguresAreEstimates) {
   Write("in/a.txt", kStory + "Officials gave no date for the next review.");
   Write("in/b.txt", kStory + "The next review is due in two weeks.");

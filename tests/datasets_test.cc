@@ -85,7 +85,7 @@ TEST(DatasetsTest, SeedsAreNotNearDuplicates) {
 // recall is what the article versions that are near-duplicates of each
 // other give (41% of the folders' pairs are below Jaccard 0.3 and
 // containment 0.7; bench/README.md). With the revision-history thresholds
-// the README gives, recall rises. The figures are in bench/README.md;
+// (`mimeo cluster --mode versions`), recall rises. The figures are in bench/README.md;
 // these bars sit a little below them.
 TEST(DatasetsTest, WikipediaVersionsF1) {
   const std::string dir = Corpus("wikipedia-versions/version_documents");
@@ -102,10 +102,7 @@ TEST(DatasetsTest, WikipediaVersionsF1) {
   EXPECT_GE(s.f1, 0.73) << "precision " << s.precision << " recall "
                         << s.recall;
   Engine::Options revisions;
-  revisions.verify.jaccard_threshold = 0.05;
-  revisions.verify.containment_threshold = 0.25;
-  revisions.member.jaccard_threshold = 0.05;
-  revisions.member.containment_threshold = 0.25;
+  Engine::Options::UseRevisionThresholds(revisions);
   e = ClusterAll(*docs, &c, revisions);
   s = bench::ScorePairwise(*docs, c.clusters);
   RecordProperty("f1_revisions", std::to_string(s.f1));

@@ -55,6 +55,26 @@ int Run(ClusterArgs& args) {
   FinishEngineOptions(common);
   const std::string format = ChooseFormat(common);
   const bool copy_mode = args.mode == "copy";
+  if (args.mode == "versions") {
+    // The revision thresholds, where the user set none.
+    Engine::Options& o = common.engine;
+    const Engine::Options defaults;
+    Engine::Options revisions = defaults;
+    Engine::Options::UseRevisionThresholds(revisions);
+    const auto keep_or = [](double& v, double default_value, double wanted) {
+      if (v == default_value) v = wanted;
+    };
+    keep_or(o.verify.jaccard_threshold, defaults.verify.jaccard_threshold,
+            revisions.verify.jaccard_threshold);
+    keep_or(o.verify.containment_threshold,
+            defaults.verify.containment_threshold,
+            revisions.verify.containment_threshold);
+    keep_or(o.member.jaccard_threshold, defaults.member.jaccard_threshold,
+            revisions.member.jaccard_threshold);
+    keep_or(o.member.containment_threshold,
+            defaults.member.containment_threshold,
+            revisions.member.containment_threshold);
+  }
   // Texts are needed only where passages are shown, and then read again
   // from the input rather than kept in memory.
   const bool show_text = copy_mode || format == "table" || format == "html";
@@ -84,7 +104,9 @@ int Run(ClusterArgs& args) {
   const EngineStats stats = engine.stats();
   Report report;
   report.has_clusters = true;
-  report.title = copy_mode ? "mimeo cluster --mode copy" : "mimeo cluster";
+  report.title = "mimeo cluster" + (args.mode == "near-dup"
+                                        ? std::string()
+                                        : " --mode " + args.mode);
   report.documents = stats.documents;
   report.text_of = TextsOf(engine);
   const size_t num_ids = engine.num_ids();
@@ -190,6 +212,7 @@ void AddClusterCommand(CLI::App& app, int& exit_code) {
       "  mimeo cluster ~/articles                  clusters of a folder tree\n"
       "  mimeo cluster a.txt b.txt c.txt           clusters of some files\n"
       "  mimeo cluster --mode copy ~/articles      who reprinted whose text\n"
+      "  mimeo cluster --mode versions history/    revisions of each article\n"
       "  mimeo cluster dump.jsonl.zst -o clusters.jsonl\n"
       "  zstdcat dump.jsonl.zst | mimeo cluster - --text-field content\n"
       "  mimeo cluster ~/articles --format html -o report.html\n");
@@ -197,10 +220,11 @@ void AddClusterCommand(CLI::App& app, int& exit_code) {
                   "Files, directories (read recursively), or - for stdin")
       ->required();
   cmd->add_option("--mode", args->mode,
-                  "near-dup: whole documents that are versions of each "
-                  "other; copy: documents sharing any passage")
+                  "near-dup: whole documents that are the same text; "
+                  "versions: revisions of one text, early and late "
+                  "(looser thresholds); copy: documents sharing any passage")
       ->capture_default_str()
-      ->check(CLI::IsMember({"near-dup", "copy"}));
+      ->check(CLI::IsMember({"near-dup", "versions", "copy"}));
   cmd->add_flag("--estimate", args->estimate,
                 "near-dup: verify pairs on MinHash estimates instead of "
                 "exact shingle sets: about 5 KB less memory per document, "
