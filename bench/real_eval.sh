@@ -19,7 +19,8 @@
 # pairs with a non-boilerplate run of 30+ words found, passages per pair).
 #
 # MIMEO_OPTIONS go to every mimeo run (for example --threshold 0.2).
-# Corpora are built under build/real-eval on the first run. Needs the
+# Corpora are built under build/real-eval on the first run; each run's
+# outputs (build/real-eval/out) replace the last run's. Needs the
 # build (tools/build.sh) and ../shared/datasets.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -30,7 +31,10 @@ copy=0
 if [ "${1:-}" = "--copy" ]; then copy=1; shift; fi
 if [ "${1:-}" = "--" ]; then shift; fi
 mkdir -p "$work/out"
-[ -d "$work/real/copyright" ] || "$root/bench/real_corpora.sh" "$work/real" >&2
+if [ ! -f "$work/real/.complete" ]; then
+  "$root/bench/real_corpora.sh" "$work/real" >&2
+  touch "$work/real/.complete"
+fi
 [ -f "$work/gen3k/labels.jsonl" ] ||
   "$bin/tools/mimeo_gen" --from "$data/bbc-news" --out "$work/gen3k" \
     --docs 3000 --seed 1 >&2

@@ -21,7 +21,8 @@ constexpr size_t kMaxIdBytes = 64 * 1024;
 struct Engine::Common {
   CommonShingles shingles;
   // Per DocId below num_ids, its common shingles, sorted: those of d are
-  // hashes[offsets[d], offsets[d + 1]). Empty when nothing is common.
+  // hashes[offsets[d], offsets[d + 1]). Both empty when nothing is common
+  // (CommonIn() then finds nothing for any document).
   std::vector<uint64_t> hashes;
   std::vector<uint64_t> offsets;
   size_t num_ids = 0;
@@ -482,7 +483,7 @@ absl::Span<const uint64_t> Engine::CommonIn(
         .subspan(common.offsets[doc],
                  common.offsets[doc + 1] - common.offsets[doc]);
   }
-  // Added since the model was built.
+  // Added since the model was built, or nothing is common.
   fetched.clear();
   common.shingles.CommonOf(SetOf(doc), fetched);
   return fetched;

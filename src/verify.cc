@@ -64,11 +64,11 @@ Similarity ExactSimilarity(absl::Span<const uint64_t> a,
                            absl::Span<const uint64_t> common_a,
                            absl::Span<const uint64_t> common_b) noexcept {
   Similarity s = ExactSimilarity(a, b);
-  if (s.intersection == 0 || (common_a.empty() && common_b.empty())) return s;
-  s.rare_intersection =
-      s.intersection - std::min(s.intersection, Shared(common_a, common_b));
   s.rare_size_a = a.size() - std::min<uint64_t>(common_a.size(), a.size());
   s.rare_size_b = b.size() - std::min<uint64_t>(common_b.size(), b.size());
+  if (s.intersection == 0) return s;
+  s.rare_intersection =
+      s.intersection - std::min(s.intersection, Shared(common_a, common_b));
   return s;
 }
 

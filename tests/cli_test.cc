@@ -296,8 +296,6 @@ TEST_F(CliTest, OutputFileIsWrittenWholeWithNoTemporaryLeft) {
   }
 }
 
-// Near-duplicate clusters in JSONL carry MinHash estimates and say so;
-// --exact gives exact figures and says that instead.
 // Words no two calls share: texts made of them share no run by chance.
 std::string Words(int n, int seed) {
   std::string s;
@@ -352,7 +350,7 @@ TEST_F(CliTest, BoilerplateIsSetAsideAndCounted) {
 }
 
 // An early stub and its much longer later revision: not the same text
-// (Jaccard about 0.2, a third of the stub in the revision), but versions.
+// (Jaccard about 0.06, a third of the stub in the revision), but versions.
 TEST_F(CliTest, VersionsModeClustersRevisionsThatNearDupDoesNot) {
   const std::string early = Words(60, 7000);
   Write("hist/v0.txt", early);
@@ -367,14 +365,18 @@ TEST_F(CliTest, VersionsModeClustersRevisionsThatNearDupDoesNot) {
   EXPECT_NE(versions.out.find("\"docs\":[\"v0.txt\",\"v1.txt\"]"),
             std::string::npos)
       << versions.out;
-  // A threshold the user gives wins over the mode's.
-  const Outcome strict = Mimeo({"cluster", "--mode", "versions", "hist",
-                                "--containment", "0.9", "--threshold", "0.5",
-                                "--format", "jsonl"});
-  ASSERT_EQ(strict.code, 0) << strict.err;
-  EXPECT_EQ(strict.out, "");
+  // Thresholds the user gives win over the mode's, even when they are the
+  // defaults' values.
+  const Outcome given = Mimeo(
+      {"cluster", "--mode", "versions", "hist", "--threshold", "0.3",
+       "--containment", "0.7", "--member-jaccard", "0.25",
+       "--member-containment", "0.5", "--format", "jsonl"});
+  ASSERT_EQ(given.code, 0) << given.err;
+  EXPECT_EQ(given.out, "");
 }
 
+// Near-duplicate clusters in JSONL carry exact figures and say so;
+// --estimate gives MinHash estimates and says that instead.
 TEST_F(CliTest, ClusterJsonlSaysWhenFiguresAreEstimates) {
   Write("in/a.txt", kStory + "Officials gave no date for the next review.");
   Write("in/b.txt", kStory + "The next review is due in two weeks.");

@@ -124,6 +124,24 @@ TEST(ClusterTest, TheHeavierDocumentIsTheCore) {
   EXPECT_EQ(c[0].members.size(), 3u);
 }
 
+// A merge the guard refused is tried again once a group has changed:
+// 0 (heavy) refuses 1; then 1 joins 2, whose core 2 leads the larger group
+// and is close to 0, so a later edge between 0 and that group merges.
+TEST(ClusterTest, ARefusedMergeIsTriedAgainOnceAGroupChanges) {
+  const std::vector<Edge> edges = {{0, 1, 0.95}, {1, 2, 0.9}, {0, 2, 0.5}};
+  const auto sim = Table({{{0, 1}, 0.1}, {{1, 2}, 0.9}, {{0, 2}, 0.8}});
+  const std::vector<uint64_t> weight = {100, 1, 50};
+  Clusterer::Options o;
+  o.representative_threshold = 0.5;
+  o.peers = 0;  // the core alone judges
+  auto clusterer = Clusterer::Create(o);
+  ASSERT_TRUE(clusterer.ok());
+  const auto c = clusterer->Run(3, edges, sim, weight);
+  ASSERT_EQ(c.size(), 1u);
+  EXPECT_EQ(c[0].members, (std::vector<DocId>{0, 1, 2}));
+  EXPECT_EQ(c[0].representative, 2u);
+}
+
 TEST(ClusterTest, ValidatesOptions) {
   Clusterer::Options o;
   o.representative_threshold = 1.5;

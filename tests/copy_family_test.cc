@@ -1,5 +1,7 @@
 #include "mimeo/copy_family.h"
 
+#include <cmath>
+
 #include "gtest/gtest.h"
 
 namespace mimeo {
@@ -57,6 +59,34 @@ TEST(CopyFamilyTest, EarliestDateNamesTheOriginWhenAllMembersHaveOne) {
   };
   EXPECT_EQ(GroupCopyFamilies(pairs, partly)[0].origin, 0u);
   EXPECT_TRUE(GroupCopyFamilies({}, {}).empty());
+}
+
+// Copy clusters: documents around the source they share copy with. 0 is a
+// wire story 1 and 2 reprint most of; 3 shares a sliver of 2 (a share far
+// below min_share), so it stays out, however the edges chain.
+TEST(CopyFamilyTest, CopyClustersGroupAroundTheSource) {
+  const auto pair = [](DocId a, DocId b, uint64_t copied, uint64_t size) {
+    CopyPair p = Pair(a, b, {P(0, 100, 0, 100)});
+    p.copied_tokens_a = p.copied_tokens_b = copied;
+    p.similarity.size_a = p.similarity.size_b = size;
+    return p;
+  };
+  const std::vector<CopyPair> pairs = {pair(0, 1, 300, 400),
+                                       pair(0, 2, 280, 400),
+                                       pair(1, 2, 260, 400),
+                                       pair(2, 3, 4, 400)};
+  const std::vector<CopyFamily> families = GroupCopyFamilies(pairs, {});
+  const auto c = ClusterCopies(pairs, families, 4, 0.05);
+  ASSERT_EQ(c.size(), 1u);
+  EXPECT_EQ(c[0].members, (std::vector<DocId>{0, 1, 2}));
+  // min_share outside [0, 1] is clamped: above 1 nothing can join; 0,
+  // below 0 and NaN turn the guard off, so the sliver chains 3 in.
+  EXPECT_TRUE(ClusterCopies(pairs, families, 4, 2.0).empty());
+  for (const double off : {0.0, -1.0, std::nan("")}) {
+    const auto all = ClusterCopies(pairs, families, 4, off);
+    ASSERT_EQ(all.size(), 1u);
+    EXPECT_EQ(all[0].members.size(), 4u);
+  }
 }
 
 }  // namespace

@@ -57,23 +57,21 @@ int Run(ClusterArgs& args) {
   const bool copy_mode = args.mode == "copy";
   if (args.mode == "versions") {
     // The revision thresholds, where the user set none.
-    Engine::Options& o = common.engine;
-    const Engine::Options defaults;
-    Engine::Options revisions = defaults;
+    Engine::Options revisions = common.engine;
     Engine::Options::UseRevisionThresholds(revisions);
-    const auto keep_or = [](double& v, double default_value, double wanted) {
-      if (v == default_value) v = wanted;
-    };
-    keep_or(o.verify.jaccard_threshold, defaults.verify.jaccard_threshold,
-            revisions.verify.jaccard_threshold);
-    keep_or(o.verify.containment_threshold,
-            defaults.verify.containment_threshold,
-            revisions.verify.containment_threshold);
-    keep_or(o.member.jaccard_threshold, defaults.member.jaccard_threshold,
-            revisions.member.jaccard_threshold);
-    keep_or(o.member.containment_threshold,
-            defaults.member.containment_threshold,
-            revisions.member.containment_threshold);
+    Engine::Options& o = common.engine;
+    if (!Given(common, "--threshold")) {
+      o.verify.jaccard_threshold = revisions.verify.jaccard_threshold;
+    }
+    if (!Given(common, "--containment")) {
+      o.verify.containment_threshold = revisions.verify.containment_threshold;
+    }
+    if (!Given(common, "--member-jaccard")) {
+      o.member.jaccard_threshold = revisions.member.jaccard_threshold;
+    }
+    if (!Given(common, "--member-containment")) {
+      o.member.containment_threshold = revisions.member.containment_threshold;
+    }
   }
   // Texts are needed only where passages are shown, and then read again
   // from the input rather than kept in memory.

@@ -16,23 +16,30 @@ namespace mimeo::cli {
 
 void AddEngineOptions(CLI::App* cmd, CommonArgs& args) {
   Engine::Options& o = args.engine;
+  const auto given = [&args](const char* name) {
+    return [&args, name](const std::string&) { args.given.push_back(name); };
+  };
   cmd->add_option("--threshold,--jaccard", o.verify.jaccard_threshold,
                   "Near-duplicates: pairs with at least this Jaccard "
                   "similarity of word shingles")
+      ->each(given("--threshold"))
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1.0));
   cmd->add_option("--containment", o.verify.containment_threshold,
                   "...or when this share of the smaller document is in the "
                   "larger (above 1: off)")
+      ->each(given("--containment"))
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--member-jaccard", o.member.jaccard_threshold,
                   "Clusters: a document joins one only with at least this "
                   "Jaccard similarity to its core and first members...")
+      ->each(given("--member-jaccard"))
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1.0));
   cmd->add_option("--member-containment", o.member.containment_threshold,
                   "...or this containment either way (above 1: off)")
+      ->each(given("--member-containment"))
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--boilerplate-docs", o.common.min_docs,
@@ -126,6 +133,11 @@ void AddOutputOptions(CLI::App* cmd, CommonArgs& args) {
                   "Write results here, not stdout");
   cmd->add_flag("-q,--quiet", args.quiet,
                 "No progress, warnings or summary on stderr");
+}
+
+bool Given(const CommonArgs& args, const char* name) {
+  return std::find(args.given.begin(), args.given.end(), name) !=
+         args.given.end();
 }
 
 void FinishEngineOptions(CommonArgs& args) {

@@ -30,10 +30,16 @@ struct CommonArgs {
   std::string output;  // "" or "-": stdout
   bool quiet = false;
   int min_passage = 8;
-  // Hashing options given on the command line ("--shingle", "--num-perm",
-  // "--seed"); the others keep an index file's own parameters.
+  // Options given on the command line, that nothing may replace: the
+  // hashing options ("--shingle", "--num-perm", "--seed", "--minhash"; the
+  // others keep an index file's own parameters) and the thresholds
+  // ("--threshold", "--containment", "--member-jaccard",
+  // "--member-containment"; the others take a mode's).
   std::vector<std::string> given;
 };
+
+// Whether option `name` was given on the command line (CommonArgs::given).
+bool Given(const CommonArgs& args, const char* name);
 
 // --threshold, --containment, --lsh-threshold, --num-perm, --shingle,
 // --seed, --threads, --min-passage.

@@ -28,9 +28,6 @@ struct IndexArgs {
   bool no_copy = false;
 };
 
-bool Given(const CommonArgs& c, const char* name) {
-  return std::find(c.given.begin(), c.given.end(), name) != c.given.end();
-}
 
 // Loads the index with its own hashing parameters, except those given on
 // the command line (a mismatch is then refused, naming the parameter).

@@ -85,7 +85,8 @@ std::vector<CopyFamily> GroupCopyFamilies(
 // and between it and the first members, is at least `min_share`. The
 // representative of each cluster is then the origin of most of its shared text:
 // the family origin (from `families`) holding the most bytes of passages, or
-// the guard's core when no family has its origin inside. Documents are 0 ..
+// the guard's core when no family has its origin inside (without the
+// guard, the member with the largest total edge score). Documents are 0 ..
 // num_docs - 1; min_share is clamped to [0, 1], and a value of 0 turns the
 // guard into plain connected components.
 std::vector<Cluster> ClusterCopies(absl::Span<const CopyPair> pairs,

@@ -69,6 +69,8 @@ class Shingler {
 
 // Writes the distinct values of `hashes`, sorted ascending, into `out`.
 // This is the shingle set that exact Jaccard and containment are taken on.
+// `out` must not alias `hashes`. Linear time on uniform hashes (shingle
+// hashes are); keeps per-thread buffers as large as the largest set sorted.
 void SortedSet(absl::Span<const uint64_t> hashes, std::vector<uint64_t>& out);
 
 }  // namespace mimeo
