@@ -17,6 +17,7 @@
 #include "mimeo/shingle.h"
 #include "mimeo/simhash.h"
 #include "mimeo/tokenize.h"
+#include "mimeo/verify.h"
 
 namespace {
 
@@ -146,6 +147,29 @@ void BM_SortedSet(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * size);
 }
 BENCHMARK(BM_SortedSet)->Arg(400)->Arg(4000);
+
+// ExactSimilarity of two sets of 400 random values at Jaccard Arg(0)/100
+// (the pairs a clustering run verifies are mostly near its thresholds):
+// the exact verification of one candidate pair.
+void BM_ExactSimilarity(benchmark::State& state) {
+  const double j = static_cast<double>(state.range(0)) / 100;
+  const size_t n = 400, shared = static_cast<size_t>(2 * n * j / (1 + j));
+  std::mt19937_64 rng(1);
+  std::vector<uint64_t> a, b;
+  for (size_t i = 0; i < n; ++i) {
+    const uint64_t h = rng();
+    a.push_back(h);
+    b.push_back(i < shared ? h : rng());
+  }
+  std::vector<uint64_t> sa, sb;
+  mimeo::SortedSet(a, sa);
+  mimeo::SortedSet(b, sb);
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(mimeo::ExactSimilarity(sa, sb));
+  }
+  state.SetItemsProcessed(state.iterations() * 2 * n);
+}
+BENCHMARK(BM_ExactSimilarity)->Arg(5)->Arg(30)->Arg(70);
 
 // The aligner on two real articles sharing two paragraphs: Prepare() of
 // both and Align().

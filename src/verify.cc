@@ -8,25 +8,35 @@
 
 namespace mimeo {
 
+namespace {
+
+// |a n b| of two sorted, distinct lists, in branch-free steps. On sets hot
+// in cache a compare-and-branch merge is twice as fast (micro bench), but
+// on a clustering run's candidate pairs, fetched from memory, this one is
+// 5% faster end to end (bench/README.md).
+uint64_t Shared(absl::Span<const uint64_t> a,
+                absl::Span<const uint64_t> b) noexcept {
+  size_t i = 0, j = 0;
+  uint64_t n = 0;
+  const size_t na = a.size(), nb = b.size();
+  while (i < na && j < nb) {
+    const uint64_t x = a[i], y = b[j];
+    n += x == y;
+    i += x <= y;
+    j += y <= x;
+  }
+  return n;
+}
+
+}  // namespace
+
 Similarity ExactSimilarity(absl::Span<const uint64_t> a,
                            absl::Span<const uint64_t> b) noexcept {
   Similarity s;
   s.size_a = a.size();
   s.size_b = b.size();
   if (a.empty() || b.empty()) return s;
-  size_t i = 0, j = 0;
-  uint64_t common = 0;
-  while (i < a.size() && j < b.size()) {
-    if (a[i] < b[j]) {
-      ++i;
-    } else if (b[j] < a[i]) {
-      ++j;
-    } else {
-      ++common;
-      ++i;
-      ++j;
-    }
-  }
+  const uint64_t common = Shared(a, b);
   s.intersection = common;
   s.jaccard = static_cast<double>(common) /
               static_cast<double>(a.size() + b.size() - common);
@@ -38,26 +48,6 @@ Similarity ExactSimilarity(absl::Span<const uint64_t> a,
   return s;
 }
 
-namespace {
-// |a n b| of two sorted, distinct lists.
-uint64_t Shared(absl::Span<const uint64_t> a,
-                absl::Span<const uint64_t> b) noexcept {
-  size_t i = 0, j = 0;
-  uint64_t n = 0;
-  while (i < a.size() && j < b.size()) {
-    if (a[i] < b[j]) {
-      ++i;
-    } else if (b[j] < a[i]) {
-      ++j;
-    } else {
-      ++n;
-      ++i;
-      ++j;
-    }
-  }
-  return n;
-}
-}  // namespace
 
 Similarity ExactSimilarity(absl::Span<const uint64_t> a,
                            absl::Span<const uint64_t> b,
