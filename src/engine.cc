@@ -988,7 +988,12 @@ absl::StatusOr<CopyReport> Engine::SharedCopy() const {
   const size_t n = ids_.size();
   const std::shared_ptr<const Common> common = CommonModel(/*current=*/true);
   // Each document against the documents before it, so that each pair is
-  // aligned once; boilerplate is judged on the whole index.
+  // aligned once; boilerplate is judged on the whole index. Fingerprints
+  // that are widespread in the whole index propose no pair: any passage
+  // that is not widespread has fingerprints that are not (its median is
+  // under the threshold), and a pair sharing only licence text would be
+  // aligned only to be refused.
+  const uint32_t widespread = judge_.WidespreadThreshold(stats_.documents);
   std::vector<std::vector<CopyPair>> found(n);
   std::vector<uint64_t> proposed(n, 0);
   // A text source's failure, per asking document; the first in DocId order
@@ -1008,7 +1013,7 @@ absl::StatusOr<CopyReport> Engine::SharedCopy() const {
       const auto fps = FingerprintsOf(b);
       if (fps.empty()) return;
       const std::vector<CopyCandidate> candidates =
-          fingerprint_index_.Candidates(fps, b);
+          fingerprint_index_.Candidates(fps, b, widespread);
       if (candidates.empty()) return;
       proposed[b] = candidates.size();
       Buffers& buf = buffers.local();

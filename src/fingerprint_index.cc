@@ -76,7 +76,8 @@ uint32_t FingerprintIndex::DocFrequency(uint64_t hash, DocId as_of) const {
 }
 
 std::vector<CopyCandidate> FingerprintIndex::Candidates(
-    absl::Span<const Fingerprint> fingerprints, DocId as_of) const {
+    absl::Span<const Fingerprint> fingerprints, DocId as_of,
+    uint32_t below) const {
   // Distinct hashes only: a phrase repeated in the asking document counts
   // once.
   std::vector<uint64_t> hashes;
@@ -92,7 +93,10 @@ std::vector<CopyCandidate> FingerprintIndex::Candidates(
     const List& list = it->second;
     const auto end = FirstFrom(list, as_of);
     const auto before = static_cast<uint32_t>(end - list.begin());
-    if (before == 0 || before + 1 >= options_.max_postings) continue;
+    if (before == 0 || before + 1 >= options_.max_postings ||
+        list.size() >= below) {
+      continue;
+    }
     for (auto p = list.begin(); p != end; ++p) ++shared[p->doc];
   }
   std::vector<CopyCandidate> out;

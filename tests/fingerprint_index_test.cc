@@ -50,6 +50,24 @@ TEST(FingerprintIndexTest, FrequencyIsCountedAsOfTheAskingDocument) {
   EXPECT_TRUE(index.Candidates(Fps({7}), 6).empty());
 }
 
+TEST(FingerprintIndexTest, FingerprintsHeldWidelyInTheWholeIndexProposeNothing) {
+  FingerprintIndex index = Make(/*max_postings=*/50);
+  // 7 is in six documents in all, 8 in two.
+  for (DocId d = 0; d < 6; ++d) {
+    ASSERT_TRUE(index.Add(d, d < 2 ? Fps({7, 8}) : Fps({7})).ok());
+  }
+  // As of document 2, only 0 and 1 came before, but 7 is held by six in
+  // the whole index: below 6, it proposes nothing; 8 still does.
+  const auto all = index.Candidates(Fps({7, 8}), 2);
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].shared, 2u);
+  const auto narrow = index.Candidates(Fps({7, 8}), 2, /*below=*/6);
+  ASSERT_EQ(narrow.size(), 2u);
+  EXPECT_EQ(narrow[0].shared, 1u);
+  EXPECT_TRUE(index.Candidates(Fps({7}), 2, /*below=*/6).empty());
+  EXPECT_EQ(index.Candidates(Fps({7}), 2, /*below=*/7).size(), 2u);
+}
+
 TEST(FingerprintIndexTest, RemoveAndOrder) {
   FingerprintIndex index = Make();
   ASSERT_TRUE(index.Add(0, Fps({1, 2})).ok());

@@ -70,11 +70,13 @@ class FingerprintIndex {
   uint32_t DocFrequency(uint64_t hash, DocId as_of) const;
 
   // Documents with DocId < as_of sharing at least min_shared fingerprints
-  // with `fingerprints` (counting only fingerprints under max_postings), by
-  // shared count (highest first), then DocId. For a text not in the index,
-  // pass as_of = the next DocId.
+  // with `fingerprints` (counting only fingerprints under max_postings, and
+  // held by fewer than `below` documents in the whole index, default: no
+  // such limit), by shared count (highest first), then DocId. For a text
+  // not in the index, pass as_of = the next DocId.
   std::vector<CopyCandidate> Candidates(
-      absl::Span<const Fingerprint> fingerprints, DocId as_of) const;
+      absl::Span<const Fingerprint> fingerprints, DocId as_of,
+      uint32_t below = UINT32_MAX) const;
 
   // Distinct fingerprints indexed, and postings.
   size_t num_fingerprints() const { return postings_.size(); }
