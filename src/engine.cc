@@ -846,8 +846,12 @@ absl::StatusOr<std::vector<Match>> Engine::Query(std::string_view text) const {
   }
   std::vector<DocId> copy_candidates;
   if (options_.copy.enabled) {
-    for (const CopyCandidate& c :
-         fingerprint_index_.Candidates(sketch.fps, as_of)) {
+    // As in SharedCopy(), widespread fingerprints (counting the query)
+    // propose nothing.
+    const uint32_t widespread =
+        judge_.WidespreadThreshold(stats_.documents + 1);
+    for (const CopyCandidate& c : fingerprint_index_.Candidates(
+             sketch.fps, as_of, widespread > 0 ? widespread - 1 : 0)) {
       copy_candidates.push_back(c.doc);
       candidates.push_back(c.doc);
     }

@@ -71,8 +71,8 @@ class FingerprintIndex {
 
   // Documents with DocId < as_of sharing at least min_shared fingerprints
   // with `fingerprints` (counting only fingerprints under max_postings, and
-  // held by fewer than `below` documents in the whole index, default: no
-  // such limit), by shared count (highest first), then DocId. For a text
+  // held by fewer than `below` indexed documents in all, default: no such
+  // limit), by shared count (highest first), then DocId. For a text
   // not in the index, pass as_of = the next DocId.
   std::vector<CopyCandidate> Candidates(
       absl::Span<const Fingerprint> fingerprints, DocId as_of,
