@@ -115,13 +115,6 @@ void CommonShingles::Build(
   for (const auto& f : found) common_.insert(f.begin(), f.end());
 }
 
-uint64_t CommonShingles::CountCommon(absl::Span<const uint64_t> set) const {
-  if (common_.empty()) return 0;
-  uint64_t count = 0;
-  for (uint64_t h : set) count += common_.contains(h);
-  return count;
-}
-
 std::string_view BoilerplateName(Boilerplate b) {
   switch (b) {
     case Boilerplate::kNone:

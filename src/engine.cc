@@ -68,6 +68,19 @@ bool IsJunkToken(std::string_view w) {
   return w.size() == 2 && any_digit;
 }
 
+// The shingles [i0, i1) of `sh` that lie wholly inside tokens [begin, end).
+std::pair<size_t, size_t> ShinglesWithin(const Shingles& sh, uint32_t begin,
+                                         uint32_t end) {
+  const auto first =
+      std::lower_bound(sh.first_token.begin(), sh.first_token.end(), begin);
+  auto last = first;
+  while (last != sh.first_token.end() && *last + sh.tokens_per_shingle <= end) {
+    ++last;
+  }
+  return {static_cast<size_t>(first - sh.first_token.begin()),
+          static_cast<size_t>(last - sh.first_token.begin())};
+}
+
 // The share of tokens [begin, end) of a prepared text that are junk.
 double JunkShare(const AlignedText& text, uint32_t begin, uint32_t end) {
   if (end <= begin) return 0;
@@ -505,6 +518,15 @@ std::shared_ptr<const Engine::Common> Engine::CommonModel(bool current) const {
       return cached;
     }
   }
+  // A model the other cache counted on exactly these documents is the one
+  // a count would give.
+  const std::shared_ptr<const Common>& other =
+      current ? query_common_ : current_common_;
+  if (other != nullptr && other->num_ids == n &&
+      other->removed == stats_.removed) {
+    cached = other;
+    return cached;
+  }
   // Cannot fail: the options were validated by Create().
   auto model = std::make_shared<Common>(Common{
       *CommonShingles::Create(options_.common), {}, {}, n, stats_.removed});
@@ -614,14 +636,7 @@ void Engine::OwnFrequencies(const AlignedText& asking, uint32_t begin,
   // the surrounding text, so every document holding the passage holds them
   // and their document frequency counts it.
   const Shingles& sh = asking.shingles;
-  const auto first =
-      std::lower_bound(sh.first_token.begin(), sh.first_token.end(), begin);
-  auto last = first;
-  while (last != sh.first_token.end() && *last + sh.tokens_per_shingle <= end) {
-    ++last;
-  }
-  const size_t i0 = first - sh.first_token.begin();
-  const size_t i1 = last - sh.first_token.begin();
+  const auto [i0, i1] = ShinglesWithin(sh, begin, end);
   if (i1 - i0 < static_cast<size_t>(options_.copy.winnow.window)) return;
   winnower_.Winnow(absl::MakeConstSpan(sh.hashes).subspan(i0, i1 - i0),
                    scratch);
@@ -649,12 +664,13 @@ absl::StatusOr<std::vector<Passage>> Engine::AlignWith(
       static_cast<uint32_t>(aligner_.options().min_passage_tokens);
   std::vector<std::pair<uint32_t, uint32_t>> freq;  // (token, documents)
   std::vector<Fingerprint> fps;
-  const auto median = [&freq]() -> uint32_t {
+  std::vector<uint32_t> counts;
+  const auto median = [&]() -> uint32_t {
     if (freq.empty()) return 0;
-    std::vector<uint32_t> d;
-    for (const auto& [token, n] : freq) d.push_back(n);
-    auto mid = d.begin() + d.size() / 2;
-    std::nth_element(d.begin(), mid, d.end());
+    counts.clear();
+    for (const auto& [token, n] : freq) counts.push_back(n);
+    auto mid = counts.begin() + counts.size() / 2;
+    std::nth_element(counts.begin(), mid, counts.end());
     return *mid;
   };
   // The part [a0, a1) of verbatim passage p (same length on both sides).
@@ -676,6 +692,9 @@ absl::StatusOr<std::vector<Passage>> Engine::AlignWith(
   // of its own is cut around the widespread stretches, which are judged
   // alone: the copyright lines above a licence are copy, the licence not.
   std::vector<Passage> passages;
+  // Per passage: its doc_frequency is measured already (a passage kept
+  // whole), or is still to be measured (a piece).
+  std::vector<uint8_t> measured;
   for (const Passage& p : found) {
     OwnFrequencies(asking, p.a_token_begin, p.a_token_end, self, freq, fps);
     std::vector<std::pair<uint32_t, uint32_t>> stretches;
@@ -695,6 +714,8 @@ absl::StatusOr<std::vector<Passage>> Engine::AlignWith(
     if (stretches.empty() || options_.copy.align.max_gap_tokens > 0 ||
         p.a_tokens() != p.b_tokens()) {
       passages.push_back(p);
+      passages.back().doc_frequency = median();
+      measured.push_back(1);
       continue;
     }
     uint32_t at = p.a_token_begin;
@@ -712,6 +733,7 @@ absl::StatusOr<std::vector<Passage>> Engine::AlignWith(
       at = w1;
     }
     if (at < p.a_token_end) passages.push_back(piece(p, at, p.a_token_end));
+    measured.resize(passages.size(), 0);
   }
   uint32_t total = 0;
   for (const Passage& p : passages) {
@@ -719,9 +741,12 @@ absl::StatusOr<std::vector<Passage>> Engine::AlignWith(
   }
   const uint32_t edge = judge_.options().edge_tokens;
   const size_t na = asking.tokens.size(), nb = scratch.tokens.size();
-  for (Passage& p : passages) {
-    OwnFrequencies(asking, p.a_token_begin, p.a_token_end, self, freq, fps);
-    p.doc_frequency = median();
+  for (size_t i = 0; i < passages.size(); ++i) {
+    Passage& p = passages[i];
+    if (!measured[i]) {
+      OwnFrequencies(asking, p.a_token_begin, p.a_token_end, self, freq, fps);
+      p.doc_frequency = median();
+    }
     if (p.boilerplate) continue;
     PassageFacts f;
     f.tokens = p.a_tokens();
@@ -779,14 +804,10 @@ absl::StatusOr<std::vector<Passage>> Engine::Passages(
   const Shingles& sh = asking.shingles;
   for (Passage& p : passages) {
     // The shingles lying wholly inside the passage, in document a.
-    uint32_t inside = 0, common_inside = 0;
-    for (size_t i = std::lower_bound(sh.first_token.begin(),
-                                     sh.first_token.end(), p.a_token_begin) -
-                    sh.first_token.begin();
-         i < sh.size() &&
-         sh.first_token[i] + sh.tokens_per_shingle <= p.a_token_end;
-         ++i) {
-      ++inside;
+    const auto [i0, i1] = ShinglesWithin(sh, p.a_token_begin, p.a_token_end);
+    const uint32_t inside = static_cast<uint32_t>(i1 - i0);
+    uint32_t common_inside = 0;
+    for (size_t i = i0; i < i1; ++i) {
       common_inside += common->shingles.IsCommon(sh.hashes[i]);
     }
     if (inside > 0 && 2 * common_inside > inside) {

@@ -89,7 +89,8 @@ void SortedSet(absl::Span<const uint64_t> hashes, std::vector<uint64_t>& out) {
     next.assign(start.begin(), start.end() - 1);
     for (uint64_t h : hashes) out[next[h >> (64 - bits)]++] = h;
     for (size_t b = 0; b < buckets; ++b) {
-      const auto first = out.begin() + start[b], last = out.begin() + start[b + 1];
+      const auto first = out.begin() + start[b],
+                 last = out.begin() + start[b + 1];
       if (last - first > 32) {
         std::sort(first, last);
         continue;

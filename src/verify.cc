@@ -48,7 +48,6 @@ Similarity ExactSimilarity(absl::Span<const uint64_t> a,
   return s;
 }
 
-
 Similarity ExactSimilarity(absl::Span<const uint64_t> a,
                            absl::Span<const uint64_t> b,
                            absl::Span<const uint64_t> common_a,

@@ -71,7 +71,9 @@ TEST(CommonShinglesTest, CountsExactlyAgainstAPlainCount) {
   for (size_t d = 0; d < 20; ++d) {
     uint64_t n = 0;
     for (uint64_t h : sets[d]) n += df[h] >= common.threshold();
-    EXPECT_EQ(common.CountCommon(sets[d]), n);
+    std::vector<uint64_t> found;
+    common.CommonOf(sets[d], found);
+    EXPECT_EQ(found.size(), n);
   }
   // Building again from nothing forgets everything.
   common.Build(0, [&](size_t d) { return absl::MakeConstSpan(sets[d]); });

@@ -342,10 +342,8 @@ TEST_F(CliTest, BoilerplateIsSetAsideAndCounted) {
   const Outcome copy =
       Mimeo({"cluster", "--mode", "copy", "site", "--format", "jsonl"});
   ASSERT_EQ(copy.code, 0) << copy.err;
-  EXPECT_EQ(std::count(copy.out.begin(), copy.out.end(), '\n'), 1)
-      << copy.out;
-  EXPECT_NE(copy.out.find("\"docs\":[\"x.txt\",\"y.txt\"]"),
-            std::string::npos)
+  EXPECT_EQ(std::count(copy.out.begin(), copy.out.end(), '\n'), 1) << copy.out;
+  EXPECT_NE(copy.out.find("\"docs\":[\"x.txt\",\"y.txt\"]"), std::string::npos)
       << copy.out;
 }
 
@@ -354,8 +352,8 @@ TEST_F(CliTest, BoilerplateIsSetAsideAndCounted) {
 TEST_F(CliTest, VersionsModeClustersRevisionsThatNearDupDoesNot) {
   const std::string early = Words(60, 7000);
   Write("hist/v0.txt", early);
-  Write("hist/v1.txt", early.substr(0, early.size() / 3) + " " +
-                           Words(200, 7001));
+  Write("hist/v1.txt",
+        early.substr(0, early.size() / 3) + " " + Words(200, 7001));
   const Outcome near = Mimeo({"cluster", "hist", "--format", "jsonl"});
   ASSERT_EQ(near.code, 0) << near.err;
   EXPECT_EQ(near.out, "");
@@ -367,10 +365,10 @@ TEST_F(CliTest, VersionsModeClustersRevisionsThatNearDupDoesNot) {
       << versions.out;
   // Thresholds the user gives win over the mode's, even when they are the
   // defaults' values.
-  const Outcome given = Mimeo(
-      {"cluster", "--mode", "versions", "hist", "--threshold", "0.3",
-       "--containment", "0.7", "--member-jaccard", "0.25",
-       "--member-containment", "0.5", "--format", "jsonl"});
+  const Outcome given =
+      Mimeo({"cluster", "--mode", "versions", "hist", "--threshold", "0.3",
+             "--containment", "0.7", "--member-jaccard", "0.25",
+             "--member-containment", "0.5", "--format", "jsonl"});
   ASSERT_EQ(given.code, 0) << given.err;
   EXPECT_EQ(given.out, "");
 }

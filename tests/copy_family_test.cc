@@ -71,10 +71,9 @@ TEST(CopyFamilyTest, CopyClustersGroupAroundTheSource) {
     p.similarity.size_a = p.similarity.size_b = size;
     return p;
   };
-  const std::vector<CopyPair> pairs = {pair(0, 1, 300, 400),
-                                       pair(0, 2, 280, 400),
-                                       pair(1, 2, 260, 400),
-                                       pair(2, 3, 4, 400)};
+  const std::vector<CopyPair> pairs = {
+      pair(0, 1, 300, 400), pair(0, 2, 280, 400), pair(1, 2, 260, 400),
+      pair(2, 3, 4, 400)};
   const std::vector<CopyFamily> families = GroupCopyFamilies(pairs, {});
   const auto c = ClusterCopies(pairs, families, 4, 0.05);
   ASSERT_EQ(c.size(), 1u);

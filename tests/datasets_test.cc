@@ -85,8 +85,8 @@ TEST(DatasetsTest, SeedsAreNotNearDuplicates) {
 // recall is what the article versions that are near-duplicates of each
 // other give (41% of the folders' pairs are below Jaccard 0.3 and
 // containment 0.7; bench/README.md). With the revision-history thresholds
-// (`mimeo cluster --mode versions`), recall rises. The figures are in bench/README.md;
-// these bars sit a little below them.
+// (`mimeo cluster --mode versions`), recall rises. The figures are in
+// bench/README.md; these bars sit a little below them.
 TEST(DatasetsTest, WikipediaVersionsF1) {
   const std::string dir = Corpus("wikipedia-versions/version_documents");
   if (dir.empty())

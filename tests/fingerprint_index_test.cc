@@ -50,7 +50,8 @@ TEST(FingerprintIndexTest, FrequencyIsCountedAsOfTheAskingDocument) {
   EXPECT_TRUE(index.Candidates(Fps({7}), 6).empty());
 }
 
-TEST(FingerprintIndexTest, FingerprintsHeldWidelyInTheWholeIndexProposeNothing) {
+TEST(FingerprintIndexTest,
+     FingerprintsHeldWidelyInTheWholeIndexProposeNothing) {
   FingerprintIndex index = Make(/*max_postings=*/50);
   // 7 is in six documents in all, 8 in two.
   for (DocId d = 0; d < 6; ++d) {

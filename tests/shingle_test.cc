@@ -85,8 +85,9 @@ TEST(ShinglerTest, SortedSetIsSortedAndDistinct) {
     for (const size_t n : {64u, 100u, 1000u, 70000u}) {
       std::vector<uint64_t> in(n);
       for (auto& x : in) {
-        x = kind == 0 ? rng() : kind == 1 ? (rng() % 7 == 0 ? rng() : 42)
-                                          : rng() % 5000;
+        x = kind == 0   ? rng()
+            : kind == 1 ? (rng() % 7 == 0 ? rng() : 42)
+                        : rng() % 5000;
       }
       for (size_t i = 0; i < n / 10; ++i) in[rng() % n] = in[rng() % n];
       std::vector<uint64_t> want = in;

@@ -102,9 +102,9 @@ int Run(ClusterArgs& args) {
   const EngineStats stats = engine.stats();
   Report report;
   report.has_clusters = true;
-  report.title = "mimeo cluster" + (args.mode == "near-dup"
-                                        ? std::string()
-                                        : " --mode " + args.mode);
+  report.title =
+      "mimeo cluster" +
+      (args.mode == "near-dup" ? std::string() : " --mode " + args.mode);
   report.documents = stats.documents;
   report.text_of = TextsOf(engine);
   const size_t num_ids = engine.num_ids();

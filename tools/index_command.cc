@@ -28,7 +28,6 @@ struct IndexArgs {
   bool no_copy = false;
 };
 
-
 // Loads the index with its own hashing parameters, except those given on
 // the command line (a mismatch is then refused, naming the parameter).
 absl::StatusOr<std::unique_ptr<Engine>> LoadIndex(IndexArgs& args) {

@@ -75,8 +75,6 @@ class CommonShingles {
   bool IsCommon(uint64_t shingle) const {
     return !common_.empty() && common_.contains(shingle);
   }
-  // How many shingles of `set` are common.
-  uint64_t CountCommon(absl::Span<const uint64_t> set) const;
   // Appends the common shingles of `set` to `out`, in the set's order.
   void CommonOf(absl::Span<const uint64_t> set,
                 std::vector<uint64_t>& out) const;

@@ -186,10 +186,11 @@ class Engine {
     // Shingles this many documents share are boilerplate for near-
     // duplicates: pairs are verified on the rest (boilerplate.h, verify.h).
     // Needs keep_shingle_sets. Each model keeps the common shingles and,
-    // per document, its own (8 bytes each; a few percent of the sets). Cluster(), SharedCopy() and Passages() count
-    // them over every live document; Query() uses counts taken again after
-    // a removal or once the engine has grown by an eighth, so that its
-    // answers follow from the calls before it.
+    // per document, its own (8 bytes each; a few percent of the sets).
+    // Cluster(), SharedCopy() and Passages() count them over every live
+    // document; Query() uses counts taken again after a removal or once the
+    // engine has grown by an eighth, so that its answers follow from the calls
+    // before it.
     CommonShingles::Options common;
 
     // Shared copy: fingerprints, boilerplate, alignment.
