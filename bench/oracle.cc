@@ -41,6 +41,8 @@
 //   --show-errors N     up to N pairs of each kind of error, spread evenly
 //                       over the errors sorted by ids, with their figures
 //                       and the text they share.
+//   --dump-pairs FILE   every pair of interest with its exact figures as
+//                       TSV, to study a rule outside this tool.
 //
 // Cost: the pairs are counted one document at a time against the later
 // ones, through each shingle's list of documents, into a dense counter per
@@ -82,6 +84,7 @@ struct Args {
   std::string corpus;
   std::string clusters;
   std::string pairs;
+  std::string dump_pairs;
   bool json = false;
   int show_errors = 0;
   uint32_t rare_df = 20;
@@ -323,8 +326,9 @@ absl::StatusOr<Output> ReadOutput(const Corpus& c, const Args& args) {
 // The exact figures of one pair (a < b).
 struct PairFigures {
   uint32_t a = 0, b = 0;
-  uint32_t shared = 0;    // shingles in both sets
-  uint32_t rare_run = 0;  // longest non-boilerplate run, in shingles
+  uint32_t shared = 0;       // shingles in both sets
+  uint32_t rare_shared = 0;  // of which rare
+  uint32_t rare_run = 0;     // longest non-boilerplate run, in shingles
 
   double Jaccard(const Corpus& c) const {
     const uint64_t u = c.set[a].size() + c.set[b].size() - shared;
@@ -367,7 +371,7 @@ absl::flat_hash_map<uint64_t, PairFigures> PairsOfInterest(
       }
     }
     for (uint32_t b : touched) {
-      PairFigures f{a, b, shared[b], 0};
+      PairFigures f{a, b, shared[b], rare_shared[b], 0};
       const bool keep =
           rare_shared[b] > 0 || f.Jaccard(c) >= args.recall_jaccard ||
           (out.cluster_of[a] != -1 && out.cluster_of[a] == out.cluster_of[b]) ||
@@ -404,7 +408,7 @@ absl::flat_hash_map<uint64_t, PairFigures> PairsOfInterest(
   // Output pairs that share no shingle at all.
   auto add_empty = [&](uint32_t a, uint32_t b) {
     if (a > b) std::swap(a, b);
-    pairs.try_emplace(PairKey(a, b), PairFigures{a, b, 0, 0});
+    pairs.try_emplace(PairKey(a, b), PairFigures{a, b, 0, 0, 0});
   };
   for (const auto& members : out.clusters) {
     for (size_t i = 0; i < members.size(); ++i) {
@@ -585,6 +589,53 @@ std::string Figure(const nlohmann::json& q, const char* share, const char* part,
                          q[part].get<uint64_t>(), q[whole].get<uint64_t>());
 }
 
+// Every pair of interest with its exact figures, one TSV line each, sorted
+// by document numbers, for analysis outside this tool.
+absl::Status DumpPairs(const Corpus& c,
+                       const absl::flat_hash_map<uint64_t, PairFigures>& pairs,
+                       const Args& args) {
+  std::vector<uint32_t> rare(c.set.size(), 0);
+  for (size_t d = 0; d < c.set.size(); ++d) {
+    for (uint32_t s : c.set[d]) rare[d] += c.df[s] < args.rare_df;
+  }
+  std::vector<const PairFigures*> sorted;
+  sorted.reserve(pairs.size());
+  for (const auto& [key, f] : pairs) sorted.push_back(&f);
+  std::sort(sorted.begin(), sorted.end(), [](const auto* x, const auto* y) {
+    return std::pair(x->a, x->b) < std::pair(y->a, y->b);
+  });
+  // The share of 20 equal stretches of `x`'s text that hold a rare
+  // shingle of `y`: shared text spread through a document, or in one place.
+  const auto spread = [&](uint32_t x, uint32_t y) {
+    const std::vector<uint32_t>& seq = c.seq[x];
+    const std::vector<uint32_t>& other = c.set[y];
+    constexpr size_t kStretches = 20;
+    std::vector<bool> hit(kStretches, false);
+    for (size_t i = 0; i < seq.size(); ++i) {
+      if (c.df[seq[i]] >= args.rare_df) continue;
+      if (std::binary_search(other.begin(), other.end(), seq[i])) {
+        hit[i * kStretches / seq.size()] = true;
+      }
+    }
+    return std::count(hit.begin(), hit.end(), true) /
+           static_cast<double>(kStretches);
+  };
+  std::ofstream out(args.dump_pairs);
+  for (const PairFigures* f : sorted) {
+    out << c.ids[f->a] << '\t' << c.ids[f->b] << '\t' << c.set[f->a].size()
+        << '\t' << c.set[f->b].size() << '\t' << f->shared << '\t'
+        << rare[f->a] << '\t' << rare[f->b] << '\t' << f->rare_shared << '\t'
+        << c.Words(f->rare_run) << '\t' << spread(f->a, f->b) << '\t'
+        << spread(f->b, f->a) << '\n';
+  }
+  out.close();
+  if (!out) {
+    return absl::InternalError(
+        absl::StrFormat("cannot write '%s'", args.dump_pairs));
+  }
+  return absl::OkStatus();
+}
+
 int Score(const Args& args) {
   const auto start = std::chrono::steady_clock::now();
   auto corpus = ReadCorpus(args.corpus, args.show_errors > 0);
@@ -605,6 +656,13 @@ int Score(const Args& args) {
   const absl::flat_hash_map<uint64_t, PairFigures> pairs =
       PairsOfInterest(c, out, args, &increments);
   const uint32_t n = static_cast<uint32_t>(c.ids.size());
+  if (!args.dump_pairs.empty()) {
+    const absl::Status dumped = DumpPairs(c, pairs, args);
+    if (!dumped.ok()) {
+      std::fprintf(stderr, "mimeo_oracle: %s\n", dumped.ToString().c_str());
+      return 1;
+    }
+  }
 
   nlohmann::json j;
   uint64_t common_occurrences = 0;
@@ -829,6 +887,13 @@ int main(int argc, char** argv) {
   score->add_option("--pairs", args.pairs,
                     "JSONL of `mimeo pairs --mode copy CORPUS_PATH`");
   score->add_flag("--json", args.json, "One JSON object instead of the table");
+  score->add_option(
+      "--dump-pairs", args.dump_pairs,
+      "Write every pair sharing a rare shingle (and every pair of the "
+      "output) to this TSV: id_a id_b shingles_a shingles_b shared "
+      "rare_a rare_b rare_shared longest_rare_run_words spread_a spread_b "
+      "(spread: the share of 20 equal stretches of a document's shingles "
+      "holding a rare shingle of the other)");
   score
       ->add_option("--show-errors", args.show_errors,
                    "Print up to N pairs of each kind of error")
