@@ -11,6 +11,21 @@
 #                                     same Sphinx navigation on every page
 #   OUT_DIR/postgresql-doc/...        the HTML pages of postgresql-doc-15,
 #                                     the same DocBook header and footer
+#   OUT_DIR/man/<page>.txt            section 1 manual pages as `man`
+#                                     renders them (80 columns), apart from
+#                                     gcloud's: GNU, Debian and project
+#                                     boilerplate (REPORTING BUGS, COPYRIGHT)
+#   OUT_DIR/gcloud-man/<page>.txt     a sixth of the google-cloud-cli pages
+#                                     in section 1, chosen by a hash of the
+#                                     command without its release track, so
+#                                     that alpha, beta and GA pages of one
+#                                     command (near-duplicates) stay
+#                                     together; every page carries the same
+#                                     flag blocks and notes
+#
+# The two manual corpora need man and col, and exist only where the pages
+# are installed (this machine has the google-cloud-cli pages; a fresh
+# Debian has few manual pages): they are skipped with a message otherwise.
 #
 #   bench/real_corpora.sh OUT_DIR
 #
@@ -79,3 +94,36 @@ copy_html() {
 }
 copy_html "$python_html" "$out/python-doc"
 copy_html "$postgres_html" "$out/postgresql-doc"
+
+# Manual pages rendered as a reader sees them. A page reached through a
+# symbolic link is rendered once, under its own name.
+# Reads page paths on stdin, writes into $TO.
+render_man() {
+  local to="$TO"
+  mkdir -p "$to"
+  while read -r page; do
+    name=$(basename "$page" .gz)
+    MANWIDTH=80 MAN_KEEP_FORMATTING=0 man -l "$page" 2>/dev/null |
+      col -bx >"$to/$name.txt" || true
+    [ -s "$to/$name.txt" ] || rm -f "$to/$name.txt"
+  done
+}
+export -f render_man
+man1=/usr/share/man/man1
+if command -v man >/dev/null && command -v col >/dev/null && [ -d "$man1" ]; then
+  find "$man1" -maxdepth 1 -type f -name '*.gz' ! -name 'gcloud*' | sort |
+    TO="$out/man" split -n r/2 --filter='bash -c render_man' -
+  echo "man: $(find "$out/man" -type f 2>/dev/null | wc -l) pages" >&2
+  find "$man1" -maxdepth 1 -type f -name 'gcloud*.gz' | sort |
+    python3 -c '
+import hashlib, os, re, sys
+for line in sys.stdin:
+    path = line.rstrip("\n")
+    command = re.sub(r"^gcloud_(alpha|beta|preview)_", "gcloud_", os.path.basename(path))
+    if int(hashlib.md5(command.encode()).hexdigest(), 16) % 6 == 0:
+        print(path)' |
+    TO="$out/gcloud-man" split -n r/2 --filter='bash -c render_man' -
+  echo "gcloud-man: $(find "$out/gcloud-man" -type f 2>/dev/null | wc -l) pages" >&2
+else
+  echo "real_corpora: no man/col or no $man1: man and gcloud-man skipped" >&2
+fi
