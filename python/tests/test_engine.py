@@ -287,3 +287,44 @@ def test_help_reads_as_a_manual():
     for method in ("add", "add_batch", "query", "cluster", "shared_copy",
                    "save", "load", "remove"):
         assert getattr(mimeo.Engine, method).__doc__
+
+
+def test_cluster_is_interrupted_by_a_signal():
+    import random
+    import signal
+
+    rng = random.Random(1)
+    vocab = [f"w{i}" for i in range(5000)]
+    bases = [[rng.choice(vocab) for _ in range(200)] for _ in range(30)]
+
+    def variant(base):
+        words = list(base)
+        for _ in range(10):
+            words[rng.randrange(len(words))] = rng.choice(vocab)
+        return " ".join(words)
+
+    e = mimeo.Engine(copy=False)
+    e.add_batch((f"d{i}", variant(bases[i % 30])) for i in range(5000))
+
+    class Interrupted(Exception):
+        pass
+
+    def handler(signum, frame):
+        raise Interrupted()
+
+    previous = signal.signal(signal.SIGALRM, handler)
+    try:
+        start = time.perf_counter()
+        signal.setitimer(signal.ITIMER_REAL, 0.2)
+        with pytest.raises(Interrupted):
+            e.cluster()
+        interrupted_after = time.perf_counter() - start
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    full_start = time.perf_counter()
+    assert e.cluster().clusters
+    full = time.perf_counter() - full_start
+    # The call returned soon after the signal, well before it would have
+    # finished, and the engine still works.
+    assert interrupted_after < 0.2 + 0.5 or interrupted_after < full / 2
