@@ -62,15 +62,19 @@ std::string ChoiceOf(const py::handle& value, const char* name) {
 
 const std::vector<OptionSpec>& Specs() {
   static const std::vector<OptionSpec>* specs = new std::vector<OptionSpec>{
-      Plain<bool>("nfkc", "Unicode NFKC normalization (default True)",
-                  [](auto& o) -> auto& { return o.normalize.nfkc; }),
-      Plain<bool>("case_fold", "Unicode case folding (default True)",
-                  [](auto& o) -> auto& { return o.normalize.case_fold; }),
-      Plain<bool>("fold_whitespace", "fold whitespace runs (default True)",
-                  [](auto& o) -> auto& { return o.normalize.fold_whitespace; }),
-      Plain<bool>("fold_punctuation",
-                  "fold typographic quotes and dashes (default True)",
-                  [](auto& o) -> auto& { return o.normalize.fold_punctuation; }),
+      Plain<bool>(
+          "nfkc", "Unicode NFKC normalization (default True)",
+          [](auto& o) -> auto& { return o.normalize.nfkc; }),
+      Plain<bool>(
+          "case_fold", "Unicode case folding (default True)",
+          [](auto& o) -> auto& { return o.normalize.case_fold; }),
+      Plain<bool>(
+          "fold_whitespace", "fold whitespace runs (default True)",
+          [](auto& o) -> auto& { return o.normalize.fold_whitespace; }),
+      Plain<bool>(
+          "fold_punctuation",
+          "fold typographic quotes and dashes (default True)",
+          [](auto& o) -> auto& { return o.normalize.fold_punctuation; }),
       {"mode", "tokens: \"words\" (default) or \"char_ngrams\"",
        [](Options& o, const py::handle& v) {
          const std::string s = ChoiceOf(v, "mode");
@@ -87,16 +91,21 @@ const std::vector<OptionSpec>& Specs() {
                             ? "words"
                             : "char_ngrams");
        }},
-      Plain<int>("char_ngram", "characters per n-gram in char_ngrams mode (5)",
-                 [](auto& o) -> auto& { return o.tokenize.char_ngram; }),
-      Plain<int>("k", "tokens per shingle (default 5)",
-                 [](auto& o) -> auto& { return o.shingle.k; }),
-      Plain<uint64_t>("shingle_seed", "seed of the shingle hashes",
-                      [](auto& o) -> auto& { return o.shingle.seed; }),
-      Plain<int>("num_perm", "MinHash signature length (default 128)",
-                 [](auto& o) -> auto& { return o.minhash.num_perm; }),
-      Plain<uint64_t>("seed", "MinHash seed (default 1)",
-                      [](auto& o) -> auto& { return o.minhash.seed; }),
+      Plain<int>(
+          "char_ngram", "characters per n-gram in char_ngrams mode (5)",
+          [](auto& o) -> auto& { return o.tokenize.char_ngram; }),
+      Plain<int>(
+          "k", "tokens per shingle (default 5)",
+          [](auto& o) -> auto& { return o.shingle.k; }),
+      Plain<uint64_t>(
+          "shingle_seed", "seed of the shingle hashes",
+          [](auto& o) -> auto& { return o.shingle.seed; }),
+      Plain<int>(
+          "num_perm", "MinHash signature length (default 128)",
+          [](auto& o) -> auto& { return o.minhash.num_perm; }),
+      Plain<uint64_t>(
+          "seed", "MinHash seed (default 1)",
+          [](auto& o) -> auto& { return o.minhash.seed; }),
       {"scheme",
        "MinHash scheme: \"permutations\" (default) or \"one_permutation\"",
        [](Options& o, const py::handle& v) {
@@ -115,21 +124,26 @@ const std::vector<OptionSpec>& Specs() {
                             ? "permutations"
                             : "one_permutation");
        }},
-      Plain<double>("lsh_threshold",
-                    "Jaccard the LSH banding is tuned for (default 0.05)",
-                    [](auto& o) -> auto& { return o.lsh_threshold; }),
-      Plain<uint32_t>("lsh_bands", "explicit LSH bands (0: from the threshold)",
-                      [](auto& o) -> auto& { return o.lsh_bands; }),
-      Plain<uint32_t>("lsh_rows", "explicit LSH rows (0: from the threshold)",
-                      [](auto& o) -> auto& { return o.lsh_rows; }),
-      Plain<uint32_t>("lsh_large_bucket",
-                      "buckets above this are paired star-wise (128)",
-                      [](auto& o) -> auto& { return o.lsh_large_bucket; }),
-      Plain<int>("simhash_max_distance",
-                 "also find candidates by SimHash within this distance (-1: off)",
-                 [](auto& o) -> auto& { return o.simhash_max_distance; }),
-      Plain<double>("jaccard_threshold", "near-duplicate Jaccard (0.3)",
-                    [](auto& o) -> auto& { return o.verify.jaccard_threshold; }),
+      Plain<double>(
+          "lsh_threshold",
+          "Jaccard the LSH banding is tuned for (default 0.05)",
+          [](auto& o) -> auto& { return o.lsh_threshold; }),
+      Plain<uint32_t>(
+          "lsh_bands", "explicit LSH bands (0: from the threshold)",
+          [](auto& o) -> auto& { return o.lsh_bands; }),
+      Plain<uint32_t>(
+          "lsh_rows", "explicit LSH rows (0: from the threshold)",
+          [](auto& o) -> auto& { return o.lsh_rows; }),
+      Plain<uint32_t>(
+          "lsh_large_bucket", "buckets above this are paired star-wise (128)",
+          [](auto& o) -> auto& { return o.lsh_large_bucket; }),
+      Plain<int>(
+          "simhash_max_distance",
+          "also find candidates by SimHash within this distance (-1: off)",
+          [](auto& o) -> auto& { return o.simhash_max_distance; }),
+      Plain<double>(
+          "jaccard_threshold", "near-duplicate Jaccard (0.3)",
+          [](auto& o) -> auto& { return o.verify.jaccard_threshold; }),
       Plain<double>(
           "containment_threshold", "near-duplicate containment (0.7)",
           [](auto& o) -> auto& { return o.verify.containment_threshold; }),
@@ -148,33 +162,41 @@ const std::vector<OptionSpec>& Specs() {
           "member_containment_threshold",
           "cluster membership containment (0.5)",
           [](auto& o) -> auto& { return o.member.containment_threshold; }),
-      Plain<bool>("guard_chaining", "guard clusters against chaining (True)",
-                  [](auto& o) -> auto& { return o.cluster.guard_chaining; }),
+      Plain<bool>(
+          "guard_chaining", "guard clusters against chaining (True)",
+          [](auto& o) -> auto& { return o.cluster.guard_chaining; }),
       Plain<double>(
           "representative_threshold",
           "score a member needs against the cluster's core (0.1)",
           [](auto& o) -> auto& { return o.cluster.representative_threshold; }),
-      Plain<bool>("copy", "find shared passages, keeping texts (default True)",
-                  [](auto& o) -> auto& { return o.copy.enabled; }),
-      Plain<uint32_t>("max_passages", "passages kept per pair (default 100)",
-                      [](auto& o) -> auto& { return o.copy.max_passages; }),
-      Plain<double>("cluster_share",
-                    "share of copy to join a copy cluster (default 0.05)",
-                    [](auto& o) -> auto& { return o.copy.cluster_share; }),
-      Plain<bool>("keep_shingle_sets",
-                  "verify on exact shingle sets (default True)",
-                  [](auto& o) -> auto& { return o.keep_shingle_sets; }),
-      Plain<bool>("index_on_add",
-                  "file documents in the LSH index as added (default True)",
-                  [](auto& o) -> auto& { return o.index_on_add; }),
-      Plain<uint64_t>("expected_documents",
-                      "documents expected, to reserve room (default 0)",
-                      [](auto& o) -> auto& { return o.expected_documents; }),
-      Plain<uint64_t>("max_document_bytes",
-                      "longer documents are refused (default 256 MiB)",
-                      [](auto& o) -> auto& { return o.max_document_bytes; }),
-      Plain<int>("threads", "worker threads, 0 = all cores (default 0)",
-                 [](auto& o) -> auto& { return o.threads; }),
+      Plain<bool>(
+          "copy", "find shared passages, keeping texts (default True)",
+          [](auto& o) -> auto& { return o.copy.enabled; }),
+      Plain<uint32_t>(
+          "max_passages", "passages kept per pair (default 100)",
+          [](auto& o) -> auto& { return o.copy.max_passages; }),
+      Plain<double>(
+          "cluster_share",
+          "share of copy to join a copy cluster (default 0.05)",
+          [](auto& o) -> auto& { return o.copy.cluster_share; }),
+      Plain<bool>(
+          "keep_shingle_sets", "verify on exact shingle sets (default True)",
+          [](auto& o) -> auto& { return o.keep_shingle_sets; }),
+      Plain<bool>(
+          "index_on_add",
+          "file documents in the LSH index as added (default True)",
+          [](auto& o) -> auto& { return o.index_on_add; }),
+      Plain<uint64_t>(
+          "expected_documents",
+          "documents expected, to reserve room (default 0)",
+          [](auto& o) -> auto& { return o.expected_documents; }),
+      Plain<uint64_t>(
+          "max_document_bytes",
+          "longer documents are refused (default 256 MiB)",
+          [](auto& o) -> auto& { return o.max_document_bytes; }),
+      Plain<int>(
+          "threads", "worker threads, 0 = all cores (default 0)",
+          [](auto& o) -> auto& { return o.threads; }),
   };
   return *specs;
 }
@@ -242,11 +264,11 @@ T RunInterruptible(std::shared_ptr<Engine> keep,
 }
 
 py::tuple PassageTuple(const Passage& p, std::string_view a_text) {
-  return py::make_tuple(
-      p.a_begin, p.a_end, p.b_begin, p.b_end, p.a_token_begin, p.a_token_end,
-      p.b_token_begin, p.b_token_end, p.shared_shingles, p.boilerplate,
-      std::string(BoilerplateName(p.reason)), p.doc_frequency,
-      DecodeSlice(a_text, p.a_begin, p.a_end));
+  return py::make_tuple(p.a_begin, p.a_end, p.b_begin, p.b_end, p.a_token_begin,
+                        p.a_token_end, p.b_token_begin, p.b_token_end,
+                        p.shared_shingles, p.boilerplate,
+                        std::string(BoilerplateName(p.reason)), p.doc_frequency,
+                        DecodeSlice(a_text, p.a_begin, p.a_end));
 }
 
 py::list PassageList(const std::vector<Passage>& passages,
@@ -279,7 +301,8 @@ Document ToDocument(const py::handle& item, size_t index) {
     id = d["id"];
     text = d["text"];
     if (d.contains("date")) date = d["date"];
-  } else if (py::isinstance<py::tuple>(item) || py::isinstance<py::list>(item)) {
+  } else if (py::isinstance<py::tuple>(item) ||
+             py::isinstance<py::list>(item)) {
     const py::sequence s = py::reinterpret_borrow<py::sequence>(item);
     if (s.size() != 2 && s.size() != 3) {
       throw py::value_error("document " + std::to_string(index) +
@@ -289,9 +312,10 @@ Document ToDocument(const py::handle& item, size_t index) {
     text = s[1];
     if (s.size() == 3) date = s[2];
   } else {
-    throw py::type_error("document " + std::to_string(index) +
-                         " must be an (id, text) pair or a dict, not " +
-                         std::string(py::str(py::type::of(item).attr("__name__"))));
+    throw py::type_error(
+        "document " + std::to_string(index) +
+        " must be an (id, text) pair or a dict, not " +
+        std::string(py::str(py::type::of(item).attr("__name__"))));
   }
   if (!py::isinstance<py::str>(id)) {
     throw py::type_error("id of document " + std::to_string(index) +
@@ -387,8 +411,9 @@ class PyEngine {
   }
 
   py::tuple ClusterAll() const {
-    const Clustering c = ValueOrThrow(RunInterruptible<absl::StatusOr<Clustering>>(
-        engine_, [](const Engine& e) { return e.Cluster(); }));
+    const Clustering c =
+        ValueOrThrow(RunInterruptible<absl::StatusOr<Clustering>>(
+            engine_, [](const Engine& e) { return e.Cluster(); }));
     py::list clusters, pairs;
     for (const Cluster& cluster : c.clusters) {
       clusters.append(ClusterTuple(*engine_, cluster));
@@ -401,8 +426,9 @@ class PyEngine {
   }
 
   py::tuple SharedCopy() const {
-    const CopyReport r = ValueOrThrow(RunInterruptible<absl::StatusOr<CopyReport>>(
-        engine_, [](const Engine& e) { return e.SharedCopy(); }));
+    const CopyReport r =
+        ValueOrThrow(RunInterruptible<absl::StatusOr<CopyReport>>(
+            engine_, [](const Engine& e) { return e.SharedCopy(); }));
     py::list pairs, families, clusters;
     for (const CopyPair& p : r.pairs) {
       const std::string a_text = ValueOrThrow(engine_->text(p.a));
@@ -414,7 +440,8 @@ class PyEngine {
     for (const CopyFamily& f : r.families) {
       py::list members;
       for (const FamilyMember& m : f.members) {
-        members.append(py::make_tuple(engine_->id(m.doc), m.doc, m.begin, m.end));
+        members.append(
+            py::make_tuple(engine_->id(m.doc), m.doc, m.begin, m.end));
       }
       const std::string origin_text = ValueOrThrow(engine_->text(f.origin));
       families.append(py::make_tuple(
@@ -454,7 +481,8 @@ class PyEngine {
   void CheckDoc(DocId doc) const {
     if (doc >= engine_->num_ids()) {
       throw py::index_error("doc " + std::to_string(doc) + " out of range (" +
-                            std::to_string(engine_->num_ids()) + " ids issued)");
+                            std::to_string(engine_->num_ids()) +
+                            " ids issued)");
     }
   }
 
@@ -485,18 +513,21 @@ void RegisterEngine(py::module_& m) {
       .def("shared_copy", &PyEngine::SharedCopy)
       .def("passages", &PyEngine::Passages, "a"_a, "b"_a)
       .def("save", &PyEngine::Save, "path"_a)
-      .def("id", [](const PyEngine& e, DocId doc) {
-        e.CheckDoc(doc);
-        return e.engine().id(doc);
-      })
-      .def("text", [](const PyEngine& e, DocId doc) {
-        e.CheckDoc(doc);
-        return py::bytes(ValueOrThrow(e.engine().text(doc)));
-      })
-      .def("date", [](const PyEngine& e, DocId doc) {
-        e.CheckDoc(doc);
-        return e.engine().date(doc);
-      })
+      .def("id",
+           [](const PyEngine& e, DocId doc) {
+             e.CheckDoc(doc);
+             return e.engine().id(doc);
+           })
+      .def("text",
+           [](const PyEngine& e, DocId doc) {
+             e.CheckDoc(doc);
+             return py::bytes(ValueOrThrow(e.engine().text(doc)));
+           })
+      .def("date",
+           [](const PyEngine& e, DocId doc) {
+             e.CheckDoc(doc);
+             return e.engine().date(doc);
+           })
       .def("num_ids", [](const PyEngine& e) { return e.engine().num_ids(); })
       .def("options",
            [](const PyEngine& e) { return OptionsDict(e.engine().options()); })

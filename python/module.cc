@@ -51,17 +51,16 @@ std::string_view TextArgument(const py::handle& object, const char* argument) {
     return {PyBytes_AS_STRING(object.ptr()),
             static_cast<size_t>(PyBytes_GET_SIZE(object.ptr()))};
   }
-  throw py::type_error(std::string(argument) + " must be str or bytes, not " +
-                       std::string(py::str(py::type::of(object).attr(
-                           "__name__"))));
+  throw py::type_error(
+      std::string(argument) + " must be str or bytes, not " +
+      std::string(py::str(py::type::of(object).attr("__name__"))));
 }
 
 py::str DecodeSlice(std::string_view text, size_t begin, size_t end) {
   end = std::min(end, text.size());
   begin = std::min(begin, end);
-  PyObject* s = PyUnicode_DecodeUTF8(text.data() + begin,
-                                     static_cast<Py_ssize_t>(end - begin),
-                                     "replace");
+  PyObject* s = PyUnicode_DecodeUTF8(
+      text.data() + begin, static_cast<Py_ssize_t>(end - begin), "replace");
   if (s == nullptr) throw py::error_already_set();
   return py::reinterpret_steal<py::str>(s);
 }

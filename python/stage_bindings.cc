@@ -26,8 +26,10 @@ namespace {
 
 using namespace pybind11::literals;
 
-using U64Array = py::array_t<uint64_t, py::array::c_style | py::array::forcecast>;
-using U32Array = py::array_t<uint32_t, py::array::c_style | py::array::forcecast>;
+using U64Array =
+    py::array_t<uint64_t, py::array::c_style | py::array::forcecast>;
+using U32Array =
+    py::array_t<uint32_t, py::array::c_style | py::array::forcecast>;
 
 Tokenizer::Mode ParseMode(const std::string& mode) {
   if (mode == "words") return Tokenizer::Mode::kWords;
@@ -99,8 +101,10 @@ class PyMinHasher {
   PyMinHasher(int num_perm, uint64_t seed, const std::string& scheme, int k,
               uint64_t shingle_seed, const std::string& mode, int char_ngram)
       : pipeline_(TextPipeline::Make(k, shingle_seed, mode, char_ngram)),
-        hasher_(ValueOrThrow(MinHasher::Create(
-            {.num_perm = num_perm, .seed = seed, .scheme = ParseScheme(scheme)}))) {}
+        hasher_(
+            ValueOrThrow(MinHasher::Create({.num_perm = num_perm,
+                                            .seed = seed,
+                                            .scheme = ParseScheme(scheme)}))) {}
 
   size_t num_perm() const { return hasher_.params().num_perm; }
   // The name ParseScheme() takes.
@@ -147,15 +151,15 @@ class PyMinHasher {
     std::vector<absl::Status> errors(n);
     {
       py::gil_scoped_release release;
-      tbb::parallel_for(tbb::blocked_range<size_t>(0, n, 16),
-                        [&](const tbb::blocked_range<size_t>& range) {
-                          TextPipeline::Scratch scratch;
-                          for (size_t i = range.begin(); i < range.end(); ++i) {
-                            errors[i] = pipeline_.Shingle(views[i], scratch);
-                            hasher_.Sketch(scratch.shingles.hashes,
-                                           {values + i * p, p});
-                          }
-                        });
+      tbb::parallel_for(
+          tbb::blocked_range<size_t>(0, n, 16),
+          [&](const tbb::blocked_range<size_t>& range) {
+            TextPipeline::Scratch scratch;
+            for (size_t i = range.begin(); i < range.end(); ++i) {
+              errors[i] = pipeline_.Shingle(views[i], scratch);
+              hasher_.Sketch(scratch.shingles.hashes, {values + i * p, p});
+            }
+          });
     }
     for (const absl::Status& e : errors) ThrowIfError(e);
     return out;
@@ -202,10 +206,9 @@ py::array_t<uint64_t> HashBytes(const py::iterable& items, uint64_t seed) {
       views.emplace_back(PyByteArray_AS_STRING(item.ptr()),
                          static_cast<size_t>(PyByteArray_GET_SIZE(item.ptr())));
     } else {
-      throw py::type_error("item " + std::to_string(views.size()) +
-                           " must be bytes, not " +
-                           std::string(py::str(
-                               py::type::of(item).attr("__name__"))));
+      throw py::type_error(
+          "item " + std::to_string(views.size()) + " must be bytes, not " +
+          std::string(py::str(py::type::of(item).attr("__name__"))));
     }
   }
   py::array_t<uint64_t> out(views.size());
@@ -223,7 +226,8 @@ class PyLshIndex {
       : index_(ValueOrThrow(LshIndex::Create({.num_perm = num_perm,
                                               .bands = bands,
                                               .rows = rows,
-                                              .large_bucket = large_bucket}))) {}
+                                              .large_bucket = large_bucket}))) {
+  }
 
   absl::Span<const uint32_t> Checked(const U32Array& signature) const {
     const auto p = static_cast<size_t>(index_.options().num_perm);
@@ -237,14 +241,16 @@ class PyLshIndex {
   void Add(DocId id, const U32Array& signature) {
     ThrowIfError(index_.Add(id, Checked(signature)));
   }
-  void AddBatch(const py::array_t<DocId, py::array::c_style |
-                                             py::array::forcecast>& ids,
-                const U32Array& signatures) {
+  void AddBatch(
+      const py::array_t<DocId, py::array::c_style | py::array::forcecast>& ids,
+      const U32Array& signatures) {
     const auto p = static_cast<size_t>(index_.options().num_perm);
-    if (signatures.ndim() != 2 || static_cast<size_t>(signatures.shape(1)) != p ||
+    if (signatures.ndim() != 2 ||
+        static_cast<size_t>(signatures.shape(1)) != p ||
         signatures.shape(0) != ids.size()) {
-      throw py::value_error("signatures must be a 2-D array of len(ids) rows of " +
-                            std::to_string(p) + " values");
+      throw py::value_error(
+          "signatures must be a 2-D array of len(ids) rows of " +
+          std::to_string(p) + " values");
     }
     absl::Status status;
     {
@@ -290,11 +296,11 @@ void RegisterStages(py::module_& m) {
       [](const py::object& text, bool nfkc, bool case_fold,
          bool fold_whitespace, bool fold_punctuation) {
         const std::string_view view = TextArgument(text, "text");
-        const Normalizer normalizer = ValueOrThrow(Normalizer::Create(
-            {.nfkc = nfkc,
-             .case_fold = case_fold,
-             .fold_whitespace = fold_whitespace,
-             .fold_punctuation = fold_punctuation}));
+        const Normalizer normalizer = ValueOrThrow(
+            Normalizer::Create({.nfkc = nfkc,
+                                .case_fold = case_fold,
+                                .fold_whitespace = fold_whitespace,
+                                .fold_punctuation = fold_punctuation}));
         NormalizedText out;
         absl::Status status;
         {
@@ -357,9 +363,8 @@ is normalized first unless normalize=False.)");
         const std::vector<uint64_t>& h = scratch.shingles.hashes;
         return py::array_t<uint64_t>(h.size(), h.data());
       },
-      "text"_a, py::kw_only(), "k"_a = 5,
-      "seed"_a = Shingler::Options{}.seed, "mode"_a = "words",
-      "char_ngram"_a = 5,
+      "text"_a, py::kw_only(), "k"_a = 5, "seed"_a = Shingler::Options{}.seed,
+      "mode"_a = "words", "char_ngram"_a = 5,
       R"(The 64-bit hashes of the k-token shingles of a text (normalized and
 tokenized as the Engine does), in text order, repeats kept: a numpy uint64
 array of n - k + 1 values for n tokens (one for 1 <= n < k, none for n = 0).
@@ -387,13 +392,13 @@ of the Jaccard similarity); 0 when either is an empty set's.)");
       [](double threshold, int num_perm, double false_positive_weight,
          double false_negative_weight, double min_recall,
          double recall_margin) {
-        const LshParams p = ValueOrThrow(ChooseLshParams(
-            {.threshold = threshold,
-             .num_perm = num_perm,
-             .min_recall = min_recall,
-             .recall_margin = recall_margin,
-             .false_positive_weight = false_positive_weight,
-             .false_negative_weight = false_negative_weight}));
+        const LshParams p = ValueOrThrow(
+            ChooseLshParams({.threshold = threshold,
+                             .num_perm = num_perm,
+                             .min_recall = min_recall,
+                             .recall_margin = recall_margin,
+                             .false_positive_weight = false_positive_weight,
+                             .false_negative_weight = false_negative_weight}));
         return py::make_tuple(p.bands, p.rows);
       },
       "threshold"_a, "num_perm"_a = 128, py::kw_only(),
@@ -404,7 +409,8 @@ whose chance of finding a pair at threshold + recall_margin is at least
 min_recall (0 turns this floor off), the one with the least weighted area
 of false positives below the threshold and false negatives above it.)");
 
-  py::class_<PyMinHasher>(m, "MinHasher", R"(MinHash signatures of texts or of shingle hashes.
+  py::class_<PyMinHasher>(m, "MinHasher",
+                          R"(MinHash signatures of texts or of shingle hashes.
 
 MinHasher(num_perm=128, seed=1, scheme="permutations", *, k=5,
           shingle_seed=DEFAULT_SHINGLE_SEED, mode="words", char_ngram=5)
@@ -416,18 +422,21 @@ methods release the GIL and may run from many threads.)")
       .def(py::init<int, uint64_t, const std::string&, int, uint64_t,
                     const std::string&, int>(),
            "num_perm"_a = 128, "seed"_a = 1, "scheme"_a = "permutations",
-           py::kw_only(), "k"_a = 5, "shingle_seed"_a = Shingler::Options{}.seed,
-           "mode"_a = "words", "char_ngram"_a = 5)
+           py::kw_only(), "k"_a = 5,
+           "shingle_seed"_a = Shingler::Options{}.seed, "mode"_a = "words",
+           "char_ngram"_a = 5)
       .def_property_readonly("num_perm", &PyMinHasher::num_perm)
       .def_property_readonly(
           "seed", [](const PyMinHasher& h) { return h.hasher().params().seed; })
       .def_property_readonly("scheme", &PyMinHasher::scheme)
-      .def("signature", &PyMinHasher::Signature, "text_or_shingles"_a,
-           R"(The signature (numpy uint32, size num_perm) of a text (str or bytes,
+      .def(
+          "signature", &PyMinHasher::Signature, "text_or_shingles"_a,
+          R"(The signature (numpy uint32, size num_perm) of a text (str or bytes,
 shingled as configured) or of shingle hashes (a 1-D array of uint64, repeats
 allowed). An empty set gives 0xFFFFFFFF everywhere.)")
-      .def("signatures", &PyMinHasher::Signatures, "texts"_a,
-           R"(Signatures of many texts (an iterable of str or bytes) on all cores:
+      .def(
+          "signatures", &PyMinHasher::Signatures, "texts"_a,
+          R"(Signatures of many texts (an iterable of str or bytes) on all cores:
 a numpy uint32 array of shape (len(texts), num_perm).)")
       .def("signatures_of_shingles", &PyMinHasher::SignaturesOfHashes,
            "shingle_sets"_a,
@@ -436,8 +445,8 @@ a numpy uint32 array of shape (len(texts), num_perm).)")
       .def("__repr__", [](const PyMinHasher& h) {
         const MinHashParams& p = h.hasher().params();
         return "MinHasher(num_perm=" + std::to_string(p.num_perm) +
-               ", seed=" + std::to_string(p.seed) + ", scheme=\"" +
-               h.scheme() + "\")";
+               ", seed=" + std::to_string(p.seed) + ", scheme=\"" + h.scheme() +
+               "\")";
       });
 
   py::class_<PyLshIndex>(m, "LshIndex", R"(A MinHash LSH index over integer ids.
@@ -451,20 +460,24 @@ candidates. lsh_params() picks (bands, rows) for a threshold.)")
       .def("add", &PyLshIndex::Add, "id"_a, "signature"_a,
            "Files id under its signature's bands; ValueError if id is indexed.")
       .def("add_batch", &PyLshIndex::AddBatch, "ids"_a, "signatures"_a,
-           "Files many (all or nothing); signatures has shape (len(ids), num_perm).")
+           "Files many (all or nothing); signatures has shape (len(ids), "
+           "num_perm).")
       .def("remove", &PyLshIndex::Remove, "id"_a,
            "Removes id; KeyError if it is not indexed.")
       .def("query", &PyLshIndex::Query, "signature"_a,
-           "Ids sharing a band with the signature (uint32 array), most bands first.")
+           "Ids sharing a band with the signature (uint32 array), most bands "
+           "first.")
       .def("band_keys", &PyLshIndex::BandKeys, "signature"_a,
            "The 64-bit key of each band of a signature (uint64 array).")
       .def_property_readonly(
-          "bands", [](const PyLshIndex& i) { return i.index().options().bands; })
+          "bands",
+          [](const PyLshIndex& i) { return i.index().options().bands; })
       .def_property_readonly(
           "rows", [](const PyLshIndex& i) { return i.index().options().rows; })
       .def("__len__", [](const PyLshIndex& i) { return i.index().size(); })
-      .def("__contains__",
-           [](const PyLshIndex& i, DocId id) { return i.index().Contains(id); });
+      .def("__contains__", [](const PyLshIndex& i, DocId id) {
+        return i.index().Contains(id);
+      });
 }
 
 }  // namespace mimeo::python
