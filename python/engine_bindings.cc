@@ -9,6 +9,7 @@
 #include <functional>
 #include <future>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -290,6 +291,17 @@ py::tuple ClusterTuple(const Engine& engine, const Cluster& c) {
                         ids, c.members);
 }
 
+// A date argument: None, or an int.
+std::optional<int64_t> DateArgument(const py::handle& date) {
+  if (date.is_none()) return std::nullopt;
+  if (!py::isinstance<py::int_>(date)) {
+    throw py::type_error(
+        "date must be an int or None, not " +
+        std::string(py::str(py::type::of(date).attr("__name__"))));
+  }
+  return date.cast<int64_t>();
+}
+
 Document ToDocument(const py::handle& item, size_t index) {
   py::object id, text, date = py::none();
   if (py::isinstance<py::dict>(item)) {
@@ -324,7 +336,7 @@ Document ToDocument(const py::handle& item, size_t index) {
   Document doc;
   doc.id = id.cast<std::string>();
   doc.text = std::string(TextArgument(text, "text"));
-  if (!date.is_none()) doc.date = date.cast<int64_t>();
+  doc.date = DateArgument(date);
   return doc;
 }
 
@@ -360,7 +372,7 @@ class PyEngine {
     Document doc;
     doc.id = id.cast<std::string>();
     doc.text = std::string(TextArgument(text, "text"));
-    if (!date.is_none()) doc.date = date.cast<int64_t>();
+    doc.date = DateArgument(date);
     absl::StatusOr<DocId> result;
     {
       py::gil_scoped_release release;
