@@ -19,15 +19,17 @@ packages=(
   zlib1g-dev libzstd-dev
   libgtest-dev libgmock-dev
   libbenchmark-dev
+  pybind11-dev python3-dev python3-numpy  # the Python module (python/)
 )
 
 # --test adds what only the tests use: Chromium, which loads the HTML report
-# headlessly (that test skips where it is absent).
+# headlessly (that test skips where it is absent), and pytest for the Python
+# module's tests.
 # --bench adds what the end-to-end benchmark uses (bench/e2e.sh): Go and
 # ekzhu's minhash-lsh for the peer program, gnuplot for the plot, GNU time
 # for peak memory.
 case "${1:-}" in
-  --test) packages+=(chromium) ;;
+  --test) packages+=(chromium python3-pytest) ;;
   --bench) packages+=(golang-go golang-github-ekzhu-minhash-lsh-dev gnuplot-nox time python3 python3.11-doc postgresql-doc-15) ;;
 esac
 
