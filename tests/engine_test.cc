@@ -400,6 +400,44 @@ TEST(EngineTest, ConcurrentQueriesWhileAdding) {
   EXPECT_EQ(e->Cluster()->clusters.size(), 20u);
 }
 
+// A writer is not held off by queries that keep arriving (the engine's lock
+// lets no new reader in while a writer waits). Asserts only that Add() gets
+// in at all while the readers still run, within a minute: robust on a busy
+// machine.
+TEST(EngineTest, AddGetsInWhileQueriesKeepArriving) {
+  auto e = Make();
+  const std::vector<Document> docs = Corpus(17);
+  ASSERT_TRUE(e->AddBatch(absl::MakeConstSpan(docs).subspan(0, 50)).ok());
+  std::atomic<bool> stop{false}, added{false};
+  std::atomic<int> queries{0};
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 4; ++t) {
+    readers.emplace_back([&, t] {
+      for (int i = 0; !stop.load(); ++i) {
+        (void)e->Query(docs[(t * 13 + i) % 50].text);
+        ++queries;
+      }
+    });
+  }
+  while (queries.load() < 20) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  std::thread writer([&] {
+    EXPECT_TRUE(e->Add(docs[55]).ok());
+    added = true;
+  });
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (!added.load() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  const bool added_while_querying = added.load();
+  stop = true;
+  writer.join();
+  for (std::thread& r : readers) r.join();
+  EXPECT_TRUE(added_while_querying);
+}
+
 TEST(EngineTest, ValidatesOptions) {
   Engine::Options o;
   o.lsh_bands = 10;  // rows missing
