@@ -10,6 +10,7 @@
 #include "absl/strings/str_format.h"
 #include "internal/engine_parts.h"
 #include "internal/status_macros.h"
+#include "internal/writer_preferring_mutex.h"
 #include "oneapi/tbb/enumerable_thread_specific.h"
 #include "oneapi/tbb/parallel_for.h"
 #include "xxhash.h"
@@ -93,7 +94,36 @@ double JunkShare(const AlignedText& text, uint32_t begin, uint32_t end) {
   return static_cast<double>(junk) / (end - begin);
 }
 
+// A failure of a call that cannot fail while the engine's invariants hold:
+// surfaced as an internal error, never ignored.
+absl::Status Internal(const absl::Status& s) {
+  if (s.ok()) return s;
+  return absl::InternalError(
+      absl::StrFormat("mimeo internal error: %s", s.message()));
+}
+
 }  // namespace
+
+// The options that decide a document's sketch, as (name, value): a
+// SketchedBatch carries those of the engine that sketched it.
+std::vector<std::pair<const char*, uint64_t>> Engine::SketchParameters() const {
+  const Options& o = options_;
+  return {{"normalize.nfkc", o.normalize.nfkc},
+          {"normalize.case_fold", o.normalize.case_fold},
+          {"normalize.fold_whitespace", o.normalize.fold_whitespace},
+          {"normalize.fold_punctuation", o.normalize.fold_punctuation},
+          {"tokenize.mode", static_cast<uint64_t>(o.tokenize.mode)},
+          {"tokenize.char_ngram", static_cast<uint64_t>(o.tokenize.char_ngram)},
+          {"shingle.k", static_cast<uint64_t>(o.shingle.k)},
+          {"shingle.seed", o.shingle.seed},
+          {"minhash.num_perm", static_cast<uint64_t>(o.minhash.num_perm)},
+          {"minhash.scheme", static_cast<uint64_t>(o.minhash.scheme)},
+          {"minhash.seed", o.minhash.seed},
+          {"keep_shingle_sets", o.keep_shingle_sets},
+          {"copy.enabled", o.copy.enabled},
+          {"copy.winnow.window", static_cast<uint64_t>(o.copy.winnow.window)},
+          {"max_document_bytes", o.max_document_bytes}};
+}
 
 // Everything Create() builds before the Engine exists.
 struct Engine::Components {
@@ -239,6 +269,7 @@ Engine::Engine(Components c)
       winnower_(std::move(c.winnower)),
       aligner_(std::move(c.aligner)),
       judge_(std::move(c.judge)),
+      mu_(std::make_unique<internal::WriterPreferringMutex>()),
       lsh_index_(std::move(c.lsh_index)),
       fingerprint_index_(std::move(c.fingerprint_index)) {}
 
@@ -318,7 +349,7 @@ absl::Status Engine::CheckDocument(const Document& doc) const {
   return absl::OkStatus();
 }
 
-DocId Engine::Insert(const Document& doc, Sketch&& sketch) {
+absl::StatusOr<DocId> Engine::Insert(const Document& doc, Sketch&& sketch) {
   const DocId d = static_cast<DocId>(ids_.size());
   ids_.push_back(doc.id);
   doc_of_.emplace(doc.id, d);
@@ -343,7 +374,7 @@ DocId Engine::Insert(const Document& doc, Sketch&& sketch) {
   }
   if (options_.copy.enabled) {
     // Cannot fail: DocIds increase.
-    fingerprint_index_.Add(d, sketch.fps).IgnoreError();
+    RETURN_IF_ERROR(Internal(fingerprint_index_.Add(d, sketch.fps)));
     stats_.fingerprints += sketch.fps.size();
   }
   fps_.insert(fps_.end(), sketch.fps.begin(), sketch.fps.end());
@@ -353,7 +384,10 @@ DocId Engine::Insert(const Document& doc, Sketch&& sketch) {
     ++stats_.empty_documents;
     return d;
   }
-  if (simhash_index_) simhash_index_->Add(d, sketch.fingerprint).IgnoreError();
+  // Cannot fail: a new DocId.
+  if (simhash_index_) {
+    RETURN_IF_ERROR(Internal(simhash_index_->Add(d, sketch.fingerprint)));
+  }
   return d;
 }
 
@@ -364,10 +398,10 @@ absl::StatusOr<DocId> Engine::Add(const Document& doc) {
   if (doc.text.size() <= options_.max_document_bytes) {
     RETURN_IF_ERROR(SketchText(doc.text, scratch, sketch));
   }
-  std::unique_lock lock(mu_);
+  std::unique_lock lock(*mu_);
   RETURN_IF_ERROR(CheckDocument(doc));
-  const DocId d = Insert(doc, std::move(sketch));
-  if (options_.index_on_add) CatchUpLshIndex();
+  ASSIGN_OR_RETURN(const DocId d, Insert(doc, std::move(sketch)));
+  if (options_.index_on_add) RETURN_IF_ERROR(CatchUpLshIndex());
   return d;
 }
 
@@ -379,6 +413,7 @@ Engine::SketchedBatch& Engine::SketchedBatch::operator=(SketchedBatch&&) noexcep
 
 Engine::SketchedBatch Engine::SketchBatch(std::vector<Document> docs) const {
   SketchedBatch batch;
+  batch.sketched_with_ = SketchParameters();
   batch.docs_ = std::move(docs);
   batch.sketches_.resize(batch.docs_.size());
   Scratch scratch;
@@ -386,7 +421,11 @@ Engine::SketchedBatch Engine::SketchBatch(std::vector<Document> docs) const {
     const Document& doc = batch.docs_[i];
     // An over-long text is left unsketched; Commit() refuses it.
     if (doc.text.size() > options_.max_document_bytes) continue;
-    SketchText(doc.text, scratch, batch.sketches_[i]).IgnoreError();
+    const absl::Status s = SketchText(doc.text, scratch, batch.sketches_[i]);
+    if (!s.ok() && batch.status_.ok()) {
+      batch.status_ = absl::Status(
+          s.code(), absl::StrFormat("document '%s': %s", doc.id, s.message()));
+    }
   }
   return batch;
 }
@@ -404,54 +443,76 @@ absl::Status Engine::CheckBatch(absl::Span<const Document> docs) const {
 }
 
 absl::StatusOr<std::vector<DocId>> Engine::Commit(SketchedBatch batch) {
-  std::unique_lock lock(mu_);
+  // Sketches made with other parameters (another engine's) would be filed
+  // beside this engine's as if comparable, and break its indexes.
+  if (batch.size() > 0) {
+    const auto mine = SketchParameters();
+    for (size_t i = 0; i < mine.size(); ++i) {
+      if (batch.sketched_with_.size() != mine.size() ||
+          batch.sketched_with_[i].second != mine[i].second) {
+        return absl::InvalidArgumentError(absl::StrFormat(
+            "the batch was sketched by an engine with %s = %d, this one has "
+            "%d; sketch it with this engine's SketchBatch()",
+            mine[i].first,
+            batch.sketched_with_.size() == mine.size()
+                ? batch.sketched_with_[i].second
+                : 0,
+            mine[i].second));
+      }
+    }
+  }
+  RETURN_IF_ERROR(batch.status_);
+  std::unique_lock lock(*mu_);
   RETURN_IF_ERROR(CheckBatch(batch.docs_));
   return InsertAll(batch.docs_, absl::MakeSpan(batch.sketches_));
 }
 
-std::vector<DocId> Engine::InsertAll(absl::Span<const Document> docs,
-                                     absl::Span<Sketch> sketches) {
+absl::StatusOr<std::vector<DocId>> Engine::InsertAll(
+    absl::Span<const Document> docs, absl::Span<Sketch> sketches) {
   std::vector<DocId> out;
   out.reserve(docs.size());
   for (size_t i = 0; i < docs.size(); ++i) {
-    out.push_back(Insert(docs[i], std::move(sketches[i])));
+    ASSIGN_OR_RETURN(const DocId d, Insert(docs[i], std::move(sketches[i])));
+    out.push_back(d);
     sketches[i] = Sketch();  // frees the set as soon as it is copied
   }
-  if (options_.index_on_add) CatchUpLshIndex();
+  if (options_.index_on_add) RETURN_IF_ERROR(CatchUpLshIndex());
   return out;
 }
 
 absl::StatusOr<std::vector<DocId>> Engine::AddBatch(
     absl::Span<const Document> docs) {
-  std::unique_lock lock(mu_);
+  std::unique_lock lock(*mu_);
   RETURN_IF_ERROR(CheckBatch(docs));
   std::vector<Sketch> sketches(docs.size());
+  std::vector<absl::Status> failed(docs.size());
   tbb::enumerable_thread_specific<Scratch> scratch;
   tbb::task_arena arena = internal::Arena(options_.threads);
   arena.execute([&] {
     tbb::parallel_for(size_t{0}, docs.size(), [&](size_t i) {
-      // Cannot fail: CheckDocument bounded the size.
-      SketchText(docs[i].text, scratch.local(), sketches[i]).IgnoreError();
+      failed[i] = SketchText(docs[i].text, scratch.local(), sketches[i]);
     });
   });
+  for (const absl::Status& s : failed) RETURN_IF_ERROR(s);
   return InsertAll(docs, absl::MakeSpan(sketches));
 }
 
 absl::Status Engine::Remove(std::string_view id) {
-  std::unique_lock lock(mu_);
+  std::unique_lock lock(*mu_);
   auto it = doc_of_.find(std::string(id));
   if (it == doc_of_.end()) {
     return absl::NotFoundError(
         absl::StrFormat("no document '%s' to remove", id));
   }
   const DocId d = it->second;
-  doc_of_.erase(it);
-  live_[d] = 0;
   const bool empty = SizeOf(d) == 0;
   if (!empty) {
-    if (d < lsh_filed_) lsh_index_.Remove(d).IgnoreError();
-    if (simhash_index_) simhash_index_->Remove(d).IgnoreError();
+    // Cannot fail: a live document with shingles is in both indexes.
+    if (d < lsh_filed_) RETURN_IF_ERROR(Internal(lsh_index_.Remove(d)));
+    if (simhash_index_) RETURN_IF_ERROR(Internal(simhash_index_->Remove(d)));
   }
+  doc_of_.erase(it);
+  live_[d] = 0;
   fingerprint_index_.Remove(d, FingerprintsOf(d));
   stats_.fingerprints -= FingerprintsOf(d).size();
   texts_[d] = std::string();
@@ -563,7 +624,7 @@ std::shared_ptr<const Engine::Common> Engine::CommonModel(bool current) const {
   return cached;
 }
 
-void Engine::CatchUpLshIndex() const {
+absl::Status Engine::CatchUpLshIndex() const {
   const DocId end = static_cast<DocId>(ids_.size());
   std::vector<DocId> ids;
   ids.reserve(end - lsh_filed_);
@@ -587,13 +648,16 @@ void Engine::CatchUpLshIndex() const {
   }
   // Cannot fail: each DocId is filed once, with num_perm values. A few
   // documents (one Add) are filed on this thread; an arena costs more.
-  const auto file = [&] { lsh_index_.AddBatch(ids, signatures).IgnoreError(); };
+  absl::Status filed;
+  const auto file = [&] { filed = lsh_index_.AddBatch(ids, signatures); };
   if (ids.size() < 64) {
     file();
   } else {
     internal::Arena(options_.threads).execute(file);
   }
+  RETURN_IF_ERROR(Internal(filed));
   lsh_filed_ = end;
+  return absl::OkStatus();
 }
 
 absl::Span<const uint32_t> Engine::SignatureOf(DocId doc) const {
@@ -652,8 +716,7 @@ absl::StatusOr<std::vector<Passage>> Engine::AlignWith(
     AlignedText& scratch) const {
   std::string fetched;
   ASSIGN_OR_RETURN(const std::string_view text, TextOf(doc, fetched));
-  // Cannot fail: the text was accepted by Add().
-  aligner_.Prepare(text, scratch).IgnoreError();
+  RETURN_IF_ERROR(aligner_.Prepare(text, scratch));
   const std::vector<Passage> found = aligner_.Align(asking, scratch);
   // Frequencies over the whole index, and the query when it is not in it.
   const uint32_t self = indexed ? 0 : 1;
@@ -784,12 +847,11 @@ uint32_t Engine::CapPassages(std::vector<Passage>& passages) const {
 
 absl::StatusOr<std::vector<Passage>> Engine::Passages(
     DocId a, DocId b, uint32_t* more_passages) const {
-  std::shared_lock lock(mu_);
+  std::shared_lock lock(*mu_);
   std::string fetched;
   ASSIGN_OR_RETURN(const std::string_view text, TextOf(a, fetched));
   AlignedText asking, other;
-  // Cannot fail: the text was accepted by Add().
-  aligner_.Prepare(text, asking).IgnoreError();
+  RETURN_IF_ERROR(aligner_.Prepare(text, asking));
   if (options_.copy.enabled) {
     ASSIGN_OR_RETURN(std::vector<Passage> passages,
                      AlignWith(asking, /*indexed=*/true, b, other));
@@ -798,7 +860,7 @@ absl::StatusOr<std::vector<Passage>> Engine::Passages(
     return passages;
   }
   ASSIGN_OR_RETURN(const std::string_view text_b, TextOf(b, fetched));
-  aligner_.Prepare(text_b, other).IgnoreError();
+  RETURN_IF_ERROR(aligner_.Prepare(text_b, other));
   std::vector<Passage> passages = aligner_.Align(asking, other);
   const std::shared_ptr<const Common> common = CommonModel(/*current=*/true);
   const Shingles& sh = asking.shingles;
@@ -846,15 +908,15 @@ absl::StatusOr<std::vector<Match>> Engine::Query(std::string_view text) const {
     // queries on a caught-up index still run side by side.
     bool behind;
     {
-      std::shared_lock lock(mu_);
+      std::shared_lock lock(*mu_);
       behind = lsh_filed_ < ids_.size();
     }
     if (behind) {
-      std::unique_lock lock(mu_);
-      CatchUpLshIndex();
+      std::unique_lock lock(*mu_);
+      RETURN_IF_ERROR(CatchUpLshIndex());
     }
   }
-  std::shared_lock lock(mu_);
+  std::shared_lock lock(*mu_);
   const DocId as_of = static_cast<DocId>(ids_.size());
   std::vector<DocId> candidates;
   for (const LshCandidate& c : lsh_index_.Query(sketch.signature).candidates) {
@@ -923,7 +985,7 @@ absl::StatusOr<std::vector<Match>> Engine::Query(std::string_view text) const {
 }
 
 absl::StatusOr<Clustering> Engine::Cluster() const {
-  std::shared_lock lock(mu_);
+  std::shared_lock lock(*mu_);
   const std::shared_ptr<const Common> common = CommonModel(/*current=*/true);
   const uint32_t num_perm = minhasher_.params().num_perm;
   // With exact sets, a pair far below the thresholds by its estimate is
@@ -934,6 +996,7 @@ absl::StatusOr<Clustering> Engine::Cluster() const {
       options_.keep_shingle_sets &&
       minhasher_.params().scheme == MinHashScheme::kPermutations;
   Clustering result;
+  absl::Status joined;
   tbb::task_arena arena = internal::Arena(options_.threads);
   arena.execute([&] {
     // The join over the live signatures gives the pairs lsh_index_ would,
@@ -943,8 +1006,14 @@ absl::StatusOr<Clustering> Engine::Cluster() const {
       if (live_[d] && SizeOf(d) != 0) docs.push_back(d);
     }
     LshIndex::Options lo = lsh_index_.options();
-    std::vector<CandidatePair> candidates =
-        *LshAllPairs(signatures_, docs, lo);  // cannot fail: docs ascend
+    // Cannot fail: docs ascend, and every signature has num_perm values.
+    absl::StatusOr<std::vector<CandidatePair>> all =
+        LshAllPairs(signatures_, docs, lo);
+    if (!all.ok()) {
+      joined = Internal(all.status());
+      return;
+    }
+    std::vector<CandidatePair> candidates = std::move(*all);
     std::vector<DocId>().swap(docs);
     if (simhash_index_) {
       for (DocId d = 0; d < ids_.size(); ++d) {
@@ -976,6 +1045,7 @@ absl::StatusOr<Clustering> Engine::Cluster() const {
       return SimilarityOf(a, b, *common);
     });
   });
+  RETURN_IF_ERROR(joined);
   std::vector<Edge> edges;
   edges.reserve(result.pairs.size());
   for (const VerifiedPair& p : result.pairs) edges.push_back({p.a, p.b, p.score});
@@ -1009,7 +1079,7 @@ absl::StatusOr<CopyReport> Engine::SharedCopy() const {
     return absl::FailedPreconditionError(
         "shared copy is off (Engine::Options::copy.enabled = false)");
   }
-  std::shared_lock lock(mu_);
+  std::shared_lock lock(*mu_);
   const size_t n = ids_.size();
   const std::shared_ptr<const Common> common = CommonModel(/*current=*/true);
   // Each document against the documents before it, so that each pair is
@@ -1048,7 +1118,9 @@ absl::StatusOr<CopyReport> Engine::SharedCopy() const {
       };
       absl::StatusOr<std::string_view> text = TextOf(b, buf.fetched);
       if (!text.ok()) return fail(text.status());
-      aligner_.Prepare(*text, buf.asking).IgnoreError();
+      if (absl::Status s = aligner_.Prepare(*text, buf.asking); !s.ok()) {
+        return fail(std::move(s));
+      }
       for (const CopyCandidate& c : candidates) {
         absl::StatusOr<std::vector<Passage>> aligned =
             AlignWith(buf.asking, /*indexed=*/true, c.doc, buf.other);
@@ -1097,29 +1169,29 @@ absl::StatusOr<CopyReport> Engine::SharedCopy() const {
 }
 
 std::string Engine::id(DocId doc) const {
-  std::shared_lock lock(mu_);
+  std::shared_lock lock(*mu_);
   return ids_[doc];
 }
 
 absl::StatusOr<std::string> Engine::text(DocId doc) const {
-  std::shared_lock lock(mu_);
+  std::shared_lock lock(*mu_);
   std::string fetched;
   ASSIGN_OR_RETURN(const std::string_view text, TextOf(doc, fetched));
   return std::string(text);
 }
 
 std::optional<int64_t> Engine::date(DocId doc) const {
-  std::shared_lock lock(mu_);
+  std::shared_lock lock(*mu_);
   return dates_[doc];
 }
 
 size_t Engine::num_ids() const {
-  std::shared_lock lock(mu_);
+  std::shared_lock lock(*mu_);
   return ids_.size();
 }
 
 EngineStats Engine::stats() const {
-  std::shared_lock lock(mu_);
+  std::shared_lock lock(*mu_);
   return stats_;
 }
 

@@ -32,8 +32,10 @@
 #include <string>
 
 #include "absl/strings/str_format.h"
+#include "internal/atomic_file.h"
 #include "internal/engine_parts.h"
 #include "internal/status_macros.h"
+#include "internal/writer_preferring_mutex.h"
 #include "mimeo/engine.h"
 #include "oneapi/tbb/enumerable_thread_specific.h"
 #include "oneapi/tbb/parallel_for.h"
@@ -168,6 +170,9 @@ class PayloadReader {
           "snapshot '%s' is corrupt: %s runs past the end of the payload",
           path_, what));
     }
+    // An empty section (no shingle sets) may have no buffer: memcpy wants
+    // valid pointers even for 0 bytes.
+    if (n == 0) return absl::OkStatus();
     std::memcpy(out, p_, n);
     p_ += n;
     return absl::OkStatus();
@@ -203,19 +208,16 @@ absl::Status ReadWholeFile(const std::string& path, std::string& out) {
 }  // namespace
 
 absl::Status Engine::Save(const std::string& path) const {
-  std::shared_lock lock(mu_);
-  const std::string tmp = path + ".tmp";
-  File f(std::fopen(tmp.c_str(), "wb"));
-  if (!f) {
-    return absl::PermissionDeniedError(absl::StrFormat(
-        "cannot create '%s': %s", tmp, std::strerror(errno)));
-  }
+  std::shared_lock lock(*mu_);
+  ASSIGN_OR_RETURN(internal::AtomicFile out,
+                   internal::AtomicFile::Create(path));
+  std::FILE* f = out.file();
   SnapshotHeader h = HeaderFor(options_);
   h.num_ids = ids_.size();
   h.num_live = stats_.documents;
   h.num_set_hashes = set_hashes_.size();
-  bool ok = std::fwrite(&h, sizeof(h), 1, f.get()) == 1;
-  PayloadWriter w(f.get());
+  bool ok = std::fwrite(&h, sizeof(h), 1, f) == 1;
+  PayloadWriter w(f);
   for (const std::string& id : ids_) {
     w.Put(static_cast<uint32_t>(id.size()));
     w.Write(id.data(), id.size());
@@ -252,33 +254,68 @@ absl::Status Engine::Save(const std::string& path) const {
   h.payload_bytes = w.bytes();
   h.payload_checksum = w.checksum();
   h.header_checksum = XXH3_64bits(&h, kChecksummedHeaderBytes);
-  ok = ok && w.ok() && std::fseek(f.get(), 0, SEEK_SET) == 0 &&
-       std::fwrite(&h, sizeof(h), 1, f.get()) == 1 && std::fflush(f.get()) == 0;
-  const int close_result = std::fclose(f.release());
-  if (!fetch_status.ok()) {
-    std::remove(tmp.c_str());
-    return fetch_status;
+  // On an error `out` removes the temporary file; the old file stays.
+  if (!fetch_status.ok()) return fetch_status;
+  ok = ok && w.ok() && std::fseek(f, 0, SEEK_SET) == 0 &&
+       std::fwrite(&h, sizeof(h), 1, f) == 1;
+  if (!ok) {
+    return absl::DataLossError(absl::StrFormat("cannot write snapshot '%s': %s",
+                                               path, std::strerror(errno)));
   }
-  if (!ok || close_result != 0) {
-    const std::string reason = std::strerror(errno);
-    std::remove(tmp.c_str());
-    return absl::DataLossError(
-        absl::StrFormat("cannot write snapshot '%s': %s", tmp, reason));
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    const std::string reason = std::strerror(errno);
-    std::remove(tmp.c_str());
-    return absl::DataLossError(absl::StrFormat(
-        "cannot rename '%s' to '%s': %s", tmp, path, reason));
-  }
-  return absl::OkStatus();
+  return out.Commit();
 }
 
 namespace {
 
+// Checks every count in a version 3 header against the payload size, so
+// that nothing is sized from a count the file cannot hold (the header
+// checksum is no defence: anyone can recompute it). Each DocId takes at
+// least an id length, a live flag, its signature, its fingerprint, its set
+// offset, a text length when texts are stored, and a date; besides them the
+// payload holds the last set offset and the counters.
+absl::Status CheckCounts(const std::string& path, const SnapshotHeader& h) {
+  const auto refuse = [&](const char* field, uint64_t value,
+                          const std::string& why) {
+    return absl::DataLossError(
+        absl::StrFormat("snapshot '%s' is corrupt: header field %s is %d, %s",
+                        path, field, value, why));
+  };
+  constexpr uint64_t kFixedBytes = sizeof(uint64_t) + 3 * sizeof(uint64_t);
+  if (h.payload_bytes < kFixedBytes) {
+    return refuse("payload_bytes", h.payload_bytes,
+                  absl::StrFormat("less than the %d bytes of an empty index",
+                                  kFixedBytes));
+  }
+  const uint64_t room = h.payload_bytes - kFixedBytes;
+  const uint64_t per_id = sizeof(uint32_t) + 1 +
+                          uint64_t{h.num_perm} * sizeof(uint32_t) +
+                          2 * sizeof(uint64_t) +
+                          ((h.flags & kFlagTexts) != 0 ? sizeof(uint64_t) : 0) +
+                          1 + sizeof(int64_t);
+  // Divisions, so that no product of counts can overflow.
+  if (h.num_ids > room / per_id) {
+    return refuse("num_ids", h.num_ids,
+                  absl::StrFormat("but a payload of %d bytes holds at most %d "
+                                  "documents of %d permutations",
+                                  h.payload_bytes, room / per_id, h.num_perm));
+  }
+  const uint64_t left = room - h.num_ids * per_id;
+  if (h.num_set_hashes > left / sizeof(uint64_t)) {
+    return refuse("num_set_hashes", h.num_set_hashes,
+                  absl::StrFormat("but the payload has room for at most %d",
+                                  left / sizeof(uint64_t)));
+  }
+  if (h.num_live > h.num_ids) {
+    return refuse("num_live", h.num_live,
+                  absl::StrFormat("more than num_ids (%d)", h.num_ids));
+  }
+  return absl::OkStatus();
+}
+
 // Checks the header at the start of a file of `file_bytes` bytes whose
-// first `n` bytes are `data`: magic, version, header checksum, and that the
-// file holds exactly the payload the header announces.
+// first `n` bytes are `data`: magic, version, header checksum, that the
+// file holds exactly the payload the header announces, and that every count
+// fits in it.
 absl::Status CheckHeader(const std::string& path, const char* data, size_t n,
                          uint64_t file_bytes, SnapshotHeader& h) {
   if (n < sizeof(SnapshotHeader) ||
@@ -313,7 +350,7 @@ absl::Status CheckHeader(const std::string& path, const char* data, size_t n,
         path, have < h.payload_bytes ? "truncated" : "corrupt",
         h.payload_bytes, have));
   }
-  return absl::OkStatus();
+  return CheckCounts(path, h);
 }
 
 }  // namespace
@@ -402,14 +439,9 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Load(const std::string& path,
     return absl::DataLossError(absl::StrFormat(
         "snapshot '%s' is corrupt: payload checksum mismatch", path));
   }
-  // The sizes below come from a header whose checksum matched, but are
-  // bounded by the payload anyway before anything is allocated.
+  // CheckHeader() bounded every count by the payload size (CheckCounts()),
+  // so the sizes below fit in the file.
   const uint64_t k = h.num_perm;
-  if (h.num_ids > have || h.num_set_hashes > have / sizeof(uint64_t) ||
-      h.num_ids > have / (k * sizeof(uint32_t) + 8)) {
-    return absl::DataLossError(absl::StrFormat(
-        "snapshot '%s' is corrupt: counts exceed the payload", path));
-  }
 
   ASSIGN_OR_RETURN(std::unique_ptr<Engine> e, Create(options));
   PayloadReader r(path, payload, have);
@@ -486,21 +518,29 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Load(const std::string& path,
 
   // Fingerprints are winnowed again from the texts, on all threads.
   std::vector<std::vector<Fingerprint>> fps(h.num_ids);
+  std::vector<absl::Status> unreadable;
   if (options.copy.enabled) {
+    unreadable.resize(h.num_ids);
     tbb::enumerable_thread_specific<Scratch> scratch;
     tbb::task_arena arena = internal::Arena(options.threads);
     arena.execute([&] {
       tbb::parallel_for(uint64_t{0}, h.num_ids, [&](uint64_t d) {
         if (!e->live_[d]) return;
         // Only the fingerprints: signatures and sets were read above.
-        // Cannot fail: a text is under 4 GiB by its u64 length and the
-        // payload size; Normalize refuses only longer ones.
+        // Normalize refuses only a text of 4 GiB or more, which a crafted
+        // file could hold.
         Scratch& s = scratch.local();
-        if (e->ShingleText(e->texts_[d], s).ok()) {
-          e->winnower_.Winnow(s.shingles.hashes, fps[d]);
-        }
+        unreadable[d] = e->ShingleText(e->texts_[d], s);
+        if (unreadable[d].ok()) e->winnower_.Winnow(s.shingles.hashes, fps[d]);
       });
     });
+  }
+  for (uint64_t d = 0; d < unreadable.size(); ++d) {
+    if (!unreadable[d].ok()) {
+      return absl::DataLossError(
+          absl::StrFormat("snapshot '%s' is corrupt: the text of '%s': %s",
+                          path, e->ids_[d], unreadable[d].message()));
+    }
   }
   for (DocId d = 0; d < h.num_ids; ++d) {
     e->fps_.insert(e->fps_.end(), fps[d].begin(), fps[d].end());
@@ -544,7 +584,7 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Load(const std::string& path,
   if (options.index_on_add) {
     internal::Arena(options.threads).execute(
         [&] { e->lsh_index_.Reserve(room); });
-    e->CatchUpLshIndex();
+    RETURN_IF_ERROR(e->CatchUpLshIndex());
   }
   // Sets a snapshot holds are not needed without keep_shingle_sets; the
   // offsets still give their sizes.

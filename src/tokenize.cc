@@ -88,6 +88,11 @@ inline size_t Next(const uint8_t* p, size_t n, int32_t* cp) {
 }  // namespace
 
 absl::Status Tokenizer::Options::Validate() const {
+  if (mode != Mode::kWords && mode != Mode::kCharNgrams) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "tokenizer mode must be 0 (words) or 1 (char n-grams), got %d",
+        static_cast<int>(mode)));
+  }
   if (mode == Mode::kCharNgrams && (char_ngram < 1 || char_ngram > 32)) {
     return absl::InvalidArgumentError(absl::StrFormat(
         "tokenizer char_ngram must be in [1, 32], got %d", char_ngram));

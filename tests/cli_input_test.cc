@@ -1,8 +1,11 @@
 // The command's input layer (byte_stream, html_text, input) and report
 // helpers, on generated files.
+#include <sys/wait.h>
+#include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
 
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <random>
@@ -11,6 +14,7 @@
 #include <vector>
 
 #include "byte_stream.h"
+#include "command.h"
 #include "gtest/gtest.h"
 #include "html_text.h"
 #include "input.h"
@@ -617,6 +621,44 @@ TEST(Utf8Test, RepairAndPrefix) {
   EXPECT_EQ(RepairUtf8("\xc0\xaf"), "\uFFFD");      // overlong
   EXPECT_EQ(Utf8Prefix("caf\xc3\xa9", 4), "caf");
   EXPECT_EQ(Utf8Prefix("abc", 10), "abc");
+}
+
+// A run killed by SIGTERM or SIGINT while it writes an output file leaves
+// neither the file nor its temporary (InstallSignalCleanup()), and dies of
+// the signal.
+TEST(OutputTest, SignalDuringWriteLeavesNoTemporaryFile) {
+  for (int sig : {SIGTERM, SIGINT}) {
+    const fs::path dir = fs::temp_directory_path() /
+                         ("mimeo_signal_test_" + std::to_string(::getpid()) +
+                          "_" + std::to_string(sig));
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    const pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+      InstallSignalCleanup();
+      CommonArgs args;
+      args.output = (dir / "out.jsonl").string();
+      args.format = "jsonl";
+      const absl::Status s = WriteOutputWith(
+          args, [sig](std::FILE* f, const std::string&, const WriteOptions&) {
+            std::fputs("half a report", f);
+            std::fflush(f);
+            std::raise(sig);
+            return absl::OkStatus();
+          });
+      std::_Exit(s.ok() ? 0 : 3);  // not reached: the signal ends it
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(child, &status, 0), child);
+    EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == sig) << status;
+    std::vector<std::string> left;
+    for (const auto& e : fs::directory_iterator(dir)) {
+      left.push_back(e.path().filename().string());
+    }
+    EXPECT_TRUE(left.empty()) << left[0];
+    fs::remove_all(dir);
+  }
 }
 
 TEST(ReportTest, ExcerptFoldsSpaceAndCutsAtACharacter) {

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -14,6 +15,7 @@
 
 #include "gtest/gtest.h"
 #include "test_util.h"
+#include "xxhash.h"
 
 namespace {
 
@@ -477,6 +479,103 @@ TEST_F(CliTest, IndexInfoWritesValidUtf8ForAnyPath) {
             std::string::npos)
       << r.out;
   EXPECT_NE(r.out.find("\"documents\":1"), std::string::npos) << r.out;
+}
+
+// Two `index add` runs on one file at once: both succeed and both batches
+// are in the file, which loads (each run waits for the other's lock).
+// MIMEO_CONCURRENT_TRIALS sets the number of trials (default 5).
+TEST_F(CliTest, ConcurrentIndexAddsKeepEveryBatch) {
+  constexpr int kBase = 200, kBatch = 40;
+  for (int i = 0; i < kBase; ++i) {
+    Write("base/d" + std::to_string(i) + ".txt", Words(120, i));
+  }
+  for (int i = 0; i < kBatch; ++i) {
+    Write("a/a" + std::to_string(i) + ".txt", Words(120, 1000 + i));
+    Write("b/b" + std::to_string(i) + ".txt", Words(120, 2000 + i));
+  }
+  const char* env = std::getenv("MIMEO_CONCURRENT_TRIALS");
+  const int trials = env != nullptr ? std::atoi(env) : 5;
+  int lost = 0, unreadable = 0;
+  for (int t = 0; t < trials; ++t) {
+    SCOPED_TRACE("trial " + std::to_string(t));
+    fs::remove(dir_ / "i.mimeo");
+    ASSERT_EQ(Mimeo({"index", "create", "i.mimeo", "base", "-q"}).code, 0);
+    const std::string run = "cd " + Quote(dir_.string()) + " && ";
+    const auto add = [&](const std::string& batch) {
+      return "(" + Quote(MIMEO_BINARY) + " index add i.mimeo " + batch +
+             " -q 2>" + batch + ".err; echo $? >" + batch + ".rc) & ";
+    };
+    ASSERT_EQ(
+        std::system((run + "{ " + add("a") + add("b") + "wait; }").c_str()),
+        0);
+    for (const char* batch : {"a", "b"}) {
+      EXPECT_EQ(mimeo::testing::ReadFile(dir_ / (std::string(batch) + ".rc")),
+                "0\n")
+          << mimeo::testing::ReadFile(dir_ / (std::string(batch) + ".err"));
+    }
+    const Outcome info =
+        Mimeo({"index", "info", "i.mimeo", "--format", "jsonl"});
+    ASSERT_EQ(info.code, 0) << info.err;
+    const Outcome query =
+        Mimeo({"index", "query", "i.mimeo", "a/a0.txt", "--format", "jsonl"});
+    unreadable += query.code != 0;
+    lost +=
+        info.out.find("\"documents\":" + std::to_string(kBase + 2 * kBatch) +
+                      ",") == std::string::npos;
+    EXPECT_NE(query.out.find("\"b\":\"a0.txt\""), std::string::npos)
+        << query.err;
+  }
+  EXPECT_EQ(lost, 0) << "trials losing a batch, of " << trials;
+  EXPECT_EQ(unreadable, 0) << "trials leaving an unreadable file, of "
+                           << trials;
+  for (const auto& e : fs::directory_iterator(dir_)) {
+    EXPECT_EQ(e.path().filename().string().find(".tmp"), std::string::npos)
+        << e.path();
+  }
+}
+
+// `index add` replaces the file a link points to, keeps the link, keeps a
+// private index private, and leaves a file of the user's named X.tmp alone.
+TEST_F(CliTest, IndexAddKeepsModeLinksAndOtherFiles) {
+  Write("old/wire.txt", kStory);
+  Write("more/late.txt", "Late news: " + kStory);
+  fs::create_directories(dir_ / "store");
+  ASSERT_EQ(Mimeo({"index", "create", "store/i.mimeo", "old", "-q"}).code, 0);
+  fs::permissions(dir_ / "store/i.mimeo",
+                  fs::perms::owner_read | fs::perms::owner_write);
+  fs::create_symlink("store/i.mimeo", dir_ / "link.mimeo");
+  Write("store/i.mimeo.tmp", "the user's own file");
+  const Outcome r = Mimeo({"index", "add", "link.mimeo", "more", "-q"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(fs::is_symlink(dir_ / "link.mimeo"));
+  EXPECT_EQ(fs::status(dir_ / "store/i.mimeo").permissions(),
+            fs::perms::owner_read | fs::perms::owner_write);
+  EXPECT_EQ(mimeo::testing::ReadFile(dir_ / "store/i.mimeo.tmp"),
+            "the user's own file");
+  const Outcome info =
+      Mimeo({"index", "info", "store/i.mimeo", "--format", "jsonl"});
+  EXPECT_NE(info.out.find("\"documents\":2,"), std::string::npos) << info.out;
+  for (const auto& e : fs::directory_iterator(dir_ / "store")) {
+    EXPECT_EQ(e.path().filename().string().find(".tmp-"), std::string::npos)
+        << e.path();
+  }
+}
+
+// A header claiming more live documents than ids (checksum recomputed) is
+// refused by info, not printed as a removed count of 2^64 - n.
+TEST_F(CliTest, IndexInfoRefusesMoreLiveDocumentsThanIds) {
+  Write("old/wire.txt", kStory);
+  ASSERT_EQ(Mimeo({"index", "create", "i.mimeo", "old", "-q"}).code, 0);
+  std::string bytes = mimeo::testing::ReadFile(dir_ / "i.mimeo");
+  const uint64_t num_live = 5;  // one id (offset 56), "5 live" (offset 64)
+  std::memcpy(&bytes[64], &num_live, sizeof(num_live));
+  const uint64_t checksum = XXH3_64bits(bytes.data(), 120);
+  std::memcpy(&bytes[120], &checksum, sizeof(checksum));
+  Write("crafted.mimeo", bytes);
+  const Outcome r = Mimeo({"index", "info", "crafted.mimeo"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("num_live"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out.find("18446744073709551"), std::string::npos) << r.out;
 }
 
 TEST_F(CliTest, CompareRefusesADirectoryOfManyDocuments) {

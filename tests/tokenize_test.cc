@@ -72,6 +72,15 @@ TEST(TokenizerTest, RejectsBadNgramSize) {
   EXPECT_FALSE(Tokenizer::Create(o).ok());
 }
 
+TEST(TokenizerTest, RejectsUnknownMode) {
+  Tokenizer::Options o;
+  o.mode = static_cast<Tokenizer::Mode>(7);
+  const absl::Status s = o.Validate();
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("mode"), std::string_view::npos) << s;
+  EXPECT_FALSE(Tokenizer::Create(o).ok());
+}
+
 TEST(TokenizerTest, InvalidBytesSeparate) {
   EXPECT_EQ(Words(std::string("ab\xff" "cd")), (V{"ab", "cd"}));
 }

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "absl/strings/str_format.h"
+#include "internal/atomic_file.h"
 #include "oneapi/tbb/parallel_pipeline.h"
 #include "oneapi/tbb/task_arena.h"
 
@@ -176,17 +177,22 @@ absl::Status WriteOutput(const CommonArgs& args, const Report& report) {
 
 namespace {
 
-// The temporary output file being written, removed if the run is
-// interrupted (Ctrl-C, kill) so that no partial file is left behind.
-char g_partial[4096] = "";
-
-void RemovePartial(int sig) {
-  if (g_partial[0] != '\0') unlink(g_partial);
+// Removes the temporary files being written (AtomicFile), so that an
+// interrupted run (Ctrl-C, kill) leaves no partial file behind, then ends
+// the process as the signal would have. Only async-signal-safe calls.
+void RemoveTemporaryFilesAndDie(int sig) {
+  internal::RemoveTemporaryFiles();
   std::signal(sig, SIG_DFL);
   std::raise(sig);
 }
 
 }  // namespace
+
+void InstallSignalCleanup() {
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) {
+    std::signal(sig, RemoveTemporaryFilesAndDie);
+  }
+}
 
 absl::Status WriteOutputWith(const CommonArgs& args, const Writer& write) {
   const std::string format = ChooseFormat(args);
@@ -201,37 +207,15 @@ absl::Status WriteOutputWith(const CommonArgs& args, const Writer& write) {
     }
     return absl::OkStatus();
   }
-  const std::string tmp =
-      absl::StrFormat("%s.tmp.%d", args.output, static_cast<int>(getpid()));
-  std::FILE* out = std::fopen(tmp.c_str(), "wb");
-  if (out == nullptr) {
-    return absl::PermissionDeniedError(absl::StrFormat(
-        "cannot write '%s': %s", args.output, std::strerror(errno)));
+  // On an error `out` removes its temporary file; an old output stays.
+  absl::StatusOr<internal::AtomicFile> out =
+      internal::AtomicFile::Create(args.output);
+  if (!out.ok()) return out.status();
+  if (absl::Status s = write(out->file(), format, w); !s.ok()) {
+    return absl::Status(s.code(), absl::StrFormat("'%s' not written: %s",
+                                                  args.output, s.message()));
   }
-  if (tmp.size() < sizeof(g_partial)) {
-    std::memcpy(g_partial, tmp.c_str(), tmp.size() + 1);
-    std::signal(SIGINT, RemovePartial);
-    std::signal(SIGTERM, RemovePartial);
-    std::signal(SIGHUP, RemovePartial);
-  }
-  const absl::Status wrote = write(out, format, w);
-  const bool written = !std::ferror(out);
-  const bool closed = std::fclose(out) == 0;
-  const bool renamed = wrote.ok() && written && closed &&
-                       std::rename(tmp.c_str(), args.output.c_str()) == 0;
-  g_partial[0] = '\0';
-  if (!wrote.ok()) {
-    std::remove(tmp.c_str());
-    return absl::Status(wrote.code(),
-                        absl::StrFormat("'%s' not written: %s", args.output,
-                                        wrote.message()));
-  }
-  if (!renamed) {
-    std::remove(tmp.c_str());
-    return absl::DataLossError(
-        absl::StrFormat("cannot write '%s'", args.output));
-  }
-  return absl::OkStatus();
+  return out->Commit();
 }
 
 namespace {

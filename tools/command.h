@@ -51,6 +51,11 @@ void AddOutputOptions(CLI::App* cmd, CommonArgs& args);
 // Copies what the command line set into `args.engine` (min_passage...).
 void FinishEngineOptions(CommonArgs& args);
 
+// Makes SIGINT, SIGTERM and SIGHUP remove the temporary files of writes
+// in progress (snapshots, outputs) before the process ends. Call once,
+// first thing in main().
+void InstallSignalCleanup();
+
 // Prints "mimeo: <message>" on stderr and returns the exit code.
 int StatusExit(const absl::Status& s);
 
@@ -61,8 +66,9 @@ WriteOptions ChooseWriteOptions(const CommonArgs& args,
                                 const std::string& format);
 
 // Writes a report to stdout, or to the output file through a temporary
-// name renamed at the end: an interrupted or failed run leaves no
-// half-written file.
+// file renamed at the end (AtomicFile, src/internal/atomic_file.h): an
+// interrupted or failed run leaves no half-written file and the old file,
+// if any, as it was.
 absl::Status WriteOutput(const CommonArgs& args, const Report& report);
 // The same for any writer, given the chosen format and write options; its
 // error is returned after the temporary file is removed.

@@ -1,9 +1,12 @@
 // `mimeo index create|add|query|info`: keep an index in a file (the
 // engine's snapshot, engine.h), grow it, and ask it about new documents.
+// Commands that change the file hold an exclusive flock on it throughout
+// (LockIndex()), so concurrent ones take turns.
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <variant>
@@ -14,6 +17,7 @@
 #include "absl/strings/str_join.h"
 #include "command.h"
 #include "commands.h"
+#include "internal/atomic_file.h"
 #include "json_writer.h"
 #include "utf8.h"
 
@@ -48,6 +52,22 @@ absl::StatusOr<std::unique_ptr<Engine>> LoadIndex(IndexArgs& args) {
   return Engine::Load(args.index, o);
 }
 
+void TellWaiting(const std::string& path) {
+  std::fprintf(stderr, "mimeo: waiting for another mimeo writing '%s'\n",
+               path.c_str());
+}
+
+// The exclusive lock a command that changes an index holds from before it
+// loads the file until its new version is in place, so that concurrent
+// `index add` runs take turns and none loses another's documents. Readers
+// (query, info) take no lock: a save replaces the file in one rename, so
+// they read the old version or the new one, whole.
+absl::StatusOr<internal::FileLock> LockIndex(const IndexArgs& args) {
+  return internal::FileLock::Acquire(args.index,
+                                     internal::FileLock::Mode::kExclusive,
+                                     args.common.quiet ? nullptr : TellWaiting);
+}
+
 int Create(IndexArgs& args) {
   const auto start = std::chrono::steady_clock::now();
   CommonArgs& common = args.common;
@@ -62,6 +82,13 @@ int Create(IndexArgs& args) {
   }
   auto reader = InputReader::Open(args.paths, common.input);
   if (!reader.ok()) return StatusExit(reader.status());
+  // Replacing an index (--force) waits for a writer adding to it.
+  std::optional<internal::FileLock> lock;
+  if (std::filesystem::exists(args.index, ec)) {
+    auto locked = LockIndex(args);
+    if (!locked.ok()) return StatusExit(locked.status());
+    lock.emplace(std::move(*locked));
+  }
   auto engine = Engine::Create(common.engine);
   if (!engine.ok()) return StatusExit(engine.status());
   if (absl::Status s = ReadInto(**reader, **engine, common.quiet); !s.ok()) {
@@ -81,6 +108,8 @@ int Add(IndexArgs& args) {
   FinishEngineOptions(common);
   auto reader = InputReader::Open(args.paths, common.input);
   if (!reader.ok()) return StatusExit(reader.status());
+  auto lock = LockIndex(args);
+  if (!lock.ok()) return StatusExit(lock.status());
   auto engine = LoadIndex(args);
   if (!engine.ok()) return StatusExit(engine.status());
   const uint64_t before = (*engine)->stats().documents;
@@ -160,6 +189,13 @@ int Info(IndexArgs& args) {
   auto info = Engine::ReadSnapshotInfo(args.index);
   if (!info.ok()) return StatusExit(info.status());
   const Engine::Options& o = info->options;
+  // ReadSnapshotInfo() refuses a header with more live documents than ids;
+  // checked again here so that a wrong count can never print as 2^64 - n.
+  if (info->num_live > info->num_ids) {
+    return StatusExit(absl::DataLossError(absl::StrFormat(
+        "snapshot '%s' is corrupt: %d live documents among %d ids", args.index,
+        info->num_live, info->num_ids)));
+  }
   // Each field: name, and its value as a string, a number or a flag.
   using Value = std::variant<std::string, uint64_t, bool>;
   const std::vector<std::pair<std::string, Value>> fields = {

@@ -1,9 +1,11 @@
 // The mimeo command: finds copied text in files. One file per subcommand
 // (commands.h); what they share is in command.h.
 #include "CLI/CLI.hpp"
+#include "command.h"
 #include "commands.h"
 
 int main(int argc, char** argv) {
+  mimeo::cli::InstallSignalCleanup();
   CLI::App app{
       "mimeo finds copied text: near-duplicate documents, and documents "
       "that reuse passages of another.\nResults go to stdout (or -o FILE), "

@@ -1,5 +1,6 @@
-// `mimeo pairs`: every pair of documents that are near-duplicates or share
-// copy, with scores and passages.
+// `mimeo pairs`: the pairs of documents that are near-duplicates or share
+// copy, with scores and passages (in a very large group of copies, not all
+// its pairs: the LSH large-bucket rule, lsh_index.h).
 #include <chrono>
 #include <map>
 #include <memory>
@@ -114,9 +115,16 @@ void AddPairsCommand(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<PairsArgs>();
   CLI::App* cmd = app.add_subcommand(
       "pairs",
-      "List every pair of documents that are near-duplicates or share "
+      "List the pairs of documents that are near-duplicates or share "
       "copy, with their similarity and the passages they share.");
   cmd->footer(
+      "Near-duplicates in large groups of copies: when more than 128 "
+      "documents fall into one "
+      "candidate bucket (say, hundreds of copies of one text), each is "
+      "paired with the bucket's first document, not with every other: the "
+      "pairs still connect the whole group, so clusters are complete, but "
+      "not every pair among its members is listed (the LSH large-bucket "
+      "rule, Engine::Options::lsh_large_bucket).\n\n"
       "Examples:\n"
       "  mimeo pairs ~/articles                    pairs, as a table\n"
       "  mimeo pairs ~/articles -o pairs.jsonl     one JSON object per pair\n"

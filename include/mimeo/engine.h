@@ -33,10 +33,13 @@
 // other. A document with fewer tokens than the shingle size has one
 // shingle, so short texts still match their exact copies.
 //
-// Thread safety: Query(), Cluster(), Save() and the accessors may run
-// concurrently with each other from any number of threads. Add(),
-// AddBatch() and Remove() take an exclusive lock: they are safe to call from
-// several threads, but run one at a time and wait for readers to finish.
+// Thread safety: Query(), Cluster(), SharedCopy(), Passages(), Save() and
+// the accessors may run concurrently with each other from any number of
+// threads. Add(), AddBatch(), Commit() and Remove() take an exclusive lock:
+// they are safe to call from several threads, but run one at a time and
+// wait for readers to finish. A waiting writer goes before readers that
+// arrive after it, so a steady stream of queries does not hold it off
+// indefinitely. A TextSource must not call back into the engine that asks it.
 //
 // Determinism: the same documents in the same order with the same options
 // give the same ids, matches, clusters and snapshot bytes, whatever the
@@ -49,9 +52,9 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
-#include <shared_mutex>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -76,6 +79,9 @@
 #include "mimeo/winnow.h"
 
 namespace mimeo {
+namespace internal {
+class WriterPreferringMutex;
+}  // namespace internal
 
 // One indexed document found similar to a query: a near-duplicate, a
 // document sharing copy with it, or both.
@@ -314,6 +320,11 @@ class Engine {
   // under the lock as AddBatch() would (all or nothing, ids checked against
   // the documents present at commit time). Committing batches in the order
   // they were read gives the same engine as one AddBatch() of them all.
+  // A batch remembers the parameters it was sketched with: Commit()
+  // refuses (InvalidArgument, naming the parameter) one sketched by an
+  // engine whose hashing options differ (another num_perm, shingle size,
+  // seed...), and returns the error of a document SketchBatch() could not
+  // sketch.
   class SketchedBatch {
    public:
     SketchedBatch();
@@ -326,6 +337,10 @@ class Engine {
     friend class Engine;
     std::vector<Document> docs_;
     std::vector<Sketch> sketches_;
+    // The sketching engine's SketchParameters().
+    std::vector<std::pair<const char*, uint64_t>> sketched_with_;
+    // The first document SketchBatch() could not sketch, if any.
+    absl::Status status_;
   };
   SketchedBatch SketchBatch(std::vector<Document> docs) const;
   absl::StatusOr<std::vector<DocId>> Commit(SketchedBatch batch);
@@ -364,8 +379,14 @@ class Engine {
 
   // Writes a snapshot: a versioned header (magic, every hashing parameter,
   // counts, checksums) and every document's id, sketches and shingle set.
-  // Written to a temporary file and renamed, so a crash leaves either the
-  // old file or the new one.
+  // Written to a uniquely named temporary file beside it (mkstemp),
+  // fsynced and renamed over it, so that a crash leaves either the old
+  // file or the whole new one, and concurrent Save() calls to one path do
+  // not collide (the last to finish wins). A symbolic link is followed
+  // (its target is replaced); an existing file's mode, and its owner where
+  // the process may set it, are kept. Save() takes no lock on the file:
+  // processes that each load, change and save one path must take turns
+  // (the mimeo command holds an flock on the index file meanwhile).
   absl::Status Save(const std::string& path) const;
   // Reads a snapshot made by Save(). `options` must have the same hashing
   // parameters (normalization, tokenizer, shingle k and seed, num_perm,
@@ -388,7 +409,9 @@ class Engine {
     uint64_t file_bytes = 0;
   };
   // Refuses a file that is not a snapshot, of an unknown version, with a
-  // corrupt header, or whose size disagrees with its header (truncated).
+  // corrupt header, whose size disagrees with its header (truncated), or
+  // whose header counts the file cannot hold (num_live <= num_ids is then
+  // guaranteed). Load() makes the same checks before it allocates anything.
   // The payload is not read: Load() checks its checksum.
   static absl::StatusOr<SnapshotInfo> ReadSnapshotInfo(const std::string& path);
 
@@ -426,11 +449,14 @@ class Engine {
   absl::Status CheckDocument(const Document& doc) const;
   // CheckDocument() for each, and no id twice.
   absl::Status CheckBatch(absl::Span<const Document> docs) const;
-  DocId Insert(const Document& doc, Sketch&& sketch);
+  // Fails only on a broken invariant (an internal error).
+  absl::StatusOr<DocId> Insert(const Document& doc, Sketch&& sketch);
   // Insert() of each, in order; requires the exclusive lock and a checked
   // batch.
-  std::vector<DocId> InsertAll(absl::Span<const Document> docs,
-                               absl::Span<Sketch> sketches);
+  absl::StatusOr<std::vector<DocId>> InsertAll(absl::Span<const Document> docs,
+                                               absl::Span<Sketch> sketches);
+  // The options that decide a sketch, as (name, value).
+  std::vector<std::pair<const char*, uint64_t>> SketchParameters() const;
   // The shingle set (empty without keep_shingle_sets), and its size.
   absl::Span<const uint64_t> SetOf(DocId doc) const;
   uint64_t SizeOf(DocId doc) const {
@@ -458,7 +484,8 @@ class Engine {
   // Files in the LSH index, in one batch, the documents added since the
   // last call: after every insert with index_on_add, at the first Query()
   // after inserts without it, and on Load. Requires the exclusive lock.
-  void CatchUpLshIndex() const;
+  // Fails only on a broken invariant (an internal error).
+  absl::Status CatchUpLshIndex() const;
   absl::Span<const uint32_t> SignatureOf(DocId doc) const;
   absl::Span<const Fingerprint> FingerprintsOf(DocId doc) const;
   // Aligns the asking text (prepared; `indexed` if it is an indexed
@@ -499,7 +526,11 @@ class Engine {
   const Aligner aligner_;
   const PassageJudge judge_;
 
-  mutable std::shared_mutex mu_;
+  // Readers share it, Add(), AddBatch(), Commit() and Remove() hold it
+  // alone; a waiting writer lets no new reader in, so writers do not
+  // starve behind a stream of queries (src/internal/
+  // writer_preferring_mutex.h).
+  const std::unique_ptr<internal::WriterPreferringMutex> mu_;
   // Guards the two models of common shingles, which readers refresh under
   // the shared lock (CommonModel()).
   mutable std::mutex common_mu_;

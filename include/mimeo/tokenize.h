@@ -41,6 +41,8 @@ class Tokenizer {
   };
 
   struct Options {
+    // kWords (default) or kCharNgrams; Validate() refuses any other value
+    // (a snapshot header is read into this field).
     Mode mode = Mode::kWords;
     // Characters per n-gram in kCharNgrams mode; 1..32. Default 5.
     int char_ngram = 5;
