@@ -44,8 +44,15 @@ struct Run {
   double seconds = 0;
 };
 
+// --source-per-document: every document is of a source of its own (each
+// generated reprint from a different outlet), instead of all of one.
+bool source_per_document = false;
+
 absl::StatusOr<Run> RunEngine(const mimeo::Engine::Options& o,
-                              const std::vector<Document>& docs) {
+                              std::vector<Document> docs) {
+  if (source_per_document) {
+    for (Document& d : docs) d.source = d.id;
+  }
   Run run;
   auto engine = mimeo::Engine::Create(o);
   if (!engine.ok()) return engine.status();
@@ -254,6 +261,12 @@ int main(int argc, char** argv) {
                   "boilerplate: documents that make a passage widespread");
     c->add_option("--bp-wide-fraction", o.copy.judge.widespread_fraction,
                   "boilerplate: share of documents that makes it widespread");
+    c->add_option("--bp-template-sources", o.copy.judge.template_sources,
+                  "boilerplate: text on --bp-wide-docs documents from at most "
+                  "this share as many sources is a template (0: off)");
+    c->add_flag("--source-per-document", source_per_document,
+                "every document is of a source of its own (default: all of "
+                "one)");
     c->add_option("--bp-edge", o.copy.judge.edge_tokens,
                   "boilerplate: tokens from an edge that count as at it");
     c->add_option("--max-postings", o.copy.index.max_postings,

@@ -127,6 +127,8 @@ std::string_view BoilerplateName(Boilerplate b) {
       return "edge";
     case Boilerplate::kPhrase:
       return "phrase";
+    case Boilerplate::kTemplate:
+      return "template";
   }
   return "none";
 }
@@ -144,6 +146,11 @@ absl::Status PassageJudge::Options::Validate() const {
         "passage judge: common_fraction and widespread_fraction must be in "
         "[0, 1], got %g and %g",
         common_fraction, widespread_fraction));
+  }
+  if (!(template_sources >= 0 && template_sources <= 1)) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "passage judge: template_sources must be in [0, 1], got %g",
+        template_sources));
   }
   if (!(junk_share >= 0 && junk_share <= 1)) {
     return absl::InvalidArgumentError(absl::StrFormat(
@@ -184,6 +191,7 @@ Boilerplate PassageJudge::Judge(const PassageFacts& f,
   if (f.doc_frequency >= WidespreadThreshold(num_docs)) {
     return Boilerplate::kWidespread;
   }
+  if (f.template_share >= 0.5) return Boilerplate::kTemplate;
   if (f.pair_tokens >= options_.long_tokens ||
       f.doc_frequency < CommonThreshold(num_docs)) {
     return Boilerplate::kNone;

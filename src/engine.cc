@@ -287,6 +287,7 @@ void Engine::Reserve(size_t n) {
   if (options_.text_source) text_hashes_.reserve(n);
   fp_offsets_.reserve(n + 1);
   dates_.reserve(n);
+  sources_.reserve(n);
   if (options_.index_on_add) {
     internal::Arena(options_.threads).execute([&] { lsh_index_.Reserve(n); });
   }
@@ -339,6 +340,11 @@ absl::Status Engine::CheckDocument(const Document& doc) const {
         "document '%s' has %d bytes, more than max_document_bytes = %d",
         doc.id, doc.text.size(), options_.max_document_bytes));
   }
+  if (doc.source.size() > kMaxIdBytes) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "document '%s' has a source of %d bytes, longer than %d", doc.id,
+        doc.source.size(), kMaxIdBytes));
+  }
   if (doc_of_.contains(doc.id)) {
     return absl::AlreadyExistsError(
         absl::StrFormat("document '%s' was already added", doc.id));
@@ -380,6 +386,10 @@ absl::StatusOr<DocId> Engine::Insert(const Document& doc, Sketch&& sketch) {
   fps_.insert(fps_.end(), sketch.fps.begin(), sketch.fps.end());
   fp_offsets_.push_back(fps_.size());
   dates_.push_back(doc.date);
+  const auto [source, added] = source_of_.try_emplace(
+      doc.source, static_cast<uint32_t>(source_names_.size()));
+  if (added) source_names_.push_back(doc.source);
+  sources_.push_back(source->second);
   if (sketch.set_size == 0) {
     ++stats_.empty_documents;
     return d;
@@ -692,7 +702,7 @@ absl::StatusOr<std::string_view> Engine::TextOf(DocId doc,
 
 void Engine::OwnFrequencies(const AlignedText& asking, uint32_t begin,
                             uint32_t end, uint32_t self,
-                            std::vector<std::pair<uint32_t, uint32_t>>& out,
+                            std::vector<HeldFingerprint>& out,
                             std::vector<Fingerprint>& scratch) const {
   out.clear();
   // The fingerprints chosen by windows lying wholly inside the tokens.
@@ -705,9 +715,20 @@ void Engine::OwnFrequencies(const AlignedText& asking, uint32_t begin,
   winnower_.Winnow(absl::MakeConstSpan(sh.hashes).subspan(i0, i1 - i0),
                    scratch);
   const DocId as_of = static_cast<DocId>(ids_.size());
+  const PassageJudge::Options& judge = judge_.options();
   for (const Fingerprint& fp : scratch) {
-    out.emplace_back(sh.first_token[i0 + fp.position],
-                     fingerprint_index_.DocFrequency(fp.hash, as_of) + self);
+    const uint32_t docs = fingerprint_index_.DocFrequency(fp.hash, as_of) + self;
+    bool template_text = false;
+    if (docs >= judge.widespread_min_docs && judge.template_sources > 0) {
+      // Counting stops once the sources are too many for a template.
+      const uint32_t limit = static_cast<uint32_t>(
+                                 judge.template_sources * docs) + 1;
+      const uint32_t sources =
+          fingerprint_index_.DistinctGroups(fp.hash, as_of, sources_, limit) +
+          self;
+      template_text = judge_.IsTemplate(docs, sources);
+    }
+    out.push_back({sh.first_token[i0 + fp.position], docs, template_text});
   }
 }
 
@@ -725,16 +746,22 @@ absl::StatusOr<std::vector<Passage>> Engine::AlignWith(
   const uint32_t k = asking.shingles.tokens_per_shingle;
   const uint32_t min_tokens =
       static_cast<uint32_t>(aligner_.options().min_passage_tokens);
-  std::vector<std::pair<uint32_t, uint32_t>> freq;  // (token, documents)
+  std::vector<HeldFingerprint> freq;
   std::vector<Fingerprint> fps;
   std::vector<uint32_t> counts;
   const auto median = [&]() -> uint32_t {
     if (freq.empty()) return 0;
     counts.clear();
-    for (const auto& [token, n] : freq) counts.push_back(n);
+    for (const HeldFingerprint& f : freq) counts.push_back(f.docs);
     auto mid = counts.begin() + counts.size() / 2;
     std::nth_element(counts.begin(), mid, counts.end());
     return *mid;
+  };
+  const auto template_share = [&]() -> double {
+    if (freq.empty()) return 0;
+    size_t n = 0;
+    for (const HeldFingerprint& f : freq) n += f.template_text;
+    return static_cast<double>(n) / static_cast<double>(freq.size());
   };
   // The part [a0, a1) of verbatim passage p (same length on both sides).
   const auto piece = [&](const Passage& p, uint32_t a0, uint32_t a1) {
@@ -751,26 +778,34 @@ absl::StatusOr<std::vector<Passage>> Engine::AlignWith(
                                        scratch.tokens[q.b_token_end - 1].end);
     return q;
   };
-  // A passage holding widespread text (a licence, a template) beside text
-  // of its own is cut around the widespread stretches, which are judged
-  // alone: the copyright lines above a licence are copy, the licence not.
+  // A passage holding widespread or template text (a licence, a site's
+  // template) beside text of its own is cut around those stretches, which
+  // are judged alone: the copyright lines above a licence are copy, the
+  // licence not.
+  struct Stretch {
+    uint32_t begin, end;
+    bool template_text;  // some fingerprint in it is template, not widespread
+  };
   std::vector<Passage> passages;
-  // Per passage: its doc_frequency is measured already (a passage kept
-  // whole), or is still to be measured (a piece).
+  // Per passage: its doc_frequency and template share are measured already
+  // (a passage kept whole), or are still to be measured (a piece).
   std::vector<uint8_t> measured;
+  std::vector<double> template_shares;
   for (const Passage& p : found) {
     OwnFrequencies(asking, p.a_token_begin, p.a_token_end, self, freq, fps);
-    std::vector<std::pair<uint32_t, uint32_t>> stretches;
-    for (const auto& [token, n] : freq) {
-      if (n < wide) continue;
-      const uint32_t end = std::min(token + k, p.a_token_end);
+    std::vector<Stretch> stretches;
+    for (const HeldFingerprint& f : freq) {
+      if (f.docs < wide && !f.template_text) continue;
+      const uint32_t end = std::min(f.token + k, p.a_token_end);
+      const bool template_text = f.docs < wide;
       // Fingerprints lie at most a window apart: closer stretches join.
       if (!stretches.empty() &&
-          token <= stretches.back().second +
-                       static_cast<uint32_t>(options_.copy.winnow.window)) {
-        stretches.back().second = std::max(stretches.back().second, end);
+          f.token <= stretches.back().end + static_cast<uint32_t>(
+                                                options_.copy.winnow.window)) {
+        stretches.back().end = std::max(stretches.back().end, end);
+        stretches.back().template_text |= template_text;
       } else {
-        stretches.emplace_back(token, end);
+        stretches.push_back({f.token, end, template_text});
       }
     }
     // Only a verbatim passage maps token for token onto the other side.
@@ -779,10 +814,12 @@ absl::StatusOr<std::vector<Passage>> Engine::AlignWith(
       passages.push_back(p);
       passages.back().doc_frequency = median();
       measured.push_back(1);
+      template_shares.push_back(template_share());
       continue;
     }
     uint32_t at = p.a_token_begin;
-    for (auto [w0, w1] : stretches) {
+    for (const Stretch& s : stretches) {
+      uint32_t w0 = s.begin, w1 = s.end;
       if (w1 <= at) continue;
       w0 = std::max(w0, at);
       // Text of its own shorter than a reported passage joins the stretch.
@@ -791,12 +828,14 @@ absl::StatusOr<std::vector<Passage>> Engine::AlignWith(
       if (p.a_token_end - w1 < min_tokens) w1 = p.a_token_end;
       Passage q = piece(p, w0, w1);
       q.boilerplate = true;
-      q.reason = Boilerplate::kWidespread;
+      q.reason = s.template_text ? Boilerplate::kTemplate
+                                 : Boilerplate::kWidespread;
       passages.push_back(q);
       at = w1;
     }
     if (at < p.a_token_end) passages.push_back(piece(p, at, p.a_token_end));
     measured.resize(passages.size(), 0);
+    template_shares.resize(passages.size(), 0);
   }
   uint32_t total = 0;
   for (const Passage& p : passages) {
@@ -809,12 +848,14 @@ absl::StatusOr<std::vector<Passage>> Engine::AlignWith(
     if (!measured[i]) {
       OwnFrequencies(asking, p.a_token_begin, p.a_token_end, self, freq, fps);
       p.doc_frequency = median();
+      template_shares[i] = template_share();
     }
     if (p.boilerplate) continue;
     PassageFacts f;
     f.tokens = p.a_tokens();
     f.pair_tokens = total;
     f.doc_frequency = p.doc_frequency;
+    f.template_share = template_shares[i];
     f.same_edge = (p.a_token_begin <= edge && p.b_token_begin <= edge) ||
                   (p.a_token_end + edge >= na && p.b_token_end + edge >= nb);
     f.junk_share = JunkShare(asking, p.a_token_begin, p.a_token_end);
@@ -1166,6 +1207,11 @@ absl::StatusOr<CopyReport> Engine::SharedCopy() const {
   report.clusters = ClusterCopies(report.pairs, report.families, n,
                                   options_.copy.cluster_share);
   return report;
+}
+
+std::string Engine::source(DocId doc) const {
+  std::shared_lock lock(*mu_);
+  return source_names_[sources_[doc]];
 }
 
 std::string Engine::id(DocId doc) const {

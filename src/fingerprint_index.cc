@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_format.h"
 
 namespace mimeo {
@@ -73,6 +74,19 @@ uint32_t FingerprintIndex::DocFrequency(uint64_t hash, DocId as_of) const {
   if (it == postings_.end()) return 0;
   const List& list = it->second;
   return static_cast<uint32_t>(FirstFrom(list, as_of) - list.begin());
+}
+
+uint32_t FingerprintIndex::DistinctGroups(uint64_t hash, DocId as_of,
+                                         absl::Span<const uint32_t> group_of,
+                                         uint32_t limit) const {
+  auto it = postings_.find(hash);
+  if (it == postings_.end() || limit == 0) return 0;
+  const List& list = it->second;
+  absl::flat_hash_set<uint32_t> seen;
+  for (auto p = list.begin(); p != FirstFrom(list, as_of); ++p) {
+    if (seen.insert(group_of[p->doc]).second && seen.size() >= limit) break;
+  }
+  return static_cast<uint32_t>(seen.size());
 }
 
 std::vector<CopyCandidate> FingerprintIndex::Candidates(

@@ -16,6 +16,9 @@
 //   version 3 hashes shingles differently (shingle.h) and adds flags bit 1:
 //     no shingle sets (Options::keep_shingle_sets = false); set_offsets
 //     then hold the running total of set sizes and num_set_hashes is 0.
+//   version 4 adds, after the dates, the documents' sources:
+//     sources     u32 count, then count x (u32 length, bytes), the first
+//                 one empty; then num_ids x u32, each below count
 // The header holds every parameter that decides a hash value, the counts,
 // XXH3-64 of the payload, and XXH3-64 of the header's first 120 bytes.
 // Versions 1 and 2 are refused with a message saying to rebuild: their
@@ -49,7 +52,7 @@ static_assert(std::endian::native == std::endian::little,
 namespace {
 
 constexpr char kMagic[8] = {'M', 'I', 'M', 'E', 'O', 'S', 'N', 'P'};
-constexpr uint32_t kVersion = 3;
+constexpr uint32_t kVersion = 4;
 constexpr uint32_t kFlagTexts = 1;
 constexpr uint32_t kFlagNoSets = 2;
 
@@ -251,6 +254,12 @@ absl::Status Engine::Save(const std::string& path) const {
     w.Put(static_cast<uint8_t>(date.has_value()));
     w.Put(date.value_or(0));
   }
+  w.Put(static_cast<uint32_t>(source_names_.size()));
+  for (const std::string& name : source_names_) {
+    w.Put(static_cast<uint32_t>(name.size()));
+    w.Write(name.data(), name.size());
+  }
+  w.Write(sources_.data(), sources_.size() * sizeof(uint32_t));
   h.payload_bytes = w.bytes();
   h.payload_checksum = w.checksum();
   h.header_checksum = XXH3_64bits(&h, kChecksummedHeaderBytes);
@@ -502,6 +511,43 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Load(const std::string& path,
                             path, has));
       }
       if (has) date = value;
+    }
+  }
+  e->sources_.assign(h.num_ids, 0);
+  if (h.version >= 4) {
+    uint32_t count = 0;
+    RETURN_IF_ERROR(r.Get(count, "the number of sources"));
+    // Each source takes at least its length: a count the file cannot hold
+    // is refused before anything is sized from it.
+    if (count == 0 || count > have / sizeof(uint32_t)) {
+      return absl::DataLossError(absl::StrFormat(
+          "snapshot '%s' is corrupt: %d sources", path, count));
+    }
+    e->source_names_.clear();
+    e->source_of_.clear();
+    for (uint32_t i = 0; i < count; ++i) {
+      uint32_t len = 0;
+      RETURN_IF_ERROR(r.Get(len, "a source length"));
+      if (len > have || (i == 0) != (len == 0)) {
+        return absl::DataLossError(absl::StrFormat(
+            "snapshot '%s' is corrupt: source %d of %d bytes", path, i, len));
+      }
+      std::string name(len, '\0');
+      RETURN_IF_ERROR(r.Read(name.data(), len, "a source"));
+      if (!e->source_of_.try_emplace(name, i).second) {
+        return absl::DataLossError(absl::StrFormat(
+            "snapshot '%s' is corrupt: source '%s' twice", path, name));
+      }
+      e->source_names_.push_back(std::move(name));
+    }
+    RETURN_IF_ERROR(r.Read(e->sources_.data(), h.num_ids * sizeof(uint32_t),
+                           "the documents' sources"));
+    for (uint32_t s : e->sources_) {
+      if (s >= count) {
+        return absl::DataLossError(absl::StrFormat(
+            "snapshot '%s' is corrupt: a document of source %d of %d", path,
+            s, count));
+      }
     }
   }
   if (!r.AtEnd()) {

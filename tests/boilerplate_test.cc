@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <random>
 #include <set>
@@ -134,6 +135,25 @@ TEST(PassageJudgeTest, EachRule) {
   f.doc_frequency = 2;
   EXPECT_EQ(judge->Judge(f, 2000), Boilerplate::kNone);
   EXPECT_EQ(BoilerplateName(Boilerplate::kMarkup), "markup");
+  // Mostly template fingerprints (on 20+ documents of few sources):
+  // a template, however long, wherever it is.
+  f.junk_share = 0;
+  f.tokens = 60;
+  f.pair_tokens = 300;
+  f.doc_frequency = 25;
+  f.template_share = 0.5;
+  EXPECT_EQ(judge->Judge(f, 5000), Boilerplate::kTemplate);
+  f.template_share = 0.4;
+  EXPECT_EQ(judge->Judge(f, 5000), Boilerplate::kNone);
+  EXPECT_EQ(BoilerplateName(Boilerplate::kTemplate), "template");
+  // Template text: 20+ documents from at most half as many sources.
+  EXPECT_TRUE(judge->IsTemplate(20, 1));
+  EXPECT_TRUE(judge->IsTemplate(30, 15));
+  EXPECT_FALSE(judge->IsTemplate(30, 16));
+  EXPECT_FALSE(judge->IsTemplate(19, 1));
+  PassageJudge::Options off;
+  off.template_sources = 0;
+  EXPECT_FALSE(PassageJudge::Create(off)->IsTemplate(1000, 1));
 }
 
 TEST(PassageJudgeTest, ValidatesOptions) {
@@ -145,6 +165,9 @@ TEST(PassageJudgeTest, ValidatesOptions) {
   EXPECT_FALSE(PassageJudge::Create(o).ok());
   o = {};
   o.junk_share = 2;
+  EXPECT_FALSE(PassageJudge::Create(o).ok());
+  o = {};
+  o.template_sources = 1.5;
   EXPECT_FALSE(PassageJudge::Create(o).ok());
 }
 
@@ -216,6 +239,73 @@ TEST(BoilerplateEngineTest, APassageTwelveOf2000DocumentsQuoteIsCopy) {
   size_t sharing = 0;
   for (const Match& x : *m) sharing += x.shares_copy;
   EXPECT_EQ(sharing, 12u);
+}
+
+// 2,600 articles; a 60-word story in the middle of 25 of them (under the
+// 1% that makes text widespread whatever its sources). `source_of(i)`
+// names article i's source.
+std::vector<Document> StoryIn25Of2600(
+    const std::function<std::string(int)>& source_of, std::set<DocId>& holders,
+    std::string& story) {
+  Texts t(21);
+  story = t.Words(60);
+  std::vector<Document> docs;
+  for (int i = 0; i < 2600; ++i) {
+    std::string text = t.Words(100);
+    if (i % 104 == 3) {
+      text += " " + story;
+      holders.insert(static_cast<DocId>(i));
+    }
+    text += " " + t.Words(100);
+    Document d{"doc/" + std::to_string(i), text, {}};
+    d.source = source_of(i);
+    docs.push_back(std::move(d));
+  }
+  return docs;
+}
+
+TEST(BoilerplateEngineTest, AStoryTwentyFiveOutletsPrintIsCopy) {
+  std::set<DocId> holders;
+  std::string story;
+  auto e = Index(StoryIn25Of2600(
+      [](int i) { return "outlet " + std::to_string(i); }, holders, story));
+  ASSERT_EQ(holders.size(), 25u);
+  auto report = e->SharedCopy();
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(report->pairs.size(), 25u * 24 / 2);
+  for (const CopyPair& p : report->pairs) {
+    EXPECT_TRUE(holders.contains(p.a) && holders.contains(p.b));
+  }
+  ASSERT_EQ(report->families.size(), 1u);
+  EXPECT_EQ(report->families[0].num_docs, 25u);
+}
+
+TEST(BoilerplateEngineTest, TheSameTextOnPagesOfFewSourcesIsATemplate) {
+  // Without sources (one unnamed source), and with two sites holding it
+  // among a hundred: the story is template text, and no pair shares copy.
+  const std::function<std::string(int)> no_source = [](int) {
+    return std::string();
+  };
+  const std::function<std::string(int)> two_sites = [](int i) {
+    return i % 104 == 3 ? "site " + std::to_string(i % 2)
+                        : "site " + std::to_string(i % 100);
+  };
+  for (const auto* source_of : {&no_source, &two_sites}) {
+    std::set<DocId> holders;
+    std::string story;
+    auto e = Index(StoryIn25Of2600(*source_of, holders, story));
+    auto report = e->SharedCopy();
+    ASSERT_TRUE(report.ok()) << report.status();
+    EXPECT_EQ(report->pairs.size(), 0u);
+    // The passage is there, judged a template.
+    auto passages = e->Passages(*holders.begin(), *holders.rbegin());
+    ASSERT_TRUE(passages.ok()) << passages.status();
+    ASSERT_FALSE(passages->empty());
+    for (const Passage& p : *passages) {
+      EXPECT_TRUE(p.boilerplate);
+      EXPECT_EQ(p.reason, Boilerplate::kTemplate);
+    }
+  }
 }
 
 TEST(BoilerplateEngineTest, AFooterOn200DocumentsGivesNoPairAndNoCluster) {

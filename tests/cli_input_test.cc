@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <random>
 #include <fstream>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -570,6 +571,32 @@ TEST(InputReaderTest, RepairsInvalidUtf8InJsonlAndReadsDates) {
   EXPECT_FALSE(docs[3].date.has_value());
   EXPECT_EQ((*r)->counts().repaired_lines, 1u);
   EXPECT_EQ((*r)->counts().bad_dates, 1u);
+}
+
+TEST(InputReaderTest, SourcesComeFromAFieldOrTheFirstFolder) {
+  TempDir dir;
+  dir.Write("herald/a.txt", "one");
+  dir.Write("loose.txt", "two");
+  dir.Write("feeds/wire.jsonl",
+            "{\"id\": \"x\", \"text\": \"t\", \"site\": \"agency\"}\n"
+            "{\"id\": \"y\", \"text\": \"t\"}\n");
+  for (const bool folders : {false, true}) {
+    InputOptions o;
+    o.quiet = true;
+    o.source_field = "site";
+    o.source_folders = folders;
+    auto r = InputReader::Open({dir.path().string()}, o);
+    ASSERT_TRUE(r.ok());
+    absl::Status err;
+    const std::vector<Document> docs = ReadEverything(**r, &err);
+    ASSERT_EQ(docs.size(), 4u);
+    std::map<std::string, std::string> source;
+    for (const Document& d : docs) source[d.id] = d.source;
+    EXPECT_EQ(source["x"], "agency");
+    EXPECT_EQ(source["y"], folders ? "feeds" : "");
+    EXPECT_EQ(source["herald/a.txt"], folders ? "herald" : "");
+    EXPECT_EQ(source["loose.txt"], "");
+  }
 }
 
 TEST(InputReaderTest, SkipsBinaryAndOversizedFilesAndReadsEmptyOnes) {

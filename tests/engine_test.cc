@@ -473,11 +473,12 @@ TEST(EngineTest, SimHashCandidatesAndOnePermutationScheme) {
 namespace mimeo {
 namespace {
 
-// tests/fixtures/snapshot-v1.mimeo, -v2 and -v3 were written by Save()
-// from the documents below, in format versions 1, 2 (adds texts and dates)
-// and 3 (new shingle hashes). If the v3 test fails, the format or a hash
-// changed: old snapshots would no longer load or would silently disagree.
-// That needs a new format version, not a new fixture.
+// tests/fixtures/snapshot-v1.mimeo to -v4 were written by Save() from the
+// documents below, in format versions 1, 2 (adds texts and dates), 3 (new
+// shingle hashes) and 4 (adds sources; "wire" and "reprint" have one). If
+// the v4 test fails, the format or a hash changed: old snapshots would no
+// longer load or would silently disagree. That needs a new format version,
+// not a new fixture.
 std::unique_ptr<Engine> FixtureEngine(Engine::Options o = {}) {
   auto e = Make(o);
   const std::pair<const char*, const char*> texts[] = {
@@ -491,7 +492,11 @@ std::unique_ptr<Engine> FixtureEngine(Engine::Options o = {}) {
                 "close in the spring."},
       {"removed", "This document is removed before the snapshot is saved."},
       {"empty", ""}};
-  for (const auto& [id, text] : texts) EXPECT_TRUE(e->Add({id, text}).ok());
+  for (const auto& [id, text] : texts) {
+    Document d{id, text};
+    if (d.id == "wire" || d.id == "reprint") d.source = d.id + " desk";
+    EXPECT_TRUE(e->Add(d).ok());
+  }
   EXPECT_TRUE(e->Remove("removed").ok());
   return e;
 }
@@ -525,16 +530,32 @@ TEST(SnapshotFormatTest, VersionsOneAndTwoAreRefusedWithAWayOut) {
   }
 }
 
-TEST(SnapshotFormatTest, VersionThreeFixtureLoadsAndMatches) {
-  // MIMEO_WRITE_FIXTURE=1 writes the fixture, for a new format version.
-  if (std::getenv("MIMEO_WRITE_FIXTURE") != nullptr) {
-    ASSERT_TRUE(FixtureEngine()->Save(FixturePath(3)).ok());
-  }
+TEST(SnapshotFormatTest, VersionThreeFixtureLoadsWithoutSources) {
   auto loaded = Engine::Load(FixturePath(3), {});
   ASSERT_TRUE(loaded.ok()) << loaded.status();
   ExpectFixtureClusters(**loaded);
   EXPECT_EQ((*loaded)->text(0)->substr(0, 8), "The port");
   EXPECT_EQ(*(*loaded)->text(3), "");  // removed
+  for (DocId d = 0; d < (*loaded)->num_ids(); ++d) {
+    EXPECT_EQ((*loaded)->source(d), "");
+  }
+  auto copy = (*loaded)->SharedCopy();
+  ASSERT_TRUE(copy.ok());
+  ASSERT_EQ(copy->pairs.size(), 1u);
+  EXPECT_EQ(copy->pairs[0].passages.size(), 1u);
+}
+
+TEST(SnapshotFormatTest, VersionFourFixtureLoadsAndMatches) {
+  // MIMEO_WRITE_FIXTURE=1 writes the fixture, for a new format version.
+  if (std::getenv("MIMEO_WRITE_FIXTURE") != nullptr) {
+    ASSERT_TRUE(FixtureEngine()->Save(FixturePath(4)).ok());
+  }
+  auto loaded = Engine::Load(FixturePath(4), {});
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  ExpectFixtureClusters(**loaded);
+  EXPECT_EQ((*loaded)->source(0), "wire desk");
+  EXPECT_EQ((*loaded)->source(1), "reprint desk");
+  EXPECT_EQ((*loaded)->source(2), "");
   auto copy = (*loaded)->SharedCopy();
   ASSERT_TRUE(copy.ok());
   ASSERT_EQ(copy->pairs.size(), 1u);
@@ -542,7 +563,7 @@ TEST(SnapshotFormatTest, VersionThreeFixtureLoadsAndMatches) {
 
   const std::string path = TempPath("fixture");
   ASSERT_TRUE(FixtureEngine()->Save(path).ok());
-  EXPECT_TRUE(testing::ReadFile(path) == testing::ReadFile(FixturePath(3)))
+  EXPECT_TRUE(testing::ReadFile(path) == testing::ReadFile(FixturePath(4)))
       << "a fresh snapshot of the same documents differs from the fixture";
   std::remove(path.c_str());
 }

@@ -108,6 +108,14 @@ void AddInputOptions(CLI::App* cmd, CommonArgs& args) {
   cmd->add_option("--date-field", in.date_field,
                   "JSONL: a publication date (seconds since 1970, or "
                   "2024-03-01[T12:00:00Z]); the earliest copy is the origin");
+  cmd->add_option("--source-field", in.source_field,
+                  "JSONL: the field naming each document's source (a site, "
+                  "an outlet, a list): text on 20+ documents of few sources "
+                  "is their template, text many sources hold is copy");
+  cmd->add_flag("--source-folders", in.source_folders,
+                "Each file's first folder is its source (one folder per "
+                "site or outlet); without sources, text on 20+ documents is "
+                "a template");
   cmd->add_option_function<std::string>(
          "--text-format",
          [&in](const std::string& v) {
@@ -359,7 +367,7 @@ void SetPassages(PairOut& pair, absl::Span<const Passage> passages,
                  uint32_t more) {
   pair.passages.clear();
   pair.boilerplate.clear();
-  constexpr size_t kReasons = static_cast<size_t>(Boilerplate::kPhrase) + 1;
+  constexpr size_t kReasons = static_cast<size_t>(Boilerplate::kTemplate) + 1;
   uint32_t by_reason[kReasons] = {};
   for (const Passage& p : passages) {
     if (p.boilerplate) {

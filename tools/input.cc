@@ -29,6 +29,14 @@ namespace {
 
 enum class Kind { kText, kHtml, kJsonl, kSniff };
 
+// "site/2024/page.html" -> "site"; a name without a folder -> "".
+std::string FirstFolder(std::string_view id) {
+  const size_t slash = id.find('/');
+  return slash == std::string_view::npos || slash == 0
+             ? std::string()
+             : std::string(id.substr(0, slash));
+}
+
 // Warnings past this many are counted but not printed.
 constexpr uint64_t kMaxWarnings = 50;
 // A NUL byte in this many first bytes marks a file as binary.
@@ -444,6 +452,7 @@ absl::Status InputReader::ReadFile(const Source& s,
   if (html) ++counts_.html_documents;
   Document doc;
   doc.id = UniqueId(s.id, s.id);
+  if (options_.source_folders) doc.source = FirstFolder(s.id);
   doc.text = DocumentText(std::move(*text), html);
   if (texts_) {
     // HTML is spilled as its visible text: parsing a page again for every
@@ -531,6 +540,15 @@ absl::Status InputReader::ParseLine(std::string_view line,
   }
   if (d.id.empty() || d.id.size() > 65536) d.id = where;
   d.id = UniqueId(std::move(d.id), where);
+  std::string_view source;
+  if (!options_.source_field.empty() &&
+      obj.at_key(options_.source_field).get_string().get(source) ==
+          simdjson::SUCCESS &&
+      source.size() <= 65536) {
+    d.source = std::string(source);
+  } else if (options_.source_folders) {
+    d.source = FirstFolder(j.source.id);
+  }
   if (!options_.date_field.empty()) {
     simdjson::dom::element date;
     if (obj.at_key(options_.date_field).get(date) == simdjson::SUCCESS &&

@@ -13,6 +13,12 @@
 //   * a JSONL line is one document: its text is the string field
 //     `text_field`; its id is the field `id_field` (a string, or a number
 //     written in decimal), or "FILE:LINE" when the line has none.
+// Its source (Document::source, for telling a template from a reprint):
+//   * with `source_field`, a JSONL line's string field of that name;
+//   * with `source_folders`, a file's first folder in its id (the top
+//     folder under the directory named, or the first folder of the path
+//     as given), and a JSONL line's too when it has no source field;
+//   * otherwise none: every document is of the one unnamed source.
 // Compressed files are recognised by their first bytes, not their names.
 //
 // Which texts are HTML (InputOptions::text_format):
@@ -86,6 +92,11 @@ struct InputOptions {
   // number, or a string "2024-03-01" or "2024-03-01T12:00:00Z" (RFC 3339).
   // Empty (default): documents carry no date.
   std::string date_field;
+  // JSONL field holding the document's source (a site, an outlet, a list).
+  // Empty (default): no source from the line.
+  std::string source_field;
+  // A file's first folder is its source (see above). Default off.
+  bool source_folders = false;
   // Which texts are read as HTML; default kAuto (see above).
   TextFormat text_format = TextFormat::kAuto;
   bool strict = false;

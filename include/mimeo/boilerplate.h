@@ -109,6 +109,12 @@ class CommonShingles {
 //   * how widely it repeats: a passage in a large share of everything
 //     (licence text on hundreds of files, a template on every page) is not
 //     evidence that one document copied another, however long;
+//   * whether it repeats within a source or across sources: text on many
+//     pages of one site, many messages of one list, is their template;
+//     text that many outlets hold is a story they printed (passim reports
+//     reuse between different series only). Where sources are unknown, all
+//     documents are one source, and text on widespread_min_docs documents
+//     is a template;
 //   * what it is made of: common runs of numbers, single letters and
 //     markup debris (table markup, quoted-printable escapes) are not text
 //     anyone copies (a table two documents alone share may be);
@@ -131,8 +137,9 @@ enum class Boilerplate : uint8_t {
   kWidespread,  // held by at least widespread_min_docs documents
   kEdge,        // common, and at the same edge of both documents
   kPhrase,      // a short common passage, where the pair shares little
+  kTemplate,    // on widespread_min_docs documents, from few sources
 };
-// "none", "markup", "widespread", "edge", "phrase".
+// "none", "markup", "widespread", "edge", "phrase", "template".
 std::string_view BoilerplateName(Boilerplate b);
 
 // What PassageJudge looks at, measured by the caller.
@@ -149,6 +156,10 @@ struct PassageFacts {
   // Share of its tokens that are junk: numbers, single letters, and
   // two-character tokens with a digit (quoted-printable "=3D" is "3d").
   double junk_share = 0;
+  // Share of its fingerprints that are template text: held by at least
+  // widespread_min_docs documents (the two included) from at most
+  // PassageJudge::Options::template_sources of them in distinct sources.
+  double template_share = 0;
 };
 
 class PassageJudge {
@@ -162,6 +173,13 @@ class PassageJudge {
     // ceil(widespread_fraction * N)). Defaults 20 and 1%.
     uint32_t widespread_min_docs = 20;
     double widespread_fraction = 0.01;
+    // Template text: held by at least widespread_min_docs documents that
+    // come from at most this share as many distinct sources (each source
+    // holding it twice on average at 0.5). A story printed by 30 outlets
+    // is copy; a sentence on 30 pages of one or two sites is a template.
+    // Default 0.5; 0 turns the rule off, so that only the fraction above
+    // makes text widespread.
+    double template_sources = 0.5;
     // A pair sharing at least this many tokens in all is copy unless its
     // passages are widespread or markup. Default 50.
     uint32_t long_tokens = 50;
@@ -181,11 +199,19 @@ class PassageJudge {
   static absl::StatusOr<PassageJudge> Create(const Options& options);
 
   // The verdict on a passage shared within a collection of `num_docs`
-  // documents.
+  // documents. A passage at least half made of template fingerprints is
+  // kTemplate.
   Boilerplate Judge(const PassageFacts& facts, uint64_t num_docs) const;
 
   uint32_t CommonThreshold(uint64_t num_docs) const;
   uint32_t WidespreadThreshold(uint64_t num_docs) const;
+  // Is text held by `docs` documents from `sources` distinct sources a
+  // template (see Options::template_sources)?
+  bool IsTemplate(uint32_t docs, uint32_t sources) const {
+    return docs >= options_.widespread_min_docs &&
+           static_cast<double>(sources) <=
+               options_.template_sources * static_cast<double>(docs);
+  }
   const Options& options() const { return options_; }
 
  private:

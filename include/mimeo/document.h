@@ -20,6 +20,11 @@ struct Document {
   // When it was published, if known: any increasing number, such as seconds
   // since 1970. Used to name the likely origin of a copy family.
   std::optional<int64_t> date;
+  // Where it comes from, if known: a site, an outlet, a mailing list, a
+  // folder. Text that many documents of few sources hold is their template;
+  // text that many sources hold is a story they reprinted (PassageJudge).
+  // Documents without one count as one source together. At most 64 KiB.
+  std::string source;
 };
 
 // A dense number the index stages use for a document. The Engine numbers

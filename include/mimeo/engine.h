@@ -424,6 +424,8 @@ class Engine {
   absl::StatusOr<std::string> text(DocId doc) const;
   // The date it was added with, if any; requires doc < num_ids().
   std::optional<int64_t> date(DocId doc) const;
+  // Its Document::source ("" without one); requires doc < num_ids().
+  std::string source(DocId doc) const;
   // DocIds issued so far, removed ones included.
   size_t num_ids() const;
   EngineStats stats() const;
@@ -495,12 +497,19 @@ class Engine {
   absl::StatusOr<std::vector<Passage>> AlignWith(const AlignedText& asking,
                                                  bool indexed, DocId doc,
                                                  AlignedText& scratch) const;
-  // The document frequency of each fingerprint chosen inside tokens
-  // [begin, end) of the asking text, as (token where its shingle starts,
-  // documents holding it, plus `self`), in token order.
+  // One fingerprint chosen inside a passage: the token where its shingle
+  // starts, the documents holding it (the asking one included), and
+  // whether they make it template text (PassageJudge::IsTemplate).
+  struct HeldFingerprint {
+    uint32_t token;
+    uint32_t docs;
+    bool template_text;
+  };
+  // The fingerprints chosen inside tokens [begin, end) of the asking text,
+  // in token order; `self` is 1 when the asking text is not indexed. The
+  // asking text counts as a source of its own.
   void OwnFrequencies(const AlignedText& asking, uint32_t begin, uint32_t end,
-                      uint32_t self,
-                      std::vector<std::pair<uint32_t, uint32_t>>& out,
+                      uint32_t self, std::vector<HeldFingerprint>& out,
                       std::vector<Fingerprint>& scratch) const;
   // Keeps at most copy.max_passages of `passages` (copy before
   // boilerplate, longer before shorter, then in text order) and returns
@@ -561,6 +570,11 @@ class Engine {
   // With a text_source: XXH3 of each text as added, to check what it gives.
   std::vector<uint64_t> text_hashes_;
   std::vector<std::optional<int64_t>> dates_;
+  // Per DocId, the number of its Document::source in source_names_ (0 is
+  // the empty source).
+  std::vector<uint32_t> sources_;
+  std::vector<std::string> source_names_{std::string()};
+  absl::flat_hash_map<std::string, uint32_t> source_of_{{std::string(), 0}};
   EngineStats stats_;
 };
 

@@ -68,6 +68,12 @@ class FingerprintIndex {
 
   // Indexed documents with DocId < as_of that hold `hash`.
   uint32_t DocFrequency(uint64_t hash, DocId as_of) const;
+  // Distinct values of group_of[d] over the indexed documents d < as_of
+  // that hold `hash`, counted up to `limit` (the count stops there).
+  // `group_of` covers every such d. Costs one step per holder at most.
+  uint32_t DistinctGroups(uint64_t hash, DocId as_of,
+                          absl::Span<const uint32_t> group_of,
+                          uint32_t limit) const;
 
   // Documents with DocId < as_of sharing at least min_shared fingerprints
   // with `fingerprints` (counting only fingerprints under max_postings, and

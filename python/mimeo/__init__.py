@@ -84,7 +84,7 @@ class Passage(_Record):
     Side "a" is the query text (Engine.query) or document a (pairs); side
     "b" the indexed document, or document b. ``text`` is the passage as it
     reads on side a. ``boilerplate`` passages (a footer, a licence, markup)
-    are flagged with ``reason`` ("markup", "widespread", "edge", "phrase";
+    are flagged with ``reason`` ("markup", "widespread", "edge", "phrase", "template";
     "none" for copy) and the median number of documents holding their
     fingerprints, ``doc_frequency``.
     """
