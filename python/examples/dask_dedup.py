@@ -30,8 +30,12 @@ The pipeline, each step a set of Dask tasks over numpy arrays:
  3. Candidates. The (band, key, DocId) records are shuffled by key; every
     bucket gives its pairs: all pairs of a bucket of up to --large-bucket
     documents, and past that each member with the bucket's smallest DocId
-    (k - 1 pairs), exactly as the command's join (lsh_index.h). Pairs are
-    then grouped by the two blocks holding their documents.
+    (k - 1 pairs), exactly as the command's join (lsh_index.h). Not k - 1
+    pairs in every bucket: a bucket's first document need not resemble the
+    rest, and pairing each member with it alone loses pairs the command
+    verifies (on the 300 generated documents of the test, 238 of the 427
+    pairs inside clusters are found, and 2 of 69 clusters change). Pairs
+    are then grouped by the two blocks holding their documents.
  4. Verification. Each group of pairs is verified where the two blocks'
     sketches are, on the exact shingle sets with the command's rule
     (verify.h): Jaccard or containment, on the whole sets and on the rare
@@ -61,7 +65,11 @@ corpora. Where they can differ:
   * invalid UTF-8 is replaced by Python's decoder, which may put another
     number of U+FFFD than the command's repair;
   * a dump compressed with gzip or zstd is read as one block (decompress
-    it first to spread it).
+    it first to spread it);
+  * texts over the command's 256 MiB limit are not skipped.
+What one machine holds: the client gathers the verified pairs (not the
+candidates) and the boilerplate shingles, which go to every worker; each
+component is clustered in one task.
 """
 import argparse
 import collections
@@ -605,8 +613,7 @@ def deduplicate(path, client, opts=Options(), blocksize="64MiB", reducers=None,
                for b, f in zip(blocks, first_doc[:-1])]
     buckets = shuffle(client, records, reducers, bucket_pairs, opts.large_bucket,
                       first_doc[:-1].astype(np.uint64))
-    block_pairs = sorted(set().union(*client.gather(
-        client.map(lambda d: set(d), buckets))))
+    block_pairs = sorted(set().union(*client.gather(client.map(list, buckets))))
     step("candidates in %d block pairs" % len(block_pairs))
 
     verified = [client.submit(verify_pairs,
@@ -689,9 +696,14 @@ def main(argv=None):
             ("--boilerplate-docs", "boilerplate_docs", int),
             ("--lsh-threshold", "lsh_threshold", float),
             ("--num-perm", "num_perm", int), ("--shingle", "shingle", int),
-            ("--seed", "seed", int)]:
+            ("--seed", "seed", int), ("--large-bucket", "large_bucket", int)]:
         parser.add_argument(flag, dest=field, type=kind, default=getattr(d, field),
-                            help="as `mimeo cluster %s` (default %s)" % (flag, getattr(d, field)))
+                            help="as `mimeo cluster %s` (default %s)" % (flag, getattr(d, field))
+                            if flag != "--large-bucket" else
+                            "buckets past this many documents give each member "
+                            "paired with the first, k - 1 pairs (default %d, the "
+                            "command's; 2: every bucket, which finds fewer pairs "
+                            "than the command)" % d.large_bucket)
     args = parser.parse_args(argv)
     opts = Options(**{f.name: getattr(args, f.name) for f in dataclasses.fields(Options)
                       if hasattr(args, f.name)})
@@ -699,14 +711,15 @@ def main(argv=None):
     from dask.distributed import Client, LocalCluster
     log = None if args.quiet else (lambda m: print("dask_dedup: " + m, file=sys.stderr))
     if args.scheduler:
-        client = Client(args.scheduler)
+        with Client(args.scheduler) as client:
+            clusters = deduplicate(args.dump, client, opts, blocksize=args.blocksize,
+                                   reducers=args.reducers, log=log)
     else:
-        client = Client(LocalCluster(n_workers=args.workers,
-                                     threads_per_worker=args.threads_per_worker,
-                                     dashboard_address=None))
-    with client:
-        clusters = deduplicate(args.dump, client, opts, blocksize=args.blocksize,
-                               reducers=args.reducers, log=log)
+        with LocalCluster(n_workers=args.workers,
+                          threads_per_worker=args.threads_per_worker,
+                          dashboard_address=None) as cluster, Client(cluster) as client:
+            clusters = deduplicate(args.dump, client, opts, blocksize=args.blocksize,
+                                   reducers=args.reducers, log=log)
     lines = "".join(json.dumps(c, ensure_ascii=False) + "\n" for c in clusters)
     if args.output == "-":
         sys.stdout.write(lines)

@@ -20,7 +20,11 @@ MIMEO = os.environ.get("MIMEO_BINARY")
 EXAMPLE = SOURCE_DIR / "python" / "examples" / "dask_dedup.py"
 DATASETS = SOURCE_DIR.parent / "shared" / "datasets"
 
-pytestmark = pytest.mark.skipif(not MIMEO, reason="MIMEO_BINARY (the command) not set")
+pytestmark = [
+    pytest.mark.skipif(not MIMEO, reason="MIMEO_BINARY (the command) not set"),
+    # Debian's distributed 2022.12 on its tornado.
+    pytest.mark.filterwarnings("ignore:make_current is deprecated:DeprecationWarning"),
+]
 
 
 def _example():
