@@ -76,7 +76,6 @@ import collections
 import dataclasses
 import json
 import math
-import operator
 import sys
 import time
 import zlib
