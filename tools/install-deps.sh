@@ -23,13 +23,14 @@ packages=(
 )
 
 # --test adds what only the tests use: Chromium, which loads the HTML report
-# headlessly (that test skips where it is absent), and pytest for the Python
-# module's tests.
+# headlessly (that test skips where it is absent), pytest for the Python
+# module's tests, and Dask with its distributed scheduler for the Dask
+# example's test (python/examples/dask_dedup.py; skipped without them).
 # --bench adds what the end-to-end benchmark uses (bench/e2e.sh): Go and
 # ekzhu's minhash-lsh for the peer program, gnuplot for the plot, GNU time
 # for peak memory.
 case "${1:-}" in
-  --test) packages+=(chromium python3-pytest) ;;
+  --test) packages+=(chromium python3-pytest python3-dask python3-distributed) ;;
   --bench) packages+=(golang-go golang-github-ekzhu-minhash-lsh-dev gnuplot-nox time python3 python3.11-doc postgresql-doc-15) ;;
 esac
 
