@@ -302,8 +302,19 @@ std::optional<int64_t> DateArgument(const py::handle& date) {
   return date.cast<int64_t>();
 }
 
+// A source argument: None (no source), or a str.
+std::string SourceArgument(const py::handle& source) {
+  if (source.is_none()) return std::string();
+  if (!py::isinstance<py::str>(source)) {
+    throw py::type_error(
+        "source must be a str or None, not " +
+        std::string(py::str(py::type::of(source).attr("__name__"))));
+  }
+  return source.cast<std::string>();
+}
+
 Document ToDocument(const py::handle& item, size_t index) {
-  py::object id, text, date = py::none();
+  py::object id, text, date = py::none(), source = py::none();
   if (py::isinstance<py::dict>(item)) {
     const py::dict d = py::reinterpret_borrow<py::dict>(item);
     if (!d.contains("id") || !d.contains("text")) {
@@ -313,6 +324,7 @@ Document ToDocument(const py::handle& item, size_t index) {
     id = d["id"];
     text = d["text"];
     if (d.contains("date")) date = d["date"];
+    if (d.contains("source")) source = d["source"];
   } else if (py::isinstance<py::tuple>(item) ||
              py::isinstance<py::list>(item)) {
     const py::sequence s = py::reinterpret_borrow<py::sequence>(item);
@@ -337,6 +349,7 @@ Document ToDocument(const py::handle& item, size_t index) {
   doc.id = id.cast<std::string>();
   doc.text = std::string(TextArgument(text, "text"));
   doc.date = DateArgument(date);
+  doc.source = SourceArgument(source);
   return doc;
 }
 
@@ -367,12 +380,13 @@ class PyEngine {
   }
 
   DocId Add(const py::object& id, const py::object& text,
-            const py::object& date) {
+            const py::object& date, const py::object& source) {
     if (!py::isinstance<py::str>(id)) throw py::type_error("id must be str");
     Document doc;
     doc.id = id.cast<std::string>();
     doc.text = std::string(TextArgument(text, "text"));
     doc.date = DateArgument(date);
+    doc.source = SourceArgument(source);
     absl::StatusOr<DocId> result;
     {
       py::gil_scoped_release release;
@@ -517,7 +531,8 @@ void RegisterEngine(py::module_& m) {
   py::class_<PyEngine>(m, "_Engine")
       .def(py::init<const py::dict&>(), "options"_a)
       .def_static("load", &PyEngine::Load, "path"_a, "options"_a)
-      .def("add", &PyEngine::Add, "id"_a, "text"_a, "date"_a = py::none())
+      .def("add", &PyEngine::Add, "id"_a, "text"_a, "date"_a = py::none(),
+           "source"_a = py::none())
       .def("add_batch", &PyEngine::AddBatch, "items"_a)
       .def("remove", &PyEngine::Remove, "id"_a)
       .def("query", &PyEngine::Query, "text"_a)
@@ -539,6 +554,11 @@ void RegisterEngine(py::module_& m) {
            [](const PyEngine& e, DocId doc) {
              e.CheckDoc(doc);
              return e.engine().date(doc);
+           })
+      .def("source",
+           [](const PyEngine& e, DocId doc) {
+             e.CheckDoc(doc);
+             return e.engine().source(doc);
            })
       .def("num_ids", [](const PyEngine& e) { return e.engine().num_ids(); })
       .def("options",

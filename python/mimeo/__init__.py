@@ -266,17 +266,19 @@ class Engine:
         atomically (a temporary file renamed)."""
         self._engine.save(str(path))
 
-    def add(self, id, text, date=None):
+    def add(self, id, text, date=None, source=None):
         """Adds one document and returns its DocId (0, 1, 2, ...).
 
         id: str, unique (ValueError if present already). text: str or bytes.
         date: optional int (e.g. seconds since 1970), used to name the
-        likely origin of copied text."""
-        return self._engine.add(id, text, date)
+        likely origin of copied text. source: optional str naming where it
+        comes from (a site, an outlet, a list): text on 20+ documents of
+        few sources is their template, text many sources print is copy."""
+        return self._engine.add(id, text, date, source)
 
     def add_batch(self, documents, batch_size=10000):
         """Adds documents from an iterable of (id, text), (id, text, date)
-        or dicts with keys id, text and optionally date; returns their
+        or dicts with keys id, text and optionally date and source; returns their
         DocIds. Sketches on all cores, batch_size documents at a time, so a
         generator is read as it goes. Each batch is all or nothing: on an
         error (a duplicate id, a text too long) the batch in which it
@@ -334,6 +336,10 @@ class Engine:
     def date(self, doc):
         """The date DocId doc was added with, or None."""
         return self._engine.date(doc)
+
+    def source(self, doc):
+        """The source DocId doc was added with ("" without one)."""
+        return self._engine.source(doc)
 
     @property
     def num_ids(self):

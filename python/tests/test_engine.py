@@ -326,3 +326,13 @@ def test_cluster_is_interrupted_by_a_signal():
     # The call returned soon after the signal, well before it would have
     # finished, and the engine still works.
     assert interrupted_after < 0.2 + 0.5 or interrupted_after < full / 2
+
+
+def test_sources_are_kept_and_checked():
+    e = mimeo.Engine()
+    e.add("a", "one two three four five six", source="herald")
+    e.add_batch([{"id": "b", "text": "seven eight nine ten eleven",
+                  "source": "post"}, ("c", "twelve thirteen fourteen")])
+    assert [e.source(d) for d in range(3)] == ["herald", "post", ""]
+    with pytest.raises(TypeError, match="source"):
+        e.add("d", "text", source=3)
