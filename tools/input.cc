@@ -20,6 +20,7 @@
 #include "simdjson.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace mimeo::cli {
@@ -332,13 +333,17 @@ absl::StatusOr<std::unique_ptr<InputReader>> InputReader::Open(
           absl::StrFormat("cannot walk '%s': %s", arg, ec.message()));
     }
     std::sort(files.begin(), files.end());
+    // The walk names every file `arg` + "/" + its relative path, so the id
+    // is cut from the string: fs::relative() resolves both paths on disk,
+    // a readlink per component of each, for every file.
+    const std::string prefix = absl::EndsWith(arg, "/") ? arg : arg + "/";
     for (const auto& [p, kind] : files) {
-      std::error_code size_ec, rel_ec;
+      std::error_code size_ec;
       const uint64_t size = fs::file_size(p, size_ec);
-      // relative() without an error code throws; a path it cannot relate
-      // keeps its full name as its id.
-      std::string id = fs::relative(p, arg, rel_ec).string();
-      if (rel_ec || id.empty()) id = p.string();
+      std::string id = p.string();
+      if (absl::StartsWith(id, prefix) && id.size() > prefix.size()) {
+        id.erase(0, prefix.size());
+      }
       r->sources_.push_back(
           {p.string(), std::move(id), kind, size_ec ? 0 : size});
       r->total_bytes_ += r->sources_.back().size;
@@ -397,9 +402,18 @@ std::string InputReader::UniqueId(std::string id, const std::string& fallback) {
 absl::StatusOr<std::unique_ptr<ByteStream>> InputReader::OpenOnce(
     const Source& s, std::unique_ptr<ByteStream> opened) {
   if (opened) return opened;
-  std::error_code ec;
-  const std::string canonical = fs::weakly_canonical(s.path, ec).string();
-  if (!files_read_.insert(ec ? s.path : canonical).second) {
+  // A file is known by its device and inode: one stat, where resolving
+  // the path (fs::weakly_canonical) cost a readlink per path component and
+  // more than the sketching on a tree of small files. Paths that cannot be
+  // stat'ed (standard input) are known by name.
+  struct stat st;
+  const bool named_twice =
+      ::stat(s.path.c_str(), &st) == 0
+          ? !files_seen_.insert({static_cast<uint64_t>(st.st_dev),
+                                 static_cast<uint64_t>(st.st_ino)})
+                 .second
+          : !files_read_.insert(s.path).second;
+  if (named_twice) {
     absl::Status st = Problem(absl::InvalidArgumentError(absl::StrFormat(
                                   "'%s' is named twice; read once", s.path)),
                               counts_.skipped_duplicate);

@@ -68,6 +68,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
@@ -208,7 +209,8 @@ class InputReader {
   uint64_t total_bytes_ = 0;
   uint64_t finished_bytes_ = 0;  // consumed bytes of finished sources
   absl::flat_hash_set<std::string> ids_;
-  absl::flat_hash_set<std::string> files_read_;
+  absl::flat_hash_set<std::pair<uint64_t, uint64_t>> files_seen_;  // dev, ino
+  absl::flat_hash_set<std::string> files_read_;  // by name, when not stat'ed
   uint64_t warnings_ = 0;
   InputCounts counts_;
   std::shared_ptr<InputTexts> texts_;
