@@ -106,23 +106,24 @@ absl::Status Internal(const absl::Status& s) {
 
 // The options that decide a document's sketch, as (name, value): a
 // SketchedBatch carries those of the engine that sketched it.
-std::vector<std::pair<const char*, uint64_t>> Engine::SketchParameters() const {
+std::vector<std::pair<std::string_view, uint64_t>> Engine::SketchParameters()
+    const {
   const Options& o = options_;
-  return {{"normalize.nfkc", o.normalize.nfkc},
-          {"normalize.case_fold", o.normalize.case_fold},
-          {"normalize.fold_whitespace", o.normalize.fold_whitespace},
-          {"normalize.fold_punctuation", o.normalize.fold_punctuation},
-          {"tokenize.mode", static_cast<uint64_t>(o.tokenize.mode)},
-          {"tokenize.char_ngram", static_cast<uint64_t>(o.tokenize.char_ngram)},
-          {"shingle.k", static_cast<uint64_t>(o.shingle.k)},
-          {"shingle.seed", o.shingle.seed},
-          {"minhash.num_perm", static_cast<uint64_t>(o.minhash.num_perm)},
-          {"minhash.scheme", static_cast<uint64_t>(o.minhash.scheme)},
-          {"minhash.seed", o.minhash.seed},
-          {"keep_shingle_sets", o.keep_shingle_sets},
-          {"copy.enabled", o.copy.enabled},
-          {"copy.winnow.window", static_cast<uint64_t>(o.copy.winnow.window)},
-          {"max_document_bytes", o.max_document_bytes}};
+  std::vector<std::pair<std::string_view, uint64_t>> p = o.hashing().Fields();
+  p.insert(p.end(),
+           {{"keep_shingle_sets", o.keep_shingle_sets},
+            {"copy.enabled", o.copy.enabled},
+            {"copy.winnow.window", static_cast<uint64_t>(o.copy.winnow.window)},
+            {"max_document_bytes", o.max_document_bytes}});
+  return p;
+}
+
+HashingParams Engine::Options::hashing() const {
+  return HashingParams::Of(normalize, tokenize, shingle, minhash);
+}
+
+void Engine::Options::SetHashing(const HashingParams& params) {
+  params.ApplyTo(normalize, tokenize, shingle, minhash);
 }
 
 // Everything Create() builds before the Engine exists.

@@ -80,53 +80,39 @@ struct SnapshotHeader {
 static_assert(sizeof(SnapshotHeader) == 128, "the header is 128 bytes");
 constexpr size_t kChecksummedHeaderBytes = offsetof(SnapshotHeader, header_checksum);
 
-uint32_t NormalizeFlags(const Normalizer::Options& o) {
-  return (o.nfkc ? 1u : 0u) | (o.case_fold ? 2u : 0u) |
-         (o.fold_whitespace ? 4u : 0u) | (o.fold_punctuation ? 8u : 0u);
-}
-
-SnapshotHeader HeaderFor(const Engine::Options& o) {
+// The header's hashing fields are HashingParams, laid out for the file.
+SnapshotHeader HeaderFor(const HashingParams& p) {
   SnapshotHeader h{};
   std::memcpy(h.magic, kMagic, sizeof(kMagic));
   h.version = kVersion;
   h.header_bytes = sizeof(SnapshotHeader);
-  h.normalize_flags = NormalizeFlags(o.normalize);
-  h.tokenizer_mode = static_cast<uint32_t>(o.tokenize.mode);
-  h.char_ngram = o.tokenize.mode == Tokenizer::Mode::kCharNgrams
-                     ? static_cast<uint32_t>(o.tokenize.char_ngram)
-                     : 0;
-  h.shingle_k = static_cast<uint32_t>(o.shingle.k);
-  h.shingle_seed = o.shingle.seed;
-  h.num_perm = static_cast<uint32_t>(o.minhash.num_perm);
-  h.minhash_scheme = static_cast<uint32_t>(o.minhash.scheme);
-  h.minhash_seed = o.minhash.seed;
+  h.normalize_flags = (p.nfkc ? 1u : 0u) | (p.case_fold ? 2u : 0u) |
+                      (p.fold_whitespace ? 4u : 0u) |
+                      (p.fold_punctuation ? 8u : 0u);
+  h.tokenizer_mode = static_cast<uint32_t>(p.tokenizer_mode);
+  h.char_ngram = static_cast<uint32_t>(p.char_ngram);
+  h.shingle_k = static_cast<uint32_t>(p.shingle_k);
+  h.shingle_seed = p.shingle_seed;
+  h.num_perm = static_cast<uint32_t>(p.num_perm);
+  h.minhash_scheme = static_cast<uint32_t>(p.minhash_scheme);
+  h.minhash_seed = p.minhash_seed;
   return h;
 }
 
-// The first hashing parameter on which the file and the options differ.
-std::string ParameterDifference(const SnapshotHeader& file,
-                                const SnapshotHeader& want) {
-  auto diff = [](const char* name, uint64_t f, uint64_t w) {
-    return absl::StrFormat("%s is %d in the file but %d in the options", name,
-                           f, w);
-  };
-  if (file.normalize_flags != want.normalize_flags)
-    return diff("normalization flags", file.normalize_flags, want.normalize_flags);
-  if (file.tokenizer_mode != want.tokenizer_mode)
-    return diff("tokenizer mode", file.tokenizer_mode, want.tokenizer_mode);
-  if (file.char_ngram != want.char_ngram)
-    return diff("tokenizer char_ngram", file.char_ngram, want.char_ngram);
-  if (file.shingle_k != want.shingle_k)
-    return diff("shingle k", file.shingle_k, want.shingle_k);
-  if (file.shingle_seed != want.shingle_seed)
-    return diff("shingle seed", file.shingle_seed, want.shingle_seed);
-  if (file.num_perm != want.num_perm)
-    return diff("num_perm", file.num_perm, want.num_perm);
-  if (file.minhash_scheme != want.minhash_scheme)
-    return diff("minhash scheme", file.minhash_scheme, want.minhash_scheme);
-  if (file.minhash_seed != want.minhash_seed)
-    return diff("minhash seed", file.minhash_seed, want.minhash_seed);
-  return "";
+HashingParams ParamsOf(const SnapshotHeader& h) {
+  HashingParams p;
+  p.nfkc = (h.normalize_flags & 1) != 0;
+  p.case_fold = (h.normalize_flags & 2) != 0;
+  p.fold_whitespace = (h.normalize_flags & 4) != 0;
+  p.fold_punctuation = (h.normalize_flags & 8) != 0;
+  p.tokenizer_mode = static_cast<Tokenizer::Mode>(h.tokenizer_mode);
+  p.char_ngram = static_cast<int>(h.char_ngram);
+  p.shingle_k = static_cast<int>(h.shingle_k);
+  p.shingle_seed = h.shingle_seed;
+  p.num_perm = static_cast<int>(h.num_perm);
+  p.minhash_scheme = static_cast<MinHashScheme>(h.minhash_scheme);
+  p.minhash_seed = h.minhash_seed;
+  return p;
 }
 
 struct FileCloser {
@@ -215,7 +201,7 @@ absl::Status Engine::Save(const std::string& path) const {
   ASSIGN_OR_RETURN(internal::AtomicFile out,
                    internal::AtomicFile::Create(path));
   std::FILE* f = out.file();
-  SnapshotHeader h = HeaderFor(options_);
+  SnapshotHeader h = HeaderFor(options_.hashing());
   h.num_ids = ids_.size();
   h.num_live = stats_.documents;
   h.num_set_hashes = set_hashes_.size();
@@ -388,17 +374,7 @@ absl::StatusOr<Engine::SnapshotInfo> Engine::ReadSnapshotInfo(
   info.has_texts = h.version >= 2 && (h.flags & kFlagTexts) != 0;
   info.file_bytes = file_bytes;
   Options& o = info.options;
-  o.normalize.nfkc = (h.normalize_flags & 1) != 0;
-  o.normalize.case_fold = (h.normalize_flags & 2) != 0;
-  o.normalize.fold_whitespace = (h.normalize_flags & 4) != 0;
-  o.normalize.fold_punctuation = (h.normalize_flags & 8) != 0;
-  o.tokenize.mode = static_cast<Tokenizer::Mode>(h.tokenizer_mode);
-  if (h.char_ngram != 0) o.tokenize.char_ngram = static_cast<int>(h.char_ngram);
-  o.shingle.k = static_cast<int>(h.shingle_k);
-  o.shingle.seed = h.shingle_seed;
-  o.minhash.num_perm = h.num_perm;
-  o.minhash.scheme = static_cast<MinHashScheme>(h.minhash_scheme);
-  o.minhash.seed = h.minhash_seed;
+  o.SetHashing(ParamsOf(h));
   o.copy.enabled = info.has_texts;
   o.keep_shingle_sets = (h.flags & kFlagNoSets) == 0;
   if (absl::Status s = o.Validate(); !s.ok()) {
@@ -416,7 +392,8 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Load(const std::string& path,
   RETURN_IF_ERROR(ReadWholeFile(path, bytes));
   SnapshotHeader h;
   RETURN_IF_ERROR(CheckHeader(path, bytes.data(), bytes.size(), bytes.size(), h));
-  const std::string difference = ParameterDifference(h, HeaderFor(options));
+  const std::string difference =
+      ParamsOf(h).Difference(options.hashing(), "the file", "the options");
   if (!difference.empty()) {
     return absl::FailedPreconditionError(absl::StrFormat(
         "snapshot '%s' was made with other parameters: %s", path, difference));

@@ -446,7 +446,7 @@ TEST_F(CliTest, IndexMadeWithOtherParametersOrCorruptIsRefusedSayingWhy) {
   // ...and others are refused, naming the difference.
   r = Mimeo({"index", "query", "i.mimeo", "old", "--shingle", "5"});
   EXPECT_EQ(r.code, 1);
-  EXPECT_NE(r.err.find("shingle k is 3 in the file but 5"), std::string::npos)
+  EXPECT_NE(r.err.find("shingle.k is 3 in the file but 5"), std::string::npos)
       << r.err;
 
   std::string bytes = mimeo::testing::ReadFile(dir_ / "i.mimeo");

@@ -268,16 +268,16 @@ TEST_F(SnapshotTest, RefusesOtherParameters) {
   o.shingle.k = 7;
   absl::Status s = LoadStatus(o);
   EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_NE(s.message().find("shingle k is 5 in the file but 7"), std::string::npos) << s;
+  EXPECT_NE(s.message().find("shingle.k is 5 in the file but 7"), std::string::npos) << s;
   o = {};
   o.minhash.num_perm = 64;
   EXPECT_NE(LoadStatus(o).message().find("num_perm is 128"), std::string::npos);
   o = {};
   o.minhash.seed = 99;
-  EXPECT_NE(LoadStatus(o).message().find("minhash seed"), std::string::npos);
+  EXPECT_NE(LoadStatus(o).message().find("minhash.seed is 1 in the file but 99"), std::string::npos);
   o = {};
   o.normalize.case_fold = false;
-  EXPECT_NE(LoadStatus(o).message().find("normalization"), std::string::npos);
+  EXPECT_NE(LoadStatus(o).message().find("normalize.case_fold is 1 in the file but 0"), std::string::npos);
 }
 
 TEST_F(SnapshotTest, RefusesTruncatedAndCorruptFiles) {

@@ -67,6 +67,7 @@
 #include "mimeo/copy_family.h"
 #include "mimeo/document.h"
 #include "mimeo/fingerprint_index.h"
+#include "mimeo/hashing_params.h"
 #include "mimeo/lsh_index.h"
 #include "mimeo/lsh_params.h"
 #include "mimeo/minhash.h"
@@ -265,6 +266,10 @@ class Engine {
     int threads = 0;
 
     absl::Status Validate() const;
+    // The hashing parameters among these options (hashing_params.h), and
+    // setting them.
+    HashingParams hashing() const;
+    void SetHashing(const HashingParams& params);
 
     static Verifier::Options DefaultVerify() {
       Verifier::Options v;
@@ -338,7 +343,7 @@ class Engine {
     std::vector<Document> docs_;
     std::vector<Sketch> sketches_;
     // The sketching engine's SketchParameters().
-    std::vector<std::pair<const char*, uint64_t>> sketched_with_;
+    std::vector<std::pair<std::string_view, uint64_t>> sketched_with_;
     // The first document SketchBatch() could not sketch, if any.
     absl::Status status_;
   };
@@ -458,7 +463,7 @@ class Engine {
   absl::StatusOr<std::vector<DocId>> InsertAll(absl::Span<const Document> docs,
                                                absl::Span<Sketch> sketches);
   // The options that decide a sketch, as (name, value).
-  std::vector<std::pair<const char*, uint64_t>> SketchParameters() const;
+  std::vector<std::pair<std::string_view, uint64_t>> SketchParameters() const;
   // The shingle set (empty without keep_shingle_sets), and its size.
   absl::Span<const uint64_t> SetOf(DocId doc) const;
   uint64_t SizeOf(DocId doc) const {

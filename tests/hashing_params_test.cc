@@ -1,0 +1,57 @@
+#include "mimeo/hashing_params.h"
+
+#include <set>
+#include <string>
+
+#include "gtest/gtest.h"
+#include "mimeo/engine.h"
+
+namespace mimeo {
+namespace {
+
+TEST(HashingParamsTest, DefaultsAreTheStagesDefaults) {
+  EXPECT_EQ(HashingParams{}, Engine::Options{}.hashing());
+}
+
+TEST(HashingParamsTest, RoundTripsThroughEngineOptions) {
+  HashingParams p;
+  p.fold_punctuation = false;
+  p.tokenizer_mode = Tokenizer::Mode::kCharNgrams;
+  p.char_ngram = 7;
+  p.shingle_k = 3;
+  p.shingle_seed = 99;
+  p.num_perm = 64;
+  p.minhash_scheme = MinHashScheme::kOnePermutation;
+  p.minhash_seed = 5;
+  Engine::Options o;
+  o.verify.jaccard_threshold = 0.4;  // not a hashing parameter: kept
+  o.SetHashing(p);
+  EXPECT_EQ(o.hashing(), p);
+  EXPECT_EQ(o.verify.jaccard_threshold, 0.4);
+  EXPECT_EQ(o.tokenize.char_ngram, 7);
+  // In word mode the n-gram length is unused, and not compared.
+  Engine::Options words;
+  words.tokenize.char_ngram = 9;
+  EXPECT_EQ(words.hashing(), HashingParams{});
+}
+
+TEST(HashingParamsTest, FieldsNameEveryParameterOnce) {
+  std::set<std::string> names;
+  for (const auto& [name, value] : HashingParams{}.Fields()) {
+    EXPECT_TRUE(names.insert(std::string(name)).second) << name;
+  }
+  EXPECT_EQ(names.size(), 11u);
+  EXPECT_TRUE(names.contains("minhash.seed"));
+}
+
+TEST(HashingParamsTest, DifferenceNamesTheFirstParameterThatDiffers) {
+  HashingParams a, b;
+  EXPECT_EQ(a.Difference(b, "x", "y"), "");
+  b.shingle_k = 4;
+  b.minhash_seed = 8;
+  EXPECT_EQ(a.Difference(b, "the file", "the options"),
+            "shingle.k is 5 in the file but 4 in the options");
+}
+
+}  // namespace
+}  // namespace mimeo
