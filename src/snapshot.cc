@@ -26,6 +26,8 @@
 // nothing. A reader refuses versions it does not know. Fingerprints are not
 // stored: Load() winnows the texts again, so the winnowing window may
 // change.
+#include <sys/stat.h>
+
 #include <bit>
 #include <cerrno>
 #include <cstdio>
@@ -78,7 +80,8 @@ struct SnapshotHeader {
   uint64_t header_checksum;
 };
 static_assert(sizeof(SnapshotHeader) == 128, "the header is 128 bytes");
-constexpr size_t kChecksummedHeaderBytes = offsetof(SnapshotHeader, header_checksum);
+constexpr size_t kChecksummedHeaderBytes =
+    offsetof(SnapshotHeader, header_checksum);
 
 // The header's hashing fields are HashingParams, laid out for the file.
 SnapshotHeader HeaderFor(const HashingParams& p) {
@@ -148,51 +151,61 @@ class PayloadWriter {
   uint64_t bytes_ = 0;
 };
 
-// Bounds-checked reads from the payload.
+// Bounds-checked reads of the payload straight from the file into where
+// it goes, folding every byte into the payload checksum: loading holds the
+// engine being built and one small buffer, never the whole file beside it.
+// The checksum is known only at the end (ChecksumMatches()), so nothing
+// read is trusted before then; every size is bounded by the bytes left.
 class PayloadReader {
  public:
-  PayloadReader(const std::string& path, const char* data, size_t n)
-      : path_(path), p_(data), end_(data + n) {}
+  PayloadReader(const std::string& path, std::FILE* f, uint64_t n)
+      : path_(path), f_(f), left_(n), state_(XXH3_createState()) {
+    XXH3_64bits_reset(state_);
+  }
+  ~PayloadReader() { XXH3_freeState(state_); }
+  PayloadReader(const PayloadReader&) = delete;
+  PayloadReader& operator=(const PayloadReader&) = delete;
+
   absl::Status Read(void* out, uint64_t n, const char* what) {
-    if (n > static_cast<uint64_t>(end_ - p_)) {
+    if (n > left_) {
       return absl::DataLossError(absl::StrFormat(
           "snapshot '%s' is corrupt: %s runs past the end of the payload",
           path_, what));
     }
-    // An empty section (no shingle sets) may have no buffer: memcpy wants
-    // valid pointers even for 0 bytes.
+    // An empty section (no shingle sets) may have no buffer: fread and the
+    // hash want valid pointers even for 0 bytes.
     if (n == 0) return absl::OkStatus();
-    std::memcpy(out, p_, n);
-    p_ += n;
+    if (std::fread(out, 1, n, f_) != n) {
+      return absl::DataLossError(
+          absl::StrFormat("cannot read snapshot '%s': %s", path_,
+                          std::ferror(f_) ? std::strerror(errno)
+                                          : "it ended early (truncated)"));
+    }
+    XXH3_64bits_update(state_, out, n);
+    left_ -= n;
     return absl::OkStatus();
   }
   template <typename T>
   absl::Status Get(T& v, const char* what) {
     return Read(&v, sizeof(T), what);
   }
-  bool AtEnd() const { return p_ == end_; }
+  bool AtEnd() const { return left_ == 0; }
+  // Reads (and hashes) what is left, then compares the checksum.
+  bool ChecksumMatches(uint64_t want) {
+    char buf[1 << 16];
+    while (left_ > 0) {
+      const uint64_t n = std::min<uint64_t>(left_, sizeof(buf));
+      if (!Read(buf, n, "the rest").ok()) return false;
+    }
+    return XXH3_64bits_digest(state_) == want;
+  }
 
  private:
   const std::string& path_;
-  const char* p_;
-  const char* end_;
+  std::FILE* f_;
+  uint64_t left_;
+  XXH3_state_t* state_;
 };
-
-absl::Status ReadWholeFile(const std::string& path, std::string& out) {
-  File f(std::fopen(path.c_str(), "rb"));
-  if (!f) {
-    return absl::NotFoundError(absl::StrFormat(
-        "cannot open snapshot '%s': %s", path, std::strerror(errno)));
-  }
-  char buf[1 << 16];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof(buf), f.get())) > 0) out.append(buf, n);
-  if (std::ferror(f.get())) {
-    return absl::DataLossError(absl::StrFormat(
-        "cannot read snapshot '%s': %s", path, std::strerror(errno)));
-  }
-  return absl::OkStatus();
-}
 
 }  // namespace
 
@@ -342,8 +355,8 @@ absl::Status CheckHeader(const std::string& path, const char* data, size_t n,
     return absl::DataLossError(absl::StrFormat(
         "snapshot '%s' is %s: the header announces %d payload bytes, the "
         "file holds %d",
-        path, have < h.payload_bytes ? "truncated" : "corrupt",
-        h.payload_bytes, have));
+        path, have < h.payload_bytes ? "truncated" : "corrupt", h.payload_bytes,
+        have));
   }
   return CheckCounts(path, h);
 }
@@ -354,16 +367,16 @@ absl::StatusOr<Engine::SnapshotInfo> Engine::ReadSnapshotInfo(
     const std::string& path) {
   File f(std::fopen(path.c_str(), "rb"));
   if (!f) {
-    return absl::NotFoundError(absl::StrFormat(
-        "cannot open snapshot '%s': %s", path, std::strerror(errno)));
+    return absl::NotFoundError(absl::StrFormat("cannot open snapshot '%s': %s",
+                                               path, std::strerror(errno)));
   }
   char buf[sizeof(SnapshotHeader)];
   const size_t n = std::fread(buf, 1, sizeof(buf), f.get());
   std::error_code ec;
   const uint64_t file_bytes = std::filesystem::file_size(path, ec);
   if (ec) {
-    return absl::DataLossError(absl::StrFormat(
-        "cannot read snapshot '%s': %s", path, ec.message()));
+    return absl::DataLossError(
+        absl::StrFormat("cannot read snapshot '%s': %s", path, ec.message()));
   }
   SnapshotHeader h;
   RETURN_IF_ERROR(CheckHeader(path, buf, n, file_bytes, h));
@@ -388,10 +401,17 @@ absl::StatusOr<Engine::SnapshotInfo> Engine::ReadSnapshotInfo(
 absl::StatusOr<std::unique_ptr<Engine>> Engine::Load(const std::string& path,
                                                      const Options& options) {
   RETURN_IF_ERROR(options.Validate());
-  std::string bytes;
-  RETURN_IF_ERROR(ReadWholeFile(path, bytes));
+  File f(std::fopen(path.c_str(), "rb"));
+  struct stat st;
+  if (!f || fstat(fileno(f.get()), &st) != 0) {
+    return absl::NotFoundError(absl::StrFormat("cannot open snapshot '%s': %s",
+                                               path, std::strerror(errno)));
+  }
+  char header[sizeof(SnapshotHeader)];
+  const size_t n = std::fread(header, 1, sizeof(header), f.get());
   SnapshotHeader h;
-  RETURN_IF_ERROR(CheckHeader(path, bytes.data(), bytes.size(), bytes.size(), h));
+  RETURN_IF_ERROR(
+      CheckHeader(path, header, n, static_cast<uint64_t>(st.st_size), h));
   const std::string difference =
       ParamsOf(h).Difference(options.hashing(), "the file", "the options");
   if (!difference.empty()) {
@@ -420,117 +440,126 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Load(const std::string& path,
         path));
   }
   const uint64_t have = h.payload_bytes;
-  const char* payload = bytes.data() + sizeof(SnapshotHeader);
-  if (XXH3_64bits(payload, have) != h.payload_checksum) {
-    return absl::DataLossError(absl::StrFormat(
-        "snapshot '%s' is corrupt: payload checksum mismatch", path));
-  }
   // CheckHeader() bounded every count by the payload size (CheckCounts()),
   // so the sizes below fit in the file.
   const uint64_t k = h.num_perm;
 
   ASSIGN_OR_RETURN(std::unique_ptr<Engine> e, Create(options));
-  PayloadReader r(path, payload, have);
-  e->ids_.resize(h.num_ids);
-  for (std::string& id : e->ids_) {
-    uint32_t len = 0;
-    RETURN_IF_ERROR(r.Get(len, "an id length"));
-    if (len > have) {
-      return absl::DataLossError(absl::StrFormat(
-          "snapshot '%s' is corrupt: an id of %d bytes", path, len));
-    }
-    id.resize(len);
-    RETURN_IF_ERROR(r.Read(id.data(), len, "an id"));
-  }
-  e->live_.resize(h.num_ids);
-  RETURN_IF_ERROR(r.Read(e->live_.data(), h.num_ids, "the live flags"));
-  e->signatures_.resize(h.num_ids * k);
-  RETURN_IF_ERROR(r.Read(e->signatures_.data(), h.num_ids * k * 4, "signatures"));
-  e->fingerprints_.resize(h.num_ids);
-  RETURN_IF_ERROR(r.Read(e->fingerprints_.data(), h.num_ids * 8, "fingerprints"));
-  e->set_offsets_.resize(h.num_ids + 1);
-  RETURN_IF_ERROR(r.Read(e->set_offsets_.data(), (h.num_ids + 1) * 8, "set offsets"));
-  e->set_hashes_.resize(h.num_set_hashes);
-  RETURN_IF_ERROR(r.Read(e->set_hashes_.data(), h.num_set_hashes * 8, "shingle sets"));
-  RETURN_IF_ERROR(r.Get(e->stats_.bytes, "counters"));
-  RETURN_IF_ERROR(r.Get(e->stats_.invalid_utf8, "counters"));
-  RETURN_IF_ERROR(r.Get(e->stats_.nul_bytes, "counters"));
-  e->texts_.resize(h.num_ids);
-  e->dates_.resize(h.num_ids);
-  if (has_texts) {
-    for (std::string& text : e->texts_) {
-      uint64_t len = 0;
-      RETURN_IF_ERROR(r.Get(len, "a text length"));
+  PayloadReader r(path, f.get(), have);
+  // The sections, read as they come; whatever they say, a payload whose
+  // checksum fails is reported as such (a damaged file), and a payload
+  // that passes but does not parse as corrupt (a crafted one).
+  const absl::Status parsed = [&]() -> absl::Status {
+    e->ids_.resize(h.num_ids);
+    for (std::string& id : e->ids_) {
+      uint32_t len = 0;
+      RETURN_IF_ERROR(r.Get(len, "an id length"));
       if (len > have) {
         return absl::DataLossError(absl::StrFormat(
-            "snapshot '%s' is corrupt: a text of %d bytes", path, len));
+            "snapshot '%s' is corrupt: an id of %d bytes", path, len));
       }
-      text.resize(len);
-      RETURN_IF_ERROR(r.Read(text.data(), len, "a text"));
-      if (options.text_source) {
-        e->text_hashes_.push_back(XXH3_64bits(text.data(), text.size()));
+      id.resize(len);
+      RETURN_IF_ERROR(r.Read(id.data(), len, "an id"));
+    }
+    e->live_.resize(h.num_ids);
+    RETURN_IF_ERROR(r.Read(e->live_.data(), h.num_ids, "the live flags"));
+    e->signatures_.resize(h.num_ids * k);
+    RETURN_IF_ERROR(
+        r.Read(e->signatures_.data(), h.num_ids * k * 4, "signatures"));
+    e->fingerprints_.resize(h.num_ids);
+    RETURN_IF_ERROR(
+        r.Read(e->fingerprints_.data(), h.num_ids * 8, "fingerprints"));
+    e->set_offsets_.resize(h.num_ids + 1);
+    RETURN_IF_ERROR(
+        r.Read(e->set_offsets_.data(), (h.num_ids + 1) * 8, "set offsets"));
+    e->set_hashes_.resize(h.num_set_hashes);
+    RETURN_IF_ERROR(
+        r.Read(e->set_hashes_.data(), h.num_set_hashes * 8, "shingle sets"));
+    RETURN_IF_ERROR(r.Get(e->stats_.bytes, "counters"));
+    RETURN_IF_ERROR(r.Get(e->stats_.invalid_utf8, "counters"));
+    RETURN_IF_ERROR(r.Get(e->stats_.nul_bytes, "counters"));
+    e->texts_.resize(h.num_ids);
+    e->dates_.resize(h.num_ids);
+    if (has_texts) {
+      for (std::string& text : e->texts_) {
+        uint64_t len = 0;
+        RETURN_IF_ERROR(r.Get(len, "a text length"));
+        if (len > have) {
+          return absl::DataLossError(absl::StrFormat(
+              "snapshot '%s' is corrupt: a text of %d bytes", path, len));
+        }
+        text.resize(len);
+        RETURN_IF_ERROR(r.Read(text.data(), len, "a text"));
+        if (options.text_source) {
+          e->text_hashes_.push_back(XXH3_64bits(text.data(), text.size()));
+        }
+      }
+      // Texts a snapshot holds are not needed with copy off.
+      if (!options.copy.enabled) {
+        std::vector<std::string>(h.num_ids).swap(e->texts_);
       }
     }
-    // Texts a snapshot holds are not needed with copy off.
-    if (!options.copy.enabled) {
-      std::vector<std::string>(h.num_ids).swap(e->texts_);
-    }
-  }
-  if (h.version >= 2) {
-    for (std::optional<int64_t>& date : e->dates_) {
-      uint8_t has;
-      int64_t value;
-      RETURN_IF_ERROR(r.Get(has, "a date"));
-      RETURN_IF_ERROR(r.Get(value, "a date"));
-      if (has > 1) {
-        return absl::DataLossError(
-            absl::StrFormat("snapshot '%s' is corrupt: a date flag of %d",
-                            path, has));
+    if (h.version >= 2) {
+      for (std::optional<int64_t>& date : e->dates_) {
+        uint8_t has;
+        int64_t value;
+        RETURN_IF_ERROR(r.Get(has, "a date"));
+        RETURN_IF_ERROR(r.Get(value, "a date"));
+        if (has > 1) {
+          return absl::DataLossError(absl::StrFormat(
+              "snapshot '%s' is corrupt: a date flag of %d", path, has));
+        }
+        if (has) date = value;
       }
-      if (has) date = value;
     }
-  }
-  e->sources_.assign(h.num_ids, 0);
-  if (h.version >= 4) {
-    uint32_t count = 0;
-    RETURN_IF_ERROR(r.Get(count, "the number of sources"));
-    // Each source takes at least its length: a count the file cannot hold
-    // is refused before anything is sized from it.
-    if (count == 0 || count > have / sizeof(uint32_t)) {
+    e->sources_.assign(h.num_ids, 0);
+    if (h.version >= 4) {
+      uint32_t count = 0;
+      RETURN_IF_ERROR(r.Get(count, "the number of sources"));
+      // Each source takes at least its length: a count the file cannot hold
+      // is refused before anything is sized from it.
+      if (count == 0 || count > have / sizeof(uint32_t)) {
+        return absl::DataLossError(absl::StrFormat(
+            "snapshot '%s' is corrupt: %d sources", path, count));
+      }
+      e->source_names_.clear();
+      e->source_of_.clear();
+      for (uint32_t i = 0; i < count; ++i) {
+        uint32_t len = 0;
+        RETURN_IF_ERROR(r.Get(len, "a source length"));
+        if (len > have || (i == 0) != (len == 0)) {
+          return absl::DataLossError(absl::StrFormat(
+              "snapshot '%s' is corrupt: source %d of %d bytes", path, i, len));
+        }
+        std::string name(len, '\0');
+        RETURN_IF_ERROR(r.Read(name.data(), len, "a source"));
+        if (!e->source_of_.try_emplace(name, i).second) {
+          return absl::DataLossError(absl::StrFormat(
+              "snapshot '%s' is corrupt: source '%s' twice", path, name));
+        }
+        e->source_names_.push_back(std::move(name));
+      }
+      RETURN_IF_ERROR(r.Read(e->sources_.data(), h.num_ids * sizeof(uint32_t),
+                             "the documents' sources"));
+      for (uint32_t s : e->sources_) {
+        if (s >= count) {
+          return absl::DataLossError(absl::StrFormat(
+              "snapshot '%s' is corrupt: a document of source %d of %d", path,
+              s, count));
+        }
+      }
+    }
+    if (!r.AtEnd()) {
       return absl::DataLossError(absl::StrFormat(
-          "snapshot '%s' is corrupt: %d sources", path, count));
+          "snapshot '%s' is corrupt: bytes left after the last section", path));
     }
-    e->source_names_.clear();
-    e->source_of_.clear();
-    for (uint32_t i = 0; i < count; ++i) {
-      uint32_t len = 0;
-      RETURN_IF_ERROR(r.Get(len, "a source length"));
-      if (len > have || (i == 0) != (len == 0)) {
-        return absl::DataLossError(absl::StrFormat(
-            "snapshot '%s' is corrupt: source %d of %d bytes", path, i, len));
-      }
-      std::string name(len, '\0');
-      RETURN_IF_ERROR(r.Read(name.data(), len, "a source"));
-      if (!e->source_of_.try_emplace(name, i).second) {
-        return absl::DataLossError(absl::StrFormat(
-            "snapshot '%s' is corrupt: source '%s' twice", path, name));
-      }
-      e->source_names_.push_back(std::move(name));
-    }
-    RETURN_IF_ERROR(r.Read(e->sources_.data(), h.num_ids * sizeof(uint32_t),
-                           "the documents' sources"));
-    for (uint32_t s : e->sources_) {
-      if (s >= count) {
-        return absl::DataLossError(absl::StrFormat(
-            "snapshot '%s' is corrupt: a document of source %d of %d", path,
-            s, count));
-      }
-    }
-  }
-  if (!r.AtEnd()) {
+    return absl::OkStatus();
+  }();
+  if (!r.ChecksumMatches(h.payload_checksum)) {
     return absl::DataLossError(absl::StrFormat(
-        "snapshot '%s' is corrupt: bytes left after the last section", path));
+        "snapshot '%s' is corrupt: payload checksum mismatch", path));
   }
+  RETURN_IF_ERROR(parsed);
   if (e->set_offsets_.front() != 0 ||
       (has_sets && e->set_offsets_.back() != h.num_set_hashes) ||
       (!has_sets && h.num_set_hashes != 0) ||
@@ -582,7 +611,8 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Load(const std::string& path,
   // Rebuild the id map and the indexes; the banding may differ from the
   // one the file was saved with. Room for all at once: growing the tables
   // on the way costs more than filing.
-  const size_t room = std::max<uint64_t>(h.num_live, options.expected_documents);
+  const size_t room =
+      std::max<uint64_t>(h.num_live, options.expected_documents);
   e->doc_of_.reserve(room);
   for (DocId d = 0; d < h.num_ids; ++d) {
     if (!e->live_[d]) {
@@ -605,8 +635,9 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Load(const std::string& path,
     }
   }
   if (options.index_on_add) {
-    internal::Arena(options.threads).execute(
-        [&] { e->lsh_index_.Reserve(room); });
+    internal::Arena(options.threads).execute([&] {
+      e->lsh_index_.Reserve(room);
+    });
     RETURN_IF_ERROR(e->CatchUpLshIndex());
   }
   // Sets a snapshot holds are not needed without keep_shingle_sets; the
@@ -614,8 +645,8 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Load(const std::string& path,
   if (!options.keep_shingle_sets) std::vector<uint64_t>().swap(e->set_hashes_);
   if (e->stats_.documents != h.num_live) {
     return absl::DataLossError(absl::StrFormat(
-        "snapshot '%s' is corrupt: %d live documents, the header says %d",
-        path, e->stats_.documents, h.num_live));
+        "snapshot '%s' is corrupt: %d live documents, the header says %d", path,
+        e->stats_.documents, h.num_live));
   }
   return e;
 }
