@@ -717,15 +717,22 @@ void Engine::OwnFrequencies(const AlignedText& asking, uint32_t begin,
                    scratch);
   const DocId as_of = static_cast<DocId>(ids_.size());
   const PassageJudge::Options& judge = judge_.options();
+  // Widespread text needs no source count; with one source in the index,
+  // every holder is of it.
+  const uint32_t wide = judge_.WidespreadThreshold(stats_.documents + self);
+  const bool one_source = source_names_.size() == 1;
   for (const Fingerprint& fp : scratch) {
     const uint32_t docs = fingerprint_index_.DocFrequency(fp.hash, as_of) + self;
     bool template_text = false;
-    if (docs >= judge.widespread_min_docs && judge.template_sources > 0) {
+    if (docs >= judge.widespread_min_docs && docs < wide &&
+        judge.template_sources > 0) {
       // Counting stops once the sources are too many for a template.
-      const uint32_t limit = static_cast<uint32_t>(
-                                 judge.template_sources * docs) + 1;
+      const uint32_t limit =
+          static_cast<uint32_t>(judge.template_sources * docs) + 1;
       const uint32_t sources =
-          fingerprint_index_.DistinctGroups(fp.hash, as_of, sources_, limit) +
+          (one_source ? 1
+                      : fingerprint_index_.DistinctGroups(fp.hash, as_of,
+                                                          sources_, limit)) +
           self;
       template_text = judge_.IsTemplate(docs, sources);
     }
@@ -761,7 +768,9 @@ absl::StatusOr<std::vector<Passage>> Engine::AlignWith(
   const auto template_share = [&]() -> double {
     if (freq.empty()) return 0;
     size_t n = 0;
-    for (const HeldFingerprint& f : freq) n += f.template_text;
+    for (const HeldFingerprint& f : freq) {
+      n += f.template_text || f.docs >= wide;
+    }
     return static_cast<double>(n) / static_cast<double>(freq.size());
   };
   // The part [a0, a1) of verbatim passage p (same length on both sides).

@@ -156,9 +156,10 @@ struct PassageFacts {
   // Share of its tokens that are junk: numbers, single letters, and
   // two-character tokens with a digit (quoted-printable "=3D" is "3d").
   double junk_share = 0;
-  // Share of its fingerprints that are template text: held by at least
-  // widespread_min_docs documents (the two included) from at most
-  // PassageJudge::Options::template_sources of them in distinct sources.
+  // Share of its fingerprints that are template text (held by at least
+  // widespread_min_docs documents, the two included, from at most
+  // PassageJudge::Options::template_sources of them in distinct sources)
+  // or widespread.
   double template_share = 0;
 };
 
