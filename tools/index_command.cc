@@ -38,16 +38,13 @@ absl::StatusOr<std::unique_ptr<Engine>> LoadIndex(IndexArgs& args) {
   auto info = Engine::ReadSnapshotInfo(args.index);
   if (!info.ok()) return info.status();
   Engine::Options& o = args.common.engine;
-  const Engine::Options& file = info->options;
-  o.normalize = file.normalize;
-  o.tokenize = file.tokenize;
-  o.shingle.seed = file.shingle.seed;
-  if (!Given(args.common, "--minhash")) o.minhash.scheme = file.minhash.scheme;
-  if (!Given(args.common, "--shingle")) o.shingle.k = file.shingle.k;
-  if (!Given(args.common, "--num-perm")) {
-    o.minhash.num_perm = file.minhash.num_perm;
-  }
-  if (!Given(args.common, "--seed")) o.minhash.seed = file.minhash.seed;
+  const HashingParams given = o.hashing();
+  HashingParams p = info->options.hashing();
+  if (Given(args.common, "--minhash")) p.minhash_scheme = given.minhash_scheme;
+  if (Given(args.common, "--shingle")) p.shingle_k = given.shingle_k;
+  if (Given(args.common, "--num-perm")) p.num_perm = given.num_perm;
+  if (Given(args.common, "--seed")) p.minhash_seed = given.minhash_seed;
+  o.SetHashing(p);
   o.copy.enabled = info->has_texts;
   return Engine::Load(args.index, o);
 }
