@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "mimeo/version.h"
 #include "test_util.h"
 #include "xxhash.h"
 
@@ -100,6 +101,24 @@ TEST_F(CliTest, WrongParametersAreUsageErrors) {
   const Outcome help = Mimeo({"pairs", "--help"});
   EXPECT_EQ(help.code, 0);
   EXPECT_NE(help.out.find("Examples:"), std::string::npos);
+}
+
+// --version and `mimeo version` print the version of project(VERSION), as
+// the generated header has it.
+TEST_F(CliTest, VersionIsTheProjectVersion) {
+  const std::string expected = std::string("mimeo ") + MIMEO_VERSION_STRING;
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"--version"}, {"version"}}) {
+    const Outcome r = Mimeo(args);
+    EXPECT_EQ(r.code, 0) << args[0] << ": " << r.err;
+    EXPECT_EQ(r.out, expected + "\n") << args[0];
+  }
+  const std::string numbers = std::to_string(MIMEO_VERSION_MAJOR) + "." +
+                              std::to_string(MIMEO_VERSION_MINOR) + "." +
+                              std::to_string(MIMEO_VERSION_PATCH);
+  EXPECT_EQ(numbers, MIMEO_VERSION_STRING);
+  EXPECT_EQ(MIMEO_VERSION, MIMEO_VERSION_MAJOR * 10000 +
+                               MIMEO_VERSION_MINOR * 100 + MIMEO_VERSION_PATCH);
 }
 
 TEST_F(CliTest, EmptyInputFailsWithAMessage) {
