@@ -87,10 +87,11 @@ int Run(ClusterArgs& args) {
         "--estimate is for near-duplicate clusters: --mode copy finds "
         "passages on the shingle sets"));
   }
-  const WriteOptions write = ChooseWriteOptions(common, format);
-
   auto reader = InputReader::Open(args.paths, common.input);
   if (!reader.ok()) return StatusExit(reader.status());
+  absl::StatusOr<Output> output = Output::Open(common);
+  if (!output.ok()) return StatusExit(output.status());
+  const WriteOptions& write = output->write_options();
   common.engine.text_source = (*reader)->texts();
   auto engine_or = Engine::Create(common.engine);
   if (!engine_or.ok()) return StatusExit(engine_or.status());
@@ -189,7 +190,7 @@ int Run(ClusterArgs& args) {
     }
   }
 
-  if (absl::Status s = WriteOutput(common, report); !s.ok()) {
+  if (absl::Status s = output->Write(report); !s.ok()) {
     return StatusExit(s);
   }
   PrintSummary(common, (*reader)->counts(), stats,

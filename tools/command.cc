@@ -7,6 +7,8 @@
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
+#include <utility>
 
 #include "absl/strings/str_format.h"
 #include "internal/atomic_file.h"
@@ -129,6 +131,22 @@ void AddInputOptions(CLI::App* cmd, CommonArgs& args) {
          "first 4 KiB; html all, and files of any name; text none. "
          ".html/.htm files are always HTML")
       ->check(CLI::IsMember({"auto", "text", "html"}));
+  cmd->add_option("--include", in.include,
+                  "Directories: read the files matching this shell pattern, "
+                  "whatever their extension (repeatable; e.g. --include "
+                  "copyright --include '*.txt'). One without '/' is matched "
+                  "against the file name, one with against the path under "
+                  "the directory; '*' matches '/' too. Without it: .txt, "
+                  ".md, .html, .htm, .jsonl, .ndjson (also .gz, .zst)")
+      ->allow_extra_args(false);
+  cmd->add_option("--exclude", in.exclude,
+                  "Directories: pass by the files and folders matching this "
+                  "pattern, as --include matches (repeatable; e.g. --exclude "
+                  ".git --exclude 'drafts/*')")
+      ->allow_extra_args(false);
+  cmd->add_option("--id-prefix", in.id_prefix,
+                  "Put this before every document's id (e.g. day2/), so "
+                  "that ids stay apart across runs and folders");
   cmd->add_flag("--strict", in.strict,
                 "Stop at the first bad file or line instead of skipping it");
 }
@@ -175,14 +193,6 @@ WriteOptions ChooseWriteOptions(const CommonArgs& args,
   return w;
 }
 
-absl::Status WriteOutput(const CommonArgs& args, const Report& report) {
-  return WriteOutputWith(args, [&report](std::FILE* out,
-                                         const std::string& format,
-                                         const WriteOptions& w) {
-    return WriteReport(report, format, w, out);
-  });
-}
-
 namespace {
 
 // Removes the temporary files being written (AtomicFile), so that an
@@ -202,11 +212,44 @@ void InstallSignalCleanup() {
   }
 }
 
-absl::Status WriteOutputWith(const CommonArgs& args, const Writer& write) {
+Output::Output(std::string path, std::string format, WriteOptions write_options,
+               std::unique_ptr<internal::AtomicFile> file)
+    : path_(std::move(path)),
+      format_(std::move(format)),
+      write_options_(write_options),
+      file_(std::move(file)) {}
+Output::Output(Output&&) noexcept = default;
+Output& Output::operator=(Output&&) noexcept = default;
+Output::~Output() = default;
+
+absl::StatusOr<Output> Output::Open(const CommonArgs& args) {
   const std::string format = ChooseFormat(args);
   const WriteOptions w = ChooseWriteOptions(args, format);
   if (args.output.empty() || args.output == "-") {
-    if (absl::Status s = write(stdout, format, w); !s.ok()) {
+    return Output("", format, w, nullptr);
+  }
+  // A temporary file can be made inside a directory, but the rename at
+  // the end would fail: refused now.
+  std::error_code ec;
+  if (std::filesystem::is_directory(args.output, ec)) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "cannot write '%s': it is a directory; -o takes a file name",
+        args.output));
+  }
+  absl::StatusOr<internal::AtomicFile> file =
+      internal::AtomicFile::Create(args.output);
+  if (!file.ok()) return file.status();
+  return Output(args.output, format, w,
+                std::make_unique<internal::AtomicFile>(std::move(*file)));
+}
+
+absl::Status Output::Write(const Writer& write) {
+  if (!path_.empty() && file_ == nullptr) {
+    return absl::FailedPreconditionError(
+        absl::StrFormat("'%s' was written already", path_));
+  }
+  if (file_ == nullptr) {
+    if (absl::Status s = write(stdout, format_, write_options_); !s.ok()) {
       std::fflush(stdout);
       return s;
     }
@@ -215,15 +258,20 @@ absl::Status WriteOutputWith(const CommonArgs& args, const Writer& write) {
     }
     return absl::OkStatus();
   }
-  // On an error `out` removes its temporary file; an old output stays.
-  absl::StatusOr<internal::AtomicFile> out =
-      internal::AtomicFile::Create(args.output);
-  if (!out.ok()) return out.status();
-  if (absl::Status s = write(out->file(), format, w); !s.ok()) {
-    return absl::Status(s.code(), absl::StrFormat("'%s' not written: %s",
-                                                  args.output, s.message()));
+  // On an error the file is let go, which removes its temporary file.
+  std::unique_ptr<internal::AtomicFile> file = std::move(file_);
+  if (absl::Status s = write(file->file(), format_, write_options_); !s.ok()) {
+    return absl::Status(
+        s.code(), absl::StrFormat("'%s' not written: %s", path_, s.message()));
   }
-  return out->Commit();
+  return file->Commit();
+}
+
+absl::Status Output::Write(const Report& report) {
+  return Write([&report](std::FILE* out, const std::string& format,
+                         const WriteOptions& w) {
+    return WriteReport(report, format, w, out);
+  });
 }
 
 namespace {
@@ -325,10 +373,12 @@ absl::Status ReadInto(InputReader& reader, Engine& engine, bool quiet) {
   });
   progress.Clear();
   if (!status.ok()) return status;
-  if (reader.counts().documents == 0) {
+  // Documents skipped for being present already were there to read.
+  if (reader.counts().documents == 0 && reader.counts().skipped_existing == 0) {
     return absl::FailedPreconditionError(
         "no documents to read: directories are searched for .txt, .md, "
-        ".html, .htm, .jsonl and .ndjson files (also .gz or .zst)");
+        ".html, .htm, .jsonl and .ndjson files (also .gz or .zst), or with "
+        "--include for the files matching a pattern");
   }
   return absl::OkStatus();
 }

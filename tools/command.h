@@ -9,8 +9,9 @@
 #define MIMEO_TOOLS_COMMAND_H_
 
 #include <chrono>
-#include <functional>
 #include <cstdio>
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,10 @@
 #include "input.h"
 #include "mimeo/engine.h"
 #include "report.h"
+
+namespace mimeo::internal {
+class AtomicFile;
+}  // namespace mimeo::internal
 
 namespace mimeo::cli {
 
@@ -65,20 +70,55 @@ std::string ChooseFormat(const CommonArgs& args);
 WriteOptions ChooseWriteOptions(const CommonArgs& args,
                                 const std::string& format);
 
-// Writes a report to stdout, or to the output file through a temporary
-// file renamed at the end (AtomicFile, src/internal/atomic_file.h): an
-// interrupted or failed run leaves no half-written file and the old file,
-// if any, as it was.
-absl::Status WriteOutput(const CommonArgs& args, const Report& report);
-// The same for any writer, given the chosen format and write options; its
-// error is returned after the temporary file is removed.
+// A writer of results: writes to `out` in `format` ("jsonl", "table",
+// "csv", "html") with the write options chosen.
 using Writer = std::function<absl::Status(
-    std::FILE*, const std::string& format, const WriteOptions&)>;
-absl::Status WriteOutputWith(const CommonArgs& args, const Writer& write);
+    std::FILE* out, const std::string& format, const WriteOptions&)>;
+
+// Where a command's results go: standard output, or the output file,
+// written through a temporary file renamed at the end (AtomicFile,
+// src/internal/atomic_file.h): an interrupted or failed run leaves no
+// half-written file and the old file, if any, as it was.
+//
+// A command opens its Output before the work starts, so that an output
+// that cannot be written (a missing or read-only folder, the name of a
+// directory) fails at once, naming the path, not after the whole run. The
+// temporary file exists from Open() until Write() or destruction (and is
+// removed on SIGINT, SIGTERM and SIGHUP: InstallSignalCleanup()).
+class Output {
+ public:
+  // Opens stdout (args.output "" or "-") or creates the output file's
+  // temporary file. Fails, naming the path, when it cannot be written.
+  static absl::StatusOr<Output> Open(const CommonArgs& args);
+  Output(Output&&) noexcept;
+  Output& operator=(Output&&) noexcept;
+  ~Output();
+
+  // The format chosen (ChooseFormat()) and the write options for it.
+  const std::string& format() const { return format_; }
+  const WriteOptions& write_options() const { return write_options_; }
+
+  // Writes the results and, for a file, moves it into place. Call at most
+  // once. On an error the temporary file is removed (an old output stays)
+  // and the error names the file.
+  absl::Status Write(const Writer& write);
+  // The same for a report, in the chosen format (WriteReport()).
+  absl::Status Write(const Report& report);
+
+ private:
+  Output(std::string path, std::string format, WriteOptions write_options,
+         std::unique_ptr<internal::AtomicFile> file);
+
+  std::string path_;  // "" for stdout
+  std::string format_;
+  WriteOptions write_options_;
+  std::unique_ptr<internal::AtomicFile> file_;  // null for stdout
+};
 
 // Reads every document of `reader` into `engine` in batches, with a
 // progress bar on stderr when it is a terminal (and not --quiet). Fails
-// when the input holds no document at all.
+// when the input holds no document at all, none passed by as one to skip
+// (InputReader::SkipIds()) either.
 absl::Status ReadInto(InputReader& reader, Engine& engine, bool quiet);
 
 // "mimeo: 2,225 documents, 5.1 MB, 1 skipped, ..., 1.2 s" on stderr.

@@ -26,7 +26,6 @@ int Run(PairsArgs& args) {
   CommonArgs& common = args.common;
   FinishEngineOptions(common);
   const std::string format = ChooseFormat(common);
-  const WriteOptions write = ChooseWriteOptions(common, format);
   // Shared copy is looked for unless only near-duplicates are asked for;
   // near-duplicate pairs get passages only where the format shows them.
   const bool near_dup_only = args.mode == "near-dup";
@@ -39,6 +38,9 @@ int Run(PairsArgs& args) {
 
   auto reader = InputReader::Open(args.paths, common.input);
   if (!reader.ok()) return StatusExit(reader.status());
+  absl::StatusOr<Output> output = Output::Open(common);
+  if (!output.ok()) return StatusExit(output.status());
+  const WriteOptions& write = output->write_options();
   common.engine.text_source = (*reader)->texts();
   auto engine_or = Engine::Create(common.engine);
   if (!engine_or.ok()) return StatusExit(engine_or.status());
@@ -99,7 +101,7 @@ int Run(PairsArgs& args) {
   report.documents = engine.stats().documents;
   report.text_of = TextsOf(engine);
   for (auto& [key, p] : pairs) report.pairs.push_back(std::move(p));
-  if (absl::Status s = WriteOutput(common, report); !s.ok()) {
+  if (absl::Status s = output->Write(report); !s.ok()) {
     return StatusExit(s);
   }
   PrintSummary(common, (*reader)->counts(), engine.stats(),
