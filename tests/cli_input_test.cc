@@ -1,5 +1,6 @@
 // The command's input layer (byte_stream, html_text, input) and report
 // helpers, on generated files.
+#include <pty.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -811,6 +812,44 @@ TEST(OutputTest, SignalDuringWriteLeavesNoTemporaryFile) {
     EXPECT_TRUE(left.empty()) << left[0];
     fs::remove_all(dir);
   }
+}
+
+// The line of a step after reading: on a terminal, what it does, its
+// count and an ETA, cleared at the end; nothing when not a terminal or
+// quiet.
+TEST(PhaseTest, DrawsCountAndEtaOnATerminalOnly) {
+  int master = -1, slave = -1;
+  ASSERT_EQ(::openpty(&master, &slave, nullptr, nullptr, nullptr), 0);
+  std::FILE* tty = ::fdopen(slave, "w");
+  ASSERT_NE(tty, nullptr);
+  {
+    Phase phase("aligning 10 pairs", 10, /*quiet=*/false, tty);
+    phase.Advance(4);
+    ::usleep(300'000);  // a redraw after the Advance()
+  }
+  std::fclose(tty);
+  std::string drawn;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(master, buf, sizeof(buf))) > 0;) {
+    drawn.append(buf, n);
+  }
+  ::close(master);
+  EXPECT_NE(drawn.find("40%  aligning 10 pairs, 4/10, 0:00, ETA 0:00"),
+            std::string::npos)
+      << drawn;
+  EXPECT_TRUE(drawn.ends_with("\r\x1b[K")) << drawn;  // cleared
+
+  std::FILE* file = std::tmpfile();
+  ASSERT_NE(file, nullptr);
+  { Phase not_a_terminal("clustering", 0, /*quiet=*/false, file); }
+  EXPECT_EQ(std::ftell(file), 0);
+  std::fclose(file);
+  ASSERT_EQ(::openpty(&master, &slave, nullptr, nullptr, nullptr), 0);
+  tty = ::fdopen(slave, "w");
+  { Phase quiet("clustering", 0, /*quiet=*/true, tty); }
+  std::fclose(tty);
+  EXPECT_LE(::read(master, buf, sizeof(buf)), 0);  // nothing drawn
+  ::close(master);
 }
 
 TEST(ReportTest, ExcerptFoldsSpaceAndCutsAtACharacter) {

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <mutex>
 #include <utility>
 
 #include "absl/strings/str_format.h"
@@ -322,6 +323,55 @@ class Progress {
 
 }  // namespace
 
+Phase::Phase(std::string what, uint64_t total, bool quiet, std::FILE* out)
+    : what_(std::move(what)), total_(total), out_(out) {
+  if (quiet || !isatty(fileno(out))) return;
+  thread_ = std::thread([this] {
+    std::unique_lock<std::mutex> lock(mu_);
+    do {
+      Draw();
+    } while (!stop_.wait_for(lock, std::chrono::milliseconds(200),
+                             [this] { return stopping_; }));
+    std::fprintf(out_, "\r\x1b[K");
+    std::fflush(out_);
+  });
+}
+
+Phase::~Phase() {
+  if (!thread_.joinable()) return;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  stop_.notify_one();
+  thread_.join();
+}
+
+void Phase::Draw() {
+  const double s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_)
+          .count();
+  const int elapsed = static_cast<int>(s);
+  std::string line;
+  const uint64_t done = std::min(done_.load(std::memory_order_relaxed), total_);
+  if (total_ > 0) {
+    const double f = static_cast<double>(done) / total_;
+    const int filled = static_cast<int>(f * 24);
+    line = absl::StrFormat("[%s%s] %3.0f%%  %s, %d/%d, %d:%02d",
+                           std::string(filled, '#'),
+                           std::string(24 - filled, '.'), 100 * f, what_, done,
+                           total_, elapsed / 60, elapsed % 60);
+    if (done > 0) {
+      const int eta = static_cast<int>(s / done * (total_ - done));
+      line += absl::StrFormat(", ETA %d:%02d", eta / 60, eta % 60);
+    }
+  } else {
+    line = absl::StrFormat("%s, %d:%02d", what_, elapsed / 60, elapsed % 60);
+  }
+  std::fprintf(out_, "\r\x1b[K%s", line.c_str());
+  std::fflush(out_);
+}
+
 absl::Status ReadInto(InputReader& reader, Engine& engine, bool quiet) {
   Progress progress(!quiet);
   // A pipeline on the engine's threads: batches are read in order on one
@@ -335,40 +385,51 @@ absl::Status ReadInto(InputReader& reader, Engine& engine, bool quiet) {
   const size_t tokens = 2 * static_cast<size_t>(arena.max_concurrency()) + 1;
   absl::Status status;
   bool done = false;
+  uint64_t committed = 0;
   arena.execute([&] {
     tbb::parallel_pipeline(
         tokens,
-        tbb::make_filter<void, std::vector<Document>>(
+        // Each batch carries the input bytes consumed once it was read, so
+        // that the bar shows what is sketched and committed, not what is
+        // read ahead (a compressed file is read far ahead of its texts).
+        tbb::make_filter<void, std::pair<std::vector<Document>, uint64_t>>(
             tbb::filter_mode::serial_in_order,
             [&](tbb::flow_control& fc) {
-              std::vector<Document> batch;
+              std::pair<std::vector<Document>, uint64_t> batch;
               if (done || !status.ok()) {
                 fc.stop();
                 return batch;
               }
-              absl::StatusOr<bool> more = reader.Next(batch, kBatchBytes);
+              absl::StatusOr<bool> more = reader.Next(batch.first, kBatchBytes);
               if (!more.ok()) {
                 status = more.status();
                 fc.stop();
-                return std::vector<Document>();
+                return std::pair<std::vector<Document>, uint64_t>();
               }
               done = !*more;
-              progress.Update(reader.counts().documents,
-                              reader.consumed_bytes(), reader.total_bytes());
+              batch.second = reader.consumed_bytes();
               return batch;
             }) &
-            tbb::make_filter<std::vector<Document>, Engine::SketchedBatch>(
+            tbb::make_filter<std::pair<std::vector<Document>, uint64_t>,
+                             std::pair<Engine::SketchedBatch, uint64_t>>(
                 tbb::filter_mode::parallel,
-                [&](std::vector<Document> batch) {
-                  return engine.SketchBatch(std::move(batch));
+                [&](std::pair<std::vector<Document>, uint64_t> batch) {
+                  return std::make_pair(
+                      engine.SketchBatch(std::move(batch.first)), batch.second);
                 }) &
-            tbb::make_filter<Engine::SketchedBatch, void>(
+            tbb::make_filter<std::pair<Engine::SketchedBatch, uint64_t>, void>(
                 tbb::filter_mode::serial_in_order,
-                [&](Engine::SketchedBatch batch) {
-                  if (!status.ok() || batch.size() == 0) return;
+                [&](std::pair<Engine::SketchedBatch, uint64_t> batch) {
+                  if (!status.ok() || batch.first.size() == 0) return;
                   absl::StatusOr<std::vector<DocId>> added =
-                      engine.Commit(std::move(batch));
-                  if (!added.ok()) status = added.status();
+                      engine.Commit(std::move(batch.first));
+                  if (!added.ok()) {
+                    status = added.status();
+                    return;
+                  }
+                  committed += added->size();
+                  progress.Update(committed, batch.second,
+                                  reader.total_bytes());
                 }));
   });
   progress.Clear();

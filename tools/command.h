@@ -8,11 +8,15 @@
 #ifndef MIMEO_TOOLS_COMMAND_H_
 #define MIMEO_TOOLS_COMMAND_H_
 
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "CLI/CLI.hpp"
@@ -120,6 +124,41 @@ class Output {
 // when the input holds no document at all, none passed by as one to skip
 // (InputReader::SkipIds()) either.
 absl::Status ReadInto(InputReader& reader, Engine& engine, bool quiet);
+
+// A line on stderr saying what a step after reading does, so that a long
+// step does not look like a hang, with the time it has taken: "clustering
+// 200000 documents, 0:12"; for a step that counts its work (`total` above
+// 0, Advance()), a bar with the count and an ETA: "[#####...] 40%
+// aligning 1204 pairs, 482/1204, 0:08, ETA 0:12". Drawn on `out` only
+// when it is a terminal and not `quiet` (--quiet), by a thread of its own
+// every 200 ms (the step may be one long library call); cleared when
+// destroyed. The reading before it has its own bar (ReadInto()).
+class Phase {
+ public:
+  Phase(std::string what, uint64_t total, bool quiet, std::FILE* out = stderr);
+  ~Phase();
+  Phase(const Phase&) = delete;
+  Phase& operator=(const Phase&) = delete;
+
+  // Counts `n` more units of the `total` done. Thread-safe.
+  void Advance(uint64_t n = 1) {
+    done_.fetch_add(n, std::memory_order_relaxed);
+  }
+
+ private:
+  void Draw();  // with mu_ held
+
+  const std::string what_;
+  const uint64_t total_;
+  std::FILE* const out_;
+  const std::chrono::steady_clock::time_point start_ =
+      std::chrono::steady_clock::now();
+  std::atomic<uint64_t> done_{0};
+  std::mutex mu_;
+  std::condition_variable stop_;
+  bool stopping_ = false;  // guarded by mu_
+  std::thread thread_;     // not started when nothing is drawn
+};
 
 // "mimeo: 2,225 documents, 5.1 MB, 1 skipped, ..., 1.2 s" on stderr.
 void PrintSummary(const CommonArgs& args, const InputCounts& counts,

@@ -1,6 +1,7 @@
 // `mimeo pairs`: the pairs of documents that are near-duplicates or share
 // copy, with scores and passages (in a very large group of copies, not all
 // its pairs: the LSH large-bucket rule, lsh_index.h).
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -66,9 +67,21 @@ int Run(PairsArgs& args) {
     return p;
   };
   if (args.mode != "copy") {
-    auto clustering = engine.Cluster();
+    absl::StatusOr<Clustering> clustering;
+    {
+      Phase phase(absl::StrFormat("finding near-duplicates among %d documents",
+                                  engine.stats().documents),
+                  0, common.quiet);
+      clustering = engine.Cluster();
+    }
     if (!clustering.ok()) return StatusExit(clustering.status());
     size_t budget = format == "html" ? write.html_max_pairs : SIZE_MAX;
+    // The pairs the loop below aligns, for the progress line.
+    const size_t to_align = near_dup_only && show_text
+                                ? std::min(budget, clustering->pairs.size())
+                                : 0;
+    Phase phase(absl::StrFormat("aligning %d pairs", to_align), to_align,
+                common.quiet || to_align == 0);
     for (const VerifiedPair& v : clustering->pairs) {
       PairOut& p = entry(v.a, v.b, v.similarity);
       p.near_duplicate = true;
@@ -78,6 +91,7 @@ int Run(PairsArgs& args) {
       absl::StatusOr<std::vector<Passage>> passages =
           engine.Passages(v.a, v.b, &more);
       if (!passages.ok()) return StatusExit(passages.status());
+      phase.Advance();
       SetPassages(p, *passages, more);
       p.shares_copy = !p.passages.empty();
     }
@@ -85,7 +99,13 @@ int Run(PairsArgs& args) {
   if (!near_dup_only) {
     auto verifier = Verifier::Create(common.engine.verify);
     if (!verifier.ok()) return StatusExit(verifier.status());
-    auto copy = engine.SharedCopy();
+    absl::StatusOr<CopyReport> copy;
+    {
+      Phase phase(absl::StrFormat("finding the passages %d documents share",
+                                  engine.stats().documents),
+                  0, common.quiet);
+      copy = engine.SharedCopy();
+    }
     if (!copy.ok()) return StatusExit(copy.status());
     for (const CopyPair& c : copy->pairs) {
       PairOut& p = entry(c.a, c.b, c.similarity);
