@@ -870,7 +870,7 @@ TEST(ReportTest, CsvQuotesFieldsAndJsonlKeepsTheSchema) {
   std::FILE* f = open_memstream(&buf, &len);
   Report r;
   r.pairs.push_back(p);
-  WriteReport(r, "csv", {}, f);
+  EXPECT_TRUE(WriteReport(r, "csv", {}, f).ok());
   std::fclose(f);
   const std::string csv(buf, len);
   std::free(buf);
