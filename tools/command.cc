@@ -139,15 +139,18 @@ void AddInputOptions(CLI::App* cmd, CommonArgs& args) {
                   "against the file name, one with against the path under "
                   "the directory; '*' matches '/' too. Without it: .txt, "
                   ".md, .html, .htm, .jsonl, .ndjson (also .gz, .zst)")
+      ->type_name("GLOB")
       ->allow_extra_args(false);
   cmd->add_option("--exclude", in.exclude,
                   "Directories: pass by the files and folders matching this "
                   "pattern, as --include matches (repeatable; e.g. --exclude "
                   ".git --exclude 'drafts/*')")
+      ->type_name("GLOB")
       ->allow_extra_args(false);
   cmd->add_option("--id-prefix", in.id_prefix,
                   "Put this before every document's id (e.g. day2/), so "
-                  "that ids stay apart across runs and folders");
+                  "that ids stay apart across runs and folders")
+      ->type_name("PREFIX");
   cmd->add_flag("--strict", in.strict,
                 "Stop at the first bad file or line instead of skipping it");
 }
