@@ -312,6 +312,13 @@ TEST_F(CliTest, OutputFileIsWrittenWholeWithNoTemporaryLeft) {
   const std::string csv = mimeo::testing::ReadFile(dir_ / "pairs.csv");
   EXPECT_EQ(csv.rfind("a,b,jaccard,", 0), 0u) << csv;
   EXPECT_NE(csv.find("a.txt,b.txt,1.000000"), std::string::npos) << csv;
+  // The output is opened before the run: a run that fails after it leaves
+  // neither the file nor its temporary.
+  fs::create_directories(dir_ / "empty");
+  const Outcome failed = Mimeo({"pairs", "empty", "-o", "failed.csv"});
+  EXPECT_EQ(failed.code, 1);
+  EXPECT_NE(failed.err.find("no documents"), std::string::npos) << failed.err;
+  EXPECT_FALSE(fs::exists(dir_ / "failed.csv"));
   for (const auto& e : fs::directory_iterator(dir_)) {
     EXPECT_EQ(e.path().filename().string().find(".tmp"), std::string::npos);
   }
