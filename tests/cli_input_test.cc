@@ -1,5 +1,6 @@
 // The command's input layer (byte_stream, html_text, input) and report
 // helpers, on generated files.
+#include <pty.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -8,9 +9,9 @@
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
-#include <random>
 #include <fstream>
 #include <map>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -620,6 +621,129 @@ TEST(InputReaderTest, SkipsBinaryAndOversizedFilesAndReadsEmptyOnes) {
   EXPECT_EQ((*r)->counts().skipped_too_large, 1u);
 }
 
+// The ids of everything a walk of `dir` reads with these patterns.
+std::vector<std::string> WalkedIds(const fs::path& dir,
+                                   std::vector<std::string> include,
+                                   std::vector<std::string> exclude) {
+  InputOptions o;
+  o.quiet = true;
+  o.include = std::move(include);
+  o.exclude = std::move(exclude);
+  auto r = InputReader::Open({dir.string()}, o);
+  EXPECT_TRUE(r.ok()) << r.status();
+  if (!r.ok()) return {};
+  absl::Status err;
+  std::vector<std::string> ids;
+  for (const Document& d : ReadEverything(**r, &err)) ids.push_back(d.id);
+  EXPECT_TRUE(err.ok()) << err;
+  return ids;
+}
+
+// --include reads the files it matches whatever their extension (here
+// Debian's extensionless */copyright), --exclude passes files and whole
+// folders by; without them a walk reads the known extensions.
+TEST(InputReaderTest, IncludeAndExcludeChooseTheFilesOfAWalk) {
+  TempDir dir;
+  dir.Write("a.txt", "a");
+  dir.Write("notes.md", "notes");
+  dir.Write("drafts/b.txt", "b");
+  dir.Write("pkg1/copyright", "one");
+  dir.Write("pkg2/copyright", "two");
+  dir.Write("pkg2/README", "readme");
+  dir.Write("pkg2/feed.jsonl", "{\"id\": \"j\", \"text\": \"line\"}\n");
+  using Ids = std::vector<std::string>;
+  EXPECT_EQ(WalkedIds(dir.path(), {}, {}),
+            (Ids{"a.txt", "drafts/b.txt", "notes.md", "j"}));
+  EXPECT_EQ(WalkedIds(dir.path(), {"copyright"}, {}),
+            (Ids{"pkg1/copyright", "pkg2/copyright"}));
+  // A pattern with a '/' matches the path; '*' crosses folders.
+  EXPECT_EQ(WalkedIds(dir.path(), {"pkg2/*"}, {}),
+            (Ids{"pkg2/README", "pkg2/copyright", "j"}));
+  EXPECT_EQ(WalkedIds(dir.path(), {"*/copyright"}, {}),
+            (Ids{"pkg1/copyright", "pkg2/copyright"}));
+  EXPECT_EQ(WalkedIds(dir.path(), {"copyright", "*.txt"}, {"drafts"}),
+            (Ids{"a.txt", "pkg1/copyright", "pkg2/copyright"}));
+  EXPECT_EQ(WalkedIds(dir.path(), {}, {"*.md", "pkg2"}),
+            (Ids{"a.txt", "drafts/b.txt"}));
+  EXPECT_EQ(WalkedIds(dir.path(), {"nothing*"}, {}), Ids{});
+  // A file named on the command line is read whatever the patterns say.
+  InputOptions o;
+  o.exclude = {"*"};
+  auto r = InputReader::Open({(dir.path() / "pkg1/copyright").string()}, o);
+  ASSERT_TRUE(r.ok());
+  absl::Status err;
+  EXPECT_EQ(ReadEverything(**r, &err).size(), 1u);
+}
+
+// A gzip or zstd file of JSONL named as anything but JSONL is read as
+// JSONL (the issue's 4.5 MB "text" that was a dump), its texts found again;
+// a compressed text stays one text.
+TEST(InputReaderTest, CompressedJsonlIsReadAsJsonlWhateverItsName) {
+  TempDir dir;
+  const std::string jsonl =
+      "\n  {\"id\": \"x\", \"text\": \"first\"}\n"
+      "{\"id\": \"y\", \"text\": \"second\"}\n";
+  const fs::path zst = dir.Write("dump.data", Zstd(jsonl));
+  const fs::path gz = dir.Write("backup-2024", Gzip(jsonl));
+  const fs::path text =
+      dir.Write("notes.z", Gzip("Notes, {not JSON}, in gzip"));
+  const fs::path plain = dir.Write("plain.data", jsonl);
+  InputOptions o;
+  o.quiet = true;
+  o.remember_texts = true;
+  o.id_prefix = "p/";  // ids stay apart
+  auto r = InputReader::Open({zst.string()}, o);
+  ASSERT_TRUE(r.ok());
+  absl::Status err;
+  std::vector<Document> docs = ReadEverything(**r, &err);
+  ASSERT_TRUE(err.ok()) << err;
+  ASSERT_EQ(docs.size(), 2u);
+  EXPECT_EQ(docs[0].id, "p/x");
+  EXPECT_EQ(docs[1].text, "second");
+  auto again = (*r)->texts()->Text(1, docs[1].id);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(*again, "second");
+  EXPECT_EQ((*r)->consumed_bytes(), (*r)->total_bytes());
+
+  r = InputReader::Open({gz.string(), text.string(), plain.string()}, {});
+  ASSERT_TRUE(r.ok());
+  docs = ReadEverything(**r, &err);
+  ASSERT_TRUE(err.ok()) << err;
+  std::vector<std::string> ids;
+  for (const Document& d : docs) ids.push_back(d.id);
+  // An uncompressed file is read by its name: one text.
+  EXPECT_EQ(
+      ids, (std::vector<std::string>{"x", "y", text.string(), plain.string()}));
+  EXPECT_EQ(docs[2].text, "Notes, {not JSON}, in gzip");
+}
+
+// --id-prefix goes before every id, of files and of JSONL lines; SkipIds()
+// passes by the documents of those ids (with the prefix), counted apart.
+TEST(InputReaderTest, IdPrefixAndIdsToSkip) {
+  TempDir dir;
+  dir.Write("day/a.txt", "a");
+  dir.Write("day/b.txt", "b");
+  dir.Write("day/feed.jsonl",
+            "{\"id\": \"j1\", \"text\": \"one\"}\n"
+            "{\"id\": \"j2\", \"text\": \"two\"}\n"
+            "{\"text\": \"no id\"}\n");
+  InputOptions o;
+  o.quiet = true;
+  o.id_prefix = "day2/";
+  auto r = InputReader::Open({(dir.path() / "day").string()}, o);
+  ASSERT_TRUE(r.ok());
+  (*r)->SkipIds({"day2/a.txt", "day2/j2", "a.txt", "j1"});
+  absl::Status err;
+  std::vector<std::string> ids;
+  for (const Document& d : ReadEverything(**r, &err)) ids.push_back(d.id);
+  ASSERT_TRUE(err.ok()) << err;
+  EXPECT_EQ(ids, (std::vector<std::string>{"day2/b.txt", "day2/j1",
+                                           "day2/feed.jsonl:3"}));
+  EXPECT_EQ((*r)->counts().skipped_existing, 2u);
+  EXPECT_EQ((*r)->counts().skipped(), 0u);
+  EXPECT_EQ((*r)->consumed_bytes(), (*r)->total_bytes());
+}
+
 TEST(InputReaderTest, MissingPathIsNotFoundAndNamed) {
   auto r = InputReader::Open({"/no/such/path/anywhere"}, {});
   ASSERT_FALSE(r.ok());
@@ -667,8 +791,10 @@ TEST(OutputTest, SignalDuringWriteLeavesNoTemporaryFile) {
       CommonArgs args;
       args.output = (dir / "out.jsonl").string();
       args.format = "jsonl";
-      const absl::Status s = WriteOutputWith(
-          args, [sig](std::FILE* f, const std::string&, const WriteOptions&) {
+      absl::StatusOr<Output> out = Output::Open(args);
+      if (!out.ok()) std::_Exit(4);
+      const absl::Status s = out->Write(
+          [sig](std::FILE* f, const std::string&, const WriteOptions&) {
             std::fputs("half a report", f);
             std::fflush(f);
             std::raise(sig);
@@ -686,6 +812,44 @@ TEST(OutputTest, SignalDuringWriteLeavesNoTemporaryFile) {
     EXPECT_TRUE(left.empty()) << left[0];
     fs::remove_all(dir);
   }
+}
+
+// The line of a step after reading: on a terminal, what it does, its
+// count and an ETA, cleared at the end; nothing when not a terminal or
+// quiet.
+TEST(PhaseTest, DrawsCountAndEtaOnATerminalOnly) {
+  int master = -1, slave = -1;
+  ASSERT_EQ(::openpty(&master, &slave, nullptr, nullptr, nullptr), 0);
+  std::FILE* tty = ::fdopen(slave, "w");
+  ASSERT_NE(tty, nullptr);
+  {
+    Phase phase("aligning 10 pairs", 10, /*quiet=*/false, tty);
+    phase.Advance(4);
+    ::usleep(300'000);  // a redraw after the Advance()
+  }
+  std::fclose(tty);
+  std::string drawn;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(master, buf, sizeof(buf))) > 0;) {
+    drawn.append(buf, n);
+  }
+  ::close(master);
+  EXPECT_NE(drawn.find("40%  aligning 10 pairs, 4/10, 0:00, ETA 0:00"),
+            std::string::npos)
+      << drawn;
+  EXPECT_TRUE(drawn.ends_with("\r\x1b[K")) << drawn;  // cleared
+
+  std::FILE* file = std::tmpfile();
+  ASSERT_NE(file, nullptr);
+  { Phase not_a_terminal("clustering", 0, /*quiet=*/false, file); }
+  EXPECT_EQ(std::ftell(file), 0);
+  std::fclose(file);
+  ASSERT_EQ(::openpty(&master, &slave, nullptr, nullptr, nullptr), 0);
+  tty = ::fdopen(slave, "w");
+  { Phase quiet("clustering", 0, /*quiet=*/true, tty); }
+  std::fclose(tty);
+  EXPECT_LE(::read(master, buf, sizeof(buf)), 0);  // nothing drawn
+  ::close(master);
 }
 
 TEST(ReportTest, ExcerptFoldsSpaceAndCutsAtACharacter) {
@@ -706,7 +870,7 @@ TEST(ReportTest, CsvQuotesFieldsAndJsonlKeepsTheSchema) {
   std::FILE* f = open_memstream(&buf, &len);
   Report r;
   r.pairs.push_back(p);
-  WriteReport(r, "csv", {}, f);
+  EXPECT_TRUE(WriteReport(r, "csv", {}, f).ok());
   std::fclose(f);
   const std::string csv(buf, len);
   std::free(buf);

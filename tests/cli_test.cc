@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "mimeo/version.h"
 #include "test_util.h"
 #include "xxhash.h"
 
@@ -100,6 +101,24 @@ TEST_F(CliTest, WrongParametersAreUsageErrors) {
   const Outcome help = Mimeo({"pairs", "--help"});
   EXPECT_EQ(help.code, 0);
   EXPECT_NE(help.out.find("Examples:"), std::string::npos);
+}
+
+// --version and `mimeo version` print the version of project(VERSION), as
+// the generated header has it.
+TEST_F(CliTest, VersionIsTheProjectVersion) {
+  const std::string expected = std::string("mimeo ") + MIMEO_VERSION_STRING;
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"--version"}, {"version"}}) {
+    const Outcome r = Mimeo(args);
+    EXPECT_EQ(r.code, 0) << args[0] << ": " << r.err;
+    EXPECT_EQ(r.out, expected + "\n") << args[0];
+  }
+  const std::string numbers = std::to_string(MIMEO_VERSION_MAJOR) + "." +
+                              std::to_string(MIMEO_VERSION_MINOR) + "." +
+                              std::to_string(MIMEO_VERSION_PATCH);
+  EXPECT_EQ(numbers, MIMEO_VERSION_STRING);
+  EXPECT_EQ(MIMEO_VERSION, MIMEO_VERSION_MAJOR * 10000 +
+                               MIMEO_VERSION_MINOR * 100 + MIMEO_VERSION_PATCH);
 }
 
 TEST_F(CliTest, EmptyInputFailsWithAMessage) {
@@ -293,6 +312,13 @@ TEST_F(CliTest, OutputFileIsWrittenWholeWithNoTemporaryLeft) {
   const std::string csv = mimeo::testing::ReadFile(dir_ / "pairs.csv");
   EXPECT_EQ(csv.rfind("a,b,jaccard,", 0), 0u) << csv;
   EXPECT_NE(csv.find("a.txt,b.txt,1.000000"), std::string::npos) << csv;
+  // The output is opened before the run: a run that fails after it leaves
+  // neither the file nor its temporary.
+  fs::create_directories(dir_ / "empty");
+  const Outcome failed = Mimeo({"pairs", "empty", "-o", "failed.csv"});
+  EXPECT_EQ(failed.code, 1);
+  EXPECT_NE(failed.err.find("no documents"), std::string::npos) << failed.err;
+  EXPECT_FALSE(fs::exists(dir_ / "failed.csv"));
   for (const auto& e : fs::directory_iterator(dir_)) {
     EXPECT_EQ(e.path().filename().string().find(".tmp"), std::string::npos);
   }
@@ -315,6 +341,47 @@ std::string Words(int n, int seed) {
 // a footer on thirty pages gives no pair and no cluster; two pages sharing
 // a paragraph of their own right above it are one pair, whose footer is
 // counted as boilerplate, not listed as copy.
+// An output that cannot be written is refused before any input is read:
+// here the input holds no documents, which reading would report, but the
+// error is the output's, naming it. So for every subcommand that writes.
+TEST_F(CliTest, UnwritableOutputIsRefusedBeforeAnyWork) {
+  Write("empty/picture.png", "\x89PNG");
+  Write("a.txt", kStory);
+  fs::create_directories(dir_ / "folder");
+  for (const std::string out : {"missing/out.jsonl", "folder"}) {
+    for (const std::vector<std::string>& args :
+         {std::vector<std::string>{"cluster", "empty"},
+          {"cluster", "--mode", "copy", "empty"},
+          {"pairs", "empty"},
+          {"compare", "a.txt", "missing.txt"}}) {
+      std::vector<std::string> with_output = args;
+      with_output.insert(with_output.end(), {"-o", out});
+      const Outcome r = Mimeo(with_output);
+      EXPECT_EQ(r.code, 1) << args[0] << " -o " << out << ": " << r.err;
+      EXPECT_NE(r.err.find("cannot write '" + out + "'"), std::string::npos)
+          << r.err;
+      EXPECT_EQ(r.err.find("no documents"), std::string::npos) << r.err;
+      EXPECT_EQ(r.err.find("missing.txt"), std::string::npos) << r.err;
+    }
+  }
+  // The index too: create and add fail before reading.
+  const Outcome create = Mimeo({"index", "create", "missing/x.mimeo", "empty"});
+  EXPECT_EQ(create.code, 1);
+  EXPECT_NE(create.err.find("cannot write 'missing/x.mimeo'"),
+            std::string::npos)
+      << create.err;
+  const Outcome folder =
+      Mimeo({"index", "create", "folder", "empty", "--force"});
+  EXPECT_EQ(folder.code, 1);
+  EXPECT_NE(folder.err.find("'folder': it is a directory"), std::string::npos)
+      << folder.err;
+  // Nothing is left behind.
+  EXPECT_TRUE(fs::is_empty(dir_ / "folder"));
+  for (const auto& e : fs::directory_iterator(dir_)) {
+    EXPECT_EQ(e.path().filename().string().find(".tmp"), std::string::npos);
+  }
+}
+
 TEST_F(CliTest, BoilerplateIsSetAsideAndCounted) {
   const std::string footer = Words(30, 1000);
   for (int i = 0; i < 30; ++i) {
@@ -432,6 +499,73 @@ TEST_F(CliTest, IndexCreateAddQueryInfo) {
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.err.find("late.txt"), std::string::npos) << r.err;
   EXPECT_EQ(mimeo::testing::ReadFile(dir_ / "archive.mimeo"), before);
+}
+
+// Ids that stay apart across days (--id-prefix), and a day that repeats
+// documents already indexed: refused whole by default, passed by and
+// counted with --skip-existing.
+TEST_F(CliTest, IndexAddWithIdPrefixAndSkipExisting) {
+  Write("day1/wire.txt", kStory);
+  Write("day2/wire.txt", kStory + "Updated at noon.");
+  Write("day2/late.txt", "Late news: " + kStory);
+  Outcome r =
+      Mimeo({"index", "create", "a.mimeo", "day1", "--id-prefix", "day1/"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  // Without a prefix day2's wire.txt would be refused; with one it is not.
+  r = Mimeo({"index", "add", "a.mimeo", "day2", "--id-prefix", "day2/"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("2 added"), std::string::npos) << r.err;
+  r = Mimeo(
+      {"index", "query", "a.mimeo", "day2/late.txt", "--format", "jsonl"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("\"b\":\"day1/wire.txt\""), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\"b\":\"day2/wire.txt\""), std::string::npos) << r.out;
+
+  // day2 again, with one new file: refused whole, the file untouched...
+  Write("day2/evening.txt", "An evening edition. " + kStory);
+  const std::string before = mimeo::testing::ReadFile(dir_ / "a.mimeo");
+  r = Mimeo({"index", "add", "a.mimeo", "day2", "--id-prefix", "day2/"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("'day2/late.txt' was already added"), std::string::npos)
+      << r.err;
+  EXPECT_EQ(mimeo::testing::ReadFile(dir_ / "a.mimeo"), before);
+  // ...or, with --skip-existing, the new one added and the rest counted.
+  r = Mimeo({"index", "add", "a.mimeo", "day2", "--id-prefix", "day2/",
+             "--skip-existing"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("1 added to 'a.mimeo', 2 already there skipped"),
+            std::string::npos)
+      << r.err;
+  // Nothing new: a success that leaves the file as it is.
+  const std::string after = mimeo::testing::ReadFile(dir_ / "a.mimeo");
+  r = Mimeo({"index", "add", "a.mimeo", "day2", "--id-prefix", "day2/",
+             "--skip-existing"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("0 added to 'a.mimeo', 3 already there skipped"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(mimeo::testing::ReadFile(dir_ / "a.mimeo"), after);
+  r = Mimeo({"index", "info", "a.mimeo", "--format", "jsonl"});
+  EXPECT_NE(r.out.find("\"documents\":4"), std::string::npos) << r.out;
+}
+
+// A tree of extensionless files (Debian's */copyright) has no documents to
+// read by extension; --include reads them, --exclude leaves some out.
+TEST_F(CliTest, IncludeReadsFilesOfAnyNameInATree) {
+  Write("doc/pkg-a/copyright", kStory);
+  Write("doc/pkg-b/copyright", kStory + "License: GPL-2+");
+  Write("doc/pkg-c/copyright", kStory + "License: MIT");
+  Write("doc/pkg-c/changelog", "Version 1.0, first release.");
+  Outcome r = Mimeo({"cluster", "doc", "--format", "jsonl"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("--include"), std::string::npos) << r.err;
+  r = Mimeo({"cluster", "--include", "copyright", "doc", "--exclude", "pkg-c",
+             "--format", "jsonl"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("\"docs\":[\"pkg-a/copyright\",\"pkg-b/copyright\"]"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.err.find("2 documents"), std::string::npos) << r.err;
 }
 
 TEST_F(CliTest, IndexMadeWithOtherParametersOrCorruptIsRefusedSayingWhy) {

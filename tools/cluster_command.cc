@@ -87,10 +87,11 @@ int Run(ClusterArgs& args) {
         "--estimate is for near-duplicate clusters: --mode copy finds "
         "passages on the shingle sets"));
   }
-  const WriteOptions write = ChooseWriteOptions(common, format);
-
   auto reader = InputReader::Open(args.paths, common.input);
   if (!reader.ok()) return StatusExit(reader.status());
+  absl::StatusOr<Output> output = Output::Open(common);
+  if (!output.ok()) return StatusExit(output.status());
+  const WriteOptions& write = output->write_options();
   common.engine.text_source = (*reader)->texts();
   auto engine_or = Engine::Create(common.engine);
   if (!engine_or.ok()) return StatusExit(engine_or.status());
@@ -112,7 +113,12 @@ int Run(ClusterArgs& args) {
   // How many pairs get passages: those the format shows.
   size_t align_budget = format == "html" ? write.html_max_pairs : SIZE_MAX;
   if (!copy_mode) {
-    auto clustering = engine.Cluster();
+    absl::StatusOr<Clustering> clustering;
+    {
+      Phase phase(absl::StrFormat("clustering %d documents", stats.documents),
+                  0, common.quiet);
+      clustering = engine.Cluster();
+    }
     if (!clustering.ok()) return StatusExit(clustering.status());
     // Without texts to show, the report needs only the ids: they are
     // copied out and the engine let go, so that its memory and the
@@ -129,6 +135,20 @@ int Run(ClusterArgs& args) {
     };
     std::vector<std::vector<const VerifiedPair*>> pairs_of =
         PairsOf(clustering->clusters, clustering->pairs, num_ids);
+    // The pairs the loop below aligns, for the progress line.
+    size_t to_align = 0;
+    if (show_text) {
+      size_t left = align_budget;
+      for (const std::vector<const VerifiedPair*>& pairs : pairs_of) {
+        const size_t n =
+            std::min(pairs.size(),
+                     format == "table" ? write.table_pairs_per_cluster : left);
+        to_align += n;
+        if (format == "html") left -= n;
+      }
+    }
+    Phase phase(absl::StrFormat("aligning %d pairs", to_align), to_align,
+                common.quiet || to_align == 0);
     for (const Cluster& c : clustering->clusters) {
       ClusterOut out{c.id, {}, id(c.representative), {}};
       for (DocId m : c.members) out.docs.push_back(id(m));
@@ -151,6 +171,7 @@ int Run(ClusterArgs& args) {
           absl::StatusOr<std::vector<Passage>> passages =
               engine.Passages(p->a, p->b, &more);
           if (!passages.ok()) return StatusExit(passages.status());
+          phase.Advance();
           po.a_doc = p->a;
           po.b_doc = p->b;
           SetPassages(po, *passages, more);
@@ -162,7 +183,13 @@ int Run(ClusterArgs& args) {
       report.clusters.push_back(std::move(out));
     }
   } else {
-    auto copy = engine.SharedCopy();
+    absl::StatusOr<CopyReport> copy;
+    {
+      Phase phase(absl::StrFormat("finding the passages %d documents share",
+                                  stats.documents),
+                  0, common.quiet);
+      copy = engine.SharedCopy();
+    }
     if (!copy.ok()) return StatusExit(copy.status());
     auto verifier = Verifier::Create(common.engine.verify);
     if (!verifier.ok()) return StatusExit(verifier.status());
@@ -189,7 +216,7 @@ int Run(ClusterArgs& args) {
     }
   }
 
-  if (absl::Status s = WriteOutput(common, report); !s.ok()) {
+  if (absl::Status s = output->Write(report); !s.ok()) {
     return StatusExit(s);
   }
   PrintSummary(common, (*reader)->counts(), stats,

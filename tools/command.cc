@@ -7,6 +7,9 @@
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
+#include <mutex>
+#include <utility>
 
 #include "absl/strings/str_format.h"
 #include "internal/atomic_file.h"
@@ -129,6 +132,25 @@ void AddInputOptions(CLI::App* cmd, CommonArgs& args) {
          "first 4 KiB; html all, and files of any name; text none. "
          ".html/.htm files are always HTML")
       ->check(CLI::IsMember({"auto", "text", "html"}));
+  cmd->add_option("--include", in.include,
+                  "Directories: read the files matching this shell pattern, "
+                  "whatever their extension (repeatable; e.g. --include "
+                  "copyright --include '*.txt'). One without '/' is matched "
+                  "against the file name, one with against the path under "
+                  "the directory; '*' matches '/' too. Without it: .txt, "
+                  ".md, .html, .htm, .jsonl, .ndjson (also .gz, .zst)")
+      ->type_name("GLOB")
+      ->allow_extra_args(false);
+  cmd->add_option("--exclude", in.exclude,
+                  "Directories: pass by the files and folders matching this "
+                  "pattern, as --include matches (repeatable; e.g. --exclude "
+                  ".git --exclude 'drafts/*')")
+      ->type_name("GLOB")
+      ->allow_extra_args(false);
+  cmd->add_option("--id-prefix", in.id_prefix,
+                  "Put this before every document's id (e.g. day2/), so "
+                  "that ids stay apart across runs and folders")
+      ->type_name("PREFIX");
   cmd->add_flag("--strict", in.strict,
                 "Stop at the first bad file or line instead of skipping it");
 }
@@ -175,14 +197,6 @@ WriteOptions ChooseWriteOptions(const CommonArgs& args,
   return w;
 }
 
-absl::Status WriteOutput(const CommonArgs& args, const Report& report) {
-  return WriteOutputWith(args, [&report](std::FILE* out,
-                                         const std::string& format,
-                                         const WriteOptions& w) {
-    return WriteReport(report, format, w, out);
-  });
-}
-
 namespace {
 
 // Removes the temporary files being written (AtomicFile), so that an
@@ -202,11 +216,44 @@ void InstallSignalCleanup() {
   }
 }
 
-absl::Status WriteOutputWith(const CommonArgs& args, const Writer& write) {
+Output::Output(std::string path, std::string format, WriteOptions write_options,
+               std::unique_ptr<internal::AtomicFile> file)
+    : path_(std::move(path)),
+      format_(std::move(format)),
+      write_options_(write_options),
+      file_(std::move(file)) {}
+Output::Output(Output&&) noexcept = default;
+Output& Output::operator=(Output&&) noexcept = default;
+Output::~Output() = default;
+
+absl::StatusOr<Output> Output::Open(const CommonArgs& args) {
   const std::string format = ChooseFormat(args);
   const WriteOptions w = ChooseWriteOptions(args, format);
   if (args.output.empty() || args.output == "-") {
-    if (absl::Status s = write(stdout, format, w); !s.ok()) {
+    return Output("", format, w, nullptr);
+  }
+  // A temporary file can be made inside a directory, but the rename at
+  // the end would fail: refused now.
+  std::error_code ec;
+  if (std::filesystem::is_directory(args.output, ec)) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "cannot write '%s': it is a directory; -o takes a file name",
+        args.output));
+  }
+  absl::StatusOr<internal::AtomicFile> file =
+      internal::AtomicFile::Create(args.output);
+  if (!file.ok()) return file.status();
+  return Output(args.output, format, w,
+                std::make_unique<internal::AtomicFile>(std::move(*file)));
+}
+
+absl::Status Output::Write(const Writer& write) {
+  if (!path_.empty() && file_ == nullptr) {
+    return absl::FailedPreconditionError(
+        absl::StrFormat("'%s' was written already", path_));
+  }
+  if (file_ == nullptr) {
+    if (absl::Status s = write(stdout, format_, write_options_); !s.ok()) {
       std::fflush(stdout);
       return s;
     }
@@ -215,15 +262,20 @@ absl::Status WriteOutputWith(const CommonArgs& args, const Writer& write) {
     }
     return absl::OkStatus();
   }
-  // On an error `out` removes its temporary file; an old output stays.
-  absl::StatusOr<internal::AtomicFile> out =
-      internal::AtomicFile::Create(args.output);
-  if (!out.ok()) return out.status();
-  if (absl::Status s = write(out->file(), format, w); !s.ok()) {
-    return absl::Status(s.code(), absl::StrFormat("'%s' not written: %s",
-                                                  args.output, s.message()));
+  // On an error the file is let go, which removes its temporary file.
+  std::unique_ptr<internal::AtomicFile> file = std::move(file_);
+  if (absl::Status s = write(file->file(), format_, write_options_); !s.ok()) {
+    return absl::Status(
+        s.code(), absl::StrFormat("'%s' not written: %s", path_, s.message()));
   }
-  return out->Commit();
+  return file->Commit();
+}
+
+absl::Status Output::Write(const Report& report) {
+  return Write([&report](std::FILE* out, const std::string& format,
+                         const WriteOptions& w) {
+    return WriteReport(report, format, w, out);
+  });
 }
 
 namespace {
@@ -274,6 +326,55 @@ class Progress {
 
 }  // namespace
 
+Phase::Phase(std::string what, uint64_t total, bool quiet, std::FILE* out)
+    : what_(std::move(what)), total_(total), out_(out) {
+  if (quiet || !isatty(fileno(out))) return;
+  thread_ = std::thread([this] {
+    std::unique_lock<std::mutex> lock(mu_);
+    do {
+      Draw();
+    } while (!stop_.wait_for(lock, std::chrono::milliseconds(200),
+                             [this] { return stopping_; }));
+    std::fprintf(out_, "\r\x1b[K");
+    std::fflush(out_);
+  });
+}
+
+Phase::~Phase() {
+  if (!thread_.joinable()) return;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  stop_.notify_one();
+  thread_.join();
+}
+
+void Phase::Draw() {
+  const double s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_)
+          .count();
+  const int elapsed = static_cast<int>(s);
+  std::string line;
+  const uint64_t done = std::min(done_.load(std::memory_order_relaxed), total_);
+  if (total_ > 0) {
+    const double f = static_cast<double>(done) / total_;
+    const int filled = static_cast<int>(f * 24);
+    line = absl::StrFormat("[%s%s] %3.0f%%  %s, %d/%d, %d:%02d",
+                           std::string(filled, '#'),
+                           std::string(24 - filled, '.'), 100 * f, what_, done,
+                           total_, elapsed / 60, elapsed % 60);
+    if (done > 0) {
+      const int eta = static_cast<int>(s / done * (total_ - done));
+      line += absl::StrFormat(", ETA %d:%02d", eta / 60, eta % 60);
+    }
+  } else {
+    line = absl::StrFormat("%s, %d:%02d", what_, elapsed / 60, elapsed % 60);
+  }
+  std::fprintf(out_, "\r\x1b[K%s", line.c_str());
+  std::fflush(out_);
+}
+
 absl::Status ReadInto(InputReader& reader, Engine& engine, bool quiet) {
   Progress progress(!quiet);
   // A pipeline on the engine's threads: batches are read in order on one
@@ -287,48 +388,61 @@ absl::Status ReadInto(InputReader& reader, Engine& engine, bool quiet) {
   const size_t tokens = 2 * static_cast<size_t>(arena.max_concurrency()) + 1;
   absl::Status status;
   bool done = false;
+  uint64_t committed = 0;
   arena.execute([&] {
     tbb::parallel_pipeline(
         tokens,
-        tbb::make_filter<void, std::vector<Document>>(
+        // Each batch carries the input bytes consumed once it was read, so
+        // that the bar shows what is sketched and committed, not what is
+        // read ahead (a compressed file is read far ahead of its texts).
+        tbb::make_filter<void, std::pair<std::vector<Document>, uint64_t>>(
             tbb::filter_mode::serial_in_order,
             [&](tbb::flow_control& fc) {
-              std::vector<Document> batch;
+              std::pair<std::vector<Document>, uint64_t> batch;
               if (done || !status.ok()) {
                 fc.stop();
                 return batch;
               }
-              absl::StatusOr<bool> more = reader.Next(batch, kBatchBytes);
+              absl::StatusOr<bool> more = reader.Next(batch.first, kBatchBytes);
               if (!more.ok()) {
                 status = more.status();
                 fc.stop();
-                return std::vector<Document>();
+                return std::pair<std::vector<Document>, uint64_t>();
               }
               done = !*more;
-              progress.Update(reader.counts().documents,
-                              reader.consumed_bytes(), reader.total_bytes());
+              batch.second = reader.consumed_bytes();
               return batch;
             }) &
-            tbb::make_filter<std::vector<Document>, Engine::SketchedBatch>(
+            tbb::make_filter<std::pair<std::vector<Document>, uint64_t>,
+                             std::pair<Engine::SketchedBatch, uint64_t>>(
                 tbb::filter_mode::parallel,
-                [&](std::vector<Document> batch) {
-                  return engine.SketchBatch(std::move(batch));
+                [&](std::pair<std::vector<Document>, uint64_t> batch) {
+                  return std::make_pair(
+                      engine.SketchBatch(std::move(batch.first)), batch.second);
                 }) &
-            tbb::make_filter<Engine::SketchedBatch, void>(
+            tbb::make_filter<std::pair<Engine::SketchedBatch, uint64_t>, void>(
                 tbb::filter_mode::serial_in_order,
-                [&](Engine::SketchedBatch batch) {
-                  if (!status.ok() || batch.size() == 0) return;
+                [&](std::pair<Engine::SketchedBatch, uint64_t> batch) {
+                  if (!status.ok() || batch.first.size() == 0) return;
                   absl::StatusOr<std::vector<DocId>> added =
-                      engine.Commit(std::move(batch));
-                  if (!added.ok()) status = added.status();
+                      engine.Commit(std::move(batch.first));
+                  if (!added.ok()) {
+                    status = added.status();
+                    return;
+                  }
+                  committed += added->size();
+                  progress.Update(committed, batch.second,
+                                  reader.total_bytes());
                 }));
   });
   progress.Clear();
   if (!status.ok()) return status;
-  if (reader.counts().documents == 0) {
+  // Documents skipped for being present already were there to read.
+  if (reader.counts().documents == 0 && reader.counts().skipped_existing == 0) {
     return absl::FailedPreconditionError(
         "no documents to read: directories are searched for .txt, .md, "
-        ".html, .htm, .jsonl and .ndjson files (also .gz or .zst)");
+        ".html, .htm, .jsonl and .ndjson files (also .gz or .zst), or with "
+        "--include for the files matching a pattern");
   }
   return absl::OkStatus();
 }

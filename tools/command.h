@@ -8,10 +8,15 @@
 #ifndef MIMEO_TOOLS_COMMAND_H_
 #define MIMEO_TOOLS_COMMAND_H_
 
+#include <atomic>
 #include <chrono>
-#include <functional>
+#include <condition_variable>
 #include <cstdio>
+#include <functional>
+#include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "CLI/CLI.hpp"
@@ -20,6 +25,10 @@
 #include "input.h"
 #include "mimeo/engine.h"
 #include "report.h"
+
+namespace mimeo::internal {
+class AtomicFile;
+}  // namespace mimeo::internal
 
 namespace mimeo::cli {
 
@@ -65,21 +74,91 @@ std::string ChooseFormat(const CommonArgs& args);
 WriteOptions ChooseWriteOptions(const CommonArgs& args,
                                 const std::string& format);
 
-// Writes a report to stdout, or to the output file through a temporary
-// file renamed at the end (AtomicFile, src/internal/atomic_file.h): an
-// interrupted or failed run leaves no half-written file and the old file,
-// if any, as it was.
-absl::Status WriteOutput(const CommonArgs& args, const Report& report);
-// The same for any writer, given the chosen format and write options; its
-// error is returned after the temporary file is removed.
+// A writer of results: writes to `out` in `format` ("jsonl", "table",
+// "csv", "html") with the write options chosen.
 using Writer = std::function<absl::Status(
-    std::FILE*, const std::string& format, const WriteOptions&)>;
-absl::Status WriteOutputWith(const CommonArgs& args, const Writer& write);
+    std::FILE* out, const std::string& format, const WriteOptions&)>;
+
+// Where a command's results go: standard output, or the output file,
+// written through a temporary file renamed at the end (AtomicFile,
+// src/internal/atomic_file.h): an interrupted or failed run leaves no
+// half-written file and the old file, if any, as it was.
+//
+// A command opens its Output before the work starts, so that an output
+// that cannot be written (a missing or read-only folder, the name of a
+// directory) fails at once, naming the path, not after the whole run. The
+// temporary file exists from Open() until Write() or destruction (and is
+// removed on SIGINT, SIGTERM and SIGHUP: InstallSignalCleanup()).
+class Output {
+ public:
+  // Opens stdout (args.output "" or "-") or creates the output file's
+  // temporary file. Fails, naming the path, when it cannot be written.
+  static absl::StatusOr<Output> Open(const CommonArgs& args);
+  Output(Output&&) noexcept;
+  Output& operator=(Output&&) noexcept;
+  ~Output();
+
+  // The format chosen (ChooseFormat()) and the write options for it.
+  const std::string& format() const { return format_; }
+  const WriteOptions& write_options() const { return write_options_; }
+
+  // Writes the results and, for a file, moves it into place. Call at most
+  // once. On an error the temporary file is removed (an old output stays)
+  // and the error names the file.
+  absl::Status Write(const Writer& write);
+  // The same for a report, in the chosen format (WriteReport()).
+  absl::Status Write(const Report& report);
+
+ private:
+  Output(std::string path, std::string format, WriteOptions write_options,
+         std::unique_ptr<internal::AtomicFile> file);
+
+  std::string path_;  // "" for stdout
+  std::string format_;
+  WriteOptions write_options_;
+  std::unique_ptr<internal::AtomicFile> file_;  // null for stdout
+};
 
 // Reads every document of `reader` into `engine` in batches, with a
 // progress bar on stderr when it is a terminal (and not --quiet). Fails
-// when the input holds no document at all.
+// when the input holds no document at all, none passed by as one to skip
+// (InputReader::SkipIds()) either.
 absl::Status ReadInto(InputReader& reader, Engine& engine, bool quiet);
+
+// A line on stderr saying what a step after reading does, so that a long
+// step does not look like a hang, with the time it has taken: "clustering
+// 200000 documents, 0:12"; for a step that counts its work (`total` above
+// 0, Advance()), a bar with the count and an ETA: "[#####...] 40%
+// aligning 1204 pairs, 482/1204, 0:08, ETA 0:12". Drawn on `out` only
+// when it is a terminal and not `quiet` (--quiet), by a thread of its own
+// every 200 ms (the step may be one long library call); cleared when
+// destroyed. The reading before it has its own bar (ReadInto()).
+class Phase {
+ public:
+  Phase(std::string what, uint64_t total, bool quiet, std::FILE* out = stderr);
+  ~Phase();
+  Phase(const Phase&) = delete;
+  Phase& operator=(const Phase&) = delete;
+
+  // Counts `n` more units of the `total` done. Thread-safe.
+  void Advance(uint64_t n = 1) {
+    done_.fetch_add(n, std::memory_order_relaxed);
+  }
+
+ private:
+  void Draw();  // with mu_ held
+
+  const std::string what_;
+  const uint64_t total_;
+  std::FILE* const out_;
+  const std::chrono::steady_clock::time_point start_ =
+      std::chrono::steady_clock::now();
+  std::atomic<uint64_t> done_{0};
+  std::mutex mu_;
+  std::condition_variable stop_;
+  bool stopping_ = false;  // guarded by mu_
+  std::thread thread_;     // not started when nothing is drawn
+};
 
 // "mimeo: 2,225 documents, 5.1 MB, 1 skipped, ..., 1.2 s" on stderr.
 void PrintSummary(const CommonArgs& args, const InputCounts& counts,

@@ -101,6 +101,8 @@ int Run(CompareArgs& args) {
   common.input.strict = true;  // two documents: any problem is the answer
   const Engine::Options& o = common.engine;
   if (absl::Status s = o.Validate(); !s.ok()) return StatusExit(s);
+  absl::StatusOr<Output> output = Output::Open(common);
+  if (!output.ok()) return StatusExit(output.status());
   absl::StatusOr<Document> a = ReadOne(args.a, common.input);
   if (!a.ok()) return StatusExit(a.status());
   absl::StatusOr<Document> b = ReadOne(args.b, common.input);
@@ -138,13 +140,13 @@ int Run(CompareArgs& args) {
   report.documents = 2;
   report.pairs.push_back(std::move(p));
   const int context = args.context;
-  absl::Status s = WriteOutputWith(
-      common, [&report, context](std::FILE* out, const std::string& format,
-                                 const WriteOptions& w) {
-        if (format != "table") return WriteReport(report, format, w, out);
-        WriteCompareTable(report.pairs.front(), context, w.color, out);
-        return absl::OkStatus();
-      });
+  absl::Status s = output->Write([&report, context](std::FILE* out,
+                                                    const std::string& format,
+                                                    const WriteOptions& w) {
+    if (format != "table") return WriteReport(report, format, w, out);
+    WriteCompareTable(report.pairs.front(), context, w.color, out);
+    return absl::OkStatus();
+  });
   return s.ok() ? 0 : StatusExit(s);
 }
 

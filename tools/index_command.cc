@@ -12,6 +12,7 @@
 #include <variant>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -30,6 +31,7 @@ struct IndexArgs {
   std::vector<std::string> paths;
   bool force = false;
   bool no_copy = false;
+  bool skip_existing = false;
 };
 
 // Loads the index with its own hashing parameters, except those given on
@@ -65,6 +67,18 @@ absl::StatusOr<internal::FileLock> LockIndex(const IndexArgs& args) {
                                      args.common.quiet ? nullptr : TellWaiting);
 }
 
+// Fails, naming the path, when the index could not be saved there at the
+// end of the run (a missing or read-only folder, a directory's name): the
+// temporary file Save() would make is made now, and removed.
+absl::Status CheckSavable(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "cannot write the index '%s': it is a directory", path));
+  }
+  return internal::AtomicFile::Create(path).status();
+}
+
 int Create(IndexArgs& args) {
   const auto start = std::chrono::steady_clock::now();
   CommonArgs& common = args.common;
@@ -79,6 +93,9 @@ int Create(IndexArgs& args) {
   }
   auto reader = InputReader::Open(args.paths, common.input);
   if (!reader.ok()) return StatusExit(reader.status());
+  if (absl::Status s = CheckSavable(args.index); !s.ok()) {
+    return StatusExit(s);
+  }
   // Replacing an index (--force) waits for a writer adding to it.
   std::optional<internal::FileLock> lock;
   if (std::filesystem::exists(args.index, ec)) {
@@ -107,20 +124,37 @@ int Add(IndexArgs& args) {
   if (!reader.ok()) return StatusExit(reader.status());
   auto lock = LockIndex(args);
   if (!lock.ok()) return StatusExit(lock.status());
+  if (absl::Status s = CheckSavable(args.index); !s.ok()) {
+    return StatusExit(s);
+  }
   auto engine = LoadIndex(args);
   if (!engine.ok()) return StatusExit(engine.status());
+  if (args.skip_existing) {
+    // The reader passes by the documents the index holds (removed ones
+    // too: the engine does not say which ids are live).
+    absl::flat_hash_set<std::string> ids;
+    ids.reserve((*engine)->num_ids());
+    for (DocId d = 0; d < (*engine)->num_ids(); ++d) {
+      ids.insert((*engine)->id(d));
+    }
+    (*reader)->SkipIds(std::move(ids));
+  }
   const uint64_t before = (*engine)->stats().documents;
   if (absl::Status s = ReadInto(**reader, **engine, common.quiet); !s.ok()) {
     return StatusExit(s);  // the file is untouched
   }
-  if (absl::Status s = (*engine)->Save(args.index); !s.ok()) {
-    return StatusExit(s);
+  const uint64_t added = (*engine)->stats().documents - before;
+  if (added > 0) {
+    if (absl::Status s = (*engine)->Save(args.index); !s.ok()) {
+      return StatusExit(s);
+    }
   }
-  PrintSummary(common, (*reader)->counts(), (*engine)->stats(),
-               absl::StrFormat("%d added to '%s'",
-                               (*engine)->stats().documents - before,
-                               args.index),
-               start);
+  std::string results = absl::StrFormat("%d added to '%s'", added, args.index);
+  if (args.skip_existing) {
+    results += absl::StrFormat(", %d already there skipped",
+                               (*reader)->counts().skipped_existing);
+  }
+  PrintSummary(common, (*reader)->counts(), (*engine)->stats(), results, start);
   return 0;
 }
 
@@ -130,6 +164,8 @@ int Query(IndexArgs& args) {
   FinishEngineOptions(common);
   auto reader = InputReader::Open(args.paths, common.input);
   if (!reader.ok()) return StatusExit(reader.status());
+  absl::StatusOr<Output> output = Output::Open(common);
+  if (!output.ok()) return StatusExit(output.status());
   auto engine_or = LoadIndex(args);
   if (!engine_or.ok()) return StatusExit(engine_or.status());
   const Engine& engine = **engine_or;
@@ -172,7 +208,7 @@ int Query(IndexArgs& args) {
   if (queries == 0) {
     return StatusExit(absl::FailedPreconditionError("no documents to query"));
   }
-  if (absl::Status s = WriteOutput(common, report); !s.ok()) {
+  if (absl::Status s = output->Write(report); !s.ok()) {
     return StatusExit(s);
   }
   PrintSummary(common, (*reader)->counts(), engine.stats(),
@@ -185,6 +221,8 @@ int Query(IndexArgs& args) {
 int Info(IndexArgs& args) {
   auto info = Engine::ReadSnapshotInfo(args.index);
   if (!info.ok()) return StatusExit(info.status());
+  absl::StatusOr<Output> output = Output::Open(args.common);
+  if (!output.ok()) return StatusExit(output.status());
   const Engine::Options& o = info->options;
   // ReadSnapshotInfo() refuses a header with more live documents than ids;
   // checked again here so that a wrong count can never print as 2^64 - n.
@@ -218,9 +256,8 @@ int Info(IndexArgs& args) {
     }
     return absl::StrCat(std::get<uint64_t>(v));
   };
-  absl::Status s = WriteOutputWith(
-      args.common, [&](std::FILE* out, const std::string& format,
-                       const WriteOptions&) {
+  absl::Status s = output->Write(
+      [&](std::FILE* out, const std::string& format, const WriteOptions&) {
         if (format == "jsonl") {
           // A path need not be valid UTF-8; the JSON is.
           JsonWriter w;
@@ -300,6 +337,9 @@ void AddIndexCommand(CLI::App& app, int& exit_code) {
       "add", "Add documents to an index file (all or none: on an error the "
              "file is left as it was)");
   AddIndexArgs(a, *add, true);
+  a->add_flag("--skip-existing", add->skip_existing,
+              "Pass by documents whose id the index holds already (counted "
+              "in the summary) instead of failing the whole add");
   AddEngineOptions(a, add->common);
   AddInputOptions(a, add->common);
   a->add_flag("-q,--quiet", add->common.quiet,

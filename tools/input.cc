@@ -1,5 +1,10 @@
 #include "input.h"
 
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
@@ -16,12 +21,8 @@
 #include "absl/time/time.h"
 #include "byte_stream.h"
 #include "html_text.h"
-#include "utf8.h"
 #include "simdjson.h"
-
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
+#include "utf8.h"
 
 namespace mimeo::cli {
 namespace fs = std::filesystem;
@@ -74,6 +75,35 @@ std::optional<Kind> WalkedKind(const fs::path& p) {
     return Kind::kText;
   }
   return std::nullopt;
+}
+
+// Whether a file or folder found in a walk matches one of `patterns`
+// (InputOptions::include): a pattern with a '/' against `relative`, the
+// path under the directory walked, one without against the name alone.
+bool Matches(const std::vector<std::string>& patterns,
+             const std::string& relative, const std::string& name) {
+  for (const std::string& pattern : patterns) {
+    const std::string& subject =
+        pattern.find('/') == std::string::npos ? name : relative;
+    if (fnmatch(pattern.c_str(), subject.c_str(), 0) == 0) return true;
+  }
+  return false;
+}
+
+// Reads the start of `in` into `head`, up to its first non-blank byte or
+// its end: whether that byte is '{', as a JSONL stream's is. The bytes
+// read stay in `head`, to be put back (WithPrefix()), also on an error.
+absl::StatusOr<bool> StartsLikeJsonl(ByteStream& in, std::string& head) {
+  char buf[4096];
+  size_t first = std::string::npos;
+  while (first == std::string::npos) {
+    absl::StatusOr<size_t> got = in.Read(buf, sizeof(buf));
+    if (!got.ok()) return got.status();
+    if (*got == 0) break;
+    head.append(buf, *got);
+    first = head.find_first_not_of(" \t\r\n");
+  }
+  return first != std::string::npos && head[first] == '{';
 }
 
 Kind NamedKind(const fs::path& p) {
@@ -320,11 +350,25 @@ absl::StatusOr<std::unique_ptr<InputReader>> InputReader::Open(
       continue;
     }
     std::vector<std::pair<fs::path, Kind>> files;
+    const bool select = !options.include.empty() || !options.exclude.empty();
     for (auto it = fs::recursive_directory_iterator(
              arg, fs::directory_options::skip_permission_denied, ec);
          !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      std::string relative, name;
+      if (select) {
+        relative = it->path().lexically_relative(arg).string();
+        name = it->path().filename().string();
+        if (Matches(options.exclude, relative, name)) {
+          if (it->is_directory(ec)) it.disable_recursion_pending();
+          continue;
+        }
+      }
       if (!it->is_regular_file(ec)) continue;
-      if (std::optional<Kind> kind = WalkedKind(it->path())) {
+      if (!options.include.empty()) {
+        if (Matches(options.include, relative, name)) {
+          files.emplace_back(it->path(), NamedKind(it->path()));
+        }
+      } else if (std::optional<Kind> kind = WalkedKind(it->path())) {
         files.emplace_back(it->path(), *kind);
       }
     }
@@ -381,14 +425,23 @@ absl::Status InputReader::Problem(absl::Status problem, uint64_t& counter) {
   return absl::OkStatus();
 }
 
+bool InputReader::SkipId(const std::string& id) {
+  if (skip_ids_.empty() || !skip_ids_.contains(options_.id_prefix + id)) {
+    return false;
+  }
+  ++counts_.skipped_existing;
+  return true;
+}
+
 std::string InputReader::UniqueId(std::string id, const std::string& fallback) {
+  id = options_.id_prefix + id;
   if (!ids_.contains(id)) {
     ids_.insert(id);
     return id;
   }
-  std::string renamed = fallback;
+  std::string renamed = options_.id_prefix + fallback;
   for (int n = 2; ids_.contains(renamed); ++n) {
-    renamed = absl::StrFormat("%s#%d", fallback, n);
+    renamed = absl::StrFormat("%s%s#%d", options_.id_prefix, fallback, n);
   }
   ++counts_.renamed_ids;
   if (!options_.quiet && ++warnings_ <= kMaxWarnings) {
@@ -483,6 +536,34 @@ absl::Status InputReader::ReadFile(const Source& s,
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::unique_ptr<ByteStream>> InputReader::OpenText(Source& s) {
+  absl::StatusOr<std::unique_ptr<ByteStream>> stream = OpenOnce(s, nullptr);
+  if (!stream.ok() || *stream == nullptr) return stream;
+  const std::string_view encoding = (*stream)->encoding();
+  if (encoding == "plain") return stream;
+  std::string head;
+  const absl::StatusOr<bool> jsonl = StartsLikeJsonl(**stream, head);
+  if (!jsonl.ok()) {
+    finished_bytes_ += (*stream)->consumed();
+    absl::Status st = Problem(absl::DataLossError(absl::StrFormat(
+                                  "%s; skipped", jsonl.status().message())),
+                              counts_.skipped_unreadable);
+    if (!st.ok()) return st;
+    return nullptr;
+  }
+  if (*jsonl) {
+    s.kind = Kind::kJsonl;
+    if (!options_.quiet && ++warnings_ <= kMaxWarnings) {
+      std::fprintf(stderr,
+                   "mimeo: warning: '%s' holds %s-compressed JSONL, not text; "
+                   "read as JSONL (a name ending in .jsonl.%s says so)\n",
+                   s.path.c_str(), std::string(encoding).c_str(),
+                   encoding == "gzip" ? "gz" : "zst");
+    }
+  }
+  return WithPrefix(std::move(head), std::move(*stream));
+}
+
 absl::Status InputReader::OpenJsonl(const Source& s,
                                     std::unique_ptr<ByteStream> opened) {
   absl::StatusOr<std::unique_ptr<ByteStream>> stream =
@@ -553,6 +634,7 @@ absl::Status InputReader::ParseLine(std::string_view line,
     }
   }
   if (d.id.empty() || d.id.size() > 65536) d.id = where;
+  if (SkipId(d.id)) return absl::OkStatus();
   d.id = UniqueId(std::move(d.id), where);
   std::string_view source;
   if (!options_.source_field.empty() &&
@@ -659,18 +741,19 @@ absl::StatusOr<bool> InputReader::Next(std::vector<Document>& out,
       absl::StatusOr<std::unique_ptr<ByteStream>> in = OpenByteStream("-");
       if (!in.ok()) return in.status();
       std::string head;
-      char buf[4096];
-      size_t first = std::string::npos;
-      while (first == std::string::npos) {
-        absl::StatusOr<size_t> got = (*in)->Read(buf, sizeof(buf));
-        if (!got.ok() || *got == 0) break;  // errors surface on re-reading
-        head.append(buf, *got);
-        first = head.find_first_not_of(" \t\r\n");
-      }
-      s.kind = first != std::string::npos && head[first] == '{' ? Kind::kJsonl
-                                                                 : Kind::kText;
+      // An error surfaces again on reading on.
+      const absl::StatusOr<bool> jsonl = StartsLikeJsonl(**in, head);
+      s.kind = jsonl.ok() && *jsonl ? Kind::kJsonl : Kind::kText;
       s.id = s.kind == Kind::kJsonl ? "stdin" : "-";
       stream = WithPrefix(std::move(head), std::move(*in));
+    } else if (s.kind != Kind::kJsonl && SkipId(s.id)) {
+      finished_bytes_ += s.size;
+      continue;
+    } else if (s.kind == Kind::kText) {
+      absl::StatusOr<std::unique_ptr<ByteStream>> opened = OpenText(s);
+      if (!opened.ok()) return opened.status();
+      if (*opened == nullptr) continue;  // skipped, and said why
+      stream = std::move(*opened);
     }
     if (s.kind == Kind::kJsonl) {
       if (absl::Status st = OpenJsonl(s, std::move(stream)); !st.ok()) {

@@ -5,9 +5,18 @@
 //   * a directory is walked recursively in sorted order; it yields .txt,
 //     .md, .html/.htm and JSONL files (.jsonl, .ndjson, optionally .gz or
 //     .zst after). A file's id is its path relative to the directory.
+//     With include patterns (InputOptions::include), a walk yields the
+//     files that match one instead, whatever their extension: HTML and
+//     JSONL by their names as above, any other (extensionless ones such as
+//     */copyright too) as text. Files and folders matching an exclude
+//     pattern are passed by either way.
 //   * a file named on the command line is read whatever its extension (as
 //     HTML when it ends in .html/.htm, as JSONL when it ends in .jsonl or
 //     .ndjson, before any .gz/.zst); its id is the path as given.
+//   * a gzip or zstd file that would be read as text (by its name) is
+//     read as JSONL when its first non-blank byte, decompressed, is '{',
+//     with a warning that name and content disagree.
+//   * with `id_prefix`, every id starts with it: "day2/" + "a.txt".
 //   * "-" is standard input: JSONL when its first non-blank byte is '{',
 //     otherwise one text document with id "-".
 //   * a JSONL line is one document: its text is the string field
@@ -44,6 +53,8 @@
 //   * invalid UTF-8 in a JSONL line is repaired (U+FFFD) and counted; in a
 //     text file it is left for the engine, which repairs and counts it;
 //   * a document over the size limit is skipped;
+//   * a document whose id is one to skip (InputReader::SkipIds()) is
+//     passed by (counted apart, as skipped_existing, with no warning);
 //   * an id seen before is renamed "FILE:LINE" (JSONL), or the file is
 //     skipped when the same file is named twice;
 //   * a date that cannot be read is dropped (the document is kept).
@@ -98,6 +109,18 @@ struct InputOptions {
   std::string source_field;
   // A file's first folder is its source (see above). Default off.
   bool source_folders = false;
+  // Directory walks: shell patterns (fnmatch) choosing the files read. A
+  // pattern with a '/' is matched against the path under the directory
+  // named ("2024/*.txt"), one without against the file or folder name
+  // alone ("copyright", "*.txt"); '*' matches '/' too. With `include` not
+  // empty, a walk reads the files matching one of them, whatever their
+  // extension, instead of those of the known extensions; a file or folder
+  // (and all in it) matching one of `exclude` is passed by. Files named
+  // on the command line are read whatever these say. Default: none.
+  std::vector<std::string> include;
+  std::vector<std::string> exclude;
+  // Put before every document's id (see above). Default: none.
+  std::string id_prefix;
   // Which texts are read as HTML; default kAuto (see above).
   TextFormat text_format = TextFormat::kAuto;
   bool strict = false;
@@ -116,6 +139,7 @@ struct InputCounts {
   uint64_t skipped_unreadable = 0;  // unreadable, corrupt or truncated
   uint64_t skipped_too_large = 0;
   uint64_t skipped_duplicate = 0;  // the same file named twice
+  uint64_t skipped_existing = 0;   // SkipIds(); not in skipped()
   uint64_t malformed_lines = 0;
   uint64_t renamed_ids = 0;
   uint64_t repaired_lines = 0;  // JSONL lines with invalid UTF-8
@@ -169,6 +193,13 @@ class InputReader {
       const std::vector<std::string>& paths, const InputOptions& options);
   ~InputReader();
 
+  // Documents whose id (with id_prefix) is in `ids` are passed by, counted
+  // in counts().skipped_existing: for adding to an index without repeating
+  // what it holds. A file is then not even opened. Call before Next().
+  void SkipIds(absl::flat_hash_set<std::string> ids) {
+    skip_ids_ = std::move(ids);
+  }
+
   // Replaces `out` with the next documents, about `batch_bytes` of text at
   // most (at least one document). False when the input is exhausted.
   absl::StatusOr<bool> Next(std::vector<Document>& out, uint64_t batch_bytes);
@@ -201,6 +232,12 @@ class InputReader {
                                  uint64_t batch_bytes, uint64_t& bytes);
   absl::Status ParseLine(std::string_view line, std::vector<Document>& out);
   std::string UniqueId(std::string id, const std::string& fallback);
+  // Whether a document of this id (before id_prefix) is one to skip;
+  // counts it when it is.
+  bool SkipId(const std::string& id);
+  // Opens a source to be read as text, and reads it as JSONL instead when
+  // it is compressed JSONL (see above); null when it is skipped.
+  absl::StatusOr<std::unique_ptr<ByteStream>> OpenText(Source& s);
 
   InputOptions options_;
   std::vector<Source> sources_;
@@ -209,6 +246,7 @@ class InputReader {
   uint64_t total_bytes_ = 0;
   uint64_t finished_bytes_ = 0;  // consumed bytes of finished sources
   absl::flat_hash_set<std::string> ids_;
+  absl::flat_hash_set<std::string> skip_ids_;
   absl::flat_hash_set<std::pair<uint64_t, uint64_t>> files_seen_;  // dev, ino
   absl::flat_hash_set<std::string> files_read_;  // by name, when not stat'ed
   uint64_t warnings_ = 0;

@@ -1,8 +1,11 @@
 // The mimeo command: finds copied text in files. One file per subcommand
 // (commands.h); what they share is in command.h.
+#include <cstdio>
+
 #include "CLI/CLI.hpp"
 #include "command.h"
 #include "commands.h"
+#include "mimeo/version.h"
 
 int main(int argc, char** argv) {
   mimeo::cli::InstallSignalCleanup();
@@ -12,6 +15,8 @@ int main(int argc, char** argv) {
       "progress, warnings and the summary to stderr.\nExit codes: 0 done, "
       "1 the run failed, 2 a usage error or a missing path."};
   app.require_subcommand(1);
+  app.set_version_flag("--version", "mimeo " MIMEO_VERSION_STRING,
+                       "Print the version and exit");
   app.footer(
       "Examples:\n"
       "  mimeo cluster ~/articles\n"
@@ -24,6 +29,8 @@ int main(int argc, char** argv) {
   mimeo::cli::AddPairsCommand(app, exit_code);
   mimeo::cli::AddCompareCommand(app, exit_code);
   mimeo::cli::AddIndexCommand(app, exit_code);
+  app.add_subcommand("version", "Print the version (as --version does)")
+      ->callback([] { std::printf("mimeo %s\n", MIMEO_VERSION_STRING); });
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

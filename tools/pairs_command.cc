@@ -1,6 +1,7 @@
 // `mimeo pairs`: the pairs of documents that are near-duplicates or share
 // copy, with scores and passages (in a very large group of copies, not all
 // its pairs: the LSH large-bucket rule, lsh_index.h).
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -26,7 +27,6 @@ int Run(PairsArgs& args) {
   CommonArgs& common = args.common;
   FinishEngineOptions(common);
   const std::string format = ChooseFormat(common);
-  const WriteOptions write = ChooseWriteOptions(common, format);
   // Shared copy is looked for unless only near-duplicates are asked for;
   // near-duplicate pairs get passages only where the format shows them.
   const bool near_dup_only = args.mode == "near-dup";
@@ -39,6 +39,9 @@ int Run(PairsArgs& args) {
 
   auto reader = InputReader::Open(args.paths, common.input);
   if (!reader.ok()) return StatusExit(reader.status());
+  absl::StatusOr<Output> output = Output::Open(common);
+  if (!output.ok()) return StatusExit(output.status());
+  const WriteOptions& write = output->write_options();
   common.engine.text_source = (*reader)->texts();
   auto engine_or = Engine::Create(common.engine);
   if (!engine_or.ok()) return StatusExit(engine_or.status());
@@ -64,9 +67,21 @@ int Run(PairsArgs& args) {
     return p;
   };
   if (args.mode != "copy") {
-    auto clustering = engine.Cluster();
+    absl::StatusOr<Clustering> clustering;
+    {
+      Phase phase(absl::StrFormat("finding near-duplicates among %d documents",
+                                  engine.stats().documents),
+                  0, common.quiet);
+      clustering = engine.Cluster();
+    }
     if (!clustering.ok()) return StatusExit(clustering.status());
     size_t budget = format == "html" ? write.html_max_pairs : SIZE_MAX;
+    // The pairs the loop below aligns, for the progress line.
+    const size_t to_align = near_dup_only && show_text
+                                ? std::min(budget, clustering->pairs.size())
+                                : 0;
+    Phase phase(absl::StrFormat("aligning %d pairs", to_align), to_align,
+                common.quiet || to_align == 0);
     for (const VerifiedPair& v : clustering->pairs) {
       PairOut& p = entry(v.a, v.b, v.similarity);
       p.near_duplicate = true;
@@ -76,6 +91,7 @@ int Run(PairsArgs& args) {
       absl::StatusOr<std::vector<Passage>> passages =
           engine.Passages(v.a, v.b, &more);
       if (!passages.ok()) return StatusExit(passages.status());
+      phase.Advance();
       SetPassages(p, *passages, more);
       p.shares_copy = !p.passages.empty();
     }
@@ -83,7 +99,13 @@ int Run(PairsArgs& args) {
   if (!near_dup_only) {
     auto verifier = Verifier::Create(common.engine.verify);
     if (!verifier.ok()) return StatusExit(verifier.status());
-    auto copy = engine.SharedCopy();
+    absl::StatusOr<CopyReport> copy;
+    {
+      Phase phase(absl::StrFormat("finding the passages %d documents share",
+                                  engine.stats().documents),
+                  0, common.quiet);
+      copy = engine.SharedCopy();
+    }
     if (!copy.ok()) return StatusExit(copy.status());
     for (const CopyPair& c : copy->pairs) {
       PairOut& p = entry(c.a, c.b, c.similarity);
@@ -99,7 +121,7 @@ int Run(PairsArgs& args) {
   report.documents = engine.stats().documents;
   report.text_of = TextsOf(engine);
   for (auto& [key, p] : pairs) report.pairs.push_back(std::move(p));
-  if (absl::Status s = WriteOutput(common, report); !s.ok()) {
+  if (absl::Status s = output->Write(report); !s.ok()) {
     return StatusExit(s);
   }
   PrintSummary(common, (*reader)->counts(), engine.stats(),
