@@ -80,9 +80,11 @@ class Emitter {
       run_[len_++] = cp;
     } else {
       // A pathological run of combining marks (zalgo text): compose what we
-      // have and start again, which keeps memory bounded.
+      // have and start again, which keeps memory bounded. The rest of the
+      // run still maps to its starter, as a shorter run's marks do: marks
+      // that follow a space join the run before it, and mapping them past
+      // the space would put the space's offset after theirs.
       Flush();
-      run_src_ = src;
       run_[len_++] = cp;
     }
   }

@@ -1,5 +1,6 @@
 #include "mimeo/normalize.h"
 
+#include <algorithm>
 #include <random>
 #include <string>
 #include <vector>
@@ -136,6 +137,20 @@ TEST(Utf8Test, NormalizerAndRepairAgree) {
               Replacements(RepairUtf8(s)) - Replacements(s))
         << s;
   }
+}
+
+// Found by tests/fuzz/normalize_fuzzer: a run of more than 64 combining
+// marks that goes on after a space mapped its tail past the space, so the
+// offsets went backwards.
+TEST(NormalizerTest, OffsetsAscendThroughLongRunsOfMarks) {
+  std::string in = "z";
+  for (int i = 0; i < 40; ++i) in += "\xcc\x81";
+  in += '\0';
+  for (int i = 0; i < 40; ++i) in += "\xcc\x96";
+  in += "\xcc";  // a truncated sequence: U+FFFD, a starter
+  const NormalizedText n = Norm(in);
+  ASSERT_EQ(n.source_offset.size(), n.text.size() + 1);
+  EXPECT_TRUE(std::is_sorted(n.source_offset.begin(), n.source_offset.end()));
 }
 
 TEST(NormalizerTest, NulBytesAreSeparatorsAndCounted) {
