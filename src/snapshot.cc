@@ -168,6 +168,7 @@ class PayloadReader {
           "snapshot '%s' is corrupt: %s runs past the end of the payload",
           path_, what));
     }
+    if (n == 0) return absl::OkStatus();  // `out` may be an empty vector's null
     std::memcpy(out, p_, n);
     p_ += n;
     return absl::OkStatus();
