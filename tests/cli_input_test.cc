@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "byte_stream.h"
 #include "gtest/gtest.h"
 #include "html_text.h"
@@ -458,7 +459,7 @@ TEST(InputReaderTest, MalformedHtmlFieldsAreReadNeverFatal) {
   };
   std::string feed;
   for (size_t i = 0; i < fields.size(); ++i) {
-    feed += JsonlLine("f" + std::to_string(i), fields[i]);
+    feed += JsonlLine(absl::StrCat("f", i), fields[i]);
   }
   // Invalid UTF-8 inside the markup (JsonWriter would have repaired it).
   feed += "{\"id\": \"utf8\", \"text\": \"<html>bad \xff byte</html>\"}\n";
@@ -658,7 +659,7 @@ TEST(ReportTest, CsvQuotesFieldsAndJsonlKeepsTheSchema) {
   std::FILE* f = open_memstream(&buf, &len);
   Report r;
   r.pairs.push_back(p);
-  WriteReport(r, "csv", {}, f);
+  ASSERT_TRUE(WriteReport(r, "csv", {}, f).ok());
   std::fclose(f);
   const std::string csv(buf, len);
   std::free(buf);
