@@ -37,7 +37,7 @@ for t in "${targets[@]}"; do
     failed+=("$t")
     tail -60 "$build/artifacts/$t.log" >&2
   fi
-  grep -E '^(#[0-9]+ +DONE|stat::number_of_executed_units|stat::peak_rss_mb)' \
+  grep -E '^(#[0-9]+[[:space:]]+DONE|stat::number_of_executed_units|stat::peak_rss_mb)' \
     "$build/artifacts/$t.log" >&2 || true
   rm -rf "$scratch"
 done
