@@ -1,7 +1,8 @@
 # Compiler flags of mimeo's own build, from the options MIMEO_SANITIZE,
 # MIMEO_WERROR and MIMEO_FUZZ (CMakeLists.txt). Included before any target
 # is made, so the directory-wide flags below reach every target of mimeo's
-# tree and none of a project that includes mimeo.
+# tree and none of a project that includes mimeo (whose targets linking
+# mimeo::mimeo only get the sanitizers' runtimes, CMakeLists.txt).
 
 # Warnings the code is kept free of, with GCC 12 and Clang 14. Not
 # -Wmissing-field-initializers: Document{id, text} leaving the date unset
