@@ -1,5 +1,5 @@
 // Micro benchmarks, one per pipeline stage. Figures: bench/README.md.
-//   build/bench/mimeo_micro_bench --benchmark_repetitions=5 \
+//   build/bench/mimeo_micro_bench --benchmark_repetitions=5
 //       --benchmark_report_aggregates_only=true
 #include <algorithm>
 #include <random>

@@ -20,55 +20,6 @@ inline uint64_t ZeroBytes(uint64_t t) {
   return ~(y | t | kOnes * 0x7F);
 }
 
-// Decodes one code point at `p` (with `n` > 0 bytes left). Returns the number
-// of bytes consumed; sets *cp to the code point, or to -1 for an invalid
-// sequence. An invalid sequence is the "maximal subpart" of the Unicode
-// standard (section 3.9): the longest prefix of a well-formed sequence, or
-// one byte, so that every invalid stretch maps to a predictable number of
-// replacement characters and decoding resumes on the next possible start.
-size_t DecodeUtf8(const uint8_t* p, size_t n, int32_t* cp) {
-  const uint8_t b0 = p[0];
-  if (b0 < 0x80) {
-    *cp = b0;
-    return 1;
-  }
-  size_t need;
-  uint8_t lo = 0x80, hi = 0xBF;
-  int32_t value;
-  if (b0 >= 0xC2 && b0 <= 0xDF) {
-    need = 1;
-    value = b0 & 0x1F;
-  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-    need = 2;
-    value = b0 & 0x0F;
-    if (b0 == 0xE0) lo = 0xA0;
-    if (b0 == 0xED) hi = 0x9F;  // no surrogates
-  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-    need = 3;
-    value = b0 & 0x07;
-    if (b0 == 0xF0) lo = 0x90;
-    if (b0 == 0xF4) hi = 0x8F;  // nothing past U+10FFFF
-  } else {
-    *cp = -1;
-    return 1;
-  }
-  size_t i = 1;
-  for (; i <= need; ++i) {
-    if (i >= n) break;
-    const uint8_t b = p[i];
-    const uint8_t first_lo = (i == 1) ? lo : 0x80;
-    const uint8_t first_hi = (i == 1) ? hi : 0xBF;
-    if (b < first_lo || b > first_hi) break;
-    value = (value << 6) | (b & 0x3F);
-  }
-  if (i <= need) {
-    *cp = -1;
-    return i;
-  }
-  *cp = value;
-  return need + 1;
-}
-
 bool IsSpaceLike(int32_t cp) {
   if (cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r') return true;
   if (cp < 0x80) return cp < 0x20 || cp == 0x7F;
@@ -129,9 +80,11 @@ class Emitter {
       run_[len_++] = cp;
     } else {
       // A pathological run of combining marks (zalgo text): compose what we
-      // have and start again, which keeps memory bounded.
+      // have and start again, which keeps memory bounded. The rest of the
+      // run still maps to its starter, as a shorter run's marks do: marks
+      // that follow a space join the run before it, and mapping them past
+      // the space would put the space's offset after theirs.
       Flush();
-      run_src_ = src;
       run_[len_++] = cp;
     }
   }
@@ -301,6 +254,64 @@ constexpr std::array<uint8_t, 128> kAsciiKept = AsciiTable(false);
 
 }  // namespace
 
+Utf8Char DecodeUtf8(std::string_view s) noexcept {
+  if (s.empty()) return {-1, 0};
+  const auto* p = reinterpret_cast<const uint8_t*>(s.data());
+  const uint8_t b0 = p[0];
+  if (b0 < 0x80) return {b0, 1};
+  // The lead byte gives the length and the range of the second byte; the
+  // narrowed ranges after E0, ED, F0 and F4 exclude overlong forms,
+  // surrogates and code points past U+10FFFF (Unicode table 3-7).
+  uint32_t need;
+  uint8_t lo = 0x80, hi = 0xBF;
+  int32_t value;
+  if (b0 >= 0xC2 && b0 <= 0xDF) {
+    need = 1;
+    value = b0 & 0x1F;
+  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+    need = 2;
+    value = b0 & 0x0F;
+    if (b0 == 0xE0) lo = 0xA0;
+    if (b0 == 0xED) hi = 0x9F;
+  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+    need = 3;
+    value = b0 & 0x07;
+    if (b0 == 0xF0) lo = 0x90;
+    if (b0 == 0xF4) hi = 0x8F;
+  } else {
+    return {-1, 1};
+  }
+  uint32_t i = 1;
+  for (; i <= need && i < s.size(); ++i) {
+    const uint8_t b = p[i];
+    if (b < lo || b > hi) break;
+    value = (value << 6) | (b & 0x3F);
+    lo = 0x80;
+    hi = 0xBF;
+  }
+  if (i <= need) return {-1, i};
+  return {value, need + 1};
+}
+
+std::string RepairUtf8(std::string_view in) {
+  std::string out;
+  out.reserve(in.size());
+  size_t i = 0;
+  while (i < in.size()) {
+    // Valid stretches are copied whole.
+    size_t j = i;
+    Utf8Char c;
+    while (j < in.size() && (c = DecodeUtf8(in.substr(j))).code_point >= 0) {
+      j += c.bytes;
+    }
+    out.append(in.substr(i, j - i));
+    if (j == in.size()) break;
+    out.append("\xEF\xBF\xBD");
+    i = j + c.bytes;
+  }
+  return out;
+}
+
 absl::Status Normalizer::Options::Validate() const { return absl::OkStatus(); }
 
 absl::StatusOr<Normalizer> Normalizer::Create(const Options& options) {
@@ -355,7 +366,9 @@ absl::Status Normalizer::Normalize(std::string_view input,
       cp = b;
       ++i;
     } else {
-      i += DecodeUtf8(p + i, n - i, &cp);
+      const Utf8Char c = DecodeUtf8(input.substr(i));
+      cp = c.code_point;
+      i += c.bytes;
       if (cp < 0) {
         ++out.invalid_sequences;
         cp = kReplacement;

@@ -411,7 +411,9 @@ TEST(BoilerplateEngineTest, ALicenceInsideASharedPassageIsCutOut) {
   for (const Passage& q : p.passages) {
     const std::string text = a.substr(q.a_begin, q.a_end - q.a_begin);
     (q.boilerplate ? widespread : copy).push_back(text);
-    if (q.boilerplate) EXPECT_EQ(q.reason, Boilerplate::kWidespread);
+    if (q.boilerplate) {
+      EXPECT_EQ(q.reason, Boilerplate::kWidespread);
+    }
   }
   ASSERT_EQ(copy.size(), 1u);
   ASSERT_EQ(widespread.size(), 1u);
@@ -529,7 +531,9 @@ TEST(BoilerplateEngineTest, QueryAnswersDoNotDependOnClusterHavingRun) {
     std::vector<std::string> out;
     for (size_t i = 0; i < docs.size(); ++i) {
       EXPECT_TRUE((*e)->Add(docs[i]).ok());
-      if (cluster_first) EXPECT_TRUE((*e)->Cluster().ok());
+      if (cluster_first) {
+        EXPECT_TRUE((*e)->Cluster().ok());
+      }
       auto m = (*e)->Query(query);
       EXPECT_TRUE(m.ok());
       std::string line;

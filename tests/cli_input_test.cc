@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "byte_stream.h"
 #include "command.h"
 #include "gtest/gtest.h"
@@ -464,7 +465,7 @@ TEST(InputReaderTest, MalformedHtmlFieldsAreReadNeverFatal) {
   };
   std::string feed;
   for (size_t i = 0; i < fields.size(); ++i) {
-    feed += JsonlLine("f" + std::to_string(i), fields[i]);
+    feed += JsonlLine(absl::StrCat("f", i), fields[i]);
   }
   // Invalid UTF-8 inside the markup (JsonWriter would have repaired it).
   feed += "{\"id\": \"utf8\", \"text\": \"<html>bad \xff byte</html>\"}\n";
@@ -764,12 +765,33 @@ TEST(InputReaderTest, TheSameFileNamedTwiceIsReadOnce) {
   EXPECT_EQ((*r)->counts().skipped_duplicate, 1u);
 }
 
-TEST(Utf8Test, RepairAndPrefix) {
-  EXPECT_EQ(RepairUtf8("ok \xc3\xa9"), "ok \xc3\xa9");
-  EXPECT_EQ(RepairUtf8("a\xff" "b"), "a\uFFFD" "b");
-  EXPECT_EQ(RepairUtf8("a\xe2\x82"), "a\uFFFD");
-  EXPECT_EQ(RepairUtf8("\xed\xa0\x80"), "\uFFFD");  // a surrogate
-  EXPECT_EQ(RepairUtf8("\xc0\xaf"), "\uFFFD");      // overlong
+// A JSONL line's text is repaired as the engine's normaliser repairs the
+// same bytes: one U+FFFD per maximal subpart (RepairUtf8, normalize.h).
+TEST(InputReaderTest, JsonlRepairAgreesWithTheNormalizer) {
+  const std::string bad =
+      "x\xed\xa0\x80 \xc0\xaf \xe2\x82 \xf4\x90\x80\x80 \x80\x80 "
+      "\xe2\x82\xe2\x82\xac \xf0\x9f\x98";
+  TempDir dir;
+  const fs::path p = dir.Write("u.jsonl", "{\"text\": \"" + bad + "\"}\n");
+  InputOptions o;
+  o.quiet = true;
+  auto r = InputReader::Open({p.string()}, o);
+  ASSERT_TRUE(r.ok());
+  absl::Status err;
+  const std::vector<Document> docs = ReadEverything(**r, &err);
+  ASSERT_EQ(docs.size(), 1u);
+  Normalizer::Options n;
+  n.nfkc = n.case_fold = n.fold_whitespace = n.fold_punctuation = false;
+  auto normalizer = Normalizer::Create(n);
+  ASSERT_TRUE(normalizer.ok());
+  auto normalized = normalizer->Normalize(bad);
+  ASSERT_TRUE(normalized.ok());
+  EXPECT_EQ(docs[0].text, normalized->text);
+  EXPECT_EQ(normalized->invalid_sequences, 14u);
+  EXPECT_EQ(normalizer->Normalize(docs[0].text)->invalid_sequences, 0u);
+}
+
+TEST(Utf8Test, Prefix) {
   EXPECT_EQ(Utf8Prefix("caf\xc3\xa9", 4), "caf");
   EXPECT_EQ(Utf8Prefix("abc", 10), "abc");
 }
@@ -870,7 +892,7 @@ TEST(ReportTest, CsvQuotesFieldsAndJsonlKeepsTheSchema) {
   std::FILE* f = open_memstream(&buf, &len);
   Report r;
   r.pairs.push_back(p);
-  EXPECT_TRUE(WriteReport(r, "csv", {}, f).ok());
+  ASSERT_TRUE(WriteReport(r, "csv", {}, f).ok());
   std::fclose(f);
   const std::string csv(buf, len);
   std::free(buf);

@@ -287,7 +287,9 @@ TEST_F(SnapshotTest, RefusesTruncatedAndCorruptFiles) {
     const absl::Status s = LoadStatus();
     EXPECT_FALSE(s.ok()) << keep;
     EXPECT_NE(s.message().find(path_), std::string::npos) << s;
-    if (keep > 128) EXPECT_NE(s.message().find("truncated"), std::string::npos) << s;
+    if (keep > 128) {
+      EXPECT_NE(s.message().find("truncated"), std::string::npos) << s;
+    }
   }
   // Every byte flipped in turn (sampled): never accepted, never a crash.
   for (size_t at = 0; at < bytes_.size(); at += 1 + bytes_.size() / 300) {
@@ -582,8 +584,11 @@ std::vector<Document> ReprintCorpus() {
   auto story = [&](int n, int words) {
     std::string s;
     for (int i = 0; i < words; ++i) {
-      s += (i ? " " : "") + std::string("s") + std::to_string(n) + "w" +
-           std::to_string(rng() % 1000);
+      if (i) s += ' ';
+      s += 's';
+      s += std::to_string(n);
+      s += 'w';
+      s += std::to_string(rng() % 1000);
     }
     return s;
   };

@@ -1,5 +1,6 @@
 #include "mimeo/normalize.h"
 
+#include <algorithm>
 #include <random>
 #include <string>
 #include <vector>
@@ -57,6 +58,99 @@ TEST(NormalizerTest, RepairsAndCountsInvalidUtf8) {
   EXPECT_EQ(n.text.substr(n.text.size() - 3), "\xef\xbf\xbd");
   // Nothing is dropped: every letter survives.
   for (char c : std::string("abcde")) EXPECT_NE(n.text.find(c), std::string::npos);
+}
+
+// Invalid sequences and the number of U+FFFD each becomes under the
+// maximal-subpart rule (Unicode 3.9, table 3-8 and the examples after it).
+struct Utf8Case {
+  const char* bytes;
+  const char* repaired;
+};
+constexpr Utf8Case kUtf8Cases[] = {
+    {"ok \xc3\xa9", "ok \xc3\xa9"},
+    {"a\xffz", "a\uFFFDz"},
+    {"a\xe2\x82", "a\uFFFD"},  // truncated: one subpart
+    {"\xe2\x82z", "\uFFFDz"},
+    {"\xf0\x9f\x98", "\uFFFD"},                        // truncated 4-byte
+    {"\xed\xa0\x80", "\uFFFD\uFFFD\uFFFD"},            // a surrogate
+    {"\xc0\xaf", "\uFFFD\uFFFD"},                      // overlong '/'
+    {"\xe0\x80\xaf", "\uFFFD\uFFFD\uFFFD"},            // overlong, 3 bytes
+    {"\xf4\x90\x80\x80", "\uFFFD\uFFFD\uFFFD\uFFFD"},  // past U+10FFFF
+    {"\xf5\x80", "\uFFFD\uFFFD"},
+    {"\x80\x80\x80", "\uFFFD\uFFFD\uFFFD"},          // stray continuations
+    {"\xe2\x82\xe2\x82\xac", "\uFFFD\xe2\x82\xac"},  // a truncated euro, a euro
+    {"\xc3\xc3\xa9", "\uFFFD\xc3\xa9"},
+    {"\xf0\x90\x80z\xf0\x90\x80\x80", "\uFFFDz\xf0\x90\x80\x80"},
+    // The example of Unicode 3.9 table 3-8: eight replacements.
+    {"\x61\xf1\x80\x80\xe1\x80\xc2\x62\x80\x63\x80\xbf\x64",
+     "a\uFFFD\uFFFD\uFFFDb\uFFFDc\uFFFD\uFFFDd"},
+};
+
+size_t Replacements(std::string_view s) {
+  size_t n = 0;
+  for (size_t i = s.find("\uFFFD"); i != std::string_view::npos;
+       i = s.find("\uFFFD", i + 1)) {
+    ++n;
+  }
+  return n;
+}
+
+TEST(Utf8Test, RepairReplacesEachMaximalSubpart) {
+  for (const Utf8Case& c : kUtf8Cases) {
+    EXPECT_EQ(RepairUtf8(c.bytes), c.repaired) << c.bytes;
+  }
+  EXPECT_EQ(RepairUtf8(""), "");
+}
+
+TEST(Utf8Test, DecodeGivesTheCodePointOrTheSubpartLength) {
+  EXPECT_EQ(DecodeUtf8("").bytes, 0u);
+  EXPECT_EQ(DecodeUtf8("a").code_point, 'a');
+  EXPECT_EQ(DecodeUtf8("\xe2\x82\xac").code_point, 0x20AC);
+  EXPECT_EQ(DecodeUtf8("\xe2\x82\xac").bytes, 3u);
+  EXPECT_EQ(DecodeUtf8("\xf4\x8f\xbf\xbf").code_point, 0x10FFFF);
+  EXPECT_EQ(DecodeUtf8("\xf0\x9f\x98z").code_point, -1);
+  EXPECT_EQ(DecodeUtf8("\xf0\x9f\x98z").bytes, 3u);
+  EXPECT_EQ(DecodeUtf8("\xed\xa0\x80").bytes, 1u);
+}
+
+// The normaliser with its folding off makes exactly RepairUtf8's
+// replacements, and counts them.
+TEST(Utf8Test, NormalizerAndRepairAgree) {
+  Normalizer::Options o;
+  o.nfkc = o.case_fold = o.fold_whitespace = o.fold_punctuation = false;
+  auto n = Normalizer::Create(o);
+  ASSERT_TRUE(n.ok());
+  for (const Utf8Case& c : kUtf8Cases) {
+    auto out = n->Normalize(c.bytes);
+    ASSERT_TRUE(out.ok());
+    EXPECT_EQ(out->text, c.repaired) << c.bytes;
+    EXPECT_EQ(out->invalid_sequences, Replacements(c.repaired)) << c.bytes;
+    // The default normaliser counts the same replacements.
+    EXPECT_EQ(Norm(c.bytes).invalid_sequences, Replacements(c.repaired));
+  }
+  // On random bytes the counts agree (the text may differ: folding).
+  std::mt19937 rng(17);
+  for (int trial = 0; trial < 5000; ++trial) {
+    std::string s(rng() % 12, '\0');
+    for (char& ch : s) ch = static_cast<char>(0x7F + rng() % 0x81);
+    ASSERT_EQ(Norm(s).invalid_sequences,
+              Replacements(RepairUtf8(s)) - Replacements(s))
+        << s;
+  }
+}
+
+// Found by tests/fuzz/normalize_fuzzer: a run of more than 64 combining
+// marks that goes on after a space mapped its tail past the space, so the
+// offsets went backwards.
+TEST(NormalizerTest, OffsetsAscendThroughLongRunsOfMarks) {
+  std::string in = "z";
+  for (int i = 0; i < 40; ++i) in += "\xcc\x81";
+  in += '\0';
+  for (int i = 0; i < 40; ++i) in += "\xcc\x96";
+  in += "\xcc";  // a truncated sequence: U+FFFD, a starter
+  const NormalizedText n = Norm(in);
+  ASSERT_EQ(n.source_offset.size(), n.text.size() + 1);
+  EXPECT_TRUE(std::is_sorted(n.source_offset.begin(), n.source_offset.end()));
 }
 
 TEST(NormalizerTest, NulBytesAreSeparatorsAndCounted) {

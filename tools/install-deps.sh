@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs, with apt-get, exactly the Debian 12 packages mimeo's build needs
-# (with --test, what its tests need; with --bench, what bench/e2e.sh needs).
+# (with --test, what its tests need; with --bench, what bench/e2e.sh needs;
+# with --fuzz, what the fuzz targets of tests/fuzz need).
 # Idempotent: packages already present are not fetched again, and apt-get
 # update runs only when something is missing. Needs root (or sudo).
 set -euo pipefail
@@ -29,8 +30,11 @@ packages=(
 # --bench adds what the end-to-end benchmark uses (bench/e2e.sh): Go and
 # ekzhu's minhash-lsh for the peer program, gnuplot for the plot, GNU time
 # for peak memory.
+# --fuzz adds clang and its runtime libraries, which hold libFuzzer and the
+# sanitizers (Debian 12's clang 14), and llvm-symbolizer for their reports.
 case "${1:-}" in
   --test) packages+=(chromium python3-pytest python3-dask python3-distributed) ;;
+  --fuzz) packages+=(clang libclang-rt-14-dev llvm) ;;
   --bench) packages+=(golang-go golang-github-ekzhu-minhash-lsh-dev gnuplot-nox time python3 python3.11-doc postgresql-doc-15) ;;
 esac
 

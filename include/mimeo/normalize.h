@@ -4,9 +4,11 @@
 // works on, so that two copies of a passage that differ only in encoding
 // details produce the same shingles:
 //
-//   * UTF-8 is validated. Each invalid sequence (a stray continuation byte, a
+//   * UTF-8 is validated. Invalid bytes (a stray continuation byte, a
 //     truncated sequence, an overlong form, a surrogate, a code point past
-//     U+10FFFF) becomes one U+FFFD and is counted; nothing is dropped.
+//     U+10FFFF) become U+FFFD, one for each maximal subpart (DecodeUtf8
+//     below), and are counted; nothing is dropped. RepairUtf8 makes the
+//     same replacements and nothing else.
 //   * Unicode NFKC and case folding (utf8proc), so "ﬁ", "FI" and "fi" agree.
 //     Default-ignorable characters (soft hyphen, zero-width space and
 //     joiners, byte order mark) are dropped, so "co\u00ADop" is "coop".
@@ -33,6 +35,32 @@
 #include "absl/status/statusor.h"
 
 namespace mimeo {
+
+// One character decoded from the front of UTF-8 bytes.
+struct Utf8Char {
+  // The code point, or -1 when the bytes are not valid UTF-8 there.
+  int32_t code_point = -1;
+  // Bytes consumed: 1 to 4 (0 only for empty input).
+  uint32_t bytes = 0;
+};
+
+// Decodes the character at the front of `s`. Where `s` does not start with
+// a well-formed character, returns -1 and the length of the "maximal
+// subpart" (Unicode standard, section 3.9, U+FFFD substitution of maximal
+// subparts, as the W3C encoding standard and most decoders do): the longest
+// prefix of `s` that starts some well-formed sequence, or else one byte. So
+// "\xE2\x82" (a truncated euro sign) is one invalid sequence, while
+// "\xC0\xAF" (an overlong '/') and "\xED\xA0\x80" (a surrogate) are two and
+// three, since no well-formed sequence starts "\xC0" or "\xED\xA0".
+// Decoding resumes right after the subpart, so a valid character is never
+// swallowed by the invalid bytes before it. Thread-safe; no allocation.
+Utf8Char DecodeUtf8(std::string_view s) noexcept;
+
+// `in` with every maximal subpart (above) replaced by U+FFFD ("\xEF\xBF\xBD")
+// and every valid character kept as is: the replacements Normalize() makes
+// and counts in NormalizedText::invalid_sequences, without its folding. The
+// result is valid UTF-8.
+std::string RepairUtf8(std::string_view in);
 
 // The output of Normalizer::Normalize().
 struct NormalizedText {
