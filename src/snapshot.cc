@@ -189,6 +189,20 @@ class PayloadReader {
   absl::Status Get(T& v, const char* what) {
     return Read(&v, sizeof(T), what);
   }
+  // A string stored as a `Length` then its bytes; a length longer than
+  // what is left is refused before the string is sized from it.
+  template <typename Length>
+  absl::Status GetString(std::string& out, const char* what) {
+    Length len = 0;
+    RETURN_IF_ERROR(Get(len, what));
+    if (len > left_) {
+      return absl::DataLossError(
+          absl::StrFormat("snapshot '%s' is corrupt: %s of %d bytes", path_,
+                          what, static_cast<uint64_t>(len)));
+    }
+    out.resize(len);
+    return Read(out.data(), len, what);
+  }
   bool AtEnd() const { return left_ == 0; }
   // Reads (and hashes) what is left, then compares the checksum.
   bool ChecksumMatches(uint64_t want) {
@@ -452,14 +466,7 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Load(const std::string& path,
   const absl::Status parsed = [&]() -> absl::Status {
     e->ids_.resize(h.num_ids);
     for (std::string& id : e->ids_) {
-      uint32_t len = 0;
-      RETURN_IF_ERROR(r.Get(len, "an id length"));
-      if (len > have) {
-        return absl::DataLossError(absl::StrFormat(
-            "snapshot '%s' is corrupt: an id of %d bytes", path, len));
-      }
-      id.resize(len);
-      RETURN_IF_ERROR(r.Read(id.data(), len, "an id"));
+      RETURN_IF_ERROR(r.GetString<uint32_t>(id, "an id"));
     }
     e->live_.resize(h.num_ids);
     RETURN_IF_ERROR(r.Read(e->live_.data(), h.num_ids, "the live flags"));
@@ -482,14 +489,7 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Load(const std::string& path,
     e->dates_.resize(h.num_ids);
     if (has_texts) {
       for (std::string& text : e->texts_) {
-        uint64_t len = 0;
-        RETURN_IF_ERROR(r.Get(len, "a text length"));
-        if (len > have) {
-          return absl::DataLossError(absl::StrFormat(
-              "snapshot '%s' is corrupt: a text of %d bytes", path, len));
-        }
-        text.resize(len);
-        RETURN_IF_ERROR(r.Read(text.data(), len, "a text"));
+        RETURN_IF_ERROR(r.GetString<uint64_t>(text, "a text"));
         if (options.text_source) {
           e->text_hashes_.push_back(XXH3_64bits(text.data(), text.size()));
         }
@@ -525,14 +525,13 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Load(const std::string& path,
       e->source_names_.clear();
       e->source_of_.clear();
       for (uint32_t i = 0; i < count; ++i) {
-        uint32_t len = 0;
-        RETURN_IF_ERROR(r.Get(len, "a source length"));
-        if (len > have || (i == 0) != (len == 0)) {
+        std::string name;
+        RETURN_IF_ERROR(r.GetString<uint32_t>(name, "a source"));
+        // The first source is the empty one, and only the first.
+        if ((i == 0) != name.empty()) {
           return absl::DataLossError(absl::StrFormat(
-              "snapshot '%s' is corrupt: source %d of %d bytes", path, i, len));
+              "snapshot '%s' is corrupt: source %d is '%s'", path, i, name));
         }
-        std::string name(len, '\0');
-        RETURN_IF_ERROR(r.Read(name.data(), len, "a source"));
         if (!e->source_of_.try_emplace(name, i).second) {
           return absl::DataLossError(absl::StrFormat(
               "snapshot '%s' is corrupt: source '%s' twice", path, name));
