@@ -702,7 +702,7 @@ absl::StatusOr<std::string_view> Engine::TextOf(DocId doc,
 }
 
 void Engine::OwnFrequencies(const AlignedText& asking, uint32_t begin,
-                            uint32_t end, uint32_t self,
+                            uint32_t end, uint32_t self, uint32_t wide,
                             std::vector<HeldFingerprint>& out,
                             std::vector<Fingerprint>& scratch) const {
   out.clear();
@@ -719,7 +719,6 @@ void Engine::OwnFrequencies(const AlignedText& asking, uint32_t begin,
   const PassageJudge::Options& judge = judge_.options();
   // Widespread text needs no source count; with one source in the index,
   // every holder is of it.
-  const uint32_t wide = judge_.WidespreadThreshold(stats_.documents + self);
   const bool one_source = source_names_.size() == 1;
   for (const Fingerprint& fp : scratch) {
     const uint32_t docs = fingerprint_index_.DocFrequency(fp.hash, as_of) + self;
@@ -802,7 +801,8 @@ absl::StatusOr<std::vector<Passage>> Engine::AlignWith(
   std::vector<uint8_t> measured;
   std::vector<double> template_shares;
   for (const Passage& p : found) {
-    OwnFrequencies(asking, p.a_token_begin, p.a_token_end, self, freq, fps);
+    OwnFrequencies(asking, p.a_token_begin, p.a_token_end, self, wide, freq,
+                   fps);
     std::vector<Stretch> stretches;
     for (const HeldFingerprint& f : freq) {
       if (f.docs < wide && !f.template_text) continue;
@@ -856,7 +856,8 @@ absl::StatusOr<std::vector<Passage>> Engine::AlignWith(
   for (size_t i = 0; i < passages.size(); ++i) {
     Passage& p = passages[i];
     if (!measured[i]) {
-      OwnFrequencies(asking, p.a_token_begin, p.a_token_end, self, freq, fps);
+      OwnFrequencies(asking, p.a_token_begin, p.a_token_end, self, wide, freq,
+                     fps);
       p.doc_frequency = median();
       template_shares[i] = template_share();
     }

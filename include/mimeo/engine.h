@@ -512,9 +512,12 @@ class Engine {
   };
   // The fingerprints chosen inside tokens [begin, end) of the asking text,
   // in token order; `self` is 1 when the asking text is not indexed. The
-  // asking text counts as a source of its own.
+  // asking text counts as a source of its own. `wide` is the widespread
+  // threshold of the collection judged (PassageJudge::WidespreadThreshold):
+  // text that common is not counted by source.
   void OwnFrequencies(const AlignedText& asking, uint32_t begin, uint32_t end,
-                      uint32_t self, std::vector<HeldFingerprint>& out,
+                      uint32_t self, uint32_t wide,
+                      std::vector<HeldFingerprint>& out,
                       std::vector<Fingerprint>& scratch) const;
   // Keeps at most copy.max_passages of `passages` (copy before
   // boilerplate, longer before shorter, then in text order) and returns
