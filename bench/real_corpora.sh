@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Assembles three real, messy corpora from Debian packages, for measuring
+# Assembles real, messy corpora from Debian packages, for measuring
 # how boilerplate (licence paragraphs, templated navigation) disturbs
 # near-duplicate clusters and shared-copy output (bench/oracle.cc scores
 # them):
@@ -11,6 +11,12 @@
 #                                     same Sphinx navigation on every page
 #   OUT_DIR/postgresql-doc/...        the HTML pages of postgresql-doc-15,
 #                                     the same DocBook header and footer
+#   OUT_DIR/changelog/<package>.txt  every /usr/share/doc/*/changelog.Debian.gz,
+#                                     uncompressed: release entries with
+#                                     stock lines ("New upstream
+#                                     release", "Bump Standards-Version")
+#                                     and maintainer sign-offs, like the
+#                                     signatures and quoted lines of mail
 #   OUT_DIR/man/<page>.txt            section 1 manual pages as `man`
 #                                     renders them (80 columns), apart from
 #                                     gcloud's: GNU, Debian and project
@@ -81,6 +87,22 @@ for f in /usr/share/doc/*/copyright; do
   copied=$((copied + 1))
 done
 echo "copyright: $copied files ($skipped_same reached twice, $skipped_binary binary, skipped)" >&2
+
+# changelog/: one file per distinct real changelog, uncompressed, named
+# after its package (packages built from one source often ship the same
+# changelog: real near-duplicates).
+mkdir -p "$out/changelog"
+declare -A seen_log=()
+for f in /usr/share/doc/*/changelog.Debian.gz; do
+  [ -f "$f" ] || continue
+  real=$(readlink -f "$f")
+  [ -n "${seen_log[$real]+x}" ] && continue
+  seen_log[$real]=1
+  package=$(basename "$(dirname "$f")")
+  gzip -dc "$real" >"$out/changelog/$package.txt" 2>/dev/null ||
+    rm -f "$out/changelog/$package.txt"
+done
+echo "changelog: $(find "$out/changelog" -type f | wc -l) files" >&2
 
 # HTML pages as they are, under their relative paths.
 copy_html() {

@@ -40,7 +40,7 @@ fi
     --docs 3000 --seed 1 >&2
 
 line="${*:-defaults} |"
-for c in copyright python-doc postgresql-doc man gcloud-man; do
+for c in copyright python-doc postgresql-doc changelog man gcloud-man; do
   [ -d "$work/real/$c" ] || continue
   if [ $copy = 1 ]; then
     "$bin/tools/mimeo" pairs --mode copy "$work/real/$c" "$@" -q \

@@ -867,8 +867,11 @@ absl::StatusOr<std::vector<Passage>> Engine::AlignWith(
     f.pair_tokens = total;
     f.doc_frequency = p.doc_frequency;
     f.template_share = template_shares[i];
-    f.same_edge = (p.a_token_begin <= edge && p.b_token_begin <= edge) ||
-                  (p.a_token_end + edge >= na && p.b_token_end + edge >= nb);
+    // A passage at both edges of both documents is their whole text: two
+    // copies of one short text, not a header or footer on other text.
+    const bool starts = p.a_token_begin <= edge && p.b_token_begin <= edge;
+    const bool ends = p.a_token_end + edge >= na && p.b_token_end + edge >= nb;
+    f.same_edge = starts != ends;
     f.junk_share = JunkShare(asking, p.a_token_begin, p.a_token_end);
     p.reason = judge_.Judge(f, num_docs);
     p.boilerplate = p.reason != Boilerplate::kNone;

@@ -241,6 +241,47 @@ TEST(BoilerplateEngineTest, APassageTwelveOf2000DocumentsQuoteIsCopy) {
   EXPECT_EQ(sharing, 12u);
 }
 
+TEST(BoilerplateEngineTest, ABriefPrintedWholeIsCopyAndAsAFooterIsNot) {
+  // A 40-word brief that twelve outlets print as the whole of an item
+  // (each with its own two-word credit line), and, in another collection,
+  // the same text closing twelve longer messages like a list footer. Both
+  // sit at the edges of the documents; only the footer is on other text.
+  Texts t(9);
+  const std::string brief = t.Words(40);
+  for (const bool whole : {true, false}) {
+    std::vector<Document> docs;
+    std::set<DocId> holders;
+    for (int i = 0; i < 2000; ++i) {
+      std::string text;
+      if (i % 166 == 37) {
+        text = whole ? t.Words(2) + " " + brief : t.Words(150) + " " + brief;
+        holders.insert(static_cast<DocId>(i));
+      } else {
+        text = t.Words(150);
+      }
+      docs.push_back({"doc/" + std::to_string(i), text, {}});
+    }
+    ASSERT_EQ(holders.size(), 12u);
+    auto e = Index(docs);
+    auto report = e->SharedCopy();
+    ASSERT_TRUE(report.ok()) << report.status();
+    if (whole) {
+      EXPECT_EQ(report->pairs.size(), 66u);
+      for (const CopyPair& p : report->pairs) {
+        EXPECT_TRUE(holders.contains(p.a) && holders.contains(p.b));
+      }
+    } else {
+      EXPECT_TRUE(report->pairs.empty()) << report->pairs.size() << " pairs";
+      auto passages = e->Passages(*holders.begin(), *holders.rbegin());
+      ASSERT_TRUE(passages.ok()) << passages.status();
+      ASSERT_FALSE(passages->empty());
+      for (const Passage& p : *passages) {
+        EXPECT_EQ(p.reason, Boilerplate::kEdge);
+      }
+    }
+  }
+}
+
 // 2,600 articles; a 60-word story in the middle of 25 of them (under the
 // 1% that makes text widespread whatever its sources). `source_of(i)`
 // names article i's source.

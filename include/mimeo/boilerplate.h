@@ -151,7 +151,9 @@ struct PassageFacts {
   // documents included; 0 when it is too short to have any.
   uint32_t doc_frequency = 0;
   // At the start of both documents, or at the end of both, within
-  // PassageJudge::Options::edge_tokens.
+  // PassageJudge::Options::edge_tokens, but not both: a passage at both
+  // edges of both documents is the whole of each (two copies of a short
+  // text), not a header or footer on other text.
   bool same_edge = false;
   // Share of its tokens that are junk: numbers, single letters, and
   // two-character tokens with a digit (quoted-printable "=3D" is "3d").
