@@ -17,6 +17,12 @@
 #                                     release", "Bump Standards-Version")
 #                                     and maintainer sign-offs, like the
 #                                     signatures and quoted lines of mail
+#   OUT_DIR/git-relnotes/<version>.txt
+#                                     git's release notes, as announced on
+#                                     its mailing list: maintenance and
+#                                     security releases repeat paragraphs
+#                                     and lists of fixes of the releases
+#                                     they merge (where git is installed)
 #   OUT_DIR/man/<page>.txt            section 1 manual pages as `man`
 #                                     renders them (80 columns), apart from
 #                                     gcloud's: GNU, Debian and project
@@ -103,6 +109,22 @@ for f in /usr/share/doc/*/changelog.Debian.gz; do
     rm -f "$out/changelog/$package.txt"
 done
 echo "changelog: $(find "$out/changelog" -type f | wc -l) files" >&2
+
+# git-relnotes/: each release's notes, uncompressed.
+relnotes=/usr/share/doc/git/RelNotes
+if [ -d "$relnotes" ]; then
+  mkdir -p "$out/git-relnotes"
+  for f in "$relnotes"/*; do
+    name=$(basename "$f" .gz)
+    case "$f" in
+      *.gz) gzip -dc "$f" >"$out/git-relnotes/$name" ;;
+      *) cp "$f" "$out/git-relnotes/$name" ;;
+    esac
+  done
+  echo "git-relnotes: $(find "$out/git-relnotes" -type f | wc -l) files" >&2
+else
+  echo "real_corpora: no $relnotes: git-relnotes skipped" >&2
+fi
 
 # HTML pages as they are, under their relative paths.
 copy_html() {

@@ -192,12 +192,17 @@ Boilerplate PassageJudge::Judge(const PassageFacts& f,
     return Boilerplate::kWidespread;
   }
   if (f.template_share >= 0.5) return Boilerplate::kTemplate;
-  if (f.pair_tokens >= options_.long_tokens ||
-      f.doc_frequency < CommonThreshold(num_docs)) {
-    return Boilerplate::kNone;
+  if (f.pair_tokens >= options_.long_tokens) return Boilerplate::kNone;
+  if (f.doc_frequency >= CommonThreshold(num_docs)) {
+    if (f.same_edge) return Boilerplate::kEdge;
+    if (f.tokens < options_.phrase_tokens) return Boilerplate::kPhrase;
   }
-  if (f.same_edge) return Boilerplate::kEdge;
-  if (f.tokens < options_.phrase_tokens) return Boilerplate::kPhrase;
+  // Partly made of common shingles, and what is left is shorter than a
+  // phrase: a stock line whatever its fingerprints.
+  if (f.rare_run_tokens < f.tokens &&
+      f.rare_run_tokens < options_.phrase_tokens) {
+    return Boilerplate::kPhrase;
+  }
   return Boilerplate::kNone;
 }
 

@@ -82,6 +82,22 @@ std::pair<size_t, size_t> ShinglesWithin(const Shingles& sh, uint32_t begin,
           static_cast<size_t>(last - sh.first_token.begin())};
 }
 
+// The longest run of tokens inside [begin, end) of a prepared text covered
+// by consecutive shingles that are not common, in tokens (0 when every
+// shingle inside is common; the passage's length when it is too short to
+// hold a shingle).
+uint32_t LongestRareRun(const Shingles& sh, uint32_t begin, uint32_t end,
+                        const CommonShingles& common) {
+  const auto [i0, i1] = ShinglesWithin(sh, begin, end);
+  if (i0 == i1 || common.size() == 0) return end - begin;
+  uint32_t best = 0, run = 0;
+  for (size_t i = i0; i < i1; ++i) {
+    run = common.IsCommon(sh.hashes[i]) ? 0 : run + 1;
+    best = std::max(best, run);
+  }
+  return best == 0 ? 0 : best + sh.tokens_per_shingle - 1;
+}
+
 // The share of tokens [begin, end) of a prepared text that are junk.
 double JunkShare(const AlignedText& text, uint32_t begin, uint32_t end) {
   if (end <= begin) return 0;
@@ -740,8 +756,8 @@ void Engine::OwnFrequencies(const AlignedText& asking, uint32_t begin,
 }
 
 absl::StatusOr<std::vector<Passage>> Engine::AlignWith(
-    const AlignedText& asking, bool indexed, DocId doc,
-    AlignedText& scratch) const {
+    const AlignedText& asking, bool indexed, DocId doc, AlignedText& scratch,
+    const CommonShingles& common) const {
   std::string fetched;
   ASSIGN_OR_RETURN(const std::string_view text, TextOf(doc, fetched));
   RETURN_IF_ERROR(aligner_.Prepare(text, scratch));
@@ -873,6 +889,8 @@ absl::StatusOr<std::vector<Passage>> Engine::AlignWith(
     const bool ends = p.a_token_end + edge >= na && p.b_token_end + edge >= nb;
     f.same_edge = starts != ends;
     f.junk_share = JunkShare(asking, p.a_token_begin, p.a_token_end);
+    f.rare_run_tokens =
+        LongestRareRun(asking.shingles, p.a_token_begin, p.a_token_end, common);
     p.reason = judge_.Judge(f, num_docs);
     p.boilerplate = p.reason != Boilerplate::kNone;
   }
@@ -908,8 +926,10 @@ absl::StatusOr<std::vector<Passage>> Engine::Passages(
   AlignedText asking, other;
   RETURN_IF_ERROR(aligner_.Prepare(text, asking));
   if (options_.copy.enabled) {
-    ASSIGN_OR_RETURN(std::vector<Passage> passages,
-                     AlignWith(asking, /*indexed=*/true, b, other));
+    const std::shared_ptr<const Common> common = CommonModel(/*current=*/true);
+    ASSIGN_OR_RETURN(
+        std::vector<Passage> passages,
+        AlignWith(asking, /*indexed=*/true, b, other, common->shingles));
     const uint32_t more = CapPassages(passages);
     if (more_passages != nullptr) *more_passages = more;
     return passages;
@@ -1008,8 +1028,8 @@ absl::StatusOr<std::vector<Match>> Engine::Query(std::string_view text) const {
     Match m;
     m.near_duplicate = verifier_.Accept(s);
     if (std::binary_search(copy_candidates.begin(), copy_candidates.end(), d)) {
-      ASSIGN_OR_RETURN(m.passages,
-                       AlignWith(asking, /*indexed=*/false, d, other));
+      ASSIGN_OR_RETURN(m.passages, AlignWith(asking, /*indexed=*/false, d,
+                                             other, common->shingles));
       for (const Passage& p : m.passages) {
         if (p.boilerplate) continue;
         m.shares_copy = true;
@@ -1178,7 +1198,8 @@ absl::StatusOr<CopyReport> Engine::SharedCopy() const {
       }
       for (const CopyCandidate& c : candidates) {
         absl::StatusOr<std::vector<Passage>> aligned =
-            AlignWith(buf.asking, /*indexed=*/true, c.doc, buf.other);
+            AlignWith(buf.asking, /*indexed=*/true, c.doc, buf.other,
+                      common->shingles);
         if (!aligned.ok()) return fail(aligned.status());
         std::vector<Passage> passages = std::move(*aligned);
         CopyPair pair;

@@ -156,6 +156,37 @@ TEST(PassageJudgeTest, EachRule) {
   EXPECT_FALSE(PassageJudge::Create(off)->IsTemplate(1000, 1));
 }
 
+TEST(PassageJudgeTest, AStockLineIsAPhraseWhateverItsFingerprints) {
+  auto judge = PassageJudge::Create({});
+  ASSERT_TRUE(judge.ok());
+  // "debian/control.in: Bump Standards-Version to 4.5.0" in two changelogs:
+  // ten tokens whose fingerprints only the two hold, but whose last
+  // shingles hundreds of changelogs hold; seven tokens are rare in a row.
+  PassageFacts f;
+  f.tokens = 10;
+  f.pair_tokens = 10;
+  f.doc_frequency = 2;
+  f.rare_run_tokens = 7;
+  EXPECT_EQ(judge->Judge(f, 800), Boilerplate::kPhrase);
+  // Unknown, or every shingle rare: an eight-word quote two documents
+  // share is copy.
+  f.tokens = 8;
+  f.pair_tokens = 8;
+  f.rare_run_tokens = UINT32_MAX;
+  EXPECT_EQ(judge->Judge(f, 800), Boilerplate::kNone);
+  f.rare_run_tokens = 8;
+  EXPECT_EQ(judge->Judge(f, 800), Boilerplate::kNone);
+  // A rare run of a phrase's length or more is copy; so is a short run
+  // among long shared text.
+  f.tokens = 14;
+  f.pair_tokens = 14;
+  f.rare_run_tokens = 10;
+  EXPECT_EQ(judge->Judge(f, 800), Boilerplate::kNone);
+  f.rare_run_tokens = 7;
+  f.pair_tokens = 60;
+  EXPECT_EQ(judge->Judge(f, 800), Boilerplate::kNone);
+}
+
 TEST(PassageJudgeTest, ValidatesOptions) {
   PassageJudge::Options o;
   o.common_min_docs = 1;
@@ -279,6 +310,40 @@ TEST(BoilerplateEngineTest, ABriefPrintedWholeIsCopyAndAsAFooterIsNot) {
         EXPECT_EQ(p.reason, Boilerplate::kEdge);
       }
     }
+  }
+}
+
+TEST(BoilerplateEngineTest, AStockLineEndingInCommonWordsIsAPhrase) {
+  // 400 changelog-like texts; a six-word stock line in the middle of 30 of
+  // them (common: 20 or more hold its shingles), and in two of those four
+  // more words before it that only they share. Their ten-word passage is
+  // rare for its fingerprints but seven of its words only are rare in a
+  // row: a stock line. Two documents sharing ten rare words are copy.
+  Texts t(11);
+  const std::string stock = "bump the standards version to four";
+  const std::string lead = t.Words(4);
+  const std::string quote = t.Words(10);
+  std::vector<Document> docs;
+  for (int i = 0; i < 400; ++i) {
+    std::string text = t.Words(120);
+    if (i % 13 == 0) {
+      text += " " + (i < 26 ? lead + " " : std::string()) + stock;
+    }
+    if (i == 100 || i == 200) text += " " + quote;
+    text += " " + t.Words(120);
+    docs.push_back({"log/" + std::to_string(i), text, {}});
+  }
+  auto e = Index(docs);
+  auto report = e->SharedCopy();
+  ASSERT_TRUE(report.ok()) << report.status();
+  ASSERT_EQ(report->pairs.size(), 1u);
+  EXPECT_EQ(report->pairs[0].a, 100u);
+  EXPECT_EQ(report->pairs[0].b, 200u);
+  auto passages = e->Passages(0, 13);
+  ASSERT_TRUE(passages.ok()) << passages.status();
+  ASSERT_FALSE(passages->empty());
+  for (const Passage& p : *passages) {
+    EXPECT_EQ(p.reason, Boilerplate::kPhrase);
   }
 }
 

@@ -158,6 +158,11 @@ struct PassageFacts {
   // Share of its tokens that are junk: numbers, single letters, and
   // two-character tokens with a digit (quoted-printable "=3D" is "3d").
   double junk_share = 0;
+  // The longest run of its tokens covered by consecutive shingles that are
+  // not common (CommonShingles): "Bump Standards-Version to 4.5.0" is ten
+  // tokens, but its last shingles are on hundreds of changelogs. Unknown
+  // (the default) counts as the whole passage.
+  uint32_t rare_run_tokens = UINT32_MAX;
   // Share of its fingerprints that are template text (held by at least
   // widespread_min_docs documents, the two included, from at most
   // PassageJudge::Options::template_sources of them in distinct sources)
@@ -188,9 +193,11 @@ class PassageJudge {
     uint32_t long_tokens = 50;
     // How near an edge counts as at the edge, in tokens. Default 10.
     uint32_t edge_tokens = 10;
-    // A common passage shorter than this, in a pair sharing less than
-    // long_tokens in all, is a stock phrase ("Changed in version 3.5:
-    // Added support for"), not a quote. Default 10.
+    // In a pair sharing less than long_tokens in all, a common passage
+    // shorter than this, or a passage partly made of common shingles whose
+    // longest run of the others is shorter than this, is a stock phrase
+    // ("Changed in version 3.5: Added support for"), not a quote.
+    // Default 10.
     uint32_t phrase_tokens = 10;
     // Passages with at least this share of junk tokens are markup.
     // Default 0.5.

@@ -497,11 +497,12 @@ class Engine {
   absl::Span<const Fingerprint> FingerprintsOf(DocId doc) const;
   // Aligns the asking text (prepared; `indexed` if it is an indexed
   // document, not a query) with indexed document `doc`, judging which
-  // passages are boilerplate. Side "a" of the passages is the asking text.
-  // Fails only when the text source does.
-  absl::StatusOr<std::vector<Passage>> AlignWith(const AlignedText& asking,
-                                                 bool indexed, DocId doc,
-                                                 AlignedText& scratch) const;
+  // passages are boilerplate, with `common` telling which shingles are
+  // common. Side "a" of the passages is the asking text. Fails only when
+  // the text source does.
+  absl::StatusOr<std::vector<Passage>> AlignWith(
+      const AlignedText& asking, bool indexed, DocId doc, AlignedText& scratch,
+      const CommonShingles& common) const;
   // One fingerprint chosen inside a passage: the token where its shingle
   // starts, the documents holding it (the asking one included), and
   // whether they make it template text (PassageJudge::IsTemplate).
