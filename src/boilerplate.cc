@@ -185,14 +185,16 @@ uint32_t PassageJudge::WidespreadThreshold(uint64_t num_docs) const {
 Boilerplate PassageJudge::Judge(const PassageFacts& f,
                                 uint64_t num_docs) const {
   if (f.tokens > 0 && f.junk_share >= options_.junk_share &&
-      f.doc_frequency >= CommonThreshold(num_docs)) {
+      f.doc_frequency >= CommonThreshold(num_docs) && !f.whole_pair) {
     return Boilerplate::kMarkup;
   }
   if (f.doc_frequency >= WidespreadThreshold(num_docs)) {
     return Boilerplate::kWidespread;
   }
   if (f.template_share >= 0.5) return Boilerplate::kTemplate;
-  if (f.pair_tokens >= options_.long_tokens) return Boilerplate::kNone;
+  if (f.pair_tokens >= options_.long_tokens || f.whole_pair) {
+    return Boilerplate::kNone;
+  }
   if (f.doc_frequency >= CommonThreshold(num_docs)) {
     if (f.same_edge) return Boilerplate::kEdge;
     if (f.tokens < options_.phrase_tokens) return Boilerplate::kPhrase;

@@ -869,6 +869,14 @@ absl::StatusOr<std::vector<Passage>> Engine::AlignWith(
   }
   const uint32_t edge = judge_.options().edge_tokens;
   const size_t na = asking.tokens.size(), nb = scratch.tokens.size();
+  // Do the passages cover both texts but for an edge's worth at each end?
+  size_t covered_a = 0, covered_b = 0;
+  for (const Passage& p : found) {
+    covered_a += p.a_tokens();
+    covered_b += p.b_tokens();
+  }
+  const bool whole_pair =
+      covered_a + 2 * edge >= na && covered_b + 2 * edge >= nb;
   for (size_t i = 0; i < passages.size(); ++i) {
     Passage& p = passages[i];
     if (!measured[i]) {
@@ -883,11 +891,9 @@ absl::StatusOr<std::vector<Passage>> Engine::AlignWith(
     f.pair_tokens = total;
     f.doc_frequency = p.doc_frequency;
     f.template_share = template_shares[i];
-    // A passage at both edges of both documents is their whole text: two
-    // copies of one short text, not a header or footer on other text.
-    const bool starts = p.a_token_begin <= edge && p.b_token_begin <= edge;
-    const bool ends = p.a_token_end + edge >= na && p.b_token_end + edge >= nb;
-    f.same_edge = starts != ends;
+    f.same_edge = (p.a_token_begin <= edge && p.b_token_begin <= edge) ||
+                  (p.a_token_end + edge >= na && p.b_token_end + edge >= nb);
+    f.whole_pair = whole_pair;
     f.junk_share = JunkShare(asking, p.a_token_begin, p.a_token_end);
     f.rare_run_tokens =
         LongestRareRun(asking.shingles, p.a_token_begin, p.a_token_end, common);

@@ -151,10 +151,13 @@ struct PassageFacts {
   // documents included; 0 when it is too short to have any.
   uint32_t doc_frequency = 0;
   // At the start of both documents, or at the end of both, within
-  // PassageJudge::Options::edge_tokens, but not both: a passage at both
-  // edges of both documents is the whole of each (two copies of a short
-  // text), not a header or footer on other text.
+  // PassageJudge::Options::edge_tokens.
   bool same_edge = false;
+  // The pair's passages, boilerplate included, cover both documents but
+  // for two edges' worth of tokens: they are copies of one (short) text,
+  // not two texts sharing a footer, a stock phrase or markup debris. Only
+  // widespread and template text is boilerplate in such a pair.
+  bool whole_pair = false;
   // Share of its tokens that are junk: numbers, single letters, and
   // two-character tokens with a digit (quoted-printable "=3D" is "3d").
   double junk_share = 0;
