@@ -9,10 +9,12 @@
 #include <cstring>
 #include <filesystem>
 #include <mutex>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_format.h"
 #include "internal/atomic_file.h"
+#include "json_writer.h"
 #include "oneapi/tbb/parallel_pipeline.h"
 #include "oneapi/tbb/task_arena.h"
 
@@ -166,6 +168,14 @@ void AddOutputOptions(CLI::App* cmd, CommonArgs& args) {
                 "No progress, warnings or summary on stderr");
 }
 
+void AddPassageTextOption(CLI::App* cmd, CommonArgs& args) {
+  cmd->add_flag_function(
+      "--no-passage-text",
+      [&args](int64_t) { args.passage_text = false; },
+      "JSONL and CSV: give passages as byte offsets only, without their "
+      "text (smaller output; no text is read again to cut it)");
+}
+
 bool Given(const CommonArgs& args, const char* name) {
   return std::find(args.given.begin(), args.given.end(), name) !=
          args.given.end();
@@ -182,6 +192,11 @@ int StatusExit(const absl::Status& s) {
   return s.code() == absl::StatusCode::kNotFound ? 2 : 1;
 }
 
+int UsageExit(const std::string& message) {
+  std::fprintf(stderr, "mimeo: %s\n", message.c_str());
+  return 2;
+}
+
 std::string ChooseFormat(const CommonArgs& args) {
   if (!args.format.empty()) return args.format;
   const bool to_stdout = args.output.empty() || args.output == "-";
@@ -194,6 +209,7 @@ WriteOptions ChooseWriteOptions(const CommonArgs& args,
   const bool to_stdout = args.output.empty() || args.output == "-";
   w.color = format == "table" && to_stdout && isatty(1) &&
             std::getenv("NO_COLOR") == nullptr;
+  w.passage_text = args.passage_text;
   return w;
 }
 
@@ -229,6 +245,12 @@ Output::~Output() = default;
 absl::StatusOr<Output> Output::Open(const CommonArgs& args) {
   const std::string format = ChooseFormat(args);
   const WriteOptions w = ChooseWriteOptions(args, format);
+  if (!args.passage_text && (format == "table" || format == "html")) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "--no-passage-text is for --format jsonl or csv: the %s shows the "
+        "passages",
+        format == "html" ? "HTML report" : "table"));
+  }
   if (args.output.empty() || args.output == "-") {
     return Output("", format, w, nullptr);
   }
@@ -245,6 +267,23 @@ absl::StatusOr<Output> Output::Open(const CommonArgs& args) {
   if (!file.ok()) return file.status();
   return Output(args.output, format, w,
                 std::make_unique<internal::AtomicFile>(std::move(*file)));
+}
+
+absl::StatusOr<Output> Output::OpenFile(const std::string& path,
+                                        const char* option) {
+  if (path.empty() || path == "-") {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "%s takes a file name: standard output has the results", option));
+  }
+  CommonArgs args;
+  args.output = path;
+  args.format = "jsonl";
+  absl::StatusOr<Output> out = Open(args);
+  if (!out.ok()) {
+    return absl::Status(out.status().code(),
+                        absl::StrFormat("%s: %s", option, out.status().message()));
+  }
+  return out;
 }
 
 absl::Status Output::Write(const Writer& write) {
@@ -271,10 +310,12 @@ absl::Status Output::Write(const Writer& write) {
   return file->Commit();
 }
 
-absl::Status Output::Write(const Report& report) {
-  return Write([&report](std::FILE* out, const std::string& format,
-                         const WriteOptions& w) {
-    return WriteReport(report, format, w, out);
+absl::Status Output::Write(const Report& report, Phase* phase) {
+  return Write([&report, phase](std::FILE* out, const std::string& format,
+                                const WriteOptions& w) {
+    WriteOptions with_progress = w;
+    if (phase != nullptr) with_progress.written = [phase] { phase->Advance(); };
+    return WriteReport(report, format, with_progress, out);
   });
 }
 
@@ -375,7 +416,8 @@ void Phase::Draw() {
   std::fflush(out_);
 }
 
-absl::Status ReadInto(InputReader& reader, Engine& engine, bool quiet) {
+absl::Status ReadInto(InputReader& reader, Engine& engine, bool quiet,
+                      std::vector<uint64_t>* lengths) {
   Progress progress(!quiet);
   // A pipeline on the engine's threads: batches are read in order on one
   // thread, sketched on all of them, and committed in the order read, so
@@ -411,6 +453,11 @@ absl::Status ReadInto(InputReader& reader, Engine& engine, bool quiet) {
               }
               done = !*more;
               batch.second = reader.consumed_bytes();
+              if (lengths != nullptr) {
+                for (const Document& d : batch.first) {
+                  lengths->push_back(d.text.size());
+                }
+              }
               return batch;
             }) &
             tbb::make_filter<std::pair<std::vector<Document>, uint64_t>,
@@ -455,8 +502,8 @@ void PrintSummary(const CommonArgs& args, const InputCounts& counts,
                              std::chrono::steady_clock::now() - start)
                              .count();
   std::string line = absl::StrFormat(
-      "mimeo: %d documents, %.1f MB, %d skipped", stats.documents,
-      stats.bytes / 1e6, counts.skipped());
+      "mimeo: %d document%s, %.1f MB, %d skipped", stats.documents,
+      stats.documents == 1 ? "" : "s", stats.bytes / 1e6, counts.skipped());
   if (counts.malformed_lines > 0) {
     line += absl::StrFormat(" (%d malformed lines)", counts.malformed_lines);
   }
@@ -470,6 +517,66 @@ void PrintSummary(const CommonArgs& args, const InputCounts& counts,
   if (!results.empty()) line += ", " + results;
   line += absl::StrFormat(", %.2f s", seconds);
   std::fprintf(stderr, "%s\n", line.c_str());
+}
+
+absl::Status WriteFamilies(const CopyReport& copy, const Engine& engine,
+                           bool passage_text, std::FILE* out) {
+  JsonWriter w;
+  // Families come ordered by origin: one text read serves a run of them.
+  std::optional<DocId> text_of;
+  std::string text;
+  for (const CopyFamily& f : copy.families) {
+    w.Clear();
+    w.BeginObject();
+    w.Key("family");
+    w.Uint(f.id);
+    w.Key("origin");
+    w.String(engine.id(f.origin));
+    w.Key("origin_span");
+    w.BeginArray();
+    w.Uint(f.origin_begin);
+    w.Uint(f.origin_end);
+    w.EndArray();
+    w.Key("docs");
+    w.Uint(f.num_docs);
+    if (passage_text) {
+      if (text_of != f.origin) {
+        absl::StatusOr<std::string> t = engine.text(f.origin);
+        if (!t.ok()) return t.status();
+        text = std::move(*t);
+        text_of = f.origin;
+      }
+      PassageOut span;
+      span.a_begin = f.origin_begin;
+      span.a_end = f.origin_end;
+      w.Key("text");
+      w.String(PassageText(text, span));
+    }
+    w.Key("holders");
+    w.BeginArray();
+    // Members are ordered by DocId, then position: one holder per run.
+    for (size_t i = 0; i < f.members.size();) {
+      const DocId doc = f.members[i].doc;
+      w.BeginObject();
+      w.Key("id");
+      w.String(engine.id(doc));
+      w.Key("spans");
+      w.BeginArray();
+      for (; i < f.members.size() && f.members[i].doc == doc; ++i) {
+        w.BeginArray();
+        w.Uint(f.members[i].begin);
+        w.Uint(f.members[i].end);
+        w.EndArray();
+      }
+      w.EndArray();
+      w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+    std::fwrite(w.str().data(), 1, w.str().size(), out);
+    std::fputc('\n', out);
+  }
+  return absl::OkStatus();
 }
 
 std::function<absl::StatusOr<std::string>(DocId)> TextsOf(
