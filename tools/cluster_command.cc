@@ -94,6 +94,9 @@ int Run(ClusterArgs& args) {
         "--families is for --mode copy: copy families are passages shared "
         "between documents");
   }
+  if (absl::Status s = CheckOutputOptions(common); !s.ok()) {
+    return UsageExit(std::string(s.message()));
+  }
   auto reader = InputReader::Open(args.paths, common.input);
   if (!reader.ok()) return StatusExit(reader.status());
   absl::StatusOr<Output> output = Output::Open(common);

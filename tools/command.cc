@@ -20,7 +20,7 @@
 
 namespace mimeo::cli {
 
-void AddEngineOptions(CLI::App* cmd, CommonArgs& args) {
+void AddSimilarityOptions(CLI::App* cmd, CommonArgs& args) {
   Engine::Options& o = args.engine;
   const auto given = [&args](const char* name) {
     return [&args, name](const std::string&) { args.given.push_back(name); };
@@ -37,6 +37,26 @@ void AddEngineOptions(CLI::App* cmd, CommonArgs& args) {
       ->each(given("--containment"))
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
+  cmd->add_option_function<int>(
+         "--shingle",
+         [&o, &args](const int& v) {
+           o.shingle.k = v;
+           args.given.push_back("--shingle");
+         },
+         "Words per shingle (default 5)")
+      ->check(CLI::Range(1, 64));
+  cmd->add_option("--min-passage", args.min_passage,
+                  "Shortest shared passage reported, in words")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
+}
+
+void AddEngineOptions(CLI::App* cmd, CommonArgs& args) {
+  Engine::Options& o = args.engine;
+  const auto given = [&args](const char* name) {
+    return [&args, name](const std::string&) { args.given.push_back(name); };
+  };
+  AddSimilarityOptions(cmd, args);
   cmd->add_option("--member-jaccard", o.member.jaccard_threshold,
                   "Clusters: a document joins one only with at least this "
                   "Jaccard similarity to its core and first members...")
@@ -78,14 +98,6 @@ void AddEngineOptions(CLI::App* cmd, CommonArgs& args) {
          "bins; faster; a text of fewer shingles than bins fills the "
          "empty ones from others)")
       ->check(CLI::IsMember({"permutations", "one-permutation"}));
-  cmd->add_option_function<int>(
-         "--shingle",
-         [&o, &args](const int& v) {
-           o.shingle.k = v;
-           args.given.push_back("--shingle");
-         },
-         "Words per shingle (default 5)")
-      ->check(CLI::Range(1, 64));
   cmd->add_option_function<uint64_t>(
          "--seed",
          [&o, &args](const uint64_t& v) {
@@ -96,10 +108,6 @@ void AddEngineOptions(CLI::App* cmd, CommonArgs& args) {
   cmd->add_option("--threads", o.threads, "Worker threads (0: all cores)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
-  cmd->add_option("--min-passage", args.min_passage,
-                  "Shortest shared passage reported, in words")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 100000));
 }
 
 void AddInputOptions(CLI::App* cmd, CommonArgs& args) {
@@ -242,15 +250,21 @@ Output::Output(Output&&) noexcept = default;
 Output& Output::operator=(Output&&) noexcept = default;
 Output::~Output() = default;
 
-absl::StatusOr<Output> Output::Open(const CommonArgs& args) {
+absl::Status CheckOutputOptions(const CommonArgs& args) {
   const std::string format = ChooseFormat(args);
-  const WriteOptions w = ChooseWriteOptions(args, format);
   if (!args.passage_text && (format == "table" || format == "html")) {
     return absl::InvalidArgumentError(absl::StrFormat(
         "--no-passage-text is for --format jsonl or csv: the %s shows the "
         "passages",
         format == "html" ? "HTML report" : "table"));
   }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Output> Output::Open(const CommonArgs& args) {
+  const std::string format = ChooseFormat(args);
+  const WriteOptions w = ChooseWriteOptions(args, format);
+  if (absl::Status s = CheckOutputOptions(args); !s.ok()) return s;
   if (args.output.empty() || args.output == "-") {
     return Output("", format, w, nullptr);
   }

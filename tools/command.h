@@ -52,8 +52,12 @@ struct CommonArgs {
 // Whether option `name` was given on the command line (CommonArgs::given).
 bool Given(const CommonArgs& args, const char* name);
 
-// --threshold, --containment, --lsh-threshold, --num-perm, --shingle,
-// --seed, --threads, --min-passage.
+// What decides whether two given texts are alike and what they share:
+// --threshold, --containment, --shingle, --min-passage.
+void AddSimilarityOptions(CLI::App* cmd, CommonArgs& args);
+// Those, and what a run over many documents uses besides:
+// --member-jaccard, --member-containment, --boilerplate-docs,
+// --lsh-threshold, --num-perm, --minhash, --seed, --threads.
 void AddEngineOptions(CLI::App* cmd, CommonArgs& args);
 // --text-field, --id-field, --date-field, --strict.
 void AddInputOptions(CLI::App* cmd, CommonArgs& args);
@@ -80,6 +84,11 @@ int UsageExit(const std::string& message);
 std::string ChooseFormat(const CommonArgs& args);
 WriteOptions ChooseWriteOptions(const CommonArgs& args,
                                 const std::string& format);
+
+// Options of the output that do not go together (--no-passage-text with
+// the table or HTML): InvalidArgument saying why. Output::Open() checks
+// them too; a command calls it first to exit with a usage error (2).
+absl::Status CheckOutputOptions(const CommonArgs& args);
 
 // A writer of results: writes to `out` in `format` ("jsonl", "table",
 // "csv", "html") with the write options chosen.

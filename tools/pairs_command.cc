@@ -76,6 +76,9 @@ int Run(PairsArgs& args) {
   // Texts are read again from the input to cut passages, not kept.
   common.input.remember_texts = show_text;
 
+  if (absl::Status s = CheckOutputOptions(common); !s.ok()) {
+    return UsageExit(std::string(s.message()));
+  }
   auto reader = InputReader::Open(args.paths, common.input);
   if (!reader.ok()) return StatusExit(reader.status());
   absl::StatusOr<Output> output = Output::Open(common);
