@@ -499,7 +499,26 @@ absl::Status ReadInto(InputReader& reader, Engine& engine, bool quiet,
   progress.Clear();
   if (!status.ok()) return status;
   // Documents skipped for being present already were there to read.
-  if (reader.counts().documents == 0 && reader.counts().skipped_existing == 0) {
+  const InputCounts& counts = reader.counts();
+  if (counts.documents == 0 && counts.skipped_existing == 0 &&
+      (counts.files > 0 || counts.skipped() > 0)) {
+    // Files were found: the hint is about what was wrong with them.
+    std::string why;
+    if (counts.malformed_lines > 0) {
+      why = absl::StrFormat(
+          "%d JSONL line%s skipped as malformed (without a string field "
+          "\"%s\"? --text-field names the field holding the text)",
+          counts.malformed_lines, counts.malformed_lines == 1 ? "" : "s",
+          reader.options().text_field);
+    } else {
+      why = absl::StrFormat("%d file%s opened, %d skipped (the warnings "
+                            "say why)",
+                            counts.files, counts.files == 1 ? "" : "s",
+                            counts.skipped());
+    }
+    return absl::FailedPreconditionError("no documents to read: " + why);
+  }
+  if (counts.documents == 0 && counts.skipped_existing == 0) {
     return absl::FailedPreconditionError(
         "no documents to read: directories are searched for .txt, .md, "
         ".html, .htm, .jsonl and .ndjson files (also .gz or .zst), or with "
@@ -519,14 +538,16 @@ void PrintSummary(const CommonArgs& args, const InputCounts& counts,
       "mimeo: %d document%s, %.1f MB, %d skipped", stats.documents,
       stats.documents == 1 ? "" : "s", stats.bytes / 1e6, counts.skipped());
   if (counts.malformed_lines > 0) {
-    line += absl::StrFormat(" (%d malformed lines)", counts.malformed_lines);
+    line += absl::StrFormat(" (%d malformed line%s)", counts.malformed_lines,
+                            counts.malformed_lines == 1 ? "" : "s");
   }
   if (stats.invalid_utf8 > 0 || counts.repaired_lines > 0) {
     line += absl::StrFormat(", %d invalid UTF-8 repaired",
                             stats.invalid_utf8 + counts.repaired_lines);
   }
   if (counts.renamed_ids > 0) {
-    line += absl::StrFormat(", %d ids renamed", counts.renamed_ids);
+    line += absl::StrFormat(", %d id%s renamed", counts.renamed_ids,
+                            counts.renamed_ids == 1 ? "" : "s");
   }
   if (!results.empty()) line += ", " + results;
   line += absl::StrFormat(", %.2f s", seconds);

@@ -216,6 +216,7 @@ class InputReader {
   // Bytes of the input files consumed so far.
   uint64_t consumed_bytes() const;
   const InputCounts& counts() const { return counts_; }
+  const InputOptions& options() const { return options_; }
   // With options.remember_texts, the texts of the documents read so far,
   // to read again; null otherwise. Shared: it outlives the reader.
   std::shared_ptr<const InputTexts> texts() const { return texts_; }
