@@ -11,11 +11,13 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "byte_sink.h"
 #include "byte_stream.h"
 #include "command.h"
 #include "gtest/gtest.h"
@@ -108,6 +110,33 @@ TEST(ByteStreamTest, DecompressesByMagicNotName) {
                        &err),
             "ab\ncd\n");
   EXPECT_TRUE(err.ok()) << err;
+}
+
+// What a sink writes, in many small writes across its buffers, reads back
+// through OpenByteStream, compressed as the name said.
+TEST(ByteSinkTest, WritesWhatTheReaderReadsBackCompressedByName) {
+  TempDir dir;
+  const std::string text = LongText();
+  for (const char* name : {"out.jsonl", "out.jsonl.gz", "out.jsonl.zst"}) {
+    const fs::path p = dir.path() / name;
+    std::FILE* f = std::fopen(p.string().c_str(), "wb");
+    ASSERT_NE(f, nullptr);
+    std::unique_ptr<ByteSink> sink = OpenByteSink(f, EncodingForName(name));
+    for (size_t at = 0; at < text.size(); at += 997) {
+      ASSERT_TRUE(sink->Write(std::string_view(text).substr(at, 997)).ok());
+    }
+    ASSERT_TRUE(sink->Finish().ok());
+    ASSERT_EQ(std::fclose(f), 0);
+    absl::Status err;
+    EXPECT_EQ(ReadStream(p.string(), &err), text) << name;
+    EXPECT_TRUE(err.ok()) << err;
+    auto stream = OpenByteStream(p.string());
+    ASSERT_TRUE(stream.ok());
+    EXPECT_STREQ((*stream)->encoding(), sink->encoding()) << name;
+  }
+  EXPECT_STREQ(EncodingForName("a.gz"), "gzip");
+  EXPECT_STREQ(EncodingForName("a.zst"), "zstd");
+  EXPECT_STREQ(EncodingForName("a.zstd"), "plain");
 }
 
 TEST(ByteStreamTest, TruncatedOrCorruptDataIsAnErrorNamingTheFile) {
