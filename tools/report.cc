@@ -432,10 +432,20 @@ constexpr const char* kHtmlScript = R"(<script>
 </script>
 )";
 
+std::string Plural(size_t n, const char* one, const char* many) {
+  return absl::StrFormat("%d %s", n, n == 1 ? one : many);
+}
+
+// A pair: its scores and, `side_by_side`, both texts with the passages
+// marked; otherwise its longest passages alone, as document a has them (a
+// report of thousands of clusters stays a page a browser opens).
 absl::Status HtmlPair(const Report& r, const PairOut& p, size_t n,
-                      const WriteOptions& o, std::FILE* out) {
+                      bool side_by_side, const WriteOptions& o,
+                      std::FILE* out) {
   PairTexts texts;
-  if (absl::Status s = texts.Load(r, p, true); !s.ok()) return s;
+  if (side_by_side || !p.passages.empty()) {
+    if (absl::Status s = texts.Load(r, p, side_by_side); !s.ok()) return s;
+  }
   std::string scores = absl::StrFormat(
       "Jaccard %.3f · %s of a in b · %s of b in a", p.similarity.jaccard,
       Percent(p.similarity.containment_a_in_b),
@@ -452,6 +462,28 @@ absl::Status HtmlPair(const Report& r, const PairOut& p, size_t n,
                "<p class=\"scores\">%s</p>\n",
                n, Escape(p.a).c_str(), Escape(p.b).c_str(), scores.c_str());
   if (texts.a().empty() && texts.b().empty()) {
+    absl::FPrintF(out, "</article>\n");
+    return absl::OkStatus();
+  }
+  if (!side_by_side) {
+    std::vector<size_t> longest(p.passages.size());
+    for (size_t i = 0; i < longest.size(); ++i) longest[i] = i;
+    std::stable_sort(longest.begin(), longest.end(), [&p](size_t x, size_t y) {
+      return p.passages[x].words > p.passages[y].words;
+    });
+    constexpr size_t kShown = 2;
+    for (size_t k = 0; k < longest.size() && k < kShown; ++k) {
+      const PassageOut& q = p.passages[longest[k]];
+      absl::FPrintF(out,
+                    "<p class=\"passage\"><span class=\"cut\">[a %d-%d, b "
+                    "%d-%d]</span> <mark data-p=\"%d\">%s</mark></p>\n",
+                    q.a_begin, q.a_end, q.b_begin, q.b_end, longest[k],
+                    Escape(Excerpt(PassageText(texts.a(), q), 400)).c_str());
+    }
+    if (longest.size() > kShown) {
+      absl::FPrintF(out, "<p class=\"more\">%s more.</p>\n",
+                    Plural(longest.size() - kShown, "passage", "passages"));
+    }
     absl::FPrintF(out, "</article>\n");
     return absl::OkStatus();
   }
@@ -472,10 +504,6 @@ absl::Status HtmlPair(const Report& r, const PairOut& p, size_t n,
   return absl::OkStatus();
 }
 
-std::string Plural(size_t n, const char* one, const char* many) {
-  return absl::StrFormat("%d %s", n, n == 1 ? one : many);
-}
-
 absl::Status WriteHtml(const Report& r, const WriteOptions& o,
                        std::FILE* out) {
   absl::FPrintF(out, kHtmlHead, Escape(r.title).c_str());
@@ -494,6 +522,18 @@ absl::Status WriteHtml(const Report& r, const WriteOptions& o,
       absl::FPrintF(out, "<p>No two documents are copies.</p>\n");
     }
     const size_t per_cluster = HtmlPairsPerCluster(o, r.clusters.size());
+    size_t shown_pairs = 0;
+    for (const ClusterOut& c : r.clusters) {
+      shown_pairs += std::min(c.pairs.size(), per_cluster);
+    }
+    if (shown_pairs > o.html_max_pairs) {
+      absl::FPrintF(out,
+                    "<p class=\"summary\">The first %d pairs are shown side "
+                    "by side, the others by their longest passages "
+                    "(<code>mimeo compare A B</code> shows any two documents "
+                    "side by side).</p>\n",
+                    o.html_max_pairs);
+    }
     // The table of contents: every cluster, its size and representative.
     if (!r.clusters.empty()) {
       absl::FPrintF(out, "<nav class=\"toc\">\n<h2>Clusters</h2>\n<ol>\n");
@@ -521,7 +561,9 @@ absl::Status WriteHtml(const Report& r, const WriteOptions& o,
       absl::FPrintF(out, "</ul>\n");
       const size_t shown = std::min(c.pairs.size(), per_cluster);
       for (size_t i = 0; i < shown; ++i) {
-        if (absl::Status s = HtmlPair(r, c.pairs[i], n++, o, out); !s.ok()) {
+        const bool side_by_side = n < o.html_max_pairs;
+        if (absl::Status s = HtmlPair(r, c.pairs[i], n++, side_by_side, o, out);
+            !s.ok()) {
           return s;
         }
       }
@@ -541,7 +583,8 @@ absl::Status WriteHtml(const Report& r, const WriteOptions& o,
     absl::FPrintF(out, "<h2>Pairs</h2>\n");
     if (r.pairs.empty()) absl::FPrintF(out, "<p>No pairs.</p>\n");
     for (size_t i = 0; i < r.pairs.size() && i < o.html_max_pairs; ++i) {
-      if (absl::Status s = HtmlPair(r, r.pairs[i], n++, o, out); !s.ok()) {
+      if (absl::Status s = HtmlPair(r, r.pairs[i], n++, true, o, out);
+          !s.ok()) {
         return s;
       }
       Written(o);

@@ -96,9 +96,9 @@ struct WriteOptions {
   // Called after each cluster (a report of clusters) or pair (of pairs)
   // is written, for a progress line; may be empty.
   std::function<void()> written;
-  // HTML: pairs shown side by side in a report of pairs; in a report of
-  // clusters, HtmlPairsPerCluster() of each cluster. Texts cut at this
-  // many bytes.
+  // HTML: pairs shown side by side in a report of pairs (the others
+  // counted); in a report of clusters, see HtmlPairsPerCluster(). Texts
+  // cut at this many bytes.
   size_t html_max_pairs = 500;
   size_t html_pairs_per_cluster = 3;
   size_t html_max_text_bytes = 256 * 1024;
@@ -107,7 +107,9 @@ struct WriteOptions {
 // How many pairs of each cluster the HTML report shows, its first ones
 // (the others are counted): every cluster shows evidence, so
 // `html_pairs_per_cluster` while that makes at most `html_max_pairs` in
-// all, else 1 (a report of many clusters stays a page a browser opens).
+// all, else 1. Of those, the first `html_max_pairs` show both texts side
+// by side, the others their longest passages only, so that a report of
+// thousands of clusters stays a page a browser opens.
 size_t HtmlPairsPerCluster(const WriteOptions& options, size_t num_clusters);
 
 // The formats: "jsonl", "table", "csv", "html".
