@@ -129,7 +129,7 @@ int Run(ClusterArgs& args) {
   if (!copy_mode) {
     absl::StatusOr<Clustering> clustering;
     {
-      Phase phase(absl::StrFormat("clustering %d documents", stats.documents),
+      Phase phase("clustering " + Count(stats.documents, "document", "documents"),
                   0, common.quiet);
       clustering = engine.Cluster();
     }
@@ -198,8 +198,9 @@ int Run(ClusterArgs& args) {
   } else {
     absl::StatusOr<CopyReport> copy;
     {
-      Phase phase(absl::StrFormat("finding the passages %d documents share",
-                                  stats.documents),
+      Phase phase("finding the passages " +
+                      Count(stats.documents, "document", "documents") +
+                      " share",
                   0, common.quiet);
       copy = engine.SharedCopy();
     }

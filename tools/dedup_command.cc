@@ -175,8 +175,7 @@ int Run(DedupArgs& args) {
   const EngineStats stats = engine.stats();
   absl::StatusOr<Clustering> clustering;
   {
-    Phase phase(absl::StrFormat("clustering %d document%s", stats.documents,
-                                stats.documents == 1 ? "" : "s"),
+    Phase phase("clustering " + Count(stats.documents, "document", "documents"),
                 0, common.quiet);
     clustering = engine.Cluster();
   }
@@ -197,7 +196,7 @@ int Run(DedupArgs& args) {
   size_t kept = 0;
   for (const DedupDecision& d : *decisions) kept += d.keep;
   {
-    Phase phase(absl::StrFormat("writing %d decisions", num_ids), num_ids,
+    Phase phase("writing " + Count(num_ids, "decision", "decisions"), num_ids,
                 common.quiet);
     absl::Status s = output->Write([&](std::FILE* out, const std::string& format,
                                        const WriteOptions&) {

@@ -118,8 +118,8 @@ int Run(PairsArgs& args) {
   if (args.mode != "copy") {
     absl::StatusOr<Clustering> clustering;
     {
-      Phase phase(absl::StrFormat("finding near-duplicates among %d documents",
-                                  documents),
+      Phase phase("finding near-duplicates among " +
+                      Count(documents, "document", "documents"),
                   0, common.quiet);
       clustering = engine.Cluster();
     }
@@ -133,8 +133,8 @@ int Run(PairsArgs& args) {
     if (!verifier.ok()) return StatusExit(verifier.status());
     absl::StatusOr<CopyReport> copy;
     {
-      Phase phase(absl::StrFormat("finding the passages %d documents share",
-                                  documents),
+      Phase phase("finding the passages " +
+                      Count(documents, "document", "documents") + " share",
                   0, common.quiet);
       copy = engine.SharedCopy();
     }

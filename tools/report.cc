@@ -191,6 +191,8 @@ struct Style {
 
 std::string Percent(double x) { return absl::StrFormat("%.0f%%", 100 * x); }
 
+
+
 absl::Status TablePair(const Report& r, const PairOut& p, const Style& st,
                        const WriteOptions& o, const char* indent,
                        std::FILE* out) {
@@ -263,8 +265,9 @@ absl::Status WriteTable(const Report& r, const WriteOptions& o,
     }
     for (const ClusterOut& c : r.clusters) {
       absl::FPrintF(out, "%s\n",
-                   st.Bold(absl::StrFormat("cluster %d  (%d documents)", c.id,
-                                           c.docs.size()))
+                   st.Bold(absl::StrFormat("cluster %d  (%s)", c.id,
+                                           Count(c.docs.size(), "document",
+                                                  "documents")))
                        .c_str());
       for (const std::string& d : c.docs) {
         absl::FPrintF(out, "  %s %s\n", d == c.representative ? "*" : " ",
@@ -432,10 +435,6 @@ constexpr const char* kHtmlScript = R"(<script>
 </script>
 )";
 
-std::string Plural(size_t n, const char* one, const char* many) {
-  return absl::StrFormat("%d %s", n, n == 1 ? one : many);
-}
-
 // A pair: its scores and, `side_by_side`, both texts with the passages
 // marked; otherwise its longest passages alone, as document a has them (a
 // report of thousands of clusters stays a page a browser opens).
@@ -482,7 +481,7 @@ absl::Status HtmlPair(const Report& r, const PairOut& p, size_t n,
     }
     if (longest.size() > kShown) {
       absl::FPrintF(out, "<p class=\"more\">%s more.</p>\n",
-                    Plural(longest.size() - kShown, "passage", "passages"));
+                    Count(longest.size() - kShown, "passage", "passages"));
     }
     absl::FPrintF(out, "</article>\n");
     return absl::OkStatus();
@@ -511,11 +510,11 @@ absl::Status WriteHtml(const Report& r, const WriteOptions& o,
   size_t num_pairs = r.pairs.size();
   for (const ClusterOut& c : r.clusters) num_pairs += c.pairs.size();
   absl::FPrintF(out, "<p class=\"summary\">%s",
-                Plural(r.documents, "document", "documents"));
+                Count(r.documents, "document", "documents"));
   if (r.has_clusters) {
-    absl::FPrintF(out, ", %s", Plural(r.clusters.size(), "cluster", "clusters"));
+    absl::FPrintF(out, ", %s", Count(r.clusters.size(), "cluster", "clusters"));
   }
-  absl::FPrintF(out, ", %s.</p>\n", Plural(num_pairs, "pair", "pairs"));
+  absl::FPrintF(out, ", %s.</p>\n", Count(num_pairs, "pair", "pairs"));
   size_t n = 0;  // pairs written, for their anchors
   if (r.has_clusters) {
     if (r.clusters.empty()) {
@@ -541,9 +540,9 @@ absl::Status WriteHtml(const Report& r, const WriteOptions& o,
         absl::FPrintF(
             out,
             "<li><a href=\"#cluster-%d\">Cluster %d</a>: %s around %s, %s</li>\n",
-            c.id, c.id, Plural(c.docs.size(), "document", "documents"),
+            c.id, c.id, Count(c.docs.size(), "document", "documents"),
             Escape(c.representative).c_str(),
-            Plural(c.pairs.size(), "pair", "pairs"));
+            Count(c.pairs.size(), "pair", "pairs"));
       }
       absl::FPrintF(out, "</ol>\n</nav>\n");
     }
@@ -552,7 +551,7 @@ absl::Status WriteHtml(const Report& r, const WriteOptions& o,
                     "<section class=\"cluster\" id=\"cluster-%d\">\n"
                     "<h2>Cluster %d: %s</h2>\n<ul>\n",
                     c.id, c.id,
-                    Plural(c.docs.size(), "document", "documents"));
+                    Count(c.docs.size(), "document", "documents"));
       for (const std::string& d : c.docs) {
         absl::FPrintF(out, "<li%s>%s</li>\n",
                       d == c.representative ? " class=\"rep\"" : "",
@@ -607,6 +606,10 @@ absl::Status WriteHtml(const Report& r, const WriteOptions& o,
 size_t HtmlPairsPerCluster(const WriteOptions& options, size_t num_clusters) {
   const size_t per = std::max<size_t>(options.html_pairs_per_cluster, 1);
   return num_clusters * per <= options.html_max_pairs ? per : 1;
+}
+
+std::string Count(uint64_t n, const char* one, const char* many) {
+  return absl::StrFormat("%d %s", n, n == 1 ? one : many);
 }
 
 bool IsFormat(std::string_view format) {

@@ -112,6 +112,9 @@ struct WriteOptions {
 // thousands of clusters stays a page a browser opens.
 size_t HtmlPairsPerCluster(const WriteOptions& options, size_t num_clusters);
 
+// "1 document", "2 documents": `n` and the word that goes with it.
+std::string Count(uint64_t n, const char* one, const char* many);
+
 // The formats: "jsonl", "table", "csv", "html".
 bool IsFormat(std::string_view format);
 // Fails only when a text cannot be fetched (Report::text_of), leaving the
