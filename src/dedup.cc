@@ -56,14 +56,14 @@ absl::StatusOr<std::vector<DedupDecision>> DecideKeep(
     }
     for (DocId m : c.members) {
       if (m >= num_docs) {
-        return absl::InvalidArgumentError(absl::StrFormat(
-            "DecideKeep: cluster %d holds document %d of %d", c.id, m,
-            num_docs));
+        return absl::InvalidArgumentError(
+            absl::StrFormat("DecideKeep: cluster %d holds document %d of %d",
+                            c.id, m, num_docs));
       }
       if (out[m].cluster) {
-        return absl::InvalidArgumentError(absl::StrFormat(
-            "DecideKeep: document %d is in clusters %d and %d", m,
-            *out[m].cluster, c.id));
+        return absl::InvalidArgumentError(
+            absl::StrFormat("DecideKeep: document %d is in clusters %d and %d",
+                            m, *out[m].cluster, c.id));
       }
       out[m].cluster = c.id;
     }

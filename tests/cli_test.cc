@@ -925,6 +925,11 @@ TEST_F(DedupTest, KeptIsRefusedBeforeAnyWorkWhereItCannotBeWritten) {
       << r.err;
   EXPECT_EQ(r.err.find("documents"), std::string::npos) << r.err;  // no run
   EXPECT_FALSE(fs::exists(dir_ / "d.jsonl"));
+  // Nor may it be the decisions' file, however spelled.
+  r = Mimeo({"dedup", "in", "-o", "same.jsonl", "--kept", "./same.jsonl"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("--kept and -o both name"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(dir_ / "same.jsonl"));
   // Standard input cannot be read twice.
   r = Mimeo({"dedup", "-", "--kept", "kept.jsonl"}, kStory);
   EXPECT_EQ(r.code, 2);
@@ -959,8 +964,8 @@ TEST_F(CliTest, PairsPerDocumentCapAndNoPassageText) {
             std::string::npos)
       << capped.err;
   // Options that cannot act are usage errors.
-  EXPECT_EQ(Mimeo({"pairs", "six", "--no-passage-text", "--format", "html"}).code,
-            2);
+  EXPECT_EQ(
+      Mimeo({"pairs", "six", "--no-passage-text", "--format", "html"}).code, 2);
   EXPECT_EQ(Mimeo({"cluster", "six", "--families", "f.jsonl"}).code, 2);
   EXPECT_EQ(Mimeo({"compare", "six/0.txt", "six/1.txt", "--threads", "2"}).code,
             2);
@@ -1110,8 +1115,8 @@ TEST_F(CliTest, HtmlReportShowsPairsForEveryClusterInHeadlessChromium) {
   for (size_t at = dom.find("<section class=\"cluster\"");
        at != std::string::npos;) {
     const size_t next = dom.find("<section class=\"cluster\"", at + 1);
-    const std::string section =
-        dom.substr(at, next == std::string::npos ? std::string::npos : next - at);
+    const std::string section = dom.substr(
+        at, next == std::string::npos ? std::string::npos : next - at);
     const size_t pairs = LinesWith(section, "<article class=\"pair\"").size();
     EXPECT_GE(pairs, 1u) << section.substr(0, 300);
     EXPECT_LE(pairs, 3u) << section.substr(0, 300);

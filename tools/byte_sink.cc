@@ -56,7 +56,8 @@ class GzipSink : public ByteSink {
       z_.next_out = reinterpret_cast<Bytef*>(buf_.data());
       z_.avail_out = static_cast<uInt>(buf_.size());
       rc = deflate(&z_, flush);
-      if (rc == Z_STREAM_ERROR) return absl::InternalError("gzip: deflate failed");
+      if (rc == Z_STREAM_ERROR)
+        return absl::InternalError("gzip: deflate failed");
       const size_t n = buf_.size() - z_.avail_out;
       if (std::fwrite(buf_.data(), 1, n, out_) != n) {
         return absl::DataLossError("write failed");

@@ -32,7 +32,8 @@ const char* EncodingForName(std::string_view path);
 
 // A sink writing to `out` (not owned; it must outlive the sink) in
 // `encoding` ("plain", "gzip" or "zstd").
-std::unique_ptr<ByteSink> OpenByteSink(std::FILE* out, std::string_view encoding);
+std::unique_ptr<ByteSink> OpenByteSink(std::FILE* out,
+                                       std::string_view encoding);
 
 }  // namespace mimeo::cli
 

@@ -103,7 +103,8 @@ int Run(ClusterArgs& args) {
   if (!output.ok()) return StatusExit(output.status());
   std::optional<Output> families;
   if (!args.families.empty()) {
-    absl::StatusOr<Output> f = Output::OpenFile(args.families, "--families");
+    absl::StatusOr<Output> f =
+        Output::OpenFile(args.families, "--families", common);
     if (!f.ok()) return StatusExit(f.status());
     families.emplace(std::move(*f));
   }
@@ -129,8 +130,9 @@ int Run(ClusterArgs& args) {
   if (!copy_mode) {
     absl::StatusOr<Clustering> clustering;
     {
-      Phase phase("clustering " + Count(stats.documents, "document", "documents"),
-                  0, common.quiet);
+      Phase phase(
+          "clustering " + Count(stats.documents, "document", "documents"), 0,
+          common.quiet);
       clustering = engine.Cluster();
     }
     if (!clustering.ok()) return StatusExit(clustering.status());

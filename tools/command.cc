@@ -20,7 +20,7 @@
 
 namespace mimeo::cli {
 
-void AddSimilarityOptions(CLI::App* cmd, CommonArgs& args) {
+void AddSimilarityOptions(CLI::App* cmd, CommonArgs& args, bool passages) {
   Engine::Options& o = args.engine;
   const auto given = [&args](const char* name) {
     return [&args, name](const std::string&) { args.given.push_back(name); };
@@ -45,18 +45,19 @@ void AddSimilarityOptions(CLI::App* cmd, CommonArgs& args) {
          },
          "Words per shingle (default 5)")
       ->check(CLI::Range(1, 64));
+  if (!passages) return;
   cmd->add_option("--min-passage", args.min_passage,
                   "Shortest shared passage reported, in words")
       ->capture_default_str()
       ->check(CLI::Range(1, 100000));
 }
 
-void AddEngineOptions(CLI::App* cmd, CommonArgs& args) {
+void AddEngineOptions(CLI::App* cmd, CommonArgs& args, bool passages) {
   Engine::Options& o = args.engine;
   const auto given = [&args](const char* name) {
     return [&args, name](const std::string&) { args.given.push_back(name); };
   };
-  AddSimilarityOptions(cmd, args);
+  AddSimilarityOptions(cmd, args, passages);
   cmd->add_option("--member-jaccard", o.member.jaccard_threshold,
                   "Clusters: a document joins one only with at least this "
                   "Jaccard similarity to its core and first members...")
@@ -110,7 +111,7 @@ void AddEngineOptions(CLI::App* cmd, CommonArgs& args) {
       ->check(CLI::NonNegativeNumber);
 }
 
-void AddInputOptions(CLI::App* cmd, CommonArgs& args) {
+void AddInputOptions(CLI::App* cmd, CommonArgs& args, bool sources) {
   InputOptions& in = args.input;
   cmd->add_option("--text-field", in.text_field,
                   "JSONL: the field holding the text")
@@ -121,14 +122,16 @@ void AddInputOptions(CLI::App* cmd, CommonArgs& args) {
   cmd->add_option("--date-field", in.date_field,
                   "JSONL: a publication date (seconds since 1970, or "
                   "2024-03-01[T12:00:00Z]); the earliest copy is the origin");
-  cmd->add_option("--source-field", in.source_field,
-                  "JSONL: the field naming each document's source (a site, "
-                  "an outlet, a list): text on 20+ documents of few sources "
-                  "is their template, text many sources hold is copy");
-  cmd->add_flag("--source-folders", in.source_folders,
-                "Each file's first folder is its source (one folder per "
-                "site or outlet); without sources, text on 20+ documents is "
-                "a template");
+  if (sources) {
+    cmd->add_option("--source-field", in.source_field,
+                    "JSONL: the field naming each document's source (a site, "
+                    "an outlet, a list): text on 20+ documents of few sources "
+                    "is their template, text many sources hold is copy");
+    cmd->add_flag("--source-folders", in.source_folders,
+                  "Each file's first folder is its source (one folder per "
+                  "site or outlet); without sources, text on 20+ documents is "
+                  "a template");
+  }
   cmd->add_option_function<std::string>(
          "--text-format",
          [&in](const std::string& v) {
@@ -284,18 +287,29 @@ absl::StatusOr<Output> Output::Open(const CommonArgs& args) {
 }
 
 absl::StatusOr<Output> Output::OpenFile(const std::string& path,
-                                        const char* option) {
+                                        const char* option,
+                                        const CommonArgs& results) {
   if (path.empty() || path == "-") {
     return absl::InvalidArgumentError(absl::StrFormat(
         "%s takes a file name: standard output has the results", option));
+  }
+  const auto normal = [](const std::string& p) {
+    std::error_code ec;
+    return std::filesystem::absolute(p, ec).lexically_normal();
+  };
+  if (!results.output.empty() && results.output != "-" &&
+      normal(path) == normal(results.output)) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "%s and -o both name '%s': give them different files", option, path));
   }
   CommonArgs args;
   args.output = path;
   args.format = "jsonl";
   absl::StatusOr<Output> out = Open(args);
   if (!out.ok()) {
-    return absl::Status(out.status().code(),
-                        absl::StrFormat("%s: %s", option, out.status().message()));
+    return absl::Status(
+        out.status().code(),
+        absl::StrFormat("%s: %s", option, out.status().message()));
   }
   return out;
 }

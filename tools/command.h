@@ -53,14 +53,19 @@ struct CommonArgs {
 bool Given(const CommonArgs& args, const char* name);
 
 // What decides whether two given texts are alike and what they share:
-// --threshold, --containment, --shingle, --min-passage.
-void AddSimilarityOptions(CLI::App* cmd, CommonArgs& args);
+// --threshold, --containment, --shingle, and with `passages` (a command
+// that shows passages) --min-passage.
+void AddSimilarityOptions(CLI::App* cmd, CommonArgs& args,
+                          bool passages = true);
 // Those, and what a run over many documents uses besides:
 // --member-jaccard, --member-containment, --boilerplate-docs,
 // --lsh-threshold, --num-perm, --minhash, --seed, --threads.
-void AddEngineOptions(CLI::App* cmd, CommonArgs& args);
-// --text-field, --id-field, --date-field, --strict.
-void AddInputOptions(CLI::App* cmd, CommonArgs& args);
+void AddEngineOptions(CLI::App* cmd, CommonArgs& args, bool passages = true);
+// --text-field, --id-field, --date-field, --text-format, --include,
+// --exclude, --id-prefix, --strict, and with `sources` (a command that
+// judges shared passages, where sources tell a template from a reprint)
+// --source-field and --source-folders.
+void AddInputOptions(CLI::App* cmd, CommonArgs& args, bool sources = true);
 // --format, -o/--output, -q/--quiet.
 void AddOutputOptions(CLI::App* cmd, CommonArgs& args);
 // --no-passage-text, for the subcommands that write passages.
@@ -128,10 +133,12 @@ class Output {
 
   // A file beside the results (`option` names it: "--kept"), written
   // through a temporary file as -o is, in no particular format. Fails,
-  // naming the option and path, when it cannot be written or is "-"
-  // (standard output has the results).
+  // naming the option and path, when it cannot be written, is "-"
+  // (standard output has the results) or is the results' file
+  // (`args.output`).
   static absl::StatusOr<Output> OpenFile(const std::string& path,
-                                         const char* option);
+                                         const char* option,
+                                         const CommonArgs& args);
 
  private:
   Output(std::string path, std::string format, WriteOptions write_options,

@@ -3,6 +3,7 @@
 // as the dedup steps of datatrove and text-dedup end.
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -103,10 +104,10 @@ absl::Status WriteKept(const DedupArgs& args,
         return changed(absl::StrFormat("'%s' is new", doc.id));
       }
       if (doc.id != ids[n] || doc.text.size() != lengths[n]) {
-        return changed(absl::StrFormat("document %d was '%s' (%d bytes), is "
-                                       "'%s' (%d bytes)",
-                                       n + 1, ids[n], lengths[n], doc.id,
-                                       doc.text.size()));
+        return changed(absl::StrFormat(
+            "document %d was '%s' (%d bytes), is "
+            "'%s' (%d bytes)",
+            n + 1, ids[n], lengths[n], doc.id, doc.text.size()));
       }
       phase.Advance();
       if (!decisions[n].keep) continue;
@@ -129,8 +130,8 @@ absl::Status WriteKept(const DedupArgs& args,
     if (!*more) break;
   }
   if (n != ids.size()) {
-    return changed(absl::StrFormat("%d documents the first time, %d now",
-                                   ids.size(), n));
+    return changed(
+        absl::StrFormat("%d documents the first time, %d now", ids.size(), n));
   }
   return sink->Finish();
 }
@@ -160,7 +161,8 @@ int Run(DedupArgs& args) {
   if (!output.ok()) return StatusExit(output.status());
   std::optional<Output> kept_output;
   if (!args.kept.empty()) {
-    absl::StatusOr<Output> k = Output::OpenFile(args.kept, "--kept");
+    absl::StatusOr<Output> k =
+        Output::OpenFile(args.kept, "--kept", common);
     if (!k.ok()) return StatusExit(k.status());
     kept_output.emplace(std::move(*k));
   }
@@ -195,23 +197,24 @@ int Run(DedupArgs& args) {
 
   size_t kept = 0;
   for (const DedupDecision& d : *decisions) kept += d.keep;
-  {
-    Phase phase("writing " + Count(num_ids, "decision", "decisions"), num_ids,
-                common.quiet);
-    absl::Status s = output->Write([&](std::FILE* out, const std::string& format,
-                                       const WriteOptions&) {
-      return WriteDecisions(*decisions, ids, format, phase, out);
+  // The kept documents first: reading the input again is what may fail,
+  // and then neither file is written.
+  if (kept_output) {
+    Phase phase(
+        absl::StrFormat("writing the %d kept documents to %s", kept, args.kept),
+        num_ids, common.quiet);
+    absl::Status s = kept_output->Write([&](std::FILE* out, const std::string&,
+                                            const WriteOptions&) {
+      return WriteKept(args, *decisions, ids, lengths, phase, out, args.kept);
     });
     if (!s.ok()) return StatusExit(s);
   }
-  if (kept_output) {
-    Phase phase(absl::StrFormat("writing the %d kept documents to %s", kept,
-                                args.kept),
-                num_ids, common.quiet);
-    absl::Status s = kept_output->Write(
-        [&](std::FILE* out, const std::string&, const WriteOptions&) {
-          return WriteKept(args, *decisions, ids, lengths, phase, out,
-                           args.kept);
+  {
+    Phase phase("writing " + Count(num_ids, "decision", "decisions"), num_ids,
+                common.quiet);
+    absl::Status s = output->Write(
+        [&](std::FILE* out, const std::string& format, const WriteOptions&) {
+          return WriteDecisions(*decisions, ids, format, phase, out);
         });
     if (!s.ok()) return StatusExit(s);
   }
@@ -263,10 +266,11 @@ void AddDedupCommand(CLI::App& app, int& exit_code) {
                 "sets: about 5 KB less memory per document, but figures err "
                 "by about 0.09 at 128 permutations and boilerplate is not "
                 "set aside");
-  AddEngineOptions(cmd, args->common);
-  AddInputOptions(cmd, args->common);
-  cmd->add_option("--format", args->common.format,
-                  "jsonl (default) or csv")
+  // Near-duplicates only: no passages are cut, and sources, which tell a
+  // template passage from a reprinted one, play no part.
+  AddEngineOptions(cmd, args->common, /*passages=*/false);
+  AddInputOptions(cmd, args->common, /*sources=*/false);
+  cmd->add_option("--format", args->common.format, "jsonl (default) or csv")
       ->check(CLI::IsMember({"jsonl", "csv"}));
   cmd->add_option("-o,--output", args->common.output,
                   "Write the decisions here, not stdout");

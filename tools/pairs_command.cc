@@ -85,7 +85,8 @@ int Run(PairsArgs& args) {
   if (!output.ok()) return StatusExit(output.status());
   std::optional<Output> families;
   if (!args.families.empty()) {
-    absl::StatusOr<Output> f = Output::OpenFile(args.families, "--families");
+    absl::StatusOr<Output> f =
+        Output::OpenFile(args.families, "--families", common);
     if (!f.ok()) return StatusExit(f.status());
     families.emplace(std::move(*f));
   }

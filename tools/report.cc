@@ -539,7 +539,8 @@ absl::Status WriteHtml(const Report& r, const WriteOptions& o,
       for (const ClusterOut& c : r.clusters) {
         absl::FPrintF(
             out,
-            "<li><a href=\"#cluster-%d\">Cluster %d</a>: %s around %s, %s</li>\n",
+            "<li><a href=\"#cluster-%d\">Cluster %d</a>: %s around %s, "
+            "%s</li>\n",
             c.id, c.id, Count(c.docs.size(), "document", "documents"),
             Escape(c.representative).c_str(),
             Count(c.pairs.size(), "pair", "pairs"));

@@ -10,7 +10,8 @@
 //                            "words": n, "text": "..."}]}
 // Offsets are bytes of each document's text as mimeo read it (the file for
 // .txt/.md, the text field for JSONL, the visible text for HTML); "text" is
-// the passage as document a has it. "shares_copy" and "passages" are there
+// the passage as document a has it (left out with
+// WriteOptions::passage_text false, --no-passage-text). "shares_copy" and "passages" are there
 // when passages were looked for: always for pairs, compare and index query,
 // in copy mode for clusters (near-duplicate clusters in JSONL or CSV skip
 // the alignment, which reads every text again).
