@@ -13,6 +13,7 @@
 #include "absl/strings/str_format.h"
 #include "command.h"
 #include "commands.h"
+#include "mimeo/pair_limit.h"
 
 namespace mimeo::cli {
 namespace {
@@ -25,36 +26,26 @@ struct PairsArgs {
   std::string families;            // --families FILE
 };
 
-// A pair's strength for --max-pairs-per-doc: its largest figure.
-double Strength(const Similarity& s) {
-  return std::max({s.jaccard, s.containment_a_in_b, s.containment_b_in_a});
-}
-
-// Keeps, strongest first (ties: the smaller (a, b)), the pairs whose two
-// documents each have fewer than `max` pairs kept; removes the others from
-// `pairs` and returns how many.
+// Keeps the pairs LimitPairsPerDocument() keeps (pair_limit.h) and
+// returns how many it removed.
 size_t CapPairsPerDocument(std::map<std::pair<DocId, DocId>, PairOut>& pairs,
                            uint32_t max, size_t num_ids) {
-  using It = std::map<std::pair<DocId, DocId>, PairOut>::iterator;
-  std::vector<It> order;
-  order.reserve(pairs.size());
-  for (It it = pairs.begin(); it != pairs.end(); ++it) order.push_back(it);
-  std::stable_sort(order.begin(), order.end(), [](It x, It y) {
-    return Strength(x->second.similarity) > Strength(y->second.similarity);
-  });
-  std::vector<uint32_t> count(num_ids, 0);
-  size_t removed = 0;
-  for (It it : order) {
-    const auto [a, b] = it->first;
-    if (count[a] < max && count[b] < max) {
-      ++count[a];
-      ++count[b];
-      continue;
-    }
-    pairs.erase(it);
-    ++removed;
+  std::vector<ScoredPair> scored;
+  scored.reserve(pairs.size());
+  for (const auto& [key, p] : pairs) {
+    scored.push_back({key.first, key.second, PairStrength(p.similarity)});
   }
-  return removed;
+  const std::vector<size_t> kept = LimitPairsPerDocument(scored, max, num_ids);
+  size_t i = 0, k = 0;
+  for (auto it = pairs.begin(); it != pairs.end(); ++i) {
+    if (k < kept.size() && kept[k] == i) {
+      ++k;
+      ++it;
+    } else {
+      it = pairs.erase(it);
+    }
+  }
+  return scored.size() - kept.size();
 }
 
 int Run(PairsArgs& args) {
@@ -245,7 +236,8 @@ void AddPairsCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--max-pairs-per-doc", args->max_pairs_per_doc,
                   "At most this many pairs per document: pairs are taken "
                   "strongest first (largest of Jaccard and containment), "
-                  "each while both its documents have fewer; 0: all")
+                  "each while both its documents have fewer (pair_limit.h); "
+                  "0: all")
       ->type_name("N");
   cmd->add_option("--families", args->families,
                   "Also write the copy families here, one JSON line each: "
