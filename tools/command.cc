@@ -121,7 +121,8 @@ void AddInputOptions(CLI::App* cmd, CommonArgs& args, bool sources) {
       ->capture_default_str();
   cmd->add_option("--date-field", in.date_field,
                   "JSONL: a publication date (seconds since 1970, or "
-                  "2024-03-01[T12:00:00Z]); the earliest copy is the origin");
+                  "2024-03-01[T12:00:00Z]); the earliest copy is the origin "
+                  "(and the one dedup keeps)");
   if (sources) {
     cmd->add_option("--source-field", in.source_field,
                     "JSONL: the field naming each document's source (a site, "
