@@ -11,11 +11,13 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "byte_sink.h"
 #include "byte_stream.h"
 #include "command.h"
 #include "gtest/gtest.h"
@@ -108,6 +110,33 @@ TEST(ByteStreamTest, DecompressesByMagicNotName) {
                        &err),
             "ab\ncd\n");
   EXPECT_TRUE(err.ok()) << err;
+}
+
+// What a sink writes, in many small writes across its buffers, reads back
+// through OpenByteStream, compressed as the name said.
+TEST(ByteSinkTest, WritesWhatTheReaderReadsBackCompressedByName) {
+  TempDir dir;
+  const std::string text = LongText();
+  for (const char* name : {"out.jsonl", "out.jsonl.gz", "out.jsonl.zst"}) {
+    const fs::path p = dir.path() / name;
+    std::FILE* f = std::fopen(p.string().c_str(), "wb");
+    ASSERT_NE(f, nullptr);
+    std::unique_ptr<ByteSink> sink = OpenByteSink(f, EncodingForName(name));
+    for (size_t at = 0; at < text.size(); at += 997) {
+      ASSERT_TRUE(sink->Write(std::string_view(text).substr(at, 997)).ok());
+    }
+    ASSERT_TRUE(sink->Finish().ok());
+    ASSERT_EQ(std::fclose(f), 0);
+    absl::Status err;
+    EXPECT_EQ(ReadStream(p.string(), &err), text) << name;
+    EXPECT_TRUE(err.ok()) << err;
+    auto stream = OpenByteStream(p.string());
+    ASSERT_TRUE(stream.ok());
+    EXPECT_STREQ((*stream)->encoding(), sink->encoding()) << name;
+  }
+  EXPECT_STREQ(EncodingForName("a.gz"), "gzip");
+  EXPECT_STREQ(EncodingForName("a.zst"), "zstd");
+  EXPECT_STREQ(EncodingForName("a.zstd"), "plain");
 }
 
 TEST(ByteStreamTest, TruncatedOrCorruptDataIsAnErrorNamingTheFile) {
@@ -903,6 +932,81 @@ TEST(ReportTest, CsvQuotesFieldsAndJsonlKeepsTheSchema) {
             "\"containment_a_in_b\":0.0,\"containment_b_in_a\":0.0,"
             "\"estimated\":false,\"near_duplicate\":false,\"shares_copy\":true,\"passages\":"
             "[{\"a\":[0,7],\"b\":[0,7],\"words\":2,\"text\":\"one two\"}]}");
+}
+
+// Every cluster shows a pair; past html_max_pairs a pair shows its
+// passages, not both texts; pairs past html_pairs_per_cluster are counted.
+TEST(ReportTest, HtmlShowsEvidenceForEveryCluster) {
+  Report r;
+  r.has_clusters = true;
+  r.documents = 9;
+  for (uint32_t c = 0; c < 3; ++c) {
+    ClusterOut out;
+    out.id = c;
+    out.docs = {"x" + std::to_string(c), "y" + std::to_string(c),
+                "z" + std::to_string(c)};
+    out.representative = out.docs[0];
+    for (int i = 0; i < 3; ++i) {
+      PairOut p;
+      p.a = out.docs[0];
+      p.b = out.docs[1 + i % 2];
+      p.a_text = "shared words here and more";
+      p.b_text = "other shared words here";
+      p.has_passages = true;
+      p.passages.push_back({0, 17, 6, 23, 3});
+      out.pairs.push_back(p);
+    }
+    r.clusters.push_back(out);
+  }
+  WriteOptions o;
+  o.html_pairs_per_cluster = 2;
+  o.html_max_pairs = 3;
+  size_t written = 0;
+  o.written = [&written] { ++written; };
+  char* buf = nullptr;
+  size_t len = 0;
+  std::FILE* f = open_memstream(&buf, &len);
+  ASSERT_TRUE(WriteReport(r, "html", o, f).ok());
+  std::fclose(f);
+  const std::string html(buf, len);
+  std::free(buf);
+  EXPECT_EQ(written, 3u);
+  // 3 clusters x 2 pairs is more than 3: one pair each, all side by side.
+  auto count = [&html](const std::string& what) {
+    size_t n = 0;
+    for (size_t at = 0; (at = html.find(what, at)) != std::string::npos; ++at) {
+      ++n;
+    }
+    return n;
+  };
+  EXPECT_EQ(count("<article class=\"pair\""), 3u);
+  EXPECT_EQ(count("<div class=\"sides\">"), 3u);
+  EXPECT_EQ(count("2 more pairs of this cluster not shown"), 3u);
+  EXPECT_EQ(count("<a href=\"#cluster-"), 3u);
+  // With room for one pair side by side, the others show their passage.
+  o.html_max_pairs = 1;
+  o.html_pairs_per_cluster = 1;
+  f = open_memstream(&buf, &len);
+  ASSERT_TRUE(WriteReport(r, "html", o, f).ok());
+  std::fclose(f);
+  const std::string compact(buf, len);
+  std::free(buf);
+  size_t sides = 0, passages = 0;
+  for (size_t at = 0; (at = compact.find("<div class=\"sides\">", at)) !=
+                      std::string::npos;
+       ++at) {
+    ++sides;
+  }
+  for (size_t at = 0;
+       (at = compact.find("<p class=\"passage\">", at)) != std::string::npos;
+       ++at) {
+    ++passages;
+  }
+  EXPECT_EQ(sides, 1u);
+  EXPECT_EQ(passages, 2u);
+  EXPECT_NE(compact.find("<mark data-p=\"0\">shared words here</mark>"),
+            std::string::npos)
+      << compact;
 }
 
 TEST(JsonWriterTest, EscapesRepairsAndPlacesCommas) {

@@ -10,6 +10,9 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -162,7 +165,7 @@ TEST_F(CliTest, MalformedJsonlLinesAreNamedAndSkippedOrFatalWhenStrict) {
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.err.find("dump.jsonl:2: not valid JSON"), std::string::npos)
       << r.err;
-  EXPECT_NE(r.err.find("1 malformed lines"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("(1 malformed line)"), std::string::npos) << r.err;
   EXPECT_NE(r.out.find("\"docs\":[\"a\",\"c\"]"), std::string::npos) << r.out;
 
   const Outcome strict = Mimeo({"cluster", "dump.jsonl", "--strict"});
@@ -751,6 +754,278 @@ TEST_F(CliTest, SeedsPairsAndCompareShowTheQuote) {
       << compare.out;
 }
 
+// The lines of `text` holding `needle`.
+std::vector<std::string> LinesWith(const std::string& text,
+                                   const std::string& needle) {
+  std::vector<std::string> out;
+  size_t at = 0;
+  while (at < text.size()) {
+    size_t end = text.find('\n', at);
+    if (end == std::string::npos) end = text.size();
+    const std::string line = text.substr(at, end - at);
+    if (line.find(needle) != std::string::npos) out.push_back(line);
+    at = end + 1;
+  }
+  return out;
+}
+
+// A JSONL string field's value on a line (simple values only: no escapes).
+std::string Field(const std::string& line, const std::string& key) {
+  const std::string k = "\"" + key + "\":";
+  const size_t at = line.find(k);
+  if (at == std::string::npos) return "";
+  size_t from = at + k.size();
+  if (line[from] != '"') {
+    const size_t end = line.find_first_of(",}", from);
+    return line.substr(from, end - from);
+  }
+  ++from;
+  return line.substr(from, line.find('"', from) - from);
+}
+
+// Four groups of copies of one story (the shorter ones cut), and two
+// documents copying nothing, as files and a JSONL feed with fields of its
+// own.
+class DedupTest : public CliTest {
+ protected:
+  void MakeCorpus() {
+    std::mt19937_64 rng(7);
+    for (int g = 0; g < 4; ++g) {
+      const std::string story = mimeo::testing::RandomText(rng, 160);
+      stories_.push_back(story);
+      Write("in/g" + std::to_string(g) + "-full.txt", story);
+      Write("in/g" + std::to_string(g) + "-cut.txt",
+            story.substr(0, story.size() - 40));
+    }
+    Write("in/alone.txt", mimeo::testing::RandomText(rng, 120));
+    // The feed: a copy of group 0, cut (older than its files, but they
+    // have no dates), and one more document alone.
+    Write("in/feed.jsonl",
+          "{\"id\": \"feed-1\", \"url\": \"https://example.org/1\", "
+          "\"text\": \"" + stories_[0].substr(0, stories_[0].size() - 80) +
+          "\"}\n"
+          "{\"id\": \"feed-2\",  \"lang\": \"en\", \"text\": \"" +
+          mimeo::testing::RandomText(rng, 100) + "\"}\n");
+  }
+  std::vector<std::string> stories_;
+};
+
+// Each cluster keeps exactly one member, the longest; everything else is
+// kept; --kept holds exactly the kept documents, a JSONL line as it came.
+TEST_F(DedupTest, KeptSetAgainstTheClusters) {
+  MakeCorpus();
+  const Outcome clusters = Mimeo({"cluster", "in", "--format", "jsonl"});
+  ASSERT_EQ(clusters.code, 0) << clusters.err;
+  const Outcome r =
+      Mimeo({"dedup", "in", "-o", "decisions.jsonl", "--kept", "kept.jsonl"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("6 kept, 5 dropped from 4 clusters"), std::string::npos)
+      << r.err;
+  const std::string decisions =
+      mimeo::testing::ReadFile(dir_ / "decisions.jsonl");
+  const std::vector<std::string> rows = LinesWith(decisions, "\"id\":");
+  ASSERT_EQ(rows.size(), 11u) << decisions;
+  std::map<std::string, std::string> cluster_of, keep_of, duplicate_of;
+  for (const std::string& row : rows) {
+    const std::string id = Field(row, "id");
+    cluster_of[id] = Field(row, "cluster");
+    keep_of[id] = Field(row, "keep");
+    duplicate_of[id] = Field(row, "duplicate_of");
+  }
+  // The clusters of `mimeo cluster`, member for member.
+  const std::vector<std::string> cluster_lines =
+      LinesWith(clusters.out, "\"cluster\":");
+  ASSERT_EQ(cluster_lines.size(), 4u) << clusters.out;
+  std::set<std::string> kept;
+  for (const std::string& line : cluster_lines) {
+    const std::string id = Field(line, "cluster");
+    const size_t from = line.find("\"docs\":[") + 8;
+    const std::string docs = line.substr(from, line.find(']', from) - from);
+    int kept_here = 0;
+    std::string kept_id;
+    for (size_t at = 0; (at = docs.find('"', at)) != std::string::npos;) {
+      const size_t end = docs.find('"', at + 1);
+      const std::string member = docs.substr(at + 1, end - at - 1);
+      at = end + 1;
+      EXPECT_EQ(cluster_of[member], id) << member;
+      if (keep_of[member] == "true") {
+        ++kept_here;
+        kept_id = member;
+      }
+    }
+    EXPECT_EQ(kept_here, 1) << line;
+    // The longest: the full story of its group.
+    EXPECT_NE(kept_id.find("-full.txt"), std::string::npos) << kept_id;
+    for (size_t at = 0; (at = docs.find('"', at)) != std::string::npos;) {
+      const size_t end = docs.find('"', at + 1);
+      const std::string member = docs.substr(at + 1, end - at - 1);
+      at = end + 1;
+      if (member != kept_id) {
+        EXPECT_EQ(duplicate_of[member], kept_id);
+      }
+    }
+  }
+  for (const auto& [id, keep] : keep_of) {
+    if (keep == "true") kept.insert(id);
+    if (cluster_of[id] == "null") {
+      EXPECT_EQ(keep, "true") << id;
+    }
+  }
+  EXPECT_EQ(kept, (std::set<std::string>{"alone.txt", "feed-2", "g0-full.txt",
+                                         "g1-full.txt", "g2-full.txt",
+                                         "g3-full.txt"}));
+  // The kept documents: files as {"id", "text"}, the JSONL line as it came.
+  const std::string written = mimeo::testing::ReadFile(dir_ / "kept.jsonl");
+  EXPECT_EQ(LinesWith(written, "{").size(), 6u) << written;
+  EXPECT_NE(written.find("{\"id\":\"g0-full.txt\",\"text\":\"" + stories_[0] +
+                         "\"}\n"),
+            std::string::npos);
+  EXPECT_NE(written.find("{\"id\": \"feed-2\",  \"lang\": \"en\", \"text\""),
+            std::string::npos)
+      << written;
+  EXPECT_EQ(written.find("feed-1"), std::string::npos);
+  EXPECT_EQ(written.find("g0-cut"), std::string::npos);
+}
+
+// With a date on every member, the earliest is kept however short; the
+// kept file is compressed as its name says.
+TEST_F(DedupTest, EarliestDateWinsAndKeptIsCompressedByName) {
+  std::mt19937_64 rng(11);
+  const std::string story = mimeo::testing::RandomText(rng, 150);
+  Write("dated.jsonl",
+        "{\"id\": \"late\", \"date\": \"2024-03-02\", \"text\": \"" + story +
+            " and a longer ending\"}\n"
+            "{\"id\": \"early\", \"date\": \"2024-03-01\", \"text\": \"" +
+            story + "\"}\n");
+  const Outcome r = Mimeo({"dedup", "dated.jsonl", "--date-field", "date",
+                           "--kept", "kept.jsonl.zst", "--format", "csv"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out,
+            "id,keep,cluster,duplicate_of\n"
+            "late,false,0,early\n"
+            "early,true,0,\n");
+  const std::string zst = mimeo::testing::ReadFile(dir_ / "kept.jsonl.zst");
+  ASSERT_GE(zst.size(), 4u);
+  EXPECT_EQ(zst.substr(0, 4), std::string("\x28\xB5\x2F\xFD", 4));
+  // mimeo reads it back: one document, "early".
+  const Outcome back = Mimeo({"dedup", "kept.jsonl.zst", "-q"});
+  ASSERT_EQ(back.code, 0) << back.err;
+  EXPECT_EQ(back.out,
+            "{\"id\":\"early\",\"keep\":true,\"cluster\":null,"
+            "\"duplicate_of\":null}\n");
+}
+
+TEST_F(DedupTest, KeptIsRefusedBeforeAnyWorkWhereItCannotBeWritten) {
+  MakeCorpus();
+  Outcome r = Mimeo({"dedup", "in", "-o", "d.jsonl", "--kept",
+                     "no/such/dir/kept.jsonl"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("--kept: cannot write 'no/such/dir/kept.jsonl'"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(r.err.find("documents"), std::string::npos) << r.err;  // no run
+  EXPECT_FALSE(fs::exists(dir_ / "d.jsonl"));
+  // Nor may it be the decisions' file, however spelled.
+  r = Mimeo({"dedup", "in", "-o", "same.jsonl", "--kept", "./same.jsonl"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("--kept and -o both name"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(dir_ / "same.jsonl"));
+  // Standard input cannot be read twice.
+  r = Mimeo({"dedup", "-", "--kept", "kept.jsonl"}, kStory);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("standard input"), std::string::npos) << r.err;
+}
+
+// Four copies of one text: 6 pairs; at most one per document leaves 2, no
+// document twice; --no-passage-text leaves offsets without text.
+TEST_F(CliTest, PairsPerDocumentCapAndNoPassageText) {
+  for (int i = 0; i < 4; ++i) {
+    Write("six/" + std::to_string(i) + ".txt",
+          kStory + "Copy " + std::string(i + 1, 'x') + ".");
+  }
+  Outcome all = Mimeo({"pairs", "six", "--format", "jsonl"});
+  ASSERT_EQ(all.code, 0) << all.err;
+  EXPECT_EQ(LinesWith(all.out, "\"a\":").size(), 6u) << all.out;
+  EXPECT_NE(all.out.find("\"text\":\"The regional water board"),
+            std::string::npos);
+  Outcome capped = Mimeo({"pairs", "six", "--format", "jsonl",
+                          "--max-pairs-per-doc", "1", "--no-passage-text"});
+  ASSERT_EQ(capped.code, 0) << capped.err;
+  const std::vector<std::string> lines = LinesWith(capped.out, "\"a\":");
+  ASSERT_EQ(lines.size(), 2u) << capped.out;
+  std::set<std::string> seen;
+  for (const std::string& line : lines) {
+    EXPECT_TRUE(seen.insert(Field(line, "a")).second) << capped.out;
+    EXPECT_TRUE(seen.insert(Field(line, "b")).second) << capped.out;
+    EXPECT_NE(line.find("\"passages\":[{\"a\":[0,"), std::string::npos) << line;
+  }
+  EXPECT_EQ(capped.out.find("\"text\""), std::string::npos) << capped.out;
+  EXPECT_NE(capped.err.find("2 pairs (4 more left out by --max-pairs-per-doc)"),
+            std::string::npos)
+      << capped.err;
+  // Options that cannot act are usage errors.
+  EXPECT_EQ(
+      Mimeo({"pairs", "six", "--no-passage-text", "--format", "html"}).code, 2);
+  EXPECT_EQ(Mimeo({"cluster", "six", "--families", "f.jsonl"}).code, 2);
+  EXPECT_EQ(Mimeo({"compare", "six/0.txt", "six/1.txt", "--threads", "2"}).code,
+            2);
+}
+
+// A story three outlets print inside their own texts: one family, the
+// passage once, its three holders with byte ranges, the earliest the origin.
+TEST_F(CliTest, FamiliesGiveEachPassageOnceWithItsHolders) {
+  const std::string quote =
+      "the minister said the agreement would bring the two railways under "
+      "one timetable from the spring and that fares would not rise before "
+      "the end of next year";
+  Write("feed.jsonl",
+        "{\"id\": \"wire\", \"date\": \"2024-01-01\", \"text\": \"" + quote +
+            ".\"}\n"
+            "{\"id\": \"herald\", \"date\": \"2024-01-02\", \"text\": \"Our "
+            "view on transport this week. " + quote +
+            ". Readers will judge.\"}\n"
+            "{\"id\": \"post\", \"date\": \"2024-01-03\", \"text\": \"Late "
+            "news from the capital, where " + quote +
+            ", officials confirmed.\"}\n");
+  const Outcome r =
+      Mimeo({"cluster", "--mode", "copy", "feed.jsonl", "--date-field", "date",
+             "--families", "families.jsonl", "-o", "clusters.jsonl"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const std::string families =
+      mimeo::testing::ReadFile(dir_ / "families.jsonl");
+  const std::vector<std::string> lines = LinesWith(families, "\"family\":");
+  ASSERT_EQ(lines.size(), 1u) << families;
+  const std::string& f = lines[0];
+  EXPECT_EQ(Field(f, "origin"), "wire");
+  EXPECT_EQ(Field(f, "docs"), "3");
+  EXPECT_NE(f.find("\"text\":\"" + quote), std::string::npos) << f;
+  EXPECT_NE(f.find("{\"id\":\"wire\",\"spans\":[[0,"), std::string::npos) << f;
+  EXPECT_NE(f.find("{\"id\":\"herald\",\"spans\":[["), std::string::npos)
+      << f;
+  EXPECT_NE(f.find("{\"id\":\"post\",\"spans\":[["), std::string::npos) << f;
+  // Without passage text: the spans only.
+  const Outcome bare =
+      Mimeo({"pairs", "--mode", "copy", "feed.jsonl", "--families",
+             "bare.jsonl", "--no-passage-text", "-o", "pairs.jsonl"});
+  ASSERT_EQ(bare.code, 0) << bare.err;
+  const std::string b = mimeo::testing::ReadFile(dir_ / "bare.jsonl");
+  EXPECT_EQ(LinesWith(b, "\"family\":").size(), 1u) << b;
+  EXPECT_EQ(b.find("\"text\""), std::string::npos) << b;
+}
+
+TEST_F(CliTest, JsonlWithoutTheTextFieldSaysSo) {
+  Write("dump.jsonl", "{\"id\": \"a\", \"body\": \"" + kStory + "\"}\n");
+  const Outcome r = Mimeo({"cluster", "dump.jsonl"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("no documents to read: 1 JSONL line skipped as "
+                       "malformed (without a string field \"text\"? "
+                       "--text-field"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(r.err.find("directories are searched"), std::string::npos)
+      << r.err;
+}
+
 std::string FindChromium() {
   for (const char* name : {"chromium", "chromium-browser", "google-chrome"}) {
     const std::string cmd = std::string("command -v ") + name + " >/dev/null 2>&1";
@@ -788,6 +1063,72 @@ TEST_F(CliTest, HtmlReportLoadsInHeadlessChromium) {
             std::string::npos);
   EXPECT_EQ(log.find("Uncaught"), std::string::npos) << log;
   EXPECT_EQ(log.find("Refused to"), std::string::npos) << log;
+}
+
+}  // namespace
+
+namespace {
+
+// A report of a dozen near-duplicate clusters, one of them of nine
+// documents (36 pairs), loaded in headless Chromium: every cluster shows
+// pairs with highlighted passages, the table of contents lists all twelve,
+// and the big cluster counts the pairs it does not show.
+TEST_F(CliTest, HtmlReportShowsPairsForEveryClusterInHeadlessChromium) {
+  const std::string chromium = FindChromium();
+  if (chromium.empty()) GTEST_SKIP() << "chromium is not installed";
+  std::mt19937_64 rng(12);
+  for (int c = 0; c < 12; ++c) {
+    const std::string story = mimeo::testing::RandomText(rng, 120);
+    const int copies = c == 5 ? 9 : 2 + c % 3;
+    for (int i = 0; i < copies; ++i) {
+      Write("dozen/c" + std::to_string(c) + "-" + std::to_string(i) + ".txt",
+            story + " Copy number " + std::to_string(i) + ".");
+    }
+  }
+  const Outcome r = Mimeo({"cluster", "dozen", "--format", "html", "-o",
+                           "report.html"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("12 clusters"), std::string::npos) << r.err;
+  const std::string cmd =
+      "cd " + Quote(dir_.string()) + " && timeout 120 " + chromium +
+      " --headless --no-sandbox --disable-gpu --no-first-run "
+      "--user-data-dir=" + Quote((dir_ / "profile").string()) +
+      " --enable-logging=stderr --v=0 --dump-dom " +
+      Quote("file://" + (dir_ / "report.html").string()) +
+      " >dom.html 2>chromium.log";
+  ASSERT_EQ(std::system(cmd.c_str()), 0)
+      << mimeo::testing::ReadFile(dir_ / "chromium.log");
+  const std::string dom = mimeo::testing::ReadFile(dir_ / "dom.html");
+  const std::string log = mimeo::testing::ReadFile(dir_ / "chromium.log");
+  ASSERT_NE(dom.find("data-mimeo-passages=\""), std::string::npos)
+      << dom.substr(0, 2000);
+  EXPECT_EQ(log.find("Uncaught"), std::string::npos) << log;
+  // The table of contents links every cluster.
+  for (int c = 0; c < 12; ++c) {
+    EXPECT_NE(dom.find("<a href=\"#cluster-" + std::to_string(c) + "\">"),
+              std::string::npos)
+        << c;
+  }
+  // Each cluster's section holds pairs, with passages marked on both
+  // sides.
+  size_t sections = 0;
+  for (size_t at = dom.find("<section class=\"cluster\"");
+       at != std::string::npos;) {
+    const size_t next = dom.find("<section class=\"cluster\"", at + 1);
+    const std::string section = dom.substr(
+        at, next == std::string::npos ? std::string::npos : next - at);
+    const size_t pairs = LinesWith(section, "<article class=\"pair\"").size();
+    EXPECT_GE(pairs, 1u) << section.substr(0, 300);
+    EXPECT_LE(pairs, 3u) << section.substr(0, 300);
+    EXPECT_NE(section.find("<mark data-p=\"0\">"), std::string::npos)
+        << section.substr(0, 300);
+    ++sections;
+    at = next;
+  }
+  EXPECT_EQ(sections, 12u);
+  // The nine copies: 36 pairs, 3 shown, 33 counted.
+  EXPECT_NE(dom.find("33 more pairs of this cluster not shown"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,7 @@ struct ClusterArgs {
   std::vector<std::string> paths;
   std::string mode = "near-dup";
   bool estimate = false;
+  std::string families;  // --families FILE
 };
 
 // Pairs holding the representative first, then the rest, each group in its
@@ -83,14 +85,29 @@ int Run(ClusterArgs& args) {
   common.engine.index_on_add = false;
   common.engine.keep_shingle_sets = !args.estimate;
   if (args.estimate && copy_mode) {
-    return StatusExit(absl::InvalidArgumentError(
+    return UsageExit(
         "--estimate is for near-duplicate clusters: --mode copy finds "
-        "passages on the shingle sets"));
+        "passages on the shingle sets");
+  }
+  if (!args.families.empty() && !copy_mode) {
+    return UsageExit(
+        "--families is for --mode copy: copy families are passages shared "
+        "between documents");
+  }
+  if (absl::Status s = CheckOutputOptions(common); !s.ok()) {
+    return UsageExit(std::string(s.message()));
   }
   auto reader = InputReader::Open(args.paths, common.input);
   if (!reader.ok()) return StatusExit(reader.status());
   absl::StatusOr<Output> output = Output::Open(common);
   if (!output.ok()) return StatusExit(output.status());
+  std::optional<Output> families;
+  if (!args.families.empty()) {
+    absl::StatusOr<Output> f =
+        Output::OpenFile(args.families, "--families", common);
+    if (!f.ok()) return StatusExit(f.status());
+    families.emplace(std::move(*f));
+  }
   const WriteOptions& write = output->write_options();
   common.engine.text_source = (*reader)->texts();
   auto engine_or = Engine::Create(common.engine);
@@ -110,13 +127,12 @@ int Run(ClusterArgs& args) {
   report.text_of = TextsOf(engine);
   const size_t num_ids = engine.num_ids();
 
-  // How many pairs get passages: those the format shows.
-  size_t align_budget = format == "html" ? write.html_max_pairs : SIZE_MAX;
   if (!copy_mode) {
     absl::StatusOr<Clustering> clustering;
     {
-      Phase phase(absl::StrFormat("clustering %d documents", stats.documents),
-                  0, common.quiet);
+      Phase phase(
+          "clustering " + Count(stats.documents, "document", "documents"), 0,
+          common.quiet);
       clustering = engine.Cluster();
     }
     if (!clustering.ok()) return StatusExit(clustering.status());
@@ -135,27 +151,27 @@ int Run(ClusterArgs& args) {
     };
     std::vector<std::vector<const VerifiedPair*>> pairs_of =
         PairsOf(clustering->clusters, clustering->pairs, num_ids);
-    // The pairs the loop below aligns, for the progress line.
+    // How many pairs of each cluster get passages: those the format
+    // shows, its first ones.
+    const size_t per_cluster =
+        format == "table"  ? write.table_pairs_per_cluster
+        : format == "html" ? HtmlPairsPerCluster(write, pairs_of.size())
+                           : 0;
     size_t to_align = 0;
     if (show_text) {
-      size_t left = align_budget;
       for (const std::vector<const VerifiedPair*>& pairs : pairs_of) {
-        const size_t n =
-            std::min(pairs.size(),
-                     format == "table" ? write.table_pairs_per_cluster : left);
-        to_align += n;
-        if (format == "html") left -= n;
+        to_align += std::min(pairs.size(), per_cluster);
       }
     }
-    Phase phase(absl::StrFormat("aligning %d pairs", to_align), to_align,
-                common.quiet || to_align == 0);
+    Phase phase(absl::StrFormat("aligning %d pair%s", to_align,
+                                to_align == 1 ? "" : "s"),
+                to_align, common.quiet || to_align == 0);
     for (const Cluster& c : clustering->clusters) {
       ClusterOut out{c.id, {}, id(c.representative), {}};
       for (DocId m : c.members) out.docs.push_back(id(m));
       std::vector<const VerifiedPair*>& pairs = pairs_of[c.id];
       OrderPairs(pairs, c.representative);
-      size_t budget = format == "table" ? write.table_pairs_per_cluster
-                                        : align_budget;
+      size_t budget = per_cluster;
       for (const VerifiedPair* p : pairs) {
         PairOut po;
         po.a = id(p->a);
@@ -165,7 +181,6 @@ int Run(ClusterArgs& args) {
         po.near_duplicate = true;
         if (show_text && budget > 0) {
           --budget;
-          if (format == "html") --align_budget;
           // The texts are read again when the report is written.
           uint32_t more = 0;
           absl::StatusOr<std::vector<Passage>> passages =
@@ -185,12 +200,24 @@ int Run(ClusterArgs& args) {
   } else {
     absl::StatusOr<CopyReport> copy;
     {
-      Phase phase(absl::StrFormat("finding the passages %d documents share",
-                                  stats.documents),
+      Phase phase("finding the passages " +
+                      Count(stats.documents, "document", "documents") +
+                      " share",
                   0, common.quiet);
       copy = engine.SharedCopy();
     }
     if (!copy.ok()) return StatusExit(copy.status());
+    if (families) {
+      Phase phase(absl::StrFormat("writing %d copy famil%s",
+                                  copy->families.size(),
+                                  copy->families.size() == 1 ? "y" : "ies"),
+                  0, common.quiet);
+      absl::Status s = families->Write(
+          [&](std::FILE* out, const std::string&, const WriteOptions&) {
+            return WriteFamilies(*copy, engine, common.passage_text, out);
+          });
+      if (!s.ok()) return StatusExit(s);
+    }
     auto verifier = Verifier::Create(common.engine.verify);
     if (!verifier.ok()) return StatusExit(verifier.status());
     std::vector<std::vector<const CopyPair*>> pairs_of =
@@ -216,11 +243,18 @@ int Run(ClusterArgs& args) {
     }
   }
 
-  if (absl::Status s = output->Write(report); !s.ok()) {
-    return StatusExit(s);
+  {
+    Phase phase(absl::StrFormat("writing %d cluster%s", report.clusters.size(),
+                                report.clusters.size() == 1 ? "" : "s"),
+                report.clusters.size(), common.quiet);
+    if (absl::Status s = output->Write(report, &phase); !s.ok()) {
+      return StatusExit(s);
+    }
   }
   PrintSummary(common, (*reader)->counts(), stats,
-               absl::StrFormat("%d clusters", report.clusters.size()), start);
+               absl::StrFormat("%d cluster%s", report.clusters.size(),
+                               report.clusters.size() == 1 ? "" : "s"),
+               start);
   return 0;
 }
 
@@ -240,7 +274,9 @@ void AddClusterCommand(CLI::App& app, int& exit_code) {
       "  mimeo cluster --mode versions history/    revisions of each article\n"
       "  mimeo cluster dump.jsonl.zst -o clusters.jsonl\n"
       "  zstdcat dump.jsonl.zst | mimeo cluster - --text-field content\n"
-      "  mimeo cluster ~/articles --format html -o report.html\n");
+      "  mimeo cluster ~/articles --format html -o report.html\n"
+      "  mimeo cluster --mode copy ~/articles --families families.jsonl "
+      "-o clusters.jsonl\n");
   cmd->add_option("paths", args->paths,
                   "Files, directories (read recursively), or - for stdin")
       ->required();
@@ -255,9 +291,15 @@ void AddClusterCommand(CLI::App& app, int& exit_code) {
                 "exact shingle sets: about 5 KB less memory per document, "
                 "but figures err by about 0.09 at 128 permutations and "
                 "boilerplate is not set aside");
+  cmd->add_option("--families", args->families,
+                  "--mode copy: also write the copy families here, one JSON "
+                  "line each: the passage once, every document holding it "
+                  "with byte ranges, the likely origin")
+      ->type_name("FILE");
   AddEngineOptions(cmd, args->common);
   AddInputOptions(cmd, args->common);
   AddOutputOptions(cmd, args->common);
+  AddPassageTextOption(cmd, args->common);
   cmd->callback([args, &exit_code] { exit_code = Run(*args); });
 }
 

@@ -9,16 +9,18 @@
 #include <cstring>
 #include <filesystem>
 #include <mutex>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_format.h"
 #include "internal/atomic_file.h"
+#include "json_writer.h"
 #include "oneapi/tbb/parallel_pipeline.h"
 #include "oneapi/tbb/task_arena.h"
 
 namespace mimeo::cli {
 
-void AddEngineOptions(CLI::App* cmd, CommonArgs& args) {
+void AddSimilarityOptions(CLI::App* cmd, CommonArgs& args, bool passages) {
   Engine::Options& o = args.engine;
   const auto given = [&args](const char* name) {
     return [&args, name](const std::string&) { args.given.push_back(name); };
@@ -35,6 +37,27 @@ void AddEngineOptions(CLI::App* cmd, CommonArgs& args) {
       ->each(given("--containment"))
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
+  cmd->add_option_function<int>(
+         "--shingle",
+         [&o, &args](const int& v) {
+           o.shingle.k = v;
+           args.given.push_back("--shingle");
+         },
+         "Words per shingle (default 5)")
+      ->check(CLI::Range(1, 64));
+  if (!passages) return;
+  cmd->add_option("--min-passage", args.min_passage,
+                  "Shortest shared passage reported, in words")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
+}
+
+void AddEngineOptions(CLI::App* cmd, CommonArgs& args, bool passages) {
+  Engine::Options& o = args.engine;
+  const auto given = [&args](const char* name) {
+    return [&args, name](const std::string&) { args.given.push_back(name); };
+  };
+  AddSimilarityOptions(cmd, args, passages);
   cmd->add_option("--member-jaccard", o.member.jaccard_threshold,
                   "Clusters: a document joins one only with at least this "
                   "Jaccard similarity to its core and first members...")
@@ -76,14 +99,6 @@ void AddEngineOptions(CLI::App* cmd, CommonArgs& args) {
          "bins; faster; a text of fewer shingles than bins fills the "
          "empty ones from others)")
       ->check(CLI::IsMember({"permutations", "one-permutation"}));
-  cmd->add_option_function<int>(
-         "--shingle",
-         [&o, &args](const int& v) {
-           o.shingle.k = v;
-           args.given.push_back("--shingle");
-         },
-         "Words per shingle (default 5)")
-      ->check(CLI::Range(1, 64));
   cmd->add_option_function<uint64_t>(
          "--seed",
          [&o, &args](const uint64_t& v) {
@@ -94,13 +109,9 @@ void AddEngineOptions(CLI::App* cmd, CommonArgs& args) {
   cmd->add_option("--threads", o.threads, "Worker threads (0: all cores)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
-  cmd->add_option("--min-passage", args.min_passage,
-                  "Shortest shared passage reported, in words")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 100000));
 }
 
-void AddInputOptions(CLI::App* cmd, CommonArgs& args) {
+void AddInputOptions(CLI::App* cmd, CommonArgs& args, bool sources) {
   InputOptions& in = args.input;
   cmd->add_option("--text-field", in.text_field,
                   "JSONL: the field holding the text")
@@ -110,15 +121,18 @@ void AddInputOptions(CLI::App* cmd, CommonArgs& args) {
       ->capture_default_str();
   cmd->add_option("--date-field", in.date_field,
                   "JSONL: a publication date (seconds since 1970, or "
-                  "2024-03-01[T12:00:00Z]); the earliest copy is the origin");
-  cmd->add_option("--source-field", in.source_field,
-                  "JSONL: the field naming each document's source (a site, "
-                  "an outlet, a list): text on 20+ documents of few sources "
-                  "is their template, text many sources hold is copy");
-  cmd->add_flag("--source-folders", in.source_folders,
-                "Each file's first folder is its source (one folder per "
-                "site or outlet); without sources, text on 20+ documents is "
-                "a template");
+                  "2024-03-01[T12:00:00Z]); the earliest copy is the origin "
+                  "(and the one dedup keeps)");
+  if (sources) {
+    cmd->add_option("--source-field", in.source_field,
+                    "JSONL: the field naming each document's source (a site, "
+                    "an outlet, a list): text on 20+ documents of few sources "
+                    "is their template, text many sources hold is copy");
+    cmd->add_flag("--source-folders", in.source_folders,
+                  "Each file's first folder is its source (one folder per "
+                  "site or outlet); without sources, text on 20+ documents is "
+                  "a template");
+  }
   cmd->add_option_function<std::string>(
          "--text-format",
          [&in](const std::string& v) {
@@ -166,6 +180,14 @@ void AddOutputOptions(CLI::App* cmd, CommonArgs& args) {
                 "No progress, warnings or summary on stderr");
 }
 
+void AddPassageTextOption(CLI::App* cmd, CommonArgs& args) {
+  cmd->add_flag_function(
+      "--no-passage-text",
+      [&args](int64_t) { args.passage_text = false; },
+      "JSONL and CSV: give passages as byte offsets only, without their "
+      "text (smaller output; no text is read again to cut it)");
+}
+
 bool Given(const CommonArgs& args, const char* name) {
   return std::find(args.given.begin(), args.given.end(), name) !=
          args.given.end();
@@ -182,6 +204,11 @@ int StatusExit(const absl::Status& s) {
   return s.code() == absl::StatusCode::kNotFound ? 2 : 1;
 }
 
+int UsageExit(const std::string& message) {
+  std::fprintf(stderr, "mimeo: %s\n", message.c_str());
+  return 2;
+}
+
 std::string ChooseFormat(const CommonArgs& args) {
   if (!args.format.empty()) return args.format;
   const bool to_stdout = args.output.empty() || args.output == "-";
@@ -194,6 +221,7 @@ WriteOptions ChooseWriteOptions(const CommonArgs& args,
   const bool to_stdout = args.output.empty() || args.output == "-";
   w.color = format == "table" && to_stdout && isatty(1) &&
             std::getenv("NO_COLOR") == nullptr;
+  w.passage_text = args.passage_text;
   return w;
 }
 
@@ -226,9 +254,21 @@ Output::Output(Output&&) noexcept = default;
 Output& Output::operator=(Output&&) noexcept = default;
 Output::~Output() = default;
 
+absl::Status CheckOutputOptions(const CommonArgs& args) {
+  const std::string format = ChooseFormat(args);
+  if (!args.passage_text && (format == "table" || format == "html")) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "--no-passage-text is for --format jsonl or csv: the %s shows the "
+        "passages",
+        format == "html" ? "HTML report" : "table"));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<Output> Output::Open(const CommonArgs& args) {
   const std::string format = ChooseFormat(args);
   const WriteOptions w = ChooseWriteOptions(args, format);
+  if (absl::Status s = CheckOutputOptions(args); !s.ok()) return s;
   if (args.output.empty() || args.output == "-") {
     return Output("", format, w, nullptr);
   }
@@ -245,6 +285,34 @@ absl::StatusOr<Output> Output::Open(const CommonArgs& args) {
   if (!file.ok()) return file.status();
   return Output(args.output, format, w,
                 std::make_unique<internal::AtomicFile>(std::move(*file)));
+}
+
+absl::StatusOr<Output> Output::OpenFile(const std::string& path,
+                                        const char* option,
+                                        const CommonArgs& results) {
+  if (path.empty() || path == "-") {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "%s takes a file name: standard output has the results", option));
+  }
+  const auto normal = [](const std::string& p) {
+    std::error_code ec;
+    return std::filesystem::absolute(p, ec).lexically_normal();
+  };
+  if (!results.output.empty() && results.output != "-" &&
+      normal(path) == normal(results.output)) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "%s and -o both name '%s': give them different files", option, path));
+  }
+  CommonArgs args;
+  args.output = path;
+  args.format = "jsonl";
+  absl::StatusOr<Output> out = Open(args);
+  if (!out.ok()) {
+    return absl::Status(
+        out.status().code(),
+        absl::StrFormat("%s: %s", option, out.status().message()));
+  }
+  return out;
 }
 
 absl::Status Output::Write(const Writer& write) {
@@ -271,10 +339,12 @@ absl::Status Output::Write(const Writer& write) {
   return file->Commit();
 }
 
-absl::Status Output::Write(const Report& report) {
-  return Write([&report](std::FILE* out, const std::string& format,
-                         const WriteOptions& w) {
-    return WriteReport(report, format, w, out);
+absl::Status Output::Write(const Report& report, Phase* phase) {
+  return Write([&report, phase](std::FILE* out, const std::string& format,
+                                const WriteOptions& w) {
+    WriteOptions with_progress = w;
+    if (phase != nullptr) with_progress.written = [phase] { phase->Advance(); };
+    return WriteReport(report, format, with_progress, out);
   });
 }
 
@@ -375,7 +445,8 @@ void Phase::Draw() {
   std::fflush(out_);
 }
 
-absl::Status ReadInto(InputReader& reader, Engine& engine, bool quiet) {
+absl::Status ReadInto(InputReader& reader, Engine& engine, bool quiet,
+                      std::vector<uint64_t>* lengths) {
   Progress progress(!quiet);
   // A pipeline on the engine's threads: batches are read in order on one
   // thread, sketched on all of them, and committed in the order read, so
@@ -411,6 +482,11 @@ absl::Status ReadInto(InputReader& reader, Engine& engine, bool quiet) {
               }
               done = !*more;
               batch.second = reader.consumed_bytes();
+              if (lengths != nullptr) {
+                for (const Document& d : batch.first) {
+                  lengths->push_back(d.text.size());
+                }
+              }
               return batch;
             }) &
             tbb::make_filter<std::pair<std::vector<Document>, uint64_t>,
@@ -438,7 +514,26 @@ absl::Status ReadInto(InputReader& reader, Engine& engine, bool quiet) {
   progress.Clear();
   if (!status.ok()) return status;
   // Documents skipped for being present already were there to read.
-  if (reader.counts().documents == 0 && reader.counts().skipped_existing == 0) {
+  const InputCounts& counts = reader.counts();
+  if (counts.documents == 0 && counts.skipped_existing == 0 &&
+      (counts.files > 0 || counts.skipped() > 0)) {
+    // Files were found: the hint is about what was wrong with them.
+    std::string why;
+    if (counts.malformed_lines > 0) {
+      why = absl::StrFormat(
+          "%d JSONL line%s skipped as malformed (without a string field "
+          "\"%s\"? --text-field names the field holding the text)",
+          counts.malformed_lines, counts.malformed_lines == 1 ? "" : "s",
+          reader.options().text_field);
+    } else {
+      why = absl::StrFormat("%d file%s opened, %d skipped (the warnings "
+                            "say why)",
+                            counts.files, counts.files == 1 ? "" : "s",
+                            counts.skipped());
+    }
+    return absl::FailedPreconditionError("no documents to read: " + why);
+  }
+  if (counts.documents == 0 && counts.skipped_existing == 0) {
     return absl::FailedPreconditionError(
         "no documents to read: directories are searched for .txt, .md, "
         ".html, .htm, .jsonl and .ndjson files (also .gz or .zst), or with "
@@ -455,21 +550,83 @@ void PrintSummary(const CommonArgs& args, const InputCounts& counts,
                              std::chrono::steady_clock::now() - start)
                              .count();
   std::string line = absl::StrFormat(
-      "mimeo: %d documents, %.1f MB, %d skipped", stats.documents,
-      stats.bytes / 1e6, counts.skipped());
+      "mimeo: %d document%s, %.1f MB, %d skipped", stats.documents,
+      stats.documents == 1 ? "" : "s", stats.bytes / 1e6, counts.skipped());
   if (counts.malformed_lines > 0) {
-    line += absl::StrFormat(" (%d malformed lines)", counts.malformed_lines);
+    line += absl::StrFormat(" (%d malformed line%s)", counts.malformed_lines,
+                            counts.malformed_lines == 1 ? "" : "s");
   }
   if (stats.invalid_utf8 > 0 || counts.repaired_lines > 0) {
     line += absl::StrFormat(", %d invalid UTF-8 repaired",
                             stats.invalid_utf8 + counts.repaired_lines);
   }
   if (counts.renamed_ids > 0) {
-    line += absl::StrFormat(", %d ids renamed", counts.renamed_ids);
+    line += absl::StrFormat(", %d id%s renamed", counts.renamed_ids,
+                            counts.renamed_ids == 1 ? "" : "s");
   }
   if (!results.empty()) line += ", " + results;
   line += absl::StrFormat(", %.2f s", seconds);
   std::fprintf(stderr, "%s\n", line.c_str());
+}
+
+absl::Status WriteFamilies(const CopyReport& copy, const Engine& engine,
+                           bool passage_text, std::FILE* out) {
+  JsonWriter w;
+  // Families come ordered by origin: one text read serves a run of them.
+  std::optional<DocId> text_of;
+  std::string text;
+  for (const CopyFamily& f : copy.families) {
+    w.Clear();
+    w.BeginObject();
+    w.Key("family");
+    w.Uint(f.id);
+    w.Key("origin");
+    w.String(engine.id(f.origin));
+    w.Key("origin_span");
+    w.BeginArray();
+    w.Uint(f.origin_begin);
+    w.Uint(f.origin_end);
+    w.EndArray();
+    w.Key("docs");
+    w.Uint(f.num_docs);
+    if (passage_text) {
+      if (text_of != f.origin) {
+        absl::StatusOr<std::string> t = engine.text(f.origin);
+        if (!t.ok()) return t.status();
+        text = std::move(*t);
+        text_of = f.origin;
+      }
+      PassageOut span;
+      span.a_begin = f.origin_begin;
+      span.a_end = f.origin_end;
+      w.Key("text");
+      w.String(PassageText(text, span));
+    }
+    w.Key("holders");
+    w.BeginArray();
+    // Members are ordered by DocId, then position: one holder per run.
+    for (size_t i = 0; i < f.members.size();) {
+      const DocId doc = f.members[i].doc;
+      w.BeginObject();
+      w.Key("id");
+      w.String(engine.id(doc));
+      w.Key("spans");
+      w.BeginArray();
+      for (; i < f.members.size() && f.members[i].doc == doc; ++i) {
+        w.BeginArray();
+        w.Uint(f.members[i].begin);
+        w.Uint(f.members[i].end);
+        w.EndArray();
+      }
+      w.EndArray();
+      w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+    std::fwrite(w.str().data(), 1, w.str().size(), out);
+    std::fputc('\n', out);
+  }
+  return absl::OkStatus();
 }
 
 std::function<absl::StatusOr<std::string>(DocId)> TextsOf(

@@ -39,6 +39,8 @@ struct CommonArgs {
   std::string output;  // "" or "-": stdout
   bool quiet = false;
   int min_passage = 8;
+  // --no-passage-text: passages as offsets only (JSONL, CSV).
+  bool passage_text = true;
   // Options given on the command line, that nothing may replace: the
   // hashing options ("--shingle", "--num-perm", "--seed", "--minhash"; the
   // others keep an index file's own parameters) and the thresholds
@@ -50,13 +52,24 @@ struct CommonArgs {
 // Whether option `name` was given on the command line (CommonArgs::given).
 bool Given(const CommonArgs& args, const char* name);
 
-// --threshold, --containment, --lsh-threshold, --num-perm, --shingle,
-// --seed, --threads, --min-passage.
-void AddEngineOptions(CLI::App* cmd, CommonArgs& args);
-// --text-field, --id-field, --date-field, --strict.
-void AddInputOptions(CLI::App* cmd, CommonArgs& args);
+// What decides whether two given texts are alike and what they share:
+// --threshold, --containment, --shingle, and with `passages` (a command
+// that shows passages) --min-passage.
+void AddSimilarityOptions(CLI::App* cmd, CommonArgs& args,
+                          bool passages = true);
+// Those, and what a run over many documents uses besides:
+// --member-jaccard, --member-containment, --boilerplate-docs,
+// --lsh-threshold, --num-perm, --minhash, --seed, --threads.
+void AddEngineOptions(CLI::App* cmd, CommonArgs& args, bool passages = true);
+// --text-field, --id-field, --date-field, --text-format, --include,
+// --exclude, --id-prefix, --strict, and with `sources` (a command that
+// judges shared passages, where sources tell a template from a reprint)
+// --source-field and --source-folders.
+void AddInputOptions(CLI::App* cmd, CommonArgs& args, bool sources = true);
 // --format, -o/--output, -q/--quiet.
 void AddOutputOptions(CLI::App* cmd, CommonArgs& args);
+// --no-passage-text, for the subcommands that write passages.
+void AddPassageTextOption(CLI::App* cmd, CommonArgs& args);
 // Copies what the command line set into `args.engine` (min_passage...).
 void FinishEngineOptions(CommonArgs& args);
 
@@ -67,12 +80,20 @@ void InstallSignalCleanup();
 
 // Prints "mimeo: <message>" on stderr and returns the exit code.
 int StatusExit(const absl::Status& s);
+// Prints "mimeo: <message>" on stderr and returns 2: options that do not
+// go together, found after parsing.
+int UsageExit(const std::string& message);
 
 // The format to write: the one asked for, else table when `out` is a
 // terminal, else jsonl.
 std::string ChooseFormat(const CommonArgs& args);
 WriteOptions ChooseWriteOptions(const CommonArgs& args,
                                 const std::string& format);
+
+// Options of the output that do not go together (--no-passage-text with
+// the table or HTML): InvalidArgument saying why. Output::Open() checks
+// them too; a command calls it first to exit with a usage error (2).
+absl::Status CheckOutputOptions(const CommonArgs& args);
 
 // A writer of results: writes to `out` in `format` ("jsonl", "table",
 // "csv", "html") with the write options chosen.
@@ -106,8 +127,18 @@ class Output {
   // once. On an error the temporary file is removed (an old output stays)
   // and the error names the file.
   absl::Status Write(const Writer& write);
-  // The same for a report, in the chosen format (WriteReport()).
-  absl::Status Write(const Report& report);
+  // The same for a report, in the chosen format (WriteReport()); with
+  // `phase`, advanced by one for each cluster or pair written.
+  absl::Status Write(const Report& report, class Phase* phase = nullptr);
+
+  // A file beside the results (`option` names it: "--kept"), written
+  // through a temporary file as -o is, in no particular format. Fails,
+  // naming the option and path, when it cannot be written, is "-"
+  // (standard output has the results) or is the results' file
+  // (`args.output`).
+  static absl::StatusOr<Output> OpenFile(const std::string& path,
+                                         const char* option,
+                                         const CommonArgs& args);
 
  private:
   Output(std::string path, std::string format, WriteOptions write_options,
@@ -123,7 +154,11 @@ class Output {
 // progress bar on stderr when it is a terminal (and not --quiet). Fails
 // when the input holds no document at all, none passed by as one to skip
 // (InputReader::SkipIds()) either.
-absl::Status ReadInto(InputReader& reader, Engine& engine, bool quiet);
+//
+// With `lengths`, appends the text length in bytes of each document read,
+// in the order read: into a new engine, lengths[d] is DocId d's.
+absl::Status ReadInto(InputReader& reader, Engine& engine, bool quiet,
+                      std::vector<uint64_t>* lengths = nullptr);
 
 // A line on stderr saying what a step after reading does, so that a long
 // step does not look like a hang, with the time it has taken: "clustering
@@ -164,6 +199,14 @@ class Phase {
 void PrintSummary(const CommonArgs& args, const InputCounts& counts,
                   const EngineStats& stats, const std::string& results,
                   std::chrono::steady_clock::time_point start);
+
+// The copy families of `copy` as JSON lines, one per family (README.md,
+// "Output"): {"family", "origin", "origin_span": [begin, end], "docs",
+// "text", "holders": [{"id", "spans": [[begin, end], ...]}]}, "text"
+// being the origin's span, cut from its text read again (left out, and
+// nothing read, when `passage_text` is false).
+absl::Status WriteFamilies(const CopyReport& copy, const Engine& engine,
+                           bool passage_text, std::FILE* out);
 
 // Report::text_of for an engine's documents.
 std::function<absl::StatusOr<std::string>(DocId)> TextsOf(const Engine& engine);

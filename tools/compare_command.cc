@@ -101,6 +101,9 @@ int Run(CompareArgs& args) {
   common.input.strict = true;  // two documents: any problem is the answer
   const Engine::Options& o = common.engine;
   if (absl::Status s = o.Validate(); !s.ok()) return StatusExit(s);
+  if (absl::Status s = CheckOutputOptions(common); !s.ok()) {
+    return UsageExit(std::string(s.message()));
+  }
   absl::StatusOr<Output> output = Output::Open(common);
   if (!output.ok()) return StatusExit(output.status());
   absl::StatusOr<Document> a = ReadOne(args.a, common.input);
@@ -170,11 +173,14 @@ void AddCompareCommand(CLI::App& app, int& exit_code) {
                   "Characters shown around each passage")
       ->capture_default_str()
       ->check(CLI::Range(0, 10000));
-  AddEngineOptions(cmd, args->common);
+  // Two texts are compared on their exact shingle sets, without MinHash,
+  // candidates or collection-wide boilerplate: only these options apply.
+  AddSimilarityOptions(cmd, args->common);
   cmd->add_option("--text-field", args->common.input.text_field,
                   "JSONL: the field holding the text")
       ->capture_default_str();
   AddOutputOptions(cmd, args->common);
+  AddPassageTextOption(cmd, args->common);
   cmd->callback([args, &exit_code] { exit_code = Run(*args); });
 }
 

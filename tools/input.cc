@@ -532,6 +532,7 @@ absl::Status InputReader::ReadFile(const Source& s,
   }
   counts_.text_bytes += doc.text.size();
   ++counts_.documents;
+  if (options_.keep_lines) lines_.emplace_back();
   out.push_back(std::move(doc));
   return absl::OkStatus();
 }
@@ -682,6 +683,7 @@ absl::Status InputReader::ParseLine(std::string_view line,
   }
   counts_.text_bytes += d.text.size();
   ++counts_.documents;
+  if (options_.keep_lines) lines_.emplace_back(line);
   out.push_back(std::move(d));
   return absl::OkStatus();
 }
@@ -723,6 +725,7 @@ absl::StatusOr<bool> InputReader::ReadJsonl(std::vector<Document>& out,
 absl::StatusOr<bool> InputReader::Next(std::vector<Document>& out,
                                        uint64_t batch_bytes) {
   out.clear();
+  lines_.clear();
   uint64_t bytes = 0;
   while (bytes < batch_bytes) {
     if (jsonl_) {

@@ -129,6 +129,8 @@ struct InputOptions {
   uint64_t max_document_bytes = uint64_t{256} << 20;
   // Note where each document came from (see above and InputTexts).
   bool remember_texts = false;
+  // Keep each JSONL document's line as it came (InputReader::lines()).
+  bool keep_lines = false;
 };
 
 struct InputCounts {
@@ -204,11 +206,17 @@ class InputReader {
   // most (at least one document). False when the input is exhausted.
   absl::StatusOr<bool> Next(std::vector<Document>& out, uint64_t batch_bytes);
 
+  // With options.keep_lines, one entry per document of the last Next(),
+  // in order: the JSONL line it came from, byte for byte (without its
+  // line break), or "" for a document that is a whole file.
+  const std::vector<std::string>& lines() const { return lines_; }
+
   // Size of the input files, for a progress bar; 0 when unknown (stdin).
   uint64_t total_bytes() const { return total_bytes_; }
   // Bytes of the input files consumed so far.
   uint64_t consumed_bytes() const;
   const InputCounts& counts() const { return counts_; }
+  const InputOptions& options() const { return options_; }
   // With options.remember_texts, the texts of the documents read so far,
   // to read again; null otherwise. Shared: it outlives the reader.
   std::shared_ptr<const InputTexts> texts() const { return texts_; }
@@ -252,6 +260,7 @@ class InputReader {
   uint64_t warnings_ = 0;
   InputCounts counts_;
   std::shared_ptr<InputTexts> texts_;
+  std::vector<std::string> lines_;  // options_.keep_lines
 };
 
 }  // namespace mimeo::cli

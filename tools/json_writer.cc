@@ -103,6 +103,11 @@ void JsonWriter::Bool(bool v) {
   out_ += v ? "true" : "false";
 }
 
+void JsonWriter::Null() {
+  Separate();
+  out_ += "null";
+}
+
 std::string JsonString(std::string_view s) {
   std::string out;
   AppendString(s, out);

@@ -33,6 +33,7 @@ class JsonWriter {
   void Uint(uint64_t v);
   void Double(double v);
   void Bool(bool v);
+  void Null();
 
   const std::string& str() const { return out_; }
   // Empties the text for the next line, keeping its capacity.

@@ -21,12 +21,14 @@ int main(int argc, char** argv) {
       "Examples:\n"
       "  mimeo cluster ~/articles\n"
       "  mimeo pairs ~/articles --format html -o pairs.html\n"
+      "  mimeo dedup dump.jsonl.zst -o decisions.jsonl --kept kept.jsonl.zst\n"
       "  mimeo compare wire.txt reprint.txt\n"
       "  mimeo index create archive.mimeo ~/archive\n"
       "Run mimeo SUBCOMMAND --help for each one's options.");
   int exit_code = 0;
   mimeo::cli::AddClusterCommand(app, exit_code);
   mimeo::cli::AddPairsCommand(app, exit_code);
+  mimeo::cli::AddDedupCommand(app, exit_code);
   mimeo::cli::AddCompareCommand(app, exit_code);
   mimeo::cli::AddIndexCommand(app, exit_code);
   app.add_subcommand("version", "Print the version (as --version does)")

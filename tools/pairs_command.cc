@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <optional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -12,6 +13,7 @@
 #include "absl/strings/str_format.h"
 #include "command.h"
 #include "commands.h"
+#include "mimeo/pair_limit.h"
 
 namespace mimeo::cli {
 namespace {
@@ -20,7 +22,31 @@ struct PairsArgs {
   CommonArgs common;
   std::vector<std::string> paths;
   std::string mode = "all";
+  uint32_t max_pairs_per_doc = 0;  // 0: no limit
+  std::string families;            // --families FILE
 };
+
+// Keeps the pairs LimitPairsPerDocument() keeps (pair_limit.h) and
+// returns how many it removed.
+size_t CapPairsPerDocument(std::map<std::pair<DocId, DocId>, PairOut>& pairs,
+                           uint32_t max, size_t num_ids) {
+  std::vector<ScoredPair> scored;
+  scored.reserve(pairs.size());
+  for (const auto& [key, p] : pairs) {
+    scored.push_back({key.first, key.second, PairStrength(p.similarity)});
+  }
+  const std::vector<size_t> kept = LimitPairsPerDocument(scored, max, num_ids);
+  size_t i = 0, k = 0;
+  for (auto it = pairs.begin(); it != pairs.end(); ++i) {
+    if (k < kept.size() && kept[k] == i) {
+      ++k;
+      ++it;
+    } else {
+      it = pairs.erase(it);
+    }
+  }
+  return scored.size() - kept.size();
+}
 
 int Run(PairsArgs& args) {
   const auto start = std::chrono::steady_clock::now();
@@ -32,15 +58,29 @@ int Run(PairsArgs& args) {
   const bool near_dup_only = args.mode == "near-dup";
   const bool show_text =
       !near_dup_only || format == "table" || format == "html";
+  if (near_dup_only && !args.families.empty()) {
+    return UsageExit(
+        "--families needs shared copy: --mode all or copy, not near-dup");
+  }
   common.engine.copy.enabled = !near_dup_only;
   common.engine.index_on_add = false;
   // Texts are read again from the input to cut passages, not kept.
   common.input.remember_texts = show_text;
 
+  if (absl::Status s = CheckOutputOptions(common); !s.ok()) {
+    return UsageExit(std::string(s.message()));
+  }
   auto reader = InputReader::Open(args.paths, common.input);
   if (!reader.ok()) return StatusExit(reader.status());
   absl::StatusOr<Output> output = Output::Open(common);
   if (!output.ok()) return StatusExit(output.status());
+  std::optional<Output> families;
+  if (!args.families.empty()) {
+    absl::StatusOr<Output> f =
+        Output::OpenFile(args.families, "--families", common);
+    if (!f.ok()) return StatusExit(f.status());
+    families.emplace(std::move(*f));
+  }
   const WriteOptions& write = output->write_options();
   common.engine.text_source = (*reader)->texts();
   auto engine_or = Engine::Create(common.engine);
@@ -49,6 +89,7 @@ int Run(PairsArgs& args) {
   if (absl::Status s = ReadInto(**reader, engine, common.quiet); !s.ok()) {
     return StatusExit(s);
   }
+  const uint64_t documents = engine.stats().documents;
 
   // Both detectors, merged by (a, b).
   std::map<std::pair<DocId, DocId>, PairOut> pairs;
@@ -69,31 +110,14 @@ int Run(PairsArgs& args) {
   if (args.mode != "copy") {
     absl::StatusOr<Clustering> clustering;
     {
-      Phase phase(absl::StrFormat("finding near-duplicates among %d documents",
-                                  engine.stats().documents),
+      Phase phase("finding near-duplicates among " +
+                      Count(documents, "document", "documents"),
                   0, common.quiet);
       clustering = engine.Cluster();
     }
     if (!clustering.ok()) return StatusExit(clustering.status());
-    size_t budget = format == "html" ? write.html_max_pairs : SIZE_MAX;
-    // The pairs the loop below aligns, for the progress line.
-    const size_t to_align = near_dup_only && show_text
-                                ? std::min(budget, clustering->pairs.size())
-                                : 0;
-    Phase phase(absl::StrFormat("aligning %d pairs", to_align), to_align,
-                common.quiet || to_align == 0);
     for (const VerifiedPair& v : clustering->pairs) {
-      PairOut& p = entry(v.a, v.b, v.similarity);
-      p.near_duplicate = true;
-      if (!near_dup_only || !show_text || budget == 0) continue;
-      --budget;
-      uint32_t more = 0;
-      absl::StatusOr<std::vector<Passage>> passages =
-          engine.Passages(v.a, v.b, &more);
-      if (!passages.ok()) return StatusExit(passages.status());
-      phase.Advance();
-      SetPassages(p, *passages, more);
-      p.shares_copy = !p.passages.empty();
+      entry(v.a, v.b, v.similarity).near_duplicate = true;
     }
   }
   if (!near_dup_only) {
@@ -101,8 +125,8 @@ int Run(PairsArgs& args) {
     if (!verifier.ok()) return StatusExit(verifier.status());
     absl::StatusOr<CopyReport> copy;
     {
-      Phase phase(absl::StrFormat("finding the passages %d documents share",
-                                  engine.stats().documents),
+      Phase phase("finding the passages " +
+                      Count(documents, "document", "documents") + " share",
                   0, common.quiet);
       copy = engine.SharedCopy();
     }
@@ -114,20 +138,65 @@ int Run(PairsArgs& args) {
       if (args.mode == "copy")
         p.near_duplicate = verifier->Accept(c.similarity);
     }
+    if (families) {
+      Phase phase(absl::StrFormat("writing %d copy famil%s",
+                                  copy->families.size(),
+                                  copy->families.size() == 1 ? "y" : "ies"),
+                  0, common.quiet);
+      absl::Status s = families->Write(
+          [&](std::FILE* out, const std::string&, const WriteOptions&) {
+            return WriteFamilies(*copy, engine, common.passage_text, out);
+          });
+      if (!s.ok()) return StatusExit(s);
+    }
+  }
+  size_t capped = 0;
+  if (args.max_pairs_per_doc > 0) {
+    capped = CapPairsPerDocument(pairs, args.max_pairs_per_doc,
+                                 engine.num_ids());
+  }
+  // Near-duplicate pairs get their passages here, where the format shows
+  // them (the HTML, its first pairs only).
+  if (near_dup_only && show_text) {
+    const size_t to_align = std::min(
+        format == "html" ? write.html_max_pairs : SIZE_MAX, pairs.size());
+    Phase phase(absl::StrFormat("aligning %d pair%s", to_align,
+                                to_align == 1 ? "" : "s"),
+                to_align, common.quiet || to_align == 0);
+    size_t aligned = 0;
+    for (auto& [key, p] : pairs) {
+      if (aligned++ == to_align) break;
+      uint32_t more = 0;
+      absl::StatusOr<std::vector<Passage>> passages =
+          engine.Passages(key.first, key.second, &more);
+      if (!passages.ok()) return StatusExit(passages.status());
+      phase.Advance();
+      SetPassages(p, *passages, more);
+      p.shares_copy = !p.passages.empty();
+    }
   }
 
   Report report;
   report.title = "mimeo pairs";
-  report.documents = engine.stats().documents;
+  report.documents = documents;
   report.text_of = TextsOf(engine);
   for (auto& [key, p] : pairs) report.pairs.push_back(std::move(p));
-  if (absl::Status s = output->Write(report); !s.ok()) {
-    return StatusExit(s);
+  pairs.clear();
+  {
+    Phase phase(absl::StrFormat("writing %d pair%s", report.pairs.size(),
+                                report.pairs.size() == 1 ? "" : "s"),
+                report.pairs.size(), common.quiet);
+    if (absl::Status s = output->Write(report, &phase); !s.ok()) {
+      return StatusExit(s);
+    }
   }
-  PrintSummary(common, (*reader)->counts(), engine.stats(),
-               absl::StrFormat("%d pair%s", report.pairs.size(),
-                               report.pairs.size() == 1 ? "" : "s"),
-               start);
+  std::string results = absl::StrFormat(
+      "%d pair%s", report.pairs.size(), report.pairs.size() == 1 ? "" : "s");
+  if (capped > 0) {
+    results += absl::StrFormat(" (%d more left out by --max-pairs-per-doc)",
+                               capped);
+  }
+  PrintSummary(common, (*reader)->counts(), engine.stats(), results, start);
   return 0;
 }
 
@@ -151,7 +220,11 @@ void AddPairsCommand(CLI::App& app, int& exit_code) {
       "  mimeo pairs ~/articles                    pairs, as a table\n"
       "  mimeo pairs ~/articles -o pairs.jsonl     one JSON object per pair\n"
       "  mimeo pairs --mode copy --min-passage 20 ~/articles\n"
-      "  mimeo pairs dump.jsonl.gz --id-field url --format csv -o pairs.csv\n");
+      "  mimeo pairs dump.jsonl.gz --id-field url --format csv -o pairs.csv\n"
+      "  mimeo pairs dump.jsonl.zst --max-pairs-per-doc 10 --no-passage-text "
+      "-o pairs.jsonl\n"
+      "  mimeo pairs --mode copy ~/articles --families families.jsonl "
+      "-o pairs.jsonl\n");
   cmd->add_option("paths", args->paths,
                   "Files, directories (read recursively), or - for stdin")
       ->required();
@@ -160,9 +233,21 @@ void AddPairsCommand(CLI::App& app, int& exit_code) {
                   "near-duplicates only; copy: shared copy only")
       ->capture_default_str()
       ->check(CLI::IsMember({"all", "near-dup", "copy"}));
+  cmd->add_option("--max-pairs-per-doc", args->max_pairs_per_doc,
+                  "At most this many pairs per document: pairs are taken "
+                  "strongest first (largest of Jaccard and containment), "
+                  "each while both its documents have fewer (pair_limit.h); "
+                  "0: all")
+      ->type_name("N");
+  cmd->add_option("--families", args->families,
+                  "Also write the copy families here, one JSON line each: "
+                  "the passage once, every document holding it with byte "
+                  "ranges, the likely origin (--mode all or copy)")
+      ->type_name("FILE");
   AddEngineOptions(cmd, args->common);
   AddInputOptions(cmd, args->common);
   AddOutputOptions(cmd, args->common);
+  AddPassageTextOption(cmd, args->common);
   cmd->callback([args, &exit_code] { exit_code = Run(*args); });
 }
 

@@ -44,8 +44,9 @@ class PairTexts {
 };
 
 // The pair object of the JSONL schema (report.h); passages' text is cut
-// from `a_text`.
-void WritePair(const PairOut& p, std::string_view a_text, JsonWriter& w) {
+// from `a_text`, and left out when `passage_text` is false.
+void WritePair(const PairOut& p, std::string_view a_text, bool passage_text,
+               JsonWriter& w) {
   w.BeginObject();
   w.Key("a");
   w.String(p.a);
@@ -80,8 +81,10 @@ void WritePair(const PairOut& p, std::string_view a_text, JsonWriter& w) {
       w.EndArray();
       w.Key("words");
       w.Uint(q.words);
-      w.Key("text");
-      w.String(PassageText(a_text, q));
+      if (passage_text) {
+        w.Key("text");
+        w.String(PassageText(a_text, q));
+      }
       w.EndObject();
     }
     w.EndArray();
@@ -116,17 +119,23 @@ const PassageOut* Longest(const PairOut& p) {
   return best;
 }
 
+// Tells the caller's progress line one more cluster or pair is written.
+void Written(const WriteOptions& o) {
+  if (o.written) o.written();
+}
+
 // --- JSONL ---------------------------------------------------------------
 
-absl::Status WriteJsonl(const Report& r, std::FILE* out) {
+absl::Status WriteJsonl(const Report& r, const WriteOptions& o,
+                        std::FILE* out) {
   JsonWriter w;
   // Writes a pair, fetching document a's text when passages need it.
   const auto pair = [&](const PairOut& p) -> absl::Status {
     PairTexts texts;
-    if (!p.passages.empty()) {
+    if (!p.passages.empty() && o.passage_text) {
       if (absl::Status s = texts.Load(r, p, false); !s.ok()) return s;
     }
-    WritePair(p, texts.a(), w);
+    WritePair(p, texts.a(), o.passage_text, w);
     return absl::OkStatus();
   };
   const auto flush = [&] {
@@ -155,12 +164,14 @@ absl::Status WriteJsonl(const Report& r, std::FILE* out) {
       w.EndArray();
       w.EndObject();
       flush();
+      Written(o);
     }
     return absl::OkStatus();
   }
   for (const PairOut& p : r.pairs) {
     if (absl::Status s = pair(p); !s.ok()) return s;
     flush();
+    Written(o);
   }
   return absl::OkStatus();
 }
@@ -179,6 +190,8 @@ struct Style {
 };
 
 std::string Percent(double x) { return absl::StrFormat("%.0f%%", 100 * x); }
+
+
 
 absl::Status TablePair(const Report& r, const PairOut& p, const Style& st,
                        const WriteOptions& o, const char* indent,
@@ -252,8 +265,9 @@ absl::Status WriteTable(const Report& r, const WriteOptions& o,
     }
     for (const ClusterOut& c : r.clusters) {
       absl::FPrintF(out, "%s\n",
-                   st.Bold(absl::StrFormat("cluster %d  (%d documents)", c.id,
-                                           c.docs.size()))
+                   st.Bold(absl::StrFormat("cluster %d  (%s)", c.id,
+                                           Count(c.docs.size(), "document",
+                                                  "documents")))
                        .c_str());
       for (const std::string& d : c.docs) {
         absl::FPrintF(out, "  %s %s\n", d == c.representative ? "*" : " ",
@@ -271,6 +285,7 @@ absl::Status WriteTable(const Report& r, const WriteOptions& o,
         absl::FPrintF(out, "    ... and %d more pair%s\n", more,
                       more == 1 ? "" : "s");
       }
+      Written(o);
     }
     absl::FPrintF(out,
                   "(* the representative: the core every member resembles, "
@@ -283,13 +298,15 @@ absl::Status WriteTable(const Report& r, const WriteOptions& o,
   }
   for (const PairOut& p : r.pairs) {
     if (absl::Status s = TablePair(r, p, st, o, "", out); !s.ok()) return s;
+    Written(o);
   }
   return absl::OkStatus();
 }
 
 // --- CSV (RFC 4180) ------------------------------------------------------
 
-absl::Status WriteCsv(const Report& r, std::FILE* out) {
+absl::Status WriteCsv(const Report& r, const WriteOptions& o,
+                      std::FILE* out) {
   if (r.has_clusters) {
     absl::FPrintF(out, "cluster,size,representative,doc\n");
     for (const ClusterOut& c : r.clusters) {
@@ -297,6 +314,7 @@ absl::Status WriteCsv(const Report& r, std::FILE* out) {
         absl::FPrintF(out, "%d,%d,%s,%s\n", c.id, c.docs.size(),
                      CsvField(c.representative).c_str(), CsvField(d).c_str());
       }
+      Written(o);
     }
     return absl::OkStatus();
   }
@@ -307,7 +325,7 @@ absl::Status WriteCsv(const Report& r, std::FILE* out) {
   for (const PairOut& p : r.pairs) {
     const PassageOut* longest = Longest(p);
     PairTexts texts;
-    if (longest != nullptr) {
+    if (longest != nullptr && o.passage_text) {
       if (absl::Status s = texts.Load(r, p, false); !s.ok()) return s;
     }
     absl::FPrintF(out, "%s,%s,%.6f,%.6f,%.6f,%s,%s,%d,%d,%s\n",
@@ -319,6 +337,7 @@ absl::Status WriteCsv(const Report& r, std::FILE* out) {
                  CopiedWords(p),
                  CsvField(longest ? PassageText(texts.a(), *longest) : "")
                      .c_str());
+    Written(o);
   }
   return absl::OkStatus();
 }
@@ -379,7 +398,7 @@ constexpr const char* kHtmlHead = R"(<!DOCTYPE html>
 <title>%s</title>
 <style>
 body { font: 15px/1.45 system-ui, sans-serif; margin: 1.5em auto; max-width: 110em; padding: 0 1em; color: #222; }
-h1 { font-size: 1.4em; } h2 { font-size: 1.2em; margin-top: 2em; }
+h1 { font-size: 1.4em; } h2 { font-size: 1.2em; margin-top: 1.5em; }
 .summary { color: #555; }
 .cluster { border-left: 4px solid #c9d8ee; padding: .2em 1em; margin: 1em 0; }
 .cluster ul { margin: .3em 0; } .rep { font-weight: bold; }
@@ -391,6 +410,7 @@ h1 { font-size: 1.4em; } h2 { font-size: 1.2em; margin-top: 2em; }
 .side pre { white-space: pre-wrap; word-wrap: break-word; font: 13px/1.5 ui-monospace, monospace; background: #fafafa; border: 1px solid #eee; padding: .6em; max-height: 40em; overflow: auto; margin: 0; }
 mark { background: #ffe38a; } mark.on { background: #ffa94d; outline: 2px solid #e8590c; }
 .cut, .more { color: #888; }
+.toc ol { columns: 2; } .toc li { word-break: break-all; }
 </style>
 </head>
 <body>
@@ -415,10 +435,16 @@ constexpr const char* kHtmlScript = R"(<script>
 </script>
 )";
 
+// A pair: its scores and, `side_by_side`, both texts with the passages
+// marked; otherwise its longest passages alone, as document a has them (a
+// report of thousands of clusters stays a page a browser opens).
 absl::Status HtmlPair(const Report& r, const PairOut& p, size_t n,
-                      const WriteOptions& o, std::FILE* out) {
+                      bool side_by_side, const WriteOptions& o,
+                      std::FILE* out) {
   PairTexts texts;
-  if (absl::Status s = texts.Load(r, p, true); !s.ok()) return s;
+  if (side_by_side || !p.passages.empty()) {
+    if (absl::Status s = texts.Load(r, p, side_by_side); !s.ok()) return s;
+  }
   std::string scores = absl::StrFormat(
       "Jaccard %.3f · %s of a in b · %s of b in a", p.similarity.jaccard,
       Percent(p.similarity.containment_a_in_b),
@@ -435,6 +461,28 @@ absl::Status HtmlPair(const Report& r, const PairOut& p, size_t n,
                "<p class=\"scores\">%s</p>\n",
                n, Escape(p.a).c_str(), Escape(p.b).c_str(), scores.c_str());
   if (texts.a().empty() && texts.b().empty()) {
+    absl::FPrintF(out, "</article>\n");
+    return absl::OkStatus();
+  }
+  if (!side_by_side) {
+    std::vector<size_t> longest(p.passages.size());
+    for (size_t i = 0; i < longest.size(); ++i) longest[i] = i;
+    std::stable_sort(longest.begin(), longest.end(), [&p](size_t x, size_t y) {
+      return p.passages[x].words > p.passages[y].words;
+    });
+    constexpr size_t kShown = 2;
+    for (size_t k = 0; k < longest.size() && k < kShown; ++k) {
+      const PassageOut& q = p.passages[longest[k]];
+      absl::FPrintF(out,
+                    "<p class=\"passage\"><span class=\"cut\">[a %d-%d, b "
+                    "%d-%d]</span> <mark data-p=\"%d\">%s</mark></p>\n",
+                    q.a_begin, q.a_end, q.b_begin, q.b_end, longest[k],
+                    Escape(Excerpt(PassageText(texts.a(), q), 400)).c_str());
+    }
+    if (longest.size() > kShown) {
+      absl::FPrintF(out, "<p class=\"more\">%s more.</p>\n",
+                    Count(longest.size() - kShown, "passage", "passages"));
+    }
     absl::FPrintF(out, "</article>\n");
     return absl::OkStatus();
   }
@@ -459,65 +507,111 @@ absl::Status WriteHtml(const Report& r, const WriteOptions& o,
                        std::FILE* out) {
   absl::FPrintF(out, kHtmlHead, Escape(r.title).c_str());
   absl::FPrintF(out, "<h1>%s</h1>\n", Escape(r.title).c_str());
-  std::vector<const PairOut*> pairs;
+  size_t num_pairs = r.pairs.size();
+  for (const ClusterOut& c : r.clusters) num_pairs += c.pairs.size();
+  absl::FPrintF(out, "<p class=\"summary\">%s",
+                Count(r.documents, "document", "documents"));
   if (r.has_clusters) {
-    for (const ClusterOut& c : r.clusters) {
-      for (const PairOut& p : c.pairs) pairs.push_back(&p);
-    }
-  } else {
-    for (const PairOut& p : r.pairs) pairs.push_back(&p);
+    absl::FPrintF(out, ", %s", Count(r.clusters.size(), "cluster", "clusters"));
   }
-  absl::FPrintF(out, "<p class=\"summary\">%d documents", r.documents);
-  if (r.has_clusters) absl::FPrintF(out, ", %d clusters", r.clusters.size());
-  absl::FPrintF(out, ", %d pairs.</p>\n", pairs.size());
+  absl::FPrintF(out, ", %s.</p>\n", Count(num_pairs, "pair", "pairs"));
+  size_t n = 0;  // pairs written, for their anchors
   if (r.has_clusters) {
-    absl::FPrintF(out, "<h2>Clusters</h2>\n");
     if (r.clusters.empty()) {
       absl::FPrintF(out, "<p>No two documents are copies.</p>\n");
     }
-    size_t first_pair = 0;
+    const size_t per_cluster = HtmlPairsPerCluster(o, r.clusters.size());
+    size_t shown_pairs = 0;
+    for (const ClusterOut& c : r.clusters) {
+      shown_pairs += std::min(c.pairs.size(), per_cluster);
+    }
+    if (shown_pairs > o.html_max_pairs) {
+      absl::FPrintF(out,
+                    "<p class=\"summary\">The first %d pairs are shown side "
+                    "by side, the others by their longest passages "
+                    "(<code>mimeo compare A B</code> shows any two documents "
+                    "side by side).</p>\n",
+                    o.html_max_pairs);
+    }
+    // The table of contents: every cluster, its size and representative.
+    if (!r.clusters.empty()) {
+      absl::FPrintF(out, "<nav class=\"toc\">\n<h2>Clusters</h2>\n<ol>\n");
+      for (const ClusterOut& c : r.clusters) {
+        absl::FPrintF(
+            out,
+            "<li><a href=\"#cluster-%d\">Cluster %d</a>: %s around %s, "
+            "%s</li>\n",
+            c.id, c.id, Count(c.docs.size(), "document", "documents"),
+            Escape(c.representative).c_str(),
+            Count(c.pairs.size(), "pair", "pairs"));
+      }
+      absl::FPrintF(out, "</ol>\n</nav>\n");
+    }
     for (const ClusterOut& c : r.clusters) {
       absl::FPrintF(out,
-                   "<section class=\"cluster\" id=\"cluster-%d\">\n"
-                   "<h3>Cluster %d: %d documents</h3>\n<ul>\n",
-                   c.id, c.id, c.docs.size());
+                    "<section class=\"cluster\" id=\"cluster-%d\">\n"
+                    "<h2>Cluster %d: %s</h2>\n<ul>\n",
+                    c.id, c.id,
+                    Count(c.docs.size(), "document", "documents"));
       for (const std::string& d : c.docs) {
         absl::FPrintF(out, "<li%s>%s</li>\n",
-                     d == c.representative ? " class=\"rep\"" : "",
-                     Escape(d).c_str());
+                      d == c.representative ? " class=\"rep\"" : "",
+                      Escape(d).c_str());
       }
       absl::FPrintF(out, "</ul>\n");
-      if (!c.pairs.empty() && first_pair < o.html_max_pairs) {
-        absl::FPrintF(out, "<p>Pairs: ");
-        for (size_t i = 0; i < c.pairs.size(); ++i) {
-          if (first_pair + i >= o.html_max_pairs) break;
-          absl::FPrintF(out, "%s<a href=\"#pair-%d\">%s ~ %s</a>",
-                       i == 0 ? "" : ", ", first_pair + i,
-                       Escape(c.pairs[i].a).c_str(),
-                       Escape(c.pairs[i].b).c_str());
+      const size_t shown = std::min(c.pairs.size(), per_cluster);
+      for (size_t i = 0; i < shown; ++i) {
+        const bool side_by_side = n < o.html_max_pairs;
+        if (absl::Status s = HtmlPair(r, c.pairs[i], n++, side_by_side, o, out);
+            !s.ok()) {
+          return s;
         }
-        absl::FPrintF(out, "</p>\n");
       }
-      first_pair += c.pairs.size();
+      if (c.pairs.size() > shown) {
+        const size_t more = c.pairs.size() - shown;
+        absl::FPrintF(out,
+                      "<p class=\"more\">%s of this cluster not shown "
+                      "(<code>mimeo compare A B</code> shows any two of its "
+                      "documents side by side).</p>\n",
+                      more == 1 ? std::string("1 more pair")
+                                : absl::StrFormat("%d more pairs", more));
+      }
       absl::FPrintF(out, "</section>\n");
+      Written(o);
     }
-  }
-  absl::FPrintF(out, "<h2>Pairs</h2>\n");
-  if (pairs.empty()) absl::FPrintF(out, "<p>No pairs.</p>\n");
-  for (size_t i = 0; i < pairs.size() && i < o.html_max_pairs; ++i) {
-    if (absl::Status s = HtmlPair(r, *pairs[i], i, o, out); !s.ok()) return s;
-  }
-  if (pairs.size() > o.html_max_pairs) {
-    absl::FPrintF(out,
-                 "<p class=\"more\">%d more pairs are not shown; the JSONL "
-                 "output lists them all.</p>\n",
-                 pairs.size() - o.html_max_pairs);
+  } else {
+    absl::FPrintF(out, "<h2>Pairs</h2>\n");
+    if (r.pairs.empty()) absl::FPrintF(out, "<p>No pairs.</p>\n");
+    for (size_t i = 0; i < r.pairs.size() && i < o.html_max_pairs; ++i) {
+      if (absl::Status s = HtmlPair(r, r.pairs[i], n++, true, o, out);
+          !s.ok()) {
+        return s;
+      }
+      Written(o);
+    }
+    if (r.pairs.size() > o.html_max_pairs) {
+      const size_t more = r.pairs.size() - o.html_max_pairs;
+      absl::FPrintF(out,
+                    "<p class=\"more\">%s not shown: <code>--format "
+                    "jsonl</code> or <code>csv</code> lists every pair.</p>\n",
+                    more == 1 ? std::string("1 more pair")
+                              : absl::StrFormat("%d more pairs", more));
+    }
   }
   absl::FPrintF(out, "%s</body>\n</html>\n", kHtmlScript);
   return absl::OkStatus();
 }
 
 }  // namespace
+
+size_t HtmlPairsPerCluster(const WriteOptions& options, size_t num_clusters) {
+  const size_t per = std::max<size_t>(options.html_pairs_per_cluster, 1);
+  return num_clusters * per <= options.html_max_pairs ? per : 1;
+}
+
+std::string Count(uint64_t n, const char* one, const char* many) {
+  return absl::StrFormat("%d %s", n, n == 1 ? one : many);
+}
 
 bool IsFormat(std::string_view format) {
   return format == "jsonl" || format == "table" || format == "csv" ||
@@ -526,15 +620,15 @@ bool IsFormat(std::string_view format) {
 
 absl::Status WriteReport(const Report& report, std::string_view format,
                          const WriteOptions& options, std::FILE* out) {
-  if (format == "jsonl") return WriteJsonl(report, out);
-  if (format == "csv") return WriteCsv(report, out);
+  if (format == "jsonl") return WriteJsonl(report, options, out);
+  if (format == "csv") return WriteCsv(report, options, out);
   if (format == "html") return WriteHtml(report, options, out);
   return WriteTable(report, options, out);
 }
 
-std::string PairJson(const PairOut& pair) {
+std::string PairJson(const PairOut& pair, bool passage_text) {
   JsonWriter w;
-  WritePair(pair, pair.a_text, w);
+  WritePair(pair, pair.a_text, passage_text, w);
   return w.str();
 }
 

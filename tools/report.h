@@ -10,7 +10,8 @@
 //                            "words": n, "text": "..."}]}
 // Offsets are bytes of each document's text as mimeo read it (the file for
 // .txt/.md, the text field for JSONL, the visible text for HTML); "text" is
-// the passage as document a has it. "shares_copy" and "passages" are there
+// the passage as document a has it (left out with
+// WriteOptions::passage_text false, --no-passage-text). "shares_copy" and "passages" are there
 // when passages were looked for: always for pairs, compare and index query,
 // in copy mode for clusters (near-duplicate clusters in JSONL or CSV skip
 // the alignment, which reads every text again).
@@ -90,10 +91,30 @@ struct WriteOptions {
   // Table: pairs shown per cluster; passages shown per pair.
   size_t table_pairs_per_cluster = 5;
   size_t table_passages_per_pair = 3;
-  // HTML: pairs shown side by side; texts cut at this many bytes.
+  // JSONL and CSV: each passage's text (false: offsets only, and no text
+  // read again to cut it).
+  bool passage_text = true;
+  // Called after each cluster (a report of clusters) or pair (of pairs)
+  // is written, for a progress line; may be empty.
+  std::function<void()> written;
+  // HTML: pairs shown side by side in a report of pairs (the others
+  // counted); in a report of clusters, see HtmlPairsPerCluster(). Texts
+  // cut at this many bytes.
   size_t html_max_pairs = 500;
+  size_t html_pairs_per_cluster = 3;
   size_t html_max_text_bytes = 256 * 1024;
 };
+
+// How many pairs of each cluster the HTML report shows, its first ones
+// (the others are counted): every cluster shows evidence, so
+// `html_pairs_per_cluster` while that makes at most `html_max_pairs` in
+// all, else 1. Of those, the first `html_max_pairs` show both texts side
+// by side, the others their longest passages only, so that a report of
+// thousands of clusters stays a page a browser opens.
+size_t HtmlPairsPerCluster(const WriteOptions& options, size_t num_clusters);
+
+// "1 document", "2 documents": `n` and the word that goes with it.
+std::string Count(uint64_t n, const char* one, const char* many);
 
 // The formats: "jsonl", "table", "csv", "html".
 bool IsFormat(std::string_view format);
@@ -103,8 +124,8 @@ absl::Status WriteReport(const Report& report, std::string_view format,
                          const WriteOptions& options, std::FILE* out);
 
 // The pair as one JSON object (no newline): the JSONL schema above, with
-// passages' text cut from pair.a_text.
-std::string PairJson(const PairOut& pair);
+// passages' text cut from pair.a_text (none when `passage_text` is false).
+std::string PairJson(const PairOut& pair, bool passage_text = true);
 
 // One CSV field (RFC 4180): repaired UTF-8, quoted when it holds a comma,
 // a quote or a line break.
