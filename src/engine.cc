@@ -98,6 +98,19 @@ uint32_t LongestRareRun(const Shingles& sh, uint32_t begin, uint32_t end,
   return best == 0 ? 0 : best + sh.tokens_per_shingle - 1;
 }
 
+// How many tokens the union of the spans [begin, end) covers.
+size_t CoveredTokens(std::vector<std::pair<uint32_t, uint32_t>>& spans) {
+  std::sort(spans.begin(), spans.end());
+  size_t covered = 0;
+  uint32_t reached = 0;
+  for (const auto& [begin, end] : spans) {
+    const uint32_t from = std::max(begin, reached);
+    if (end > from) covered += end - from;
+    reached = std::max(reached, end);
+  }
+  return covered;
+}
+
 // The share of tokens [begin, end) of a prepared text that are junk.
 double JunkShare(const AlignedText& text, uint32_t begin, uint32_t end) {
   if (end <= begin) return 0;
@@ -870,13 +883,14 @@ absl::StatusOr<std::vector<Passage>> Engine::AlignWith(
   const uint32_t edge = judge_.options().edge_tokens;
   const size_t na = asking.tokens.size(), nb = scratch.tokens.size();
   // Do the passages cover both texts but for an edge's worth at each end?
-  size_t covered_a = 0, covered_b = 0;
+  // (Repeated text gives passages that overlap on one side: the union.)
+  std::vector<std::pair<uint32_t, uint32_t>> spans_a, spans_b;
   for (const Passage& p : found) {
-    covered_a += p.a_tokens();
-    covered_b += p.b_tokens();
+    spans_a.emplace_back(p.a_token_begin, p.a_token_end);
+    spans_b.emplace_back(p.b_token_begin, p.b_token_end);
   }
-  const bool whole_pair =
-      covered_a + 2 * edge >= na && covered_b + 2 * edge >= nb;
+  const bool whole_pair = CoveredTokens(spans_a) + 2 * edge >= na &&
+                          CoveredTokens(spans_b) + 2 * edge >= nb;
   for (size_t i = 0; i < passages.size(); ++i) {
     Passage& p = passages[i];
     if (!measured[i]) {

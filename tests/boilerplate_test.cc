@@ -187,6 +187,35 @@ TEST(PassageJudgeTest, AStockLineIsAPhraseWhateverItsFingerprints) {
   EXPECT_EQ(judge->Judge(f, 800), Boilerplate::kNone);
 }
 
+TEST(PassageJudgeTest, CopiesOfOneShortTextShareNoFooterPhraseOrMarkup) {
+  auto judge = PassageJudge::Create({});
+  ASSERT_TRUE(judge.ok());
+  // A list of version numbers two security notices share, at their end,
+  // held by a few documents: markup, unless the two notices are copies of
+  // one text.
+  PassageFacts f;
+  f.tokens = 30;
+  f.pair_tokens = 30;
+  f.doc_frequency = 8;
+  f.same_edge = true;
+  f.junk_share = 0.8;
+  EXPECT_EQ(judge->Judge(f, 500), Boilerplate::kMarkup);
+  f.whole_pair = true;
+  EXPECT_EQ(judge->Judge(f, 500), Boilerplate::kNone);
+  f.junk_share = 0;
+  f.rare_run_tokens = 6;
+  EXPECT_EQ(judge->Judge(f, 500), Boilerplate::kNone);
+  f.whole_pair = false;
+  EXPECT_EQ(judge->Judge(f, 500), Boilerplate::kEdge);
+  // Widespread and template text stay boilerplate in any pair.
+  f.whole_pair = true;
+  f.doc_frequency = 40;
+  EXPECT_EQ(judge->Judge(f, 500), Boilerplate::kWidespread);
+  f.doc_frequency = 8;
+  f.template_share = 1;
+  EXPECT_EQ(judge->Judge(f, 500), Boilerplate::kTemplate);
+}
+
 TEST(PassageJudgeTest, ValidatesOptions) {
   PassageJudge::Options o;
   o.common_min_docs = 1;
