@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <random>
 #include <set>
 #include <string>
@@ -627,6 +628,108 @@ TEST(DurableCrashTest, KilledWriterLosesNothingAcknowledged) {
   EXPECT_GE(kills, MIMEO_CRASH_KILLS / 2);
   EXPECT_GT(acknowledged.size(), 0u);
 }
+
+#ifdef MIMEO_BINARY
+// Runs `mimeo ARGS` in `dir`; returns the exit code, stdout in *out and
+// stderr in *err.
+int RunMimeo(const std::string& dir, const std::vector<std::string>& args,
+             std::string* out, std::string* err) {
+  std::string cmd = "cd '" + dir + "' && '" + MIMEO_BINARY + "'";
+  for (const std::string& a : args) cmd += " '" + a + "'";
+  cmd += " 2>'" + dir + "/stderr.out'";
+  std::FILE* p = popen(cmd.c_str(), "r");
+  out->clear();
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof(buf), p)) > 0) out->append(buf, n);
+  const int status = pclose(p);
+  *err = testing::ReadFile(dir + "/stderr.out");
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// `mimeo index` on a directory answers as on a snapshot file, converts
+// both ways, checks, removes and prunes, and refuses what it must.
+TEST(DurableCliTest, DirectoryIndexAnswersAsSnapshot) {
+  const std::string dir = TempDir("cli");
+  std::filesystem::create_directories(dir);
+  const std::string texts =
+      std::string(MIMEO_SOURCE_DIR) + "/datasets/demo/texts";
+  const std::string query = texts + "/wire/comet.txt";
+  std::string out, err, snap_out;
+  ASSERT_EQ(RunMimeo(dir, {"index", "create", "idx/", texts, "-q"}, &out, &err), 0)
+      << err;
+  ASSERT_EQ(RunMimeo(dir, {"index", "create", "snap.mimeo", texts, "-q"}, &out,
+                     &err),
+            0)
+      << err;
+  ASSERT_EQ(RunMimeo(dir, {"index", "query", "idx", query, "--format", "jsonl",
+                           "-q"},
+                     &out, &err),
+            0)
+      << err;
+  ASSERT_EQ(RunMimeo(dir, {"index", "query", "snap.mimeo", query, "--format",
+                           "jsonl", "-q"},
+                     &snap_out, &err),
+            0)
+      << err;
+  EXPECT_NE(out.find("\"near_duplicate\":true"), std::string::npos);
+  EXPECT_EQ(out, snap_out);
+  ASSERT_EQ(RunMimeo(dir, {"index", "export", "idx", "out.mimeo", "-q"}, &out,
+                     &err),
+            0)
+      << err;
+  EXPECT_EQ(testing::ReadFile(dir + "/out.mimeo"),
+            testing::ReadFile(dir + "/snap.mimeo"));
+  ASSERT_EQ(RunMimeo(dir, {"index", "import", "snap.mimeo", "idx2", "-q"}, &out,
+                     &err),
+            0)
+      << err;
+  ASSERT_EQ(RunMimeo(dir, {"index", "check", "idx2"}, &out, &err), 0) << err;
+  EXPECT_NE(out.find("passes its check: 15 documents"), std::string::npos)
+      << out;
+  ASSERT_EQ(RunMimeo(dir, {"index", "info", "idx", "--format", "jsonl"}, &out,
+                     &err),
+            0)
+      << err;
+  EXPECT_NE(out.find("\"kind\":\"directory\""), std::string::npos) << out;
+  EXPECT_NE(out.find("\"documents\":15"), std::string::npos) << out;
+  ASSERT_EQ(RunMimeo(dir, {"index", "remove", "idx", "wire/comet.txt", "-q"},
+                     &out, &err),
+            0)
+      << err;
+  ASSERT_EQ(RunMimeo(dir, {"index", "info", "idx", "--format", "jsonl"}, &out,
+                     &err),
+            0);
+  EXPECT_NE(out.find("\"documents\":14"), std::string::npos) << out;
+  EXPECT_NE(RunMimeo(dir, {"index", "remove", "idx", "wire/comet.txt"}, &out,
+                     &err),
+            0);
+  EXPECT_NE(err.find("no document 'wire/comet.txt'"), std::string::npos);
+  // The demo texts have no dates: pruning removes none.
+  ASSERT_EQ(RunMimeo(dir, {"index", "prune", "idx", "--before", "2026-01-01"},
+                     &out, &err),
+            0)
+      << err;
+  EXPECT_NE(err.find("0 documents dated before"), std::string::npos) << err;
+  EXPECT_NE(RunMimeo(dir, {"index", "prune", "idx", "--before", "soon"}, &out,
+                     &err),
+            0);
+  EXPECT_NE(err.find("is not a date"), std::string::npos) << err;
+  ASSERT_EQ(RunMimeo(dir, {"index", "check", "idx"}, &out, &err), 0) << err;
+  // Refusals, naming the path and the problem.
+  EXPECT_NE(RunMimeo(dir, {"index", "create", "idx/", texts}, &out, &err), 0);
+  EXPECT_NE(err.find("'idx/' is not empty"), std::string::npos) << err;
+  std::filesystem::create_directories(dir + "/junk");
+  std::ofstream(dir + "/junk/x") << "x";
+  EXPECT_NE(RunMimeo(dir, {"index", "query", "junk", query}, &out, &err), 0);
+  EXPECT_NE(err.find("'junk' is not a mimeo index"), std::string::npos) << err;
+  EXPECT_NE(RunMimeo(dir, {"index", "add", "idx", "--shingle", "4", query},
+                     &out, &err),
+            0);
+  EXPECT_NE(err.find("shingle.k is 5 in the index but 4"), std::string::npos)
+      << err;
+}
+#endif  // MIMEO_BINARY
 
 }  // namespace
 }  // namespace mimeo
