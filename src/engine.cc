@@ -417,7 +417,14 @@ absl::Status Engine::FollowStore() const {
 }
 
 absl::Status Engine::FollowStoreShared() const {
-  if (!store_->Stale()) return absl::OkStatus();
+  // Stale() under the shared lock: an on-disk store may not grow its map
+  // (in a write, under the exclusive lock) while a transaction is open.
+  bool stale;
+  {
+    std::shared_lock lock(*mu_);
+    stale = store_->Stale();
+  }
+  if (!stale) return absl::OkStatus();
   std::unique_lock lock(*mu_);
   return FollowStore();
 }

@@ -155,9 +155,16 @@ bool DecodeDoc(const MDB_val& v, DecodedDoc& out) {
   return true;
 }
 
+// Every hashing parameter by name (HashingParams::Fields()), then the
+// storage settings.
 std::string EncodeConfig(const IndexConfig& c) {
   Encoder e;
-  for (const auto& [name, value] : c.hashing.Fields()) e.Put(value);
+  const auto fields = c.hashing.Fields();
+  e.Put(static_cast<uint32_t>(fields.size()));
+  for (const auto& [name, value] : fields) {
+    e.PutString(name);
+    e.Put(value);
+  }
   e.Put(static_cast<uint64_t>(c.keep_sets));
   e.Put(static_cast<uint64_t>(c.texts));
   e.Put(static_cast<uint64_t>(c.window));
@@ -166,34 +173,26 @@ std::string EncodeConfig(const IndexConfig& c) {
 
 bool DecodeConfig(const MDB_val& v, IndexConfig& c) {
   Decoder d(v);
-  std::vector<std::pair<std::string_view, uint64_t>> fields =
-      c.hashing.Fields();
+  uint32_t n;
+  if (!d.Get(n) || n > 64) return false;
+  std::vector<std::pair<std::string, uint64_t>> fields(n);
   for (auto& [name, value] : fields) {
-    if (!d.Get(value)) return false;
+    std::string_view s;
+    if (!d.GetString(s) || !d.Get(value)) return false;
+    name = std::string(s);
   }
   uint64_t keep_sets, texts, window;
-  if (!d.Get(keep_sets) || !d.Get(texts) || !d.Get(window) || !d.AtEnd()) {
+  if (!d.Get(keep_sets) || !d.Get(texts) || !d.Get(window) || !d.AtEnd() ||
+      keep_sets > 1 || texts > 1 || window > UINT32_MAX) {
     return false;
   }
-  // The fields in Fields() order.
-  HashingParams& p = c.hashing;
-  size_t i = 0;
-  p.nfkc = fields[i++].second != 0;
-  p.case_fold = fields[i++].second != 0;
-  p.fold_whitespace = fields[i++].second != 0;
-  p.fold_punctuation = fields[i++].second != 0;
-  p.tokenizer_mode = static_cast<Tokenizer::Mode>(fields[i++].second);
-  p.char_ngram = static_cast<int>(fields[i++].second);
-  p.shingle_k = static_cast<int>(fields[i++].second);
-  p.shingle_seed = fields[i++].second;
-  p.num_perm = static_cast<int>(fields[i++].second);
-  p.minhash_scheme = static_cast<MinHashScheme>(fields[i++].second);
-  p.minhash_seed = fields[i++].second;
+  const std::optional<HashingParams> p = HashingParams::FromFields(fields);
+  if (!p.has_value()) return false;
+  c.hashing = *p;
   c.keep_sets = keep_sets != 0;
   c.texts = texts != 0;
   c.window = static_cast<uint32_t>(window);
-  // A mismatch with Fields()' order is caught here, not on disk.
-  return c.hashing.Fields() == fields;
+  return true;
 }
 
 // The environment's files, for "is this a directory mimeo may use".
