@@ -91,8 +91,8 @@ double Percentile(std::vector<double> v, double p) {
 std::vector<double> SingleAdds(mimeo::Engine& e, uint64_t from) {
   std::vector<double> t;
   for (uint64_t n = from; n < from + 100; ++n) {
-    const mimeo::Document d{Id(n), Model().Document(n),
-                            static_cast<int64_t>(n), ""};
+    const mimeo::Document d{Id(n), Model().Document(n), static_cast<int64_t>(n),
+                            ""};
     const auto start = Clock::now();
     Check(e.Add(d).status());
     t.push_back(Seconds(start));
@@ -183,10 +183,11 @@ int Query(const std::string& mode, uint64_t n, const std::string& dir, int q) {
   Queries(**e, n, std::min(q, 200), &matches);  // warm up
   const std::vector<double> t = Queries(**e, n, q, &matches);
   const uint64_t rss_after = RssBytes();
-  std::printf("disk index %s: open %.2f s; RSS +%.0f MB after open, +%.0f MB "
-              "after %d queries\n",
-              dir.c_str(), open_s, (rss_open - rss_before) / 1e6,
-              (rss_after - rss_before) / 1e6, q);
+  std::printf(
+      "disk index %s: open %.2f s; RSS +%.0f MB after open, +%.0f MB "
+      "after %d queries\n",
+      dir.c_str(), open_s, (rss_open - rss_before) / 1e6,
+      (rss_after - rss_before) / 1e6, q);
   std::printf("disk warm query: p50 %.0f us, p99 %.0f us, %.2f matches each\n",
               1e6 * Percentile(t, 0.5), 1e6 * Percentile(t, 0.99),
               static_cast<double>(matches) / q);

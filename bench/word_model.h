@@ -44,8 +44,8 @@ class WordModel {
         std::string clean;
         for (char c : w) {
           if (std::isalpha(static_cast<unsigned char>(c))) {
-            clean.push_back(static_cast<char>(
-                std::tolower(static_cast<unsigned char>(c))));
+            clean.push_back(
+                static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
           }
         }
         if (clean.empty()) continue;

@@ -1209,7 +1209,9 @@ absl::StatusOr<CopyReport> Engine::SharedCopy() const {
   arena.execute([&] {
     tbb::parallel_for(size_t{0}, n, [&](size_t i) {
       const DocId b = static_cast<DocId>(i);
-      if (!store_->live(b) || any_failed.load(std::memory_order_relaxed)) return;
+      if (!store_->live(b) || any_failed.load(std::memory_order_relaxed)) {
+        return;
+      }
       const auto fps = FingerprintsOf(b);
       if (fps.empty()) return;
       const std::vector<CopyCandidate> candidates =

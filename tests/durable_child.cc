@@ -4,6 +4,7 @@
 //
 //   durable_child add DIR PREFIX FIRST COUNT   one Add() per document
 //   durable_child batch DIR PREFIX FIRST COUNT AddBatch() of 10 at a time
+//   durable_child readonly DIR PREFIX I 0       ReadOnly() below
 // Documents are DurableText(PREFIX, i) for i in [FIRST, FIRST + COUNT).
 // Exit code 0, or 1 with the error on stderr (2: bad arguments).
 #include <cstdio>
@@ -14,10 +15,32 @@
 #include "durable_util.h"
 #include "mimeo/engine.h"
 
+// `readonly DIR PREFIX I 0`: finds document I by a query, then tries to
+// add document I + 1; prints "found" or "missing", then the add's status.
+int ReadOnly(const std::string& dir, const std::string& prefix, long i) {
+  auto engine = mimeo::Engine::Open(dir, mimeo::testing::DurableOptions());
+  if (!engine.ok()) {
+    std::printf("%s\n", engine.status().ToString().c_str());
+    return 1;
+  }
+  const mimeo::Document d = mimeo::testing::DurableDoc(prefix, i);
+  auto m = (*engine)->Query(d.text);
+  bool found = false;
+  if (m.ok()) {
+    for (const mimeo::Match& x : *m) found = found || x.id == d.id;
+  }
+  std::printf("%s\n", found ? "found" : "missing");
+  const absl::Status s =
+      (*engine)->Add(mimeo::testing::DurableDoc(prefix, i + 1)).status();
+  std::printf("%s\n", s.ToString().c_str());
+  return 0;
+}
+
 int main(int argc, char** argv) {
   if (argc != 6) return 2;
   const std::string mode = argv[1], dir = argv[2], prefix = argv[3];
   const long first = std::atol(argv[4]), count = std::atol(argv[5]);
+  if (mode == "readonly") return ReadOnly(dir, prefix, first);
   auto engine = mimeo::Engine::Open(dir, mimeo::testing::DurableOptions());
   if (!engine.ok()) {
     std::fprintf(stderr, "%s\n", engine.status().ToString().c_str());

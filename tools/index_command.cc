@@ -1,10 +1,11 @@
 // `mimeo index create|add|query|remove|prune|info|check|import|export`:
 // keep an index, grow it, and ask it about new documents. An index is a
 // directory (the on-disk index, Engine::Open: every batch a durable
-// transaction, shared by processes) when its path is an existing directory
-// or ends with '/'; otherwise a snapshot file (Engine::Save/Load), which
-// commands that change it rewrite whole, holding an exclusive flock on it
-// throughout (LockIndex()) so that concurrent ones take turns.
+// transaction, shared by processes) when its path ends with '/' or is a
+// directory holding an index; otherwise a snapshot file (Engine::Save,
+// Engine::Load), which commands that change it rewrite whole, holding an
+// exclusive flock on it throughout (LockIndex()) so that concurrent ones
+// take turns.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -46,11 +47,14 @@ struct IndexArgs {
   bool skip_existing = false;
 };
 
-// Whether `path` names an index directory rather than a snapshot file.
+// Whether `path` names an index directory rather than a snapshot file: it
+// ends with '/', or is a directory holding an index. (A directory without
+// one is refused as a snapshot path would be, "it is a directory".)
 bool IsDirectoryIndex(const std::string& path) {
   if (!path.empty() && path.back() == '/') return true;
   std::error_code ec;
-  return std::filesystem::is_directory(path, ec);
+  return std::filesystem::is_directory(path, ec) &&
+         std::filesystem::exists(std::filesystem::path(path) / "data.mdb", ec);
 }
 
 absl::StatusOr<Engine::SnapshotInfo> ReadInfo(const std::string& path) {
@@ -357,8 +361,9 @@ int Info(IndexArgs& args) {
 // Loads a snapshot under its lock, lets `change` change the engine, and
 // saves it when `change` reports a change; or, for a directory, opens it
 // and lets `change` change it (each change its own transaction).
-absl::Status Change(IndexArgs& args,
-                    const std::function<absl::StatusOr<bool>(Engine&)>& change) {
+absl::Status Change(
+    IndexArgs& args,
+    const std::function<absl::StatusOr<bool>(Engine&)>& change) {
   std::optional<internal::FileLock> lock;
   const bool directory = IsDirectoryIndex(args.index);
   if (!directory) {
@@ -491,8 +496,8 @@ int Export(IndexArgs& args) {
 
 void AddIndexArgs(CLI::App* cmd, IndexArgs& args, bool paths) {
   cmd->add_option("index", args.index,
-                  "The index: a directory (existing, or a path ending in "
-                  "'/'), or else a snapshot file")
+                  "The index: a directory (a path ending in '/', or a "
+                  "directory holding an index), or else a snapshot file")
       ->required();
   if (paths) {
     cmd->add_option("paths", args.paths,
@@ -507,10 +512,10 @@ void AddIndexCommand(CLI::App& app, int& exit_code) {
   CLI::App* index = app.add_subcommand(
       "index",
       "Keep documents in an index, add to it later, and query new "
-      "documents against it. An index is a directory when its path is an "
-      "existing directory or ends with '/': an on-disk index (LMDB) where "
-      "every batch is committed durably as it is read, that several "
-      "processes may add to and query at once. Any other path is a "
+      "documents against it. An index is a directory when its path ends "
+      "with '/' or is a directory holding an index: an on-disk index "
+      "(LMDB) where every batch is committed durably as it is read, that "
+      "several processes may add to and query at once. Any other path is a "
       "snapshot file, read whole and rewritten whole by each change.");
   index->require_subcommand(1);
   index->footer(

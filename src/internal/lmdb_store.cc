@@ -131,11 +131,10 @@ bool DecodeDoc(const MDB_val& v, DecodedDoc& out) {
   uint8_t live, has_date;
   int64_t date;
   StoredDocument& doc = out.doc;
-  if (!d.Get(live) || !d.Get(has_date) || !d.Get(date) ||
-      !d.Get(doc.simhash) || !d.Get(doc.set_size) || !d.Get(doc.text_hash) ||
-      !d.GetString(doc.id) || !d.GetString(doc.source) ||
-      !d.GetArray(out.signature) || !d.GetArray(out.set) || live > 1 ||
-      has_date > 1) {
+  if (!d.Get(live) || !d.Get(has_date) || !d.Get(date) || !d.Get(doc.simhash) ||
+      !d.Get(doc.set_size) || !d.Get(doc.text_hash) || !d.GetString(doc.id) ||
+      !d.GetString(doc.source) || !d.GetArray(out.signature) ||
+      !d.GetArray(out.set) || live > 1 || has_date > 1) {
     return false;
   }
   uint32_t n;
@@ -224,8 +223,8 @@ absl::StatusOr<EnvPtr> OpenEnv(const std::string& dir, uint64_t map_bytes,
   MDB_env* raw = nullptr;
   int rc = mdb_env_create(&raw);
   if (rc != 0) {
-    return absl::InternalError(absl::StrFormat(
-        "cannot open index '%s': %s", dir, LmdbMessage(rc)));
+    return absl::InternalError(
+        absl::StrFormat("cannot open index '%s': %s", dir, LmdbMessage(rc)));
   }
   EnvPtr env(raw);
   mdb_env_set_maxdbs(raw, 8);
@@ -251,8 +250,8 @@ absl::StatusOr<EnvPtr> OpenEnv(const std::string& dir, uint64_t map_bytes,
     rc = mdb_env_open(again, dir.c_str(), flags | MDB_NOLOCK, 0664);
   }
   if (rc != 0) {
-    return absl::FailedPreconditionError(absl::StrFormat(
-        "cannot open index '%s': %s", dir, LmdbMessage(rc)));
+    return absl::FailedPreconditionError(
+        absl::StrFormat("cannot open index '%s': %s", dir, LmdbMessage(rc)));
   }
   if (!*read_only) {
     // Reader slots of processes that died holding them.
@@ -312,8 +311,8 @@ absl::StatusOr<std::string> Decompress(const MDB_val& v) {
     return absl::DataLossError("a stored text is not a zstd frame");
   }
   std::string out(size, '\0');
-  const size_t n = ZSTD_decompress(out.data(), out.size(), v.mv_data,
-                                   v.mv_size);
+  const size_t n =
+      ZSTD_decompress(out.data(), out.size(), v.mv_data, v.mv_size);
   if (ZSTD_isError(n) || n != size) {
     return absl::DataLossError(absl::StrFormat(
         "a stored text does not decompress: %s", ZSTD_getErrorName(n)));
@@ -339,8 +338,8 @@ int OpenDbs(MDB_txn* txn, unsigned flags, MDB_dbi* meta, MDB_dbi* docs,
 }  // namespace
 
 std::string IndexConfig::Difference(const IndexConfig& theirs) const {
-  std::string d = hashing.Difference(theirs.hashing, "the index",
-                                     "the options");
+  std::string d =
+      hashing.Difference(theirs.hashing, "the index", "the options");
   if (!d.empty()) return d;
   const auto differ = [](const char* name, uint64_t a, uint64_t b) {
     return absl::StrFormat("%s is %d in the index but %d in the options", name,
@@ -371,8 +370,8 @@ LmdbDocumentStore::LmdbDocumentStore(std::string dir, MDB_env* env, Dbs dbs,
 LmdbDocumentStore::~LmdbDocumentStore() { mdb_env_close(env_); }
 
 absl::Status LmdbDocumentStore::Error(const char* what, int rc) const {
-  const std::string message = absl::StrFormat(
-      "index '%s': %s: %s", dir_, what, LmdbMessage(rc));
+  const std::string message =
+      absl::StrFormat("index '%s': %s: %s", dir_, what, LmdbMessage(rc));
   if (rc == ENOSPC || rc == MDB_MAP_FULL) {
     return absl::ResourceExhaustedError(message);
   }
@@ -408,8 +407,8 @@ absl::StatusOr<std::unique_ptr<LmdbDocumentStore>> LmdbDocumentStore::Open(
           "cannot create index directory '%s': %s", dir, ec.message()));
     }
   }
-  if (!fresh && !std::filesystem::exists(
-                    std::filesystem::path(dir) / "data.mdb", ec)) {
+  if (!fresh &&
+      !std::filesystem::exists(std::filesystem::path(dir) / "data.mdb", ec)) {
     return absl::FailedPreconditionError(absl::StrFormat(
         "'%s' is not a mimeo index: it holds other files and no data.mdb",
         dir));
@@ -424,8 +423,8 @@ absl::StatusOr<std::unique_ptr<LmdbDocumentStore>> LmdbDocumentStore::Open(
   MDB_txn* raw = nullptr;
   int rc = BeginTxn(env.get(), read_only ? MDB_RDONLY : 0, &raw);
   if (rc != 0) {
-    return absl::FailedPreconditionError(absl::StrFormat(
-        "cannot read index '%s': %s", dir, LmdbMessage(rc)));
+    return absl::FailedPreconditionError(
+        absl::StrFormat("cannot read index '%s': %s", dir, LmdbMessage(rc)));
   }
   TxnPtr txn(raw);
   // The meta database first: an environment without it is not an index.
@@ -453,13 +452,13 @@ absl::StatusOr<std::unique_ptr<LmdbDocumentStore>> LmdbDocumentStore::Open(
     if (rc == 0) rc = PutCounters(raw, dbs.meta, StoreCounters{});
     if (rc == 0) rc = mdb_txn_commit(txn.release());
     if (rc != 0) {
-      return absl::InternalError(absl::StrFormat(
-          "cannot create index '%s': %s", dir, LmdbMessage(rc)));
+      return absl::InternalError(absl::StrFormat("cannot create index '%s': %s",
+                                                 dir, LmdbMessage(rc)));
     }
     rc = BeginTxn(env.get(), 0, &raw);
     if (rc != 0) {
-      return absl::InternalError(absl::StrFormat(
-          "cannot read index '%s': %s", dir, LmdbMessage(rc)));
+      return absl::InternalError(
+          absl::StrFormat("cannot read index '%s': %s", dir, LmdbMessage(rc)));
     }
     txn.reset(raw);
   } else if (rc == MDB_NOTFOUND) {
@@ -468,8 +467,8 @@ absl::StatusOr<std::unique_ptr<LmdbDocumentStore>> LmdbDocumentStore::Open(
         "meta record",
         dir));
   } else if (rc != 0) {
-    return absl::DataLossError(absl::StrFormat(
-        "cannot read index '%s': %s", dir, LmdbMessage(rc)));
+    return absl::DataLossError(
+        absl::StrFormat("cannot read index '%s': %s", dir, LmdbMessage(rc)));
   }
   uint32_t version = 0;
   if (!GetMeta(raw, dbs.meta, kMetaVersion, version)) {
@@ -494,8 +493,8 @@ absl::StatusOr<std::unique_ptr<LmdbDocumentStore>> LmdbDocumentStore::Open(
   }
   rc = OpenDbs(raw, 0, &dbs.meta, &dbs.docs, &dbs.ids, &dbs.texts, &dbs.log);
   if (rc != 0) {
-    return absl::DataLossError(absl::StrFormat(
-        "index '%s' is corrupt: %s", dir, LmdbMessage(rc)));
+    return absl::DataLossError(
+        absl::StrFormat("index '%s' is corrupt: %s", dir, LmdbMessage(rc)));
   }
   std::unique_ptr<LmdbDocumentStore> store(
       new LmdbDocumentStore(dir, env.release(), dbs, config, read_only));
@@ -507,10 +506,9 @@ absl::StatusOr<std::unique_ptr<LmdbDocumentStore>> LmdbDocumentStore::Open(
   }
   RETURN_IF_ERROR(store->LoadFrom(raw, 0));
   store->generation_ = generation;
-  // The handles stay valid after the transaction that opened them.
-  if (read_only) {
-    txn.reset();
-  } else if ((rc = mdb_txn_commit(txn.release())) != 0) {
+  // Committed, read-only or not: the handles the transaction opened stay
+  // valid only if it commits (an abort closes them).
+  if ((rc = mdb_txn_commit(txn.release())) != 0) {
     return store->Error("opening", rc);
   }
   return store;
@@ -530,9 +528,9 @@ absl::Status LmdbDocumentStore::LoadFrom(MDB_txn* txn, DocId first) {
        rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) {
     uint32_t d;
     if (k.mv_size != sizeof(d)) {
-      return absl::DataLossError(absl::StrFormat(
-          "index '%s' is corrupt: a document key of %d bytes", dir_,
-          k.mv_size));
+      return absl::DataLossError(
+          absl::StrFormat("index '%s' is corrupt: a document key of %d bytes",
+                          dir_, k.mv_size));
     }
     std::memcpy(&d, k.mv_data, sizeof(d));
     if (d != expect) {
@@ -555,8 +553,7 @@ absl::Status LmdbDocumentStore::LoadFrom(MDB_txn* txn, DocId first) {
 }
 
 absl::Status LmdbDocumentStore::Write(
-    const char* what,
-    const std::function<int(MDB_txn*, absl::Status*)>& body) {
+    const char* what, const std::function<int(MDB_txn*, absl::Status*)>& body) {
   if (read_only_) {
     return absl::PermissionDeniedError(absl::StrFormat(
         "index '%s' is read-only here (the directory or its files may not "
@@ -609,59 +606,59 @@ absl::Status LmdbDocumentStore::Append(absl::Span<const StoredDocument> docs) {
       if (!docs[i].live) continue;
       const std::string_view t = docs[i].text;
       texts[i].resize(ZSTD_compressBound(t.size()));
-      const size_t n = ZSTD_compress(texts[i].data(), texts[i].size(),
-                                     t.data(), t.size(), kZstdLevel);
+      const size_t n = ZSTD_compress(texts[i].data(), texts[i].size(), t.data(),
+                                     t.size(), kZstdLevel);
       if (ZSTD_isError(n)) {
-        return absl::InternalError(absl::StrFormat(
-            "index '%s': cannot compress the text of '%s': %s", dir_,
-            docs[i].id, ZSTD_getErrorName(n)));
+        return absl::InternalError(
+            absl::StrFormat("index '%s': cannot compress the text of '%s': %s",
+                            dir_, docs[i].id, ZSTD_getErrorName(n)));
       }
       texts[i].resize(n);
     }
   }
-  RETURN_IF_ERROR(Write("add documents", [&](MDB_txn* txn,
-                                             absl::Status* refused) {
-    uint64_t generation = 0;
-    if (!GetMeta(txn, dbs_.meta, kMetaGeneration, generation)) {
-      *refused = absl::DataLossError(absl::StrFormat(
-          "index '%s' is corrupt: no generation", dir_));
-      return 0;
-    }
-    if (generation != mine) {
-      *refused = absl::AbortedError("another writer changed the index");
-      return 0;
-    }
-    int rc = 0;
-    for (size_t i = 0; i < docs.size() && rc == 0; ++i) {
-      const uint32_t d = first + static_cast<uint32_t>(i);
-      MDB_val k = Val(&d, sizeof(d)), v = Val(records[i]);
-      rc = mdb_put(txn, dbs_.docs, &k, &v, MDB_NOOVERWRITE | MDB_APPEND);
-      if (rc == 0 && docs[i].live) {
-        MDB_val id = Val(docs[i].id), dv = Val(&d, sizeof(d));
-        rc = mdb_put(txn, dbs_.ids, &id, &dv, MDB_NOOVERWRITE);
-        if (rc == MDB_KEYEXIST) {
-          *refused = absl::AlreadyExistsError(absl::StrFormat(
-              "document '%s' was already added", docs[i].id));
+  RETURN_IF_ERROR(
+      Write("add documents", [&](MDB_txn* txn, absl::Status* refused) {
+        uint64_t generation = 0;
+        if (!GetMeta(txn, dbs_.meta, kMetaGeneration, generation)) {
+          *refused = absl::DataLossError(
+              absl::StrFormat("index '%s' is corrupt: no generation", dir_));
           return 0;
         }
-      }
-      if (rc == 0 && config_.texts && docs[i].live) {
-        MDB_val t = Val(texts[i]);
-        rc = mdb_put(txn, dbs_.texts, &k, &t, MDB_APPEND);
-      }
-    }
-    if (rc != 0) return rc;
-    Encoder log;
-    log.Put('A');
-    log.Put(first);
-    log.Put(static_cast<uint32_t>(docs.size()));
-    const uint64_t next = generation + 1;
-    MDB_val lk = Val(&next, sizeof(next)), lv = Val(log.str());
-    rc = mdb_put(txn, dbs_.log, &lk, &lv, MDB_APPEND);
-    if (rc == 0) rc = PutMeta(txn, dbs_.meta, kMetaGeneration, next);
-    if (rc == 0) rc = PutCounters(txn, dbs_.meta, counters);
-    return rc;
-  }));
+        if (generation != mine) {
+          *refused = absl::AbortedError("another writer changed the index");
+          return 0;
+        }
+        int rc = 0;
+        for (size_t i = 0; i < docs.size() && rc == 0; ++i) {
+          const uint32_t d = first + static_cast<uint32_t>(i);
+          MDB_val k = Val(&d, sizeof(d)), v = Val(records[i]);
+          rc = mdb_put(txn, dbs_.docs, &k, &v, MDB_NOOVERWRITE | MDB_APPEND);
+          if (rc == 0 && docs[i].live) {
+            MDB_val id = Val(docs[i].id), dv = Val(&d, sizeof(d));
+            rc = mdb_put(txn, dbs_.ids, &id, &dv, MDB_NOOVERWRITE);
+            if (rc == MDB_KEYEXIST) {
+              *refused = absl::AlreadyExistsError(absl::StrFormat(
+                  "document '%s' was already added", docs[i].id));
+              return 0;
+            }
+          }
+          if (rc == 0 && config_.texts && docs[i].live) {
+            MDB_val t = Val(texts[i]);
+            rc = mdb_put(txn, dbs_.texts, &k, &t, MDB_APPEND);
+          }
+        }
+        if (rc != 0) return rc;
+        Encoder log;
+        log.Put('A');
+        log.Put(first);
+        log.Put(static_cast<uint32_t>(docs.size()));
+        const uint64_t next = generation + 1;
+        MDB_val lk = Val(&next, sizeof(next)), lv = Val(log.str());
+        rc = mdb_put(txn, dbs_.log, &lk, &lv, MDB_APPEND);
+        if (rc == 0) rc = PutMeta(txn, dbs_.meta, kMetaGeneration, next);
+        if (rc == 0) rc = PutCounters(txn, dbs_.meta, counters);
+        return rc;
+      }));
   RETURN_IF_ERROR(cache_.Append(docs));
   counters_ = counters;
   generation_ = mine + 1;
@@ -676,44 +673,44 @@ absl::Status LmdbDocumentStore::Remove(absl::Span<const DocId> docs) {
           absl::StrFormat("mimeo internal error: DocId %d is not live", d));
     }
   }
-  RETURN_IF_ERROR(Write("remove documents", [&](MDB_txn* txn,
-                                                absl::Status* refused) {
-    uint64_t generation = 0;
-    if (!GetMeta(txn, dbs_.meta, kMetaGeneration, generation)) {
-      *refused = absl::DataLossError(absl::StrFormat(
-          "index '%s' is corrupt: no generation", dir_));
-      return 0;
-    }
-    if (generation != mine) {
-      *refused = absl::AbortedError("another writer changed the index");
-      return 0;
-    }
-    int rc = 0;
-    std::string record;
-    for (DocId d : docs) {
-      const uint32_t key = d;
-      MDB_val k = Val(&key, sizeof(key)), v;
-      if ((rc = mdb_get(txn, dbs_.docs, &k, &v)) != 0) return rc;
-      record.assign(static_cast<const char*>(v.mv_data), v.mv_size);
-      record[0] = 0;
-      MDB_val nv = Val(record);
-      if ((rc = mdb_put(txn, dbs_.docs, &k, &nv, 0)) != 0) return rc;
-      MDB_val id = Val(cache_.id(d));
-      if ((rc = mdb_del(txn, dbs_.ids, &id, nullptr)) != 0) return rc;
-      if (config_.texts) {
-        rc = mdb_del(txn, dbs_.texts, &k, nullptr);
-        if (rc != 0 && rc != MDB_NOTFOUND) return rc;
-      }
-    }
-    Encoder log;
-    log.Put('R');
-    log.PutArray(docs);
-    const uint64_t next = generation + 1;
-    MDB_val lk = Val(&next, sizeof(next)), lv = Val(log.str());
-    rc = mdb_put(txn, dbs_.log, &lk, &lv, MDB_APPEND);
-    if (rc == 0) rc = PutMeta(txn, dbs_.meta, kMetaGeneration, next);
-    return rc;
-  }));
+  RETURN_IF_ERROR(
+      Write("remove documents", [&](MDB_txn* txn, absl::Status* refused) {
+        uint64_t generation = 0;
+        if (!GetMeta(txn, dbs_.meta, kMetaGeneration, generation)) {
+          *refused = absl::DataLossError(
+              absl::StrFormat("index '%s' is corrupt: no generation", dir_));
+          return 0;
+        }
+        if (generation != mine) {
+          *refused = absl::AbortedError("another writer changed the index");
+          return 0;
+        }
+        int rc = 0;
+        std::string record;
+        for (DocId d : docs) {
+          const uint32_t key = d;
+          MDB_val k = Val(&key, sizeof(key)), v;
+          if ((rc = mdb_get(txn, dbs_.docs, &k, &v)) != 0) return rc;
+          record.assign(static_cast<const char*>(v.mv_data), v.mv_size);
+          record[0] = 0;
+          MDB_val nv = Val(record);
+          if ((rc = mdb_put(txn, dbs_.docs, &k, &nv, 0)) != 0) return rc;
+          MDB_val id = Val(cache_.id(d));
+          if ((rc = mdb_del(txn, dbs_.ids, &id, nullptr)) != 0) return rc;
+          if (config_.texts) {
+            rc = mdb_del(txn, dbs_.texts, &k, nullptr);
+            if (rc != 0 && rc != MDB_NOTFOUND) return rc;
+          }
+        }
+        Encoder log;
+        log.Put('R');
+        log.PutArray(docs);
+        const uint64_t next = generation + 1;
+        MDB_val lk = Val(&next, sizeof(next)), lv = Val(log.str());
+        rc = mdb_put(txn, dbs_.log, &lk, &lv, MDB_APPEND);
+        if (rc == 0) rc = PutMeta(txn, dbs_.meta, kMetaGeneration, next);
+        return rc;
+      }));
   RETURN_IF_ERROR(cache_.Remove(docs));
   generation_ = mine + 1;
   return absl::OkStatus();
@@ -754,8 +751,7 @@ absl::StatusOr<StoreChanges> LmdbDocumentStore::Refresh() {
     MDB_val k = Val(&g, sizeof(g)), v;
     if ((rc = mdb_get(raw, dbs_.log, &k, &v)) != 0) {
       return absl::DataLossError(absl::StrFormat(
-          "index '%s' is corrupt: log entry %d: %s", dir_, g,
-          LmdbMessage(rc)));
+          "index '%s' is corrupt: log entry %d: %s", dir_, g, LmdbMessage(rc)));
     }
     Decoder d(v);
     char kind = 0;
@@ -792,15 +788,15 @@ absl::StatusOr<std::string_view> LmdbDocumentStore::text(
   MDB_val k = Val(&key, sizeof(key)), v;
   rc = mdb_get(raw, dbs_.texts, &k, &v);
   if (rc != 0) {
-    return absl::DataLossError(absl::StrFormat(
-        "index '%s' is corrupt: the text of '%s': %s", dir_, cache_.id(doc),
-        LmdbMessage(rc)));
+    return absl::DataLossError(
+        absl::StrFormat("index '%s' is corrupt: the text of '%s': %s", dir_,
+                        cache_.id(doc), LmdbMessage(rc)));
   }
   absl::StatusOr<std::string> text = Decompress(v);
   if (!text.ok()) {
-    return absl::DataLossError(absl::StrFormat(
-        "index '%s' is corrupt: the text of '%s': %s", dir_, cache_.id(doc),
-        text.status().message()));
+    return absl::DataLossError(
+        absl::StrFormat("index '%s' is corrupt: the text of '%s': %s", dir_,
+                        cache_.id(doc), text.status().message()));
   }
   buffer = std::move(*text);
   return std::string_view(buffer);
@@ -822,21 +818,21 @@ absl::StatusOr<IndexSummary> LmdbDocumentStore::ReadSummary(
   MDB_txn* raw = nullptr;
   int rc = BeginTxn(env.get(), MDB_RDONLY, &raw);
   if (rc != 0) {
-    return absl::FailedPreconditionError(absl::StrFormat(
-        "cannot read index '%s': %s", dir, LmdbMessage(rc)));
+    return absl::FailedPreconditionError(
+        absl::StrFormat("cannot read index '%s': %s", dir, LmdbMessage(rc)));
   }
   TxnPtr txn(raw);
   MDB_dbi meta, docs, ids, texts, log;
   rc = OpenDbs(raw, 0, &meta, &docs, &ids, &texts, &log);
   if (rc != 0) {
-    return absl::FailedPreconditionError(absl::StrFormat(
-        "'%s' is not a mimeo index: %s", dir, LmdbMessage(rc)));
+    return absl::FailedPreconditionError(
+        absl::StrFormat("'%s' is not a mimeo index: %s", dir, LmdbMessage(rc)));
   }
   IndexSummary s;
   MDB_val k = Val(std::string_view(kMetaConfig)), v;
   if (!GetMeta(raw, meta, kMetaVersion, s.version)) {
-    return absl::DataLossError(absl::StrFormat(
-        "index '%s' is corrupt: no format version", dir));
+    return absl::DataLossError(
+        absl::StrFormat("index '%s' is corrupt: no format version", dir));
   }
   if (s.version > kFormatVersion) {
     return absl::FailedPreconditionError(absl::StrFormat(
@@ -864,8 +860,8 @@ absl::Status LmdbDocumentStore::Check(const std::string& dir) {
   MDB_txn* raw = nullptr;
   int rc = BeginTxn(env.get(), MDB_RDONLY, &raw);
   if (rc != 0) {
-    return absl::FailedPreconditionError(absl::StrFormat(
-        "cannot read index '%s': %s", dir, LmdbMessage(rc)));
+    return absl::FailedPreconditionError(
+        absl::StrFormat("cannot read index '%s': %s", dir, LmdbMessage(rc)));
   }
   TxnPtr txn(raw);
   MDB_dbi meta, docs, ids, texts, log;
@@ -901,7 +897,8 @@ absl::Status LmdbDocumentStore::Check(const std::string& dir) {
       return corrupt(absl::StrFormat("the record of document %d", d));
     }
     const StoredDocument& doc = decoded.doc;
-    if (decoded.signature.size() != static_cast<size_t>(config.hashing.num_perm)) {
+    if (decoded.signature.size() !=
+        static_cast<size_t>(config.hashing.num_perm)) {
       return corrupt(absl::StrFormat("document %d has a signature of %d values",
                                      d, decoded.signature.size()));
     }
@@ -925,8 +922,8 @@ absl::Status LmdbDocumentStore::Check(const std::string& dir) {
     for (size_t i = 0; i < decoded.fps.size(); ++i) {
       const uint32_t p = decoded.fps[i].position;
       if (i > 0 && p < previous) {
-        return corrupt(absl::StrFormat(
-            "document %d has fingerprints out of order", d));
+        return corrupt(
+            absl::StrFormat("document %d has fingerprints out of order", d));
       }
       previous = p;
     }
@@ -946,8 +943,8 @@ absl::Status LmdbDocumentStore::Check(const std::string& dir) {
       }
       if (config.texts) {
         if (has_text != 0) {
-          return corrupt(absl::StrFormat("live document '%s' has no text",
-                                         doc.id));
+          return corrupt(
+              absl::StrFormat("live document '%s' has no text", doc.id));
         }
         absl::StatusOr<std::string> text = Decompress(tv);
         if (!text.ok()) {
@@ -977,10 +974,10 @@ absl::Status LmdbDocumentStore::Check(const std::string& dir) {
         "document)",
         st.ms_entries, live));
   }
-  if (config.texts && (mdb_stat(raw, texts, &st) != 0 ||
-                       st.ms_entries != live)) {
-    return corrupt(absl::StrFormat("%d texts for %d live documents",
-                                   st.ms_entries, live));
+  if (config.texts &&
+      (mdb_stat(raw, texts, &st) != 0 || st.ms_entries != live)) {
+    return corrupt(
+        absl::StrFormat("%d texts for %d live documents", st.ms_entries, live));
   }
   // The log: one entry per generation, its additions covering every
   // DocId once, in order.

@@ -116,9 +116,7 @@ class LmdbDocumentStore final : public DocumentStore {
   absl::Span<const Fingerprint> fingerprints(DocId doc) const override {
     return cache_.fingerprints(doc);
   }
-  uint64_t text_hash(DocId doc) const override {
-    return cache_.text_hash(doc);
-  }
+  uint64_t text_hash(DocId doc) const override { return cache_.text_hash(doc); }
   absl::StatusOr<std::string_view> text(DocId doc,
                                         std::string& buffer) const override;
   absl::Span<const uint32_t> signatures() const override {

@@ -52,8 +52,7 @@ absl::Status InMemoryDocumentStore::Append(
                          doc.signature.end());
     c_.simhashes.push_back(doc.simhash);
     if (keep_sets_) {
-      c_.set_hashes.insert(c_.set_hashes.end(), doc.set.begin(),
-                           doc.set.end());
+      c_.set_hashes.insert(c_.set_hashes.end(), doc.set.begin(), doc.set.end());
     }
     c_.set_offsets.push_back(c_.set_offsets.back() + doc.set_size);
     c_.fps.insert(c_.fps.end(), doc.fingerprints.begin(),
