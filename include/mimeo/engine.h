@@ -430,7 +430,9 @@ class Engine {
   // and shows nothing half-added). Several processes may open one index:
   // writers take turns (each write first takes in what the others did;
   // ids stay unique across them), readers never wait, and Query(),
-  // Cluster() and SharedCopy() first take in what others wrote. Everything
+  // Cluster() and SharedCopy() first take in what others wrote (stats(),
+  // num_ids() and the other accessors tell what this engine has taken in
+  // so far, as of its last write or query). Everything
   // but the texts is also held in memory (read on opening); texts stay on
   // disk, zstd-compressed, read as alignment needs them.
   //
