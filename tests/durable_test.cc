@@ -30,6 +30,7 @@ extern char** environ;
 namespace mimeo {
 namespace {
 
+using ::mimeo::testing::Describe;
 using ::mimeo::testing::DurableDoc;
 using ::mimeo::testing::DurableOptions;
 using ::mimeo::testing::RandomText;
@@ -45,55 +46,6 @@ std::string TempDir(const std::string& name) {
       absl::StrFormat("mimeo_durable_%d_%s", getpid(), name);
   std::filesystem::remove_all(p);
   return p.string();
-}
-
-std::string Describe(const std::vector<Match>& matches) {
-  std::string out;
-  for (const Match& m : matches) {
-    absl::StrAppendFormat(
-        &out, "%s %d %.17g %.17g %.17g %.17g %.17g %d %d %d %d %d\n", m.id,
-        m.doc, m.estimated_jaccard, m.jaccard, m.containment_query_in_doc,
-        m.containment_doc_in_query, m.score, m.near_duplicate, m.shares_copy,
-        m.copied_tokens_query, m.copied_tokens_doc, m.more_passages);
-    for (const Passage& p : m.passages) {
-      absl::StrAppendFormat(&out, "  %d %d %d %d %d %d %d\n", p.a_begin,
-                            p.a_end, p.b_begin, p.b_end, p.boilerplate,
-                            static_cast<int>(p.reason), p.doc_frequency);
-    }
-  }
-  return out;
-}
-
-std::string Describe(const Clustering& c) {
-  std::string out = absl::StrFormat("candidates %d\n", c.candidate_pairs);
-  for (const VerifiedPair& p : c.pairs) {
-    absl::StrAppendFormat(&out, "pair %d %d %.17g\n", p.a, p.b, p.score);
-  }
-  for (const Cluster& cl : c.clusters) {
-    absl::StrAppendFormat(&out, "cluster %d %d:", cl.id, cl.representative);
-    for (DocId d : cl.members) absl::StrAppendFormat(&out, " %d", d);
-    out += "\n";
-  }
-  return out;
-}
-
-std::string Describe(const CopyReport& r) {
-  std::string out = absl::StrFormat("candidates %d\n", r.candidate_pairs);
-  for (const CopyPair& p : r.pairs) {
-    absl::StrAppendFormat(&out, "pair %d %d %d %d %d\n", p.a, p.b,
-                          p.copied_tokens_a, p.copied_tokens_b,
-                          p.passages.size());
-  }
-  for (const CopyFamily& f : r.families) {
-    absl::StrAppendFormat(&out, "family %d %d %d %d %d\n", f.id, f.origin,
-                          f.origin_begin, f.origin_end, f.num_docs);
-  }
-  for (const Cluster& cl : r.clusters) {
-    absl::StrAppendFormat(&out, "cluster %d:", cl.representative);
-    for (DocId d : cl.members) absl::StrAppendFormat(&out, " %d", d);
-    out += "\n";
-  }
-  return out;
 }
 
 std::string StatsOf(const Engine& e) {
