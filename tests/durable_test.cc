@@ -82,7 +82,10 @@ class Corpus {
     } else if (kind == 4) {
       d.text = other;
     } else {
-      d.text = rng_() % 4 == 0 ? std::string("  ...  ") : RandomText(rng_, 8);
+      const uint64_t r = rng_() % 4;
+      d.text = r == 0   ? std::string("  ...  ")
+               : r == 1 ? std::string()
+                        : RandomText(rng_, 8);
     }
     if (rng_() % 3 != 0) d.date = static_cast<int64_t>(rng_() % 1000);
     const char* sources[] = {"", "north", "south", "wire"};

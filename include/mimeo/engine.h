@@ -443,7 +443,9 @@ class Engine {
   // format, corrupt records, options with a text_source (not supported on
   // disk yet). A directory this process may not write is opened read-only:
   // queries work, writes fail with PermissionDenied. The LMDB map grows by
-  // itself; a full disk aborts the write, leaving the index as it was.
+  // itself; a full disk aborts the write, leaving the index as it was, as
+  // does a batch too large for one transaction (LMDB holds at most 512 MB
+  // of changed pages: about 50,000 documents of 2 KB with copy on).
   // Within one process, open an index once (LMDB's locks are per process).
   static absl::StatusOr<std::unique_ptr<Engine>> Open(const std::string& dir,
                                                       const Options& options);

@@ -375,6 +375,11 @@ absl::Status LmdbDocumentStore::Error(const char* what, int rc) const {
   if (rc == ENOSPC || rc == MDB_MAP_FULL) {
     return absl::ResourceExhaustedError(message);
   }
+  if (rc == MDB_TXN_FULL) {
+    return absl::ResourceExhaustedError(
+        message + "; nothing was written: add the documents in smaller "
+                  "batches (one batch is one transaction)");
+  }
   if (rc == EACCES || rc == EROFS || rc == EPERM) {
     return absl::PermissionDeniedError(message);
   }
