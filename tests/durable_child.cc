@@ -5,10 +5,15 @@
 //   durable_child add DIR PREFIX FIRST COUNT   one Add() per document
 //   durable_child batch DIR PREFIX FIRST COUNT AddBatch() of 10 at a time
 //   durable_child readonly DIR PREFIX I 0       ReadOnly() below
+//   durable_child full DIR PREFIX FIRST COUNT   Full() below
 // Documents are DurableText(PREFIX, i) for i in [FIRST, FIRST + COUNT).
 // Exit code 0, or 1 with the error on stderr (2: bad arguments).
+#include <signal.h>
+#include <sys/resource.h>
+
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -36,11 +41,36 @@ int ReadOnly(const std::string& dir, const std::string& prefix, long i) {
   return 0;
 }
 
+// `full DIR PREFIX FIRST COUNT`: as if the disk were full: no file may grow
+// past 64 KB beyond the index's present size (RLIMIT_FSIZE; the signal
+// ignored, so a write fails with EFBIG instead). Adds the documents in one
+// AddBatch() and prints its status.
+int Full(const std::string& dir, const std::string& prefix, long first,
+         long count) {
+  std::error_code ec;
+  const uint64_t size = std::filesystem::file_size(dir + "/data.mdb", ec);
+  signal(SIGXFSZ, SIG_IGN);
+  const rlimit limit{size + 65536, size + 65536};
+  if (ec || setrlimit(RLIMIT_FSIZE, &limit) != 0) return 3;
+  auto engine = mimeo::Engine::Open(dir, mimeo::testing::DurableOptions());
+  if (!engine.ok()) {
+    std::printf("%s\n", engine.status().ToString().c_str());
+    return 1;
+  }
+  std::vector<mimeo::Document> docs;
+  for (long i = first; i < first + count; ++i) {
+    docs.push_back(mimeo::testing::DurableDoc(prefix, i));
+  }
+  std::printf("%s\n", (*engine)->AddBatch(docs).status().ToString().c_str());
+  return 0;
+}
+
 int main(int argc, char** argv) {
   if (argc != 6) return 2;
   const std::string mode = argv[1], dir = argv[2], prefix = argv[3];
   const long first = std::atol(argv[4]), count = std::atol(argv[5]);
   if (mode == "readonly") return ReadOnly(dir, prefix, first);
+  if (mode == "full") return Full(dir, prefix, first, count);
   auto engine = mimeo::Engine::Open(dir, mimeo::testing::DurableOptions());
   if (!engine.ok()) {
     std::fprintf(stderr, "%s\n", engine.status().ToString().c_str());

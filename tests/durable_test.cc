@@ -486,6 +486,39 @@ bool Finds(const Engine& e, const std::string& prefix, long i) {
   return false;
 }
 
+// A disk that fills up during a write (simulated in the child with a file
+// size limit): the write fails naming the index and the cause, and the
+// index is as it was.
+TEST(DurableTest, FullDiskLeavesTheIndexAsItWas) {
+  const std::string dir = TempDir("full");
+  {
+    auto e = Engine::Open(dir, DurableOptions());
+    ASSERT_TRUE(e.ok()) << e.status();
+    for (int i = 0; i < 5; ++i) ASSERT_TRUE((*e)->Add(DurableDoc("f", i)).ok());
+  }
+  int out;
+  const pid_t child =
+      Spawn({"durable_child", "full", dir, "f", "5", "2000"}, &out);
+  ASSERT_GT(child, 0);
+  const std::vector<std::string> lines = ReadLinesOf(out);
+  int status;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_NE(lines[0].find("RESOURCE_EXHAUSTED"), std::string::npos) << lines[0];
+  EXPECT_NE(lines[0].find(dir), std::string::npos) << lines[0];
+  EXPECT_NE(lines[0].find("is the disk full?"), std::string::npos) << lines[0];
+  EXPECT_NE(lines[0].find("the index is as it was"), std::string::npos)
+      << lines[0];
+  ASSERT_TRUE(Engine::CheckIndex(dir).ok()) << Engine::CheckIndex(dir);
+  auto e = Engine::Open(dir, DurableOptions());
+  ASSERT_TRUE(e.ok()) << e.status();
+  EXPECT_EQ((*e)->num_ids(), 5u);
+  for (int i = 0; i < 5; ++i) EXPECT_TRUE(Finds(**e, "f", i));
+  // And it takes more once there is room.
+  EXPECT_TRUE((*e)->Add(DurableDoc("f", 5)).ok());
+}
+
 TEST(DurableTest, TwoProcessesAddingAtOnceBothLand) {
   const std::string dir = TempDir("two_writers");
   ASSERT_TRUE(Engine::Open(dir, DurableOptions()).ok());

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "internal/status_macros.h"
 #include "xxhash.h"
@@ -372,13 +373,14 @@ LmdbDocumentStore::~LmdbDocumentStore() { mdb_env_close(env_); }
 absl::Status LmdbDocumentStore::Error(const char* what, int rc) const {
   const std::string message =
       absl::StrFormat("index '%s': %s: %s", dir_, what, LmdbMessage(rc));
-  if (rc == ENOSPC || rc == MDB_MAP_FULL) {
+  if (rc == ENOSPC || rc == EFBIG || rc == EDQUOT || rc == MDB_MAP_FULL) {
     return absl::ResourceExhaustedError(message);
   }
   if (rc == MDB_TXN_FULL) {
     return absl::ResourceExhaustedError(
-        message + "; nothing was written: add the documents in smaller "
-                  "batches (one batch is one transaction)");
+        message +
+        " (add the documents in smaller batches: one batch is "
+        "one transaction)");
   }
   if (rc == EACCES || rc == EROFS || rc == EPERM) {
     return absl::PermissionDeniedError(message);
@@ -387,6 +389,17 @@ absl::Status LmdbDocumentStore::Error(const char* what, int rc) const {
     return absl::DataLossError(message);
   }
   return absl::InternalError(message);
+}
+
+absl::Status LmdbDocumentStore::WriteError(const char* what, int rc) const {
+  const absl::Status s = Error(what, rc);
+  // LMDB reports a write cut short (a full disk, a file size limit) as EIO.
+  const char* hint =
+      rc == EIO ? " (a write was cut short: is the disk full?)" : "";
+  return absl::Status(
+      rc == EIO ? absl::StatusCode::kResourceExhausted : s.code(),
+      absl::StrCat(s.message(), hint,
+                   "; nothing was written, the index is as it was"));
 }
 
 absl::StatusOr<std::unique_ptr<LmdbDocumentStore>> LmdbDocumentStore::Open(
@@ -581,13 +594,13 @@ absl::Status LmdbDocumentStore::Write(
     } else {
       mdb_txn_abort(txn);
     }
-    if (rc != MDB_MAP_FULL) return Error(what, rc);
+    if (rc != MDB_MAP_FULL) return WriteError(what, rc);
     // No transaction of this process is open: the caller holds the
     // engine's writer lock, and readers of the engine wait for it.
     MDB_envinfo info;
     mdb_env_info(env_, &info);
     const uint64_t grown = std::max<uint64_t>(2 * info.me_mapsize, 1 << 20);
-    if (grown > kMaxMapBytes) return Error(what, MDB_MAP_FULL);
+    if (grown > kMaxMapBytes) return WriteError(what, MDB_MAP_FULL);
     rc = mdb_env_set_mapsize(env_, grown);
     if (rc != 0) return Error("growing the map", rc);
   }

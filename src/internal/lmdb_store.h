@@ -152,6 +152,8 @@ class LmdbDocumentStore final : public DocumentStore {
   // Reads the documents [first, end of docs) into the cache.
   absl::Status LoadFrom(MDB_txn* txn, DocId first);
   absl::Status Error(const char* what, int rc) const;
+  // Error() of a failed write transaction, saying nothing was written.
+  absl::Status WriteError(const char* what, int rc) const;
 
   const std::string dir_;
   MDB_env* const env_;
