@@ -19,6 +19,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_format.h"
@@ -170,6 +171,23 @@ std::vector<double> Queries(const mimeo::Engine& e, uint64_t n, int q,
   return t;
 }
 
+// RssAnon and RssFile of this process, in bytes (/proc/self/status): the
+// memory it holds, and the pages of mapped files it has touched, which
+// belong to the page cache.
+std::pair<uint64_t, uint64_t> RssAnonFile() {
+  std::FILE* f = std::fopen("/proc/self/status", "r");
+  if (f == nullptr) return {0, 0};
+  char line[256];
+  uint64_t anon = 0, file = 0;
+  while (std::fgets(line, sizeof(line), f) != nullptr) {
+    unsigned long long kb;
+    if (std::sscanf(line, "RssAnon: %llu kB", &kb) == 1) anon = kb * 1024;
+    if (std::sscanf(line, "RssFile: %llu kB", &kb) == 1) file = kb * 1024;
+  }
+  std::fclose(f);
+  return {anon, file};
+}
+
 int Query(const std::string& mode, uint64_t n, const std::string& dir, int q) {
   const mimeo::Engine::Options o = OptionsFor(mode);
   Model();  // the word model's memory before the baseline
@@ -183,11 +201,12 @@ int Query(const std::string& mode, uint64_t n, const std::string& dir, int q) {
   Queries(**e, n, std::min(q, 200), &matches);  // warm up
   const std::vector<double> t = Queries(**e, n, q, &matches);
   const uint64_t rss_after = RssBytes();
+  const auto [anon, file] = RssAnonFile();
   std::printf(
       "disk index %s: open %.2f s; RSS +%.0f MB after open, +%.0f MB "
-      "after %d queries\n",
+      "after %d queries (process RssAnon %.0f MB, RssFile %.0f MB)\n",
       dir.c_str(), open_s, (rss_open - rss_before) / 1e6,
-      (rss_after - rss_before) / 1e6, q);
+      (rss_after - rss_before) / 1e6, q, anon / 1e6, file / 1e6);
   std::printf("disk warm query: p50 %.0f us, p99 %.0f us, %.2f matches each\n",
               1e6 * Percentile(t, 0.5), 1e6 * Percentile(t, 0.99),
               static_cast<double>(matches) / q);
