@@ -39,10 +39,9 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_format.h"
 #include "benchmark/benchmark.h"
-#include "corpora.h"
-#include "internal/mix.h"
 #include "mimeo/engine.h"
 #include "oneapi/tbb/parallel_for.h"
+#include "word_model.h"
 
 namespace {
 
@@ -53,101 +52,9 @@ size_t IndexDocs() {
   return env != nullptr ? std::strtoull(env, nullptr, 10) : 1000000;
 }
 
-// Cheap enough that drawing words does not dominate building a
-// million-document index.
-struct Rng {
-  mimeo::internal::SplitMix64 mix;
-  uint64_t Below(uint64_t n) { return mix.Next() % n; }
-};
-
-// The words of bbc-news and a table to draw them by frequency.
-class WordModel {
- public:
-  WordModel() {
-    const std::vector<std::string> articles =
-        mimeo::bench::BbcNewsArticles(MIMEO_SOURCE_DIR);
-    absl::flat_hash_map<std::string, uint32_t> index;
-    for (const std::string& article : articles) {
-      std::istringstream in(article);
-      std::string w;
-      while (in >> w) {
-        // Keep letters only, lower case: sentences are put back together
-        // below.
-        std::string clean;
-        for (char c : w) {
-          if (std::isalpha(static_cast<unsigned char>(c))) {
-            clean.push_back(static_cast<char>(
-                std::tolower(static_cast<unsigned char>(c))));
-          }
-        }
-        if (clean.empty()) continue;
-        auto [it, added] = index.try_emplace(clean, words_.size());
-        if (added) words_.push_back(clean);
-        draws_.push_back(it->second);
-      }
-    }
-    if (draws_.empty()) {
-      std::fprintf(stderr,
-                   "index_bench: no bbc-news texts under ../shared/datasets "
-                   "beside the source tree; set MIMEO_DATASETS\n");
-      std::exit(1);
-    }
-  }
-
-  // Document `n`: the same text every time for the same n.
-  std::string Document(uint64_t n) const {
-    Rng rng{mimeo::internal::SplitMix64(n)};
-    const size_t words = 150 + rng.Below(551);
-    std::string text;
-    text.reserve(words * 8);
-    size_t sentence = 0, length = 8 + rng.Below(20);
-    for (size_t i = 0; i < words; ++i) {
-      const size_t start = text.size();
-      text += words_[draws_[rng.Below(draws_.size())]];
-      if (sentence == 0) {
-        text[start] = static_cast<char>(std::toupper(text[start]));
-      }
-      if (++sentence >= length) {
-        text += ". ";
-        sentence = 0;
-        length = 8 + rng.Below(20);
-      } else {
-        text += ' ';
-      }
-    }
-    return text;
-  }
-
-  // `text` with about one word in 25 replaced: a Jaccard similarity of
-  // about 0.7 on word 5-shingles.
-  std::string Edit(const std::string& text, uint64_t seed) const {
-    Rng rng{mimeo::internal::SplitMix64(~seed)};
-    std::istringstream in(text);
-    std::string out, w;
-    while (in >> w) {
-      if (rng.Below(25) == 0) w = words_[draws_[rng.Below(draws_.size())]];
-      out += w;
-      out += ' ';
-    }
-    return out;
-  }
-
- private:
-  std::vector<std::string> words_;
-  std::vector<uint32_t> draws_;  // one entry per word of the corpus
-};
-
-const WordModel& Model() {
-  static const WordModel model;
-  return model;
-}
-
-uint64_t RssBytes() {
-  std::ifstream in("/proc/self/statm");
-  uint64_t pages = 0, rss = 0;
-  in >> pages >> rss;
-  return rss * 4096;
-}
+using mimeo::bench::Model;
+using mimeo::bench::RssBytes;
+using mimeo::bench::WordModel;
 
 std::string Id(uint64_t n) { return absl::StrFormat("doc%08d", n); }
 

@@ -9,6 +9,8 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_format.h"
 #include "internal/engine_parts.h"
+#include "internal/lmdb_store.h"
+#include "internal/memory_store.h"
 #include "internal/status_macros.h"
 #include "internal/writer_preferring_mutex.h"
 #include "oneapi/tbb/enumerable_thread_specific.h"
@@ -267,6 +269,9 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(const Options& o) {
       std::move(verifier), std::move(member_verifier), std::move(clusterer),
       std::move(winnower), std::move(aligner), std::move(fingerprint_index),
       std::move(judge)}));
+  engine->store_ = std::make_unique<internal::InMemoryDocumentStore>(
+      o.minhash.num_perm, o.keep_shingle_sets,
+      o.copy.enabled && !o.text_source, o.text_source != nullptr);
   if (o.expected_documents > 0) {
     try {
       engine->Reserve(o.expected_documents);
@@ -306,18 +311,7 @@ Engine::Engine(Components c)
 Engine::~Engine() = default;
 
 void Engine::Reserve(size_t n) {
-  const size_t k = minhasher_.params().num_perm;
-  ids_.reserve(n);
-  doc_of_.reserve(n);
-  live_.reserve(n);
-  signatures_.reserve(n * k);
-  fingerprints_.reserve(n);
-  set_offsets_.reserve(n + 1);
-  texts_.reserve(n);
-  if (options_.text_source) text_hashes_.reserve(n);
-  fp_offsets_.reserve(n + 1);
-  dates_.reserve(n);
-  sources_.reserve(n);
+  store_->Reserve(n);
   if (options_.index_on_add) {
     internal::Arena(options_.threads).execute([&] { lsh_index_.Reserve(n); });
   }
@@ -375,60 +369,139 @@ absl::Status Engine::CheckDocument(const Document& doc) const {
         "document '%s' has a source of %d bytes, longer than %d", doc.id,
         doc.source.size(), kMaxIdBytes));
   }
-  if (doc_of_.contains(doc.id)) {
+  if (store_->Find(doc.id).has_value()) {
     return absl::AlreadyExistsError(
         absl::StrFormat("document '%s' was already added", doc.id));
   }
-  if (ids_.size() >= size_t{0xFFFFFFFEu}) {
+  if (store_->num_ids() >= size_t{0xFFFFFFFEu}) {
     return absl::ResourceExhaustedError("an engine holds at most 2^32 - 2 ids");
   }
   return absl::OkStatus();
 }
 
-absl::StatusOr<DocId> Engine::Insert(const Document& doc, Sketch&& sketch) {
-  const DocId d = static_cast<DocId>(ids_.size());
-  ids_.push_back(doc.id);
-  doc_of_.emplace(doc.id, d);
-  live_.push_back(1);
-  signatures_.insert(signatures_.end(), sketch.signature.begin(),
-                     sketch.signature.end());
-  fingerprints_.push_back(sketch.fingerprint);
-  set_hashes_.insert(set_hashes_.end(), sketch.set.begin(), sketch.set.end());
-  set_offsets_.push_back(set_offsets_.back() + sketch.set_size);
+absl::Status Engine::IndexStored(DocId d) const {
+  if (!store_->live(d)) {
+    ++stats_.removed;
+    return absl::OkStatus();
+  }
+  const uint64_t size = SizeOf(d);
   ++stats_.documents;
-  stats_.bytes += doc.text.size();
-  stats_.invalid_utf8 += sketch.invalid_utf8;
-  stats_.nul_bytes += sketch.nul_bytes;
-  stats_.shingles += sketch.set_size;
-  if (options_.text_source) {
-    text_hashes_.push_back(XXH3_64bits(doc.text.data(), doc.text.size()));
-  }
-  if (options_.copy.enabled && !options_.text_source) {
-    texts_.push_back(doc.text);
-  } else {
-    texts_.emplace_back();
-  }
+  stats_.shingles += size;
   if (options_.copy.enabled) {
     // Cannot fail: DocIds increase.
-    RETURN_IF_ERROR(Internal(fingerprint_index_.Add(d, sketch.fps)));
-    stats_.fingerprints += sketch.fps.size();
+    RETURN_IF_ERROR(Internal(fingerprint_index_.Add(d, FingerprintsOf(d))));
+    stats_.fingerprints += FingerprintsOf(d).size();
   }
-  fps_.insert(fps_.end(), sketch.fps.begin(), sketch.fps.end());
-  fp_offsets_.push_back(fps_.size());
-  dates_.push_back(doc.date);
-  const auto [source, added] = source_of_.try_emplace(
-      doc.source, static_cast<uint32_t>(source_names_.size()));
-  if (added) source_names_.push_back(doc.source);
-  sources_.push_back(source->second);
-  if (sketch.set_size == 0) {
+  if (size == 0) {
     ++stats_.empty_documents;
-    return d;
+    return absl::OkStatus();
   }
   // Cannot fail: a new DocId.
   if (simhash_index_) {
-    RETURN_IF_ERROR(Internal(simhash_index_->Add(d, sketch.fingerprint)));
+    RETURN_IF_ERROR(Internal(simhash_index_->Add(d, store_->simhash(d))));
   }
-  return d;
+  return absl::OkStatus();
+}
+
+absl::Status Engine::Unindex(DocId d) const {
+  const bool empty = SizeOf(d) == 0;
+  if (!empty) {
+    // Cannot fail: a live document with shingles is in both indexes.
+    if (d < lsh_filed_) RETURN_IF_ERROR(Internal(lsh_index_.Remove(d)));
+    if (simhash_index_) RETURN_IF_ERROR(Internal(simhash_index_->Remove(d)));
+  }
+  fingerprint_index_.Remove(d, FingerprintsOf(d));
+  stats_.fingerprints -= FingerprintsOf(d).size();
+  --stats_.documents;
+  ++stats_.removed;
+  if (empty) --stats_.empty_documents;
+  stats_.shingles -= SizeOf(d);
+  return absl::OkStatus();
+}
+
+absl::Status Engine::IndexAll() {
+  const DocId n = static_cast<DocId>(store_->num_ids());
+  for (DocId d = 0; d < n; ++d) RETURN_IF_ERROR(IndexStored(d));
+  if (options_.index_on_add) {
+    const size_t room =
+        std::max<uint64_t>(stats_.documents, options_.expected_documents);
+    internal::Arena(options_.threads).execute([&] {
+      lsh_index_.Reserve(room);
+    });
+    RETURN_IF_ERROR(CatchUpLshIndex());
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Engine::FollowStore() const {
+  if (!store_->Stale()) return absl::OkStatus();
+  ASSIGN_OR_RETURN(const StoreChanges changes, store_->Refresh());
+  const DocId end = static_cast<DocId>(store_->num_ids());
+  for (DocId d = changes.first_added; d < end; ++d) {
+    RETURN_IF_ERROR(IndexStored(d));
+  }
+  for (DocId d : changes.removed) RETURN_IF_ERROR(Unindex(d));
+  if (options_.index_on_add) RETURN_IF_ERROR(CatchUpLshIndex());
+  return absl::OkStatus();
+}
+
+absl::Status Engine::FollowStoreShared() const {
+  // Stale() under the shared lock: an on-disk store may not grow its map
+  // (in a write, under the exclusive lock) while a transaction is open.
+  bool stale;
+  {
+    std::shared_lock lock(*mu_);
+    stale = store_->Stale();
+  }
+  if (!stale) return absl::OkStatus();
+  std::unique_lock lock(*mu_);
+  return FollowStore();
+}
+
+absl::StatusOr<std::vector<DocId>> Engine::InsertAll(
+    absl::Span<const Document> docs, absl::Span<Sketch> sketches) {
+  const bool keep_texts = options_.copy.enabled && !options_.text_source;
+  std::vector<StoredDocument> stored(docs.size());
+  for (size_t i = 0; i < docs.size(); ++i) {
+    const Document& doc = docs[i];
+    const Sketch& sketch = sketches[i];
+    StoredDocument& s = stored[i];
+    s.id = doc.id;
+    if (keep_texts) s.text = doc.text;
+    s.date = doc.date;
+    s.source = doc.source;
+    s.signature = sketch.signature;
+    s.simhash = sketch.fingerprint;
+    s.set = sketch.set;
+    s.set_size = sketch.set_size;
+    s.fingerprints = sketch.fps;
+    s.text_hash = XXH3_64bits(doc.text.data(), doc.text.size());
+    s.bytes = doc.text.size();
+    s.invalid_utf8 = sketch.invalid_utf8;
+    s.nul_bytes = sketch.nul_bytes;
+  }
+  // Another writer sharing an on-disk store may have added or removed
+  // documents since the batch was checked: take them in, check again.
+  DocId first;
+  for (;;) {
+    RETURN_IF_ERROR(FollowStore());
+    RETURN_IF_ERROR(CheckBatch(docs));
+    first = static_cast<DocId>(store_->num_ids());
+    const absl::Status appended = store_->Append(stored);
+    if (absl::IsAborted(appended)) continue;
+    RETURN_IF_ERROR(appended);
+    break;
+  }
+  std::vector<DocId> out;
+  out.reserve(docs.size());
+  for (size_t i = 0; i < docs.size(); ++i) {
+    const DocId d = first + static_cast<DocId>(i);
+    RETURN_IF_ERROR(IndexStored(d));
+    out.push_back(d);
+    sketches[i] = Sketch();
+  }
+  if (options_.index_on_add) RETURN_IF_ERROR(CatchUpLshIndex());
+  return out;
 }
 
 absl::StatusOr<DocId> Engine::Add(const Document& doc) {
@@ -439,10 +512,10 @@ absl::StatusOr<DocId> Engine::Add(const Document& doc) {
     RETURN_IF_ERROR(SketchText(doc.text, scratch, sketch));
   }
   std::unique_lock lock(*mu_);
-  RETURN_IF_ERROR(CheckDocument(doc));
-  ASSIGN_OR_RETURN(const DocId d, Insert(doc, std::move(sketch)));
-  if (options_.index_on_add) RETURN_IF_ERROR(CatchUpLshIndex());
-  return d;
+  ASSIGN_OR_RETURN(const std::vector<DocId> d,
+                   InsertAll(absl::MakeConstSpan(&doc, 1),
+                             absl::MakeSpan(&sketch, 1)));
+  return d[0];
 }
 
 Engine::SketchedBatch::SketchedBatch() = default;
@@ -503,26 +576,15 @@ absl::StatusOr<std::vector<DocId>> Engine::Commit(SketchedBatch batch) {
   }
   RETURN_IF_ERROR(batch.status_);
   std::unique_lock lock(*mu_);
+  RETURN_IF_ERROR(FollowStore());
   RETURN_IF_ERROR(CheckBatch(batch.docs_));
   return InsertAll(batch.docs_, absl::MakeSpan(batch.sketches_));
-}
-
-absl::StatusOr<std::vector<DocId>> Engine::InsertAll(
-    absl::Span<const Document> docs, absl::Span<Sketch> sketches) {
-  std::vector<DocId> out;
-  out.reserve(docs.size());
-  for (size_t i = 0; i < docs.size(); ++i) {
-    ASSIGN_OR_RETURN(const DocId d, Insert(docs[i], std::move(sketches[i])));
-    out.push_back(d);
-    sketches[i] = Sketch();  // frees the set as soon as it is copied
-  }
-  if (options_.index_on_add) RETURN_IF_ERROR(CatchUpLshIndex());
-  return out;
 }
 
 absl::StatusOr<std::vector<DocId>> Engine::AddBatch(
     absl::Span<const Document> docs) {
   std::unique_lock lock(*mu_);
+  RETURN_IF_ERROR(FollowStore());
   RETURN_IF_ERROR(CheckBatch(docs));
   std::vector<Sketch> sketches(docs.size());
   std::vector<absl::Status> failed(docs.size());
@@ -539,35 +601,22 @@ absl::StatusOr<std::vector<DocId>> Engine::AddBatch(
 
 absl::Status Engine::Remove(std::string_view id) {
   std::unique_lock lock(*mu_);
-  auto it = doc_of_.find(std::string(id));
-  if (it == doc_of_.end()) {
-    return absl::NotFoundError(
-        absl::StrFormat("no document '%s' to remove", id));
+  for (;;) {
+    RETURN_IF_ERROR(FollowStore());
+    const std::optional<DocId> d = store_->Find(id);
+    if (!d.has_value()) {
+      return absl::NotFoundError(
+          absl::StrFormat("no document '%s' to remove", id));
+    }
+    const absl::Status removed = store_->Remove(absl::MakeConstSpan(&*d, 1));
+    if (absl::IsAborted(removed)) continue;
+    RETURN_IF_ERROR(removed);
+    return Unindex(*d);
   }
-  const DocId d = it->second;
-  const bool empty = SizeOf(d) == 0;
-  if (!empty) {
-    // Cannot fail: a live document with shingles is in both indexes.
-    if (d < lsh_filed_) RETURN_IF_ERROR(Internal(lsh_index_.Remove(d)));
-    if (simhash_index_) RETURN_IF_ERROR(Internal(simhash_index_->Remove(d)));
-  }
-  doc_of_.erase(it);
-  live_[d] = 0;
-  fingerprint_index_.Remove(d, FingerprintsOf(d));
-  stats_.fingerprints -= FingerprintsOf(d).size();
-  texts_[d] = std::string();
-  --stats_.documents;
-  ++stats_.removed;
-  if (empty) --stats_.empty_documents;
-  stats_.shingles -= SizeOf(d);
-  return absl::OkStatus();
 }
 
 absl::Span<const uint64_t> Engine::SetOf(DocId doc) const {
-  // Without sets, the offsets count set sizes into an empty array.
-  if (!options_.keep_shingle_sets) return {};
-  return absl::MakeConstSpan(set_hashes_)
-      .subspan(set_offsets_[doc], set_offsets_[doc + 1] - set_offsets_[doc]);
+  return store_->set(doc);
 }
 
 Similarity Engine::SimilarityTo(absl::Span<const uint64_t> set,
@@ -605,7 +654,7 @@ absl::Span<const uint64_t> Engine::CommonIn(
 
 std::shared_ptr<const Engine::Common> Engine::CommonModel(bool current) const {
   std::lock_guard lock(common_mu_);
-  const size_t n = ids_.size();
+  const size_t n = store_->num_ids();
   // Two models, so that Query()'s answers depend only on the adds, removes
   // and queries before it, never on whether Cluster() ran: the current
   // one, counted on exactly the documents present, and Query()'s, counted
@@ -633,7 +682,7 @@ std::shared_ptr<const Engine::Common> Engine::CommonModel(bool current) const {
       *CommonShingles::Create(options_.common), {}, {}, n, stats_.removed});
   if (options_.keep_shingle_sets) {
     const auto live_set = [this](size_t d) {
-      return live_[d] ? SetOf(static_cast<DocId>(d))
+      return store_->live(static_cast<DocId>(d)) ? SetOf(static_cast<DocId>(d))
                       : absl::Span<const uint64_t>();
     };
     internal::Arena(options_.threads).execute([&] {
@@ -665,19 +714,18 @@ std::shared_ptr<const Engine::Common> Engine::CommonModel(bool current) const {
 }
 
 absl::Status Engine::CatchUpLshIndex() const {
-  const DocId end = static_cast<DocId>(ids_.size());
+  const DocId end = static_cast<DocId>(store_->num_ids());
   std::vector<DocId> ids;
   ids.reserve(end - lsh_filed_);
   for (DocId d = lsh_filed_; d < end; ++d) {
-    if (live_[d] && SizeOf(d) != 0) ids.push_back(d);
+    if (store_->live(d) && SizeOf(d) != 0) ids.push_back(d);
   }
   const size_t k = minhasher_.params().num_perm;
   absl::Span<const uint32_t> signatures;
   std::vector<uint32_t> gathered;
   if (ids.size() == end - lsh_filed_) {
     // Every waiting document is filed: their signatures lie back to back.
-    signatures = absl::MakeConstSpan(signatures_).subspan(lsh_filed_ * k,
-                                                          ids.size() * k);
+    signatures = store_->signatures().subspan(lsh_filed_ * k, ids.size() * k);
   } else {
     gathered.reserve(ids.size() * k);
     for (DocId d : ids) {
@@ -701,30 +749,30 @@ absl::Status Engine::CatchUpLshIndex() const {
 }
 
 absl::Span<const uint32_t> Engine::SignatureOf(DocId doc) const {
-  const size_t k = minhasher_.params().num_perm;
-  return absl::MakeConstSpan(signatures_).subspan(size_t{doc} * k, k);
+  return store_->signature(doc);
 }
 
 absl::Span<const Fingerprint> Engine::FingerprintsOf(DocId doc) const {
-  return absl::MakeConstSpan(fps_).subspan(
-      fp_offsets_[doc], fp_offsets_[doc + 1] - fp_offsets_[doc]);
+  return store_->fingerprints(doc);
 }
 
 absl::StatusOr<std::string_view> Engine::TextOf(DocId doc,
                                                 std::string& fetched) const {
-  if (!options_.text_source || !live_[doc]) return texts_[doc];
-  absl::StatusOr<std::string> text =
-      options_.text_source->Text(doc, ids_[doc]);
+  if (!options_.text_source || !store_->live(doc)) {
+    return store_->text(doc, fetched);
+  }
+  const std::string id(store_->id(doc));
+  absl::StatusOr<std::string> text = options_.text_source->Text(doc, id);
   if (!text.ok()) {
     return absl::Status(text.status().code(),
-                        absl::StrFormat("document '%s': %s", ids_[doc],
+                        absl::StrFormat("document '%s': %s", id,
                                         text.status().message()));
   }
-  if (XXH3_64bits(text->data(), text->size()) != text_hashes_[doc]) {
+  if (XXH3_64bits(text->data(), text->size()) != store_->text_hash(doc)) {
     return absl::DataLossError(absl::StrFormat(
         "document '%s': the text source gave %d bytes that are not the text "
         "that was added (was the file changed since?)",
-        ids_[doc], text->size()));
+        id, text->size()));
   }
   fetched = std::move(*text);
   return fetched;
@@ -744,11 +792,11 @@ void Engine::OwnFrequencies(const AlignedText& asking, uint32_t begin,
   if (i1 - i0 < static_cast<size_t>(options_.copy.winnow.window)) return;
   winnower_.Winnow(absl::MakeConstSpan(sh.hashes).subspan(i0, i1 - i0),
                    scratch);
-  const DocId as_of = static_cast<DocId>(ids_.size());
+  const DocId as_of = static_cast<DocId>(store_->num_ids());
   const PassageJudge::Options& judge = judge_.options();
   // Widespread text needs no source count; with one source in the index,
   // every holder is of it.
-  const bool one_source = source_names_.size() == 1;
+  const bool one_source = store_->num_sources() == 1;
   for (const Fingerprint& fp : scratch) {
     const uint32_t docs = fingerprint_index_.DocFrequency(fp.hash, as_of) + self;
     bool template_text = false;
@@ -760,7 +808,8 @@ void Engine::OwnFrequencies(const AlignedText& asking, uint32_t begin,
       const uint32_t sources =
           (one_source ? 1
                       : fingerprint_index_.DistinctGroups(fp.hash, as_of,
-                                                          sources_, limit)) +
+                                                          store_->sources(),
+                                                          limit)) +
           self;
       template_text = judge_.IsTemplate(docs, sources);
     }
@@ -997,6 +1046,7 @@ absl::StatusOr<std::vector<Match>> Engine::Query(std::string_view text) const {
   }
   std::vector<Match> matches;
   if (sketch.set_size == 0) return matches;
+  RETURN_IF_ERROR(FollowStoreShared());
 
   if (!options_.index_on_add) {
     // The exclusive lock only when documents wait to be filed, so that
@@ -1004,7 +1054,7 @@ absl::StatusOr<std::vector<Match>> Engine::Query(std::string_view text) const {
     bool behind;
     {
       std::shared_lock lock(*mu_);
-      behind = lsh_filed_ < ids_.size();
+      behind = lsh_filed_ < store_->num_ids();
     }
     if (behind) {
       std::unique_lock lock(*mu_);
@@ -1012,7 +1062,7 @@ absl::StatusOr<std::vector<Match>> Engine::Query(std::string_view text) const {
     }
   }
   std::shared_lock lock(*mu_);
-  const DocId as_of = static_cast<DocId>(ids_.size());
+  const DocId as_of = static_cast<DocId>(store_->num_ids());
   std::vector<DocId> candidates;
   for (const LshCandidate& c : lsh_index_.Query(sketch.signature).candidates) {
     candidates.push_back(c.id);
@@ -1059,7 +1109,7 @@ absl::StatusOr<std::vector<Match>> Engine::Query(std::string_view text) const {
       m.more_passages = CapPassages(m.passages);
     }
     if (!m.near_duplicate && !m.shares_copy) continue;
-    m.id = ids_[d];
+    m.id = std::string(store_->id(d));
     m.doc = d;
     m.estimated_jaccard = EstimateJaccard(sketch.signature, SignatureOf(d));
     m.jaccard = s.jaccard;
@@ -1080,6 +1130,7 @@ absl::StatusOr<std::vector<Match>> Engine::Query(std::string_view text) const {
 }
 
 absl::StatusOr<Clustering> Engine::Cluster() const {
+  RETURN_IF_ERROR(FollowStoreShared());
   std::shared_lock lock(*mu_);
   const std::shared_ptr<const Common> common = CommonModel(/*current=*/true);
   const uint32_t num_perm = minhasher_.params().num_perm;
@@ -1097,13 +1148,13 @@ absl::StatusOr<Clustering> Engine::Cluster() const {
     // The join over the live signatures gives the pairs lsh_index_ would,
     // whether or not it is built.
     std::vector<DocId> docs;
-    for (DocId d = 0; d < ids_.size(); ++d) {
-      if (live_[d] && SizeOf(d) != 0) docs.push_back(d);
+    for (DocId d = 0; d < store_->num_ids(); ++d) {
+      if (store_->live(d) && SizeOf(d) != 0) docs.push_back(d);
     }
     LshIndex::Options lo = lsh_index_.options();
     // Cannot fail: docs ascend, and every signature has num_perm values.
     absl::StatusOr<std::vector<CandidatePair>> all =
-        LshAllPairs(signatures_, docs, lo);
+        LshAllPairs(store_->signatures(), docs, lo);
     if (!all.ok()) {
       joined = Internal(all.status());
       return;
@@ -1111,9 +1162,10 @@ absl::StatusOr<Clustering> Engine::Cluster() const {
     std::vector<CandidatePair> candidates = std::move(*all);
     std::vector<DocId>().swap(docs);
     if (simhash_index_) {
-      for (DocId d = 0; d < ids_.size(); ++d) {
-        if (!live_[d] || SizeOf(d) == 0) continue;
-        for (const SimHashMatch& m : simhash_index_->Query(fingerprints_[d])) {
+      for (DocId d = 0; d < store_->num_ids(); ++d) {
+        if (!store_->live(d) || SizeOf(d) == 0) continue;
+        for (const SimHashMatch& m :
+             simhash_index_->Query(store_->simhash(d))) {
           if (m.id > d) candidates.push_back({d, m.id, 0});
         }
       }
@@ -1146,15 +1198,15 @@ absl::StatusOr<Clustering> Engine::Cluster() const {
   for (const VerifiedPair& p : result.pairs) edges.push_back({p.a, p.b, p.score});
   // The core of a cluster is the member with the most text that is not
   // boilerplate; a member joins only if it is a near-duplicate of it.
-  std::vector<uint64_t> weight(ids_.size());
-  for (DocId d = 0; d < ids_.size(); ++d) {
+  std::vector<uint64_t> weight(store_->num_ids());
+  for (DocId d = 0; d < store_->num_ids(); ++d) {
     std::vector<uint64_t> fetched;
     weight[d] =
         SizeOf(d) -
         std::min<uint64_t>(SizeOf(d), CommonIn(*common, d, fetched).size());
   }
   result.clusters = clusterer_.Run(
-      ids_.size(), edges,
+      store_->num_ids(), edges,
       [&](DocId a, DocId b) {
         if (estimates_bound &&
             member_verifier_.ClearlyRejects(
@@ -1174,8 +1226,9 @@ absl::StatusOr<CopyReport> Engine::SharedCopy() const {
     return absl::FailedPreconditionError(
         "shared copy is off (Engine::Options::copy.enabled = false)");
   }
+  RETURN_IF_ERROR(FollowStoreShared());
   std::shared_lock lock(*mu_);
-  const size_t n = ids_.size();
+  const size_t n = store_->num_ids();
   const std::shared_ptr<const Common> common = CommonModel(/*current=*/true);
   // Each document against the documents before it, so that each pair is
   // aligned once; boilerplate is judged on the whole index. Fingerprints
@@ -1199,7 +1252,9 @@ absl::StatusOr<CopyReport> Engine::SharedCopy() const {
   arena.execute([&] {
     tbb::parallel_for(size_t{0}, n, [&](size_t i) {
       const DocId b = static_cast<DocId>(i);
-      if (!live_[b] || any_failed.load(std::memory_order_relaxed)) return;
+      if (!store_->live(b) || any_failed.load(std::memory_order_relaxed)) {
+        return;
+      }
       const auto fps = FingerprintsOf(b);
       if (fps.empty()) return;
       const std::vector<CopyCandidate> candidates =
@@ -1258,20 +1313,147 @@ absl::StatusOr<CopyReport> Engine::SharedCopy() const {
               return x.a != y.a ? x.a < y.a : x.b < y.b;
             });
   report.families = GroupCopyFamilies(
-      report.pairs, [this](DocId d) { return dates_[d]; });
+      report.pairs, [this](DocId d) { return store_->date(d); });
   report.clusters = ClusterCopies(report.pairs, report.families, n,
                                   options_.copy.cluster_share);
   return report;
 }
 
+namespace {
+
+internal::IndexConfig ConfigOf(const Engine::Options& o) {
+  internal::IndexConfig c;
+  c.hashing = o.hashing();
+  c.keep_sets = o.keep_shingle_sets;
+  c.texts = o.copy.enabled;
+  c.window = o.copy.enabled ? static_cast<uint32_t>(o.copy.winnow.window) : 0;
+  return c;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(const std::string& dir,
+                                                     const Options& options) {
+  RETURN_IF_ERROR(options.Validate());
+  if (options.text_source) {
+    return absl::UnimplementedError(absl::StrFormat(
+        "index '%s': an index directory keeps its own texts; open it without "
+        "Options::text_source",
+        dir));
+  }
+  ASSIGN_OR_RETURN(std::unique_ptr<Engine> e, Create(options));
+  ASSIGN_OR_RETURN(
+      std::unique_ptr<internal::LmdbDocumentStore> store,
+      internal::LmdbDocumentStore::Open(dir, ConfigOf(options), true));
+  e->store_ = std::move(store);
+  RETURN_IF_ERROR(e->IndexAll());
+  return e;
+}
+
+absl::StatusOr<Engine::SnapshotInfo> Engine::ReadIndexInfo(
+    const std::string& dir) {
+  ASSIGN_OR_RETURN(const internal::IndexSummary s,
+                   internal::LmdbDocumentStore::ReadSummary(dir));
+  SnapshotInfo info;
+  info.version = s.version;
+  info.num_ids = s.num_ids;
+  info.num_live = std::min(s.num_live, s.num_ids);
+  info.has_texts = s.config.texts;
+  info.file_bytes = s.disk_bytes;
+  Options& o = info.options;
+  o.SetHashing(s.config.hashing);
+  o.copy.enabled = s.config.texts;
+  o.keep_shingle_sets = s.config.keep_sets;
+  if (s.config.texts) o.copy.winnow.window = static_cast<int>(s.config.window);
+  if (absl::Status v = o.Validate(); !v.ok()) {
+    return absl::DataLossError(absl::StrFormat(
+        "index '%s' is corrupt: its parameters are invalid (%s)", dir,
+        v.message()));
+  }
+  return info;
+}
+
+absl::Status Engine::CheckIndex(const std::string& dir) {
+  return internal::LmdbDocumentStore::Check(dir);
+}
+
+absl::Status Engine::SaveIndex(const std::string& dir) const {
+  std::shared_lock lock(*mu_);
+  ASSIGN_OR_RETURN(
+      std::unique_ptr<internal::LmdbDocumentStore> out,
+      internal::LmdbDocumentStore::Open(dir, ConfigOf(options_), true));
+  if (out->num_ids() != 0) {
+    return absl::AlreadyExistsError(absl::StrFormat(
+        "index '%s' holds documents already; save into a new directory", dir));
+  }
+  const DocId n = static_cast<DocId>(store_->num_ids());
+  constexpr DocId kChunk = 4096;
+  std::vector<std::string> texts(kChunk);
+  std::vector<StoredDocument> docs;
+  for (DocId first = 0; first < n; first += kChunk) {
+    const DocId end = std::min<DocId>(n, first + kChunk);
+    docs.assign(end - first, StoredDocument{});
+    for (DocId d = first; d < end; ++d) {
+      StoredDocument& s = docs[d - first];
+      s.id = store_->id(d);
+      s.live = store_->live(d);
+      s.date = store_->date(d);
+      s.source = store_->source_name(store_->source(d));
+      s.signature = store_->signature(d);
+      s.simhash = store_->simhash(d);
+      s.set = store_->set(d);
+      s.set_size = store_->set_size(d);
+      s.fingerprints = store_->fingerprints(d);
+      if (options_.copy.enabled && s.live) {
+        // A view of the kept text, or fetched into texts[], which lives
+        // until the chunk is written.
+        ASSIGN_OR_RETURN(s.text, TextOf(d, texts[d - first]));
+        s.text_hash = XXH3_64bits(s.text.data(), s.text.size());
+      } else {
+        s.text_hash = store_->text_hash(d);
+      }
+    }
+    if (first == 0 && !docs.empty()) {
+      // The store keeps only the totals of these counters; they ride on the
+      // first document.
+      const StoreCounters c = store_->counters();
+      docs[0].bytes = c.bytes;
+      docs[0].invalid_utf8 = c.invalid_utf8;
+      docs[0].nul_bytes = c.nul_bytes;
+    }
+    RETURN_IF_ERROR(out->Append(docs));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<uint64_t> Engine::Prune(int64_t before) {
+  std::unique_lock lock(*mu_);
+  for (;;) {
+    RETURN_IF_ERROR(FollowStore());
+    std::vector<DocId> old;
+    for (DocId d = 0; d < store_->num_ids(); ++d) {
+      const std::optional<int64_t> date = store_->date(d);
+      if (store_->live(d) && date.has_value() && *date < before) {
+        old.push_back(d);
+      }
+    }
+    if (old.empty()) return 0;
+    const absl::Status removed = store_->Remove(old);
+    if (absl::IsAborted(removed)) continue;
+    RETURN_IF_ERROR(removed);
+    for (DocId d : old) RETURN_IF_ERROR(Unindex(d));
+    return old.size();
+  }
+}
+
 std::string Engine::source(DocId doc) const {
   std::shared_lock lock(*mu_);
-  return source_names_[sources_[doc]];
+  return std::string(store_->source_name(store_->source(doc)));
 }
 
 std::string Engine::id(DocId doc) const {
   std::shared_lock lock(*mu_);
-  return ids_[doc];
+  return std::string(store_->id(doc));
 }
 
 absl::StatusOr<std::string> Engine::text(DocId doc) const {
@@ -1283,17 +1465,22 @@ absl::StatusOr<std::string> Engine::text(DocId doc) const {
 
 std::optional<int64_t> Engine::date(DocId doc) const {
   std::shared_lock lock(*mu_);
-  return dates_[doc];
+  return store_->date(doc);
 }
 
 size_t Engine::num_ids() const {
   std::shared_lock lock(*mu_);
-  return ids_.size();
+  return store_->num_ids();
 }
 
 EngineStats Engine::stats() const {
   std::shared_lock lock(*mu_);
-  return stats_;
+  EngineStats stats = stats_;
+  const StoreCounters counters = store_->counters();
+  stats.bytes = counters.bytes;
+  stats.invalid_utf8 = counters.invalid_utf8;
+  stats.nul_bytes = counters.nul_bytes;
+  return stats;
 }
 
 }  // namespace mimeo

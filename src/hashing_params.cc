@@ -56,6 +56,40 @@ std::vector<std::pair<std::string_view, uint64_t>> HashingParams::Fields()
           {"minhash.seed", minhash_seed}};
 }
 
+std::optional<HashingParams> HashingParams::FromFields(
+    absl::Span<const std::pair<std::string, uint64_t>> fields) {
+  const auto names = HashingParams().Fields();
+  if (fields.size() != names.size()) return std::nullopt;
+  std::vector<uint64_t> v(names.size());
+  std::vector<bool> seen(names.size(), false);
+  for (const auto& [name, value] : fields) {
+    size_t i = 0;
+    while (i < names.size() && names[i].first != name) ++i;
+    if (i == names.size() || seen[i]) return std::nullopt;
+    seen[i] = true;
+    v[i] = value;
+  }
+  // In Fields() order.
+  HashingParams p;
+  p.nfkc = v[0] != 0;
+  p.case_fold = v[1] != 0;
+  p.fold_whitespace = v[2] != 0;
+  p.fold_punctuation = v[3] != 0;
+  p.tokenizer_mode = static_cast<Tokenizer::Mode>(v[4]);
+  p.char_ngram = static_cast<int>(v[5]);
+  p.shingle_k = static_cast<int>(v[6]);
+  p.shingle_seed = v[7];
+  p.num_perm = static_cast<int>(v[8]);
+  p.minhash_scheme = static_cast<MinHashScheme>(v[9]);
+  p.minhash_seed = v[10];
+  // A value that did not fit its field reads back differently.
+  const auto back = p.Fields();
+  for (size_t i = 0; i < back.size(); ++i) {
+    if (back[i].second != v[i]) return std::nullopt;
+  }
+  return p;
+}
+
 std::string HashingParams::Difference(const HashingParams& theirs,
                                       std::string_view mine,
                                       std::string_view theirs_name) const {

@@ -36,9 +36,11 @@
 #include <memory>
 #include <string>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_format.h"
 #include "internal/atomic_file.h"
 #include "internal/engine_parts.h"
+#include "internal/memory_store.h"
 #include "internal/status_macros.h"
 #include "internal/writer_preferring_mutex.h"
 #include "mimeo/engine.h"
@@ -228,24 +230,37 @@ absl::Status Engine::Save(const std::string& path) const {
   ASSIGN_OR_RETURN(internal::AtomicFile out,
                    internal::AtomicFile::Create(path));
   std::FILE* f = out.file();
+  const DocumentStore& store = *store_;
+  const DocId n = static_cast<DocId>(store.num_ids());
   SnapshotHeader h = HeaderFor(options_.hashing());
-  h.num_ids = ids_.size();
+  h.num_ids = n;
   h.num_live = stats_.documents;
-  h.num_set_hashes = set_hashes_.size();
+  for (DocId d = 0; d < n; ++d) h.num_set_hashes += store.set(d).size();
   bool ok = std::fwrite(&h, sizeof(h), 1, f) == 1;
   PayloadWriter w(f);
-  for (const std::string& id : ids_) {
+  for (DocId d = 0; d < n; ++d) {
+    const std::string_view id = store.id(d);
     w.Put(static_cast<uint32_t>(id.size()));
     w.Write(id.data(), id.size());
   }
-  w.Write(live_.data(), live_.size());
-  w.Write(signatures_.data(), signatures_.size() * sizeof(uint32_t));
-  w.Write(fingerprints_.data(), fingerprints_.size() * sizeof(uint64_t));
-  w.Write(set_offsets_.data(), set_offsets_.size() * sizeof(uint64_t));
-  w.Write(set_hashes_.data(), set_hashes_.size() * sizeof(uint64_t));
-  w.Put(stats_.bytes);
-  w.Put(stats_.invalid_utf8);
-  w.Put(stats_.nul_bytes);
+  for (DocId d = 0; d < n; ++d) w.Put(static_cast<uint8_t>(store.live(d)));
+  const absl::Span<const uint32_t> signatures = store.signatures();
+  w.Write(signatures.data(), signatures.size() * sizeof(uint32_t));
+  for (DocId d = 0; d < n; ++d) w.Put(store.simhash(d));
+  uint64_t offset = 0;
+  w.Put(offset);
+  for (DocId d = 0; d < n; ++d) {
+    offset += store.set_size(d);
+    w.Put(offset);
+  }
+  for (DocId d = 0; d < n; ++d) {
+    const absl::Span<const uint64_t> set = store.set(d);
+    w.Write(set.data(), set.size() * sizeof(uint64_t));
+  }
+  const StoreCounters counters = store.counters();
+  w.Put(counters.bytes);
+  w.Put(counters.invalid_utf8);
+  w.Put(counters.nul_bytes);
   if (!options_.keep_shingle_sets) h.flags |= kFlagNoSets;
   absl::Status fetch_status;
   if (options_.copy.enabled) {
@@ -253,7 +268,7 @@ absl::Status Engine::Save(const std::string& path) const {
     // stands alone.
     h.flags |= kFlagTexts;
     std::string fetched;
-    for (DocId d = 0; d < texts_.size(); ++d) {
+    for (DocId d = 0; d < n; ++d) {
       absl::StatusOr<std::string_view> text = TextOf(d, fetched);
       if (!text.ok()) {
         fetch_status = text.status();
@@ -263,16 +278,19 @@ absl::Status Engine::Save(const std::string& path) const {
       w.Write(text->data(), text->size());
     }
   }
-  for (const std::optional<int64_t>& date : dates_) {
+  for (DocId d = 0; d < n; ++d) {
+    const std::optional<int64_t> date = store.date(d);
     w.Put(static_cast<uint8_t>(date.has_value()));
     w.Put(date.value_or(0));
   }
-  w.Put(static_cast<uint32_t>(source_names_.size()));
-  for (const std::string& name : source_names_) {
+  w.Put(static_cast<uint32_t>(store.num_sources()));
+  for (uint32_t i = 0; i < store.num_sources(); ++i) {
+    const std::string_view name = store.source_name(i);
     w.Put(static_cast<uint32_t>(name.size()));
     w.Write(name.data(), name.size());
   }
-  w.Write(sources_.data(), sources_.size() * sizeof(uint32_t));
+  const absl::Span<const uint32_t> sources = store.sources();
+  w.Write(sources.data(), sources.size() * sizeof(uint32_t));
   h.payload_bytes = w.bytes();
   h.payload_checksum = w.checksum();
   h.header_checksum = XXH3_64bits(&h, kChecksummedHeaderBytes);
@@ -459,48 +477,49 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Load(const std::string& path,
   const uint64_t k = h.num_perm;
 
   ASSIGN_OR_RETURN(std::unique_ptr<Engine> e, Create(options));
+  internal::DocumentColumns c;
   PayloadReader r(path, f.get(), have);
   // The sections, read as they come; whatever they say, a payload whose
   // checksum fails is reported as such (a damaged file), and a payload
   // that passes but does not parse as corrupt (a crafted one).
   const absl::Status parsed = [&]() -> absl::Status {
-    e->ids_.resize(h.num_ids);
-    for (std::string& id : e->ids_) {
+    c.ids.resize(h.num_ids);
+    for (std::string& id : c.ids) {
       RETURN_IF_ERROR(r.GetString<uint32_t>(id, "an id"));
     }
-    e->live_.resize(h.num_ids);
-    RETURN_IF_ERROR(r.Read(e->live_.data(), h.num_ids, "the live flags"));
-    e->signatures_.resize(h.num_ids * k);
+    c.live.resize(h.num_ids);
+    RETURN_IF_ERROR(r.Read(c.live.data(), h.num_ids, "the live flags"));
+    c.signatures.resize(h.num_ids * k);
     RETURN_IF_ERROR(
-        r.Read(e->signatures_.data(), h.num_ids * k * 4, "signatures"));
-    e->fingerprints_.resize(h.num_ids);
+        r.Read(c.signatures.data(), h.num_ids * k * 4, "signatures"));
+    c.simhashes.resize(h.num_ids);
     RETURN_IF_ERROR(
-        r.Read(e->fingerprints_.data(), h.num_ids * 8, "fingerprints"));
-    e->set_offsets_.resize(h.num_ids + 1);
+        r.Read(c.simhashes.data(), h.num_ids * 8, "fingerprints"));
+    c.set_offsets.resize(h.num_ids + 1);
     RETURN_IF_ERROR(
-        r.Read(e->set_offsets_.data(), (h.num_ids + 1) * 8, "set offsets"));
-    e->set_hashes_.resize(h.num_set_hashes);
+        r.Read(c.set_offsets.data(), (h.num_ids + 1) * 8, "set offsets"));
+    c.set_hashes.resize(h.num_set_hashes);
     RETURN_IF_ERROR(
-        r.Read(e->set_hashes_.data(), h.num_set_hashes * 8, "shingle sets"));
-    RETURN_IF_ERROR(r.Get(e->stats_.bytes, "counters"));
-    RETURN_IF_ERROR(r.Get(e->stats_.invalid_utf8, "counters"));
-    RETURN_IF_ERROR(r.Get(e->stats_.nul_bytes, "counters"));
-    e->texts_.resize(h.num_ids);
-    e->dates_.resize(h.num_ids);
+        r.Read(c.set_hashes.data(), h.num_set_hashes * 8, "shingle sets"));
+    RETURN_IF_ERROR(r.Get(c.counters.bytes, "counters"));
+    RETURN_IF_ERROR(r.Get(c.counters.invalid_utf8, "counters"));
+    RETURN_IF_ERROR(r.Get(c.counters.nul_bytes, "counters"));
+    c.texts.resize(h.num_ids);
+    c.dates.resize(h.num_ids);
     if (has_texts) {
-      for (std::string& text : e->texts_) {
+      for (std::string& text : c.texts) {
         RETURN_IF_ERROR(r.GetString<uint64_t>(text, "a text"));
         if (options.text_source) {
-          e->text_hashes_.push_back(XXH3_64bits(text.data(), text.size()));
+          c.text_hashes.push_back(XXH3_64bits(text.data(), text.size()));
         }
       }
       // Texts a snapshot holds are not needed with copy off.
       if (!options.copy.enabled) {
-        std::vector<std::string>(h.num_ids).swap(e->texts_);
+        std::vector<std::string>(h.num_ids).swap(c.texts);
       }
     }
     if (h.version >= 2) {
-      for (std::optional<int64_t>& date : e->dates_) {
+      for (std::optional<int64_t>& date : c.dates) {
         uint8_t has;
         int64_t value;
         RETURN_IF_ERROR(r.Get(has, "a date"));
@@ -512,7 +531,7 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Load(const std::string& path,
         if (has) date = value;
       }
     }
-    e->sources_.assign(h.num_ids, 0);
+    c.sources.assign(h.num_ids, 0);
     if (h.version >= 4) {
       uint32_t count = 0;
       RETURN_IF_ERROR(r.Get(count, "the number of sources"));
@@ -522,8 +541,8 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Load(const std::string& path,
         return absl::DataLossError(absl::StrFormat(
             "snapshot '%s' is corrupt: %d sources", path, count));
       }
-      e->source_names_.clear();
-      e->source_of_.clear();
+      c.source_names.clear();
+      absl::flat_hash_set<std::string> seen;
       for (uint32_t i = 0; i < count; ++i) {
         std::string name;
         RETURN_IF_ERROR(r.GetString<uint32_t>(name, "a source"));
@@ -532,15 +551,15 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Load(const std::string& path,
           return absl::DataLossError(absl::StrFormat(
               "snapshot '%s' is corrupt: source %d is '%s'", path, i, name));
         }
-        if (!e->source_of_.try_emplace(name, i).second) {
+        if (!seen.insert(name).second) {
           return absl::DataLossError(absl::StrFormat(
               "snapshot '%s' is corrupt: source '%s' twice", path, name));
         }
-        e->source_names_.push_back(std::move(name));
+        c.source_names.push_back(std::move(name));
       }
-      RETURN_IF_ERROR(r.Read(e->sources_.data(), h.num_ids * sizeof(uint32_t),
+      RETURN_IF_ERROR(r.Read(c.sources.data(), h.num_ids * sizeof(uint32_t),
                              "the documents' sources"));
-      for (uint32_t s : e->sources_) {
+      for (uint32_t s : c.sources) {
         if (s >= count) {
           return absl::DataLossError(absl::StrFormat(
               "snapshot '%s' is corrupt: a document of source %d of %d", path,
@@ -559,10 +578,10 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Load(const std::string& path,
         "snapshot '%s' is corrupt: payload checksum mismatch", path));
   }
   RETURN_IF_ERROR(parsed);
-  if (e->set_offsets_.front() != 0 ||
-      (has_sets && e->set_offsets_.back() != h.num_set_hashes) ||
+  if (c.set_offsets.front() != 0 ||
+      (has_sets && c.set_offsets.back() != h.num_set_hashes) ||
       (!has_sets && h.num_set_hashes != 0) ||
-      !std::is_sorted(e->set_offsets_.begin(), e->set_offsets_.end())) {
+      !std::is_sorted(c.set_offsets.begin(), c.set_offsets.end())) {
     return absl::DataLossError(absl::StrFormat(
         "snapshot '%s' is corrupt: shingle set offsets out of order", path));
   }
@@ -576,12 +595,12 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Load(const std::string& path,
     tbb::task_arena arena = internal::Arena(options.threads);
     arena.execute([&] {
       tbb::parallel_for(uint64_t{0}, h.num_ids, [&](uint64_t d) {
-        if (!e->live_[d]) return;
+        if (!c.live[d]) return;
         // Only the fingerprints: signatures and sets were read above.
         // Normalize refuses only a text of 4 GiB or more, which a crafted
         // file could hold.
         Scratch& s = scratch.local();
-        unreadable[d] = e->ShingleText(e->texts_[d], s);
+        unreadable[d] = e->ShingleText(c.texts[d], s);
         if (unreadable[d].ok()) e->winnower_.Winnow(s.shingles.hashes, fps[d]);
       });
     });
@@ -590,58 +609,33 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Load(const std::string& path,
     if (!unreadable[d].ok()) {
       return absl::DataLossError(
           absl::StrFormat("snapshot '%s' is corrupt: the text of '%s': %s",
-                          path, e->ids_[d], unreadable[d].message()));
+                          path, c.ids[d], unreadable[d].message()));
     }
   }
   for (DocId d = 0; d < h.num_ids; ++d) {
-    e->fps_.insert(e->fps_.end(), fps[d].begin(), fps[d].end());
-    e->fp_offsets_.push_back(e->fps_.size());
-    if (e->live_[d]) {
-      RETURN_IF_ERROR(e->fingerprint_index_.Add(d, fps[d]));
-      e->stats_.fingerprints += fps[d].size();
-    } else {
-      e->texts_[d].clear();
-    }
+    c.fps.insert(c.fps.end(), fps[d].begin(), fps[d].end());
+    c.fp_offsets.push_back(c.fps.size());
+    if (!c.live[d]) c.texts[d].clear();
     std::vector<Fingerprint>().swap(fps[d]);
   }
   // With a text source, the texts were needed only for the fingerprints.
-  if (options.text_source) std::vector<std::string>(h.num_ids).swap(e->texts_);
-
-  // Rebuild the id map and the indexes; the banding may differ from the
-  // one the file was saved with. Room for all at once: growing the tables
-  // on the way costs more than filing.
-  const size_t room =
-      std::max<uint64_t>(h.num_live, options.expected_documents);
-  e->doc_of_.reserve(room);
-  for (DocId d = 0; d < h.num_ids; ++d) {
-    if (!e->live_[d]) {
-      ++e->stats_.removed;
-      continue;
-    }
-    if (!e->doc_of_.emplace(e->ids_[d], d).second) {
-      return absl::DataLossError(absl::StrFormat(
-          "snapshot '%s' is corrupt: id '%s' is live twice", path, e->ids_[d]));
-    }
-    ++e->stats_.documents;
-    const uint64_t size = e->SizeOf(d);
-    e->stats_.shingles += size;
-    if (size == 0) {
-      ++e->stats_.empty_documents;
-      continue;
-    }
-    if (e->simhash_index_) {
-      RETURN_IF_ERROR(e->simhash_index_->Add(d, e->fingerprints_[d]));
-    }
-  }
-  if (options.index_on_add) {
-    internal::Arena(options.threads).execute([&] {
-      e->lsh_index_.Reserve(room);
-    });
-    RETURN_IF_ERROR(e->CatchUpLshIndex());
-  }
+  if (options.text_source) std::vector<std::string>(h.num_ids).swap(c.texts);
   // Sets a snapshot holds are not needed without keep_shingle_sets; the
   // offsets still give their sizes.
-  if (!options.keep_shingle_sets) std::vector<uint64_t>().swap(e->set_hashes_);
+  if (!options.keep_shingle_sets) std::vector<uint64_t>().swap(c.set_hashes);
+  auto store = std::make_unique<internal::InMemoryDocumentStore>(
+      options.minhash.num_perm, options.keep_shingle_sets,
+      options.copy.enabled && !options.text_source,
+      options.text_source != nullptr);
+  if (absl::Status s = store->Adopt(std::move(c)); !s.ok()) {
+    return absl::DataLossError(
+        absl::StrFormat("snapshot '%s' is corrupt: %s", path, s.message()));
+  }
+  e->store_ = std::move(store);
+  // Rebuild the indexes; the banding may differ from the one the file was
+  // saved with. Room for all at once: growing the tables on the way costs
+  // more than filing.
+  RETURN_IF_ERROR(e->IndexAll());
   if (e->stats_.documents != h.num_live) {
     return absl::DataLossError(absl::StrFormat(
         "snapshot '%s' is corrupt: %d live documents, the header says %d", path,

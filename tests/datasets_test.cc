@@ -1,9 +1,12 @@
 // The engine on real, labelled text from ../shared/datasets. Each test
 // skips when its corpus is absent.
+#include <unistd.h>
+
 #include <filesystem>
 
 #include "copy_corpora.h"
 #include "corpora.h"
+#include "durable_util.h"
 #include "gtest/gtest.h"
 #include "mimeo/engine.h"
 #include "test_util.h"
@@ -169,6 +172,68 @@ TEST(DatasetsTest, SeedsShareTheQuoteAndNothingElse) {
   bool found = false;
   for (const Match& x : *m) found |= x.doc == p.a && x.shares_copy;
   EXPECT_TRUE(found);
+}
+
+// The index on disk (Engine::Open) answers as the engine in memory on real
+// text: every shared-copy pair with its passages, the clusters, and a query
+// for every tenth document, on the seeds and pan13-text-alignment (3,124
+// documents, added in batches of 500: several transactions).
+TEST(DatasetsTest, IndexDirectoryAnswersAsMemory) {
+  int corpora = 0;
+  for (const std::string name : {"seeds", "pan13-text-alignment"}) {
+    const std::string dir = Corpus(name);
+    if (dir.empty()) continue;
+    ++corpora;
+    std::vector<Document> docs;
+    if (name == "seeds") {
+      auto tree = bench::ReadTree(dir);
+      ASSERT_TRUE(tree.ok()) << tree.status();
+      for (const auto& d : *tree) docs.push_back(d.doc);
+    } else {
+      auto corpus = bench::ReadPan13(dir);
+      ASSERT_TRUE(corpus.ok()) << corpus.status();
+      docs = corpus->docs;
+    }
+    const std::string index =
+        (fs::path(::testing::TempDir()) /
+         ("mimeo_datasets_" + std::to_string(getpid()) + "_" + name))
+            .string();
+    fs::remove_all(index);
+    auto memory = Engine::Create({});
+    auto disk = Engine::Open(index, {});
+    ASSERT_TRUE(memory.ok() && disk.ok()) << disk.status();
+    for (size_t first = 0; first < docs.size(); first += 500) {
+      const auto batch = absl::MakeConstSpan(docs).subspan(first, 500);
+      ASSERT_TRUE((*memory)->AddBatch(batch).ok());
+      ASSERT_TRUE((*disk)->AddBatch(batch).ok());
+    }
+    auto copy_a = (*memory)->SharedCopy();
+    auto copy_b = (*disk)->SharedCopy();
+    ASSERT_TRUE(copy_a.ok() && copy_b.ok());
+    EXPECT_FALSE(copy_a->pairs.empty()) << name;
+    EXPECT_EQ(testing::Describe(*copy_a), testing::Describe(*copy_b)) << name;
+    for (size_t i = 0; i < copy_a->pairs.size() && i < copy_b->pairs.size();
+         ++i) {
+      std::vector<Match> a(1), b(1);
+      a[0].passages = copy_a->pairs[i].passages;
+      b[0].passages = copy_b->pairs[i].passages;
+      ASSERT_EQ(testing::Describe(a), testing::Describe(b)) << name << i;
+    }
+    auto cluster_a = (*memory)->Cluster();
+    auto cluster_b = (*disk)->Cluster();
+    ASSERT_TRUE(cluster_a.ok() && cluster_b.ok());
+    EXPECT_EQ(testing::Describe(*cluster_a), testing::Describe(*cluster_b));
+    for (size_t i = 0; i < docs.size(); i += 10) {
+      auto a = (*memory)->Query(docs[i].text);
+      auto b = (*disk)->Query(docs[i].text);
+      ASSERT_TRUE(a.ok() && b.ok());
+      ASSERT_EQ(testing::Describe(*a), testing::Describe(*b)) << docs[i].id;
+    }
+    disk->reset();
+    EXPECT_TRUE(Engine::CheckIndex(index).ok()) << Engine::CheckIndex(index);
+    fs::remove_all(index);
+  }
+  if (corpora == 0) GTEST_SKIP() << "no seeds or pan13 under ../shared/datasets";
 }
 
 // pan13-text-alignment, all 3,124 documents indexed together: every

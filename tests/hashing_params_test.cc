@@ -1,6 +1,9 @@
 #include "mimeo/hashing_params.h"
 
+#include <algorithm>
 #include <set>
+#include <utility>
+#include <vector>
 #include <string>
 
 #include "gtest/gtest.h"
@@ -51,6 +54,39 @@ TEST(HashingParamsTest, DifferenceNamesTheFirstParameterThatDiffers) {
   b.minhash_seed = 8;
   EXPECT_EQ(a.Difference(b, "the file", "the options"),
             "shingle.k is 5 in the file but 4 in the options");
+}
+
+TEST(HashingParamsTest, FromFieldsReadsBackFieldsInAnyOrder) {
+  HashingParams p;
+  p.case_fold = false;
+  p.tokenizer_mode = Tokenizer::Mode::kCharNgrams;
+  p.char_ngram = 4;
+  p.shingle_seed = 77;
+  p.num_perm = 256;
+  p.minhash_scheme = MinHashScheme::kOnePermutation;
+  std::vector<std::pair<std::string, uint64_t>> fields;
+  for (const auto& [name, value] : p.Fields()) {
+    fields.emplace_back(std::string(name), value);
+  }
+  std::reverse(fields.begin(), fields.end());
+  const std::optional<HashingParams> back = HashingParams::FromFields(fields);
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(*back, p);
+  // A name missing, twice, unknown, or a value that does not fit.
+  auto missing = fields;
+  missing.pop_back();
+  EXPECT_FALSE(HashingParams::FromFields(missing).has_value());
+  auto twice = fields;
+  twice[0] = twice[1];
+  EXPECT_FALSE(HashingParams::FromFields(twice).has_value());
+  auto unknown = fields;
+  unknown[0].first = "shingle.size";
+  EXPECT_FALSE(HashingParams::FromFields(unknown).has_value());
+  auto too_big = fields;
+  for (auto& [name, value] : too_big) {
+    if (name == "shingle.k") value = uint64_t{1} << 40;
+  }
+  EXPECT_FALSE(HashingParams::FromFields(too_big).has_value());
 }
 
 }  // namespace

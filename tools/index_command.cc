@@ -1,10 +1,16 @@
-// `mimeo index create|add|query|info`: keep an index in a file (the
-// engine's snapshot, engine.h), grow it, and ask it about new documents.
-// Commands that change the file hold an exclusive flock on it throughout
-// (LockIndex()), so concurrent ones take turns.
+// `mimeo index create|add|query|remove|prune|info|check|import|export`:
+// keep an index, grow it, and ask it about new documents. An index is a
+// directory (the on-disk index, Engine::Open: every batch a durable
+// transaction, shared by processes) when its path ends with '/' or is a
+// directory holding an index; otherwise a snapshot file (Engine::Save,
+// Engine::Load), which commands that change it rewrite whole, holding an
+// exclusive flock on it throughout (LockIndex()) so that concurrent ones
+// take turns.
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -13,12 +19,15 @@
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/time.h"
 #include "command.h"
 #include "commands.h"
 #include "internal/atomic_file.h"
+#include "internal/status_macros.h"
 #include "json_writer.h"
 #include "utf8.h"
 
@@ -29,15 +38,36 @@ struct IndexArgs {
   CommonArgs common;
   std::string index;
   std::vector<std::string> paths;
+  // remove: the ids; import/export: the other path; prune: the date.
+  std::vector<std::string> ids;
+  std::string other;
+  std::string before;
   bool force = false;
   bool no_copy = false;
   bool skip_existing = false;
 };
 
-// Loads the index with its own hashing parameters, except those given on
-// the command line (a mismatch is then refused, naming the parameter).
+// Whether `path` names an index directory rather than a snapshot file: it
+// ends with '/', or is a directory holding an index. (A directory without
+// one is refused as a snapshot path would be, "it is a directory".)
+bool IsDirectoryIndex(const std::string& path) {
+  if (!path.empty() && path.back() == '/') return true;
+  std::error_code ec;
+  return std::filesystem::is_directory(path, ec) &&
+         std::filesystem::exists(std::filesystem::path(path) / "data.mdb", ec);
+}
+
+absl::StatusOr<Engine::SnapshotInfo> ReadInfo(const std::string& path) {
+  return IsDirectoryIndex(path) ? Engine::ReadIndexInfo(path)
+                                : Engine::ReadSnapshotInfo(path);
+}
+
+// Loads (a snapshot) or opens (a directory) the index with its own hashing
+// parameters, except those given on the command line (a mismatch is then
+// refused, naming the parameter).
 absl::StatusOr<std::unique_ptr<Engine>> LoadIndex(IndexArgs& args) {
-  auto info = Engine::ReadSnapshotInfo(args.index);
+  const bool directory = IsDirectoryIndex(args.index);
+  auto info = ReadInfo(args.index);
   if (!info.ok()) return info.status();
   Engine::Options& o = args.common.engine;
   const HashingParams given = o.hashing();
@@ -48,6 +78,11 @@ absl::StatusOr<std::unique_ptr<Engine>> LoadIndex(IndexArgs& args) {
   if (Given(args.common, "--seed")) p.minhash_seed = given.minhash_seed;
   o.SetHashing(p);
   o.copy.enabled = info->has_texts;
+  if (directory) {
+    o.keep_shingle_sets = info->options.keep_shingle_sets;
+    o.copy.winnow.window = info->options.copy.winnow.window;
+    return Engine::Open(args.index, o);
+  }
   return Engine::Load(args.index, o);
 }
 
@@ -85,6 +120,26 @@ int Create(IndexArgs& args) {
   FinishEngineOptions(common);
   common.engine.copy.enabled = !args.no_copy;
   std::error_code ec;
+  if (IsDirectoryIndex(args.index)) {
+    // An index directory grows batch by batch; it is never replaced.
+    if (std::filesystem::exists(args.index, ec) &&
+        !std::filesystem::is_empty(args.index, ec)) {
+      return StatusExit(absl::AlreadyExistsError(absl::StrFormat(
+          "'%s' is not empty; use mimeo index add to grow the index in it, "
+          "or remove the directory to start again",
+          args.index)));
+    }
+    auto reader = InputReader::Open(args.paths, common.input);
+    if (!reader.ok()) return StatusExit(reader.status());
+    auto engine = Engine::Open(args.index, common.engine);
+    if (!engine.ok()) return StatusExit(engine.status());
+    if (absl::Status s = ReadInto(**reader, **engine, common.quiet); !s.ok()) {
+      return StatusExit(s);
+    }
+    PrintSummary(common, (*reader)->counts(), (*engine)->stats(),
+                 absl::StrFormat("index '%s' written", args.index), start);
+    return 0;
+  }
   if (std::filesystem::exists(args.index, ec) && !args.force) {
     return StatusExit(absl::AlreadyExistsError(absl::StrFormat(
         "'%s' exists; use mimeo index add to grow it, or --force to "
@@ -122,10 +177,16 @@ int Add(IndexArgs& args) {
   FinishEngineOptions(common);
   auto reader = InputReader::Open(args.paths, common.input);
   if (!reader.ok()) return StatusExit(reader.status());
-  auto lock = LockIndex(args);
-  if (!lock.ok()) return StatusExit(lock.status());
-  if (absl::Status s = CheckSavable(args.index); !s.ok()) {
-    return StatusExit(s);
+  // A directory takes its own locks, per transaction.
+  const bool directory = IsDirectoryIndex(args.index);
+  std::optional<internal::FileLock> lock;
+  if (!directory) {
+    auto locked = LockIndex(args);
+    if (!locked.ok()) return StatusExit(locked.status());
+    lock.emplace(std::move(*locked));
+    if (absl::Status s = CheckSavable(args.index); !s.ok()) {
+      return StatusExit(s);
+    }
   }
   auto engine = LoadIndex(args);
   if (!engine.ok()) return StatusExit(engine.status());
@@ -144,7 +205,7 @@ int Add(IndexArgs& args) {
     return StatusExit(s);  // the file is untouched
   }
   const uint64_t added = (*engine)->stats().documents - before;
-  if (added > 0) {
+  if (added > 0 && !directory) {
     if (absl::Status s = (*engine)->Save(args.index); !s.ok()) {
       return StatusExit(s);
     }
@@ -219,7 +280,7 @@ int Query(IndexArgs& args) {
 }
 
 int Info(IndexArgs& args) {
-  auto info = Engine::ReadSnapshotInfo(args.index);
+  auto info = ReadInfo(args.index);
   if (!info.ok()) return StatusExit(info.status());
   absl::StatusOr<Output> output = Output::Open(args.common);
   if (!output.ok()) return StatusExit(output.status());
@@ -235,6 +296,8 @@ int Info(IndexArgs& args) {
   using Value = std::variant<std::string, uint64_t, bool>;
   const std::vector<std::pair<std::string, Value>> fields = {
       {"index", args.index},
+      {"kind", std::string(IsDirectoryIndex(args.index) ? "directory"
+                                                         : "snapshot")},
       {"format_version", uint64_t{info->version}},
       {"documents", uint64_t{info->num_live}},
       {"removed", uint64_t{info->num_ids - info->num_live}},
@@ -295,8 +358,147 @@ int Info(IndexArgs& args) {
   return s.ok() ? 0 : StatusExit(s);
 }
 
+// Loads a snapshot under its lock, lets `change` change the engine, and
+// saves it when `change` reports a change; or, for a directory, opens it
+// and lets `change` change it (each change its own transaction).
+absl::Status Change(
+    IndexArgs& args,
+    const std::function<absl::StatusOr<bool>(Engine&)>& change) {
+  std::optional<internal::FileLock> lock;
+  const bool directory = IsDirectoryIndex(args.index);
+  if (!directory) {
+    ASSIGN_OR_RETURN(internal::FileLock locked, LockIndex(args));
+    lock.emplace(std::move(locked));
+    RETURN_IF_ERROR(CheckSavable(args.index));
+  }
+  ASSIGN_OR_RETURN(std::unique_ptr<Engine> engine, LoadIndex(args));
+  ASSIGN_OR_RETURN(const bool changed, change(*engine));
+  if (changed && !directory) RETURN_IF_ERROR(engine->Save(args.index));
+  return absl::OkStatus();
+}
+
+int Remove(IndexArgs& args) {
+  FinishEngineOptions(args.common);
+  uint64_t removed = 0;
+  const absl::Status s = Change(args, [&](Engine& e) -> absl::StatusOr<bool> {
+    for (const std::string& id : args.ids) {
+      RETURN_IF_ERROR(e.Remove(id));
+      ++removed;
+    }
+    return removed > 0;
+  });
+  if (!s.ok()) return StatusExit(s);
+  if (!args.common.quiet) {
+    std::fprintf(stderr, "mimeo: %llu removed from '%s'\n",
+                 static_cast<unsigned long long>(removed), args.index.c_str());
+  }
+  return 0;
+}
+
+// A date as YYYY-MM-DD (UTC midnight), RFC 3339, or seconds since 1970:
+// the forms the input's date field takes.
+absl::StatusOr<int64_t> ParseBefore(const std::string& s) {
+  absl::Time t;
+  std::string err;
+  if (absl::ParseTime("%Y-%m-%d", s, absl::UTCTimeZone(), &t, &err) ||
+      absl::ParseTime(absl::RFC3339_full, s, &t, &err)) {
+    return absl::ToUnixSeconds(t);
+  }
+  int64_t seconds;
+  if (absl::SimpleAtoi(s, &seconds)) return seconds;
+  return absl::InvalidArgumentError(absl::StrFormat(
+      "--before '%s' is not a date (YYYY-MM-DD, RFC 3339, or seconds since "
+      "1970)",
+      s));
+}
+
+int Prune(IndexArgs& args) {
+  FinishEngineOptions(args.common);
+  absl::StatusOr<int64_t> before = ParseBefore(args.before);
+  if (!before.ok()) return StatusExit(before.status());
+  uint64_t pruned = 0;
+  const absl::Status s = Change(args, [&](Engine& e) -> absl::StatusOr<bool> {
+    ASSIGN_OR_RETURN(pruned, e.Prune(*before));
+    return pruned > 0;
+  });
+  if (!s.ok()) return StatusExit(s);
+  if (!args.common.quiet) {
+    std::fprintf(stderr,
+                 "mimeo: %llu documents dated before %s removed from '%s'\n",
+                 static_cast<unsigned long long>(pruned), args.before.c_str(),
+                 args.index.c_str());
+  }
+  return 0;
+}
+
+int Check(IndexArgs& args) {
+  absl::Status s;
+  if (IsDirectoryIndex(args.index)) {
+    s = Engine::CheckIndex(args.index);
+  } else {
+    // Loading checks every checksum and count of a snapshot.
+    FinishEngineOptions(args.common);
+    s = LoadIndex(args).status();
+  }
+  if (!s.ok()) return StatusExit(s);
+  auto info = ReadInfo(args.index);
+  if (!info.ok()) return StatusExit(info.status());
+  std::printf("index '%s' passes its check: %llu documents, %llu removed\n",
+              args.index.c_str(),
+              static_cast<unsigned long long>(info->num_live),
+              static_cast<unsigned long long>(info->num_ids - info->num_live));
+  return 0;
+}
+
+// A snapshot's options, as Load() accepts them.
+Engine::Options SnapshotOptions(const Engine::SnapshotInfo& info,
+                                const CommonArgs& common) {
+  Engine::Options o = info.options;
+  o.threads = common.engine.threads;
+  return o;
+}
+
+int Import(IndexArgs& args) {
+  const std::string& snapshot = args.index;
+  const std::string& dir = args.other;
+  auto info = Engine::ReadSnapshotInfo(snapshot);
+  if (!info.ok()) return StatusExit(info.status());
+  auto engine = Engine::Load(snapshot, SnapshotOptions(*info, args.common));
+  if (!engine.ok()) return StatusExit(engine.status());
+  if (absl::Status s = (*engine)->SaveIndex(dir); !s.ok()) {
+    return StatusExit(s);
+  }
+  if (!args.common.quiet) {
+    std::fprintf(stderr, "mimeo: %llu documents of '%s' imported into '%s'\n",
+                 static_cast<unsigned long long>(info->num_live),
+                 snapshot.c_str(), dir.c_str());
+  }
+  return 0;
+}
+
+int Export(IndexArgs& args) {
+  const std::string& dir = args.index;
+  const std::string& snapshot = args.other;
+  auto info = Engine::ReadIndexInfo(dir);
+  if (!info.ok()) return StatusExit(info.status());
+  auto engine = Engine::Open(dir, SnapshotOptions(*info, args.common));
+  if (!engine.ok()) return StatusExit(engine.status());
+  if (absl::Status s = (*engine)->Save(snapshot); !s.ok()) {
+    return StatusExit(s);
+  }
+  if (!args.common.quiet) {
+    std::fprintf(stderr, "mimeo: %llu documents of '%s' exported to '%s'\n",
+                 static_cast<unsigned long long>(info->num_live), dir.c_str(),
+                 snapshot.c_str());
+  }
+  return 0;
+}
+
 void AddIndexArgs(CLI::App* cmd, IndexArgs& args, bool paths) {
-  cmd->add_option("index", args.index, "The index file")->required();
+  cmd->add_option("index", args.index,
+                  "The index: a directory (a path ending in '/', or a "
+                  "directory holding an index), or else a snapshot file")
+      ->required();
   if (paths) {
     cmd->add_option("paths", args.paths,
                     "Files, directories (read recursively), or - for stdin")
@@ -309,20 +511,32 @@ void AddIndexArgs(CLI::App* cmd, IndexArgs& args, bool paths) {
 void AddIndexCommand(CLI::App& app, int& exit_code) {
   CLI::App* index = app.add_subcommand(
       "index",
-      "Keep documents in an index file, add to it later, and query new "
-      "documents against it.");
+      "Keep documents in an index, add to it later, and query new "
+      "documents against it. An index is a directory when its path ends "
+      "with '/' or is a directory holding an index: an on-disk index "
+      "(LMDB) where every batch is committed durably as it is read, that "
+      "several processes may add to and query at once. Any other path is a "
+      "snapshot file, read whole and rewritten whole by each change.");
   index->require_subcommand(1);
   index->footer(
       "Examples:\n"
-      "  mimeo index create archive.mimeo ~/archive\n"
-      "  mimeo index add archive.mimeo ~/today\n"
-      "  mimeo index query archive.mimeo new-article.txt\n"
+      "  mimeo index create archive/ ~/archive        (a directory)\n"
+      "  mimeo index add archive/ ~/today\n"
+      "  mimeo index query archive/ new-article.txt\n"
+      "  mimeo index remove archive/ wire/0412\n"
+      "  mimeo index prune archive/ --before 2026-01-01\n"
+      "  mimeo index check archive/\n"
+      "  mimeo index export archive/ archive.mimeo    (to a snapshot)\n"
+      "  mimeo index import archive.mimeo archive2/   (from a snapshot)\n"
+      "  mimeo index create archive.mimeo ~/archive   (a snapshot file)\n"
       "  mimeo index info archive.mimeo\n");
 
   auto create = std::make_shared<IndexArgs>();
-  CLI::App* c = index->add_subcommand("create", "Build an index file");
+  CLI::App* c = index->add_subcommand(
+      "create", "Build an index (a directory must be missing or empty)");
   AddIndexArgs(c, *create, true);
-  c->add_flag("--force", create->force, "Replace an existing file");
+  c->add_flag("--force", create->force,
+              "Replace an existing snapshot file (never a directory)");
   c->add_flag("--no-copy", create->no_copy,
               "Near-duplicates only: keep no texts (a smaller file; "
               "queries report no passages)");
@@ -334,8 +548,9 @@ void AddIndexCommand(CLI::App& app, int& exit_code) {
 
   auto add = std::make_shared<IndexArgs>();
   CLI::App* a = index->add_subcommand(
-      "add", "Add documents to an index file (all or none: on an error the "
-             "file is left as it was)");
+      "add", "Add documents to an index (a snapshot file: all or none, on "
+             "an error the file is left as it was; a directory: each batch "
+             "is committed as it is read)");
   AddIndexArgs(a, *add, true);
   a->add_flag("--skip-existing", add->skip_existing,
               "Pass by documents whose id the index holds already (counted "
@@ -362,6 +577,51 @@ void AddIndexCommand(CLI::App& app, int& exit_code) {
   AddIndexArgs(i, *info, false);
   AddOutputOptions(i, info->common);
   i->callback([info, &exit_code] { exit_code = Info(*info); });
+
+  auto remove = std::make_shared<IndexArgs>();
+  CLI::App* r = index->add_subcommand(
+      "remove", "Remove documents by id (they no longer match)");
+  AddIndexArgs(r, *remove, false);
+  r->add_option("ids", remove->ids, "The ids of the documents")->required();
+  r->add_flag("-q,--quiet", remove->common.quiet, "No summary on stderr");
+  r->callback([remove, &exit_code] { exit_code = Remove(*remove); });
+
+  auto prune = std::make_shared<IndexArgs>();
+  CLI::App* p = index->add_subcommand(
+      "prune", "Remove every document dated before a day (undated ones "
+               "stay); in a directory, one transaction");
+  AddIndexArgs(p, *prune, false);
+  p->add_option("--before", prune->before,
+                "YYYY-MM-DD (UTC), RFC 3339, or seconds since 1970")
+      ->required();
+  p->add_flag("-q,--quiet", prune->common.quiet, "No summary on stderr");
+  p->callback([prune, &exit_code] { exit_code = Prune(*prune); });
+
+  auto check = std::make_shared<IndexArgs>();
+  CLI::App* k = index->add_subcommand(
+      "check", "Verify every invariant of an index and change nothing (a "
+               "directory: records, ids, texts, log; a snapshot: checksums "
+               "and counts)");
+  AddIndexArgs(k, *check, false);
+  k->callback([check, &exit_code] { exit_code = Check(*check); });
+
+  auto import = std::make_shared<IndexArgs>();
+  CLI::App* im = index->add_subcommand(
+      "import", "Copy a snapshot file into a new index directory");
+  im->add_option("snapshot", import->index, "The snapshot file")->required();
+  im->add_option("dir", import->other, "The directory (missing or empty)")
+      ->required();
+  im->add_flag("-q,--quiet", import->common.quiet, "No summary on stderr");
+  im->callback([import, &exit_code] { exit_code = Import(*import); });
+
+  auto do_export = std::make_shared<IndexArgs>();
+  CLI::App* ex = index->add_subcommand(
+      "export", "Write an index directory out as a snapshot file");
+  ex->add_option("dir", do_export->index, "The index directory")->required();
+  ex->add_option("snapshot", do_export->other, "The snapshot file to write")
+      ->required();
+  ex->add_flag("-q,--quiet", do_export->common.quiet, "No summary on stderr");
+  ex->callback([do_export, &exit_code] { exit_code = Export(*do_export); });
 }
 
 }  // namespace mimeo::cli

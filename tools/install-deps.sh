@@ -18,6 +18,7 @@ packages=(
   libsimdjson-dev      # reading JSONL
   nlohmann-json3-dev   # the bench scorer reads labels and clusters
   zlib1g-dev libzstd-dev
+  liblmdb-dev          # the on-disk index (Engine::Open)
   libgtest-dev libgmock-dev
   libbenchmark-dev
   pybind11-dev python3-dev python3-numpy  # the Python module (python/)

@@ -66,6 +66,7 @@
 #include "mimeo/cluster.h"
 #include "mimeo/copy_family.h"
 #include "mimeo/document.h"
+#include "mimeo/document_store.h"
 #include "mimeo/fingerprint_index.h"
 #include "mimeo/hashing_params.h"
 #include "mimeo/lsh_index.h"
@@ -420,6 +421,55 @@ class Engine {
   // The payload is not read: Load() checks its checksum.
   static absl::StatusOr<SnapshotInfo> ReadSnapshotInfo(const std::string& path);
 
+  // An index in a directory, on disk (LMDB; document_store.h). Opens the
+  // index in `dir`, or creates it there when `dir` is missing or an empty
+  // directory. The engine then answers as one made by Create() that was
+  // given the same calls, and keeps every change on disk: each Add(),
+  // AddBatch(), Commit(), Remove() and Prune() is one transaction, durable
+  // when it returns (a crash, even a SIGKILL, loses nothing acknowledged
+  // and shows nothing half-added). Several processes may open one index:
+  // writers take turns (each write first takes in what the others did;
+  // ids stay unique across them), readers never wait, and Query(),
+  // Cluster() and SharedCopy() first take in what others wrote (stats(),
+  // num_ids() and the other accessors tell what this engine has taken in
+  // so far, as of its last write or query). Everything
+  // but the texts is also held in memory (read on opening); texts stay on
+  // disk, zstd-compressed, read as alignment needs them.
+  //
+  // `options` must have the index's hashing parameters, copy.enabled,
+  // keep_shingle_sets and copy.winnow.window (ReadIndexInfo() gives them);
+  // a difference is refused, naming it. Also refused, naming `dir` and the
+  // problem: a file, a directory holding other files, an index of a newer
+  // format, corrupt records, options with a text_source (not supported on
+  // disk yet). A directory this process may not write is opened read-only:
+  // queries work, writes fail with PermissionDenied. The LMDB map grows by
+  // itself; a full disk aborts the write, leaving the index as it was, as
+  // does a batch too large for one transaction (LMDB holds at most 512 MB
+  // of changed pages: about 50,000 documents of 2 KB with copy on).
+  // Within one process, open an index once (LMDB's locks are per process).
+  static absl::StatusOr<std::unique_ptr<Engine>> Open(const std::string& dir,
+                                                      const Options& options);
+  // What an index directory holds (as ReadSnapshotInfo() for a snapshot;
+  // file_bytes is the size of its data file), without reading documents.
+  static absl::StatusOr<SnapshotInfo> ReadIndexInfo(const std::string& dir);
+  // Verifies every invariant of the index in `dir`: each record parses
+  // and fits the parameters, each id entry names a live document and each
+  // live document has one, each live text is there and matches the hash
+  // taken when it was added, no removed document keeps a text, the
+  // transaction log agrees with the records. Changes nothing. DataLoss
+  // naming the first problem. Not while this process has `dir` open.
+  static absl::Status CheckIndex(const std::string& dir);
+  // Writes every document of this engine (removed ones too, so DocIds
+  // stay) into a new index in `dir` (missing or empty), in transactions of
+  // a few thousand documents: Open(dir) then gives this engine. Refuses an
+  // existing index.
+  absl::Status SaveIndex(const std::string& dir) const;
+
+  // Removes every live document dated before `before` (Document::date;
+  // undated documents stay), as one Remove() of them all: one transaction
+  // on disk. Returns how many.
+  absl::StatusOr<uint64_t> Prune(int64_t before);
+
   // The id a DocId was added with; requires doc < num_ids().
   std::string id(DocId doc) const;
   // The text a DocId was added with: kept in memory, or fetched from
@@ -456,19 +506,30 @@ class Engine {
   absl::Status CheckDocument(const Document& doc) const;
   // CheckDocument() for each, and no id twice.
   absl::Status CheckBatch(absl::Span<const Document> docs) const;
-  // Fails only on a broken invariant (an internal error).
-  absl::StatusOr<DocId> Insert(const Document& doc, Sketch&& sketch);
-  // Insert() of each, in order; requires the exclusive lock and a checked
-  // batch.
+  // Stores the documents (one transaction of the store), then files them
+  // in the indexes; requires the exclusive lock. Checks the batch again
+  // after taking in other writers' changes (FollowStore()).
   absl::StatusOr<std::vector<DocId>> InsertAll(absl::Span<const Document> docs,
                                                absl::Span<Sketch> sketches);
+  // Files a stored document in the indexes and the counters (a removed
+  // one only in the counters), or takes a removed one out of them.
+  // Require the exclusive lock; fail only on a broken invariant.
+  absl::Status IndexStored(DocId doc) const;
+  absl::Status Unindex(DocId doc) const;
+  // IndexStored() of every document in a store just adopted (Load(),
+  // Open()), then the LSH index with room for them.
+  absl::Status IndexAll();
+  // Takes in what other writers sharing the store did since (an on-disk
+  // store shared by processes): requires the exclusive lock. The Shared
+  // form takes the exclusive lock itself, only when there is something to
+  // take in; call it holding no lock.
+  absl::Status FollowStore() const;
+  absl::Status FollowStoreShared() const;
   // The options that decide a sketch, as (name, value).
   std::vector<std::pair<std::string_view, uint64_t>> SketchParameters() const;
   // The shingle set (empty without keep_shingle_sets), and its size.
   absl::Span<const uint64_t> SetOf(DocId doc) const;
-  uint64_t SizeOf(DocId doc) const {
-    return set_offsets_[doc + 1] - set_offsets_[doc];
-  }
+  uint64_t SizeOf(DocId doc) const { return store_->set_size(doc); }
   // The similarity of a text (its set, signature, set size and common
   // shingles) to `doc`: exact on the sets, common shingles set
   // aside, or estimated from the signatures without them.
@@ -560,31 +621,14 @@ class Engine {
   // DocIds below this have been offered to lsh_index_.
   mutable DocId lsh_filed_ = 0;
   std::unique_ptr<SimHashIndex> simhash_index_;
-  // Per DocId: id, liveness, signature, fingerprint, shingle set.
-  std::vector<std::string> ids_;
-  absl::flat_hash_map<std::string, DocId> doc_of_;
-  std::vector<uint8_t> live_;
-  std::vector<uint32_t> signatures_;  // num_perm per DocId
-  std::vector<uint64_t> fingerprints_;
-  // Size num_ids() + 1. Without shingle sets, the running total of set
-  // sizes, so that SizeOf() works the same way.
-  std::vector<uint64_t> set_offsets_{0};
-  std::vector<uint64_t> set_hashes_;
-  // Shared copy: the fingerprint index, each document's fingerprints,
-  // texts and dates.
-  FingerprintIndex fingerprint_index_;
-  std::vector<uint64_t> fp_offsets_{0};  // size num_ids() + 1
-  std::vector<Fingerprint> fps_;
-  std::vector<std::string> texts_;  // empty strings with a text_source
-  // With a text_source: XXH3 of each text as added, to check what it gives.
-  std::vector<uint64_t> text_hashes_;
-  std::vector<std::optional<int64_t>> dates_;
-  // Per DocId, the number of its Document::source in source_names_ (0 is
-  // the empty source).
-  std::vector<uint32_t> sources_;
-  std::vector<std::string> source_names_{std::string()};
-  absl::flat_hash_map<std::string, uint32_t> source_of_{{std::string(), 0}};
-  EngineStats stats_;
+  // What the engine keeps per document (document_store.h): in memory, or
+  // in an index directory (Open()).
+  std::unique_ptr<DocumentStore> store_;
+  // Shared copy: the fingerprint index. Mutable, as are the counters, for
+  // FollowStore(), which readers run under the exclusive lock.
+  mutable FingerprintIndex fingerprint_index_;
+  // bytes, invalid_utf8 and nul_bytes are the store's (stats()).
+  mutable EngineStats stats_;
 };
 
 }  // namespace mimeo

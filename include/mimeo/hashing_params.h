@@ -14,11 +14,13 @@
 #define MIMEO_HASHING_PARAMS_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "absl/types/span.h"
 #include "mimeo/minhash.h"
 #include "mimeo/normalize.h"
 #include "mimeo/shingle.h"
@@ -60,6 +62,11 @@ struct HashingParams {
   // "shingle.k", "shingle.seed", "minhash.num_perm", "minhash.scheme",
   // "minhash.seed". Enums are their numeric values.
   std::vector<std::pair<std::string_view, uint64_t>> Fields() const;
+
+  // The parameters Fields() gave, read back: every name must be there, once,
+  // and no other; nullopt otherwise, or when a value does not fit its field.
+  static std::optional<HashingParams> FromFields(
+      absl::Span<const std::pair<std::string, uint64_t>> fields);
 
   // The first parameter that differs, as "shingle.k is 5 in <mine> but 4
   // in <theirs>", or "" when all agree.

@@ -1,0 +1,242 @@
+// The index on disk (Engine::Open) beside the engine in memory, on the
+// articles of word_model.h. Figures: bench/README.md.
+//
+//   mimeo_durable_bench ingest MODE N DIR   MODE near-dup or copy: builds
+//       N documents in batches of 1,000 in memory, then in DIR (which must
+//       not exist): docs/s of each; disk bytes per document; then 100
+//       single Add() calls to each (durable: one fsynced transaction each):
+//       adds/s and median latency, at the size reached, and the same on a
+//       fresh 100-document index for the ratio.
+//   mimeo_durable_bench query MODE N DIR Q  opens DIR (time, RSS), asks Q
+//       queries (indexed articles with one word in 25 replaced) warm:
+//       p50/p99 in µs, RSS after; then the same Q against an engine in
+//       memory built from the same N documents.
+// Run each in its own process, so that RSS is that of one engine.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_format.h"
+#include "mimeo/engine.h"
+#include "word_model.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using mimeo::bench::Model;
+using mimeo::bench::RssBytes;
+
+double Seconds(Clock::time_point since) {
+  return std::chrono::duration<double>(Clock::now() - since).count();
+}
+
+std::string Id(uint64_t n) { return absl::StrFormat("doc%08d", n); }
+
+mimeo::Engine::Options OptionsFor(const std::string& mode) {
+  mimeo::Engine::Options o;
+  if (mode == "near-dup") {
+    o.copy.enabled = false;
+    o.keep_shingle_sets = false;
+  } else if (mode != "copy") {
+    std::fprintf(stderr, "mode is near-dup or copy, not '%s'\n", mode.c_str());
+    std::exit(2);
+  }
+  return o;
+}
+
+std::vector<mimeo::Document> Batch(uint64_t first, uint64_t end) {
+  std::vector<mimeo::Document> docs;
+  for (uint64_t n = first; n < end; ++n) {
+    docs.push_back({Id(n), Model().Document(n), static_cast<int64_t>(n), ""});
+  }
+  return docs;
+}
+
+void Check(const absl::Status& s) {
+  if (!s.ok()) {
+    std::fprintf(stderr, "%s\n", s.ToString().c_str());
+    std::exit(1);
+  }
+}
+
+// Builds n documents in batches of 1,000; returns docs/s.
+double Build(mimeo::Engine& e, uint64_t n) {
+  double seconds = 0;
+  for (uint64_t first = 0; first < n; first += 1000) {
+    const std::vector<mimeo::Document> docs =
+        Batch(first, std::min(n, first + 1000));
+    const auto start = Clock::now();
+    Check(e.AddBatch(docs).status());
+    seconds += Seconds(start);
+  }
+  return static_cast<double>(n) / seconds;
+}
+
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+double Percentile(std::vector<double> v, double p) {
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<size_t>(p * v.size()))];
+}
+
+// 100 single Add()s of new documents from `from`: their latencies in s.
+std::vector<double> SingleAdds(mimeo::Engine& e, uint64_t from) {
+  std::vector<double> t;
+  for (uint64_t n = from; n < from + 100; ++n) {
+    const mimeo::Document d{Id(n), Model().Document(n), static_cast<int64_t>(n),
+                            ""};
+    const auto start = Clock::now();
+    Check(e.Add(d).status());
+    t.push_back(Seconds(start));
+  }
+  return t;
+}
+
+int Ingest(const std::string& mode, uint64_t n, const std::string& dir) {
+  const mimeo::Engine::Options o = OptionsFor(mode);
+  if (std::filesystem::exists(dir)) {
+    std::fprintf(stderr, "'%s' exists\n", dir.c_str());
+    return 2;
+  }
+  double memory_rate, memory_add, memory_small_add;
+  {
+    auto e = *mimeo::Engine::Create(o);
+    memory_rate = Build(*e, n);
+    memory_add = Median(SingleAdds(*e, n));
+  }
+  {
+    auto e = *mimeo::Engine::Create(o);
+    Build(*e, 100);
+    memory_small_add = Median(SingleAdds(*e, 100));
+  }
+  auto e = mimeo::Engine::Open(dir, o);
+  Check(e.status());
+  const double disk_rate = Build(**e, n);
+  const uint64_t bytes = std::filesystem::file_size(dir + "/data.mdb");
+  const std::vector<double> adds = SingleAdds(**e, n);
+  double add_seconds = 0;
+  for (double t : adds) add_seconds += t;
+  e->reset();
+  const std::string small = dir + ".small";
+  std::filesystem::remove_all(small);
+  auto s = mimeo::Engine::Open(small, o);
+  Check(s.status());
+  Build(**s, 100);
+  const double small_add = Median(SingleAdds(**s, 100));
+  s->reset();
+  std::filesystem::remove_all(small);
+  std::printf("mode %s, %llu documents, batches of 1,000\n", mode.c_str(),
+              static_cast<unsigned long long>(n));
+  std::printf("ingest docs/s: memory %.0f, disk %.0f (disk/memory %.2f)\n",
+              memory_rate, disk_rate, disk_rate / memory_rate);
+  std::printf("disk bytes per document: %.0f (data.mdb %llu bytes)\n",
+              static_cast<double>(bytes) / n,
+              static_cast<unsigned long long>(bytes));
+  std::printf("single durable Add(): %.0f adds/s, median %.2f ms\n",
+              adds.size() / add_seconds, 1e3 * Median(adds));
+  std::printf(
+      "add-one median: disk %.2f ms at %llu docs, %.2f ms at 100 (ratio "
+      "%.2f); memory %.2f ms at %llu, %.2f ms at 100 (ratio %.2f)\n",
+      1e3 * Median(adds), static_cast<unsigned long long>(n), 1e3 * small_add,
+      Median(adds) / small_add, 1e3 * memory_add,
+      static_cast<unsigned long long>(n), 1e3 * memory_small_add,
+      memory_add / memory_small_add);
+  return 0;
+}
+
+// Q queries against `e`: latencies in s. Indexed articles with one word in
+// 25 replaced, spread over the index.
+std::vector<double> Queries(const mimeo::Engine& e, uint64_t n, int q,
+                            uint64_t* matches) {
+  std::vector<double> t;
+  *matches = 0;
+  for (int i = 0; i < q; ++i) {
+    const uint64_t doc = (static_cast<uint64_t>(i) * 7919) % n;
+    const std::string text = Model().Edit(Model().Document(doc), doc);
+    const auto start = Clock::now();
+    auto m = e.Query(text);
+    t.push_back(Seconds(start));
+    Check(m.status());
+    *matches += m->size();
+  }
+  return t;
+}
+
+// RssAnon and RssFile of this process, in bytes (/proc/self/status): the
+// memory it holds, and the pages of mapped files it has touched, which
+// belong to the page cache.
+std::pair<uint64_t, uint64_t> RssAnonFile() {
+  std::FILE* f = std::fopen("/proc/self/status", "r");
+  if (f == nullptr) return {0, 0};
+  char line[256];
+  uint64_t anon = 0, file = 0;
+  while (std::fgets(line, sizeof(line), f) != nullptr) {
+    unsigned long long kb;
+    if (std::sscanf(line, "RssAnon: %llu kB", &kb) == 1) anon = kb * 1024;
+    if (std::sscanf(line, "RssFile: %llu kB", &kb) == 1) file = kb * 1024;
+  }
+  std::fclose(f);
+  return {anon, file};
+}
+
+int Query(const std::string& mode, uint64_t n, const std::string& dir, int q) {
+  const mimeo::Engine::Options o = OptionsFor(mode);
+  Model();  // the word model's memory before the baseline
+  const uint64_t rss_before = RssBytes();
+  const auto start = Clock::now();
+  auto e = mimeo::Engine::Open(dir, o);
+  Check(e.status());
+  const double open_s = Seconds(start);
+  const uint64_t rss_open = RssBytes();
+  uint64_t matches = 0;
+  Queries(**e, n, std::min(q, 200), &matches);  // warm up
+  const std::vector<double> t = Queries(**e, n, q, &matches);
+  const uint64_t rss_after = RssBytes();
+  const auto [anon, file] = RssAnonFile();
+  std::printf(
+      "disk index %s: open %.2f s; RSS +%.0f MB after open, +%.0f MB "
+      "after %d queries (process RssAnon %.0f MB, RssFile %.0f MB)\n",
+      dir.c_str(), open_s, (rss_open - rss_before) / 1e6,
+      (rss_after - rss_before) / 1e6, q, anon / 1e6, file / 1e6);
+  std::printf("disk warm query: p50 %.0f us, p99 %.0f us, %.2f matches each\n",
+              1e6 * Percentile(t, 0.5), 1e6 * Percentile(t, 0.99),
+              static_cast<double>(matches) / q);
+  e->reset();
+  auto m = *mimeo::Engine::Create(o);
+  Build(*m, n);
+  Queries(*m, n, std::min(q, 200), &matches);
+  const std::vector<double> tm = Queries(*m, n, q, &matches);
+  std::printf(
+      "memory warm query: p50 %.0f us, p99 %.0f us, %.2f matches each "
+      "(disk/memory p50 %.2f)\n",
+      1e6 * Percentile(tm, 0.5), 1e6 * Percentile(tm, 0.99),
+      static_cast<double>(matches) / q,
+      Percentile(t, 0.5) / Percentile(tm, 0.5));
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::string what = argc > 1 ? argv[1] : "";
+  if (what == "ingest" && argc == 5) {
+    return Ingest(argv[2], std::strtoull(argv[3], nullptr, 10), argv[4]);
+  }
+  if (what == "query" && argc == 6) {
+    return Query(argv[2], std::strtoull(argv[3], nullptr, 10), argv[4],
+                 std::atoi(argv[5]));
+  }
+  std::fprintf(stderr,
+               "usage: mimeo_durable_bench ingest MODE N DIR\n"
+               "       mimeo_durable_bench query MODE N DIR Q\n");
+  return 2;
+}

@@ -1,0 +1,133 @@
+// Where the Engine keeps what it knows of each document.
+//
+// Per DocId: the id, whether it is live, its date and source, its MinHash
+// signature, SimHash fingerprint, shingle set (or only its size), winnowed
+// fingerprints, the text (or a hash of it) and the engine's counters. The
+// engine's indexes (LSH bands, SimHash tables, fingerprint postings, the
+// common-shingle model) are built from these.
+//
+// Two stores implement this interface:
+//   * in memory (the default; what Engine::Create() makes, what
+//     Engine::Save() writes and Engine::Load() reads);
+//   * on disk, in an LMDB environment in a directory (Engine::Open()):
+//     every Append() and Remove() is one durable transaction, and several
+//     processes may share the directory. Texts are kept there compressed
+//     (zstd) rather than in memory.
+// The engine answers the same whichever store it sits on.
+//
+// Thread safety: the const calls may run concurrently with each other;
+// Append(), Remove() and Refresh() need exclusive access (the Engine's
+// writer lock). Spans returned stay valid until the next non-const call.
+#ifndef MIMEO_DOCUMENT_STORE_H_
+#define MIMEO_DOCUMENT_STORE_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "mimeo/document.h"
+#include "mimeo/winnow.h"
+
+namespace mimeo {
+
+// One document as the engine hands it to a store. Views; the store copies
+// what it keeps.
+struct StoredDocument {
+  std::string_view id;
+  // Kept only when the store keeps texts (copy on, no text source).
+  std::string_view text;
+  std::optional<int64_t> date;
+  std::string_view source;
+  bool live = true;
+  absl::Span<const uint32_t> signature;  // num_perm values
+  uint64_t simhash = 0;
+  // Sorted and distinct; empty without shingle sets, when set_size is the
+  // estimated number of distinct shingles.
+  absl::Span<const uint64_t> set;
+  uint64_t set_size = 0;
+  absl::Span<const Fingerprint> fingerprints;  // empty with copy off
+  // XXH3-64 of the text as added (checks a TextSource's answer).
+  uint64_t text_hash = 0;
+  // Added to StoreCounters.
+  uint64_t bytes = 0;
+  uint64_t invalid_utf8 = 0;
+  uint64_t nul_bytes = 0;
+};
+
+// Totals over every document ever appended (removed ones included).
+struct StoreCounters {
+  uint64_t bytes = 0;
+  uint64_t invalid_utf8 = 0;
+  uint64_t nul_bytes = 0;
+};
+
+// What other writers (other processes sharing an on-disk store) changed
+// since this store last looked: DocIds [first_added, num_ids()) are new,
+// and `removed` were live and are not any more.
+struct StoreChanges {
+  DocId first_added = 0;
+  std::vector<DocId> removed;
+};
+
+class DocumentStore {
+ public:
+  virtual ~DocumentStore() = default;
+
+  // DocIds issued, removed ones included; DocIds are 0 .. num_ids() - 1.
+  virtual size_t num_ids() const = 0;
+  // The DocId of a live document, if any.
+  virtual std::optional<DocId> Find(std::string_view id) const = 0;
+
+  // Per DocId; each requires doc < num_ids().
+  virtual std::string_view id(DocId doc) const = 0;
+  virtual bool live(DocId doc) const = 0;
+  virtual std::optional<int64_t> date(DocId doc) const = 0;
+  // The number of the document's source: 0 is the empty source, the others
+  // are numbered in order of first appearance.
+  virtual uint32_t source(DocId doc) const = 0;
+  virtual absl::Span<const uint32_t> signature(DocId doc) const = 0;
+  virtual uint64_t simhash(DocId doc) const = 0;
+  virtual absl::Span<const uint64_t> set(DocId doc) const = 0;
+  virtual uint64_t set_size(DocId doc) const = 0;
+  virtual absl::Span<const Fingerprint> fingerprints(DocId doc) const = 0;
+  virtual uint64_t text_hash(DocId doc) const = 0;
+  // The kept text (a view into the store, or decompressed into `buffer`);
+  // empty for a removed document or when texts are not kept.
+  virtual absl::StatusOr<std::string_view> text(DocId doc,
+                                                std::string& buffer) const = 0;
+
+  // Every signature back to back, num_perm per DocId (size num_ids() *
+  // num_perm).
+  virtual absl::Span<const uint32_t> signatures() const = 0;
+  // Per DocId, source(doc) (size num_ids()).
+  virtual absl::Span<const uint32_t> sources() const = 0;
+  // The name of source number `source` (< num_sources()); 0 is "".
+  virtual std::string_view source_name(uint32_t source) const = 0;
+  virtual size_t num_sources() const = 0;
+  virtual StoreCounters counters() const = 0;
+
+  // Appends documents as DocIds num_ids(), num_ids() + 1, ..., all or none
+  // (durably, for an on-disk store, before it returns). The caller has
+  // checked that the ids are new. Aborted when another writer changed the
+  // store since the last Refresh(): nothing is appended, and the caller
+  // refreshes, checks again and retries.
+  virtual absl::Status Append(absl::Span<const StoredDocument> docs) = 0;
+  // Marks live documents removed, all or none; Aborted as for Append().
+  virtual absl::Status Remove(absl::Span<const DocId> docs) = 0;
+  // Takes in what other writers did since the last call (or since the
+  // store was opened). An in-memory store has no other writers.
+  virtual absl::StatusOr<StoreChanges> Refresh() = 0;
+  // Whether Refresh() has anything to take in (a cheap check).
+  virtual bool Stale() const = 0;
+  // Makes room for `n` documents in all, where that means anything.
+  virtual void Reserve(size_t n) = 0;
+};
+
+}  // namespace mimeo
+
+#endif  // MIMEO_DOCUMENT_STORE_H_
