@@ -19,36 +19,6 @@ struct ClusterArgs {
   bool estimate = false;
 };
 
-// Pairs holding the representative first, then the rest, each group in its
-// (a, b) order: the table shows the first few. For VerifiedPair and CopyPair.
-template <typename Pair>
-void OrderPairs(std::vector<const Pair*>& pairs, DocId rep) {
-  std::stable_sort(pairs.begin(), pairs.end(),
-                   [rep](const Pair* x, const Pair* y) {
-                     return (x->a == rep || x->b == rep) >
-                            (y->a == rep || y->b == rep);
-                   });
-}
-
-// The pairs of `pairs` whose two documents are in the same cluster, per
-// cluster.
-template <typename Pair>
-std::vector<std::vector<const Pair*>> PairsOf(
-    const std::vector<Cluster>& clusters, const std::vector<Pair>& pairs,
-    size_t num_ids) {
-  std::vector<int64_t> cluster_of(num_ids, -1);
-  for (const Cluster& c : clusters) {
-    for (DocId m : c.members) cluster_of[m] = c.id;
-  }
-  std::vector<std::vector<const Pair*>> out(clusters.size());
-  for (const Pair& p : pairs) {
-    if (cluster_of[p.a] >= 0 && cluster_of[p.a] == cluster_of[p.b]) {
-      out[cluster_of[p.a]].push_back(&p);
-    }
-  }
-  return out;
-}
-
 int Run(ClusterArgs& args) {
   const auto start = std::chrono::steady_clock::now();
   CommonArgs& common = args.common;

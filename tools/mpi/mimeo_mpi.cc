@@ -1,0 +1,909 @@
+// mimeo-mpi: near-duplicate clusters and pairs over MPI processes, with
+// the answers of `mimeo cluster` and `mimeo pairs --mode near-dup`, byte
+// for byte, whatever the number of processes.
+//
+//   mpirun -np 4 mimeo-mpi cluster corpus/ -o clusters.jsonl
+//
+// The steps, each rank doing its part:
+//   1. read: each rank reads its share of the input (InputReader::Share():
+//      files by a hash of their path, plain JSONL files by byte ranges at
+//      line starts); the lines of each range and the documents of each
+//      source are summed over ranks (exclusive scans), which gives every
+//      document the DocId the single-process command gives it;
+//   2. sketch: shingle sets and MinHash signatures, as the Engine makes them;
+//   3. common shingles: every shingle goes to the rank owning its hash,
+//      which counts in how many documents it occurs; the common ones (few)
+//      are gathered by every rank;
+//   4. candidates: band keys go to the rank owning the key
+//      (MPI_Alltoallv), a few bands per round; each bucket yields its
+//      pairs as the LSH join does (lsh_index.h), sent to the rank holding
+//      the pair's first document;
+//   5. verification: that rank fetches the other side's sketch from its
+//      holder and applies the near-duplicate policy (near_duplicates.h);
+//   6. clusters: the verified pairs and their endpoints' sketches are
+//      gathered on rank 0, which clusters them with the same policy (the
+//      Clusterer's chaining guard compares members with their core, which
+//      needs a global view) and writes the output.
+//
+// Failure: a rank that cannot read its input, or fails otherwise, prints
+// "mimeo-mpi: rank R: <message naming the file>" and ends the whole job
+// (MPI_Abort); no rank waits for it.
+#include <mpi.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <limits>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_format.h"
+#include "command.h"
+#include "mimeo/near_duplicates.h"
+#include "oneapi/tbb/enumerable_thread_specific.h"
+#include "oneapi/tbb/parallel_for.h"
+#include "oneapi/tbb/parallel_sort.h"
+#include "oneapi/tbb/task_arena.h"
+
+namespace mimeo::cli {
+namespace {
+
+int g_rank = 0;
+int g_ranks = 1;
+
+// Ends the job: the message names the rank; MPI_Abort ends every rank, so
+// none waits in a collective for this one.
+[[noreturn]] void Fail(const absl::Status& s) {
+  std::fprintf(stderr, "mimeo-mpi: rank %d: %s\n", g_rank,
+               std::string(s.message()).c_str());
+  std::fflush(stderr);
+  MPI_Abort(MPI_COMM_WORLD, s.code() == absl::StatusCode::kNotFound ? 2 : 1);
+  std::abort();
+}
+
+// Bytes this rank sent and received through MPI, for --verbose.
+struct Traffic {
+  uint64_t sent = 0;
+  uint64_t received = 0;
+};
+Traffic g_traffic;
+
+int CheckedCount(uint64_t bytes) {
+  if (bytes > static_cast<uint64_t>(std::numeric_limits<int>::max())) {
+    Fail(absl::ResourceExhaustedError(absl::StrFormat(
+        "one MPI message of %d bytes is more than 2 GiB; run on more ranks "
+        "(or with more rounds)",
+        bytes)));
+  }
+  return static_cast<int>(bytes);
+}
+
+// Sends out[r] to rank r, all ranks at once (MPI_Alltoallv), and returns
+// what every rank sent this one, in rank order. T must be trivially
+// copyable. Empties `out`.
+template <typename T>
+std::vector<T> Exchange(std::vector<std::vector<T>>& out) {
+  std::vector<int> send_counts(g_ranks), recv_counts(g_ranks);
+  std::vector<int> send_offsets(g_ranks + 1, 0), recv_offsets(g_ranks + 1, 0);
+  uint64_t total = 0;
+  for (int r = 0; r < g_ranks; ++r) {
+    send_counts[r] = CheckedCount(out[r].size() * sizeof(T));
+    total += out[r].size() * sizeof(T);
+  }
+  std::vector<char> send(total);
+  uint64_t at = 0;
+  for (int r = 0; r < g_ranks; ++r) {
+    send_offsets[r] = CheckedCount(at);
+    if (!out[r].empty()) {
+      std::memcpy(send.data() + at, out[r].data(), out[r].size() * sizeof(T));
+    }
+    at += out[r].size() * sizeof(T);
+    std::vector<T>().swap(out[r]);
+  }
+  MPI_Alltoall(send_counts.data(), 1, MPI_INT, recv_counts.data(), 1, MPI_INT,
+               MPI_COMM_WORLD);
+  uint64_t in = 0;
+  for (int r = 0; r < g_ranks; ++r) {
+    recv_offsets[r] = CheckedCount(in);
+    in += static_cast<uint64_t>(recv_counts[r]);
+  }
+  std::vector<T> received(in / sizeof(T));
+  MPI_Alltoallv(send.data(), send_counts.data(), send_offsets.data(), MPI_BYTE,
+                received.data(), recv_counts.data(), recv_offsets.data(),
+                MPI_BYTE, MPI_COMM_WORLD);
+  // What crossed the network: not what a rank sends itself.
+  g_traffic.sent += total - static_cast<uint64_t>(send_counts[g_rank]);
+  g_traffic.received += in - static_cast<uint64_t>(recv_counts[g_rank]);
+  return received;
+}
+
+// Gathers every rank's `mine` on rank 0, in rank order (empty elsewhere).
+template <typename T>
+std::vector<T> GatherOnZero(const std::vector<T>& mine) {
+  const int bytes = CheckedCount(mine.size() * sizeof(T));
+  std::vector<int> counts(g_ranks), offsets(g_ranks, 0);
+  MPI_Gather(&bytes, 1, MPI_INT, counts.data(), 1, MPI_INT, 0, MPI_COMM_WORLD);
+  uint64_t total = 0;
+  if (g_rank == 0) {
+    for (int r = 0; r < g_ranks; ++r) {
+      offsets[r] = CheckedCount(total);
+      total += static_cast<uint64_t>(counts[r]);
+    }
+  }
+  std::vector<T> all(total / sizeof(T));
+  MPI_Gatherv(mine.data(), bytes, MPI_BYTE, all.data(), counts.data(),
+              offsets.data(), MPI_BYTE, 0, MPI_COMM_WORLD);
+  if (g_rank != 0) {
+    g_traffic.sent += static_cast<uint64_t>(bytes);
+  } else {
+    g_traffic.received += total - static_cast<uint64_t>(counts[0]);
+  }
+  return all;
+}
+
+// Every rank's `mine`, concatenated in rank order, on every rank.
+template <typename T>
+std::vector<T> GatherOnAll(const std::vector<T>& mine) {
+  const int bytes = CheckedCount(mine.size() * sizeof(T));
+  std::vector<int> counts(g_ranks), offsets(g_ranks, 0);
+  MPI_Allgather(&bytes, 1, MPI_INT, counts.data(), 1, MPI_INT, MPI_COMM_WORLD);
+  uint64_t total = 0;
+  for (int r = 0; r < g_ranks; ++r) {
+    offsets[r] = CheckedCount(total);
+    total += static_cast<uint64_t>(counts[r]);
+  }
+  std::vector<T> all(total / sizeof(T));
+  MPI_Allgatherv(mine.data(), bytes, MPI_BYTE, all.data(), counts.data(),
+                 offsets.data(), MPI_BYTE, MPI_COMM_WORLD);
+  g_traffic.sent += static_cast<uint64_t>(bytes) * (g_ranks - 1);
+  g_traffic.received += total - static_cast<uint64_t>(bytes);
+  return all;
+}
+
+uint64_t SumOverRanks(uint64_t v) {
+  uint64_t sum = 0;
+  MPI_Allreduce(&v, &sum, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
+  return sum;
+}
+
+// The rank owning a 64-bit hash (a shingle, a band key); hashes are
+// uniform.
+int OwnerOfHash(uint64_t h) {
+  return static_cast<int>(h % static_cast<uint64_t>(g_ranks));
+}
+
+// The sketches of the documents a rank holds, by local index.
+struct Sketches {
+  uint32_t num_perm = 0;
+  std::vector<DocId> gid;        // global DocId, ascending
+  std::vector<std::string> ids;  // document ids
+  std::vector<uint32_t> signatures;
+  std::vector<uint64_t> set_offsets{0};
+  std::vector<uint64_t> sets;
+  // Common shingles of each document, sorted.
+  std::vector<uint64_t> common_offsets{0};
+  std::vector<uint64_t> common;
+
+  size_t size() const { return gid.size(); }
+  absl::Span<const uint32_t> Signature(size_t i) const {
+    return absl::MakeConstSpan(signatures).subspan(i * num_perm, num_perm);
+  }
+  absl::Span<const uint64_t> Set(size_t i) const {
+    return absl::MakeConstSpan(sets).subspan(
+        set_offsets[i], set_offsets[i + 1] - set_offsets[i]);
+  }
+  absl::Span<const uint64_t> Common(size_t i) const {
+    return absl::MakeConstSpan(common).subspan(
+        common_offsets[i], common_offsets[i + 1] - common_offsets[i]);
+  }
+};
+
+// Everything one rank knows of one document of another rank, serialized:
+// gid, signature, set, common shingles, and optionally the id.
+struct Remote {
+  std::vector<uint32_t> signature;
+  std::vector<uint64_t> set;
+  std::vector<uint64_t> common;
+  std::string id;
+};
+
+void Put(std::vector<char>& out, const void* p, size_t n) {
+  out.insert(out.end(), static_cast<const char*>(p),
+             static_cast<const char*>(p) + n);
+}
+template <typename T>
+void PutValue(std::vector<char>& out, T v) {
+  Put(out, &v, sizeof(v));
+}
+template <typename T>
+T GetValue(const char*& p) {
+  T v;
+  std::memcpy(&v, p, sizeof(v));
+  p += sizeof(v);
+  return v;
+}
+
+// Appends document i of `s`: gid, then with `sketch` its signature, set
+// and common shingles, then with `id` its id.
+void PutDocument(const Sketches& s, size_t i, bool sketch, bool id,
+                 std::vector<char>& out) {
+  PutValue<uint32_t>(out, s.gid[i]);
+  if (sketch) {
+    Put(out, s.Signature(i).data(), s.num_perm * sizeof(uint32_t));
+    const auto set = s.Set(i), common = s.Common(i);
+    PutValue<uint64_t>(out, set.size());
+    Put(out, set.data(), set.size() * sizeof(uint64_t));
+    PutValue<uint64_t>(out, common.size());
+    Put(out, common.data(), common.size() * sizeof(uint64_t));
+  }
+  if (id) {
+    PutValue<uint64_t>(out, s.ids[i].size());
+    Put(out, s.ids[i].data(), s.ids[i].size());
+  }
+}
+
+void GetDocuments(const std::vector<char>& in, uint32_t num_perm, bool sketch,
+                  bool id, absl::flat_hash_map<DocId, Remote>& out) {
+  const char* p = in.data();
+  const char* end = in.data() + in.size();
+  while (p < end) {
+    Remote& r = out[GetValue<uint32_t>(p)];
+    if (sketch) {
+      r.signature.resize(num_perm);
+      std::memcpy(r.signature.data(), p, num_perm * sizeof(uint32_t));
+      p += num_perm * sizeof(uint32_t);
+      r.set.resize(GetValue<uint64_t>(p));
+      std::memcpy(r.set.data(), p, r.set.size() * sizeof(uint64_t));
+      p += r.set.size() * sizeof(uint64_t);
+      r.common.resize(GetValue<uint64_t>(p));
+      std::memcpy(r.common.data(), p, r.common.size() * sizeof(uint64_t));
+      p += r.common.size() * sizeof(uint64_t);
+    }
+    if (id) {
+      const uint64_t n = GetValue<uint64_t>(p);
+      r.id.assign(p, n);
+      p += n;
+    }
+  }
+}
+
+struct MpiArgs {
+  CommonArgs common;
+  std::vector<std::string> paths;
+  std::string mode = "near-dup";
+  bool verbose = false;
+  // Bands per round of the band-key exchange.
+  uint32_t bands_per_round = 4;
+  // Candidate pairs verified per round of sketch fetching, per rank.
+  uint64_t pairs_per_round = uint64_t{1} << 20;
+};
+
+// Reads this rank's share and sketches it, with global DocIds.
+Sketches ReadShare(MpiArgs& args, const Engine::Options& o) {
+  auto reader = InputReader::Open(args.paths, args.common.input);
+  if (!reader.ok()) Fail(reader.status());
+  absl::StatusOr<std::vector<uint64_t>> lines = (*reader)->Share(
+      static_cast<uint32_t>(g_rank), static_cast<uint32_t>(g_ranks));
+  if (!lines.ok()) Fail(lines.status());
+  std::vector<uint64_t> before(lines->size(), 0);
+  if (!lines->empty()) {
+    MPI_Exscan(lines->data(), before.data(), static_cast<int>(lines->size()),
+               MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
+    if (g_rank == 0) std::fill(before.begin(), before.end(), 0);
+  }
+  if (absl::Status s = (*reader)->SetLinesBefore(before); !s.ok()) Fail(s);
+
+  auto normalizer = Normalizer::Create(o.normalize);
+  auto tokenizer = Tokenizer::Create(o.tokenize);
+  auto shingler = Shingler::Create(o.shingle);
+  auto minhasher = MinHasher::Create(o.minhash);
+  if (!normalizer.ok()) Fail(normalizer.status());
+  if (!tokenizer.ok()) Fail(tokenizer.status());
+  if (!shingler.ok()) Fail(shingler.status());
+  if (!minhasher.ok()) Fail(minhasher.status());
+  Sketches s;
+  s.num_perm = o.minhash.num_perm;
+  struct Scratch {
+    NormalizedText normalized;
+    std::vector<Token> tokens;
+    Shingles shingles;
+  };
+  tbb::enumerable_thread_specific<Scratch> scratch;
+  std::vector<Document> batch;
+  std::vector<std::vector<uint64_t>> sets;
+  std::vector<absl::Status> failed;
+  tbb::task_arena arena(o.threads == 0 ? tbb::task_arena::automatic
+                                       : o.threads);
+  for (;;) {
+    absl::StatusOr<bool> more = (*reader)->Next(batch, uint64_t{8} << 20);
+    if (!more.ok()) Fail(more.status());
+    const size_t first = s.ids.size();
+    s.signatures.resize((first + batch.size()) * s.num_perm);
+    sets.assign(batch.size(), {});
+    failed.assign(batch.size(), absl::OkStatus());
+    arena.execute([&] {
+      tbb::parallel_for(size_t{0}, batch.size(), [&](size_t i) {
+        Scratch& sc = scratch.local();
+        failed[i] = normalizer->Normalize(batch[i].text, sc.normalized);
+        if (!failed[i].ok()) return;
+        tokenizer->Tokenize(sc.normalized.text, sc.tokens);
+        shingler->Shingle(sc.normalized.text, sc.tokens, sc.shingles);
+        const auto hashes = absl::MakeConstSpan(sc.shingles.hashes);
+        minhasher->Sketch(hashes,
+                          absl::MakeSpan(s.signatures)
+                              .subspan((first + i) * s.num_perm, s.num_perm));
+        SortedSet(hashes, sets[i]);
+      });
+    });
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (!failed[i].ok()) {
+        Fail(absl::Status(failed[i].code(),
+                          absl::StrFormat("document '%s': %s", batch[i].id,
+                                          failed[i].message())));
+      }
+      s.ids.push_back(std::move(batch[i].id));
+      s.sets.insert(s.sets.end(), sets[i].begin(), sets[i].end());
+      s.set_offsets.push_back(s.sets.size());
+    }
+    if (!*more) break;
+  }
+  // Global DocIds: the documents of the sources before, plus those of the
+  // ranks before in the same source (a JSONL file read in ranges).
+  const std::vector<uint64_t>& per_source = (*reader)->documents_per_source();
+  const int n = static_cast<int>(per_source.size());
+  std::vector<uint64_t> total(per_source.size()), earlier(per_source.size());
+  MPI_Allreduce(per_source.data(), total.data(), n, MPI_UINT64_T, MPI_SUM,
+                MPI_COMM_WORLD);
+  MPI_Exscan(per_source.data(), earlier.data(), n, MPI_UINT64_T, MPI_SUM,
+             MPI_COMM_WORLD);
+  if (g_rank == 0) std::fill(earlier.begin(), earlier.end(), 0);
+  uint64_t start = 0;
+  for (size_t i = 0; i < per_source.size(); ++i) {
+    for (uint64_t j = 0; j < per_source[i]; ++j) {
+      s.gid.push_back(static_cast<DocId>(start + earlier[i] + j));
+    }
+    start += total[i];
+  }
+  if (start >= 0xFFFFFFFEu) {
+    Fail(absl::ResourceExhaustedError(
+        "more than 2^32 - 2 documents: DocIds are 32-bit"));
+  }
+  if (start == 0) {
+    if (g_rank == 0) {
+      std::fprintf(stderr,
+                   "mimeo-mpi: no documents to read: directories are "
+                   "searched for .txt, .md, .html, .htm, .jsonl and .ndjson "
+                   "files (also .gz or .zst), or with --include for the "
+                   "files matching a pattern\n");
+    }
+    MPI_Finalize();
+    std::exit(1);
+  }
+  return s;
+}
+
+// Counts every shingle's document frequency at the rank owning it, a
+// quarter of the hash space at a time, and gives every rank the common
+// shingles; fills s.common*.
+void FindCommon(const CommonShingles::Options& options, Sketches& s) {
+  uint64_t local_docs = 0;
+  for (size_t i = 0; i < s.size(); ++i) local_docs += !s.Set(i).empty();
+  const uint64_t documents = SumOverRanks(local_docs);
+  const uint32_t threshold = std::max<uint32_t>(
+      options.min_docs,
+      static_cast<uint32_t>(
+          std::ceil(options.fraction * static_cast<double>(documents))));
+  constexpr int kRounds = 4;
+  std::vector<uint64_t> found;
+  for (int round = 0; round < kRounds; ++round) {
+    std::vector<std::vector<uint64_t>> out(g_ranks);
+    for (uint64_t h : s.sets) {
+      if (static_cast<int>(h >> 62) != round) continue;
+      out[OwnerOfHash(h)].push_back(h);
+    }
+    std::vector<uint64_t> mine = Exchange(out);
+    tbb::parallel_sort(mine.begin(), mine.end());
+    for (size_t i = 0; i < mine.size();) {
+      size_t j = i + 1;
+      while (j < mine.size() && mine[j] == mine[i]) ++j;
+      if (j - i >= threshold) found.push_back(mine[i]);
+      i = j;
+    }
+  }
+  std::vector<uint64_t> all = GatherOnAll(found);
+  const absl::flat_hash_set<uint64_t> common(all.begin(), all.end());
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (!common.empty()) {
+      for (uint64_t h : s.Set(i)) {
+        if (common.contains(h)) s.common.push_back(h);
+      }
+    }
+    s.common_offsets.push_back(s.common.size());
+  }
+}
+
+// The rank holding each DocId: runs of consecutive DocIds per rank.
+class Holders {
+ public:
+  explicit Holders(const Sketches& s) {
+    std::vector<Run> mine;
+    for (size_t i = 0; i < s.size(); ++i) {
+      if (!mine.empty() && mine.back().end == s.gid[i]) {
+        ++mine.back().end;
+      } else {
+        mine.push_back({s.gid[i], s.gid[i] + 1, g_rank});
+      }
+    }
+    runs_ = GatherOnAll(mine);
+    std::sort(runs_.begin(), runs_.end(),
+              [](const Run& x, const Run& y) { return x.begin < y.begin; });
+  }
+  int Of(DocId d) const {
+    auto it =
+        std::upper_bound(runs_.begin(), runs_.end(), d,
+                         [](DocId v, const Run& r) { return v < r.begin; });
+    return (it - 1)->rank;
+  }
+
+ private:
+  struct Run {
+    DocId begin, end;
+    int rank;
+  };
+  std::vector<Run> runs_;
+};
+
+// The candidate pairs of the LSH join, each on the rank holding its first
+// document, sorted by (a, b), once each.
+std::vector<CandidatePair> Candidates(const LshIndex::Options& lo,
+                                      const Sketches& s, const Holders& holders,
+                                      uint32_t bands_per_round) {
+  auto index = LshIndex::Create(lo);
+  if (!index.ok()) Fail(index.status());
+  struct Record {
+    uint64_t key;
+    DocId doc;
+    uint32_t band;
+  };
+  std::vector<uint64_t> packed;  // a << 32 | b, this rank's first documents
+  for (uint32_t b0 = 0; b0 < lo.bands; b0 += bands_per_round) {
+    const uint32_t b1 = std::min(lo.bands, b0 + bands_per_round);
+    std::vector<std::vector<Record>> out(g_ranks);
+    for (size_t i = 0; i < s.size(); ++i) {
+      if (s.Set(i).empty()) continue;  // as the Engine: no shingles, no match
+      for (uint32_t band = b0; band < b1; ++band) {
+        const uint64_t key = index->BandKey(s.Signature(i), band);
+        out[OwnerOfHash(key)].push_back({key, s.gid[i], band});
+      }
+    }
+    std::vector<Record> records = Exchange(out);
+    tbb::parallel_sort(records.begin(), records.end(),
+                       [](const Record& x, const Record& y) {
+                         if (x.band != y.band) return x.band < y.band;
+                         if (x.key != y.key) return x.key < y.key;
+                         return x.doc < y.doc;
+                       });
+    // Buckets into pairs as the single-process join does (lsh_index.cc):
+    // all pairs of a bucket, or above large_bucket each member with the
+    // bucket's smallest DocId.
+    std::vector<std::vector<uint64_t>> pairs(g_ranks);
+    const auto emit = [&](DocId a, DocId b) {
+      pairs[holders.Of(a)].push_back(uint64_t{a} << 32 | b);
+    };
+    for (size_t i = 0; i < records.size();) {
+      size_t j = i + 1;
+      while (j < records.size() && records[j].band == records[i].band &&
+             records[j].key == records[i].key) {
+        ++j;
+      }
+      if (j - i > lo.large_bucket) {
+        for (size_t x = i + 1; x < j; ++x) emit(records[i].doc, records[x].doc);
+      } else {
+        for (size_t x = i; x < j; ++x) {
+          for (size_t y = x + 1; y < j; ++y)
+            emit(records[x].doc, records[y].doc);
+        }
+      }
+      i = j;
+    }
+    std::vector<Record>().swap(records);
+    std::vector<uint64_t> got = Exchange(pairs);
+    packed.insert(packed.end(), got.begin(), got.end());
+    tbb::parallel_sort(packed.begin(), packed.end());
+    packed.erase(std::unique(packed.begin(), packed.end()), packed.end());
+  }
+  std::vector<CandidatePair> candidates;
+  candidates.reserve(packed.size());
+  for (uint64_t p : packed) {
+    candidates.push_back(
+        {static_cast<DocId>(p >> 32), static_cast<DocId>(p & 0xFFFFFFFFu), 1});
+  }
+  return candidates;
+}
+
+// Sends the documents each rank asks for (wanted[r]: DocIds asked of rank
+// r, which holds them) and returns what came back.
+absl::flat_hash_map<DocId, Remote> Fetch(
+    const Sketches& s, const absl::flat_hash_map<DocId, size_t>& local,
+    std::vector<std::vector<DocId>>& wanted, bool sketch, bool id) {
+  std::vector<DocId> asked = Exchange(wanted);
+  // The answers, per asking rank: the requests arrive in rank order, but
+  // their counts are not known here; each request names its rank first.
+  std::vector<std::vector<char>> answers(g_ranks);
+  size_t at = 0;
+  while (at < asked.size()) {
+    const int from = static_cast<int>(asked[at]);
+    const uint32_t n = asked[at + 1];
+    for (uint32_t k = 0; k < n; ++k) {
+      PutDocument(s, local.at(asked[at + 2 + k]), sketch, id, answers[from]);
+    }
+    at += 2 + n;
+  }
+  std::vector<char> got = Exchange(answers);
+  absl::flat_hash_map<DocId, Remote> out;
+  GetDocuments(got, s.num_perm, sketch, id, out);
+  return out;
+}
+
+// Requests, per rank, headed by this rank's number and their count, for
+// Fetch().
+std::vector<std::vector<DocId>> Requests(
+    const std::vector<std::vector<DocId>>& per_rank) {
+  std::vector<std::vector<DocId>> out(g_ranks);
+  for (int r = 0; r < g_ranks; ++r) {
+    if (per_rank[r].empty()) continue;
+    out[r].push_back(static_cast<DocId>(g_rank));
+    out[r].push_back(static_cast<DocId>(per_rank[r].size()));
+    out[r].insert(out[r].end(), per_rank[r].begin(), per_rank[r].end());
+  }
+  return out;
+}
+
+// Accessors over local and fetched documents.
+NearDuplicateDocs DocsOver(const Sketches& s,
+                           const absl::flat_hash_map<DocId, size_t>& local,
+                           const absl::flat_hash_map<DocId, Remote>& remote) {
+  NearDuplicateDocs docs;
+  docs.signature = [&](DocId d) -> absl::Span<const uint32_t> {
+    if (auto it = local.find(d); it != local.end())
+      return s.Signature(it->second);
+    return remote.at(d).signature;
+  };
+  docs.set = [&](DocId d) -> absl::Span<const uint64_t> {
+    if (auto it = local.find(d); it != local.end()) return s.Set(it->second);
+    return remote.at(d).set;
+  };
+  docs.size = [&docs](DocId d) -> uint64_t { return docs.set(d).size(); };
+  docs.common = [&](DocId d,
+                    std::vector<uint64_t>&) -> absl::Span<const uint64_t> {
+    if (auto it = local.find(d); it != local.end()) return s.Common(it->second);
+    return remote.at(d).common;
+  };
+  return docs;
+}
+
+// Verifies this rank's candidates, fetching the other sides' sketches a
+// block of candidates at a time.
+std::vector<VerifiedPair> VerifyShare(
+    const NearDuplicatePolicy& policy, const Sketches& s,
+    const absl::flat_hash_map<DocId, size_t>& local, const Holders& holders,
+    const std::vector<CandidatePair>& candidates, uint64_t per_round,
+    tbb::task_arena& arena) {
+  const uint64_t my_rounds = (candidates.size() + per_round - 1) / per_round;
+  uint64_t rounds = 0;
+  MPI_Allreduce(&my_rounds, &rounds, 1, MPI_UINT64_T, MPI_MAX, MPI_COMM_WORLD);
+  std::vector<VerifiedPair> verified;
+  for (uint64_t round = 0; round < rounds; ++round) {
+    const size_t begin = std::min<size_t>(candidates.size(), round * per_round);
+    const size_t end = std::min<size_t>(candidates.size(), begin + per_round);
+    absl::flat_hash_set<DocId> seen;
+    std::vector<std::vector<DocId>> wanted(g_ranks);
+    for (size_t i = begin; i < end; ++i) {
+      const DocId b = candidates[i].b;
+      if (!local.contains(b) && seen.insert(b).second) {
+        wanted[holders.Of(b)].push_back(b);
+      }
+    }
+    std::vector<std::vector<DocId>> requests = Requests(wanted);
+    const absl::flat_hash_map<DocId, Remote> remote =
+        Fetch(s, local, requests, /*sketch=*/true, /*id=*/false);
+    const NearDuplicateDocs docs = DocsOver(s, local, remote);
+    std::vector<VerifiedPair> got;
+    arena.execute([&] {
+      got = policy.Verify(
+          absl::MakeConstSpan(candidates).subspan(begin, end - begin), docs);
+    });
+    verified.insert(verified.end(), got.begin(), got.end());
+  }
+  return verified;
+}
+
+uint64_t PeakRssBytes() {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return static_cast<uint64_t>(ru.ru_maxrss) * 1024;
+}
+
+int Run(MpiArgs& args, bool pairs_command) {
+  const auto start = std::chrono::steady_clock::now();
+  CommonArgs& common = args.common;
+  FinishEngineOptions(common);
+  if (common.format.empty()) common.format = "jsonl";
+  if (common.format != "jsonl" && common.format != "csv") {
+    if (g_rank == 0) {
+      std::fprintf(stderr,
+                   "mimeo-mpi: --format %s is not supported: jsonl or csv "
+                   "(table and html show passages, which mimeo-mpi does "
+                   "not cut)\n",
+                   common.format.c_str());
+    }
+    return 2;
+  }
+  Engine::Options o = common.engine;
+  o.copy.enabled = false;
+  o.index_on_add = false;
+  o.keep_shingle_sets = true;
+  // The options checked, and the banding chosen, as the Engine does.
+  auto engine = Engine::Create(o);
+  if (!engine.ok()) {
+    if (g_rank == 0) StatusExit(engine.status());
+    return 1;
+  }
+  LshIndex::Options lo;
+  lo.num_perm = static_cast<int>(o.minhash.num_perm);
+  lo.bands = (*engine)->lsh_params().bands;
+  lo.rows = (*engine)->lsh_params().rows;
+  lo.large_bucket = o.lsh_large_bucket;
+  engine->reset();
+  NearDuplicatePolicy::Options po;
+  po.verify = o.verify;
+  po.member = o.member;
+  po.cluster = o.cluster;
+  po.num_perm = o.minhash.num_perm;
+  po.scheme = o.minhash.scheme;
+  po.exact_sets = true;
+  absl::StatusOr<NearDuplicatePolicy> policy = NearDuplicatePolicy::Create(po);
+  if (!policy.ok()) Fail(policy.status());
+
+  // Rank 0 writes; an output that cannot be written fails before the work.
+  std::optional<Output> output;
+  if (g_rank == 0) {
+    absl::StatusOr<Output> opened = Output::Open(common);
+    if (!opened.ok()) Fail(opened.status());
+    output.emplace(std::move(*opened));
+  }
+  tbb::task_arena arena(o.threads == 0 ? tbb::task_arena::automatic
+                                       : o.threads);
+
+  Sketches s = ReadShare(args, o);
+  const uint64_t held = s.size();
+  const uint64_t documents = SumOverRanks(held);
+  FindCommon(o.common, s);
+  absl::flat_hash_map<DocId, size_t> local;
+  local.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) local[s.gid[i]] = i;
+  const Holders holders(s);
+  std::vector<CandidatePair> candidates;
+  arena.execute(
+      [&] { candidates = Candidates(lo, s, holders, args.bands_per_round); });
+  const uint64_t num_candidates = SumOverRanks(candidates.size());
+  std::vector<VerifiedPair> verified = VerifyShare(
+      *policy, s, local, holders, candidates, args.pairs_per_round, arena);
+  std::vector<CandidatePair>().swap(candidates);
+
+  // Rank 0: every verified pair, in (a, b) order, and the endpoints.
+  std::vector<VerifiedPair> pairs = GatherOnZero(verified);
+  std::vector<VerifiedPair>().swap(verified);
+  std::sort(pairs.begin(), pairs.end(),
+            [](const VerifiedPair& x, const VerifiedPair& y) {
+              return x.a != y.a ? x.a < y.a : x.b < y.b;
+            });
+  std::vector<DocId> endpoints;
+  if (g_rank == 0) {
+    for (const VerifiedPair& p : pairs) {
+      endpoints.push_back(p.a);
+      endpoints.push_back(p.b);
+    }
+    std::sort(endpoints.begin(), endpoints.end());
+    endpoints.erase(std::unique(endpoints.begin(), endpoints.end()),
+                    endpoints.end());
+  }
+  uint64_t num_endpoints = endpoints.size();
+  MPI_Bcast(&num_endpoints, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD);
+  endpoints.resize(num_endpoints);
+  MPI_Bcast(endpoints.data(), CheckedCount(num_endpoints * sizeof(DocId)),
+            MPI_BYTE, 0, MPI_COMM_WORLD);
+  if (g_rank != 0) g_traffic.received += num_endpoints * sizeof(DocId);
+  // Each rank sends rank 0 its endpoints: ids, and for clustering sketches.
+  const bool sketch = !pairs_command;
+  std::vector<char> mine;
+  for (DocId d : endpoints) {
+    if (auto it = local.find(d); it != local.end()) {
+      PutDocument(s, it->second, sketch, /*id=*/true, mine);
+    }
+  }
+  std::vector<char> gathered = GatherOnZero(mine);
+  std::vector<char>().swap(mine);
+  s = Sketches();
+  local.clear();
+
+  int exit_code = 0;
+  if (g_rank == 0) {
+    absl::flat_hash_map<DocId, Remote> ends;
+    GetDocuments(gathered, po.num_perm, sketch, /*id=*/true, ends);
+    std::vector<char>().swap(gathered);
+    Report report;
+    report.documents = documents;
+    if (pairs_command) {
+      report.title = "mimeo pairs";
+      for (const VerifiedPair& v : pairs) {
+        PairOut p;
+        p.a = ends.at(v.a).id;
+        p.b = ends.at(v.b).id;
+        p.similarity = v.similarity;
+        p.near_duplicate = true;
+        report.pairs.push_back(std::move(p));
+      }
+    } else {
+      // The endpoints numbered 0, 1, ... in DocId order: the clusters are
+      // those of the DocIds (NearDuplicatePolicy::ClusterPairs), and the
+      // Clusterer's arrays follow the endpoints, not every document.
+      absl::flat_hash_map<DocId, DocId> compact;
+      for (size_t i = 0; i < endpoints.size(); ++i) {
+        compact[endpoints[i]] = static_cast<DocId>(i);
+      }
+      std::vector<VerifiedPair> edges = pairs;
+      for (VerifiedPair& p : edges) {
+        p.a = compact.at(p.a);
+        p.b = compact.at(p.b);
+      }
+      NearDuplicateDocs docs;
+      docs.signature = [&](DocId d) -> absl::Span<const uint32_t> {
+        return ends.at(endpoints[d]).signature;
+      };
+      docs.set = [&](DocId d) -> absl::Span<const uint64_t> {
+        return ends.at(endpoints[d]).set;
+      };
+      docs.size = [&](DocId d) -> uint64_t {
+        return ends.at(endpoints[d]).set.size();
+      };
+      docs.common = [&](DocId d,
+                        std::vector<uint64_t>&) -> absl::Span<const uint64_t> {
+        return ends.at(endpoints[d]).common;
+      };
+      std::vector<Cluster> clusters =
+          policy->ClusterPairs(endpoints.size(), edges, docs);
+      for (Cluster& c : clusters) {
+        c.representative = endpoints[c.representative];
+        for (DocId& m : c.members) m = endpoints[m];
+      }
+      report.has_clusters = true;
+      report.title = "mimeo cluster";
+      // As `mimeo cluster` assembles them (cluster_command.cc).
+      const size_t num_ids = endpoints.empty() ? 0 : endpoints.back() + 1;
+      std::vector<std::vector<const VerifiedPair*>> pairs_of =
+          PairsOf(clusters, pairs, num_ids);
+      for (const Cluster& c : clusters) {
+        ClusterOut out{c.id, {}, ends.at(c.representative).id, {}};
+        for (DocId m : c.members) out.docs.push_back(ends.at(m).id);
+        std::vector<const VerifiedPair*>& in = pairs_of[c.id];
+        OrderPairs(in, c.representative);
+        for (const VerifiedPair* p : in) {
+          PairOut po;
+          po.a = ends.at(p->a).id;
+          po.b = ends.at(p->b).id;
+          po.similarity = p->similarity;
+          po.near_duplicate = true;
+          out.pairs.push_back(std::move(po));
+        }
+        report.clusters.push_back(std::move(out));
+      }
+    }
+    if (absl::Status st = output->Write(report); !st.ok()) Fail(st);
+    if (!common.quiet) {
+      const double seconds = std::chrono::duration<double>(
+                                 std::chrono::steady_clock::now() - start)
+                                 .count();
+      absl::FPrintF(
+          stderr,
+          "mimeo-mpi: %d ranks, %d documents, %d candidate pairs, "
+          "%d verified, %d %s, %.2f s\n",
+          g_ranks, documents, num_candidates, pairs.size(),
+          pairs_command ? report.pairs.size() : report.clusters.size(),
+          pairs_command ? "pairs" : "clusters", seconds);
+    }
+  }
+  if (args.verbose) {
+    // One line per rank, printed by rank 0 in rank order.
+    struct Line {
+      uint64_t documents, sent, received, peak_rss;
+    };
+    const Line line{held, g_traffic.sent, g_traffic.received, PeakRssBytes()};
+    std::vector<Line> lines = GatherOnZero(std::vector<Line>{line});
+    for (int r = 0; r < static_cast<int>(lines.size()); ++r) {
+      absl::FPrintF(stderr,
+                    "mimeo-mpi: rank %d: %d documents, %.1f MB sent, %.1f MB "
+                    "received, peak RSS %.1f MB\n",
+                    r, lines[r].documents, lines[r].sent / 1e6,
+                    lines[r].received / 1e6, lines[r].peak_rss / 1e6);
+    }
+  }
+  return exit_code;
+}
+
+void AddOptions(CLI::App* cmd, MpiArgs& args) {
+  cmd->add_option("paths", args.paths,
+                  "Files or directories (read recursively)")
+      ->required();
+  AddEngineOptions(cmd, args.common);
+  AddInputOptions(cmd, args.common);
+  AddOutputOptions(cmd, args.common);
+  cmd->add_flag("--verbose", args.verbose,
+                "Per rank: bytes sent and received through MPI, peak memory");
+  cmd->add_option("--bands-per-round", args.bands_per_round,
+                  "LSH bands whose keys are exchanged at once: fewer bound "
+                  "the memory of a round")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 4096));
+  cmd->add_option("--pairs-per-round", args.pairs_per_round,
+                  "Candidate pairs per rank verified per round of fetching "
+                  "the other sides' sketches")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1 << 30));
+}
+
+}  // namespace
+}  // namespace mimeo::cli
+
+int main(int argc, char** argv) {
+  using namespace mimeo::cli;
+  MPI_Init(&argc, &argv);
+  MPI_Comm_rank(MPI_COMM_WORLD, &g_rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &g_ranks);
+  InstallSignalCleanup();
+  CLI::App app(
+      "mimeo-mpi: near-duplicate clusters and pairs over MPI ranks, with the "
+      "output of `mimeo cluster` and `mimeo pairs --mode near-dup`. Run "
+      "under mpirun or srun; each rank reads its share of the input.");
+  app.require_subcommand(1);
+  int exit_code = 0;
+  MpiArgs cluster_args, pairs_args;
+  CLI::App* cluster = app.add_subcommand(
+      "cluster", "Groups of near-duplicate documents (mimeo cluster)");
+  AddOptions(cluster, cluster_args);
+  cluster
+      ->add_option("--mode", cluster_args.mode,
+                   "near-dup only (versions and copy: use mimeo)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"near-dup"}));
+  cluster->callback([&] { exit_code = Run(cluster_args, false); });
+  CLI::App* pairs = app.add_subcommand(
+      "pairs", "Near-duplicate pairs (mimeo pairs --mode near-dup)");
+  AddOptions(pairs, pairs_args);
+  pairs
+      ->add_option("--mode", pairs_args.mode,
+                   "near-dup only (all and copy: use mimeo)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"near-dup"}));
+  pairs->callback([&] { exit_code = Run(pairs_args, true); });
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // Every rank parses the same arguments; one speaks.
+    if (g_rank == 0) {
+      exit_code = app.exit(e);
+    } else {
+      exit_code = e.get_exit_code();
+    }
+  }
+  MPI_Finalize();
+  return exit_code;
+}
