@@ -47,6 +47,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_format.h"
 #include "command.h"
+#include "internal/atomic_file.h"
 #include "mimeo/near_duplicates.h"
 #include "oneapi/tbb/enumerable_thread_specific.h"
 #include "oneapi/tbb/parallel_for.h"
@@ -65,6 +66,9 @@ int g_ranks = 1;
   std::fprintf(stderr, "mimeo-mpi: rank %d: %s\n", g_rank,
                std::string(s.message()).c_str());
   std::fflush(stderr);
+  // Rank 0's output is written through a temporary file: removed, so that
+  // a failed job leaves nothing behind.
+  internal::RemoveTemporaryFiles();
   MPI_Abort(MPI_COMM_WORLD, s.code() == absl::StatusCode::kNotFound ? 2 : 1);
   std::abort();
 }
@@ -673,12 +677,12 @@ int Run(MpiArgs& args, bool pairs_command) {
   absl::StatusOr<NearDuplicatePolicy> policy = NearDuplicatePolicy::Create(po);
   if (!policy.ok()) Fail(policy.status());
 
-  // Rank 0 writes; an output that cannot be written fails before the work.
-  std::optional<Output> output;
+  // Rank 0 writes. An output that cannot be written fails before the
+  // work; it is opened again once the other ranks are done, so that a
+  // rank ending the job (which kills rank 0 too) leaves no temporary file.
   if (g_rank == 0) {
-    absl::StatusOr<Output> opened = Output::Open(common);
-    if (!opened.ok()) Fail(opened.status());
-    output.emplace(std::move(*opened));
+    absl::StatusOr<Output> probe = Output::Open(common);
+    if (!probe.ok()) Fail(probe.status());
   }
   tbb::task_arena arena(o.threads == 0 ? tbb::task_arena::automatic
                                        : o.threads);
@@ -807,6 +811,8 @@ int Run(MpiArgs& args, bool pairs_command) {
         report.clusters.push_back(std::move(out));
       }
     }
+    absl::StatusOr<Output> output = Output::Open(common);
+    if (!output.ok()) Fail(output.status());
     if (absl::Status st = output->Write(report); !st.ok()) Fail(st);
     if (!common.quiet) {
       const double seconds = std::chrono::duration<double>(
