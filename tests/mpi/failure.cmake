@@ -29,7 +29,17 @@ foreach(i RANGE 1 40)
 endforeach()
 file(WRITE "${WORK_DIR}/lines.jsonl" "${jsonl}")
 
-foreach(case "tree;broken\\.jsonl\\.gz" "lines.jsonl;lines\\.jsonl:31")
+# The same id at both ends of a file: one process renames the second, ranks
+# reading different ranges cannot, and end the job saying so.
+set(jsonl "{\"id\":\"same\",\"text\":\"first of two\"}\n")
+foreach(i RANGE 1 40)
+  string(APPEND jsonl "{\"id\":\"e${i}\",\"text\":\"filler ${i}\"}\n")
+endforeach()
+string(APPEND jsonl "{\"id\":\"same\",\"text\":\"second of two\"}\n")
+file(WRITE "${WORK_DIR}/ids.jsonl" "${jsonl}")
+
+foreach(case "tree;broken\\.jsonl\\.gz" "lines.jsonl;lines\\.jsonl:31"
+             "ids.jsonl;the id 'same' is given to documents 0 and 41")
   list(GET case 0 input)
   list(GET case 1 expected)
   execute_process(

@@ -41,6 +41,7 @@
 #include <limits>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -53,6 +54,7 @@
 #include "oneapi/tbb/parallel_for.h"
 #include "oneapi/tbb/parallel_sort.h"
 #include "oneapi/tbb/task_arena.h"
+#include "xxhash.h"
 
 namespace mimeo::cli {
 namespace {
@@ -394,6 +396,39 @@ Sketches ReadShare(MpiArgs& args, const Engine::Options& o) {
   return s;
 }
 
+// Fails, naming the id, when two documents of the whole input have the
+// same id. One process renames the later one ("FILE:LINE"; InputReader);
+// ranks rename within their share only, which would give other ids, so a
+// repeated id across shares ends the job instead. Each id goes to the rank
+// owning its hash, which alone holds it.
+void CheckUniqueIds(const Sketches& s) {
+  std::vector<std::vector<char>> out(g_ranks);
+  for (size_t i = 0; i < s.size(); ++i) {
+    const std::string& id = s.ids[i];
+    std::vector<char>& to = out[OwnerOfHash(XXH3_64bits(id.data(), id.size()))];
+    PutValue<uint32_t>(to, s.gid[i]);
+    PutValue<uint32_t>(to, static_cast<uint32_t>(id.size()));
+    Put(to, id.data(), id.size());
+  }
+  const std::vector<char> in = Exchange(out);
+  absl::flat_hash_map<std::string_view, DocId> seen;
+  for (const char* p = in.data(); p < in.data() + in.size();) {
+    const DocId gid = GetValue<uint32_t>(p);
+    const uint32_t n = GetValue<uint32_t>(p);
+    const std::string_view id(p, n);
+    p += n;
+    const auto [it, added] = seen.try_emplace(id, gid);
+    if (!added) {
+      Fail(absl::InvalidArgumentError(absl::StrFormat(
+          "the id '%s' is given to documents %d and %d (in input order): "
+          "mimeo renames the later one, mimeo-mpi cannot where they lie in "
+          "different ranks' shares; give every document its own id "
+          "(--id-field) or run mimeo",
+          id, std::min(gid, it->second), std::max(gid, it->second))));
+    }
+  }
+}
+
 // Counts every shingle's document frequency at the rank owning it, a
 // quarter of the hash space at a time, and gives every rank the common
 // shingles; fills s.common*.
@@ -690,6 +725,7 @@ int Run(MpiArgs& args, bool pairs_command) {
   Sketches s = ReadShare(args, o);
   const uint64_t held = s.size();
   const uint64_t documents = SumOverRanks(held);
+  CheckUniqueIds(s);
   FindCommon(o.common, s);
   absl::flat_hash_map<DocId, size_t> local;
   local.reserve(s.size());
