@@ -52,6 +52,7 @@
 #include "mimeo/near_duplicates.h"
 #include "oneapi/tbb/enumerable_thread_specific.h"
 #include "oneapi/tbb/parallel_for.h"
+#include "oneapi/tbb/parallel_pipeline.h"
 #include "oneapi/tbb/parallel_sort.h"
 #include "oneapi/tbb/task_arena.h"
 #include "xxhash.h"
@@ -322,45 +323,91 @@ Sketches ReadShare(MpiArgs& args, const Engine::Options& o) {
     std::vector<Token> tokens;
     Shingles shingles;
   };
+  // A batch read, then sketched: its ids, signatures and sets.
+  struct Batch {
+    std::vector<Document> docs;
+    std::vector<uint32_t> signatures;
+    std::vector<std::vector<uint64_t>> sets;
+    absl::Status failed;
+  };
   tbb::enumerable_thread_specific<Scratch> scratch;
-  std::vector<Document> batch;
-  std::vector<std::vector<uint64_t>> sets;
-  std::vector<absl::Status> failed;
   tbb::task_arena arena(o.threads == 0 ? tbb::task_arena::automatic
                                        : o.threads);
-  for (;;) {
-    absl::StatusOr<bool> more = (*reader)->Next(batch, uint64_t{8} << 20);
-    if (!more.ok()) Fail(more.status());
-    const size_t first = s.ids.size();
-    s.signatures.resize((first + batch.size()) * s.num_perm);
-    sets.assign(batch.size(), {});
-    failed.assign(batch.size(), absl::OkStatus());
-    arena.execute([&] {
-      tbb::parallel_for(size_t{0}, batch.size(), [&](size_t i) {
-        Scratch& sc = scratch.local();
-        failed[i] = normalizer->Normalize(batch[i].text, sc.normalized);
-        if (!failed[i].ok()) return;
-        tokenizer->Tokenize(sc.normalized.text, sc.tokens);
-        shingler->Shingle(sc.normalized.text, sc.tokens, sc.shingles);
-        const auto hashes = absl::MakeConstSpan(sc.shingles.hashes);
-        minhasher->Sketch(hashes,
-                          absl::MakeSpan(s.signatures)
-                              .subspan((first + i) * s.num_perm, s.num_perm));
-        SortedSet(hashes, sets[i]);
-      });
-    });
-    for (size_t i = 0; i < batch.size(); ++i) {
-      if (!failed[i].ok()) {
-        Fail(absl::Status(failed[i].code(),
-                          absl::StrFormat("document '%s': %s", batch[i].id,
-                                          failed[i].message())));
-      }
-      s.ids.push_back(std::move(batch[i].id));
-      s.sets.insert(s.sets.end(), sets[i].begin(), sets[i].end());
-      s.set_offsets.push_back(s.sets.size());
-    }
-    if (!*more) break;
-  }
+  // As ReadInto() (command.cc) pipelines the single process: batches are
+  // read in order on one thread, sketched on all of them, and appended in
+  // the order read. Errors are raised after the pipeline, on the thread
+  // that called MPI_Init.
+  absl::Status status;
+  bool done = false;
+  arena.execute([&] {
+    tbb::parallel_pipeline(
+        2 * static_cast<size_t>(arena.max_concurrency()) + 1,
+        tbb::make_filter<void, std::shared_ptr<Batch>>(
+            tbb::filter_mode::serial_in_order,
+            [&](tbb::flow_control& fc) -> std::shared_ptr<Batch> {
+              if (done || !status.ok()) {
+                fc.stop();
+                return nullptr;
+              }
+              auto batch = std::make_shared<Batch>();
+              absl::StatusOr<bool> more =
+                  (*reader)->Next(batch->docs, uint64_t{2} << 20);
+              if (!more.ok()) {
+                status = more.status();
+                fc.stop();
+                return nullptr;
+              }
+              done = !*more;
+              return batch;
+            }) &
+            tbb::make_filter<std::shared_ptr<Batch>, std::shared_ptr<Batch>>(
+                tbb::filter_mode::parallel,
+                [&](std::shared_ptr<Batch> batch) {
+                  Scratch& sc = scratch.local();
+                  batch->signatures.resize(batch->docs.size() * s.num_perm);
+                  batch->sets.resize(batch->docs.size());
+                  for (size_t i = 0; i < batch->docs.size(); ++i) {
+                    Document& doc = batch->docs[i];
+                    absl::Status st =
+                        normalizer->Normalize(doc.text, sc.normalized);
+                    if (!st.ok()) {
+                      batch->failed = absl::Status(
+                          st.code(), absl::StrFormat("document '%s': %s",
+                                                     doc.id, st.message()));
+                      break;
+                    }
+                    tokenizer->Tokenize(sc.normalized.text, sc.tokens);
+                    shingler->Shingle(sc.normalized.text, sc.tokens,
+                                      sc.shingles);
+                    const auto hashes = absl::MakeConstSpan(sc.shingles.hashes);
+                    minhasher->Sketch(hashes,
+                                      absl::MakeSpan(batch->signatures)
+                                          .subspan(i * s.num_perm, s.num_perm));
+                    SortedSet(hashes, batch->sets[i]);
+                    std::string().swap(doc.text);
+                  }
+                  return batch;
+                }) &
+            tbb::make_filter<std::shared_ptr<Batch>, void>(
+                tbb::filter_mode::serial_in_order,
+                [&](std::shared_ptr<Batch> batch) {
+                  if (batch == nullptr || !status.ok()) return;
+                  if (!batch->failed.ok()) {
+                    status = batch->failed;
+                    return;
+                  }
+                  s.signatures.insert(s.signatures.end(),
+                                      batch->signatures.begin(),
+                                      batch->signatures.end());
+                  for (size_t i = 0; i < batch->docs.size(); ++i) {
+                    s.ids.push_back(std::move(batch->docs[i].id));
+                    s.sets.insert(s.sets.end(), batch->sets[i].begin(),
+                                  batch->sets[i].end());
+                    s.set_offsets.push_back(s.sets.size());
+                  }
+                }));
+  });
+  if (!status.ok()) Fail(status);
   // Global DocIds: the documents of the sources before, plus those of the
   // ranks before in the same source (a JSONL file read in ranges).
   const std::vector<uint64_t>& per_source = (*reader)->documents_per_source();
@@ -554,6 +601,11 @@ std::vector<CandidatePair> Candidates(const LshIndex::Options& lo,
       i = j;
     }
     std::vector<Record>().swap(records);
+    // A pair sharing several bands of the round is sent once.
+    for (std::vector<uint64_t>& to : pairs) {
+      std::sort(to.begin(), to.end());
+      to.erase(std::unique(to.begin(), to.end()), to.end());
+    }
     std::vector<uint64_t> got = Exchange(pairs);
     packed.insert(packed.end(), got.begin(), got.end());
     tbb::parallel_sort(packed.begin(), packed.end());
@@ -665,6 +717,24 @@ std::vector<VerifiedPair> VerifyShare(
   return verified;
 }
 
+// The steps of a run, timed per rank for --verbose. Each lap ends at a
+// collective or at rank 0's own work, so a rank's time includes its waits
+// for slower ranks.
+enum Step { kRead, kCommon, kCandidates, kVerify, kGather, kCluster, kWrite };
+constexpr int kSteps = kWrite + 1;
+constexpr const char* kStepNames[kSteps] = {
+    "read+sketch", "common",  "candidates", "verify",
+    "gather",      "cluster", "write"};
+struct Timer {
+  std::chrono::steady_clock::time_point last = std::chrono::steady_clock::now();
+  double seconds[kSteps] = {};
+  void Lap(Step p) {
+    const auto now = std::chrono::steady_clock::now();
+    seconds[p] += std::chrono::duration<double>(now - last).count();
+    last = now;
+  }
+};
+
 uint64_t PeakRssBytes() {
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);
@@ -722,11 +792,14 @@ int Run(MpiArgs& args, bool pairs_command) {
   tbb::task_arena arena(o.threads == 0 ? tbb::task_arena::automatic
                                        : o.threads);
 
+  Timer timer;
   Sketches s = ReadShare(args, o);
   const uint64_t held = s.size();
   const uint64_t documents = SumOverRanks(held);
   CheckUniqueIds(s);
+  timer.Lap(kRead);
   FindCommon(o.common, s);
+  timer.Lap(kCommon);
   absl::flat_hash_map<DocId, size_t> local;
   local.reserve(s.size());
   for (size_t i = 0; i < s.size(); ++i) local[s.gid[i]] = i;
@@ -735,9 +808,11 @@ int Run(MpiArgs& args, bool pairs_command) {
   arena.execute(
       [&] { candidates = Candidates(lo, s, holders, args.bands_per_round); });
   const uint64_t num_candidates = SumOverRanks(candidates.size());
+  timer.Lap(kCandidates);
   std::vector<VerifiedPair> verified = VerifyShare(
       *policy, s, local, holders, candidates, args.pairs_per_round, arena);
   std::vector<CandidatePair>().swap(candidates);
+  timer.Lap(kVerify);
 
   // Rank 0: every verified pair, in (a, b) order, and the endpoints.
   std::vector<VerifiedPair> pairs = GatherOnZero(verified);
@@ -762,32 +837,43 @@ int Run(MpiArgs& args, bool pairs_command) {
   MPI_Bcast(endpoints.data(), CheckedCount(num_endpoints * sizeof(DocId)),
             MPI_BYTE, 0, MPI_COMM_WORLD);
   if (g_rank != 0) g_traffic.received += num_endpoints * sizeof(DocId);
-  // Each rank sends rank 0 its endpoints: ids, and for clustering sketches.
+  // The other ranks send rank 0 their endpoints: ids, and for clustering
+  // sketches; rank 0 reads its own where they are.
   const bool sketch = !pairs_command;
   std::vector<char> mine;
-  for (DocId d : endpoints) {
-    if (auto it = local.find(d); it != local.end()) {
-      PutDocument(s, it->second, sketch, /*id=*/true, mine);
+  if (g_rank != 0) {
+    for (DocId d : endpoints) {
+      if (auto it = local.find(d); it != local.end()) {
+        PutDocument(s, it->second, sketch, /*id=*/true, mine);
+      }
     }
   }
   std::vector<char> gathered = GatherOnZero(mine);
   std::vector<char>().swap(mine);
-  s = Sketches();
-  local.clear();
+  if (g_rank != 0) {
+    s = Sketches();
+    local.clear();
+  }
+  timer.Lap(kGather);
 
   int exit_code = 0;
   if (g_rank == 0) {
-    absl::flat_hash_map<DocId, Remote> ends;
-    GetDocuments(gathered, po.num_perm, sketch, /*id=*/true, ends);
+    absl::flat_hash_map<DocId, Remote> remote;
+    GetDocuments(gathered, po.num_perm, sketch, /*id=*/true, remote);
     std::vector<char>().swap(gathered);
+    const NearDuplicateDocs all = DocsOver(s, local, remote);
+    const auto id_of = [&](DocId d) -> const std::string& {
+      if (auto it = local.find(d); it != local.end()) return s.ids[it->second];
+      return remote.at(d).id;
+    };
     Report report;
     report.documents = documents;
     if (pairs_command) {
       report.title = "mimeo pairs";
       for (const VerifiedPair& v : pairs) {
         PairOut p;
-        p.a = ends.at(v.a).id;
-        p.b = ends.at(v.b).id;
+        p.a = id_of(v.a);
+        p.b = id_of(v.b);
         p.similarity = v.similarity;
         p.near_duplicate = true;
         report.pairs.push_back(std::move(p));
@@ -806,18 +892,11 @@ int Run(MpiArgs& args, bool pairs_command) {
         p.b = compact.at(p.b);
       }
       NearDuplicateDocs docs;
-      docs.signature = [&](DocId d) -> absl::Span<const uint32_t> {
-        return ends.at(endpoints[d]).signature;
-      };
-      docs.set = [&](DocId d) -> absl::Span<const uint64_t> {
-        return ends.at(endpoints[d]).set;
-      };
-      docs.size = [&](DocId d) -> uint64_t {
-        return ends.at(endpoints[d]).set.size();
-      };
-      docs.common = [&](DocId d,
-                        std::vector<uint64_t>&) -> absl::Span<const uint64_t> {
-        return ends.at(endpoints[d]).common;
+      docs.signature = [&](DocId d) { return all.signature(endpoints[d]); };
+      docs.set = [&](DocId d) { return all.set(endpoints[d]); };
+      docs.size = [&](DocId d) { return all.size(endpoints[d]); };
+      docs.common = [&](DocId d, std::vector<uint64_t>& scratch) {
+        return all.common(endpoints[d], scratch);
       };
       std::vector<Cluster> clusters =
           policy->ClusterPairs(endpoints.size(), edges, docs);
@@ -832,14 +911,14 @@ int Run(MpiArgs& args, bool pairs_command) {
       std::vector<std::vector<const VerifiedPair*>> pairs_of =
           PairsOf(clusters, pairs, num_ids);
       for (const Cluster& c : clusters) {
-        ClusterOut out{c.id, {}, ends.at(c.representative).id, {}};
-        for (DocId m : c.members) out.docs.push_back(ends.at(m).id);
+        ClusterOut out{c.id, {}, id_of(c.representative), {}};
+        for (DocId m : c.members) out.docs.push_back(id_of(m));
         std::vector<const VerifiedPair*>& in = pairs_of[c.id];
         OrderPairs(in, c.representative);
         for (const VerifiedPair* p : in) {
           PairOut po;
-          po.a = ends.at(p->a).id;
-          po.b = ends.at(p->b).id;
+          po.a = id_of(p->a);
+          po.b = id_of(p->b);
           po.similarity = p->similarity;
           po.near_duplicate = true;
           out.pairs.push_back(std::move(po));
@@ -847,6 +926,7 @@ int Run(MpiArgs& args, bool pairs_command) {
         report.clusters.push_back(std::move(out));
       }
     }
+    timer.Lap(kCluster);
     absl::StatusOr<Output> output = Output::Open(common);
     if (!output.ok()) Fail(output.status());
     if (absl::Status st = output->Write(report); !st.ok()) Fail(st);
@@ -863,19 +943,28 @@ int Run(MpiArgs& args, bool pairs_command) {
           pairs_command ? "pairs" : "clusters", seconds);
     }
   }
+  timer.Lap(kWrite);
   if (args.verbose) {
     // One line per rank, printed by rank 0 in rank order.
     struct Line {
       uint64_t documents, sent, received, peak_rss;
+      double seconds[kSteps];
     };
-    const Line line{held, g_traffic.sent, g_traffic.received, PeakRssBytes()};
+    Line line{held, g_traffic.sent, g_traffic.received, PeakRssBytes(), {}};
+    std::copy(std::begin(timer.seconds), std::end(timer.seconds),
+              std::begin(line.seconds));
     std::vector<Line> lines = GatherOnZero(std::vector<Line>{line});
     for (int r = 0; r < static_cast<int>(lines.size()); ++r) {
+      std::string phases;
+      for (int p = 0; p < kSteps; ++p) {
+        absl::StrAppendFormat(&phases, "%s%s %.2f s", p == 0 ? "" : ", ",
+                              kStepNames[p], lines[r].seconds[p]);
+      }
       absl::FPrintF(stderr,
                     "mimeo-mpi: rank %d: %d documents, %.1f MB sent, %.1f MB "
-                    "received, peak RSS %.1f MB\n",
+                    "received, peak RSS %.1f MB; %s\n",
                     r, lines[r].documents, lines[r].sent / 1e6,
-                    lines[r].received / 1e6, lines[r].peak_rss / 1e6);
+                    lines[r].received / 1e6, lines[r].peak_rss / 1e6, phases);
     }
   }
   return exit_code;
