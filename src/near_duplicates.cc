@@ -29,22 +29,29 @@ Similarity NearDuplicatePolicy::SimilarityOf(
       docs.size(b));
 }
 
+std::optional<Similarity> NearDuplicatePolicy::RefusedByEstimate(
+    DocId a, DocId b, const NearDuplicateDocs& docs) const {
+  // A pair far below the thresholds by its estimate is refused without
+  // merging the sets; the estimate then stands in.
+  if (!EstimatesBound()) return std::nullopt;
+  const double estimate = EstimateJaccard(docs.signature(a), docs.signature(b));
+  const uint64_t size_a = docs.size(a), size_b = docs.size(b);
+  if (!verifier_.ClearlyRejects(estimate, options_.num_perm, size_a, size_b)) {
+    return std::nullopt;
+  }
+  return EstimateSimilarity(estimate, size_a, size_b);
+}
+
+bool NearDuplicatePolicy::NeedsSets(DocId a, DocId b,
+                                    const NearDuplicateDocs& docs) const {
+  return options_.exact_sets && !RefusedByEstimate(a, b, docs).has_value();
+}
+
 std::vector<VerifiedPair> NearDuplicatePolicy::Verify(
     absl::Span<const CandidatePair> candidates,
     const NearDuplicateDocs& docs) const {
-  const bool bound = EstimatesBound();
   return verifier_.VerifyAll(candidates, [&](DocId a, DocId b) {
-    // A pair far below the thresholds by its estimate is refused without
-    // merging the sets; the estimate then stands in.
-    if (bound) {
-      const double estimate =
-          EstimateJaccard(docs.signature(a), docs.signature(b));
-      const uint64_t size_a = docs.size(a), size_b = docs.size(b);
-      if (verifier_.ClearlyRejects(estimate, options_.num_perm, size_a,
-                                   size_b)) {
-        return EstimateSimilarity(estimate, size_a, size_b);
-      }
-    }
+    if (std::optional<Similarity> s = RefusedByEstimate(a, b, docs)) return *s;
     return SimilarityOf(a, b, docs);
   });
 }

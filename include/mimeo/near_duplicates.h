@@ -31,6 +31,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -90,6 +91,13 @@ class NearDuplicatePolicy {
   std::vector<VerifiedPair> Verify(absl::Span<const CandidatePair> candidates,
                                    const NearDuplicateDocs& docs) const;
 
+  // Whether Verify() measures the pair (a, b) on its sets and common
+  // shingles: false when the estimate refuses the pair (see above), and
+  // without exact sets. Reads the signatures and sizes alone, so that a
+  // caller fetching sketches from elsewhere fetches the sets of only the
+  // pairs that need them.
+  bool NeedsSets(DocId a, DocId b, const NearDuplicateDocs& docs) const;
+
   // The clusters of documents 0 .. num_docs - 1 that `pairs` (from
   // Verify(); endpoints below num_docs) form. Calls the accessors on the
   // calling thread, for the endpoints of `pairs` only. The result depends
@@ -109,6 +117,11 @@ class NearDuplicatePolicy {
         verifier_(std::move(verifier)),
         member_(std::move(member)),
         clusterer_(std::move(clusterer)) {}
+
+  // The estimated similarity of a pair the estimate refuses, or nullopt
+  // when the pair must be measured (Verify()'s shortcut).
+  std::optional<Similarity> RefusedByEstimate(
+      DocId a, DocId b, const NearDuplicateDocs& docs) const;
 
   // Whether estimates are bounded enough for Verifier::ClearlyRejects.
   bool EstimatesBound() const {

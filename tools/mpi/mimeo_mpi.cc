@@ -217,6 +217,7 @@ struct Sketches {
 // gid, signature, set, common shingles, and optionally the id.
 struct Remote {
   std::vector<uint32_t> signature;
+  uint64_t size = 0;
   std::vector<uint64_t> set;
   std::vector<uint64_t> common;
   std::string id;
@@ -238,35 +239,48 @@ T GetValue(const char*& p) {
   return v;
 }
 
-// Appends document i of `s`: gid, then with `sketch` its signature, set
-// and common shingles, then with `id` its id.
-void PutDocument(const Sketches& s, size_t i, bool sketch, bool id,
+// What of a document goes from one rank to another (bits).
+enum : unsigned {
+  kSignature = 1,  // the signature and the set's size
+  kSets = 2,       // the set and its common shingles
+  kId = 4,
+};
+
+// Appends document i of `s`: its gid, then what `what` asks for.
+void PutDocument(const Sketches& s, size_t i, unsigned what,
                  std::vector<char>& out) {
   PutValue<uint32_t>(out, s.gid[i]);
-  if (sketch) {
+  if (what & kSignature) {
     Put(out, s.Signature(i).data(), s.num_perm * sizeof(uint32_t));
+    PutValue<uint64_t>(out, s.Set(i).size());
+  }
+  if (what & kSets) {
     const auto set = s.Set(i), common = s.Common(i);
     PutValue<uint64_t>(out, set.size());
     Put(out, set.data(), set.size() * sizeof(uint64_t));
     PutValue<uint64_t>(out, common.size());
     Put(out, common.data(), common.size() * sizeof(uint64_t));
   }
-  if (id) {
+  if (what & kId) {
     PutValue<uint64_t>(out, s.ids[i].size());
     Put(out, s.ids[i].data(), s.ids[i].size());
   }
 }
 
-void GetDocuments(const std::vector<char>& in, uint32_t num_perm, bool sketch,
-                  bool id, absl::flat_hash_map<DocId, Remote>& out) {
+// Reads what PutDocument() wrote into `out`, adding to what it holds.
+void GetDocuments(const std::vector<char>& in, uint32_t num_perm, unsigned what,
+                  absl::flat_hash_map<DocId, Remote>& out) {
   const char* p = in.data();
   const char* end = in.data() + in.size();
   while (p < end) {
     Remote& r = out[GetValue<uint32_t>(p)];
-    if (sketch) {
+    if (what & kSignature) {
       r.signature.resize(num_perm);
       std::memcpy(r.signature.data(), p, num_perm * sizeof(uint32_t));
       p += num_perm * sizeof(uint32_t);
+      r.size = GetValue<uint64_t>(p);
+    }
+    if (what & kSets) {
       r.set.resize(GetValue<uint64_t>(p));
       std::memcpy(r.set.data(), p, r.set.size() * sizeof(uint64_t));
       p += r.set.size() * sizeof(uint64_t);
@@ -274,7 +288,7 @@ void GetDocuments(const std::vector<char>& in, uint32_t num_perm, bool sketch,
       std::memcpy(r.common.data(), p, r.common.size() * sizeof(uint64_t));
       p += r.common.size() * sizeof(uint64_t);
     }
-    if (id) {
+    if (what & kId) {
       const uint64_t n = GetValue<uint64_t>(p);
       r.id.assign(p, n);
       p += n;
@@ -621,27 +635,24 @@ std::vector<CandidatePair> Candidates(const LshIndex::Options& lo,
 }
 
 // Sends the documents each rank asks for (wanted[r]: DocIds asked of rank
-// r, which holds them) and returns what came back.
-absl::flat_hash_map<DocId, Remote> Fetch(
-    const Sketches& s, const absl::flat_hash_map<DocId, size_t>& local,
-    std::vector<std::vector<DocId>>& wanted, bool sketch, bool id) {
+// r, which holds them, as Requests() heads them) and adds what came back
+// to `out`.
+void Fetch(const Sketches& s, const absl::flat_hash_map<DocId, size_t>& local,
+           std::vector<std::vector<DocId>>& wanted, unsigned what,
+           absl::flat_hash_map<DocId, Remote>& out) {
   std::vector<DocId> asked = Exchange(wanted);
-  // The answers, per asking rank: the requests arrive in rank order, but
-  // their counts are not known here; each request names its rank first.
+  // The answers, per asking rank: each request names its rank and count.
   std::vector<std::vector<char>> answers(g_ranks);
   size_t at = 0;
   while (at < asked.size()) {
     const int from = static_cast<int>(asked[at]);
     const uint32_t n = asked[at + 1];
     for (uint32_t k = 0; k < n; ++k) {
-      PutDocument(s, local.at(asked[at + 2 + k]), sketch, id, answers[from]);
+      PutDocument(s, local.at(asked[at + 2 + k]), what, answers[from]);
     }
     at += 2 + n;
   }
-  std::vector<char> got = Exchange(answers);
-  absl::flat_hash_map<DocId, Remote> out;
-  GetDocuments(got, s.num_perm, sketch, id, out);
-  return out;
+  GetDocuments(Exchange(answers), s.num_perm, what, out);
 }
 
 // Requests, per rank, headed by this rank's number and their count, for
@@ -672,7 +683,12 @@ NearDuplicateDocs DocsOver(const Sketches& s,
     if (auto it = local.find(d); it != local.end()) return s.Set(it->second);
     return remote.at(d).set;
   };
-  docs.size = [&docs](DocId d) -> uint64_t { return docs.set(d).size(); };
+  docs.size = [&](DocId d) -> uint64_t {
+    if (auto it = local.find(d); it != local.end()) {
+      return s.Set(it->second).size();
+    }
+    return remote.at(d).size;
+  };
   docs.common = [&](DocId d,
                     std::vector<uint64_t>&) -> absl::Span<const uint64_t> {
     if (auto it = local.find(d); it != local.end()) return s.Common(it->second);
@@ -695,23 +711,29 @@ std::vector<VerifiedPair> VerifyShare(
   for (uint64_t round = 0; round < rounds; ++round) {
     const size_t begin = std::min<size_t>(candidates.size(), round * per_round);
     const size_t end = std::min<size_t>(candidates.size(), begin + per_round);
-    absl::flat_hash_set<DocId> seen;
-    std::vector<std::vector<DocId>> wanted(g_ranks);
-    for (size_t i = begin; i < end; ++i) {
-      const DocId b = candidates[i].b;
-      if (!local.contains(b) && seen.insert(b).second) {
-        wanted[holders.Of(b)].push_back(b);
-      }
-    }
-    std::vector<std::vector<DocId>> requests = Requests(wanted);
-    const absl::flat_hash_map<DocId, Remote> remote =
-        Fetch(s, local, requests, /*sketch=*/true, /*id=*/false);
+    // The other sides' signatures first; then the sets of the pairs the
+    // estimate does not refuse (most candidates of a low LSH threshold
+    // are refused), so that most sets never cross the network.
+    const auto span =
+        absl::MakeConstSpan(candidates).subspan(begin, end - begin);
+    absl::flat_hash_map<DocId, Remote> remote;
     const NearDuplicateDocs docs = DocsOver(s, local, remote);
+    for (unsigned what : {kSignature, kSets}) {
+      absl::flat_hash_set<DocId> seen;
+      std::vector<std::vector<DocId>> wanted(g_ranks);
+      for (const CandidatePair& c : span) {
+        if (local.contains(c.b) || !seen.insert(c.b).second) continue;
+        if (what == kSets && !policy.NeedsSets(c.a, c.b, docs)) {
+          seen.erase(c.b);  // another pair may need it
+          continue;
+        }
+        wanted[holders.Of(c.b)].push_back(c.b);
+      }
+      std::vector<std::vector<DocId>> requests = Requests(wanted);
+      Fetch(s, local, requests, what, remote);
+    }
     std::vector<VerifiedPair> got;
-    arena.execute([&] {
-      got = policy.Verify(
-          absl::MakeConstSpan(candidates).subspan(begin, end - begin), docs);
-    });
+    arena.execute([&] { got = policy.Verify(span, docs); });
     verified.insert(verified.end(), got.begin(), got.end());
   }
   return verified;
@@ -839,12 +861,12 @@ int Run(MpiArgs& args, bool pairs_command) {
   if (g_rank != 0) g_traffic.received += num_endpoints * sizeof(DocId);
   // The other ranks send rank 0 their endpoints: ids, and for clustering
   // sketches; rank 0 reads its own where they are.
-  const bool sketch = !pairs_command;
+  const unsigned what = pairs_command ? kId : kSignature | kSets | kId;
   std::vector<char> mine;
   if (g_rank != 0) {
     for (DocId d : endpoints) {
       if (auto it = local.find(d); it != local.end()) {
-        PutDocument(s, it->second, sketch, /*id=*/true, mine);
+        PutDocument(s, it->second, what, mine);
       }
     }
   }
@@ -859,7 +881,7 @@ int Run(MpiArgs& args, bool pairs_command) {
   int exit_code = 0;
   if (g_rank == 0) {
     absl::flat_hash_map<DocId, Remote> remote;
-    GetDocuments(gathered, po.num_perm, sketch, /*id=*/true, remote);
+    GetDocuments(gathered, po.num_perm, what, remote);
     std::vector<char>().swap(gathered);
     const NearDuplicateDocs all = DocsOver(s, local, remote);
     const auto id_of = [&](DocId d) -> const std::string& {
