@@ -40,6 +40,7 @@
 #include <cstring>
 #include <limits>
 #include <memory>
+#include <numeric>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -739,6 +740,261 @@ std::vector<VerifiedPair> VerifyShare(
   return verified;
 }
 
+// The verified pairs as `mimeo pairs --mode near-dup` lists them, on rank
+// 0 (empty elsewhere): every pair, in (a, b) order, with its documents'
+// ids, which their holders send. Frees `s` and `local`.
+std::vector<PairOut> PairsOnRankZero(Sketches& s,
+                                     absl::flat_hash_map<DocId, size_t>& local,
+                                     std::vector<VerifiedPair>& verified) {
+  std::vector<VerifiedPair> pairs = GatherOnZero(verified);
+  std::vector<VerifiedPair>().swap(verified);
+  std::sort(pairs.begin(), pairs.end(),
+            [](const VerifiedPair& x, const VerifiedPair& y) {
+              return x.a != y.a ? x.a < y.a : x.b < y.b;
+            });
+  std::vector<DocId> endpoints;
+  for (const VerifiedPair& p : pairs) {
+    endpoints.push_back(p.a);
+    endpoints.push_back(p.b);
+  }
+  std::sort(endpoints.begin(), endpoints.end());
+  endpoints.erase(std::unique(endpoints.begin(), endpoints.end()),
+                  endpoints.end());
+  uint64_t num_endpoints = endpoints.size();
+  MPI_Bcast(&num_endpoints, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD);
+  endpoints.resize(num_endpoints);
+  MPI_Bcast(endpoints.data(), CheckedCount(num_endpoints * sizeof(DocId)),
+            MPI_BYTE, 0, MPI_COMM_WORLD);
+  if (g_rank != 0) g_traffic.received += num_endpoints * sizeof(DocId);
+  std::vector<char> mine;
+  for (DocId d : endpoints) {
+    if (auto it = local.find(d); it != local.end()) {
+      PutDocument(s, it->second, kId, mine);
+    }
+  }
+  s = Sketches();
+  local.clear();
+  absl::flat_hash_map<DocId, Remote> ids;
+  GetDocuments(GatherOnZero(mine), 0, kId, ids);
+  std::vector<PairOut> out;
+  out.reserve(pairs.size());
+  for (const VerifiedPair& v : pairs) {
+    PairOut p;
+    p.a = ids.at(v.a).id;
+    p.b = ids.at(v.b).id;
+    p.similarity = v.similarity;
+    p.near_duplicate = true;
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+// Serialized clusters, for rank 0: per cluster its smallest member, its
+// representative's and members' ids, and its pairs (ids and similarity),
+// in the order `mimeo cluster` lists them.
+void PutString(std::vector<char>& out, const std::string& s) {
+  PutValue<uint64_t>(out, s.size());
+  Put(out, s.data(), s.size());
+}
+std::string GetString(const char*& p) {
+  const uint64_t n = GetValue<uint64_t>(p);
+  std::string s(p, n);
+  p += n;
+  return s;
+}
+
+// Forms the clusters of the verified pairs (each on the rank holding its
+// first document) where their connected components lie: rank 0 finds the
+// components from the pairs' endpoints alone (8 bytes a pair) and deals
+// them out to the ranks, largest first to the least loaded; each rank
+// gathers the pairs and sketches of its components and clusters them with
+// the policy. A component's clusters depend on its pairs and documents
+// alone, and on the order of their DocIds (NearDuplicatePolicy::
+// ClusterPairs), so the clusters are the single process's; rank 0 numbers
+// them by their smallest member, as the Clusterer does. Returns the
+// clusters on rank 0 (empty elsewhere), and frees `s` and `local`.
+std::vector<ClusterOut> ClusterByComponent(
+    const NearDuplicatePolicy& policy, Sketches& s,
+    absl::flat_hash_map<DocId, size_t>& local, const Holders& holders,
+    std::vector<VerifiedPair>& verified, tbb::task_arena& arena) {
+  struct Ends {
+    DocId a, b;
+  };
+  std::vector<Ends> mine;
+  mine.reserve(verified.size());
+  for (const VerifiedPair& p : verified) mine.push_back({p.a, p.b});
+  std::vector<Ends> ends = GatherOnZero(mine);
+  std::vector<Ends>().swap(mine);
+  // Rank 0: each endpoint's component, and the rank its component goes to,
+  // sent to the endpoint's holder.
+  struct Owner {
+    DocId doc;
+    int32_t rank;
+  };
+  std::vector<std::vector<Owner>> owners(g_ranks);
+  if (g_rank == 0) {
+    std::vector<DocId> points;
+    points.reserve(2 * ends.size());
+    for (const Ends& e : ends) {
+      points.push_back(e.a);
+      points.push_back(e.b);
+    }
+    tbb::parallel_sort(points.begin(), points.end());
+    points.erase(std::unique(points.begin(), points.end()), points.end());
+    const auto index = [&](DocId d) {
+      return static_cast<uint32_t>(
+          std::lower_bound(points.begin(), points.end(), d) - points.begin());
+    };
+    std::vector<uint32_t> parent(points.size());
+    std::iota(parent.begin(), parent.end(), 0u);
+    const auto find = [&](uint32_t x) {
+      while (parent[x] != x) x = parent[x] = parent[parent[x]];
+      return x;
+    };
+    std::vector<uint64_t> load(points.size(), 0);  // pairs, by root
+    for (const Ends& e : ends) {
+      const uint32_t x = find(index(e.a)), y = find(index(e.b));
+      if (x != y) parent[std::max(x, y)] = std::min(x, y);
+    }
+    for (const Ends& e : ends) ++load[find(index(e.a))];
+    std::vector<Ends>().swap(ends);
+    // Roots are their components' smallest endpoints; the largest
+    // components go first, each to the rank with the least so far.
+    std::vector<uint32_t> roots;
+    for (uint32_t i = 0; i < points.size(); ++i) {
+      if (find(i) == i) roots.push_back(i);
+    }
+    std::stable_sort(roots.begin(), roots.end(),
+                     [&](uint32_t x, uint32_t y) { return load[x] > load[y]; });
+    std::vector<uint64_t> given(g_ranks, 0);
+    std::vector<int32_t> rank_of_root(points.size(), 0);
+    for (uint32_t r : roots) {
+      const int32_t to = static_cast<int32_t>(
+          std::min_element(given.begin(), given.end()) - given.begin());
+      rank_of_root[r] = to;
+      given[to] += load[r];
+    }
+    for (uint32_t i = 0; i < points.size(); ++i) {
+      owners[holders.Of(points[i])].push_back(
+          {points[i], rank_of_root[find(i)]});
+    }
+  }
+  std::vector<Owner> my_owners = Exchange(owners);
+  absl::flat_hash_map<DocId, int32_t> owner_of;
+  owner_of.reserve(my_owners.size());
+  for (const Owner& o : my_owners) owner_of[o.doc] = o.rank;
+  // Pairs (their first document is here) and endpoints' sketches to the
+  // ranks owning their components.
+  std::vector<std::vector<VerifiedPair>> pairs_out(g_ranks);
+  for (const VerifiedPair& p : verified) {
+    pairs_out[owner_of.at(p.a)].push_back(p);
+  }
+  std::vector<VerifiedPair>().swap(verified);
+  std::vector<VerifiedPair> pairs = Exchange(pairs_out);
+  std::vector<std::vector<char>> docs_out(g_ranks);
+  for (const Owner& o : my_owners) {
+    PutDocument(s, local.at(o.doc), kSignature | kSets | kId, docs_out[o.rank]);
+  }
+  s = Sketches();
+  local.clear();
+  absl::flat_hash_map<DocId, Remote> docs;
+  GetDocuments(Exchange(docs_out), policy.options().num_perm,
+               kSignature | kSets | kId, docs);
+  // This rank's components, numbered 0, 1, ... in DocId order.
+  std::sort(pairs.begin(), pairs.end(),
+            [](const VerifiedPair& x, const VerifiedPair& y) {
+              return x.a != y.a ? x.a < y.a : x.b < y.b;
+            });
+  std::vector<DocId> points;
+  for (const auto& [d, r] : docs) points.push_back(d);
+  std::sort(points.begin(), points.end());
+  absl::flat_hash_map<DocId, DocId> compact;
+  for (size_t i = 0; i < points.size(); ++i) {
+    compact[points[i]] = static_cast<DocId>(i);
+  }
+  std::vector<VerifiedPair> edges = pairs;
+  for (VerifiedPair& p : edges) {
+    p.a = compact.at(p.a);
+    p.b = compact.at(p.b);
+  }
+  const auto doc = [&](DocId d) -> const Remote& { return docs.at(points[d]); };
+  NearDuplicateDocs by_index;
+  by_index.signature = [&](DocId d) -> absl::Span<const uint32_t> {
+    return doc(d).signature;
+  };
+  by_index.set = [&](DocId d) -> absl::Span<const uint64_t> {
+    return doc(d).set;
+  };
+  by_index.size = [&](DocId d) -> uint64_t { return doc(d).size; };
+  by_index.common = [&](DocId d,
+                        std::vector<uint64_t>&) -> absl::Span<const uint64_t> {
+    return doc(d).common;
+  };
+  std::vector<Cluster> clusters;
+  arena.execute(
+      [&] { clusters = policy.ClusterPairs(points.size(), edges, by_index); });
+  std::vector<VerifiedPair>().swap(edges);
+  // Each cluster's pairs in (a, b) order, the representative's first, as
+  // `mimeo cluster` lists them (PairsOf(), OrderPairs()).
+  absl::flat_hash_map<DocId, size_t> cluster_of;
+  for (size_t c = 0; c < clusters.size(); ++c) {
+    for (DocId m : clusters[c].members) cluster_of[points[m]] = c;
+  }
+  std::vector<std::vector<const VerifiedPair*>> pairs_of(clusters.size());
+  for (const VerifiedPair& p : pairs) {
+    auto a = cluster_of.find(p.a), b = cluster_of.find(p.b);
+    if (a != cluster_of.end() && b != cluster_of.end() &&
+        a->second == b->second) {
+      pairs_of[a->second].push_back(&p);
+    }
+  }
+  std::vector<char> out;
+  for (size_t c = 0; c < clusters.size(); ++c) {
+    const DocId rep = points[clusters[c].representative];
+    OrderPairs(pairs_of[c], rep);
+    PutValue<uint32_t>(out, points[clusters[c].members.front()]);
+    PutString(out, docs.at(rep).id);
+    PutValue<uint64_t>(out, clusters[c].members.size());
+    for (DocId m : clusters[c].members) PutString(out, docs.at(points[m]).id);
+    PutValue<uint64_t>(out, pairs_of[c].size());
+    for (const VerifiedPair* p : pairs_of[c]) {
+      PutString(out, docs.at(p->a).id);
+      PutString(out, docs.at(p->b).id);
+      PutValue<Similarity>(out, p->similarity);
+    }
+  }
+  docs.clear();
+  const std::vector<char> all = GatherOnZero(out);
+  std::vector<char>().swap(out);
+  std::vector<std::pair<DocId, ClusterOut>> found;
+  for (const char* p = all.data(); p < all.data() + all.size();) {
+    std::pair<DocId, ClusterOut> c;
+    c.first = GetValue<uint32_t>(p);
+    c.second.representative = GetString(p);
+    for (uint64_t n = GetValue<uint64_t>(p); n > 0; --n) {
+      c.second.docs.push_back(GetString(p));
+    }
+    for (uint64_t n = GetValue<uint64_t>(p); n > 0; --n) {
+      PairOut po;
+      po.a = GetString(p);
+      po.b = GetString(p);
+      po.similarity = GetValue<Similarity>(p);
+      po.near_duplicate = true;
+      c.second.pairs.push_back(std::move(po));
+    }
+    found.push_back(std::move(c));
+  }
+  std::sort(found.begin(), found.end(),
+            [](const auto& x, const auto& y) { return x.first < y.first; });
+  std::vector<ClusterOut> result;
+  result.reserve(found.size());
+  for (auto& [smallest, c] : found) {
+    c.id = static_cast<uint32_t>(result.size());
+    result.push_back(std::move(c));
+  }
+  return result;
+}
+
 // The steps of a run, timed per rank for --verbose. Each lap ends at a
 // collective or at rank 0's own work, so a rank's time includes its waits
 // for slower ranks.
@@ -836,119 +1092,21 @@ int Run(MpiArgs& args, bool pairs_command) {
   std::vector<CandidatePair>().swap(candidates);
   timer.Lap(kVerify);
 
-  // Rank 0: every verified pair, in (a, b) order, and the endpoints.
-  std::vector<VerifiedPair> pairs = GatherOnZero(verified);
-  std::vector<VerifiedPair>().swap(verified);
-  std::sort(pairs.begin(), pairs.end(),
-            [](const VerifiedPair& x, const VerifiedPair& y) {
-              return x.a != y.a ? x.a < y.a : x.b < y.b;
-            });
-  std::vector<DocId> endpoints;
-  if (g_rank == 0) {
-    for (const VerifiedPair& p : pairs) {
-      endpoints.push_back(p.a);
-      endpoints.push_back(p.b);
-    }
-    std::sort(endpoints.begin(), endpoints.end());
-    endpoints.erase(std::unique(endpoints.begin(), endpoints.end()),
-                    endpoints.end());
-  }
-  uint64_t num_endpoints = endpoints.size();
-  MPI_Bcast(&num_endpoints, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD);
-  endpoints.resize(num_endpoints);
-  MPI_Bcast(endpoints.data(), CheckedCount(num_endpoints * sizeof(DocId)),
-            MPI_BYTE, 0, MPI_COMM_WORLD);
-  if (g_rank != 0) g_traffic.received += num_endpoints * sizeof(DocId);
-  // The other ranks send rank 0 their endpoints: ids, and for clustering
-  // sketches; rank 0 reads its own where they are.
-  const unsigned what = pairs_command ? kId : kSignature | kSets | kId;
-  std::vector<char> mine;
-  if (g_rank != 0) {
-    for (DocId d : endpoints) {
-      if (auto it = local.find(d); it != local.end()) {
-        PutDocument(s, it->second, what, mine);
-      }
-    }
-  }
-  std::vector<char> gathered = GatherOnZero(mine);
-  std::vector<char>().swap(mine);
-  if (g_rank != 0) {
-    s = Sketches();
-    local.clear();
-  }
-  timer.Lap(kGather);
-
-  int exit_code = 0;
-  if (g_rank == 0) {
-    absl::flat_hash_map<DocId, Remote> remote;
-    GetDocuments(gathered, po.num_perm, what, remote);
-    std::vector<char>().swap(gathered);
-    const NearDuplicateDocs all = DocsOver(s, local, remote);
-    const auto id_of = [&](DocId d) -> const std::string& {
-      if (auto it = local.find(d); it != local.end()) return s.ids[it->second];
-      return remote.at(d).id;
-    };
-    Report report;
-    report.documents = documents;
-    if (pairs_command) {
-      report.title = "mimeo pairs";
-      for (const VerifiedPair& v : pairs) {
-        PairOut p;
-        p.a = id_of(v.a);
-        p.b = id_of(v.b);
-        p.similarity = v.similarity;
-        p.near_duplicate = true;
-        report.pairs.push_back(std::move(p));
-      }
-    } else {
-      // The endpoints numbered 0, 1, ... in DocId order: the clusters are
-      // those of the DocIds (NearDuplicatePolicy::ClusterPairs), and the
-      // Clusterer's arrays follow the endpoints, not every document.
-      absl::flat_hash_map<DocId, DocId> compact;
-      for (size_t i = 0; i < endpoints.size(); ++i) {
-        compact[endpoints[i]] = static_cast<DocId>(i);
-      }
-      std::vector<VerifiedPair> edges = pairs;
-      for (VerifiedPair& p : edges) {
-        p.a = compact.at(p.a);
-        p.b = compact.at(p.b);
-      }
-      NearDuplicateDocs docs;
-      docs.signature = [&](DocId d) { return all.signature(endpoints[d]); };
-      docs.set = [&](DocId d) { return all.set(endpoints[d]); };
-      docs.size = [&](DocId d) { return all.size(endpoints[d]); };
-      docs.common = [&](DocId d, std::vector<uint64_t>& scratch) {
-        return all.common(endpoints[d], scratch);
-      };
-      std::vector<Cluster> clusters =
-          policy->ClusterPairs(endpoints.size(), edges, docs);
-      for (Cluster& c : clusters) {
-        c.representative = endpoints[c.representative];
-        for (DocId& m : c.members) m = endpoints[m];
-      }
-      report.has_clusters = true;
-      report.title = "mimeo cluster";
-      // As `mimeo cluster` assembles them (cluster_command.cc).
-      const size_t num_ids = endpoints.empty() ? 0 : endpoints.back() + 1;
-      std::vector<std::vector<const VerifiedPair*>> pairs_of =
-          PairsOf(clusters, pairs, num_ids);
-      for (const Cluster& c : clusters) {
-        ClusterOut out{c.id, {}, id_of(c.representative), {}};
-        for (DocId m : c.members) out.docs.push_back(id_of(m));
-        std::vector<const VerifiedPair*>& in = pairs_of[c.id];
-        OrderPairs(in, c.representative);
-        for (const VerifiedPair* p : in) {
-          PairOut po;
-          po.a = id_of(p->a);
-          po.b = id_of(p->b);
-          po.similarity = p->similarity;
-          po.near_duplicate = true;
-          out.pairs.push_back(std::move(po));
-        }
-        report.clusters.push_back(std::move(out));
-      }
-    }
+  const uint64_t num_verified = SumOverRanks(verified.size());
+  Report report;
+  report.documents = documents;
+  if (pairs_command) {
+    report.title = "mimeo pairs";
+    report.pairs = PairsOnRankZero(s, local, verified);
+    timer.Lap(kGather);
+  } else {
+    report.has_clusters = true;
+    report.title = "mimeo cluster";
+    report.clusters =
+        ClusterByComponent(*policy, s, local, holders, verified, arena);
     timer.Lap(kCluster);
+  }
+  if (g_rank == 0) {
     absl::StatusOr<Output> output = Output::Open(common);
     if (!output.ok()) Fail(output.status());
     if (absl::Status st = output->Write(report); !st.ok()) Fail(st);
@@ -960,7 +1118,7 @@ int Run(MpiArgs& args, bool pairs_command) {
           stderr,
           "mimeo-mpi: %d ranks, %d documents, %d candidate pairs, "
           "%d verified, %d %s, %.2f s\n",
-          g_ranks, documents, num_candidates, pairs.size(),
+          g_ranks, documents, num_candidates, num_verified,
           pairs_command ? report.pairs.size() : report.clusters.size(),
           pairs_command ? "pairs" : "clusters", seconds);
     }
@@ -989,7 +1147,7 @@ int Run(MpiArgs& args, bool pairs_command) {
                     lines[r].received / 1e6, lines[r].peak_rss / 1e6, phases);
     }
   }
-  return exit_code;
+  return 0;
 }
 
 void AddOptions(CLI::App* cmd, MpiArgs& args) {
