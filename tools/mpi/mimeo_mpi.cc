@@ -494,7 +494,8 @@ void CheckUniqueIds(const Sketches& s) {
 // Counts every shingle's document frequency at the rank owning it, a
 // quarter of the hash space at a time, and gives every rank the common
 // shingles; fills s.common*.
-void FindCommon(const CommonShingles::Options& options, Sketches& s) {
+void FindCommon(const CommonShingles::Options& options, Sketches& s,
+                tbb::task_arena& arena) {
   uint64_t local_docs = 0;
   for (size_t i = 0; i < s.size(); ++i) local_docs += !s.Set(i).empty();
   const uint64_t documents = SumOverRanks(local_docs);
@@ -510,14 +511,38 @@ void FindCommon(const CommonShingles::Options& options, Sketches& s) {
       if (static_cast<int>(h >> 62) != round) continue;
       out[OwnerOfHash(h)].push_back(h);
     }
-    std::vector<uint64_t> mine = Exchange(out);
-    tbb::parallel_sort(mine.begin(), mine.end());
-    for (size_t i = 0; i < mine.size();) {
-      size_t j = i + 1;
-      while (j < mine.size() && mine[j] == mine[i]) ++j;
-      if (j - i >= threshold) found.push_back(mine[i]);
-      i = j;
+    const std::vector<uint64_t> mine = Exchange(out);
+    // Counted as the single process counts them (CommonShingles::Build),
+    // in linear time: the shingles received stand in for documents, in
+    // chunks; each occurrence is one document holding the shingle, so its
+    // count is its document frequency, and the threshold is the global one.
+    constexpr size_t kChunk = 512;
+    const size_t chunks = (mine.size() + kChunk - 1) / kChunk;
+    const auto chunk = [&](size_t c) {
+      return absl::MakeConstSpan(mine).subspan(
+          c * kChunk, std::min(kChunk, mine.size() - c * kChunk));
+    };
+    CommonShingles::Options counted;
+    counted.min_docs = threshold;
+    counted.fraction = 0;
+    absl::StatusOr<CommonShingles> counter = CommonShingles::Create(counted);
+    if (!counter.ok()) Fail(counter.status());
+    std::vector<std::vector<uint64_t>> hits(chunks);
+    arena.execute([&] {
+      counter->Build(chunks, chunk);
+      if (counter->size() == 0) return;
+      tbb::parallel_for(size_t{0}, chunks, [&](size_t c) {
+        counter->CommonOf(chunk(c), hits[c]);
+      });
+    });
+    const size_t before = found.size();
+    for (const std::vector<uint64_t>& h : hits) {
+      found.insert(found.end(), h.begin(), h.end());
     }
+    std::sort(found.begin() + static_cast<ptrdiff_t>(before), found.end());
+    found.erase(std::unique(found.begin() + static_cast<ptrdiff_t>(before),
+                            found.end()),
+                found.end());
   }
   std::vector<uint64_t> all = GatherOnAll(found);
   const absl::flat_hash_set<uint64_t> common(all.begin(), all.end());
@@ -1076,7 +1101,7 @@ int Run(MpiArgs& args, bool pairs_command) {
   const uint64_t documents = SumOverRanks(held);
   CheckUniqueIds(s);
   timer.Lap(kRead);
-  FindCommon(o.common, s);
+  FindCommon(o.common, s, arena);
   timer.Lap(kCommon);
   absl::flat_hash_map<DocId, size_t> local;
   local.reserve(s.size());
