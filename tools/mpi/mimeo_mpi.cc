@@ -94,67 +94,65 @@ int CheckedCount(uint64_t bytes) {
   return static_cast<int>(bytes);
 }
 
-// Sends out[r] to rank r, all ranks at once (MPI_Alltoallv), and returns
-// what every rank sent this one, in rank order. T must be trivially
-// copyable. Empties `out`.
+// Sends out[r] to rank r, all ranks at once, and returns what every rank
+// sent this one, in rank order. T must be trivially copyable. Empties
+// `out`. Point to point (MPI_Isend, MPI_Irecv) from and into the vectors
+// themselves, so that the data are not copied into one send buffer as
+// MPI_Alltoallv would need; MPI counts bytes in an int, so a peer's data
+// go in messages of at most kMaxMessageBytes.
+constexpr uint64_t kMaxMessageBytes = uint64_t{1} << 30;
 template <typename T>
 std::vector<T> Exchange(std::vector<std::vector<T>>& out) {
-  std::vector<int> send_counts(g_ranks), recv_counts(g_ranks);
-  std::vector<int> send_offsets(g_ranks + 1, 0), recv_offsets(g_ranks + 1, 0);
-  uint64_t total = 0;
-  for (int r = 0; r < g_ranks; ++r) {
-    send_counts[r] = CheckedCount(out[r].size() * sizeof(T));
-    total += out[r].size() * sizeof(T);
-  }
-  std::vector<char> send(total);
-  uint64_t at = 0;
-  for (int r = 0; r < g_ranks; ++r) {
-    send_offsets[r] = CheckedCount(at);
-    if (!out[r].empty()) {
-      std::memcpy(send.data() + at, out[r].data(), out[r].size() * sizeof(T));
-    }
-    at += out[r].size() * sizeof(T);
-    std::vector<T>().swap(out[r]);
-  }
-  MPI_Alltoall(send_counts.data(), 1, MPI_INT, recv_counts.data(), 1, MPI_INT,
+  std::vector<uint64_t> send_n(g_ranks), recv_n(g_ranks);
+  for (int r = 0; r < g_ranks; ++r) send_n[r] = out[r].size();
+  MPI_Alltoall(send_n.data(), 1, MPI_UINT64_T, recv_n.data(), 1, MPI_UINT64_T,
                MPI_COMM_WORLD);
-  uint64_t in = 0;
+  std::vector<uint64_t> at(g_ranks + 1, 0);  // where each source's data go
+  for (int r = 0; r < g_ranks; ++r) at[r + 1] = at[r] + recv_n[r];
+  std::vector<T> received(at[g_ranks]);
+  std::vector<MPI_Request> requests;
+  const auto post = [&](char* data, uint64_t bytes, int peer, bool send) {
+    for (uint64_t done = 0, tag = 0; done < bytes; ++tag) {
+      const int n = static_cast<int>(std::min(kMaxMessageBytes, bytes - done));
+      requests.emplace_back();
+      if (send) {
+        MPI_Isend(data + done, n, MPI_BYTE, peer, static_cast<int>(tag),
+                  MPI_COMM_WORLD, &requests.back());
+      } else {
+        MPI_Irecv(data + done, n, MPI_BYTE, peer, static_cast<int>(tag),
+                  MPI_COMM_WORLD, &requests.back());
+      }
+      done += static_cast<uint64_t>(n);
+    }
+  };
   for (int r = 0; r < g_ranks; ++r) {
-    recv_offsets[r] = CheckedCount(in);
-    in += static_cast<uint64_t>(recv_counts[r]);
+    if (r == g_rank) continue;
+    post(reinterpret_cast<char*>(received.data() + at[r]),
+         recv_n[r] * sizeof(T), r, /*send=*/false);
+    g_traffic.received += recv_n[r] * sizeof(T);
   }
-  std::vector<T> received(in / sizeof(T));
-  MPI_Alltoallv(send.data(), send_counts.data(), send_offsets.data(), MPI_BYTE,
-                received.data(), recv_counts.data(), recv_offsets.data(),
-                MPI_BYTE, MPI_COMM_WORLD);
-  // What crossed the network: not what a rank sends itself.
-  g_traffic.sent += total - static_cast<uint64_t>(send_counts[g_rank]);
-  g_traffic.received += in - static_cast<uint64_t>(recv_counts[g_rank]);
+  for (int r = 0; r < g_ranks; ++r) {
+    if (r == g_rank) continue;
+    post(reinterpret_cast<char*>(out[r].data()), send_n[r] * sizeof(T), r,
+         /*send=*/true);
+    g_traffic.sent += send_n[r] * sizeof(T);
+  }
+  if (!out[g_rank].empty()) {
+    std::memcpy(received.data() + at[g_rank], out[g_rank].data(),
+                out[g_rank].size() * sizeof(T));
+  }
+  MPI_Waitall(static_cast<int>(requests.size()), requests.data(),
+              MPI_STATUSES_IGNORE);
+  for (std::vector<T>& o : out) std::vector<T>().swap(o);
   return received;
 }
 
 // Gathers every rank's `mine` on rank 0, in rank order (empty elsewhere).
 template <typename T>
 std::vector<T> GatherOnZero(const std::vector<T>& mine) {
-  const int bytes = CheckedCount(mine.size() * sizeof(T));
-  std::vector<int> counts(g_ranks), offsets(g_ranks, 0);
-  MPI_Gather(&bytes, 1, MPI_INT, counts.data(), 1, MPI_INT, 0, MPI_COMM_WORLD);
-  uint64_t total = 0;
-  if (g_rank == 0) {
-    for (int r = 0; r < g_ranks; ++r) {
-      offsets[r] = CheckedCount(total);
-      total += static_cast<uint64_t>(counts[r]);
-    }
-  }
-  std::vector<T> all(total / sizeof(T));
-  MPI_Gatherv(mine.data(), bytes, MPI_BYTE, all.data(), counts.data(),
-              offsets.data(), MPI_BYTE, 0, MPI_COMM_WORLD);
-  if (g_rank != 0) {
-    g_traffic.sent += static_cast<uint64_t>(bytes);
-  } else {
-    g_traffic.received += total - static_cast<uint64_t>(counts[0]);
-  }
-  return all;
+  std::vector<std::vector<T>> out(g_ranks);
+  out[0] = mine;
+  return Exchange(out);
 }
 
 // Every rank's `mine`, concatenated in rank order, on every rank.
@@ -1030,11 +1028,15 @@ constexpr const char* kStepNames[kSteps] = {
     "gather",      "cluster", "write"};
 struct Timer {
   std::chrono::steady_clock::time_point last = std::chrono::steady_clock::now();
+  uint64_t last_sent = 0;
   double seconds[kSteps] = {};
+  uint64_t sent[kSteps] = {};  // bytes this rank sent in each step
   void Lap(Step p) {
     const auto now = std::chrono::steady_clock::now();
     seconds[p] += std::chrono::duration<double>(now - last).count();
+    sent[p] += g_traffic.sent - last_sent;
     last = now;
+    last_sent = g_traffic.sent;
   }
 };
 
@@ -1154,20 +1156,25 @@ int Run(MpiArgs& args, bool pairs_command) {
     struct Line {
       uint64_t documents, sent, received, peak_rss;
       double seconds[kSteps];
+      uint64_t step_sent[kSteps];
     };
-    Line line{held, g_traffic.sent, g_traffic.received, PeakRssBytes(), {}};
+    Line line{held, g_traffic.sent, g_traffic.received, PeakRssBytes(), {}, {}};
     std::copy(std::begin(timer.seconds), std::end(timer.seconds),
               std::begin(line.seconds));
+    std::copy(std::begin(timer.sent), std::end(timer.sent),
+              std::begin(line.step_sent));
     std::vector<Line> lines = GatherOnZero(std::vector<Line>{line});
     for (int r = 0; r < static_cast<int>(lines.size()); ++r) {
       std::string phases;
       for (int p = 0; p < kSteps; ++p) {
-        absl::StrAppendFormat(&phases, "%s%s %.2f s", p == 0 ? "" : ", ",
-                              kStepNames[p], lines[r].seconds[p]);
+        absl::StrAppendFormat(&phases, "%s%s %.2f s %.1f MB",
+                              p == 0 ? "" : ", ", kStepNames[p],
+                              lines[r].seconds[p], lines[r].step_sent[p] / 1e6);
       }
       absl::FPrintF(stderr,
                     "mimeo-mpi: rank %d: %d documents, %.1f MB sent, %.1f MB "
-                    "received, peak RSS %.1f MB; %s\n",
+                    "received, peak RSS %.1f MB; time and bytes sent by "
+                    "step: %s\n",
                     r, lines[r].documents, lines[r].sent / 1e6,
                     lines[r].received / 1e6, lines[r].peak_rss / 1e6, phases);
     }
