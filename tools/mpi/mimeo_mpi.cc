@@ -303,7 +303,7 @@ struct MpiArgs {
   // Bands per round of the band-key exchange.
   uint32_t bands_per_round = 4;
   // Candidate pairs verified per round of sketch fetching, per rank.
-  uint64_t pairs_per_round = uint64_t{1} << 20;
+  uint64_t pairs_per_round = uint64_t{1} << 18;
 };
 
 // Reads this rank's share and sketches it, with global DocIds.
@@ -722,12 +722,20 @@ NearDuplicateDocs DocsOver(const Sketches& s,
 }
 
 // Verifies this rank's candidates, fetching the other sides' sketches a
-// block of candidates at a time.
+// block of candidates at a time: the candidates in (b, a) order, so that
+// a document is fetched in one round, or two across a round's end. The
+// verified pairs come out in that order (callers sort them by (a, b)).
 std::vector<VerifiedPair> VerifyShare(
     const NearDuplicatePolicy& policy, const Sketches& s,
     const absl::flat_hash_map<DocId, size_t>& local, const Holders& holders,
-    const std::vector<CandidatePair>& candidates, uint64_t per_round,
+    std::vector<CandidatePair>& candidates, uint64_t per_round,
     tbb::task_arena& arena) {
+  arena.execute([&] {
+    tbb::parallel_sort(candidates.begin(), candidates.end(),
+                       [](const CandidatePair& x, const CandidatePair& y) {
+                         return x.b != y.b ? x.b < y.b : x.a < y.a;
+                       });
+  });
   const uint64_t my_rounds = (candidates.size() + per_round - 1) / per_round;
   uint64_t rounds = 0;
   MPI_Allreduce(&my_rounds, &rounds, 1, MPI_UINT64_T, MPI_MAX, MPI_COMM_WORLD);
@@ -1018,6 +1026,12 @@ std::vector<ClusterOut> ClusterByComponent(
   return result;
 }
 
+uint64_t PeakRssBytes() {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return static_cast<uint64_t>(ru.ru_maxrss) * 1024;
+}
+
 // The steps of a run, timed per rank for --verbose. Each lap ends at a
 // collective or at rank 0's own work, so a rank's time includes its waits
 // for slower ranks.
@@ -1031,7 +1045,9 @@ struct Timer {
   uint64_t last_sent = 0;
   double seconds[kSteps] = {};
   uint64_t sent[kSteps] = {};  // bytes this rank sent in each step
+  uint64_t peak[kSteps] = {};  // peak resident bytes at each step's end
   void Lap(Step p) {
+    peak[p] = PeakRssBytes();
     const auto now = std::chrono::steady_clock::now();
     seconds[p] += std::chrono::duration<double>(now - last).count();
     sent[p] += g_traffic.sent - last_sent;
@@ -1039,12 +1055,6 @@ struct Timer {
     last_sent = g_traffic.sent;
   }
 };
-
-uint64_t PeakRssBytes() {
-  struct rusage ru;
-  getrusage(RUSAGE_SELF, &ru);
-  return static_cast<uint64_t>(ru.ru_maxrss) * 1024;
-}
 
 int Run(MpiArgs& args, bool pairs_command) {
   const auto start = std::chrono::steady_clock::now();
@@ -1157,8 +1167,12 @@ int Run(MpiArgs& args, bool pairs_command) {
       uint64_t documents, sent, received, peak_rss;
       double seconds[kSteps];
       uint64_t step_sent[kSteps];
+      uint64_t step_peak[kSteps];
     };
-    Line line{held, g_traffic.sent, g_traffic.received, PeakRssBytes(), {}, {}};
+    Line line{held, g_traffic.sent, g_traffic.received, PeakRssBytes(), {}, {},
+              {}};
+    std::copy(std::begin(timer.peak), std::end(timer.peak),
+              std::begin(line.step_peak));
     std::copy(std::begin(timer.seconds), std::end(timer.seconds),
               std::begin(line.seconds));
     std::copy(std::begin(timer.sent), std::end(timer.sent),
@@ -1167,14 +1181,16 @@ int Run(MpiArgs& args, bool pairs_command) {
     for (int r = 0; r < static_cast<int>(lines.size()); ++r) {
       std::string phases;
       for (int p = 0; p < kSteps; ++p) {
-        absl::StrAppendFormat(&phases, "%s%s %.2f s %.1f MB",
-                              p == 0 ? "" : ", ", kStepNames[p],
-                              lines[r].seconds[p], lines[r].step_sent[p] / 1e6);
+        if (lines[r].step_peak[p] == 0) continue;  // not a step of this run
+        absl::StrAppendFormat(&phases, "%s%s %.2f s %.1f MB (peak %.0f MB)",
+                              phases.empty() ? "" : ", ", kStepNames[p],
+                              lines[r].seconds[p], lines[r].step_sent[p] / 1e6,
+                              lines[r].step_peak[p] / 1e6);
       }
       absl::FPrintF(stderr,
                     "mimeo-mpi: rank %d: %d documents, %.1f MB sent, %.1f MB "
-                    "received, peak RSS %.1f MB; time and bytes sent by "
-                    "step: %s\n",
+                    "received, peak RSS %.1f MB; by step, its time, the "
+                    "bytes sent and the peak RSS so far: %s\n",
                     r, lines[r].documents, lines[r].sent / 1e6,
                     lines[r].received / 1e6, lines[r].peak_rss / 1e6, phases);
     }
