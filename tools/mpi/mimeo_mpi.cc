@@ -14,16 +14,20 @@
 //   3. common shingles: every shingle goes to the rank owning its hash,
 //      which counts in how many documents it occurs; the common ones (few)
 //      are gathered by every rank;
-//   4. candidates: band keys go to the rank owning the key
-//      (MPI_Alltoallv), a few bands per round; each bucket yields its
-//      pairs as the LSH join does (lsh_index.h), sent to the rank holding
-//      the pair's first document;
-//   5. verification: that rank fetches the other side's sketch from its
-//      holder and applies the near-duplicate policy (near_duplicates.h);
-//   6. clusters: the verified pairs and their endpoints' sketches are
-//      gathered on rank 0, which clusters them with the same policy (the
-//      Clusterer's chaining guard compares members with their core, which
-//      needs a global view) and writes the output.
+//   4. candidates: band keys go to the rank owning the key, a few bands
+//      per round; each bucket yields its pairs as the LSH join does
+//      (lsh_index.h), sent to the rank holding the pair's first document;
+//   5. verification: that rank fetches the other side's signature, then
+//      the set of the pairs the estimate does not refuse, from its holder,
+//      and applies the near-duplicate policy (near_duplicates.h);
+//   6. clusters: rank 0 finds the connected components of the verified
+//      pairs from their endpoints alone and deals them out; each rank
+//      clusters its components with the same policy (a component's
+//      clusters depend on it alone); rank 0 numbers them and writes the
+//      output.
+// Every exchange is an all-to-all of personalised data (Exchange()): the
+// counts with MPI_Alltoall, the data point to point from and into the
+// vectors themselves.
 //
 // Failure: a rank that cannot read its input, or fails otherwise, prints
 // "mimeo-mpi: rank R: <message naming the file>" and ends the whole job
