@@ -44,6 +44,7 @@
 #include <cstring>
 #include <limits>
 #include <memory>
+#include <new>
 #include <numeric>
 #include <string>
 #include <string_view>
@@ -1266,6 +1267,12 @@ int main(int argc, char** argv) {
     } else {
       exit_code = e.get_exit_code();
     }
+  } catch (const std::bad_alloc&) {
+    // A rank out of memory ends the job, saying so, rather than dying
+    // alone while the others wait for it.
+    Fail(absl::ResourceExhaustedError(
+        "out of memory: run on more ranks, or give each rank more memory "
+        "(bench/README.md has the memory per document)"));
   }
   MPI_Finalize();
   return exit_code;
