@@ -82,6 +82,27 @@ int g_ranks = 1;
   std::abort();
 }
 
+// A step every rank takes at once (listing the input): when any rank
+// failed, the lowest of them says why, naming itself, and every rank
+// ends, without MPI_Abort, which is kept for the failures of one rank
+// while the others go on. Usually all fail alike (a path that does not
+// exist); a path one node cannot see fails there alone.
+void Agree(const absl::Status& s) {
+  const int mine = s.ok() ? std::numeric_limits<int>::max() : g_rank;
+  int first = 0;
+  MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+  if (first == std::numeric_limits<int>::max()) return;
+  if (first == g_rank) {
+    std::fprintf(stderr, "mimeo-mpi: rank %d: %s\n", g_rank,
+                 std::string(s.message()).c_str());
+    std::fflush(stderr);
+  }
+  int code = s.ok() ? 0 : (s.code() == absl::StatusCode::kNotFound ? 2 : 1);
+  MPI_Allreduce(MPI_IN_PLACE, &code, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+  MPI_Finalize();
+  std::exit(code);
+}
+
 // Bytes this rank sent and received through MPI, for --verbose.
 struct Traffic {
   uint64_t sent = 0;
@@ -314,10 +335,10 @@ struct MpiArgs {
 // Reads this rank's share and sketches it, with global DocIds.
 Sketches ReadShare(MpiArgs& args, const Engine::Options& o) {
   auto reader = InputReader::Open(args.paths, args.common.input);
-  if (!reader.ok()) Fail(reader.status());
+  Agree(reader.status());
   absl::StatusOr<std::vector<uint64_t>> lines = (*reader)->Share(
       static_cast<uint32_t>(g_rank), static_cast<uint32_t>(g_ranks));
-  if (!lines.ok()) Fail(lines.status());
+  Agree(lines.ok() ? absl::OkStatus() : lines.status());
   std::vector<uint64_t> before(lines->size(), 0);
   if (!lines->empty()) {
     MPI_Exscan(lines->data(), before.data(), static_cast<int>(lines->size()),
