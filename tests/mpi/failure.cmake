@@ -59,3 +59,20 @@ foreach(case "tree;broken\\.jsonl\\.gz" "lines.jsonl;lines\\.jsonl:31"
   endif()
   message(STATUS "${input}: ended (${rc}), naming the rank and the file")
 endforeach()
+
+# A path that does not exist stops every rank with mimeo's exit code 2 and
+# one message.
+execute_process(
+  COMMAND "${MPIEXEC}" --oversubscribe -np 3 "${MIMEO_MPI}" cluster
+          "${WORK_DIR}/nope" -o "${WORK_DIR}/out.jsonl"
+  RESULT_VARIABLE rc ERROR_VARIABLE err TIMEOUT 60)
+if(NOT rc EQUAL 2)
+  message(FATAL_ERROR "a missing path ended with ${rc}, not 2:\n${err}")
+endif()
+string(REGEX MATCHALL "does not exist" said "${err}")
+list(LENGTH said times)
+if(NOT err MATCHES "mimeo-mpi: rank 0: '[^']*nope' does not exist" OR
+   NOT times EQUAL 1)
+  message(FATAL_ERROR "not one message naming the missing path:\n${err}")
+endif()
+message(STATUS "a missing path: exit 2, one message")
