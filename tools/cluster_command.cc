@@ -25,24 +25,7 @@ int Run(ClusterArgs& args) {
   FinishEngineOptions(common);
   const std::string format = ChooseFormat(common);
   const bool copy_mode = args.mode == "copy";
-  if (args.mode == "versions") {
-    // The revision thresholds, where the user set none.
-    Engine::Options revisions = common.engine;
-    Engine::Options::UseRevisionThresholds(revisions);
-    Engine::Options& o = common.engine;
-    if (!Given(common, "--threshold")) {
-      o.verify.jaccard_threshold = revisions.verify.jaccard_threshold;
-    }
-    if (!Given(common, "--containment")) {
-      o.verify.containment_threshold = revisions.verify.containment_threshold;
-    }
-    if (!Given(common, "--member-jaccard")) {
-      o.member.jaccard_threshold = revisions.member.jaccard_threshold;
-    }
-    if (!Given(common, "--member-containment")) {
-      o.member.containment_threshold = revisions.member.containment_threshold;
-    }
-  }
+  if (args.mode == "versions") UseRevisionThresholdsNotGiven(common);
   // Texts are needed only where passages are shown, and then read again
   // from the input rather than kept in memory.
   const bool show_text = copy_mode || format == "table" || format == "html";

@@ -60,6 +60,11 @@ void AddInputOptions(CLI::App* cmd, CommonArgs& args);
 void AddOutputOptions(CLI::App* cmd, CommonArgs& args);
 // Copies what the command line set into `args.engine` (min_passage...).
 void FinishEngineOptions(CommonArgs& args);
+// --mode versions: the revision thresholds
+// (Engine::Options::UseRevisionThresholds) for those of --threshold,
+// --containment, --member-jaccard and --member-containment the command
+// line did not give.
+void UseRevisionThresholdsNotGiven(CommonArgs& args);
 
 // Makes SIGINT, SIGTERM and SIGHUP remove the temporary files of writes
 // in progress (snapshots, outputs) before the process ends. Call once,

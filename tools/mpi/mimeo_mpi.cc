@@ -1097,6 +1097,7 @@ int Run(MpiArgs& args, bool pairs_command) {
     }
     return 2;
   }
+  if (args.mode == "versions") UseRevisionThresholdsNotGiven(common);
   Engine::Options o = common.engine;
   o.copy.enabled = false;
   o.index_on_add = false;
@@ -1266,9 +1267,11 @@ int main(int argc, char** argv) {
   AddOptions(cluster, cluster_args);
   cluster
       ->add_option("--mode", cluster_args.mode,
-                   "near-dup only (versions and copy: use mimeo)")
+                   "near-dup: whole documents that are the same text; "
+                   "versions: revisions of one text, early and late (looser "
+                   "thresholds); copy: use mimeo")
       ->capture_default_str()
-      ->check(CLI::IsMember({"near-dup"}));
+      ->check(CLI::IsMember({"near-dup", "versions"}));
   cluster->callback([&] { exit_code = Run(cluster_args, false); });
   CLI::App* pairs = app.add_subcommand(
       "pairs", "Near-duplicate pairs (mimeo pairs --mode near-dup)");
