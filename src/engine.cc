@@ -13,6 +13,7 @@
 #include "internal/memory_store.h"
 #include "internal/status_macros.h"
 #include "internal/writer_preferring_mutex.h"
+#include "mimeo/near_duplicates.h"
 #include "oneapi/tbb/enumerable_thread_specific.h"
 #include "oneapi/tbb/parallel_for.h"
 #include "xxhash.h"
@@ -1133,34 +1134,46 @@ absl::StatusOr<Clustering> Engine::Cluster() const {
   RETURN_IF_ERROR(FollowStoreShared());
   std::shared_lock lock(*mu_);
   const std::shared_ptr<const Common> common = CommonModel(/*current=*/true);
-  const uint32_t num_perm = minhasher_.params().num_perm;
-  // With exact sets, a pair far below the thresholds by its estimate is
-  // refused without merging them: the k-permutation estimate is binomial,
-  // so its error is bounded (Verifier::ClearlyRejects); one-permutation
-  // estimates of small sets are not, and are always verified.
-  const bool estimates_bound =
-      options_.keep_shingle_sets &&
-      minhasher_.params().scheme == MinHashScheme::kPermutations;
+  NearDuplicatePolicy::Options po;
+  po.verify = options_.verify;
+  po.member = options_.member;
+  po.cluster = options_.cluster;
+  po.num_perm = minhasher_.params().num_perm;
+  po.scheme = minhasher_.params().scheme;
+  po.exact_sets = options_.keep_shingle_sets;
+  // Cannot fail: the options were validated by Create().
+  absl::StatusOr<NearDuplicatePolicy> policy = NearDuplicatePolicy::Create(po);
+  RETURN_IF_ERROR(Internal(policy.status()));
+  NearDuplicateDocs docs;
+  docs.signature = [this](DocId d) { return SignatureOf(d); };
+  docs.size = [this](DocId d) { return SizeOf(d); };
+  if (options_.keep_shingle_sets) {
+    docs.set = [this](DocId d) { return SetOf(d); };
+    docs.common = [this, &common](DocId d, std::vector<uint64_t>& fetched) {
+      return CommonIn(*common, d, fetched);
+    };
+  }
   Clustering result;
   absl::Status joined;
   tbb::task_arena arena = internal::Arena(options_.threads);
   arena.execute([&] {
     // The join over the live signatures gives the pairs lsh_index_ would,
     // whether or not it is built.
-    std::vector<DocId> docs;
+    std::vector<DocId> live;
     for (DocId d = 0; d < store_->num_ids(); ++d) {
-      if (store_->live(d) && SizeOf(d) != 0) docs.push_back(d);
+      if (store_->live(d) && SizeOf(d) != 0) live.push_back(d);
     }
     LshIndex::Options lo = lsh_index_.options();
-    // Cannot fail: docs ascend, and every signature has num_perm values.
+    // Cannot fail: the DocIds ascend, and every signature has num_perm
+    // values.
     absl::StatusOr<std::vector<CandidatePair>> all =
-        LshAllPairs(store_->signatures(), docs, lo);
+        LshAllPairs(store_->signatures(), live, lo);
     if (!all.ok()) {
       joined = Internal(all.status());
       return;
     }
     std::vector<CandidatePair> candidates = std::move(*all);
-    std::vector<DocId>().swap(docs);
+    std::vector<DocId>().swap(live);
     if (simhash_index_) {
       for (DocId d = 0; d < store_->num_ids(); ++d) {
         if (!store_->live(d) || SizeOf(d) == 0) continue;
@@ -1181,43 +1194,10 @@ absl::StatusOr<Clustering> Engine::Cluster() const {
           candidates.end());
     }
     result.candidate_pairs = candidates.size();
-    result.pairs = verifier_.VerifyAll(candidates, [&](DocId a, DocId b) {
-      // A pair far below the thresholds by its estimate is refused
-      // without merging the sets; the estimate then stands in.
-      const double estimate = EstimateJaccard(SignatureOf(a), SignatureOf(b));
-      if (estimates_bound &&
-          verifier_.ClearlyRejects(estimate, num_perm, SizeOf(a), SizeOf(b))) {
-        return EstimateSimilarity(estimate, SizeOf(a), SizeOf(b));
-      }
-      return SimilarityOf(a, b, *common);
-    });
+    result.pairs = policy->Verify(candidates, docs);
   });
   RETURN_IF_ERROR(joined);
-  std::vector<Edge> edges;
-  edges.reserve(result.pairs.size());
-  for (const VerifiedPair& p : result.pairs) edges.push_back({p.a, p.b, p.score});
-  // The core of a cluster is the member with the most text that is not
-  // boilerplate; a member joins only if it is a near-duplicate of it.
-  std::vector<uint64_t> weight(store_->num_ids());
-  for (DocId d = 0; d < store_->num_ids(); ++d) {
-    std::vector<uint64_t> fetched;
-    weight[d] =
-        SizeOf(d) -
-        std::min<uint64_t>(SizeOf(d), CommonIn(*common, d, fetched).size());
-  }
-  result.clusters = clusterer_.Run(
-      store_->num_ids(), edges,
-      [&](DocId a, DocId b) {
-        if (estimates_bound &&
-            member_verifier_.ClearlyRejects(
-                EstimateJaccard(SignatureOf(a), SignatureOf(b)), num_perm,
-                SizeOf(a), SizeOf(b))) {
-          return 0.0;
-        }
-        const Similarity s = SimilarityOf(a, b, *common);
-        return member_verifier_.Accept(s) ? member_verifier_.Score(s) : 0.0;
-      },
-      weight);
+  result.clusters = policy->ClusterPairs(store_->num_ids(), result.pairs, docs);
   return result;
 }
 

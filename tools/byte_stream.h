@@ -60,6 +60,13 @@ class LineReader {
   // Where the line Next() returned starts: bytes of the (decompressed)
   // stream before it.
   uint64_t line_offset() const { return line_offset_; }
+  // For a stream that starts part way into a file, at a line boundary:
+  // the lines and bytes of the file before it, so that line_number() and
+  // line_offset() count in the whole file. Call before the first Next().
+  void StartAfter(uint64_t lines, uint64_t bytes) {
+    line_number_ = lines;
+    dropped_ = bytes;
+  }
 
  private:
   absl::Status Fill();

@@ -21,60 +21,13 @@ struct ClusterArgs {
   std::string families;  // --families FILE
 };
 
-// Pairs holding the representative first, then the rest, each group in its
-// (a, b) order: the table shows the first few. For VerifiedPair and CopyPair.
-template <typename Pair>
-void OrderPairs(std::vector<const Pair*>& pairs, DocId rep) {
-  std::stable_sort(pairs.begin(), pairs.end(),
-                   [rep](const Pair* x, const Pair* y) {
-                     return (x->a == rep || x->b == rep) >
-                            (y->a == rep || y->b == rep);
-                   });
-}
-
-// The pairs of `pairs` whose two documents are in the same cluster, per
-// cluster.
-template <typename Pair>
-std::vector<std::vector<const Pair*>> PairsOf(
-    const std::vector<Cluster>& clusters, const std::vector<Pair>& pairs,
-    size_t num_ids) {
-  std::vector<int64_t> cluster_of(num_ids, -1);
-  for (const Cluster& c : clusters) {
-    for (DocId m : c.members) cluster_of[m] = c.id;
-  }
-  std::vector<std::vector<const Pair*>> out(clusters.size());
-  for (const Pair& p : pairs) {
-    if (cluster_of[p.a] >= 0 && cluster_of[p.a] == cluster_of[p.b]) {
-      out[cluster_of[p.a]].push_back(&p);
-    }
-  }
-  return out;
-}
-
 int Run(ClusterArgs& args) {
   const auto start = std::chrono::steady_clock::now();
   CommonArgs& common = args.common;
   FinishEngineOptions(common);
   const std::string format = ChooseFormat(common);
   const bool copy_mode = args.mode == "copy";
-  if (args.mode == "versions") {
-    // The revision thresholds, where the user set none.
-    Engine::Options revisions = common.engine;
-    Engine::Options::UseRevisionThresholds(revisions);
-    Engine::Options& o = common.engine;
-    if (!Given(common, "--threshold")) {
-      o.verify.jaccard_threshold = revisions.verify.jaccard_threshold;
-    }
-    if (!Given(common, "--containment")) {
-      o.verify.containment_threshold = revisions.verify.containment_threshold;
-    }
-    if (!Given(common, "--member-jaccard")) {
-      o.member.jaccard_threshold = revisions.member.jaccard_threshold;
-    }
-    if (!Given(common, "--member-containment")) {
-      o.member.containment_threshold = revisions.member.containment_threshold;
-    }
-  }
+  if (args.mode == "versions") UseRevisionThresholdsNotGiven(common);
   // Texts are needed only where passages are shown, and then read again
   // from the input rather than kept in memory.
   const bool show_text = copy_mode || format == "table" || format == "html";

@@ -199,6 +199,24 @@ void FinishEngineOptions(CommonArgs& args) {
   args.input.max_document_bytes = args.engine.max_document_bytes;
 }
 
+void UseRevisionThresholdsNotGiven(CommonArgs& args) {
+  Engine::Options revisions = args.engine;
+  Engine::Options::UseRevisionThresholds(revisions);
+  Engine::Options& o = args.engine;
+  if (!Given(args, "--threshold")) {
+    o.verify.jaccard_threshold = revisions.verify.jaccard_threshold;
+  }
+  if (!Given(args, "--containment")) {
+    o.verify.containment_threshold = revisions.verify.containment_threshold;
+  }
+  if (!Given(args, "--member-jaccard")) {
+    o.member.jaccard_threshold = revisions.member.jaccard_threshold;
+  }
+  if (!Given(args, "--member-containment")) {
+    o.member.containment_threshold = revisions.member.containment_threshold;
+  }
+}
+
 int StatusExit(const absl::Status& s) {
   std::fprintf(stderr, "mimeo: %s\n", std::string(s.message()).c_str());
   return s.code() == absl::StatusCode::kNotFound ? 2 : 1;

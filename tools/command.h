@@ -8,6 +8,7 @@
 #ifndef MIMEO_TOOLS_COMMAND_H_
 #define MIMEO_TOOLS_COMMAND_H_
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -72,6 +73,11 @@ void AddOutputOptions(CLI::App* cmd, CommonArgs& args);
 void AddPassageTextOption(CLI::App* cmd, CommonArgs& args);
 // Copies what the command line set into `args.engine` (min_passage...).
 void FinishEngineOptions(CommonArgs& args);
+// --mode versions: the revision thresholds
+// (Engine::Options::UseRevisionThresholds) for those of --threshold,
+// --containment, --member-jaccard and --member-containment the command
+// line did not give.
+void UseRevisionThresholdsNotGiven(CommonArgs& args);
 
 // Makes SIGINT, SIGTERM and SIGHUP remove the temporary files of writes
 // in progress (snapshots, outputs) before the process ends. Call once,
@@ -216,6 +222,36 @@ std::function<absl::StatusOr<std::string>(DocId)> TextsOf(const Engine& engine);
 // reason; and `more` the engine left out (Match/CopyPair::more_passages).
 void SetPassages(PairOut& pair, absl::Span<const Passage> passages,
                  uint32_t more = 0);
+
+// Pairs holding the representative first, then the rest, each group in its
+// (a, b) order: the table shows the first few. For VerifiedPair and CopyPair.
+template <typename Pair>
+void OrderPairs(std::vector<const Pair*>& pairs, DocId rep) {
+  std::stable_sort(pairs.begin(), pairs.end(),
+                   [rep](const Pair* x, const Pair* y) {
+                     return (x->a == rep || x->b == rep) >
+                            (y->a == rep || y->b == rep);
+                   });
+}
+
+// The pairs of `pairs` whose two documents are in the same cluster, per
+// cluster.
+template <typename Pair>
+std::vector<std::vector<const Pair*>> PairsOf(
+    const std::vector<Cluster>& clusters, const std::vector<Pair>& pairs,
+    size_t num_ids) {
+  std::vector<int64_t> cluster_of(num_ids, -1);
+  for (const Cluster& c : clusters) {
+    for (DocId m : c.members) cluster_of[m] = c.id;
+  }
+  std::vector<std::vector<const Pair*>> out(clusters.size());
+  for (const Pair& p : pairs) {
+    if (cluster_of[p.a] >= 0 && cluster_of[p.a] == cluster_of[p.b]) {
+      out[cluster_of[p.a]].push_back(&p);
+    }
+  }
+  return out;
+}
 
 }  // namespace mimeo::cli
 

@@ -196,6 +196,96 @@ std::optional<int64_t> ParseDate(std::string_view s) {
   return std::nullopt;
 }
 
+// Bytes [begin, end) of a plain file: one share's range of a JSONL file.
+class RangeStream : public ByteStream {
+ public:
+  RangeStream(int fd, std::string path, uint64_t begin, uint64_t end)
+      : fd_(fd), path_(std::move(path)), at_(begin), end_(end) {}
+  ~RangeStream() override { close(fd_); }
+  absl::StatusOr<size_t> Read(char* out, size_t n) override {
+    n = static_cast<size_t>(std::min<uint64_t>(n, end_ - at_));
+    while (n > 0) {
+      const ssize_t got = pread(fd_, out, n, static_cast<off_t>(at_));
+      if (got < 0 && errno == EINTR) continue;
+      if (got <= 0) {
+        return absl::DataLossError(
+            absl::StrFormat("cannot read '%s' at byte %d: %s", path_, at_,
+                            got == 0 ? "the file is shorter than it was"
+                                     : std::strerror(errno)));
+      }
+      at_ += static_cast<uint64_t>(got);
+      consumed_ += static_cast<uint64_t>(got);
+      return static_cast<size_t>(got);
+    }
+    return 0;
+  }
+  uint64_t consumed() const override { return consumed_; }
+  const char* encoding() const override { return "plain"; }
+
+ private:
+  const int fd_;
+  const std::string path_;
+  uint64_t at_;
+  const uint64_t end_;
+  uint64_t consumed_ = 0;
+};
+
+// The first line start at or after `pos` in a file of `size` bytes: 0, or
+// the byte after a '\n'; `size` when no line starts there.
+absl::StatusOr<uint64_t> LineStartFrom(int fd, const std::string& path,
+                                       uint64_t size, uint64_t pos) {
+  if (pos == 0 || pos >= size) return std::min(pos, size);
+  char buf[65536];
+  for (uint64_t at = pos - 1; at < size;) {
+    const ssize_t got = pread(fd, buf, sizeof(buf), static_cast<off_t>(at));
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) {
+      return absl::DataLossError(absl::StrFormat(
+          "cannot read '%s' at byte %d: %s", path, at,
+          got == 0 ? "the file is shorter than it was" : std::strerror(errno)));
+    }
+    const void* nl = std::memchr(buf, '\n', static_cast<size_t>(got));
+    if (nl != nullptr) {
+      return at + static_cast<uint64_t>(static_cast<const char*>(nl) - buf) + 1;
+    }
+    at += static_cast<uint64_t>(got);
+  }
+  return size;
+}
+
+// The '\n' bytes in [begin, end) of a file.
+absl::StatusOr<uint64_t> CountLines(int fd, const std::string& path,
+                                    uint64_t begin, uint64_t end) {
+  char buf[65536];
+  uint64_t lines = 0;
+  for (uint64_t at = begin; at < end;) {
+    const size_t want =
+        static_cast<size_t>(std::min<uint64_t>(sizeof(buf), end - at));
+    const ssize_t got = pread(fd, buf, want, static_cast<off_t>(at));
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) {
+      return absl::DataLossError(absl::StrFormat(
+          "cannot read '%s' at byte %d: %s", path, at,
+          got == 0 ? "the file is shorter than it was" : std::strerror(errno)));
+    }
+    lines += static_cast<uint64_t>(
+        std::count(buf, buf + got, '\n'));
+    at += static_cast<uint64_t>(got);
+  }
+  return lines;
+}
+
+// The share a whole source goes to: FNV-1a of its path, so that every
+// process, whatever its build, agrees.
+uint32_t ShareOfPath(const std::string& path, uint32_t parts) {
+  uint64_t h = 0xcbf29ce484222325ULL;
+  for (unsigned char c : path) {
+    h ^= c;
+    h *= 0x100000001b3ULL;
+  }
+  return static_cast<uint32_t>(h % parts);
+}
+
 }  // namespace
 
 struct InputReader::Source {
@@ -204,6 +294,11 @@ struct InputReader::Source {
   Kind kind;
   uint64_t size = 0;   // bytes on disk; 0 for stdin
   uint32_t index = 0;  // in sources_
+  // A JSONL file cut into byte ranges (InputReader::Share()): this share's
+  // range, [begin, end), and the lines before it.
+  bool split = false;
+  uint64_t begin = 0, end = 0;
+  uint64_t lines_before = 0;
 };
 
 struct InputReader::Jsonl {
@@ -396,6 +491,7 @@ absl::StatusOr<std::unique_ptr<InputReader>> InputReader::Open(
   if (options.remember_texts) {
     r->texts_.reset(new InputTexts(options));
   }
+  r->documents_per_source_.assign(r->sources_.size(), 0);
   for (uint32_t i = 0; i < r->sources_.size(); ++i) {
     r->sources_[i].index = i;
     if (r->texts_) {
@@ -403,6 +499,73 @@ absl::StatusOr<std::unique_ptr<InputReader>> InputReader::Open(
     }
   }
   return r;
+}
+
+absl::StatusOr<std::vector<uint64_t>> InputReader::Share(uint32_t part,
+                                                        uint32_t parts) {
+  if (parts == 0 || part >= parts) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("share %d of %d does not exist", part, parts));
+  }
+  part_ = part;
+  parts_ = parts;
+  std::vector<uint64_t> lines;
+  for (Source& s : sources_) {
+    if (s.path == "-") {
+      return absl::InvalidArgumentError(
+          "standard input cannot be shared among processes: name files or "
+          "directories");
+    }
+    if (s.kind != Kind::kJsonl || parts == 1) continue;
+    // A compressed file cannot be cut: one share reads it whole.
+    absl::StatusOr<std::unique_ptr<ByteStream>> probe = OpenByteStream(s.path);
+    if (!probe.ok()) return probe.status();
+    if (std::string_view((*probe)->encoding()) != "plain") continue;
+    probe->reset();
+    const int fd = open(s.path.c_str(), O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0) {
+      const int err = errno;
+      if (fd >= 0) close(fd);
+      return absl::DataLossError(absl::StrFormat("cannot open '%s': %s",
+                                                 s.path, std::strerror(err)));
+    }
+    const uint64_t size = static_cast<uint64_t>(st.st_size);
+    // size * p / parts, without overflow.
+    const auto nominal = [&](uint32_t p) {
+      return size / parts * p + size % parts * p / parts;
+    };
+    absl::StatusOr<uint64_t> begin =
+        LineStartFrom(fd, s.path, size, nominal(part));
+    absl::StatusOr<uint64_t> end =
+        begin.ok() ? LineStartFrom(fd, s.path, size, nominal(part + 1)) : begin;
+    absl::StatusOr<uint64_t> count =
+        end.ok() ? CountLines(fd, s.path, *begin, *end) : end;
+    close(fd);
+    if (!count.ok()) return count.status();
+    s.split = true;
+    s.begin = *begin;
+    s.end = *end;
+    lines.push_back(*count);
+  }
+  return lines;
+}
+
+absl::Status InputReader::SetLinesBefore(const std::vector<uint64_t>& lines) {
+  size_t i = 0;
+  for (Source& s : sources_) {
+    if (!s.split) continue;
+    if (i == lines.size()) break;
+    s.lines_before = lines[i++];
+  }
+  size_t split = 0;
+  for (const Source& s : sources_) split += s.split;
+  if (i != lines.size() || i != split) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "%d line counts for %d JSONL files cut into shares", lines.size(),
+        split));
+  }
+  return absl::OkStatus();
 }
 
 uint64_t InputReader::consumed_bytes() const {
@@ -533,6 +696,7 @@ absl::Status InputReader::ReadFile(const Source& s,
   counts_.text_bytes += doc.text.size();
   ++counts_.documents;
   if (options_.keep_lines) lines_.emplace_back();
+  ++documents_per_source_[s.index];
   out.push_back(std::move(doc));
   return absl::OkStatus();
 }
@@ -684,6 +848,7 @@ absl::Status InputReader::ParseLine(std::string_view line,
   counts_.text_bytes += d.text.size();
   ++counts_.documents;
   if (options_.keep_lines) lines_.emplace_back(line);
+  ++documents_per_source_[j.source.index];
   out.push_back(std::move(d));
   return absl::OkStatus();
 }
@@ -739,6 +904,30 @@ absl::StatusOr<bool> InputReader::Next(std::vector<Document>& out,
     if (next_source_ == sources_.size()) break;
     Source s = sources_[next_source_++];
     std::unique_ptr<ByteStream> stream;
+    if (parts_ > 1 && !s.split && ShareOfPath(s.path, parts_) != part_) {
+      finished_bytes_ += s.size;  // another share's
+      continue;
+    }
+    if (s.split) {
+      // This share's range: the whole file is still opened once, so that
+      // a file named twice is read once, as without shares.
+      absl::StatusOr<std::unique_ptr<ByteStream>> whole = OpenOnce(s, nullptr);
+      if (!whole.ok()) return whole.status();
+      if (*whole == nullptr) continue;  // skipped, and said why
+      whole->reset();
+      const int fd = open(s.path.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd < 0) {
+        return absl::DataLossError(absl::StrFormat(
+            "cannot open '%s': %s", s.path, std::strerror(errno)));
+      }
+      if (absl::Status st = OpenJsonl(
+              s, std::make_unique<RangeStream>(fd, s.path, s.begin, s.end));
+          !st.ok()) {
+        return st;
+      }
+      jsonl_->lines->StartAfter(s.lines_before, s.begin);
+      continue;
+    }
     if (s.kind == Kind::kSniff) {
       // Standard input: JSONL when its first non-blank byte is '{'.
       absl::StatusOr<std::unique_ptr<ByteStream>> in = OpenByteStream("-");

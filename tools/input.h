@@ -202,6 +202,31 @@ class InputReader {
     skip_ids_ = std::move(ids);
   }
 
+  // Reading a share of the input, one of `parts` (mimeo-mpi reads one
+  // share per process, and the shares together are the whole input). Call
+  // before Next(). Each source is cut into pieces: a plain (uncompressed)
+  // JSONL file into `parts` byte ranges of about equal size, each moved
+  // forward to the next line start, piece p being share p's; every other
+  // source is one piece, the share's whose number a stable hash of its
+  // path gives (so every process agrees without a word). Share `part`
+  // then reads its pieces alone, in source order: the n-th document of the
+  // whole input is the n-th of the pieces in (source, share) order.
+  // Returns, for each JSONL file so cut, in source order, the lines of this
+  // share's range; the lines before it (the sum over the shares before
+  // this one) must be given to SetLinesBefore() before Next(), so that
+  // "FILE:LINE" ids and warnings count lines in the whole file. Fails,
+  // naming the file, when a JSONL file cannot be opened or read to find
+  // its range. Standard input cannot be shared (InvalidArgument).
+  absl::StatusOr<std::vector<uint64_t>> Share(uint32_t part, uint32_t parts);
+  // See Share(): one count per JSONL file cut, in the same order.
+  absl::Status SetLinesBefore(const std::vector<uint64_t>& lines);
+  // The sources (files, standard input) listed, and the documents returned
+  // so far from each, in order.
+  size_t num_sources() const { return documents_per_source_.size(); }
+  const std::vector<uint64_t>& documents_per_source() const {
+    return documents_per_source_;
+  }
+
   // Replaces `out` with the next documents, about `batch_bytes` of text at
   // most (at least one document). False when the input is exhausted.
   absl::StatusOr<bool> Next(std::vector<Document>& out, uint64_t batch_bytes);
@@ -255,6 +280,10 @@ class InputReader {
   uint64_t finished_bytes_ = 0;  // consumed bytes of finished sources
   absl::flat_hash_set<std::string> ids_;
   absl::flat_hash_set<std::string> skip_ids_;
+  std::vector<uint64_t> documents_per_source_;
+  // Share(): this share's part, or 0 of 1 (the whole input).
+  uint32_t part_ = 0;
+  uint32_t parts_ = 1;
   absl::flat_hash_set<std::pair<uint64_t, uint64_t>> files_seen_;  // dev, ino
   absl::flat_hash_set<std::string> files_read_;  // by name, when not stat'ed
   uint64_t warnings_ = 0;

@@ -22,6 +22,7 @@ packages=(
   libgtest-dev libgmock-dev
   libbenchmark-dev
   pybind11-dev python3-dev python3-numpy  # the Python module (python/)
+  libopenmpi-dev openmpi-bin  # mimeo-mpi (tools/mpi/) and its tests
 )
 
 # --test adds what only the tests use: Chromium, which loads the HTML report

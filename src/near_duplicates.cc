@@ -1,0 +1,92 @@
+#include "mimeo/near_duplicates.h"
+
+#include <algorithm>
+#include <utility>
+
+namespace mimeo {
+
+absl::StatusOr<NearDuplicatePolicy> NearDuplicatePolicy::Create(
+    const Options& options) {
+  absl::StatusOr<Verifier> verifier = Verifier::Create(options.verify);
+  if (!verifier.ok()) return verifier.status();
+  absl::StatusOr<Verifier> member = Verifier::Create(options.member);
+  if (!member.ok()) return member.status();
+  absl::StatusOr<Clusterer> clusterer = Clusterer::Create(options.cluster);
+  if (!clusterer.ok()) return clusterer.status();
+  return NearDuplicatePolicy(options, std::move(*verifier), std::move(*member),
+                             std::move(*clusterer));
+}
+
+Similarity NearDuplicatePolicy::SimilarityOf(
+    DocId a, DocId b, const NearDuplicateDocs& docs) const {
+  if (options_.exact_sets) {
+    std::vector<uint64_t> fetched_a, fetched_b;
+    return ExactSimilarity(docs.set(a), docs.set(b), docs.common(a, fetched_a),
+                           docs.common(b, fetched_b));
+  }
+  return EstimateSimilarity(
+      EstimateJaccard(docs.signature(a), docs.signature(b)), docs.size(a),
+      docs.size(b));
+}
+
+std::optional<Similarity> NearDuplicatePolicy::RefusedByEstimate(
+    DocId a, DocId b, const NearDuplicateDocs& docs) const {
+  // A pair far below the thresholds by its estimate is refused without
+  // merging the sets; the estimate then stands in.
+  if (!EstimatesBound()) return std::nullopt;
+  const double estimate = EstimateJaccard(docs.signature(a), docs.signature(b));
+  const uint64_t size_a = docs.size(a), size_b = docs.size(b);
+  if (!verifier_.ClearlyRejects(estimate, options_.num_perm, size_a, size_b)) {
+    return std::nullopt;
+  }
+  return EstimateSimilarity(estimate, size_a, size_b);
+}
+
+bool NearDuplicatePolicy::NeedsSets(DocId a, DocId b,
+                                    const NearDuplicateDocs& docs) const {
+  return options_.exact_sets && !RefusedByEstimate(a, b, docs).has_value();
+}
+
+std::vector<VerifiedPair> NearDuplicatePolicy::Verify(
+    absl::Span<const CandidatePair> candidates,
+    const NearDuplicateDocs& docs) const {
+  return verifier_.VerifyAll(candidates, [&](DocId a, DocId b) {
+    if (std::optional<Similarity> s = RefusedByEstimate(a, b, docs)) return *s;
+    return SimilarityOf(a, b, docs);
+  });
+}
+
+std::vector<Cluster> NearDuplicatePolicy::ClusterPairs(
+    size_t num_docs, absl::Span<const VerifiedPair> pairs,
+    const NearDuplicateDocs& docs) const {
+  std::vector<Edge> edges;
+  edges.reserve(pairs.size());
+  for (const VerifiedPair& p : pairs) edges.push_back({p.a, p.b, p.score});
+  // The core of a cluster is the member with the most text that is not
+  // boilerplate. The Clusterer weighs only edges' endpoints.
+  std::vector<uint64_t> weight(num_docs, 0);
+  std::vector<uint64_t> fetched;
+  for (const VerifiedPair& p : pairs) {
+    for (DocId d : {p.a, p.b}) {
+      const uint64_t size = docs.size(d);
+      const uint64_t common =
+          options_.exact_sets ? docs.common(d, fetched).size() : 0;
+      weight[d] = size - std::min(size, common);
+    }
+  }
+  const bool bound = EstimatesBound();
+  return clusterer_.Run(
+      num_docs, edges,
+      [&](DocId a, DocId b) {
+        if (bound && member_.ClearlyRejects(
+                         EstimateJaccard(docs.signature(a), docs.signature(b)),
+                         options_.num_perm, docs.size(a), docs.size(b))) {
+          return 0.0;
+        }
+        const Similarity s = SimilarityOf(a, b, docs);
+        return member_.Accept(s) ? member_.Score(s) : 0.0;
+      },
+      weight);
+}
+
+}  // namespace mimeo
