@@ -169,8 +169,7 @@ struct Engine::Components {
   SimHasher simhasher;
   LshIndex lsh_index;
   Verifier verifier;
-  Verifier member_verifier;
-  Clusterer clusterer;
+  NearDuplicatePolicy near_duplicates;
   Winnower winnower;
   Aligner aligner;
   FingerprintIndex fingerprint_index;
@@ -256,8 +255,15 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(const Options& o) {
   lio.large_bucket = o.lsh_large_bucket;
   ASSIGN_OR_RETURN(LshIndex lsh_index, LshIndex::Create(lio));
   ASSIGN_OR_RETURN(Verifier verifier, Verifier::Create(o.verify));
-  ASSIGN_OR_RETURN(Verifier member_verifier, Verifier::Create(o.member));
-  ASSIGN_OR_RETURN(Clusterer clusterer, Clusterer::Create(o.cluster));
+  NearDuplicatePolicy::Options po;
+  po.verify = o.verify;
+  po.member = o.member;
+  po.cluster = o.cluster;
+  po.num_perm = o.minhash.num_perm;
+  po.scheme = o.minhash.scheme;
+  po.exact_sets = o.keep_shingle_sets;
+  ASSIGN_OR_RETURN(NearDuplicatePolicy near_duplicates,
+                   NearDuplicatePolicy::Create(po));
   ASSIGN_OR_RETURN(Winnower winnower, Winnower::Create(o.copy.winnow));
   ASSIGN_OR_RETURN(Aligner aligner, Aligner::Create(o.copy.align, o.normalize,
                                                     o.tokenize, o.shingle));
@@ -267,7 +273,7 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(const Options& o) {
   std::unique_ptr<Engine> engine(new Engine(Components{
       o, lsh, std::move(normalizer), std::move(tokenizer), std::move(shingler),
       std::move(minhasher), std::move(simhasher), std::move(lsh_index),
-      std::move(verifier), std::move(member_verifier), std::move(clusterer),
+      std::move(verifier), std::move(near_duplicates),
       std::move(winnower), std::move(aligner), std::move(fingerprint_index),
       std::move(judge)}));
   engine->store_ = std::make_unique<internal::InMemoryDocumentStore>(
@@ -300,8 +306,7 @@ Engine::Engine(Components c)
       minhasher_(std::move(c.minhasher)),
       simhasher_(std::move(c.simhasher)),
       verifier_(std::move(c.verifier)),
-      member_verifier_(std::move(c.member_verifier)),
-      clusterer_(std::move(c.clusterer)),
+      near_duplicates_(std::move(c.near_duplicates)),
       winnower_(std::move(c.winnower)),
       aligner_(std::move(c.aligner)),
       judge_(std::move(c.judge)),
@@ -1134,16 +1139,7 @@ absl::StatusOr<Clustering> Engine::Cluster() const {
   RETURN_IF_ERROR(FollowStoreShared());
   std::shared_lock lock(*mu_);
   const std::shared_ptr<const Common> common = CommonModel(/*current=*/true);
-  NearDuplicatePolicy::Options po;
-  po.verify = options_.verify;
-  po.member = options_.member;
-  po.cluster = options_.cluster;
-  po.num_perm = minhasher_.params().num_perm;
-  po.scheme = minhasher_.params().scheme;
-  po.exact_sets = options_.keep_shingle_sets;
-  // Cannot fail: the options were validated by Create().
-  absl::StatusOr<NearDuplicatePolicy> policy = NearDuplicatePolicy::Create(po);
-  RETURN_IF_ERROR(Internal(policy.status()));
+  const NearDuplicatePolicy* const policy = &near_duplicates_;
   NearDuplicateDocs docs;
   docs.signature = [this](DocId d) { return SignatureOf(d); };
   docs.size = [this](DocId d) { return SizeOf(d); };

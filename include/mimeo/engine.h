@@ -72,6 +72,7 @@
 #include "mimeo/lsh_index.h"
 #include "mimeo/lsh_params.h"
 #include "mimeo/minhash.h"
+#include "mimeo/near_duplicates.h"
 #include "mimeo/normalize.h"
 #include "mimeo/shingle.h"
 #include "mimeo/simhash.h"
@@ -599,8 +600,8 @@ class Engine {
   const MinHasher minhasher_;
   const SimHasher simhasher_;
   const Verifier verifier_;
-  const Verifier member_verifier_;
-  const Clusterer clusterer_;
+  // Verification and clustering of near-duplicate pairs (Cluster()).
+  const NearDuplicatePolicy near_duplicates_;
   const Winnower winnower_;
   const Aligner aligner_;
   const PassageJudge judge_;

@@ -820,6 +820,38 @@ absl::StatusOr<std::string_view> LmdbDocumentStore::text(
   return std::string_view(buffer);
 }
 
+namespace {
+
+// A read transaction on an existing index and its named databases; the
+// transaction ends before the environment closes (member order).
+struct ReadView {
+  EnvPtr env;
+  TxnPtr txn;
+  MDB_dbi meta = 0, docs = 0, ids = 0, texts = 0, log = 0;
+};
+
+absl::StatusOr<ReadView> OpenReadView(const std::string& dir) {
+  ReadView view;
+  bool read_only = false;
+  ASSIGN_OR_RETURN(view.env, OpenEnv(dir, uint64_t{1} << 20, &read_only));
+  MDB_txn* raw = nullptr;
+  int rc = BeginTxn(view.env.get(), MDB_RDONLY, &raw);
+  if (rc != 0) {
+    return absl::FailedPreconditionError(
+        absl::StrFormat("cannot read index '%s': %s", dir, LmdbMessage(rc)));
+  }
+  view.txn.reset(raw);
+  rc = OpenDbs(raw, 0, &view.meta, &view.docs, &view.ids, &view.texts,
+               &view.log);
+  if (rc != 0) {
+    return absl::FailedPreconditionError(
+        absl::StrFormat("'%s' is not a mimeo index: %s", dir, LmdbMessage(rc)));
+  }
+  return view;
+}
+
+}  // namespace
+
 absl::StatusOr<IndexSummary> LmdbDocumentStore::ReadSummary(
     const std::string& dir) {
   std::error_code ec;
@@ -831,21 +863,9 @@ absl::StatusOr<IndexSummary> LmdbDocumentStore::ReadSummary(
     return absl::FailedPreconditionError(absl::StrFormat(
         "'%s' is not a mimeo index: it holds no data.mdb", dir));
   }
-  bool read_only = false;
-  ASSIGN_OR_RETURN(EnvPtr env, OpenEnv(dir, uint64_t{1} << 20, &read_only));
-  MDB_txn* raw = nullptr;
-  int rc = BeginTxn(env.get(), MDB_RDONLY, &raw);
-  if (rc != 0) {
-    return absl::FailedPreconditionError(
-        absl::StrFormat("cannot read index '%s': %s", dir, LmdbMessage(rc)));
-  }
-  TxnPtr txn(raw);
-  MDB_dbi meta, docs, ids, texts, log;
-  rc = OpenDbs(raw, 0, &meta, &docs, &ids, &texts, &log);
-  if (rc != 0) {
-    return absl::FailedPreconditionError(
-        absl::StrFormat("'%s' is not a mimeo index: %s", dir, LmdbMessage(rc)));
-  }
+  ASSIGN_OR_RETURN(ReadView view, OpenReadView(dir));
+  MDB_txn* const raw = view.txn.get();
+  const MDB_dbi meta = view.meta, docs = view.docs, ids = view.ids;
   IndexSummary s;
   MDB_val k = Val(std::string_view(kMetaConfig)), v;
   if (!GetMeta(raw, meta, kMetaVersion, s.version)) {
@@ -873,21 +893,11 @@ absl::StatusOr<IndexSummary> LmdbDocumentStore::ReadSummary(
 
 absl::Status LmdbDocumentStore::Check(const std::string& dir) {
   ASSIGN_OR_RETURN(const IndexSummary summary, ReadSummary(dir));
-  bool read_only = false;
-  ASSIGN_OR_RETURN(EnvPtr env, OpenEnv(dir, uint64_t{1} << 20, &read_only));
-  MDB_txn* raw = nullptr;
-  int rc = BeginTxn(env.get(), MDB_RDONLY, &raw);
-  if (rc != 0) {
-    return absl::FailedPreconditionError(
-        absl::StrFormat("cannot read index '%s': %s", dir, LmdbMessage(rc)));
-  }
-  TxnPtr txn(raw);
-  MDB_dbi meta, docs, ids, texts, log;
-  rc = OpenDbs(raw, 0, &meta, &docs, &ids, &texts, &log);
-  if (rc != 0) {
-    return absl::DataLossError(
-        absl::StrFormat("index '%s' is corrupt: %s", dir, LmdbMessage(rc)));
-  }
+  ASSIGN_OR_RETURN(ReadView view, OpenReadView(dir));
+  MDB_txn* const raw = view.txn.get();
+  const MDB_dbi docs = view.docs, ids = view.ids,
+                texts = view.texts, log = view.log;
+  int rc = 0;
   const auto corrupt = [&](const std::string& what) {
     return absl::DataLossError(
         absl::StrFormat("index '%s' fails its check: %s", dir, what));
