@@ -1020,6 +1020,7 @@ absl::StatusOr<std::vector<Match>> Engine::Query(std::string_view text) const {
       candidates.push_back(c.doc);
     }
     std::sort(copy_candidates.begin(), copy_candidates.end());
+    if (copy_candidates.size() > 1) aligner_.IndexSeeds(asking);
   }
   std::sort(candidates.begin(), candidates.end());
   candidates.erase(std::unique(candidates.begin(), candidates.end()),
@@ -1202,6 +1203,7 @@ absl::StatusOr<CopyReport> Engine::SharedCopy() const {
       if (absl::Status s = aligner_.Prepare(*text, buf.asking); !s.ok()) {
         return fail(std::move(s));
       }
+      if (candidates.size() > 1) aligner_.IndexSeeds(buf.asking);
       for (const CopyCandidate& c : candidates) {
         absl::StatusOr<std::vector<Passage>> aligned =
             AlignWith(buf.asking, /*indexed=*/true, c.doc, buf.other,
