@@ -503,6 +503,10 @@ class Engine {
   absl::StatusOr<std::vector<Passage>> AlignWith(
       const AlignedText& asking, bool indexed, DocId doc, AlignedText& scratch,
       const CommonShingles& common) const;
+  // The same, with the document's text prepared already in `other`.
+  std::vector<Passage> AlignWith(const AlignedText& asking, bool indexed,
+                                 const AlignedText& other,
+                                 const CommonShingles& common) const;
   // One fingerprint chosen inside a passage: the token where its shingle
   // starts, the documents holding it (the asking one included), and
   // whether they make it template text (PassageJudge::IsTemplate).
