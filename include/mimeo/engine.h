@@ -368,6 +368,8 @@ class Engine {
 
   // Every pair of live documents sharing copy, with passages, the copy
   // families and the copy clusters. FailedPrecondition with copy off.
+  // Besides the report, holds up to 256 MB of candidates' prepared texts
+  // while it runs (a text aligned with many documents is prepared once).
   absl::StatusOr<CopyReport> SharedCopy() const;
 
   // The passages two indexed documents share, side "a" being document a,
