@@ -1193,7 +1193,8 @@ absl::StatusOr<CopyReport> Engine::SharedCopy() const {
   // documents (internal/aligned_text_cache.h), within kCopyCacheBytes in
   // all.
   struct Buffers {
-    explicit Buffers(size_t cache_bytes) : others(kCopyCacheTexts, cache_bytes) {}
+    explicit Buffers(size_t cache_bytes)
+        : others(kCopyCacheTexts, cache_bytes) {}
     AlignedText asking;
     internal::AlignedTextCache others;
     std::string fetched;
