@@ -64,11 +64,35 @@ absl::StatusOr<Aligner> Aligner::Create(const Options& options,
 }
 
 absl::Status Aligner::Prepare(std::string_view text, AlignedText& out) const {
+  out.seeds.built_ = false;
   RETURN_IF_ERROR(normalizer_.Normalize(text, out.normalized));
   tokenizer_.Tokenize(out.normalized.text, out.tokens);
   shingler_.Shingle(out.normalized.text, out.tokens, out.shingles);
   return absl::OkStatus();
 }
+
+void Aligner::BuildSeeds(const Shingles& sa, SeedIndex& out) const {
+  std::vector<std::pair<uint64_t, uint32_t>> by_hash(sa.size());
+  for (uint32_t i = 0; i < sa.size(); ++i) by_hash[i] = {sa.hashes[i], i};
+  std::sort(by_hash.begin(), by_hash.end());
+  out.positions_.resize(by_hash.size());
+  for (size_t i = 0; i < by_hash.size(); ++i) {
+    out.positions_[i] = by_hash[i].second;
+  }
+  out.where_.clear();
+  out.where_.reserve(by_hash.size());
+  for (uint32_t i = 0; i < by_hash.size();) {
+    uint32_t j = i;
+    while (j < by_hash.size() && by_hash[j].first == by_hash[i].first) ++j;
+    if (j - i <= static_cast<uint32_t>(options_.max_repeats)) {
+      out.where_[by_hash[i].first] = {i, j};
+    }
+    i = j;
+  }
+  out.built_ = true;
+}
+
+void Aligner::IndexSeeds(AlignedText& a) const { BuildSeeds(a.shingles, a.seeds); }
 
 std::vector<Passage> Aligner::Align(const AlignedText& a,
                                     const AlignedText& b) const {
@@ -77,29 +101,20 @@ std::vector<Passage> Aligner::Align(const AlignedText& a,
   const Shingles& sb = b.shingles;
   if (sa.size() == 0 || sb.size() == 0) return out;
 
-  // 1. Where each hash occurs in A: positions sorted by (hash, position).
-  std::vector<std::pair<uint64_t, uint32_t>> by_hash(sa.size());
-  for (uint32_t i = 0; i < sa.size(); ++i) by_hash[i] = {sa.hashes[i], i};
-  std::sort(by_hash.begin(), by_hash.end());
-  absl::flat_hash_map<uint64_t, std::pair<uint32_t, uint32_t>> where;
-  for (uint32_t i = 0; i < by_hash.size();) {
-    uint32_t j = i;
-    while (j < by_hash.size() && by_hash[j].first == by_hash[i].first) ++j;
-    if (j - i <= static_cast<uint32_t>(options_.max_repeats)) {
-      where[by_hash[i].first] = {i, j};
-    }
-    i = j;
-  }
+  // 1. Where each hash occurs in A.
+  SeedIndex local;
+  if (!a.seeds.built()) BuildSeeds(sa, local);
+  const SeedIndex& seeds = a.seeds.built() ? a.seeds : local;
 
   // 2. Runs along diagonals. `active` maps a diagonal to the run that
   // ended at the previous shingle of B on it.
   std::vector<Run> runs;
   absl::flat_hash_map<int64_t, uint32_t> active;
   for (uint32_t j = 0; j < sb.size(); ++j) {
-    auto it = where.find(sb.hashes[j]);
-    if (it == where.end()) continue;
+    auto it = seeds.where_.find(sb.hashes[j]);
+    if (it == seeds.where_.end()) continue;
     for (uint32_t p = it->second.first; p < it->second.second; ++p) {
-      const uint32_t i = by_hash[p].second;
+      const uint32_t i = seeds.positions_[p];
       const int64_t d = int64_t{i} - int64_t{j};
       auto [slot, inserted] = active.try_emplace(d, 0);
       if (!inserted) {

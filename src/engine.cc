@@ -8,6 +8,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_format.h"
+#include "internal/aligned_text_cache.h"
 #include "internal/engine_parts.h"
 #include "internal/lmdb_store.h"
 #include "internal/memory_store.h"
@@ -21,6 +22,10 @@
 namespace mimeo {
 
 constexpr size_t kMaxIdBytes = 64 * 1024;
+// SharedCopy() keeps up to this many candidates' texts prepared per thread,
+// holding up to this many bytes over all threads.
+constexpr size_t kCopyCacheTexts = 256;
+constexpr size_t kCopyCacheBytes = size_t{256} << 20;
 
 struct Engine::Common {
   CommonShingles shingles;
@@ -829,7 +834,13 @@ absl::StatusOr<std::vector<Passage>> Engine::AlignWith(
   std::string fetched;
   ASSIGN_OR_RETURN(const std::string_view text, TextOf(doc, fetched));
   RETURN_IF_ERROR(aligner_.Prepare(text, scratch));
-  const std::vector<Passage> found = aligner_.Align(asking, scratch);
+  return AlignWith(asking, indexed, scratch, common);
+}
+
+std::vector<Passage> Engine::AlignWith(const AlignedText& asking, bool indexed,
+                                       const AlignedText& other,
+                                       const CommonShingles& common) const {
+  const std::vector<Passage> found = aligner_.Align(asking, other);
   // Frequencies over the whole index, and the query when it is not in it.
   const uint32_t self = indexed ? 0 : 1;
   const uint64_t num_docs = stats_.documents + self;
@@ -867,8 +878,8 @@ absl::StatusOr<std::vector<Passage>> Engine::AlignWith(
     std::tie(q.a_begin, q.a_end) = asking.normalized.SourceRange(
         asking.tokens[a0].begin, asking.tokens[a1 - 1].end);
     std::tie(q.b_begin, q.b_end) =
-        scratch.normalized.SourceRange(scratch.tokens[q.b_token_begin].begin,
-                                       scratch.tokens[q.b_token_end - 1].end);
+        other.normalized.SourceRange(other.tokens[q.b_token_begin].begin,
+                                       other.tokens[q.b_token_end - 1].end);
     return q;
   };
   // A passage holding widespread or template text (a licence, a site's
@@ -936,7 +947,7 @@ absl::StatusOr<std::vector<Passage>> Engine::AlignWith(
     if (!p.boilerplate) total += p.a_tokens();
   }
   const uint32_t edge = judge_.options().edge_tokens;
-  const size_t na = asking.tokens.size(), nb = scratch.tokens.size();
+  const size_t na = asking.tokens.size(), nb = other.tokens.size();
   // Do the passages cover both texts but for an edge's worth at each end?
   // (Repeated text gives passages that overlap on one side: the union.)
   std::vector<std::pair<uint32_t, uint32_t>> spans_a, spans_b;
@@ -1090,6 +1101,7 @@ absl::StatusOr<std::vector<Match>> Engine::Query(std::string_view text) const {
       candidates.push_back(c.doc);
     }
     std::sort(copy_candidates.begin(), copy_candidates.end());
+    if (copy_candidates.size() > 1) aligner_.IndexSeeds(asking);
   }
   std::sort(candidates.begin(), candidates.end());
   candidates.erase(std::unique(candidates.begin(), candidates.end()),
@@ -1219,12 +1231,20 @@ absl::StatusOr<CopyReport> Engine::SharedCopy() const {
   // is reported, whatever the threads' timing.
   std::vector<absl::Status> failed(n);
   std::atomic<bool> any_failed{false};
+  tbb::task_arena arena = internal::Arena(options_.threads);
+  // Per thread, the candidates' texts stay prepared for the next asking
+  // documents (internal/aligned_text_cache.h), within kCopyCacheBytes in
+  // all.
   struct Buffers {
-    AlignedText asking, other;
+    explicit Buffers(size_t cache_bytes)
+        : others(kCopyCacheTexts, cache_bytes) {}
+    AlignedText asking;
+    internal::AlignedTextCache others;
     std::string fetched;
   };
-  tbb::enumerable_thread_specific<Buffers> buffers;
-  tbb::task_arena arena = internal::Arena(options_.threads);
+  tbb::enumerable_thread_specific<Buffers> buffers(
+      kCopyCacheBytes /
+      static_cast<size_t>(std::max(1, arena.max_concurrency())));
   arena.execute([&] {
     tbb::parallel_for(size_t{0}, n, [&](size_t i) {
       const DocId b = static_cast<DocId>(i);
@@ -1247,12 +1267,18 @@ absl::StatusOr<CopyReport> Engine::SharedCopy() const {
       if (absl::Status s = aligner_.Prepare(*text, buf.asking); !s.ok()) {
         return fail(std::move(s));
       }
+      if (candidates.size() > 1) aligner_.IndexSeeds(buf.asking);
       for (const CopyCandidate& c : candidates) {
-        absl::StatusOr<std::vector<Passage>> aligned =
-            AlignWith(buf.asking, /*indexed=*/true, c.doc, buf.other,
-                      common->shingles);
-        if (!aligned.ok()) return fail(aligned.status());
-        std::vector<Passage> passages = std::move(*aligned);
+        absl::StatusOr<const AlignedText*> other =
+            buf.others.Get(c.doc, [&](AlignedText& out) -> absl::Status {
+              std::string fetched;
+              ASSIGN_OR_RETURN(const std::string_view text,
+                               TextOf(c.doc, fetched));
+              return aligner_.Prepare(text, out);
+            });
+        if (!other.ok()) return fail(other.status());
+        std::vector<Passage> passages = AlignWith(
+            buf.asking, /*indexed=*/true, **other, common->shingles);
         CopyPair pair;
         pair.a = c.doc;
         pair.b = b;

@@ -100,7 +100,9 @@ std::vector<CopyCandidate> FingerprintIndex::Candidates(
   std::sort(hashes.begin(), hashes.end());
   hashes.erase(std::unique(hashes.begin(), hashes.end()), hashes.end());
 
-  absl::flat_hash_map<DocId, uint32_t> shared;
+  // Every holder once per shared hash, then counted by sorting: cheaper
+  // than a hash map from DocId to count, whose probes miss the cache.
+  std::vector<DocId> holders;
   for (uint64_t h : hashes) {
     auto it = postings_.find(h);
     if (it == postings_.end()) continue;
@@ -111,12 +113,16 @@ std::vector<CopyCandidate> FingerprintIndex::Candidates(
         list.size() >= below) {
       continue;
     }
-    for (auto p = list.begin(); p != end; ++p) ++shared[p->doc];
+    for (auto p = list.begin(); p != end; ++p) holders.push_back(p->doc);
   }
+  std::sort(holders.begin(), holders.end());
   std::vector<CopyCandidate> out;
-  out.reserve(shared.size());
-  for (const auto& [doc, n] : shared) {
-    if (n >= options_.min_shared) out.push_back({doc, n});
+  for (size_t i = 0; i < holders.size();) {
+    size_t j = i + 1;
+    while (j < holders.size() && holders[j] == holders[i]) ++j;
+    const auto n = static_cast<uint32_t>(j - i);
+    if (n >= options_.min_shared) out.push_back({holders[i], n});
+    i = j;
   }
   std::sort(out.begin(), out.end(),
             [](const CopyCandidate& a, const CopyCandidate& b) {

@@ -129,6 +129,65 @@ TEST(AlignTest, EmptyAndDisjointTexts) {
   EXPECT_EQ(self[0].a_end, a.size());
 }
 
+// The fields Align() sets, for comparing two answers.
+std::vector<std::vector<uint32_t>> Fields(const std::vector<Passage>& ps) {
+  std::vector<std::vector<uint32_t>> out;
+  for (const Passage& p : ps) {
+    out.push_back({p.a_begin, p.a_end, p.b_begin, p.b_end, p.a_token_begin,
+                   p.a_token_end, p.b_token_begin, p.b_token_end,
+                   p.shared_shingles});
+  }
+  return out;
+}
+
+TEST(AlignTest, AnIndexedTextAlignsAsAFreshOne) {
+  Aligner::Options o;
+  o.max_repeats = 3;  // the chant below repeats past it
+  auto made = Aligner::Create(o, {}, {}, {});
+  ASSERT_TRUE(made.ok());
+  const Aligner& aligner = *made;
+  std::mt19937_64 rng(11);
+  const std::string shared = testing::RandomText(rng, 40);
+  const std::string chant = " la la la la la la la la la la la la ";
+  for (int round = 0; round < 20; ++round) {
+    const std::string a = testing::RandomText(rng, 60) + " " + shared + chant +
+                          testing::RandomText(rng, 30) + " " + shared;
+    AlignedText ta, indexed;
+    ASSERT_TRUE(aligner.Prepare(a, ta).ok());
+    ASSERT_TRUE(aligner.Prepare(a, indexed).ok());
+    EXPECT_FALSE(indexed.seeds.built());
+    aligner.IndexSeeds(indexed);
+    EXPECT_TRUE(indexed.seeds.built());
+    for (int k = 0; k < 5; ++k) {
+      const std::string b = testing::RandomText(rng, 20 + 10 * k) + chant +
+                            " " + shared + " " + testing::RandomText(rng, 15);
+      AlignedText tb;
+      ASSERT_TRUE(aligner.Prepare(b, tb).ok());
+      const auto fresh = aligner.Align(ta, tb);
+      EXPECT_FALSE(fresh.empty());
+      EXPECT_EQ(Fields(aligner.Align(indexed, tb)), Fields(fresh));
+    }
+  }
+}
+
+TEST(AlignTest, PreparingAgainDropsTheSeedIndex) {
+  const Aligner aligner = MakeAligner();
+  std::mt19937_64 rng(5);
+  const std::string shared = testing::RandomText(rng, 30);
+  const std::string b = testing::RandomText(rng, 20) + " " + shared;
+  AlignedText ta, tb;
+  ASSERT_TRUE(aligner.Prepare(testing::RandomText(rng, 50), ta).ok());
+  aligner.IndexSeeds(ta);
+  // The same buffers, another text: its own seeds, not the last text's.
+  const std::string a = shared + " " + testing::RandomText(rng, 10);
+  ASSERT_TRUE(aligner.Prepare(a, ta).ok());
+  EXPECT_FALSE(ta.seeds.built());
+  ASSERT_TRUE(aligner.Prepare(b, tb).ok());
+  const auto p = aligner.Align(ta, tb);
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_EQ(Cut(a, p[0].a_begin, p[0].a_end), Cut(b, p[0].b_begin, p[0].b_end));
+}
+
 TEST(AlignTest, ValidatesOptions) {
   Aligner::Options o;
   o.min_passage_tokens = 0;

@@ -15,6 +15,10 @@
 //   4. Keep passages of at least min_passage_tokens tokens in both texts,
 //      dropping any that lies inside another in both texts.
 //
+// Aligning one text with many (a document against each of its candidates)
+// repeats step 1 for the same A every time: IndexSeeds(A) does it once,
+// and every later Align(A, B) reuses it, with the same answers.
+//
 // Byte ranges are into the texts as given (before normalization), so
 // text.substr(begin, end - begin) is the passage as it appears in each
 // document, with its own spacing, case and punctuation; repaired invalid
@@ -30,6 +34,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "mimeo/boilerplate.h"
@@ -74,12 +79,32 @@ struct Passage {
   }
 };
 
+// Where each shingle hash of a prepared text occurs, for seeding alignments
+// with it (Aligner::IndexSeeds). Filled only by the Aligner; Prepare()
+// empties it. Size: about 28 bytes per shingle.
+class SeedIndex {
+ public:
+  // Whether IndexSeeds() filled it since the text was last prepared.
+  bool built() const { return built_; }
+
+ private:
+  friend class Aligner;
+  // Shingle positions by (hash, position).
+  std::vector<uint32_t> positions_;
+  // For each hash occurring at most max_repeats times: its positions are
+  // positions_[first, second).
+  absl::flat_hash_map<uint64_t, std::pair<uint32_t, uint32_t>> where_;
+  bool built_ = false;
+};
+
 // A text made ready for alignment: normalized with offsets, tokenized,
 // shingled with the same parameters the engine indexes with.
 struct AlignedText {
   NormalizedText normalized;
   std::vector<Token> tokens;
   Shingles shingles;
+  // Empty unless Aligner::IndexSeeds() was called on this text.
+  SeedIndex seeds;
 };
 
 class Aligner {
@@ -113,7 +138,14 @@ class Aligner {
   // Fails only for a text over Normalizer::kMaxInputBytes.
   absl::Status Prepare(std::string_view text, AlignedText& out) const;
 
-  // The passages A and B share, by position in A, then in B.
+  // Indexes where each shingle hash of `a` (prepared) occurs, into
+  // a.seeds (buffers reused), so that aligning `a` with many texts does
+  // that once. Costs O(n log n) in a's shingles.
+  void IndexSeeds(AlignedText& a) const;
+
+  // The passages A and B share, by position in A, then in B. Uses a.seeds
+  // when built (IndexSeeds), which then costs O(B's shingles + seeds) per
+  // call; otherwise indexes A first. The answer is the same either way.
   std::vector<Passage> Align(const AlignedText& a, const AlignedText& b) const;
 
   const Options& options() const { return options_; }
@@ -125,6 +157,8 @@ class Aligner {
         normalizer_(std::move(normalizer)),
         tokenizer_(std::move(tokenizer)),
         shingler_(std::move(shingler)) {}
+
+  void BuildSeeds(const Shingles& sa, SeedIndex& out) const;
 
   Options options_;
   Normalizer normalizer_;

@@ -370,6 +370,8 @@ class Engine {
 
   // Every pair of live documents sharing copy, with passages, the copy
   // families and the copy clusters. FailedPrecondition with copy off.
+  // Besides the report, holds up to 256 MB of candidates' prepared texts
+  // while it runs (a text aligned with many documents is prepared once).
   absl::StatusOr<CopyReport> SharedCopy() const;
 
   // The passages two indexed documents share, side "a" being document a,
@@ -565,6 +567,10 @@ class Engine {
   absl::StatusOr<std::vector<Passage>> AlignWith(
       const AlignedText& asking, bool indexed, DocId doc, AlignedText& scratch,
       const CommonShingles& common) const;
+  // The same, with the document's text prepared already in `other`.
+  std::vector<Passage> AlignWith(const AlignedText& asking, bool indexed,
+                                 const AlignedText& other,
+                                 const CommonShingles& common) const;
   // One fingerprint chosen inside a passage: the token where its shingle
   // starts, the documents holding it (the asking one included), and
   // whether they make it template text (PassageJudge::IsTemplate).
