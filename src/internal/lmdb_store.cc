@@ -84,7 +84,8 @@ class Decoder {
     uint32_t n;
     if (!Get(n) || n > left_ / sizeof(T)) return false;
     out.resize(n);
-    std::memcpy(out.data(), p_, n * sizeof(T));
+    // An empty vector's data() may be null, which memcpy must not get.
+    if (n != 0) std::memcpy(out.data(), p_, n * sizeof(T));
     p_ += n * sizeof(T);
     left_ -= n * sizeof(T);
     return true;

@@ -306,11 +306,16 @@ void GetDocuments(const std::vector<char>& in, uint32_t num_perm, unsigned what,
       r.size = GetValue<uint64_t>(p);
     }
     if (what & kSets) {
+      // An empty vector's data() may be null, which memcpy must not get.
       r.set.resize(GetValue<uint64_t>(p));
-      std::memcpy(r.set.data(), p, r.set.size() * sizeof(uint64_t));
+      if (!r.set.empty()) {
+        std::memcpy(r.set.data(), p, r.set.size() * sizeof(uint64_t));
+      }
       p += r.set.size() * sizeof(uint64_t);
       r.common.resize(GetValue<uint64_t>(p));
-      std::memcpy(r.common.data(), p, r.common.size() * sizeof(uint64_t));
+      if (!r.common.empty()) {
+        std::memcpy(r.common.data(), p, r.common.size() * sizeof(uint64_t));
+      }
       p += r.common.size() * sizeof(uint64_t);
     }
     if (what & kId) {
