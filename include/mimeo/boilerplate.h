@@ -120,10 +120,13 @@ class CommonShingles {
 //     anyone copies (a table two documents alone share may be);
 //   * how long it is: a common passage of a few words is a stock phrase
 //     (a version note, a standard sentence), a common passage of forty a
-//     quote;
+//     quote; so is a passage partly made of shingles on many documents
+//     whose rarer part is a few words ("Bump Standards-Version to 4.5.0");
 //   * how much the pair shares in all: documents sharing a long stretch of
 //     text are copies, whatever the stretch is made of, unless it is
-//     widespread.
+//     widespread; and two documents whose passages cover all of both but
+//     their ends are copies of one short text, not two texts sharing a
+//     footer, a stock phrase or debris.
 //
 // The Engine cuts a passage around the widespread stretches inside it
 // and judges the pieces alone: the copyright lines above a licence are
@@ -136,7 +139,8 @@ enum class Boilerplate : uint8_t {
   kMarkup,      // common, and mostly numbers, single letters, markup debris
   kWidespread,  // held by at least widespread_min_docs documents
   kEdge,        // common, and at the same edge of both documents
-  kPhrase,      // a short common passage, where the pair shares little
+  kPhrase,      // a short common passage (or a passage whose rare part is
+                // short), where the pair shares little
   kTemplate,    // on widespread_min_docs documents, from few sources
 };
 // "none", "markup", "widespread", "edge", "phrase", "template".
