@@ -879,7 +879,7 @@ std::vector<Passage> Engine::AlignWith(const AlignedText& asking, bool indexed,
         asking.tokens[a0].begin, asking.tokens[a1 - 1].end);
     std::tie(q.b_begin, q.b_end) =
         other.normalized.SourceRange(other.tokens[q.b_token_begin].begin,
-                                       other.tokens[q.b_token_end - 1].end);
+                                     other.tokens[q.b_token_end - 1].end);
     return q;
   };
   // A passage holding widespread or template text (a licence, a site's
