@@ -54,13 +54,10 @@ int Run(ClusterArgs& args) {
   if (!reader.ok()) return StatusExit(reader.status());
   absl::StatusOr<Output> output = Output::Open(common);
   if (!output.ok()) return StatusExit(output.status());
-  std::optional<Output> families;
-  if (!args.families.empty()) {
-    absl::StatusOr<Output> f =
-        Output::OpenFile(args.families, "--families", common);
-    if (!f.ok()) return StatusExit(f.status());
-    families.emplace(std::move(*f));
-  }
+  absl::StatusOr<std::optional<Output>> opened =
+      Output::OpenOptionalFile(args.families, "--families", common);
+  if (!opened.ok()) return StatusExit(opened.status());
+  std::optional<Output> families = std::move(*opened);
   const WriteOptions& write = output->write_options();
   common.engine.text_source = (*reader)->texts();
   auto engine_or = Engine::Create(common.engine);

@@ -305,6 +305,14 @@ absl::StatusOr<Output> Output::Open(const CommonArgs& args) {
                 std::make_unique<internal::AtomicFile>(std::move(*file)));
 }
 
+absl::StatusOr<std::optional<Output>> Output::OpenOptionalFile(
+    const std::string& path, const char* option, const CommonArgs& args) {
+  if (path.empty()) return std::optional<Output>();
+  absl::StatusOr<Output> out = OpenFile(path, option, args);
+  if (!out.ok()) return out.status();
+  return std::optional<Output>(std::move(*out));
+}
+
 absl::StatusOr<Output> Output::OpenFile(const std::string& path,
                                         const char* option,
                                         const CommonArgs& results) {

@@ -16,6 +16,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -145,6 +146,10 @@ class Output {
   static absl::StatusOr<Output> OpenFile(const std::string& path,
                                          const char* option,
                                          const CommonArgs& args);
+  // OpenFile() of a side file the user may leave out: nothing when `path`
+  // is empty.
+  static absl::StatusOr<std::optional<Output>> OpenOptionalFile(
+      const std::string& path, const char* option, const CommonArgs& args);
 
  private:
   Output(std::string path, std::string format, WriteOptions write_options,

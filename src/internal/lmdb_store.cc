@@ -638,15 +638,7 @@ absl::Status LmdbDocumentStore::Append(absl::Span<const StoredDocument> docs) {
   RETURN_IF_ERROR(
       Write("add documents", [&](MDB_txn* txn, absl::Status* refused) {
         uint64_t generation = 0;
-        if (!GetMeta(txn, dbs_.meta, kMetaGeneration, generation)) {
-          *refused = absl::DataLossError(
-              absl::StrFormat("index '%s' is corrupt: no generation", dir_));
-          return 0;
-        }
-        if (generation != mine) {
-          *refused = absl::AbortedError("another writer changed the index");
-          return 0;
-        }
+        if (!AtGeneration(txn, mine, generation, refused)) return 0;
         int rc = 0;
         for (size_t i = 0; i < docs.size() && rc == 0; ++i) {
           const uint32_t d = first + static_cast<uint32_t>(i);
@@ -684,6 +676,21 @@ absl::Status LmdbDocumentStore::Append(absl::Span<const StoredDocument> docs) {
   return absl::OkStatus();
 }
 
+bool LmdbDocumentStore::AtGeneration(MDB_txn* txn, uint64_t mine,
+                                     uint64_t& generation,
+                                     absl::Status* refused) const {
+  if (!GetMeta(txn, dbs_.meta, kMetaGeneration, generation)) {
+    *refused = absl::DataLossError(
+        absl::StrFormat("index '%s' is corrupt: no generation", dir_));
+    return false;
+  }
+  if (generation != mine) {
+    *refused = absl::AbortedError("another writer changed the index");
+    return false;
+  }
+  return true;
+}
+
 absl::Status LmdbDocumentStore::Remove(absl::Span<const DocId> docs) {
   const uint64_t mine = generation_.load();
   for (DocId d : docs) {
@@ -695,15 +702,7 @@ absl::Status LmdbDocumentStore::Remove(absl::Span<const DocId> docs) {
   RETURN_IF_ERROR(
       Write("remove documents", [&](MDB_txn* txn, absl::Status* refused) {
         uint64_t generation = 0;
-        if (!GetMeta(txn, dbs_.meta, kMetaGeneration, generation)) {
-          *refused = absl::DataLossError(
-              absl::StrFormat("index '%s' is corrupt: no generation", dir_));
-          return 0;
-        }
-        if (generation != mine) {
-          *refused = absl::AbortedError("another writer changed the index");
-          return 0;
-        }
+        if (!AtGeneration(txn, mine, generation, refused)) return 0;
         int rc = 0;
         std::string record;
         for (DocId d : docs) {

@@ -149,6 +149,12 @@ class LmdbDocumentStore final : public DocumentStore {
   // (MDB_SUCCESS to commit) or sets `*refused` to a status to abort with.
   absl::Status Write(const char* what,
                      const std::function<int(MDB_txn*, absl::Status*)>& body);
+  // Inside a write transaction: reads the index's generation into
+  // `generation` and whether it is still `mine`, the one this process took
+  // in last; otherwise sets `*refused` (corrupt, or another writer came
+  // first, which Write()'s callers retry) and returns false.
+  bool AtGeneration(MDB_txn* txn, uint64_t mine, uint64_t& generation,
+                    absl::Status* refused) const;
   // Reads the documents [first, end of docs) into the cache.
   absl::Status LoadFrom(MDB_txn* txn, DocId first);
   absl::Status Error(const char* what, int rc) const;
