@@ -25,7 +25,10 @@
 //   * for every pair sharing a rare shingle: the longest non-boilerplate
 //     run, a maximal run of consecutive shingles of one document that all
 //     occur in the other and are all rare, in words (shingles + 4); the
-//     longer of the two directions.
+//     longer of the two directions. A shingle that repeats one of the four
+//     before it (text repeating itself every four words or fewer, such as
+//     a table of zeros) breaks a run: such a run is as long as the table
+//     and says nothing about copying.
 //
 // Figures:
 //   near-dup clusters   member-pair precision: of all pairs of members of
@@ -342,6 +345,18 @@ struct PairFigures {
   }
 };
 
+// Whether shingle i of `seq` repeats one of the four before it: text that
+// repeats itself every four words or fewer (a table of zeros, a rule of
+// dashes), where the same shingle comes back at once. Prose never does;
+// such a stretch counts in no run, since a run of it says nothing about
+// copying (it is as long as the table).
+bool Periodic(const std::vector<uint32_t>& seq, size_t i) {
+  for (size_t back = 1; back <= 4 && back <= i; ++back) {
+    if (seq[i - back] == seq[i]) return true;
+  }
+  return false;
+}
+
 // Every pair that shares a rare shingle, reaches the recall Jaccard, or is
 // in mimeo's output, with its figures. Pairs of the output that share no
 // shingle are there too, with zeros.
@@ -386,7 +401,7 @@ absl::flat_hash_map<uint64_t, PairFigures> PairsOfInterest(
     // over the whole loop: b < a was kept when b was the current document.
     const std::vector<uint32_t>& seq = c.seq[a];
     for (uint32_t i = 0; i < seq.size(); ++i) {
-      if (c.df[seq[i]] >= args.rare_df) continue;
+      if (c.df[seq[i]] >= args.rare_df || Periodic(seq, i)) continue;
       for (uint32_t b : c.Postings(seq[i])) {
         if (b == a) continue;
         if (last[b] == kNone) run_touched.push_back(b);
@@ -430,7 +445,7 @@ std::pair<uint32_t, uint32_t> LongestRun(const Corpus& c, uint32_t a,
   const std::vector<uint32_t>& seq = c.seq[a];
   for (uint32_t i = 0; i < seq.size(); ++i) {
     const bool in =
-        (!rare_only || c.df[seq[i]] < rare_df) &&
+        (!rare_only || c.df[seq[i]] < rare_df) && !Periodic(seq, i) &&
         std::binary_search(c.set[b].begin(), c.set[b].end(), seq[i]);
     len = in ? len + 1 : 0;
     if (len > best_len) {
@@ -450,7 +465,8 @@ uint32_t RareRunInside(const Corpus& c, uint32_t doc, uint32_t begin,
   for (size_t i = std::lower_bound(starts.begin(), starts.end(), begin) -
                   starts.begin();
        i < starts.size() && c.src_end[doc][i] <= end; ++i) {
-    len = c.df[c.seq[doc][i]] < rare_df ? len + 1 : 0;
+    len = c.df[c.seq[doc][i]] < rare_df && !Periodic(c.seq[doc], i) ? len + 1
+                                                                  : 0;
     best = std::max(best, len);
   }
   return best;
@@ -620,13 +636,28 @@ absl::Status DumpPairs(const Corpus& c,
     return std::count(hit.begin(), hit.end(), true) /
            static_cast<double>(kStretches);
   };
+  // The share of the first 25 rare shingles of `x`'s text (in text order)
+  // that `y` holds: whether the two begin alike.
+  const auto lead = [&](uint32_t x, uint32_t y) {
+    const std::vector<uint32_t>& seq = c.seq[x];
+    const std::vector<uint32_t>& other = c.set[y];
+    constexpr size_t kLead = 25;
+    size_t seen = 0, held = 0;
+    for (size_t i = 0; i < seq.size() && seen < kLead; ++i) {
+      if (c.df[seq[i]] >= args.rare_df) continue;
+      ++seen;
+      held += std::binary_search(other.begin(), other.end(), seq[i]);
+    }
+    return seen == 0 ? 0.0 : held / static_cast<double>(seen);
+  };
   std::ofstream out(args.dump_pairs);
   for (const PairFigures* f : sorted) {
     out << c.ids[f->a] << '\t' << c.ids[f->b] << '\t' << c.set[f->a].size()
         << '\t' << c.set[f->b].size() << '\t' << f->shared << '\t'
         << rare[f->a] << '\t' << rare[f->b] << '\t' << f->rare_shared << '\t'
         << c.Words(f->rare_run) << '\t' << spread(f->a, f->b) << '\t'
-        << spread(f->b, f->a) << '\n';
+        << spread(f->b, f->a) << '\t' << lead(f->a, f->b) << '\t'
+        << lead(f->b, f->a) << '\n';
   }
   out.close();
   if (!out) {
@@ -892,6 +923,7 @@ int main(int argc, char** argv) {
       "Write every pair sharing a rare shingle (and every pair of the "
       "output) to this TSV: id_a id_b shingles_a shingles_b shared "
       "rare_a rare_b rare_shared longest_rare_run_words spread_a spread_b "
+      "lead_a lead_b "
       "(spread: the share of 20 equal stretches of a document's shingles "
       "holding a rare shingle of the other)");
   score

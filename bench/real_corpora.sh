@@ -11,6 +11,16 @@
 #                                     same Sphinx navigation on every page
 #   OUT_DIR/postgresql-doc/...        the HTML pages of postgresql-doc-15,
 #                                     the same DocBook header and footer
+#   OUT_DIR/qt-doc/...                the HTML pages of qtbase5-doc-html:
+#                                     Qt's class reference, every page in
+#                                     one template, and for each class a
+#                                     page listing its members, inherited
+#                                     ones included (sibling classes'
+#                                     lists are near-duplicates)
+#   OUT_DIR/erlang-doc/...            the HTML pages of erlang-doc: the
+#                                     guides and reference of every OTP
+#                                     application, each application's
+#                                     pages in its own frame
 #   OUT_DIR/changelog/<package>.txt  every /usr/share/doc/*/changelog.Debian.gz,
 #                                     uncompressed: release entries with
 #                                     stock lines ("New upstream
@@ -59,13 +69,17 @@ out="$1"
 
 python_html=/usr/share/doc/python3.11/html
 postgres_html=/usr/share/doc/postgresql-doc-15/html
-if [ ! -d "$python_html" ] || [ ! -d "$postgres_html" ]; then
+qt_html=/usr/share/qt5/doc
+erlang_html=/usr/share/doc/erlang-doc
+if [ ! -d "$python_html" ] || [ ! -d "$postgres_html" ] ||
+  [ ! -d "$qt_html/qtcore" ] || [ ! -d "$erlang_html/lib" ]; then
   sudo=""
   [ "$(id -u)" -ne 0 ] && sudo="sudo"
-  echo "real_corpora: installing python3.11-doc postgresql-doc-15" >&2
+  echo "real_corpora: installing python3.11-doc postgresql-doc-15 qtbase5-doc-html erlang-doc" >&2
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
-    --no-install-recommends python3.11-doc postgresql-doc-15 >&2
+    --no-install-recommends python3.11-doc postgresql-doc-15 \
+    qtbase5-doc-html erlang-doc >&2
 fi
 
 rm -rf "$out"
@@ -138,6 +152,8 @@ copy_html() {
 }
 copy_html "$python_html" "$out/python-doc"
 copy_html "$postgres_html" "$out/postgresql-doc"
+copy_html "$qt_html" "$out/qt-doc"
+copy_html "$erlang_html" "$out/erlang-doc"
 
 # Manual pages rendered as a reader sees them. A page reached through a
 # symbolic link is rendered once, under its own name.

@@ -157,11 +157,11 @@ const std::vector<OptionSpec>& Specs() {
           "whole-set Jaccard that passes however common the text (0.5)",
           [](auto& o) -> auto& { return o.verify.common_jaccard_threshold; }),
       Plain<double>(
-          "member_jaccard_threshold", "cluster membership Jaccard (0.25)",
+          "member_jaccard_threshold", "cluster membership Jaccard (0.3)",
           [](auto& o) -> auto& { return o.member.jaccard_threshold; }),
       Plain<double>(
           "member_containment_threshold",
-          "cluster membership containment (0.5)",
+          "cluster membership containment (0.6)",
           [](auto& o) -> auto& { return o.member.containment_threshold; }),
       Plain<bool>(
           "guard_chaining", "guard clusters against chaining (True)",

@@ -37,7 +37,7 @@ packages=(
 case "${1:-}" in
   --test) packages+=(chromium python3-pytest python3-dask python3-distributed) ;;
   --fuzz) packages+=(clang libclang-rt-14-dev llvm) ;;
-  --bench) packages+=(golang-go golang-github-ekzhu-minhash-lsh-dev gnuplot-nox time python3 python3.11-doc postgresql-doc-15) ;;
+  --bench) packages+=(golang-go golang-github-ekzhu-minhash-lsh-dev gnuplot-nox time python3 python3.11-doc postgresql-doc-15 qtbase5-doc-html erlang-doc) ;;
 esac
 
 missing=()

@@ -94,6 +94,12 @@ class Rule:
     common_jaccard: float  # whole-set Jaccard that passes however common
 
 
+# The engine's defaults (Engine::Options), which the command shares: the
+# thresholds below are read from them, so that this example cannot drift
+# from the library when a default changes.
+_ENGINE_DEFAULTS = mimeo.Engine().options
+
+
 @dataclasses.dataclass(frozen=True)
 class Options:
     """The command's options that decide its clusters, at its defaults."""
@@ -102,19 +108,22 @@ class Options:
     num_perm: int = 128
     shingle: int = 5
     seed: int = 1
-    lsh_threshold: float = 0.05
-    large_bucket: int = 128
-    threshold: float = 0.3
-    containment: float = 0.7
-    member_jaccard: float = 0.25
-    member_containment: float = 0.5
+    lsh_threshold: float = _ENGINE_DEFAULTS["lsh_threshold"]
+    large_bucket: int = _ENGINE_DEFAULTS["lsh_large_bucket"]
+    threshold: float = _ENGINE_DEFAULTS["jaccard_threshold"]
+    containment: float = _ENGINE_DEFAULTS["containment_threshold"]
+    member_jaccard: float = _ENGINE_DEFAULTS["member_jaccard_threshold"]
+    member_containment: float = _ENGINE_DEFAULTS[
+        "member_containment_threshold"]
     boilerplate_docs: int = 20
     # Not flags of the command: Engine::Options::DefaultVerify(),
     # DefaultMember() and DefaultCluster().
-    min_containment_shingles: int = 5
-    common_jaccard: float = 0.5
+    min_containment_shingles: int = _ENGINE_DEFAULTS[
+        "min_containment_shingles"]
+    common_jaccard: float = _ENGINE_DEFAULTS["common_jaccard_threshold"]
     member_common_jaccard: float = 0.3
-    representative_threshold: float = 0.1
+    representative_threshold: float = _ENGINE_DEFAULTS[
+        "representative_threshold"]
     peers: int = 8
     max_id_bytes: int = 65536
 
