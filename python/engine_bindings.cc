@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <functional>
+#include <filesystem>
 #include <future>
 #include <memory>
 #include <optional>
@@ -379,6 +380,34 @@ class PyEngine {
     return PyEngine(std::shared_ptr<Engine>(ValueOrThrow(std::move(engine))));
   }
 
+  // An index directory (Engine::Open): an existing index with its own
+  // hashing parameters, copy setting, sets and window, then `kwargs` (a
+  // contradiction is refused by Open, naming it); a missing or empty
+  // directory becomes a new index with `kwargs`.
+  static PyEngine Open(const std::string& dir, const py::dict& kwargs) {
+    std::error_code ec;
+    const bool exists =
+        std::filesystem::exists(std::filesystem::path(dir) / "data.mdb", ec);
+    Options options;
+    if (exists) {
+      absl::StatusOr<Engine::SnapshotInfo> info;
+      {
+        py::gil_scoped_release release;
+        info = Engine::ReadIndexInfo(dir);
+      }
+      const Engine::SnapshotInfo& i = ValueOrThrow(std::move(info));
+      options = i.options;
+      options.copy.enabled = i.has_texts;
+    }
+    ApplyOptions(kwargs, options);
+    absl::StatusOr<std::unique_ptr<Engine>> engine;
+    {
+      py::gil_scoped_release release;
+      engine = Engine::Open(dir, options);
+    }
+    return PyEngine(std::shared_ptr<Engine>(ValueOrThrow(std::move(engine))));
+  }
+
   DocId Add(const py::object& id, const py::object& text,
             const py::object& date, const py::object& source) {
     if (!py::isinstance<py::str>(id)) throw py::type_error("id must be str");
@@ -531,6 +560,7 @@ void RegisterEngine(py::module_& m) {
   py::class_<PyEngine>(m, "_Engine")
       .def(py::init<const py::dict&>(), "options"_a)
       .def_static("load", &PyEngine::Load, "path"_a, "options"_a)
+      .def_static("open", &PyEngine::Open, "dir"_a, "options"_a)
       .def("add", &PyEngine::Add, "id"_a, "text"_a, "date"_a = py::none(),
            "source"_a = py::none())
       .def("add_batch", &PyEngine::AddBatch, "items"_a)

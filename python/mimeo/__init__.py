@@ -261,6 +261,21 @@ class Engine:
         engine._engine = _mimeo._Engine.load(str(path), options)
         return engine
 
+    @classmethod
+    def open(cls, directory, **options):
+        """Opens the index on disk in directory (LMDB; created when the
+        directory is missing or empty), where every add, add_batch batch
+        and remove is durable when it returns, and other processes may
+        read (and, one at a time, write) the same index. An existing
+        index keeps its own hashing parameters and copy setting; other
+        options (thresholds, banding, threads) take effect, and a
+        contradiction raises ValueError or RuntimeError naming it, as do a
+        directory holding other files and a data file that is not an
+        index. Open a directory once per process."""
+        engine = cls.__new__(cls)
+        engine._engine = _mimeo._Engine.open(str(directory), options)
+        return engine
+
     def save(self, path):
         """Writes a snapshot (ids, sketches, shingle sets, texts) to path,
         atomically (a temporary file renamed)."""

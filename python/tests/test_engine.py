@@ -166,6 +166,45 @@ def test_save_load(tmp_path, demo):
         mimeo.Engine.load(path, num_perm=128)
 
 
+def test_open_index_directory(tmp_path, demo):
+    index = tmp_path / "index"
+    e = mimeo.Engine.open(index, num_perm=64)
+    e.add_batch(demo[:-1])
+    last_id, last_text = demo[-1]
+    e.add(last_id, last_text, date=20260101)
+    memory = mimeo.Engine(num_perm=64)
+    memory.add_batch(demo[:-1])
+    memory.add(last_id, last_text, date=20260101)
+    assert len(e) == len(memory)
+    for _, text in demo:
+        assert e.query(text) == memory.query(text)
+    assert e.cluster() == memory.cluster()
+    del e
+    # Opened again, as another process would: the documents are there, with
+    # the index's own parameters.
+    reopened = mimeo.Engine.open(index)
+    assert len(reopened) == len(memory)
+    assert reopened.options["num_perm"] == 64
+    assert reopened.date(len(memory) - 1) == 20260101
+    for _, text in demo:
+        assert reopened.query(text) == memory.query(text)
+    reopened.remove(demo[0][0])
+    assert len(reopened) == len(memory) - 1
+    del reopened
+    with pytest.raises((ValueError, RuntimeError), match="num_perm"):
+        mimeo.Engine.open(index, num_perm=128)
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "notes.txt").write_text("not an index")
+    with pytest.raises(RuntimeError, match="not a mimeo index"):
+        mimeo.Engine.open(other)
+    garbage = tmp_path / "garbage"
+    garbage.mkdir()
+    (garbage / "data.mdb").write_bytes(bytes(range(256)) * 64)
+    with pytest.raises(RuntimeError, match="garbage"):
+        mimeo.Engine.open(garbage)
+
+
 def test_cluster_result_objects(demo):
     e = mimeo.Engine()
     e.add_batch(demo)
