@@ -803,16 +803,17 @@ absl::Status LmdbDocumentStore::Write(
         "be written): cannot %s",
         dir_, what));
   }
+  // The snapshot ends first (the caller renews it): no other transaction
+  // of this process may be open when the map is resized, by another
+  // process (BeginTxn() takes that in) or below. The caller holds the
+  // engine's writer lock, so no reader holds a view into the map.
+  if (snapshot_ != nullptr) {
+    mdb_txn_abort(snapshot_);
+    snapshot_ = nullptr;
+  }
   for (;;) {
     MDB_txn* txn = nullptr;
     int rc = BeginTxn(env_, 0, &txn);
-    if (rc == MDB_MAP_RESIZED && snapshot_ != nullptr) {
-      // Another process grew the map: end the snapshot so that the map
-      // may be taken in (the caller renews it).
-      mdb_txn_abort(snapshot_);
-      snapshot_ = nullptr;
-      rc = BeginTxn(env_, 0, &txn);
-    }
     if (rc != 0) return Error(what, rc);
     absl::Status refused;
     rc = body(txn, &refused);
@@ -827,14 +828,6 @@ absl::Status LmdbDocumentStore::Write(
       mdb_txn_abort(txn);
     }
     if (rc != MDB_MAP_FULL) return WriteError(what, rc);
-    // No other transaction of this process may be open while the map
-    // grows: the caller holds the engine's writer lock, readers of the
-    // engine wait for it, and the snapshot ends here (the caller renews
-    // it).
-    if (snapshot_ != nullptr) {
-      mdb_txn_abort(snapshot_);
-      snapshot_ = nullptr;
-    }
     MDB_envinfo info;
     mdb_env_info(env_, &info);
     const uint64_t grown = std::max<uint64_t>(2 * info.me_mapsize, 1 << 20);
