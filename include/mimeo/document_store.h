@@ -12,7 +12,10 @@
 //   * on disk, in an LMDB environment in a directory (Engine::Open()):
 //     every Append() and Remove() is one durable transaction, and several
 //     processes may share the directory. Texts are kept there compressed
-//     (zstd) rather than in memory.
+//     (zstd) rather than in memory; the LSH band postings are kept there
+//     too (band_postings.h), and a near-duplicate index (no texts, no
+//     sets) reads every field in place in the memory map rather than
+//     holding it in memory.
 // The engine answers the same whichever store it sits on.
 //
 // Thread safety: the const calls may run concurrently with each other;
