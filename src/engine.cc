@@ -1441,7 +1441,10 @@ absl::Status Engine::SaveIndex(const std::string& dir) const {
         "index '%s' holds documents already; save into a new directory", dir));
   }
   const DocId n = static_cast<DocId>(store_->num_ids());
-  constexpr DocId kChunk = 4096;
+  // Each document's band postings land on pages of their own in a large
+  // index (one per band): 1,024 documents stay far below the pages one
+  // LMDB transaction may change (engine.h, Open()).
+  constexpr DocId kChunk = 1024;
   std::vector<std::string> texts(kChunk);
   std::vector<StoredDocument> docs;
   for (DocId first = 0; first < n; first += kChunk) {
