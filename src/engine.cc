@@ -1186,8 +1186,6 @@ absl::StatusOr<Clustering> Engine::Cluster() const {
       if (store_->live(d) && SizeOf(d) != 0) live.push_back(d);
     }
     LshIndex::Options lo = lsh_index_.options();
-    // Cannot fail: the DocIds ascend, and every signature has num_perm
-    // values.
     // A store reading its records in place gives no signatures back to
     // back: they are gathered here, for the join.
     std::vector<uint32_t> gathered;
@@ -1201,6 +1199,8 @@ absl::StatusOr<Clustering> Engine::Cluster() const {
       }
       signatures = gathered;
     }
+    // Cannot fail: the DocIds ascend, and every signature has num_perm
+    // values.
     absl::StatusOr<std::vector<CandidatePair>> all =
         LshAllPairs(signatures, live, lo);
     if (!all.ok()) {
