@@ -43,7 +43,10 @@
 // transaction held open from one non-const call to the next (the
 // snapshot), so that opening reads no document and the process's own
 // memory does not grow with the index. The snapshot also serves the band
-// postings in both cases.
+// postings in both cases. While a process holds its snapshot, LMDB does
+// not reuse the pages other writers free after it: a process that opens an
+// index and then sits idle while others write makes data.mdb grow until
+// its next query (which takes in the changes) or until it closes.
 //
 // The map grows by itself: a transaction that finds it full is aborted,
 // the map doubled and the transaction run again.
