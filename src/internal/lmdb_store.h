@@ -117,12 +117,12 @@ class LmdbDocumentStore final : public DocumentStore, public BandPostings {
 
   // Opens the index in `dir`, or creates it with `config` when `dir` is
   // missing or an empty directory (and `create`); an existing index keeps
-  // the banding it was created with. Reads no document unless texts or
-  // sets are kept. Refuses, naming the
-  // directory: a directory that holds other files, an index of another
-  // format version, one made with another config (naming the first
-  // difference), corrupt records. A directory this process may not write
-  // is opened read-only: reads work, Append() and Remove() are refused.
+  // the banding it was created with (bands() and rows() tell it). Reads no
+  // document unless texts or sets are kept. Refuses, naming the directory:
+  // a directory that holds other files, an index of another format
+  // version, one made with another config (naming the first difference),
+  // corrupt records. A directory this process may not write is opened
+  // read-only: reads work, Append() and Remove() are refused.
   // `map_bytes`: the initial map size (it grows by itself).
   static absl::StatusOr<std::unique_ptr<LmdbDocumentStore>> Open(
       const std::string& dir, const IndexConfig& config, bool create,
