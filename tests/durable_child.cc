@@ -74,8 +74,8 @@ int main(int argc, char** argv) {
   if (mode == "readonly") return ReadOnly(dir, prefix, first);
   if (mode == "full") return Full(dir, prefix, first, count);
   const bool near_duplicate = mode == "add-nd" || mode == "batch-nd";
-  auto engine = mimeo::Engine::Open(
-      dir, mimeo::testing::DurableOptions(near_duplicate));
+  auto engine =
+      mimeo::Engine::Open(dir, mimeo::testing::DurableOptions(near_duplicate));
   if (!engine.ok()) {
     std::fprintf(stderr, "%s\n", engine.status().ToString().c_str());
     return 1;

@@ -10,10 +10,10 @@
 
 #include <atomic>
 #include <chrono>
-#include <functional>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <random>
 #include <set>
 #include <string>
@@ -402,7 +402,8 @@ TEST(DurableTest, CheckFindsDamagedPostingsTallyAndSources) {
     EXPECT_TRUE(Engine::CheckIndex(dir).ok()) << Engine::CheckIndex(dir);
     return dir;
   };
-  const auto expect_fails = [](const std::string& dir, const std::string& what) {
+  const auto expect_fails = [](const std::string& dir,
+                               const std::string& what) {
     const absl::Status s = Engine::CheckIndex(dir);
     ASSERT_FALSE(s.ok()) << what;
     EXPECT_NE(s.message().find(what), std::string::npos) << s;
@@ -669,7 +670,6 @@ pid_t Spawn(const std::vector<std::string>& args, int* out) {
   return pid;
 }
 
-
 // A disk that fills up during a write (simulated in the child with a file
 // size limit): the write fails naming the index and the cause, and the
 // index is as it was.
@@ -761,14 +761,14 @@ INSTANTIATE_TEST_SUITE_P(Modes, DurableModes,
                          [](const auto& info) { return info.param.name; });
 
 TEST_P(DurableModes, QueriesRunWhileAWriterAdds) {
-  const std::string dir = TempDir(std::string("reader_writer_") +
-                                  GetParam().name);
+  const std::string dir =
+      TempDir(std::string("reader_writer_") + GetParam().name);
   auto e = Engine::Open(dir, DurableOptions(near_duplicate()));
   ASSERT_TRUE(e.ok());
   ASSERT_TRUE((*e)->Add(DurableDoc("first", 0)).ok());
   int out;
-  const pid_t w = Spawn(
-      {"durable_child", ChildMode("batch"), dir, "w", "0", "300"}, &out);
+  const pid_t w =
+      Spawn({"durable_child", ChildMode("batch"), dir, "w", "0", "300"}, &out);
   ASSERT_GT(w, 0);
   // Queries while the child writes; each sees a consistent index (the
   // counts only grow, the first document is always found).

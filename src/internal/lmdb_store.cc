@@ -290,10 +290,9 @@ bool DecodeConfig(const MDB_val& v, IndexConfig& c) {
     name = std::string(s);
   }
   uint64_t keep_sets, texts, window, bands, rows;
-  if (!d.Get(keep_sets) || !d.Get(texts) || !d.Get(window) ||
-      !d.Get(bands) || !d.Get(rows) || !d.AtEnd() || keep_sets > 1 ||
-      texts > 1 || window > UINT32_MAX || bands > 65535 ||
-      (bands == 0) != (rows == 0)) {
+  if (!d.Get(keep_sets) || !d.Get(texts) || !d.Get(window) || !d.Get(bands) ||
+      !d.Get(rows) || !d.AtEnd() || keep_sets > 1 || texts > 1 ||
+      window > UINT32_MAX || bands > 65535 || (bands == 0) != (rows == 0)) {
     return false;
   }
   const std::optional<HashingParams> p = HashingParams::FromFields(fields);
@@ -479,7 +478,8 @@ int OpenDbs(MDB_txn* txn, unsigned flags, DbHandles& h) {
              {"sources", 0, &h.sources},
              {"source_names", MDB_INTEGERKEY, &h.source_names}};
   for (const auto& db : dbs) {
-    if (int rc = mdb_dbi_open(txn, db.name, flags | db.flags, db.dbi); rc != 0) {
+    if (int rc = mdb_dbi_open(txn, db.name, flags | db.flags, db.dbi);
+        rc != 0) {
       return rc;
     }
   }
@@ -722,8 +722,8 @@ absl::Status LmdbDocumentStore::Renew(Snapshot* snap) {
   // only state LMDB writes in a read transaction: the const calls that
   // then read through it from several threads at once only read.
   MDB_stat st;
-  const MDB_dbi all[] = {dbs_.meta,  dbs_.docs,    dbs_.ids,
-                         dbs_.texts, dbs_.log,     dbs_.bands,
+  const MDB_dbi all[] = {dbs_.meta,    dbs_.docs,        dbs_.ids,
+                         dbs_.texts,   dbs_.log,         dbs_.bands,
                          dbs_.sources, dbs_.source_names};
   for (MDB_dbi dbi : all) {
     if ((rc = mdb_stat(txn, dbi, &st)) != 0) return Error("reading", rc);
@@ -737,9 +737,8 @@ absl::Status LmdbDocumentStore::Renew(Snapshot* snap) {
         "index '%s' is corrupt: no generation, counters or tally", dir_));
   }
   if (snap->docs > size_t{0xFFFFFFFEu}) {
-    return absl::DataLossError(
-        absl::StrFormat("index '%s' is corrupt: %d documents", dir_,
-                        snap->docs));
+    return absl::DataLossError(absl::StrFormat(
+        "index '%s' is corrupt: %d documents", dir_, snap->docs));
   }
   return absl::OkStatus();
 }
@@ -918,8 +917,8 @@ absl::Status LmdbDocumentStore::Append(absl::Span<const StoredDocument> docs) {
             MDB_val id = Val(doc.id), dv = Val(&d, sizeof(d));
             rc = mdb_put(txn, dbs_.ids, &id, &dv, MDB_NOOVERWRITE);
             if (rc == MDB_KEYEXIST) {
-              *refused = absl::AlreadyExistsError(absl::StrFormat(
-                  "document '%s' was already added", doc.id));
+              *refused = absl::AlreadyExistsError(
+                  absl::StrFormat("document '%s' was already added", doc.id));
               return 0;
             }
           }
@@ -1244,7 +1243,9 @@ absl::StatusOr<LshQueryResult> LmdbDocumentStore::Query(
       hits.push_back(d);
       ++bucket;
     }
-    if (rc != 0 && rc != MDB_NOTFOUND) return Error("reading band postings", rc);
+    if (rc != 0 && rc != MDB_NOTFOUND) {
+      return Error("reading band postings", rc);
+    }
     if (bucket == 0) continue;
     ++result.stats.buckets_hit;
     result.stats.postings_scanned += bucket;
@@ -1260,9 +1261,8 @@ absl::StatusOr<std::string_view> LmdbDocumentStore::text(
   if (!config_.texts || !live(doc)) return std::string_view(buffer);
   const uint32_t key = doc;
   MDB_val k = Val(&key, sizeof(key)), v;
-  const int rc = snapshot_ == nullptr
-                     ? EINVAL
-                     : mdb_get(snapshot_, dbs_.texts, &k, &v);
+  const int rc =
+      snapshot_ == nullptr ? EINVAL : mdb_get(snapshot_, dbs_.texts, &k, &v);
   if (rc != 0) {
     return absl::DataLossError(
         absl::StrFormat("index '%s' is corrupt: the text of '%s': %s", dir_,
@@ -1335,8 +1335,7 @@ absl::StatusOr<IndexSummary> LmdbDocumentStore::ReadSummary(
   }
   ASSIGN_OR_RETURN(ReadView view, OpenReadView(dir));
   MDB_txn* const raw = view.txn.get();
-  const MDB_dbi meta = view.dbs.meta, docs = view.dbs.docs,
-                ids = view.dbs.ids;
+  const MDB_dbi meta = view.dbs.meta, docs = view.dbs.docs, ids = view.dbs.ids;
   IndexSummary s;
   MDB_val k = Val(std::string_view(kMetaConfig)), v;
   s.version = view.version;

@@ -159,8 +159,7 @@ class LmdbDocumentStore final : public DocumentStore, public BandPostings {
   }
   uint64_t set_size(DocId doc) const override;
   absl::Span<const Fingerprint> fingerprints(DocId doc) const override {
-    return cached_ ? cache_.fingerprints(doc)
-                   : absl::Span<const Fingerprint>();
+    return cached_ ? cache_.fingerprints(doc) : absl::Span<const Fingerprint>();
   }
   uint64_t text_hash(DocId doc) const override;
   absl::StatusOr<std::string_view> text(DocId doc,
