@@ -197,16 +197,19 @@ int Query(const std::string& mode, uint64_t n, const std::string& dir, int q) {
   Check(e.status());
   const double open_s = Seconds(start);
   const uint64_t rss_open = RssBytes();
+  const auto [anon_open, file_open] = RssAnonFile();
   uint64_t matches = 0;
   Queries(**e, n, std::min(q, 200), &matches);  // warm up
   const std::vector<double> t = Queries(**e, n, q, &matches);
   const uint64_t rss_after = RssBytes();
   const auto [anon, file] = RssAnonFile();
   std::printf(
-      "disk index %s: open %.2f s; RSS +%.0f MB after open, +%.0f MB "
-      "after %d queries (process RssAnon %.0f MB, RssFile %.0f MB)\n",
-      dir.c_str(), open_s, (rss_open - rss_before) / 1e6,
-      (rss_after - rss_before) / 1e6, q, anon / 1e6, file / 1e6);
+      "disk index %s: open %.1f ms; RSS +%.0f MB after open (process "
+      "RssAnon %.0f MB, RssFile %.0f MB), +%.0f MB after %d queries "
+      "(process RssAnon %.0f MB, RssFile %.0f MB)\n",
+      dir.c_str(), 1e3 * open_s, (rss_open - rss_before) / 1e6, anon_open / 1e6,
+      file_open / 1e6, (rss_after - rss_before) / 1e6, q, anon / 1e6,
+      file / 1e6);
   std::printf("disk warm query: p50 %.0f us, p99 %.0f us, %.2f matches each\n",
               1e6 * Percentile(t, 0.5), 1e6 * Percentile(t, 0.99),
               static_cast<double>(matches) / q);

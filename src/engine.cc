@@ -418,7 +418,9 @@ absl::Status Engine::Unindex(DocId d) const {
   const bool empty = SizeOf(d) == 0;
   if (!empty) {
     // Cannot fail: a live document with shingles is in both indexes.
-    if (d < lsh_filed_) RETURN_IF_ERROR(Internal(lsh_index_.Remove(d)));
+    if (d < lsh_filed_ && !lsh_on_disk_) {
+      RETURN_IF_ERROR(Internal(lsh_index_.Remove(d)));
+    }
     if (simhash_index_) RETURN_IF_ERROR(Internal(simhash_index_->Remove(d)));
   }
   fingerprint_index_.Remove(d, FingerprintsOf(d));
@@ -726,6 +728,11 @@ std::shared_ptr<const Engine::Common> Engine::CommonModel(bool current) const {
 
 absl::Status Engine::CatchUpLshIndex() const {
   const DocId end = static_cast<DocId>(store_->num_ids());
+  if (lsh_on_disk_) {
+    // The store filed them as it stored them.
+    lsh_filed_ = end;
+    return absl::OkStatus();
+  }
   std::vector<DocId> ids;
   ids.reserve(end - lsh_filed_);
   for (DocId d = lsh_filed_; d < end; ++d) {
@@ -734,7 +741,7 @@ absl::Status Engine::CatchUpLshIndex() const {
   const size_t k = minhasher_.params().num_perm;
   absl::Span<const uint32_t> signatures;
   std::vector<uint32_t> gathered;
-  if (ids.size() == end - lsh_filed_) {
+  if (ids.size() == end - lsh_filed_ && !store_->signatures().empty()) {
     // Every waiting document is filed: their signatures lie back to back.
     signatures = store_->signatures().subspan(lsh_filed_ * k, ids.size() * k);
   } else {
@@ -1081,8 +1088,15 @@ absl::StatusOr<std::vector<Match>> Engine::Query(std::string_view text) const {
   std::shared_lock lock(*mu_);
   const DocId as_of = static_cast<DocId>(store_->num_ids());
   std::vector<DocId> candidates;
-  for (const LshCandidate& c : lsh_index_.Query(sketch.signature).candidates) {
-    candidates.push_back(c.id);
+  if (lsh_on_disk_) {
+    ASSIGN_OR_RETURN(const LshQueryResult found,
+                     store_->band_postings()->Query(sketch.signature));
+    for (const LshCandidate& c : found.candidates) candidates.push_back(c.id);
+  } else {
+    for (const LshCandidate& c :
+         lsh_index_.Query(sketch.signature).candidates) {
+      candidates.push_back(c.id);
+    }
   }
   if (simhash_index_) {
     for (const SimHashMatch& m : simhash_index_->Query(sketch.fingerprint)) {
@@ -1172,10 +1186,23 @@ absl::StatusOr<Clustering> Engine::Cluster() const {
       if (store_->live(d) && SizeOf(d) != 0) live.push_back(d);
     }
     LshIndex::Options lo = lsh_index_.options();
+    // A store reading its records in place gives no signatures back to
+    // back: they are gathered here, for the join.
+    std::vector<uint32_t> gathered;
+    absl::Span<const uint32_t> signatures = store_->signatures();
+    if (signatures.empty() && !live.empty()) {
+      const size_t k = minhasher_.params().num_perm;
+      gathered.assign(store_->num_ids() * k, 0);
+      for (DocId d : live) {
+        const absl::Span<const uint32_t> sig = SignatureOf(d);
+        std::copy(sig.begin(), sig.end(), gathered.begin() + d * k);
+      }
+      signatures = gathered;
+    }
     // Cannot fail: the DocIds ascend, and every signature has num_perm
     // values.
     absl::StatusOr<std::vector<CandidatePair>> all =
-        LshAllPairs(store_->signatures(), live, lo);
+        LshAllPairs(signatures, live, lo);
     if (!all.ok()) {
       joined = Internal(all.status());
       return;
@@ -1323,8 +1350,11 @@ absl::StatusOr<CopyReport> Engine::SharedCopy() const {
 
 namespace {
 
-internal::IndexConfig ConfigOf(const Engine::Options& o) {
+internal::IndexConfig ConfigOf(const Engine::Options& o,
+                               const LshParams& lsh) {
   internal::IndexConfig c;
+  c.lsh_bands = lsh.bands;
+  c.lsh_rows = lsh.rows;
   c.hashing = o.hashing();
   c.keep_sets = o.keep_shingle_sets;
   c.texts = o.copy.enabled;
@@ -1344,10 +1374,31 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(const std::string& dir,
         dir));
   }
   ASSIGN_OR_RETURN(std::unique_ptr<Engine> e, Create(options));
-  ASSIGN_OR_RETURN(
-      std::unique_ptr<internal::LmdbDocumentStore> store,
-      internal::LmdbDocumentStore::Open(dir, ConfigOf(options), true));
+  ASSIGN_OR_RETURN(std::unique_ptr<internal::LmdbDocumentStore> store,
+                   internal::LmdbDocumentStore::Open(
+                       dir, ConfigOf(options, e->lsh_params_), true));
   e->store_ = std::move(store);
+  const BandPostings* const bands = e->store_->band_postings();
+  e->lsh_on_disk_ = bands != nullptr &&
+                    bands->bands() == e->lsh_params_.bands &&
+                    bands->rows() == e->lsh_params_.rows;
+  if (e->lsh_on_disk_) {
+    // Whatever Create() reserved for expected_documents.
+    ASSIGN_OR_RETURN(e->lsh_index_, LshIndex::Create(e->lsh_index_.options()));
+  }
+  const std::optional<StoreTally> tally = e->store_->tally();
+  if (e->lsh_on_disk_ && tally.has_value() && !e->simhash_index_ &&
+      !options.copy.enabled) {
+    // Nothing to build in memory: the counters are the store's.
+    const size_t n = e->store_->num_ids();
+    e->stats_.documents = tally->live;
+    e->stats_.removed = n - std::min<uint64_t>(n, tally->live);
+    e->stats_.empty_documents = tally->empty;
+    e->stats_.shingles = tally->shingles;
+    e->stats_.fingerprints = tally->fingerprints;
+    e->lsh_filed_ = static_cast<DocId>(n);
+    return e;
+  }
   RETURN_IF_ERROR(e->IndexAll());
   return e;
 }
@@ -1383,13 +1434,17 @@ absl::Status Engine::SaveIndex(const std::string& dir) const {
   std::shared_lock lock(*mu_);
   ASSIGN_OR_RETURN(
       std::unique_ptr<internal::LmdbDocumentStore> out,
-      internal::LmdbDocumentStore::Open(dir, ConfigOf(options_), true));
+      internal::LmdbDocumentStore::Open(dir, ConfigOf(options_, lsh_params_),
+                                        true));
   if (out->num_ids() != 0) {
     return absl::AlreadyExistsError(absl::StrFormat(
         "index '%s' holds documents already; save into a new directory", dir));
   }
   const DocId n = static_cast<DocId>(store_->num_ids());
-  constexpr DocId kChunk = 4096;
+  // Each document's band postings land on pages of their own in a large
+  // index (one per band): 1,024 documents stay far below the pages one
+  // LMDB transaction may change (engine.h, Open()).
+  constexpr DocId kChunk = 1024;
   std::vector<std::string> texts(kChunk);
   std::vector<StoredDocument> docs;
   for (DocId first = 0; first < n; first += kChunk) {

@@ -160,6 +160,25 @@ uint64_t LshIndex::BandKey(absl::Span<const uint32_t> signature,
   return KeyOf(signature, band, options_.rows);
 }
 
+uint64_t LshBandKey(absl::Span<const uint32_t> signature, uint32_t band,
+                    uint32_t rows) {
+  return KeyOf(signature, band, rows);
+}
+
+void LshRankHits(std::vector<DocId>& hits, LshQueryResult& result) {
+  std::sort(hits.begin(), hits.end());
+  for (size_t i = 0; i < hits.size();) {
+    size_t j = i + 1;
+    while (j < hits.size() && hits[j] == hits[i]) ++j;
+    result.candidates.push_back({hits[i], static_cast<uint32_t>(j - i)});
+    i = j;
+  }
+  std::stable_sort(result.candidates.begin(), result.candidates.end(),
+                   [](const LshCandidate& a, const LshCandidate& b) {
+                     return a.bands > b.bands;
+                   });
+}
+
 absl::Status LshIndex::Add(DocId id, absl::Span<const uint32_t> signature) {
   return AddBatch(absl::MakeConstSpan(&id, 1), signature);
 }
@@ -265,17 +284,7 @@ LshQueryResult LshIndex::Query(absl::Span<const uint32_t> signature) const {
     result.stats.postings_scanned += bucket;
     result.stats.largest_bucket = std::max(result.stats.largest_bucket, bucket);
   }
-  std::sort(hits.begin(), hits.end());
-  for (size_t i = 0; i < hits.size();) {
-    size_t j = i + 1;
-    while (j < hits.size() && hits[j] == hits[i]) ++j;
-    result.candidates.push_back({hits[i], static_cast<uint32_t>(j - i)});
-    i = j;
-  }
-  std::stable_sort(result.candidates.begin(), result.candidates.end(),
-                   [](const LshCandidate& a, const LshCandidate& b) {
-                     return a.bands > b.bands;
-                   });
+  LshRankHits(hits, result);
   return result;
 }
 

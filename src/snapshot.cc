@@ -244,8 +244,12 @@ absl::Status Engine::Save(const std::string& path) const {
     w.Write(id.data(), id.size());
   }
   for (DocId d = 0; d < n; ++d) w.Put(static_cast<uint8_t>(store.live(d)));
-  const absl::Span<const uint32_t> signatures = store.signatures();
-  w.Write(signatures.data(), signatures.size() * sizeof(uint32_t));
+  // Document by document: an on-disk store does not hold them back to
+  // back.
+  for (DocId d = 0; d < n; ++d) {
+    const absl::Span<const uint32_t> signature = store.signature(d);
+    w.Write(signature.data(), signature.size() * sizeof(uint32_t));
+  }
   for (DocId d = 0; d < n; ++d) w.Put(store.simhash(d));
   uint64_t offset = 0;
   w.Put(offset);
@@ -289,8 +293,7 @@ absl::Status Engine::Save(const std::string& path) const {
     w.Put(static_cast<uint32_t>(name.size()));
     w.Write(name.data(), name.size());
   }
-  const absl::Span<const uint32_t> sources = store.sources();
-  w.Write(sources.data(), sources.size() * sizeof(uint32_t));
+  for (DocId d = 0; d < n; ++d) w.Put(store.source(d));
   h.payload_bytes = w.bytes();
   h.payload_checksum = w.checksum();
   h.header_checksum = XXH3_64bits(&h, kChecksummedHeaderBytes);

@@ -6,6 +6,8 @@
 //   durable_child batch DIR PREFIX FIRST COUNT AddBatch() of 10 at a time
 //   durable_child readonly DIR PREFIX I 0       ReadOnly() below
 //   durable_child full DIR PREFIX FIRST COUNT   Full() below
+// "add-nd" and "batch-nd" do as "add" and "batch" on a near-duplicate
+// index (DurableOptions(true)).
 // Documents are DurableText(PREFIX, i) for i in [FIRST, FIRST + COUNT).
 // Exit code 0, or 1 with the error on stderr (2: bad arguments).
 #include <signal.h>
@@ -71,12 +73,14 @@ int main(int argc, char** argv) {
   const long first = std::atol(argv[4]), count = std::atol(argv[5]);
   if (mode == "readonly") return ReadOnly(dir, prefix, first);
   if (mode == "full") return Full(dir, prefix, first, count);
-  auto engine = mimeo::Engine::Open(dir, mimeo::testing::DurableOptions());
+  const bool near_duplicate = mode == "add-nd" || mode == "batch-nd";
+  auto engine =
+      mimeo::Engine::Open(dir, mimeo::testing::DurableOptions(near_duplicate));
   if (!engine.ok()) {
     std::fprintf(stderr, "%s\n", engine.status().ToString().c_str());
     return 1;
   }
-  const long step = mode == "batch" ? 10 : 1;
+  const long step = mode == "batch" || mode == "batch-nd" ? 10 : 1;
   for (long i = first; i < first + count; i += step) {
     std::vector<mimeo::Document> docs;
     for (long j = i; j < std::min(first + count, i + step); ++j) {

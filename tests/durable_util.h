@@ -13,9 +13,16 @@
 
 namespace mimeo::testing {
 
-inline Engine::Options DurableOptions() {
+// Shared copy on (the default; the store keeps its fields in memory), or,
+// with `near_duplicate`, copy off and no shingle sets (the store reads its
+// records in place).
+inline Engine::Options DurableOptions(bool near_duplicate = false) {
   Engine::Options o;
   o.threads = 1;
+  if (near_duplicate) {
+    o.copy.enabled = false;
+    o.keep_shingle_sets = false;
+  }
   return o;
 }
 

@@ -159,6 +159,44 @@ TEST(LshIndexTest, AddQueryRemove) {
   EXPECT_EQ(idx.Query(m.Sketch(near).values).candidates.size(), 1u);
 }
 
+// The free functions an index kept elsewhere (on disk) files and ranks
+// with: the same keys as BandKey(), and Query()'s ranking of the hits of
+// every bucket a signature falls in.
+TEST(LshIndexTest, FreeBandKeyAndRankingAgreeWithTheIndex) {
+  const MinHasher m = Hasher();
+  LshIndex idx = MakeIndex(16, 8);
+  std::mt19937_64 rng(4);
+  std::vector<std::vector<uint32_t>> sigs;
+  const std::vector<uint64_t> base = RandomSet(rng, 200);
+  for (DocId d = 0; d < 60; ++d) {
+    std::vector<uint64_t> set = base;
+    for (DocId i = 0; i < d; ++i) set[i] = rng();  // ever further from base
+    sigs.push_back(m.Sketch(set).values);
+    ASSERT_TRUE(idx.Add(d, sigs.back()).ok());
+  }
+  for (DocId q = 0; q < 60; q += 7) {
+    std::vector<DocId> hits;
+    for (uint32_t band = 0; band < 16; ++band) {
+      const uint64_t key = LshBandKey(sigs[q], band, 8);
+      ASSERT_EQ(key, idx.BandKey(sigs[q], band));
+      for (int d = 59; d >= 0; --d) {  // any order
+        if (LshBandKey(sigs[d], band, 8) == key) {
+          hits.push_back(static_cast<DocId>(d));
+        }
+      }
+    }
+    LshQueryResult ranked;
+    LshRankHits(hits, ranked);
+    const LshQueryResult expected = idx.Query(sigs[q]);
+    ASSERT_EQ(ranked.candidates.size(), expected.candidates.size());
+    ASSERT_GT(expected.candidates.size(), 1u);
+    for (size_t i = 0; i < ranked.candidates.size(); ++i) {
+      EXPECT_EQ(ranked.candidates[i].id, expected.candidates[i].id);
+      EXPECT_EQ(ranked.candidates[i].bands, expected.candidates[i].bands);
+    }
+  }
+}
+
 // AddBatch files a batch (bands in parallel above a few thousand postings)
 // exactly as Add one by one would, and refuses a bad batch whole.
 TEST(LshIndexTest, AddBatchEqualsAddingOneByOne) {

@@ -12,12 +12,17 @@
 //   * on disk, in an LMDB environment in a directory (Engine::Open()):
 //     every Append() and Remove() is one durable transaction, and several
 //     processes may share the directory. Texts are kept there compressed
-//     (zstd) rather than in memory.
+//     (zstd) rather than in memory; the LSH band postings are kept there
+//     too (band_postings.h), and a near-duplicate index (no texts, no
+//     sets) reads every field in place in the memory map rather than
+//     holding it in memory.
 // The engine answers the same whichever store it sits on.
 //
 // Thread safety: the const calls may run concurrently with each other;
 // Append(), Remove() and Refresh() need exclusive access (the Engine's
-// writer lock). Spans returned stay valid until the next non-const call.
+// writer lock). Spans and views returned stay valid until the next
+// non-const call: an on-disk store answers from the memory map, reading
+// one consistent snapshot of the index between its non-const calls.
 #ifndef MIMEO_DOCUMENT_STORE_H_
 #define MIMEO_DOCUMENT_STORE_H_
 
@@ -30,6 +35,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
+#include "mimeo/band_postings.h"
 #include "mimeo/document.h"
 #include "mimeo/winnow.h"
 
@@ -64,6 +70,15 @@ struct StoreCounters {
   uint64_t bytes = 0;
   uint64_t invalid_utf8 = 0;
   uint64_t nul_bytes = 0;
+};
+
+// Counts over the live documents, kept by a store that can give them
+// without reading every document (an on-disk one).
+struct StoreTally {
+  uint64_t live = 0;
+  uint64_t empty = 0;         // live documents of set size 0
+  uint64_t shingles = 0;      // their set sizes, summed
+  uint64_t fingerprints = 0;  // their fingerprints, summed
 };
 
 // What other writers (other processes sharing an on-disk store) changed
@@ -102,9 +117,12 @@ class DocumentStore {
                                                 std::string& buffer) const = 0;
 
   // Every signature back to back, num_perm per DocId (size num_ids() *
-  // num_perm).
+  // num_perm), or empty when the store does not hold them back to back
+  // (an on-disk store reading its records in place): then ask
+  // signature(doc).
   virtual absl::Span<const uint32_t> signatures() const = 0;
-  // Per DocId, source(doc) (size num_ids()).
+  // Per DocId, source(doc) (size num_ids()), or empty as signatures().
+  // Never empty with texts kept.
   virtual absl::Span<const uint32_t> sources() const = 0;
   // The name of source number `source` (< num_sources()); 0 is "".
   virtual std::string_view source_name(uint32_t source) const = 0;
@@ -126,6 +144,12 @@ class DocumentStore {
   virtual bool Stale() const = 0;
   // Makes room for `n` documents in all, where that means anything.
   virtual void Reserve(size_t n) = 0;
+
+  // The LSH band postings the store keeps (band_postings.h), if it keeps
+  // any; valid as long as the store.
+  virtual const BandPostings* band_postings() const { return nullptr; }
+  // The counts over live documents, if the store keeps them.
+  virtual std::optional<StoreTally> tally() const { return std::nullopt; }
 };
 
 }  // namespace mimeo

@@ -438,9 +438,18 @@ class Engine {
   // ids stay unique across them), readers never wait, and Query(),
   // Cluster() and SharedCopy() first take in what others wrote (stats(),
   // num_ids() and the other accessors tell what this engine has taken in
-  // so far, as of its last write or query). Everything
-  // but the texts is also held in memory (read on opening); texts stay on
-  // disk, zstd-compressed, read as alignment needs them.
+  // so far, as of its last write or query). The LSH buckets are kept in
+  // the index (with the banding of the options it was created with) and
+  // read in place by Query(); with copy off and no shingle sets (a
+  // near-duplicate index) nothing else is read on opening either: every
+  // document's record is read in place, in the memory map, as queries need
+  // it, so that opening takes milliseconds and the process's own memory
+  // does not grow with the index. With copy on or sets kept, every field
+  // but the texts is also held in memory (read on opening: the
+  // fingerprint index and the boilerplate model are built from them);
+  // texts stay on disk, zstd-compressed, read as alignment needs them. An
+  // engine whose options give another banding than the index's, or with
+  // SimHash candidates on, builds those indexes in memory on opening.
   //
   // `options` must have the index's hashing parameters, copy.enabled,
   // keep_shingle_sets and copy.winnow.window (ReadIndexInfo() gives them);
@@ -451,7 +460,10 @@ class Engine {
   // queries work, writes fail with PermissionDenied. The LMDB map grows by
   // itself; a full disk aborts the write, leaving the index as it was, as
   // does a batch too large for one transaction (LMDB holds at most 512 MB
-  // of changed pages: about 50,000 documents of 2 KB with copy on).
+  // of changed pages, 131,072 pages of 4 KB: in a large index each
+  // document's band postings change about one page per band, so a batch
+  // of more than about 2,500 documents at 44 bands may not fit; batches of
+  // 1,000 do).
   // Within one process, open an index once (LMDB's locks are per process).
   static absl::StatusOr<std::unique_ptr<Engine>> Open(const std::string& dir,
                                                       const Options& options);
@@ -630,6 +642,10 @@ class Engine {
   mutable LshIndex lsh_index_;
   // DocIds below this have been offered to lsh_index_.
   mutable DocId lsh_filed_ = 0;
+  // The store keeps the LSH band postings with this engine's banding
+  // (band_postings.h, an index opened by Open()): lsh_index_ stays empty
+  // and Query() asks the store.
+  bool lsh_on_disk_ = false;
   std::unique_ptr<SimHashIndex> simhash_index_;
   // What the engine keeps per document (document_store.h): in memory, or
   // in an index directory (Open()).

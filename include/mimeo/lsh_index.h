@@ -139,6 +139,18 @@ class LshIndex {
   absl::flat_hash_map<DocId, uint32_t> slot_of_;
 };
 
+// The key of band `band` of `signature` cut into bands of `rows` values:
+// what LshIndex::BandKey() gives for an index with that many rows. For
+// indexes kept elsewhere (on disk) that must file under the same keys.
+uint64_t LshBandKey(absl::Span<const uint32_t> signature, uint32_t band,
+                    uint32_t rows);
+
+// Turns the documents found in the buckets a signature hit, one entry per
+// band shared (in any order), into candidates as LshIndex::Query() ranks
+// them: by bands shared (most first), then by id. Appends to
+// result.candidates; `hits` is sorted in place.
+void LshRankHits(std::vector<DocId>& hits, LshQueryResult& result);
+
 // AllPairs over a batch: `signatures` holds num_docs signatures back to
 // back (size num_docs * options.num_perm); document i has DocId i. Uses all
 // cores; the result does not depend on their number.

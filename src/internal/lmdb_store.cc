@@ -5,6 +5,7 @@
 #include <zstd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -15,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "internal/status_macros.h"
+#include "mimeo/lsh_index.h"
 #include "xxhash.h"
 
 namespace mimeo::internal {
@@ -24,6 +26,7 @@ constexpr char kMetaVersion[] = "format_version";
 constexpr char kMetaConfig[] = "config";
 constexpr char kMetaGeneration[] = "generation";
 constexpr char kMetaCounters[] = "counters";
+constexpr char kMetaTally[] = "tally";
 constexpr uint64_t kMaxMapBytes = uint64_t{1} << 42;  // 4 TiB
 constexpr int kZstdLevel = 3;
 
@@ -97,31 +100,97 @@ class Decoder {
   size_t left_;
 };
 
-// A document's record. The live flag is the first byte, so that Remove()
-// rewrites it without decoding the rest.
-std::string EncodeDoc(const StoredDocument& d) {
+// A document's record: a fixed header, then the arrays, then the id,
+// padded to a multiple of 4 bytes.
+//   0 u8 live (first, so that Remove() flips it in place), 1 u8 has date,
+//   2 u16 zero, 4 u32 source number, 8 i64 date, 16 u64 SimHash,
+//   24 u64 set size, 32 u64 text hash, 40 u32 id bytes, 44 u32 signature
+//   values, 48 u32 set hashes, 52 u32 fingerprints, 56 the signature
+//   (u32 each), the set (u64 each), the fingerprints (u64 hash, u32
+//   position each), the id.
+// LMDB places a record of 4-byte multiple size, under a 4-byte key, at a
+// 4-byte multiple in its page (every node of the page is a multiple of 4,
+// packed from the page's end), or at the start of an overflow page: the
+// signature at offset 56 is then aligned for reading in place.
+constexpr size_t kRecordHeader = 56;
+
+struct RecordHeader {
+  bool live = false;
+  bool has_date = false;
+  uint32_t source = 0;
+  int64_t date = 0;
+  uint64_t simhash = 0;
+  uint64_t set_size = 0;
+  uint64_t text_hash = 0;
+  uint32_t id_bytes = 0;
+  uint32_t signature = 0;  // values
+  uint32_t set = 0;        // hashes
+  uint32_t fps = 0;        // fingerprints
+  // Offsets in the record.
+  size_t set_at() const { return kRecordHeader + size_t{signature} * 4; }
+  size_t fps_at() const { return set_at() + size_t{set} * 8; }
+  size_t id_at() const { return fps_at() + size_t{fps} * 12; }
+  size_t end() const { return id_at() + id_bytes; }
+};
+
+template <typename T>
+T Load(const char* p) {
+  T v;
+  std::memcpy(&v, p, sizeof(T));
+  return v;
+}
+
+// Reads a record's header, checking that the lengths fit the record.
+bool ParseHeader(const MDB_val& v, RecordHeader& h) {
+  if (v.mv_size < kRecordHeader) return false;
+  const char* p = static_cast<const char*>(v.mv_data);
+  const uint8_t live = Load<uint8_t>(p), has_date = Load<uint8_t>(p + 1);
+  if (live > 1 || has_date > 1 || Load<uint16_t>(p + 2) != 0) return false;
+  h.live = live != 0;
+  h.has_date = has_date != 0;
+  h.source = Load<uint32_t>(p + 4);
+  h.date = Load<int64_t>(p + 8);
+  h.simhash = Load<uint64_t>(p + 16);
+  h.set_size = Load<uint64_t>(p + 24);
+  h.text_hash = Load<uint64_t>(p + 32);
+  h.id_bytes = Load<uint32_t>(p + 40);
+  h.signature = Load<uint32_t>(p + 44);
+  h.set = Load<uint32_t>(p + 48);
+  h.fps = Load<uint32_t>(p + 52);
+  // 64-bit sums of 32-bit lengths cannot overflow.
+  const size_t end = h.end();
+  return end <= v.mv_size && v.mv_size - end < 4 && v.mv_size % 4 == 0;
+}
+
+std::string EncodeDoc(const StoredDocument& d, uint32_t source) {
   Encoder e;
   e.Put(static_cast<uint8_t>(d.live));
   e.Put(static_cast<uint8_t>(d.date.has_value()));
+  e.Put(uint16_t{0});
+  e.Put(source);
   e.Put(d.date.value_or(0));
   e.Put(d.simhash);
   e.Put(d.set_size);
   e.Put(d.text_hash);
-  e.PutString(d.id);
-  e.PutString(d.source);
-  e.PutArray(d.signature);
-  e.PutArray(d.set);
+  e.Put(static_cast<uint32_t>(d.id.size()));
+  e.Put(static_cast<uint32_t>(d.signature.size()));
+  e.Put(static_cast<uint32_t>(d.set.size()));
   e.Put(static_cast<uint32_t>(d.fingerprints.size()));
+  e.PutBytes(d.signature.data(), d.signature.size() * sizeof(uint32_t));
+  e.PutBytes(d.set.data(), d.set.size() * sizeof(uint64_t));
   for (const Fingerprint& f : d.fingerprints) {
     e.Put(f.hash);
     e.Put(f.position);
   }
+  e.PutBytes(d.id.data(), d.id.size());
+  while (e.str().size() % 4 != 0) e.Put(uint8_t{0});
   return e.str();
 }
 
-// A decoded record: the views point into the LMDB page (valid while its
+// A decoded record: the id points into the LMDB page (valid while its
 // transaction is), the arrays are copies.
 struct DecodedDoc {
+  RecordHeader header;
   StoredDocument doc;
   std::vector<uint32_t> signature;
   std::vector<uint64_t> set;
@@ -129,31 +198,67 @@ struct DecodedDoc {
 };
 
 bool DecodeDoc(const MDB_val& v, DecodedDoc& out) {
-  Decoder d(v);
-  uint8_t live, has_date;
-  int64_t date;
+  RecordHeader& h = out.header;
+  if (!ParseHeader(v, h)) return false;
+  const char* p = static_cast<const char*>(v.mv_data);
+  out.signature.resize(h.signature);
+  out.set.resize(h.set);
+  out.fps.resize(h.fps);
+  // An empty vector's data() may be null, which memcpy must not get.
+  if (h.signature != 0) {
+    std::memcpy(out.signature.data(), p + kRecordHeader, h.signature * 4);
+  }
+  if (h.set != 0) std::memcpy(out.set.data(), p + h.set_at(), h.set * 8);
+  for (uint32_t i = 0; i < h.fps; ++i) {
+    out.fps[i].hash = Load<uint64_t>(p + h.fps_at() + 12 * size_t{i});
+    out.fps[i].position = Load<uint32_t>(p + h.fps_at() + 12 * size_t{i} + 8);
+  }
   StoredDocument& doc = out.doc;
-  if (!d.Get(live) || !d.Get(has_date) || !d.Get(date) || !d.Get(doc.simhash) ||
-      !d.Get(doc.set_size) || !d.Get(doc.text_hash) || !d.GetString(doc.id) ||
-      !d.GetString(doc.source) || !d.GetArray(out.signature) ||
-      !d.GetArray(out.set) || live > 1 || has_date > 1) {
-    return false;
-  }
-  uint32_t n;
-  if (!d.Get(n)) return false;
-  out.fps.resize(n);
-  for (Fingerprint& f : out.fps) {
-    if (!d.Get(f.hash) || !d.Get(f.position)) return false;
-  }
-  if (!d.AtEnd()) return false;
-  doc.live = live != 0;
-  doc.date = has_date ? std::optional<int64_t>(date) : std::nullopt;
+  doc = StoredDocument{};
+  doc.id = std::string_view(p + h.id_at(), h.id_bytes);
+  doc.live = h.live;
+  doc.date = h.has_date ? std::optional<int64_t>(h.date) : std::nullopt;
+  doc.simhash = h.simhash;
+  doc.set_size = h.set_size;
+  doc.text_hash = h.text_hash;
   doc.signature = out.signature;
   doc.set = out.set;
   doc.fingerprints = out.fps;
-  doc.text = {};
-  doc.bytes = doc.invalid_utf8 = doc.nul_bytes = 0;
   return true;
+}
+
+// A band posting's key: band (u16), band key (u64), both big-endian, then
+// the DocId (u32, big-endian), so that a bucket is a run of keys with one
+// 10-byte prefix, its DocIds ascending.
+constexpr size_t kPostingKey = 14;
+constexpr size_t kBucketPrefix = 10;
+using PostingKey = std::array<unsigned char, kPostingKey>;
+
+PostingKey MakePosting(uint32_t band, uint64_t key, DocId doc) {
+  PostingKey k;
+  k[0] = static_cast<unsigned char>(band >> 8);
+  k[1] = static_cast<unsigned char>(band);
+  for (int i = 0; i < 8; ++i) {
+    k[2 + i] = static_cast<unsigned char>(key >> (56 - 8 * i));
+  }
+  for (int i = 0; i < 4; ++i) {
+    k[10 + i] = static_cast<unsigned char>(doc >> (24 - 8 * i));
+  }
+  return k;
+}
+
+DocId PostingDoc(const MDB_val& k) {
+  const auto* p = static_cast<const unsigned char*>(k.mv_data);
+  return (DocId{p[10]} << 24) | (DocId{p[11]} << 16) | (DocId{p[12]} << 8) |
+         DocId{p[13]};
+}
+
+// The postings of one document: bands x rows of `signature`.
+void PostingsOf(absl::Span<const uint32_t> signature, uint32_t bands,
+                uint32_t rows, DocId doc, std::vector<PostingKey>& out) {
+  for (uint32_t band = 0; band < bands; ++band) {
+    out.push_back(MakePosting(band, LshBandKey(signature, band, rows), doc));
+  }
 }
 
 // Every hashing parameter by name (HashingParams::Fields()), then the
@@ -169,6 +274,8 @@ std::string EncodeConfig(const IndexConfig& c) {
   e.Put(static_cast<uint64_t>(c.keep_sets));
   e.Put(static_cast<uint64_t>(c.texts));
   e.Put(static_cast<uint64_t>(c.window));
+  e.Put(static_cast<uint64_t>(c.lsh_bands));
+  e.Put(static_cast<uint64_t>(c.lsh_rows));
   return e.str();
 }
 
@@ -182,9 +289,10 @@ bool DecodeConfig(const MDB_val& v, IndexConfig& c) {
     if (!d.GetString(s) || !d.Get(value)) return false;
     name = std::string(s);
   }
-  uint64_t keep_sets, texts, window;
-  if (!d.Get(keep_sets) || !d.Get(texts) || !d.Get(window) || !d.AtEnd() ||
-      keep_sets > 1 || texts > 1 || window > UINT32_MAX) {
+  uint64_t keep_sets, texts, window, bands, rows;
+  if (!d.Get(keep_sets) || !d.Get(texts) || !d.Get(window) || !d.Get(bands) ||
+      !d.Get(rows) || !d.AtEnd() || keep_sets > 1 || texts > 1 ||
+      window > UINT32_MAX || bands > 65535 || (bands == 0) != (rows == 0)) {
     return false;
   }
   const std::optional<HashingParams> p = HashingParams::FromFields(fields);
@@ -193,7 +301,9 @@ bool DecodeConfig(const MDB_val& v, IndexConfig& c) {
   c.keep_sets = keep_sets != 0;
   c.texts = texts != 0;
   c.window = static_cast<uint32_t>(window);
-  return true;
+  c.lsh_bands = static_cast<uint32_t>(bands);
+  c.lsh_rows = static_cast<uint32_t>(rows);
+  return bands * rows <= static_cast<uint64_t>(p->num_perm);
 }
 
 // The environment's files, for "is this a directory mimeo may use".
@@ -229,7 +339,7 @@ absl::StatusOr<EnvPtr> OpenEnv(const std::string& dir, uint64_t map_bytes,
         absl::StrFormat("cannot open index '%s': %s", dir, LmdbMessage(rc)));
   }
   EnvPtr env(raw);
-  mdb_env_set_maxdbs(raw, 8);
+  mdb_env_set_maxdbs(raw, 16);
   mdb_env_set_mapsize(raw, map_bytes);
   *read_only = access(dir.c_str(), W_OK) != 0;
   unsigned flags = MDB_NOTLS;
@@ -247,7 +357,7 @@ absl::StatusOr<EnvPtr> OpenEnv(const std::string& dir, uint64_t map_bytes,
     MDB_env* again = nullptr;
     mdb_env_create(&again);
     env.reset(again);
-    mdb_env_set_maxdbs(again, 8);
+    mdb_env_set_maxdbs(again, 16);
     mdb_env_set_mapsize(again, map_bytes);
     rc = mdb_env_open(again, dir.c_str(), flags | MDB_NOLOCK, 0664);
   }
@@ -299,6 +409,35 @@ int PutCounters(MDB_txn* txn, MDB_dbi meta, const StoreCounters& c) {
   return mdb_put(txn, meta, &k, &val, 0);
 }
 
+bool GetTally(MDB_txn* txn, MDB_dbi meta, StoreTally& t) {
+  MDB_val k = Val(std::string_view(kMetaTally)), v;
+  if (mdb_get(txn, meta, &k, &v) != 0 || v.mv_size != 4 * sizeof(uint64_t)) {
+    return false;
+  }
+  const char* p = static_cast<const char*>(v.mv_data);
+  t.live = Load<uint64_t>(p);
+  t.empty = Load<uint64_t>(p + 8);
+  t.shingles = Load<uint64_t>(p + 16);
+  t.fingerprints = Load<uint64_t>(p + 24);
+  return true;
+}
+
+int PutTally(MDB_txn* txn, MDB_dbi meta, const StoreTally& t) {
+  const uint64_t v[4] = {t.live, t.empty, t.shingles, t.fingerprints};
+  MDB_val k = Val(std::string_view(kMetaTally)), val = Val(v, sizeof(v));
+  return mdb_put(txn, meta, &k, &val, 0);
+}
+
+// What a live document adds to the tally (`sign` +1) or a removal takes
+// from it (-1).
+void Count(StoreTally& t, uint64_t set_size, uint64_t fps, int sign) {
+  const uint64_t s = static_cast<uint64_t>(sign);
+  t.live += s;
+  t.empty += set_size == 0 ? s : 0;
+  t.shingles += s * set_size;
+  t.fingerprints += s * fps;
+}
+
 template <typename T>
 int PutMeta(MDB_txn* txn, MDB_dbi meta, const char* key, const T& value) {
   MDB_val k = Val(std::string_view(key)), v = Val(&value, sizeof(T));
@@ -323,18 +462,46 @@ absl::StatusOr<std::string> Decompress(const MDB_val& v) {
 }
 
 // The named databases, opened (and created, in a write transaction).
-int OpenDbs(MDB_txn* txn, unsigned flags, MDB_dbi* meta, MDB_dbi* docs,
-            MDB_dbi* ids, MDB_dbi* texts, MDB_dbi* log) {
-  int rc;
-  if ((rc = mdb_dbi_open(txn, "meta", flags, meta)) != 0) return rc;
-  if ((rc = mdb_dbi_open(txn, "docs", flags | MDB_INTEGERKEY, docs)) != 0) {
-    return rc;
+using DbHandles = LmdbDbs;
+
+int OpenDbs(MDB_txn* txn, unsigned flags, DbHandles& h) {
+  const struct {
+    const char* name;
+    unsigned flags;
+    MDB_dbi* dbi;
+  } dbs[] = {{"meta", 0, &h.meta},
+             {"docs", MDB_INTEGERKEY, &h.docs},
+             {"ids", 0, &h.ids},
+             {"texts", MDB_INTEGERKEY, &h.texts},
+             {"log", MDB_INTEGERKEY, &h.log},
+             {"bands", 0, &h.bands},
+             {"sources", 0, &h.sources},
+             {"source_names", MDB_INTEGERKEY, &h.source_names}};
+  for (const auto& db : dbs) {
+    if (int rc = mdb_dbi_open(txn, db.name, flags | db.flags, db.dbi);
+        rc != 0) {
+      return rc;
+    }
   }
-  if ((rc = mdb_dbi_open(txn, "ids", flags, ids)) != 0) return rc;
-  if ((rc = mdb_dbi_open(txn, "texts", flags | MDB_INTEGERKEY, texts)) != 0) {
-    return rc;
+  return 0;
+}
+
+// Refuses an index of another format version, naming it.
+absl::Status CheckVersion(const std::string& dir, uint32_t version) {
+  if (version > LmdbDocumentStore::kFormatVersion) {
+    return absl::FailedPreconditionError(absl::StrFormat(
+        "index '%s' has format version %d; this mimeo reads version %d "
+        "(made by a newer mimeo)",
+        dir, version, LmdbDocumentStore::kFormatVersion));
   }
-  return mdb_dbi_open(txn, "log", flags | MDB_INTEGERKEY, log);
+  if (version < LmdbDocumentStore::kFormatVersion) {
+    return absl::FailedPreconditionError(absl::StrFormat(
+        "index '%s' has format version %d; this mimeo reads version %d (made "
+        "by an older mimeo: export it to a snapshot with that mimeo, then "
+        "import the snapshot with this one)",
+        dir, version, LmdbDocumentStore::kFormatVersion));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -366,10 +533,14 @@ LmdbDocumentStore::LmdbDocumentStore(std::string dir, MDB_env* env, Dbs dbs,
       dbs_(dbs),
       config_(config),
       read_only_(read_only),
+      cached_(config.texts || config.keep_sets),
       cache_(static_cast<uint32_t>(config.hashing.num_perm), config.keep_sets,
              /*keep_texts=*/false, /*keep_text_hashes=*/true) {}
 
-LmdbDocumentStore::~LmdbDocumentStore() { mdb_env_close(env_); }
+LmdbDocumentStore::~LmdbDocumentStore() {
+  if (snapshot_ != nullptr) mdb_txn_abort(snapshot_);
+  mdb_env_close(env_);
+}
 
 absl::Status LmdbDocumentStore::Error(const char* what, int rc) const {
   const std::string message =
@@ -459,8 +630,7 @@ absl::StatusOr<std::unique_ptr<LmdbDocumentStore>> LmdbDocumentStore::Open(
     }
   }
   if (rc == MDB_NOTFOUND && fresh) {
-    rc = OpenDbs(raw, MDB_CREATE, &dbs.meta, &dbs.docs, &dbs.ids, &dbs.texts,
-                 &dbs.log);
+    rc = OpenDbs(raw, MDB_CREATE, dbs);
     const uint32_t version = kFormatVersion;
     const uint64_t generation = 0;
     const std::string encoded = EncodeConfig(config);
@@ -469,6 +639,7 @@ absl::StatusOr<std::unique_ptr<LmdbDocumentStore>> LmdbDocumentStore::Open(
     if (rc == 0) rc = mdb_put(raw, dbs.meta, &k, &v, 0);
     if (rc == 0) rc = PutMeta(raw, dbs.meta, kMetaGeneration, generation);
     if (rc == 0) rc = PutCounters(raw, dbs.meta, StoreCounters{});
+    if (rc == 0) rc = PutTally(raw, dbs.meta, StoreTally{});
     if (rc == 0) rc = mdb_txn_commit(txn.release());
     if (rc != 0) {
       return absl::InternalError(absl::StrFormat("cannot create index '%s': %s",
@@ -494,12 +665,7 @@ absl::StatusOr<std::unique_ptr<LmdbDocumentStore>> LmdbDocumentStore::Open(
     return absl::DataLossError(absl::StrFormat(
         "index '%s' is corrupt: no format version in its meta record", dir));
   }
-  if (version > kFormatVersion) {
-    return absl::FailedPreconditionError(absl::StrFormat(
-        "index '%s' has format version %d; this mimeo reads version %d "
-        "(made by a newer mimeo)",
-        dir, version, kFormatVersion));
-  }
+  RETURN_IF_ERROR(CheckVersion(dir, version));
   MDB_val k = Val(std::string_view(kMetaConfig)), v;
   IndexConfig stored;
   if (mdb_get(raw, dbs.meta, &k, &v) != 0 || !DecodeConfig(v, stored)) {
@@ -510,27 +676,71 @@ absl::StatusOr<std::unique_ptr<LmdbDocumentStore>> LmdbDocumentStore::Open(
     return absl::FailedPreconditionError(absl::StrFormat(
         "index '%s' was made with other parameters: %s", dir, d));
   }
-  rc = OpenDbs(raw, 0, &dbs.meta, &dbs.docs, &dbs.ids, &dbs.texts, &dbs.log);
+  rc = OpenDbs(raw, 0, dbs);
   if (rc != 0) {
     return absl::DataLossError(
         absl::StrFormat("index '%s' is corrupt: %s", dir, LmdbMessage(rc)));
   }
-  std::unique_ptr<LmdbDocumentStore> store(
-      new LmdbDocumentStore(dir, env.release(), dbs, config, read_only));
-  uint64_t generation = 0;
-  if (!GetMeta(raw, dbs.meta, kMetaGeneration, generation) ||
-      !GetCounters(raw, dbs.meta, store->counters_)) {
-    return absl::DataLossError(absl::StrFormat(
-        "index '%s' is corrupt: no generation or counters", dir));
-  }
-  RETURN_IF_ERROR(store->LoadFrom(raw, 0));
-  store->generation_ = generation;
   // Committed, read-only or not: the handles the transaction opened stay
   // valid only if it commits (an abort closes them).
   if ((rc = mdb_txn_commit(txn.release())) != 0) {
-    return store->Error("opening", rc);
+    return absl::InternalError(
+        absl::StrFormat("cannot read index '%s': %s", dir, LmdbMessage(rc)));
   }
+  std::unique_ptr<LmdbDocumentStore> store(
+      new LmdbDocumentStore(dir, env.release(), dbs, stored, read_only));
+  Snapshot snap;
+  RETURN_IF_ERROR(store->Renew(&snap));
+  if (store->cached_) {
+    RETURN_IF_ERROR(store->LoadFrom(store->snapshot_, 0));
+    store->num_ids_ = store->cache_.num_ids();
+  } else {
+    store->num_ids_ = snap.docs;
+  }
+  store->generation_ = snap.generation;
+  store->counters_ = snap.counters;
+  store->tally_ = snap.tally;
   return store;
+}
+
+absl::Status LmdbDocumentStore::Renew(Snapshot* snap) {
+  if (snapshot_ != nullptr) {
+    mdb_txn_abort(snapshot_);
+    snapshot_ = nullptr;
+  }
+  {
+    std::lock_guard lock(copies_mu_);
+    copies_.clear();
+  }
+  // No transaction of this process is open now, so that BeginTxn() may
+  // take in a map another process grew.
+  MDB_txn* txn = nullptr;
+  int rc = BeginTxn(env_, MDB_RDONLY, &txn);
+  if (rc != 0) return Error("reading", rc);
+  snapshot_ = txn;
+  // Reading each database once in the transaction loads its root, the
+  // only state LMDB writes in a read transaction: the const calls that
+  // then read through it from several threads at once only read.
+  MDB_stat st;
+  const MDB_dbi all[] = {dbs_.meta,    dbs_.docs,        dbs_.ids,
+                         dbs_.texts,   dbs_.log,         dbs_.bands,
+                         dbs_.sources, dbs_.source_names};
+  for (MDB_dbi dbi : all) {
+    if ((rc = mdb_stat(txn, dbi, &st)) != 0) return Error("reading", rc);
+    if (dbi == dbs_.docs) snap->docs = st.ms_entries;
+    if (dbi == dbs_.source_names) num_sources_ = st.ms_entries + 1;
+  }
+  if (!GetMeta(txn, dbs_.meta, kMetaGeneration, snap->generation) ||
+      !GetCounters(txn, dbs_.meta, snap->counters) ||
+      !GetTally(txn, dbs_.meta, snap->tally)) {
+    return absl::DataLossError(absl::StrFormat(
+        "index '%s' is corrupt: no generation, counters or tally", dir_));
+  }
+  if (snap->docs > size_t{0xFFFFFFFEu}) {
+    return absl::DataLossError(absl::StrFormat(
+        "index '%s' is corrupt: %d documents", dir_, snap->docs));
+  }
+  return absl::OkStatus();
 }
 
 absl::Status LmdbDocumentStore::LoadFrom(MDB_txn* txn, DocId first) {
@@ -543,6 +753,7 @@ absl::Status LmdbDocumentStore::LoadFrom(MDB_txn* txn, DocId first) {
   MDB_val k = Val(&key, sizeof(key)), v;
   DecodedDoc decoded;
   DocId expect = first;
+  std::vector<std::string> names{std::string()};
   for (rc = mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE); rc == 0;
        rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) {
     uint32_t d;
@@ -564,6 +775,18 @@ absl::Status LmdbDocumentStore::LoadFrom(MDB_txn* txn, DocId first) {
           "index '%s' is corrupt: the record of document %d does not parse",
           dir_, d));
     }
+    const uint32_t source = decoded.header.source;
+    if (source != 0) {
+      MDB_val sk = Val(&source, sizeof(source)), sv;
+      if (mdb_get(txn, dbs_.source_names, &sk, &sv) != 0) {
+        return absl::DataLossError(absl::StrFormat(
+            "index '%s' is corrupt: document %d names source %d, which the "
+            "source table lacks",
+            dir_, d, source));
+      }
+      decoded.doc.source =
+          std::string_view(static_cast<const char*>(sv.mv_data), sv.mv_size);
+    }
     RETURN_IF_ERROR(cache_.Append(absl::MakeConstSpan(&decoded.doc, 1)));
     ++expect;
   }
@@ -578,6 +801,14 @@ absl::Status LmdbDocumentStore::Write(
         "index '%s' is read-only here (the directory or its files may not "
         "be written): cannot %s",
         dir_, what));
+  }
+  // The snapshot ends first (the caller renews it): no other transaction
+  // of this process may be open when the map is resized, by another
+  // process (BeginTxn() takes that in) or below. The caller holds the
+  // engine's writer lock, so no reader holds a view into the map.
+  if (snapshot_ != nullptr) {
+    mdb_txn_abort(snapshot_);
+    snapshot_ = nullptr;
   }
   for (;;) {
     MDB_txn* txn = nullptr;
@@ -596,8 +827,6 @@ absl::Status LmdbDocumentStore::Write(
       mdb_txn_abort(txn);
     }
     if (rc != MDB_MAP_FULL) return WriteError(what, rc);
-    // No transaction of this process is open: the caller holds the
-    // engine's writer lock, and readers of the engine wait for it.
     MDB_envinfo info;
     mdb_env_info(env_, &info);
     const uint64_t grown = std::max<uint64_t>(2 * info.me_mapsize, 1 << 20);
@@ -608,17 +837,16 @@ absl::Status LmdbDocumentStore::Write(
 }
 
 absl::Status LmdbDocumentStore::Append(absl::Span<const StoredDocument> docs) {
-  const DocId first = static_cast<DocId>(cache_.num_ids());
+  const DocId first = static_cast<DocId>(num_ids_);
   const uint64_t mine = generation_.load();
-  StoreCounters counters = counters_;
+  StoreCounters added;
+  StoreTally tally_added;
   for (const StoredDocument& d : docs) {
-    counters.bytes += d.bytes;
-    counters.invalid_utf8 += d.invalid_utf8;
-    counters.nul_bytes += d.nul_bytes;
+    added.bytes += d.bytes;
+    added.invalid_utf8 += d.invalid_utf8;
+    added.nul_bytes += d.nul_bytes;
+    if (d.live) Count(tally_added, d.set_size, d.fingerprints.size(), +1);
   }
-  std::vector<std::string> records;
-  records.reserve(docs.size());
-  for (const StoredDocument& d : docs) records.push_back(EncodeDoc(d));
   std::vector<std::string> texts(docs.size());
   if (config_.texts) {
     for (size_t i = 0; i < docs.size(); ++i) {
@@ -635,30 +863,82 @@ absl::Status LmdbDocumentStore::Append(absl::Span<const StoredDocument> docs) {
       texts[i].resize(n);
     }
   }
-  RETURN_IF_ERROR(
+  // The band postings, sorted: filed in key order, each insert finds the
+  // page the one before it touched.
+  std::vector<PostingKey> postings;
+  if (config_.lsh_bands != 0) {
+    postings.reserve(docs.size() * config_.lsh_bands);
+    for (size_t i = 0; i < docs.size(); ++i) {
+      if (!docs[i].live || docs[i].set_size == 0) continue;
+      PostingsOf(docs[i].signature, config_.lsh_bands, config_.lsh_rows,
+                 first + static_cast<DocId>(i), postings);
+    }
+    std::sort(postings.begin(), postings.end());
+  }
+  StoreCounters counters;
+  StoreTally tally;
+  const absl::Status written =
       Write("add documents", [&](MDB_txn* txn, absl::Status* refused) {
         uint64_t generation = 0;
         if (!AtGeneration(txn, mine, generation, refused)) return 0;
-        int rc = 0;
+        if (!GetCounters(txn, dbs_.meta, counters) ||
+            !GetTally(txn, dbs_.meta, tally)) {
+          *refused = absl::DataLossError(absl::StrFormat(
+              "index '%s' is corrupt: no counters or tally", dir_));
+          return 0;
+        }
+        MDB_stat st;
+        int rc = mdb_stat(txn, dbs_.source_names, &st);
+        uint32_t next_source = static_cast<uint32_t>(st.ms_entries) + 1;
+        std::string record;
         for (size_t i = 0; i < docs.size() && rc == 0; ++i) {
+          const StoredDocument& doc = docs[i];
+          uint32_t source = 0;
+          if (!doc.source.empty()) {
+            MDB_val sk = Val(doc.source), sv;
+            rc = mdb_get(txn, dbs_.sources, &sk, &sv);
+            if (rc == 0 && sv.mv_size == sizeof(source)) {
+              std::memcpy(&source, sv.mv_data, sizeof(source));
+            } else if (rc == MDB_NOTFOUND) {
+              source = next_source++;
+              MDB_val nv = Val(&source, sizeof(source));
+              rc = mdb_put(txn, dbs_.sources, &sk, &nv, 0);
+              if (rc == 0) rc = mdb_put(txn, dbs_.source_names, &nv, &sk, 0);
+            } else if (rc == 0) {
+              rc = MDB_CORRUPTED;
+            }
+            if (rc != 0) break;
+          }
           const uint32_t d = first + static_cast<uint32_t>(i);
-          MDB_val k = Val(&d, sizeof(d)), v = Val(records[i]);
+          record = EncodeDoc(doc, source);
+          MDB_val k = Val(&d, sizeof(d)), v = Val(record);
           rc = mdb_put(txn, dbs_.docs, &k, &v, MDB_NOOVERWRITE | MDB_APPEND);
-          if (rc == 0 && docs[i].live) {
-            MDB_val id = Val(docs[i].id), dv = Val(&d, sizeof(d));
+          if (rc == 0 && doc.live) {
+            MDB_val id = Val(doc.id), dv = Val(&d, sizeof(d));
             rc = mdb_put(txn, dbs_.ids, &id, &dv, MDB_NOOVERWRITE);
             if (rc == MDB_KEYEXIST) {
-              *refused = absl::AlreadyExistsError(absl::StrFormat(
-                  "document '%s' was already added", docs[i].id));
+              *refused = absl::AlreadyExistsError(
+                  absl::StrFormat("document '%s' was already added", doc.id));
               return 0;
             }
           }
-          if (rc == 0 && config_.texts && docs[i].live) {
+          if (rc == 0 && config_.texts && doc.live) {
             MDB_val t = Val(texts[i]);
             rc = mdb_put(txn, dbs_.texts, &k, &t, MDB_APPEND);
           }
         }
+        for (size_t i = 0; i < postings.size() && rc == 0; ++i) {
+          MDB_val pk = Val(postings[i].data(), kPostingKey), pv = Val("", 0);
+          rc = mdb_put(txn, dbs_.bands, &pk, &pv, 0);
+        }
         if (rc != 0) return rc;
+        counters.bytes += added.bytes;
+        counters.invalid_utf8 += added.invalid_utf8;
+        counters.nul_bytes += added.nul_bytes;
+        tally.live += tally_added.live;
+        tally.empty += tally_added.empty;
+        tally.shingles += tally_added.shingles;
+        tally.fingerprints += tally_added.fingerprints;
         Encoder log;
         log.Put('A');
         log.Put(first);
@@ -668,12 +948,21 @@ absl::Status LmdbDocumentStore::Append(absl::Span<const StoredDocument> docs) {
         rc = mdb_put(txn, dbs_.log, &lk, &lv, MDB_APPEND);
         if (rc == 0) rc = PutMeta(txn, dbs_.meta, kMetaGeneration, next);
         if (rc == 0) rc = PutCounters(txn, dbs_.meta, counters);
+        if (rc == 0) rc = PutTally(txn, dbs_.meta, tally);
         return rc;
-      }));
-  RETURN_IF_ERROR(cache_.Append(docs));
+      });
+  // The snapshot, renewed whatever happened: it may have ended for the
+  // map to grow. It may see beyond this write (another writer's, just
+  // after): reads stop at num_ids_, and Refresh() takes in the rest.
+  Snapshot snap;
+  const absl::Status renewed = Renew(&snap);
+  RETURN_IF_ERROR(written);
+  if (cached_) RETURN_IF_ERROR(cache_.Append(docs));
+  num_ids_ = first + docs.size();
   counters_ = counters;
+  tally_ = tally;
   generation_ = mine + 1;
-  return absl::OkStatus();
+  return renewed;
 }
 
 bool LmdbDocumentStore::AtGeneration(MDB_txn* txn, uint64_t mine,
@@ -694,31 +983,61 @@ bool LmdbDocumentStore::AtGeneration(MDB_txn* txn, uint64_t mine,
 absl::Status LmdbDocumentStore::Remove(absl::Span<const DocId> docs) {
   const uint64_t mine = generation_.load();
   for (DocId d : docs) {
-    if (d >= cache_.num_ids() || !cache_.live(d)) {
+    if (d >= num_ids_ || !live(d)) {
       return absl::InternalError(
           absl::StrFormat("mimeo internal error: DocId %d is not live", d));
     }
   }
-  RETURN_IF_ERROR(
+  StoreTally tally;
+  const absl::Status written =
       Write("remove documents", [&](MDB_txn* txn, absl::Status* refused) {
         uint64_t generation = 0;
         if (!AtGeneration(txn, mine, generation, refused)) return 0;
+        if (!GetTally(txn, dbs_.meta, tally)) {
+          *refused = absl::DataLossError(
+              absl::StrFormat("index '%s' is corrupt: no tally", dir_));
+          return 0;
+        }
         int rc = 0;
         std::string record;
+        std::vector<PostingKey> postings;
         for (DocId d : docs) {
           const uint32_t key = d;
           MDB_val k = Val(&key, sizeof(key)), v;
           if ((rc = mdb_get(txn, dbs_.docs, &k, &v)) != 0) return rc;
           record.assign(static_cast<const char*>(v.mv_data), v.mv_size);
+          RecordHeader h;
+          if (!ParseHeader(v, h) || !h.live) {
+            *refused = absl::DataLossError(absl::StrFormat(
+                "index '%s' is corrupt: the record of document %d", dir_, d));
+            return 0;
+          }
           record[0] = 0;
           MDB_val nv = Val(record);
           if ((rc = mdb_put(txn, dbs_.docs, &k, &nv, 0)) != 0) return rc;
-          MDB_val id = Val(cache_.id(d));
+          MDB_val id = Val(record.data() + h.id_at(), h.id_bytes);
           if ((rc = mdb_del(txn, dbs_.ids, &id, nullptr)) != 0) return rc;
           if (config_.texts) {
             rc = mdb_del(txn, dbs_.texts, &k, nullptr);
             if (rc != 0 && rc != MDB_NOTFOUND) return rc;
           }
+          if (config_.lsh_bands != 0 && h.set_size != 0) {
+            std::vector<uint32_t> signature(h.signature);
+            if (h.signature != 0) {
+              std::memcpy(signature.data(), record.data() + kRecordHeader,
+                          h.signature * 4);
+            }
+            postings.clear();
+            PostingsOf(signature, config_.lsh_bands, config_.lsh_rows, d,
+                       postings);
+            for (const PostingKey& p : postings) {
+              MDB_val pk = Val(p.data(), kPostingKey);
+              if ((rc = mdb_del(txn, dbs_.bands, &pk, nullptr)) != 0) {
+                return rc;
+              }
+            }
+          }
+          Count(tally, h.set_size, h.fps, -1);
         }
         Encoder log;
         log.Put('R');
@@ -727,11 +1046,16 @@ absl::Status LmdbDocumentStore::Remove(absl::Span<const DocId> docs) {
         MDB_val lk = Val(&next, sizeof(next)), lv = Val(log.str());
         rc = mdb_put(txn, dbs_.log, &lk, &lv, MDB_APPEND);
         if (rc == 0) rc = PutMeta(txn, dbs_.meta, kMetaGeneration, next);
+        if (rc == 0) rc = PutTally(txn, dbs_.meta, tally);
         return rc;
-      }));
-  RETURN_IF_ERROR(cache_.Remove(docs));
+      });
+  Snapshot snap;
+  const absl::Status renewed = Renew(&snap);
+  RETURN_IF_ERROR(written);
+  if (cached_) RETURN_IF_ERROR(cache_.Remove(docs));
+  tally_ = tally;
   generation_ = mine + 1;
-  return absl::OkStatus();
+  return renewed;
 }
 
 bool LmdbDocumentStore::Stale() const {
@@ -743,31 +1067,23 @@ bool LmdbDocumentStore::Stale() const {
   uint64_t generation = 0;
   const bool ok = GetMeta(txn, dbs_.meta, kMetaGeneration, generation);
   mdb_txn_abort(txn);
-  return !ok || generation != generation_.load();
+  return !ok || generation != generation_.load() || snapshot_ == nullptr;
 }
 
 absl::StatusOr<StoreChanges> LmdbDocumentStore::Refresh() {
   StoreChanges changes;
-  changes.first_added = static_cast<DocId>(cache_.num_ids());
-  MDB_txn* raw = nullptr;
-  int rc = BeginTxn(env_, MDB_RDONLY, &raw);
-  if (rc != 0) return Error("reading", rc);
-  TxnPtr txn(raw);
-  uint64_t generation = 0;
-  StoreCounters counters;
-  if (!GetMeta(raw, dbs_.meta, kMetaGeneration, generation) ||
-      !GetCounters(raw, dbs_.meta, counters)) {
-    return absl::DataLossError(absl::StrFormat(
-        "index '%s' is corrupt: no generation or counters", dir_));
-  }
+  changes.first_added = static_cast<DocId>(num_ids_);
+  Snapshot snap;
+  RETURN_IF_ERROR(Renew(&snap));
+  MDB_txn* const txn = snapshot_;
   const uint64_t mine = generation_.load();
-  if (generation == mine) return changes;
+  if (snap.generation == mine) return changes;
   // Removals of documents this store already holds; those added since are
   // read with their present live flag.
   std::vector<DocId> removed;
-  for (uint64_t g = mine + 1; g <= generation; ++g) {
+  for (uint64_t g = mine + 1; g <= snap.generation; ++g) {
     MDB_val k = Val(&g, sizeof(g)), v;
-    if ((rc = mdb_get(raw, dbs_.log, &k, &v)) != 0) {
+    if (int rc = mdb_get(txn, dbs_.log, &k, &v); rc != 0) {
       return absl::DataLossError(absl::StrFormat(
           "index '%s' is corrupt: log entry %d: %s", dir_, g, LmdbMessage(rc)));
     }
@@ -786,35 +1102,177 @@ absl::StatusOr<StoreChanges> LmdbDocumentStore::Refresh() {
           "index '%s' is corrupt: log entry %d does not parse", dir_, g));
     }
   }
-  RETURN_IF_ERROR(LoadFrom(raw, changes.first_added));
-  RETURN_IF_ERROR(cache_.Remove(removed));
+  if (cached_) {
+    RETURN_IF_ERROR(LoadFrom(txn, changes.first_added));
+    RETURN_IF_ERROR(cache_.Remove(removed));
+    num_ids_ = cache_.num_ids();
+  } else {
+    num_ids_ = snap.docs;
+  }
   changes.removed = std::move(removed);
-  counters_ = counters;
-  generation_ = generation;
+  counters_ = snap.counters;
+  tally_ = snap.tally;
+  generation_ = snap.generation;
   return changes;
+}
+
+MDB_val LmdbDocumentStore::Record(DocId doc) const {
+  const uint32_t key = doc;
+  MDB_val k = Val(&key, sizeof(key)), v{0, nullptr};
+  if (snapshot_ == nullptr || mdb_get(snapshot_, dbs_.docs, &k, &v) != 0) {
+    return MDB_val{0, nullptr};
+  }
+  return v;
+}
+
+namespace {
+
+// The header of a record, or a zero one (a removed document without an
+// id) when it cannot be read: Check() names the damage.
+RecordHeader HeaderOf(const MDB_val& v) {
+  RecordHeader h;
+  if (!ParseHeader(v, h)) return RecordHeader();
+  return h;
+}
+
+}  // namespace
+
+std::optional<DocId> LmdbDocumentStore::Find(std::string_view id) const {
+  if (cached_) return cache_.Find(id);
+  MDB_val k = Val(id), v;
+  if (snapshot_ == nullptr || mdb_get(snapshot_, dbs_.ids, &k, &v) != 0 ||
+      v.mv_size != sizeof(DocId)) {
+    return std::nullopt;
+  }
+  const DocId d = Load<DocId>(static_cast<const char*>(v.mv_data));
+  if (d >= num_ids_) return std::nullopt;
+  return d;
+}
+
+std::string_view LmdbDocumentStore::id(DocId doc) const {
+  if (cached_) return cache_.id(doc);
+  const MDB_val v = Record(doc);
+  const RecordHeader h = HeaderOf(v);
+  if (h.id_bytes == 0) return {};
+  return std::string_view(static_cast<const char*>(v.mv_data) + h.id_at(),
+                          h.id_bytes);
+}
+
+bool LmdbDocumentStore::live(DocId doc) const {
+  if (cached_) return cache_.live(doc);
+  return HeaderOf(Record(doc)).live;
+}
+
+std::optional<int64_t> LmdbDocumentStore::date(DocId doc) const {
+  if (cached_) return cache_.date(doc);
+  const RecordHeader h = HeaderOf(Record(doc));
+  return h.has_date ? std::optional<int64_t>(h.date) : std::nullopt;
+}
+
+uint32_t LmdbDocumentStore::source(DocId doc) const {
+  if (cached_) return cache_.source(doc);
+  const uint32_t s = HeaderOf(Record(doc)).source;
+  return s < num_sources_ ? s : 0;
+}
+
+std::string_view LmdbDocumentStore::source_name(uint32_t source) const {
+  if (cached_) return cache_.source_name(source);
+  MDB_val k = Val(&source, sizeof(source)), v;
+  if (source == 0 || snapshot_ == nullptr ||
+      mdb_get(snapshot_, dbs_.source_names, &k, &v) != 0) {
+    return {};
+  }
+  return std::string_view(static_cast<const char*>(v.mv_data), v.mv_size);
+}
+
+absl::Span<const uint32_t> LmdbDocumentStore::signature(DocId doc) const {
+  if (cached_) return cache_.signature(doc);
+  const MDB_val v = Record(doc);
+  const RecordHeader h = HeaderOf(v);
+  const char* p = static_cast<const char*>(v.mv_data) + kRecordHeader;
+  if (h.signature == 0) return {};
+  if (reinterpret_cast<uintptr_t>(p) % alignof(uint32_t) == 0) {
+    return absl::MakeConstSpan(reinterpret_cast<const uint32_t*>(p),
+                               h.signature);
+  }
+  std::vector<uint32_t> copy(h.signature);
+  std::memcpy(copy.data(), p, h.signature * sizeof(uint32_t));
+  std::lock_guard lock(copies_mu_);
+  copies_.push_back(std::move(copy));
+  return copies_.back();
+}
+
+uint64_t LmdbDocumentStore::simhash(DocId doc) const {
+  if (cached_) return cache_.simhash(doc);
+  return HeaderOf(Record(doc)).simhash;
+}
+
+uint64_t LmdbDocumentStore::set_size(DocId doc) const {
+  if (cached_) return cache_.set_size(doc);
+  return HeaderOf(Record(doc)).set_size;
+}
+
+uint64_t LmdbDocumentStore::text_hash(DocId doc) const {
+  if (cached_) return cache_.text_hash(doc);
+  return HeaderOf(Record(doc)).text_hash;
+}
+
+absl::StatusOr<LshQueryResult> LmdbDocumentStore::Query(
+    absl::Span<const uint32_t> signature) const {
+  LshQueryResult result;
+  if (snapshot_ == nullptr) return Error("reading band postings", EINVAL);
+  MDB_cursor* cursor = nullptr;
+  int rc = mdb_cursor_open(snapshot_, dbs_.bands, &cursor);
+  if (rc != 0) return Error("reading band postings", rc);
+  std::unique_ptr<MDB_cursor, void (*)(MDB_cursor*)> closer(cursor,
+                                                            mdb_cursor_close);
+  std::vector<DocId> hits;
+  for (uint32_t band = 0; band < config_.lsh_bands; ++band) {
+    ++result.stats.bands_probed;
+    const PostingKey from =
+        MakePosting(band, LshBandKey(signature, band, config_.lsh_rows), 0);
+    MDB_val k = Val(from.data(), kPostingKey), v;
+    uint32_t bucket = 0;
+    for (rc = mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE);
+         rc == 0 && k.mv_size == kPostingKey &&
+         std::memcmp(k.mv_data, from.data(), kBucketPrefix) == 0;
+         rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) {
+      const DocId d = PostingDoc(k);
+      // DocIds past the ones taken in (another writer's, seen early).
+      if (d >= num_ids_) continue;
+      hits.push_back(d);
+      ++bucket;
+    }
+    if (rc != 0 && rc != MDB_NOTFOUND) {
+      return Error("reading band postings", rc);
+    }
+    if (bucket == 0) continue;
+    ++result.stats.buckets_hit;
+    result.stats.postings_scanned += bucket;
+    result.stats.largest_bucket = std::max(result.stats.largest_bucket, bucket);
+  }
+  LshRankHits(hits, result);
+  return result;
 }
 
 absl::StatusOr<std::string_view> LmdbDocumentStore::text(
     DocId doc, std::string& buffer) const {
   buffer.clear();
-  if (!config_.texts || !cache_.live(doc)) return std::string_view(buffer);
-  MDB_txn* raw = nullptr;
-  int rc = mdb_txn_begin(env_, nullptr, MDB_RDONLY, &raw);
-  if (rc != 0) return Error("reading a text", rc);
-  TxnPtr txn(raw);
+  if (!config_.texts || !live(doc)) return std::string_view(buffer);
   const uint32_t key = doc;
   MDB_val k = Val(&key, sizeof(key)), v;
-  rc = mdb_get(raw, dbs_.texts, &k, &v);
+  const int rc =
+      snapshot_ == nullptr ? EINVAL : mdb_get(snapshot_, dbs_.texts, &k, &v);
   if (rc != 0) {
     return absl::DataLossError(
         absl::StrFormat("index '%s' is corrupt: the text of '%s': %s", dir_,
-                        cache_.id(doc), LmdbMessage(rc)));
+                        id(doc), LmdbMessage(rc)));
   }
   absl::StatusOr<std::string> text = Decompress(v);
   if (!text.ok()) {
     return absl::DataLossError(
         absl::StrFormat("index '%s' is corrupt: the text of '%s': %s", dir_,
-                        cache_.id(doc), text.status().message()));
+                        id(doc), text.status().message()));
   }
   buffer = std::move(*text);
   return std::string_view(buffer);
@@ -827,9 +1285,12 @@ namespace {
 struct ReadView {
   EnvPtr env;
   TxnPtr txn;
-  MDB_dbi meta = 0, docs = 0, ids = 0, texts = 0, log = 0;
+  LmdbDbs dbs;
+  uint32_t version = 0;
 };
 
+// Refuses an index of another format version before looking for the
+// databases of this one.
 absl::StatusOr<ReadView> OpenReadView(const std::string& dir) {
   ReadView view;
   bool read_only = false;
@@ -841,8 +1302,17 @@ absl::StatusOr<ReadView> OpenReadView(const std::string& dir) {
         absl::StrFormat("cannot read index '%s': %s", dir, LmdbMessage(rc)));
   }
   view.txn.reset(raw);
-  rc = OpenDbs(raw, 0, &view.meta, &view.docs, &view.ids, &view.texts,
-               &view.log);
+  rc = mdb_dbi_open(raw, "meta", 0, &view.dbs.meta);
+  if (rc != 0) {
+    return absl::FailedPreconditionError(
+        absl::StrFormat("'%s' is not a mimeo index: %s", dir, LmdbMessage(rc)));
+  }
+  if (!GetMeta(raw, view.dbs.meta, kMetaVersion, view.version)) {
+    return absl::DataLossError(
+        absl::StrFormat("index '%s' is corrupt: no format version", dir));
+  }
+  RETURN_IF_ERROR(CheckVersion(dir, view.version));
+  rc = OpenDbs(raw, 0, view.dbs);
   if (rc != 0) {
     return absl::FailedPreconditionError(
         absl::StrFormat("'%s' is not a mimeo index: %s", dir, LmdbMessage(rc)));
@@ -865,19 +1335,10 @@ absl::StatusOr<IndexSummary> LmdbDocumentStore::ReadSummary(
   }
   ASSIGN_OR_RETURN(ReadView view, OpenReadView(dir));
   MDB_txn* const raw = view.txn.get();
-  const MDB_dbi meta = view.meta, docs = view.docs, ids = view.ids;
+  const MDB_dbi meta = view.dbs.meta, docs = view.dbs.docs, ids = view.dbs.ids;
   IndexSummary s;
   MDB_val k = Val(std::string_view(kMetaConfig)), v;
-  if (!GetMeta(raw, meta, kMetaVersion, s.version)) {
-    return absl::DataLossError(
-        absl::StrFormat("index '%s' is corrupt: no format version", dir));
-  }
-  if (s.version > kFormatVersion) {
-    return absl::FailedPreconditionError(absl::StrFormat(
-        "index '%s' has format version %d; this mimeo reads version %d "
-        "(made by a newer mimeo)",
-        dir, s.version, kFormatVersion));
-  }
+  s.version = view.version;
   if (mdb_get(raw, meta, &k, &v) != 0 || !DecodeConfig(v, s.config) ||
       !GetMeta(raw, meta, kMetaGeneration, s.generation)) {
     return absl::DataLossError(absl::StrFormat(
@@ -895,8 +1356,10 @@ absl::Status LmdbDocumentStore::Check(const std::string& dir) {
   ASSIGN_OR_RETURN(const IndexSummary summary, ReadSummary(dir));
   ASSIGN_OR_RETURN(ReadView view, OpenReadView(dir));
   MDB_txn* const raw = view.txn.get();
-  const MDB_dbi docs = view.docs, ids = view.ids,
-                texts = view.texts, log = view.log;
+  const MDB_dbi docs = view.dbs.docs, ids = view.dbs.ids,
+                texts = view.dbs.texts, log = view.dbs.log,
+                bands = view.dbs.bands, sources = view.dbs.sources,
+                source_names = view.dbs.source_names, meta = view.dbs.meta;
   int rc = 0;
   const auto corrupt = [&](const std::string& what) {
     return absl::DataLossError(
@@ -912,7 +1375,9 @@ absl::Status LmdbDocumentStore::Check(const std::string& dir) {
                                                             mdb_cursor_close);
   MDB_val k, v;
   DecodedDoc decoded;
-  uint64_t expect = 0, live = 0, added = 0;
+  uint64_t expect = 0, live = 0, added = 0, num_postings = 0;
+  StoreTally tally;
+  std::vector<PostingKey> postings;
   for (rc = mdb_cursor_get(cursor, &k, &v, MDB_FIRST); rc == 0;
        rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT), ++expect) {
     uint32_t d;
@@ -955,6 +1420,29 @@ absl::Status LmdbDocumentStore::Check(const std::string& dir) {
       }
       previous = p;
     }
+    const uint32_t source = decoded.header.source;
+    if (source != 0) {
+      MDB_val sk = Val(&source, sizeof(source)), sv;
+      if (mdb_get(raw, source_names, &sk, &sv) != 0) {
+        return corrupt(absl::StrFormat(
+            "document %d names source %d, which has no name", d, source));
+      }
+    }
+    if (doc.live) Count(tally, doc.set_size, decoded.fps.size(), +1);
+    if (doc.live && doc.set_size != 0 && config.lsh_bands != 0) {
+      postings.clear();
+      PostingsOf(decoded.signature, config.lsh_bands, config.lsh_rows, d,
+                 postings);
+      for (const PostingKey& p : postings) {
+        MDB_val pk = Val(p.data(), kPostingKey), pv;
+        if (mdb_get(raw, bands, &pk, &pv) != 0) {
+          return corrupt(absl::StrFormat(
+              "live document %d ('%s') is missing from band %d's postings", d,
+              doc.id, (p[0] << 8) | p[1]));
+        }
+      }
+      num_postings += postings.size();
+    }
     MDB_val id = Val(doc.id), found;
     const int got = mdb_get(raw, ids, &id, &found);
     uint32_t named = 0;
@@ -996,6 +1484,39 @@ absl::Status LmdbDocumentStore::Check(const std::string& dir) {
   }
   if (rc != MDB_NOTFOUND) return corrupt(LmdbMessage(rc));
   MDB_stat st;
+  if (mdb_stat(raw, bands, &st) != 0 || st.ms_entries != num_postings) {
+    return corrupt(absl::StrFormat(
+        "%d band postings for %d (a posting names a removed document or none)",
+        st.ms_entries, num_postings));
+  }
+  StoreTally stored;
+  if (!GetTally(raw, meta, stored) || stored.live != tally.live ||
+      stored.empty != tally.empty || stored.shingles != tally.shingles ||
+      stored.fingerprints != tally.fingerprints) {
+    return corrupt(absl::StrFormat(
+        "the tally (live %d, empty %d, shingles %d, fingerprints %d) is not "
+        "the records' (%d, %d, %d, %d)",
+        stored.live, stored.empty, stored.shingles, stored.fingerprints,
+        tally.live, tally.empty, tally.shingles, tally.fingerprints));
+  }
+  // The source tables: each name numbered once, each number named once.
+  MDB_stat names_st;
+  if (mdb_stat(raw, sources, &st) != 0 ||
+      mdb_stat(raw, source_names, &names_st) != 0 ||
+      st.ms_entries != names_st.ms_entries) {
+    return corrupt("the two source tables differ in size");
+  }
+  for (uint32_t n = 1; n <= names_st.ms_entries; ++n) {
+    MDB_val nk = Val(&n, sizeof(n)), nv, back;
+    uint32_t numbered = 0;
+    if (mdb_get(raw, source_names, &nk, &nv) != 0 ||
+        mdb_get(raw, sources, &nv, &back) != 0 ||
+        back.mv_size != sizeof(numbered) ||
+        (std::memcpy(&numbered, back.mv_data, sizeof(numbered)), numbered) !=
+            n) {
+      return corrupt(absl::StrFormat("source %d is not named both ways", n));
+    }
+  }
   if (mdb_stat(raw, ids, &st) != 0 || st.ms_entries != live) {
     return corrupt(absl::StrFormat(
         "%d id entries for %d live documents (an id entry names no live "

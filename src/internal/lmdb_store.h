@@ -1,13 +1,19 @@
 // The on-disk DocumentStore: one LMDB environment in a directory.
 //
-// Named databases:
+// Named databases (format version 2):
 //   meta   "format_version" u32; "config" (IndexConfig: every hashing
-//          parameter, then keep_sets, texts, winnow window); "generation"
-//          u64, the number of write transactions so far; "counters" 3 x u64
-//          (StoreCounters).
+//          parameter, then keep_sets, texts, winnow window, LSH bands and
+//          rows); "generation" u64, the number of write transactions so
+//          far; "counters" 3 x u64 (StoreCounters); "tally" 4 x u64
+//          (StoreTally: live documents, empty ones, shingles,
+//          fingerprints), so that opening reads no document.
 //   docs   DocId (u32, native order) -> the document's record (EncodeDoc()
-//          in lmdb_store.cc): live flag, date, SimHash, set size, text
-//          hash, id, source, signature, set, fingerprints.
+//          in lmdb_store.cc): a fixed header (live flag first, source
+//          number, date, SimHash, set size, text hash, the lengths), then
+//          the signature (at a fixed offset, 4-byte aligned in the map),
+//          the set, the fingerprints and the id. Records are padded to a
+//          multiple of 4 bytes so that LMDB keeps every record's signature
+//          4-byte aligned and it is read in place.
 //   ids    id -> DocId, for live documents only.
 //   texts  DocId -> the text, one zstd frame, for live documents when
 //          texts are kept.
@@ -15,12 +21,32 @@
 //          (documents added) or 'R' count DocIds... (removed), so that a
 //          process sharing the directory takes in what others did
 //          (Refresh()) without reading every record again.
+//   bands  the LSH band postings (band_postings.h): one key per live
+//          document with shingles and band, band (u16, big-endian), band
+//          key (u64), DocId (u32, big-endian), and no value; a bucket is a
+//          run of keys sharing the first 10 bytes, its DocIds ascending.
+//          Empty when the config's banding is 0 x 0.
+//   sources      source name -> its number (u32), from 1 in order of
+//                first appearance ("" is 0 and not stored).
+//   source_names source number (u32) -> name.
 //
 // Every Append() and Remove() is one write transaction, durable (fsynced by
 // LMDB's commit) when it returns; LMDB lets one writer at a time in, across
-// processes, and readers never wait. The store keeps every field but the
-// texts in memory too (an InMemoryDocumentStore), read at Open() and kept
-// up to date by Refresh(): the engine's indexes are built from them.
+// processes, and readers never wait.
+//
+// Reading. With texts kept or shingle sets kept (shared copy on), the store
+// also keeps every field but the texts in memory (an InMemoryDocumentStore
+// read at Open() and kept up to date by Refresh()), as the fingerprint
+// index and the boilerplate model are still built in memory from them.
+// Otherwise (near-duplicate indexes) it keeps nothing per document: every
+// accessor reads the record in the memory map, through one read
+// transaction held open from one non-const call to the next (the
+// snapshot), so that opening reads no document and the process's own
+// memory does not grow with the index. The snapshot also serves the band
+// postings in both cases. While a process holds its snapshot, LMDB does
+// not reuse the pages other writers free after it: a process that opens an
+// index and then sits idle while others write makes data.mdb grow until
+// its next query (which takes in the changes) or until it closes.
 //
 // The map grows by itself: a transaction that finds it full is aborted,
 // the map doubled and the transaction run again.
@@ -31,10 +57,15 @@
 
 #include <atomic>
 #include <cstdint>
+#include <deque>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <vector>
 
 #include "internal/memory_store.h"
+#include "mimeo/band_postings.h"
 #include "mimeo/document_store.h"
 #include "mimeo/hashing_params.h"
 
@@ -49,6 +80,12 @@ struct IndexConfig {
   bool texts = true;
   // The winnowing window the stored fingerprints were chosen with.
   uint32_t window = 0;
+  // The LSH banding the band postings are filed with; 0 x 0 files none.
+  // Taken from the options when the index is created and kept; not
+  // compared on open (an engine with another banding builds its LSH index
+  // in memory).
+  uint32_t lsh_bands = 0;
+  uint32_t lsh_rows = 0;
 
   // "" when they agree, else the first difference, naming it and both
   // values ("shingle.k is 5 in the index but 4 in the options").
@@ -65,14 +102,25 @@ struct IndexSummary {
   uint64_t disk_bytes = 0;  // data.mdb
 };
 
-class LmdbDocumentStore final : public DocumentStore {
+// The handles of the named databases (see above).
+struct LmdbDbs {
+  MDB_dbi meta = 0, docs = 0, ids = 0, texts = 0, log = 0, bands = 0,
+          sources = 0, source_names = 0;
+};
+
+class LmdbDocumentStore final : public DocumentStore, public BandPostings {
  public:
-  static constexpr uint32_t kFormatVersion = 1;
+  // 2: band postings, source tables and the tally; records with a fixed
+  // header and the source as a number. Version 1 indexes are refused,
+  // naming the version (export them with the mimeo that made them).
+  static constexpr uint32_t kFormatVersion = 2;
 
   // Opens the index in `dir`, or creates it with `config` when `dir` is
-  // missing or an empty directory (and `create`). Refuses, naming the
-  // directory: a directory that holds other files, an index of a newer
-  // format, one made with another config (naming the first difference),
+  // missing or an empty directory (and `create`); an existing index keeps
+  // the banding it was created with (bands() and rows() tell it). Reads no
+  // document unless texts or sets are kept. Refuses, naming the directory:
+  // a directory that holds other files, an index of another format
+  // version, one made with another config (naming the first difference),
   // corrupt records. A directory this process may not write is opened
   // read-only: reads work, Append() and Remove() are refused.
   // `map_bytes`: the initial map size (it grows by itself).
@@ -83,11 +131,14 @@ class LmdbDocumentStore final : public DocumentStore {
   static absl::StatusOr<IndexSummary> ReadSummary(const std::string& dir);
   // Verifies every invariant of the index in `dir` and changes nothing:
   // each record parses, has the config's signature length, a sorted set of
-  // its set size, fingerprints in range; each id entry names a live
-  // document with that id and each live document has one; each live
-  // document's text is there and decompresses to its hash (with texts);
-  // no text of a removed one; the counters and the log agree with the
-  // records. DataLoss naming the first problem.
+  // its set size, fingerprints in range, a source that the source tables
+  // name; each id entry names a live document with that id and each live
+  // document has one; each live document's text is there and decompresses
+  // to its hash (with texts); no text of a removed one; each live document
+  // with shingles is filed under every band key of its signature and the
+  // band postings hold nothing else; the two source tables agree; the
+  // counters, the tally and the log agree with the records. DataLoss
+  // naming the first problem.
   static absl::Status Check(const std::string& dir);
 
   ~LmdbDocumentStore() override;
@@ -95,52 +146,54 @@ class LmdbDocumentStore final : public DocumentStore {
   const std::string& dir() const { return dir_; }
   bool read_only() const { return read_only_; }
 
-  size_t num_ids() const override { return cache_.num_ids(); }
-  std::optional<DocId> Find(std::string_view id) const override {
-    return cache_.Find(id);
-  }
-  std::string_view id(DocId doc) const override { return cache_.id(doc); }
-  bool live(DocId doc) const override { return cache_.live(doc); }
-  std::optional<int64_t> date(DocId doc) const override {
-    return cache_.date(doc);
-  }
-  uint32_t source(DocId doc) const override { return cache_.source(doc); }
-  absl::Span<const uint32_t> signature(DocId doc) const override {
-    return cache_.signature(doc);
-  }
-  uint64_t simhash(DocId doc) const override { return cache_.simhash(doc); }
+  size_t num_ids() const override { return num_ids_; }
+  std::optional<DocId> Find(std::string_view id) const override;
+  std::string_view id(DocId doc) const override;
+  bool live(DocId doc) const override;
+  std::optional<int64_t> date(DocId doc) const override;
+  uint32_t source(DocId doc) const override;
+  absl::Span<const uint32_t> signature(DocId doc) const override;
+  uint64_t simhash(DocId doc) const override;
   absl::Span<const uint64_t> set(DocId doc) const override {
-    return cache_.set(doc);
+    return cached_ ? cache_.set(doc) : absl::Span<const uint64_t>();
   }
-  uint64_t set_size(DocId doc) const override { return cache_.set_size(doc); }
+  uint64_t set_size(DocId doc) const override;
   absl::Span<const Fingerprint> fingerprints(DocId doc) const override {
-    return cache_.fingerprints(doc);
+    return cached_ ? cache_.fingerprints(doc) : absl::Span<const Fingerprint>();
   }
-  uint64_t text_hash(DocId doc) const override { return cache_.text_hash(doc); }
+  uint64_t text_hash(DocId doc) const override;
   absl::StatusOr<std::string_view> text(DocId doc,
                                         std::string& buffer) const override;
   absl::Span<const uint32_t> signatures() const override {
-    return cache_.signatures();
+    return cached_ ? cache_.signatures() : absl::Span<const uint32_t>();
   }
   absl::Span<const uint32_t> sources() const override {
-    return cache_.sources();
+    return cached_ ? cache_.sources() : absl::Span<const uint32_t>();
   }
-  std::string_view source_name(uint32_t source) const override {
-    return cache_.source_name(source);
-  }
-  size_t num_sources() const override { return cache_.num_sources(); }
+  std::string_view source_name(uint32_t source) const override;
+  size_t num_sources() const override { return num_sources_; }
   StoreCounters counters() const override { return counters_; }
 
   absl::Status Append(absl::Span<const StoredDocument> docs) override;
   absl::Status Remove(absl::Span<const DocId> docs) override;
   absl::StatusOr<StoreChanges> Refresh() override;
   bool Stale() const override;
-  void Reserve(size_t n) override { cache_.Reserve(n); }
+  void Reserve(size_t n) override {
+    if (cached_) cache_.Reserve(n);
+  }
+  const BandPostings* band_postings() const override {
+    return config_.lsh_bands != 0 ? this : nullptr;
+  }
+  std::optional<StoreTally> tally() const override { return tally_; }
+
+  // BandPostings.
+  uint32_t bands() const override { return config_.lsh_bands; }
+  uint32_t rows() const override { return config_.lsh_rows; }
+  absl::StatusOr<LshQueryResult> Query(
+      absl::Span<const uint32_t> signature) const override;
 
  private:
-  struct Dbs {
-    MDB_dbi meta, docs, ids, texts, log;
-  };
+  using Dbs = LmdbDbs;
   LmdbDocumentStore(std::string dir, MDB_env* env, Dbs dbs,
                     const IndexConfig& config, bool read_only);
 
@@ -157,6 +210,19 @@ class LmdbDocumentStore final : public DocumentStore {
                     absl::Status* refused) const;
   // Reads the documents [first, end of docs) into the cache.
   absl::Status LoadFrom(MDB_txn* txn, DocId first);
+  // What Renew() reads of the index as it now is.
+  struct Snapshot {
+    uint64_t generation = 0;
+    size_t docs = 0;  // records, removed ones included
+    StoreCounters counters;
+    StoreTally tally;
+  };
+  // Ends the snapshot (so that the map may be resized) and begins it again
+  // on the index as it now is; sets num_sources_. Requires exclusive
+  // access.
+  absl::Status Renew(Snapshot* snap);
+  // The record of `doc` in the snapshot; empty when it cannot be read.
+  MDB_val Record(DocId doc) const;
   absl::Status Error(const char* what, int rc) const;
   // Error() of a failed write transaction, saying nothing was written.
   absl::Status WriteError(const char* what, int rc) const;
@@ -166,10 +232,23 @@ class LmdbDocumentStore final : public DocumentStore {
   const Dbs dbs_;
   const IndexConfig config_;
   const bool read_only_;
+  // Whether every field but the texts is kept in cache_ (texts or sets
+  // kept) or read from the map.
+  const bool cached_;
   InMemoryDocumentStore cache_;
+  // The read transaction the const calls read through (see the file
+  // comment); renewed by Renew().
+  MDB_txn* snapshot_ = nullptr;
+  size_t num_ids_ = 0;
+  size_t num_sources_ = 1;
   StoreCounters counters_;
+  StoreTally tally_;
   // The last generation taken in; read by Stale() without the writer lock.
   std::atomic<uint64_t> generation_{0};
+  // Copies of signatures LMDB did not align (none are expected: see the
+  // record's padding); kept until the next Renew().
+  mutable std::mutex copies_mu_;
+  mutable std::deque<std::vector<uint32_t>> copies_;
 };
 
 }  // namespace mimeo::internal
