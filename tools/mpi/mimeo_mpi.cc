@@ -119,10 +119,13 @@ uint64_t SumOverRanks(uint64_t v) {
   return sum;
 }
 
-// The rank owning a 64-bit hash (a shingle, a band key); hashes are
-// uniform.
+// The rank owning a 64-bit hash (a shingle, a band key): rank r owns the
+// r-th of g_ranks equal ranges of the hash space, so that the buckets a
+// rank sorts are a range of keys; hashes are uniform.
 int OwnerOfHash(uint64_t h) {
-  return static_cast<int>(h % static_cast<uint64_t>(g_ranks));
+  return static_cast<int>((static_cast<unsigned __int128>(h) *
+                           static_cast<unsigned>(g_ranks)) >>
+                          64);
 }
 
 // The sketches of the documents a rank holds, by local index.
@@ -436,7 +439,7 @@ void CheckUniqueIds(const Sketches& s) {
 }
 
 // Counts every shingle's document frequency at the rank owning it, a
-// quarter of the hash space at a time, and gives every rank the common
+// quarter of the shingles at a time, and gives every rank the common
 // shingles; fills s.common*.
 void FindCommon(const CommonShingles::Options& options, Sketches& s,
                 tbb::task_arena& arena) {
@@ -452,7 +455,9 @@ void FindCommon(const CommonShingles::Options& options, Sketches& s,
   for (int round = 0; round < kRounds; ++round) {
     std::vector<std::vector<uint64_t>> out(g_ranks);
     for (uint64_t h : s.sets) {
-      if (static_cast<int>(h >> 62) != round) continue;
+      // The low bits pick the round, the high ones the rank (OwnerOfHash),
+      // so that every rank receives in every round.
+      if (static_cast<int>(h & (kRounds - 1)) != round) continue;
       out[OwnerOfHash(h)].push_back(h);
     }
     const std::vector<uint64_t> mine = Exchange(out);
@@ -792,14 +797,14 @@ std::vector<ClusterOut> ClusterByComponent(
     absl::flat_hash_map<DocId, size_t>& local, const Holders& holders,
     std::vector<VerifiedPair>& verified, tbb::task_arena& arena,
     uint64_t& component_rounds) {
-  std::vector<uint64_t> edges;
-  edges.reserve(verified.size());
+  std::vector<uint64_t> ends;
+  ends.reserve(verified.size());
   for (const VerifiedPair& p : verified) {
-    edges.push_back(uint64_t{p.a} << 32 | p.b);
+    ends.push_back(uint64_t{p.a} << 32 | p.b);
   }
   std::vector<mpi::NodeLabel> labels;
   arena.execute([&] {
-    labels = mpi::ConnectedComponents(*g_exchange, std::move(edges),
+    labels = mpi::ConnectedComponents(*g_exchange, std::move(ends),
                                       &component_rounds);
   });
   // Each endpoint's component's rank, to the endpoint's holder.
