@@ -108,11 +108,6 @@ void Agree(const absl::Status& s) {
 // The exchanges of the run (exchange.h), made in Run().
 mpi::Exchanger* g_exchange = nullptr;
 
-template <typename T>
-std::vector<T> Exchange(std::vector<std::vector<T>>& out) {
-  return g_exchange->AllToAll(out);
-}
-
 uint64_t SumOverRanks(uint64_t v) {
   uint64_t sum = 0;
   MPI_Allreduce(&v, &sum, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
@@ -419,7 +414,7 @@ void CheckUniqueIds(const Sketches& s) {
     PutValue<uint32_t>(to, static_cast<uint32_t>(id.size()));
     Put(to, id.data(), id.size());
   }
-  const std::vector<char> in = Exchange(out);
+  const std::vector<char> in = g_exchange->AllToAll(out);
   absl::flat_hash_map<std::string_view, DocId> seen;
   for (const char* p = in.data(); p < in.data() + in.size();) {
     const DocId gid = GetValue<uint32_t>(p);
@@ -460,7 +455,7 @@ void FindCommon(const CommonShingles::Options& options, Sketches& s,
       if (static_cast<int>(h & (kRounds - 1)) != round) continue;
       out[OwnerOfHash(h)].push_back(h);
     }
-    const std::vector<uint64_t> mine = Exchange(out);
+    const std::vector<uint64_t> mine = g_exchange->AllToAll(out);
     // Counted as the single process counts them (CommonShingles::Build),
     // in linear time: the shingles received stand in for documents, in
     // chunks; each occurrence is one document holding the shingle, so its
@@ -559,7 +554,7 @@ std::vector<CandidatePair> Candidates(const LshIndex::Options& lo,
         out[OwnerOfHash(key)].push_back({key, s.gid[i], band});
       }
     }
-    std::vector<Record> records = Exchange(out);
+    std::vector<Record> records = g_exchange->AllToAll(out);
     tbb::parallel_sort(records.begin(), records.end(),
                        [](const Record& x, const Record& y) {
                          if (x.band != y.band) return x.band < y.band;
@@ -595,7 +590,7 @@ std::vector<CandidatePair> Candidates(const LshIndex::Options& lo,
       std::sort(to.begin(), to.end());
       to.erase(std::unique(to.begin(), to.end()), to.end());
     }
-    std::vector<uint64_t> got = Exchange(pairs);
+    std::vector<uint64_t> got = g_exchange->AllToAll(pairs);
     packed.insert(packed.end(), got.begin(), got.end());
     tbb::parallel_sort(packed.begin(), packed.end());
     packed.erase(std::unique(packed.begin(), packed.end()), packed.end());
@@ -615,7 +610,7 @@ std::vector<CandidatePair> Candidates(const LshIndex::Options& lo,
 void Fetch(const Sketches& s, const absl::flat_hash_map<DocId, size_t>& local,
            std::vector<std::vector<DocId>>& wanted, unsigned what,
            absl::flat_hash_map<DocId, Remote>& out) {
-  std::vector<DocId> asked = Exchange(wanted);
+  std::vector<DocId> asked = g_exchange->AllToAll(wanted);
   // The answers, per asking rank: each request names its rank and count.
   std::vector<std::vector<char>> answers(g_ranks);
   size_t at = 0;
@@ -627,7 +622,7 @@ void Fetch(const Sketches& s, const absl::flat_hash_map<DocId, size_t>& local,
     }
     at += 2 + n;
   }
-  GetDocuments(Exchange(answers), s.num_perm, what, out);
+  GetDocuments(g_exchange->AllToAll(answers), s.num_perm, what, out);
 }
 
 // Requests, per rank, headed by this rank's number and their count, for
@@ -818,7 +813,7 @@ std::vector<ClusterOut> ClusterByComponent(
         {l.node, mpi::NodeOwner(l.root, g_ranks)});
   }
   std::vector<mpi::NodeLabel>().swap(labels);
-  std::vector<Owner> my_owners = Exchange(owners);
+  std::vector<Owner> my_owners = g_exchange->AllToAll(owners);
   absl::flat_hash_map<DocId, int32_t> owner_of;
   owner_of.reserve(my_owners.size());
   for (const Owner& o : my_owners) owner_of[o.doc] = o.rank;
@@ -829,7 +824,7 @@ std::vector<ClusterOut> ClusterByComponent(
     pairs_out[owner_of.at(p.a)].push_back(p);
   }
   std::vector<VerifiedPair>().swap(verified);
-  std::vector<VerifiedPair> pairs = Exchange(pairs_out);
+  std::vector<VerifiedPair> pairs = g_exchange->AllToAll(pairs_out);
   std::vector<std::vector<char>> docs_out(g_ranks);
   for (const Owner& o : my_owners) {
     PutDocument(s, local.at(o.doc), kSignature | kSets | kId, docs_out[o.rank]);
@@ -837,7 +832,7 @@ std::vector<ClusterOut> ClusterByComponent(
   s = Sketches();
   local.clear();
   absl::flat_hash_map<DocId, Remote> docs;
-  GetDocuments(Exchange(docs_out), policy.options().num_perm,
+  GetDocuments(g_exchange->AllToAll(docs_out), policy.options().num_perm,
                kSignature | kSets | kId, docs);
   // This rank's components, numbered 0, 1, ... in DocId order.
   std::sort(pairs.begin(), pairs.end(),
