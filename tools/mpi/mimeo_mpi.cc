@@ -52,6 +52,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/numeric/int128.h"
 #include "absl/strings/str_format.h"
 #include "command.h"
 #include "components.h"
@@ -118,9 +119,8 @@ uint64_t SumOverRanks(uint64_t v) {
 // r-th of g_ranks equal ranges of the hash space, so that the buckets a
 // rank sorts are a range of keys; hashes are uniform.
 int OwnerOfHash(uint64_t h) {
-  return static_cast<int>((static_cast<unsigned __int128>(h) *
-                           static_cast<unsigned>(g_ranks)) >>
-                          64);
+  return static_cast<int>(absl::Uint128High64(
+      absl::uint128(h) * static_cast<uint64_t>(g_ranks)));
 }
 
 // The sketches of the documents a rank holds, by local index.
