@@ -32,8 +32,8 @@ namespace mimeo::mpi {
 class Exchanger {
  public:
   // 64 MiB a round: a rank holds two buffers of that size (to send, to
-  // receive) besides the exchange's input and output; 256 MiB added 0.2 GB
-  // to a rank's peak at 1M documents on 4 ranks, for no time measured.
+  // receive) besides the exchange's input and output. 256 MiB raised every
+  // rank's peak by 0.2 GB at 1M documents on 4 ranks (bench/README.md).
   static constexpr uint64_t kDefaultRoundBytes = uint64_t{1} << 26;
   // The largest round: MPI's int counts and displacements.
   static constexpr uint64_t kMaxRoundBytes = uint64_t{1} << 30;

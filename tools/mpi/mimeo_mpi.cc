@@ -1127,7 +1127,9 @@ void AddOptions(CLI::App* cmd, MpiArgs& args) {
   AddInputOptions(cmd, args.common);
   AddOutputOptions(cmd, args.common);
   cmd->add_flag("--verbose", args.verbose,
-                "Per rank: bytes sent and received through MPI, peak memory");
+                "Per rank: bytes sent and received through MPI, peak memory, "
+                "and per step; the rounds of the exchanges and of the "
+                "connected components");
   cmd->add_option("--bands-per-round", args.bands_per_round,
                   "LSH bands whose keys are exchanged at once: fewer bound "
                   "the memory of a round")
