@@ -54,7 +54,8 @@ void TestAllToAll(Exchanger& ex) {
   std::vector<std::vector<Triple>> out(n);
   for (int to = 0; to < n; ++to) {
     for (uint32_t k = 0; k < Count(me, to, 1); ++k) {
-      out[to].push_back({static_cast<uint32_t>(me), static_cast<uint32_t>(to), k});
+      out[to].push_back(
+          {static_cast<uint32_t>(me), static_cast<uint32_t>(to), k});
     }
   }
   const std::vector<Triple> in = ex.AllToAll(out);
@@ -66,7 +67,8 @@ void TestAllToAll(Exchanger& ex) {
            in[at].to == static_cast<uint32_t>(me) && in[at].k == k;
     }
   }
-  Check(ok && at == in.size(), "AllToAll: the elements received, in rank order");
+  Check(ok && at == in.size(),
+        "AllToAll: the elements received, in rank order");
   for (const auto& o : out) Check(o.empty(), "AllToAll empties its input");
 
   // Bytes, whose chunks are any size.
@@ -91,7 +93,8 @@ void TestAllToAll(Exchanger& ex) {
 void TestGathers(Exchanger& ex) {
   const int me = ex.rank(), n = ex.ranks();
   std::vector<uint64_t> mine(Count(me, 0, 3));
-  std::iota(mine.begin(), mine.end(), uint64_t{1000} * static_cast<uint64_t>(me));
+  std::iota(mine.begin(), mine.end(),
+            uint64_t{1000} * static_cast<uint64_t>(me));
   std::vector<uint64_t> expected;
   for (int r = 0; r < n; ++r) {
     for (uint32_t k = 0; k < Count(r, 0, 3); ++k) {
@@ -123,7 +126,8 @@ std::vector<uint32_t> Expected(const std::vector<uint64_t>& edges,
   };
   std::vector<bool> seen(num_nodes, false);
   for (uint64_t e : edges) {
-    const uint32_t a = static_cast<uint32_t>(e >> 32), b = static_cast<uint32_t>(e);
+    const uint32_t a = static_cast<uint32_t>(e >> 32),
+                   b = static_cast<uint32_t>(e);
     seen[a] = seen[b] = true;
     const uint32_t x = find(a), y = find(b);
     if (x != y) parent[std::max(x, y)] = std::min(x, y);
@@ -140,7 +144,8 @@ void TestComponents(Exchanger& ex, const std::string& name,
   const int me = ex.rank(), n = ex.ranks();
   std::vector<uint64_t> share;
   for (size_t i = 0; i < edges.size(); ++i) {
-    if (static_cast<int>(i % static_cast<size_t>(n)) == me) share.push_back(edges[i]);
+    if (static_cast<int>(i % static_cast<size_t>(n)) == me)
+      share.push_back(edges[i]);
   }
   uint64_t rounds = 0;
   const std::vector<NodeLabel> labels = ConnectedComponents(ex, share, &rounds);
@@ -156,8 +161,10 @@ void TestComponents(Exchanger& ex, const std::string& name,
     mine += root[i] != UINT32_MAX && NodeOwner(i, n) == me;
   }
   Check(ok && mine == labels.size(),
-        name + ": every owned endpoint labelled with its component's smallest "
-               "node, in order (" + std::to_string(rounds) + " rounds)");
+        name +
+            ": every owned endpoint labelled with its component's smallest "
+            "node, in order (" +
+            std::to_string(rounds) + " rounds)");
 }
 
 void TestGraphs(Exchanger& ex) {
@@ -203,7 +210,8 @@ void TestGraphs(Exchanger& ex) {
     std::vector<uint64_t> edges;
     for (uint32_t i = 0; i < 500; ++i) edges.push_back(uint64_t{500} << 32 | i);
     for (uint32_t a = 600; a < 640; ++a) {
-      for (uint32_t b = a + 1; b < 640; ++b) edges.push_back(uint64_t{a} << 32 | b);
+      for (uint32_t b = a + 1; b < 640; ++b)
+        edges.push_back(uint64_t{a} << 32 | b);
     }
     TestComponents(ex, "a star and a clique", edges, 640);
   }
@@ -216,8 +224,8 @@ void TestGraphs(Exchanger& ex) {
 int main(int argc, char** argv) {
   using namespace mimeo::mpi;
   MPI_Init(&argc, &argv);
-  const uint64_t round_bytes =
-      argc > 1 ? std::strtoull(argv[1], nullptr, 10) : Exchanger::kDefaultRoundBytes;
+  const uint64_t round_bytes = argc > 1 ? std::strtoull(argv[1], nullptr, 10)
+                                        : Exchanger::kDefaultRoundBytes;
   {
     Exchanger ex(MPI_COMM_WORLD, round_bytes);
     TestAllToAll(ex);
@@ -232,12 +240,13 @@ int main(int argc, char** argv) {
     int any = failures;
     MPI_Allreduce(MPI_IN_PLACE, &any, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
     if (ex.rank() == 0) {
-      std::printf("%s: %d ranks, %llu bytes a round, %llu rounds (at most %llu "
-                  "in one exchange)\n",
-                  any == 0 ? "passed" : "FAILED", ex.ranks(),
-                  static_cast<unsigned long long>(round_bytes),
-                  static_cast<unsigned long long>(ex.rounds()),
-                  static_cast<unsigned long long>(ex.most_rounds()));
+      std::printf(
+          "%s: %d ranks, %llu bytes a round, %llu rounds (at most %llu "
+          "in one exchange)\n",
+          any == 0 ? "passed" : "FAILED", ex.ranks(),
+          static_cast<unsigned long long>(round_bytes),
+          static_cast<unsigned long long>(ex.rounds()),
+          static_cast<unsigned long long>(ex.most_rounds()));
     }
     failures = any;
   }

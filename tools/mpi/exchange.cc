@@ -30,7 +30,8 @@ uint64_t Exchanger::Chunk(uint64_t element, int peers) const {
   // At least one element per peer, so that every exchange ends even when
   // round_bytes_ is smaller than an element times the peers; then a round
   // may exceed round_bytes_ by less than that, far below MPI's limit.
-  const uint64_t per_peer = round_bytes_ / static_cast<uint64_t>(std::max(1, peers));
+  const uint64_t per_peer =
+      round_bytes_ / static_cast<uint64_t>(std::max(1, peers));
   return std::max<uint64_t>(element, per_peer / element * element);
 }
 
@@ -43,8 +44,8 @@ uint64_t Exchanger::Rounds(uint64_t my_most_bytes, uint64_t chunk) {
 }
 
 void Exchanger::AllToAllBytes(const std::vector<Part>& send,
-                              const std::vector<uint64_t>& recv_bytes,
-                              char* in, uint64_t element) {
+                              const std::vector<uint64_t>& recv_bytes, char* in,
+                              uint64_t element) {
   // Where each source's bytes go in `in`.
   std::vector<uint64_t> at(ranks_ + 1, 0);
   for (int r = 0; r < ranks_; ++r) at[r + 1] = at[r] + recv_bytes[r];
@@ -101,8 +102,8 @@ void Exchanger::AllToAllBytes(const std::vector<Part>& send,
 }
 
 void Exchanger::GatherOnAllBytes(const char* mine,
-                                 const std::vector<uint64_t>& bytes,
-                                 char* all, uint64_t element) {
+                                 const std::vector<uint64_t>& bytes, char* all,
+                                 uint64_t element) {
   std::vector<uint64_t> at(ranks_ + 1, 0);
   for (int r = 0; r < ranks_; ++r) at[r + 1] = at[r] + bytes[r];
   if (bytes[rank_] > 0) std::memcpy(all + at[rank_], mine, bytes[rank_]);
@@ -126,9 +127,9 @@ void Exchanger::GatherOnAllBytes(const char* mine,
       displs[r] = v;
       v += counts[r];
     }
-    MPI_Allgatherv(mine + std::min(bytes[rank_], round * chunk),
-                   counts[rank_], MPI_BYTE, buffer.data(), counts.data(),
-                   displs.data(), MPI_BYTE, comm_);
+    MPI_Allgatherv(mine + std::min(bytes[rank_], round * chunk), counts[rank_],
+                   MPI_BYTE, buffer.data(), counts.data(), displs.data(),
+                   MPI_BYTE, comm_);
     for (int r = 0; r < ranks_; ++r) {
       if (r == rank_ || counts[r] == 0) continue;
       std::memcpy(all + at[r] + round * chunk, buffer.data() + displs[r],

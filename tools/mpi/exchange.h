@@ -94,8 +94,7 @@ class Exchanger {
     uint64_t n = v.size();
     MPI_Bcast(&n, 1, MPI_UINT64_T, 0, comm_);
     v.resize(n);
-    BroadcastBytes(reinterpret_cast<char*>(v.data()), n * sizeof(T),
-                   sizeof(T));
+    BroadcastBytes(reinterpret_cast<char*>(v.data()), n * sizeof(T), sizeof(T));
   }
 
   // What went through MPI from and to this rank (its data for itself left

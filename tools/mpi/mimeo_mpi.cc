@@ -119,8 +119,8 @@ uint64_t SumOverRanks(uint64_t v) {
 // r-th of g_ranks equal ranges of the hash space, so that the buckets a
 // rank sorts are a range of keys; hashes are uniform.
 int OwnerOfHash(uint64_t h) {
-  return static_cast<int>(absl::Uint128High64(
-      absl::uint128(h) * static_cast<uint64_t>(g_ranks)));
+  return static_cast<int>(
+      absl::Uint128High64(absl::uint128(h) * static_cast<uint64_t>(g_ranks)));
 }
 
 // The sketches of the documents a rank holds, by local index.
@@ -1076,8 +1076,12 @@ int Run(MpiArgs& args, bool pairs_command) {
       uint64_t step_sent[kSteps];
       uint64_t step_peak[kSteps];
     };
-    Line line{held,           exchange.bytes_sent(), exchange.bytes_received(),
-              PeakRssBytes(), {},                    {},
+    Line line{held,
+              exchange.bytes_sent(),
+              exchange.bytes_received(),
+              PeakRssBytes(),
+              {},
+              {},
               {}};
     std::copy(std::begin(timer.peak), std::end(timer.peak),
               std::begin(line.step_peak));
