@@ -4,7 +4,12 @@
 #
 #   cmake -DMIMEO=... -DMIMEO_MPI=... -DMPIEXEC=... -DARGS="cluster;--format;csv"
 #         -DINPUT=dir-or-file -DNP="1;2;3;4" -DWORK_DIR=... [-DGEN=mimeo_gen
-#         -DGEN_FROM=dir -DGEN_DOCS=n -DGEN_DIR=dir] -P equivalence.cmake
+#         -DGEN_FROM=dir -DGEN_DOCS=n -DGEN_DIR=dir] [-DMPI_ARGS=...
+#         -DEXPECT_MORE_THAN_ONE_ROUND=ON] -P equivalence.cmake
+#
+# MPI_ARGS go to mimeo-mpi alone (--exchange-bytes, --verbose). With
+# EXPECT_MORE_THAN_ONE_ROUND, runs on 2 ranks and more must say (--verbose)
+# that an exchange took more than one round.
 #
 # With GEN, the input is GEN_DIR/docs.jsonl, generated first (mimeo_gen
 # --from GEN_FROM) unless it is there. Prints "skipped: ..." when the input is absent.
@@ -43,10 +48,20 @@ foreach(n IN LISTS NP)
   file(REMOVE "${WORK_DIR}/out.${n}")
   execute_process(
     COMMAND "${MPIEXEC}" --oversubscribe -np ${n} "${MIMEO_MPI}" ${ARGS}
-            "${INPUT}" --quiet -o "${WORK_DIR}/out.${n}"
+            ${MPI_ARGS} "${INPUT}" --quiet -o "${WORK_DIR}/out.${n}"
     RESULT_VARIABLE rc ERROR_VARIABLE err)
   if(NOT rc EQUAL 0)
     message(FATAL_ERROR "mimeo-mpi on ${n} ranks failed (${rc}): ${err}")
+  endif()
+  if(EXPECT_MORE_THAN_ONE_ROUND AND n GREATER 1)
+    if(NOT err MATCHES "at most ([0-9]+) rounds in one exchange")
+      message(FATAL_ERROR "mimeo-mpi --verbose did not count its rounds:\n${err}")
+    endif()
+    if(CMAKE_MATCH_1 LESS 2)
+      message(FATAL_ERROR "on ${n} ranks no exchange took more than one "
+        "round (${CMAKE_MATCH_1}): the rounds are not tested")
+    endif()
+    message(STATUS "${n} ranks: at most ${CMAKE_MATCH_1} rounds in one exchange")
   endif()
   execute_process(
     COMMAND "${CMAKE_COMMAND}" -E compare_files "${WORK_DIR}/ref"

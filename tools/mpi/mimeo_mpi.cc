@@ -20,14 +20,15 @@
 //   5. verification: that rank fetches the other side's signature, then
 //      the set of the pairs the estimate does not refuse, from its holder,
 //      and applies the near-duplicate policy (near_duplicates.h);
-//   6. clusters: rank 0 finds the connected components of the verified
-//      pairs from their endpoints alone and deals them out; each rank
-//      clusters its components with the same policy (a component's
-//      clusters depend on it alone); rank 0 numbers them and writes the
-//      output.
-// Every exchange is an all-to-all of personalised data (Exchange()): the
-// counts with MPI_Alltoall, the data point to point from and into the
-// vectors themselves.
+//   6. clusters: the connected components of the verified pairs are found
+//      over the ranks (components.h), each given to the rank its smallest
+//      DocId hashes to; each rank clusters its components with the same
+//      policy (a component's clusters depend on it alone); rank 0 numbers
+//      them and writes the output.
+// Every exchange is an all-to-all of personalised data in rounds of
+// bounded size (exchange.h: the counts with MPI_Alltoall, then rounds of
+// MPI_Alltoallv of at most --exchange-bytes a rank), so that no count
+// overflows MPI's int and the buffers stay bounded.
 //
 // Failure: a rank that cannot read its input, or fails otherwise, prints
 // "mimeo-mpi: rank R: <message naming the file>" and ends the whole job
@@ -45,15 +46,17 @@
 #include <limits>
 #include <memory>
 #include <new>
-#include <numeric>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/numeric/int128.h"
 #include "absl/strings/str_format.h"
 #include "command.h"
+#include "components.h"
+#include "exchange.h"
 #include "internal/atomic_file.h"
 #include "mimeo/near_duplicates.h"
 #include "oneapi/tbb/enumerable_thread_specific.h"
@@ -103,102 +106,8 @@ void Agree(const absl::Status& s) {
   std::exit(code);
 }
 
-// Bytes this rank sent and received through MPI, for --verbose.
-struct Traffic {
-  uint64_t sent = 0;
-  uint64_t received = 0;
-};
-Traffic g_traffic;
-
-int CheckedCount(uint64_t bytes) {
-  if (bytes > static_cast<uint64_t>(std::numeric_limits<int>::max())) {
-    Fail(absl::ResourceExhaustedError(absl::StrFormat(
-        "one MPI message of %d bytes is more than 2 GiB; run on more ranks "
-        "(or with more rounds)",
-        bytes)));
-  }
-  return static_cast<int>(bytes);
-}
-
-// Sends out[r] to rank r, all ranks at once, and returns what every rank
-// sent this one, in rank order. T must be trivially copyable. Empties
-// `out`. Point to point (MPI_Isend, MPI_Irecv) from and into the vectors
-// themselves, so that the data are not copied into one send buffer as
-// MPI_Alltoallv would need; MPI counts bytes in an int, so a peer's data
-// go in messages of at most kMaxMessageBytes.
-constexpr uint64_t kMaxMessageBytes = uint64_t{1} << 30;
-template <typename T>
-std::vector<T> Exchange(std::vector<std::vector<T>>& out) {
-  std::vector<uint64_t> send_n(g_ranks), recv_n(g_ranks);
-  for (int r = 0; r < g_ranks; ++r) send_n[r] = out[r].size();
-  MPI_Alltoall(send_n.data(), 1, MPI_UINT64_T, recv_n.data(), 1, MPI_UINT64_T,
-               MPI_COMM_WORLD);
-  std::vector<uint64_t> at(g_ranks + 1, 0);  // where each source's data go
-  for (int r = 0; r < g_ranks; ++r) at[r + 1] = at[r] + recv_n[r];
-  std::vector<T> received(at[g_ranks]);
-  std::vector<MPI_Request> requests;
-  const auto post = [&](char* data, uint64_t bytes, int peer, bool send) {
-    for (uint64_t done = 0, tag = 0; done < bytes; ++tag) {
-      const int n = static_cast<int>(std::min(kMaxMessageBytes, bytes - done));
-      requests.emplace_back();
-      if (send) {
-        MPI_Isend(data + done, n, MPI_BYTE, peer, static_cast<int>(tag),
-                  MPI_COMM_WORLD, &requests.back());
-      } else {
-        MPI_Irecv(data + done, n, MPI_BYTE, peer, static_cast<int>(tag),
-                  MPI_COMM_WORLD, &requests.back());
-      }
-      done += static_cast<uint64_t>(n);
-    }
-  };
-  for (int r = 0; r < g_ranks; ++r) {
-    if (r == g_rank) continue;
-    post(reinterpret_cast<char*>(received.data() + at[r]),
-         recv_n[r] * sizeof(T), r, /*send=*/false);
-    g_traffic.received += recv_n[r] * sizeof(T);
-  }
-  for (int r = 0; r < g_ranks; ++r) {
-    if (r == g_rank) continue;
-    post(reinterpret_cast<char*>(out[r].data()), send_n[r] * sizeof(T), r,
-         /*send=*/true);
-    g_traffic.sent += send_n[r] * sizeof(T);
-  }
-  if (!out[g_rank].empty()) {
-    std::memcpy(received.data() + at[g_rank], out[g_rank].data(),
-                out[g_rank].size() * sizeof(T));
-  }
-  MPI_Waitall(static_cast<int>(requests.size()), requests.data(),
-              MPI_STATUSES_IGNORE);
-  for (std::vector<T>& o : out) std::vector<T>().swap(o);
-  return received;
-}
-
-// Gathers every rank's `mine` on rank 0, in rank order (empty elsewhere).
-template <typename T>
-std::vector<T> GatherOnZero(const std::vector<T>& mine) {
-  std::vector<std::vector<T>> out(g_ranks);
-  out[0] = mine;
-  return Exchange(out);
-}
-
-// Every rank's `mine`, concatenated in rank order, on every rank.
-template <typename T>
-std::vector<T> GatherOnAll(const std::vector<T>& mine) {
-  const int bytes = CheckedCount(mine.size() * sizeof(T));
-  std::vector<int> counts(g_ranks), offsets(g_ranks, 0);
-  MPI_Allgather(&bytes, 1, MPI_INT, counts.data(), 1, MPI_INT, MPI_COMM_WORLD);
-  uint64_t total = 0;
-  for (int r = 0; r < g_ranks; ++r) {
-    offsets[r] = CheckedCount(total);
-    total += static_cast<uint64_t>(counts[r]);
-  }
-  std::vector<T> all(total / sizeof(T));
-  MPI_Allgatherv(mine.data(), bytes, MPI_BYTE, all.data(), counts.data(),
-                 offsets.data(), MPI_BYTE, MPI_COMM_WORLD);
-  g_traffic.sent += static_cast<uint64_t>(bytes) * (g_ranks - 1);
-  g_traffic.received += total - static_cast<uint64_t>(bytes);
-  return all;
-}
+// The exchanges of the run (exchange.h), made in Run().
+mpi::Exchanger* g_exchange = nullptr;
 
 uint64_t SumOverRanks(uint64_t v) {
   uint64_t sum = 0;
@@ -206,10 +115,12 @@ uint64_t SumOverRanks(uint64_t v) {
   return sum;
 }
 
-// The rank owning a 64-bit hash (a shingle, a band key); hashes are
-// uniform.
+// The rank owning a 64-bit hash (a shingle, a band key): rank r owns the
+// r-th of g_ranks equal ranges of the hash space, so that the buckets a
+// rank sorts are a range of keys; hashes are uniform.
 int OwnerOfHash(uint64_t h) {
-  return static_cast<int>(h % static_cast<uint64_t>(g_ranks));
+  return static_cast<int>(
+      absl::Uint128High64(absl::uint128(h) * static_cast<uint64_t>(g_ranks)));
 }
 
 // The sketches of the documents a rank holds, by local index.
@@ -335,6 +246,8 @@ struct MpiArgs {
   uint32_t bands_per_round = 4;
   // Candidate pairs verified per round of sketch fetching, per rank.
   uint64_t pairs_per_round = uint64_t{1} << 18;
+  // Bytes a rank sends per round of an exchange (exchange.h).
+  uint64_t exchange_bytes = mpi::Exchanger::kDefaultRoundBytes;
 };
 
 // Reads this rank's share and sketches it, with global DocIds.
@@ -501,7 +414,7 @@ void CheckUniqueIds(const Sketches& s) {
     PutValue<uint32_t>(to, static_cast<uint32_t>(id.size()));
     Put(to, id.data(), id.size());
   }
-  const std::vector<char> in = Exchange(out);
+  const std::vector<char> in = g_exchange->AllToAll(out);
   absl::flat_hash_map<std::string_view, DocId> seen;
   for (const char* p = in.data(); p < in.data() + in.size();) {
     const DocId gid = GetValue<uint32_t>(p);
@@ -521,7 +434,7 @@ void CheckUniqueIds(const Sketches& s) {
 }
 
 // Counts every shingle's document frequency at the rank owning it, a
-// quarter of the hash space at a time, and gives every rank the common
+// quarter of the shingles at a time, and gives every rank the common
 // shingles; fills s.common*.
 void FindCommon(const CommonShingles::Options& options, Sketches& s,
                 tbb::task_arena& arena) {
@@ -537,10 +450,12 @@ void FindCommon(const CommonShingles::Options& options, Sketches& s,
   for (int round = 0; round < kRounds; ++round) {
     std::vector<std::vector<uint64_t>> out(g_ranks);
     for (uint64_t h : s.sets) {
-      if (static_cast<int>(h >> 62) != round) continue;
+      // The low bits pick the round, the high ones the rank (OwnerOfHash),
+      // so that every rank receives in every round.
+      if (static_cast<int>(h & (kRounds - 1)) != round) continue;
       out[OwnerOfHash(h)].push_back(h);
     }
-    const std::vector<uint64_t> mine = Exchange(out);
+    const std::vector<uint64_t> mine = g_exchange->AllToAll(out);
     // Counted as the single process counts them (CommonShingles::Build),
     // in linear time: the shingles received stand in for documents, in
     // chunks; each occurrence is one document holding the shingle, so its
@@ -573,7 +488,7 @@ void FindCommon(const CommonShingles::Options& options, Sketches& s,
                             found.end()),
                 found.end());
   }
-  std::vector<uint64_t> all = GatherOnAll(found);
+  std::vector<uint64_t> all = g_exchange->GatherOnAll(found);
   const absl::flat_hash_set<uint64_t> common(all.begin(), all.end());
   for (size_t i = 0; i < s.size(); ++i) {
     if (!common.empty()) {
@@ -597,7 +512,7 @@ class Holders {
         mine.push_back({s.gid[i], s.gid[i] + 1, g_rank});
       }
     }
-    runs_ = GatherOnAll(mine);
+    runs_ = g_exchange->GatherOnAll(mine);
     std::sort(runs_.begin(), runs_.end(),
               [](const Run& x, const Run& y) { return x.begin < y.begin; });
   }
@@ -639,7 +554,7 @@ std::vector<CandidatePair> Candidates(const LshIndex::Options& lo,
         out[OwnerOfHash(key)].push_back({key, s.gid[i], band});
       }
     }
-    std::vector<Record> records = Exchange(out);
+    std::vector<Record> records = g_exchange->AllToAll(out);
     tbb::parallel_sort(records.begin(), records.end(),
                        [](const Record& x, const Record& y) {
                          if (x.band != y.band) return x.band < y.band;
@@ -675,7 +590,7 @@ std::vector<CandidatePair> Candidates(const LshIndex::Options& lo,
       std::sort(to.begin(), to.end());
       to.erase(std::unique(to.begin(), to.end()), to.end());
     }
-    std::vector<uint64_t> got = Exchange(pairs);
+    std::vector<uint64_t> got = g_exchange->AllToAll(pairs);
     packed.insert(packed.end(), got.begin(), got.end());
     tbb::parallel_sort(packed.begin(), packed.end());
     packed.erase(std::unique(packed.begin(), packed.end()), packed.end());
@@ -695,7 +610,7 @@ std::vector<CandidatePair> Candidates(const LshIndex::Options& lo,
 void Fetch(const Sketches& s, const absl::flat_hash_map<DocId, size_t>& local,
            std::vector<std::vector<DocId>>& wanted, unsigned what,
            absl::flat_hash_map<DocId, Remote>& out) {
-  std::vector<DocId> asked = Exchange(wanted);
+  std::vector<DocId> asked = g_exchange->AllToAll(wanted);
   // The answers, per asking rank: each request names its rank and count.
   std::vector<std::vector<char>> answers(g_ranks);
   size_t at = 0;
@@ -707,7 +622,7 @@ void Fetch(const Sketches& s, const absl::flat_hash_map<DocId, size_t>& local,
     }
     at += 2 + n;
   }
-  GetDocuments(Exchange(answers), s.num_perm, what, out);
+  GetDocuments(g_exchange->AllToAll(answers), s.num_perm, what, out);
 }
 
 // Requests, per rank, headed by this rank's number and their count, for
@@ -808,7 +723,7 @@ std::vector<VerifiedPair> VerifyShare(
 std::vector<PairOut> PairsOnRankZero(Sketches& s,
                                      absl::flat_hash_map<DocId, size_t>& local,
                                      std::vector<VerifiedPair>& verified) {
-  std::vector<VerifiedPair> pairs = GatherOnZero(verified);
+  std::vector<VerifiedPair> pairs = g_exchange->GatherOnZero(verified);
   std::vector<VerifiedPair>().swap(verified);
   std::sort(pairs.begin(), pairs.end(),
             [](const VerifiedPair& x, const VerifiedPair& y) {
@@ -822,12 +737,7 @@ std::vector<PairOut> PairsOnRankZero(Sketches& s,
   std::sort(endpoints.begin(), endpoints.end());
   endpoints.erase(std::unique(endpoints.begin(), endpoints.end()),
                   endpoints.end());
-  uint64_t num_endpoints = endpoints.size();
-  MPI_Bcast(&num_endpoints, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD);
-  endpoints.resize(num_endpoints);
-  MPI_Bcast(endpoints.data(), CheckedCount(num_endpoints * sizeof(DocId)),
-            MPI_BYTE, 0, MPI_COMM_WORLD);
-  if (g_rank != 0) g_traffic.received += num_endpoints * sizeof(DocId);
+  g_exchange->Broadcast(endpoints);
   std::vector<char> mine;
   for (DocId d : endpoints) {
     if (auto it = local.find(d); it != local.end()) {
@@ -837,7 +747,7 @@ std::vector<PairOut> PairsOnRankZero(Sketches& s,
   s = Sketches();
   local.clear();
   absl::flat_hash_map<DocId, Remote> ids;
-  GetDocuments(GatherOnZero(mine), 0, kId, ids);
+  GetDocuments(g_exchange->GatherOnZero(mine), 0, kId, ids);
   std::vector<PairOut> out;
   out.reserve(pairs.size());
   for (const VerifiedPair& v : pairs) {
@@ -866,82 +776,44 @@ std::string GetString(const char*& p) {
 }
 
 // Forms the clusters of the verified pairs (each on the rank holding its
-// first document) where their connected components lie: rank 0 finds the
-// components from the pairs' endpoints alone (8 bytes a pair) and deals
-// them out to the ranks, largest first to the least loaded; each rank
-// gathers the pairs and sketches of its components and clusters them with
-// the policy. A component's clusters depend on its pairs and documents
-// alone, and on the order of their DocIds (NearDuplicatePolicy::
-// ClusterPairs), so the clusters are the single process's; rank 0 numbers
-// them by their smallest member, as the Clusterer does. Returns the
-// clusters on rank 0 (empty elsewhere), and frees `s` and `local`.
+// first document) where their connected components lie: the components
+// are found over the ranks (components.h: large-star / small-star rounds
+// over the pairs' endpoints, 8 bytes a pair, nothing gathered on one
+// rank), each labelled by its smallest DocId and given to the rank that
+// label hashes to (NodeOwner()); each rank gathers the pairs and sketches
+// of its components and clusters them with the policy. A component's
+// clusters depend on its pairs and documents alone, and on the order of
+// their DocIds (NearDuplicatePolicy::ClusterPairs), so the clusters are
+// the single process's whichever rank forms them; rank 0 numbers them by
+// their smallest member, as the Clusterer does. Returns the clusters on
+// rank 0 (empty elsewhere), and frees `s` and `local`.
 std::vector<ClusterOut> ClusterByComponent(
     const NearDuplicatePolicy& policy, Sketches& s,
     absl::flat_hash_map<DocId, size_t>& local, const Holders& holders,
-    std::vector<VerifiedPair>& verified, tbb::task_arena& arena) {
-  struct Ends {
-    DocId a, b;
-  };
-  std::vector<Ends> mine;
-  mine.reserve(verified.size());
-  for (const VerifiedPair& p : verified) mine.push_back({p.a, p.b});
-  std::vector<Ends> ends = GatherOnZero(mine);
-  std::vector<Ends>().swap(mine);
-  // Rank 0: each endpoint's component, and the rank its component goes to,
-  // sent to the endpoint's holder.
+    std::vector<VerifiedPair>& verified, tbb::task_arena& arena,
+    uint64_t& component_rounds) {
+  std::vector<uint64_t> ends;
+  ends.reserve(verified.size());
+  for (const VerifiedPair& p : verified) {
+    ends.push_back(uint64_t{p.a} << 32 | p.b);
+  }
+  std::vector<mpi::NodeLabel> labels;
+  arena.execute([&] {
+    labels = mpi::ConnectedComponents(*g_exchange, std::move(ends),
+                                      &component_rounds);
+  });
+  // Each endpoint's component's rank, to the endpoint's holder.
   struct Owner {
     DocId doc;
     int32_t rank;
   };
   std::vector<std::vector<Owner>> owners(g_ranks);
-  if (g_rank == 0) {
-    std::vector<DocId> points;
-    points.reserve(2 * ends.size());
-    for (const Ends& e : ends) {
-      points.push_back(e.a);
-      points.push_back(e.b);
-    }
-    tbb::parallel_sort(points.begin(), points.end());
-    points.erase(std::unique(points.begin(), points.end()), points.end());
-    const auto index = [&](DocId d) {
-      return static_cast<uint32_t>(
-          std::lower_bound(points.begin(), points.end(), d) - points.begin());
-    };
-    std::vector<uint32_t> parent(points.size());
-    std::iota(parent.begin(), parent.end(), 0u);
-    const auto find = [&](uint32_t x) {
-      while (parent[x] != x) x = parent[x] = parent[parent[x]];
-      return x;
-    };
-    std::vector<uint64_t> load(points.size(), 0);  // pairs, by root
-    for (const Ends& e : ends) {
-      const uint32_t x = find(index(e.a)), y = find(index(e.b));
-      if (x != y) parent[std::max(x, y)] = std::min(x, y);
-    }
-    for (const Ends& e : ends) ++load[find(index(e.a))];
-    std::vector<Ends>().swap(ends);
-    // Roots are their components' smallest endpoints; the largest
-    // components go first, each to the rank with the least so far.
-    std::vector<uint32_t> roots;
-    for (uint32_t i = 0; i < points.size(); ++i) {
-      if (find(i) == i) roots.push_back(i);
-    }
-    std::stable_sort(roots.begin(), roots.end(),
-                     [&](uint32_t x, uint32_t y) { return load[x] > load[y]; });
-    std::vector<uint64_t> given(g_ranks, 0);
-    std::vector<int32_t> rank_of_root(points.size(), 0);
-    for (uint32_t r : roots) {
-      const int32_t to = static_cast<int32_t>(
-          std::min_element(given.begin(), given.end()) - given.begin());
-      rank_of_root[r] = to;
-      given[to] += load[r];
-    }
-    for (uint32_t i = 0; i < points.size(); ++i) {
-      owners[holders.Of(points[i])].push_back(
-          {points[i], rank_of_root[find(i)]});
-    }
+  for (const mpi::NodeLabel& l : labels) {
+    owners[holders.Of(l.node)].push_back(
+        {l.node, mpi::NodeOwner(l.root, g_ranks)});
   }
-  std::vector<Owner> my_owners = Exchange(owners);
+  std::vector<mpi::NodeLabel>().swap(labels);
+  std::vector<Owner> my_owners = g_exchange->AllToAll(owners);
   absl::flat_hash_map<DocId, int32_t> owner_of;
   owner_of.reserve(my_owners.size());
   for (const Owner& o : my_owners) owner_of[o.doc] = o.rank;
@@ -952,7 +824,7 @@ std::vector<ClusterOut> ClusterByComponent(
     pairs_out[owner_of.at(p.a)].push_back(p);
   }
   std::vector<VerifiedPair>().swap(verified);
-  std::vector<VerifiedPair> pairs = Exchange(pairs_out);
+  std::vector<VerifiedPair> pairs = g_exchange->AllToAll(pairs_out);
   std::vector<std::vector<char>> docs_out(g_ranks);
   for (const Owner& o : my_owners) {
     PutDocument(s, local.at(o.doc), kSignature | kSets | kId, docs_out[o.rank]);
@@ -960,7 +832,7 @@ std::vector<ClusterOut> ClusterByComponent(
   s = Sketches();
   local.clear();
   absl::flat_hash_map<DocId, Remote> docs;
-  GetDocuments(Exchange(docs_out), policy.options().num_perm,
+  GetDocuments(g_exchange->AllToAll(docs_out), policy.options().num_perm,
                kSignature | kSets | kId, docs);
   // This rank's components, numbered 0, 1, ... in DocId order.
   std::sort(pairs.begin(), pairs.end(),
@@ -1026,7 +898,7 @@ std::vector<ClusterOut> ClusterByComponent(
     }
   }
   docs.clear();
-  const std::vector<char> all = GatherOnZero(out);
+  const std::vector<char> all = g_exchange->GatherOnZero(out);
   std::vector<char>().swap(out);
   std::vector<std::pair<DocId, ClusterOut>> found;
   for (const char* p = all.data(); p < all.data() + all.size();) {
@@ -1081,9 +953,9 @@ struct Timer {
     peak[p] = PeakRssBytes();
     const auto now = std::chrono::steady_clock::now();
     seconds[p] += std::chrono::duration<double>(now - last).count();
-    sent[p] += g_traffic.sent - last_sent;
+    sent[p] += g_exchange->bytes_sent() - last_sent;
     last = now;
-    last_sent = g_traffic.sent;
+    last_sent = g_exchange->bytes_sent();
   }
 };
 
@@ -1139,6 +1011,8 @@ int Run(MpiArgs& args, bool pairs_command) {
   tbb::task_arena arena(o.threads == 0 ? tbb::task_arena::automatic
                                        : o.threads);
 
+  mpi::Exchanger exchange(MPI_COMM_WORLD, args.exchange_bytes);
+  g_exchange = &exchange;
   Timer timer;
   Sketches s = ReadShare(args, o);
   const uint64_t held = s.size();
@@ -1164,6 +1038,7 @@ int Run(MpiArgs& args, bool pairs_command) {
   const uint64_t num_verified = SumOverRanks(verified.size());
   Report report;
   report.documents = documents;
+  uint64_t component_rounds = 0;  // large-star rounds, for --verbose
   if (pairs_command) {
     report.title = "mimeo pairs";
     report.pairs = PairsOnRankZero(s, local, verified);
@@ -1171,8 +1046,8 @@ int Run(MpiArgs& args, bool pairs_command) {
   } else {
     report.has_clusters = true;
     report.title = "mimeo cluster";
-    report.clusters =
-        ClusterByComponent(*policy, s, local, holders, verified, arena);
+    report.clusters = ClusterByComponent(*policy, s, local, holders, verified,
+                                         arena, component_rounds);
     timer.Lap(kCluster);
   }
   if (g_rank == 0) {
@@ -1201,7 +1076,12 @@ int Run(MpiArgs& args, bool pairs_command) {
       uint64_t step_sent[kSteps];
       uint64_t step_peak[kSteps];
     };
-    Line line{held, g_traffic.sent, g_traffic.received, PeakRssBytes(), {}, {},
+    Line line{held,
+              exchange.bytes_sent(),
+              exchange.bytes_received(),
+              PeakRssBytes(),
+              {},
+              {},
               {}};
     std::copy(std::begin(timer.peak), std::end(timer.peak),
               std::begin(line.step_peak));
@@ -1209,7 +1089,20 @@ int Run(MpiArgs& args, bool pairs_command) {
               std::begin(line.seconds));
     std::copy(std::begin(timer.sent), std::end(timer.sent),
               std::begin(line.step_sent));
-    std::vector<Line> lines = GatherOnZero(std::vector<Line>{line});
+    std::vector<Line> lines = exchange.GatherOnZero(std::vector<Line>{line});
+    if (g_rank == 0) {
+      // The counts of rounds are the same on every rank.
+      absl::FPrintF(stderr,
+                    "mimeo-mpi: exchanges in %d rounds of at most %d bytes a "
+                    "rank, at most %d rounds in one exchange",
+                    exchange.rounds(), args.exchange_bytes,
+                    exchange.most_rounds());
+      if (!pairs_command) {
+        absl::FPrintF(stderr, "; connected components in %d large-star rounds",
+                      component_rounds);
+      }
+      absl::FPrintF(stderr, "\n");
+    }
     for (int r = 0; r < static_cast<int>(lines.size()); ++r) {
       std::string phases;
       for (int p = 0; p < kSteps; ++p) {
@@ -1238,12 +1131,19 @@ void AddOptions(CLI::App* cmd, MpiArgs& args) {
   AddInputOptions(cmd, args.common);
   AddOutputOptions(cmd, args.common);
   cmd->add_flag("--verbose", args.verbose,
-                "Per rank: bytes sent and received through MPI, peak memory");
+                "Per rank: bytes sent and received through MPI, peak memory, "
+                "and per step; the rounds of the exchanges and of the "
+                "connected components");
   cmd->add_option("--bands-per-round", args.bands_per_round,
                   "LSH bands whose keys are exchanged at once: fewer bound "
                   "the memory of a round")
       ->capture_default_str()
       ->check(CLI::Range(1, 4096));
+  cmd->add_option("--exchange-bytes", args.exchange_bytes,
+                  "Bytes a rank sends per round of an exchange (all peers "
+                  "together); each exchange holds two buffers of this size")
+      ->capture_default_str()
+      ->check(CLI::Range(uint64_t{1}, mpi::Exchanger::kMaxRoundBytes));
   cmd->add_option("--pairs-per-round", args.pairs_per_round,
                   "Candidate pairs per rank verified per round of fetching "
                   "the other sides' sketches")
