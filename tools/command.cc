@@ -446,6 +446,22 @@ Phase::~Phase() {
   thread_.join();
 }
 
+void Phase::Update(std::string_view what, uint64_t done, uint64_t total) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (what != what_ || total != total_) {
+    if (what != what_) start_ = std::chrono::steady_clock::now();
+    what_ = std::string(what);
+    total_ = total;
+  }
+  done_.store(done, std::memory_order_relaxed);
+}
+
+ProgressHook Phase::Hook() {
+  return [this](std::string_view phase, uint64_t done, uint64_t total) {
+    Update(phase, done, total);
+  };
+}
+
 void Phase::Draw() {
   const double s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start_)
