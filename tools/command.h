@@ -192,10 +192,11 @@ class Phase {
   void Advance(uint64_t n = 1) {
     done_.fetch_add(n, std::memory_order_relaxed);
   }
-  // Moves to a step the library reports (mimeo/progress.h): `done` of
-  // `total`, the bar and ETA counted from when the step was first named.
-  // Thread-safe.
-  void Update(std::string_view what, uint64_t done, uint64_t total);
+  // Moves to a step of the work the library reports (mimeo/progress.h),
+  // shown after the phase's own words ("clustering 2000 documents:
+  // verifying candidates"): `done` of `total`, the bar and the ETA counted
+  // from when the step was first named. Thread-safe.
+  void Update(std::string_view step, uint64_t done, uint64_t total);
   // A hook that calls Update() with the library's phases and counts.
   // Valid while this Phase lives.
   ProgressHook Hook();
@@ -203,7 +204,8 @@ class Phase {
  private:
   void Draw();  // with mu_ held
 
-  std::string what_;  // guarded by mu_
+  const std::string what_;
+  std::string step_;  // guarded by mu_; "" before any Update()
   uint64_t total_;    // guarded by mu_
   std::FILE* const out_;
   std::chrono::steady_clock::time_point start_ =  // guarded by mu_
