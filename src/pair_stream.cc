@@ -1,6 +1,8 @@
-// The pair streams (pair_stream.h): near-duplicate verification and shared
-// copy alignment, cut into blocks of consecutive first documents and handed
-// to a sink in order. Cluster() and SharedCopy() (engine.cc) collect them.
+// The pair streams (pair_stream.h): near-duplicate verification cut into
+// blocks of consecutive first documents, shared copy aligned in order of
+// the later document and merged back through sorted runs; both handed to
+// a sink in (a, b) order. Cluster() and SharedCopy() (engine.cc) collect
+// them.
 #include "mimeo/pair_stream.h"
 
 #include <algorithm>
@@ -12,6 +14,7 @@
 
 #include "internal/aligned_text_cache.h"
 #include "internal/engine_parts.h"
+#include "internal/pair_runs.h"
 #include "internal/phase_reporter.h"
 #include "internal/status_macros.h"
 #include "internal/writer_preferring_mutex.h"
@@ -26,9 +29,17 @@ namespace {
 // holding up to this many bytes over all threads.
 constexpr size_t kCopyCacheTexts = 256;
 constexpr size_t kCopyCacheBytes = size_t{256} << 20;
-// Shared copy looks up the fingerprints of this many documents between two
-// reports of progress.
-constexpr size_t kLookupBlockDocs = 4096;
+// Shared copy aligns this many asking documents between two reports of
+// progress (and two checks whether its pairs fill a block).
+constexpr size_t kAlignStepDocs = 1024;
+
+// Sorts shared-copy pairs by (a, b).
+void SortPairs(std::vector<CopyPair>& pairs) {
+  std::sort(pairs.begin(), pairs.end(),
+            [](const CopyPair& x, const CopyPair& y) {
+              return x.a != y.a ? x.a < y.a : x.b < y.b;
+            });
+}
 
 // The end of the block starting at `begin` of `pairs` (sorted by a): at
 // least `target` pairs, then on to the end of the last first document.
@@ -38,12 +49,6 @@ size_t BlockEnd(const std::vector<Pair>& pairs, size_t begin, size_t target) {
   while (end < pairs.size() && pairs[end].a == pairs[end - 1].a) ++end;
   return end;
 }
-
-// A candidate pair for shared copy: b the later (asking) document.
-struct CopyCandidatePair {
-  DocId a;
-  DocId b;
-};
 
 }  // namespace
 
@@ -115,50 +120,8 @@ absl::StatusOr<PairStreamStats> Engine::StreamSharedCopy(
   // aligned only to be refused.
   const uint32_t widespread = judge_.WidespreadThreshold(stats_.documents);
   tbb::task_arena arena = internal::Arena(options_.threads);
-
-  // Step 1: the candidates of every document, found by its later
-  // document (FingerprintIndex::Candidates() is not symmetric), kept as
-  // (a, b) and sorted by a for the blocks.
-  std::vector<CopyCandidatePair> candidates;
-  {
-    internal::PhaseReporter phase(options.progress, kProgressCopyCandidates,
-                                  n);
-    std::vector<std::vector<DocId>> of(std::min(n, kLookupBlockDocs));
-    for (size_t first = 0; first < n; first += kLookupBlockDocs) {
-      const size_t last = std::min(n, first + kLookupBlockDocs);
-      arena.execute([&] {
-        tbb::parallel_for(first, last, [&](size_t i) {
-          std::vector<DocId>& out = of[i - first];
-          out.clear();
-          const DocId b = static_cast<DocId>(i);
-          if (!store_->live(b)) return;
-          const auto fps = FingerprintsOf(b);
-          if (fps.empty()) return;
-          for (const CopyCandidate& c :
-               fingerprint_index_.Candidates(fps, b, widespread)) {
-            out.push_back(c.doc);
-          }
-        });
-      });
-      for (size_t i = first; i < last; ++i) {
-        for (DocId a : of[i - first]) {
-          candidates.push_back({a, static_cast<DocId>(i)});
-        }
-      }
-      phase.Advance(last - first);
-    }
-  }
-  std::sort(candidates.begin(), candidates.end(),
-            [](const CopyCandidatePair& x, const CopyCandidatePair& y) {
-              return x.a != y.a ? x.a < y.a : x.b < y.b;
-            });
-  PairStreamStats stats;
-  stats.candidate_pairs = candidates.size();
-
-  // Step 2: block by block, each later document b is prepared once as the
-  // asking text and aligned with its earlier documents in the block, as
-  // SharedCopy() always aligned them (so the passages are the same). Per
-  // thread, the earlier documents' texts stay prepared for the next asking
+  const size_t block_pairs = std::max<size_t>(options.block_pairs, 1);
+  // Per thread, the candidates' texts stay prepared for the next asking
   // documents (internal/aligned_text_cache.h), within kCopyCacheBytes in
   // all.
   struct Buffers {
@@ -171,99 +134,121 @@ absl::StatusOr<PairStreamStats> Engine::StreamSharedCopy(
   tbb::enumerable_thread_specific<Buffers> buffers(
       kCopyCacheBytes /
       static_cast<size_t>(std::max(1, arena.max_concurrency())));
-  internal::PhaseReporter phase(options.progress, kProgressAlign,
-                                candidates.size());
-  std::vector<CopyCandidatePair> by_b;
-  std::vector<size_t> starts;  // of each b's run in by_b
-  for (size_t begin = 0; begin < candidates.size();) {
-    const size_t end = BlockEnd(candidates, begin, options.block_pairs);
-    by_b.assign(candidates.begin() + begin, candidates.begin() + end);
-    std::sort(by_b.begin(), by_b.end(),
-              [](const CopyCandidatePair& x, const CopyCandidatePair& y) {
-                return x.b != y.b ? x.b < y.b : x.a < y.a;
-              });
-    starts.clear();
-    for (size_t i = 0; i < by_b.size(); ++i) {
-      if (i == 0 || by_b[i].b != by_b[i - 1].b) starts.push_back(i);
-    }
-    starts.push_back(by_b.size());
-    const size_t runs = starts.size() - 1;
-    std::vector<std::vector<CopyPair>> found(runs);
-    // A text source's failure, per run; the first in DocId order is
-    // reported, whatever the threads' timing.
-    std::vector<absl::Status> failed(runs);
-    std::atomic<bool> any_failed{false};
-    arena.execute([&] {
-      tbb::parallel_for(size_t{0}, runs, [&](size_t r) {
-        if (any_failed.load(std::memory_order_relaxed)) return;
-        const DocId b = by_b[starts[r]].b;
-        const size_t count = starts[r + 1] - starts[r];
-        Buffers& buf = buffers.local();
-        const auto fail = [&](absl::Status s) {
-          failed[r] = std::move(s);
-          any_failed.store(true, std::memory_order_relaxed);
-        };
-        absl::StatusOr<std::string_view> text = TextOf(b, buf.fetched);
-        if (!text.ok()) return fail(text.status());
-        if (absl::Status s = aligner_.Prepare(*text, buf.asking); !s.ok()) {
-          return fail(std::move(s));
-        }
-        if (count > 1) aligner_.IndexSeeds(buf.asking);
-        for (size_t k = starts[r]; k < starts[r + 1]; ++k) {
-          const DocId a = by_b[k].a;
-          absl::StatusOr<const AlignedText*> other =
-              buf.others.Get(a, [&](AlignedText& out) -> absl::Status {
-                std::string fetched;
-                ASSIGN_OR_RETURN(const std::string_view text,
-                                 TextOf(a, fetched));
-                return aligner_.Prepare(text, out);
-              });
-          if (!other.ok()) return fail(other.status());
-          std::vector<Passage> passages = AlignWith(
-              buf.asking, /*indexed=*/true, **other, common.shingles);
-          CopyPair pair;
-          pair.a = a;
-          pair.b = b;
-          for (Passage& p : passages) {
-            // Side "a" becomes the earlier document.
-            p = p.Mirrored();
-            if (p.boilerplate) continue;
-            pair.copied_tokens_a += p.a_tokens();
-            pair.copied_tokens_b += p.b_tokens();
+  PairStreamStats stats;
+  // Pairs found and not yet in a run; runs of sorted pairs on disk.
+  std::vector<CopyPair> pending;
+  internal::PairRuns runs;
+  {
+    internal::PhaseReporter phase(options.progress, kProgressAlign, n);
+    // Steps no larger than a block, so that small blocks make many runs.
+    const size_t step = std::min(block_pairs, kAlignStepDocs);
+    std::vector<std::vector<CopyPair>> found(std::min(n, step));
+    std::vector<uint64_t> proposed(found.size());
+    // A text source's failure, per asking document; the first in DocId
+    // order is reported, whatever the threads' timing.
+    std::vector<absl::Status> failed(found.size());
+    for (size_t first = 0; first < n; first += step) {
+      const size_t last = std::min(n, first + step);
+      std::atomic<bool> any_failed{false};
+      arena.execute([&] {
+        tbb::parallel_for(first, last, [&](size_t i) {
+          const DocId b = static_cast<DocId>(i);
+          std::vector<CopyPair>& out = found[i - first];
+          out.clear();
+          proposed[i - first] = 0;
+          if (!store_->live(b) || any_failed.load(std::memory_order_relaxed)) {
+            return;
           }
-          if (pair.copied_tokens_a == 0) continue;
-          std::sort(passages.begin(), passages.end(),
-                    [](const Passage& x, const Passage& y) {
-                      return x.a_begin != y.a_begin ? x.a_begin < y.a_begin
-                                                    : x.b_begin < y.b_begin;
-                    });
-          pair.more_passages = CapPassages(passages);
-          pair.passages = std::move(passages);
-          pair.similarity = SimilarityOf(a, b, common);
-          found[r].push_back(std::move(pair));
-        }
+          const auto fps = FingerprintsOf(b);
+          if (fps.empty()) return;
+          const std::vector<CopyCandidate> candidates =
+              fingerprint_index_.Candidates(fps, b, widespread);
+          if (candidates.empty()) return;
+          proposed[i - first] = candidates.size();
+          Buffers& buf = buffers.local();
+          const auto fail = [&](absl::Status s) {
+            failed[i - first] = std::move(s);
+            any_failed.store(true, std::memory_order_relaxed);
+          };
+          absl::StatusOr<std::string_view> text = TextOf(b, buf.fetched);
+          if (!text.ok()) return fail(text.status());
+          if (absl::Status s = aligner_.Prepare(*text, buf.asking); !s.ok()) {
+            return fail(std::move(s));
+          }
+          if (candidates.size() > 1) aligner_.IndexSeeds(buf.asking);
+          for (const CopyCandidate& c : candidates) {
+            absl::StatusOr<const AlignedText*> other =
+                buf.others.Get(c.doc, [&](AlignedText& out) -> absl::Status {
+                  std::string fetched;
+                  ASSIGN_OR_RETURN(const std::string_view text,
+                                   TextOf(c.doc, fetched));
+                  return aligner_.Prepare(text, out);
+                });
+            if (!other.ok()) return fail(other.status());
+            std::vector<Passage> passages = AlignWith(
+                buf.asking, /*indexed=*/true, **other, common.shingles);
+            CopyPair pair;
+            pair.a = c.doc;
+            pair.b = b;
+            for (Passage& p : passages) {
+              // Side "a" becomes the earlier document.
+              p = p.Mirrored();
+              if (p.boilerplate) continue;
+              pair.copied_tokens_a += p.a_tokens();
+              pair.copied_tokens_b += p.b_tokens();
+            }
+            if (pair.copied_tokens_a == 0) continue;
+            std::sort(passages.begin(), passages.end(),
+                      [](const Passage& x, const Passage& y) {
+                        return x.a_begin != y.a_begin ? x.a_begin < y.a_begin
+                                                      : x.b_begin < y.b_begin;
+                      });
+            pair.more_passages = CapPassages(passages);
+            pair.passages = std::move(passages);
+            pair.similarity = SimilarityOf(c.doc, b, common);
+            out.push_back(std::move(pair));
+          }
+        });
       });
-    });
-    for (const absl::Status& s : failed) {
-      if (!s.ok()) return s;
+      for (size_t i = 0; i < last - first; ++i) {
+        if (!failed[i].ok()) return failed[i];
+      }
+      for (size_t i = 0; i < last - first; ++i) {
+        stats.candidate_pairs += proposed[i];
+        for (CopyPair& p : found[i]) pending.push_back(std::move(p));
+      }
+      if (pending.size() >= block_pairs) {
+        SortPairs(pending);
+        RETURN_IF_ERROR(runs.Append(pending));
+        pending.clear();
+      }
+      phase.Advance(last - first);
     }
-    std::vector<CopyPair> pairs;
-    for (std::vector<CopyPair>& run : found) {
-      for (CopyPair& p : run) pairs.push_back(std::move(p));
-    }
-    std::vector<std::vector<CopyPair>>().swap(found);
-    std::sort(pairs.begin(), pairs.end(),
-              [](const CopyPair& x, const CopyPair& y) {
-                return x.a != y.a ? x.a < y.a : x.b < y.b;
-              });
-    if (!pairs.empty()) {
-      stats.pairs += pairs.size();
-      ++stats.blocks;
-      RETURN_IF_ERROR(sink(absl::MakeSpan(pairs)));
-    }
-    phase.Advance(end - begin);
-    begin = end;
   }
+  SortPairs(pending);
+  internal::PhaseReporter phase(options.progress, kProgressMerge,
+                                runs.pairs() + pending.size());
+  const auto hand = [&](std::vector<CopyPair>& block) -> absl::Status {
+    stats.pairs += block.size();
+    ++stats.blocks;
+    RETURN_IF_ERROR(sink(absl::MakeSpan(block)));
+    phase.Advance(block.size());
+    return absl::OkStatus();
+  };
+  if (runs.runs() == 0) {
+    // Everything fit in one block: no file.
+    for (size_t begin = 0; begin < pending.size(); begin += block_pairs) {
+      const size_t end = std::min(pending.size(), begin + block_pairs);
+      std::vector<CopyPair> block(
+          std::make_move_iterator(pending.begin() + begin),
+          std::make_move_iterator(pending.begin() + end));
+      RETURN_IF_ERROR(hand(block));
+    }
+    return stats;
+  }
+  if (!pending.empty()) RETURN_IF_ERROR(runs.Append(pending));
+  std::vector<CopyPair>().swap(pending);
+  RETURN_IF_ERROR(runs.Merge(block_pairs, hand));
   return stats;
 }
 

@@ -256,9 +256,9 @@ TEST(PairStreamTest, ProgressCoversEveryPhase) {
                  {kProgressLshJoin, kProgressVerify, kProgressCluster});
   calls.clear();
   ASSERT_TRUE(e->SharedCopy(hook).ok());
-  ExpectProgress(calls, {kProgressCopyCandidates, kProgressAlign,
-                         kProgressFamilies});
-  // The aligning phase counts every candidate, block by block.
+  ExpectProgress(calls, {kProgressAlign, kProgressMerge, kProgressFamilies});
+  // With blocks of one pair, every document is a run of its own, merged
+  // and handed over pair by pair.
   calls.clear();
   PairStreamOptions o;
   o.block_pairs = 1;
@@ -266,15 +266,19 @@ TEST(PairStreamTest, ProgressCoversEveryPhase) {
   auto stats = e->SharedCopyPairs(
       [](absl::Span<CopyPair>) { return absl::OkStatus(); }, o);
   ASSERT_TRUE(stats.ok());
-  ExpectProgress(calls, {kProgressCopyCandidates, kProgressAlign});
-  size_t aligning = 0;
+  ExpectProgress(calls, {kProgressAlign, kProgressMerge});
+  size_t aligning = 0, merging = 0;
   for (const Call& c : calls) {
     if (c.phase == kProgressAlign) {
       ++aligning;
-      EXPECT_EQ(c.total, stats->candidate_pairs);
+      EXPECT_EQ(c.total, e->num_ids());
+    } else {
+      ++merging;
+      EXPECT_EQ(c.total, stats->pairs);
     }
   }
   EXPECT_GT(aligning, 5u);
+  EXPECT_GT(merging, 5u);
 }
 
 }  // namespace

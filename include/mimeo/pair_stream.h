@@ -1,5 +1,5 @@
 // Streaming pairs: the verified pairs of a whole index handed to a sink
-// block by block, in their final order, as they are verified.
+// block by block, in their final order, without holding them all.
 //
 // Engine::Cluster() and Engine::SharedCopy() return every pair at once, so
 // the memory they need grows with the number of pairs: with shared copy,
@@ -13,21 +13,28 @@
 //         return absl::OkStatus();
 //       });
 //
-// How the work is cut. The candidate pairs are found first, and kept in
-// a compact form (8 to 12 bytes each: the near-duplicate candidates are
-// what Cluster() keeps too; the copy candidates are (a, b) DocIds). They
-// are then cut into blocks of consecutive first documents `a` holding
-// about PairStreamOptions::block_pairs candidates each; a block is
-// verified (or aligned) on all threads, its pairs sorted, and handed to
-// the sink before the next block starts. So memory holds the candidates
-// and one block's results, not every result, and the first block reaches
-// the sink after the candidates are found plus one block's work.
+// How the work is cut. Near-duplicates: the candidate pairs are found
+// first (the LSH join; 12 bytes each, as Cluster() keeps them), sorted by
+// (a, b), and cut into blocks of consecutive first documents `a` of about
+// PairStreamOptions::block_pairs candidates; a block is verified on all
+// threads and its pairs handed to the sink before the next block starts.
+// Memory holds the candidates and one block's pairs; the first block
+// reaches the sink after the join and one block's verification.
 //
-// Shared copy aligns each pair with its later document as the asking text,
-// as SharedCopy() always has, so the passages are the same whatever the
-// block size; a document whose candidates fall into several blocks is
-// prepared for alignment once per block (a few percent more work at the
-// default block size).
+// Shared copy: each pair is aligned with its later document b as the
+// asking text (the judgment of boilerplate reads the asking side, so the
+// passages depend on it), which finds the pairs in order of b, as
+// SharedCopy() always has. Every block_pairs pairs found are sorted and
+// appended, as a run, to an unlinked temporary file in $TMPDIR (else
+// /tmp); when every document is aligned, the runs are merged and handed to
+// the sink in blocks of block_pairs (src/internal/pair_runs.h). Memory
+// holds one block of pairs with their passages and, while merging, one
+// pair and a 64 KiB buffer per run; the disk holds every pair's passages
+// as offsets (about 60 bytes a passage, no text). The first block reaches
+// the sink only once alignment is done: cutting the work by `a` instead
+// would prepare a later document again in every block holding one of its
+// pairs, which cost 46% more CPU on a generated 100,000-document corpus
+// (bench/README.md). When all the pairs fit in one block, no file is made.
 //
 // The sink runs on the calling thread, one block at a time, in order. It
 // may move out of the block. An error it returns stops the stream and is
@@ -58,11 +65,11 @@ template <typename Pair>
 using PairSink = std::function<absl::Status(absl::Span<Pair> block)>;
 
 struct PairStreamOptions {
-  // Candidate pairs per block, about (a block ends with the last
-  // candidate of its first document a; at least 1). Smaller blocks reach
-  // the sink sooner and hold less; larger ones waste less of the threads
-  // at block ends and, for shared copy, prepare fewer texts twice.
-  // Default 65,536.
+  // Near-duplicates: candidate pairs per block, about (a block ends with
+  // the last candidate of its first document a). Shared copy: pairs per
+  // run and per block handed over. At least 1. Smaller blocks hold less
+  // (and reach the sink sooner for near-duplicates); larger ones waste
+  // less of the threads at block ends and make fewer runs. Default 65,536.
   size_t block_pairs = size_t{1} << 16;
   // Told each phase of the work (progress.h); may be empty.
   ProgressHook progress;

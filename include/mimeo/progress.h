@@ -44,13 +44,13 @@ using ProgressHook =
 inline constexpr std::string_view kProgressLshJoin = "joining LSH bands";
 inline constexpr std::string_view kProgressVerify = "verifying candidates";
 inline constexpr std::string_view kProgressCluster = "clustering";
-// Shared copy (SharedCopy(), SharedCopyPairs()): looking up each
-// document's fingerprints (counted in documents), aligning candidate pairs
-// (counted in pairs), grouping passages into families and clusters (one
-// step; SharedCopy() only).
-inline constexpr std::string_view kProgressCopyCandidates =
-    "finding shared fingerprints";
+// Shared copy (SharedCopy(), SharedCopyPairs()): aligning each document
+// with the earlier ones sharing fingerprints with it (counted in
+// documents), handing the pairs over in order (counted in pairs: the
+// sorted runs merged, pair_stream.h), grouping passages into families and
+// clusters (one step; SharedCopy() only).
 inline constexpr std::string_view kProgressAlign = "aligning candidates";
+inline constexpr std::string_view kProgressMerge = "merging sorted pairs";
 inline constexpr std::string_view kProgressFamilies = "grouping copy families";
 
 }  // namespace mimeo
