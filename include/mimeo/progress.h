@@ -49,8 +49,8 @@ inline constexpr std::string_view kProgressCluster = "clustering";
 // documents), handing the pairs over in order (counted in pairs: the
 // sorted runs merged, pair_stream.h), grouping passages into families and
 // clusters (one step; SharedCopy() only).
-inline constexpr std::string_view kProgressAlign = "aligning candidates";
-inline constexpr std::string_view kProgressMerge = "merging sorted pairs";
+inline constexpr std::string_view kProgressAlign = "aligning documents";
+inline constexpr std::string_view kProgressMerge = "handing over pairs";
 inline constexpr std::string_view kProgressFamilies = "grouping copy families";
 
 }  // namespace mimeo
