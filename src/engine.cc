@@ -1219,6 +1219,8 @@ absl::StatusOr<CopyReport> Engine::SharedCopy(
   CopyReport report;
   PairStreamOptions stream;
   stream.progress = progress;
+  // One block: the report holds every pair anyway, so no runs on disk.
+  stream.block_pairs = SIZE_MAX;
   ASSIGN_OR_RETURN(
       const PairStreamStats stats,
       StreamSharedCopy(

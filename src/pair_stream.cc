@@ -237,8 +237,8 @@ absl::StatusOr<PairStreamStats> Engine::StreamSharedCopy(
   };
   if (runs.runs() == 0) {
     // Everything fit in one block: no file.
-    for (size_t begin = 0; begin < pending.size(); begin += block_pairs) {
-      const size_t end = std::min(pending.size(), begin + block_pairs);
+    for (size_t begin = 0, end = 0; begin < pending.size(); begin = end) {
+      end = begin + std::min(block_pairs, pending.size() - begin);
       std::vector<CopyPair> block(
           std::make_move_iterator(pending.begin() + begin),
           std::make_move_iterator(pending.begin() + end));

@@ -376,8 +376,8 @@ class Engine {
   // families and the copy clusters. FailedPrecondition with copy off.
   // Besides the report, holds up to 256 MB of candidates' prepared texts
   // while it runs (a text aligned with many documents is prepared once).
-  // `progress`, if set, is told each phase (progress.h: finding shared
-  // fingerprints, aligning candidates, grouping copy families).
+  // `progress`, if set, is told each phase (progress.h: aligning
+  // documents, handing over pairs, grouping copy families).
   absl::StatusOr<CopyReport> SharedCopy(const ProgressHook& progress = {}) const;
 
   // The pairs of Cluster() and SharedCopy(), in the same order, handed to
