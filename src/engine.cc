@@ -12,6 +12,7 @@
 #include "internal/engine_parts.h"
 #include "internal/lmdb_store.h"
 #include "internal/memory_store.h"
+#include "internal/phase_reporter.h"
 #include "internal/status_macros.h"
 #include "internal/writer_preferring_mutex.h"
 #include "mimeo/near_duplicates.h"
@@ -22,22 +23,6 @@
 namespace mimeo {
 
 constexpr size_t kMaxIdBytes = 64 * 1024;
-// SharedCopy() keeps up to this many candidates' texts prepared per thread,
-// holding up to this many bytes over all threads.
-constexpr size_t kCopyCacheTexts = 256;
-constexpr size_t kCopyCacheBytes = size_t{256} << 20;
-
-struct Engine::Common {
-  CommonShingles shingles;
-  // Per DocId below num_ids, its common shingles, sorted: those of d are
-  // hashes[offsets[d], offsets[d + 1]). Both empty when nothing is common
-  // (CommonIn() then finds nothing for any document).
-  std::vector<uint64_t> hashes;
-  std::vector<uint64_t> offsets;
-  size_t num_ids = 0;
-  uint64_t removed = 0;
-};
-
 namespace {
 
 // The number of distinct shingles among `count` shingles, without sorting
@@ -1161,189 +1146,123 @@ absl::StatusOr<std::vector<Match>> Engine::Query(std::string_view text) const {
   return matches;
 }
 
-absl::StatusOr<Clustering> Engine::Cluster() const {
+absl::StatusOr<Clustering> Engine::Cluster(
+    const ProgressHook& progress) const {
   RETURN_IF_ERROR(FollowStoreShared());
   std::shared_lock lock(*mu_);
   const std::shared_ptr<const Common> common = CommonModel(/*current=*/true);
-  const NearDuplicatePolicy* const policy = &near_duplicates_;
+  Clustering result;
+  PairStreamOptions stream;
+  stream.progress = progress;
+  ASSIGN_OR_RETURN(
+      const PairStreamStats stats,
+      StreamNearDuplicates(
+          *common,
+          [&result](absl::Span<VerifiedPair> block) {
+            result.pairs.insert(result.pairs.end(), block.begin(),
+                                block.end());
+            return absl::OkStatus();
+          },
+          stream));
+  result.candidate_pairs = stats.candidate_pairs;
+  internal::PhaseReporter phase(progress, kProgressCluster, 1);
+  result.clusters = near_duplicates_.ClusterPairs(
+      store_->num_ids(), result.pairs, DocsFor(*common));
+  return result;
+}
+
+NearDuplicateDocs Engine::DocsFor(const Common& common) const {
   NearDuplicateDocs docs;
   docs.signature = [this](DocId d) { return SignatureOf(d); };
   docs.size = [this](DocId d) { return SizeOf(d); };
   if (options_.keep_shingle_sets) {
     docs.set = [this](DocId d) { return SetOf(d); };
     docs.common = [this, &common](DocId d, std::vector<uint64_t>& fetched) {
-      return CommonIn(*common, d, fetched);
+      return CommonIn(common, d, fetched);
     };
   }
-  Clustering result;
-  absl::Status joined;
-  tbb::task_arena arena = internal::Arena(options_.threads);
-  arena.execute([&] {
-    // The join over the live signatures gives the pairs lsh_index_ would,
-    // whether or not it is built.
-    std::vector<DocId> live;
-    for (DocId d = 0; d < store_->num_ids(); ++d) {
-      if (store_->live(d) && SizeOf(d) != 0) live.push_back(d);
-    }
-    LshIndex::Options lo = lsh_index_.options();
-    // A store reading its records in place gives no signatures back to
-    // back: they are gathered here, for the join.
-    std::vector<uint32_t> gathered;
-    absl::Span<const uint32_t> signatures = store_->signatures();
-    if (signatures.empty() && !live.empty()) {
-      const size_t k = minhasher_.params().num_perm;
-      gathered.assign(store_->num_ids() * k, 0);
-      for (DocId d : live) {
-        const absl::Span<const uint32_t> sig = SignatureOf(d);
-        std::copy(sig.begin(), sig.end(), gathered.begin() + d * k);
-      }
-      signatures = gathered;
-    }
-    // Cannot fail: the DocIds ascend, and every signature has num_perm
-    // values.
-    absl::StatusOr<std::vector<CandidatePair>> all =
-        LshAllPairs(signatures, live, lo);
-    if (!all.ok()) {
-      joined = Internal(all.status());
-      return;
-    }
-    std::vector<CandidatePair> candidates = std::move(*all);
-    std::vector<DocId>().swap(live);
-    if (simhash_index_) {
-      for (DocId d = 0; d < store_->num_ids(); ++d) {
-        if (!store_->live(d) || SizeOf(d) == 0) continue;
-        for (const SimHashMatch& m :
-             simhash_index_->Query(store_->simhash(d))) {
-          if (m.id > d) candidates.push_back({d, m.id, 0});
-        }
-      }
-      std::sort(candidates.begin(), candidates.end(),
-                [](const CandidatePair& x, const CandidatePair& y) {
-                  return x.a != y.a ? x.a < y.a : x.b < y.b;
-                });
-      candidates.erase(
-          std::unique(candidates.begin(), candidates.end(),
-                      [](const CandidatePair& x, const CandidatePair& y) {
-                        return x.a == y.a && x.b == y.b;
-                      }),
-          candidates.end());
-    }
-    result.candidate_pairs = candidates.size();
-    result.pairs = policy->Verify(candidates, docs);
-  });
-  RETURN_IF_ERROR(joined);
-  result.clusters = policy->ClusterPairs(store_->num_ids(), result.pairs, docs);
-  return result;
+  return docs;
 }
 
-absl::StatusOr<CopyReport> Engine::SharedCopy() const {
+absl::StatusOr<std::vector<CandidatePair>> Engine::NearDuplicateCandidates()
+    const {
+  // The join over the live signatures gives the pairs lsh_index_ would,
+  // whether or not it is built.
+  std::vector<DocId> live;
+  for (DocId d = 0; d < store_->num_ids(); ++d) {
+    if (store_->live(d) && SizeOf(d) != 0) live.push_back(d);
+  }
+  LshIndex::Options lo = lsh_index_.options();
+  // A store reading its records in place gives no signatures back to
+  // back: they are gathered here, for the join.
+  std::vector<uint32_t> gathered;
+  absl::Span<const uint32_t> signatures = store_->signatures();
+  if (signatures.empty() && !live.empty()) {
+    const size_t k = minhasher_.params().num_perm;
+    gathered.assign(store_->num_ids() * k, 0);
+    for (DocId d : live) {
+      const absl::Span<const uint32_t> sig = SignatureOf(d);
+      std::copy(sig.begin(), sig.end(), gathered.begin() + d * k);
+    }
+    signatures = gathered;
+  }
+  // Cannot fail: the DocIds ascend, and every signature has num_perm
+  // values.
+  absl::StatusOr<std::vector<CandidatePair>> all =
+      LshAllPairs(signatures, live, lo);
+  if (!all.ok()) return Internal(all.status());
+  std::vector<CandidatePair> candidates = std::move(*all);
+  std::vector<DocId>().swap(live);
+  if (simhash_index_) {
+    for (DocId d = 0; d < store_->num_ids(); ++d) {
+      if (!store_->live(d) || SizeOf(d) == 0) continue;
+      for (const SimHashMatch& m : simhash_index_->Query(store_->simhash(d))) {
+        if (m.id > d) candidates.push_back({d, m.id, 0});
+      }
+    }
+    std::sort(candidates.begin(), candidates.end(),
+              [](const CandidatePair& x, const CandidatePair& y) {
+                return x.a != y.a ? x.a < y.a : x.b < y.b;
+              });
+    candidates.erase(
+        std::unique(candidates.begin(), candidates.end(),
+                    [](const CandidatePair& x, const CandidatePair& y) {
+                      return x.a == y.a && x.b == y.b;
+                    }),
+        candidates.end());
+  }
+  return candidates;
+}
+
+absl::StatusOr<CopyReport> Engine::SharedCopy(
+    const ProgressHook& progress) const {
   if (!options_.copy.enabled) {
     return absl::FailedPreconditionError(
         "shared copy is off (Engine::Options::copy.enabled = false)");
   }
   RETURN_IF_ERROR(FollowStoreShared());
   std::shared_lock lock(*mu_);
-  const size_t n = store_->num_ids();
   const std::shared_ptr<const Common> common = CommonModel(/*current=*/true);
-  // Each document against the documents before it, so that each pair is
-  // aligned once; boilerplate is judged on the whole index. Fingerprints
-  // that are widespread in the whole index propose no pair: any passage
-  // that is not widespread has fingerprints that are not (its median is
-  // under the threshold), and a pair sharing only licence text would be
-  // aligned only to be refused.
-  const uint32_t widespread = judge_.WidespreadThreshold(stats_.documents);
-  std::vector<std::vector<CopyPair>> found(n);
-  std::vector<uint64_t> proposed(n, 0);
-  // A text source's failure, per asking document; the first in DocId order
-  // is reported, whatever the threads' timing.
-  std::vector<absl::Status> failed(n);
-  std::atomic<bool> any_failed{false};
-  tbb::task_arena arena = internal::Arena(options_.threads);
-  // Per thread, the candidates' texts stay prepared for the next asking
-  // documents (internal/aligned_text_cache.h), within kCopyCacheBytes in
-  // all.
-  struct Buffers {
-    explicit Buffers(size_t cache_bytes)
-        : others(kCopyCacheTexts, cache_bytes) {}
-    AlignedText asking;
-    internal::AlignedTextCache others;
-    std::string fetched;
-  };
-  tbb::enumerable_thread_specific<Buffers> buffers(
-      kCopyCacheBytes /
-      static_cast<size_t>(std::max(1, arena.max_concurrency())));
-  arena.execute([&] {
-    tbb::parallel_for(size_t{0}, n, [&](size_t i) {
-      const DocId b = static_cast<DocId>(i);
-      if (!store_->live(b) || any_failed.load(std::memory_order_relaxed)) {
-        return;
-      }
-      const auto fps = FingerprintsOf(b);
-      if (fps.empty()) return;
-      const std::vector<CopyCandidate> candidates =
-          fingerprint_index_.Candidates(fps, b, widespread);
-      if (candidates.empty()) return;
-      proposed[b] = candidates.size();
-      Buffers& buf = buffers.local();
-      const auto fail = [&](absl::Status s) {
-        failed[b] = std::move(s);
-        any_failed.store(true, std::memory_order_relaxed);
-      };
-      absl::StatusOr<std::string_view> text = TextOf(b, buf.fetched);
-      if (!text.ok()) return fail(text.status());
-      if (absl::Status s = aligner_.Prepare(*text, buf.asking); !s.ok()) {
-        return fail(std::move(s));
-      }
-      if (candidates.size() > 1) aligner_.IndexSeeds(buf.asking);
-      for (const CopyCandidate& c : candidates) {
-        absl::StatusOr<const AlignedText*> other =
-            buf.others.Get(c.doc, [&](AlignedText& out) -> absl::Status {
-              std::string fetched;
-              ASSIGN_OR_RETURN(const std::string_view text,
-                               TextOf(c.doc, fetched));
-              return aligner_.Prepare(text, out);
-            });
-        if (!other.ok()) return fail(other.status());
-        std::vector<Passage> passages = AlignWith(
-            buf.asking, /*indexed=*/true, **other, common->shingles);
-        CopyPair pair;
-        pair.a = c.doc;
-        pair.b = b;
-        for (Passage& p : passages) {
-          // Side "a" becomes the earlier document.
-          p = p.Mirrored();
-          if (p.boilerplate) continue;
-          pair.copied_tokens_a += p.a_tokens();
-          pair.copied_tokens_b += p.b_tokens();
-        }
-        if (pair.copied_tokens_a == 0) continue;
-        std::sort(passages.begin(), passages.end(),
-                  [](const Passage& x, const Passage& y) {
-                    return x.a_begin != y.a_begin ? x.a_begin < y.a_begin
-                                                  : x.b_begin < y.b_begin;
-                  });
-        pair.more_passages = CapPassages(passages);
-        pair.passages = std::move(passages);
-        pair.similarity = SimilarityOf(c.doc, b, *common);
-        found[b].push_back(std::move(pair));
-      }
-    });
-  });
-  for (const absl::Status& s : failed) {
-    if (!s.ok()) return s;
-  }
   CopyReport report;
-  for (size_t b = 0; b < n; ++b) {
-    report.candidate_pairs += proposed[b];
-    for (CopyPair& p : found[b]) report.pairs.push_back(std::move(p));
-  }
-  std::sort(report.pairs.begin(), report.pairs.end(),
-            [](const CopyPair& x, const CopyPair& y) {
-              return x.a != y.a ? x.a < y.a : x.b < y.b;
-            });
+  PairStreamOptions stream;
+  stream.progress = progress;
+  // One block: the report holds every pair anyway, so no runs on disk.
+  stream.block_pairs = SIZE_MAX;
+  ASSIGN_OR_RETURN(
+      const PairStreamStats stats,
+      StreamSharedCopy(
+          *common,
+          [&report](absl::Span<CopyPair> block) {
+            for (CopyPair& p : block) report.pairs.push_back(std::move(p));
+            return absl::OkStatus();
+          },
+          stream));
+  report.candidate_pairs = stats.candidate_pairs;
+  internal::PhaseReporter phase(progress, kProgressFamilies, 1);
   report.families = GroupCopyFamilies(
       report.pairs, [this](DocId d) { return store_->date(d); });
-  report.clusters = ClusterCopies(report.pairs, report.families, n,
+  report.clusters = ClusterCopies(report.pairs, report.families,
+                                  store_->num_ids(),
                                   options_.copy.cluster_share);
   return report;
 }

@@ -83,7 +83,7 @@ int Run(ClusterArgs& args) {
       Phase phase(
           "clustering " + Count(stats.documents, "document", "documents"), 0,
           common.quiet);
-      clustering = engine.Cluster();
+      clustering = engine.Cluster(phase.Hook());
     }
     if (!clustering.ok()) return StatusExit(clustering.status());
     // Without texts to show, the report needs only the ids: they are
@@ -154,7 +154,7 @@ int Run(ClusterArgs& args) {
                       Count(stats.documents, "document", "documents") +
                       " share",
                   0, common.quiet);
-      copy = engine.SharedCopy();
+      copy = engine.SharedCopy(phase.Hook());
     }
     if (!copy.ok()) return StatusExit(copy.status());
     if (families) {

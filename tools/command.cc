@@ -446,6 +446,22 @@ Phase::~Phase() {
   thread_.join();
 }
 
+void Phase::Update(std::string_view step, uint64_t done, uint64_t total) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (step != step_) {
+    start_ = std::chrono::steady_clock::now();
+    step_ = std::string(step);
+  }
+  total_ = total;
+  done_.store(done, std::memory_order_relaxed);
+}
+
+ProgressHook Phase::Hook() {
+  return [this](std::string_view phase, uint64_t done, uint64_t total) {
+    Update(phase, done, total);
+  };
+}
+
 void Phase::Draw() {
   const double s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start_)
@@ -453,19 +469,21 @@ void Phase::Draw() {
   const int elapsed = static_cast<int>(s);
   std::string line;
   const uint64_t done = std::min(done_.load(std::memory_order_relaxed), total_);
-  if (total_ > 0) {
+  const std::string what = step_.empty() ? what_ : what_ + ": " + step_;
+  // A step of one unit (the library's single calls) has nothing to count.
+  if (total_ > 1) {
     const double f = static_cast<double>(done) / total_;
     const int filled = static_cast<int>(f * 24);
     line = absl::StrFormat("[%s%s] %3.0f%%  %s, %d/%d, %d:%02d",
                            std::string(filled, '#'),
-                           std::string(24 - filled, '.'), 100 * f, what_, done,
+                           std::string(24 - filled, '.'), 100 * f, what, done,
                            total_, elapsed / 60, elapsed % 60);
     if (done > 0) {
       const int eta = static_cast<int>(s / done * (total_ - done));
       line += absl::StrFormat(", ETA %d:%02d", eta / 60, eta % 60);
     }
   } else {
-    line = absl::StrFormat("%s, %d:%02d", what_, elapsed / 60, elapsed % 60);
+    line = absl::StrFormat("%s, %d:%02d", what, elapsed / 60, elapsed % 60);
   }
   std::fprintf(out_, "\r\x1b[K%s", line.c_str());
   std::fflush(out_);

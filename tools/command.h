@@ -18,6 +18,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -26,6 +27,7 @@
 #include "absl/types/span.h"
 #include "input.h"
 #include "mimeo/engine.h"
+#include "mimeo/progress.h"
 #include "report.h"
 
 namespace mimeo::internal {
@@ -190,14 +192,23 @@ class Phase {
   void Advance(uint64_t n = 1) {
     done_.fetch_add(n, std::memory_order_relaxed);
   }
+  // Moves to a step of the work the library reports (mimeo/progress.h),
+  // shown after the phase's own words ("clustering 2000 documents:
+  // verifying candidates"): `done` of `total`, the bar and the ETA counted
+  // from when the step was first named. Thread-safe.
+  void Update(std::string_view step, uint64_t done, uint64_t total);
+  // A hook that calls Update() with the library's phases and counts.
+  // Valid while this Phase lives.
+  ProgressHook Hook();
 
  private:
   void Draw();  // with mu_ held
 
   const std::string what_;
-  const uint64_t total_;
+  std::string step_;  // guarded by mu_; "" before any Update()
+  uint64_t total_;    // guarded by mu_
   std::FILE* const out_;
-  const std::chrono::steady_clock::time_point start_ =
+  std::chrono::steady_clock::time_point start_ =  // guarded by mu_
       std::chrono::steady_clock::now();
   std::atomic<uint64_t> done_{0};
   std::mutex mu_;

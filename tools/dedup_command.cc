@@ -179,7 +179,7 @@ int Run(DedupArgs& args) {
   {
     Phase phase("clustering " + Count(stats.documents, "document", "documents"),
                 0, common.quiet);
-    clustering = engine.Cluster();
+    clustering = engine.Cluster(phase.Hook());
   }
   if (!clustering.ok()) return StatusExit(clustering.status());
   const size_t num_ids = engine.num_ids();

@@ -255,6 +255,13 @@ absl::Status TablePair(const Report& r, const PairOut& p, const Style& st,
   return absl::OkStatus();
 }
 
+void WriteNoPairs(std::FILE* out) {
+  absl::FPrintF(out, "no pairs: no two documents share copy\n");
+}
+
+absl::Status WriteTablePairs(const Report& r, const WriteOptions& o,
+                             std::FILE* out);
+
 absl::Status WriteTable(const Report& r, const WriteOptions& o,
                         std::FILE* out) {
   const Style st{o.color};
@@ -293,9 +300,15 @@ absl::Status WriteTable(const Report& r, const WriteOptions& o,
     return absl::OkStatus();
   }
   if (r.pairs.empty()) {
-    absl::FPrintF(out, "no pairs: no two documents share copy\n");
+    WriteNoPairs(out);
     return absl::OkStatus();
   }
+  return WriteTablePairs(r, o, out);
+}
+
+absl::Status WriteTablePairs(const Report& r, const WriteOptions& o,
+                             std::FILE* out) {
+  const Style st{o.color};
   for (const PairOut& p : r.pairs) {
     if (absl::Status s = TablePair(r, p, st, o, "", out); !s.ok()) return s;
     Written(o);
@@ -304,6 +317,16 @@ absl::Status WriteTable(const Report& r, const WriteOptions& o,
 }
 
 // --- CSV (RFC 4180) ------------------------------------------------------
+
+void WriteCsvHeader(std::FILE* out) {
+  absl::FPrintF(out,
+                "a,b,jaccard,containment_a_in_b,containment_b_in_a,"
+                "near_duplicate,shares_copy,passages,copied_words,"
+                "longest_passage\n");
+}
+
+absl::Status WriteCsvPairs(const Report& r, const WriteOptions& o,
+                           std::FILE* out);
 
 absl::Status WriteCsv(const Report& r, const WriteOptions& o,
                       std::FILE* out) {
@@ -318,10 +341,12 @@ absl::Status WriteCsv(const Report& r, const WriteOptions& o,
     }
     return absl::OkStatus();
   }
-  absl::FPrintF(out,
-               "a,b,jaccard,containment_a_in_b,containment_b_in_a,"
-               "near_duplicate,shares_copy,passages,copied_words,"
-               "longest_passage\n");
+  WriteCsvHeader(out);
+  return WriteCsvPairs(r, o, out);
+}
+
+absl::Status WriteCsvPairs(const Report& r, const WriteOptions& o,
+                           std::FILE* out) {
   for (const PairOut& p : r.pairs) {
     const PassageOut* longest = Longest(p);
     PairTexts texts;
@@ -624,6 +649,26 @@ absl::Status WriteReport(const Report& report, std::string_view format,
   if (format == "csv") return WriteCsv(report, options, out);
   if (format == "html") return WriteHtml(report, options, out);
   return WriteTable(report, options, out);
+}
+
+void PairsWriter::Start() {
+  if (started_) return;
+  started_ = true;
+  if (format_ == "csv") WriteCsvHeader(out_);
+}
+
+absl::Status PairsWriter::Write(const Report& block) {
+  if (block.pairs.empty()) return absl::OkStatus();
+  Start();
+  pairs_ += block.pairs.size();
+  if (format_ == "jsonl") return WriteJsonl(block, options_, out_);
+  if (format_ == "csv") return WriteCsvPairs(block, options_, out_);
+  return WriteTablePairs(block, options_, out_);
+}
+
+void PairsWriter::Finish() {
+  if (pairs_ == 0 && format_ == "table") WriteNoPairs(out_);
+  Start();
 }
 
 std::string PairJson(const PairOut& pair, bool passage_text) {

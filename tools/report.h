@@ -123,6 +123,36 @@ bool IsFormat(std::string_view format);
 absl::Status WriteReport(const Report& report, std::string_view format,
                          const WriteOptions& options, std::FILE* out);
 
+// Writes a report of pairs (not clusters) a block at a time, giving the
+// bytes WriteReport() gives for the report of all the blocks' pairs at
+// once, so that a command writes pairs as they are found and holds only a
+// block: JSONL, CSV and the table (the HTML page, which counts the pairs
+// in its heading, needs them all first). Each block is a Report with the
+// pairs and text_of set (title and documents unused).
+class PairsWriter {
+ public:
+  // `format` is "jsonl", "csv" or "table".
+  PairsWriter(std::string_view format, const WriteOptions& options,
+              std::FILE* out)
+      : format_(format), options_(options), out_(out) {}
+
+  // Writes the block's pairs. Fails only when a text cannot be fetched.
+  absl::Status Write(const Report& block);
+  // After the last block: what the format writes when there was no pair
+  // (the CSV header, the table's "no pairs" line).
+  void Finish();
+  uint64_t pairs() const { return pairs_; }
+
+ private:
+  void Start();
+
+  const std::string format_;
+  const WriteOptions options_;
+  std::FILE* const out_;
+  bool started_ = false;
+  uint64_t pairs_ = 0;
+};
+
 // The pair as one JSON object (no newline): the JSONL schema above, with
 // passages' text cut from pair.a_text (none when `passage_text` is false).
 std::string PairJson(const PairOut& pair, bool passage_text = true);

@@ -74,6 +74,8 @@
 #include "mimeo/minhash.h"
 #include "mimeo/near_duplicates.h"
 #include "mimeo/normalize.h"
+#include "mimeo/pair_stream.h"
+#include "mimeo/progress.h"
 #include "mimeo/shingle.h"
 #include "mimeo/simhash.h"
 #include "mimeo/simhash_index.h"
@@ -369,13 +371,30 @@ class Engine {
   // sets (Verifier::ClearlyRejects): at 128 permutations about one pair
   // in 1,500 right at Jaccard 0.3 (one in 600 at 0.5) is refused that an
   // exact measure would keep, none far from a threshold.
-  absl::StatusOr<Clustering> Cluster() const;
+  // `progress`, if set, is told each phase (progress.h: joining LSH bands,
+  // verifying candidates, clustering).
+  absl::StatusOr<Clustering> Cluster(const ProgressHook& progress = {}) const;
 
   // Every pair of live documents sharing copy, with passages, the copy
   // families and the copy clusters. FailedPrecondition with copy off.
   // Besides the report, holds up to 256 MB of candidates' prepared texts
   // while it runs (a text aligned with many documents is prepared once).
-  absl::StatusOr<CopyReport> SharedCopy() const;
+  // `progress`, if set, is told each phase (progress.h: aligning
+  // documents, handing over pairs, grouping copy families).
+  absl::StatusOr<CopyReport> SharedCopy(const ProgressHook& progress = {}) const;
+
+  // The pairs of Cluster() and SharedCopy(), in the same order, handed to
+  // `sink` block by block as they are verified, so that memory does not
+  // grow with the number of pairs (pair_stream.h says how the work is cut,
+  // what is held, and what the sink may do). Nothing is clustered or
+  // grouped into families. SharedCopyPairs() fails as SharedCopy() does
+  // with copy off. An error of the sink stops the stream and is returned.
+  absl::StatusOr<PairStreamStats> NearDuplicatePairs(
+      const PairSink<VerifiedPair>& sink,
+      const PairStreamOptions& options = {}) const;
+  absl::StatusOr<PairStreamStats> SharedCopyPairs(
+      const PairSink<CopyPair>& sink,
+      const PairStreamOptions& options = {}) const;
 
   // The passages two indexed documents share, side "a" being document a,
   // by position in a, boilerplate flagged, at most copy.max_passages of
@@ -513,6 +532,19 @@ class Engine {
   struct Common;
 
   explicit Engine(Components c);
+
+  // The streams and the collect-all calls built on them
+  // (src/pair_stream.cc), with the shared lock held and `common` counted
+  // over every live document. NearDuplicateCandidates(): the LSH (and
+  // SimHash) candidates, sorted by (a, b), on the calling thread's arena.
+  NearDuplicateDocs DocsFor(const Common& common) const;
+  absl::StatusOr<std::vector<CandidatePair>> NearDuplicateCandidates() const;
+  absl::StatusOr<PairStreamStats> StreamNearDuplicates(
+      const Common& common, const PairSink<VerifiedPair>& sink,
+      const PairStreamOptions& options) const;
+  absl::StatusOr<PairStreamStats> StreamSharedCopy(
+      const Common& common, const PairSink<CopyPair>& sink,
+      const PairStreamOptions& options) const;
   // Room for n documents (Options::expected_documents).
   void Reserve(size_t n);
 

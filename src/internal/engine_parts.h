@@ -1,5 +1,5 @@
-// The Engine's private per-document types, shared by engine.cc and
-// snapshot.cc.
+// The Engine's private types, shared by engine.cc, snapshot.cc and
+// pair_stream.cc.
 #ifndef MIMEO_SRC_INTERNAL_ENGINE_PARTS_H_
 #define MIMEO_SRC_INTERNAL_ENGINE_PARTS_H_
 
@@ -20,6 +20,19 @@ struct Engine::Sketch {
   std::vector<Fingerprint> fps;  // winnowed, with copy on
   uint64_t invalid_utf8 = 0;
   uint64_t nul_bytes = 0;
+};
+
+// The common shingles, as of a number of DocIds and removals
+// (Engine::CommonModel()).
+struct Engine::Common {
+  CommonShingles shingles;
+  // Per DocId below num_ids, its common shingles, sorted: those of d are
+  // hashes[offsets[d], offsets[d + 1]). Both empty when nothing is common
+  // (CommonIn() then finds nothing for any document).
+  std::vector<uint64_t> hashes;
+  std::vector<uint64_t> offsets;
+  size_t num_ids = 0;
+  uint64_t removed = 0;
 };
 
 // Buffers reused across documents by one thread.
