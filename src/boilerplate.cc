@@ -38,6 +38,8 @@ absl::StatusOr<CommonShingles> CommonShingles::Create(const Options& options) {
 void CommonShingles::Build(
     size_t n, const std::function<absl::Span<const uint64_t>(size_t)>& set_of) {
   common_.clear();
+  filter_.clear();
+  filter_mask_ = 0;
   // Documents in blocks; each block counts, then scatters, its shingles
   // per partition, so that both passes run in parallel without atomics and
   // the scattered order (hence the result) does not depend on threads.
@@ -67,6 +69,8 @@ void CommonShingles::Build(
   std::vector<std::vector<uint64_t>> found(kPartitions);
   std::vector<uint64_t> all;
   std::vector<uint64_t> begin(kPerRound + 1, 0);
+  // Per document, how many of its shingles the rounds so far scattered.
+  std::vector<uint64_t> done(n, 0);
   for (size_t round = 0; round < kRounds; ++round) {
     const size_t p0 = round * kPerRound;
     uint64_t total = 0;
@@ -80,13 +84,20 @@ void CommonShingles::Build(
     }
     begin[kPerRound] = total;
     all.assign(total, 0);
+    // A sorted set holds a round's shingles in one stretch, the one after
+    // the previous round's: each round reads only its own.
     tbb::parallel_for(size_t{0}, num_blocks, [&](size_t b) {
       uint64_t* next = &counts[b * kPartitions];
       for (size_t d = b * block; d < std::min(n, (b + 1) * block); ++d) {
-        for (uint64_t h : set_of(d)) {
+        const absl::Span<const uint64_t> set = set_of(d);
+        size_t i = done[d];
+        for (; i < set.size(); ++i) {
+          const uint64_t h = set[i];
           const size_t p = PartitionOf(h);
-          if (p - p0 < kPerRound) all[next[p]++] = h;
+          if (p >= p0 + kPerRound) break;
+          all[next[p]++] = h;
         }
+        done[d] = i;
       }
     });
     // Each partition is counted in a small open-addressing table (hashes
@@ -113,6 +124,19 @@ void CommonShingles::Build(
   for (const auto& f : found) num_common += f.size();
   common_.reserve(num_common);
   for (const auto& f : found) common_.insert(f.begin(), f.end());
+  filter_.clear();
+  filter_mask_ = 0;
+  if (num_common == 0) return;
+  size_t bits = 1 << 12;
+  while (bits < 16 * num_common) bits <<= 1;
+  filter_.assign(bits / 64, 0);
+  filter_mask_ = bits - 1;
+  for (const auto& f : found) {
+    for (uint64_t h : f) {
+      const uint64_t bit = h & filter_mask_;
+      filter_[bit >> 6] |= uint64_t{1} << (bit & 63);
+    }
+  }
 }
 
 std::string_view BoilerplateName(Boilerplate b) {
@@ -212,7 +236,7 @@ void CommonShingles::CommonOf(absl::Span<const uint64_t> set,
                               std::vector<uint64_t>& out) const {
   if (common_.empty()) return;
   for (uint64_t h : set) {
-    if (common_.contains(h)) out.push_back(h);
+    if (MayBeCommon(h) && common_.contains(h)) out.push_back(h);
   }
 }
 
