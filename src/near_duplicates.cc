@@ -65,10 +65,23 @@ bool NearDuplicatePolicy::NeedsSets(DocId a, DocId b,
 std::vector<VerifiedPair> NearDuplicatePolicy::Verify(
     absl::Span<const CandidatePair> candidates,
     const NearDuplicateDocs& docs) const {
-  return verifier_.VerifyAll(candidates, [&](DocId a, DocId b) {
-    if (std::optional<Similarity> s = RefusedByEstimate(a, b, docs)) return *s;
-    return SimilarityOf(a, b, docs);
-  });
+  // Candidates come sorted by their first document: the second's
+  // signature (and set size) is what a pair's estimate waits for.
+  const auto prefetch = [&](DocId, DocId b) {
+    const absl::Span<const uint32_t> sig = docs.signature(b);
+    const char* p = reinterpret_cast<const char*>(sig.data());
+    const size_t bytes = sig.size() * sizeof(uint32_t);
+    for (size_t at = 0; at < bytes; at += 64) __builtin_prefetch(p + at);
+  };
+  return verifier_.VerifyAll(
+      candidates,
+      [&](DocId a, DocId b) {
+        if (std::optional<Similarity> s = RefusedByEstimate(a, b, docs)) {
+          return *s;
+        }
+        return SimilarityOf(a, b, docs);
+      },
+      prefetch);
 }
 
 std::vector<Cluster> NearDuplicatePolicy::ClusterPairs(

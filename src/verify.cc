@@ -183,7 +183,8 @@ std::vector<VerifiedPair> Verifier::VerifyAll(
 
 std::vector<VerifiedPair> Verifier::VerifyAll(
     absl::Span<const CandidatePair> pairs,
-    const std::function<Similarity(DocId, DocId)>& similarity_of) const {
+    const std::function<Similarity(DocId, DocId)>& similarity_of,
+    const std::function<void(DocId, DocId)>& prefetch) const {
   // Blocks of candidates, each keeping only the pairs it accepts, joined
   // in order: memory follows the accepted pairs, not the candidates (most
   // of which a low LSH threshold proposes only to refuse).
@@ -191,8 +192,20 @@ std::vector<VerifiedPair> Verifier::VerifyAll(
   std::vector<std::vector<VerifiedPair>> accepted(
       (pairs.size() + kBlock - 1) / kBlock);
   tbb::parallel_for(size_t{0}, accepted.size(), [&](size_t block) {
+    // How many pairs ahead prefetch() looks: about the number of cache
+    // misses a pair's measure waits on that the memory can serve at once.
+    constexpr size_t kAhead = 8;
     const size_t end = std::min(pairs.size(), (block + 1) * kBlock);
+    if (prefetch) {
+      for (size_t i = block * kBlock; i < std::min(end, block * kBlock + kAhead);
+           ++i) {
+        prefetch(pairs[i].a, pairs[i].b);
+      }
+    }
     for (size_t i = block * kBlock; i < end; ++i) {
+      if (prefetch && i + kAhead < end) {
+        prefetch(pairs[i + kAhead].a, pairs[i + kAhead].b);
+      }
       const Similarity s = similarity_of(pairs[i].a, pairs[i].b);
       if (Accept(s)) accepted[block].push_back({pairs[i].a, pairs[i].b, s, Score(s)});
     }
