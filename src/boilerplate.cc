@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 
 #include "absl/strings/str_format.h"
+#include "oneapi/tbb/enumerable_thread_specific.h"
 #include "oneapi/tbb/parallel_for.h"
 
 namespace mimeo {
@@ -67,7 +69,22 @@ void CommonShingles::Build(
   constexpr size_t kRounds = 4;
   constexpr size_t kPerRound = kPartitions / kRounds;
   std::vector<std::vector<uint64_t>> found(kPartitions);
-  std::vector<uint64_t> all;
+  // The scattered round; every value is written before it is read.
+  std::unique_ptr<uint64_t[]> all;
+  uint64_t all_size = 0;
+  // Per thread, a counting table reused from partition to partition: a
+  // slot is in use when its stamp is the partition's, so that nothing is
+  // cleared or allocated per partition (which cost more than counting).
+  struct Slot {
+    uint64_t key;
+    uint32_t seen;
+    uint32_t stamp;  // the partition using it; partitions count from 1
+  };
+  struct Table {
+    std::vector<Slot> slots;
+    uint32_t partition = 0;
+  };
+  tbb::enumerable_thread_specific<Table> tables;
   std::vector<uint64_t> begin(kPerRound + 1, 0);
   // Per document, how many of its shingles the rounds so far scattered.
   std::vector<uint64_t> done(n, 0);
@@ -83,7 +100,11 @@ void CommonShingles::Build(
       }
     }
     begin[kPerRound] = total;
-    all.assign(total, 0);
+    if (total > all_size) {
+      all.reset();
+      all.reset(new uint64_t[total]);
+      all_size = total;
+    }
     // A sorted set holds a round's shingles in one stretch, the one after
     // the previous round's: each round reads only its own.
     tbb::parallel_for(size_t{0}, num_blocks, [&](size_t b) {
@@ -108,18 +129,23 @@ void CommonShingles::Build(
       if (size < threshold_) return;
       size_t slots = 16;
       while (slots < 2 * size) slots <<= 1;
-      std::vector<uint64_t> keys(slots);
-      std::vector<uint32_t> seen(slots, 0);
+      Table& t = tables.local();
+      if (t.slots.size() < slots) t.slots.resize(slots, Slot{0, 0, 0});
+      const uint32_t mine = ++t.partition;
+      Slot* table = t.slots.data();
       for (uint64_t i = begin[q]; i < begin[q + 1]; ++i) {
         const uint64_t h = all[i];
         size_t at = h & (slots - 1);
-        while (seen[at] != 0 && keys[at] != h) at = (at + 1) & (slots - 1);
-        keys[at] = h;
-        if (++seen[at] == threshold_) found[p0 + q].push_back(h);
+        while (table[at].stamp == mine && table[at].key != h) {
+          at = (at + 1) & (slots - 1);
+        }
+        Slot& slot = table[at];
+        if (slot.stamp != mine) slot = Slot{h, 0, mine};
+        if (++slot.seen == threshold_) found[p0 + q].push_back(h);
       }
     });
   }
-  std::vector<uint64_t>().swap(all);
+  all.reset();
   size_t num_common = 0;
   for (const auto& f : found) num_common += f.size();
   common_.reserve(num_common);
