@@ -17,6 +17,7 @@
 #include "mimeo/near_duplicates.h"
 #include "oneapi/tbb/enumerable_thread_specific.h"
 #include "oneapi/tbb/parallel_for.h"
+#include "oneapi/tbb/parallel_invoke.h"
 #include "xxhash.h"
 
 namespace mimeo {
@@ -1150,7 +1151,8 @@ absl::StatusOr<std::vector<Match>> Engine::Query(std::string_view text) const {
 absl::StatusOr<Clustering> Engine::Cluster() const {
   RETURN_IF_ERROR(FollowStoreShared());
   std::shared_lock lock(*mu_);
-  const std::shared_ptr<const Common> common = CommonModel(/*current=*/true);
+  // Counted below, beside the candidate search.
+  std::shared_ptr<const Common> common;
   const NearDuplicatePolicy* const policy = &near_duplicates_;
   NearDuplicateDocs docs;
   docs.signature = [this](DocId d) { return SignatureOf(d); };
@@ -1173,9 +1175,13 @@ absl::StatusOr<Clustering> Engine::Cluster() const {
     }
     LshIndex::Options lo = lsh_index_.options();
     // Cannot fail: the DocIds ascend, and every signature has num_perm
-    // values.
-    absl::StatusOr<std::vector<CandidatePair>> all =
-        LshAllPairs(store_->signatures(), live, lo);
+    // values. The common shingles are counted meanwhile: each of the two
+    // has stretches of one thread (the join's pair folding, the model's
+    // assembly) that the other fills.
+    absl::StatusOr<std::vector<CandidatePair>> all;
+    tbb::parallel_invoke(
+        [&] { common = CommonModel(/*current=*/true); },
+        [&] { all = LshAllPairs(store_->signatures(), live, lo); });
     if (!all.ok()) {
       joined = Internal(all.status());
       return;
