@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <iterator>
 #include <numeric>
 #include <random>
 
@@ -28,6 +29,30 @@ TEST(VerifyTest, ExactSimilarity) {
   const Similarity e = ExactSimilarity({}, Range(0, 3));
   EXPECT_EQ(e.jaccard, 0);
   EXPECT_EQ(ExactSimilarity({}, {}).jaccard, 0);
+}
+
+// The intersection count (two merges at once on longer sets) equals a
+// plain count for sets of every size around the split, sharing values
+// at and next to the point where the sets are cut.
+TEST(VerifyTest, ExactSimilarityCountsLikeAPlainCount) {
+  std::mt19937_64 rng(6);
+  for (int trial = 0; trial < 400; ++trial) {
+    const size_t na = rng() % 90, nb = rng() % 90;
+    std::vector<uint64_t> pool(na + nb + 1);
+    for (uint64_t& x : pool) x = rng() % 400;  // small values: many shared
+    std::vector<uint64_t> a(pool.begin(), pool.begin() + na);
+    std::vector<uint64_t> b(pool.begin() + na, pool.end());
+    for (auto* v : {&a, &b}) {
+      std::sort(v->begin(), v->end());
+      v->erase(std::unique(v->begin(), v->end()), v->end());
+    }
+    std::vector<uint64_t> both;
+    std::set_intersection(a.begin(), a.end(), b.begin(), b.end(),
+                          std::back_inserter(both));
+    EXPECT_EQ(ExactSimilarity(a, b).intersection, both.size())
+        << a.size() << " and " << b.size();
+    EXPECT_EQ(ExactSimilarity(b, a).intersection, both.size());
+  }
 }
 
 TEST(VerifyTest, EstimateFromJaccardAndSizes) {
