@@ -49,12 +49,23 @@ void CommonShingles::Build(
   const size_t num_blocks = (n + block - 1) / block;
   std::vector<uint64_t> counts(num_blocks * kPartitions, 0);
   std::vector<uint64_t> docs_of_block(num_blocks, 0);
+  // Per document, whether its values ascend. Every value counts once per
+  // occurrence; a list that does not ascend (mimeo-mpi counts chunks of
+  // shingle occurrences as documents) is read whole in every round.
+  std::vector<uint8_t> ascending(n, 1);
   tbb::parallel_for(size_t{0}, num_blocks, [&](size_t b) {
     uint64_t* c = &counts[b * kPartitions];
     for (size_t d = b * block; d < std::min(n, (b + 1) * block); ++d) {
       const absl::Span<const uint64_t> set = set_of(d);
       if (!set.empty()) ++docs_of_block[b];
-      for (uint64_t h : set) ++c[PartitionOf(h)];
+      uint64_t previous = 0;
+      bool ascends = true;
+      for (uint64_t h : set) {
+        ++c[PartitionOf(h)];
+        ascends = ascends && previous <= h;
+        previous = h;
+      }
+      ascending[d] = ascends;
     }
   });
   documents_ = 0;
@@ -111,6 +122,13 @@ void CommonShingles::Build(
       uint64_t* next = &counts[b * kPartitions];
       for (size_t d = b * block; d < std::min(n, (b + 1) * block); ++d) {
         const absl::Span<const uint64_t> set = set_of(d);
+        if (!ascending[d]) {
+          for (uint64_t h : set) {
+            const size_t p = PartitionOf(h);
+            if (p - p0 < kPerRound) all[next[p]++] = h;
+          }
+          continue;
+        }
         size_t i = done[d];
         for (; i < set.size(); ++i) {
           const uint64_t h = set[i];

@@ -68,7 +68,10 @@ class CommonShingles {
   // counted before. `set_of(i)` gives document i's set (sorted, distinct;
   // empty for a removed document, which then does not count towards N)
   // and must be safe to call from many threads. Runs on the calling
-  // thread's task arena.
+  // thread's task arena. Each value counts once per occurrence: a list
+  // that is not sorted or repeats values is counted so too (mimeo-mpi
+  // counts chunks of shingle occurrences), at the cost of reading it
+  // whole in each of the four rounds where a sorted set is read once.
   void Build(size_t n,
              const std::function<absl::Span<const uint64_t>(size_t)>& set_of);
 
