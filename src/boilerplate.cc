@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 
 #include "absl/strings/str_format.h"
+#include "oneapi/tbb/enumerable_thread_specific.h"
 #include "oneapi/tbb/parallel_for.h"
 
 namespace mimeo {
@@ -38,6 +40,8 @@ absl::StatusOr<CommonShingles> CommonShingles::Create(const Options& options) {
 void CommonShingles::Build(
     size_t n, const std::function<absl::Span<const uint64_t>(size_t)>& set_of) {
   common_.clear();
+  filter_.clear();
+  filter_mask_ = 0;
   // Documents in blocks; each block counts, then scatters, its shingles
   // per partition, so that both passes run in parallel without atomics and
   // the scattered order (hence the result) does not depend on threads.
@@ -45,12 +49,23 @@ void CommonShingles::Build(
   const size_t num_blocks = (n + block - 1) / block;
   std::vector<uint64_t> counts(num_blocks * kPartitions, 0);
   std::vector<uint64_t> docs_of_block(num_blocks, 0);
+  // Per document, whether its values ascend. Every value counts once per
+  // occurrence; a list that does not ascend (mimeo-mpi counts chunks of
+  // shingle occurrences as documents) is read whole in every round.
+  std::vector<uint8_t> ascending(n, 1);
   tbb::parallel_for(size_t{0}, num_blocks, [&](size_t b) {
     uint64_t* c = &counts[b * kPartitions];
     for (size_t d = b * block; d < std::min(n, (b + 1) * block); ++d) {
       const absl::Span<const uint64_t> set = set_of(d);
       if (!set.empty()) ++docs_of_block[b];
-      for (uint64_t h : set) ++c[PartitionOf(h)];
+      uint64_t previous = 0;
+      bool ascends = true;
+      for (uint64_t h : set) {
+        ++c[PartitionOf(h)];
+        ascends = ascends && previous <= h;
+        previous = h;
+      }
+      ascending[d] = ascends;
     }
   });
   documents_ = 0;
@@ -65,8 +80,25 @@ void CommonShingles::Build(
   constexpr size_t kRounds = 4;
   constexpr size_t kPerRound = kPartitions / kRounds;
   std::vector<std::vector<uint64_t>> found(kPartitions);
-  std::vector<uint64_t> all;
+  // The scattered round; every value is written before it is read.
+  std::unique_ptr<uint64_t[]> all;
+  uint64_t all_size = 0;
+  // Per thread, a counting table reused from partition to partition: a
+  // slot is in use when its stamp is the partition's, so that nothing is
+  // cleared or allocated per partition (which cost more than counting).
+  struct Slot {
+    uint64_t key;
+    uint32_t seen;
+    uint32_t stamp;  // the partition using it; partitions count from 1
+  };
+  struct Table {
+    std::vector<Slot> slots;
+    uint32_t partition = 0;
+  };
+  tbb::enumerable_thread_specific<Table> tables;
   std::vector<uint64_t> begin(kPerRound + 1, 0);
+  // Per document, how many of its shingles the rounds so far scattered.
+  std::vector<uint64_t> done(n, 0);
   for (size_t round = 0; round < kRounds; ++round) {
     const size_t p0 = round * kPerRound;
     uint64_t total = 0;
@@ -79,14 +111,32 @@ void CommonShingles::Build(
       }
     }
     begin[kPerRound] = total;
-    all.assign(total, 0);
+    if (total > all_size) {
+      all.reset();
+      all.reset(new uint64_t[total]);
+      all_size = total;
+    }
+    // A sorted set holds a round's shingles in one stretch, the one after
+    // the previous round's: each round reads only its own.
     tbb::parallel_for(size_t{0}, num_blocks, [&](size_t b) {
       uint64_t* next = &counts[b * kPartitions];
       for (size_t d = b * block; d < std::min(n, (b + 1) * block); ++d) {
-        for (uint64_t h : set_of(d)) {
-          const size_t p = PartitionOf(h);
-          if (p - p0 < kPerRound) all[next[p]++] = h;
+        const absl::Span<const uint64_t> set = set_of(d);
+        if (!ascending[d]) {
+          for (uint64_t h : set) {
+            const size_t p = PartitionOf(h);
+            if (p - p0 < kPerRound) all[next[p]++] = h;
+          }
+          continue;
         }
+        size_t i = done[d];
+        for (; i < set.size(); ++i) {
+          const uint64_t h = set[i];
+          const size_t p = PartitionOf(h);
+          if (p >= p0 + kPerRound) break;
+          all[next[p]++] = h;
+        }
+        done[d] = i;
       }
     });
     // Each partition is counted in a small open-addressing table (hashes
@@ -97,22 +147,40 @@ void CommonShingles::Build(
       if (size < threshold_) return;
       size_t slots = 16;
       while (slots < 2 * size) slots <<= 1;
-      std::vector<uint64_t> keys(slots);
-      std::vector<uint32_t> seen(slots, 0);
+      Table& t = tables.local();
+      if (t.slots.size() < slots) t.slots.resize(slots, Slot{0, 0, 0});
+      const uint32_t mine = ++t.partition;
+      Slot* table = t.slots.data();
       for (uint64_t i = begin[q]; i < begin[q + 1]; ++i) {
         const uint64_t h = all[i];
         size_t at = h & (slots - 1);
-        while (seen[at] != 0 && keys[at] != h) at = (at + 1) & (slots - 1);
-        keys[at] = h;
-        if (++seen[at] == threshold_) found[p0 + q].push_back(h);
+        while (table[at].stamp == mine && table[at].key != h) {
+          at = (at + 1) & (slots - 1);
+        }
+        Slot& slot = table[at];
+        if (slot.stamp != mine) slot = Slot{h, 0, mine};
+        if (++slot.seen == threshold_) found[p0 + q].push_back(h);
       }
     });
   }
-  std::vector<uint64_t>().swap(all);
+  all.reset();
   size_t num_common = 0;
   for (const auto& f : found) num_common += f.size();
   common_.reserve(num_common);
   for (const auto& f : found) common_.insert(f.begin(), f.end());
+  filter_.clear();
+  filter_mask_ = 0;
+  if (num_common == 0) return;
+  size_t bits = 1 << 12;
+  while (bits < 16 * num_common) bits <<= 1;
+  filter_.assign(bits / 64, 0);
+  filter_mask_ = bits - 1;
+  for (const auto& f : found) {
+    for (uint64_t h : f) {
+      const uint64_t bit = h & filter_mask_;
+      filter_[bit >> 6] |= uint64_t{1} << (bit & 63);
+    }
+  }
 }
 
 std::string_view BoilerplateName(Boilerplate b) {
@@ -212,7 +280,7 @@ void CommonShingles::CommonOf(absl::Span<const uint64_t> set,
                               std::vector<uint64_t>& out) const {
   if (common_.empty()) return;
   for (uint64_t h : set) {
-    if (common_.contains(h)) out.push_back(h);
+    if (MayBeCommon(h) && common_.contains(h)) out.push_back(h);
   }
 }
 

@@ -1150,14 +1150,15 @@ absl::StatusOr<Clustering> Engine::Cluster(
     const ProgressHook& progress) const {
   RETURN_IF_ERROR(FollowStoreShared());
   std::shared_lock lock(*mu_);
-  const std::shared_ptr<const Common> common = CommonModel(/*current=*/true);
+  // Counted by the stream, beside the candidate search.
+  std::shared_ptr<const Common> common;
   Clustering result;
   PairStreamOptions stream;
   stream.progress = progress;
   ASSIGN_OR_RETURN(
       const PairStreamStats stats,
       StreamNearDuplicates(
-          *common,
+          common,
           [&result](absl::Span<VerifiedPair> block) {
             result.pairs.insert(result.pairs.end(), block.begin(),
                                 block.end());

@@ -9,7 +9,6 @@
 #include "absl/strings/str_format.h"
 #include "internal/buckets.h"
 #include "oneapi/tbb/parallel_for.h"
-#include "oneapi/tbb/parallel_sort.h"
 // Band keys hash a few bytes each (4 at one row): inlined, XXH3 costs less
 // than the call into the shared library. Same function, same keys.
 #define XXH_INLINE_ALL
@@ -52,9 +51,51 @@ void EmitBucketPairs(const std::vector<std::pair<uint64_t, DocId>>& records,
 // Folds the packed pairs of some bands (a << 32 | b, one per shared band,
 // in any order; emptied) into `pairs` (sorted by (a, b), each with the
 // number of bands it shares so far).
+// Sorts packed pairs: a counting pass on the top bits of the values'
+// range (the first document's id) into about as many buckets as values,
+// then each bucket sorted on its own, short ones by insertion. Linear in
+// the pairs where comparison sorting them was a tenth of the join.
+void SortPacked(std::vector<uint64_t>& packed) {
+  const size_t n = packed.size();
+  if (n < 64 || n > UINT32_MAX) {
+    std::sort(packed.begin(), packed.end());
+    return;
+  }
+  uint64_t max = 0;
+  for (uint64_t v : packed) max = std::max(max, v);
+  int bits = 1;
+  while ((size_t{1} << bits) < n && bits < 22) ++bits;
+  int width = 1;
+  while (width < 64 && (max >> width) != 0) ++width;
+  const int shift = std::max(0, width - bits);
+  const size_t buckets = static_cast<size_t>(max >> shift) + 1;
+  std::vector<uint32_t> start(buckets + 1, 0);
+  for (uint64_t v : packed) ++start[(v >> shift) + 1];
+  for (size_t b = 0; b < buckets; ++b) start[b + 1] += start[b];
+  std::vector<uint64_t> sorted(n);
+  for (uint64_t v : packed) sorted[start[v >> shift]++] = v;
+  // start[b] is now where bucket b ends.
+  size_t first = 0;
+  for (size_t b = 0; b < buckets; ++b) {
+    const size_t last = start[b];
+    if (last - first > 32) {
+      std::sort(sorted.begin() + first, sorted.begin() + last);
+    } else {
+      for (size_t i = first + 1; i < last; ++i) {
+        const uint64_t v = sorted[i];
+        size_t j = i;
+        for (; j > first && v < sorted[j - 1]; --j) sorted[j] = sorted[j - 1];
+        sorted[j] = v;
+      }
+    }
+    first = last;
+  }
+  packed.swap(sorted);
+}
+
 void FoldPairs(std::vector<uint64_t>& packed,
                std::vector<CandidatePair>& pairs) {
-  tbb::parallel_sort(packed.begin(), packed.end());
+  SortPacked(packed);
   std::vector<CandidatePair> runs;  // the packed pairs, counted
   size_t distinct = 0;
   for (size_t i = 0; i < packed.size(); ++i) {
@@ -98,22 +139,78 @@ void FoldPairs(std::vector<uint64_t>& packed,
 // Pairs of finished bands are folded into the counted list whenever they
 // outnumber it, so that memory follows the distinct pairs rather than one
 // entry per shared band (a near-duplicate pair shares most of 32 bands).
+// Sorts one band's (key, doc) records, as std::sort would. Band keys are
+// uniform, so one counting pass on their top bits into about n buckets
+// leaves a record or two per bucket, which a short insertion sort
+// finishes: linear time, where comparison sorting the records was most of
+// the join. A long bucket (equal keys: documents alike in the band) is
+// sorted whole. `scratch` is working space.
+void SortRecords(std::vector<std::pair<uint64_t, DocId>>& records,
+                 std::vector<std::pair<uint64_t, DocId>>& scratch,
+                 std::vector<uint32_t>& start) {
+  const size_t n = records.size();
+  if (n < 64 || n > UINT32_MAX) {
+    std::sort(records.begin(), records.end());
+    return;
+  }
+  int bits = 1;
+  while ((size_t{1} << bits) < n && bits < 20) ++bits;
+  const size_t buckets = size_t{1} << bits;
+  const auto bucket = [bits](uint64_t key) { return key >> (64 - bits); };
+  start.assign(buckets + 1, 0);
+  for (const auto& r : records) ++start[bucket(r.first) + 1];
+  for (size_t b = 0; b < buckets; ++b) start[b + 1] += start[b];
+  scratch.resize(n);
+  for (const auto& r : records) scratch[start[bucket(r.first)]++] = r;
+  // start[b] is now where bucket b ends.
+  size_t first = 0;
+  for (size_t b = 0; b < buckets; ++b) {
+    const size_t last = start[b];
+    if (last - first > 32) {
+      std::sort(scratch.begin() + first, scratch.begin() + last);
+    } else {
+      for (size_t i = first + 1; i < last; ++i) {
+        const auto v = scratch[i];
+        size_t j = i;
+        for (; j > first && v < scratch[j - 1]; --j) scratch[j] = scratch[j - 1];
+        scratch[j] = v;
+      }
+    }
+    first = last;
+  }
+  records.swap(scratch);
+}
+
+// Bands are keyed and sorted a few at a time in parallel, one per task,
+// and their pairs emitted in band order.
 template <typename KeyOf, typename DocOf>
 std::vector<CandidatePair> JoinBands(size_t n, uint32_t bands,
                                      uint32_t large_bucket, KeyOf key_of,
                                      DocOf doc_of) {
   constexpr size_t kMinFold = size_t{1} << 16;
+  constexpr uint32_t kBandsAtOnce = 4;
   std::vector<CandidatePair> pairs;
   std::vector<uint64_t> packed;
-  std::vector<std::pair<uint64_t, DocId>> records(n);
-  for (uint32_t band = 0; band < bands; ++band) {
-    tbb::parallel_for(size_t{0}, n, [&](size_t i) {
-      records[i] = {key_of(i, band), doc_of(i)};
+  struct BandRecords {
+    std::vector<std::pair<uint64_t, DocId>> records, scratch;
+    std::vector<uint32_t> start;
+  };
+  std::vector<BandRecords> at_once(std::min(bands, kBandsAtOnce));
+  for (uint32_t band0 = 0; band0 < bands; band0 += kBandsAtOnce) {
+    const uint32_t count = std::min(kBandsAtOnce, bands - band0);
+    tbb::parallel_for(uint32_t{0}, count, [&](uint32_t t) {
+      BandRecords& r = at_once[t];
+      r.records.resize(n);
+      for (size_t i = 0; i < n; ++i) {
+        r.records[i] = {key_of(i, band0 + t), doc_of(i)};
+      }
+      SortRecords(r.records, r.scratch, r.start);
     });
-    tbb::parallel_sort(records.begin(), records.end());
-    EmitBucketPairs(records, large_bucket, packed);
-    if (packed.size() >= std::max(pairs.size(), kMinFold)) {
-      FoldPairs(packed, pairs);
+    for (uint32_t t = 0; t < count; ++t) {
+      EmitBucketPairs(at_once[t].records, large_bucket, packed);
+      if (packed.size() >= std::max(pairs.size(), kMinFold)) {
+        FoldPairs(packed, pairs);
+      }
     }
   }
   FoldPairs(packed, pairs);

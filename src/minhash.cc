@@ -141,10 +141,19 @@ double EstimateJaccard(absl::Span<const uint32_t> a,
                        absl::Span<const uint32_t> b) noexcept {
   const size_t n = std::min(a.size(), b.size());
   if (n == 0) return 0.0;
-  // A plain count the compiler vectorizes; the empty-set check after it
-  // stops at the first real value, which is almost always the first.
+  // A plain count, eight lanes of counters wide so that the compiler
+  // vectorizes it (a single counter it did not); the empty-set check after
+  // it stops at the first real value, which is almost always the first.
+  const uint32_t* x = a.data();
+  const uint32_t* y = b.data();
+  uint32_t lanes[8] = {};
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    for (size_t j = 0; j < 8; ++j) lanes[j] += x[i + j] == y[i + j] ? 1 : 0;
+  }
   uint32_t equal = 0;
-  for (size_t i = 0; i < n; ++i) equal += a[i] == b[i];
+  for (uint32_t c : lanes) equal += c;
+  for (; i < n; ++i) equal += x[i] == y[i];
   auto all_empty = [n](absl::Span<const uint32_t> s) {
     for (size_t i = 0; i < n; ++i) {
       if (s[i] != MinHasher::kEmptyValue) return false;

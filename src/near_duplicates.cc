@@ -3,7 +3,22 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
+
 namespace mimeo {
+namespace {
+
+// The similarity of (b, a) from that of (a, b): the same figures with the
+// sides exchanged.
+Similarity Swapped(const Similarity& s) {
+  Similarity t = s;
+  std::swap(t.containment_a_in_b, t.containment_b_in_a);
+  std::swap(t.size_a, t.size_b);
+  std::swap(t.rare_size_a, t.rare_size_b);
+  return t;
+}
+
+}  // namespace
 
 absl::StatusOr<NearDuplicatePolicy> NearDuplicatePolicy::Create(
     const Options& options) {
@@ -50,10 +65,23 @@ bool NearDuplicatePolicy::NeedsSets(DocId a, DocId b,
 std::vector<VerifiedPair> NearDuplicatePolicy::Verify(
     absl::Span<const CandidatePair> candidates,
     const NearDuplicateDocs& docs) const {
-  return verifier_.VerifyAll(candidates, [&](DocId a, DocId b) {
-    if (std::optional<Similarity> s = RefusedByEstimate(a, b, docs)) return *s;
-    return SimilarityOf(a, b, docs);
-  });
+  // Candidates come sorted by their first document: the second's
+  // signature (and set size) is what a pair's estimate waits for.
+  const auto prefetch = [&](DocId, DocId b) {
+    const absl::Span<const uint32_t> sig = docs.signature(b);
+    const char* p = reinterpret_cast<const char*>(sig.data());
+    const size_t bytes = sig.size() * sizeof(uint32_t);
+    for (size_t at = 0; at < bytes; at += 64) __builtin_prefetch(p + at);
+  };
+  return verifier_.VerifyAll(
+      candidates,
+      [&](DocId a, DocId b) {
+        if (std::optional<Similarity> s = RefusedByEstimate(a, b, docs)) {
+          return *s;
+        }
+        return SimilarityOf(a, b, docs);
+      },
+      prefetch);
 }
 
 std::vector<Cluster> NearDuplicatePolicy::ClusterPairs(
@@ -74,6 +102,24 @@ std::vector<Cluster> NearDuplicatePolicy::ClusterPairs(
       weight[d] = size - std::min(size, common);
     }
   }
+  // Most members the guard checks are an endpoint of a verified pair
+  // with the core or a first member: their similarity, measured by
+  // Verify() as SimilarityOf() measures it, is looked up, not measured
+  // again.
+  absl::flat_hash_map<uint64_t, size_t> verified;
+  verified.reserve(pairs.size());
+  for (size_t i = 0; i < pairs.size(); ++i) {
+    verified.try_emplace(uint64_t{pairs[i].a} << 32 | pairs[i].b, i);
+  }
+  const auto similarity_of = [&](DocId a, DocId b) {
+    if (auto it = verified.find(uint64_t{a} << 32 | b); it != verified.end()) {
+      return pairs[it->second].similarity;
+    }
+    if (auto it = verified.find(uint64_t{b} << 32 | a); it != verified.end()) {
+      return Swapped(pairs[it->second].similarity);
+    }
+    return SimilarityOf(a, b, docs);
+  };
   const bool bound = EstimatesBound();
   return clusterer_.Run(
       num_docs, edges,
@@ -83,7 +129,7 @@ std::vector<Cluster> NearDuplicatePolicy::ClusterPairs(
                          options_.num_perm, docs.size(a), docs.size(b))) {
           return 0.0;
         }
-        const Similarity s = SimilarityOf(a, b, docs);
+        const Similarity s = similarity_of(a, b);
         return member_.Accept(s) ? member_.Score(s) : 0.0;
       },
       weight);

@@ -21,6 +21,7 @@
 #include "mimeo/engine.h"
 #include "oneapi/tbb/enumerable_thread_specific.h"
 #include "oneapi/tbb/parallel_for.h"
+#include "oneapi/tbb/parallel_invoke.h"
 
 namespace mimeo {
 namespace {
@@ -57,8 +58,8 @@ absl::StatusOr<PairStreamStats> Engine::NearDuplicatePairs(
     const PairStreamOptions& options) const {
   RETURN_IF_ERROR(FollowStoreShared());
   std::shared_lock lock(*mu_);
-  const std::shared_ptr<const Common> common = CommonModel(/*current=*/true);
-  return StreamNearDuplicates(*common, sink, options);
+  std::shared_ptr<const Common> common;
+  return StreamNearDuplicates(common, sink, options);
 }
 
 absl::StatusOr<PairStreamStats> Engine::SharedCopyPairs(
@@ -74,16 +75,20 @@ absl::StatusOr<PairStreamStats> Engine::SharedCopyPairs(
 }
 
 absl::StatusOr<PairStreamStats> Engine::StreamNearDuplicates(
-    const Common& common, const PairSink<VerifiedPair>& sink,
+    std::shared_ptr<const Common>& common, const PairSink<VerifiedPair>& sink,
     const PairStreamOptions& options) const {
-  const NearDuplicateDocs docs = DocsFor(common);
   tbb::task_arena arena = internal::Arena(options_.threads);
   absl::StatusOr<std::vector<CandidatePair>> found;
   {
     internal::PhaseReporter phase(options.progress, kProgressLshJoin, 1);
-    arena.execute([&] { found = NearDuplicateCandidates(); });
+    arena.execute([&] {
+      tbb::parallel_invoke(
+          [&] { common = CommonModel(/*current=*/true); },
+          [&] { found = NearDuplicateCandidates(); });
+    });
   }
   RETURN_IF_ERROR(found.status());
+  const NearDuplicateDocs docs = DocsFor(*common);
   const std::vector<CandidatePair>& candidates = *found;
   PairStreamStats stats;
   stats.candidate_pairs = candidates.size();

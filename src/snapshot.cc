@@ -625,7 +625,7 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Load(const std::string& path,
   if (options.text_source) std::vector<std::string>(h.num_ids).swap(c.texts);
   // Sets a snapshot holds are not needed without keep_shingle_sets; the
   // offsets still give their sizes.
-  if (!options.keep_shingle_sets) std::vector<uint64_t>().swap(c.set_hashes);
+  if (!options.keep_shingle_sets) c.set_hashes.release();
   auto store = std::make_unique<internal::InMemoryDocumentStore>(
       options.minhash.num_perm, options.keep_shingle_sets,
       options.copy.enabled && !options.text_source,

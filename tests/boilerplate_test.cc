@@ -81,6 +81,35 @@ TEST(CommonShinglesTest, CountsExactlyAgainstAPlainCount) {
   EXPECT_EQ(common.size(), 0u);
 }
 
+// Lists that are not sorted and repeat values (mimeo-mpi's chunks of
+// shingle occurrences) count each occurrence, as sorted sets do.
+TEST(CommonShinglesTest, CountsOccurrencesOfListsInAnyOrder) {
+  std::mt19937_64 rng(8);
+  std::vector<uint64_t> pool(3000);
+  for (auto& x : pool) x = rng();
+  std::vector<uint64_t> occurrences(200000);
+  for (auto& x : occurrences) {
+    x = pool[static_cast<size_t>(pool.size() * std::pow((rng() % 10000) / 1e4, 4))];
+  }
+  absl::flat_hash_map<uint64_t, uint32_t> count;
+  for (uint64_t h : occurrences) ++count[h];
+  constexpr size_t kChunk = 512;
+  const size_t chunks = (occurrences.size() + kChunk - 1) / kChunk;
+  CommonShingles common = MakeCommon(60, 0);
+  common.Build(chunks, [&](size_t c) {
+    return absl::MakeConstSpan(occurrences)
+        .subspan(c * kChunk, std::min(kChunk, occurrences.size() - c * kChunk));
+  });
+  size_t want = 0;
+  for (const auto& [h, n] : count) {
+    EXPECT_EQ(common.IsCommon(h), n >= 60) << h << " occurs " << n;
+    want += n >= 60;
+  }
+  EXPECT_GT(want, 50u);
+  EXPECT_LT(want, pool.size());
+  EXPECT_EQ(common.size(), want);
+}
+
 TEST(CommonShinglesTest, ValidatesOptions) {
   CommonShingles::Options o;
   o.min_docs = 1;

@@ -299,6 +299,48 @@ TEST(LshIndexTest, AllPairsEqualsQueryingEachDocument) {
   EXPECT_EQ(by_query, by_batch);
 }
 
+// The same at a size where the join sorts band records and pairs by
+// buckets (a few thousand records), with a run of identical signatures
+// longer than a bucket's insertion sort takes.
+TEST(LshIndexTest, AllPairsEqualsQueryingEachDocumentAtScale) {
+  const MinHasher m = Hasher();
+  LshIndex idx = MakeIndex(16, 4);
+  std::mt19937_64 rng(5);
+  std::vector<uint32_t> flat;
+  std::vector<std::vector<uint32_t>> sigs;
+  for (int family = 0; family < 400; ++family) {
+    const std::vector<uint64_t> base = RandomSet(rng, 60);
+    for (int member = 0; member < 5; ++member) {
+      std::vector<uint64_t> v = base;
+      for (int i = 0; i < member * 6; ++i) v[rng() % v.size()] = rng();
+      sigs.push_back(m.Sketch(v).values);
+    }
+    if (family == 200) {
+      for (int copy = 0; copy < 40; ++copy) sigs.push_back(sigs.back());
+    }
+  }
+  for (DocId d = 0; d < sigs.size(); ++d) {
+    ASSERT_TRUE(idx.Add(d, sigs[d]).ok());
+    flat.insert(flat.end(), sigs[d].begin(), sigs[d].end());
+  }
+  std::set<std::tuple<DocId, DocId, uint32_t>> by_query, by_batch;
+  for (DocId d = 0; d < sigs.size(); ++d) {
+    for (const LshCandidate& c : idx.Query(sigs[d]).candidates) {
+      if (c.id > d) by_query.insert({d, c.id, c.bands});
+    }
+  }
+  auto batch = LshAllPairs(flat, idx.options());
+  ASSERT_TRUE(batch.ok());
+  for (size_t i = 1; i < batch->size(); ++i) {
+    const CandidatePair& x = (*batch)[i - 1];
+    const CandidatePair& y = (*batch)[i];
+    ASSERT_TRUE(x.a < y.a || (x.a == y.a && x.b < y.b)) << "not sorted at " << i;
+  }
+  for (const CandidatePair& p : *batch) by_batch.insert({p.a, p.b, p.bands});
+  EXPECT_GT(by_query.size(), 3000u);
+  EXPECT_EQ(by_query, by_batch);
+}
+
 TEST(LshIndexTest, LargeBucketsArePairedWithTheirSmallestMember) {
   const MinHasher m = Hasher();
   LshIndex idx = MakeIndex(4, 4, /*large=*/3);

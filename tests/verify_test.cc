@@ -1,9 +1,12 @@
 #include "mimeo/verify.h"
 
 #include <algorithm>
+#include <atomic>
+#include <iterator>
 #include <numeric>
 #include <random>
 
+#include "absl/container/flat_hash_map.h"
 #include "gtest/gtest.h"
 #include "mimeo/minhash.h"
 
@@ -26,6 +29,30 @@ TEST(VerifyTest, ExactSimilarity) {
   const Similarity e = ExactSimilarity({}, Range(0, 3));
   EXPECT_EQ(e.jaccard, 0);
   EXPECT_EQ(ExactSimilarity({}, {}).jaccard, 0);
+}
+
+// The intersection count (two merges at once on longer sets) equals a
+// plain count for sets of every size around the split, sharing values
+// at and next to the point where the sets are cut.
+TEST(VerifyTest, ExactSimilarityCountsLikeAPlainCount) {
+  std::mt19937_64 rng(6);
+  for (int trial = 0; trial < 400; ++trial) {
+    const size_t na = rng() % 90, nb = rng() % 90;
+    std::vector<uint64_t> pool(na + nb + 1);
+    for (uint64_t& x : pool) x = rng() % 400;  // small values: many shared
+    std::vector<uint64_t> a(pool.begin(), pool.begin() + na);
+    std::vector<uint64_t> b(pool.begin() + na, pool.end());
+    for (auto* v : {&a, &b}) {
+      std::sort(v->begin(), v->end());
+      v->erase(std::unique(v->begin(), v->end()), v->end());
+    }
+    std::vector<uint64_t> both;
+    std::set_intersection(a.begin(), a.end(), b.begin(), b.end(),
+                          std::back_inserter(both));
+    EXPECT_EQ(ExactSimilarity(a, b).intersection, both.size())
+        << a.size() << " and " << b.size();
+    EXPECT_EQ(ExactSimilarity(b, a).intersection, both.size());
+  }
 }
 
 TEST(VerifyTest, EstimateFromJaccardAndSizes) {
@@ -191,6 +218,55 @@ TEST(VerifyTest, VerifyAllKeepsInputOrder) {
   EXPECT_EQ(out[0].b, 3u);
   EXPECT_DOUBLE_EQ(out[0].similarity.jaccard, 1.0);
   EXPECT_EQ(out[1].b, 1u);
+}
+
+// The prefetch hook sees every pair once, before it is measured, and
+// changes nothing: blocks of candidates, several of them, and their ends.
+TEST(VerifyTest, VerifyAllPrefetchesEveryPairAndChangesNothing) {
+  auto v = Verifier::Create({});
+  ASSERT_TRUE(v.ok());
+  std::mt19937_64 rng(4);
+  std::vector<CandidatePair> pairs;
+  for (DocId a = 0; a < 3000; ++a) {
+    for (DocId i = 0; i < 4; ++i) {
+      pairs.push_back({a, a + 1 + 13 * i + DocId(rng() % 10), 1});
+    }
+  }
+  const auto similarity = [](DocId a, DocId b) {
+    Similarity s;
+    s.size_a = s.size_b = 100;
+    s.intersection = (a * 7 + b) % 100;
+    s.rare_intersection = s.intersection;
+    s.rare_size_a = s.rare_size_b = 100;
+    s.jaccard = static_cast<double>(s.intersection) / (200 - s.intersection);
+    s.containment_a_in_b = s.containment_b_in_a = s.intersection / 100.0;
+    return s;
+  };
+  std::vector<std::atomic<int>> prefetched(pairs.size());
+  absl::flat_hash_map<uint64_t, size_t> index;
+  for (size_t i = 0; i < pairs.size(); ++i) {
+    index[uint64_t{pairs[i].a} << 32 | pairs[i].b] = i;
+  }
+  std::atomic<bool> measured_first{true};
+  const auto plain = v->VerifyAll(pairs, similarity);
+  const auto hooked = v->VerifyAll(
+      pairs,
+      [&](DocId a, DocId b) {
+        if (prefetched[index[uint64_t{a} << 32 | b]] == 0) measured_first = false;
+        return similarity(a, b);
+      },
+      [&](DocId a, DocId b) { ++prefetched[index[uint64_t{a} << 32 | b]]; });
+  EXPECT_TRUE(measured_first);
+  for (size_t i = 0; i < pairs.size(); ++i) {
+    EXPECT_EQ(prefetched[i].load(), 1) << "pair " << i;
+  }
+  ASSERT_EQ(plain.size(), hooked.size());
+  EXPECT_GT(plain.size(), 100u);
+  for (size_t i = 0; i < plain.size(); ++i) {
+    EXPECT_EQ(plain[i].a, hooked[i].a);
+    EXPECT_EQ(plain[i].b, hooked[i].b);
+    EXPECT_EQ(plain[i].score, hooked[i].score);
+  }
 }
 
 TEST(VerifyTest, ValidatesOptions) {

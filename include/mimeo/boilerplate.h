@@ -68,12 +68,15 @@ class CommonShingles {
   // counted before. `set_of(i)` gives document i's set (sorted, distinct;
   // empty for a removed document, which then does not count towards N)
   // and must be safe to call from many threads. Runs on the calling
-  // thread's task arena.
+  // thread's task arena. Each value counts once per occurrence: a list
+  // that is not sorted or repeats values is counted so too (mimeo-mpi
+  // counts chunks of shingle occurrences), at the cost of reading it
+  // whole in each of the four rounds where a sorted set is read once.
   void Build(size_t n,
              const std::function<absl::Span<const uint64_t>(size_t)>& set_of);
 
   bool IsCommon(uint64_t shingle) const {
-    return !common_.empty() && common_.contains(shingle);
+    return MayBeCommon(shingle) && common_.contains(shingle);
   }
   // Appends the common shingles of `set` to `out`, in the set's order.
   void CommonOf(absl::Span<const uint64_t> set,
@@ -90,8 +93,19 @@ class CommonShingles {
  private:
   explicit CommonShingles(const Options& options) : options_(options) {}
 
+  // The filter's bit for a shingle is clear when the shingle is not
+  // common: most shingles are rare, and the filter (16 bits per common
+  // shingle, in cache) answers them without a probe of the set.
+  bool MayBeCommon(uint64_t shingle) const {
+    if (filter_.empty()) return false;
+    const uint64_t bit = shingle & filter_mask_;
+    return (filter_[bit >> 6] >> (bit & 63)) & 1;
+  }
+
   Options options_;
   absl::flat_hash_set<uint64_t> common_;
+  std::vector<uint64_t> filter_;  // empty when nothing is common
+  uint64_t filter_mask_ = 0;
   uint32_t threshold_ = 0;
   uint64_t documents_ = 0;
 };

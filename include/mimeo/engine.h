@@ -535,12 +535,15 @@ class Engine {
 
   // The streams and the collect-all calls built on them
   // (src/pair_stream.cc), with the shared lock held and `common` counted
-  // over every live document. NearDuplicateCandidates(): the LSH (and
-  // SimHash) candidates, sorted by (a, b), on the calling thread's arena.
+  // over every live document: StreamNearDuplicates() counts it beside the
+  // candidate search (each of the two has stretches of one thread that the
+  // other fills) and leaves it in `common` for the caller. NearDuplicateCandidates(): the LSH (and SimHash)
+  // candidates, sorted by (a, b), on the calling thread's arena.
   NearDuplicateDocs DocsFor(const Common& common) const;
   absl::StatusOr<std::vector<CandidatePair>> NearDuplicateCandidates() const;
   absl::StatusOr<PairStreamStats> StreamNearDuplicates(
-      const Common& common, const PairSink<VerifiedPair>& sink,
+      std::shared_ptr<const Common>& common,
+      const PairSink<VerifiedPair>& sink,
       const PairStreamOptions& options) const;
   absl::StatusOr<PairStreamStats> StreamSharedCopy(
       const Common& common, const PairSink<CopyPair>& sink,

@@ -157,9 +157,13 @@ class Verifier {
       const std::function<absl::Span<const uint64_t>(DocId)>& set_of) const;
   // The same, with the similarity of a pair given by `similarity_of(a, b)`
   // (for example estimated from signatures), called from many threads.
+  // When given, `prefetch(a, b)` is called for a pair a few places before
+  // similarity_of() is (on the same thread), so that the caller can ask
+  // the memory for what it will read; it must not change any result.
   std::vector<VerifiedPair> VerifyAll(
       absl::Span<const CandidatePair> pairs,
-      const std::function<Similarity(DocId, DocId)>& similarity_of) const;
+      const std::function<Similarity(DocId, DocId)>& similarity_of,
+      const std::function<void(DocId, DocId)>& prefetch = nullptr) const;
 
   const Options& options() const { return options_; }
 

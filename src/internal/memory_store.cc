@@ -48,11 +48,10 @@ absl::Status InMemoryDocumentStore::Append(
     c_.ids.emplace_back(doc.id);
     if (doc.live) doc_of_.emplace(doc.id, d);
     c_.live.push_back(doc.live ? 1 : 0);
-    c_.signatures.insert(c_.signatures.end(), doc.signature.begin(),
-                         doc.signature.end());
+    c_.signatures.append(doc.signature.data(), doc.signature.size());
     c_.simhashes.push_back(doc.simhash);
     if (keep_sets_) {
-      c_.set_hashes.insert(c_.set_hashes.end(), doc.set.begin(), doc.set.end());
+      c_.set_hashes.append(doc.set.data(), doc.set.size());
     }
     c_.set_offsets.push_back(c_.set_offsets.back() + doc.set_size);
     c_.fps.insert(c_.fps.end(), doc.fingerprints.begin(),

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "internal/growable_array.h"
 #include "mimeo/document_store.h"
 
 namespace mimeo::internal {
@@ -17,12 +18,12 @@ namespace mimeo::internal {
 struct DocumentColumns {
   std::vector<std::string> ids;
   std::vector<uint8_t> live;
-  std::vector<uint32_t> signatures;  // num_perm per DocId
+  GrowableArray<uint32_t> signatures;  // num_perm per DocId
   std::vector<uint64_t> simhashes;
   // Size num_ids + 1. Without shingle sets, the running total of set sizes
   // into an empty set_hashes.
   std::vector<uint64_t> set_offsets{0};
-  std::vector<uint64_t> set_hashes;
+  GrowableArray<uint64_t> set_hashes;
   std::vector<uint64_t> fp_offsets{0};  // size num_ids + 1
   std::vector<Fingerprint> fps;
   // Empty strings where texts are not kept.
