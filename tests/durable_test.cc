@@ -271,6 +271,23 @@ INSTANTIATE_TEST_SUITE_P(Modes, SameAnswers,
                                            Mode{"near_duplicate", false}),
                          [](const auto& info) { return info.param.name; });
 
+// Runs `change` in a write transaction on the named database `db` of the
+// index in `dir` (the index closed), as damage would.
+void Damage(const std::string& dir, const char* db, unsigned flags,
+            const std::function<void(MDB_txn*, MDB_dbi)>& change) {
+  MDB_env* env;
+  ASSERT_EQ(mdb_env_create(&env), 0);
+  mdb_env_set_maxdbs(env, 16);
+  ASSERT_EQ(mdb_env_open(env, dir.c_str(), 0, 0664), 0);
+  MDB_txn* txn;
+  ASSERT_EQ(mdb_txn_begin(env, nullptr, 0, &txn), 0);
+  MDB_dbi dbi;
+  ASSERT_EQ(mdb_dbi_open(txn, db, flags, &dbi), 0);
+  change(txn, dbi);
+  ASSERT_EQ(mdb_txn_commit(txn), 0);
+  mdb_env_close(env);
+}
+
 TEST(DurableTest, RefusesWhatIsNotItsIndex) {
   const std::string base = TempDir("refuses");
   std::filesystem::create_directories(base);
@@ -321,22 +338,14 @@ TEST(DurableTest, RefusesWhatIsNotItsIndex) {
   EXPECT_TRUE(info->has_texts);
   EXPECT_TRUE(Engine::Open(dir, info->options).ok());
 
-  // A newer format version.
-  {
-    MDB_env* env;
-    ASSERT_EQ(mdb_env_create(&env), 0);
-    mdb_env_set_maxdbs(env, 8);
-    ASSERT_EQ(mdb_env_open(env, dir.c_str(), 0, 0664), 0);
-    MDB_txn* txn;
-    ASSERT_EQ(mdb_txn_begin(env, nullptr, 0, &txn), 0);
-    MDB_dbi meta;
-    ASSERT_EQ(mdb_dbi_open(txn, "meta", 0, &meta), 0);
-    uint32_t version = 99;
-    MDB_val k{14, const_cast<char*>("format_version")}, v{4, &version};
-    ASSERT_EQ(mdb_put(txn, meta, &k, &v, 0), 0);
-    ASSERT_EQ(mdb_txn_commit(txn), 0);
-    mdb_env_close(env);
-  }
+  // A newer format version, written into the meta table as damage would.
+  const auto set_version = [&](uint32_t version) {
+    Damage(dir, "meta", 0, [&](MDB_txn* txn, MDB_dbi meta) {
+      MDB_val k{14, const_cast<char*>("format_version")}, v{4, &version};
+      ASSERT_EQ(mdb_put(txn, meta, &k, &v, 0), 0);
+    });
+  };
+  set_version(99);
   e = Engine::Open(dir, DurableOptions());
   ASSERT_FALSE(e.ok());
   EXPECT_NE(e.status().message().find("format version 99"), std::string::npos)
@@ -344,21 +353,7 @@ TEST(DurableTest, RefusesWhatIsNotItsIndex) {
   EXPECT_NE(e.status().message().find("newer"), std::string::npos);
   // An older one (version 1: the records held the source's name, and no
   // band postings).
-  {
-    MDB_env* env;
-    ASSERT_EQ(mdb_env_create(&env), 0);
-    mdb_env_set_maxdbs(env, 16);
-    ASSERT_EQ(mdb_env_open(env, dir.c_str(), 0, 0664), 0);
-    MDB_txn* txn;
-    ASSERT_EQ(mdb_txn_begin(env, nullptr, 0, &txn), 0);
-    MDB_dbi meta;
-    ASSERT_EQ(mdb_dbi_open(txn, "meta", 0, &meta), 0);
-    uint32_t version = 1;
-    MDB_val k{14, const_cast<char*>("format_version")}, v{4, &version};
-    ASSERT_EQ(mdb_put(txn, meta, &k, &v, 0), 0);
-    ASSERT_EQ(mdb_txn_commit(txn), 0);
-    mdb_env_close(env);
-  }
+  set_version(1);
   e = Engine::Open(dir, DurableOptions());
   ASSERT_FALSE(e.ok());
   EXPECT_NE(e.status().message().find("format version 1;"), std::string::npos)
@@ -366,23 +361,6 @@ TEST(DurableTest, RefusesWhatIsNotItsIndex) {
   EXPECT_NE(e.status().message().find("older"), std::string::npos);
   EXPECT_FALSE(Engine::ReadIndexInfo(dir).ok());
   EXPECT_FALSE(Engine::CheckIndex(dir).ok());
-}
-
-// Runs `change` in a write transaction on the named database `db` of the
-// index in `dir` (the index closed), as damage would.
-void Damage(const std::string& dir, const char* db, unsigned flags,
-            const std::function<void(MDB_txn*, MDB_dbi)>& change) {
-  MDB_env* env;
-  ASSERT_EQ(mdb_env_create(&env), 0);
-  mdb_env_set_maxdbs(env, 16);
-  ASSERT_EQ(mdb_env_open(env, dir.c_str(), 0, 0664), 0);
-  MDB_txn* txn;
-  ASSERT_EQ(mdb_txn_begin(env, nullptr, 0, &txn), 0);
-  MDB_dbi dbi;
-  ASSERT_EQ(mdb_dbi_open(txn, db, flags, &dbi), 0);
-  change(txn, dbi);
-  ASSERT_EQ(mdb_txn_commit(txn), 0);
-  mdb_env_close(env);
 }
 
 // The band postings, the tally and the source tables of the format 2
