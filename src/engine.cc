@@ -1273,8 +1273,15 @@ namespace {
 internal::IndexConfig ConfigOf(const Engine::Options& o,
                                const LshParams& lsh) {
   internal::IndexConfig c;
-  c.lsh_bands = lsh.bands;
-  c.lsh_rows = lsh.rows;
+  // Band postings only where Open() reads them in place of an LSH index in
+  // memory: a near-duplicate index (no texts). With copy on, opening reads
+  // every record and builds the fingerprint index in memory anyway, and
+  // filing each document under every band on disk would cost most of a
+  // batch's writes (bench/README.md, "The index on disk").
+  if (!o.copy.enabled) {
+    c.lsh_bands = lsh.bands;
+    c.lsh_rows = lsh.rows;
+  }
   c.hashing = o.hashing();
   c.keep_sets = o.keep_shingle_sets;
   c.texts = o.copy.enabled;
