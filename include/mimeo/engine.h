@@ -457,10 +457,12 @@ class Engine {
   // ids stay unique across them), readers never wait, and Query(),
   // Cluster() and SharedCopy() first take in what others wrote (stats(),
   // num_ids() and the other accessors tell what this engine has taken in
-  // so far, as of its last write or query). The LSH buckets are kept in
-  // the index (with the banding of the options it was created with) and
-  // read in place by Query(); with copy off and no shingle sets (a
-  // near-duplicate index) nothing else is read on opening either: every
+  // so far, as of its last write or query). With copy off, the LSH
+  // buckets are kept in the index (with the banding of the options it was
+  // created with) and read in place by Query() (with copy on, they are
+  // built in memory on opening, beside the fingerprint index); with copy
+  // off and no shingle sets (a near-duplicate index) nothing else is read
+  // on opening either: every
   // document's record is read in place, in the memory map, as queries need
   // it, so that opening takes milliseconds and the process's own memory
   // does not grow with the index. With copy on or sets kept, every field
