@@ -65,12 +65,18 @@ struct Streamed {
   PairStreamStats stats;
 };
 
-Streamed<VerifiedPair> StreamNear(const Engine& e, size_t block_pairs) {
-  Streamed<VerifiedPair> out;
+// Every block `stream` (Engine::NearDuplicatePairs or SharedCopyPairs)
+// hands over, kept as it came.
+template <typename Pair>
+Streamed<Pair> StreamWith(
+    const Engine& e, size_t block_pairs,
+    absl::StatusOr<PairStreamStats> (Engine::*stream)(
+        const PairSink<Pair>&, const PairStreamOptions&) const) {
+  Streamed<Pair> out;
   PairStreamOptions o;
   o.block_pairs = block_pairs;
-  auto stats = e.NearDuplicatePairs(
-      [&](absl::Span<VerifiedPair> block) {
+  auto stats = (e.*stream)(
+      [&](absl::Span<Pair> block) {
         out.blocks.emplace_back(block.begin(), block.end());
         return absl::OkStatus();
       },
@@ -80,19 +86,12 @@ Streamed<VerifiedPair> StreamNear(const Engine& e, size_t block_pairs) {
   return out;
 }
 
+Streamed<VerifiedPair> StreamNear(const Engine& e, size_t block_pairs) {
+  return StreamWith<VerifiedPair>(e, block_pairs, &Engine::NearDuplicatePairs);
+}
+
 Streamed<CopyPair> StreamCopy(const Engine& e, size_t block_pairs) {
-  Streamed<CopyPair> out;
-  PairStreamOptions o;
-  o.block_pairs = block_pairs;
-  auto stats = e.SharedCopyPairs(
-      [&](absl::Span<CopyPair> block) {
-        out.blocks.emplace_back(block.begin(), block.end());
-        return absl::OkStatus();
-      },
-      o);
-  EXPECT_TRUE(stats.ok()) << stats.status();
-  if (stats.ok()) out.stats = *stats;
-  return out;
+  return StreamWith<CopyPair>(e, block_pairs, &Engine::SharedCopyPairs);
 }
 
 template <typename Pair>
