@@ -398,6 +398,12 @@ class PyEngine {
       const Engine::SnapshotInfo& i = ValueOrThrow(std::move(info));
       options = i.options;
       options.copy.enabled = i.has_texts;
+      // The index's banding (its band postings), unless a threshold is
+      // given: then the LSH index is built in memory for it.
+      if (kwargs.contains("lsh_threshold")) {
+        options.lsh_bands = 0;
+        options.lsh_rows = 0;
+      }
     }
     ApplyOptions(kwargs, options);
     absl::StatusOr<std::unique_ptr<Engine>> engine;

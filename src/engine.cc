@@ -1345,6 +1345,8 @@ absl::StatusOr<Engine::SnapshotInfo> Engine::ReadIndexInfo(
   o.copy.enabled = s.config.texts;
   o.keep_shingle_sets = s.config.keep_sets;
   if (s.config.texts) o.copy.winnow.window = static_cast<int>(s.config.window);
+  o.lsh_bands = s.config.lsh_bands;
+  o.lsh_rows = s.config.lsh_rows;
   if (absl::Status v = o.Validate(); !v.ok()) {
     return absl::DataLossError(absl::StrFormat(
         "index '%s' is corrupt: its parameters are invalid (%s)", dir,

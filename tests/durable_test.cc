@@ -442,6 +442,13 @@ TEST(DurableTest, OtherBandingAnswersFromMemory) {
       ASSERT_TRUE((*memory)->Add(DurableDoc("b", i)).ok());
     }
   }
+  // ReadIndexInfo gives the index's banding.
+  auto info = Engine::ReadIndexInfo(dir);
+  ASSERT_TRUE(info.ok()) << info.status();
+  auto made = Engine::Create(made_with);
+  ASSERT_TRUE(made.ok());
+  EXPECT_EQ(info->options.lsh_bands, (*made)->lsh_params().bands);
+  EXPECT_EQ(info->options.lsh_rows, (*made)->lsh_params().rows);
   auto e = Engine::Open(dir, other);
   ASSERT_TRUE(e.ok()) << e.status();
   ASSERT_NE((*e)->lsh_params().bands, 0u);

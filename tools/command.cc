@@ -76,6 +76,7 @@ void AddEngineOptions(CLI::App* cmd, CommonArgs& args, bool passages) {
       ->check(CLI::Range(2, 1 << 30));
   cmd->add_option("--lsh-threshold", o.lsh_threshold,
                   "Jaccard similarity the candidate search is tuned for")
+      ->each(given("--lsh-threshold"))
       ->capture_default_str()
       ->check(CLI::Range(0.001, 0.999));
   cmd->add_option_function<uint32_t>(

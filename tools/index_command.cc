@@ -81,6 +81,12 @@ absl::StatusOr<std::unique_ptr<Engine>> LoadIndex(IndexArgs& args) {
   if (directory) {
     o.keep_shingle_sets = info->options.keep_shingle_sets;
     o.copy.winnow.window = info->options.copy.winnow.window;
+    // The banding of the index's band postings, unless another threshold
+    // is asked for (the LSH index is then built in memory on opening).
+    if (!Given(args.common, "--lsh-threshold")) {
+      o.lsh_bands = info->options.lsh_bands;
+      o.lsh_rows = info->options.lsh_rows;
+    }
     return Engine::Open(args.index, o);
   }
   return Engine::Load(args.index, o);

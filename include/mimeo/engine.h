@@ -490,6 +490,9 @@ class Engine {
                                                       const Options& options);
   // What an index directory holds (as ReadSnapshotInfo() for a snapshot;
   // file_bytes is the size of its data file), without reading documents.
+  // Where the index keeps band postings (copy off), the options carry
+  // their banding (lsh_bands x lsh_rows), so that Open() with them reads
+  // the postings instead of building an LSH index in memory.
   static absl::StatusOr<SnapshotInfo> ReadIndexInfo(const std::string& dir);
   // Verifies every invariant of the index in `dir`: each record parses
   // and fits the parameters, each id entry names a live document and each
