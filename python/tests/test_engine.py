@@ -191,6 +191,20 @@ def test_open_index_directory(tmp_path, demo):
     reopened.remove(demo[0][0])
     assert len(reopened) == len(memory) - 1
     del reopened
+    # A near-duplicate index (copy off) keeps its band postings: reopened
+    # with their banding, or with another threshold's.
+    near = tmp_path / "near"
+    e = mimeo.Engine.open(near, copy=False)
+    e.add_batch(demo)
+    del e
+    e = mimeo.Engine.open(near)
+    assert e.options["copy"] is False and e.options["lsh_bands"] != 0
+    del e
+    loose = mimeo.Engine.open(near, lsh_threshold=0.5)
+    assert loose.options["lsh_threshold"] == 0.5
+    assert loose.options["lsh_bands"] == 0
+    assert len(loose) == len(demo)
+    del loose
     with pytest.raises((ValueError, RuntimeError), match="num_perm"):
         mimeo.Engine.open(index, num_perm=128)
     other = tmp_path / "other"
