@@ -48,6 +48,29 @@ void EmitBucketPairs(const std::vector<std::pair<uint64_t, DocId>>& records,
   }
 }
 
+// Sorts each bucket of `v` in place, bucket b ending where ends[b] says
+// (the first starting at 0): the last step of the counting sorts below.
+// Long buckets by std::sort, short ones (most, at about one value per
+// bucket) by insertion.
+template <typename T>
+void SortEachBucket(std::vector<T>& v, absl::Span<const uint32_t> ends) {
+  size_t first = 0;
+  for (const uint32_t end : ends) {
+    const size_t last = end;
+    if (last - first > 32) {
+      std::sort(v.begin() + first, v.begin() + last);
+    } else {
+      for (size_t i = first + 1; i < last; ++i) {
+        const T x = v[i];
+        size_t j = i;
+        for (; j > first && x < v[j - 1]; --j) v[j] = v[j - 1];
+        v[j] = x;
+      }
+    }
+    first = last;
+  }
+}
+
 // Folds the packed pairs of some bands (a << 32 | b, one per shared band,
 // in any order; emptied) into `pairs` (sorted by (a, b), each with the
 // number of bands it shares so far).
@@ -75,21 +98,7 @@ void SortPacked(std::vector<uint64_t>& packed) {
   std::vector<uint64_t> sorted(n);
   for (uint64_t v : packed) sorted[start[v >> shift]++] = v;
   // start[b] is now where bucket b ends.
-  size_t first = 0;
-  for (size_t b = 0; b < buckets; ++b) {
-    const size_t last = start[b];
-    if (last - first > 32) {
-      std::sort(sorted.begin() + first, sorted.begin() + last);
-    } else {
-      for (size_t i = first + 1; i < last; ++i) {
-        const uint64_t v = sorted[i];
-        size_t j = i;
-        for (; j > first && v < sorted[j - 1]; --j) sorted[j] = sorted[j - 1];
-        sorted[j] = v;
-      }
-    }
-    first = last;
-  }
+  SortEachBucket(sorted, absl::MakeConstSpan(start).first(buckets));
   packed.swap(sorted);
 }
 
@@ -163,21 +172,7 @@ void SortRecords(std::vector<std::pair<uint64_t, DocId>>& records,
   scratch.resize(n);
   for (const auto& r : records) scratch[start[bucket(r.first)]++] = r;
   // start[b] is now where bucket b ends.
-  size_t first = 0;
-  for (size_t b = 0; b < buckets; ++b) {
-    const size_t last = start[b];
-    if (last - first > 32) {
-      std::sort(scratch.begin() + first, scratch.begin() + last);
-    } else {
-      for (size_t i = first + 1; i < last; ++i) {
-        const auto v = scratch[i];
-        size_t j = i;
-        for (; j > first && v < scratch[j - 1]; --j) scratch[j] = scratch[j - 1];
-        scratch[j] = v;
-      }
-    }
-    first = last;
-  }
+  SortEachBucket(scratch, absl::MakeConstSpan(start).first(buckets));
   records.swap(scratch);
 }
 
