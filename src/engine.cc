@@ -148,6 +148,17 @@ void Engine::Options::SetHashing(const HashingParams& params) {
   params.ApplyTo(normalize, tokenize, shingle, minhash);
 }
 
+NearDuplicatePolicy::Options Engine::Options::near_duplicates() const {
+  NearDuplicatePolicy::Options po;
+  po.verify = verify;
+  po.member = member;
+  po.cluster = cluster;
+  po.num_perm = minhash.num_perm;
+  po.scheme = minhash.scheme;
+  po.exact_sets = keep_shingle_sets;
+  return po;
+}
+
 // Everything Create() builds before the Engine exists.
 struct Engine::Components {
   Options options;
@@ -245,15 +256,8 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(const Options& o) {
   lio.large_bucket = o.lsh_large_bucket;
   ASSIGN_OR_RETURN(LshIndex lsh_index, LshIndex::Create(lio));
   ASSIGN_OR_RETURN(Verifier verifier, Verifier::Create(o.verify));
-  NearDuplicatePolicy::Options po;
-  po.verify = o.verify;
-  po.member = o.member;
-  po.cluster = o.cluster;
-  po.num_perm = o.minhash.num_perm;
-  po.scheme = o.minhash.scheme;
-  po.exact_sets = o.keep_shingle_sets;
   ASSIGN_OR_RETURN(NearDuplicatePolicy near_duplicates,
-                   NearDuplicatePolicy::Create(po));
+                   NearDuplicatePolicy::Create(o.near_duplicates()));
   ASSIGN_OR_RETURN(Winnower winnower, Winnower::Create(o.copy.winnow));
   ASSIGN_OR_RETURN(Aligner aligner, Aligner::Create(o.copy.align, o.normalize,
                                                     o.tokenize, o.shingle));

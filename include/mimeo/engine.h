@@ -276,6 +276,9 @@ class Engine {
     // The hashing parameters among these options (hashing_params.h), and
     // setting them.
     HashingParams hashing() const;
+    // The near-duplicate policy's options among these (near_duplicates.h):
+    // what the Engine and mimeo-mpi both verify and cluster with.
+    NearDuplicatePolicy::Options near_duplicates() const;
     void SetHashing(const HashingParams& params);
 
     static Verifier::Options DefaultVerify() {

@@ -991,12 +991,7 @@ int Run(MpiArgs& args, bool pairs_command) {
   lo.rows = (*engine)->lsh_params().rows;
   lo.large_bucket = o.lsh_large_bucket;
   engine->reset();
-  NearDuplicatePolicy::Options po;
-  po.verify = o.verify;
-  po.member = o.member;
-  po.cluster = o.cluster;
-  po.num_perm = o.minhash.num_perm;
-  po.scheme = o.minhash.scheme;
+  NearDuplicatePolicy::Options po = o.near_duplicates();
   po.exact_sets = true;
   absl::StatusOr<NearDuplicatePolicy> policy = NearDuplicatePolicy::Create(po);
   if (!policy.ok()) Fail(policy.status());
