@@ -447,6 +447,12 @@ absl::Status Engine::FollowStore() const {
   return absl::OkStatus();
 }
 
+absl::Status Engine::RequireCopy() const {
+  if (options_.copy.enabled) return absl::OkStatus();
+  return absl::FailedPreconditionError(
+      "shared copy is off (Engine::Options::copy.enabled = false)");
+}
+
 absl::Status Engine::FollowStoreShared() const {
   // Stale() under the shared lock: an on-disk store may not grow its map
   // (in a write, under the exclusive lock) while a transaction is open.
@@ -1241,10 +1247,7 @@ absl::StatusOr<std::vector<CandidatePair>> Engine::NearDuplicateCandidates()
 
 absl::StatusOr<CopyReport> Engine::SharedCopy(
     const ProgressHook& progress) const {
-  if (!options_.copy.enabled) {
-    return absl::FailedPreconditionError(
-        "shared copy is off (Engine::Options::copy.enabled = false)");
-  }
+  RETURN_IF_ERROR(RequireCopy());
   RETURN_IF_ERROR(FollowStoreShared());
   std::shared_lock lock(*mu_);
   const std::shared_ptr<const Common> common = CommonModel(/*current=*/true);

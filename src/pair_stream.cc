@@ -64,10 +64,7 @@ absl::StatusOr<PairStreamStats> Engine::NearDuplicatePairs(
 
 absl::StatusOr<PairStreamStats> Engine::SharedCopyPairs(
     const PairSink<CopyPair>& sink, const PairStreamOptions& options) const {
-  if (!options_.copy.enabled) {
-    return absl::FailedPreconditionError(
-        "shared copy is off (Engine::Options::copy.enabled = false)");
-  }
+  RETURN_IF_ERROR(RequireCopy());
   RETURN_IF_ERROR(FollowStoreShared());
   std::shared_lock lock(*mu_);
   const std::shared_ptr<const Common> common = CommonModel(/*current=*/true);

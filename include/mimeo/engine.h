@@ -586,6 +586,9 @@ class Engine {
   // take in; call it holding no lock.
   absl::Status FollowStore() const;
   absl::Status FollowStoreShared() const;
+  // FailedPrecondition unless shared copy is on (SharedCopy() and
+  // SharedCopyPairs() need it).
+  absl::Status RequireCopy() const;
   // The options that decide a sketch, as (name, value).
   std::vector<std::pair<std::string_view, uint64_t>> SketchParameters() const;
   // The shingle set (empty without keep_shingle_sets), and its size.
