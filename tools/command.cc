@@ -127,7 +127,7 @@ void AddInputOptions(CLI::App* cmd, CommonArgs& args, bool sources) {
   if (sources) {
     cmd->add_option("--source-field", in.source_field,
                     "JSONL: the field naming each document's source (a site, "
-                    "an outlet, a list): text on 20+ documents of few sources "
+                    "an outlet, a list; mail: a header, e.g. List-Id): text on 20+ documents of few sources "
                     "is their template, text many sources hold is copy");
     cmd->add_flag("--source-folders", in.source_folders,
                   "Each file's first folder is its source (one folder per "
@@ -138,22 +138,29 @@ void AddInputOptions(CLI::App* cmd, CommonArgs& args, bool sources) {
          "--text-format",
          [&in](const std::string& v) {
            in.text_format = v == "html"   ? TextFormat::kHtml
+                            : v == "mail" ? TextFormat::kMail
                             : v == "text" ? TextFormat::kText
                                           : TextFormat::kAuto;
          },
-         "JSONL text fields and stdin read as HTML (their visible text): "
-         "auto (default) those that start with <!DOCTYPE html or <html, "
-         "or hold two kinds of <body <div <p <br <table <a href in their "
-         "first 4 KiB; html all, and files of any name; text none. "
-         ".html/.htm files are always HTML")
-      ->check(CLI::IsMember({"auto", "text", "html"}));
+         "How texts are read: as HTML (their visible text) or mail (the "
+         "body, decoded: quoted-printable, base64, the plain part of "
+         "multipart, no headers or attachments). auto (default): JSONL "
+         "fields and stdin that start with <!DOCTYPE html or <html, or "
+         "hold two kinds of <body <div <p <br <table <a href in their "
+         "first 4 KiB, are HTML; texts with mail headers, MIME parts or "
+         "quoted-printable are mail, and text files that start like an "
+         "mbox are split into messages; html: all HTML; mail: all mail; "
+         "text: as they are. .html/.htm files are always HTML, .eml .mbox "
+         ".mbx always mail")
+      ->check(CLI::IsMember({"auto", "text", "html", "mail"}));
   cmd->add_option("--include", in.include,
                   "Directories: read the files matching this shell pattern, "
                   "whatever their extension (repeatable; e.g. --include "
                   "copyright --include '*.txt'). One without '/' is matched "
                   "against the file name, one with against the path under "
                   "the directory; '*' matches '/' too. Without it: .txt, "
-                  ".md, .html, .htm, .jsonl, .ndjson (also .gz, .zst)")
+                  ".md, .html, .htm, .eml, .mbox, .mbx, .jsonl, .ndjson "
+                  "(also .gz, .zst)")
       ->type_name("GLOB")
       ->allow_extra_args(false);
   cmd->add_option("--exclude", in.exclude,

@@ -21,6 +21,7 @@
 #include "absl/time/time.h"
 #include "byte_stream.h"
 #include "html_text.h"
+#include "mail_text.h"
 #include "simdjson.h"
 #include "utf8.h"
 
@@ -29,7 +30,13 @@ namespace fs = std::filesystem;
 
 namespace {
 
-enum class Kind { kText, kHtml, kJsonl, kSniff };
+// kMail: a file holding one mail message (.eml); kMbox: a file holding
+// many, one after another (.mbox, or a text file that starts like one).
+enum class Kind { kText, kHtml, kMail, kMbox, kJsonl, kSniff };
+
+// How a text is read: as it is, as HTML (its visible text) or as mail (its
+// body, decoded).
+enum class Form { kPlain, kHtml, kMail };
 
 // "site/2024/page.html" -> "site"; a name without a folder -> "".
 std::string FirstFolder(std::string_view id) {
@@ -61,6 +68,14 @@ bool IsJsonlName(const std::string& base) {
 bool IsHtmlName(const std::string& base) {
   return absl::EndsWith(base, ".html") || absl::EndsWith(base, ".htm");
 }
+// A mail file's kind by its name: .eml one message, .mbox/.mbx many.
+std::optional<Kind> MailKind(const std::string& base) {
+  if (absl::EndsWith(base, ".eml")) return Kind::kMail;
+  if (absl::EndsWith(base, ".mbox") || absl::EndsWith(base, ".mbx")) {
+    return Kind::kMbox;
+  }
+  return std::nullopt;
+}
 
 // The kind of a file found in a directory walk, or nullopt to pass it by.
 std::optional<Kind> WalkedKind(const fs::path& p) {
@@ -71,6 +86,7 @@ std::optional<Kind> WalkedKind(const fs::path& p) {
   std::transform(lower.begin(), lower.end(), lower.begin(),
                  [](unsigned char c) { return std::tolower(c); });
   if (IsHtmlName(lower)) return Kind::kHtml;
+  if (std::optional<Kind> mail = MailKind(base)) return *mail;
   if (absl::EndsWith(lower, ".txt") || absl::EndsWith(lower, ".md")) {
     return Kind::kText;
   }
@@ -110,7 +126,29 @@ Kind NamedKind(const fs::path& p) {
   const std::string base = BaseName(p);
   if (IsJsonlName(base)) return Kind::kJsonl;
   if (IsHtmlName(base)) return Kind::kHtml;
+  if (std::optional<Kind> mail = MailKind(base)) return *mail;
   return Kind::kText;
+}
+
+// Reads up to `n` bytes of the start of `in` into `head`, to be put back
+// (WithPrefix()).
+absl::Status ReadHead(ByteStream& in, std::string& head, size_t n) {
+  char buf[4096];
+  while (head.size() < n) {
+    absl::StatusOr<size_t> got =
+        in.Read(buf, std::min(sizeof(buf), n - head.size()));
+    if (!got.ok()) return got.status();
+    if (*got == 0) break;
+    head.append(buf, *got);
+  }
+  return absl::OkStatus();
+}
+
+// Whether a file's first bytes start an mbox: the complete lines of them.
+bool HeadLooksLikeMbox(std::string_view head) {
+  const size_t last = head.rfind('\n');
+  return last != std::string_view::npos &&
+         LooksLikeMbox(head.substr(0, last + 1));
 }
 
 // Parses one JSONL line into an object, repairing invalid UTF-8 first
@@ -138,32 +176,61 @@ absl::StatusOr<simdjson::dom::object> ParseObject(
   return obj;
 }
 
-// Whether a file is read as HTML: by its name, or because every text is.
-bool FileIsHtml(Kind kind, TextFormat format) {
-  return kind == Kind::kHtml || format == TextFormat::kHtml;
-}
-
-// Whether a text that comes from no named file (a JSONL field, standard
-// input) is read as HTML. It depends on the text alone, so that a JSONL
-// line read again is read as it was the first time.
-bool TextIsHtml(std::string_view text, TextFormat format) {
+// How a file's text is read: by its name (.html/.htm, .eml), because every
+// text is read one way, or (kAuto) as mail when it looks like mail.
+Form FileForm(Kind kind, TextFormat format, std::string_view text) {
+  if (kind == Kind::kHtml) return Form::kHtml;
+  if (kind == Kind::kMail || kind == Kind::kMbox) return Form::kMail;
   switch (format) {
     case TextFormat::kAuto:
-      return LooksLikeHtml(text);
+      return LooksLikeMail(text) ? Form::kMail : Form::kPlain;
     case TextFormat::kText:
-      return false;
+      return Form::kPlain;
     case TextFormat::kHtml:
-      return true;
+      return Form::kHtml;
+    case TextFormat::kMail:
+      return Form::kMail;
   }
-  return false;
+  return Form::kPlain;
+}
+
+// How a text that comes from no named file (a JSONL field, standard input)
+// is read. It depends on the text alone, so that a JSONL line read again
+// is read as it was the first time.
+Form TextForm(std::string_view text, TextFormat format) {
+  switch (format) {
+    case TextFormat::kAuto:
+      if (LooksLikeHtml(text)) return Form::kHtml;
+      return LooksLikeMail(text) ? Form::kMail : Form::kPlain;
+    case TextFormat::kText:
+      return Form::kPlain;
+    case TextFormat::kHtml:
+      return Form::kHtml;
+    case TextFormat::kMail:
+      return Form::kMail;
+  }
+  return Form::kPlain;
 }
 
 // A document's text from its bytes (a file, a JSONL field): HTML turned
-// into its visible text. The one conversion for reading a document and
-// reading it again, so that the text read again is the text the engine
-// was given.
-std::string DocumentText(std::string bytes, bool html) {
-  return html ? HtmlToText(bytes) : std::move(bytes);
+// into its visible text, mail into its decoded body (whose Date: goes to
+// `date`, when it has one and `date` has none). The one conversion for
+// reading a document and reading it again, so that the text read again is
+// the text the engine was given.
+std::string DocumentText(std::string bytes, Form form,
+                         std::optional<int64_t>* date = nullptr) {
+  switch (form) {
+    case Form::kPlain:
+      return bytes;
+    case Form::kHtml:
+      return HtmlToText(bytes);
+    case Form::kMail: {
+      MailText mail = MailToText(bytes);
+      if (date != nullptr && !*date) *date = mail.date;
+      return std::move(mail.text);
+    }
+  }
+  return bytes;
 }
 
 // Reads [offset, offset + n) of an open file, or fails naming `path`.
@@ -312,6 +379,18 @@ struct InputReader::Jsonl {
   bool spill = false;
 };
 
+// An mbox file being read, message by message.
+struct InputReader::Mbox {
+  Source source;
+  std::unique_ptr<ByteStream> stream;
+  std::unique_ptr<LineReader> lines;
+  std::string message;        // the lines of the message being read
+  uint64_t message_line = 0;  // the line of its "From " separator
+  bool started = false;       // a separator has been read
+  bool too_large = false;     // the message outgrew the document limit
+  bool previous_blank = true;
+};
+
 // --- InputTexts ------------------------------------------------------------
 
 struct InputTexts::Location {
@@ -392,8 +471,8 @@ absl::StatusOr<std::string> InputTexts::Text(
     absl::StatusOr<std::string> bytes =
         ReadAll(**in, path, options_.max_document_bytes);
     if (!bytes.ok()) return bytes.status();
-    // HTML files were spilled: a file read again is text.
-    return DocumentText(std::move(*bytes), /*html=*/false);
+    // HTML and mail files were spilled: a file read again is text.
+    return DocumentText(std::move(*bytes), Form::kPlain);
   }
   const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
@@ -416,8 +495,8 @@ absl::StatusOr<std::string> InputTexts::Text(
         "the line at byte %d of '%s' no longer holds a string field \"%s\"",
         at.offset, path, options_.text_field));
   }
-  // Lines read as HTML were spilled: a line read again is text.
-  return DocumentText(std::string(text), /*html=*/false);
+  // Lines read as HTML or mail were spilled: a line read again is text.
+  return DocumentText(std::string(text), Form::kPlain);
 }
 
 // --- InputReader -----------------------------------------------------------
@@ -569,7 +648,133 @@ absl::Status InputReader::SetLinesBefore(const std::vector<uint64_t>& lines) {
 }
 
 uint64_t InputReader::consumed_bytes() const {
-  return finished_bytes_ + (jsonl_ ? jsonl_->stream->consumed() : 0);
+  return finished_bytes_ + (jsonl_ ? jsonl_->stream->consumed() : 0) +
+         (mbox_ ? mbox_->stream->consumed() : 0);
+}
+
+void InputReader::MailSource(std::string_view message, Document& doc) const {
+  if (options_.source_field.empty()) return;
+  std::optional<std::string> value = MailHeader(message, options_.source_field);
+  if (value && !value->empty() && value->size() <= 65536) {
+    doc.source = std::move(*value);
+  }
+}
+
+absl::Status InputReader::OpenMbox(const Source& s,
+                                   std::unique_ptr<ByteStream> opened) {
+  absl::StatusOr<std::unique_ptr<ByteStream>> stream =
+      OpenOnce(s, std::move(opened));
+  if (!stream.ok()) return stream.status();
+  if (*stream == nullptr) return absl::OkStatus();
+  ++counts_.files;
+  mbox_ = std::make_unique<Mbox>();
+  mbox_->source = s;
+  mbox_->stream = std::move(*stream);
+  mbox_->lines = std::make_unique<LineReader>(*mbox_->stream,
+                                              options_.max_document_bytes);
+  return absl::OkStatus();
+}
+
+absl::Status InputReader::EndMessage(std::vector<Document>& out,
+                                     uint64_t& bytes) {
+  Mbox& m = *mbox_;
+  const std::string where =
+      absl::StrFormat("%s:%d", m.source.id, m.message_line);
+  std::string message = std::move(m.message);
+  m.message.clear();
+  if (m.too_large) {
+    m.too_large = false;
+    return Problem(absl::InvalidArgumentError(absl::StrFormat(
+                       "%s: message longer than the %d-byte document limit; "
+                       "skipped",
+                       where, options_.max_document_bytes)),
+                   counts_.skipped_too_large);
+  }
+  if (message.find_first_not_of(" \t\r\n") == std::string::npos) {
+    return absl::OkStatus();
+  }
+  if (message.find('\0') != std::string::npos) {
+    return Problem(absl::InvalidArgumentError(absl::StrFormat(
+                       "%s: a NUL byte in the message; skipped", where)),
+                   counts_.skipped_binary);
+  }
+  if (SkipId(where)) return absl::OkStatus();
+  Document d;
+  d.id = UniqueId(where, where);
+  if (options_.source_folders) d.source = FirstFolder(m.source.id);
+  MailSource(message, d);
+  d.text = DocumentText(std::move(message), Form::kMail, &d.date);
+  if (texts_) {
+    if (absl::Status st = texts_->Spill(d.text); !st.ok()) return st;
+  }
+  ++counts_.mail_documents;
+  counts_.text_bytes += d.text.size();
+  ++counts_.documents;
+  if (options_.keep_lines) lines_.emplace_back();
+  ++documents_per_source_[m.source.index];
+  bytes += d.text.size() + 64;
+  out.push_back(std::move(d));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<bool> InputReader::ReadMbox(std::vector<Document>& out,
+                                           uint64_t batch_bytes,
+                                           uint64_t& bytes) {
+  Mbox& m = *mbox_;
+  while (bytes < batch_bytes) {
+    absl::StatusOr<std::optional<std::string_view>> line = m.lines->Next();
+    if (!line.ok()) {
+      if (line.status().code() == absl::StatusCode::kOutOfRange) {
+        m.too_large = true;  // a line longer than a document: skip it all
+        m.previous_blank = false;
+        continue;
+      }
+      absl::Status s = Problem(
+          absl::DataLossError(absl::StrFormat(
+              "%s (after line %d); the rest of the file is skipped",
+              line.status().message(), m.lines->line_number())),
+          counts_.skipped_unreadable);
+      if (!s.ok()) return s;
+      return false;
+    }
+    if (!line->has_value()) {
+      if (m.started) {
+        m.started = false;
+        if (absl::Status s = EndMessage(out, bytes); !s.ok()) return s;
+      }
+      return false;
+    }
+    std::string_view l = **line;
+    // A separator after a blank line (or first in the file) starts a
+    // message; one inside a body without a blank line before it is text.
+    if ((m.previous_blank || !m.started) && IsMboxSeparator(l)) {
+      if (m.started) {
+        if (absl::Status s = EndMessage(out, bytes); !s.ok()) return s;
+      }
+      m.started = true;
+      m.message_line = m.lines->line_number();
+      m.previous_blank = false;
+      continue;
+    }
+    m.previous_blank = l.find_first_not_of(" \t\r") == std::string_view::npos;
+    if (!m.started) continue;  // text before the first message
+    // mboxrd/mboxo quoting: ">From " (and ">>From ") lost a '>' when the
+    // message was written.
+    const size_t quotes = l.find_first_not_of('>');
+    if (quotes != std::string_view::npos && quotes > 0 &&
+        l.substr(quotes).substr(0, 5) == "From ") {
+      l.remove_prefix(1);
+    }
+    if (m.too_large) continue;
+    if (m.message.size() + l.size() + 1 > options_.max_document_bytes) {
+      m.too_large = true;
+      std::string().swap(m.message);
+      continue;
+    }
+    m.message.append(l);
+    m.message.push_back('\n');
+  }
+  return true;
 }
 
 absl::Status InputReader::Problem(absl::Status problem, uint64_t& counter) {
@@ -677,17 +882,21 @@ absl::Status InputReader::ReadFile(const Source& s,
                    counts_.skipped_binary);
   }
   // Standard input has no name to go by: it is judged by its look.
-  const bool html = s.path == "-" ? TextIsHtml(*text, options_.text_format)
-                                  : FileIsHtml(s.kind, options_.text_format);
-  if (html) ++counts_.html_documents;
+  const Form form = s.path == "-"
+                        ? TextForm(*text, options_.text_format)
+                        : FileForm(s.kind, options_.text_format, *text);
+  if (form == Form::kHtml) ++counts_.html_documents;
+  if (form == Form::kMail) ++counts_.mail_documents;
   Document doc;
   doc.id = UniqueId(s.id, s.id);
   if (options_.source_folders) doc.source = FirstFolder(s.id);
-  doc.text = DocumentText(std::move(*text), html);
+  if (form == Form::kMail) MailSource(*text, doc);
+  doc.text = DocumentText(std::move(*text), form, &doc.date);
   if (texts_) {
     // HTML is spilled as its visible text: parsing a page again for every
     // pair it is aligned in cost more than the alignment (bench/README.md).
-    if (s.path == "-" || html) {
+    // Mail too, as its decoded body.
+    if (s.path == "-" || form != Form::kPlain) {
       if (absl::Status st = texts_->Spill(doc.text); !st.ok()) return st;
     } else {
       texts_->NoteFile(s.index);
@@ -835,11 +1044,12 @@ absl::Status InputReader::ParseLine(std::string_view line,
       }
     }
   }
-  const bool html = TextIsHtml(text, options_.text_format);
-  if (html) ++counts_.html_documents;
-  d.text = DocumentText(std::string(text), html);
+  const Form form = TextForm(text, options_.text_format);
+  if (form == Form::kHtml) ++counts_.html_documents;
+  if (form == Form::kMail) ++counts_.mail_documents;
+  d.text = DocumentText(std::string(text), form, &d.date);
   if (texts_) {
-    if (j.spill || html) {
+    if (j.spill || form != Form::kPlain) {
       if (absl::Status st = texts_->Spill(d.text); !st.ok()) return st;
     } else {
       texts_->NoteLine(j.source.index, line_offset, line_bytes);
@@ -893,6 +1103,14 @@ absl::StatusOr<bool> InputReader::Next(std::vector<Document>& out,
   lines_.clear();
   uint64_t bytes = 0;
   while (bytes < batch_bytes) {
+    if (mbox_) {
+      absl::StatusOr<bool> more = ReadMbox(out, batch_bytes, bytes);
+      if (!more.ok()) return more.status();
+      if (*more) break;  // the batch is full
+      finished_bytes_ += mbox_->stream->consumed();
+      mbox_.reset();
+      continue;
+    }
     if (jsonl_) {
       absl::StatusOr<bool> more = ReadJsonl(out, batch_bytes, bytes);
       if (!more.ok()) return more.status();
@@ -938,7 +1156,8 @@ absl::StatusOr<bool> InputReader::Next(std::vector<Document>& out,
       s.kind = jsonl.ok() && *jsonl ? Kind::kJsonl : Kind::kText;
       s.id = s.kind == Kind::kJsonl ? "stdin" : "-";
       stream = WithPrefix(std::move(head), std::move(*in));
-    } else if (s.kind != Kind::kJsonl && SkipId(s.id)) {
+    } else if (s.kind != Kind::kJsonl && s.kind != Kind::kMbox &&
+               SkipId(s.id)) {
       finished_bytes_ += s.size;
       continue;
     } else if (s.kind == Kind::kText) {
@@ -946,6 +1165,23 @@ absl::StatusOr<bool> InputReader::Next(std::vector<Document>& out,
       if (!opened.ok()) return opened.status();
       if (*opened == nullptr) continue;  // skipped, and said why
       stream = std::move(*opened);
+      if (s.kind == Kind::kText &&
+          (options_.text_format == TextFormat::kAuto ||
+           options_.text_format == TextFormat::kMail)) {
+        // A text file that starts like an mbox (a list archive's monthly
+        // file) is read message by message. An error surfaces again on
+        // reading on.
+        std::string head;
+        const absl::Status read = ReadHead(*stream, head, 64 << 10);
+        if (read.ok() && HeadLooksLikeMbox(head)) s.kind = Kind::kMbox;
+        stream = WithPrefix(std::move(head), std::move(stream));
+      }
+    }
+    if (s.kind == Kind::kMbox) {
+      if (absl::Status st = OpenMbox(s, std::move(stream)); !st.ok()) {
+        return st;
+      }
+      continue;
     }
     if (s.kind == Kind::kJsonl) {
       if (absl::Status st = OpenJsonl(s, std::move(stream)); !st.ok()) {
@@ -959,7 +1195,8 @@ absl::StatusOr<bool> InputReader::Next(std::vector<Document>& out,
     }
     if (out.size() > before) bytes += out.back().text.size() + 64;
   }
-  return !out.empty() || next_source_ < sources_.size() || jsonl_ != nullptr;
+  return !out.empty() || next_source_ < sources_.size() || jsonl_ != nullptr ||
+         mbox_ != nullptr;
 }
 
 }  // namespace mimeo::cli

@@ -3,8 +3,9 @@
 //
 // What becomes a document, and its id:
 //   * a directory is walked recursively in sorted order; it yields .txt,
-//     .md, .html/.htm and JSONL files (.jsonl, .ndjson, optionally .gz or
-//     .zst after). A file's id is its path relative to the directory.
+//     .md, .html/.htm, mail (.eml, .mbox, .mbx) and JSONL files (.jsonl,
+//     .ndjson, optionally .gz or .zst after). A file's id is its path
+//     relative to the directory.
 //     With include patterns (InputOptions::include), a walk yields the
 //     files that match one instead, whatever their extension: HTML and
 //     JSONL by their names as above, any other (extensionless ones such as
@@ -22,26 +23,42 @@
 //   * a JSONL line is one document: its text is the string field
 //     `text_field`; its id is the field `id_field` (a string, or a number
 //     written in decimal), or "FILE:LINE" when the line has none.
+//   * an mbox file (named .mbox or .mbx, or any text file that starts like
+//     one: LooksLikeMbox in mail_text.h, as a list archive's monthly
+//     "2024-March.txt" does) is one document per message, with id
+//     "FILE:LINE" of its "From " line. Messages are split at "From " lines
+//     that follow a blank line (or start the file); ">From " in a body is
+//     unquoted.
+// Its date: a JSONL line's `date_field`; a mail message's Date: header
+// (when the line has no date field, or for mail files).
 // Its source (Document::source, for telling a template from a reprint):
-//   * with `source_field`, a JSONL line's string field of that name;
+//   * with `source_field`, a JSONL line's string field of that name, or a
+//     mail message's header of that name (e.g. List-Id, or From for
+//     telling a sender's signature from text other senders copy);
 //   * with `source_folders`, a file's first folder in its id (the top
 //     folder under the directory named, or the first folder of the path
 //     as given), and a JSONL line's too when it has no source field;
 //   * otherwise none: every document is of the one unnamed source.
 // Compressed files are recognised by their first bytes, not their names.
 //
-// Which texts are HTML (InputOptions::text_format):
-//   * a file named .html/.htm always is, whatever the format;
+// Which texts are HTML or mail (InputOptions::text_format):
+//   * a file named .html/.htm always is HTML, one named .eml, .mbox or
+//     .mbx always mail, whatever the format;
 //   * kAuto (default): a JSONL text field, and standard input read as one
-//     text, are HTML when LooksLikeHtml (html_text.h) says so; other files
-//     (.txt, .md, any other name) are plain text;
+//     text, are HTML when LooksLikeHtml (html_text.h) says so, else mail
+//     when LooksLikeMail (mail_text.h) does (a message with its headers, a
+//     MIME body, a quoted-printable body); other files (.txt, .md, any
+//     other name: a Maildir's files) are mail when they look like mail
+//     (or an mbox, above), else plain text;
 //   * kHtml: every text is HTML: JSONL fields, standard input, and files
-//     of any name;
-//   * kText: JSONL fields and standard input are plain text, even when
-//     they hold markup (.html/.htm files are still HTML).
-// HTML is turned into its visible text (html_text.h): passages' byte
-// offsets then count in that text, not in the markup, whether the HTML
-// came from a file or from a JSONL field.
+//     of any name but mail's;
+//   * kMail: every text is mail: JSONL fields, standard input, and files
+//     of any name but HTML's;
+//   * kText: JSONL fields, standard input and files of other names are
+//     plain text, even when they hold markup or mail headers.
+// HTML is turned into its visible text (html_text.h), mail into its
+// decoded body (mail_text.h): passages' byte offsets then count in that
+// text, not in the markup or the message, wherever it came from.
 //
 // Bad input never stops the run unless `strict` is set; each problem is a
 // warning naming the file (and line), and is counted:
@@ -69,8 +86,8 @@
 //   * a JSONL line of a plain (uncompressed) file is read again at its
 //     offset and parsed;
 //   * a text that cannot be found again cheaply (standard input, a line of
-//     a compressed file, and HTML, whose parsing costs more than aligning
-//     it) is written, as it is read, to a spill file: an
+//     a compressed file, HTML, whose parsing costs more than aligning it,
+//     and mail) is written, as it is read, to a spill file: an
 //     unlinked temporary file in $TMPDIR (else /tmp) that disappears with
 //     the process, whatever way it ends.
 #ifndef MIMEO_TOOLS_INPUT_H_
@@ -90,11 +107,12 @@ namespace mimeo::cli {
 
 class ByteStream;
 
-// How texts that are not .html/.htm files are read (see above).
+// How texts that are not .html/.htm or mail files are read (see above).
 enum class TextFormat {
-  kAuto,  // HTML when it looks like HTML (JSONL fields, standard input)
-  kText,  // never HTML
+  kAuto,  // HTML or mail when it looks like it
+  kText,  // as it is
   kHtml,  // always HTML
+  kMail,  // always mail
 };
 
 struct InputOptions {
@@ -104,8 +122,8 @@ struct InputOptions {
   // number, or a string "2024-03-01" or "2024-03-01T12:00:00Z" (RFC 3339).
   // Empty (default): documents carry no date.
   std::string date_field;
-  // JSONL field holding the document's source (a site, an outlet, a list).
-  // Empty (default): no source from the line.
+  // JSONL field holding the document's source (a site, an outlet, a list);
+  // for mail, the header. Empty (default): no source from the line.
   std::string source_field;
   // A file's first folder is its source (see above). Default off.
   bool source_folders = false;
@@ -121,7 +139,7 @@ struct InputOptions {
   std::vector<std::string> exclude;
   // Put before every document's id (see above). Default: none.
   std::string id_prefix;
-  // Which texts are read as HTML; default kAuto (see above).
+  // Which texts are read as HTML or mail; default kAuto (see above).
   TextFormat text_format = TextFormat::kAuto;
   bool strict = false;
   // No warnings on stderr (they are still counted).
@@ -147,6 +165,7 @@ struct InputCounts {
   uint64_t repaired_lines = 0;  // JSONL lines with invalid UTF-8
   uint64_t bad_dates = 0;
   uint64_t html_documents = 0;  // read as HTML (files, fields, stdin)
+  uint64_t mail_documents = 0;  // read as mail (files, messages, fields)
 
   uint64_t skipped() const {
     return skipped_binary + skipped_unreadable + skipped_too_large +
@@ -249,6 +268,7 @@ class InputReader {
  private:
   struct Source;
   struct Jsonl;
+  struct Mbox;
   explicit InputReader(const InputOptions& options);
 
   // Warns (or, strict, fails) about a problem with a file or line.
@@ -264,6 +284,14 @@ class InputReader {
   absl::StatusOr<bool> ReadJsonl(std::vector<Document>& out,
                                  uint64_t batch_bytes, uint64_t& bytes);
   absl::Status ParseLine(std::string_view line, std::vector<Document>& out);
+  absl::Status OpenMbox(const Source& s, std::unique_ptr<ByteStream> opened);
+  // Reads messages of the open mbox source into `out`; false at its end.
+  absl::StatusOr<bool> ReadMbox(std::vector<Document>& out,
+                                uint64_t batch_bytes, uint64_t& bytes);
+  // The message read so far becomes a document (or a warning).
+  absl::Status EndMessage(std::vector<Document>& out, uint64_t& bytes);
+  // With a source field, a mail message's header of that name.
+  void MailSource(std::string_view message, Document& doc) const;
   std::string UniqueId(std::string id, const std::string& fallback);
   // Whether a document of this id (before id_prefix) is one to skip;
   // counts it when it is.
@@ -276,6 +304,7 @@ class InputReader {
   std::vector<Source> sources_;
   size_t next_source_ = 0;
   std::unique_ptr<Jsonl> jsonl_;  // the JSONL source being read
+  std::unique_ptr<Mbox> mbox_;    // the mbox source being read
   uint64_t total_bytes_ = 0;
   uint64_t finished_bytes_ = 0;  // consumed bytes of finished sources
   absl::flat_hash_set<std::string> ids_;
