@@ -154,6 +154,9 @@ TEST(MailToTextTest, PlainTextIsNotMail) {
            std::string("HTTP/1.1 200 OK\nContent-Type: text/html\n\n<p>x</p>"),
            std::string("a=10, b=20, c=30\nx=2A=\n"),
            std::string("--verbose\nPrint more.\n--quiet\nPrint less.\n"),
+           // Wiki headings end lines in '=', but short ones.
+           std::string("text\n= religious views =\nmore\n= genetic research "
+                       "=\nand = political views =\n"),
        }) {
     EXPECT_FALSE(LooksLikeMail(text)) << text;
     EXPECT_EQ(MailToText(text).text, text);

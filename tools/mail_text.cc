@@ -366,10 +366,14 @@ std::string UnixLineEnds(std::string s) {
 
 // Whether a body alone is in quoted-printable: two or more soft line
 // breaks, three or more escapes and soft line breaks in all, and no '='
-// that is neither (so "a=10, b=20" in prose or code is not decoded).
+// that is neither. An encoder breaks a line only when it is long, so a
+// soft break ends a line of 40 to 77 bytes: a wiki heading ("= Views =")
+// or an assignment at a line end is no soft break, and prose or code with
+// "a=10, b=20" is not decoded.
 bool LooksQuotedPrintable(std::string_view s) {
-  size_t signs = 0, soft = 0;
+  size_t signs = 0, soft = 0, line_start = 0;
   for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '\n') line_start = i + 1;
     if (s[i] != '=') continue;
     if (i + 2 < s.size() && HexValue(s[i + 1]) >= 0 &&
         HexValue(s[i + 2]) >= 0 && !(s[i + 1] >= 'a' && s[i + 1] <= 'f') &&
@@ -379,7 +383,8 @@ bool LooksQuotedPrintable(std::string_view s) {
     }
     size_t j = i + 1;
     if (j < s.size() && s[j] == '\r') ++j;
-    if (j == s.size() || s[j] == '\n') {
+    const size_t length = i + 1 - line_start;
+    if ((j == s.size() || s[j] == '\n') && length >= 40 && length <= 77) {
       ++signs;
       ++soft;
       continue;
