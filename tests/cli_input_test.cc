@@ -630,6 +630,39 @@ TEST(InputReaderTest, SourcesComeFromAFieldOrTheFirstFolder) {
   }
 }
 
+// A crawl dump names no source, but each line's URL does: its site.
+TEST(InputReaderTest, WithoutASourceFieldACrawlLineIsOfItsSite) {
+  TempDir dir;
+  dir.Write("crawl.jsonl",
+            "{\"text\": \"a\", \"url\": \"https://www.News.example.com:8080/"
+            "a?b=1\"}\n"
+            "{\"text\": \"b\", \"metadata\": {\"url\": "
+            "\"http://user@blog.example.org/x\"}}\n"
+            "{\"text\": \"c\", \"meta\": {\"url\": \"http://[::1]:80/\"}}\n"
+            "{\"text\": \"d\", \"url\": \"not a url\", \"site\": \"s\"}\n"
+            "{\"text\": \"e\"}\n");
+  for (const std::string& field : {std::string(), std::string("site")}) {
+    InputOptions o;
+    o.quiet = true;
+    o.source_field = field;
+    auto r = InputReader::Open({dir.path().string()}, o);
+    ASSERT_TRUE(r.ok());
+    absl::Status err;
+    const std::vector<Document> docs = ReadEverything(**r, &err);
+    ASSERT_EQ(docs.size(), 5u);
+    std::vector<std::string> sources;
+    for (const Document& d : docs) sources.push_back(d.source);
+    if (field.empty()) {
+      EXPECT_EQ(sources, (std::vector<std::string>{
+                             "news.example.com", "blog.example.org", "[::1]",
+                             "", ""}));
+    } else {
+      // A source field named wins, even where it is missing.
+      EXPECT_EQ(sources, (std::vector<std::string>{"", "", "", "s", ""}));
+    }
+  }
+}
+
 TEST(InputReaderTest, SkipsBinaryAndOversizedFilesAndReadsEmptyOnes) {
   TempDir dir;
   dir.Write("bin.txt", std::string("abc\0def", 7));

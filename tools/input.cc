@@ -176,6 +176,49 @@ absl::StatusOr<simdjson::dom::object> ParseObject(
   return obj;
 }
 
+// The host of a URL, lower case, without "www.", a port or user info;
+// empty when `url` is not an absolute URL.
+std::string UrlHost(std::string_view url) {
+  const size_t scheme = url.find("://");
+  if (scheme == std::string_view::npos || scheme == 0 || scheme > 16) {
+    return std::string();
+  }
+  std::string_view host = url.substr(scheme + 3);
+  host = host.substr(0, std::min(host.find_first_of("/?#"), host.size()));
+  if (const size_t at = host.rfind('@'); at != std::string_view::npos) {
+    host.remove_prefix(at + 1);
+  }
+  // The port: after the last ':' of a name, after the ']' of an IPv6
+  // address.
+  const size_t from = !host.empty() && host[0] == '[' ? host.find(']') : 0;
+  if (from != std::string_view::npos) {
+    host = host.substr(0, std::min(host.find(':', from), host.size()));
+  }
+  std::string out(host);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
+  if (absl::StartsWith(out, "www.")) out.erase(0, 4);
+  return out.size() <= 255 ? out : std::string();
+}
+
+// A crawl dump's source when none is named (InputOptions::source_field):
+// the host of the line's URL, in the field "url" or in "url" of an object
+// "metadata" (datatrove) or "meta" (RedPajama).
+std::string UrlSource(simdjson::dom::object obj) {
+  std::string_view url;
+  if (obj.at_key("url").get_string().get(url) == simdjson::SUCCESS) {
+    return UrlHost(url);
+  }
+  for (const char* nest : {"metadata", "meta"}) {
+    simdjson::dom::object inner;
+    if (obj.at_key(nest).get_object().get(inner) == simdjson::SUCCESS &&
+        inner.at_key("url").get_string().get(url) == simdjson::SUCCESS) {
+      return UrlHost(url);
+    }
+  }
+  return std::string();
+}
+
 // How a file's text is read: by its name (.html/.htm, .eml), because every
 // text is read one way, or (kAuto) as mail when it looks like mail.
 Form FileForm(Kind kind, TextFormat format, std::string_view text) {
@@ -1018,6 +1061,8 @@ absl::Status InputReader::ParseLine(std::string_view line,
     d.source = std::string(source);
   } else if (options_.source_folders) {
     d.source = FirstFolder(j.source.id);
+  } else if (options_.source_field.empty()) {
+    d.source = UrlSource(obj);
   }
   if (!options_.date_field.empty()) {
     simdjson::dom::element date;

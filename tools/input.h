@@ -38,6 +38,10 @@
 //   * with `source_folders`, a file's first folder in its id (the top
 //     folder under the directory named, or the first folder of the path
 //     as given), and a JSONL line's too when it has no source field;
+//   * without either, a JSONL line's URL's host ("news.example.com" of
+//     "https://www.News.example.com:8080/a?b"; "www." dropped), from its
+//     string field "url", or "url" inside an object "metadata" or "meta"
+//     (as crawl dumps carry it): each site a source;
 //   * otherwise none: every document is of the one unnamed source.
 // Compressed files are recognised by their first bytes, not their names.
 //
