@@ -58,8 +58,7 @@ TEST(MailToTextTest, DecodesQuotedPrintableBase64AndCharsets) {
       "Content-Transfer-Encoding: base64\n\n"
       "k0hlbGxvlCCAIDU=\n";  // "\x93Hello\x94 \x80 5" in windows-1252
   const MailText t = MailToText(b64);
-  EXPECT_EQ(t.text,
-            "\xE2\x80\x9CHello\xE2\x80\x9D \xE2\x82\xAC 5");
+  EXPECT_EQ(t.text, "\xE2\x80\x9CHello\xE2\x80\x9D \xE2\x82\xAC 5");
   ASSERT_TRUE(t.date.has_value());
   EXPECT_EQ(*t.date, 1641200400);  // 2022-01-03T09:00:00Z
 }
@@ -173,8 +172,9 @@ TEST(MailToTextTest, CraftedMessagesEndQuickly) {
   }
   absl::StrAppend(&deep, "Content-Type: text/plain\n\ndeep text\n");
   EXPECT_EQ(MailToText(deep).text, "");
-  std::string many = "From: a@x\nSubject: s\nContent-Type: multipart/mixed; "
-                     "boundary=b\n\n";
+  std::string many =
+      "From: a@x\nSubject: s\nContent-Type: multipart/mixed; "
+      "boundary=b\n\n";
   for (int i = 0; i < 5000; ++i) {
     absl::StrAppend(&many, "--b\nContent-Type: text/plain\n\nw", i, "\n");
   }
@@ -196,8 +196,10 @@ TEST(MailToTextTest, CraftedMessagesEndQuickly) {
 }
 
 TEST(MboxTest, SeparatorsAreFromLinesWithADate) {
-  EXPECT_TRUE(IsMboxSeparator("From john@example.org  Tue Jul  1 10:52:37 2003"));
-  EXPECT_TRUE(IsMboxSeparator("From john at example.org  Tue Jan  3 10:00:00 2023"));
+  EXPECT_TRUE(
+      IsMboxSeparator("From john@example.org  Tue Jul  1 10:52:37 2003"));
+  EXPECT_TRUE(
+      IsMboxSeparator("From john at example.org  Tue Jan  3 10:00:00 2023"));
   EXPECT_TRUE(IsMboxSeparator("From MAILER-DAEMON Fri Jul  8 12:08:34 2011"));
   EXPECT_FALSE(IsMboxSeparator("From what I heard, it works."));
   EXPECT_FALSE(IsMboxSeparator("From: john@example.org"));
@@ -308,7 +310,8 @@ TEST(MboxTest, JsonlBodiesAreDecodedByTheirLook) {
 // that every multipart message shares are text too.
 TEST(MboxTest, AListArchiveClustersOnlyItsRealCopies) {
   std::vector<std::string> words;
-  for (int i = 0; i < 3000; ++i) words.push_back(absl::StrCat("w", i * 7919 % 3001));
+  for (int i = 0; i < 3000; ++i)
+    words.push_back(absl::StrCat("w", i * 7919 % 3001));
   uint32_t state = 12345;
   const auto para = [&](int n) {
     std::string s;
@@ -334,15 +337,16 @@ TEST(MboxTest, AListArchiveClustersOnlyItsRealCopies) {
       // same text as HTML.
       std::string qp;
       for (size_t k = 0; k < body.size(); k += 60) {
-        absl::StrAppend(&qp, body.substr(k, 60), k + 60 < body.size() ? "=\n" : "");
+        absl::StrAppend(&qp, body.substr(k, 60),
+                        k + 60 < body.size() ? "=\n" : "");
       }
       entity = absl::StrCat(
           "MIME-Version: 1.0\nContent-Type: multipart/alternative; "
           "boundary=\"=_part\"\n\nThis is a multi-part message in MIME "
           "format.\n--=_part\nContent-Type: text/plain; charset=utf-8\n"
           "Content-Transfer-Encoding: quoted-printable\n\n",
-          qp, "\n--=_part\nContent-Type: text/html; charset=utf-8\n\n<p>",
-          body, "</p>\n--=_part--\n");
+          qp, "\n--=_part\nContent-Type: text/html; charset=utf-8\n\n<p>", body,
+          "</p>\n--=_part--\n");
     } else {
       entity = "\n" + body;
     }

@@ -49,7 +49,7 @@ bool StartsWithIgnoreCase(std::string_view s, std::string_view prefix) {
 }
 
 struct Header {
-  std::string name;  // lower case
+  std::string name;   // lower case
   std::string value;  // unfolded, trimmed
 };
 
@@ -139,10 +139,10 @@ std::optional<Headers> ParseHeaders(std::string_view text, size_t pos,
 // The mail headers LooksLikeMail counts.
 bool IsMailHeaderName(std::string_view name) {
   static constexpr std::string_view kNames[] = {
-      "from",        "to",           "cc",          "subject",
-      "date",        "message-id",   "received",    "return-path",
+      "from",         "to",           "cc",          "subject",
+      "date",         "message-id",   "received",    "return-path",
       "mime-version", "delivered-to", "in-reply-to", "references",
-      "reply-to",    "content-type", "list-id"};
+      "reply-to",     "content-type", "list-id"};
   for (std::string_view n : kNames) {
     if (name == n) return true;
   }
@@ -186,8 +186,7 @@ void ParseParameters(std::string_view s, ContentType& ct) {
     while (i < s.size() && (s[i] == ';' || s[i] == ' ' || s[i] == '\t')) ++i;
     const size_t eq = s.find('=', i);
     if (eq == std::string_view::npos) return;
-    std::string key = ToLower(
-        Trim(s.substr(i, eq - i)));
+    std::string key = ToLower(Trim(s.substr(i, eq - i)));
     i = eq + 1;
     while (i < s.size() && (s[i] == ' ' || s[i] == '\t')) ++i;
     std::string value;
@@ -219,8 +218,7 @@ ContentType ParseContentType(const std::string* value) {
   const size_t semi = std::min(v.find(';'), v.size());
   const std::string_view type = Trim(v.substr(0, semi));
   const size_t slash = type.find('/');
-  if (slash != std::string_view::npos && slash > 0 &&
-      slash + 1 < type.size()) {
+  if (slash != std::string_view::npos && slash > 0 && slash + 1 < type.size()) {
     ct.type = ToLower(type.substr(0, slash));
     ct.subtype = ToLower(type.substr(slash + 1));
   }
@@ -248,8 +246,8 @@ std::string DecodeQuotedPrintable(std::string_view s) {
     }
     if (i + 2 < s.size() && HexValue(s[i + 1]) >= 0 &&
         HexValue(s[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(HexValue(s[i + 1]) * 16 +
-                                      HexValue(s[i + 2])));
+      out.push_back(
+          static_cast<char>(HexValue(s[i + 1]) * 16 + HexValue(s[i + 2])));
       i += 2;
       continue;
     }
@@ -317,15 +315,24 @@ constexpr uint16_t kCp1252High[32] = {
 // iso-8859-15's eight changes to latin-1.
 uint32_t Latin9(uint8_t b) {
   switch (b) {
-    case 0xa4: return 0x20ac;
-    case 0xa6: return 0x0160;
-    case 0xa8: return 0x0161;
-    case 0xb4: return 0x017d;
-    case 0xb8: return 0x017e;
-    case 0xbc: return 0x0152;
-    case 0xbd: return 0x0153;
-    case 0xbe: return 0x0178;
-    default: return b;
+    case 0xa4:
+      return 0x20ac;
+    case 0xa6:
+      return 0x0160;
+    case 0xa8:
+      return 0x0161;
+    case 0xb4:
+      return 0x017d;
+    case 0xb8:
+      return 0x017e;
+    case 0xbc:
+      return 0x0152;
+    case 0xbd:
+      return 0x0153;
+    case 0xbe:
+      return 0x0178;
+    default:
+      return b;
   }
 }
 
@@ -445,8 +452,7 @@ class Reader {
     if (ct.type != "text") return;
     const std::string* disposition = headers.Find("content-disposition");
     if (disposition != nullptr &&
-        StartsWithIgnoreCase(Trim(*disposition),
-                                   "attachment")) {
+        StartsWithIgnoreCase(Trim(*disposition), "attachment")) {
       return;
     }
     Append(Decode(headers, body, ct), ct.subtype == "html");
@@ -499,9 +505,8 @@ class Reader {
               ParseHeaders(part, 0, /*strict=*/false);
           if (!h) continue;
           const ContentType pct = ParseContentType(h->Find("content-type"));
-          const bool pick = *want == '\0'
-                                ? true
-                                : pct.type == "text" && pct.subtype == want;
+          const bool pick =
+              *want == '\0' ? true : pct.type == "text" && pct.subtype == want;
           if (!pick) continue;
           const size_t before = out_.size();
           Entity(*h, part.substr(h->body), depth + 1);
@@ -561,9 +566,9 @@ int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
 // "Tue, 1 Jul 2003 10:52:37 +0200" (the weekday, the seconds and the zone
 // may be missing; comments after the zone are ignored).
 std::optional<int64_t> ParseMailDate(std::string_view s) {
-  static constexpr std::string_view kMonths[] = {
-      "jan", "feb", "mar", "apr", "may", "jun",
-      "jul", "aug", "sep", "oct", "nov", "dec"};
+  static constexpr std::string_view kMonths[] = {"jan", "feb", "mar", "apr",
+                                                 "may", "jun", "jul", "aug",
+                                                 "sep", "oct", "nov", "dec"};
   std::vector<std::string_view> words;
   size_t i = 0;
   while (i < s.size()) {
@@ -603,9 +608,9 @@ std::optional<int64_t> ParseMailDate(std::string_view s) {
   if (c1 == std::string_view::npos) return std::nullopt;
   const size_t c2 = time.find(':', c1 + 1);
   if (!number(time.substr(0, c1), hh) ||
-      !number(time.substr(c1 + 1, (c2 == std::string_view::npos
-                                       ? time.size()
-                                       : c2) - c1 - 1),
+      !number(time.substr(
+                  c1 + 1,
+                  (c2 == std::string_view::npos ? time.size() : c2) - c1 - 1),
               mm) ||
       (c2 != std::string_view::npos && !number(time.substr(c2 + 1), ss)) ||
       hh > 23 || mm > 59 || ss > 60) {
