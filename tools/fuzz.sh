@@ -6,7 +6,8 @@
 # target, leaves the input in build-fuzz/artifacts/, and fails the script
 # (after the other targets ran).
 #   bash tools/fuzz.sh [SECONDS [TARGET...]]
-# TARGET is one of normalize, align, snapshot, byte_stream, html, jsonl
+# TARGET is one of normalize, align, snapshot, byte_stream, html, mail,
+# jsonl
 # (default: all).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -14,7 +15,7 @@ seconds=${1:-60}
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(normalize align snapshot byte_stream html jsonl)
+  targets=(normalize align snapshot byte_stream html mail jsonl)
 fi
 
 bash "$root/tools/install-deps.sh" --fuzz

@@ -747,6 +747,13 @@ absl::Status InputReader::EndMessage(std::vector<Document>& out,
   if (options_.source_folders) d.source = FirstFolder(m.source.id);
   MailSource(message, d);
   d.text = DocumentText(std::move(message), Form::kMail, &d.date);
+  if (d.text.size() > options_.max_document_bytes) {
+    return Problem(absl::InvalidArgumentError(absl::StrFormat(
+                       "%s: decoded text longer than the %d-byte document "
+                       "limit; skipped",
+                       where, options_.max_document_bytes)),
+                   counts_.skipped_too_large);
+  }
   if (texts_) {
     if (absl::Status st = texts_->Spill(d.text); !st.ok()) return st;
   }
@@ -935,6 +942,14 @@ absl::Status InputReader::ReadFile(const Source& s,
   if (options_.source_folders) doc.source = FirstFolder(s.id);
   if (form == Form::kMail) MailSource(*text, doc);
   doc.text = DocumentText(std::move(*text), form, &doc.date);
+  if (doc.text.size() > options_.max_document_bytes) {
+    // Mail in latin-1 or windows-1252 grows as UTF-8.
+    return Problem(absl::InvalidArgumentError(absl::StrFormat(
+                       "'%s': decoded text longer than the %d-byte document "
+                       "limit; skipped",
+                       s.path, options_.max_document_bytes)),
+                   counts_.skipped_too_large);
+  }
   if (texts_) {
     // HTML is spilled as its visible text: parsing a page again for every
     // pair it is aligned in cost more than the alignment (bench/README.md).
@@ -1093,6 +1108,13 @@ absl::Status InputReader::ParseLine(std::string_view line,
   if (form == Form::kHtml) ++counts_.html_documents;
   if (form == Form::kMail) ++counts_.mail_documents;
   d.text = DocumentText(std::string(text), form, &d.date);
+  if (d.text.size() > options_.max_document_bytes) {
+    return Problem(absl::InvalidArgumentError(absl::StrFormat(
+                       "%s: decoded text longer than the %d-byte document "
+                       "limit; line skipped",
+                       where, options_.max_document_bytes)),
+                   counts_.skipped_too_large);
+  }
   if (texts_) {
     if (j.spill || form != Form::kPlain) {
       if (absl::Status st = texts_->Spill(d.text); !st.ok()) return st;

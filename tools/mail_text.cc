@@ -371,6 +371,9 @@ std::string UnixLineEnds(std::string s) {
   return out;
 }
 
+// How much of a body alone is looked at to tell quoted-printable.
+constexpr size_t kQuotedPrintableProbe = 65536;
+
 // Whether a body alone is in quoted-printable: two or more soft line
 // breaks, three or more escapes and soft line breaks in all, and no '='
 // that is neither. An encoder breaks a line only when it is long, so a
@@ -642,26 +645,29 @@ std::optional<int64_t> ParseMailDate(std::string_view s) {
 
 MailText MailToText(std::string_view message) {
   MailText mail;
+  // Judged as LooksLikeMail() judges it.
+  std::string_view judged = message;
+  if (StartsWith(judged, "\xEF\xBB\xBF")) judged.remove_prefix(3);
   Reader reader(mail.text);
-  if (std::optional<Headers> h = MessageHeaders(message)) {
+  if (std::optional<Headers> h = MessageHeaders(judged)) {
     mail.had_headers = true;
     if (const std::string* date = h->Find("date")) {
       mail.date = ParseMailDate(*date);
     }
-    reader.Entity(*h, message.substr(h->body), 0);
+    reader.Entity(*h, judged.substr(h->body), 0);
     return mail;
   }
-  const std::string boundary = InferBoundary(message);
+  const std::string boundary = InferBoundary(judged);
   if (!boundary.empty()) {
     ContentType ct;
     ct.type = "multipart";
     ct.subtype = "mixed";
     ct.boundary = boundary;
-    reader.Multipart(ct, message, 0);
+    reader.Multipart(ct, judged, 0);
     return mail;
   }
-  if (LooksQuotedPrintable(message)) {
-    mail.text = UnixLineEnds(DecodeQuotedPrintable(message));
+  if (LooksQuotedPrintable(judged.substr(0, kQuotedPrintableProbe))) {
+    mail.text = UnixLineEnds(DecodeQuotedPrintable(judged));
     return mail;
   }
   mail.text = UnixLineEnds(std::string(message));
@@ -680,7 +686,7 @@ std::optional<std::string> MailHeader(std::string_view message,
 bool LooksLikeMail(std::string_view text) {
   if (StartsWith(text, "\xEF\xBB\xBF")) text.remove_prefix(3);
   return MessageHeaders(text).has_value() || !InferBoundary(text).empty() ||
-         LooksQuotedPrintable(text.substr(0, 65536));
+         LooksQuotedPrintable(text.substr(0, kQuotedPrintableProbe));
 }
 
 bool IsMboxSeparator(std::string_view line) {

@@ -1,7 +1,9 @@
-// Fuzz target: reading JSONL documents (input.h) from any bytes.
+// Fuzz target: reading JSONL documents and mbox files (input.h) from any
+// bytes.
 //
-// Input: a byte of options (bits 0-1: text format auto, text or HTML; bit
-// 2: strict), then the .jsonl file. Reads every document, remembering the
+// Input: a byte of options (bits 0-1: text format auto, text, HTML or
+// mail; bit 2: strict; bit 3: the file is named in.mbox, read as mail
+// messages, instead of in.jsonl), then the file. Reads every document, remembering the
 // texts, with a "date" field and a 4 KiB document limit. Checks that ids
 // are unique and not empty, that no text is over the limit, that every
 // text can be read again as it was (InputTexts), and that the counts add
@@ -21,14 +23,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using mimeo::cli::InputReader;
   if (size == 0) return 0;
   mimeo::cli::InputOptions o;
-  o.text_format = static_cast<mimeo::cli::TextFormat>((data[0] & 3) % 3);
+  o.text_format = static_cast<mimeo::cli::TextFormat>(data[0] & 3);
   o.strict = (data[0] & 4) != 0;
   o.quiet = true;
   o.date_field = "date";
   o.max_document_bytes = 4096;
   o.remember_texts = true;
   const std::string path = mimeo::fuzz::Scratch().Write(
-      "in.jsonl",
+      (data[0] & 8) != 0 ? "in.mbox" : "in.jsonl",
       std::string_view(reinterpret_cast<const char*>(data) + 1, size - 1));
 
   absl::StatusOr<std::unique_ptr<InputReader>> reader =
