@@ -289,6 +289,22 @@ TEST(MboxTest, AnArchiveIsOneDocumentPerMessage) {
   EXPECT_EQ(plain[0].text, archive);
 }
 
+TEST(MboxTest, AMaildirIsReadAsMailWhateverItsFileNames) {
+  MailDir dir;
+  dir.Write("Maildir/cur/1700000000.M1P2.host:2,S",
+            "From: a@x\nSubject: s\n\nread message\n");
+  dir.Write("Maildir/new/1700000001.M3P4.host",
+            "From: b@x\nSubject: t\n\nnew message\n");
+  fs::create_directories(dir.path() / "Maildir/tmp");
+  // Not a Maildir: no tmp/ beside cur/.
+  dir.Write("notes/cur/draft", "From: c@x\nSubject: u\n\nskipped\n");
+  const std::vector<Document> docs = ReadAll({dir.path().string()}, {});
+  ASSERT_EQ(docs.size(), 2u);
+  EXPECT_EQ(docs[0].id, "Maildir/cur/1700000000.M1P2.host:2,S");
+  EXPECT_EQ(docs[0].text, "read message\n");
+  EXPECT_EQ(docs[1].text, "new message\n");
+}
+
 TEST(MboxTest, JsonlBodiesAreDecodedByTheirLook) {
   MailDir dir;
   dir.Write(

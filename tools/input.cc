@@ -16,6 +16,7 @@
 #include <string_view>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
@@ -91,6 +92,26 @@ std::optional<Kind> WalkedKind(const fs::path& p) {
     return Kind::kText;
   }
   return std::nullopt;
+}
+
+// Whether a file found in a walk is a message of a Maildir: in its cur/ or
+// new/ folder, beside which are tmp/ and the other of the two. `maildirs`
+// remembers the answer for each folder holding them (one stat each).
+bool InMaildir(const fs::path& p,
+               absl::flat_hash_map<std::string, bool>& maildirs) {
+  const fs::path folder = p.parent_path();
+  const std::string name = folder.filename().string();
+  if (name != "cur" && name != "new") return false;
+  const std::string root = folder.parent_path().string();
+  auto [it, inserted] = maildirs.try_emplace(root, false);
+  if (inserted) {
+    std::error_code ec;
+    const fs::path r = folder.parent_path();
+    it->second = fs::is_directory(r / "tmp", ec) &&
+                 fs::is_directory(r / "cur", ec) &&
+                 fs::is_directory(r / "new", ec);
+  }
+  return it->second;
 }
 
 // Whether a file or folder found in a walk matches one of `patterns`
@@ -567,6 +588,7 @@ absl::StatusOr<std::unique_ptr<InputReader>> InputReader::Open(
       continue;
     }
     std::vector<std::pair<fs::path, Kind>> files;
+    absl::flat_hash_map<std::string, bool> maildirs;
     const bool select = !options.include.empty() || !options.exclude.empty();
     for (auto it = fs::recursive_directory_iterator(
              arg, fs::directory_options::skip_permission_denied, ec);
@@ -587,6 +609,8 @@ absl::StatusOr<std::unique_ptr<InputReader>> InputReader::Open(
         }
       } else if (std::optional<Kind> kind = WalkedKind(it->path())) {
         files.emplace_back(it->path(), *kind);
+      } else if (InMaildir(it->path(), maildirs)) {
+        files.emplace_back(it->path(), Kind::kMail);
       }
     }
     if (ec) {

@@ -4,8 +4,9 @@
 // What becomes a document, and its id:
 //   * a directory is walked recursively in sorted order; it yields .txt,
 //     .md, .html/.htm, mail (.eml, .mbox, .mbx) and JSONL files (.jsonl,
-//     .ndjson, optionally .gz or .zst after). A file's id is its path
-//     relative to the directory.
+//     .ndjson, optionally .gz or .zst after), and the messages of a
+//     Maildir (the files in its cur/ and new/ folders, whatever their
+//     names). A file's id is its path relative to the directory.
 //     With include patterns (InputOptions::include), a walk yields the
 //     files that match one instead, whatever their extension: HTML and
 //     JSONL by their names as above, any other (extensionless ones such as
