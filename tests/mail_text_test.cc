@@ -266,8 +266,7 @@ TEST(MboxTest, AnArchiveIsOneDocumentPerMessage) {
   dir.Write("2003-July.txt", archive);
   dir.Write("one.eml", "From: a@x\nSubject: s\n\nan eml file\n");
   dir.Write("plain.txt", "not mail at all\n");
-  InputOptions o;
-  o.source_field = "List-Id";
+  InputOptions o;  // the source: List-Id, by default
   const std::vector<Document> docs = ReadAll({dir.path().string()}, o);
   ASSERT_EQ(docs.size(), 5u);
   EXPECT_EQ(docs[0].id, "2003-July.txt:1");
@@ -281,6 +280,12 @@ TEST(MboxTest, AnArchiveIsOneDocumentPerMessage) {
   EXPECT_EQ(docs[3].id, "one.eml");
   EXPECT_EQ(docs[3].text, "an eml file\n");
   EXPECT_EQ(docs[4].text, "not mail at all\n");
+  // A header named instead; or folders.
+  o.source_field = "From";
+  EXPECT_EQ(ReadAll({dir.path().string()}, o)[2].source, "user3@example.org");
+  o.source_field.clear();
+  o.source_folders = true;
+  EXPECT_EQ(ReadAll({dir.path().string()}, o)[2].source, "");
 
   // --text-format text reads the archive as one plain text.
   o.text_format = TextFormat::kText;

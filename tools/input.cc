@@ -720,8 +720,11 @@ uint64_t InputReader::consumed_bytes() const {
 }
 
 void InputReader::MailSource(std::string_view message, Document& doc) const {
-  if (options_.source_field.empty()) return;
-  std::optional<std::string> value = MailHeader(message, options_.source_field);
+  if (options_.source_field.empty() && options_.source_folders) return;
+  // Without a header named, a message's list is its source.
+  std::optional<std::string> value = MailHeader(
+      message,
+      options_.source_field.empty() ? "List-Id" : options_.source_field);
   if (value && !value->empty() && value->size() <= 65536) {
     doc.source = std::move(*value);
   }

@@ -39,7 +39,8 @@
 //   * with `source_folders`, a file's first folder in its id (the top
 //     folder under the directory named, or the first folder of the path
 //     as given), and a JSONL line's too when it has no source field;
-//   * without either, a JSONL line's URL's host ("news.example.com" of
+//   * without either, a mail message's List-Id header, and a JSONL line's
+//     URL's host ("news.example.com" of
 //     "https://www.News.example.com:8080/a?b"; "www." dropped), from its
 //     string field "url", or "url" inside an object "metadata" or "meta"
 //     (as crawl dumps carry it): each site a source;
@@ -128,7 +129,8 @@ struct InputOptions {
   // Empty (default): documents carry no date.
   std::string date_field;
   // JSONL field holding the document's source (a site, an outlet, a list);
-  // for mail, the header. Empty (default): no source from the line.
+  // for mail, the header. Empty (default): the line's URL's host, a
+  // message's List-Id (see above).
   std::string source_field;
   // A file's first folder is its source (see above). Default off.
   bool source_folders = false;
