@@ -33,26 +33,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
+// Each test's own folder of files.
+class TempDir : public mimeo::testing::TempDir {
  public:
-  TempDir() {
-    path_ = fs::temp_directory_path() /
-            ("mimeo_input_test_" + std::to_string(::getpid()) + "_" +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  fs::path Write(const std::string& name, const std::string& bytes) const {
-    const fs::path p = path_ / name;
-    fs::create_directories(p.parent_path());
-    std::ofstream(p, std::ios::binary) << bytes;
-    return p;
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
+  TempDir() : mimeo::testing::TempDir("mimeo_input_test_") {}
 };
 
 std::string Gzip(const std::string& s) {

@@ -14,6 +14,7 @@
 #include "gtest/gtest.h"
 #include "input.h"
 #include "mimeo/engine.h"
+#include "test_util.h"
 
 namespace mimeo::cli {
 namespace {
@@ -208,26 +209,9 @@ TEST(MboxTest, SeparatorsAreFromLinesWithADate) {
   EXPECT_FALSE(LooksLikeMbox("From a@x Tue Jul  1 10:52:37 2003\nbody\n"));
 }
 
-class MailDir {
+class MailDir : public mimeo::testing::TempDir {
  public:
-  MailDir() {
-    path_ = fs::temp_directory_path() /
-            ("mimeo_mail_test_" + std::to_string(::getpid()) + "_" +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~MailDir() { fs::remove_all(path_); }
-  fs::path Write(const std::string& name, const std::string& bytes) const {
-    const fs::path p = path_ / name;
-    fs::create_directories(p.parent_path());
-    std::ofstream(p, std::ios::binary) << bytes;
-    return p;
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
+  MailDir() : mimeo::testing::TempDir("mimeo_mail_test_") {}
 };
 
 std::vector<Document> ReadAll(const std::vector<std::string>& paths,

@@ -2,6 +2,8 @@
 #ifndef MIMEO_TESTS_TEST_UTIL_H_
 #define MIMEO_TESTS_TEST_UTIL_H_
 
+#include <unistd.h>
+
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -10,7 +12,37 @@
 #include <string>
 #include <vector>
 
+#include "gtest/gtest.h"
+
 namespace mimeo::testing {
+
+// A fresh folder for the running test, under the system's temporary one,
+// named by `prefix`, the process and the test; removed with the object.
+class TempDir {
+ public:
+  explicit TempDir(const std::string& prefix) {
+    path_ = std::filesystem::temp_directory_path() /
+            (prefix + std::to_string(::getpid()) + "_" +
+             ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(path_);
+    std::filesystem::create_directories(path_);
+  }
+  ~TempDir() { std::filesystem::remove_all(path_); }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  // Writes `bytes` to `name` under the folder, making its folders.
+  std::filesystem::path Write(const std::string& name,
+                              const std::string& bytes) const {
+    const std::filesystem::path p = path_ / name;
+    std::filesystem::create_directories(p.parent_path());
+    std::ofstream(p, std::ios::binary) << bytes;
+    return p;
+  }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
 
 // The evaluation corpora beside the project (../shared/datasets), or "" when
 // they are absent; tests that need them skip.

@@ -240,13 +240,15 @@ std::string UrlSource(simdjson::dom::object obj) {
   return std::string();
 }
 
-// How a file's text is read: by its name (.html/.htm, .eml), because every
-// text is read one way, or (kAuto) as mail when it looks like mail.
-Form FileForm(Kind kind, TextFormat format, std::string_view text) {
-  if (kind == Kind::kHtml) return Form::kHtml;
-  if (kind == Kind::kMail || kind == Kind::kMbox) return Form::kMail;
+// How a text that comes from no named file (a JSONL field, standard input)
+// is read; `html_by_look`: whether one that looks like HTML is HTML under
+// kAuto. It depends on the text alone, so that a JSONL line read again is
+// read as it was the first time.
+Form TextForm(std::string_view text, TextFormat format,
+              bool html_by_look = true) {
   switch (format) {
     case TextFormat::kAuto:
+      if (html_by_look && LooksLikeHtml(text)) return Form::kHtml;
       return LooksLikeMail(text) ? Form::kMail : Form::kPlain;
     case TextFormat::kText:
       return Form::kPlain;
@@ -258,22 +260,12 @@ Form FileForm(Kind kind, TextFormat format, std::string_view text) {
   return Form::kPlain;
 }
 
-// How a text that comes from no named file (a JSONL field, standard input)
-// is read. It depends on the text alone, so that a JSONL line read again
-// is read as it was the first time.
-Form TextForm(std::string_view text, TextFormat format) {
-  switch (format) {
-    case TextFormat::kAuto:
-      if (LooksLikeHtml(text)) return Form::kHtml;
-      return LooksLikeMail(text) ? Form::kMail : Form::kPlain;
-    case TextFormat::kText:
-      return Form::kPlain;
-    case TextFormat::kHtml:
-      return Form::kHtml;
-    case TextFormat::kMail:
-      return Form::kMail;
-  }
-  return Form::kPlain;
+// How a file's text is read: by its name (.html/.htm, .eml), else as a
+// text from no named file is, but that its look never makes it HTML.
+Form FileForm(Kind kind, TextFormat format, std::string_view text) {
+  if (kind == Kind::kHtml) return Form::kHtml;
+  if (kind == Kind::kMail || kind == Kind::kMbox) return Form::kMail;
+  return TextForm(text, format, /*html_by_look=*/false);
 }
 
 // A document's text from its bytes (a file, a JSONL field): HTML turned
@@ -730,18 +722,38 @@ void InputReader::MailSource(std::string_view message, Document& doc) const {
   }
 }
 
-absl::Status InputReader::OpenMbox(const Source& s,
-                                   std::unique_ptr<ByteStream> opened) {
+void InputReader::Emit(Document d, uint32_t source, std::string_view line,
+                       std::vector<Document>& out) {
+  counts_.text_bytes += d.text.size();
+  ++counts_.documents;
+  if (options_.keep_lines) lines_.emplace_back(line);
+  ++documents_per_source_[source];
+  out.push_back(std::move(d));
+}
+
+absl::Status InputReader::DecodedTooLarge(const std::string& where) {
+  // Mail in latin-1 or windows-1252 grows as UTF-8.
+  return Problem(absl::InvalidArgumentError(absl::StrFormat(
+                     "%s: decoded text longer than the %d-byte document "
+                     "limit; skipped",
+                     where, options_.max_document_bytes)),
+                 counts_.skipped_too_large);
+}
+
+template <typename LineSource>
+absl::Status InputReader::OpenLines(const Source& s,
+                                    std::unique_ptr<ByteStream> opened,
+                                    std::unique_ptr<LineSource>& into) {
   absl::StatusOr<std::unique_ptr<ByteStream>> stream =
       OpenOnce(s, std::move(opened));
   if (!stream.ok()) return stream.status();
   if (*stream == nullptr) return absl::OkStatus();
   ++counts_.files;
-  mbox_ = std::make_unique<Mbox>();
-  mbox_->source = s;
-  mbox_->stream = std::move(*stream);
-  mbox_->lines = std::make_unique<LineReader>(*mbox_->stream,
-                                              options_.max_document_bytes);
+  into = std::make_unique<LineSource>();
+  into->source = s;
+  into->stream = std::move(*stream);
+  into->lines = std::make_unique<LineReader>(*into->stream,
+                                             options_.max_document_bytes);
   return absl::OkStatus();
 }
 
@@ -775,22 +787,14 @@ absl::Status InputReader::EndMessage(std::vector<Document>& out,
   MailSource(message, d);
   d.text = DocumentText(std::move(message), Form::kMail, &d.date);
   if (d.text.size() > options_.max_document_bytes) {
-    return Problem(absl::InvalidArgumentError(absl::StrFormat(
-                       "%s: decoded text longer than the %d-byte document "
-                       "limit; skipped",
-                       where, options_.max_document_bytes)),
-                   counts_.skipped_too_large);
+    return DecodedTooLarge(where);
   }
   if (texts_) {
     if (absl::Status st = texts_->Spill(d.text); !st.ok()) return st;
   }
   ++counts_.mail_documents;
-  counts_.text_bytes += d.text.size();
-  ++counts_.documents;
-  if (options_.keep_lines) lines_.emplace_back();
-  ++documents_per_source_[m.source.index];
   bytes += d.text.size() + 64;
-  out.push_back(std::move(d));
+  Emit(std::move(d), m.source.index, "", out);
   return absl::OkStatus();
 }
 
@@ -970,12 +974,7 @@ absl::Status InputReader::ReadFile(const Source& s,
   if (form == Form::kMail) MailSource(*text, doc);
   doc.text = DocumentText(std::move(*text), form, &doc.date);
   if (doc.text.size() > options_.max_document_bytes) {
-    // Mail in latin-1 or windows-1252 grows as UTF-8.
-    return Problem(absl::InvalidArgumentError(absl::StrFormat(
-                       "'%s': decoded text longer than the %d-byte document "
-                       "limit; skipped",
-                       s.path, options_.max_document_bytes)),
-                   counts_.skipped_too_large);
+    return DecodedTooLarge("'" + s.path + "'");
   }
   if (texts_) {
     // HTML is spilled as its visible text: parsing a page again for every
@@ -987,11 +986,7 @@ absl::Status InputReader::ReadFile(const Source& s,
       texts_->NoteFile(s.index);
     }
   }
-  counts_.text_bytes += doc.text.size();
-  ++counts_.documents;
-  if (options_.keep_lines) lines_.emplace_back();
-  ++documents_per_source_[s.index];
-  out.push_back(std::move(doc));
+  Emit(std::move(doc), s.index, "", out);
   return absl::OkStatus();
 }
 
@@ -1025,16 +1020,10 @@ absl::StatusOr<std::unique_ptr<ByteStream>> InputReader::OpenText(Source& s) {
 
 absl::Status InputReader::OpenJsonl(const Source& s,
                                     std::unique_ptr<ByteStream> opened) {
-  absl::StatusOr<std::unique_ptr<ByteStream>> stream =
-      OpenOnce(s, std::move(opened));
-  if (!stream.ok()) return stream.status();
-  if (*stream == nullptr) return absl::OkStatus();
-  ++counts_.files;
-  jsonl_ = std::make_unique<Jsonl>();
-  jsonl_->source = s;
-  jsonl_->stream = std::move(*stream);
-  jsonl_->lines = std::make_unique<LineReader>(*jsonl_->stream,
-                                               options_.max_document_bytes);
+  if (absl::Status st = OpenLines(s, std::move(opened), jsonl_); !st.ok()) {
+    return st;
+  }
+  if (jsonl_ == nullptr) return absl::OkStatus();  // skipped
   jsonl_->spill = s.path == "-" ||
                   std::string_view(jsonl_->stream->encoding()) != "plain";
   return absl::OkStatus();
@@ -1136,11 +1125,7 @@ absl::Status InputReader::ParseLine(std::string_view line,
   if (form == Form::kMail) ++counts_.mail_documents;
   d.text = DocumentText(std::string(text), form, &d.date);
   if (d.text.size() > options_.max_document_bytes) {
-    return Problem(absl::InvalidArgumentError(absl::StrFormat(
-                       "%s: decoded text longer than the %d-byte document "
-                       "limit; line skipped",
-                       where, options_.max_document_bytes)),
-                   counts_.skipped_too_large);
+    return DecodedTooLarge(where);
   }
   if (texts_) {
     if (j.spill || form != Form::kPlain) {
@@ -1149,11 +1134,7 @@ absl::Status InputReader::ParseLine(std::string_view line,
       texts_->NoteLine(j.source.index, line_offset, line_bytes);
     }
   }
-  counts_.text_bytes += d.text.size();
-  ++counts_.documents;
-  if (options_.keep_lines) lines_.emplace_back(line);
-  ++documents_per_source_[j.source.index];
-  out.push_back(std::move(d));
+  Emit(std::move(d), j.source.index, line, out);
   return absl::OkStatus();
 }
 
@@ -1272,7 +1253,8 @@ absl::StatusOr<bool> InputReader::Next(std::vector<Document>& out,
       }
     }
     if (s.kind == Kind::kMbox) {
-      if (absl::Status st = OpenMbox(s, std::move(stream)); !st.ok()) {
+      if (absl::Status st = OpenLines(s, std::move(stream), mbox_);
+          !st.ok()) {
         return st;
       }
       continue;

@@ -291,7 +291,18 @@ class InputReader {
   absl::StatusOr<bool> ReadJsonl(std::vector<Document>& out,
                                  uint64_t batch_bytes, uint64_t& bytes);
   absl::Status ParseLine(std::string_view line, std::vector<Document>& out);
-  absl::Status OpenMbox(const Source& s, std::unique_ptr<ByteStream> opened);
+  // Opens a source read line by line (Jsonl, Mbox: a source, its stream
+  // and lines) into `into`, which stays null when the source is skipped.
+  template <typename LineSource>
+  absl::Status OpenLines(const Source& s, std::unique_ptr<ByteStream> opened,
+                         std::unique_ptr<LineSource>& into);
+  // Counts a document read from source `source` (`line`: the JSONL line it
+  // came from, for keep_lines) and adds it to `out`.
+  void Emit(Document d, uint32_t source, std::string_view line,
+            std::vector<Document>& out);
+  // A text over the document limit once decoded (mail grows as UTF-8):
+  // warns, or fails when strict.
+  absl::Status DecodedTooLarge(const std::string& where);
   // Reads messages of the open mbox source into `out`; false at its end.
   absl::StatusOr<bool> ReadMbox(std::vector<Document>& out,
                                 uint64_t batch_bytes, uint64_t& bytes);
