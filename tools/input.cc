@@ -20,6 +20,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
+#include "oneapi/tbb/blocked_range.h"
+#include "oneapi/tbb/parallel_for.h"
 #include "byte_stream.h"
 #include "html_text.h"
 #include "mail_text.h"
@@ -447,6 +449,23 @@ struct InputReader::Mbox {
   bool previous_blank = true;
 };
 
+// A document read but not converted yet: its text is still the bytes as
+// read. Next() converts a batch's HTML and mail on all threads, then
+// finishes each document in order (Finish()).
+struct InputReader::Pending {
+  Document doc;
+  Form form = Form::kPlain;
+  std::string where;  // names it in a warning
+  uint32_t source = 0;
+  // How InputTexts finds the text again: spilled (converted texts, and
+  // streams that cannot be read again), its file, or its JSONL line at
+  // [offset, offset + length).
+  enum class Again : uint8_t { kSpill, kFile, kLine } again = Again::kSpill;
+  uint64_t offset = 0;
+  uint64_t length = 0;
+  std::string line;  // the JSONL line, with keep_lines
+};
+
 // --- InputTexts ------------------------------------------------------------
 
 struct InputTexts::Location {
@@ -722,22 +741,59 @@ void InputReader::MailSource(std::string_view message, Document& doc) const {
   }
 }
 
-void InputReader::Emit(Document d, uint32_t source, std::string_view line,
-                       std::vector<Document>& out) {
-  counts_.text_bytes += d.text.size();
-  ++counts_.documents;
-  if (options_.keep_lines) lines_.emplace_back(line);
-  ++documents_per_source_[source];
-  out.push_back(std::move(d));
+void InputReader::Queue(Pending p, uint64_t& bytes) {
+  if (p.form == Form::kHtml) ++counts_.html_documents;
+  if (p.form == Form::kMail) ++counts_.mail_documents;
+  bytes += p.doc.text.size() + 64;
+  pending_.push_back(std::move(p));
 }
 
-absl::Status InputReader::DecodedTooLarge(const std::string& where) {
-  // Mail in latin-1 or windows-1252 grows as UTF-8.
-  return Problem(absl::InvalidArgumentError(absl::StrFormat(
-                     "%s: decoded text longer than the %d-byte document "
-                     "limit; skipped",
-                     where, options_.max_document_bytes)),
-                 counts_.skipped_too_large);
+absl::Status InputReader::Finish(std::vector<Document>& out) {
+  // Turning HTML and mail into text is most of the cost of reading them
+  // (gumbo took two thirds of a run's CPU on an HTML documentation set,
+  // bench/README.md), and each text's alone: they run on all threads.
+  tbb::parallel_for(
+      tbb::blocked_range<size_t>(0, pending_.size(), 1),
+      [this](const tbb::blocked_range<size_t>& r) {
+        for (size_t i = r.begin(); i < r.end(); ++i) {
+          Pending& p = pending_[i];
+          if (p.form == Form::kPlain) continue;
+          p.doc.text = DocumentText(std::move(p.doc.text), p.form, &p.doc.date);
+        }
+      });
+  for (Pending& p : pending_) {
+    if (p.doc.text.size() > options_.max_document_bytes) {
+      // Mail in latin-1 or windows-1252 grows as UTF-8.
+      absl::Status st = Problem(
+          absl::InvalidArgumentError(absl::StrFormat(
+              "%s: decoded text longer than the %d-byte document limit; "
+              "skipped",
+              p.where, options_.max_document_bytes)),
+          counts_.skipped_too_large);
+      if (!st.ok()) return st;
+      continue;
+    }
+    if (texts_) {
+      switch (p.again) {
+        case Pending::Again::kSpill:
+          if (absl::Status st = texts_->Spill(p.doc.text); !st.ok()) return st;
+          break;
+        case Pending::Again::kFile:
+          texts_->NoteFile(p.source);
+          break;
+        case Pending::Again::kLine:
+          texts_->NoteLine(p.source, p.offset, p.length);
+          break;
+      }
+    }
+    counts_.text_bytes += p.doc.text.size();
+    ++counts_.documents;
+    if (options_.keep_lines) lines_.push_back(std::move(p.line));
+    ++documents_per_source_[p.source];
+    out.push_back(std::move(p.doc));
+  }
+  pending_.clear();
+  return absl::OkStatus();
 }
 
 template <typename LineSource>
@@ -757,8 +813,7 @@ absl::Status InputReader::OpenLines(const Source& s,
   return absl::OkStatus();
 }
 
-absl::Status InputReader::EndMessage(std::vector<Document>& out,
-                                     uint64_t& bytes) {
+absl::Status InputReader::EndMessage(uint64_t& bytes) {
   Mbox& m = *mbox_;
   const std::string where =
       absl::StrFormat("%s:%d", m.source.id, m.message_line);
@@ -781,25 +836,19 @@ absl::Status InputReader::EndMessage(std::vector<Document>& out,
                    counts_.skipped_binary);
   }
   if (SkipId(where)) return absl::OkStatus();
-  Document d;
-  d.id = UniqueId(where, where);
-  if (options_.source_folders) d.source = FirstFolder(m.source.id);
-  MailSource(message, d);
-  d.text = DocumentText(std::move(message), Form::kMail, &d.date);
-  if (d.text.size() > options_.max_document_bytes) {
-    return DecodedTooLarge(where);
-  }
-  if (texts_) {
-    if (absl::Status st = texts_->Spill(d.text); !st.ok()) return st;
-  }
-  ++counts_.mail_documents;
-  bytes += d.text.size() + 64;
-  Emit(std::move(d), m.source.index, "", out);
+  Pending p;
+  p.doc.id = UniqueId(where, where);
+  if (options_.source_folders) p.doc.source = FirstFolder(m.source.id);
+  MailSource(message, p.doc);
+  p.doc.text = std::move(message);
+  p.form = Form::kMail;
+  p.where = where;
+  p.source = m.source.index;
+  Queue(std::move(p), bytes);
   return absl::OkStatus();
 }
 
-absl::StatusOr<bool> InputReader::ReadMbox(std::vector<Document>& out,
-                                           uint64_t batch_bytes,
+absl::StatusOr<bool> InputReader::ReadMbox(uint64_t batch_bytes,
                                            uint64_t& bytes) {
   Mbox& m = *mbox_;
   while (bytes < batch_bytes) {
@@ -821,7 +870,7 @@ absl::StatusOr<bool> InputReader::ReadMbox(std::vector<Document>& out,
     if (!line->has_value()) {
       if (m.started) {
         m.started = false;
-        if (absl::Status s = EndMessage(out, bytes); !s.ok()) return s;
+        if (absl::Status s = EndMessage(bytes); !s.ok()) return s;
       }
       return false;
     }
@@ -830,7 +879,7 @@ absl::StatusOr<bool> InputReader::ReadMbox(std::vector<Document>& out,
     // message; one inside a body without a blank line before it is text.
     if ((m.previous_blank || !m.started) && IsMboxSeparator(l)) {
       if (m.started) {
-        if (absl::Status s = EndMessage(out, bytes); !s.ok()) return s;
+        if (absl::Status s = EndMessage(bytes); !s.ok()) return s;
       }
       m.started = true;
       m.message_line = m.lines->line_number();
@@ -935,7 +984,7 @@ absl::StatusOr<std::unique_ptr<ByteStream>> InputReader::OpenOnce(
 
 absl::Status InputReader::ReadFile(const Source& s,
                                    std::unique_ptr<ByteStream> opened,
-                                   std::vector<Document>& out) {
+                                   uint64_t& bytes) {
   absl::StatusOr<std::unique_ptr<ByteStream>> stream =
       OpenOnce(s, std::move(opened));
   if (!stream.ok()) return stream.status();
@@ -966,27 +1015,20 @@ absl::Status InputReader::ReadFile(const Source& s,
   const Form form = s.path == "-"
                         ? TextForm(*text, options_.text_format)
                         : FileForm(s.kind, options_.text_format, *text);
-  if (form == Form::kHtml) ++counts_.html_documents;
-  if (form == Form::kMail) ++counts_.mail_documents;
-  Document doc;
-  doc.id = UniqueId(s.id, s.id);
-  if (options_.source_folders) doc.source = FirstFolder(s.id);
-  if (form == Form::kMail) MailSource(*text, doc);
-  doc.text = DocumentText(std::move(*text), form, &doc.date);
-  if (doc.text.size() > options_.max_document_bytes) {
-    return DecodedTooLarge("'" + s.path + "'");
-  }
-  if (texts_) {
-    // HTML is spilled as its visible text: parsing a page again for every
-    // pair it is aligned in cost more than the alignment (bench/README.md).
-    // Mail too, as its decoded body.
-    if (s.path == "-" || form != Form::kPlain) {
-      if (absl::Status st = texts_->Spill(doc.text); !st.ok()) return st;
-    } else {
-      texts_->NoteFile(s.index);
-    }
-  }
-  Emit(std::move(doc), s.index, "", out);
+  Pending p;
+  p.doc.id = UniqueId(s.id, s.id);
+  if (options_.source_folders) p.doc.source = FirstFolder(s.id);
+  if (form == Form::kMail) MailSource(*text, p.doc);
+  p.doc.text = std::move(*text);
+  p.form = form;
+  p.where = "'" + s.path + "'";
+  p.source = s.index;
+  // HTML is spilled as its visible text: parsing a page again for every
+  // pair it is aligned in cost more than the alignment (bench/README.md).
+  // Mail too, as its decoded body.
+  p.again = s.path == "-" || form != Form::kPlain ? Pending::Again::kSpill
+                                                  : Pending::Again::kFile;
+  Queue(std::move(p), bytes);
   return absl::OkStatus();
 }
 
@@ -1029,8 +1071,7 @@ absl::Status InputReader::OpenJsonl(const Source& s,
   return absl::OkStatus();
 }
 
-absl::Status InputReader::ParseLine(std::string_view line,
-                                    std::vector<Document>& out) {
+absl::Status InputReader::ParseLine(std::string_view line, uint64_t& bytes) {
   Jsonl& j = *jsonl_;
   const std::string where =
       absl::StrFormat("%s:%d", j.source.id, j.lines->line_number());
@@ -1120,26 +1161,22 @@ absl::Status InputReader::ParseLine(std::string_view line,
       }
     }
   }
-  const Form form = TextForm(text, options_.text_format);
-  if (form == Form::kHtml) ++counts_.html_documents;
-  if (form == Form::kMail) ++counts_.mail_documents;
-  d.text = DocumentText(std::string(text), form, &d.date);
-  if (d.text.size() > options_.max_document_bytes) {
-    return DecodedTooLarge(where);
-  }
-  if (texts_) {
-    if (j.spill || form != Form::kPlain) {
-      if (absl::Status st = texts_->Spill(d.text); !st.ok()) return st;
-    } else {
-      texts_->NoteLine(j.source.index, line_offset, line_bytes);
-    }
-  }
-  Emit(std::move(d), j.source.index, line, out);
+  Pending p;
+  p.form = TextForm(text, options_.text_format);
+  d.text = std::string(text);
+  p.doc = std::move(d);
+  p.where = where;
+  p.source = j.source.index;
+  p.again = j.spill || p.form != Form::kPlain ? Pending::Again::kSpill
+                                              : Pending::Again::kLine;
+  p.offset = line_offset;
+  p.length = line_bytes;
+  if (options_.keep_lines) p.line = std::string(line);
+  Queue(std::move(p), bytes);
   return absl::OkStatus();
 }
 
-absl::StatusOr<bool> InputReader::ReadJsonl(std::vector<Document>& out,
-                                            uint64_t batch_bytes,
+absl::StatusOr<bool> InputReader::ReadJsonl(uint64_t batch_bytes,
                                             uint64_t& bytes) {
   while (bytes < batch_bytes) {
     absl::StatusOr<std::optional<std::string_view>> line = jsonl_->lines->Next();
@@ -1165,9 +1202,7 @@ absl::StatusOr<bool> InputReader::ReadJsonl(std::vector<Document>& out,
       return false;
     }
     if (!line->has_value()) return false;
-    const size_t before = out.size();
-    if (absl::Status s = ParseLine(**line, out); !s.ok()) return s;
-    if (out.size() > before) bytes += out.back().text.size() + 64;
+    if (absl::Status s = ParseLine(**line, bytes); !s.ok()) return s;
   }
   return true;
 }
@@ -1176,10 +1211,18 @@ absl::StatusOr<bool> InputReader::Next(std::vector<Document>& out,
                                        uint64_t batch_bytes) {
   out.clear();
   lines_.clear();
+  pending_.clear();
+  if (absl::Status st = Read(batch_bytes); !st.ok()) return st;
+  if (absl::Status st = Finish(out); !st.ok()) return st;
+  return !out.empty() || next_source_ < sources_.size() || jsonl_ != nullptr ||
+         mbox_ != nullptr;
+}
+
+absl::Status InputReader::Read(uint64_t batch_bytes) {
   uint64_t bytes = 0;
   while (bytes < batch_bytes) {
     if (mbox_) {
-      absl::StatusOr<bool> more = ReadMbox(out, batch_bytes, bytes);
+      absl::StatusOr<bool> more = ReadMbox(batch_bytes, bytes);
       if (!more.ok()) return more.status();
       if (*more) break;  // the batch is full
       finished_bytes_ += mbox_->stream->consumed();
@@ -1187,7 +1230,7 @@ absl::StatusOr<bool> InputReader::Next(std::vector<Document>& out,
       continue;
     }
     if (jsonl_) {
-      absl::StatusOr<bool> more = ReadJsonl(out, batch_bytes, bytes);
+      absl::StatusOr<bool> more = ReadJsonl(batch_bytes, bytes);
       if (!more.ok()) return more.status();
       if (*more) break;  // the batch is full
       finished_bytes_ += jsonl_->stream->consumed();
@@ -1265,14 +1308,11 @@ absl::StatusOr<bool> InputReader::Next(std::vector<Document>& out,
       }
       continue;
     }
-    const size_t before = out.size();
-    if (absl::Status st = ReadFile(s, std::move(stream), out); !st.ok()) {
+    if (absl::Status st = ReadFile(s, std::move(stream), bytes); !st.ok()) {
       return st;
     }
-    if (out.size() > before) bytes += out.back().text.size() + 64;
   }
-  return !out.empty() || next_source_ < sources_.size() || jsonl_ != nullptr ||
-         mbox_ != nullptr;
+  return absl::OkStatus();
 }
 
 }  // namespace mimeo::cli

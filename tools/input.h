@@ -276,7 +276,18 @@ class InputReader {
   struct Source;
   struct Jsonl;
   struct Mbox;
+  struct Pending;
   explicit InputReader(const InputOptions& options);
+
+  // Reads documents into pending_ until about `batch_bytes` of text are
+  // read or the input ends.
+  absl::Status Read(uint64_t batch_bytes);
+  // Queues a document read, adding its size to `bytes`.
+  void Queue(Pending p, uint64_t& bytes);
+  // Converts the pending documents (HTML, mail) on all threads, then in
+  // order checks their size, notes where their texts are found again,
+  // counts them and moves them to `out`.
+  absl::Status Finish(std::vector<Document>& out);
 
   // Warns (or, strict, fails) about a problem with a file or line.
   absl::Status Problem(absl::Status problem, uint64_t& counter);
@@ -284,30 +295,23 @@ class InputReader {
   // named twice, or unreadable.
   absl::StatusOr<std::unique_ptr<ByteStream>> OpenOnce(
       const Source& s, std::unique_ptr<ByteStream> opened);
+  // Each reader of a kind of source queues what it reads (Queue()) and
+  // adds its size to `bytes`.
   absl::Status ReadFile(const Source& s, std::unique_ptr<ByteStream> opened,
-                        std::vector<Document>& out);
+                        uint64_t& bytes);
   absl::Status OpenJsonl(const Source& s, std::unique_ptr<ByteStream> opened);
-  // Reads lines of the open JSONL source into `out`; false at its end.
-  absl::StatusOr<bool> ReadJsonl(std::vector<Document>& out,
-                                 uint64_t batch_bytes, uint64_t& bytes);
-  absl::Status ParseLine(std::string_view line, std::vector<Document>& out);
+  // Reads lines of the open JSONL source; false at its end.
+  absl::StatusOr<bool> ReadJsonl(uint64_t batch_bytes, uint64_t& bytes);
+  absl::Status ParseLine(std::string_view line, uint64_t& bytes);
   // Opens a source read line by line (Jsonl, Mbox: a source, its stream
   // and lines) into `into`, which stays null when the source is skipped.
   template <typename LineSource>
   absl::Status OpenLines(const Source& s, std::unique_ptr<ByteStream> opened,
                          std::unique_ptr<LineSource>& into);
-  // Counts a document read from source `source` (`line`: the JSONL line it
-  // came from, for keep_lines) and adds it to `out`.
-  void Emit(Document d, uint32_t source, std::string_view line,
-            std::vector<Document>& out);
-  // A text over the document limit once decoded (mail grows as UTF-8):
-  // warns, or fails when strict.
-  absl::Status DecodedTooLarge(const std::string& where);
-  // Reads messages of the open mbox source into `out`; false at its end.
-  absl::StatusOr<bool> ReadMbox(std::vector<Document>& out,
-                                uint64_t batch_bytes, uint64_t& bytes);
+  // Reads messages of the open mbox source; false at its end.
+  absl::StatusOr<bool> ReadMbox(uint64_t batch_bytes, uint64_t& bytes);
   // The message read so far becomes a document (or a warning).
-  absl::Status EndMessage(std::vector<Document>& out, uint64_t& bytes);
+  absl::Status EndMessage(uint64_t& bytes);
   // With a source field, a mail message's header of that name.
   void MailSource(std::string_view message, Document& doc) const;
   std::string UniqueId(std::string id, const std::string& fallback);
@@ -323,6 +327,7 @@ class InputReader {
   size_t next_source_ = 0;
   std::unique_ptr<Jsonl> jsonl_;  // the JSONL source being read
   std::unique_ptr<Mbox> mbox_;    // the mbox source being read
+  std::vector<Pending> pending_;  // read, not yet converted (Next())
   uint64_t total_bytes_ = 0;
   uint64_t finished_bytes_ = 0;  // consumed bytes of finished sources
   absl::flat_hash_set<std::string> ids_;
