@@ -18,6 +18,10 @@ constexpr size_t kPartitions = size_t{1} << kPartitionBits;
 
 size_t PartitionOf(uint64_t h) { return h >> (64 - kPartitionBits); }
 
+// The counting filter's bytes saturate here; a larger threshold counts
+// every value in the table.
+constexpr uint32_t kMaxFilterCount = 255;
+
 }  // namespace
 
 absl::Status CommonShingles::Options::Validate() const {
@@ -86,6 +90,11 @@ void CommonShingles::Build(
   // Per thread, a counting table reused from partition to partition: a
   // slot is in use when its stamp is the partition's, so that nothing is
   // cleared or allocated per partition (which cost more than counting).
+  // Beside it, a counting filter: one saturating byte per group of values
+  // that share their low bits, in L1. A value whose group is seen fewer
+  // than threshold times is itself seen fewer times, so only the values of
+  // groups that reach the threshold (the common ones, and the few rare ones
+  // that share their group) are counted exactly in the table.
   struct Slot {
     uint64_t key;
     uint32_t seen;
@@ -93,8 +102,10 @@ void CommonShingles::Build(
   };
   struct Table {
     std::vector<Slot> slots;
+    std::vector<uint8_t> groups;
     uint32_t partition = 0;
   };
+  const bool filtered = threshold_ <= kMaxFilterCount;
   tbb::enumerable_thread_specific<Table> tables;
   std::vector<uint64_t> begin(kPerRound + 1, 0);
   // Per document, how many of its shingles the rounds so far scattered.
@@ -151,8 +162,21 @@ void CommonShingles::Build(
       if (t.slots.size() < slots) t.slots.resize(slots, Slot{0, 0, 0});
       const uint32_t mine = ++t.partition;
       Slot* table = t.slots.data();
+      // Two groups or more per value, so that rare values seldom fill one.
+      const size_t groups = slots;
+      uint8_t* group = nullptr;
+      if (filtered) {
+        if (t.groups.size() < groups) t.groups.resize(groups);
+        group = t.groups.data();
+        std::fill_n(group, groups, uint8_t{0});
+        for (uint64_t i = begin[q]; i < begin[q + 1]; ++i) {
+          uint8_t& g = group[all[i] & (groups - 1)];
+          g += g < kMaxFilterCount;
+        }
+      }
       for (uint64_t i = begin[q]; i < begin[q + 1]; ++i) {
         const uint64_t h = all[i];
+        if (filtered && group[h & (groups - 1)] < threshold_) continue;
         size_t at = h & (slots - 1);
         while (table[at].stamp == mine && table[at].key != h) {
           at = (at + 1) & (slots - 1);
