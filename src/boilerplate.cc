@@ -91,7 +91,7 @@ void CommonShingles::Build(
   // slot is in use when its stamp is the partition's, so that nothing is
   // cleared or allocated per partition (which cost more than counting).
   // Beside it, a counting filter: one saturating byte per group of values
-  // that share their low bits, in L1. A value whose group is seen fewer
+  // that share their low bits, in cache. A value whose group is seen fewer
   // than threshold times is itself seen fewer times, so only the values of
   // groups that reach the threshold (the common ones, and the few rare ones
   // that share their group) are counted exactly in the table.
@@ -132,7 +132,7 @@ void CommonShingles::Build(
     tbb::parallel_for(size_t{0}, num_blocks, [&](size_t b) {
       // Local, unaliased pointers: through the captures, every store into
       // the scattered copy made the compiler reload the cursors and the
-      // round's bounds (a third of the scatter's time).
+      // round's bounds (the scatter took a sixth longer).
       uint64_t* __restrict next = &counts[b * kPartitions];
       uint64_t* __restrict out = all.get();
       const size_t end_partition = p0 + kPerRound;
