@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
+#include "oneapi/tbb/parallel_for.h"
 
 namespace mimeo {
 namespace {
@@ -65,23 +66,79 @@ bool NearDuplicatePolicy::NeedsSets(DocId a, DocId b,
 std::vector<VerifiedPair> NearDuplicatePolicy::Verify(
     absl::Span<const CandidatePair> candidates,
     const NearDuplicateDocs& docs) const {
-  // Candidates come sorted by their first document: the second's
-  // signature (and set size) is what a pair's estimate waits for.
-  const auto prefetch = [&](DocId, DocId b) {
-    const absl::Span<const uint32_t> sig = docs.signature(b);
-    const char* p = reinterpret_cast<const char*>(sig.data());
-    const size_t bytes = sig.size() * sizeof(uint32_t);
+  // Blocks of candidates, each keeping only the pairs it accepts, joined
+  // in order (as Verifier::VerifyAll). Within a block, every pair is first
+  // looked at by its estimate, then the pairs the estimate cannot refuse
+  // are measured on their sets: the measures then know which sets they
+  // will read next, and fetch them ahead, where one pass waited on each
+  // set (the second document is anywhere in memory).
+  constexpr size_t kBlock = 4096;
+  // How many pairs ahead the signatures and the sets are fetched: about
+  // the number of cache misses a pair's measure waits on that the memory
+  // can serve at once.
+  constexpr size_t kAhead = 8;
+  constexpr size_t kSetAhead = 4;
+  const auto prefetch = [](const void* data, size_t bytes) {
+    const char* p = static_cast<const char*>(data);
     for (size_t at = 0; at < bytes; at += 64) __builtin_prefetch(p + at);
   };
-  return verifier_.VerifyAll(
-      candidates,
-      [&](DocId a, DocId b) {
-        if (std::optional<Similarity> s = RefusedByEstimate(a, b, docs)) {
-          return *s;
-        }
-        return SimilarityOf(a, b, docs);
-      },
-      prefetch);
+  std::vector<std::vector<VerifiedPair>> accepted(
+      (candidates.size() + kBlock - 1) / kBlock);
+  tbb::parallel_for(size_t{0}, accepted.size(), [&](size_t block) {
+    const size_t begin = block * kBlock;
+    const size_t end = std::min(candidates.size(), begin + kBlock);
+    std::vector<Similarity> similarity(end - begin);
+    std::vector<uint32_t> measured;
+    // Candidates come sorted by their first document: the second's
+    // signature (and set size) is what a pair's estimate waits for.
+    const auto fetch_signature = [&](size_t i) {
+      const absl::Span<const uint32_t> sig =
+          docs.signature(candidates[i].b);
+      prefetch(sig.data(), sig.size() * sizeof(uint32_t));
+    };
+    for (size_t i = begin; i < std::min(end, begin + kAhead); ++i) {
+      fetch_signature(i);
+    }
+    for (size_t i = begin; i < end; ++i) {
+      if (i + kAhead < end) fetch_signature(i + kAhead);
+      const CandidatePair& c = candidates[i];
+      if (std::optional<Similarity> s = RefusedByEstimate(c.a, c.b, docs)) {
+        similarity[i - begin] = *s;
+      } else {
+        measured.push_back(static_cast<uint32_t>(i - begin));
+      }
+    }
+    const auto fetch_set = [&](size_t k) {
+      if (!options_.exact_sets) return;
+      const absl::Span<const uint64_t> set =
+          docs.set(candidates[begin + measured[k]].b);
+      prefetch(set.data(), set.size() * sizeof(uint64_t));
+    };
+    for (size_t k = 0; k < std::min(measured.size(), kSetAhead); ++k) {
+      fetch_set(k);
+    }
+    for (size_t k = 0; k < measured.size(); ++k) {
+      if (k + kSetAhead < measured.size()) fetch_set(k + kSetAhead);
+      const CandidatePair& c = candidates[begin + measured[k]];
+      similarity[measured[k]] = SimilarityOf(c.a, c.b, docs);
+    }
+    for (size_t i = begin; i < end; ++i) {
+      const Similarity& s = similarity[i - begin];
+      if (verifier_.Accept(s)) {
+        accepted[block].push_back(
+            {candidates[i].a, candidates[i].b, s, verifier_.Score(s)});
+      }
+    }
+  });
+  size_t total = 0;
+  for (const std::vector<VerifiedPair>& a : accepted) total += a.size();
+  std::vector<VerifiedPair> out;
+  out.reserve(total);
+  for (std::vector<VerifiedPair>& a : accepted) {
+    out.insert(out.end(), a.begin(), a.end());
+    std::vector<VerifiedPair>().swap(a);
+  }
+  return out;
 }
 
 std::vector<Cluster> NearDuplicatePolicy::ClusterPairs(

@@ -4,53 +4,19 @@
 #include <cmath>
 
 #include "absl/strings/str_format.h"
+#include "internal/shared_kernels.h"
 #include "oneapi/tbb/parallel_for.h"
 
 namespace mimeo {
 
 namespace {
 
-// |a n b| of two sorted, distinct lists, in branch-free steps. On sets hot
-// in cache a compare-and-branch merge is twice as fast (micro bench), but
-// on a clustering run's candidate pairs, fetched from memory, this one is
-// 5% faster end to end (bench/README.md).
-uint64_t SharedRun(const uint64_t* a, size_t na, const uint64_t* b,
-                   size_t nb) noexcept {
-  size_t i = 0, j = 0;
-  uint64_t n = 0;
-  while (i < na && j < nb) {
-    const uint64_t x = a[i], y = b[j];
-    n += x == y;
-    i += x <= y;
-    j += y <= x;
-  }
-  return n;
-}
-
-// Two merges at once: a is cut in half, b where a's second half begins,
-// so that every shared value falls in one half, and the halves' steps,
-// which do not wait on each other, run interleaved. Each merge step waits
-// on the one before; two chains of them are 20% faster on sets fetched
-// from memory (bench/README.md).
+// |a n b| of two sorted, distinct lists: blocks of values compared all
+// against all by the SIMD kernel (internal/shared_kernels.h), a step per
+// vector of values where the scalar merge takes one per value.
 uint64_t Shared(absl::Span<const uint64_t> a,
                 absl::Span<const uint64_t> b) noexcept {
-  const size_t na = a.size(), nb = b.size();
-  if (na < 32 || nb < 32) return SharedRun(a.data(), na, b.data(), nb);
-  const size_t a_half = na / 2;
-  const size_t b_half =
-      std::lower_bound(b.begin(), b.end(), a[a_half]) - b.begin();
-  size_t i0 = 0, j0 = 0, i1 = a_half, j1 = b_half;
-  uint64_t n = 0;
-  while (i0 < a_half && j0 < b_half && i1 < na && j1 < nb) {
-    const uint64_t x0 = a[i0], y0 = b[j0], x1 = a[i1], y1 = b[j1];
-    n += (x0 == y0) + (x1 == y1);
-    i0 += x0 <= y0;
-    j0 += y0 <= x0;
-    i1 += x1 <= y1;
-    j1 += y1 <= x1;
-  }
-  return n + SharedRun(a.data() + i0, a_half - i0, b.data() + j0, b_half - j0) +
-         SharedRun(a.data() + i1, na - i1, b.data() + j1, nb - j1);
+  return internal::SharedDispatch(a.data(), a.size(), b.data(), b.size());
 }
 
 }  // namespace

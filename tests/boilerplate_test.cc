@@ -110,6 +110,56 @@ TEST(CommonShinglesTest, CountsOccurrencesOfListsInAnyOrder) {
   EXPECT_EQ(common.size(), want);
 }
 
+// Rare values that share a partition and their low bits fill one group of
+// the counting filter together: the exact count must still call each rare.
+// Beside them, one value held by exactly the threshold's documents and
+// one by one fewer, in the same group.
+TEST(CommonShinglesTest, ValuesSharingAFilterGroupAreCountedExactly) {
+  constexpr uint32_t kThreshold = 20;
+  // Same top 12 bits (partition) and low 24 bits (group, table slot).
+  const auto value = [](uint64_t i) {
+    return (uint64_t{0xABC} << 52) | (i << 24) | 0x5A5A5A;
+  };
+  std::vector<std::vector<uint64_t>> sets(400);
+  for (size_t d = 0; d < sets.size(); ++d) {
+    // 100 rare values, each in 4 documents: the group sees 400.
+    sets[d].push_back(value(1 + d % 100));
+    if (d < kThreshold) sets[d].push_back(value(200));
+    if (d < kThreshold - 1) sets[d].push_back(value(300));
+    std::sort(sets[d].begin(), sets[d].end());
+  }
+  CommonShingles common = MakeCommon(kThreshold, 0);
+  common.Build(sets.size(),
+               [&](size_t d) { return absl::MakeConstSpan(sets[d]); });
+  EXPECT_EQ(common.threshold(), kThreshold);
+  EXPECT_EQ(common.size(), 1u);
+  EXPECT_TRUE(common.IsCommon(value(200)));
+  EXPECT_FALSE(common.IsCommon(value(300)));
+  for (uint64_t i = 1; i <= 100; ++i) EXPECT_FALSE(common.IsCommon(value(i)));
+}
+
+// A threshold above what the filter's bytes count (255) is counted
+// exactly too.
+TEST(CommonShinglesTest, CountsAThresholdAboveTheFilter) {
+  std::vector<std::vector<uint64_t>> sets(1000);
+  for (size_t d = 0; d < sets.size(); ++d) {
+    if (d < 300) sets[d].push_back(11);
+    if (d < 299) sets[d].push_back(22);
+    if (d < 600) sets[d].push_back(33);
+    sets[d].push_back(1000 + d);
+    std::sort(sets[d].begin(), sets[d].end());
+  }
+  CommonShingles common = MakeCommon(300, 0);
+  common.Build(sets.size(),
+               [&](size_t d) { return absl::MakeConstSpan(sets[d]); });
+  EXPECT_EQ(common.threshold(), 300u);
+  EXPECT_EQ(common.size(), 2u);
+  EXPECT_TRUE(common.IsCommon(11));
+  EXPECT_FALSE(common.IsCommon(22));
+  EXPECT_TRUE(common.IsCommon(33));
+  EXPECT_FALSE(common.IsCommon(1000));
+}
+
 TEST(CommonShinglesTest, ValidatesOptions) {
   CommonShingles::Options o;
   o.min_docs = 1;

@@ -8,6 +8,8 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "gtest/gtest.h"
+#include "internal/minhash_kernels.h"
+#include "internal/shared_kernels.h"
 #include "mimeo/minhash.h"
 
 namespace mimeo {
@@ -31,9 +33,9 @@ TEST(VerifyTest, ExactSimilarity) {
   EXPECT_EQ(ExactSimilarity({}, {}).jaccard, 0);
 }
 
-// The intersection count (two merges at once on longer sets) equals a
-// plain count for sets of every size around the split, sharing values
-// at and next to the point where the sets are cut.
+// The intersection count (blocks of values compared all against all, the
+// rest merged) equals a plain count for sets of every size around a
+// block's, sharing values at and next to the ends of blocks.
 TEST(VerifyTest, ExactSimilarityCountsLikeAPlainCount) {
   std::mt19937_64 rng(6);
   for (int trial = 0; trial < 400; ++trial) {
@@ -52,6 +54,50 @@ TEST(VerifyTest, ExactSimilarityCountsLikeAPlainCount) {
     EXPECT_EQ(ExactSimilarity(a, b).intersection, both.size())
         << a.size() << " and " << b.size();
     EXPECT_EQ(ExactSimilarity(b, a).intersection, both.size());
+  }
+}
+
+// Every SIMD target compiled in and supported here counts the values two
+// sorted sets share as the scalar merge does: sizes around the vector
+// width and its multiples, sets that share nothing, everything, or runs
+// that end blocks together.
+TEST(VerifyTest, EverySharedKernelTargetMatchesScalarReference) {
+  const std::vector<std::string> targets = internal::MinHashTargets();
+  ASSERT_FALSE(targets.empty());
+  std::mt19937_64 rng(12);
+  for (int trial = 0; trial < 600; ++trial) {
+    const size_t na = rng() % 70, nb = rng() % 70;
+    // Values from a range of 3, 60 or 6,000 per value: most shared, some,
+    // or few.
+    const uint64_t range = (na + nb + 1) * (trial % 3 == 0   ? 1
+                                             : trial % 3 == 1 ? 2
+                                                              : 100);
+    std::vector<uint64_t> a(na), b(nb);
+    for (uint64_t& x : a) x = rng() % range;
+    for (uint64_t& x : b) x = rng() % range;
+    if (trial % 7 == 0) b = a;  // identical sets
+    for (auto* v : {&a, &b}) {
+      std::sort(v->begin(), v->end());
+      v->erase(std::unique(v->begin(), v->end()), v->end());
+    }
+    const uint64_t want =
+        internal::SharedScalar(a.data(), a.size(), b.data(), b.size());
+    std::vector<uint64_t> both;
+    std::set_intersection(a.begin(), a.end(), b.begin(), b.end(),
+                          std::back_inserter(both));
+    ASSERT_EQ(want, both.size());
+    for (size_t t = 0; t < targets.size(); ++t) {
+      EXPECT_EQ(internal::SharedOnTarget(t, a.data(), a.size(), b.data(),
+                                         b.size()),
+                want)
+          << targets[t] << " " << a.size() << " and " << b.size();
+      EXPECT_EQ(internal::SharedOnTarget(t, b.data(), b.size(), a.data(),
+                                         a.size()),
+                want)
+          << targets[t];
+    }
+    EXPECT_EQ(internal::SharedDispatch(a.data(), a.size(), b.data(), b.size()),
+              want);
   }
 }
 

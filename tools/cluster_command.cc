@@ -4,6 +4,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_format.h"
@@ -77,6 +78,8 @@ int Run(ClusterArgs& args) {
   report.text_of = TextsOf(engine);
   const size_t num_ids = engine.num_ids();
 
+  // Joined before the engine's other holders go (declared after them).
+  std::jthread releasing;
   if (!copy_mode) {
     absl::StatusOr<Clustering> clustering;
     {
@@ -94,7 +97,11 @@ int Run(ClusterArgs& args) {
       ids.reserve(num_ids);
       for (DocId d = 0; d < num_ids; ++d) ids.push_back(engine.id(d));
       report.text_of = nullptr;  // no pair names a text to fetch
-      engine_or->reset();
+      // Giving back the engine's memory (its sets and signatures: most of
+      // the process) takes the kernel a while; it is done beside the
+      // report, which needs nothing of it.
+      releasing = std::jthread(
+          [released = std::move(*engine_or)]() mutable { released.reset(); });
     }
     const auto id = [&](DocId d) {
       return show_text ? engine.id(d) : std::string(ids[d]);

@@ -28,7 +28,10 @@
 // partitioned by its top bits and counted per partition, a quarter of the
 // partitions at a time, so a build costs a few passes over the sets and
 // about 2 bytes per shingle of temporary memory, and the result holds only
-// the common shingles.
+// the common shingles. Within a partition a saturating byte counter per
+// group of values (a counting filter in cache) passes on to the exact
+// count only values whose group reaches the threshold: the common ones
+// and a few rare ones beside them.
 //
 // Thread safety: Build() needs exclusive access; the const methods may run
 // concurrently.

@@ -16,12 +16,18 @@ namespace mimeo::internal {
 namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
-// Vectorized over permutations: a vector holds one 64-bit lane per hash
-// function. The 64x32-bit product a*x is built from two 32x32->64 products
-// (MulEven exists on every target; a 64-bit multiply does not):
+// Vectorized over permutations, the minimum kept in 32-bit lanes. The
+// 64x32-bit product a*x is built from 32x32->64 products (MulEven exists
+// on every target; a 64-bit multiply does not):
 //   bits 32..63 of (a*x + b) = ((a_lo*x + b) >> 32) + a_hi*x   (mod 2^32).
-// Four vectors of permutations are processed per pass over the shingles so
-// the key broadcast and loop overhead are shared.
+// The first term needs 64-bit lanes; a group of two 64-bit vectors (2L
+// permutations) then folds its two halves into one vector of 32-bit
+// lanes, where the second term is a 32-bit multiply and the minimum is
+// taken over 2L permutations at once: a group of 2L permutations costs 9
+// vector operations per shingle, where 64-bit lanes to the end cost 14.
+// In the folded vector, lane 2i holds permutation p + i and lane 2i + 1
+// permutation p + L + i. Four groups are processed per pass over the
+// shingles so the key broadcast and loop overhead are shared.
 #if HWY_TARGET == HWY_SCALAR
 // One-lane vectors cannot be split into 32-bit halves: this target runs the
 // scalar reference.
@@ -35,44 +41,71 @@ void MinHashKernel(const MinHashCoefficients& c, const uint64_t* hashes,
   const hn::ScalableTag<uint64_t> d64;
   const hn::Repartition<uint32_t, decltype(d64)> d32;
   const size_t lanes = hn::Lanes(d64);
-  const auto mask = hn::Set(d64, 0xFFFFFFFFull);
-  HWY_ALIGN uint64_t tmp[4 * HWY_MAX_BYTES / sizeof(uint64_t)];
-  for (size_t p = 0; p < c.num_perm; p += 4 * lanes) {
+  const size_t group = 2 * lanes;
+  // A pass reads 4 groups of coefficients, which the padding must cover
+  // (on x86 it does: 8 * 8 lanes = kMinHashPad).
+  if (4 * group > kMinHashPad) {
+    MinHashScalar(c, hashes, n, out);
+    return;
+  }
+  HWY_ALIGN uint32_t tmp[4 * HWY_MAX_BYTES / sizeof(uint32_t)];
+  // a_hi of permutations p + i and p + L + i side by side, as the folded
+  // vector holds them.
+  const auto interleaved = [&](const uint64_t* v) {
+    return hn::OddEven(hn::BitCast(d32, hn::ShiftLeft<32>(hn::LoadU(d64, v + lanes))),
+                       hn::BitCast(d32, hn::LoadU(d64, v)));
+  };
+  for (size_t p = 0; p < c.num_perm; p += 4 * group) {
     const auto alo0 = hn::BitCast(d32, hn::LoadU(d64, c.a_lo + p));
     const auto alo1 = hn::BitCast(d32, hn::LoadU(d64, c.a_lo + p + lanes));
-    const auto alo2 = hn::BitCast(d32, hn::LoadU(d64, c.a_lo + p + 2 * lanes));
-    const auto alo3 = hn::BitCast(d32, hn::LoadU(d64, c.a_lo + p + 3 * lanes));
-    const auto ahi0 = hn::BitCast(d32, hn::LoadU(d64, c.a_hi + p));
-    const auto ahi1 = hn::BitCast(d32, hn::LoadU(d64, c.a_hi + p + lanes));
-    const auto ahi2 = hn::BitCast(d32, hn::LoadU(d64, c.a_hi + p + 2 * lanes));
-    const auto ahi3 = hn::BitCast(d32, hn::LoadU(d64, c.a_hi + p + 3 * lanes));
+    const auto alo2 = hn::BitCast(d32, hn::LoadU(d64, c.a_lo + p + group));
+    const auto alo3 =
+        hn::BitCast(d32, hn::LoadU(d64, c.a_lo + p + group + lanes));
+    const auto alo4 = hn::BitCast(d32, hn::LoadU(d64, c.a_lo + p + 2 * group));
+    const auto alo5 =
+        hn::BitCast(d32, hn::LoadU(d64, c.a_lo + p + 2 * group + lanes));
+    const auto alo6 = hn::BitCast(d32, hn::LoadU(d64, c.a_lo + p + 3 * group));
+    const auto alo7 =
+        hn::BitCast(d32, hn::LoadU(d64, c.a_lo + p + 3 * group + lanes));
     const auto b0 = hn::LoadU(d64, c.b + p);
     const auto b1 = hn::LoadU(d64, c.b + p + lanes);
-    const auto b2 = hn::LoadU(d64, c.b + p + 2 * lanes);
-    const auto b3 = hn::LoadU(d64, c.b + p + 3 * lanes);
-    auto m0 = mask, m1 = mask, m2 = mask, m3 = mask;
+    const auto b2 = hn::LoadU(d64, c.b + p + group);
+    const auto b3 = hn::LoadU(d64, c.b + p + group + lanes);
+    const auto b4 = hn::LoadU(d64, c.b + p + 2 * group);
+    const auto b5 = hn::LoadU(d64, c.b + p + 2 * group + lanes);
+    const auto b6 = hn::LoadU(d64, c.b + p + 3 * group);
+    const auto b7 = hn::LoadU(d64, c.b + p + 3 * group + lanes);
+    const auto ahi0 = interleaved(c.a_hi + p);
+    const auto ahi1 = interleaved(c.a_hi + p + group);
+    const auto ahi2 = interleaved(c.a_hi + p + 2 * group);
+    const auto ahi3 = interleaved(c.a_hi + p + 3 * group);
+    const auto all_ones = hn::Set(d32, 0xFFFFFFFFu);
+    auto m0 = all_ones, m1 = all_ones, m2 = all_ones, m3 = all_ones;
+    const auto fold = [&](auto lo, auto hi, auto b_lo, auto b_hi, auto ahi,
+                          auto x) {
+      const auto t_lo = hn::Add(hn::MulEven(lo, x), b_lo);
+      const auto t_hi = hn::Add(hn::MulEven(hi, x), b_hi);
+      const auto top = hn::OddEven(hn::BitCast(d32, t_hi),
+                                   hn::BitCast(d32, hn::ShiftRight<32>(t_lo)));
+      return hn::Add(top, hn::Mul(ahi, x));
+    };
     for (size_t i = 0; i < n; ++i) {
-      const uint64_t key = MinHashKey(hashes[i]);
-      const auto x = hn::BitCast(d32, hn::Set(d64, key));
-      auto h0 = hn::Add(hn::ShiftRight<32>(hn::Add(hn::MulEven(alo0, x), b0)),
-                        hn::MulEven(ahi0, x));
-      auto h1 = hn::Add(hn::ShiftRight<32>(hn::Add(hn::MulEven(alo1, x), b1)),
-                        hn::MulEven(ahi1, x));
-      auto h2 = hn::Add(hn::ShiftRight<32>(hn::Add(hn::MulEven(alo2, x), b2)),
-                        hn::MulEven(ahi2, x));
-      auto h3 = hn::Add(hn::ShiftRight<32>(hn::Add(hn::MulEven(alo3, x), b3)),
-                        hn::MulEven(ahi3, x));
-      m0 = hn::Min(m0, hn::And(h0, mask));
-      m1 = hn::Min(m1, hn::And(h1, mask));
-      m2 = hn::Min(m2, hn::And(h2, mask));
-      m3 = hn::Min(m3, hn::And(h3, mask));
+      const auto x = hn::Set(d32, MinHashKey(hashes[i]));
+      m0 = hn::Min(m0, fold(alo0, alo1, b0, b1, ahi0, x));
+      m1 = hn::Min(m1, fold(alo2, alo3, b2, b3, ahi1, x));
+      m2 = hn::Min(m2, fold(alo4, alo5, b4, b5, ahi2, x));
+      m3 = hn::Min(m3, fold(alo6, alo7, b6, b7, ahi3, x));
     }
-    hn::Store(m0, d64, tmp);
-    hn::Store(m1, d64, tmp + lanes);
-    hn::Store(m2, d64, tmp + 2 * lanes);
-    hn::Store(m3, d64, tmp + 3 * lanes);
-    for (size_t j = 0; j < 4 * lanes && p + j < c.num_perm; ++j) {
-      out[p + j] = static_cast<uint32_t>(tmp[j]);
+    hn::Store(m0, d32, tmp);
+    hn::Store(m1, d32, tmp + group);
+    hn::Store(m2, d32, tmp + 2 * group);
+    hn::Store(m3, d32, tmp + 3 * group);
+    for (size_t g = 0; g < 4; ++g) {
+      for (size_t i = 0; i < lanes; ++i) {
+        const size_t at = p + g * group + i;
+        if (at < c.num_perm) out[at] = tmp[g * group + 2 * i];
+        if (at + lanes < c.num_perm) out[at + lanes] = tmp[g * group + 2 * i + 1];
+      }
     }
   }
 }
