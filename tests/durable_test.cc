@@ -571,6 +571,161 @@ TEST(DurableTest, BandPostingsMergeIntoLevels) {
   same_answers();
 }
 
+// The store alone, without an engine: documents with random signatures,
+// three in a row sharing one (buckets of three across levels).
+internal::IndexConfig StoreConfig() {
+  internal::IndexConfig c;
+  c.hashing = Engine::Options().hashing();
+  c.keep_sets = false;
+  c.texts = false;
+  c.lsh_bands = 16;
+  c.lsh_rows = 8;
+  return c;
+}
+
+std::vector<uint32_t> StoreSignature(long i) {
+  std::mt19937 rng(static_cast<uint32_t>(i / 3));
+  std::vector<uint32_t> sig(
+      static_cast<size_t>(StoreConfig().hashing.num_perm));
+  for (uint32_t& v : sig) v = rng();
+  return sig;
+}
+
+absl::Status AppendStoreDocs(internal::LmdbDocumentStore& store, long first,
+                             long n) {
+  std::vector<std::string> ids;
+  std::vector<std::vector<uint32_t>> sigs;
+  for (long i = first; i < first + n; ++i) {
+    ids.push_back("s-" + std::to_string(i));
+    sigs.push_back(StoreSignature(i));
+  }
+  std::vector<StoredDocument> docs(static_cast<size_t>(n));
+  for (size_t j = 0; j < docs.size(); ++j) {
+    docs[j].id = ids[j];
+    docs[j].signature = sigs[j];
+    docs[j].set_size = 10;
+    docs[j].date = first + static_cast<long>(j);
+  }
+  return store.Append(docs);
+}
+
+std::string DescribeLsh(const LshQueryResult& r) {
+  std::string out = absl::StrFormat(
+      "probed %d hit %d scanned %d largest %d:", r.stats.bands_probed,
+      r.stats.buckets_hit, r.stats.postings_scanned, r.stats.largest_bucket);
+  for (const LshCandidate& c : r.candidates) {
+    absl::StrAppendFormat(&out, " %d/%d", c.id, c.bands);
+  }
+  return out;
+}
+
+// A merge written over many transactions (one band each) gives the
+// answers of one written in one; both check.
+TEST(DurableTest, MergeOverManyTransactionsAnswersAlike) {
+  const std::string a_dir = TempDir("merge_many"), b_dir = TempDir("merge_one");
+  auto a = internal::LmdbDocumentStore::Open(a_dir, StoreConfig(), true,
+                                             uint64_t{1} << 24, 1);
+  auto b = internal::LmdbDocumentStore::Open(b_dir, StoreConfig(), true);
+  ASSERT_TRUE(a.ok()) << a.status();
+  ASSERT_TRUE(b.ok()) << b.status();
+  long n = 0;
+  for (int batch = 0; batch < 70; ++batch) {
+    const long count = 1 + batch % 6;
+    ASSERT_TRUE(AppendStoreDocs(**a, n, count).ok());
+    ASSERT_TRUE(AppendStoreDocs(**b, n, count).ok());
+    n += count;
+    if (batch % 9 == 4) {
+      const DocId gone[] = {static_cast<DocId>(n - 2)};
+      ASSERT_TRUE((*a)->Remove(gone).ok());
+      ASSERT_TRUE((*b)->Remove(gone).ok());
+    }
+  }
+  a->reset();
+  b->reset();
+  const Levels la = LevelsOf(a_dir), lb = LevelsOf(b_dir);
+  EXPECT_LT(la.levels.size(), 20u);  // merged
+  ASSERT_EQ(la.levels.size(), lb.levels.size());
+  EXPECT_EQ(la.dead, lb.dead);
+  EXPECT_TRUE(internal::LmdbDocumentStore::Check(a_dir).ok())
+      << internal::LmdbDocumentStore::Check(a_dir);
+  a = internal::LmdbDocumentStore::Open(a_dir, StoreConfig(), false);
+  b = internal::LmdbDocumentStore::Open(b_dir, StoreConfig(), false);
+  ASSERT_TRUE(a.ok() && b.ok());
+  for (long i = 0; i < n; ++i) {
+    auto qa = (*a)->Query(StoreSignature(i));
+    auto qb = (*b)->Query(StoreSignature(i));
+    ASSERT_TRUE(qa.ok() && qb.ok());
+    EXPECT_EQ(DescribeLsh(*qa), DescribeLsh(*qb)) << i;
+    EXPECT_FALSE(qa->candidates.empty()) << i;
+  }
+}
+
+// A writer merging over many transactions is killed (SIGKILL) at random
+// moments, in the middle of merges most of the time: the index checks
+// after each kill (the pending output of a merge cut short is allowed),
+// every acknowledged document is found, and the next merge clears what
+// the cut one left.
+TEST(DurableTest, KilledMidMergeLosesNothingAcknowledged) {
+  const std::string dir = TempDir("merge_kill");
+  ASSERT_TRUE(
+      internal::LmdbDocumentStore::Open(dir, StoreConfig(), true).ok());
+  std::mt19937_64 rng(3);
+  long next = 0;
+  int pending_seen = 0;
+  for (int round = 0; round < 8; ++round) {
+    int fds[2];
+    ASSERT_EQ(pipe(fds), 0);
+    const pid_t child = fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+      close(fds[0]);
+      auto store = internal::LmdbDocumentStore::Open(
+          dir, StoreConfig(), false, uint64_t{1} << 24, 1);
+      if (!store.ok()) _exit(2);
+      for (long i = next;; i += 5) {
+        if (!AppendStoreDocs(**store, i, 5).ok()) _exit(3);
+        const std::string line = std::to_string(i + 5) + "\n";
+        if (write(fds[1], line.data(), line.size()) < 0) _exit(4);
+      }
+    }
+    close(fds[1]);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100 + rng() % 300));
+    kill(child, SIGKILL);
+    int status;
+    ASSERT_EQ(waitpid(child, &status, 0), child);
+    ASSERT_TRUE(WIFSIGNALED(status)) << "round " << round;
+    long acknowledged = next;
+    for (const std::string& line : ReadLinesOf(fds[0])) {
+      acknowledged = std::stol(line);
+    }
+    const absl::Status check = internal::LmdbDocumentStore::Check(dir);
+    ASSERT_TRUE(check.ok()) << "round " << round << ": " << check;
+    pending_seen += LevelsOf(dir).pending != 0;
+    auto store = internal::LmdbDocumentStore::Open(dir, StoreConfig(), false);
+    ASSERT_TRUE(store.ok()) << store.status();
+    ASSERT_GE(static_cast<long>((*store)->num_ids()), acknowledged);
+    for (long i = 0; i < acknowledged; ++i) {
+      auto q = (*store)->Query(StoreSignature(i));
+      ASSERT_TRUE(q.ok());
+      bool found = false;
+      for (const LshCandidate& c : q->candidates) found |= c.id == i;
+      ASSERT_TRUE(found) << "round " << round << ": " << i;
+    }
+    next = static_cast<long>((*store)->num_ids());
+  }
+  EXPECT_GT(pending_seen, 0);
+  // A last merge by a whole writer leaves nothing pending.
+  auto store = internal::LmdbDocumentStore::Open(dir, StoreConfig(), false);
+  ASSERT_TRUE(store.ok());
+  for (int i = 0; i < 64; ++i) {
+    ASSERT_TRUE(AppendStoreDocs(**store, next, 1).ok());
+    ++next;
+  }
+  store->reset();
+  EXPECT_EQ(LevelsOf(dir).pending, 0u);
+  EXPECT_TRUE(internal::LmdbDocumentStore::Check(dir).ok());
+}
+
 // An index keeps the banding it was created with. An engine opening it
 // with another (another threshold) builds its LSH index in memory, and
 // answers as the engine in memory with that banding.

@@ -576,7 +576,7 @@ absl::Status LmdbDocumentStore::WriteError(const char* what, int rc) const {
 
 absl::StatusOr<std::unique_ptr<LmdbDocumentStore>> LmdbDocumentStore::Open(
     const std::string& dir, const IndexConfig& config, bool create,
-    uint64_t map_bytes) {
+    uint64_t map_bytes, size_t merge_txn_bytes) {
   std::error_code ec;
   const bool exists = std::filesystem::exists(dir, ec);
   if (exists && !std::filesystem::is_directory(dir, ec)) {
@@ -694,6 +694,7 @@ absl::StatusOr<std::unique_ptr<LmdbDocumentStore>> LmdbDocumentStore::Open(
   }
   std::unique_ptr<LmdbDocumentStore> store(
       new LmdbDocumentStore(dir, env.release(), dbs, stored, read_only));
+  store->merge_txn_bytes_ = merge_txn_bytes;
   Snapshot snap;
   RETURN_IF_ERROR(store->Renew(&snap));
   if (store->cached_) {
@@ -1046,10 +1047,6 @@ absl::Status LmdbDocumentStore::Append(absl::Span<const StoredDocument> docs) {
 
 namespace {
 
-// The bytes of band arrays one merge transaction writes at most, well
-// under the 131,072 pages (512 MB) LMDB lets one transaction change.
-constexpr size_t kMergeTxnBytes = size_t{256} << 20;
-
 // Deletes the arrays of level `id` (a merge's output left pending).
 int DropLevel(MDB_txn* txn, MDB_dbi levels, uint32_t id) {
   MDB_cursor* cursor = nullptr;
@@ -1138,7 +1135,7 @@ absl::Status LmdbDocumentStore::MergeLevels() {
             size_t bytes = 0;
             std::vector<BandArray> in(inputs.size());
             std::vector<uint64_t> at(inputs.size());
-            for (end = start; end < bands && bytes < kMergeTxnBytes; ++end) {
+            for (end = start; end < bands && bytes < merge_txn_bytes_; ++end) {
               const size_t size = BandArrayBytes(merged.docs);
               const ArrayKey key = MakeArrayKey(id, end);
               MDB_val ok = Val(key.data(), kArrayKey), ov = Val(nullptr, size);

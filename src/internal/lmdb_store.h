@@ -137,9 +137,15 @@ class LmdbDocumentStore final : public DocumentStore, public BandPostings {
   // corrupt records. A directory this process may not write is opened
   // read-only: reads work, Append() and Remove() are refused.
   // `map_bytes`: the initial map size (it grows by itself).
+  // `merge_txn_bytes`: the bytes of band arrays a merge writes in one
+  // transaction at most (a merge of more takes several, its output listed
+  // by the last); the default keeps well under the 131,072 pages (512 MB)
+  // LMDB lets one transaction change. Tests make it small.
+  static constexpr size_t kMergeTxnBytes = size_t{256} << 20;
   static absl::StatusOr<std::unique_ptr<LmdbDocumentStore>> Open(
       const std::string& dir, const IndexConfig& config, bool create,
-      uint64_t map_bytes = uint64_t{1} << 28);
+      uint64_t map_bytes = uint64_t{1} << 28,
+      size_t merge_txn_bytes = kMergeTxnBytes);
   // The format version, config and counts, without reading the documents.
   static absl::StatusOr<IndexSummary> ReadSummary(const std::string& dir);
   // Verifies every invariant of the index in `dir` and changes nothing:
@@ -256,6 +262,7 @@ class LmdbDocumentStore final : public DocumentStore, public BandPostings {
   const Dbs dbs_;
   const IndexConfig config_;
   const bool read_only_;
+  size_t merge_txn_bytes_ = kMergeTxnBytes;
   // Whether every field but the texts is kept in cache_ (texts or sets
   // kept) or read from the map.
   const bool cached_;
