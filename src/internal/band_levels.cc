@@ -145,20 +145,37 @@ BandEntry BandArray::entry(uint64_t i) const {
   return BandEntry{Load<uint64_t>(p), Load<uint32_t>(p + 8)};
 }
 
-bool BandArray::Find(uint64_t key, std::vector<DocId>& out) const {
+void BandArray::PrefetchOffsets(uint64_t key) const {
+  if (n_ != 0) __builtin_prefetch(offsets_ + BucketOf(key, r_) * 4);
+}
+
+bool BandArray::Bucket(uint64_t key, uint32_t& lo, uint32_t& hi) const {
+  lo = hi = 0;
   if (n_ == 0) return true;
   const uint64_t b = BucketOf(key, r_);
-  uint64_t i = offset(b);
-  const uint64_t end = offset(b + 1);
-  if (i > end || end > n_) return false;
+  lo = offset(b);
+  hi = offset(b + 1);
+  if (lo > hi || hi > n_) return false;
+  if (lo < hi) __builtin_prefetch(entries_ + uint64_t{lo} * kBandEntryBytes);
+  return true;
+}
+
+void BandArray::Scan(uint64_t key, uint32_t lo, uint32_t hi,
+                     std::vector<DocId>& out) const {
   // About 8 entries a bucket: a scan, not a search.
-  for (; i < end; ++i) {
+  for (uint64_t i = lo; i < hi; ++i) {
     const char* p = entries_ + i * kBandEntryBytes;
     const uint64_t k = Load<uint64_t>(p);
     if (k < key) continue;
     if (k > key) break;
     out.push_back(Load<uint32_t>(p + 8));
   }
+}
+
+bool BandArray::Find(uint64_t key, std::vector<DocId>& out) const {
+  uint32_t lo, hi;
+  if (!Bucket(key, lo, hi)) return false;
+  Scan(key, lo, hi, out);
   return true;
 }
 

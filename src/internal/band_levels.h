@@ -107,6 +107,15 @@ class BandArray {
   // Appends the DocIds filed under `key`, ascending, to `out`; false when
   // the offsets are out of range (a damaged array).
   bool Find(uint64_t key, std::vector<DocId>& out) const;
+  // Find() in three steps, so that a query probing many arrays has the
+  // memory of all of them on its way at once: PrefetchOffsets() asks for
+  // the radix offsets of `key`'s bucket; Bucket() reads them (false when
+  // out of range) and asks for the first entries; Scan() appends the
+  // DocIds under `key` among the entries [lo, hi).
+  void PrefetchOffsets(uint64_t key) const;
+  bool Bucket(uint64_t key, uint32_t& lo, uint32_t& hi) const;
+  void Scan(uint64_t key, uint32_t lo, uint32_t hi,
+            std::vector<DocId>& out) const;
   // "" when the offsets and the order of the entries are right, else what
   // is wrong.
   std::string Verify() const;

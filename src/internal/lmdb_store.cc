@@ -1490,16 +1490,33 @@ absl::StatusOr<LshQueryResult> LmdbDocumentStore::Query(
   }
   std::vector<DocId> hits, bucket;
   const uint32_t bands = config_.lsh_bands;
+  // Every level is probed in every band: the radix offsets of all the
+  // probes are asked for first, then their entries, so that the misses
+  // (a page or two an array, anywhere in the map) overlap instead of
+  // coming one after the other.
+  std::vector<uint64_t> keys(bands);
+  for (uint32_t band = 0; band < bands; ++band) {
+    keys[band] = LshBandKey(signature, band, config_.lsh_rows);
+    for (size_t l = 0; l < levels_.size(); ++l) {
+      arrays_[l * bands + band].PrefetchOffsets(keys[band]);
+    }
+  }
+  std::vector<std::pair<uint32_t, uint32_t>> ranges(arrays_.size());
+  for (size_t i = 0; i < arrays_.size(); ++i) {
+    if (!arrays_[i].Bucket(keys[i % bands], ranges[i].first,
+                           ranges[i].second)) {
+      return absl::DataLossError(absl::StrFormat(
+          "index '%s' is corrupt: band %d of posting level %d", dir_,
+          i % bands, levels_[i / bands].id));
+    }
+  }
   for (uint32_t band = 0; band < bands; ++band) {
     ++result.stats.bands_probed;
-    const uint64_t key = LshBandKey(signature, band, config_.lsh_rows);
+    const uint64_t key = keys[band];
     bucket.clear();
     for (size_t l = 0; l < levels_.size(); ++l) {
-      if (!arrays_[l * bands + band].Find(key, bucket)) {
-        return absl::DataLossError(absl::StrFormat(
-            "index '%s' is corrupt: band %d of posting level %d", dir_, band,
-            levels_[l].id));
-      }
+      const size_t i = l * bands + band;
+      arrays_[i].Scan(key, ranges[i].first, ranges[i].second, bucket);
     }
     uint32_t live = 0;
     for (DocId d : bucket) {
