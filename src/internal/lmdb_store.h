@@ -41,7 +41,8 @@
 //   source_names source number (u32) -> name.
 //
 // Every Append() and Remove() is one write transaction, durable (fsynced by
-// LMDB's commit) when it returns; LMDB lets one writer at a time in, across
+// LMDB's commit) when it returns (an Append() may then merge levels of band
+// postings in transactions of their own, MergeLevels()); LMDB lets one writer at a time in, across
 // processes, and readers never wait.
 //
 // Reading. With texts kept or shingle sets kept (shared copy on), the store
