@@ -73,7 +73,7 @@ void Check(const absl::Status& s) {
 struct Rates {
   double add = 0;
   double commit = 0;
-  double sketch = 0;  // SketchBatch() on one thread
+  double sketch = 0;   // SketchBatch() on one thread
   double slowest = 0;  // the slowest batch's seconds (AddBatch or Commit)
 };
 

@@ -30,8 +30,8 @@ TEST(BandLevelsTest, FindGivesEachBucketAsTheEntriesHoldIt) {
     std::vector<uint64_t> keys;
     for (size_t i = 0; i < n; ++i) {
       // Some keys shared: buckets of several documents.
-      const uint64_t key = i % 5 == 4 && !keys.empty() ? keys[rng() % keys.size()]
-                                                       : rng();
+      const uint64_t key =
+          i % 5 == 4 && !keys.empty() ? keys[rng() % keys.size()] : rng();
       keys.push_back(key);
       entries.push_back({key, static_cast<DocId>(i)});
     }
@@ -84,8 +84,10 @@ TEST(BandLevelsTest, LevelsRecordRoundTripsAndRefusesOverlap) {
   ASSERT_EQ(back.size(), 2u);
   EXPECT_EQ(back[1].id, 7u);
   EXPECT_EQ(back[1].docs, 2u);
-  EXPECT_FALSE(DecodeLevels(EncodeLevels({{3, 0, 10, 9}, {7, 9, 12, 2}}), back));
-  EXPECT_FALSE(DecodeLevels(EncodeLevels({{3, 0, 10, 9}, {3, 10, 12, 2}}), back));
+  EXPECT_FALSE(
+      DecodeLevels(EncodeLevels({{3, 0, 10, 9}, {7, 9, 12, 2}}), back));
+  EXPECT_FALSE(
+      DecodeLevels(EncodeLevels({{3, 0, 10, 9}, {3, 10, 12, 2}}), back));
   EXPECT_FALSE(DecodeLevels(EncodeLevels({{3, 0, 10, 11}}), back));
   EXPECT_FALSE(DecodeLevels(std::string(3, '\0'), back));
 }
@@ -119,8 +121,8 @@ TEST(BandLevelsTest, MergesKeepFewLevelsAndRewriteEachDocumentAFewTimes) {
   // 1,000 batches of 1,000: 1000 = 1 x 512 + 7 x 64 + 5 x 8 batches.
   const std::vector<uint64_t> sizes = Simulate(1000, 1000, &rewritten);
   EXPECT_EQ(sizes, std::vector<uint64_t>({512000, 64000, 64000, 64000, 64000,
-                                          64000, 64000, 64000, 8000, 8000,
-                                          8000, 8000, 8000}));
+                                          64000, 64000, 64000, 8000, 8000, 8000,
+                                          8000, 8000}));
   // Each document rewritten by at most three merges (8k, 64k, 512k).
   EXPECT_LE(rewritten, 3 * 1000000);
   // Single adds: never more than 7 levels a tier.

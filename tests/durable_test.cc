@@ -557,7 +557,9 @@ TEST(DurableTest, BandPostingsMergeIntoLevels) {
     unsigned char key[6] = {static_cast<unsigned char>(id >> 24),
                             static_cast<unsigned char>(id >> 16),
                             static_cast<unsigned char>(id >> 8),
-                            static_cast<unsigned char>(id), 0, 0};
+                            static_cast<unsigned char>(id),
+                            0,
+                            0};
     MDB_val ak{sizeof(key), key}, av{5, const_cast<char*>("junk!")};
     ASSERT_EQ(mdb_put(txn, levels, &ak, &av, 0), 0);
   });
@@ -667,8 +669,7 @@ TEST(DurableTest, MergeOverManyTransactionsAnswersAlike) {
 // the cut one left.
 TEST(DurableTest, KilledMidMergeLosesNothingAcknowledged) {
   const std::string dir = TempDir("merge_kill");
-  ASSERT_TRUE(
-      internal::LmdbDocumentStore::Open(dir, StoreConfig(), true).ok());
+  ASSERT_TRUE(internal::LmdbDocumentStore::Open(dir, StoreConfig(), true).ok());
   std::mt19937_64 rng(3);
   long next = 0;
   int pending_seen = 0;
@@ -679,8 +680,8 @@ TEST(DurableTest, KilledMidMergeLosesNothingAcknowledged) {
     ASSERT_GE(child, 0);
     if (child == 0) {
       close(fds[0]);
-      auto store = internal::LmdbDocumentStore::Open(
-          dir, StoreConfig(), false, uint64_t{1} << 24, 1);
+      auto store = internal::LmdbDocumentStore::Open(dir, StoreConfig(), false,
+                                                     uint64_t{1} << 24, 1);
       if (!store.ok()) _exit(2);
       for (long i = next;; i += 5) {
         if (!AppendStoreDocs(**store, i, 5).ok()) _exit(3);

@@ -31,7 +31,9 @@ uint32_t Tier(uint64_t docs) {
   return t;
 }
 
-uint64_t BucketOf(uint64_t key, uint32_t r) { return r == 0 ? 0 : key >> (64 - r); }
+uint64_t BucketOf(uint64_t key, uint32_t r) {
+  return r == 0 ? 0 : key >> (64 - r);
+}
 
 }  // namespace
 
@@ -111,7 +113,8 @@ void BandArrayWriter::Add(const BandEntry& e) {
   for (; next_bucket_ <= b; ++next_bucket_) {
     Store(offsets + next_bucket_ * 4, static_cast<uint32_t>(added_));
   }
-  char* const p = offsets + ((size_t{1} << r_) + 1) * 4 + added_ * kBandEntryBytes;
+  char* const p =
+      offsets + ((size_t{1} << r_) + 1) * 4 + added_ * kBandEntryBytes;
   Store(p, e.key);
   Store(p + 8, e.doc);
   ++added_;
@@ -192,8 +195,8 @@ std::string BandArray::Verify() const {
     for (uint64_t i = lo; i < hi; ++i) {
       const BandEntry e = entry(i);
       if (BucketOf(e.key, r_) != b) {
-        return absl::StrFormat("entry %d is in radix bucket %d, not its own",
-                               i, b);
+        return absl::StrFormat("entry %d is in radix bucket %d, not its own", i,
+                               b);
       }
       if (i > 0 && !(entry(i - 1) < e)) {
         return absl::StrFormat("entry %d is out of order", i);

@@ -744,9 +744,9 @@ absl::Status LmdbDocumentStore::Renew(Snapshot* snap) {
   // only state LMDB writes in a read transaction: the const calls that
   // then read through it from several threads at once only read.
   MDB_stat st;
-  const MDB_dbi all[] = {dbs_.meta,   dbs_.docs,    dbs_.ids,
-                         dbs_.texts,  dbs_.log,     dbs_.levels,
-                         dbs_.dead,   dbs_.sources, dbs_.source_names};
+  const MDB_dbi all[] = {dbs_.meta,  dbs_.docs,    dbs_.ids,
+                         dbs_.texts, dbs_.log,     dbs_.levels,
+                         dbs_.dead,  dbs_.sources, dbs_.source_names};
   for (MDB_dbi dbi : all) {
     if ((rc = mdb_stat(txn, dbi, &st)) != 0) return Error("reading", rc);
     if (dbi == dbs_.docs) snap->docs = st.ms_entries;
@@ -765,9 +765,9 @@ absl::Status LmdbDocumentStore::Renew(Snapshot* snap) {
   // The band arrays of every level, read in place for the snapshot's life.
   MDB_val lk = Val(std::string_view(kMetaLevels)), lv;
   if (mdb_get(txn, dbs_.meta, &lk, &lv) != 0 ||
-      !DecodeLevels(std::string_view(static_cast<const char*>(lv.mv_data),
-                                     lv.mv_size),
-                    levels_)) {
+      !DecodeLevels(
+          std::string_view(static_cast<const char*>(lv.mv_data), lv.mv_size),
+          levels_)) {
     return absl::DataLossError(absl::StrFormat(
         "index '%s' is corrupt: its list of band posting levels", dir_));
   }
@@ -987,8 +987,7 @@ absl::Status LmdbDocumentStore::Append(absl::Span<const StoredDocument> docs) {
                 dir_));
             return 0;
           }
-          for (uint32_t band = 0; band < config_.lsh_bands && rc == 0;
-               ++band) {
+          for (uint32_t band = 0; band < config_.lsh_bands && rc == 0; ++band) {
             const ArrayKey key = MakeArrayKey(id, band);
             MDB_val k = Val(key.data(), kArrayKey),
                     v = Val(nullptr, BandArrayBytes(level_docs));
@@ -998,9 +997,8 @@ absl::Status LmdbDocumentStore::Append(absl::Span<const StoredDocument> docs) {
             for (const BandEntry& e : postings[band]) w.Add(e);
             w.Finish();
           }
-          levels.push_back(BandLevel{id, first,
-                                     first + static_cast<DocId>(docs.size()),
-                                     level_docs});
+          levels.push_back(BandLevel{
+              id, first, first + static_cast<DocId>(docs.size()), level_docs});
           const std::string encoded = EncodeLevels(levels);
           MDB_val ev = Val(encoded);
           if (rc == 0) rc = mdb_put(txn, dbs_.meta, &lk, &ev, 0);
@@ -1115,7 +1113,8 @@ absl::Status LmdbDocumentStore::MergeLevels() {
               for (rc = mdb_cursor_get(cursor, &dk, &dv, MDB_SET_RANGE);
                    rc == 0 && dk.mv_size == sizeof(DocId);
                    rc = mdb_cursor_get(cursor, &dk, &dv, MDB_NEXT)) {
-                const DocId d = Load<DocId>(static_cast<const char*>(dk.mv_data));
+                const DocId d =
+                    Load<DocId>(static_cast<const char*>(dk.mv_data));
                 if (d >= merged.end) break;
                 dead.push_back(d);
               }
@@ -1128,7 +1127,8 @@ absl::Status LmdbDocumentStore::MergeLevels() {
               }
               merged.docs = docs - dead.size();
             } else if (pending != id) {
-              *refused = absl::AbortedError("another writer took the merge over");
+              *refused =
+                  absl::AbortedError("another writer took the merge over");
               return 0;
             }
             merged.id = id;
@@ -1151,8 +1151,8 @@ absl::Status LmdbDocumentStore::MergeLevels() {
                 if (mdb_get(txn, dbs_.levels, &k, &v) != 0 ||
                     !in[i].Parse(v.mv_data, v.mv_size) ||
                     in[i].size() != inputs[i].docs) {
-                  return corrupt(absl::StrFormat(
-                      "band %d of posting level %d", end, inputs[i].id));
+                  return corrupt(absl::StrFormat("band %d of posting level %d",
+                                                 end, inputs[i].id));
                 }
                 at[i] = 0;
               }
@@ -1505,9 +1505,9 @@ absl::StatusOr<LshQueryResult> LmdbDocumentStore::Query(
   for (size_t i = 0; i < arrays_.size(); ++i) {
     if (!arrays_[i].Bucket(keys[i % bands], ranges[i].first,
                            ranges[i].second)) {
-      return absl::DataLossError(absl::StrFormat(
-          "index '%s' is corrupt: band %d of posting level %d", dir_,
-          i % bands, levels_[i / bands].id));
+      return absl::DataLossError(
+          absl::StrFormat("index '%s' is corrupt: band %d of posting level %d",
+                          dir_, i % bands, levels_[i / bands].id));
     }
   }
   for (uint32_t band = 0; band < bands; ++band) {
@@ -1650,16 +1650,16 @@ absl::Status CheckLevels(
   std::vector<BandLevel> levels;
   uint32_t next_level = 0, pending = 0;
   if (mdb_get(txn, meta, &lk, &lv) != 0 ||
-      !DecodeLevels(std::string_view(static_cast<const char*>(lv.mv_data),
-                                     lv.mv_size),
-                    levels) ||
+      !DecodeLevels(
+          std::string_view(static_cast<const char*>(lv.mv_data), lv.mv_size),
+          levels) ||
       !GetMeta(txn, meta, kMetaNextLevel, next_level) ||
       !GetMeta(txn, meta, kMetaPending, pending)) {
     return corrupt("the list of band posting levels does not parse");
   }
   if (pending >= next_level && pending != 0) {
-    return corrupt(absl::StrFormat("the pending level %d was never numbered",
-                                   pending));
+    return corrupt(
+        absl::StrFormat("the pending level %d was never numbered", pending));
   }
   // Each filed document in one level, each level's count its documents'.
   size_t at = 0;
@@ -1674,8 +1674,7 @@ absl::Status CheckLevels(
     for (; at < l.first; ++at) {
       if (filed[at]) {
         return corrupt(absl::StrFormat(
-            "document %d is missing from the band postings (in no level)",
-            at));
+            "document %d is missing from the band postings (in no level)", at));
       }
     }
     uint64_t n = 0;
@@ -1758,8 +1757,8 @@ absl::Status CheckLevels(
               l.id));
         }
         if (const std::string bad = a.Verify(); !bad.empty()) {
-          return corrupt(absl::StrFormat("band %d of posting level %d: %s", b,
-                                         l.id, bad));
+          return corrupt(
+              absl::StrFormat("band %d of posting level %d: %s", b, l.id, bad));
         }
         for (uint64_t i = 0; i < std::max<uint64_t>(a.size(), want.size());
              ++i) {
@@ -1916,8 +1915,8 @@ absl::Status LmdbDocumentStore::Check(const std::string& dir) {
         "entry names no document)",
         st.ms_entries, dead_listed));
   }
-  RETURN_IF_ERROR(CheckLevels(raw, meta, levels_db, docs, config, filed,
-                              corrupt));
+  RETURN_IF_ERROR(
+      CheckLevels(raw, meta, levels_db, docs, config, filed, corrupt));
   StoreTally stored;
   if (!GetTally(raw, meta, stored) || stored.live != tally.live ||
       stored.empty != tally.empty || stored.shingles != tally.shingles ||

@@ -42,8 +42,8 @@
 //
 // Every Append() and Remove() is one write transaction, durable (fsynced by
 // LMDB's commit) when it returns (an Append() may then merge levels of band
-// postings in transactions of their own, MergeLevels()); LMDB lets one writer at a time in, across
-// processes, and readers never wait.
+// postings in transactions of their own, MergeLevels()); LMDB lets one writer
+// at a time in, across processes, and readers never wait.
 //
 // Reading. With texts kept or shingle sets kept (shared copy on), the store
 // also keeps every field but the texts in memory (an InMemoryDocumentStore
@@ -116,8 +116,8 @@ struct IndexSummary {
 
 // The handles of the named databases (see above).
 struct LmdbDbs {
-  MDB_dbi meta = 0, docs = 0, ids = 0, texts = 0, log = 0, levels = 0,
-          dead = 0, sources = 0, source_names = 0;
+  MDB_dbi meta = 0, docs = 0, ids = 0, texts = 0, log = 0, levels = 0, dead = 0,
+          sources = 0, source_names = 0;
 };
 
 class LmdbDocumentStore final : public DocumentStore, public BandPostings {
@@ -159,9 +159,9 @@ class LmdbDocumentStore final : public DocumentStore, public BandPostings {
   // and its radix offsets are right, and holds exactly the band keys of
   // the documents of its range that are live with shingles or listed as
   // dead; each dead entry names a removed document with shingles; no
-  // level's arrays are stored but the listed ones and the pending one; the two source tables agree; the
-  // counters, the tally and the log agree with the records. DataLoss
-  // naming the first problem.
+  // level's arrays are stored but the listed ones and the pending one; the two
+  // source tables agree; the counters, the tally and the log agree with the
+  // records. DataLoss naming the first problem.
   static absl::Status Check(const std::string& dir);
 
   ~LmdbDocumentStore() override;
