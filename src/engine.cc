@@ -1377,9 +1377,9 @@ absl::Status Engine::SaveIndex(const std::string& dir) const {
         "index '%s' holds documents already; save into a new directory", dir));
   }
   const DocId n = static_cast<DocId>(store_->num_ids());
-  // Each document's band postings land on pages of their own in a large
-  // index (one per band): 1,024 documents stay far below the pages one
-  // LMDB transaction may change (engine.h, Open()).
+  // One transaction (and one level of band postings) per 1,024 documents:
+  // far below the pages one LMDB transaction may change (engine.h,
+  // Open()).
   constexpr DocId kChunk = 1024;
   std::vector<std::string> texts(kChunk);
   std::vector<StoredDocument> docs;

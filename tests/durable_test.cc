@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -361,6 +362,13 @@ TEST(DurableTest, RefusesWhatIsNotItsIndex) {
   EXPECT_NE(e.status().message().find("older"), std::string::npos);
   EXPECT_FALSE(Engine::ReadIndexInfo(dir).ok());
   EXPECT_FALSE(Engine::CheckIndex(dir).ok());
+  // Version 2: the band postings in one B-tree.
+  set_version(2);
+  e = Engine::Open(dir, DurableOptions());
+  ASSERT_FALSE(e.ok());
+  EXPECT_NE(e.status().message().find("format version 2;"), std::string::npos)
+      << e.status();
+  EXPECT_FALSE(Engine::CheckIndex(dir).ok());
 }
 
 // The band postings, the tally and the source tables of the format 2
@@ -386,9 +394,9 @@ TEST(DurableTest, CheckFindsDamagedPostingsTallyAndSources) {
     ASSERT_FALSE(s.ok()) << what;
     EXPECT_NE(s.message().find(what), std::string::npos) << s;
   };
-  // A posting lost.
+  // A band array lost.
   std::string dir = make("lost");
-  Damage(dir, "bands", 0, [](MDB_txn* txn, MDB_dbi dbi) {
+  Damage(dir, "levels", 0, [](MDB_txn* txn, MDB_dbi dbi) {
     MDB_cursor* c;
     ASSERT_EQ(mdb_cursor_open(txn, dbi, &c), 0);
     MDB_val k, v;
@@ -396,15 +404,30 @@ TEST(DurableTest, CheckFindsDamagedPostingsTallyAndSources) {
     ASSERT_EQ(mdb_cursor_del(c, 0), 0);
     mdb_cursor_close(c);
   });
-  expect_fails(dir, "is missing from band");
-  // A posting of the removed document, as a half-done removal would leave.
+  expect_fails(dir, "a band array of a listed level is missing");
+  // A removed document's postings without its dead entry, as a half-done
+  // removal would leave.
   dir = make("stale");
-  Damage(dir, "bands", 0, [](MDB_txn* txn, MDB_dbi dbi) {
-    unsigned char key[14] = {0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 0, 0, 0, 2};
-    MDB_val k{sizeof(key), key}, v{0, nullptr};
-    ASSERT_EQ(mdb_put(txn, dbi, &k, &v, 0), 0);
+  Damage(dir, "dead", MDB_INTEGERKEY, [](MDB_txn* txn, MDB_dbi dbi) {
+    uint32_t d = 2;
+    MDB_val k{sizeof(d), &d};
+    ASSERT_EQ(mdb_del(txn, dbi, &k, nullptr), 0);
   });
-  expect_fails(dir, "band postings for");
+  expect_fails(dir, "lists 1 documents, its range files 0");
+  // A band key changed in place: the array still parses.
+  dir = make("key");
+  Damage(dir, "levels", 0, [](MDB_txn* txn, MDB_dbi dbi) {
+    MDB_cursor* c;
+    ASSERT_EQ(mdb_cursor_open(txn, dbi, &c), 0);
+    MDB_val k, v;
+    ASSERT_EQ(mdb_cursor_get(c, &k, &v, MDB_FIRST), 0);
+    std::string bytes(static_cast<const char*>(v.mv_data), v.mv_size);
+    bytes[bytes.size() - 4] ^= 1;  // the DocId of the last entry
+    MDB_val nv{bytes.size(), bytes.data()};
+    ASSERT_EQ(mdb_cursor_put(c, &k, &nv, MDB_CURRENT), 0);
+    mdb_cursor_close(c);
+  });
+  expect_fails(dir, "does not hold the band keys of its documents");
   // A tally that is not the records'.
   dir = make("tally");
   Damage(dir, "meta", 0, [](MDB_txn* txn, MDB_dbi dbi) {
@@ -422,6 +445,286 @@ TEST(DurableTest, CheckFindsDamagedPostingsTallyAndSources) {
     ASSERT_EQ(mdb_del(txn, dbi, &k, nullptr), 0);
   });
   expect_fails(dir, "which has no name");
+}
+
+// The levels of the band postings of the index in `dir` (closed), its
+// pending level id and how many dead entries it holds.
+struct Levels {
+  std::vector<internal::BandLevel> levels;
+  uint32_t pending = 0;
+  size_t dead = 0;
+};
+
+Levels LevelsOf(const std::string& dir) {
+  Levels out;
+  MDB_env* env;
+  EXPECT_EQ(mdb_env_create(&env), 0);
+  mdb_env_set_maxdbs(env, 16);
+  EXPECT_EQ(mdb_env_open(env, dir.c_str(), MDB_RDONLY, 0664), 0);
+  MDB_txn* txn;
+  EXPECT_EQ(mdb_txn_begin(env, nullptr, MDB_RDONLY, &txn), 0);
+  MDB_dbi meta, dead;
+  EXPECT_EQ(mdb_dbi_open(txn, "meta", 0, &meta), 0);
+  EXPECT_EQ(mdb_dbi_open(txn, "dead", MDB_INTEGERKEY, &dead), 0);
+  MDB_val k{6, const_cast<char*>("levels")}, v;
+  EXPECT_EQ(mdb_get(txn, meta, &k, &v), 0);
+  EXPECT_TRUE(internal::DecodeLevels(
+      std::string_view(static_cast<const char*>(v.mv_data), v.mv_size),
+      out.levels));
+  k = MDB_val{7, const_cast<char*>("pending")};
+  EXPECT_EQ(mdb_get(txn, meta, &k, &v), 0);
+  std::memcpy(&out.pending, v.mv_data, sizeof(out.pending));
+  MDB_stat st;
+  EXPECT_EQ(mdb_stat(txn, dead, &st), 0);
+  out.dead = st.ms_entries;
+  mdb_txn_abort(txn);
+  mdb_env_close(env);
+  return out;
+}
+
+// Each add files a level; eight levels of a tier merge into one, which
+// drops the postings of removed documents; a merge cut short between its
+// transactions (its output pending) leaves an index that checks, answers,
+// and drops the pending output at the next merge. Every answer meanwhile
+// is the in-memory engine's.
+TEST(DurableTest, BandPostingsMergeIntoLevels) {
+  const std::string dir = TempDir("levels");
+  const Engine::Options options = DurableOptions(/*near_duplicate=*/true);
+  auto memory = Engine::Create(options);
+  ASSERT_TRUE(memory.ok());
+  int next = 0;
+  const auto add_batches = [&](int n) {
+    auto e = Engine::Open(dir, options);
+    ASSERT_TRUE(e.ok()) << e.status();
+    for (int b = 0; b < n; ++b) {
+      std::vector<Document> batch;
+      for (int i = 0; i < 3; ++i) batch.push_back(DurableDoc("m", next++));
+      ASSERT_TRUE((*e)->AddBatch(batch).ok());
+      ASSERT_TRUE((*memory)->AddBatch(batch).ok());
+    }
+  };
+  const auto same_answers = [&] {
+    auto e = Engine::Open(dir, options);
+    ASSERT_TRUE(e.ok()) << e.status();
+    for (int i = 0; i < next; ++i) {
+      const Document d = DurableDoc("m", i);
+      auto a = (*memory)->Query(d.text);
+      auto b = (*e)->Query(d.text);
+      ASSERT_TRUE(a.ok() && b.ok());
+      EXPECT_EQ(Describe(*a), Describe(*b)) << i;
+    }
+    EXPECT_TRUE(Engine::CheckIndex(dir).ok()) << Engine::CheckIndex(dir);
+  };
+  add_batches(7);
+  Levels l = LevelsOf(dir);
+  ASSERT_EQ(l.levels.size(), 7u);
+  for (size_t i = 0; i < 7; ++i) {
+    EXPECT_EQ(l.levels[i].first, 3 * i);
+    EXPECT_EQ(l.levels[i].docs, 3u);
+  }
+  {
+    auto e = Engine::Open(dir, options);
+    ASSERT_TRUE(e.ok());
+    ASSERT_TRUE((*e)->Remove("m-4").ok());
+    ASSERT_TRUE((*memory)->Remove("m-4").ok());
+  }
+  EXPECT_EQ(LevelsOf(dir).dead, 1u);
+  same_answers();
+  add_batches(1);
+  l = LevelsOf(dir);
+  ASSERT_EQ(l.levels.size(), 1u);
+  EXPECT_EQ(l.levels[0].first, 0u);
+  EXPECT_EQ(l.levels[0].end, 24u);
+  EXPECT_EQ(l.levels[0].docs, 23u);  // m-4's postings dropped
+  EXPECT_EQ(l.dead, 0u);
+  EXPECT_EQ(l.pending, 0u);
+  same_answers();
+
+  // A merge's first transaction committed, the process then killed: the
+  // output is pending, its arrays stored but not listed.
+  Damage(dir, "meta", 0, [](MDB_txn* txn, MDB_dbi meta) {
+    MDB_val k{10, const_cast<char*>("next_level")}, v;
+    ASSERT_EQ(mdb_get(txn, meta, &k, &v), 0);
+    uint32_t id;
+    std::memcpy(&id, v.mv_data, sizeof(id));
+    const uint32_t next_id = id + 1;
+    MDB_val nv{sizeof(next_id), const_cast<uint32_t*>(&next_id)};
+    ASSERT_EQ(mdb_put(txn, meta, &k, &nv, 0), 0);
+    MDB_val pk{7, const_cast<char*>("pending")}, pv{sizeof(id), &id};
+    ASSERT_EQ(mdb_put(txn, meta, &pk, &pv, 0), 0);
+    MDB_dbi levels;
+    ASSERT_EQ(mdb_dbi_open(txn, "levels", 0, &levels), 0);
+    unsigned char key[6] = {static_cast<unsigned char>(id >> 24),
+                            static_cast<unsigned char>(id >> 16),
+                            static_cast<unsigned char>(id >> 8),
+                            static_cast<unsigned char>(id),
+                            0,
+                            0};
+    MDB_val ak{sizeof(key), key}, av{5, const_cast<char*>("junk!")};
+    ASSERT_EQ(mdb_put(txn, levels, &ak, &av, 0), 0);
+  });
+  EXPECT_NE(LevelsOf(dir).pending, 0u);
+  same_answers();
+  add_batches(8);  // eight levels of 3: a merge, which drops the pending
+  l = LevelsOf(dir);
+  EXPECT_EQ(l.pending, 0u);
+  ASSERT_EQ(l.levels.size(), 2u);
+  EXPECT_EQ(l.levels[1].docs, 24u);
+  same_answers();
+}
+
+// The store alone, without an engine: documents with random signatures,
+// three in a row sharing one (buckets of three across levels).
+internal::IndexConfig StoreConfig() {
+  internal::IndexConfig c;
+  c.hashing = Engine::Options().hashing();
+  c.keep_sets = false;
+  c.texts = false;
+  c.lsh_bands = 16;
+  c.lsh_rows = 8;
+  return c;
+}
+
+std::vector<uint32_t> StoreSignature(long i) {
+  std::mt19937 rng(static_cast<uint32_t>(i / 3));
+  std::vector<uint32_t> sig(
+      static_cast<size_t>(StoreConfig().hashing.num_perm));
+  for (uint32_t& v : sig) v = rng();
+  return sig;
+}
+
+absl::Status AppendStoreDocs(internal::LmdbDocumentStore& store, long first,
+                             long n) {
+  std::vector<std::string> ids;
+  std::vector<std::vector<uint32_t>> sigs;
+  for (long i = first; i < first + n; ++i) {
+    ids.push_back("s-" + std::to_string(i));
+    sigs.push_back(StoreSignature(i));
+  }
+  std::vector<StoredDocument> docs(static_cast<size_t>(n));
+  for (size_t j = 0; j < docs.size(); ++j) {
+    docs[j].id = ids[j];
+    docs[j].signature = sigs[j];
+    docs[j].set_size = 10;
+    docs[j].date = first + static_cast<long>(j);
+  }
+  return store.Append(docs);
+}
+
+std::string DescribeLsh(const LshQueryResult& r) {
+  std::string out = absl::StrFormat(
+      "probed %d hit %d scanned %d largest %d:", r.stats.bands_probed,
+      r.stats.buckets_hit, r.stats.postings_scanned, r.stats.largest_bucket);
+  for (const LshCandidate& c : r.candidates) {
+    absl::StrAppendFormat(&out, " %d/%d", c.id, c.bands);
+  }
+  return out;
+}
+
+// A merge written over many transactions (one band each) gives the
+// answers of one written in one; both check.
+TEST(DurableTest, MergeOverManyTransactionsAnswersAlike) {
+  const std::string a_dir = TempDir("merge_many"), b_dir = TempDir("merge_one");
+  auto a = internal::LmdbDocumentStore::Open(a_dir, StoreConfig(), true,
+                                             uint64_t{1} << 24, 1);
+  auto b = internal::LmdbDocumentStore::Open(b_dir, StoreConfig(), true);
+  ASSERT_TRUE(a.ok()) << a.status();
+  ASSERT_TRUE(b.ok()) << b.status();
+  long n = 0;
+  for (int batch = 0; batch < 70; ++batch) {
+    const long count = 1 + batch % 6;
+    ASSERT_TRUE(AppendStoreDocs(**a, n, count).ok());
+    ASSERT_TRUE(AppendStoreDocs(**b, n, count).ok());
+    n += count;
+    if (batch % 9 == 4) {
+      const DocId gone[] = {static_cast<DocId>(n - 2)};
+      ASSERT_TRUE((*a)->Remove(gone).ok());
+      ASSERT_TRUE((*b)->Remove(gone).ok());
+    }
+  }
+  a->reset();
+  b->reset();
+  const Levels la = LevelsOf(a_dir), lb = LevelsOf(b_dir);
+  EXPECT_LT(la.levels.size(), 20u);  // merged
+  ASSERT_EQ(la.levels.size(), lb.levels.size());
+  EXPECT_EQ(la.dead, lb.dead);
+  EXPECT_TRUE(internal::LmdbDocumentStore::Check(a_dir).ok())
+      << internal::LmdbDocumentStore::Check(a_dir);
+  a = internal::LmdbDocumentStore::Open(a_dir, StoreConfig(), false);
+  b = internal::LmdbDocumentStore::Open(b_dir, StoreConfig(), false);
+  ASSERT_TRUE(a.ok() && b.ok());
+  for (long i = 0; i < n; ++i) {
+    auto qa = (*a)->Query(StoreSignature(i));
+    auto qb = (*b)->Query(StoreSignature(i));
+    ASSERT_TRUE(qa.ok() && qb.ok());
+    EXPECT_EQ(DescribeLsh(*qa), DescribeLsh(*qb)) << i;
+    EXPECT_FALSE(qa->candidates.empty()) << i;
+  }
+}
+
+// A writer merging over many transactions is killed (SIGKILL) at random
+// moments, in the middle of merges most of the time: the index checks
+// after each kill (the pending output of a merge cut short is allowed),
+// every acknowledged document is found, and the next merge clears what
+// the cut one left.
+TEST(DurableTest, KilledMidMergeLosesNothingAcknowledged) {
+  const std::string dir = TempDir("merge_kill");
+  ASSERT_TRUE(internal::LmdbDocumentStore::Open(dir, StoreConfig(), true).ok());
+  std::mt19937_64 rng(3);
+  long next = 0;
+  int pending_seen = 0;
+  for (int round = 0; round < 8; ++round) {
+    int fds[2];
+    ASSERT_EQ(pipe(fds), 0);
+    const pid_t child = fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+      close(fds[0]);
+      auto store = internal::LmdbDocumentStore::Open(dir, StoreConfig(), false,
+                                                     uint64_t{1} << 24, 1);
+      if (!store.ok()) _exit(2);
+      for (long i = next;; i += 5) {
+        if (!AppendStoreDocs(**store, i, 5).ok()) _exit(3);
+        const std::string line = std::to_string(i + 5) + "\n";
+        if (write(fds[1], line.data(), line.size()) < 0) _exit(4);
+      }
+    }
+    close(fds[1]);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100 + rng() % 300));
+    kill(child, SIGKILL);
+    int status;
+    ASSERT_EQ(waitpid(child, &status, 0), child);
+    ASSERT_TRUE(WIFSIGNALED(status)) << "round " << round;
+    long acknowledged = next;
+    for (const std::string& line : ReadLinesOf(fds[0])) {
+      acknowledged = std::stol(line);
+    }
+    const absl::Status check = internal::LmdbDocumentStore::Check(dir);
+    ASSERT_TRUE(check.ok()) << "round " << round << ": " << check;
+    pending_seen += LevelsOf(dir).pending != 0;
+    auto store = internal::LmdbDocumentStore::Open(dir, StoreConfig(), false);
+    ASSERT_TRUE(store.ok()) << store.status();
+    ASSERT_GE(static_cast<long>((*store)->num_ids()), acknowledged);
+    for (long i = 0; i < acknowledged; ++i) {
+      auto q = (*store)->Query(StoreSignature(i));
+      ASSERT_TRUE(q.ok());
+      bool found = false;
+      for (const LshCandidate& c : q->candidates) found |= c.id == i;
+      ASSERT_TRUE(found) << "round " << round << ": " << i;
+    }
+    next = static_cast<long>((*store)->num_ids());
+  }
+  EXPECT_GT(pending_seen, 0);
+  // A last merge by a whole writer leaves nothing pending.
+  auto store = internal::LmdbDocumentStore::Open(dir, StoreConfig(), false);
+  ASSERT_TRUE(store.ok());
+  for (int i = 0; i < 64; ++i) {
+    ASSERT_TRUE(AppendStoreDocs(**store, next, 1).ok());
+    ++next;
+  }
+  store->reset();
+  EXPECT_EQ(LevelsOf(dir).pending, 0u);
+  EXPECT_TRUE(internal::LmdbDocumentStore::Check(dir).ok());
 }
 
 // An index keeps the banding it was created with. An engine opening it

@@ -3,7 +3,10 @@
 //
 // An on-disk store (Engine::Open) files every live document that has
 // shingles under the band keys of its signature (LshBandKey()) as it is
-// added, and takes it out as it is removed, in the same transaction. The
+// added, in the same transaction, and no longer answers with it once it
+// is removed (src/internal/band_levels.h: the postings are kept as
+// levels, written once, merged by size, a removed document's dropped by
+// the merge that rewrites its level). The
 // engine then asks the store for a query's candidates instead of building
 // an LshIndex in memory when it opens the index: opening reads no
 // document, and the buckets stay in the memory map (page cache), not in

@@ -484,10 +484,10 @@ class Engine {
   // queries work, writes fail with PermissionDenied. The LMDB map grows by
   // itself; a full disk aborts the write, leaving the index as it was, as
   // does a batch too large for one transaction (LMDB holds at most 512 MB
-  // of changed pages, 131,072 pages of 4 KB: in a large index each
-  // document's band postings change about one page per band, so a batch
-  // of more than about 2,500 documents at 44 bands may not fit; batches of
-  // 1,000 do).
+  // of changed pages, 131,072 pages of 4 KB; a batch writes its records
+  // and one sorted array of band postings a band, about 1.2 KB a document
+  // in near-duplicate mode without texts, so batches of up to a few
+  // hundred thousand documents fit).
   // Within one process, open an index once (LMDB's locks are per process).
   static absl::StatusOr<std::unique_ptr<Engine>> Open(const std::string& dir,
                                                       const Options& options);

@@ -27,6 +27,9 @@ constexpr char kMetaConfig[] = "config";
 constexpr char kMetaGeneration[] = "generation";
 constexpr char kMetaCounters[] = "counters";
 constexpr char kMetaTally[] = "tally";
+constexpr char kMetaLevels[] = "levels";
+constexpr char kMetaNextLevel[] = "next_level";
+constexpr char kMetaPending[] = "pending";
 constexpr uint64_t kMaxMapBytes = uint64_t{1} << 42;  // 4 TiB
 constexpr int kZstdLevel = 3;
 
@@ -227,37 +230,33 @@ bool DecodeDoc(const MDB_val& v, DecodedDoc& out) {
   return true;
 }
 
-// A band posting's key: band (u16), band key (u64), both big-endian, then
-// the DocId (u32, big-endian), so that a bucket is a run of keys with one
-// 10-byte prefix, its DocIds ascending.
-constexpr size_t kPostingKey = 14;
-constexpr size_t kBucketPrefix = 10;
-using PostingKey = std::array<unsigned char, kPostingKey>;
+// The key of a band array: level id (u32) and band (u16), big-endian, so
+// that a level's arrays are adjacent and a new level's keys come after
+// every older one's (MDB_APPEND).
+constexpr size_t kArrayKey = 6;
+using ArrayKey = std::array<unsigned char, kArrayKey>;
 
-PostingKey MakePosting(uint32_t band, uint64_t key, DocId doc) {
-  PostingKey k;
-  k[0] = static_cast<unsigned char>(band >> 8);
-  k[1] = static_cast<unsigned char>(band);
-  for (int i = 0; i < 8; ++i) {
-    k[2 + i] = static_cast<unsigned char>(key >> (56 - 8 * i));
-  }
-  for (int i = 0; i < 4; ++i) {
-    k[10 + i] = static_cast<unsigned char>(doc >> (24 - 8 * i));
-  }
-  return k;
+ArrayKey MakeArrayKey(uint32_t level, uint32_t band) {
+  return ArrayKey{static_cast<unsigned char>(level >> 24),
+                  static_cast<unsigned char>(level >> 16),
+                  static_cast<unsigned char>(level >> 8),
+                  static_cast<unsigned char>(level),
+                  static_cast<unsigned char>(band >> 8),
+                  static_cast<unsigned char>(band)};
 }
 
-DocId PostingDoc(const MDB_val& k) {
+uint32_t ArrayKeyLevel(const MDB_val& k) {
   const auto* p = static_cast<const unsigned char*>(k.mv_data);
-  return (DocId{p[10]} << 24) | (DocId{p[11]} << 16) | (DocId{p[12]} << 8) |
-         DocId{p[13]};
+  return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) |
+         (uint32_t{p[2]} << 8) | uint32_t{p[3]};
 }
 
-// The postings of one document: bands x rows of `signature`.
+// The postings of one document, one a band: out[band] gets its entry.
 void PostingsOf(absl::Span<const uint32_t> signature, uint32_t bands,
-                uint32_t rows, DocId doc, std::vector<PostingKey>& out) {
+                uint32_t rows, DocId doc,
+                std::vector<std::vector<BandEntry>>& out) {
   for (uint32_t band = 0; band < bands; ++band) {
-    out.push_back(MakePosting(band, LshBandKey(signature, band, rows), doc));
+    out[band].push_back(BandEntry{LshBandKey(signature, band, rows), doc});
   }
 }
 
@@ -474,7 +473,8 @@ int OpenDbs(MDB_txn* txn, unsigned flags, DbHandles& h) {
              {"ids", 0, &h.ids},
              {"texts", MDB_INTEGERKEY, &h.texts},
              {"log", MDB_INTEGERKEY, &h.log},
-             {"bands", 0, &h.bands},
+             {"levels", 0, &h.levels},
+             {"dead", MDB_INTEGERKEY, &h.dead},
              {"sources", 0, &h.sources},
              {"source_names", MDB_INTEGERKEY, &h.source_names}};
   for (const auto& db : dbs) {
@@ -576,7 +576,7 @@ absl::Status LmdbDocumentStore::WriteError(const char* what, int rc) const {
 
 absl::StatusOr<std::unique_ptr<LmdbDocumentStore>> LmdbDocumentStore::Open(
     const std::string& dir, const IndexConfig& config, bool create,
-    uint64_t map_bytes) {
+    uint64_t map_bytes, size_t merge_txn_bytes) {
   std::error_code ec;
   const bool exists = std::filesystem::exists(dir, ec);
   if (exists && !std::filesystem::is_directory(dir, ec)) {
@@ -640,6 +640,11 @@ absl::StatusOr<std::unique_ptr<LmdbDocumentStore>> LmdbDocumentStore::Open(
     if (rc == 0) rc = PutMeta(raw, dbs.meta, kMetaGeneration, generation);
     if (rc == 0) rc = PutCounters(raw, dbs.meta, StoreCounters{});
     if (rc == 0) rc = PutTally(raw, dbs.meta, StoreTally{});
+    const std::string no_levels = EncodeLevels({});
+    MDB_val lk = Val(std::string_view(kMetaLevels)), lv = Val(no_levels);
+    if (rc == 0) rc = mdb_put(raw, dbs.meta, &lk, &lv, 0);
+    if (rc == 0) rc = PutMeta(raw, dbs.meta, kMetaNextLevel, uint32_t{1});
+    if (rc == 0) rc = PutMeta(raw, dbs.meta, kMetaPending, uint32_t{0});
     if (rc == 0) rc = mdb_txn_commit(txn.release());
     if (rc != 0) {
       return absl::InternalError(absl::StrFormat("cannot create index '%s': %s",
@@ -689,6 +694,7 @@ absl::StatusOr<std::unique_ptr<LmdbDocumentStore>> LmdbDocumentStore::Open(
   }
   std::unique_ptr<LmdbDocumentStore> store(
       new LmdbDocumentStore(dir, env.release(), dbs, stored, read_only));
+  store->merge_txn_bytes_ = merge_txn_bytes;
   Snapshot snap;
   RETURN_IF_ERROR(store->Renew(&snap));
   if (store->cached_) {
@@ -696,6 +702,22 @@ absl::StatusOr<std::unique_ptr<LmdbDocumentStore>> LmdbDocumentStore::Open(
     store->num_ids_ = store->cache_.num_ids();
   } else {
     store->num_ids_ = snap.docs;
+  }
+  {
+    // The removed documents whose postings are still in a level.
+    MDB_cursor* cursor = nullptr;
+    if ((rc = mdb_cursor_open(store->snapshot_, dbs.dead, &cursor)) != 0) {
+      return store->Error("reading", rc);
+    }
+    MDB_val dk, dv;
+    for (rc = mdb_cursor_get(cursor, &dk, &dv, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(cursor, &dk, &dv, MDB_NEXT)) {
+      if (dk.mv_size == sizeof(DocId)) {
+        store->MarkDead(Load<DocId>(static_cast<const char*>(dk.mv_data)));
+      }
+    }
+    mdb_cursor_close(cursor);
+    if (rc != MDB_NOTFOUND) return store->Error("reading", rc);
   }
   store->generation_ = snap.generation;
   store->counters_ = snap.counters;
@@ -722,9 +744,9 @@ absl::Status LmdbDocumentStore::Renew(Snapshot* snap) {
   // only state LMDB writes in a read transaction: the const calls that
   // then read through it from several threads at once only read.
   MDB_stat st;
-  const MDB_dbi all[] = {dbs_.meta,    dbs_.docs,        dbs_.ids,
-                         dbs_.texts,   dbs_.log,         dbs_.bands,
-                         dbs_.sources, dbs_.source_names};
+  const MDB_dbi all[] = {dbs_.meta,  dbs_.docs,    dbs_.ids,
+                         dbs_.texts, dbs_.log,     dbs_.levels,
+                         dbs_.dead,  dbs_.sources, dbs_.source_names};
   for (MDB_dbi dbi : all) {
     if ((rc = mdb_stat(txn, dbi, &st)) != 0) return Error("reading", rc);
     if (dbi == dbs_.docs) snap->docs = st.ms_entries;
@@ -739,6 +761,28 @@ absl::Status LmdbDocumentStore::Renew(Snapshot* snap) {
   if (snap->docs > size_t{0xFFFFFFFEu}) {
     return absl::DataLossError(absl::StrFormat(
         "index '%s' is corrupt: %d documents", dir_, snap->docs));
+  }
+  // The band arrays of every level, read in place for the snapshot's life.
+  MDB_val lk = Val(std::string_view(kMetaLevels)), lv;
+  if (mdb_get(txn, dbs_.meta, &lk, &lv) != 0 ||
+      !DecodeLevels(
+          std::string_view(static_cast<const char*>(lv.mv_data), lv.mv_size),
+          levels_)) {
+    return absl::DataLossError(absl::StrFormat(
+        "index '%s' is corrupt: its list of band posting levels", dir_));
+  }
+  arrays_.assign(levels_.size() * config_.lsh_bands, BandArray());
+  arrays_ok_ = true;
+  for (size_t l = 0; l < levels_.size(); ++l) {
+    for (uint32_t band = 0; band < config_.lsh_bands; ++band) {
+      const ArrayKey key = MakeArrayKey(levels_[l].id, band);
+      MDB_val k = Val(key.data(), kArrayKey), v;
+      BandArray& a = arrays_[l * config_.lsh_bands + band];
+      if (mdb_get(txn, dbs_.levels, &k, &v) != 0 ||
+          !a.Parse(v.mv_data, v.mv_size) || a.size() != levels_[l].docs) {
+        arrays_ok_ = false;
+      }
+    }
   }
   return absl::OkStatus();
 }
@@ -863,18 +907,19 @@ absl::Status LmdbDocumentStore::Append(absl::Span<const StoredDocument> docs) {
       texts[i].resize(n);
     }
   }
-  // The band postings, sorted: filed in key order, each insert finds the
-  // page the one before it touched.
-  std::vector<PostingKey> postings;
+  // The band postings, a sorted array a band: the batch's level.
+  std::vector<std::vector<BandEntry>> postings(config_.lsh_bands);
   if (config_.lsh_bands != 0) {
-    postings.reserve(docs.size() * config_.lsh_bands);
     for (size_t i = 0; i < docs.size(); ++i) {
       if (!docs[i].live || docs[i].set_size == 0) continue;
       PostingsOf(docs[i].signature, config_.lsh_bands, config_.lsh_rows,
                  first + static_cast<DocId>(i), postings);
     }
-    std::sort(postings.begin(), postings.end());
+    for (std::vector<BandEntry>& band : postings) {
+      std::sort(band.begin(), band.end());
+    }
   }
+  const uint64_t level_docs = postings.empty() ? 0 : postings[0].size();
   StoreCounters counters;
   StoreTally tally;
   const absl::Status written =
@@ -927,9 +972,37 @@ absl::Status LmdbDocumentStore::Append(absl::Span<const StoredDocument> docs) {
             rc = mdb_put(txn, dbs_.texts, &k, &t, MDB_APPEND);
           }
         }
-        for (size_t i = 0; i < postings.size() && rc == 0; ++i) {
-          MDB_val pk = Val(postings[i].data(), kPostingKey), pv = Val("", 0);
-          rc = mdb_put(txn, dbs_.bands, &pk, &pv, 0);
+        if (rc == 0 && level_docs != 0) {
+          uint32_t id = 0;
+          MDB_val lk = Val(std::string_view(kMetaLevels)), lv;
+          std::vector<BandLevel> levels;
+          if (!GetMeta(txn, dbs_.meta, kMetaNextLevel, id) ||
+              mdb_get(txn, dbs_.meta, &lk, &lv) != 0 ||
+              !DecodeLevels(
+                  std::string_view(static_cast<const char*>(lv.mv_data),
+                                   lv.mv_size),
+                  levels)) {
+            *refused = absl::DataLossError(absl::StrFormat(
+                "index '%s' is corrupt: its list of band posting levels",
+                dir_));
+            return 0;
+          }
+          for (uint32_t band = 0; band < config_.lsh_bands && rc == 0; ++band) {
+            const ArrayKey key = MakeArrayKey(id, band);
+            MDB_val k = Val(key.data(), kArrayKey),
+                    v = Val(nullptr, BandArrayBytes(level_docs));
+            rc = mdb_put(txn, dbs_.levels, &k, &v, MDB_RESERVE | MDB_APPEND);
+            if (rc != 0) break;
+            BandArrayWriter w(static_cast<char*>(v.mv_data), level_docs);
+            for (const BandEntry& e : postings[band]) w.Add(e);
+            w.Finish();
+          }
+          levels.push_back(BandLevel{
+              id, first, first + static_cast<DocId>(docs.size()), level_docs});
+          const std::string encoded = EncodeLevels(levels);
+          MDB_val ev = Val(encoded);
+          if (rc == 0) rc = mdb_put(txn, dbs_.meta, &lk, &ev, 0);
+          if (rc == 0) rc = PutMeta(txn, dbs_.meta, kMetaNextLevel, id + 1);
         }
         if (rc != 0) return rc;
         counters.bytes += added.bytes;
@@ -962,7 +1035,205 @@ absl::Status LmdbDocumentStore::Append(absl::Span<const StoredDocument> docs) {
   counters_ = counters;
   tally_ = tally;
   generation_ = mine + 1;
-  return renewed;
+  RETURN_IF_ERROR(renewed);
+  // The documents are added and durable whatever the merge does: a merge
+  // cut short (another writer came first, a full disk) leaves the levels
+  // as they were, and the next add merges them.
+  MergeLevels().IgnoreError();
+  return absl::OkStatus();
+}
+
+namespace {
+
+// Deletes the arrays of level `id` (a merge's output left pending).
+int DropLevel(MDB_txn* txn, MDB_dbi levels, uint32_t id) {
+  MDB_cursor* cursor = nullptr;
+  int rc = mdb_cursor_open(txn, levels, &cursor);
+  if (rc != 0) return rc;
+  const ArrayKey from = MakeArrayKey(id, 0);
+  for (;;) {
+    MDB_val k = Val(from.data(), kArrayKey), v;
+    rc = mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE);
+    if (rc != 0 || k.mv_size != kArrayKey || ArrayKeyLevel(k) != id) break;
+    if ((rc = mdb_cursor_del(cursor, 0)) != 0) break;
+  }
+  mdb_cursor_close(cursor);
+  return rc == MDB_NOTFOUND || rc == 0 ? 0 : rc;
+}
+
+}  // namespace
+
+absl::Status LmdbDocumentStore::MergeLevels() {
+  const uint32_t bands = config_.lsh_bands;
+  if (bands == 0 || read_only_) return absl::OkStatus();
+  for (size_t k; (k = LevelsToMerge(levels_)) != 0;) {
+    const std::vector<BandLevel> inputs(levels_.end() - k, levels_.end());
+    const uint64_t mine = generation_.load();
+    uint32_t id = 0;
+    uint32_t start = 0;
+    BandLevel merged{0, inputs.front().first, inputs.back().end, 0};
+    // The removed documents of the range: their postings are dropped.
+    std::vector<DocId> dead;
+    while (start < bands) {
+      uint32_t end = start;
+      const absl::Status written = Write(
+          "merge band postings", [&](MDB_txn* txn, absl::Status* refused) {
+            const auto corrupt = [&](const std::string& what) {
+              *refused = absl::DataLossError(
+                  absl::StrFormat("index '%s' is corrupt: %s", dir_, what));
+              return 0;
+            };
+            uint64_t generation = 0;
+            if (!AtGeneration(txn, mine, generation, refused)) return 0;
+            uint32_t pending = 0;
+            if (!GetMeta(txn, dbs_.meta, kMetaPending, pending)) {
+              return corrupt("no pending level");
+            }
+            int rc = 0;
+            if (start == 0) {
+              // A merge cut short leaves its output pending: dropped here.
+              if (pending != 0 &&
+                  (rc = DropLevel(txn, dbs_.levels, pending)) != 0) {
+                return rc;
+              }
+              if (!GetMeta(txn, dbs_.meta, kMetaNextLevel, id)) {
+                return corrupt("no next level id");
+              }
+              if ((rc = PutMeta(txn, dbs_.meta, kMetaNextLevel, id + 1)) ||
+                  (rc = PutMeta(txn, dbs_.meta, kMetaPending, id))) {
+                return rc;
+              }
+              dead.clear();
+              MDB_cursor* cursor = nullptr;
+              if ((rc = mdb_cursor_open(txn, dbs_.dead, &cursor)) != 0) {
+                return rc;
+              }
+              uint32_t from = merged.first;
+              MDB_val dk = Val(&from, sizeof(from)), dv;
+              for (rc = mdb_cursor_get(cursor, &dk, &dv, MDB_SET_RANGE);
+                   rc == 0 && dk.mv_size == sizeof(DocId);
+                   rc = mdb_cursor_get(cursor, &dk, &dv, MDB_NEXT)) {
+                const DocId d =
+                    Load<DocId>(static_cast<const char*>(dk.mv_data));
+                if (d >= merged.end) break;
+                dead.push_back(d);
+              }
+              mdb_cursor_close(cursor);
+              if (rc != 0 && rc != MDB_NOTFOUND) return rc;
+              uint64_t docs = 0;
+              for (const BandLevel& l : inputs) docs += l.docs;
+              if (docs < dead.size()) {
+                return corrupt("more dead documents than a level holds");
+              }
+              merged.docs = docs - dead.size();
+            } else if (pending != id) {
+              *refused =
+                  absl::AbortedError("another writer took the merge over");
+              return 0;
+            }
+            merged.id = id;
+            size_t bytes = 0;
+            std::vector<BandArray> in(inputs.size());
+            std::vector<uint64_t> at(inputs.size());
+            for (end = start; end < bands && bytes < merge_txn_bytes_; ++end) {
+              const size_t size = BandArrayBytes(merged.docs);
+              const ArrayKey key = MakeArrayKey(id, end);
+              MDB_val ok = Val(key.data(), kArrayKey), ov = Val(nullptr, size);
+              if (merged.docs != 0 &&
+                  (rc = mdb_put(txn, dbs_.levels, &ok, &ov,
+                                MDB_RESERVE | MDB_APPEND)) != 0) {
+                return rc;
+              }
+              bytes += size;
+              for (size_t i = 0; i < inputs.size(); ++i) {
+                const ArrayKey ik = MakeArrayKey(inputs[i].id, end);
+                MDB_val k = Val(ik.data(), kArrayKey), v;
+                if (mdb_get(txn, dbs_.levels, &k, &v) != 0 ||
+                    !in[i].Parse(v.mv_data, v.mv_size) ||
+                    in[i].size() != inputs[i].docs) {
+                  return corrupt(absl::StrFormat("band %d of posting level %d",
+                                                 end, inputs[i].id));
+                }
+                at[i] = 0;
+              }
+              if (merged.docs == 0) continue;
+              // Inputs in DocId order: among equal keys the first input's
+              // entry has the smallest DocId.
+              BandArrayWriter w(static_cast<char*>(ov.mv_data), merged.docs);
+              for (;;) {
+                size_t best = inputs.size();
+                uint64_t best_key = 0;
+                for (size_t i = 0; i < inputs.size(); ++i) {
+                  if (at[i] == in[i].size()) continue;
+                  const uint64_t key_i = in[i].entry(at[i]).key;
+                  if (best == inputs.size() || key_i < best_key) {
+                    best = i;
+                    best_key = key_i;
+                  }
+                }
+                if (best == inputs.size()) break;
+                const BandEntry e = in[best].entry(at[best]++);
+                if (!std::binary_search(dead.begin(), dead.end(), e.doc)) {
+                  w.Add(e);
+                }
+              }
+              if (!w.Finish()) {
+                return corrupt(absl::StrFormat(
+                    "band %d of the levels merged into level %d does not "
+                    "hold its documents",
+                    end, id));
+              }
+            }
+            if (end < bands) return PutMeta(txn, dbs_.meta, kMetaPending, id);
+            // The last transaction: the merged level replaces its inputs.
+            MDB_val lk = Val(std::string_view(kMetaLevels)), lv;
+            std::vector<BandLevel> levels;
+            if (mdb_get(txn, dbs_.meta, &lk, &lv) != 0 ||
+                !DecodeLevels(
+                    std::string_view(static_cast<const char*>(lv.mv_data),
+                                     lv.mv_size),
+                    levels) ||
+                levels.size() < inputs.size()) {
+              return corrupt("its list of band posting levels");
+            }
+            for (size_t i = 0; i < inputs.size(); ++i) {
+              if (levels[levels.size() - inputs.size() + i].id !=
+                  inputs[i].id) {
+                *refused = absl::AbortedError("the levels changed");
+                return 0;
+              }
+            }
+            levels.resize(levels.size() - inputs.size());
+            if (merged.docs != 0) levels.push_back(merged);
+            for (const BandLevel& l : inputs) {
+              if ((rc = DropLevel(txn, dbs_.levels, l.id)) != 0) return rc;
+            }
+            for (DocId d : dead) {
+              MDB_val dk = Val(&d, sizeof(d));
+              if ((rc = mdb_del(txn, dbs_.dead, &dk, nullptr)) != 0) return rc;
+            }
+            const std::string encoded = EncodeLevels(levels);
+            MDB_val ev = Val(encoded);
+            const char log = 'M';
+            const uint64_t next = generation + 1;
+            MDB_val gk = Val(&next, sizeof(next)), gv = Val(&log, 1);
+            if ((rc = mdb_put(txn, dbs_.meta, &lk, &ev, 0)) ||
+                (rc = PutMeta(txn, dbs_.meta, kMetaPending, uint32_t{0})) ||
+                (rc = mdb_put(txn, dbs_.log, &gk, &gv, MDB_APPEND)) ||
+                (rc = PutMeta(txn, dbs_.meta, kMetaGeneration, next))) {
+              return rc;
+            }
+            return 0;
+          });
+      Snapshot snap;
+      const absl::Status renewed = Renew(&snap);
+      RETURN_IF_ERROR(written);
+      RETURN_IF_ERROR(renewed);
+      start = end;
+    }
+    generation_ = mine + 1;
+  }
+  return absl::OkStatus();
 }
 
 bool LmdbDocumentStore::AtGeneration(MDB_txn* txn, uint64_t mine,
@@ -1000,7 +1271,6 @@ absl::Status LmdbDocumentStore::Remove(absl::Span<const DocId> docs) {
         }
         int rc = 0;
         std::string record;
-        std::vector<PostingKey> postings;
         for (DocId d : docs) {
           const uint32_t key = d;
           MDB_val k = Val(&key, sizeof(key)), v;
@@ -1022,20 +1292,9 @@ absl::Status LmdbDocumentStore::Remove(absl::Span<const DocId> docs) {
             if (rc != 0 && rc != MDB_NOTFOUND) return rc;
           }
           if (config_.lsh_bands != 0 && h.set_size != 0) {
-            std::vector<uint32_t> signature(h.signature);
-            if (h.signature != 0) {
-              std::memcpy(signature.data(), record.data() + kRecordHeader,
-                          h.signature * 4);
-            }
-            postings.clear();
-            PostingsOf(signature, config_.lsh_bands, config_.lsh_rows, d,
-                       postings);
-            for (const PostingKey& p : postings) {
-              MDB_val pk = Val(p.data(), kPostingKey);
-              if ((rc = mdb_del(txn, dbs_.bands, &pk, nullptr)) != 0) {
-                return rc;
-              }
-            }
+            // Its postings stay in their level until a merge rewrites it.
+            MDB_val dv = Val("", 0);
+            if ((rc = mdb_put(txn, dbs_.dead, &k, &dv, 0)) != 0) return rc;
           }
           Count(tally, h.set_size, h.fps, -1);
         }
@@ -1053,6 +1312,7 @@ absl::Status LmdbDocumentStore::Remove(absl::Span<const DocId> docs) {
   const absl::Status renewed = Renew(&snap);
   RETURN_IF_ERROR(written);
   if (cached_) RETURN_IF_ERROR(cache_.Remove(docs));
+  for (DocId d : docs) MarkDead(d);
   tally_ = tally;
   generation_ = mine + 1;
   return renewed;
@@ -1095,9 +1355,10 @@ absl::StatusOr<StoreChanges> LmdbDocumentStore::Refresh() {
       if (!d.GetArray(ids)) kind = 0;
       for (uint32_t id : ids) {
         if (id < changes.first_added) removed.push_back(id);
+        MarkDead(id);
       }
     }
-    if (kind != 'A' && kind != 'R') {
+    if (kind != 'A' && kind != 'R' && kind != 'M') {
       return absl::DataLossError(absl::StrFormat(
           "index '%s' is corrupt: log entry %d does not parse", dir_, g));
     }
@@ -1221,38 +1482,62 @@ absl::StatusOr<LshQueryResult> LmdbDocumentStore::Query(
     absl::Span<const uint32_t> signature) const {
   LshQueryResult result;
   if (snapshot_ == nullptr) return Error("reading band postings", EINVAL);
-  MDB_cursor* cursor = nullptr;
-  int rc = mdb_cursor_open(snapshot_, dbs_.bands, &cursor);
-  if (rc != 0) return Error("reading band postings", rc);
-  std::unique_ptr<MDB_cursor, void (*)(MDB_cursor*)> closer(cursor,
-                                                            mdb_cursor_close);
-  std::vector<DocId> hits;
-  for (uint32_t band = 0; band < config_.lsh_bands; ++band) {
+  if (!arrays_ok_) {
+    return absl::DataLossError(absl::StrFormat(
+        "index '%s' is corrupt: a band posting level is missing or does not "
+        "parse (mimeo index check names it)",
+        dir_));
+  }
+  std::vector<DocId> hits, bucket;
+  const uint32_t bands = config_.lsh_bands;
+  // Every level is probed in every band: the radix offsets of all the
+  // probes are asked for first, then their entries, so that the misses
+  // (a page or two an array, anywhere in the map) overlap instead of
+  // coming one after the other.
+  std::vector<uint64_t> keys(bands);
+  for (uint32_t band = 0; band < bands; ++band) {
+    keys[band] = LshBandKey(signature, band, config_.lsh_rows);
+    for (size_t l = 0; l < levels_.size(); ++l) {
+      arrays_[l * bands + band].PrefetchOffsets(keys[band]);
+    }
+  }
+  std::vector<std::pair<uint32_t, uint32_t>> ranges(arrays_.size());
+  for (size_t i = 0; i < arrays_.size(); ++i) {
+    if (!arrays_[i].Bucket(keys[i % bands], ranges[i].first,
+                           ranges[i].second)) {
+      return absl::DataLossError(
+          absl::StrFormat("index '%s' is corrupt: band %d of posting level %d",
+                          dir_, i % bands, levels_[i / bands].id));
+    }
+  }
+  for (uint32_t band = 0; band < bands; ++band) {
     ++result.stats.bands_probed;
-    const PostingKey from =
-        MakePosting(band, LshBandKey(signature, band, config_.lsh_rows), 0);
-    MDB_val k = Val(from.data(), kPostingKey), v;
-    uint32_t bucket = 0;
-    for (rc = mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE);
-         rc == 0 && k.mv_size == kPostingKey &&
-         std::memcmp(k.mv_data, from.data(), kBucketPrefix) == 0;
-         rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) {
-      const DocId d = PostingDoc(k);
-      // DocIds past the ones taken in (another writer's, seen early).
-      if (d >= num_ids_) continue;
+    const uint64_t key = keys[band];
+    bucket.clear();
+    for (size_t l = 0; l < levels_.size(); ++l) {
+      const size_t i = l * bands + band;
+      arrays_[i].Scan(key, ranges[i].first, ranges[i].second, bucket);
+    }
+    uint32_t live = 0;
+    for (DocId d : bucket) {
+      // DocIds past the ones taken in (another writer's, seen early), and
+      // removed documents, whose postings stay until their level merges.
+      if (d >= num_ids_ || Dead(d)) continue;
       hits.push_back(d);
-      ++bucket;
+      ++live;
     }
-    if (rc != 0 && rc != MDB_NOTFOUND) {
-      return Error("reading band postings", rc);
-    }
-    if (bucket == 0) continue;
+    if (live == 0) continue;
     ++result.stats.buckets_hit;
-    result.stats.postings_scanned += bucket;
-    result.stats.largest_bucket = std::max(result.stats.largest_bucket, bucket);
+    result.stats.postings_scanned += live;
+    result.stats.largest_bucket = std::max(result.stats.largest_bucket, live);
   }
   LshRankHits(hits, result);
   return result;
+}
+
+void LmdbDocumentStore::MarkDead(DocId doc) {
+  if (doc / 64 >= dead_.size()) dead_.resize(doc / 64 + 1 + dead_.size() / 2);
+  dead_[doc / 64] |= uint64_t{1} << (doc % 64);
 }
 
 absl::StatusOr<std::string_view> LmdbDocumentStore::text(
@@ -1352,13 +1637,155 @@ absl::StatusOr<IndexSummary> LmdbDocumentStore::ReadSummary(
   return s;
 }
 
+namespace {
+
+// Check()'s part for the band posting levels: `filed` says which DocIds
+// must be filed (live with shingles, or dead-listed).
+absl::Status CheckLevels(
+    MDB_txn* txn, MDB_dbi meta, MDB_dbi levels_db, MDB_dbi docs,
+    const IndexConfig& config, const std::vector<bool>& filed,
+    const std::function<absl::Status(const std::string&)>& corrupt) {
+  const uint32_t bands = config.lsh_bands;
+  MDB_val lk = Val(std::string_view(kMetaLevels)), lv;
+  std::vector<BandLevel> levels;
+  uint32_t next_level = 0, pending = 0;
+  if (mdb_get(txn, meta, &lk, &lv) != 0 ||
+      !DecodeLevels(
+          std::string_view(static_cast<const char*>(lv.mv_data), lv.mv_size),
+          levels) ||
+      !GetMeta(txn, meta, kMetaNextLevel, next_level) ||
+      !GetMeta(txn, meta, kMetaPending, pending)) {
+    return corrupt("the list of band posting levels does not parse");
+  }
+  if (pending >= next_level && pending != 0) {
+    return corrupt(
+        absl::StrFormat("the pending level %d was never numbered", pending));
+  }
+  // Each filed document in one level, each level's count its documents'.
+  size_t at = 0;
+  for (const BandLevel& l : levels) {
+    if (l.id == 0 || l.id >= next_level || l.id == pending) {
+      return corrupt(absl::StrFormat("posting level %d has a bad id", l.id));
+    }
+    if (l.end > filed.size()) {
+      return corrupt(absl::StrFormat(
+          "posting level %d covers documents the index does not hold", l.id));
+    }
+    for (; at < l.first; ++at) {
+      if (filed[at]) {
+        return corrupt(absl::StrFormat(
+            "document %d is missing from the band postings (in no level)", at));
+      }
+    }
+    uint64_t n = 0;
+    for (; at < l.end; ++at) n += filed[at];
+    if (n != l.docs) {
+      return corrupt(absl::StrFormat(
+          "posting level %d lists %d documents, its range files %d", l.id,
+          l.docs, n));
+    }
+  }
+  for (; at < filed.size(); ++at) {
+    if (filed[at]) {
+      return corrupt(absl::StrFormat(
+          "document %d is missing from the band postings (in no level)", at));
+    }
+  }
+  // No arrays but the listed levels' and the pending one's.
+  MDB_stat st;
+  uint64_t pending_arrays = 0;
+  MDB_cursor* cursor = nullptr;
+  int rc = mdb_cursor_open(txn, levels_db, &cursor);
+  if (rc != 0) return corrupt(LmdbMessage(rc));
+  MDB_val k, v;
+  for (rc = mdb_cursor_get(cursor, &k, &v, MDB_FIRST); rc == 0;
+       rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) {
+    const uint32_t id = k.mv_size == kArrayKey ? ArrayKeyLevel(k) : 0;
+    const bool listed =
+        std::any_of(levels.begin(), levels.end(),
+                    [&](const BandLevel& l) { return l.id == id; });
+    if (id != 0 && id == pending) {
+      ++pending_arrays;
+    } else if (!listed) {
+      mdb_cursor_close(cursor);
+      return corrupt(absl::StrFormat(
+          "band postings of level %d, which is not listed", id));
+    }
+  }
+  mdb_cursor_close(cursor);
+  if (rc != MDB_NOTFOUND) return corrupt(LmdbMessage(rc));
+  if (mdb_stat(txn, levels_db, &st) != 0 ||
+      st.ms_entries != levels.size() * bands + pending_arrays) {
+    return corrupt("a band array of a listed level is missing");
+  }
+  // Each array: its offsets and order, and exactly its documents' keys.
+  // Bands in groups, so that the expected keys of a large level take at
+  // most ~64 MB.
+  std::vector<std::vector<BandEntry>> expected;
+  for (const BandLevel& l : levels) {
+    const uint32_t group = static_cast<uint32_t>(std::clamp<uint64_t>(
+        (uint64_t{64} << 20) / (l.docs * kBandEntryBytes), 1, bands));
+    for (uint32_t b0 = 0; b0 < bands; b0 += group) {
+      const uint32_t b1 = std::min(bands, b0 + group);
+      expected.assign(b1 - b0, {});
+      for (DocId d = l.first; d < l.end; ++d) {
+        if (!filed[d]) continue;
+        MDB_val dk = Val(&d, sizeof(d)), dv;
+        RecordHeader h;
+        if (mdb_get(txn, docs, &dk, &dv) != 0 || !ParseHeader(dv, h)) {
+          return corrupt(absl::StrFormat("the record of document %d", d));
+        }
+        std::vector<uint32_t> signature(h.signature);
+        std::memcpy(signature.data(),
+                    static_cast<const char*>(dv.mv_data) + kRecordHeader,
+                    signature.size() * 4);
+        for (uint32_t b = b0; b < b1; ++b) {
+          expected[b - b0].push_back(
+              BandEntry{LshBandKey(signature, b, config.lsh_rows), d});
+        }
+      }
+      for (uint32_t b = b0; b < b1; ++b) {
+        std::vector<BandEntry>& want = expected[b - b0];
+        std::sort(want.begin(), want.end());
+        const ArrayKey key = MakeArrayKey(l.id, b);
+        MDB_val ak = Val(key.data(), kArrayKey), av;
+        BandArray a;
+        if (mdb_get(txn, levels_db, &ak, &av) != 0 ||
+            !a.Parse(av.mv_data, av.mv_size)) {
+          return corrupt(absl::StrFormat(
+              "band %d of posting level %d is missing or does not parse", b,
+              l.id));
+        }
+        if (const std::string bad = a.Verify(); !bad.empty()) {
+          return corrupt(
+              absl::StrFormat("band %d of posting level %d: %s", b, l.id, bad));
+        }
+        for (uint64_t i = 0; i < std::max<uint64_t>(a.size(), want.size());
+             ++i) {
+          if (i >= a.size() || i >= want.size() || !(a.entry(i) == want[i])) {
+            const DocId d = i < want.size() ? want[i].doc : a.entry(i).doc;
+            return corrupt(absl::StrFormat(
+                "band %d of posting level %d does not hold the band keys of "
+                "its documents (document %d)",
+                b, l.id, d));
+          }
+        }
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::Status LmdbDocumentStore::Check(const std::string& dir) {
   ASSIGN_OR_RETURN(const IndexSummary summary, ReadSummary(dir));
   ASSIGN_OR_RETURN(ReadView view, OpenReadView(dir));
   MDB_txn* const raw = view.txn.get();
   const MDB_dbi docs = view.dbs.docs, ids = view.dbs.ids,
                 texts = view.dbs.texts, log = view.dbs.log,
-                bands = view.dbs.bands, sources = view.dbs.sources,
+                levels_db = view.dbs.levels, dead_db = view.dbs.dead,
+                sources = view.dbs.sources,
                 source_names = view.dbs.source_names, meta = view.dbs.meta;
   int rc = 0;
   const auto corrupt = [&](const std::string& what) {
@@ -1375,9 +1802,10 @@ absl::Status LmdbDocumentStore::Check(const std::string& dir) {
                                                             mdb_cursor_close);
   MDB_val k, v;
   DecodedDoc decoded;
-  uint64_t expect = 0, live = 0, added = 0, num_postings = 0;
+  uint64_t expect = 0, live = 0, added = 0, dead_listed = 0;
   StoreTally tally;
-  std::vector<PostingKey> postings;
+  // The documents that must be filed in a level.
+  std::vector<bool> filed;
   for (rc = mdb_cursor_get(cursor, &k, &v, MDB_FIRST); rc == 0;
        rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT), ++expect) {
     uint32_t d;
@@ -1429,20 +1857,17 @@ absl::Status LmdbDocumentStore::Check(const std::string& dir) {
       }
     }
     if (doc.live) Count(tally, doc.set_size, decoded.fps.size(), +1);
-    if (doc.live && doc.set_size != 0 && config.lsh_bands != 0) {
-      postings.clear();
-      PostingsOf(decoded.signature, config.lsh_bands, config.lsh_rows, d,
-                 postings);
-      for (const PostingKey& p : postings) {
-        MDB_val pk = Val(p.data(), kPostingKey), pv;
-        if (mdb_get(raw, bands, &pk, &pv) != 0) {
-          return corrupt(absl::StrFormat(
-              "live document %d ('%s') is missing from band %d's postings", d,
-              doc.id, (p[0] << 8) | p[1]));
-        }
-      }
-      num_postings += postings.size();
+    MDB_val dk = Val(&d, sizeof(d)), dv;
+    const bool dead = mdb_get(raw, dead_db, &dk, &dv) == 0;
+    if (dead && (doc.live || doc.set_size == 0 || config.lsh_bands == 0)) {
+      return corrupt(absl::StrFormat(
+          "document %d ('%s') is listed as dead but is live or has no "
+          "postings",
+          d, doc.id));
     }
+    dead_listed += dead;
+    filed.push_back(config.lsh_bands != 0 && doc.set_size != 0 &&
+                    (doc.live || dead));
     MDB_val id = Val(doc.id), found;
     const int got = mdb_get(raw, ids, &id, &found);
     uint32_t named = 0;
@@ -1484,11 +1909,14 @@ absl::Status LmdbDocumentStore::Check(const std::string& dir) {
   }
   if (rc != MDB_NOTFOUND) return corrupt(LmdbMessage(rc));
   MDB_stat st;
-  if (mdb_stat(raw, bands, &st) != 0 || st.ms_entries != num_postings) {
+  if (mdb_stat(raw, dead_db, &st) != 0 || st.ms_entries != dead_listed) {
     return corrupt(absl::StrFormat(
-        "%d band postings for %d (a posting names a removed document or none)",
-        st.ms_entries, num_postings));
+        "%d dead entries for %d removed documents with postings (a dead "
+        "entry names no document)",
+        st.ms_entries, dead_listed));
   }
+  RETURN_IF_ERROR(
+      CheckLevels(raw, meta, levels_db, docs, config, filed, corrupt));
   StoreTally stored;
   if (!GetTally(raw, meta, stored) || stored.live != tally.live ||
       stored.empty != tally.empty || stored.shingles != tally.shingles ||
@@ -1544,7 +1972,7 @@ absl::Status LmdbDocumentStore::Check(const std::string& dir) {
         return corrupt(absl::StrFormat("log entry %d adds out of order", g));
       }
       added += count;
-    } else if (kind != 'R') {
+    } else if (kind != 'R' && kind != 'M') {
       return corrupt(absl::StrFormat("log entry %d does not parse", g));
     }
   }

@@ -1,12 +1,17 @@
 // The on-disk DocumentStore: one LMDB environment in a directory.
 //
-// Named databases (format version 2):
+// Named databases (format version 3):
 //   meta   "format_version" u32; "config" (IndexConfig: every hashing
 //          parameter, then keep_sets, texts, winnow window, LSH bands and
 //          rows); "generation" u64, the number of write transactions so
 //          far; "counters" 3 x u64 (StoreCounters); "tally" 4 x u64
 //          (StoreTally: live documents, empty ones, shingles,
-//          fingerprints), so that opening reads no document.
+//          fingerprints), so that opening reads no document; "levels"
+//          the levels of the band postings (EncodeLevels() in
+//          band_levels.h), oldest first; "next_level" u32, the id the
+//          next level takes; "pending" u32, the id of a merged level
+//          being written over several transactions (0: none), whose
+//          arrays are in `levels` but not yet listed.
 //   docs   DocId (u32, native order) -> the document's record (EncodeDoc()
 //          in lmdb_store.cc): a fixed header (live flag first, source
 //          number, date, SimHash, set size, text hash, the lengths), then
@@ -18,21 +23,27 @@
 //   texts  DocId -> the text, one zstd frame, for live documents when
 //          texts are kept.
 //   log    generation (u64) -> what that transaction did: 'A' first count
-//          (documents added) or 'R' count DocIds... (removed), so that a
-//          process sharing the directory takes in what others did
-//          (Refresh()) without reading every record again.
-//   bands  the LSH band postings (band_postings.h): one key per live
-//          document with shingles and band, band (u16, big-endian), band
-//          key (u64), DocId (u32, big-endian), and no value; a bucket is a
-//          run of keys sharing the first 10 bytes, its DocIds ascending.
-//          Empty when the config's banding is 0 x 0.
+//          (documents added), 'R' count DocIds... (removed) or 'M' (band
+//          postings merged), so that a process sharing the directory takes
+//          in what others did (Refresh()) without reading every record
+//          again.
+//   levels the LSH band postings (band_postings.h) as levels
+//          (band_levels.h): level id (u32, big-endian), band (u16,
+//          big-endian) -> the band array of that level. Every live
+//          document with shingles is filed in the level covering its
+//          DocId. Empty when the config's banding is 0 x 0.
+//   dead   DocId (u32, native order) -> nothing: the removed documents
+//          whose postings are still in a level (a removal does not
+//          rewrite a level; queries skip them, the merge that rewrites
+//          their level drops them and their entries here).
 //   sources      source name -> its number (u32), from 1 in order of
 //                first appearance ("" is 0 and not stored).
 //   source_names source number (u32) -> name.
 //
 // Every Append() and Remove() is one write transaction, durable (fsynced by
-// LMDB's commit) when it returns; LMDB lets one writer at a time in, across
-// processes, and readers never wait.
+// LMDB's commit) when it returns (an Append() may then merge levels of band
+// postings in transactions of their own, MergeLevels()); LMDB lets one writer
+// at a time in, across processes, and readers never wait.
 //
 // Reading. With texts kept or shingle sets kept (shared copy on), the store
 // also keeps every field but the texts in memory (an InMemoryDocumentStore
@@ -64,6 +75,7 @@
 #include <string>
 #include <vector>
 
+#include "internal/band_levels.h"
 #include "internal/memory_store.h"
 #include "mimeo/band_postings.h"
 #include "mimeo/document_store.h"
@@ -104,16 +116,18 @@ struct IndexSummary {
 
 // The handles of the named databases (see above).
 struct LmdbDbs {
-  MDB_dbi meta = 0, docs = 0, ids = 0, texts = 0, log = 0, bands = 0,
+  MDB_dbi meta = 0, docs = 0, ids = 0, texts = 0, log = 0, levels = 0, dead = 0,
           sources = 0, source_names = 0;
 };
 
 class LmdbDocumentStore final : public DocumentStore, public BandPostings {
  public:
-  // 2: band postings, source tables and the tally; records with a fixed
-  // header and the source as a number. Version 1 indexes are refused,
-  // naming the version (export them with the mimeo that made them).
-  static constexpr uint32_t kFormatVersion = 2;
+  // 3: the band postings as levels (band_levels.h). 2: band postings in
+  // one B-tree, source tables and the tally; records with a fixed header
+  // and the source as a number. Indexes of versions 1 and 2 are refused,
+  // naming the version (export them with the mimeo that made them, then
+  // import the snapshot).
+  static constexpr uint32_t kFormatVersion = 3;
 
   // Opens the index in `dir`, or creates it with `config` when `dir` is
   // missing or an empty directory (and `create`); an existing index keeps
@@ -124,9 +138,15 @@ class LmdbDocumentStore final : public DocumentStore, public BandPostings {
   // corrupt records. A directory this process may not write is opened
   // read-only: reads work, Append() and Remove() are refused.
   // `map_bytes`: the initial map size (it grows by itself).
+  // `merge_txn_bytes`: the bytes of band arrays a merge writes in one
+  // transaction at most (a merge of more takes several, its output listed
+  // by the last); the default keeps well under the 131,072 pages (512 MB)
+  // LMDB lets one transaction change. Tests make it small.
+  static constexpr size_t kMergeTxnBytes = size_t{256} << 20;
   static absl::StatusOr<std::unique_ptr<LmdbDocumentStore>> Open(
       const std::string& dir, const IndexConfig& config, bool create,
-      uint64_t map_bytes = uint64_t{1} << 28);
+      uint64_t map_bytes = uint64_t{1} << 28,
+      size_t merge_txn_bytes = kMergeTxnBytes);
   // The format version, config and counts, without reading the documents.
   static absl::StatusOr<IndexSummary> ReadSummary(const std::string& dir);
   // Verifies every invariant of the index in `dir` and changes nothing:
@@ -134,11 +154,14 @@ class LmdbDocumentStore final : public DocumentStore, public BandPostings {
   // its set size, fingerprints in range, a source that the source tables
   // name; each id entry names a live document with that id and each live
   // document has one; each live document's text is there and decompresses
-  // to its hash (with texts); no text of a removed one; each live document
-  // with shingles is filed under every band key of its signature and the
-  // band postings hold nothing else; the two source tables agree; the
-  // counters, the tally and the log agree with the records. DataLoss
-  // naming the first problem.
+  // to its hash (with texts); no text of a removed one; the levels cover
+  // disjoint DocId ranges, each band array of each level parses, is sorted
+  // and its radix offsets are right, and holds exactly the band keys of
+  // the documents of its range that are live with shingles or listed as
+  // dead; each dead entry names a removed document with shingles; no
+  // level's arrays are stored but the listed ones and the pending one; the two
+  // source tables agree; the counters, the tally and the log agree with the
+  // records. DataLoss naming the first problem.
   static absl::Status Check(const std::string& dir);
 
   ~LmdbDocumentStore() override;
@@ -208,6 +231,14 @@ class LmdbDocumentStore final : public DocumentStore, public BandPostings {
   // first, which Write()'s callers retry) and returns false.
   bool AtGeneration(MDB_txn* txn, uint64_t mine, uint64_t& generation,
                     absl::Status* refused) const;
+  // Merges the newest levels while LevelsToMerge() says so, each merge in
+  // write transactions of its own after the one that added the level.
+  absl::Status MergeLevels();
+  // Whether `doc` was removed, as far as this process has taken in.
+  bool Dead(DocId doc) const {
+    return doc / 64 < dead_.size() && (dead_[doc / 64] >> (doc % 64) & 1);
+  }
+  void MarkDead(DocId doc);
   // Reads the documents [first, end of docs) into the cache.
   absl::Status LoadFrom(MDB_txn* txn, DocId first);
   // What Renew() reads of the index as it now is.
@@ -232,6 +263,7 @@ class LmdbDocumentStore final : public DocumentStore, public BandPostings {
   const Dbs dbs_;
   const IndexConfig config_;
   const bool read_only_;
+  size_t merge_txn_bytes_ = kMergeTxnBytes;
   // Whether every field but the texts is kept in cache_ (texts or sets
   // kept) or read from the map.
   const bool cached_;
@@ -243,6 +275,16 @@ class LmdbDocumentStore final : public DocumentStore, public BandPostings {
   size_t num_sources_ = 1;
   StoreCounters counters_;
   StoreTally tally_;
+  // The levels of the band postings in the snapshot, and their arrays
+  // (levels_.size() x bands, level-major), read in place; arrays_ok_ is
+  // false when one of them is missing or does not parse (Query() then
+  // fails, naming the damage).
+  std::vector<BandLevel> levels_;
+  std::vector<BandArray> arrays_;
+  bool arrays_ok_ = true;
+  // A bit per DocId: removed (from the dead table on opening, then from
+  // this process's removals and the log).
+  std::vector<uint64_t> dead_;
   // The last generation taken in; read by Stale() without the writer lock.
   std::atomic<uint64_t> generation_{0};
   // Copies of signatures LMDB did not align (none are expected: see the

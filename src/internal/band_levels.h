@@ -1,0 +1,133 @@
+// The LSH band postings of an on-disk index, kept as levels (format 3).
+//
+// A level holds the postings of the documents [first, end): for each band,
+// one sorted array of (band key, DocId) entries, written once and never
+// changed. Each write transaction that adds documents writes their
+// postings as a new level (one sequential write of a few pages a band,
+// instead of 44 inserts a document under random keys into one B-tree);
+// when the newest kLevelFanout levels are of one size tier they are merged
+// into one level, written in key order under a new id, and the old ones
+// freed (LevelsToMerge()). The levels of an index thus grow geometrically
+// from the newest to the oldest: a document's postings are rewritten about
+// log_8(N / batch) times over the index's life, and a query probes a few
+// levels per band.
+//
+// A band array (one level, one band), as stored:
+//   u32 n (entries), u32 r (radix bits),
+//   (2^r + 1) u32 offsets: offsets[b] is the first entry whose key's top r
+//     bits are >= b, offsets[2^r] = n,
+//   n entries of 12 bytes: the band key (u64) and the DocId (u32), native
+//     order, sorted by key then DocId.
+// The keys are XXH3 hashes (LshBandKey()), uniform: with about 8 entries
+// per radix bucket a probe reads two offsets and a cache line or two of
+// entries, whatever the level's size.
+#ifndef MIMEO_SRC_INTERNAL_BAND_LEVELS_H_
+#define MIMEO_SRC_INTERNAL_BAND_LEVELS_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/types/span.h"
+#include "mimeo/lsh_index.h"
+
+namespace mimeo::internal {
+
+// One posting of a band.
+struct BandEntry {
+  uint64_t key = 0;
+  DocId doc = 0;
+  friend bool operator<(const BandEntry& a, const BandEntry& b) {
+    return a.key != b.key ? a.key < b.key : a.doc < b.doc;
+  }
+  friend bool operator==(const BandEntry& a, const BandEntry& b) {
+    return a.key == b.key && a.doc == b.doc;
+  }
+};
+
+constexpr size_t kBandEntryBytes = 12;
+
+// A level as the index's meta record lists it.
+struct BandLevel {
+  uint32_t id = 0;
+  DocId first = 0;  // the DocIds [first, end) it covers
+  DocId end = 0;
+  // The documents filed in it (each has one entry per band).
+  uint64_t docs = 0;
+};
+
+// Levels merge when the newest kLevelFanout of them share a tier
+// (floor(log_8(docs))).
+constexpr size_t kLevelFanout = 8;
+
+// The meta record of the levels: a u32 count, then id, first, end (u32)
+// and docs (u64) of each, oldest first.
+std::string EncodeLevels(absl::Span<const BandLevel> levels);
+// False when the bytes do not parse or the levels are not in DocId order
+// with disjoint ranges and distinct ids.
+bool DecodeLevels(std::string_view bytes, std::vector<BandLevel>& levels);
+
+// How many of the newest levels to merge into one now (0: none): the
+// newest levels of the newest one's tier, when there are kLevelFanout of
+// them or more.
+size_t LevelsToMerge(absl::Span<const BandLevel> levels);
+
+// The radix bits of an array of n entries, and its size in bytes.
+uint32_t BandRadixBits(uint64_t n);
+size_t BandArrayBytes(uint64_t n);
+
+// Writes a band array of exactly n entries into `out` (BandArrayBytes(n)
+// bytes), taking the entries one at a time in (key, DocId) order.
+class BandArrayWriter {
+ public:
+  BandArrayWriter(char* out, uint64_t n);
+  void Add(const BandEntry& e);
+  // Whether exactly n entries were added (the offsets are then complete).
+  bool Finish();
+
+ private:
+  char* const out_;
+  const uint64_t n_;
+  const uint32_t r_;
+  uint64_t added_ = 0;
+  uint64_t next_bucket_ = 0;  // offsets [0, next_bucket_) are written
+};
+
+// A band array read in place (the bytes stay owned by the map).
+class BandArray {
+ public:
+  // Reads the header; false when the size does not fit it. The offsets and
+  // the entries are checked by Verify(), not here: Parse() is on the path
+  // of every snapshot.
+  bool Parse(const void* data, size_t size);
+  uint64_t size() const { return n_; }
+  BandEntry entry(uint64_t i) const;
+  // Appends the DocIds filed under `key`, ascending, to `out`; false when
+  // the offsets are out of range (a damaged array).
+  bool Find(uint64_t key, std::vector<DocId>& out) const;
+  // Find() in three steps, so that a query probing many arrays has the
+  // memory of all of them on its way at once: PrefetchOffsets() asks for
+  // the radix offsets of `key`'s bucket; Bucket() reads them (false when
+  // out of range) and asks for the first entries; Scan() appends the
+  // DocIds under `key` among the entries [lo, hi).
+  void PrefetchOffsets(uint64_t key) const;
+  bool Bucket(uint64_t key, uint32_t& lo, uint32_t& hi) const;
+  void Scan(uint64_t key, uint32_t lo, uint32_t hi,
+            std::vector<DocId>& out) const;
+  // "" when the offsets and the order of the entries are right, else what
+  // is wrong.
+  std::string Verify() const;
+
+ private:
+  uint32_t offset(uint64_t b) const;
+  const char* offsets_ = nullptr;
+  const char* entries_ = nullptr;
+  uint64_t n_ = 0;
+  uint32_t r_ = 0;
+};
+
+}  // namespace mimeo::internal
+
+#endif  // MIMEO_SRC_INTERNAL_BAND_LEVELS_H_

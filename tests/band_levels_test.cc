@@ -1,0 +1,138 @@
+// The band posting levels of the on-disk index (src/internal/band_levels.h):
+// the array format, its probe and check, the levels record and the merge
+// policy.
+#include "internal/band_levels.h"
+
+#include <algorithm>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+
+namespace mimeo::internal {
+namespace {
+
+// Writes `entries` (sorted here) as a band array.
+std::string Write(std::vector<BandEntry> entries) {
+  std::sort(entries.begin(), entries.end());
+  std::string out(BandArrayBytes(entries.size()), '\0');
+  BandArrayWriter w(out.data(), entries.size());
+  for (const BandEntry& e : entries) w.Add(e);
+  EXPECT_TRUE(w.Finish());
+  return out;
+}
+
+TEST(BandLevelsTest, FindGivesEachBucketAsTheEntriesHoldIt) {
+  std::mt19937_64 rng(5);
+  for (size_t n : {0, 1, 7, 8, 100, 5000, 70000}) {
+    std::vector<BandEntry> entries;
+    std::vector<uint64_t> keys;
+    for (size_t i = 0; i < n; ++i) {
+      // Some keys shared: buckets of several documents.
+      const uint64_t key =
+          i % 5 == 4 && !keys.empty() ? keys[rng() % keys.size()] : rng();
+      keys.push_back(key);
+      entries.push_back({key, static_cast<DocId>(i)});
+    }
+    const std::string bytes = Write(entries);
+    BandArray a;
+    ASSERT_TRUE(a.Parse(bytes.data(), bytes.size())) << n;
+    EXPECT_EQ(a.size(), n);
+    EXPECT_EQ(a.Verify(), "") << n;
+    keys.push_back(rng());  // one not filed
+    for (size_t i = 0; i < keys.size(); i += 1 + keys.size() / 500) {
+      std::vector<DocId> want, got;
+      for (const BandEntry& e : entries) {
+        if (e.key == keys[i]) want.push_back(e.doc);
+      }
+      ASSERT_TRUE(a.Find(keys[i], got));
+      EXPECT_EQ(got, want) << n << " " << i;
+    }
+  }
+}
+
+TEST(BandLevelsTest, ParseAndVerifyRefuseDamage) {
+  std::vector<BandEntry> entries;
+  for (uint32_t i = 0; i < 200; ++i) entries.push_back({uint64_t{i} << 56, i});
+  std::string bytes = Write(entries);
+  BandArray a;
+  EXPECT_FALSE(a.Parse(bytes.data(), bytes.size() - 1));
+  // Two entries swapped: out of order.
+  const size_t at = bytes.size() - 200 * kBandEntryBytes;
+  std::string swapped = bytes;
+  std::swap_ranges(swapped.begin() + at, swapped.begin() + at + 12,
+                   swapped.begin() + at + 12);
+  ASSERT_TRUE(a.Parse(swapped.data(), swapped.size()));
+  EXPECT_NE(a.Verify(), "");
+  // A radix offset moved past its bucket.
+  std::string moved = bytes;
+  moved[8 + 4 * 3] = 100;
+  ASSERT_TRUE(a.Parse(moved.data(), moved.size()));
+  EXPECT_NE(a.Verify(), "");
+  // A writer given fewer entries than it was sized for says so.
+  std::string out(BandArrayBytes(3), '\0');
+  BandArrayWriter w(out.data(), 3);
+  w.Add({1, 1});
+  EXPECT_FALSE(w.Finish());
+}
+
+TEST(BandLevelsTest, LevelsRecordRoundTripsAndRefusesOverlap) {
+  const std::vector<BandLevel> levels = {{3, 0, 10, 9}, {7, 10, 12, 2}};
+  std::vector<BandLevel> back;
+  ASSERT_TRUE(DecodeLevels(EncodeLevels(levels), back));
+  ASSERT_EQ(back.size(), 2u);
+  EXPECT_EQ(back[1].id, 7u);
+  EXPECT_EQ(back[1].docs, 2u);
+  EXPECT_FALSE(
+      DecodeLevels(EncodeLevels({{3, 0, 10, 9}, {7, 9, 12, 2}}), back));
+  EXPECT_FALSE(
+      DecodeLevels(EncodeLevels({{3, 0, 10, 9}, {3, 10, 12, 2}}), back));
+  EXPECT_FALSE(DecodeLevels(EncodeLevels({{3, 0, 10, 11}}), back));
+  EXPECT_FALSE(DecodeLevels(std::string(3, '\0'), back));
+}
+
+// Adds levels of `docs` one at a time, merging as LevelsToMerge() says;
+// returns the levels' sizes.
+std::vector<uint64_t> Simulate(int adds, uint64_t docs, int* rewritten) {
+  std::vector<BandLevel> levels;
+  DocId next = 0;
+  uint32_t id = 1;
+  for (int i = 0; i < adds; ++i) {
+    levels.push_back({id++, next, next + static_cast<DocId>(docs), docs});
+    next += static_cast<DocId>(docs);
+    for (size_t k; (k = LevelsToMerge(levels)) != 0;) {
+      BandLevel merged{id++, levels[levels.size() - k].first, next, 0};
+      for (size_t j = levels.size() - k; j < levels.size(); ++j) {
+        merged.docs += levels[j].docs;
+      }
+      *rewritten += static_cast<int>(merged.docs);
+      levels.resize(levels.size() - k);
+      levels.push_back(merged);
+    }
+  }
+  std::vector<uint64_t> sizes;
+  for (const BandLevel& l : levels) sizes.push_back(l.docs);
+  return sizes;
+}
+
+TEST(BandLevelsTest, MergesKeepFewLevelsAndRewriteEachDocumentAFewTimes) {
+  int rewritten = 0;
+  // 1,000 batches of 1,000: 1000 = 1 x 512 + 7 x 64 + 5 x 8 batches.
+  const std::vector<uint64_t> sizes = Simulate(1000, 1000, &rewritten);
+  EXPECT_EQ(sizes, std::vector<uint64_t>({512000, 64000, 64000, 64000, 64000,
+                                          64000, 64000, 64000, 8000, 8000, 8000,
+                                          8000, 8000}));
+  // Each document rewritten by at most three merges (8k, 64k, 512k).
+  EXPECT_LE(rewritten, 3 * 1000000);
+  // Single adds: never more than 7 levels a tier.
+  rewritten = 0;
+  const std::vector<uint64_t> singles = Simulate(5000, 1, &rewritten);
+  EXPECT_LE(singles.size(), 7u * 5);
+  uint64_t total = 0;
+  for (uint64_t s : singles) total += s;
+  EXPECT_EQ(total, 5000u);
+}
+
+}  // namespace
+}  // namespace mimeo::internal
