@@ -139,7 +139,8 @@ absl::Status PairRuns::Append(const std::vector<CopyPair>& pairs) {
   std::string buffer;
   for (const CopyPair& p : pairs) {
     Record r;
-    std::memset(&r, 0, sizeof(r));
+    // Padding bytes too, so that the file's bytes follow from the pairs.
+    std::memset(static_cast<void*>(&r), 0, sizeof(r));
     r.a = p.a;
     r.b = p.b;
     r.more_passages = p.more_passages;
