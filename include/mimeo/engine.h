@@ -589,6 +589,12 @@ class Engine {
   // FailedPrecondition unless shared copy is on (SharedCopy() and
   // SharedCopyPairs() need it).
   absl::Status RequireCopy() const;
+  // Folds the fingerprint postings added since the last packing into the
+  // index's packed table (FingerprintIndex::Pack()) before a pass over
+  // every document, so that the pass reads one table and the map they sat
+  // in is freed. Takes the exclusive lock itself, only when there is
+  // something to fold; call it holding no lock.
+  void PackFingerprintsShared() const;
   // The options that decide a sketch, as (name, value).
   std::vector<std::pair<std::string_view, uint64_t>> SketchParameters() const;
   // The shingle set (empty without keep_shingle_sets), and its size.
