@@ -1,9 +1,9 @@
 // Shared copy, step 2: the fingerprint index.
 //
 // Postings from each winnowed fingerprint (winnow.h) to the documents that
-// hold it and where. A document sharing a passage of window + k - 1 tokens
-// or more with an indexed document shares at least one fingerprint with it,
-// so the index proposes every such pair, however small the passage is next
+// hold it. A document sharing a passage of window + k - 1 tokens or more
+// with an indexed document shares at least one fingerprint with it, so the
+// index proposes every such pair, however small the passage is next
 // to the two documents: this is what whole-document LSH cannot do.
 //
 // Boilerplate. A fingerprint held by many documents may be site furniture
@@ -21,15 +21,16 @@
 // Memory. Postings are DocIds only (no positions: no call needs them). Most
 // live in one packed table, every (hash, DocId) sorted in two flat arrays
 // with a directory over the top bits of the hash: 13 bytes a posting, where
-// a hash map from each fingerprint to its list of holders costs about 50
-// (most fingerprints have one holder, and a map slot is 33 bytes at a load
-// of two thirds). The postings added since the table was last packed sit
-// in a small hash map until Pack() folds them in; Add() packs once they
-// reach an eighth of the packed ones, so at most about a ninth of the
-// postings are in the map. Answers do not depend on what is packed.
+// a hash map from each fingerprint to its list of holders cost about 44 on
+// generated news (bench/README.md; most fingerprints have one holder, and
+// a map slot is 33 bytes, at the map's load). The postings added since the
+// table was last packed sit in a small hash map until Pack() folds them
+// in; Add() packs once they reach an eighth of the packed ones, so at most
+// about a ninth of the postings are in the map. Answers do not depend on
+// what is packed.
 //
-// Thread safety: const methods may run concurrently; Add and Remove need
-// exclusive access.
+// Thread safety: const methods may run concurrently; Add, Remove and Pack
+// need exclusive access.
 #ifndef MIMEO_FINGERPRINT_INDEX_H_
 #define MIMEO_FINGERPRINT_INDEX_H_
 
