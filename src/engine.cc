@@ -453,6 +453,15 @@ absl::Status Engine::RequireCopy() const {
       "shared copy is off (Engine::Options::copy.enabled = false)");
 }
 
+void Engine::PackFingerprintsShared() const {
+  {
+    std::shared_lock lock(*mu_);
+    if (fingerprint_index_.num_recent_postings() == 0) return;
+  }
+  std::unique_lock lock(*mu_);
+  fingerprint_index_.Pack();
+}
+
 absl::Status Engine::FollowStoreShared() const {
   // Stale() under the shared lock: an on-disk store may not grow its map
   // (in a write, under the exclusive lock) while a transaction is open.
@@ -1249,6 +1258,7 @@ absl::StatusOr<CopyReport> Engine::SharedCopy(
     const ProgressHook& progress) const {
   RETURN_IF_ERROR(RequireCopy());
   RETURN_IF_ERROR(FollowStoreShared());
+  PackFingerprintsShared();
   std::shared_lock lock(*mu_);
   const std::shared_ptr<const Common> common = CommonModel(/*current=*/true);
   CopyReport report;

@@ -1,19 +1,138 @@
 #include "mimeo/fingerprint_index.h"
 
 #include <algorithm>
+#include <bit>
+#include <utility>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_format.h"
+#include "internal/growable_array.h"
 
 namespace mimeo {
 
+namespace internal {
+
+// Every packed posting, sorted by (hash, DocId), as two parallel arrays
+// (12 bytes a posting, where an array of structs would pad to 16), and a
+// directory: the postings of hashes whose top `bits` bits are t lie in
+// [directory[t], directory[t + 1]). About 8 postings a bucket, so the
+// directory costs a byte a posting and a lookup reads one bucket.
+class PackedPostings {
+ public:
+  // A removed posting, left at the end of its hash's run (DocIds are below
+  // it, so the run stays sorted and lower_bound(as_of) never counts it).
+  static constexpr DocId kRemoved = UINT32_MAX;
+
+  size_t size() const { return hashes_.size(); }
+  size_t removed() const { return removed_; }
+
+  // The DocIds holding `hash`, removed ones at the end.
+  absl::Span<const DocId> Find(uint64_t hash) const {
+    if (hashes_.empty()) return {};
+    const uint64_t t = hash >> shift_;
+    const uint64_t* begin = hashes_.data() + directory_[t];
+    const uint64_t* end = hashes_.data() + directory_[t + 1];
+    const uint64_t* lo = std::lower_bound(begin, end, hash);
+    if (lo == end || *lo != hash) return {};
+    const uint64_t* hi = std::upper_bound(lo, end, hash);
+    return absl::MakeConstSpan(docs_.data() + (lo - hashes_.data()),
+                               static_cast<size_t>(hi - lo));
+  }
+
+  // Marks the posting of `doc` under `hash` removed; false if there is none.
+  bool Remove(uint64_t hash, DocId doc) {
+    absl::Span<const DocId> run = Find(hash);
+    auto p = std::lower_bound(run.begin(), run.end(), doc);
+    if (p == run.end() || *p != doc) return false;
+    DocId* first = docs_.data() + (p - docs_.data());
+    DocId* last = docs_.data() + (run.end() - docs_.data());
+    std::move(first + 1, last, first);
+    *(last - 1) = kRemoved;
+    ++removed_;
+    return true;
+  }
+
+  // Drops removed postings and merges `fresh` (sorted by (hash, DocId),
+  // every DocId above those packed under the same hash) in.
+  void Merge(absl::Span<const std::pair<uint64_t, DocId>> fresh) {
+    // Removed postings out first, front to back, so that the merge below,
+    // back to front, never writes over a posting it has not read.
+    size_t kept = 0;
+    if (removed_ > 0) {
+      for (size_t r = 0; r < size(); ++r) {
+        if (docs_[r] == kRemoved) continue;
+        hashes_[kept] = hashes_[r];
+        docs_[kept] = docs_[r];
+        ++kept;
+      }
+      removed_ = 0;
+    } else {
+      kept = size();
+    }
+    const size_t n = kept + fresh.size();
+    hashes_.resize(n);
+    docs_.resize(n);
+    size_t i = kept, j = fresh.size(), k = n;
+    while (j > 0) {
+      --k;
+      if (i > 0 && hashes_[i - 1] > fresh[j - 1].first) {
+        --i;
+        hashes_[k] = hashes_[i];
+        docs_[k] = docs_[i];
+      } else {
+        --j;
+        hashes_[k] = fresh[j].first;
+        docs_[k] = fresh[j].second;
+      }
+    }
+    BuildDirectory();
+  }
+
+  size_t MemoryBytes() const {
+    return hashes_.capacity() * sizeof(uint64_t) +
+           docs_.capacity() * sizeof(DocId) +
+           directory_.capacity() * sizeof(uint64_t);
+  }
+
+  absl::Span<const uint64_t> hashes() const { return hashes_; }
+  absl::Span<const DocId> docs() const { return docs_; }
+
+ private:
+  void BuildDirectory() {
+    const int bits = std::clamp<int>(std::bit_width(size() / 8), 1, 40);
+    shift_ = 64 - bits;
+    directory_.assign((size_t{1} << bits) + 1, 0);
+    for (uint64_t h : hashes_) ++directory_[(h >> shift_) + 1];
+    for (size_t t = 1; t < directory_.size(); ++t) {
+      directory_[t] += directory_[t - 1];
+    }
+  }
+
+  GrowableArray<uint64_t> hashes_;
+  GrowableArray<DocId> docs_;
+  std::vector<uint64_t> directory_;
+  int shift_ = 63;
+  size_t removed_ = 0;
+};
+
+}  // namespace internal
+
 namespace {
 
-// The first posting of `list` (sorted by DocId) with a DocId >= doc.
-template <typename List>
-auto FirstFrom(const List& list, DocId doc) {
-  return std::lower_bound(list.begin(), list.end(), doc,
-                          [](const auto& x, DocId d) { return x.doc < d; });
+using internal::PackedPostings;
+
+// Recent postings are packed once they reach this many, or an eighth of
+// the packed ones if more.
+constexpr size_t kMinPack = size_t{1} << 16;
+
+// Holders in `run` (sorted, removed ones at the end) below `doc`, and in
+// all.
+uint32_t Before(absl::Span<const DocId> run, DocId doc) {
+  return static_cast<uint32_t>(std::lower_bound(run.begin(), run.end(), doc) -
+                               run.begin());
+}
+uint32_t Live(absl::Span<const DocId> run) {
+  return Before(run, PackedPostings::kRemoved);
 }
 
 }  // namespace
@@ -31,15 +150,32 @@ absl::Status FingerprintIndex::Options::Validate() const {
   return absl::OkStatus();
 }
 
+FingerprintIndex::FingerprintIndex(const Options& options)
+    : options_(options), packed_(std::make_unique<PackedPostings>()) {}
+FingerprintIndex::FingerprintIndex(FingerprintIndex&&) noexcept = default;
+FingerprintIndex& FingerprintIndex::operator=(FingerprintIndex&&) noexcept =
+    default;
+FingerprintIndex::~FingerprintIndex() = default;
+
 absl::StatusOr<FingerprintIndex> FingerprintIndex::Create(
     const Options& options) {
   if (absl::Status s = options.Validate(); !s.ok()) return s;
   return FingerprintIndex(options);
 }
 
+FingerprintIndex::Holders FingerprintIndex::Find(uint64_t hash) const {
+  Holders h;
+  h.packed = packed_->Find(hash);
+  if (!recent_.empty()) {
+    auto it = recent_.find(hash);
+    if (it != recent_.end()) h.recent = absl::MakeConstSpan(it->second);
+  }
+  return h;
+}
+
 absl::Status FingerprintIndex::Add(DocId doc,
                                    absl::Span<const Fingerprint> fingerprints) {
-  if (doc < next_doc_) {
+  if (doc < next_doc_ || doc == PackedPostings::kRemoved) {
     return absl::InvalidArgumentError(absl::StrFormat(
         "fingerprint index: document %d added after document %d; DocIds "
         "must increase",
@@ -47,44 +183,68 @@ absl::Status FingerprintIndex::Add(DocId doc,
   }
   next_doc_ = doc + 1;
   for (const Fingerprint& f : fingerprints) {
-    List& list = postings_[f.hash];
-    if (!list.empty() && list.back().doc == doc) continue;  // repeated hash
-    list.push_back({doc, f.position});
+    List& list = recent_[f.hash];
+    if (!list.empty() && list.back() == doc) continue;  // repeated hash
+    list.push_back(doc);
     ++num_postings_;
+    ++recent_postings_;
   }
+  if (recent_postings_ >= std::max(kMinPack, packed_->size() / 8)) Pack();
   return absl::OkStatus();
 }
 
 void FingerprintIndex::Remove(DocId doc,
                               absl::Span<const Fingerprint> fingerprints) {
   for (const Fingerprint& f : fingerprints) {
-    auto it = postings_.find(f.hash);
-    if (it == postings_.end()) continue;
-    List& list = it->second;
-    auto p = FirstFrom(list, doc);
-    if (p == list.end() || p->doc != doc) continue;
-    list.erase(p);
-    --num_postings_;
-    if (list.empty()) postings_.erase(it);
+    // A document's postings are all recent or all packed (Add() packs
+    // after the whole document), and the recent ones are the later.
+    auto it = recent_.find(f.hash);
+    if (it != recent_.end()) {
+      List& list = it->second;
+      auto p = std::lower_bound(list.begin(), list.end(), doc);
+      if (p != list.end() && *p == doc) {
+        list.erase(p);
+        --num_postings_;
+        --recent_postings_;
+        if (list.empty()) recent_.erase(it);
+        continue;
+      }
+    }
+    if (packed_->Remove(f.hash, doc)) --num_postings_;
   }
 }
 
+void FingerprintIndex::Pack() {
+  if (recent_postings_ == 0 && packed_->removed() == 0) return;
+  std::vector<std::pair<uint64_t, DocId>> fresh;
+  fresh.reserve(recent_postings_);
+  for (const auto& [hash, list] : recent_) {
+    for (DocId d : list) fresh.emplace_back(hash, d);
+  }
+  // The map's memory goes before the table grows.
+  absl::flat_hash_map<uint64_t, List>().swap(recent_);
+  recent_postings_ = 0;
+  std::sort(fresh.begin(), fresh.end());
+  packed_->Merge(fresh);
+}
+
 uint32_t FingerprintIndex::DocFrequency(uint64_t hash, DocId as_of) const {
-  auto it = postings_.find(hash);
-  if (it == postings_.end()) return 0;
-  const List& list = it->second;
-  return static_cast<uint32_t>(FirstFrom(list, as_of) - list.begin());
+  const Holders h = Find(hash);
+  return Before(h.packed, as_of) + Before(h.recent, as_of);
 }
 
 uint32_t FingerprintIndex::DistinctGroups(uint64_t hash, DocId as_of,
                                          absl::Span<const uint32_t> group_of,
                                          uint32_t limit) const {
-  auto it = postings_.find(hash);
-  if (it == postings_.end() || limit == 0) return 0;
-  const List& list = it->second;
+  if (limit == 0) return 0;
+  const Holders h = Find(hash);
   absl::flat_hash_set<uint32_t> seen;
-  for (auto p = list.begin(); p != FirstFrom(list, as_of); ++p) {
-    if (seen.insert(group_of[p->doc]).second && seen.size() >= limit) break;
+  for (absl::Span<const DocId> run : {h.packed, h.recent}) {
+    for (DocId d : run.first(Before(run, as_of))) {
+      if (seen.insert(group_of[d]).second && seen.size() >= limit) {
+        return static_cast<uint32_t>(seen.size());
+      }
+    }
   }
   return static_cast<uint32_t>(seen.size());
 }
@@ -103,17 +263,19 @@ std::vector<CopyCandidate> FingerprintIndex::Candidates(
   // Every holder once per shared hash, then counted by sorting: cheaper
   // than a hash map from DocId to count, whose probes miss the cache.
   std::vector<DocId> holders;
-  for (uint64_t h : hashes) {
-    auto it = postings_.find(h);
-    if (it == postings_.end()) continue;
-    const List& list = it->second;
-    const auto end = FirstFrom(list, as_of);
-    const auto before = static_cast<uint32_t>(end - list.begin());
+  for (uint64_t hash : hashes) {
+    const Holders h = Find(hash);
+    const uint32_t packed_before = Before(h.packed, as_of);
+    const uint32_t recent_before = Before(h.recent, as_of);
+    const uint32_t before = packed_before + recent_before;
     if (before == 0 || before + 1 >= options_.max_postings ||
-        list.size() >= below) {
+        Live(h.packed) + h.recent.size() >= below) {
       continue;
     }
-    for (auto p = list.begin(); p != end; ++p) holders.push_back(p->doc);
+    holders.insert(holders.end(), h.packed.begin(),
+                   h.packed.begin() + packed_before);
+    holders.insert(holders.end(), h.recent.begin(),
+                   h.recent.begin() + recent_before);
   }
   std::sort(holders.begin(), holders.end());
   std::vector<CopyCandidate> out;
@@ -131,10 +293,33 @@ std::vector<CopyCandidate> FingerprintIndex::Candidates(
   return out;
 }
 
+size_t FingerprintIndex::num_fingerprints() const {
+  size_t n = 0;
+  const absl::Span<const uint64_t> hashes = packed_->hashes();
+  const absl::Span<const DocId> docs = packed_->docs();
+  for (size_t i = 0; i < hashes.size(); ++i) {
+    // Counted at the first posting of a run, if it is live (removed ones
+    // are at the end) or the hash has recent holders.
+    if (i > 0 && hashes[i - 1] == hashes[i]) continue;
+    if (docs[i] != PackedPostings::kRemoved || recent_.contains(hashes[i])) {
+      ++n;
+    }
+  }
+  for (const auto& [hash, list] : recent_) {
+    if (packed_->Find(hash).empty()) ++n;
+  }
+  return n;
+}
+
+size_t FingerprintIndex::num_packed_postings() const {
+  return packed_->size() - packed_->removed();
+}
+
 size_t FingerprintIndex::MemoryBytes() const {
-  size_t bytes = postings_.capacity() * (sizeof(uint64_t) + sizeof(List) + 1);
-  for (const auto& [h, list] : postings_) {
-    if (list.size() > 1) bytes += list.capacity() * sizeof(Posting);
+  size_t bytes = packed_->MemoryBytes() +
+                 recent_.capacity() * (sizeof(uint64_t) + sizeof(List) + 1);
+  for (const auto& [h, list] : recent_) {
+    if (list.size() > 4) bytes += list.capacity() * sizeof(DocId);
   }
   return bytes;
 }

@@ -66,6 +66,7 @@ absl::StatusOr<PairStreamStats> Engine::SharedCopyPairs(
     const PairSink<CopyPair>& sink, const PairStreamOptions& options) const {
   RETURN_IF_ERROR(RequireCopy());
   RETURN_IF_ERROR(FollowStoreShared());
+  PackFingerprintsShared();
   std::shared_lock lock(*mu_);
   const std::shared_ptr<const Common> common = CommonModel(/*current=*/true);
   return StreamSharedCopy(*common, sink, options);

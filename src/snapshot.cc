@@ -616,7 +616,7 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Load(const std::string& path,
     }
   }
   for (DocId d = 0; d < h.num_ids; ++d) {
-    c.fps.insert(c.fps.end(), fps[d].begin(), fps[d].end());
+    c.fps.append(fps[d].data(), fps[d].size());
     c.fp_offsets.push_back(c.fps.size());
     if (!c.live[d]) c.texts[d].clear();
     std::vector<Fingerprint>().swap(fps[d]);

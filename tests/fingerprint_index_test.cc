@@ -1,5 +1,10 @@
 #include "mimeo/fingerprint_index.h"
 
+#include <map>
+#include <random>
+#include <set>
+#include <vector>
+
 #include "gtest/gtest.h"
 
 namespace mimeo {
@@ -83,6 +88,107 @@ TEST(FingerprintIndexTest, RemoveAndOrder) {
   EXPECT_EQ(c[0].doc, 5u);
   index.Remove(0, Fps({1, 2}));  // twice: nothing left to remove
   EXPECT_EQ(index.num_postings(), 2u);
+}
+
+// The packed table and the recent postings give the answers a plain list
+// of holders per hash gives, whatever was packed when, with removals in
+// both parts.
+TEST(FingerprintIndexTest, PackingChangesNoAnswer) {
+  std::mt19937_64 rng(7);
+  FingerprintIndex::Options o;
+  o.max_postings = 6;
+  auto made = FingerprintIndex::Create(o);
+  ASSERT_TRUE(made.ok());
+  FingerprintIndex index = std::move(*made);
+  // The reference: per hash, its live holders in order.
+  std::map<uint64_t, std::vector<DocId>> holders;
+  std::vector<std::vector<Fingerprint>> added;
+  std::set<DocId> live;
+  constexpr DocId kDocs = 300;
+  std::vector<uint32_t> group_of(kDocs);
+  for (DocId d = 0; d < kDocs; ++d) {
+    group_of[d] = static_cast<uint32_t>(rng() % 5);
+    std::vector<Fingerprint> fps;
+    const size_t n = rng() % 12;
+    for (uint32_t i = 0; i < n; ++i) {
+      // Few hashes, so that many are shared; high bits vary to spread them
+      // over the directory.
+      const uint64_t hash = (rng() % 40) * 0x9E3779B97F4A7C15ull;
+      fps.push_back({hash, i});
+    }
+    ASSERT_TRUE(index.Add(d, fps).ok());
+    for (const Fingerprint& f : fps) {
+      std::vector<DocId>& h = holders[f.hash];
+      if (h.empty() || h.back() != d) h.push_back(d);
+    }
+    added.push_back(fps);
+    live.insert(d);
+    if (rng() % 7 == 0 && !live.empty()) {
+      const DocId gone = *std::next(live.begin(), rng() % live.size());
+      index.Remove(gone, added[gone]);
+      live.erase(gone);
+      for (auto& [hash, h] : holders) {
+        h.erase(std::remove(h.begin(), h.end(), gone), h.end());
+      }
+    }
+    if (rng() % 10 == 0) index.Pack();
+    if (d % 25 != 24) continue;
+    size_t postings = 0, distinct = 0;
+    for (const auto& [hash, h] : holders) {
+      postings += h.size();
+      distinct += !h.empty();
+    }
+    ASSERT_EQ(index.num_postings(), postings);
+    ASSERT_EQ(index.num_fingerprints(), distinct);
+    ASSERT_EQ(index.num_packed_postings() + index.num_recent_postings(),
+              postings);
+    for (DocId as_of = 0; as_of <= d + 1; as_of += 7) {
+      for (const auto& [hash, h] : holders) {
+        const auto before = static_cast<uint32_t>(
+            std::lower_bound(h.begin(), h.end(), as_of) - h.begin());
+        ASSERT_EQ(index.DocFrequency(hash, as_of), before);
+        std::set<uint32_t> groups;
+        for (uint32_t i = 0; i < before; ++i) groups.insert(group_of[h[i]]);
+        ASSERT_EQ(index.DistinctGroups(hash, as_of, group_of, 99),
+                  groups.size());
+      }
+      const std::vector<Fingerprint>& query = added[rng() % added.size()];
+      for (uint32_t below : {UINT32_MAX, 4u}) {
+        std::map<DocId, uint32_t> shared;
+        std::set<uint64_t> seen;
+        for (const Fingerprint& f : query) {
+          if (!seen.insert(f.hash).second) continue;
+          const std::vector<DocId>& h = holders[f.hash];
+          const auto n = static_cast<uint32_t>(
+              std::lower_bound(h.begin(), h.end(), as_of) - h.begin());
+          if (n == 0 || n + 1 >= o.max_postings || h.size() >= below) continue;
+          for (uint32_t i = 0; i < n; ++i) ++shared[h[i]];
+        }
+        std::vector<CopyCandidate> want;
+        for (const auto& [doc, n] : shared) want.push_back({doc, n});
+        std::stable_sort(want.begin(), want.end(),
+                         [](const CopyCandidate& a, const CopyCandidate& b) {
+                           return a.shared > b.shared;
+                         });
+        const std::vector<CopyCandidate> got =
+            index.Candidates(query, as_of, below);
+        ASSERT_EQ(got.size(), want.size());
+        for (size_t i = 0; i < got.size(); ++i) {
+          EXPECT_EQ(got[i].doc, want[i].doc);
+          EXPECT_EQ(got[i].shared, want[i].shared);
+        }
+      }
+    }
+  }
+  // Everything packed, then everything removed: nothing is left.
+  index.Pack();
+  EXPECT_EQ(index.num_recent_postings(), 0u);
+  for (DocId d : live) index.Remove(d, added[d]);
+  EXPECT_EQ(index.num_postings(), 0u);
+  EXPECT_EQ(index.num_fingerprints(), 0u);
+  index.Pack();
+  EXPECT_EQ(index.num_packed_postings(), 0u);
+  EXPECT_TRUE(index.Candidates(added[0], kDocs).empty());
 }
 
 TEST(FingerprintIndexTest, ValidatesOptions) {

@@ -14,12 +14,12 @@
 // report the pairs that pass; Cluster() then groups them.
 //
 // Shared copy (on by default, Options::copy): each document's shingles are
-// also winnowed into fingerprints (winnow.h) and indexed with positions
-// (fingerprint_index.h), and its text is kept (or found again through
-// Options::text_source). Query() then also reports every indexed document
-// that shares a passage with the text, however small a part of either
-// document the passage is, with the passages as byte ranges into both
-// texts (align.h); SharedCopy() does the same for every pair in the index
+// also winnowed into fingerprints (winnow.h), kept with their positions
+// and indexed (fingerprint_index.h), and its text is kept (or found again
+// through Options::text_source). Query() then also reports every indexed
+// document that shares a passage with the text, however small a part of
+// either document the passage is, with the passages as byte ranges into
+// both texts (align.h); SharedCopy() does the same for every pair in the index
 // and groups the passages into copy families (copy_family.h). Passages
 // that are boilerplate (a footer, a licence on hundreds of files, markup
 // debris; boilerplate.h) are flagged with the reason and not counted as
@@ -589,6 +589,12 @@ class Engine {
   // FailedPrecondition unless shared copy is on (SharedCopy() and
   // SharedCopyPairs() need it).
   absl::Status RequireCopy() const;
+  // Folds the fingerprint postings added since the last packing into the
+  // index's packed table (FingerprintIndex::Pack()) before a pass over
+  // every document, so that the pass reads one table and the map they sat
+  // in is freed. Takes the exclusive lock itself, only when there is
+  // something to fold; call it holding no lock.
+  void PackFingerprintsShared() const;
   // The options that decide a sketch, as (name, value).
   std::vector<std::pair<std::string_view, uint64_t>> SketchParameters() const;
   // The shingle set (empty without keep_shingle_sets), and its size.

@@ -1,9 +1,9 @@
 // Shared copy, step 2: the fingerprint index.
 //
 // Postings from each winnowed fingerprint (winnow.h) to the documents that
-// hold it and where. A document sharing a passage of window + k - 1 tokens
-// or more with an indexed document shares at least one fingerprint with it,
-// so the index proposes every such pair, however small the passage is next
+// hold it. A document sharing a passage of window + k - 1 tokens or more
+// with an indexed document shares at least one fingerprint with it, so the
+// index proposes every such pair, however small the passage is next
 // to the two documents: this is what whole-document LSH cannot do.
 //
 // Boilerplate. A fingerprint held by many documents may be site furniture
@@ -18,12 +18,24 @@
 // DocIds): Candidates(..., as_of) proposes only those, so every pair is
 // proposed once, by its later document.
 //
-// Thread safety: const methods may run concurrently; Add and Remove need
-// exclusive access.
+// Memory. Postings are DocIds only (no positions: no call needs them). Most
+// live in one packed table, every (hash, DocId) sorted in two flat arrays
+// with a directory over the top bits of the hash: 13 bytes a posting, where
+// a hash map from each fingerprint to its list of holders cost about 44 on
+// generated news (bench/README.md; most fingerprints have one holder, and
+// a map slot is 33 bytes, at the map's load). The postings added since the
+// table was last packed sit in a small hash map until Pack() folds them
+// in; Add() packs once they reach an eighth of the packed ones, so at most
+// about a ninth of the postings are in the map. Answers do not depend on
+// what is packed.
+//
+// Thread safety: const methods may run concurrently; Add, Remove and Pack
+// need exclusive access.
 #ifndef MIMEO_FINGERPRINT_INDEX_H_
 #define MIMEO_FINGERPRINT_INDEX_H_
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -35,6 +47,9 @@
 #include "mimeo/winnow.h"
 
 namespace mimeo {
+namespace internal {
+class PackedPostings;
+}  // namespace internal
 
 // An indexed document sharing fingerprints with the asking one.
 struct CopyCandidate {
@@ -59,12 +74,22 @@ class FingerprintIndex {
 
   static absl::StatusOr<FingerprintIndex> Create(const Options& options);
 
-  // Indexes a document's fingerprints. DocIds must increase from one Add to
-  // the next. A hash repeated within the document keeps its first position.
-  // InvalidArgument if `doc` is not above every DocId added so far.
+  FingerprintIndex(FingerprintIndex&&) noexcept;
+  FingerprintIndex& operator=(FingerprintIndex&&) noexcept;
+  ~FingerprintIndex();
+
+  // Indexes a document's fingerprints (their hashes; a hash repeated within
+  // the document counts once). DocIds must increase from one Add to the
+  // next. InvalidArgument if `doc` is not above every DocId added so far.
+  // May Pack() (see above): amortized, a pass over the table per eighth of
+  // growth.
   absl::Status Add(DocId doc, absl::Span<const Fingerprint> fingerprints);
   // Removes the postings of a document added with these fingerprints.
   void Remove(DocId doc, absl::Span<const Fingerprint> fingerprints);
+  // Folds the postings added since the last packing into the packed table,
+  // and drops removed ones from it. Changes no answer; costs a pass over
+  // the table and a sort of the new postings.
+  void Pack();
 
   // Indexed documents with DocId < as_of that hold `hash`.
   uint32_t DocFrequency(uint64_t hash, DocId as_of) const;
@@ -84,24 +109,33 @@ class FingerprintIndex {
       absl::Span<const Fingerprint> fingerprints, DocId as_of,
       uint32_t below = UINT32_MAX) const;
 
-  // Distinct fingerprints indexed, and postings.
-  size_t num_fingerprints() const { return postings_.size(); }
+  // Distinct fingerprints indexed (a pass over the postings), and postings.
+  size_t num_fingerprints() const;
   size_t num_postings() const { return num_postings_; }
+  // Postings in the packed table, and added since (in the hash map).
+  size_t num_packed_postings() const;
+  size_t num_recent_postings() const { return recent_postings_; }
   size_t MemoryBytes() const;
   const Options& options() const { return options_; }
 
  private:
-  struct Posting {
-    DocId doc;
-    uint32_t position;
+  // The holders of one hash, by increasing DocId: those in the packed table
+  // (removed ones, if any, are left at the end as kRemoved), then the
+  // recent ones, all with larger DocIds.
+  struct Holders {
+    absl::Span<const DocId> packed;
+    absl::Span<const DocId> recent;
   };
-  // Postings of one fingerprint, by increasing DocId.
-  using List = absl::InlinedVector<Posting, 1>;
+  // Recent holders of one fingerprint, by increasing DocId.
+  using List = absl::InlinedVector<DocId, 4>;
 
-  explicit FingerprintIndex(const Options& options) : options_(options) {}
+  explicit FingerprintIndex(const Options& options);
+  Holders Find(uint64_t hash) const;
 
   Options options_;
-  absl::flat_hash_map<uint64_t, List> postings_;
+  std::unique_ptr<internal::PackedPostings> packed_;
+  absl::flat_hash_map<uint64_t, List> recent_;
+  size_t recent_postings_ = 0;
   size_t num_postings_ = 0;
   DocId next_doc_ = 0;
 };

@@ -1,12 +1,13 @@
 // A growable array of trivially copyable values in one block, grown with
 // realloc() instead of a new block and a copy.
 //
-// The document store appends every document's shingle set and signature to
-// one array each. A std::vector doubling to hundreds of megabytes copies
-// the whole array each time and holds both copies meanwhile: on the 100k
-// bench (bench/README.md) that was a tenth of the sketching time and
-// 130 MB of peak memory. realloc() of a block this large moves its pages
-// (mremap on Linux) without copying or touching them again.
+// The document store appends every document's shingle set, signature and
+// fingerprints to one array each. A std::vector doubling to hundreds of
+// megabytes copies the whole array each time and holds both copies
+// meanwhile: on the 100k bench (bench/README.md) that was a tenth of the
+// sketching time and 130 MB of peak memory. realloc() of a block this
+// large moves its pages (mremap on Linux) without copying or touching them
+// again.
 //
 // Thread safety: as a std::vector's.
 #ifndef MIMEO_INTERNAL_GROWABLE_ARRAY_H_

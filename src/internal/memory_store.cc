@@ -54,8 +54,7 @@ absl::Status InMemoryDocumentStore::Append(
       c_.set_hashes.append(doc.set.data(), doc.set.size());
     }
     c_.set_offsets.push_back(c_.set_offsets.back() + doc.set_size);
-    c_.fps.insert(c_.fps.end(), doc.fingerprints.begin(),
-                  doc.fingerprints.end());
+    c_.fps.append(doc.fingerprints.data(), doc.fingerprints.size());
     c_.fp_offsets.push_back(c_.fps.size());
     if (keep_texts_ && doc.live) {
       c_.texts.emplace_back(doc.text);

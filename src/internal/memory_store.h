@@ -25,7 +25,7 @@ struct DocumentColumns {
   std::vector<uint64_t> set_offsets{0};
   GrowableArray<uint64_t> set_hashes;
   std::vector<uint64_t> fp_offsets{0};  // size num_ids + 1
-  std::vector<Fingerprint> fps;
+  GrowableArray<Fingerprint> fps;
   // Empty strings where texts are not kept.
   std::vector<std::string> texts;
   // Empty unless text hashes are kept (with a text source).
