@@ -132,9 +132,13 @@ TEST(MailToTextTest, BodiesWithoutHeadersAreDecodedToo) {
       "Content-Type: text/html\n\n<p>R&eacute;sum&eacute;</p>\n"
       "------=_NextPart_000_0001--\n";
   EXPECT_TRUE(LooksLikeMail(mime));
-  EXPECT_EQ(MailToText(mime).text,
-            "R\xC3\xA9sum\xC3\xA9 of the meeting.\n\n"
-            "R\xC3\xA9sum\xC3\xA9");
+  // A plain part and an HTML one: the two alternatives of one text.
+  EXPECT_EQ(MailToText(mime).text, "R\xC3\xA9sum\xC3\xA9 of the meeting.");
+  // Two plain parts: both.
+  const std::string mixed =
+      "--b1\nContent-Type: text/plain\n\nfirst\n"
+      "--b1\nContent-Type: text/plain\n\nsecond\n--b1--\n";
+  EXPECT_EQ(MailToText(mixed).text, "first\n\nsecond");
   const std::string qp =
       "A paragraph long enough to be wrapped by the sender's client so th=\n"
       "at it has soft line breaks=2C and more than one of th=\nem.\n";

@@ -461,15 +461,13 @@ class Reader {
     Append(Decode(headers, body, ct), ct.subtype == "html");
   }
 
-  // A multipart body split at `boundary` ("--boundary" lines; the part
-  // before the first is the preamble, after "--boundary--" the epilogue).
-  void Multipart(const ContentType& ct, std::string_view body, int depth) {
-    if (ct.boundary.empty()) {
-      Append(UnixLineEnds(std::string(body)), false);
-      return;
-    }
+  // The parts of a multipart body split at `boundary` ("--boundary" lines;
+  // the part before the first is the preamble, after "--boundary--" the
+  // epilogue, both left out).
+  static std::vector<std::string_view> SplitParts(std::string_view body,
+                                                  const std::string& boundary) {
     std::vector<std::string_view> parts;
-    const std::string dash = "--" + ct.boundary;
+    const std::string dash = "--" + boundary;
     size_t pos = 0, next = 0, start = std::string_view::npos;
     bool closed = false;
     while (pos < body.size() && !closed) {
@@ -494,6 +492,27 @@ class Reader {
     if (!closed && start != std::string_view::npos && start < body.size()) {
       parts.push_back(body.substr(start));  // a body cut short
     }
+    return parts;
+  }
+
+  // The content types of parts.
+  static std::vector<ContentType> PartTypes(
+      const std::vector<std::string_view>& parts) {
+    std::vector<ContentType> types;
+    for (std::string_view part : parts) {
+      const std::optional<Headers> h = ParseHeaders(part, 0, /*strict=*/false);
+      types.push_back(h ? ParseContentType(h->Find("content-type"))
+                        : ContentType());
+    }
+    return types;
+  }
+
+  void Multipart(const ContentType& ct, std::string_view body, int depth) {
+    if (ct.boundary.empty()) {
+      Append(UnixLineEnds(std::string(body)), false);
+      return;
+    }
+    const std::vector<std::string_view> parts = SplitParts(body, ct.boundary);
     if (parts.empty()) {
       // No boundary line: the body is read as one text.
       Append(UnixLineEnds(std::string(body)), false);
@@ -659,10 +678,22 @@ MailText MailToText(std::string_view message) {
   }
   const std::string boundary = InferBoundary(judged);
   if (!boundary.empty()) {
+    // The body's own type is lost with its headers: a body whose text
+    // parts are a plain and an HTML one is taken for the two alternatives
+    // of one text, any other for a mixed one.
     ContentType ct;
     ct.type = "multipart";
     ct.subtype = "mixed";
     ct.boundary = boundary;
+    bool plain = false, html = false, other = false;
+    for (const ContentType& t :
+         Reader::PartTypes(Reader::SplitParts(judged, boundary))) {
+      if (t.type != "text") continue;
+      plain = plain || t.subtype == "plain";
+      html = html || t.subtype == "html";
+      other = other || (t.subtype != "plain" && t.subtype != "html");
+    }
+    if (plain && html && !other) ct.subtype = "alternative";
     reader.Multipart(ct, judged, 0);
     return mail;
   }
