@@ -92,13 +92,15 @@ TEST(BandLevelsTest, LevelsRecordRoundTripsAndRefusesOverlap) {
   EXPECT_FALSE(DecodeLevels(std::string(3, '\0'), back));
 }
 
-// Adds levels of `docs` one at a time, merging as LevelsToMerge() says;
-// returns the levels' sizes.
-std::vector<uint64_t> Simulate(int adds, uint64_t docs, int* rewritten) {
+// Adds levels of docs(i) documents for i = 0 .. adds - 1, merging as
+// LevelsToMerge() says; returns the levels' sizes.
+template <typename Docs>
+std::vector<uint64_t> SimulateSizes(int adds, Docs docs_of, int* rewritten) {
   std::vector<BandLevel> levels;
   DocId next = 0;
   uint32_t id = 1;
   for (int i = 0; i < adds; ++i) {
+    const uint64_t docs = docs_of(i);
     levels.push_back({id++, next, next + static_cast<DocId>(docs), docs});
     next += static_cast<DocId>(docs);
     for (size_t k; (k = LevelsToMerge(levels)) != 0;) {
@@ -114,6 +116,10 @@ std::vector<uint64_t> Simulate(int adds, uint64_t docs, int* rewritten) {
   std::vector<uint64_t> sizes;
   for (const BandLevel& l : levels) sizes.push_back(l.docs);
   return sizes;
+}
+
+std::vector<uint64_t> Simulate(int adds, uint64_t docs, int* rewritten) {
+  return SimulateSizes(adds, [docs](int) { return docs; }, rewritten);
 }
 
 TEST(BandLevelsTest, MergesKeepFewLevelsAndRewriteEachDocumentAFewTimes) {
@@ -132,6 +138,19 @@ TEST(BandLevelsTest, MergesKeepFewLevelsAndRewriteEachDocumentAFewTimes) {
   uint64_t total = 0;
   for (uint64_t s : singles) total += s;
   EXPECT_EQ(total, 5000u);
+}
+
+// Adds of 1 and of 8 documents in turn are of two tiers: the smaller ones
+// between the others must not keep them from merging.
+TEST(BandLevelsTest, MixedSizesStillMerge) {
+  int rewritten = 0;
+  const std::vector<uint64_t> sizes = SimulateSizes(
+      4000, [](int i) { return i % 2 == 0 ? uint64_t{1} : uint64_t{8}; },
+      &rewritten);
+  EXPECT_LE(sizes.size(), 7u * 6);
+  uint64_t total = 0;
+  for (uint64_t s : sizes) total += s;
+  EXPECT_EQ(total, 2000u * 9);
 }
 
 }  // namespace

@@ -109,6 +109,18 @@ TEST(MailToTextTest, HtmlOnlyAlternativeIsReadAsItsVisibleText) {
   EXPECT_EQ(MailToText(m).text, "Hello there");
 }
 
+TEST(MailToTextTest, AnEmptyPlainAlternativeGivesWayToTheHtmlOne) {
+  const std::string m =
+      "From: a@example.org\nSubject: s\n"
+      "Content-Type: multipart/alternative; boundary=b\n\n"
+      "--b\nContent-Type: text/plain\n\n \n"
+      "--b\nContent-Type: text/html\n\n<p>the real text</p>\n"
+      "--b--\n";
+  EXPECT_EQ(MailToText(m).text, "the real text");
+  // A byte order mark before the headers: still mail, headers and all.
+  EXPECT_EQ(MailHeader("\xEF\xBB\xBF" + m, "subject"), "s");
+}
+
 TEST(MailToTextTest, ForwardedMessageIsReadWithoutItsHeaders) {
   const std::string m =
       "From: a@example.org\nSubject: Fwd: news\n"
@@ -296,6 +308,26 @@ TEST(MboxTest, AMaildirIsReadAsMailWhateverItsFileNames) {
   EXPECT_EQ(docs[0].id, "Maildir/cur/1700000000.M1P2.host:2,S");
   EXPECT_EQ(docs[0].text, "read message\n");
   EXPECT_EQ(docs[1].text, "new message\n");
+}
+
+// A single message saved as .mbox, without a "From " line, is read as one
+// message; an over-long line before any message does not cost the first
+// message its place.
+TEST(MboxTest, TextBeforeAnySeparatorIsAMessageNotLost) {
+  MailDir dir;
+  dir.Write("one.mbox", "\nFrom: a@x\nSubject: s\n\nthe body\n");
+  const std::string long_line(5000, 'x');
+  dir.Write("two.mbox", long_line + "\n\n" +
+                            "From a@x Tue Jul  1 10:52:37 2003\nFrom: a@x\n"
+                            "Subject: s\n\nkept\n");
+  InputOptions o;
+  o.max_document_bytes = 4096;
+  const std::vector<Document> docs = ReadAll({dir.path().string()}, o);
+  ASSERT_EQ(docs.size(), 2u);
+  EXPECT_EQ(docs[0].id, "one.mbox:2");
+  EXPECT_EQ(docs[0].text, "the body\n");
+  EXPECT_EQ(docs[1].id, "two.mbox:3");
+  EXPECT_EQ(docs[1].text, "kept\n");
 }
 
 TEST(MboxTest, JsonlBodiesAreDecodedByTheirLook) {

@@ -109,7 +109,11 @@ void AddEngineOptions(CLI::App* cmd, CommonArgs& args, bool passages) {
          "MinHash seed (default 1)");
   cmd->add_option("--threads", o.threads, "Worker threads (0: all cores)")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::NonNegativeNumber)
+      // Reading (HTML and mail turned into text) keeps to them too.
+      ->each([&args](const std::string& v) {
+        args.input.threads = static_cast<uint32_t>(std::stoul(v));
+      });
 }
 
 void AddInputOptions(CLI::App* cmd, CommonArgs& args, bool sources) {

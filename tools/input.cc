@@ -22,6 +22,7 @@
 #include "absl/time/time.h"
 #include "oneapi/tbb/blocked_range.h"
 #include "oneapi/tbb/parallel_for.h"
+#include "oneapi/tbb/task_arena.h"
 #include "byte_stream.h"
 #include "html_text.h"
 #include "mail_text.h"
@@ -742,8 +743,6 @@ void InputReader::MailSource(std::string_view message, Document& doc) const {
 }
 
 void InputReader::Queue(Pending p, uint64_t& bytes) {
-  if (p.form == Form::kHtml) ++counts_.html_documents;
-  if (p.form == Form::kMail) ++counts_.mail_documents;
   bytes += p.doc.text.size() + 64;
   pending_.push_back(std::move(p));
 }
@@ -752,15 +751,24 @@ absl::Status InputReader::Finish(std::vector<Document>& out) {
   // Turning HTML and mail into text is most of the cost of reading them
   // (gumbo took two thirds of a run's CPU on an HTML documentation set,
   // bench/README.md), and each text's alone: they run on all threads.
-  tbb::parallel_for(
-      tbb::blocked_range<size_t>(0, pending_.size(), 1),
-      [this](const tbb::blocked_range<size_t>& r) {
-        for (size_t i = r.begin(); i < r.end(); ++i) {
-          Pending& p = pending_[i];
-          if (p.form == Form::kPlain) continue;
-          p.doc.text = DocumentText(std::move(p.doc.text), p.form, &p.doc.date);
-        }
-      });
+  const auto convert = [this] {
+    tbb::parallel_for(
+        tbb::blocked_range<size_t>(0, pending_.size(), 1),
+        [this](const tbb::blocked_range<size_t>& r) {
+          for (size_t i = r.begin(); i < r.end(); ++i) {
+            Pending& p = pending_[i];
+            if (p.form == Form::kPlain) continue;
+            p.doc.text =
+                DocumentText(std::move(p.doc.text), p.form, &p.doc.date);
+          }
+        });
+  };
+  if (options_.threads > 0) {
+    tbb::task_arena arena(static_cast<int>(options_.threads));
+    arena.execute(convert);
+  } else {
+    convert();
+  }
   for (Pending& p : pending_) {
     if (p.doc.text.size() > options_.max_document_bytes) {
       // Mail in latin-1 or windows-1252 grows as UTF-8.
@@ -786,6 +794,8 @@ absl::Status InputReader::Finish(std::vector<Document>& out) {
           break;
       }
     }
+    if (p.form == Form::kHtml) ++counts_.html_documents;
+    if (p.form == Form::kMail) ++counts_.mail_documents;
     counts_.text_bytes += p.doc.text.size();
     ++counts_.documents;
     if (options_.keep_lines) lines_.push_back(std::move(p.line));
@@ -855,7 +865,13 @@ absl::StatusOr<bool> InputReader::ReadMbox(uint64_t batch_bytes,
     absl::StatusOr<std::optional<std::string_view>> line = m.lines->Next();
     if (!line.ok()) {
       if (line.status().code() == absl::StatusCode::kOutOfRange) {
-        m.too_large = true;  // a line longer than a document: skip it all
+        // A line longer than a document: its message is skipped whole. One
+        // before any message starts one, so that it is not lost unsaid.
+        if (!m.started) {
+          m.started = true;
+          m.message_line = m.lines->line_number();
+        }
+        m.too_large = true;
         m.previous_blank = false;
         continue;
       }
@@ -887,7 +903,14 @@ absl::StatusOr<bool> InputReader::ReadMbox(uint64_t batch_bytes,
       continue;
     }
     m.previous_blank = l.find_first_not_of(" \t\r") == std::string_view::npos;
-    if (!m.started) continue;  // text before the first message
+    if (!m.started) {
+      // Blank lines before the first message are nothing; text is a
+      // message without its "From " line (a single message saved as
+      // .mbox), read as one rather than dropped.
+      if (m.previous_blank) continue;
+      m.started = true;
+      m.message_line = m.lines->line_number();
+    }
     // mboxrd/mboxo quoting: ">From " (and ">>From ") lost a '>' when the
     // message was written.
     const size_t quotes = l.find_first_not_of('>');

@@ -83,7 +83,8 @@
 //   * a date that cannot be read is dropped (the document is kept).
 // A path that does not exist is always fatal (NotFound, naming it).
 // With `strict`, the first problem is fatal instead (InvalidArgument or
-// DataLoss, naming the file and line).
+// DataLoss, naming the file and line); a text over the limit once decoded
+// is found when its batch is converted, after the batch is read.
 //
 // With `remember_texts`, the reader notes where each document came from,
 // so that InputTexts can read its text again when passages are shown,
@@ -156,6 +157,9 @@ struct InputOptions {
   bool remember_texts = false;
   // Keep each JSONL document's line as it came (InputReader::lines()).
   bool keep_lines = false;
+  // Threads that turn HTML and mail into text; 0: those of the calling
+  // task arena (all cores outside one).
+  uint32_t threads = 0;
 };
 
 struct InputCounts {

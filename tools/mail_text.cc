@@ -532,7 +532,7 @@ class Reader {
           if (!pick) continue;
           const size_t before = out_.size();
           Entity(*h, part.substr(h->body), depth + 1);
-          if (out_.size() > before || *want != '\0') return;
+          if (out_.size() > before) return;
         }
       }
       return;
@@ -707,6 +707,7 @@ MailText MailToText(std::string_view message) {
 
 std::optional<std::string> MailHeader(std::string_view message,
                                       std::string_view name) {
+  if (StartsWith(message, "\xEF\xBB\xBF")) message.remove_prefix(3);
   const std::optional<Headers> h = MessageHeaders(message);
   if (!h) return std::nullopt;
   const std::string* v = h->Find(ToLower(name));

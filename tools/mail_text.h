@@ -15,8 +15,9 @@
 //     UTF-8 from its charset (utf-8, us-ascii, iso-8859-1 and -15,
 //     windows-1252; any other charset is left as it is, and its invalid
 //     UTF-8 is repaired later like any text's);
-//   * of the alternatives of a multipart/alternative, the text/plain one
-//     (else the text/html one, as its visible text: html_text.h); of the
+//   * of the alternatives of a multipart/alternative, the first
+//     text/plain one that holds text (else the text/html one, as its
+//     visible text: html_text.h); of the
 //     parts of any other multipart, every inline text part in order, and
 //     forwarded messages (message/rfc822) read the same way, headers left
 //     out; attachments (Content-Disposition: attachment, or any part that

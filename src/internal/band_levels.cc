@@ -79,8 +79,11 @@ size_t LevelsToMerge(absl::Span<const BandLevel> levels) {
   if (levels.empty()) return 0;
   const uint32_t tier = Tier(levels.back().docs);
   size_t k = 0;
+  // Smaller tiers count too: a level of a smaller tier between levels of
+  // the newest one's (adds of 1 document between adds of 8) must not stop
+  // them from ever merging.
   while (k < levels.size() &&
-         Tier(levels[levels.size() - 1 - k].docs) == tier) {
+         Tier(levels[levels.size() - 1 - k].docs) <= tier) {
     ++k;
   }
   return k >= kLevelFanout ? k : 0;

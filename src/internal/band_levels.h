@@ -58,8 +58,8 @@ struct BandLevel {
   uint64_t docs = 0;
 };
 
-// Levels merge when the newest kLevelFanout of them share a tier
-// (floor(log_8(docs))).
+// Levels merge when the newest kLevelFanout of them are of the newest
+// one's tier (floor(log_8(docs))) or a smaller one.
 constexpr size_t kLevelFanout = 8;
 
 // The meta record of the levels: a u32 count, then id, first, end (u32)
@@ -70,8 +70,8 @@ std::string EncodeLevels(absl::Span<const BandLevel> levels);
 bool DecodeLevels(std::string_view bytes, std::vector<BandLevel>& levels);
 
 // How many of the newest levels to merge into one now (0: none): the
-// newest levels of the newest one's tier, when there are kLevelFanout of
-// them or more.
+// newest levels of the newest one's tier or smaller ones, when there are
+// kLevelFanout of them or more.
 size_t LevelsToMerge(absl::Span<const BandLevel> levels);
 
 // The radix bits of an array of n entries, and its size in bytes.

@@ -726,6 +726,11 @@ absl::StatusOr<std::unique_ptr<LmdbDocumentStore>> LmdbDocumentStore::Open(
 }
 
 absl::Status LmdbDocumentStore::Renew(Snapshot* snap) {
+  // The arrays point into the snapshot's pages: none is read again until
+  // a Renew() that succeeds has set them anew.
+  arrays_ok_ = false;
+  levels_.clear();
+  arrays_.clear();
   if (snapshot_ != nullptr) {
     mdb_txn_abort(snapshot_);
     snapshot_ = nullptr;
@@ -764,13 +769,15 @@ absl::Status LmdbDocumentStore::Renew(Snapshot* snap) {
   }
   // The band arrays of every level, read in place for the snapshot's life.
   MDB_val lk = Val(std::string_view(kMetaLevels)), lv;
+  std::vector<BandLevel> levels;
   if (mdb_get(txn, dbs_.meta, &lk, &lv) != 0 ||
       !DecodeLevels(
           std::string_view(static_cast<const char*>(lv.mv_data), lv.mv_size),
-          levels_)) {
+          levels)) {
     return absl::DataLossError(absl::StrFormat(
         "index '%s' is corrupt: its list of band posting levels", dir_));
   }
+  levels_ = std::move(levels);
   arrays_.assign(levels_.size() * config_.lsh_bands, BandArray());
   arrays_ok_ = true;
   for (size_t l = 0; l < levels_.size(); ++l) {
