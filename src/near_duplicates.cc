@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
+#include "internal/concat.h"
 #include "oneapi/tbb/parallel_for.h"
 
 namespace mimeo {
@@ -130,15 +131,7 @@ std::vector<VerifiedPair> NearDuplicatePolicy::Verify(
       }
     }
   });
-  size_t total = 0;
-  for (const std::vector<VerifiedPair>& a : accepted) total += a.size();
-  std::vector<VerifiedPair> out;
-  out.reserve(total);
-  for (std::vector<VerifiedPair>& a : accepted) {
-    out.insert(out.end(), a.begin(), a.end());
-    std::vector<VerifiedPair>().swap(a);
-  }
-  return out;
+  return internal::Concatenate(accepted);
 }
 
 std::vector<Cluster> NearDuplicatePolicy::ClusterPairs(

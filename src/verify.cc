@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "absl/strings/str_format.h"
+#include "internal/concat.h"
 #include "internal/shared_kernels.h"
 #include "oneapi/tbb/parallel_for.h"
 
@@ -201,15 +202,7 @@ std::vector<VerifiedPair> Verifier::VerifyAll(
       if (Accept(s)) accepted[block].push_back({pairs[i].a, pairs[i].b, s, Score(s)});
     }
   });
-  size_t total = 0;
-  for (const std::vector<VerifiedPair>& a : accepted) total += a.size();
-  std::vector<VerifiedPair> out;
-  out.reserve(total);
-  for (std::vector<VerifiedPair>& a : accepted) {
-    out.insert(out.end(), a.begin(), a.end());
-    std::vector<VerifiedPair>().swap(a);
-  }
-  return out;
+  return internal::Concatenate(accepted);
 }
 
 }  // namespace mimeo
