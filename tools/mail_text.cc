@@ -381,10 +381,11 @@ constexpr size_t kQuotedPrintableProbe = 65536;
 // or an assignment at a line end is no soft break, and prose or code with
 // "a=10, b=20" is not decoded.
 bool LooksQuotedPrintable(std::string_view s) {
-  size_t signs = 0, soft = 0, line_start = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '\n') line_start = i + 1;
-    if (s[i] != '=') continue;
+  // Every JSONL field and stdin text is asked, in the reader's serial
+  // stage: the signs are found by find() (memchr), not byte by byte.
+  size_t signs = 0, soft = 0;
+  for (size_t i = s.find('='); i != std::string_view::npos;
+       i = s.find('=', i + 1)) {
     if (i + 2 < s.size() && HexValue(s[i + 1]) >= 0 &&
         HexValue(s[i + 2]) >= 0 && !(s[i + 1] >= 'a' && s[i + 1] <= 'f') &&
         !(s[i + 2] >= 'a' && s[i + 2] <= 'f')) {
@@ -393,6 +394,9 @@ bool LooksQuotedPrintable(std::string_view s) {
     }
     size_t j = i + 1;
     if (j < s.size() && s[j] == '\r') ++j;
+    const size_t newline = s.rfind('\n', i);
+    const size_t line_start =
+        newline == std::string_view::npos ? 0 : newline + 1;
     const size_t length = i + 1 - line_start;
     if ((j == s.size() || s[j] == '\n') && length >= 40 && length <= 77) {
       ++signs;
