@@ -261,7 +261,9 @@ class PyLshIndex {
     }
     ThrowIfError(status);
   }
-  void Remove(DocId id) { ThrowIfError(index_.Remove(id), true); }
+  void Remove(DocId id, const U32Array& signature) {
+    ThrowIfError(index_.Remove(id, Checked(signature)), true);
+  }
   py::array_t<DocId> Query(const U32Array& signature) const {
     const LshQueryResult result = index_.Query(Checked(signature));
     py::array_t<DocId> out(result.candidates.size());
@@ -462,8 +464,9 @@ candidates. lsh_params() picks (bands, rows) for a threshold.)")
       .def("add_batch", &PyLshIndex::AddBatch, "ids"_a, "signatures"_a,
            "Files many (all or nothing); signatures has shape (len(ids), "
            "num_perm).")
-      .def("remove", &PyLshIndex::Remove, "id"_a,
-           "Removes id; KeyError if it is not indexed.")
+      .def("remove", &PyLshIndex::Remove, "id"_a, "signature"_a,
+           "Removes id, given the signature it was filed with; KeyError if "
+           "it is not indexed, ValueError if it was filed with another.")
       .def("query", &PyLshIndex::Query, "signature"_a,
            "Ids sharing a band with the signature (uint32 array), most bands "
            "first.")

@@ -408,7 +408,7 @@ absl::Status Engine::Unindex(DocId d) const {
   if (!empty) {
     // Cannot fail: a live document with shingles is in both indexes.
     if (d < lsh_filed_ && !lsh_on_disk_) {
-      RETURN_IF_ERROR(Internal(lsh_index_.Remove(d)));
+      RETURN_IF_ERROR(Internal(lsh_index_.Remove(d, store_->signature(d))));
     }
     if (simhash_index_) RETURN_IF_ERROR(Internal(simhash_index_->Remove(d)));
   }

@@ -241,8 +241,7 @@ absl::StatusOr<LshIndex> LshIndex::Create(const Options& options) {
 
 LshIndex::LshIndex(const Options& options)
     : options_(options),
-      buckets_(std::make_unique<internal::Buckets>(options.bands)),
-      keys_(options.bands) {}
+      buckets_(std::make_unique<internal::Buckets>(options.bands)) {}
 LshIndex::LshIndex(LshIndex&&) noexcept = default;
 LshIndex& LshIndex::operator=(LshIndex&&) noexcept = default;
 LshIndex::~LshIndex() = default;
@@ -286,7 +285,7 @@ absl::Status LshIndex::AddBatch(absl::Span<const DocId> ids,
   absl::flat_hash_set<DocId> batch;
   if (ids.size() > 1) batch.reserve(ids.size());
   for (DocId id : ids) {
-    if (slot_of_.contains(id)) {
+    if (ids_.contains(id)) {
       return absl::AlreadyExistsError(
           absl::StrFormat("document %d is already in the LSH index", id));
     }
@@ -295,37 +294,21 @@ absl::Status LshIndex::AddBatch(absl::Span<const DocId> ids,
           absl::StrFormat("document %d is twice in the batch", id));
     }
   }
+  ids_.insert(ids.begin(), ids.end());
   const uint32_t bands = options_.bands;
-  std::vector<uint32_t> slots(ids.size());
-  for (size_t i = 0; i < ids.size(); ++i) {
-    uint32_t slot;
-    if (!free_slots_.empty()) {
-      slot = free_slots_.back();
-      free_slots_.pop_back();
-      slot_doc_[slot] = ids[i];
-    } else {
-      slot = static_cast<uint32_t>(slot_doc_.size());
-      slot_doc_.push_back(ids[i]);
-    }
-    slot_of_.emplace(ids[i], slot);
-    slots[i] = slot;
-  }
   // Each band is its own table with its own keys, so bands fill in
   // parallel.
   const auto file_band = [&](uint32_t band) {
-    std::vector<uint64_t>& keys = keys_[band];
-    keys.resize(slot_doc_.size());
+    std::vector<uint64_t> keys(ids.size());
     for (size_t i = 0; i < ids.size(); ++i) {
-      keys[slots[i]] = BandKey(signatures.subspan(i * k, k), band);
+      keys[i] = BandKey(signatures.subspan(i * k, k), band);
     }
     // Keys are random, so each insert into a large table would wait on
     // memory; loading the slot a few inserts ahead overlaps the waits.
     constexpr size_t kAhead = 8;
     for (size_t i = 0; i < ids.size(); ++i) {
-      if (i + kAhead < ids.size()) {
-        buckets_->Prefetch(band, keys[slots[i + kAhead]]);
-      }
-      buckets_->Insert(band, keys[slots[i]], ids[i]);
+      if (i + kAhead < ids.size()) buckets_->Prefetch(band, keys[i + kAhead]);
+      buckets_->Insert(band, keys[i], ids[i]);
     }
   };
   // Below this many postings, starting tasks costs more than it saves.
@@ -339,27 +322,37 @@ absl::Status LshIndex::AddBatch(absl::Span<const DocId> ids,
 }
 
 void LshIndex::Reserve(size_t documents) {
-  slot_doc_.reserve(documents);
-  slot_of_.reserve(documents);
+  ids_.reserve(documents);
   tbb::parallel_for(uint32_t{0}, options_.bands, [&](uint32_t band) {
-    keys_[band].reserve(documents);
     buckets_->Reserve(band, documents);
   });
 }
 
-absl::Status LshIndex::Remove(DocId id) {
-  auto found = slot_of_.find(id);
-  if (found == slot_of_.end()) {
+absl::Status LshIndex::Remove(DocId id, absl::Span<const uint32_t> signature) {
+  if (signature.size() != static_cast<size_t>(options_.num_perm)) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "%d signature values to remove document %d; the index takes %d",
+        signature.size(), id, options_.num_perm));
+  }
+  if (!ids_.contains(id)) {
     return absl::NotFoundError(
         absl::StrFormat("document %d is not in the LSH index", id));
   }
-  const uint32_t slot = found->second;
-  slot_of_.erase(found);
   const uint32_t bands = options_.bands;
+  // Checked whole before anything is removed, so that a wrong signature
+  // leaves the index as it was.
   for (uint32_t band = 0; band < bands; ++band) {
-    buckets_->Erase(band, keys_[band][slot], id);
+    if (!buckets_->Contains(band, BandKey(signature, band), id)) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "document %d was not filed in the LSH index with this signature "
+          "(band %d differs)",
+          id, band));
+    }
   }
-  free_slots_.push_back(slot);
+  for (uint32_t band = 0; band < bands; ++band) {
+    buckets_->Erase(band, BandKey(signature, band), id);
+  }
+  ids_.erase(id);
   return absl::OkStatus();
 }
 
@@ -381,30 +374,33 @@ LshQueryResult LshIndex::Query(absl::Span<const uint32_t> signature) const {
 }
 
 std::vector<CandidatePair> LshIndex::AllPairs() const {
-  // Live slots only, in DocId order so that hubs of large buckets are the
-  // smallest ids whatever the insertion history.
-  std::vector<uint32_t> live;
-  live.reserve(slot_of_.size());
-  for (const auto& [doc, slot] : slot_of_) live.push_back(slot);
-  std::sort(live.begin(), live.end(), [&](uint32_t x, uint32_t y) {
-    return slot_doc_[x] < slot_doc_[y];
-  });
+  // Each band's buckets are its runs of equal keys already: a run's
+  // documents sorted by id make the records that sorting (key, doc) pairs
+  // would, up to the order of the runs, which the fold does not see.
   const uint32_t bands = options_.bands;
-  return JoinBands(
-      live.size(), bands, options_.large_bucket,
-      [&](size_t i, uint32_t band) {
-        return keys_[band][live[i]];
-      },
-      [&](size_t i) { return slot_doc_[live[i]]; });
+  std::vector<CandidatePair> pairs;
+  std::vector<uint64_t> packed;
+  constexpr size_t kMinFold = size_t{1} << 16;
+  std::vector<std::pair<uint64_t, DocId>> records;
+  for (uint32_t band = 0; band < bands; ++band) {
+    records.clear();
+    buckets_->ForEachBucket(band, [&](uint64_t key, std::vector<DocId>& docs) {
+      if (docs.size() < 2) return;
+      std::sort(docs.begin(), docs.end());
+      for (DocId d : docs) records.push_back({key, d});
+    });
+    EmitBucketPairs(records, options_.large_bucket, packed);
+    if (packed.size() >= std::max(pairs.size(), kMinFold)) {
+      FoldPairs(packed, pairs);
+    }
+  }
+  FoldPairs(packed, pairs);
+  return pairs;
 }
 
 size_t LshIndex::MemoryBytes() const {
-  size_t keys = 0;
-  for (const auto& k : keys_) keys += k.capacity() * sizeof(uint64_t);
-  return buckets_->MemoryBytes() + keys +
-         slot_doc_.capacity() * sizeof(DocId) +
-         free_slots_.capacity() * sizeof(uint32_t) +
-         slot_of_.capacity() * (sizeof(std::pair<DocId, uint32_t>) + 1);
+  return buckets_->MemoryBytes() +
+         ids_.capacity() * (sizeof(DocId) + 1);
 }
 
 absl::StatusOr<std::vector<CandidatePair>> LshAllPairs(

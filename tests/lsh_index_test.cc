@@ -44,6 +44,13 @@ TEST(BucketsTest, MatchesAPlainMapThroughInsertsErasesAndGrowth) {
         ASSERT_EQ(got, expected) << "table " << t << " key " << key;
         ASSERT_EQ(n, expected.size());
       }
+      // Walking the whole table gives the same buckets.
+      std::map<uint64_t, std::vector<DocId>> walked;
+      buckets.ForEachBucket(t, [&](uint64_t key, std::vector<DocId>& docs) {
+        ASSERT_FALSE(walked.contains(key));
+        walked[key].assign(docs.rbegin(), docs.rend());
+      });
+      ASSERT_EQ(walked, want[t]) << "table " << t;
     }
   };
   DocId next = 0;
@@ -51,8 +58,11 @@ TEST(BucketsTest, MatchesAPlainMapThroughInsertsErasesAndGrowth) {
     const size_t t = rng() % 2;
     const uint64_t key = keys[rng() % (round < 10000 ? keys.size() : 40)];
     if (rng() % 3 != 0 || want[t].empty()) {
-      buckets.Insert(t, key, next);
-      want[t][key].push_back(next++);
+      // Some ids too large to sit in a slot by themselves.
+      const DocId doc = next % 7 == 0 ? 0x7FFFFFFFu + next : next;
+      ++next;
+      buckets.Insert(t, key, doc);
+      want[t][key].push_back(doc);
     } else {
       // Erase a random document of a random present key.
       auto it = want[t].begin();
@@ -151,8 +161,16 @@ TEST(LshIndexTest, AddQueryRemove) {
             absl::StatusCode::kAlreadyExists);
   EXPECT_EQ(idx.Add(30, std::vector<uint32_t>(5)).code(),
             absl::StatusCode::kInvalidArgument);
-  ASSERT_TRUE(idx.Remove(10).ok());
-  EXPECT_EQ(idx.Remove(10).code(), absl::StatusCode::kNotFound);
+  // Removing needs the signature the document was filed with.
+  EXPECT_EQ(idx.Remove(10, m.Sketch(other).values).code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(idx.Remove(10, std::vector<uint32_t>(5)).code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(idx.size(), 2u);
+  EXPECT_EQ(idx.Query(m.Sketch(near).values).candidates.size(), 1u);
+  ASSERT_TRUE(idx.Remove(10, m.Sketch(base).values).ok());
+  EXPECT_EQ(idx.Remove(10, m.Sketch(base).values).code(),
+            absl::StatusCode::kNotFound);
   EXPECT_TRUE(idx.Query(m.Sketch(near).values).candidates.empty());
   // The id can be added again, and slots are reused.
   ASSERT_TRUE(idx.Add(10, m.Sketch(base).values).ok());
@@ -339,6 +357,30 @@ TEST(LshIndexTest, AllPairsEqualsQueryingEachDocumentAtScale) {
   for (const CandidatePair& p : *batch) by_batch.insert({p.a, p.b, p.bands});
   EXPECT_GT(by_query.size(), 3000u);
   EXPECT_EQ(by_query, by_batch);
+  std::set<std::tuple<DocId, DocId, uint32_t>> by_join;
+  for (const CandidatePair& p : idx.AllPairs()) by_join.insert({p.a, p.b, p.bands});
+  EXPECT_EQ(by_query, by_join);
+
+  // After removing every third document (buckets shrink back to one
+  // document, or empty), the index joins as the batch join of the rest.
+  std::vector<DocId> kept;
+  for (DocId d = 0; d < sigs.size(); ++d) {
+    if (d % 3 == 1) {
+      ASSERT_TRUE(idx.Remove(d, sigs[d]).ok());
+    } else {
+      kept.push_back(d);
+    }
+  }
+  EXPECT_EQ(idx.size(), kept.size());
+  auto rest = LshAllPairs(flat, kept, idx.options());
+  ASSERT_TRUE(rest.ok());
+  const std::vector<CandidatePair> joined = idx.AllPairs();
+  ASSERT_EQ(joined.size(), rest->size());
+  for (size_t i = 0; i < joined.size(); ++i) {
+    EXPECT_EQ(joined[i].a, (*rest)[i].a);
+    EXPECT_EQ(joined[i].b, (*rest)[i].b);
+    EXPECT_EQ(joined[i].bands, (*rest)[i].bands);
+  }
 }
 
 TEST(LshIndexTest, LargeBucketsArePairedWithTheirSmallestMember) {

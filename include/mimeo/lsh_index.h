@@ -20,8 +20,11 @@
 // each member is paired with the bucket's smallest id instead, which keeps
 // the pair count linear while still connecting the whole bucket.
 //
-// Memory: about 8 bytes per posting plus the hash table's entry per key,
-// and 8 bytes per band per document for the keys kept to support Remove.
+// Memory: per band, a table slot (12 bytes, at a load between 7/16 and
+// 7/8) for each distinct key, and 8 bytes per document in a bucket shared
+// with others; a document alone in its bucket costs only the slot. No keys
+// are kept per document: Remove is given the signature again and computes
+// them.
 //
 // Thread safety: const methods may run concurrently with each other; Add,
 // AddBatch and Remove need exclusive access.
@@ -32,7 +35,7 @@
 #include <memory>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
@@ -100,14 +103,16 @@ class LshIndex {
   // size or an id that is indexed or repeated.
   absl::Status AddBatch(absl::Span<const DocId> ids,
                         absl::Span<const uint32_t> signatures);
-  // Removes `id`; NotFound if it is not indexed.
-  absl::Status Remove(DocId id);
+  // Removes `id`, filed with `signature` (the one given to Add). NotFound
+  // if it is not indexed; InvalidArgument, removing nothing, on a wrong
+  // size or a signature it was not filed with.
+  absl::Status Remove(DocId id, absl::Span<const uint32_t> signature);
   // Makes room for `documents` documents in all (those indexed included),
   // so that filing up to that many never stops to grow a table: without
   // it, each doubling of the tables of a 1M-document index (32 of them,
   // as measured) stalls one AddBatch() for about a second
-  // (bench/README.md). Costs the memory of that many documents at once
-  // (about 0.9 KB each at 32 bands, measured; about 28 bytes a band).
+  // (bench/README.md). Costs the memory of that many documents' table
+  // slots at once (12 bytes a band at a load of 7/16 to 7/8).
   void Reserve(size_t documents);
 
   // Documents sharing a band with `signature` (size num_perm, unchecked
@@ -116,8 +121,8 @@ class LshIndex {
   // Every pair of indexed documents sharing a band, sorted by (a, b).
   std::vector<CandidatePair> AllPairs() const;
 
-  bool Contains(DocId id) const { return slot_of_.contains(id); }
-  size_t size() const { return slot_of_.size(); }
+  bool Contains(DocId id) const { return ids_.contains(id); }
+  size_t size() const { return ids_.size(); }
   size_t MemoryBytes() const;
   const Options& options() const { return options_; }
 
@@ -131,12 +136,8 @@ class LshIndex {
   Options options_;
   // One table per band: band key -> documents.
   std::unique_ptr<internal::Buckets> buckets_;
-  // Per band, per document slot: the key the slot's document is filed
-  // under, for Remove; slots are reused after Remove.
-  std::vector<std::vector<uint64_t>> keys_;
-  std::vector<DocId> slot_doc_;
-  std::vector<uint32_t> free_slots_;
-  absl::flat_hash_map<DocId, uint32_t> slot_of_;
+  // The documents indexed.
+  absl::flat_hash_set<DocId> ids_;
 };
 
 // The key of band `band` of `signature` cut into bands of `rows` values:

@@ -344,7 +344,7 @@ class MinHashLSH:
         if key not in self._ids:
             raise ValueError("The given key does not exist")
         for doc in self._ids.pop(key):
-            self._index.remove(doc)
+            self._index.remove(doc, self._signatures[doc])
             del self._key_of[doc]
             del self._signatures[doc]
 

@@ -106,9 +106,12 @@ def test_lsh_params_and_index():
     assert index.band_keys(sigs[0]).shape == (b,)
     with pytest.raises(ValueError):
         index.add(0, sigs[0])
-    index.remove(0)
+    with pytest.raises(ValueError, match="signature"):
+        index.remove(0, sigs[2])
+    assert len(index) == 3
+    index.remove(0, sigs[0])
     with pytest.raises(KeyError):
-        index.remove(0)
+        index.remove(0, sigs[0])
     with pytest.raises(ValueError, match="signature"):
         index.query(sigs[0][:10])
 
