@@ -135,6 +135,7 @@ std::vector<std::pair<std::string_view, uint64_t>> Engine::SketchParameters()
   p.insert(p.end(),
            {{"keep_shingle_sets", o.keep_shingle_sets},
             {"copy.enabled", o.copy.enabled},
+            {"find_near_duplicates", o.find_near_duplicates},
             {"copy.winnow.window", static_cast<uint64_t>(o.copy.winnow.window)},
             {"max_document_bytes", o.max_document_bytes}});
   return p;
@@ -206,6 +207,12 @@ absl::Status Engine::Options::Validate() const {
         "keep_shingle_sets = false needs copy.enabled = false: shared copy "
         "is found on the sets and texts");
   }
+  if (!find_near_duplicates &&
+      (!copy.enabled || !keep_shingle_sets || simhash_max_distance >= 0)) {
+    return absl::InvalidArgumentError(
+        "find_near_duplicates = false (a copy-only engine) needs copy.enabled, "
+        "keep_shingle_sets and simhash_max_distance = -1");
+  }
   if (expected_documents > 0xFFFFFFFEu) {
     return absl::InvalidArgumentError(absl::StrFormat(
         "expected_documents must be at most 2^32 - 2 (the DocIds an engine "
@@ -271,7 +278,7 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(const Options& o) {
       std::move(winnower), std::move(aligner), std::move(fingerprint_index),
       std::move(judge)}));
   engine->store_ = std::make_unique<internal::InMemoryDocumentStore>(
-      o.minhash.num_perm, o.keep_shingle_sets,
+      o.find_near_duplicates ? o.minhash.num_perm : 0, o.keep_shingle_sets,
       o.copy.enabled && !o.text_source, o.text_source != nullptr);
   if (o.expected_documents > 0) {
     try {
@@ -312,7 +319,7 @@ Engine::~Engine() = default;
 
 void Engine::Reserve(size_t n) {
   store_->Reserve(n);
-  if (options_.index_on_add) {
+  if (options_.index_on_add && options_.find_near_duplicates) {
     internal::Arena(options_.threads).execute([&] { lsh_index_.Reserve(n); });
   }
 }
@@ -336,8 +343,12 @@ absl::Status Engine::SketchText(std::string_view text, Scratch& scratch,
 
 void Engine::SketchShingles(const Shingles& shingles, Sketch& out) const {
   const auto hashes = absl::MakeConstSpan(shingles.hashes);
-  out.signature.resize(minhasher_.params().num_perm);
-  minhasher_.Sketch(hashes, absl::MakeSpan(out.signature));
+  if (options_.find_near_duplicates) {
+    out.signature.resize(minhasher_.params().num_perm);
+    minhasher_.Sketch(hashes, absl::MakeSpan(out.signature));
+  } else {
+    out.signature.clear();
+  }
   out.fingerprint = simhasher_.Compute(hashes);
   if (options_.keep_shingle_sets) {
     SortedSet(hashes, out.set);
@@ -451,6 +462,14 @@ absl::Status Engine::RequireCopy() const {
   if (options_.copy.enabled) return absl::OkStatus();
   return absl::FailedPreconditionError(
       "shared copy is off (Engine::Options::copy.enabled = false)");
+}
+
+absl::Status Engine::RequireSignatures(std::string_view what) const {
+  if (options_.find_near_duplicates) return absl::OkStatus();
+  return absl::FailedPreconditionError(absl::StrFormat(
+      "%s needs MinHash signatures, which a copy-only engine does not keep "
+      "(Engine::Options::find_near_duplicates = false)",
+      what));
 }
 
 void Engine::PackFingerprintsShared() const {
@@ -731,6 +750,8 @@ std::shared_ptr<const Engine::Common> Engine::CommonModel(bool current) const {
 }
 
 absl::Status Engine::CatchUpLshIndex() const {
+  // A copy-only engine has no signatures to file: none is ever filed.
+  if (!options_.find_near_duplicates) return absl::OkStatus();
   const DocId end = static_cast<DocId>(store_->num_ids());
   if (lsh_on_disk_) {
     // The store filed them as it stored them.
@@ -1076,7 +1097,7 @@ absl::StatusOr<std::vector<Match>> Engine::Query(std::string_view text) const {
   if (sketch.set_size == 0) return matches;
   RETURN_IF_ERROR(FollowStoreShared());
 
-  if (!options_.index_on_add) {
+  if (!options_.index_on_add && options_.find_near_duplicates) {
     // The exclusive lock only when documents wait to be filed, so that
     // queries on a caught-up index still run side by side.
     bool behind;
@@ -1092,7 +1113,9 @@ absl::StatusOr<std::vector<Match>> Engine::Query(std::string_view text) const {
   std::shared_lock lock(*mu_);
   const DocId as_of = static_cast<DocId>(store_->num_ids());
   std::vector<DocId> candidates;
-  if (lsh_on_disk_) {
+  if (!options_.find_near_duplicates) {
+    // A copy-only engine has no LSH index: copy candidates alone, below.
+  } else if (lsh_on_disk_) {
     ASSIGN_OR_RETURN(const LshQueryResult found,
                      store_->band_postings()->Query(sketch.signature));
     for (const LshCandidate& c : found.candidates) candidates.push_back(c.id);
@@ -1147,7 +1170,9 @@ absl::StatusOr<std::vector<Match>> Engine::Query(std::string_view text) const {
     if (!m.near_duplicate && !m.shares_copy) continue;
     m.id = std::string(store_->id(d));
     m.doc = d;
-    m.estimated_jaccard = EstimateJaccard(sketch.signature, SignatureOf(d));
+    if (options_.find_near_duplicates) {
+      m.estimated_jaccard = EstimateJaccard(sketch.signature, SignatureOf(d));
+    }
     m.jaccard = s.jaccard;
     m.containment_query_in_doc = s.containment_a_in_b;
     m.containment_doc_in_query = s.containment_b_in_a;
@@ -1167,6 +1192,7 @@ absl::StatusOr<std::vector<Match>> Engine::Query(std::string_view text) const {
 
 absl::StatusOr<Clustering> Engine::Cluster(
     const ProgressHook& progress) const {
+  RETURN_IF_ERROR(RequireSignatures("Cluster()"));
   RETURN_IF_ERROR(FollowStoreShared());
   std::shared_lock lock(*mu_);
   // Counted by the stream, beside the candidate search.
@@ -1311,6 +1337,12 @@ internal::IndexConfig ConfigOf(const Engine::Options& o,
 absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(const std::string& dir,
                                                      const Options& options) {
   RETURN_IF_ERROR(options.Validate());
+  if (!options.find_near_duplicates) {
+    return absl::FailedPreconditionError(absl::StrFormat(
+        "index '%s': an index holds MinHash signatures; open it with "
+        "Options::find_near_duplicates = true",
+        dir));
+  }
   if (options.text_source) {
     return absl::UnimplementedError(absl::StrFormat(
         "index '%s': an index directory keeps its own texts; open it without "
@@ -1377,6 +1409,7 @@ absl::Status Engine::CheckIndex(const std::string& dir) {
 }
 
 absl::Status Engine::SaveIndex(const std::string& dir) const {
+  RETURN_IF_ERROR(RequireSignatures("SaveIndex()"));
   std::shared_lock lock(*mu_);
   ASSIGN_OR_RETURN(
       std::unique_ptr<internal::LmdbDocumentStore> out,

@@ -39,6 +39,47 @@ class PackedPostings {
                                static_cast<size_t>(hi - lo));
   }
 
+  // Find() of every hash of `hashes` into `out` (of the same size). In a
+  // table much larger than the caches each lookup is a chain of misses
+  // (the directory, then the bucket, then the DocIds); a group's lookups
+  // fetch each link ahead for the whole group, so that their misses
+  // overlap instead of following each other.
+  void FindAll(absl::Span<const uint64_t> hashes,
+               absl::Span<absl::Span<const DocId>> out) const {
+    if (hashes_.empty()) {
+      std::fill(out.begin(), out.end(), absl::Span<const DocId>());
+      return;
+    }
+    constexpr size_t kGroup = 16;
+    uint64_t begin[kGroup], end[kGroup];
+    for (size_t g = 0; g < hashes.size(); g += kGroup) {
+      const size_t n = std::min(kGroup, hashes.size() - g);
+      const uint64_t* hash = hashes.data() + g;
+      for (size_t i = 0; i < n; ++i) {
+        __builtin_prefetch(directory_.data() + (hash[i] >> shift_));
+      }
+      for (size_t i = 0; i < n; ++i) {
+        const uint64_t t = hash[i] >> shift_;
+        begin[i] = directory_[t];
+        end[i] = directory_[t + 1];
+        __builtin_prefetch(hashes_.data() + begin[i]);
+      }
+      for (size_t i = 0; i < n; ++i) {
+        const uint64_t* first = hashes_.data() + begin[i];
+        const uint64_t* last = hashes_.data() + end[i];
+        const uint64_t* lo = std::lower_bound(first, last, hash[i]);
+        if (lo == last || *lo != hash[i]) {
+          out[g + i] = {};
+          continue;
+        }
+        const uint64_t* hi = std::upper_bound(lo, last, hash[i]);
+        const DocId* docs = docs_.data() + (lo - hashes_.data());
+        __builtin_prefetch(docs);
+        out[g + i] = absl::MakeConstSpan(docs, static_cast<size_t>(hi - lo));
+      }
+    }
+  }
+
   // Marks the posting of `doc` under `hash` removed; false if there is none.
   bool Remove(uint64_t hash, DocId doc) {
     absl::Span<const DocId> run = Find(hash);
@@ -262,9 +303,16 @@ std::vector<CopyCandidate> FingerprintIndex::Candidates(
 
   // Every holder once per shared hash, then counted by sorting: cheaper
   // than a hash map from DocId to count, whose probes miss the cache.
+  std::vector<absl::Span<const DocId>> packed(hashes.size());
+  packed_->FindAll(hashes, absl::MakeSpan(packed));
   std::vector<DocId> holders;
-  for (uint64_t hash : hashes) {
-    const Holders h = Find(hash);
+  for (size_t i = 0; i < hashes.size(); ++i) {
+    Holders h;
+    h.packed = packed[i];
+    if (!recent_.empty()) {
+      auto it = recent_.find(hashes[i]);
+      if (it != recent_.end()) h.recent = absl::MakeConstSpan(it->second);
+    }
     const uint32_t packed_before = Before(h.packed, as_of);
     const uint32_t recent_before = Before(h.recent, as_of);
     const uint32_t before = packed_before + recent_before;

@@ -56,6 +56,7 @@ size_t BlockEnd(const std::vector<Pair>& pairs, size_t begin, size_t target) {
 absl::StatusOr<PairStreamStats> Engine::NearDuplicatePairs(
     const PairSink<VerifiedPair>& sink,
     const PairStreamOptions& options) const {
+  RETURN_IF_ERROR(RequireSignatures("NearDuplicatePairs()"));
   RETURN_IF_ERROR(FollowStoreShared());
   std::shared_lock lock(*mu_);
   std::shared_ptr<const Common> common;

@@ -226,6 +226,7 @@ class PayloadReader {
 }  // namespace
 
 absl::Status Engine::Save(const std::string& path) const {
+  RETURN_IF_ERROR(RequireSignatures("Save()"));
   std::shared_lock lock(*mu_);
   ASSIGN_OR_RETURN(internal::AtomicFile out,
                    internal::AtomicFile::Create(path));
@@ -436,6 +437,12 @@ absl::StatusOr<Engine::SnapshotInfo> Engine::ReadSnapshotInfo(
 absl::StatusOr<std::unique_ptr<Engine>> Engine::Load(const std::string& path,
                                                      const Options& options) {
   RETURN_IF_ERROR(options.Validate());
+  if (!options.find_near_duplicates) {
+    return absl::FailedPreconditionError(absl::StrFormat(
+        "snapshot '%s' holds MinHash signatures; load it with "
+        "Options::find_near_duplicates = true",
+        path));
+  }
   File f(std::fopen(path.c_str(), "rb"));
   struct stat st;
   if (!f || fstat(fileno(f.get()), &st) != 0) {

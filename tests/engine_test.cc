@@ -11,6 +11,7 @@
 #include <random>
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -811,6 +812,110 @@ TEST(SharedCopyTest, CopyOffKeepsNoTexts) {
   EXPECT_EQ(e->stats().fingerprints, 0u);
   o.copy.judge.junk_share = 2;
   EXPECT_FALSE(Engine::Create(o).ok());
+}
+
+// A copy-only engine (no MinHash signatures) answers every shared-copy
+// call as a full one does, and refuses the calls that need signatures.
+TEST(SharedCopyTest, CopyOnlyEngineAnswersAsAFullOne) {
+  const std::vector<Document> docs = ReprintCorpus();
+  Engine::Options copy_only;
+  copy_only.find_near_duplicates = false;
+  auto full = Make();
+  auto e = Make(copy_only);
+  ASSERT_TRUE(full->AddBatch(docs).ok());
+  ASSERT_TRUE(e->AddBatch(docs).ok());
+  ASSERT_TRUE(full->Remove("page/3").ok());
+  ASSERT_TRUE(e->Remove("page/3").ok());
+  // One more, added alone after the batch and the removal.
+  const Document late{"late", docs[63].text + " A closing line of its own.", {}};
+  ASSERT_TRUE(full->Add(late).ok());
+  ASSERT_TRUE(e->Add(late).ok());
+
+  auto want = full->SharedCopy();
+  auto got = e->SharedCopy();
+  ASSERT_TRUE(want.ok() && got.ok()) << got.status();
+  ASSERT_GT(want->pairs.size(), 20u);
+  EXPECT_EQ(PairsAndPassages(*got), PairsAndPassages(*want));
+  ASSERT_EQ(got->pairs.size(), want->pairs.size());
+  for (size_t i = 0; i < got->pairs.size(); ++i) {
+    EXPECT_EQ(got->pairs[i].similarity.jaccard,
+              want->pairs[i].similarity.jaccard);
+    EXPECT_EQ(got->pairs[i].similarity.containment_a_in_b,
+              want->pairs[i].similarity.containment_a_in_b);
+    EXPECT_EQ(got->pairs[i].copied_tokens_a, want->pairs[i].copied_tokens_a);
+  }
+  EXPECT_EQ(got->families.size(), want->families.size());
+  EXPECT_EQ(got->clusters.size(), want->clusters.size());
+  size_t streamed = 0;
+  ASSERT_TRUE(e->SharedCopyPairs([&](absl::Span<CopyPair> block) {
+                 streamed += block.size();
+                 return absl::OkStatus();
+               }).ok());
+  EXPECT_EQ(streamed, want->pairs.size());
+  const CopyPair& first = want->pairs.front();
+  auto p_full = full->Passages(first.a, first.b);
+  auto p_got = e->Passages(first.a, first.b);
+  ASSERT_TRUE(p_full.ok() && p_got.ok());
+  ASSERT_EQ(p_got->size(), p_full->size());
+  for (size_t i = 0; i < p_got->size(); ++i) {
+    EXPECT_EQ((*p_got)[i].a_begin, (*p_full)[i].a_begin);
+    EXPECT_EQ((*p_got)[i].b_end, (*p_full)[i].b_end);
+    EXPECT_EQ((*p_got)[i].boilerplate, (*p_full)[i].boilerplate);
+  }
+
+  // A query finds the documents sharing copy that the full engine finds,
+  // with the same figures; only the MinHash estimate is missing.
+  for (const std::string& text :
+       {docs[60].text, docs[6].text, std::string("nothing shared at all")}) {
+    auto qf = full->Query(text);
+    auto qe = e->Query(text);
+    ASSERT_TRUE(qf.ok() && qe.ok()) << qe.status();
+    std::vector<const Match*> sharing;
+    for (const Match& m : *qf) {
+      if (m.shares_copy) sharing.push_back(&m);
+    }
+    ASSERT_EQ(qe->size(), sharing.size());
+    for (size_t i = 0; i < qe->size(); ++i) {
+      const Match& m = (*qe)[i];
+      EXPECT_EQ(m.doc, sharing[i]->doc);
+      EXPECT_EQ(m.jaccard, sharing[i]->jaccard);
+      EXPECT_EQ(m.near_duplicate, sharing[i]->near_duplicate);
+      EXPECT_EQ(m.passages.size(), sharing[i]->passages.size());
+      EXPECT_EQ(m.estimated_jaccard, 0);
+    }
+  }
+  EXPECT_FALSE(e->Query(docs[60].text)->empty());
+
+  // What needs signatures is refused.
+  const auto refused = [](const absl::Status& s) {
+    return s.code() == absl::StatusCode::kFailedPrecondition &&
+           absl::StrContains(s.message(), "find_near_duplicates");
+  };
+  EXPECT_TRUE(refused(e->Cluster().status()));
+  EXPECT_TRUE(refused(
+      e->NearDuplicatePairs([](absl::Span<VerifiedPair>) {
+         return absl::OkStatus();
+       }).status()));
+  const std::string path = TempPath("copy_only.mimeo");
+  EXPECT_TRUE(refused(e->Save(path)));
+  EXPECT_FALSE(std::filesystem::exists(path));
+  EXPECT_TRUE(refused(e->SaveIndex(TempPath("copy_only_index"))));
+  ASSERT_TRUE(full->Save(path).ok());
+  EXPECT_TRUE(refused(Engine::Load(path, copy_only).status()));
+  std::remove(path.c_str());
+  EXPECT_TRUE(refused(Engine::Open(TempPath("copy_only_open"), copy_only)
+                          .status()));
+  // A batch sketched with signatures is not committed to it.
+  auto batch = full->SketchBatch({{"x", docs[0].text, {}}});
+  auto committed = e->Commit(std::move(batch));
+  EXPECT_EQ(committed.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(committed.status().message()),
+              ::testing::HasSubstr("find_near_duplicates"));
+  // Copy-only needs copy on and exact sets.
+  copy_only.copy.enabled = false;
+  copy_only.keep_shingle_sets = false;
+  EXPECT_EQ(Engine::Create(copy_only).status().code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace

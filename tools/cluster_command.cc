@@ -33,6 +33,8 @@ int Run(ClusterArgs& args) {
   // from the input rather than kept in memory.
   const bool show_text = copy_mode || format == "table" || format == "html";
   common.engine.copy.enabled = copy_mode;
+  // Copy clusters need no MinHash signatures.
+  common.engine.find_near_duplicates = !copy_mode;
   common.input.remember_texts = show_text;
   // One clustering run needs no incremental LSH index; --estimate keeps no
   // shingle sets either.

@@ -481,6 +481,19 @@ InputTexts::InputTexts(const InputOptions& options) : options_(options) {}
 
 InputTexts::~InputTexts() {
   if (spill_fd_ >= 0) close(spill_fd_);
+  for (const auto& [source, fd] : kept_fds_) close(fd);
+}
+
+int InputTexts::LineFile(uint32_t source, bool* keep) const {
+  std::lock_guard lock(kept_mu_);
+  if (auto it = kept_fds_.find(source); it != kept_fds_.end()) {
+    *keep = true;
+    return it->second;
+  }
+  const int fd = open(paths_[source].c_str(), O_RDONLY | O_CLOEXEC);
+  *keep = fd >= 0 && kept_fds_.size() < kKeptFiles;
+  if (*keep) kept_fds_.emplace(source, fd);
+  return fd;
 }
 
 size_t InputTexts::size() const { return where_.size(); }
@@ -550,14 +563,15 @@ absl::StatusOr<std::string> InputTexts::Text(
     // HTML and mail files were spilled: a file read again is text.
     return DocumentText(std::move(*bytes), Form::kPlain);
   }
-  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  bool keep = false;
+  const int fd = LineFile(at.source, &keep);
   if (fd < 0) {
     return absl::NotFoundError(absl::StrFormat(
         "cannot open '%s' again: %s", path, std::strerror(errno)));
   }
   std::string line;
   absl::Status read = ReadAt(fd, path, at.offset, line, at.length);
-  close(fd);
+  if (!keep) close(fd);
   if (!read.ok()) return read;
   thread_local simdjson::dom::parser parser;
   thread_local std::string padded;

@@ -102,10 +102,12 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "mimeo/document.h"
@@ -209,10 +211,22 @@ class InputTexts : public TextSource {
   void NoteLine(uint32_t source, uint64_t offset, uint64_t length);
   // Writes the text to the spill file and notes it there.
   absl::Status Spill(std::string_view text);
+  // A descriptor of source `source`'s file for reading lines again: kept
+  // open after the first call (*keep true), for up to kKeptFiles files,
+  // or opened for this read alone (*keep false: the caller closes it).
+  // -1 with errno set when it cannot be opened.
+  int LineFile(uint32_t source, bool* keep) const;
+
+  // JSONL files whose descriptors are kept open. A copy run reads a line
+  // again for every pair it aligns: opening the file each time cost about
+  // a tenth of a run's CPU time (bench/README.md, "Copy mode at scale").
+  static constexpr size_t kKeptFiles = 64;
 
   InputOptions options_;
   std::vector<std::string> paths_;  // per source
   std::vector<Location> where_;     // per document read
+  mutable std::mutex kept_mu_;
+  mutable absl::flat_hash_map<uint32_t, int> kept_fds_;  // source -> fd
   int spill_fd_ = -1;
   uint64_t spill_bytes_ = 0;
 };

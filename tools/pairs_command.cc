@@ -87,6 +87,8 @@ int Run(PairsArgs& args) {
         "--families needs shared copy: --mode all or copy, not near-dup");
   }
   common.engine.copy.enabled = !near_dup_only;
+  // A copy-only run keeps no MinHash signatures.
+  common.engine.find_near_duplicates = args.mode != "copy";
   common.engine.index_on_add = false;
   // Texts are read again from the input to cut passages, not kept.
   common.input.remember_texts = show_text;

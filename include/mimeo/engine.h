@@ -250,6 +250,20 @@ class Engine {
     // too, a document costs under 1 KiB at 128 permutations
     // (bench/README.md). Requires copy.enabled = false.
     bool keep_shingle_sets = true;
+    // Look for near-duplicates (default true): every document gets a
+    // MinHash signature (num_perm x 4 bytes) for the LSH index, Query()
+    // takes LSH (and SimHash) candidates, and Cluster() and
+    // NearDuplicatePairs() work. False makes a copy-only engine, for runs
+    // that ask only for shared copy: no signature is computed or kept,
+    // Query() reports the documents sharing copy with the text (each
+    // Match still has its exact similarity and near_duplicate flag, and
+    // estimated_jaccard 0), SharedCopy(), SharedCopyPairs() and
+    // Passages() answer as a full engine's do, and Cluster(),
+    // NearDuplicatePairs(), Save(), SaveIndex(), Load() and Open() fail
+    // with FailedPrecondition (snapshots and indexes hold signatures).
+    // Requires copy.enabled, keep_shingle_sets and simhash_max_distance
+    // -1.
+    bool find_near_duplicates = true;
     // File each document in the LSH index as it is added (default true).
     // False defers the index to the first Query(), which files every
     // document not yet filed in one pass; Cluster() never needs it, as it
@@ -589,6 +603,9 @@ class Engine {
   // FailedPrecondition unless shared copy is on (SharedCopy() and
   // SharedCopyPairs() need it).
   absl::Status RequireCopy() const;
+  // FailedPrecondition naming `what` in a copy-only engine
+  // (Options::find_near_duplicates = false).
+  absl::Status RequireSignatures(std::string_view what) const;
   // Folds the fingerprint postings added since the last packing into the
   // index's packed table (FingerprintIndex::Pack()) before a pass over
   // every document, so that the pass reads one table and the map they sat
