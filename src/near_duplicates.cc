@@ -171,16 +171,39 @@ std::vector<Cluster> NearDuplicatePolicy::ClusterPairs(
     return SimilarityOf(a, b, docs);
   };
   const bool bound = EstimatesBound();
+  // A verified pair was not refused by the pair verifier's estimate (a
+  // pair it refuses is never accepted). When members are held to no
+  // stricter bounds than pairs, the member estimate refuses what the pair
+  // estimate refuses, on the same signatures and sizes: not a verified
+  // pair, whose estimate need not be taken again.
+  const Verifier::Options& v = options_.verify;
+  const Verifier::Options& m = options_.member;
+  const bool verified_pass_bound =
+      m.jaccard_threshold <= v.jaccard_threshold &&
+      m.containment_threshold <= v.containment_threshold &&
+      m.min_containment_shingles <= v.min_containment_shingles;
+  const auto member_score = [&](const Similarity& s) {
+    return member_.Accept(s) ? member_.Score(s) : 0.0;
+  };
   return clusterer_.Run(
       num_docs, edges,
       [&](DocId a, DocId b) {
+        if (verified_pass_bound) {
+          if (auto it = verified.find(uint64_t{a} << 32 | b);
+              it != verified.end()) {
+            return member_score(pairs[it->second].similarity);
+          }
+          if (auto it = verified.find(uint64_t{b} << 32 | a);
+              it != verified.end()) {
+            return member_score(Swapped(pairs[it->second].similarity));
+          }
+        }
         if (bound && member_.ClearlyRejects(
                          EstimateJaccard(docs.signature(a), docs.signature(b)),
                          options_.num_perm, docs.size(a), docs.size(b))) {
           return 0.0;
         }
-        const Similarity s = similarity_of(a, b);
-        return member_.Accept(s) ? member_.Score(s) : 0.0;
+        return member_score(similarity_of(a, b));
       },
       weight);
 }

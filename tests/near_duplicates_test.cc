@@ -180,5 +180,64 @@ TEST(NearDuplicatePolicyTest, NeedsSetsIsExactlyWhatVerifyReads) {
   }
 }
 
+// The chaining guard looks up the verified pairs' similarities and, when
+// members are held to no stricter bounds than pairs, does not take their
+// estimates again: the clusters are those of the plain guard, which takes
+// every estimate and measures every pair it does not refuse. With members
+// stricter than pairs, the estimate is taken for every pair.
+TEST(NearDuplicatePolicyTest, GuardAgreesWithEstimateThenMeasure) {
+  const Corpus c = MakeCorpus(30, 8, 17);
+  std::map<DocId, size_t> of;
+  std::vector<DocId> ids;
+  for (size_t i = 0; i < c.sets.size(); ++i) {
+    of[static_cast<DocId>(i)] = i;
+    ids.push_back(static_cast<DocId>(i));
+  }
+  const NearDuplicateDocs docs = DocsAt(c, of);
+  for (const double member_jaccard : {0.3, 0.2, 0.6}) {
+    NearDuplicatePolicy::Options o;
+    o.verify = Engine::Options::DefaultVerify();
+    o.member = Engine::Options::DefaultMember();
+    o.member.jaccard_threshold = member_jaccard;
+    o.member.containment_threshold = member_jaccard == 0.6 ? 0.9 : 0.5;
+    o.cluster = Engine::Options::DefaultCluster();
+    auto policy = NearDuplicatePolicy::Create(o);
+    ASSERT_TRUE(policy.ok());
+    const std::vector<VerifiedPair> pairs = policy->Verify(AllPairs(ids), docs);
+    ASSERT_GT(pairs.size(), 50u);
+    const std::vector<Cluster> got =
+        policy->ClusterPairs(ids.size(), pairs, docs);
+
+    auto member = Verifier::Create(o.member);
+    auto clusterer = Clusterer::Create(o.cluster);
+    ASSERT_TRUE(member.ok() && clusterer.ok());
+    std::vector<Edge> edges;
+    for (const VerifiedPair& p : pairs) edges.push_back({p.a, p.b, p.score});
+    std::vector<uint64_t> weight(ids.size());
+    for (size_t i = 0; i < ids.size(); ++i) {
+      weight[i] = c.sets[i].size() - c.common[i].size();
+    }
+    const std::vector<Cluster> want = clusterer->Run(
+        ids.size(), edges,
+        [&](DocId a, DocId b) {
+          if (member->ClearlyRejects(
+                  EstimateJaccard(c.signatures[a], c.signatures[b]),
+                  o.num_perm, c.sets[a].size(), c.sets[b].size())) {
+            return 0.0;
+          }
+          const Similarity s = ExactSimilarity(c.sets[a], c.sets[b],
+                                               c.common[a], c.common[b]);
+          return member->Accept(s) ? member->Score(s) : 0.0;
+        },
+        weight);
+    ASSERT_GT(want.size(), 5u);
+    ASSERT_EQ(got.size(), want.size()) << member_jaccard;
+    for (size_t i = 0; i < got.size(); ++i) {
+      EXPECT_EQ(got[i].representative, want[i].representative);
+      EXPECT_EQ(got[i].members, want[i].members) << member_jaccard;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace mimeo

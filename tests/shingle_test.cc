@@ -77,17 +77,25 @@ TEST(ShinglerTest, SortedSetIsSortedAndDistinct) {
   SortedSet(std::vector<uint64_t>{5, 1, 5, 3, 1}, out);
   EXPECT_EQ(out, (std::vector<uint64_t>{1, 3, 5}));
   // Larger sets take the bucketed path: uniform values with repeats, a
-  // value repeated thousands of times, and values crowded into one bucket
-  // (small numbers, all with the same top bits) all agree with a plain
-  // sort.
+  // value repeated thousands of times, values crowded into one bucket
+  // (small numbers, all with the same top bits), and uniform values each
+  // repeated up to 32 times (buckets as long as the one-pass insertion
+  // sort takes, full of equal values) all agree with a plain sort.
   std::mt19937_64 rng(3);
-  for (const int kind : {0, 1, 2}) {
+  for (const int kind : {0, 1, 2, 3}) {
     for (const size_t n : {64u, 100u, 1000u, 70000u}) {
       std::vector<uint64_t> in(n);
       for (auto& x : in) {
         x = kind == 0   ? rng()
             : kind == 1 ? (rng() % 7 == 0 ? rng() : 42)
                         : rng() % 5000;
+      }
+      if (kind == 3) {
+        for (size_t i = 0; i < n;) {
+          const uint64_t v = rng();
+          for (size_t r = 1 + rng() % 32; r > 0 && i < n; --r) in[i++] = v;
+        }
+        std::shuffle(in.begin(), in.end(), rng);
       }
       for (size_t i = 0; i < n / 10; ++i) in[rng() % n] = in[rng() % n];
       std::vector<uint64_t> want = in;
