@@ -334,6 +334,12 @@ absl::Status Engine::SketchText(std::string_view text, Scratch& scratch,
   return absl::OkStatus();
 }
 
+void Engine::PackText(std::string_view text, Sketch& out) const {
+  if (options_.copy.enabled && !options_.text_source) {
+    store_->PackText(text, out.packed_text);
+  }
+}
+
 void Engine::SketchShingles(const Shingles& shingles, Sketch& out) const {
   const auto hashes = absl::MakeConstSpan(shingles.hashes);
   out.signature.resize(minhasher_.params().num_perm);
@@ -492,6 +498,7 @@ absl::StatusOr<std::vector<DocId>> Engine::InsertAll(
     s.set = sketch.set;
     s.set_size = sketch.set_size;
     s.fingerprints = sketch.fps;
+    if (keep_texts) s.packed_text = sketch.packed_text;
     s.text_hash = XXH3_64bits(doc.text.data(), doc.text.size());
     s.bytes = doc.text.size();
     s.invalid_utf8 = sketch.invalid_utf8;
@@ -527,6 +534,7 @@ absl::StatusOr<DocId> Engine::Add(const Document& doc) {
   Sketch sketch;
   if (doc.text.size() <= options_.max_document_bytes) {
     RETURN_IF_ERROR(SketchText(doc.text, scratch, sketch));
+    PackText(doc.text, sketch);
   }
   std::unique_lock lock(*mu_);
   ASSIGN_OR_RETURN(const std::vector<DocId> d,
@@ -552,6 +560,7 @@ Engine::SketchedBatch Engine::SketchBatch(std::vector<Document> docs) const {
     // An over-long text is left unsketched; Commit() refuses it.
     if (doc.text.size() > options_.max_document_bytes) continue;
     const absl::Status s = SketchText(doc.text, scratch, batch.sketches_[i]);
+    if (s.ok()) PackText(doc.text, batch.sketches_[i]);
     if (!s.ok() && batch.status_.ok()) {
       batch.status_ = absl::Status(
           s.code(), absl::StrFormat("document '%s': %s", doc.id, s.message()));
@@ -600,18 +609,24 @@ absl::StatusOr<std::vector<DocId>> Engine::Commit(SketchedBatch batch) {
 
 absl::StatusOr<std::vector<DocId>> Engine::AddBatch(
     absl::Span<const Document> docs) {
-  std::unique_lock lock(*mu_);
-  RETURN_IF_ERROR(FollowStore());
-  RETURN_IF_ERROR(CheckBatch(docs));
+  // Sketched (and the texts packed) before taking the lock, as in Add(),
+  // so that readers wait only for the insert and another thread's batch
+  // may be stored meanwhile. The checks come first under the lock, so the
+  // error is the one they would have given before sketching.
   std::vector<Sketch> sketches(docs.size());
   std::vector<absl::Status> failed(docs.size());
   tbb::enumerable_thread_specific<Scratch> scratch;
   tbb::task_arena arena = internal::Arena(options_.threads);
   arena.execute([&] {
     tbb::parallel_for(size_t{0}, docs.size(), [&](size_t i) {
+      if (docs[i].text.size() > options_.max_document_bytes) return;
       failed[i] = SketchText(docs[i].text, scratch.local(), sketches[i]);
+      if (failed[i].ok()) PackText(docs[i].text, sketches[i]);
     });
   });
+  std::unique_lock lock(*mu_);
+  RETURN_IF_ERROR(FollowStore());
+  RETURN_IF_ERROR(CheckBatch(docs));
   for (const absl::Status& s : failed) RETURN_IF_ERROR(s);
   return InsertAll(docs, absl::MakeSpan(sketches));
 }

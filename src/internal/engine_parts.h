@@ -4,6 +4,7 @@
 #define MIMEO_SRC_INTERNAL_ENGINE_PARTS_H_
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "mimeo/engine.h"
@@ -20,6 +21,9 @@ struct Engine::Sketch {
   std::vector<Fingerprint> fps;  // winnowed, with copy on
   uint64_t invalid_utf8 = 0;
   uint64_t nul_bytes = 0;
+  // The text as the store packs it (DocumentStore::PackText()), when it
+  // keeps texts packed; packed while sketching, outside the writer lock.
+  std::string packed_text;
 };
 
 // The common shingles, as of a number of DocIds and removals
