@@ -305,6 +305,7 @@ Engine::Engine(Components c)
       aligner_(std::move(c.aligner)),
       judge_(std::move(c.judge)),
       mu_(std::make_unique<internal::WriterPreferringMutex>()),
+      add_group_(std::make_unique<AddGroup>()),
       lsh_index_(std::move(c.lsh_index)),
       fingerprint_index_(std::move(c.fingerprint_index)) {}
 
@@ -536,11 +537,72 @@ absl::StatusOr<DocId> Engine::Add(const Document& doc) {
     RETURN_IF_ERROR(SketchText(doc.text, scratch, sketch));
     PackText(doc.text, sketch);
   }
+  AddGroup& g = *add_group_;
+  PendingAdd me;
+  me.doc = &doc;
+  me.sketch = &sketch;
+  std::unique_lock lock(g.mu);
+  g.queue.push_back(&me);
+  while (!me.done) {
+    if (g.inserting) {
+      g.cv.wait(lock);
+      continue;
+    }
+    // No insert under way: this call inserts every one queued, its own
+    // among them, while the calls arriving meanwhile queue for the next.
+    g.inserting = true;
+    std::vector<PendingAdd*> group;
+    group.swap(g.queue);
+    lock.unlock();
+    InsertGroup(group);
+    lock.lock();
+    for (PendingAdd* p : group) p->done = true;
+    g.inserting = false;
+    g.cv.notify_all();
+  }
+  return std::move(me.result);
+}
+
+void Engine::InsertGroup(const std::vector<PendingAdd*>& group) {
   std::unique_lock lock(*mu_);
-  ASSIGN_OR_RETURN(const std::vector<DocId> d,
-                   InsertAll(absl::MakeConstSpan(&doc, 1),
-                             absl::MakeSpan(&sketch, 1)));
-  return d[0];
+  const absl::Status followed = FollowStore();
+  std::vector<Document> docs;
+  std::vector<Sketch> sketches;
+  std::vector<PendingAdd*> accepted;
+  absl::flat_hash_set<std::string_view> ids;
+  for (PendingAdd* p : group) {
+    absl::Status s = followed.ok() ? CheckDocument(*p->doc) : followed;
+    // Of two calls with one id, the first queued is added.
+    if (s.ok() && !ids.insert(p->doc->id).second) {
+      s = absl::AlreadyExistsError(
+          absl::StrFormat("document '%s' was already added", p->doc->id));
+    }
+    if (!s.ok()) {
+      p->result = s;
+      continue;
+    }
+    docs.push_back(*p->doc);
+    sketches.push_back(std::move(*p->sketch));
+    accepted.push_back(p);
+  }
+  if (docs.empty()) return;
+  absl::StatusOr<std::vector<DocId>> added =
+      InsertAll(docs, absl::MakeSpan(sketches));
+  if (absl::IsAlreadyExists(added.status()) && docs.size() > 1) {
+    // Another process added one of the ids meanwhile: each on its own, so
+    // that only that one fails.
+    for (size_t i = 0; i < docs.size(); ++i) {
+      absl::StatusOr<std::vector<DocId>> one = InsertAll(
+          absl::MakeConstSpan(&docs[i], 1), absl::MakeSpan(&sketches[i], 1));
+      accepted[i]->result =
+          one.ok() ? absl::StatusOr<DocId>((*one)[0]) : one.status();
+    }
+    return;
+  }
+  for (size_t i = 0; i < docs.size(); ++i) {
+    accepted[i]->result =
+        added.ok() ? absl::StatusOr<DocId>((*added)[i]) : added.status();
+  }
 }
 
 Engine::SketchedBatch::SketchedBatch() = default;
