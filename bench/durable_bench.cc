@@ -191,7 +191,8 @@ PipelineRate Pipeline(mimeo::Engine& e, uint64_t n, unsigned threads) {
             if (next == batches) return;
             b = next++;
           }
-          mimeo::Engine::SketchedBatch batch = e.SketchBatch(std::move(docs[b]));
+          mimeo::Engine::SketchedBatch batch =
+              e.SketchBatch(std::move(docs[b]));
           std::lock_guard lock(mu);
           sketched[b] = std::move(batch);
           cv.notify_all();
@@ -222,7 +223,8 @@ PipelineRate Pipeline(mimeo::Engine& e, uint64_t n, unsigned threads) {
           commit_cpu / static_cast<double>(n)};
 }
 
-int PipelineIngest(const std::string& mode, uint64_t n, const std::string& dir) {
+int PipelineIngest(const std::string& mode, uint64_t n,
+                   const std::string& dir) {
   const mimeo::Engine::Options o = OptionsFor(mode);
   if (std::filesystem::exists(dir)) {
     std::fprintf(stderr, "'%s' exists\n", dir.c_str());
@@ -239,8 +241,9 @@ int PipelineIngest(const std::string& mode, uint64_t n, const std::string& dir) 
   const PipelineRate disk_rate = Pipeline(**e, n, threads);
   e->reset();
   const uint64_t bytes = std::filesystem::file_size(dir + "/data.mdb");
-  std::printf("mode %s, %llu documents, batches of 1,000, %u sketching threads\n",
-              mode.c_str(), static_cast<unsigned long long>(n), threads);
+  std::printf(
+      "mode %s, %llu documents, batches of 1,000, %u sketching threads\n",
+      mode.c_str(), static_cast<unsigned long long>(n), threads);
   std::printf(
       "whole ingest docs/s (pipelined SketchBatch + Commit): memory %.0f, "
       "disk %.0f (disk/memory %.2f)\n",
@@ -251,7 +254,8 @@ int PipelineIngest(const std::string& mode, uint64_t n, const std::string& dir) 
   std::printf("CPU in Commit() per document: memory %.1f us, disk %.1f us\n",
               1e6 * memory_rate.commit_cpu_per_doc,
               1e6 * disk_rate.commit_cpu_per_doc);
-  std::printf("disk bytes per document: %.0f\n", static_cast<double>(bytes) / n);
+  std::printf("disk bytes per document: %.0f\n",
+              static_cast<double>(bytes) / n);
   return 0;
 }
 
@@ -491,8 +495,8 @@ int main(int argc, char** argv) {
                           argv[4]);
   }
   if (what == "adds" && argc == 6) {
-    return ConcurrentAdds(argv[2], std::strtoull(argv[3], nullptr, 10),
-                          argv[4], std::atoi(argv[5]));
+    return ConcurrentAdds(argv[2], std::strtoull(argv[3], nullptr, 10), argv[4],
+                          std::atoi(argv[5]));
   }
   if (what == "query" && argc == 6) {
     return Query(argv[2], std::strtoull(argv[3], nullptr, 10), argv[4],

@@ -838,9 +838,8 @@ TEST(DurableTest, TextsPackedBeforehandReadBack) {
   }
   std::vector<std::thread> packers;
   for (size_t i = 0; i < 6; i += 2) {
-    packers.emplace_back([&, i] {
-      EXPECT_TRUE((*store)->PackText(texts[i], packed[i]));
-    });
+    packers.emplace_back(
+        [&, i] { EXPECT_TRUE((*store)->PackText(texts[i], packed[i])); });
   }
   for (std::thread& t : packers) t.join();
   std::vector<StoredDocument> docs(6);
@@ -1252,13 +1251,12 @@ TEST_P(DurableCrashTest, KilledWriterLosesNothingAcknowledged) {
   int kills = 0;
   for (int round = 0; round < MIMEO_CRASH_KILLS; ++round) {
     int out;
-    const pid_t child =
-        Spawn({"durable_child",
-               ChildMode(round % 3 == 0   ? "add"
-                         : round % 3 == 1 ? "batch"
-                                          : "threads"),
-               dir, "k", std::to_string(next), "100000"},
-              &out);
+    const pid_t child = Spawn({"durable_child",
+                               ChildMode(round % 3 == 0   ? "add"
+                                         : round % 3 == 1 ? "batch"
+                                                          : "threads"),
+                               dir, "k", std::to_string(next), "100000"},
+                              &out);
     ASSERT_GT(child, 0);
     std::this_thread::sleep_for(std::chrono::milliseconds(50 + rng() % 250));
     kill(child, SIGKILL);

@@ -899,11 +899,10 @@ size_t Compress(std::string_view text, std::string& out) {
       ZSTD_createCCtx(), &ZSTD_freeCCtx);
   out.resize(ZSTD_compressBound(text.size()));
   const size_t n =
-      cctx == nullptr
-          ? ZSTD_compress(out.data(), out.size(), text.data(), text.size(),
-                          kZstdLevel)
-          : ZSTD_compressCCtx(cctx.get(), out.data(), out.size(), text.data(),
-                              text.size(), kZstdLevel);
+      cctx == nullptr ? ZSTD_compress(out.data(), out.size(), text.data(),
+                                      text.size(), kZstdLevel)
+                      : ZSTD_compressCCtx(cctx.get(), out.data(), out.size(),
+                                          text.data(), text.size(), kZstdLevel);
   out.resize(ZSTD_isError(n) ? 0 : n);
   return n;
 }
@@ -1004,9 +1003,8 @@ absl::Status LmdbDocumentStore::Append(absl::Span<const StoredDocument> docs) {
             }
           }
           if (rc == 0 && config_.texts && doc.live) {
-            MDB_val t = Val(doc.packed_text.empty()
-                                ? std::string_view(texts[i])
-                                : doc.packed_text);
+            MDB_val t = Val(doc.packed_text.empty() ? std::string_view(texts[i])
+                                                    : doc.packed_text);
             rc = mdb_put(txn, dbs_.texts, &k, &t, MDB_APPEND);
           }
         }
