@@ -512,7 +512,7 @@ absl::Status ReadInto(InputReader& reader, Engine& engine, bool quiet,
   // small so that reading overlaps sketching and memory holds only the
   // batches in flight (about 2 MB per thread; 8 MB into an index on
   // disk, where each commit waits for the disk).
-  const uint64_t batch_bytes = uint64_t{durable ? 8 : 2} << 20;
+  const uint64_t batch_bytes = (durable ? uint64_t{8} : uint64_t{2}) << 20;
   const int threads = engine.options().threads;
   tbb::task_arena arena(threads == 0 ? tbb::task_arena::automatic : threads);
   const size_t tokens = 2 * static_cast<size_t>(arena.max_concurrency()) + 1;
