@@ -11,6 +11,16 @@
 //       single Add() calls to each (durable: one fsynced transaction each):
 //       adds/s and median latency, at the size reached, and the same on a
 //       fresh 100-document index for the ratio.
+//   mimeo_durable_bench pipeline MODE N DIR   builds N documents in memory,
+//       then in DIR (which must not exist), as an ingestion pipeline would:
+//       batches of 1,000 sketched by SketchBatch() on every core while the
+//       main thread commits them in order (Commit()); docs/s of the whole
+//       ingest, wall clock. The documents are generated beforehand, 100
+//       batches at a time, untimed.
+//   mimeo_durable_bench adds MODE N DIR T   builds N documents in DIR
+//       (which must not exist) by AddBatch(), then T threads each make 200
+//       single durable Add() calls at once: adds/s of them all, and the
+//       median latency of one.
 //   mimeo_durable_bench query MODE N DIR Q  opens DIR (time, RSS); drops
 //       the index file's pages from the page cache (posix_fadvise
 //       DONTNEED: this file only, not the machine's cache) and asks up to
@@ -19,15 +29,20 @@
 //       engine in memory built from the same N documents.
 // Run each in its own process, so that RSS is that of one engine.
 #include <fcntl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -119,6 +134,131 @@ Rates Build(mimeo::Engine& e, uint64_t n) {
   return r;
 }
 
+// Builds n documents in batches of 1,000 as a pipeline: SketchBatch() on
+// `threads` threads, each taking the next batch, at most 2 x threads + 1
+// batches ahead of the one committed; the calling thread commits them in
+// order, so the engine is that of one AddBatch() of them all. Returns the
+// docs/s of the pipeline, the generation of the documents left out.
+struct PipelineRate {
+  double docs_per_s = 0;
+  double commit_share = 0;  // of the wall time, in Commit()
+  // The committing thread's CPU time in Commit() per document (the serial
+  // stage's work, which the load of the machine does not inflate).
+  double commit_cpu_per_doc = 0;
+};
+
+double ThreadCpuSeconds() {
+  timespec t;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
+}
+
+PipelineRate Pipeline(mimeo::Engine& e, uint64_t n, unsigned threads) {
+  constexpr uint64_t kBatch = 1000, kChunk = 100 * kBatch;
+  const size_t ahead = 2 * threads + 1;
+  double seconds = 0, commit_seconds = 0, commit_cpu = 0;
+  for (uint64_t chunk = 0; chunk < n; chunk += kChunk) {
+    const uint64_t chunk_end = std::min(n, chunk + kChunk);
+    const size_t batches = (chunk_end - chunk + kBatch - 1) / kBatch;
+    std::vector<std::vector<mimeo::Document>> docs(batches);
+    {
+      std::vector<std::thread> makers;
+      for (unsigned t = 0; t < threads; ++t) {
+        makers.emplace_back([&, t] {
+          for (size_t b = t; b < batches; b += threads) {
+            const uint64_t first = chunk + b * kBatch;
+            docs[b] = Batch(first, std::min(chunk_end, first + kBatch));
+          }
+        });
+      }
+      for (std::thread& m : makers) m.join();
+    }
+    std::vector<std::optional<mimeo::Engine::SketchedBatch>> sketched(batches);
+    std::mutex mu;
+    std::condition_variable cv;
+    size_t next = 0, committed = 0;
+    const auto start = Clock::now();
+    std::vector<std::thread> sketchers;
+    for (unsigned t = 0; t < threads; ++t) {
+      sketchers.emplace_back([&] {
+        for (;;) {
+          size_t b;
+          {
+            std::unique_lock lock(mu);
+            cv.wait(lock, [&] {
+              return next == batches || next < committed + ahead;
+            });
+            if (next == batches) return;
+            b = next++;
+          }
+          mimeo::Engine::SketchedBatch batch =
+              e.SketchBatch(std::move(docs[b]));
+          std::lock_guard lock(mu);
+          sketched[b] = std::move(batch);
+          cv.notify_all();
+        }
+      });
+    }
+    for (size_t b = 0; b < batches; ++b) {
+      mimeo::Engine::SketchedBatch batch;
+      {
+        std::unique_lock lock(mu);
+        cv.wait(lock, [&] { return sketched[b].has_value(); });
+        batch = std::move(*sketched[b]);
+        sketched[b].reset();
+      }
+      const auto commit_start = Clock::now();
+      const double cpu_start = ThreadCpuSeconds();
+      Check(e.Commit(std::move(batch)).status());
+      commit_cpu += ThreadCpuSeconds() - cpu_start;
+      commit_seconds += Seconds(commit_start);
+      std::lock_guard lock(mu);
+      committed = b + 1;
+      cv.notify_all();
+    }
+    for (std::thread& s : sketchers) s.join();
+    seconds += Seconds(start);
+  }
+  return {static_cast<double>(n) / seconds, commit_seconds / seconds,
+          commit_cpu / static_cast<double>(n)};
+}
+
+int PipelineIngest(const std::string& mode, uint64_t n,
+                   const std::string& dir) {
+  const mimeo::Engine::Options o = OptionsFor(mode);
+  if (std::filesystem::exists(dir)) {
+    std::fprintf(stderr, "'%s' exists\n", dir.c_str());
+    return 2;
+  }
+  const unsigned threads = std::max(1u, std::thread::hardware_concurrency());
+  PipelineRate memory_rate;
+  {
+    auto e = *mimeo::Engine::Create(o);
+    memory_rate = Pipeline(*e, n, threads);
+  }
+  auto e = mimeo::Engine::Open(dir, o);
+  Check(e.status());
+  const PipelineRate disk_rate = Pipeline(**e, n, threads);
+  e->reset();
+  const uint64_t bytes = std::filesystem::file_size(dir + "/data.mdb");
+  std::printf(
+      "mode %s, %llu documents, batches of 1,000, %u sketching threads\n",
+      mode.c_str(), static_cast<unsigned long long>(n), threads);
+  std::printf(
+      "whole ingest docs/s (pipelined SketchBatch + Commit): memory %.0f, "
+      "disk %.0f (disk/memory %.2f)\n",
+      memory_rate.docs_per_s, disk_rate.docs_per_s,
+      disk_rate.docs_per_s / memory_rate.docs_per_s);
+  std::printf("time in Commit(): memory %.0f%%, disk %.0f%% of the wall\n",
+              100 * memory_rate.commit_share, 100 * disk_rate.commit_share);
+  std::printf("CPU in Commit() per document: memory %.1f us, disk %.1f us\n",
+              1e6 * memory_rate.commit_cpu_per_doc,
+              1e6 * disk_rate.commit_cpu_per_doc);
+  std::printf("disk bytes per document: %.0f\n",
+              static_cast<double>(bytes) / n);
+  return 0;
+}
+
 double Median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   return v[v.size() / 2];
@@ -200,6 +340,51 @@ int Ingest(const std::string& mode, uint64_t n, const std::string& dir) {
       Median(adds) / small_add, 1e3 * memory_add,
       static_cast<unsigned long long>(n), 1e3 * memory_small_add,
       memory_add / memory_small_add);
+  return 0;
+}
+
+int ConcurrentAdds(const std::string& mode, uint64_t n, const std::string& dir,
+                   int threads) {
+  const mimeo::Engine::Options o = OptionsFor(mode);
+  if (std::filesystem::exists(dir)) {
+    std::fprintf(stderr, "'%s' exists\n", dir.c_str());
+    return 2;
+  }
+  auto e = mimeo::Engine::Open(dir, o);
+  Check(e.status());
+  for (uint64_t first = 0; first < n; first += 1000) {
+    Check((*e)->AddBatch(Batch(first, std::min(n, first + 1000))).status());
+  }
+  constexpr int kAdds = 200;
+  std::vector<std::vector<mimeo::Document>> docs(threads);
+  for (int t = 0; t < threads; ++t) {
+    docs[t] = Batch(n + static_cast<uint64_t>(t) * kAdds,
+                    n + static_cast<uint64_t>(t + 1) * kAdds);
+  }
+  std::vector<std::vector<double>> latency(threads);
+  const auto start = Clock::now();
+  std::vector<std::thread> adders;
+  for (int t = 0; t < threads; ++t) {
+    adders.emplace_back([&, t] {
+      for (const mimeo::Document& d : docs[t]) {
+        const auto add_start = Clock::now();
+        Check((*e)->Add(d).status());
+        latency[t].push_back(Seconds(add_start));
+      }
+    });
+  }
+  for (std::thread& a : adders) a.join();
+  const double seconds = Seconds(start);
+  std::vector<double> all;
+  for (const std::vector<double>& l : latency) {
+    all.insert(all.end(), l.begin(), l.end());
+  }
+  std::printf(
+      "mode %s, %llu documents, %d threads x %d single durable Add(): %.0f "
+      "adds/s, median %.2f ms, p99 %.2f ms\n",
+      mode.c_str(), static_cast<unsigned long long>(n), threads, kAdds,
+      static_cast<double>(all.size()) / seconds, 1e3 * Median(all),
+      1e3 * Percentile(all, 0.99));
   return 0;
 }
 
@@ -305,12 +490,22 @@ int main(int argc, char** argv) {
   if (what == "ingest" && argc == 5) {
     return Ingest(argv[2], std::strtoull(argv[3], nullptr, 10), argv[4]);
   }
+  if (what == "pipeline" && argc == 5) {
+    return PipelineIngest(argv[2], std::strtoull(argv[3], nullptr, 10),
+                          argv[4]);
+  }
+  if (what == "adds" && argc == 6) {
+    return ConcurrentAdds(argv[2], std::strtoull(argv[3], nullptr, 10), argv[4],
+                          std::atoi(argv[5]));
+  }
   if (what == "query" && argc == 6) {
     return Query(argv[2], std::strtoull(argv[3], nullptr, 10), argv[4],
                  std::atoi(argv[5]));
   }
   std::fprintf(stderr,
                "usage: mimeo_durable_bench ingest MODE N DIR\n"
+               "       mimeo_durable_bench pipeline MODE N DIR\n"
+               "       mimeo_durable_bench adds MODE N DIR T\n"
                "       mimeo_durable_bench query MODE N DIR Q\n");
   return 2;
 }

@@ -312,6 +312,7 @@ Engine::Engine(Components c)
       aligner_(std::move(c.aligner)),
       judge_(std::move(c.judge)),
       mu_(std::make_unique<internal::WriterPreferringMutex>()),
+      add_group_(std::make_unique<AddGroup>()),
       lsh_index_(std::move(c.lsh_index)),
       fingerprint_index_(std::move(c.fingerprint_index)) {}
 
@@ -339,6 +340,12 @@ absl::Status Engine::SketchText(std::string_view text, Scratch& scratch,
   out.invalid_utf8 = scratch.normalized.invalid_sequences;
   out.nul_bytes = scratch.normalized.nul_bytes;
   return absl::OkStatus();
+}
+
+void Engine::PackText(std::string_view text, Sketch& out) const {
+  if (options_.copy.enabled && !options_.text_source) {
+    store_->PackText(text, out.packed_text);
+  }
 }
 
 void Engine::SketchShingles(const Shingles& shingles, Sketch& out) const {
@@ -511,6 +518,7 @@ absl::StatusOr<std::vector<DocId>> Engine::InsertAll(
     s.set = sketch.set;
     s.set_size = sketch.set_size;
     s.fingerprints = sketch.fps;
+    if (keep_texts) s.packed_text = sketch.packed_text;
     s.text_hash = XXH3_64bits(doc.text.data(), doc.text.size());
     s.bytes = doc.text.size();
     s.invalid_utf8 = sketch.invalid_utf8;
@@ -546,12 +554,74 @@ absl::StatusOr<DocId> Engine::Add(const Document& doc) {
   Sketch sketch;
   if (doc.text.size() <= options_.max_document_bytes) {
     RETURN_IF_ERROR(SketchText(doc.text, scratch, sketch));
+    PackText(doc.text, sketch);
   }
+  AddGroup& g = *add_group_;
+  PendingAdd me;
+  me.doc = &doc;
+  me.sketch = &sketch;
+  std::unique_lock lock(g.mu);
+  g.queue.push_back(&me);
+  while (!me.done) {
+    if (g.inserting) {
+      g.cv.wait(lock);
+      continue;
+    }
+    // No insert under way: this call inserts every one queued, its own
+    // among them, while the calls arriving meanwhile queue for the next.
+    g.inserting = true;
+    std::vector<PendingAdd*> group;
+    group.swap(g.queue);
+    lock.unlock();
+    InsertGroup(group);
+    lock.lock();
+    for (PendingAdd* p : group) p->done = true;
+    g.inserting = false;
+    g.cv.notify_all();
+  }
+  return std::move(me.result);
+}
+
+void Engine::InsertGroup(const std::vector<PendingAdd*>& group) {
   std::unique_lock lock(*mu_);
-  ASSIGN_OR_RETURN(const std::vector<DocId> d,
-                   InsertAll(absl::MakeConstSpan(&doc, 1),
-                             absl::MakeSpan(&sketch, 1)));
-  return d[0];
+  const absl::Status followed = FollowStore();
+  std::vector<Document> docs;
+  std::vector<Sketch> sketches;
+  std::vector<PendingAdd*> accepted;
+  absl::flat_hash_set<std::string_view> ids;
+  for (PendingAdd* p : group) {
+    absl::Status s = followed.ok() ? CheckDocument(*p->doc) : followed;
+    // Of two calls with one id, the first queued is added.
+    if (s.ok() && !ids.insert(p->doc->id).second) {
+      s = absl::AlreadyExistsError(
+          absl::StrFormat("document '%s' was already added", p->doc->id));
+    }
+    if (!s.ok()) {
+      p->result = s;
+      continue;
+    }
+    docs.push_back(*p->doc);
+    sketches.push_back(std::move(*p->sketch));
+    accepted.push_back(p);
+  }
+  if (docs.empty()) return;
+  absl::StatusOr<std::vector<DocId>> added =
+      InsertAll(docs, absl::MakeSpan(sketches));
+  if (absl::IsAlreadyExists(added.status()) && docs.size() > 1) {
+    // Another process added one of the ids meanwhile: each on its own, so
+    // that only that one fails.
+    for (size_t i = 0; i < docs.size(); ++i) {
+      absl::StatusOr<std::vector<DocId>> one = InsertAll(
+          absl::MakeConstSpan(&docs[i], 1), absl::MakeSpan(&sketches[i], 1));
+      accepted[i]->result =
+          one.ok() ? absl::StatusOr<DocId>((*one)[0]) : one.status();
+    }
+    return;
+  }
+  for (size_t i = 0; i < docs.size(); ++i) {
+    accepted[i]->result =
+        added.ok() ? absl::StatusOr<DocId>((*added)[i]) : added.status();
+  }
 }
 
 Engine::SketchedBatch::SketchedBatch() = default;
@@ -571,6 +641,7 @@ Engine::SketchedBatch Engine::SketchBatch(std::vector<Document> docs) const {
     // An over-long text is left unsketched; Commit() refuses it.
     if (doc.text.size() > options_.max_document_bytes) continue;
     const absl::Status s = SketchText(doc.text, scratch, batch.sketches_[i]);
+    if (s.ok()) PackText(doc.text, batch.sketches_[i]);
     if (!s.ok() && batch.status_.ok()) {
       batch.status_ = absl::Status(
           s.code(), absl::StrFormat("document '%s': %s", doc.id, s.message()));
@@ -619,18 +690,24 @@ absl::StatusOr<std::vector<DocId>> Engine::Commit(SketchedBatch batch) {
 
 absl::StatusOr<std::vector<DocId>> Engine::AddBatch(
     absl::Span<const Document> docs) {
-  std::unique_lock lock(*mu_);
-  RETURN_IF_ERROR(FollowStore());
-  RETURN_IF_ERROR(CheckBatch(docs));
+  // Sketched (and the texts packed) before taking the lock, as in Add(),
+  // so that readers wait only for the insert and another thread's batch
+  // may be stored meanwhile. The checks come first under the lock, so the
+  // error is the one they would have given before sketching.
   std::vector<Sketch> sketches(docs.size());
   std::vector<absl::Status> failed(docs.size());
   tbb::enumerable_thread_specific<Scratch> scratch;
   tbb::task_arena arena = internal::Arena(options_.threads);
   arena.execute([&] {
     tbb::parallel_for(size_t{0}, docs.size(), [&](size_t i) {
+      if (docs[i].text.size() > options_.max_document_bytes) return;
       failed[i] = SketchText(docs[i].text, scratch.local(), sketches[i]);
+      if (failed[i].ok()) PackText(docs[i].text, sketches[i]);
     });
   });
+  std::unique_lock lock(*mu_);
+  RETURN_IF_ERROR(FollowStore());
+  RETURN_IF_ERROR(CheckBatch(docs));
   for (const absl::Status& s : failed) RETURN_IF_ERROR(s);
   return InsertAll(docs, absl::MakeSpan(sketches));
 }

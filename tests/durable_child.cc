@@ -6,17 +6,23 @@
 //   durable_child batch DIR PREFIX FIRST COUNT AddBatch() of 10 at a time
 //   durable_child readonly DIR PREFIX I 0       ReadOnly() below
 //   durable_child full DIR PREFIX FIRST COUNT   Full() below
-// "add-nd" and "batch-nd" do as "add" and "batch" on a near-duplicate
-// index (DurableOptions(true)).
+//   durable_child threads DIR PREFIX FIRST COUNT  four threads, each one
+//       Add() at a time (documents FIRST + t, FIRST + t + 4, ...), which
+//       group commit inserts together
+// "add-nd", "batch-nd" and "threads-nd" do as "add", "batch" and
+// "threads" on a near-duplicate index (DurableOptions(true)).
 // Documents are DurableText(PREFIX, i) for i in [FIRST, FIRST + COUNT).
 // Exit code 0, or 1 with the error on stderr (2: bad arguments).
 #include <signal.h>
 #include <sys/resource.h>
 
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "durable_util.h"
@@ -73,12 +79,36 @@ int main(int argc, char** argv) {
   const long first = std::atol(argv[4]), count = std::atol(argv[5]);
   if (mode == "readonly") return ReadOnly(dir, prefix, first);
   if (mode == "full") return Full(dir, prefix, first, count);
-  const bool near_duplicate = mode == "add-nd" || mode == "batch-nd";
+  const bool near_duplicate =
+      mode == "add-nd" || mode == "batch-nd" || mode == "threads-nd";
   auto engine =
       mimeo::Engine::Open(dir, mimeo::testing::DurableOptions(near_duplicate));
   if (!engine.ok()) {
     std::fprintf(stderr, "%s\n", engine.status().ToString().c_str());
     return 1;
+  }
+  if (mode == "threads" || mode == "threads-nd") {
+    std::mutex out_mu;
+    std::atomic<bool> failed{false};
+    std::vector<std::thread> writers;
+    for (long t = 0; t < 4; ++t) {
+      writers.emplace_back([&, t] {
+        for (long i = first + t; i < first + count && !failed; i += 4) {
+          const mimeo::Document d = mimeo::testing::DurableDoc(prefix, i);
+          const absl::Status s = (*engine)->Add(d).status();
+          std::lock_guard lock(out_mu);
+          if (!s.ok()) {
+            std::fprintf(stderr, "%s\n", s.ToString().c_str());
+            failed = true;
+            return;
+          }
+          std::printf("%s\n", d.id.c_str());
+          std::fflush(stdout);
+        }
+      });
+    }
+    for (std::thread& w : writers) w.join();
+    return failed ? 1 : 0;
   }
   const long step = mode == "batch" || mode == "batch-nd" ? 10 : 1;
   for (long i = first; i < first + count; i += step) {

@@ -504,14 +504,15 @@ void Phase::Draw() {
 }
 
 absl::Status ReadInto(InputReader& reader, Engine& engine, bool quiet,
-                      std::vector<uint64_t>* lengths) {
+                      std::vector<uint64_t>* lengths, bool durable) {
   Progress progress(!quiet);
   // A pipeline on the engine's threads: batches are read in order on one
   // thread, sketched on all of them, and committed in the order read, so
   // the result is that of one AddBatch() over the whole input. Batches are
   // small so that reading overlaps sketching and memory holds only the
-  // batches in flight (about 2 MB per thread).
-  constexpr uint64_t kBatchBytes = uint64_t{2} << 20;
+  // batches in flight (about 2 MB per thread; 8 MB into an index on
+  // disk, where each commit waits for the disk).
+  const uint64_t batch_bytes = (durable ? uint64_t{8} : uint64_t{2}) << 20;
   const int threads = engine.options().threads;
   tbb::task_arena arena(threads == 0 ? tbb::task_arena::automatic : threads);
   const size_t tokens = 2 * static_cast<size_t>(arena.max_concurrency()) + 1;
@@ -532,7 +533,7 @@ absl::Status ReadInto(InputReader& reader, Engine& engine, bool quiet,
                 fc.stop();
                 return batch;
               }
-              absl::StatusOr<bool> more = reader.Next(batch.first, kBatchBytes);
+              absl::StatusOr<bool> more = reader.Next(batch.first, batch_bytes);
               if (!more.ok()) {
                 status = more.status();
                 fc.stop();

@@ -170,8 +170,14 @@ class Output {
 //
 // With `lengths`, appends the text length in bytes of each document read,
 // in the order read: into a new engine, lengths[d] is DocId d's.
+//
+// `durable`: the engine is an index on disk (Engine::Open()), each of
+// whose commits waits for the disk (two fsyncs, tens of ms on a busy
+// disk); batches are then 8 MB of input instead of 2, so that the commits
+// are few and memory holds about 8 MB per thread.
 absl::Status ReadInto(InputReader& reader, Engine& engine, bool quiet,
-                      std::vector<uint64_t>* lengths = nullptr);
+                      std::vector<uint64_t>* lengths = nullptr,
+                      bool durable = false);
 
 // A line on stderr saying what a step after reading does, so that a long
 // step does not look like a hang, with the time it has taken: "clustering

@@ -139,7 +139,9 @@ int Create(IndexArgs& args) {
     if (!reader.ok()) return StatusExit(reader.status());
     auto engine = Engine::Open(args.index, common.engine);
     if (!engine.ok()) return StatusExit(engine.status());
-    if (absl::Status s = ReadInto(**reader, **engine, common.quiet); !s.ok()) {
+    if (absl::Status s = ReadInto(**reader, **engine, common.quiet, nullptr,
+                                  /*durable=*/true);
+        !s.ok()) {
       return StatusExit(s);
     }
     PrintSummary(common, (*reader)->counts(), (*engine)->stats(),
@@ -207,7 +209,9 @@ int Add(IndexArgs& args) {
     (*reader)->SkipIds(std::move(ids));
   }
   const uint64_t before = (*engine)->stats().documents;
-  if (absl::Status s = ReadInto(**reader, **engine, common.quiet); !s.ok()) {
+  if (absl::Status s =
+          ReadInto(**reader, **engine, common.quiet, nullptr, directory);
+      !s.ok()) {
     return StatusExit(s);  // the file is untouched
   }
   const uint64_t added = (*engine)->stats().documents - before;

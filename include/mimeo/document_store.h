@@ -47,6 +47,10 @@ struct StoredDocument {
   std::string_view id;
   // Kept only when the store keeps texts (copy on, no text source).
   std::string_view text;
+  // `text` as PackText() packs it, when the caller packed it beforehand
+  // (outside the writer lock, on its own threads); empty: Append() packs
+  // `text` itself.
+  std::string_view packed_text;
   std::optional<int64_t> date;
   std::string_view source;
   bool live = true;
@@ -144,6 +148,19 @@ class DocumentStore {
   virtual bool Stale() const = 0;
   // Makes room for `n` documents in all, where that means anything.
   virtual void Reserve(size_t n) = 0;
+
+  // Packs a text as Append() would store it (an on-disk store compresses
+  // it), into `packed`, so that a caller may do it before it takes the
+  // writer lock, on as many threads as it likes: the result is the same
+  // bytes Append() would make. False (and `packed` left alone) when the
+  // store keeps no texts or keeps them as they are, or packing failed
+  // (Append() then packs, and reports the failure). May run concurrently
+  // with any call.
+  virtual bool PackText(std::string_view text, std::string& packed) const {
+    (void)text;
+    (void)packed;
+    return false;
+  }
 
   // The LSH band postings the store keeps (band_postings.h), if it keeps
   // any; valid as long as the store.

@@ -151,6 +151,8 @@ struct EngineStats {
 
 class Engine {
   struct Sketch;  // defined in src/internal/engine_parts.h
+  struct AddGroup;    // likewise
+  struct PendingAdd;  // likewise
 
  public:
   struct Options {
@@ -337,6 +339,12 @@ class Engine {
   // addition). Fails, adding nothing, if the id is empty, longer than
   // 64 KiB or already present (AlreadyExists), or the text is longer than
   // max_document_bytes.
+  // Group commit: Add() calls made at once from several threads are
+  // inserted together, in one transaction (one fsync on disk), each
+  // returning once that transaction is durable; a document refused by its
+  // checks does not hold back the others. Their DocIds follow the order in
+  // which the calls were queued; from one thread, Add() after Add() is one
+  // transaction each, as before.
   absl::StatusOr<DocId> Add(const Document& doc);
   // Adds documents as if by Add() in order, sketching them on all threads.
   // All or nothing: if any document would be refused (including ids
@@ -578,6 +586,9 @@ class Engine {
   absl::Status SketchText(std::string_view text, Scratch& scratch,
                           Sketch& out) const;
   void SketchShingles(const Shingles& shingles, Sketch& out) const;
+  // Packs the text into out.packed_text when the store keeps texts packed
+  // (DocumentStore::PackText()), so that it is done outside the lock.
+  void PackText(std::string_view text, Sketch& out) const;
   absl::Status CheckDocument(const Document& doc) const;
   // CheckDocument() for each, and no id twice.
   absl::Status CheckBatch(absl::Span<const Document> docs) const;
@@ -586,6 +597,10 @@ class Engine {
   // after taking in other writers' changes (FollowStore()).
   absl::StatusOr<std::vector<DocId>> InsertAll(absl::Span<const Document> docs,
                                                absl::Span<Sketch> sketches);
+  // Inserts the queued Add() calls of `group` as one InsertAll() (a
+  // document refused by its checks gets its own error and the others go
+  // on), setting each one's result; takes the exclusive lock.
+  void InsertGroup(const std::vector<PendingAdd*>& group);
   // Files a stored document in the indexes and the counters (a removed
   // one only in the counters), or takes a removed one out of them.
   // Require the exclusive lock; fail only on a broken invariant.
@@ -701,6 +716,8 @@ class Engine {
   // starve behind a stream of queries (src/internal/
   // writer_preferring_mutex.h).
   const std::unique_ptr<internal::WriterPreferringMutex> mu_;
+  // Add() calls of several threads waiting to share one insert.
+  const std::unique_ptr<AddGroup> add_group_;
   // Guards the two models of common shingles, which readers refresh under
   // the shared lock (CommonModel()).
   mutable std::mutex common_mu_;

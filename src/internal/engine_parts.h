@@ -3,7 +3,10 @@
 #ifndef MIMEO_SRC_INTERNAL_ENGINE_PARTS_H_
 #define MIMEO_SRC_INTERNAL_ENGINE_PARTS_H_
 
+#include <condition_variable>
 #include <cstdint>
+#include <mutex>
+#include <string>
 #include <vector>
 
 #include "mimeo/engine.h"
@@ -20,6 +23,9 @@ struct Engine::Sketch {
   std::vector<Fingerprint> fps;  // winnowed, with copy on
   uint64_t invalid_utf8 = 0;
   uint64_t nul_bytes = 0;
+  // The text as the store packs it (DocumentStore::PackText()), when it
+  // keeps texts packed; packed while sketching, outside the writer lock.
+  std::string packed_text;
 };
 
 // The common shingles, as of a number of DocIds and removals
@@ -33,6 +39,24 @@ struct Engine::Common {
   std::vector<uint64_t> offsets;
   size_t num_ids = 0;
   uint64_t removed = 0;
+};
+
+// The Add() calls waiting to be inserted together (group commit): each
+// queues its sketched document; the first to find no insert under way
+// takes every queued one and inserts them in one transaction (one fsync
+// on disk), then hands each its answer.
+struct Engine::PendingAdd {
+  const Document* doc = nullptr;
+  Sketch* sketch = nullptr;
+  absl::StatusOr<DocId> result = absl::UnknownError("not inserted");
+  bool done = false;
+};
+
+struct Engine::AddGroup {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<PendingAdd*> queue;
+  bool inserting = false;
 };
 
 // Buffers reused across documents by one thread.

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <utility>
 #include <vector>
 
@@ -887,6 +888,36 @@ absl::Status LmdbDocumentStore::Write(
   }
 }
 
+namespace {
+
+// Compresses `text` into `out` as one zstd frame; returns zstd's result
+// (the size, or an error code). A compression context per thread: making
+// one per call (ZSTD_compress()) costs about as much as compressing a
+// short article. The frame is the same either way.
+size_t Compress(std::string_view text, std::string& out) {
+  thread_local std::unique_ptr<ZSTD_CCtx, size_t (*)(ZSTD_CCtx*)> cctx(
+      ZSTD_createCCtx(), &ZSTD_freeCCtx);
+  out.resize(ZSTD_compressBound(text.size()));
+  const size_t n =
+      cctx == nullptr ? ZSTD_compress(out.data(), out.size(), text.data(),
+                                      text.size(), kZstdLevel)
+                      : ZSTD_compressCCtx(cctx.get(), out.data(), out.size(),
+                                          text.data(), text.size(), kZstdLevel);
+  out.resize(ZSTD_isError(n) ? 0 : n);
+  return n;
+}
+
+}  // namespace
+
+bool LmdbDocumentStore::PackText(std::string_view text,
+                                 std::string& packed) const {
+  if (!config_.texts) return false;
+  std::string out;
+  if (ZSTD_isError(Compress(text, out))) return false;
+  packed = std::move(out);
+  return true;
+}
+
 absl::Status LmdbDocumentStore::Append(absl::Span<const StoredDocument> docs) {
   const DocId first = static_cast<DocId>(num_ids_);
   const uint64_t mine = generation_.load();
@@ -898,20 +929,17 @@ absl::Status LmdbDocumentStore::Append(absl::Span<const StoredDocument> docs) {
     added.nul_bytes += d.nul_bytes;
     if (d.live) Count(tally_added, d.set_size, d.fingerprints.size(), +1);
   }
+  // The texts the caller did not pack beforehand.
   std::vector<std::string> texts(docs.size());
   if (config_.texts) {
     for (size_t i = 0; i < docs.size(); ++i) {
-      if (!docs[i].live) continue;
-      const std::string_view t = docs[i].text;
-      texts[i].resize(ZSTD_compressBound(t.size()));
-      const size_t n = ZSTD_compress(texts[i].data(), texts[i].size(), t.data(),
-                                     t.size(), kZstdLevel);
+      if (!docs[i].live || !docs[i].packed_text.empty()) continue;
+      const size_t n = Compress(docs[i].text, texts[i]);
       if (ZSTD_isError(n)) {
         return absl::InternalError(
             absl::StrFormat("index '%s': cannot compress the text of '%s': %s",
                             dir_, docs[i].id, ZSTD_getErrorName(n)));
       }
-      texts[i].resize(n);
     }
   }
   // The band postings, a sorted array a band: the batch's level.
@@ -975,7 +1003,8 @@ absl::Status LmdbDocumentStore::Append(absl::Span<const StoredDocument> docs) {
             }
           }
           if (rc == 0 && config_.texts && doc.live) {
-            MDB_val t = Val(texts[i]);
+            MDB_val t = Val(doc.packed_text.empty() ? std::string_view(texts[i])
+                                                    : doc.packed_text);
             rc = mdb_put(txn, dbs_.texts, &k, &t, MDB_APPEND);
           }
         }

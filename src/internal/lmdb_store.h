@@ -204,6 +204,9 @@ class LmdbDocumentStore final : public DocumentStore, public BandPostings {
   void Reserve(size_t n) override {
     if (cached_) cache_.Reserve(n);
   }
+  // A zstd frame of the text (level 3, one compression context a thread),
+  // when texts are kept.
+  bool PackText(std::string_view text, std::string& packed) const override;
   const BandPostings* band_postings() const override {
     return config_.lsh_bands != 0 ? this : nullptr;
   }
