@@ -342,9 +342,11 @@ absl::Status Engine::SketchText(std::string_view text, Scratch& scratch,
   return absl::OkStatus();
 }
 
-void Engine::PackText(std::string_view text, Sketch& out) const {
-  if (options_.copy.enabled && !options_.text_source) {
-    store_->PackText(text, out.packed_text);
+void Engine::PackText(const Document& doc, Sketch& out) const {
+  // A text kept by reference is not compressed (unless the store refuses
+  // the reference, when Append() compresses it).
+  if (options_.copy.enabled && !options_.text_source && !doc.text_at) {
+    store_->PackText(doc.text, out.packed_text);
   }
 }
 
@@ -519,6 +521,7 @@ absl::StatusOr<std::vector<DocId>> Engine::InsertAll(
     s.set_size = sketch.set_size;
     s.fingerprints = sketch.fps;
     if (keep_texts) s.packed_text = sketch.packed_text;
+    if (keep_texts && doc.text_at) s.text_at = &*doc.text_at;
     s.text_hash = XXH3_64bits(doc.text.data(), doc.text.size());
     s.bytes = doc.text.size();
     s.invalid_utf8 = sketch.invalid_utf8;
@@ -554,7 +557,7 @@ absl::StatusOr<DocId> Engine::Add(const Document& doc) {
   Sketch sketch;
   if (doc.text.size() <= options_.max_document_bytes) {
     RETURN_IF_ERROR(SketchText(doc.text, scratch, sketch));
-    PackText(doc.text, sketch);
+    PackText(doc, sketch);
   }
   AddGroup& g = *add_group_;
   PendingAdd me;
@@ -641,7 +644,7 @@ Engine::SketchedBatch Engine::SketchBatch(std::vector<Document> docs) const {
     // An over-long text is left unsketched; Commit() refuses it.
     if (doc.text.size() > options_.max_document_bytes) continue;
     const absl::Status s = SketchText(doc.text, scratch, batch.sketches_[i]);
-    if (s.ok()) PackText(doc.text, batch.sketches_[i]);
+    if (s.ok()) PackText(doc, batch.sketches_[i]);
     if (!s.ok() && batch.status_.ok()) {
       batch.status_ = absl::Status(
           s.code(), absl::StrFormat("document '%s': %s", doc.id, s.message()));
@@ -702,7 +705,7 @@ absl::StatusOr<std::vector<DocId>> Engine::AddBatch(
     tbb::parallel_for(size_t{0}, docs.size(), [&](size_t i) {
       if (docs[i].text.size() > options_.max_document_bytes) return;
       failed[i] = SketchText(docs[i].text, scratch.local(), sketches[i]);
-      if (failed[i].ok()) PackText(docs[i].text, sketches[i]);
+      if (failed[i].ok()) PackText(docs[i], sketches[i]);
     });
   });
   std::unique_lock lock(*mu_);

@@ -871,6 +871,142 @@ TEST(DurableTest, TextsPackedBeforehandReadBack) {
       << internal::LmdbDocumentStore::Check(dir);
 }
 
+// Texts kept by reference (Document::text_at): an index mixing references
+// and compressed texts answers as one that compresses them all, reads the
+// referenced texts back from the file, and reports a file changed or gone
+// naming the file and the document, in reads and in its check. The index
+// is version 3 until its first reference, then 4.
+TEST(DurableTest, TextsByReferenceReadBackAndAnswerAlike) {
+  const std::string base = TempDir("by_reference");
+  std::filesystem::create_directories(base);
+  const std::string originals = base + "/originals.txt";
+  Corpus corpus(23);
+  std::vector<Document> docs;
+  std::string file;
+  for (int i = 0; i < 60; ++i) {
+    Document d = corpus.Next();
+    if (i % 3 != 2) {  // every third is kept compressed
+      file += "-- header --\n";
+      d.text_at = TextReference{originals, file.size(), d.text.size()};
+      file += d.text;
+    }
+    docs.push_back(std::move(d));
+  }
+  // A reference whose length is not the text's is not kept: compressed.
+  docs[5].text_at->length += 1;
+  {
+    std::ofstream out(originals, std::ios::binary);
+    out << file;
+  }
+  const std::string plain_dir = base + "/plain", ref_dir = base + "/ref";
+  std::vector<Document> stripped = docs;
+  for (Document& d : stripped) d.text_at.reset();
+  const auto fill = [](Engine& e, const std::vector<Document>& in) {
+    for (size_t i = 0; i < 20; ++i) ASSERT_TRUE(e.Add(in[i]).ok());
+    ASSERT_TRUE(e.AddBatch(absl::MakeConstSpan(in).subspan(20)).ok());
+  };
+  {
+    auto plain = Engine::Open(plain_dir, DurableOptions());
+    auto ref = Engine::Open(ref_dir, DurableOptions());
+    ASSERT_TRUE(plain.ok() && ref.ok());
+    fill(**plain, stripped);
+    fill(**ref, docs);
+    for (DocId d = 0; d < docs.size(); ++d) {
+      auto a = (*plain)->text(d), b = (*ref)->text(d);
+      ASSERT_TRUE(a.ok() && b.ok()) << d << " " << b.status();
+      EXPECT_EQ(*b, docs[d].text) << d;
+      EXPECT_EQ(*a, *b) << d;
+    }
+    for (size_t q = 0; q < docs.size(); q += 7) {
+      auto a = (*plain)->Query(docs[q].text), b = (*ref)->Query(docs[q].text);
+      ASSERT_TRUE(a.ok() && b.ok()) << b.status();
+      EXPECT_EQ(Describe(*a), Describe(*b)) << q;
+    }
+    auto a = (*plain)->SharedCopy(), b = (*ref)->SharedCopy();
+    ASSERT_TRUE(a.ok() && b.ok()) << b.status();
+    EXPECT_EQ(Describe(*a), Describe(*b));
+    EXPECT_FALSE(Describe(*b).empty());
+  }
+  auto plain_summary = internal::LmdbDocumentStore::ReadSummary(plain_dir);
+  auto ref_summary = internal::LmdbDocumentStore::ReadSummary(ref_dir);
+  ASSERT_TRUE(plain_summary.ok() && ref_summary.ok());
+  EXPECT_EQ(plain_summary->version, 3u);
+  EXPECT_EQ(ref_summary->version, 4u);
+  ASSERT_TRUE(Engine::CheckIndex(ref_dir).ok()) << Engine::CheckIndex(ref_dir);
+
+  // Reopened, the references read back; then the original changes under
+  // document d0 (one byte of its range).
+  ASSERT_FALSE(docs[0].text.empty());
+  {
+    std::fstream f(originals, std::ios::binary | std::ios::in | std::ios::out);
+    f.seekp(static_cast<std::streamoff>(docs[0].text_at->offset));
+    f.put(docs[0].text[0] == 'x' ? 'y' : 'x');
+  }
+  {
+    auto ref = Engine::Open(ref_dir, DurableOptions());
+    ASSERT_TRUE(ref.ok()) << ref.status();
+    auto t1 = (*ref)->text(1);
+    ASSERT_TRUE(t1.ok()) << t1.status();
+    EXPECT_EQ(*t1, docs[1].text);
+    auto t0 = (*ref)->text(0);
+    ASSERT_FALSE(t0.ok());
+    EXPECT_EQ(t0.status().code(), absl::StatusCode::kDataLoss);
+    EXPECT_NE(t0.status().message().find(originals), std::string::npos)
+        << t0.status();
+    EXPECT_NE(t0.status().message().find("'" + docs[0].id + "'"),
+              std::string::npos)
+        << t0.status();
+    EXPECT_NE(t0.status().message().find("changed"), std::string::npos)
+        << t0.status();
+    // A query that must align with it fails rather than answer wrongly.
+    auto q = (*ref)->Query(docs[0].text);
+    EXPECT_FALSE(q.ok());
+  }
+  absl::Status check = Engine::CheckIndex(ref_dir);
+  ASSERT_FALSE(check.ok());
+  EXPECT_NE(check.message().find(originals), std::string::npos) << check;
+
+  // The original gone: references fail naming it; compressed texts (every
+  // third, and the one whose reference was refused) still read back.
+  std::filesystem::remove(originals);
+  {
+    auto ref = Engine::Open(ref_dir, DurableOptions());
+    ASSERT_TRUE(ref.ok()) << ref.status();
+    auto t1 = (*ref)->text(1);
+    ASSERT_FALSE(t1.ok());
+    EXPECT_NE(t1.status().message().find("cannot be opened"), std::string::npos)
+        << t1.status();
+    EXPECT_NE(t1.status().message().find(originals), std::string::npos);
+    for (DocId d : {DocId{2}, DocId{5}, DocId{8}}) {
+      auto t = (*ref)->text(d);
+      ASSERT_TRUE(t.ok()) << d << " " << t.status();
+      EXPECT_EQ(*t, docs[d].text);
+    }
+  }
+  // An index of version 3 takes a reference and becomes version 4.
+  {
+    auto plain = Engine::Open(plain_dir, DurableOptions());
+    ASSERT_TRUE(plain.ok());
+    {
+      std::ofstream out(originals, std::ios::binary);
+      out << "a text of its own, kept by reference";
+    }
+    Document d;
+    d.id = "late";
+    d.text = "a text of its own, kept by reference";
+    d.text_at = TextReference{originals, 0, d.text.size()};
+    auto late = (*plain)->Add(d);
+    ASSERT_TRUE(late.ok()) << late.status();
+    auto t = (*plain)->text(*late);
+    ASSERT_TRUE(t.ok()) << t.status();
+    EXPECT_EQ(*t, d.text);
+  }
+  plain_summary = internal::LmdbDocumentStore::ReadSummary(plain_dir);
+  ASSERT_TRUE(plain_summary.ok());
+  EXPECT_EQ(plain_summary->version, 4u);
+  EXPECT_TRUE(Engine::CheckIndex(plain_dir).ok()) << Engine::CheckIndex(plain_dir);
+}
+
 // AddBatch() sketches outside the writer lock: two threads adding batches
 // at once to a copy-mode index both land, every text reads back, and the
 // errors are those of the checks (a repeated id, an over-long text), with
@@ -1319,6 +1455,115 @@ int RunMimeo(const std::string& dir, const std::vector<std::string>& args,
   const int status = pclose(p);
   *err = testing::ReadFile(dir + "/stderr.out");
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// --texts-by-reference: the index answers byte for byte as one that
+// compresses its texts, exports the same snapshot, keeps references for
+// plain files and plain JSONL fields only, and names a changed original
+// in query and check; refused where it cannot apply.
+TEST(DurableCliTest, TextsByReferenceAnswerAlike) {
+  const std::string dir = TempDir("cli_reference");
+  std::filesystem::create_directories(dir);
+  std::filesystem::copy(std::string(MIMEO_SOURCE_DIR) + "/datasets/demo/texts",
+                        dir + "/texts",
+                        std::filesystem::copy_options::recursive);
+  {
+    // One line with escapes (kept compressed), one without (referenced).
+    std::ofstream out(dir + "/texts/feeds/extra.jsonl", std::ios::binary);
+    out << "{\"id\": \"esc\", \"text\": \"A line\\nwith an escape, about the "
+           "comet seen over the harbour terminal.\"}\n"
+        << "{\"id\": \"raw\", \"text\": \"Plain words about the comet seen "
+           "over the harbour terminal last night.\"}\n";
+  }
+  std::string out, err, plain_out, ref_out;
+  ASSERT_EQ(RunMimeo(dir, {"index", "create", "plain/", "texts", "-q"}, &out,
+                     &err),
+            0)
+      << err;
+  ASSERT_EQ(RunMimeo(dir,
+                     {"index", "create", "ref/", "texts",
+                      "--texts-by-reference"},
+                     &out, &err),
+            0)
+      << err;
+  // 17 documents: the HTML page (converted) and the line with an escape
+  // are kept compressed.
+  EXPECT_NE(err.find("17 documents"), std::string::npos) << err;
+  EXPECT_NE(err.find("15 texts by reference (2 compressed)"), std::string::npos)
+      << err;
+  ASSERT_EQ(RunMimeo(dir, {"index", "check", "ref"}, &out, &err), 0) << err;
+  ASSERT_EQ(RunMimeo(dir,
+                     {"index", "query", "plain", "texts", "--format", "jsonl",
+                      "-q"},
+                     &plain_out, &err),
+            0)
+      << err;
+  ASSERT_EQ(RunMimeo(dir,
+                     {"index", "query", "ref", "texts", "--format", "jsonl",
+                      "-q"},
+                     &ref_out, &err),
+            0)
+      << err;
+  EXPECT_EQ(plain_out, ref_out);
+  EXPECT_NE(ref_out.find("passages"), std::string::npos) << ref_out;
+  ASSERT_EQ(RunMimeo(dir, {"index", "export", "plain", "plain.mimeo", "-q"},
+                     &out, &err),
+            0)
+      << err;
+  ASSERT_EQ(RunMimeo(dir, {"index", "export", "ref", "ref.mimeo", "-q"}, &out,
+                     &err),
+            0)
+      << err;
+  EXPECT_EQ(testing::ReadFile(dir + "/plain.mimeo"),
+            testing::ReadFile(dir + "/ref.mimeo"));
+  // `index add` takes the flag too.
+  {
+    std::ofstream out(dir + "/late.txt", std::ios::binary);
+    out << "A late report on the comet over the harbour terminal.";
+  }
+  ASSERT_EQ(RunMimeo(dir, {"index", "add", "ref", "late.txt",
+                           "--texts-by-reference"},
+                     &out, &err),
+            0)
+      << err;
+  EXPECT_NE(err.find("1 texts by reference (0 compressed)"), std::string::npos)
+      << err;
+  // The original of a referenced text changes (bytes appended after its
+  // range do not matter; one byte in it does): the query that needs it
+  // and the check fail, naming the file.
+  const std::string changed = dir + "/texts/wire/comet.txt";
+  {
+    std::ofstream out(changed, std::ios::binary | std::ios::app);
+    out << " An added sentence.";
+  }
+  ASSERT_EQ(RunMimeo(dir, {"index", "check", "ref"}, &out, &err), 0) << err;
+  {
+    std::fstream f(changed, std::ios::binary | std::ios::in | std::ios::out);
+    f.seekp(3);
+    f.put('#');
+  }
+  EXPECT_NE(RunMimeo(dir,
+                     {"index", "query", "ref", "texts/sky-weekly/comet.txt",
+                      "--format", "jsonl", "-q"},
+                     &out, &err),
+            0);
+  EXPECT_NE(err.find("wire/comet.txt"), std::string::npos) << err;
+  EXPECT_NE(err.find("changed"), std::string::npos) << err;
+  EXPECT_NE(RunMimeo(dir, {"index", "check", "ref"}, &out, &err), 0);
+  EXPECT_NE(err.find("wire/comet.txt"), std::string::npos) << err;
+  // The index that compressed its texts does not care.
+  EXPECT_EQ(RunMimeo(dir, {"index", "check", "plain"}, &out, &err), 0) << err;
+  // Refused: a snapshot file, an index without texts.
+  EXPECT_NE(RunMimeo(dir, {"index", "create", "snap.mimeo", "texts",
+                           "--texts-by-reference"},
+                     &out, &err),
+            0);
+  EXPECT_NE(err.find("snapshot"), std::string::npos) << err;
+  EXPECT_NE(RunMimeo(dir, {"index", "create", "nocopy/", "texts", "--no-copy",
+                           "--texts-by-reference"},
+                     &out, &err),
+            0);
+  EXPECT_NE(err.find("--no-copy"), std::string::npos) << err;
 }
 
 // `mimeo index` on a directory answers as on a snapshot file, converts

@@ -45,7 +45,34 @@ struct IndexArgs {
   bool force = false;
   bool no_copy = false;
   bool skip_existing = false;
+  bool texts_by_reference = false;
 };
+
+// --texts-by-reference: what it needs, or the refusal naming why not.
+absl::Status CheckTextsByReference(const IndexArgs& args, bool directory,
+                                   bool copy) {
+  if (!args.texts_by_reference) return absl::OkStatus();
+  if (!directory) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "--texts-by-reference needs an index directory; '%s' is a snapshot "
+        "file, which holds its texts",
+        args.index));
+  }
+  if (!copy) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "--texts-by-reference: index '%s' keeps no texts (--no-copy)",
+        args.index));
+  }
+  return absl::OkStatus();
+}
+
+// The summary's words on texts kept by reference, if any were asked for.
+std::string ReferencedTexts(const IndexArgs& args, const InputCounts& counts) {
+  if (!args.texts_by_reference) return "";
+  return absl::StrFormat(
+      ", %d texts by reference (%d compressed)", counts.referenced_texts,
+      counts.documents - counts.referenced_texts);
+}
 
 // Whether `path` names an index directory rather than a snapshot file: it
 // ends with '/', or is a directory holding an index. (A directory without
@@ -135,6 +162,11 @@ int Create(IndexArgs& args) {
           "or remove the directory to start again",
           args.index)));
     }
+    if (absl::Status s = CheckTextsByReference(args, true, !args.no_copy);
+        !s.ok()) {
+      return StatusExit(s);
+    }
+    common.input.reference_texts = args.texts_by_reference;
     auto reader = InputReader::Open(args.paths, common.input);
     if (!reader.ok()) return StatusExit(reader.status());
     auto engine = Engine::Open(args.index, common.engine);
@@ -145,8 +177,14 @@ int Create(IndexArgs& args) {
       return StatusExit(s);
     }
     PrintSummary(common, (*reader)->counts(), (*engine)->stats(),
-                 absl::StrFormat("index '%s' written", args.index), start);
+                 absl::StrFormat("index '%s' written%s", args.index,
+                                 ReferencedTexts(args, (*reader)->counts())),
+                 start);
     return 0;
+  }
+  if (absl::Status s = CheckTextsByReference(args, false, !args.no_copy);
+      !s.ok()) {
+    return StatusExit(s);
   }
   if (std::filesystem::exists(args.index, ec) && !args.force) {
     return StatusExit(absl::AlreadyExistsError(absl::StrFormat(
@@ -183,10 +221,15 @@ int Add(IndexArgs& args) {
   const auto start = std::chrono::steady_clock::now();
   CommonArgs& common = args.common;
   FinishEngineOptions(common);
-  auto reader = InputReader::Open(args.paths, common.input);
-  if (!reader.ok()) return StatusExit(reader.status());
   // A directory takes its own locks, per transaction.
   const bool directory = IsDirectoryIndex(args.index);
+  if (absl::Status s = CheckTextsByReference(args, directory, true);
+      !s.ok()) {
+    return StatusExit(s);
+  }
+  common.input.reference_texts = args.texts_by_reference;
+  auto reader = InputReader::Open(args.paths, common.input);
+  if (!reader.ok()) return StatusExit(reader.status());
   std::optional<internal::FileLock> lock;
   if (!directory) {
     auto locked = LockIndex(args);
@@ -198,6 +241,11 @@ int Add(IndexArgs& args) {
   }
   auto engine = LoadIndex(args);
   if (!engine.ok()) return StatusExit(engine.status());
+  if (absl::Status s = CheckTextsByReference(
+          args, directory, (*engine)->options().copy.enabled);
+      !s.ok()) {
+    return StatusExit(s);
+  }
   if (args.skip_existing) {
     // The reader passes by the documents the index holds (removed ones
     // too: the engine does not say which ids are live).
@@ -225,6 +273,7 @@ int Add(IndexArgs& args) {
     results += absl::StrFormat(", %d already there skipped",
                                (*reader)->counts().skipped_existing);
   }
+  results += ReferencedTexts(args, (*reader)->counts());
   PrintSummary(common, (*reader)->counts(), (*engine)->stats(), results, start);
   return 0;
 }
@@ -518,6 +567,14 @@ void AddIndexArgs(CLI::App* cmd, IndexArgs& args, bool paths) {
 
 }  // namespace
 
+constexpr char kTextsByReferenceHelp[] =
+    "Index directory: keep each text as a reference to the file it was "
+    "read from (path, offset, length; checked by its hash when read back) "
+    "instead of compressed. Only for texts that are a file's bytes as they "
+    "are (plain files, plain JSONL fields without escapes); the others "
+    "(HTML, mail, stdin, compressed files) are kept compressed. The files "
+    "must then stay unchanged";
+
 void AddIndexCommand(CLI::App& app, int& exit_code) {
   CLI::App* index = app.add_subcommand(
       "index",
@@ -550,6 +607,8 @@ void AddIndexCommand(CLI::App& app, int& exit_code) {
   c->add_flag("--no-copy", create->no_copy,
               "Near-duplicates only: keep no texts (a smaller file; "
               "queries report no passages)");
+  c->add_flag("--texts-by-reference", create->texts_by_reference,
+              kTextsByReferenceHelp);
   AddEngineOptions(c, create->common);
   AddInputOptions(c, create->common);
   c->add_flag("-q,--quiet", create->common.quiet,
@@ -565,6 +624,8 @@ void AddIndexCommand(CLI::App& app, int& exit_code) {
   a->add_flag("--skip-existing", add->skip_existing,
               "Pass by documents whose id the index holds already (counted "
               "in the summary) instead of failing the whole add");
+  a->add_flag("--texts-by-reference", add->texts_by_reference,
+              kTextsByReferenceHelp);
   AddEngineOptions(a, add->common);
   AddInputOptions(a, add->common);
   a->add_flag("-q,--quiet", add->common.quiet,

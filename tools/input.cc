@@ -292,6 +292,16 @@ std::string DocumentText(std::string bytes, Form form,
   return bytes;
 }
 
+// A reference to [offset, offset + length) of the file `path`, made
+// absolute (without resolving links: a path relative to the working
+// directory is prefixed with it).
+TextReference ReferenceTo(const std::string& path, uint64_t offset,
+                          uint64_t length) {
+  std::error_code ec;
+  fs::path absolute = fs::absolute(path, ec);
+  return {ec ? path : absolute.lexically_normal().string(), offset, length};
+}
+
 // Reads [offset, offset + n) of an open file, or fails naming `path`.
 absl::Status ReadAt(int fd, const std::string& path, uint64_t offset,
                     std::string& out, uint64_t n) {
@@ -808,6 +818,7 @@ absl::Status InputReader::Finish(std::vector<Document>& out) {
           break;
       }
     }
+    if (p.doc.text_at) ++counts_.referenced_texts;
     if (p.form == Form::kHtml) ++counts_.html_documents;
     if (p.form == Form::kMail) ++counts_.mail_documents;
     counts_.text_bytes += p.doc.text.size();
@@ -1065,6 +1076,11 @@ absl::Status InputReader::ReadFile(const Source& s,
   // Mail too, as its decoded body.
   p.again = s.path == "-" || form != Form::kPlain ? Pending::Again::kSpill
                                                   : Pending::Again::kFile;
+  if (options_.reference_texts && p.again == Pending::Again::kFile &&
+      std::string_view((*stream)->encoding()) == "plain" &&
+      !p.doc.text.empty()) {
+    p.doc.text_at = ReferenceTo(s.path, 0, p.doc.text.size());
+  }
   Queue(std::move(p), bytes);
   return absl::OkStatus();
 }
@@ -1208,6 +1224,17 @@ absl::Status InputReader::ParseLine(std::string_view line, uint64_t& bytes) {
                                               : Pending::Again::kLine;
   p.offset = line_offset;
   p.length = line_bytes;
+  if (options_.reference_texts && p.again == Pending::Again::kLine &&
+      !text.empty()) {
+    // Any place in the line holding the text's bytes will do: they are
+    // the text (the hash checks them when they are read back). Not found
+    // when the field has escapes or the line was repaired.
+    const size_t at = line.find(text);
+    if (at != std::string_view::npos) {
+      p.doc.text_at =
+          ReferenceTo(j.source.path, line_offset + at, text.size());
+    }
+  }
   if (options_.keep_lines) p.line = std::string(line);
   Queue(std::move(p), bytes);
   return absl::OkStatus();

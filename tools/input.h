@@ -157,6 +157,14 @@ struct InputOptions {
   uint64_t max_document_bytes = uint64_t{256} << 20;
   // Note where each document came from (see above and InputTexts).
   bool remember_texts = false;
+  // Set Document::text_at on every document whose text is an exact byte
+  // range of a file that can be read again: a whole uncompressed file
+  // read as plain text, or a plain (uncompressed) JSONL line read as plain
+  // text whose text field holds no escape, so that its bytes are in the
+  // line as they are. Not for standard input, compressed files, HTML or
+  // mail (the text is converted), or a JSONL text with escapes or repaired
+  // UTF-8: those documents carry no reference. Paths are made absolute.
+  bool reference_texts = false;
   // Keep each JSONL document's line as it came (InputReader::lines()).
   bool keep_lines = false;
   // Threads that turn HTML and mail into text; 0: those of the calling
@@ -179,6 +187,7 @@ struct InputCounts {
   uint64_t bad_dates = 0;
   uint64_t html_documents = 0;  // read as HTML (files, fields, stdin)
   uint64_t mail_documents = 0;  // read as mail (files, messages, fields)
+  uint64_t referenced_texts = 0;  // given a text_at (reference_texts)
 
   uint64_t skipped() const {
     return skipped_binary + skipped_unreadable + skipped_too_large +

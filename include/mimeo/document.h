@@ -10,6 +10,19 @@
 
 namespace mimeo {
 
+// Where a document's text can be read again byte for byte: `length` bytes
+// at `offset` of the file `path` are exactly Document::text. An index on
+// disk (Engine::Open()) that keeps texts stores this instead of the
+// compressed text (Document::text_at), and reads the range back whenever
+// it needs the text, checking it against the text's hash: a file changed,
+// moved or removed since is an error naming the file and the document,
+// never a wrong passage.
+struct TextReference {
+  std::string path;  // absolute, so that any working directory finds it
+  uint64_t offset = 0;
+  uint64_t length = 0;
+};
+
 // A document as callers hand it to the Engine.
 struct Document {
   // The caller's name for it: a path, a URL, a database key. Unique within
@@ -25,6 +38,12 @@ struct Document {
   // text that many sources hold is a story they reprinted (PassageJudge).
   // Documents without one count as one source together. At most 64 KiB.
   std::string source;
+  // Set when the caller keeps the original and `text` is an exact range of
+  // a file (TextReference): an on-disk index stores the reference rather
+  // than the text. Ignored by an in-memory engine and by an index that
+  // keeps no texts. The engine does not read the range on Add; `text` is
+  // still required, and what is indexed.
+  std::optional<TextReference> text_at;
 };
 
 // A dense number the index stages use for a document. The Engine numbers

@@ -12,7 +12,8 @@
 //   * on disk, in an LMDB environment in a directory (Engine::Open()):
 //     every Append() and Remove() is one durable transaction, and several
 //     processes may share the directory. Texts are kept there compressed
-//     (zstd) rather than in memory; the LSH band postings are kept there
+//     (zstd) rather than in memory, or as references to the files they
+//     were read from (StoredDocument::text_at); the LSH band postings are kept there
 //     too (band_postings.h), and a near-duplicate index (no texts, no
 //     sets) reads every field in place in the memory map rather than
 //     holding it in memory.
@@ -51,6 +52,10 @@ struct StoredDocument {
   // (outside the writer lock, on its own threads); empty: Append() packs
   // `text` itself.
   std::string_view packed_text;
+  // Where `text` can be read again (Document::text_at), or null: a store
+  // that keeps texts on disk may keep this instead of the text (the text
+  // hash then checks what is read back); others ignore it.
+  const TextReference* text_at = nullptr;
   std::optional<int64_t> date;
   std::string_view source;
   bool live = true;
@@ -115,8 +120,11 @@ class DocumentStore {
   virtual uint64_t set_size(DocId doc) const = 0;
   virtual absl::Span<const Fingerprint> fingerprints(DocId doc) const = 0;
   virtual uint64_t text_hash(DocId doc) const = 0;
-  // The kept text (a view into the store, or decompressed into `buffer`);
-  // empty for a removed document or when texts are not kept.
+  // The kept text (a view into the store, or decompressed or read from
+  // the file it references into `buffer`); empty for a removed document or
+  // when texts are not kept. A text kept by reference whose file is gone,
+  // unreadable or changed (its hash differs) fails, naming the file and
+  // the document.
   virtual absl::StatusOr<std::string_view> text(DocId doc,
                                                 std::string& buffer) const = 0;
 

@@ -588,7 +588,7 @@ class Engine {
   void SketchShingles(const Shingles& shingles, Sketch& out) const;
   // Packs the text into out.packed_text when the store keeps texts packed
   // (DocumentStore::PackText()), so that it is done outside the lock.
-  void PackText(std::string_view text, Sketch& out) const;
+  void PackText(const Document& doc, Sketch& out) const;
   absl::Status CheckDocument(const Document& doc) const;
   // CheckDocument() for each, and no id twice.
   absl::Status CheckBatch(absl::Span<const Document> docs) const;

@@ -1,5 +1,6 @@
 #include "internal/lmdb_store.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zstd.h>
@@ -33,6 +34,9 @@ constexpr char kMetaNextLevel[] = "next_level";
 constexpr char kMetaPending[] = "pending";
 constexpr uint64_t kMaxMapBytes = uint64_t{1} << 42;  // 4 TiB
 constexpr int kZstdLevel = 3;
+// The first byte of a text record that is a reference (EncodeReference());
+// a zstd frame (or skippable frame) never starts with it.
+constexpr char kReferenceTag = '\x01';
 
 MDB_val Val(const void* data, size_t size) {
   return MDB_val{size, const_cast<void*>(data)};
@@ -461,6 +465,83 @@ absl::StatusOr<std::string> Decompress(const MDB_val& v) {
   return out;
 }
 
+// A text record holding a reference (StoredDocument::text_at): the tag,
+// the offset and length (u64, native order), then the path.
+std::string EncodeReference(const TextReference& ref) {
+  std::string out(1 + 2 * sizeof(uint64_t), kReferenceTag);
+  std::memcpy(out.data() + 1, &ref.offset, sizeof(uint64_t));
+  std::memcpy(out.data() + 1 + sizeof(uint64_t), &ref.length,
+              sizeof(uint64_t));
+  out += ref.path;
+  return out;
+}
+
+bool IsReference(const MDB_val& v) {
+  return v.mv_size > 0 && static_cast<const char*>(v.mv_data)[0] == kReferenceTag;
+}
+
+std::optional<TextReference> DecodeReference(const MDB_val& v) {
+  if (!IsReference(v) || v.mv_size <= 1 + 2 * sizeof(uint64_t)) {
+    return std::nullopt;
+  }
+  const char* p = static_cast<const char*>(v.mv_data);
+  TextReference ref;
+  std::memcpy(&ref.offset, p + 1, sizeof(uint64_t));
+  std::memcpy(&ref.length, p + 1 + sizeof(uint64_t), sizeof(uint64_t));
+  ref.path.assign(p + 1 + 2 * sizeof(uint64_t),
+                  v.mv_size - 1 - 2 * sizeof(uint64_t));
+  if (ref.length > (uint64_t{1} << 32)) return std::nullopt;
+  return ref;
+}
+
+// Reads the text a reference record names and checks it against `hash`,
+// the hash of the text document `id` was added with. Errors name the file
+// and the document.
+absl::StatusOr<std::string> ReadReferenced(const MDB_val& v, uint64_t hash,
+                                           std::string_view id) {
+  std::optional<TextReference> ref = DecodeReference(v);
+  if (!ref) {
+    return absl::DataLossError(absl::StrFormat(
+        "the text of '%s' is a reference that does not parse", id));
+  }
+  const int fd = open(ref->path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return absl::DataLossError(absl::StrFormat(
+        "the text of '%s' is kept by reference to '%s', which cannot be "
+        "opened: %s (the originals of a --texts-by-reference index must stay "
+        "as they were added)",
+        id, ref->path, std::strerror(errno)));
+  }
+  std::string out(ref->length, '\0');
+  uint64_t done = 0;
+  int error = 0;
+  while (done < ref->length) {
+    const ssize_t n = pread(fd, out.data() + done, ref->length - done,
+                            static_cast<off_t>(ref->offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) error = errno;
+    if (n <= 0) break;
+    done += static_cast<uint64_t>(n);
+  }
+  close(fd);
+  if (error != 0) {
+    return absl::DataLossError(absl::StrFormat(
+        "the text of '%s' is kept by reference to '%s', which cannot be "
+        "read: %s",
+        id, ref->path, std::strerror(error)));
+  }
+  if (done < ref->length ||
+      XXH3_64bits(out.data(), out.size()) != hash) {
+    return absl::DataLossError(absl::StrFormat(
+        "the text of '%s' is kept by reference to bytes %d to %d of '%s', "
+        "which changed since the document was added (%s); remove the "
+        "document and add it again",
+        id, ref->offset, ref->offset + ref->length, ref->path,
+        done < ref->length ? "the file is shorter" : "its hash differs"));
+  }
+  return out;
+}
+
 // The named databases, opened (and created, in a write transaction).
 using DbHandles = LmdbDbs;
 
@@ -495,12 +576,13 @@ absl::Status CheckVersion(const std::string& dir, uint32_t version) {
         "(made by a newer mimeo)",
         dir, version, LmdbDocumentStore::kFormatVersion));
   }
-  if (version < LmdbDocumentStore::kFormatVersion) {
+  if (version < LmdbDocumentStore::kOldestFormatVersion) {
     return absl::FailedPreconditionError(absl::StrFormat(
-        "index '%s' has format version %d; this mimeo reads version %d (made "
-        "by an older mimeo: export it to a snapshot with that mimeo, then "
-        "import the snapshot with this one)",
-        dir, version, LmdbDocumentStore::kFormatVersion));
+        "index '%s' has format version %d; this mimeo reads versions %d to "
+        "%d (made by an older mimeo: export it to a snapshot with that "
+        "mimeo, then import the snapshot with this one)",
+        dir, version, LmdbDocumentStore::kOldestFormatVersion,
+        LmdbDocumentStore::kFormatVersion));
   }
   return absl::OkStatus();
 }
@@ -632,7 +714,9 @@ absl::StatusOr<std::unique_ptr<LmdbDocumentStore>> LmdbDocumentStore::Open(
   }
   if (rc == MDB_NOTFOUND && fresh) {
     rc = OpenDbs(raw, MDB_CREATE, dbs);
-    const uint32_t version = kFormatVersion;
+    // Version 4 only once a text is kept by reference (Append()), so that
+    // an index without references stays readable by the mimeo before.
+    const uint32_t version = kOldestFormatVersion;
     const uint64_t generation = 0;
     const std::string encoded = EncodeConfig(config);
     MDB_val k = Val(std::string_view(kMetaConfig)), v = Val(encoded);
@@ -929,11 +1013,23 @@ absl::Status LmdbDocumentStore::Append(absl::Span<const StoredDocument> docs) {
     added.nul_bytes += d.nul_bytes;
     if (d.live) Count(tally_added, d.set_size, d.fingerprints.size(), +1);
   }
-  // The texts the caller did not pack beforehand.
+  // The texts the caller did not pack beforehand, and the references
+  // (their record in `texts`, referenced[i] set).
   std::vector<std::string> texts(docs.size());
+  std::vector<char> referenced(docs.size(), 0);
+  bool any_reference = false;
   if (config_.texts) {
     for (size_t i = 0; i < docs.size(); ++i) {
-      if (!docs[i].live || !docs[i].packed_text.empty()) continue;
+      if (!docs[i].live) continue;
+      const TextReference* ref = docs[i].text_at;
+      if (ref != nullptr && !ref->path.empty() &&
+          ref->length == docs[i].text.size()) {
+        texts[i] = EncodeReference(*ref);
+        referenced[i] = 1;
+        any_reference = true;
+        continue;
+      }
+      if (!docs[i].packed_text.empty()) continue;
       const size_t n = Compress(docs[i].text, texts[i]);
       if (ZSTD_isError(n)) {
         return absl::InternalError(
@@ -970,6 +1066,14 @@ absl::Status LmdbDocumentStore::Append(absl::Span<const StoredDocument> docs) {
         MDB_stat st;
         int rc = mdb_stat(txn, dbs_.source_names, &st);
         uint32_t next_source = static_cast<uint32_t>(st.ms_entries) + 1;
+        uint32_t version = 0;
+        if (rc == 0 && any_reference &&
+            GetMeta(txn, dbs_.meta, kMetaVersion, version) &&
+            version < kFormatVersion) {
+          // The first reference makes the index one the mimeo before
+          // refuses, naming the version, rather than misreads.
+          rc = PutMeta(txn, dbs_.meta, kMetaVersion, kFormatVersion);
+        }
         std::string record;
         for (size_t i = 0; i < docs.size() && rc == 0; ++i) {
           const StoredDocument& doc = docs[i];
@@ -1003,8 +1107,9 @@ absl::Status LmdbDocumentStore::Append(absl::Span<const StoredDocument> docs) {
             }
           }
           if (rc == 0 && config_.texts && doc.live) {
-            MDB_val t = Val(doc.packed_text.empty() ? std::string_view(texts[i])
-                                                    : doc.packed_text);
+            MDB_val t = Val(doc.packed_text.empty() || referenced[i]
+                                ? std::string_view(texts[i])
+                                : doc.packed_text);
             rc = mdb_put(txn, dbs_.texts, &k, &t, MDB_APPEND);
           }
         }
@@ -1589,6 +1694,16 @@ absl::StatusOr<std::string_view> LmdbDocumentStore::text(
         absl::StrFormat("index '%s' is corrupt: the text of '%s': %s", dir_,
                         id(doc), LmdbMessage(rc)));
   }
+  if (IsReference(v)) {
+    absl::StatusOr<std::string> read =
+        ReadReferenced(v, text_hash(doc), id(doc));
+    if (!read.ok()) {
+      return absl::DataLossError(absl::StrFormat(
+          "index '%s': %s", dir_, read.status().message()));
+    }
+    buffer = std::move(*read);
+    return std::string_view(buffer);
+  }
   absl::StatusOr<std::string> text = Decompress(v);
   if (!text.ok()) {
     return absl::DataLossError(
@@ -1923,14 +2038,22 @@ absl::Status LmdbDocumentStore::Check(const std::string& dir) {
           return corrupt(
               absl::StrFormat("live document '%s' has no text", doc.id));
         }
-        absl::StatusOr<std::string> text = Decompress(tv);
-        if (!text.ok()) {
-          return corrupt(absl::StrFormat("the text of '%s': %s", doc.id,
-                                         text.status().message()));
-        }
-        if (XXH3_64bits(text->data(), text->size()) != doc.text_hash) {
-          return corrupt(absl::StrFormat(
-              "the text of '%s' does not match its hash", doc.id));
+        if (IsReference(tv)) {
+          // The original is read back and checked, as a query would: not
+          // damage to the index, but a text it can no longer give.
+          absl::StatusOr<std::string> read =
+              ReadReferenced(tv, doc.text_hash, doc.id);
+          if (!read.ok()) return corrupt(std::string(read.status().message()));
+        } else {
+          absl::StatusOr<std::string> text = Decompress(tv);
+          if (!text.ok()) {
+            return corrupt(absl::StrFormat("the text of '%s': %s", doc.id,
+                                           text.status().message()));
+          }
+          if (XXH3_64bits(text->data(), text->size()) != doc.text_hash) {
+            return corrupt(absl::StrFormat(
+                "the text of '%s' does not match its hash", doc.id));
+          }
         }
       }
     } else {

@@ -1,6 +1,6 @@
 // The on-disk DocumentStore: one LMDB environment in a directory.
 //
-// Named databases (format version 3):
+// Named databases (format versions 3 and 4):
 //   meta   "format_version" u32; "config" (IndexConfig: every hashing
 //          parameter, then keep_sets, texts, winnow window, LSH bands and
 //          rows); "generation" u64, the number of write transactions so
@@ -21,7 +21,12 @@
 //          4-byte aligned and it is read in place.
 //   ids    id -> DocId, for live documents only.
 //   texts  DocId -> the text, one zstd frame, for live documents when
-//          texts are kept.
+//          texts are kept; or (version 4) a reference to the file the text
+//          is read from again: a byte 0x01 (no zstd frame starts with
+//          it), offset and length (u64, native order), then the path.
+//          Read back, a referenced text is checked against the record's
+//          text hash; a file changed or gone is an error naming it and
+//          the document.
 //   log    generation (u64) -> what that transaction did: 'A' first count
 //          (documents added), 'R' count DocIds... (removed) or 'M' (band
 //          postings merged), so that a process sharing the directory takes
@@ -127,7 +132,12 @@ class LmdbDocumentStore final : public DocumentStore, public BandPostings {
   // and the source as a number. Indexes of versions 1 and 2 are refused,
   // naming the version (export them with the mimeo that made them, then
   // import the snapshot).
-  static constexpr uint32_t kFormatVersion = 3;
+  static constexpr uint32_t kFormatVersion = 4;
+  // 4: a text record may be a reference (StoredDocument::text_at) rather
+  // than a zstd frame. An index is made at version 3 and becomes 4 with the
+  // first text kept by reference, so that the mimeo before still reads
+  // every index without references; this mimeo reads both.
+  static constexpr uint32_t kOldestFormatVersion = 3;
 
   // Opens the index in `dir`, or creates it with `config` when `dir` is
   // missing or an empty directory (and `create`); an existing index keeps
@@ -154,7 +164,9 @@ class LmdbDocumentStore final : public DocumentStore, public BandPostings {
   // its set size, fingerprints in range, a source that the source tables
   // name; each id entry names a live document with that id and each live
   // document has one; each live document's text is there and decompresses
-  // to its hash (with texts); no text of a removed one; the levels cover
+  // to its hash (with texts), or, kept by reference, its file is read and
+  // matches the hash (a file changed or gone fails the check, naming it);
+  // no text of a removed one; the levels cover
   // disjoint DocId ranges, each band array of each level parses, is sorted
   // and its radix offsets are right, and holds exactly the band keys of
   // the documents of its range that are live with shingles or listed as
