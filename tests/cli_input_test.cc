@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -327,6 +328,52 @@ TEST(InputReaderTest, TextsAreFoundAgainWhereTheyWereRead) {
   // Without remember_texts, nothing is noted.
   auto plain = InputReader::Open({dir.path().string()}, {});
   EXPECT_EQ((*plain)->texts(), nullptr);
+}
+
+// reference_texts: a text that is an exact byte range of a file it can be
+// read from again carries that range (Document::text_at, absolute path);
+// converted, escaped, repaired, compressed and empty texts carry none.
+TEST(InputReaderTest, TextsThatAreFileBytesCarryAReference) {
+  TempDir dir;
+  dir.Write("a.txt", LongText());
+  dir.Write("a0-empty.txt", "");
+  dir.Write("b/page.html", "<title>T</title><p>one &amp; two</p>");
+  dir.Write("c/feed.jsonl",
+            "{\"id\": \"j1\", \"text\": \"tab\\there\"}\r\n"
+            "{\"id\": \"j2\", \"text\": \"bad \xff byte\"}\n"
+            "{\"id\": \"j3\", \"text\": \"" + std::string(200000, 'w') +
+                "\"}\n"
+            "{\"id\": \"j4\", \"text\": \"j4\", \"title\": \"x\"}\n"
+            "{\"text\": \"the text before the id\", \"id\": \"j5\"}\n");
+  dir.Write("d/feed.jsonl.gz", Gzip("{\"id\": \"g1\", \"text\": \"gz one\"}\n"));
+  dir.Write("f/notes.txt.gz", Gzip("gzipped notes"));
+  InputOptions o;
+  o.quiet = true;
+  o.reference_texts = true;
+  auto r = InputReader::Open({dir.path().string()}, o);
+  ASSERT_TRUE(r.ok()) << r.status();
+  absl::Status err;
+  const std::vector<Document> docs = ReadEverything(**r, &err);
+  ASSERT_TRUE(err.ok()) << err;
+  std::set<std::string> referenced;
+  for (const Document& d : docs) {
+    if (!d.text_at) continue;
+    referenced.insert(d.id);
+    EXPECT_TRUE(fs::path(d.text_at->path).is_absolute()) << d.text_at->path;
+    std::ifstream in(d.text_at->path, std::ios::binary);
+    std::string bytes(d.text_at->length, '\0');
+    in.seekg(static_cast<std::streamoff>(d.text_at->offset));
+    in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    EXPECT_EQ(bytes, d.text) << d.id;
+  }
+  EXPECT_EQ(referenced, (std::set<std::string>{"a.txt", "j3", "j4", "j5"}));
+  EXPECT_EQ((*r)->counts().referenced_texts, 4u);
+  // Without the option, none.
+  auto plain = InputReader::Open({dir.path().string()}, {});
+  ASSERT_TRUE(plain.ok());
+  for (const Document& d : ReadEverything(**plain, &err)) {
+    EXPECT_FALSE(d.text_at) << d.id;
+  }
 }
 
 // A spill file that cannot be made stops the run, naming the folder.
