@@ -493,7 +493,9 @@ class Engine {
   // does not grow with the index. With copy on or sets kept, every field
   // but the texts is also held in memory (read on opening: the
   // fingerprint index and the boilerplate model are built from them);
-  // texts stay on disk, zstd-compressed, read as alignment needs them. An
+  // texts stay on disk, zstd-compressed, read as alignment needs them (a
+  // document added with Document::text_at keeps only that reference, and
+  // its text is read from the file and checked against its hash). An
   // engine whose options give another banding than the index's, or with
   // SimHash candidates on, builds those indexes in memory on opening.
   //
