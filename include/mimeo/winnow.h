@@ -29,16 +29,10 @@
 namespace mimeo {
 
 // A chosen shingle: its hash and its index in the document's shingles.
-// Packed to 12 bytes (4-byte aligned) rather than padded to 16: the
-// engine keeps every document's fingerprints, about 145 a news article,
-// and the padding was a quarter of them (bench/README.md, "Copy mode at
-// scale"). Read the fields by value; a packed member cannot bind to a
-// reference.
-struct __attribute__((packed, aligned(4))) Fingerprint {
+struct Fingerprint {
   uint64_t hash;
   uint32_t position;
 };
-static_assert(sizeof(Fingerprint) == 12 && alignof(Fingerprint) == 4);
 
 class Winnower {
  public:
