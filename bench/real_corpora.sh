@@ -44,12 +44,24 @@
 #                                     command (near-duplicates) stay
 #                                     together; every page carries the same
 #                                     flag blocks and notes
+#   OUT_DIR/npm-readme/<package>.md   the README of 2,302 npm packages
+#                                     (bench/npm_readmes.tsv pins name and
+#                                     version), fetched from the npm
+#                                     registry: Markdown with inline HTML
+#                                     (badge rows, sponsor and contributor
+#                                     tables), install and licence
+#                                     sections in a few templates, the
+#                                     same header or footer across the
+#                                     packages of one project
 #
 # The two manual corpora need man and col, and exist only where the pages
 # are installed (this machine has the google-cloud-cli pages; a fresh
 # Debian has few manual pages): they are skipped with a message otherwise.
 #
 #   bench/real_corpora.sh OUT_DIR
+#
+# npm-readme needs https://registry.npmjs.org; it is skipped with a message
+# when the registry cannot be reached.
 #
 # The output depends only on the packages installed: files are copied in
 # sorted order (C locale), HTML pages unchanged under their path relative to
@@ -186,4 +198,49 @@ for line in sys.stdin:
   echo "gcloud-man: $(find "$out/gcloud-man" -type f 2>/dev/null | wc -l) pages" >&2
 else
   echo "real_corpora: no man/col or no $man1: man and gcloud-man skipped" >&2
+fi
+
+# READMEs of npm packages, at the versions pinned in bench/npm_readmes.tsv:
+# the first file at the root of each package named README (any case, with
+# .md, .markdown or .txt or none), when it holds 50 bytes or more.
+npm_list="$(cd "$(dirname "$0")" && pwd)/npm_readmes.tsv"
+if curl -fsS -m 20 -o /dev/null https://registry.npmjs.org/left-pad 2>/dev/null; then
+  python3 - "$npm_list" "$out/npm-readme" <<'PY'
+import concurrent.futures, io, os, re, sys, tarfile, urllib.request
+listing, to = sys.argv[1], sys.argv[2]
+os.makedirs(to, exist_ok=True)
+readme = re.compile(r"(?i)readme(\.(md|markdown|txt))?$")
+def fetch(line):
+    name, version = line.rstrip("\n").split("\t")
+    base = name.split("/")[-1]
+    url = f"https://registry.npmjs.org/{name}/-/{base}-{version}.tgz"
+    for attempt in range(3):
+        try:
+            with urllib.request.urlopen(url, timeout=60) as r:
+                data = r.read()
+            break
+        except OSError:
+            if attempt == 2:
+                return f"{name}@{version}: not fetched"
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as t:
+        for m in t.getmembers():
+            parts = m.name.split("/")
+            if len(parts) == 2 and m.isfile() and readme.match(parts[1]):
+                text = t.extractfile(m).read()
+                if len(text) >= 50:
+                    path = os.path.join(to, name.replace("/", "__") + ".md")
+                    with open(path, "wb") as f:
+                        f.write(text)
+                return None
+    return None
+with open(listing) as f:
+    lines = [l for l in f if l.strip()]
+with concurrent.futures.ThreadPoolExecutor(8) as pool:
+    for problem in pool.map(fetch, lines):
+        if problem:
+            print("real_corpora: npm-readme:", problem, file=sys.stderr)
+PY
+  echo "npm-readme: $(find "$out/npm-readme" -type f | wc -l) READMEs" >&2
+else
+  echo "real_corpora: https://registry.npmjs.org unreachable: npm-readme skipped" >&2
 fi

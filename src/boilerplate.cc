@@ -319,4 +319,74 @@ void CommonShingles::CommonOf(absl::Span<const uint64_t> set,
   }
 }
 
+namespace {
+
+// Numbers, single letters, and two characters one of which is a digit.
+bool IsJunkWord(std::string_view w) {
+  if (w.empty()) return false;
+  bool digits = true, any_digit = false;
+  for (char c : w) {
+    const bool d = c >= '0' && c <= '9';
+    digits = digits && d;
+    any_digit = any_digit || d;
+  }
+  if (digits) return true;
+  if (w.size() == 1) return static_cast<unsigned char>(w[0]) < 0x80;
+  return w.size() == 2 && any_digit;
+}
+
+// A run of text without spaces longer than this is markup or an encoded
+// blob whatever it holds; the scan for its ends stops there.
+constexpr size_t kLongestWord = 4096;
+
+// Whether a run of text without spaces is markup or an address (see
+// JunkShare in the header).
+bool IsMarkupRun(std::string_view run) {
+  if (run.size() >= kLongestWord) return true;
+  if (run.find("://") != run.npos || run.find('=') != run.npos ||
+      run.find("</") != run.npos || run.find("/>") != run.npos) {
+    return true;
+  }
+  if (std::count(run.begin(), run.end(), '/') >= 2) return true;
+  return run.front() == '<' && run.find('@') == run.npos;
+}
+
+}  // namespace
+
+double JunkShare(std::string_view text, absl::Span<const Token> tokens) {
+  if (tokens.empty()) return 0;
+  size_t units = 0, junk = 0;
+  // The run without spaces around the last token looked at, and whether it
+  // is markup: tokens come in order, so each run is classified, and counted
+  // when it is markup, once.
+  size_t run_begin = 0, run_end = 0;
+  bool run_markup = false;
+  for (const Token& tok : tokens) {
+    const size_t begin = std::min<size_t>(tok.begin, text.size());
+    const size_t end = std::clamp<size_t>(tok.end, begin, text.size());
+    if (begin >= run_end || begin < run_begin) {
+      run_begin = begin;
+      while (run_begin > 0 && text[run_begin - 1] != ' ' &&
+             begin - run_begin < kLongestWord) {
+        --run_begin;
+      }
+      run_end = end;
+      while (run_end < text.size() && text[run_end] != ' ' &&
+             run_end - end < kLongestWord) {
+        ++run_end;
+      }
+      run_markup = IsMarkupRun(text.substr(run_begin, run_end - run_begin));
+      if (run_markup) {
+        ++units;
+        ++junk;
+      }
+    }
+    if (!run_markup) {
+      ++units;
+      junk += IsJunkWord(text.substr(begin, end - begin));
+    }
+  }
+  return static_cast<double>(junk) / static_cast<double>(units);
+}
+
 }  // namespace mimeo

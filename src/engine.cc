@@ -45,23 +45,6 @@ uint64_t EstimateDistinct(uint64_t count, absl::Span<const uint32_t> signature,
   return std::max<uint64_t>(1, static_cast<uint64_t>(estimate + 0.5));
 }
 
-// Whether a token is a number, a single letter, or two characters one of
-// which is a digit: table cells, markup attributes, quoted-printable escapes
-// ("=3D" is the token "3d"). Words with digits inside ("mp3", "covid19")
-// are words.
-bool IsJunkToken(std::string_view w) {
-  if (w.empty()) return false;
-  bool digits = true, any_digit = false;
-  for (char c : w) {
-    const bool d = c >= '0' && c <= '9';
-    digits = digits && d;
-    any_digit = any_digit || d;
-  }
-  if (digits) return true;
-  if (w.size() == 1) return static_cast<unsigned char>(w[0]) < 0x80;
-  return w.size() == 2 && any_digit;
-}
-
 // The shingles [i0, i1) of `sh` that lie wholly inside tokens [begin, end).
 std::pair<size_t, size_t> ShinglesWithin(const Shingles& sh, uint32_t begin,
                                          uint32_t end) {
@@ -102,18 +85,6 @@ size_t CoveredTokens(std::vector<std::pair<uint32_t, uint32_t>>& spans) {
     reached = std::max(reached, end);
   }
   return covered;
-}
-
-// The share of tokens [begin, end) of a prepared text that are junk.
-double JunkShare(const AlignedText& text, uint32_t begin, uint32_t end) {
-  if (end <= begin) return 0;
-  const std::string_view t = text.normalized.text;
-  uint32_t junk = 0;
-  for (uint32_t i = begin; i < end; ++i) {
-    const Token& tok = text.tokens[i];
-    junk += IsJunkToken(t.substr(tok.begin, tok.end - tok.begin));
-  }
-  return static_cast<double>(junk) / (end - begin);
 }
 
 // A failure of a call that cannot fail while the engine's invariants hold:
@@ -1086,7 +1057,10 @@ std::vector<Passage> Engine::AlignWith(const AlignedText& asking, bool indexed,
     f.same_edge = (p.a_token_begin <= edge && p.b_token_begin <= edge) ||
                   (p.a_token_end + edge >= na && p.b_token_end + edge >= nb);
     f.whole_pair = whole_pair;
-    f.junk_share = JunkShare(asking, p.a_token_begin, p.a_token_end);
+    f.junk_share = JunkShare(
+        asking.normalized.text,
+        absl::MakeConstSpan(asking.tokens)
+            .subspan(p.a_token_begin, p.a_token_end - p.a_token_begin));
     f.rare_run_tokens =
         LongestRareRun(asking.shingles, p.a_token_begin, p.a_token_end, common);
     p.reason = judge_.Judge(f, num_docs);

@@ -310,6 +310,42 @@ TEST(PassageJudgeTest, ValidatesOptions) {
   EXPECT_FALSE(PassageJudge::Create(o).ok());
 }
 
+// JunkShare on normalized text, tokenized as the engine tokenizes.
+double Junk(std::string_view text) {
+  auto tokenizer = Tokenizer::Create({});
+  EXPECT_TRUE(tokenizer.ok());
+  std::vector<Token> tokens;
+  tokenizer->Tokenize(text, tokens);
+  return JunkShare(text, tokens);
+}
+
+TEST(JunkShareTest, MarkupAndAddressesAreJunkALinkInASentenceIsOneWord) {
+  EXPECT_EQ(Junk(""), 0);
+  // A sponsor row: three runs, all markup.
+  EXPECT_EQ(Junk("<a href=\"https://opencollective.com/x/sponsor/0/website\" "
+                 "target=\"_blank\"><img src=\"https://opencollective.com/x/"
+                 "sponsor/0/avatar.svg\"></a>"),
+            1.0);
+  // Table cells and quoted-printable escapes, token by token.
+  EXPECT_EQ(Junk("12 34 5 x"), 1.0);
+  EXPECT_EQ(Junk("3d 20 mp3 covid19"), 0.5);
+  // A path is one junk unit; "and/or" and a mail address are words.
+  EXPECT_DOUBLE_EQ(Junk("see /usr/share/doc for more"), 0.25);
+  EXPECT_EQ(Junk("this and/or that"), 0);
+  EXPECT_EQ(Junk("jane doe <jane@example.org>"), 0);
+  // A sentence with a link in it: the link weighs one word of nine.
+  EXPECT_DOUBLE_EQ(
+      Junk("released under the [mit](https://github.com/x/y/blob/master/"
+           "license.md) license. authored and maintained by"),
+      1.0 / 9);
+  // A run without spaces longer than any word is markup whatever it holds,
+  // and a passage starting inside it counts it once.
+  const std::string blob(10000, 'q');
+  const std::string text = "lorem " + blob + " ipsum";
+  std::vector<Token> tokens = {{6, 6 + 10000}, {6 + 10001, 6 + 10006}};
+  EXPECT_DOUBLE_EQ(JunkShare(text, tokens), 0.5);
+}
+
 // Random prose-like texts: words drawn from a vocabulary large enough that
 // two texts share no 5-word run by chance.
 class Texts {
@@ -418,6 +454,52 @@ TEST(BoilerplateEngineTest, ABriefPrintedWholeIsCopyAndAsAFooterIsNot) {
         EXPECT_EQ(p.reason, Boilerplate::kEdge);
       }
     }
+  }
+}
+
+TEST(BoilerplateEngineTest, ASponsorRowManyReadmesPasteIsMarkupAQuoteIsNot) {
+  // Twelve of 2,000 READMEs carry, in the middle, the same 60-token row of
+  // sponsor logos (HTML and addresses); twelve others the same 60-word
+  // quote. Both are long and held by the same number of documents; only
+  // the quote is text anyone copied.
+  Texts t(21);
+  std::string row;
+  for (int i = 0; i < 4; ++i) {
+    row += "<a href=\"https://opencollective.com/kamino/sponsor/" +
+           std::to_string(i) +
+           "/website\" target=\"_blank\"><img src=\"https://"
+           "opencollective.com/kamino/sponsor/" +
+           std::to_string(i) + "/avatar.svg\"></a> ";
+  }
+  const std::string quote = t.Words(60);
+  std::vector<Document> docs;
+  std::set<DocId> with_row, with_quote;
+  for (int i = 0; i < 2000; ++i) {
+    std::string text = t.Words(100);
+    if (i % 160 == 7) {
+      text += " " + row + t.Words(100);
+      with_row.insert(static_cast<DocId>(i));
+    } else if (i % 160 == 90) {
+      text += " " + quote + " " + t.Words(100);
+      with_quote.insert(static_cast<DocId>(i));
+    }
+    docs.push_back({"readme/" + std::to_string(i), text, {}});
+  }
+  ASSERT_EQ(with_row.size(), 13u);
+  ASSERT_EQ(with_quote.size(), 12u);
+  auto e = Index(docs);
+  auto report = e->SharedCopy();
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(report->pairs.size(), 66u);
+  for (const CopyPair& p : report->pairs) {
+    EXPECT_TRUE(with_quote.contains(p.a) && with_quote.contains(p.b))
+        << p.a << "-" << p.b;
+  }
+  auto passages = e->Passages(*with_row.begin(), *with_row.rbegin());
+  ASSERT_TRUE(passages.ok()) << passages.status();
+  ASSERT_FALSE(passages->empty());
+  for (const Passage& p : *passages) {
+    EXPECT_EQ(p.reason, Boilerplate::kMarkup);
   }
 }
 

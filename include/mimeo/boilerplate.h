@@ -47,6 +47,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
+#include "mimeo/tokenize.h"
 
 namespace mimeo {
 
@@ -132,9 +133,10 @@ class CommonShingles {
 //     reuse between different series only). Where sources are unknown, all
 //     documents are one source, and text on widespread_min_docs documents
 //     is a template;
-//   * what it is made of: common runs of numbers, single letters and
-//     markup debris (table markup, quoted-printable escapes) are not text
-//     anyone copies (a table two documents alone share may be);
+//   * what it is made of: common runs of numbers, single letters, markup
+//     and addresses (table cells, quoted-printable escapes, the HTML of a
+//     sponsor list or badge row pasted into many READMEs, URLs, paths) are
+//     not text anyone copies (a table two documents alone share may be);
 //   * how long it is: a common passage of a few words is a stock phrase
 //     (a version note, a standard sentence), a common passage of forty a
 //     quote; so is a passage partly made of shingles on many documents
@@ -179,8 +181,9 @@ struct PassageFacts {
   // not two texts sharing a footer, a stock phrase or markup debris. Only
   // widespread and template text is boilerplate in such a pair.
   bool whole_pair = false;
-  // Share of its tokens that are junk: numbers, single letters, and
-  // two-character tokens with a digit (quoted-printable "=3D" is "3d").
+  // Share of its tokens that are junk (JunkShare below): numbers, single
+  // letters, two-character tokens with a digit, and the words of markup
+  // and addresses.
   double junk_share = 0;
   // The longest run of its tokens covered by consecutive shingles that are
   // not common (CommonShingles): "Bump Standards-Version to 4.5.0" is ten
@@ -193,6 +196,25 @@ struct PassageFacts {
   // or widespread.
   double template_share = 0;
 };
+
+// How much of a passage is junk, text nobody copies for its words: the
+// share of its units that are junk, where a unit is a token, or a whole
+// run of text without spaces that is markup (so a link in a sentence
+// weighs as one word, not as the eight tokens of its address):
+//
+//   * a markup run holds "://", '=', "</" or "/>", two or more '/', or
+//     starts with '<' and holds no '@': all of
+//     `<a href="https://example.org/x/sponsor/0/website">` is three junk
+//     units, and a path like /usr/share/doc one, while "and/or" and the
+//     address in "Jane Doe <jane@example.org>" are words;
+//   * other tokens are junk when they are numbers, single letters, or two
+//     characters one of which is a digit: table cells and quoted-printable
+//     escapes ("=3D" is the token "3d"); words with digits inside ("mp3",
+//     "covid19") are words.
+//
+// `tokens` are tokens of `text` (normalized, so runs of whitespace are one
+// space), in order. 0 when `tokens` is empty.
+double JunkShare(std::string_view text, absl::Span<const Token> tokens);
 
 class PassageJudge {
  public:
