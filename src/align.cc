@@ -181,7 +181,7 @@ std::vector<Passage> Aligner::Align(const AlignedText& a,
   }
   done.insert(done.end(), open.begin(), open.end());
 
-  // 4. Long enough, and not inside another passage in both texts.
+  // 4. Long enough, and not inside kept passages in both texts.
   const uint32_t min_len = static_cast<uint32_t>(options_.min_passage_tokens);
   std::vector<Span> kept;
   for (const Span& s : done) {
@@ -192,16 +192,19 @@ std::vector<Passage> Aligner::Align(const AlignedText& a,
     if (lx != ly) return lx > ly;
     return x.a0 != y.a0 ? x.a0 < y.a0 : x.b0 < y.b0;
   });
+  // A passage is dropped when its text in A lies inside a kept passage's
+  // and its text in B inside a kept passage's, the same one or another:
+  // text both documents repeat (a code sample, a table row) would otherwise
+  // pair every occurrence in A with every occurrence in B.
   std::vector<Span> final_spans;
   for (const Span& s : kept) {
-    bool inside = false;
+    bool in_a = false, in_b = false;
     for (const Span& t : final_spans) {
-      if (t.a0 <= s.a0 && s.a1 <= t.a1 && t.b0 <= s.b0 && s.b1 <= t.b1) {
-        inside = true;
-        break;
-      }
+      in_a = in_a || (t.a0 <= s.a0 && s.a1 <= t.a1);
+      in_b = in_b || (t.b0 <= s.b0 && s.b1 <= t.b1);
+      if (in_a && in_b) break;
     }
-    if (!inside) final_spans.push_back(s);
+    if (!(in_a && in_b)) final_spans.push_back(s);
   }
   std::sort(final_spans.begin(), final_spans.end(),
             [](const Span& x, const Span& y) {

@@ -1,6 +1,7 @@
 #include "mimeo/align.h"
 
 #include <random>
+#include <set>
 
 #include "gtest/gtest.h"
 #include "test_util.h"
@@ -112,6 +113,31 @@ TEST(AlignTest, RepeatedAndReorderedPassages) {
   EXPECT_EQ(Cut(a, p[1].a_begin, p[1].a_end), p1);
   EXPECT_NE(p[0].b_begin, p[1].b_begin);
   EXPECT_EQ(Cut(a, p[2].a_begin, p[2].a_end), p2);
+}
+
+TEST(AlignTest, TextBothRepeatIsReportedOncePerOccurrence) {
+  // A code sample four times in A and three in B, between different words:
+  // each occurrence is in a passage, and no two passages are the same
+  // occurrence on both sides (4 + 3 - 1 pairings, not 4 x 3).
+  const std::string sample =
+      "module exports equals module rules test use loader options";
+  std::string a = "alpha", b = "omega";
+  const char* between[] = {"one", "two", "three", "four"};
+  for (int i = 0; i < 4; ++i) a += " " + sample + " " + between[i];
+  for (int i = 0; i < 3; ++i) b += " " + sample + " " + between[3 - i] + "x";
+  const auto p = Align(MakeAligner(), a, b);
+  EXPECT_EQ(p.size(), 6u);
+  std::set<uint32_t> in_a, in_b;
+  std::set<std::pair<uint32_t, uint32_t>> pairs;
+  for (const Passage& s : p) {
+    EXPECT_EQ(Cut(a, s.a_begin, s.a_end), sample);
+    EXPECT_EQ(Cut(b, s.b_begin, s.b_end), sample);
+    in_a.insert(s.a_begin);
+    in_b.insert(s.b_begin);
+    EXPECT_TRUE(pairs.insert({s.a_begin, s.b_begin}).second);
+  }
+  EXPECT_EQ(in_a.size(), 4u);
+  EXPECT_EQ(in_b.size(), 3u);
 }
 
 TEST(AlignTest, EmptyAndDisjointTexts) {

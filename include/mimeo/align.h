@@ -13,7 +13,10 @@
 //      character) and that stay on nearly the same diagonal join into one
 //      passage.
 //   4. Keep passages of at least min_passage_tokens tokens in both texts,
-//      dropping any that lies inside another in both texts.
+//      longest first, dropping any whose text in A lies inside a kept
+//      passage and whose text in B lies inside a kept passage (the same
+//      or another): a sample both texts repeat, m times in A and n in B,
+//      gives about m + n passages, each occurrence once, not m x n.
 //
 // Aligning one text with many (a document against each of its candidates)
 // repeats step 1 for the same A every time: IndexSeeds(A) does it once,
