@@ -975,12 +975,18 @@ std::vector<Passage> Engine::AlignWith(const AlignedText& asking, bool indexed,
   };
   std::vector<Passage> passages;
   // Per passage: its doc_frequency and template share are measured already
-  // (a passage kept whole), or are still to be measured (a piece).
+  // (a passage kept whole), or are still to be measured (a piece); and the
+  // found passage it is, or is a piece of.
   std::vector<uint8_t> measured;
   std::vector<double> template_shares;
+  std::vector<uint32_t> origin;
+  // Per found passage: its median document frequency, whole.
+  std::vector<uint32_t> whole_frequency;
+  whole_frequency.reserve(found.size());
   for (const Passage& p : found) {
     OwnFrequencies(asking, p.a_token_begin, p.a_token_end, self, wide, freq,
                    fps);
+    whole_frequency.push_back(median());
     std::vector<Stretch> stretches;
     for (const HeldFingerprint& f : freq) {
       if (f.docs < wide && !f.template_text) continue;
@@ -1000,9 +1006,10 @@ std::vector<Passage> Engine::AlignWith(const AlignedText& asking, bool indexed,
     if (stretches.empty() || options_.copy.align.max_gap_tokens > 0 ||
         p.a_tokens() != p.b_tokens()) {
       passages.push_back(p);
-      passages.back().doc_frequency = median();
+      passages.back().doc_frequency = whole_frequency.back();
       measured.push_back(1);
       template_shares.push_back(template_share());
+      origin.push_back(static_cast<uint32_t>(whole_frequency.size() - 1));
       continue;
     }
     uint32_t at = p.a_token_begin;
@@ -1024,6 +1031,8 @@ std::vector<Passage> Engine::AlignWith(const AlignedText& asking, bool indexed,
     if (at < p.a_token_end) passages.push_back(piece(p, at, p.a_token_end));
     measured.resize(passages.size(), 0);
     template_shares.resize(passages.size(), 0);
+    origin.resize(passages.size(),
+                  static_cast<uint32_t>(whole_frequency.size() - 1));
   }
   uint32_t total = 0;
   for (const Passage& p : passages) {
@@ -1066,7 +1075,30 @@ std::vector<Passage> Engine::AlignWith(const AlignedText& asking, bool indexed,
     p.reason = judge_.Judge(f, num_docs);
     p.boilerplate = p.reason != Boilerplate::kNone;
   }
-  return passages;
+  // A passage cut around widespread stretches whose pieces judged copy
+  // hold at least half its text is copied text with a few stock lines
+  // inside (two packages' identical changelogs, a reprint quoting a
+  // standard sentence), reported whole; a licence with a few lines of its
+  // own above it stays cut.
+  std::vector<Passage> out;
+  out.reserve(passages.size());
+  for (size_t i = 0; i < passages.size();) {
+    size_t j = i + 1;
+    while (j < passages.size() && origin[j] == origin[i]) ++j;
+    uint64_t copied = 0;
+    for (size_t x = i; x < j; ++x) {
+      if (!passages[x].boilerplate) copied += passages[x].a_tokens();
+    }
+    const Passage& whole = found[origin[i]];
+    if (j - i > 1 && 2 * copied >= whole.a_tokens()) {
+      out.push_back(whole);
+      out.back().doc_frequency = whole_frequency[origin[i]];
+    } else {
+      out.insert(out.end(), passages.begin() + i, passages.begin() + j);
+    }
+    i = j;
+  }
+  return out;
 }
 
 uint32_t Engine::CapPassages(std::vector<Passage>& passages) const {

@@ -728,6 +728,42 @@ TEST(BoilerplateEngineTest, ALicenceInsideASharedPassageIsCutOut) {
   }
 }
 
+TEST(BoilerplateEngineTest, CopiedTextWithStockLinesInsideIsOnePassage) {
+  // Two packages of one source ship the same changelog: 400 words of their
+  // own with a 12-word stock line ("New upstream release ...") that 40
+  // other changelogs hold three times inside. It is one passage, all of it
+  // copy, not the pieces between the stock lines.
+  Texts t(12);
+  const std::string stock = t.Words(12);
+  std::vector<Document> docs;
+  for (int i = 0; i < 200; ++i) {
+    std::string text = t.Words(80);
+    if (i < 40) text += " " + stock + " " + t.Words(20);
+    docs.push_back({"pkg/" + std::to_string(i), text, {}});
+  }
+  std::string changelog = t.Words(100);
+  for (int i = 0; i < 3; ++i) changelog += " " + stock + " " + t.Words(100);
+  docs.push_back({"src/libfoo1", changelog, {}});
+  docs.push_back({"src/libfoo-dev", changelog, {}});
+  auto e = Index(docs);
+  const DocId a = static_cast<DocId>(docs.size() - 2);
+  const DocId b = a + 1;
+  auto passages = e->Passages(a, b);
+  ASSERT_TRUE(passages.ok()) << passages.status();
+  ASSERT_EQ(passages->size(), 1u);
+  const Passage& p = (*passages)[0];
+  EXPECT_FALSE(p.boilerplate);
+  EXPECT_EQ(p.reason, Boilerplate::kNone);
+  EXPECT_EQ(p.a_begin, 0u);
+  EXPECT_EQ(p.a_end, changelog.size() - 1);  // up to the final "."
+  // The stock line is widespread on its own: a pair sharing only it (and
+  // their own words otherwise) shares no copy.
+  auto report = e->SharedCopy();
+  ASSERT_TRUE(report.ok()) << report.status();
+  ASSERT_EQ(report->pairs.size(), 1u);
+  EXPECT_EQ(report->pairs[0].a, a);
+}
+
 TEST(BoilerplateEngineTest, PassagesBeyondTheCapAreCounted) {
   Texts t(11);
   // Two texts sharing 30 separate sentences, each between text of their
