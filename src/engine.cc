@@ -892,7 +892,7 @@ void Engine::OwnFrequencies(const AlignedText& asking, uint32_t begin,
   // every holder is of it.
   const bool one_source = store_->num_sources() == 1;
   for (const Fingerprint& fp : scratch) {
-    const uint32_t docs = fingerprint_index_.DocFrequency(fp.hash, as_of) + self;
+    const uint32_t docs = fingerprint_index_.DocFrequency(fp.hash(), as_of) + self;
     bool template_text = false;
     if (docs >= judge.widespread_min_docs && docs < wide &&
         judge.template_sources > 0) {
@@ -901,7 +901,7 @@ void Engine::OwnFrequencies(const AlignedText& asking, uint32_t begin,
           static_cast<uint32_t>(judge.template_sources * docs) + 1;
       const uint32_t sources =
           (one_source ? 1
-                      : fingerprint_index_.DistinctGroups(fp.hash, as_of,
+                      : fingerprint_index_.DistinctGroups(fp.hash(), as_of,
                                                           store_->sources(),
                                                           limit)) +
           self;

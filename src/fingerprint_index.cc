@@ -224,7 +224,7 @@ absl::Status FingerprintIndex::Add(DocId doc,
   }
   next_doc_ = doc + 1;
   for (const Fingerprint& f : fingerprints) {
-    List& list = recent_[f.hash];
+    List& list = recent_[f.hash()];
     if (!list.empty() && list.back() == doc) continue;  // repeated hash
     list.push_back(doc);
     ++num_postings_;
@@ -239,7 +239,7 @@ void FingerprintIndex::Remove(DocId doc,
   for (const Fingerprint& f : fingerprints) {
     // A document's postings are all recent or all packed (Add() packs
     // after the whole document), and the recent ones are the later.
-    auto it = recent_.find(f.hash);
+    auto it = recent_.find(f.hash());
     if (it != recent_.end()) {
       List& list = it->second;
       auto p = std::lower_bound(list.begin(), list.end(), doc);
@@ -251,7 +251,7 @@ void FingerprintIndex::Remove(DocId doc,
         continue;
       }
     }
-    if (packed_->Remove(f.hash, doc)) --num_postings_;
+    if (packed_->Remove(f.hash(), doc)) --num_postings_;
   }
 }
 
@@ -297,7 +297,7 @@ std::vector<CopyCandidate> FingerprintIndex::Candidates(
   // once.
   std::vector<uint64_t> hashes;
   hashes.reserve(fingerprints.size());
-  for (const Fingerprint& f : fingerprints) hashes.push_back(f.hash);
+  for (const Fingerprint& f : fingerprints) hashes.push_back(f.hash());
   std::sort(hashes.begin(), hashes.end());
   hashes.erase(std::unique(hashes.begin(), hashes.end()), hashes.end());
 

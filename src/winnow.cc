@@ -47,7 +47,7 @@ void Winnower::Winnow(absl::Span<const uint64_t> h,
     if (i + 1 >= w) {
       const uint32_t chosen = at(0);
       if (chosen != last) {
-        out.push_back({h[chosen], chosen});
+        out.emplace_back(h[chosen], chosen);
         last = chosen;
       }
     }

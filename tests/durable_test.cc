@@ -735,6 +735,43 @@ TEST(DurableTest, KilledMidMergeLosesNothingAcknowledged) {
 // An index keeps the banding it was created with. An engine opening it
 // with another (another threshold) builds its LSH index in memory, and
 // answers as the engine in memory with that banding.
+// Fingerprints (12 bytes, the hash in two halves) read back from the
+// directory whole: a document added after reopening, winnowed afresh,
+// finds the passage it copies from one read back, as in memory.
+TEST(DurableTest, FingerprintsReadBackWhole) {
+  const Engine::Options o = OptionsFor({"copy", true});
+  const std::string dir = TempDir("fingerprints");
+  std::mt19937_64 rng(18);
+  const std::string source = RandomText(rng, 200);
+  std::vector<Document> before = {{"source", source}};
+  for (int i = 0; i < 5; ++i) {
+    before.push_back({absl::StrFormat("other%d", i), RandomText(rng, 120)});
+  }
+  const Document copy = {"copy", RandomText(rng, 40) + " " +
+                                     source.substr(source.size() / 3, 400) +
+                                     " " + RandomText(rng, 30)};
+  {
+    auto disk = Engine::Open(dir, o);
+    ASSERT_TRUE(disk.ok()) << disk.status();
+    ASSERT_TRUE((*disk)->AddBatch(before).ok());
+  }
+  auto disk = Engine::Open(dir, o);
+  ASSERT_TRUE(disk.ok()) << disk.status();
+  ASSERT_TRUE((*disk)->Add(copy).ok());
+  auto memory = Engine::Create(o);
+  ASSERT_TRUE(memory.ok());
+  ASSERT_TRUE((*memory)->AddBatch(before).ok());
+  ASSERT_TRUE((*memory)->Add(copy).ok());
+  auto a = (*memory)->SharedCopy();
+  auto b = (*disk)->SharedCopy();
+  ASSERT_TRUE(a.ok() && b.ok());
+  ASSERT_EQ(b->pairs.size(), 1u);
+  EXPECT_EQ((*disk)->id(b->pairs[0].a), "source");
+  EXPECT_EQ((*disk)->id(b->pairs[0].b), "copy");
+  EXPECT_GE(b->pairs[0].copied_tokens_b, 60u);
+  EXPECT_EQ(Describe(*a), Describe(*b));
+}
+
 TEST(DurableTest, OtherBandingAnswersFromMemory) {
   const std::string dir = TempDir("banding");
   Engine::Options made_with = DurableOptions(/*near_duplicate=*/true);

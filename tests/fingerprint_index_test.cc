@@ -118,7 +118,7 @@ TEST(FingerprintIndexTest, PackingChangesNoAnswer) {
     }
     ASSERT_TRUE(index.Add(d, fps).ok());
     for (const Fingerprint& f : fps) {
-      std::vector<DocId>& h = holders[f.hash];
+      std::vector<DocId>& h = holders[f.hash()];
       if (h.empty() || h.back() != d) h.push_back(d);
     }
     added.push_back(fps);
@@ -157,8 +157,8 @@ TEST(FingerprintIndexTest, PackingChangesNoAnswer) {
         std::map<DocId, uint32_t> shared;
         std::set<uint64_t> seen;
         for (const Fingerprint& f : query) {
-          if (!seen.insert(f.hash).second) continue;
-          const std::vector<DocId>& h = holders[f.hash];
+          if (!seen.insert(f.hash()).second) continue;
+          const std::vector<DocId>& h = holders[f.hash()];
           const auto n = static_cast<uint32_t>(
               std::lower_bound(h.begin(), h.end(), as_of) - h.begin());
           if (n == 0 || n + 1 >= o.max_postings || h.size() >= below) continue;

@@ -1,5 +1,6 @@
 #include "mimeo/winnow.h"
 
+#include <cstring>
 #include <random>
 #include <set>
 
@@ -64,7 +65,7 @@ TEST(WinnowTest, MatchesTheDefinition) {
       const auto got = Winnow(h, window), want = Reference(h, window);
       ASSERT_EQ(got.size(), want.size()) << window << " " << n;
       for (size_t i = 0; i < got.size(); ++i) {
-        EXPECT_EQ(got[i].hash, want[i].hash);
+        EXPECT_EQ(got[i].hash(), want[i].hash());
         EXPECT_EQ(got[i].position, want[i].position);
       }
     }
@@ -98,14 +99,45 @@ TEST(WinnowTest, EverySharedRunOfWindowPlusKMinusOneTokensIsSeen) {
       const std::string b = testing::RandomText(rng, rng() % 300) + passage +
                             " " + testing::RandomText(rng, rng() % 300);
       std::set<uint64_t> fa;
-      for (const auto& f : Winnow(ShingleHashes(a), window)) fa.insert(f.hash);
+      for (const auto& f : Winnow(ShingleHashes(a), window)) fa.insert(f.hash());
       bool shared = false;
       for (const auto& f : Winnow(ShingleHashes(b), window)) {
-        shared |= fa.contains(f.hash);
+        shared |= fa.contains(f.hash());
       }
       ASSERT_TRUE(shared) << "window " << window << " trial " << trial;
     }
   }
+}
+
+// A fingerprint is 12 bytes, keeps all 64 bits of its hash, and survives
+// being copied as bytes (the store's columns grow by realloc, the index
+// directory's records are read with memcpy).
+TEST(WinnowTest, FingerprintKeepsItsWholeHashInTwelveBytes) {
+  static_assert(sizeof(Fingerprint) == 12);
+  std::mt19937_64 rng(18);
+  std::vector<Fingerprint> fps;
+  std::vector<uint64_t> hashes = {0, 1, 0xFFFFFFFFull, 0x100000000ull,
+                                  0x8000000000000000ull, ~uint64_t{0}};
+  for (int i = 0; i < 200; ++i) hashes.push_back(rng());
+  for (size_t i = 0; i < hashes.size(); ++i) {
+    fps.emplace_back(hashes[i], static_cast<uint32_t>(UINT32_MAX - i));
+  }
+  std::vector<unsigned char> bytes(fps.size() * sizeof(Fingerprint));
+  std::memcpy(bytes.data(), fps.data(), bytes.size());
+  // Read back from an offset that is 4 but not 8-aligned.
+  std::vector<Fingerprint> back(fps.size() + 1);
+  std::memcpy(back.data() + 1, bytes.data(), bytes.size());
+  for (size_t i = 0; i < hashes.size(); ++i) {
+    const Fingerprint& f = back[i + 1];
+    EXPECT_EQ(f.hash(), hashes[i]) << i;
+    EXPECT_EQ(f.position, UINT32_MAX - i) << i;
+  }
+  Fingerprint f;
+  EXPECT_EQ(f.hash(), 0u);
+  f.set_hash(0x0123456789ABCDEFull);
+  EXPECT_EQ(f.hash(), 0x0123456789ABCDEFull);
+  EXPECT_EQ(f.hash_lo, 0x89ABCDEFu);
+  EXPECT_EQ(f.hash_hi, 0x01234567u);
 }
 
 TEST(WinnowTest, ValidatesTheWindow) {

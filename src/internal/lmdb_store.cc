@@ -187,7 +187,7 @@ std::string EncodeDoc(const StoredDocument& d, uint32_t source) {
   e.PutBytes(d.signature.data(), d.signature.size() * sizeof(uint32_t));
   e.PutBytes(d.set.data(), d.set.size() * sizeof(uint64_t));
   for (const Fingerprint& f : d.fingerprints) {
-    e.Put(f.hash);
+    e.Put(f.hash());
     e.Put(f.position);
   }
   e.PutBytes(d.id.data(), d.id.size());
@@ -218,7 +218,7 @@ bool DecodeDoc(const MDB_val& v, DecodedDoc& out) {
   }
   if (h.set != 0) std::memcpy(out.set.data(), p + h.set_at(), h.set * 8);
   for (uint32_t i = 0; i < h.fps; ++i) {
-    out.fps[i].hash = Load<uint64_t>(p + h.fps_at() + 12 * size_t{i});
+    out.fps[i].set_hash(Load<uint64_t>(p + h.fps_at() + 12 * size_t{i}));
     out.fps[i].position = Load<uint32_t>(p + h.fps_at() + 12 * size_t{i} + 8);
   }
   StoredDocument& doc = out.doc;
