@@ -980,13 +980,10 @@ std::vector<Passage> Engine::AlignWith(const AlignedText& asking, bool indexed,
   std::vector<uint8_t> measured;
   std::vector<double> template_shares;
   std::vector<uint32_t> origin;
-  // Per found passage: its median document frequency, whole.
-  std::vector<uint32_t> whole_frequency;
-  whole_frequency.reserve(found.size());
-  for (const Passage& p : found) {
+  for (uint32_t at_found = 0; at_found < found.size(); ++at_found) {
+    const Passage& p = found[at_found];
     OwnFrequencies(asking, p.a_token_begin, p.a_token_end, self, wide, freq,
                    fps);
-    whole_frequency.push_back(median());
     std::vector<Stretch> stretches;
     for (const HeldFingerprint& f : freq) {
       if (f.docs < wide && !f.template_text) continue;
@@ -1006,10 +1003,10 @@ std::vector<Passage> Engine::AlignWith(const AlignedText& asking, bool indexed,
     if (stretches.empty() || options_.copy.align.max_gap_tokens > 0 ||
         p.a_tokens() != p.b_tokens()) {
       passages.push_back(p);
-      passages.back().doc_frequency = whole_frequency.back();
+      passages.back().doc_frequency = median();
       measured.push_back(1);
       template_shares.push_back(template_share());
-      origin.push_back(static_cast<uint32_t>(whole_frequency.size() - 1));
+      origin.push_back(at_found);
       continue;
     }
     uint32_t at = p.a_token_begin;
@@ -1031,8 +1028,7 @@ std::vector<Passage> Engine::AlignWith(const AlignedText& asking, bool indexed,
     if (at < p.a_token_end) passages.push_back(piece(p, at, p.a_token_end));
     measured.resize(passages.size(), 0);
     template_shares.resize(passages.size(), 0);
-    origin.resize(passages.size(),
-                  static_cast<uint32_t>(whole_frequency.size() - 1));
+    origin.resize(passages.size(), at_found);
   }
   uint32_t total = 0;
   for (const Passage& p : passages) {
@@ -1075,27 +1071,40 @@ std::vector<Passage> Engine::AlignWith(const AlignedText& asking, bool indexed,
     p.reason = judge_.Judge(f, num_docs);
     p.boilerplate = p.reason != Boilerplate::kNone;
   }
-  // A passage cut around widespread stretches whose pieces judged copy
-  // hold at least half its text is copied text with a few stock lines
-  // inside (two packages' identical changelogs, a reprint quoting a
-  // standard sentence), reported whole; a licence with a few lines of its
-  // own above it stays cut.
+  // A passage cut around widespread stretches is copied text with a few
+  // stock lines inside (two packages' identical changelogs, a reprint
+  // quoting a standard sentence) when, from its first piece judged copy to
+  // its last, the copy holds at least half the text: that stretch is
+  // reported whole. Boilerplate before the first piece of copy or after the
+  // last (a footer, a licence after its package's own lines) stays apart.
   std::vector<Passage> out;
   out.reserve(passages.size());
   for (size_t i = 0; i < passages.size();) {
     size_t j = i + 1;
     while (j < passages.size() && origin[j] == origin[i]) ++j;
+    size_t first = j, last = j;
     uint64_t copied = 0;
     for (size_t x = i; x < j; ++x) {
-      if (!passages[x].boilerplate) copied += passages[x].a_tokens();
+      if (passages[x].boilerplate) continue;
+      if (first == j) first = x;
+      last = x;
+      copied += passages[x].a_tokens();
     }
-    const Passage& whole = found[origin[i]];
-    if (j - i > 1 && 2 * copied >= whole.a_tokens()) {
-      out.push_back(whole);
-      out.back().doc_frequency = whole_frequency[origin[i]];
-    } else {
+    if (first == j || first == last ||
+        2 * copied < passages[last].a_token_end -
+                         passages[first].a_token_begin) {
       out.insert(out.end(), passages.begin() + i, passages.begin() + j);
+      i = j;
+      continue;
     }
+    out.insert(out.end(), passages.begin() + i, passages.begin() + first);
+    Passage joined = piece(found[origin[i]], passages[first].a_token_begin,
+                           passages[last].a_token_end);
+    OwnFrequencies(asking, joined.a_token_begin, joined.a_token_end, self,
+                   wide, freq, fps);
+    joined.doc_frequency = median();
+    out.push_back(joined);
+    out.insert(out.end(), passages.begin() + last + 1, passages.begin() + j);
     i = j;
   }
   return out;
