@@ -1,6 +1,7 @@
 #include "internal/band_levels.h"
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 
 #include "absl/strings/str_format.h"
@@ -95,7 +96,9 @@ void SortBandEntries(std::vector<BandEntry>& entries) {
     std::sort(entries.begin(), entries.end());
     return;
   }
-  constexpr int kBits = 16;
+  // About two entries a bucket, at most 2^16 buckets.
+  const int kBits =
+      std::min(16, static_cast<int>(std::bit_width(entries.size())) - 1);
   std::vector<uint32_t> start((size_t{1} << kBits) + 1, 0);
   for (const BandEntry& e : entries) ++start[(e.key >> (64 - kBits)) + 1];
   for (size_t b = 1; b < start.size(); ++b) start[b] += start[b - 1];

@@ -88,8 +88,9 @@ inline uint32_t FingerprintShard(uint64_t hash) {
   return static_cast<uint32_t>(hash % kFingerprintShards);
 }
 
-// Sorts entries by (key, DocId): a counting pass on the keys' top 16 bits,
-// then each bucket on its own (a few entries each for a batch's postings).
+// Sorts entries by (key, DocId): a counting pass on the keys' top bits
+// (about two entries a bucket, at most 2^16 buckets), then each bucket on
+// its own. The keys are hashes: uniform.
 void SortBandEntries(std::vector<BandEntry>& entries);
 
 // The radix bits of an array of n entries, and its size in bytes.

@@ -1051,7 +1051,6 @@ absl::Status LmdbDocumentStore::Append(absl::Span<const StoredDocument> docs) {
   std::vector<std::vector<BandEntry>> postings(per_level_);
   uint64_t level_docs = 0;
   if (per_level_ != 0) {
-    std::vector<uint64_t> hashes;
     for (size_t i = 0; i < docs.size(); ++i) {
       if (!docs[i].live || docs[i].set_size == 0) continue;
       ++level_docs;
@@ -1059,17 +1058,18 @@ absl::Status LmdbDocumentStore::Append(absl::Span<const StoredDocument> docs) {
       PostingsOf(docs[i].signature, config_.lsh_bands, config_.lsh_rows, d,
                  postings);
       if (!fp_levels_) continue;
-      // Each distinct hash once, as FingerprintIndex::Add() files it.
-      hashes.clear();
-      for (const Fingerprint& f : docs[i].fingerprints) hashes.push_back(f.hash);
-      std::sort(hashes.begin(), hashes.end());
-      hashes.erase(std::unique(hashes.begin(), hashes.end()), hashes.end());
-      for (uint64_t h : hashes) {
-        postings[config_.lsh_bands + FingerprintShard(h)].push_back(
-            BandEntry{h, d});
+      for (const Fingerprint& f : docs[i].fingerprints) {
+        postings[config_.lsh_bands + FingerprintShard(f.hash)].push_back(
+            BandEntry{f.hash, d});
       }
     }
     for (std::vector<BandEntry>& band : postings) SortBandEntries(band);
+    // Each distinct hash of a document once, as FingerprintIndex::Add()
+    // files it: repeats are next to each other once sorted.
+    for (uint32_t s = config_.lsh_bands; s < per_level_; ++s) {
+      postings[s].erase(std::unique(postings[s].begin(), postings[s].end()),
+                        postings[s].end());
+    }
   }
   StoreCounters counters;
   StoreTally tally;
@@ -1332,21 +1332,32 @@ absl::Status LmdbDocumentStore::MergeLevels() {
               if (merged.docs == 0) continue;
               // Inputs in DocId order: among equal keys the first input's
               // entry has the smallest DocId.
+              // Each input's next entry is kept at hand, so that picking the
+              // smallest reads no array.
               BandArrayWriter w(static_cast<char*>(ov.mv_data), n);
+              std::vector<BandEntry> head(inputs.size());
+              std::vector<char> more(inputs.size());
+              for (size_t i = 0; i < inputs.size(); ++i) {
+                more[i] = in[i].size() != 0;
+                if (more[i]) head[i] = in[i].entry(0);
+              }
               for (;;) {
                 size_t best = inputs.size();
-                uint64_t best_key = 0;
                 for (size_t i = 0; i < inputs.size(); ++i) {
-                  if (at[i] == in[i].size()) continue;
-                  const uint64_t key_i = in[i].entry(at[i]).key;
-                  if (best == inputs.size() || key_i < best_key) {
+                  if (more[i] && (best == inputs.size() ||
+                                  head[i].key < head[best].key)) {
                     best = i;
-                    best_key = key_i;
                   }
                 }
                 if (best == inputs.size()) break;
-                const BandEntry e = in[best].entry(at[best]++);
-                if (!std::binary_search(dead.begin(), dead.end(), e.doc)) {
+                const BandEntry e = head[best];
+                if (++at[best] < in[best].size()) {
+                  head[best] = in[best].entry(at[best]);
+                } else {
+                  more[best] = 0;
+                }
+                if (dead.empty() ||
+                    !std::binary_search(dead.begin(), dead.end(), e.doc)) {
                   w.Add(e);
                 }
               }
