@@ -944,27 +944,24 @@ absl::StatusOr<std::vector<CopyCandidate>> Engine::CopyCandidates(
   return out;
 }
 
-uint32_t Engine::FingerprintDocFrequency(uint64_t hash, DocId as_of) const {
-  if (!fp_on_disk_) return fingerprint_index_.DocFrequency(hash, as_of);
-  std::vector<std::vector<DocId>> lists;
-  if (!store_->fingerprint_postings()->Holders({hash}, lists).ok()) return 0;
+uint32_t Engine::FingerprintDocFrequency(
+    uint64_t hash, DocId as_of, const std::vector<DocId>* holders) const {
+  if (holders == nullptr) return fingerprint_index_.DocFrequency(hash, as_of);
   return static_cast<uint32_t>(
-      std::lower_bound(lists[0].begin(), lists[0].end(), as_of) -
-      lists[0].begin());
+      std::lower_bound(holders->begin(), holders->end(), as_of) -
+      holders->begin());
 }
 
-uint32_t Engine::FingerprintSources(uint64_t hash, DocId as_of,
-                                    uint32_t limit) const {
-  if (!fp_on_disk_) {
+uint32_t Engine::FingerprintSources(uint64_t hash, DocId as_of, uint32_t limit,
+                                    const std::vector<DocId>* holders) const {
+  if (holders == nullptr) {
     return fingerprint_index_.DistinctGroups(hash, as_of, store_->sources(),
                                              limit);
   }
   if (limit == 0) return 0;
-  std::vector<std::vector<DocId>> lists;
-  if (!store_->fingerprint_postings()->Holders({hash}, lists).ok()) return 0;
   const absl::Span<const uint32_t> source_of = store_->sources();
   absl::flat_hash_set<uint32_t> seen;
-  for (DocId d : lists[0]) {
+  for (DocId d : *holders) {
     if (d >= as_of) break;
     if (seen.insert(source_of[d]).second && seen.size() >= limit) break;
   }
@@ -990,8 +987,22 @@ void Engine::OwnFrequencies(const AlignedText& asking, uint32_t begin,
   // Widespread text needs no source count; with one source in the index,
   // every holder is of it.
   const bool one_source = store_->num_sources() == 1;
-  for (const Fingerprint& fp : scratch) {
-    const uint32_t docs = FingerprintDocFrequency(fp.hash, as_of) + self;
+  // From the store's postings, the holders of every fingerprint at once,
+  // so that their reads overlap. Unreadable postings count none (the
+  // query's candidates, read before, would have failed).
+  std::vector<std::vector<DocId>> holders;
+  if (fp_on_disk_) {
+    std::vector<uint64_t> hashes;
+    hashes.reserve(scratch.size());
+    for (const Fingerprint& fp : scratch) hashes.push_back(fp.hash);
+    if (!store_->fingerprint_postings()->Holders(hashes, holders).ok()) {
+      holders.assign(scratch.size(), {});
+    }
+  }
+  for (size_t k = 0; k < scratch.size(); ++k) {
+    const Fingerprint& fp = scratch[k];
+    const std::vector<DocId>* held = fp_on_disk_ ? &holders[k] : nullptr;
+    const uint32_t docs = FingerprintDocFrequency(fp.hash, as_of, held) + self;
     bool template_text = false;
     if (docs >= judge.widespread_min_docs && docs < wide &&
         judge.template_sources > 0) {
@@ -999,7 +1010,7 @@ void Engine::OwnFrequencies(const AlignedText& asking, uint32_t begin,
       const uint32_t limit =
           static_cast<uint32_t>(judge.template_sources * docs) + 1;
       const uint32_t sources =
-          (one_source ? 1 : FingerprintSources(fp.hash, as_of, limit)) +
+          (one_source ? 1 : FingerprintSources(fp.hash, as_of, limit, held)) +
           self;
       template_text = judge_.IsTemplate(docs, sources);
     }

@@ -691,16 +691,17 @@ class Engine {
                       std::vector<Fingerprint>& scratch) const;
   // FingerprintIndex::Candidates(), DocFrequency() and DistinctGroups()
   // (over the sources), answered from fingerprint_index_ or, when the
-  // store keeps fingerprint postings (fp_on_disk_), from the store, alike.
-  // The counts are 0 when the store's postings cannot be read (the
-  // candidates of the same query fail first, naming the damage).
-  // Require the lock (shared or exclusive).
+  // store keeps fingerprint postings (fp_on_disk_), from the store, alike:
+  // the counts then from `holders`, the live holders of `hash` that
+  // FingerprintPostings::Holders() gave. Require the lock (shared or
+  // exclusive).
   absl::StatusOr<std::vector<CopyCandidate>> CopyCandidates(
       absl::Span<const Fingerprint> fingerprints, DocId as_of,
       uint32_t below) const;
-  uint32_t FingerprintDocFrequency(uint64_t hash, DocId as_of) const;
-  uint32_t FingerprintSources(uint64_t hash, DocId as_of,
-                              uint32_t limit) const;
+  uint32_t FingerprintDocFrequency(uint64_t hash, DocId as_of,
+                                   const std::vector<DocId>* holders) const;
+  uint32_t FingerprintSources(uint64_t hash, DocId as_of, uint32_t limit,
+                              const std::vector<DocId>* holders) const;
   // Keeps at most copy.max_passages of `passages` (copy before
   // boilerplate, longer before shorter, then in text order) and returns
   // how many it left out.
