@@ -1747,8 +1747,8 @@ TEST(DurableTest, CheckFindsDamagedFingerprintPostings) {
   const auto damage_last = [](const std::string& dir, int shard,
                               const std::function<void(char*)>& change) {
     Damage(dir, "levels", 0, [&](MDB_txn* txn, MDB_dbi dbi) {
-      const unsigned char key[6] = {0, 0, 0, 1, 0,
-                                    static_cast<unsigned char>(shard)};
+      const unsigned char key[6] = {0, 0, 0,
+                                    1, 0, static_cast<unsigned char>(shard)};
       MDB_val k{sizeof(key), const_cast<unsigned char*>(key)}, v;
       ASSERT_EQ(mdb_get(txn, dbi, &k, &v), 0);
       std::string bytes(static_cast<const char*>(v.mv_data), v.mv_size);

@@ -783,9 +783,9 @@ absl::StatusOr<std::unique_ptr<LmdbDocumentStore>> LmdbDocumentStore::Open(
     return absl::InternalError(
         absl::StrFormat("cannot read index '%s': %s", dir, LmdbMessage(rc)));
   }
-  std::unique_ptr<LmdbDocumentStore> store(new LmdbDocumentStore(
-      dir, env.release(), dbs, stored, read_only,
-      /*fp_levels=*/version >= 5 && stored.texts));
+  std::unique_ptr<LmdbDocumentStore> store(
+      new LmdbDocumentStore(dir, env.release(), dbs, stored, read_only,
+                            /*fp_levels=*/version >= 5 && stored.texts));
   store->merge_txn_bytes_ = merge_txn_bytes;
   Snapshot snap;
   RETURN_IF_ERROR(store->Renew(&snap));
@@ -1344,8 +1344,8 @@ absl::Status LmdbDocumentStore::MergeLevels() {
               for (;;) {
                 size_t best = inputs.size();
                 for (size_t i = 0; i < inputs.size(); ++i) {
-                  if (more[i] && (best == inputs.size() ||
-                                  head[i].key < head[best].key)) {
+                  if (more[i] &&
+                      (best == inputs.size() || head[i].key < head[best].key)) {
                     best = i;
                   }
                 }
@@ -1726,7 +1726,9 @@ absl::Status LmdbDocumentStore::Holders(
     std::vector<std::vector<DocId>>& out) const {
   out.resize(hashes.size());
   for (std::vector<DocId>& o : out) o.clear();
-  if (snapshot_ == nullptr) return Error("reading fingerprint postings", EINVAL);
+  if (snapshot_ == nullptr) {
+    return Error("reading fingerprint postings", EINVAL);
+  }
   if (!fp_levels_) {
     return absl::InternalError(absl::StrFormat(
         "mimeo internal error: index '%s' keeps no fingerprint postings",
@@ -1741,8 +1743,7 @@ absl::Status LmdbDocumentStore::Holders(
   // As Query(): every probe's offsets asked for first, then its entries.
   const size_t levels = levels_.size();
   const auto array = [&](size_t l, uint64_t hash) -> const BandArray& {
-    return arrays_[l * per_level_ + config_.lsh_bands +
-                   FingerprintShard(hash)];
+    return arrays_[l * per_level_ + config_.lsh_bands + FingerprintShard(hash)];
   };
   for (uint64_t h : hashes) {
     for (size_t l = 0; l < levels; ++l) array(l, h).PrefetchOffsets(h);
@@ -1902,7 +1903,8 @@ absl::Status CheckFingerprintShards(
     MDB_txn* txn, MDB_dbi levels_db, MDB_dbi docs, const IndexConfig& config,
     const BandLevel& l, const std::vector<bool>& filed,
     const std::function<absl::Status(const std::string&)>& corrupt) {
-  std::vector<uint64_t> count(kFingerprintShards, 0), sum(kFingerprintShards, 0);
+  std::vector<uint64_t> count(kFingerprintShards, 0),
+      sum(kFingerprintShards, 0);
   DecodedDoc decoded;
   std::vector<uint64_t> hashes;
   for (DocId d = l.first; d < l.end; ++d) {
@@ -2254,9 +2256,8 @@ absl::Status LmdbDocumentStore::Check(const std::string& dir) {
         "entry names no document)",
         st.ms_entries, dead_listed));
   }
-  RETURN_IF_ERROR(
-      CheckLevels(raw, meta, levels_db, docs, config, fp_levels, filed,
-                  corrupt));
+  RETURN_IF_ERROR(CheckLevels(raw, meta, levels_db, docs, config, fp_levels,
+                              filed, corrupt));
   StoreTally stored;
   if (!GetTally(raw, meta, stored) || stored.live != tally.live ||
       stored.empty != tally.empty || stored.shingles != tally.shingles ||

@@ -261,8 +261,7 @@ class LmdbDocumentStore final : public DocumentStore,
  private:
   using Dbs = LmdbDbs;
   LmdbDocumentStore(std::string dir, MDB_env* env, Dbs dbs,
-                    const IndexConfig& config, bool read_only,
-                    bool fp_levels);
+                    const IndexConfig& config, bool read_only, bool fp_levels);
 
   // Runs `body` in a write transaction and commits it, growing the map and
   // running it again when it is full. `body` returns an LMDB error code
