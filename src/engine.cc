@@ -380,7 +380,9 @@ absl::Status Engine::IndexStored(DocId d) const {
   stats_.shingles += size;
   if (options_.copy.enabled) {
     // Cannot fail: DocIds increase.
-    RETURN_IF_ERROR(Internal(fingerprint_index_.Add(d, FingerprintsOf(d))));
+    if (!fp_on_disk_) {
+      RETURN_IF_ERROR(Internal(fingerprint_index_.Add(d, FingerprintsOf(d))));
+    }
     stats_.fingerprints += FingerprintsOf(d).size();
   }
   if (size == 0) {
@@ -403,7 +405,7 @@ absl::Status Engine::Unindex(DocId d) const {
     }
     if (simhash_index_) RETURN_IF_ERROR(Internal(simhash_index_->Remove(d)));
   }
-  fingerprint_index_.Remove(d, FingerprintsOf(d));
+  if (!fp_on_disk_) fingerprint_index_.Remove(d, FingerprintsOf(d));
   stats_.fingerprints -= FingerprintsOf(d).size();
   --stats_.documents;
   ++stats_.removed;
@@ -872,6 +874,71 @@ absl::StatusOr<std::string_view> Engine::TextOf(DocId doc,
   return fetched;
 }
 
+absl::StatusOr<std::vector<CopyCandidate>> Engine::CopyCandidates(
+    absl::Span<const Fingerprint> fingerprints, DocId as_of,
+    uint32_t below) const {
+  if (!fp_on_disk_) {
+    return fingerprint_index_.Candidates(fingerprints, as_of, below);
+  }
+  // FingerprintIndex::Candidates() over the store's holders: the same
+  // filters, counts and order.
+  std::vector<uint64_t> hashes;
+  hashes.reserve(fingerprints.size());
+  for (const Fingerprint& f : fingerprints) hashes.push_back(f.hash());
+  std::sort(hashes.begin(), hashes.end());
+  hashes.erase(std::unique(hashes.begin(), hashes.end()), hashes.end());
+  std::vector<std::vector<DocId>> lists;
+  RETURN_IF_ERROR(store_->fingerprint_postings()->Holders(hashes, lists));
+  const FingerprintIndex::Options& o = fingerprint_index_.options();
+  std::vector<DocId> holders;
+  for (const std::vector<DocId>& list : lists) {
+    const auto before = static_cast<uint32_t>(
+        std::lower_bound(list.begin(), list.end(), as_of) - list.begin());
+    if (before == 0 || before + 1 >= o.max_postings || list.size() >= below) {
+      continue;
+    }
+    holders.insert(holders.end(), list.begin(), list.begin() + before);
+  }
+  std::sort(holders.begin(), holders.end());
+  std::vector<CopyCandidate> out;
+  for (size_t i = 0; i < holders.size();) {
+    size_t j = i + 1;
+    while (j < holders.size() && holders[j] == holders[i]) ++j;
+    const auto n = static_cast<uint32_t>(j - i);
+    if (n >= o.min_shared) out.push_back({holders[i], n});
+    i = j;
+  }
+  std::sort(out.begin(), out.end(),
+            [](const CopyCandidate& a, const CopyCandidate& b) {
+              return a.shared != b.shared ? a.shared > b.shared : a.doc < b.doc;
+            });
+  return out;
+}
+
+uint32_t Engine::FingerprintDocFrequency(
+    uint64_t hash, DocId as_of, const std::vector<DocId>* holders) const {
+  if (holders == nullptr) return fingerprint_index_.DocFrequency(hash, as_of);
+  return static_cast<uint32_t>(
+      std::lower_bound(holders->begin(), holders->end(), as_of) -
+      holders->begin());
+}
+
+uint32_t Engine::FingerprintSources(uint64_t hash, DocId as_of, uint32_t limit,
+                                    const std::vector<DocId>* holders) const {
+  if (holders == nullptr) {
+    return fingerprint_index_.DistinctGroups(hash, as_of, store_->sources(),
+                                             limit);
+  }
+  if (limit == 0) return 0;
+  const absl::Span<const uint32_t> source_of = store_->sources();
+  absl::flat_hash_set<uint32_t> seen;
+  for (DocId d : *holders) {
+    if (d >= as_of) break;
+    if (seen.insert(source_of[d]).second && seen.size() >= limit) break;
+  }
+  return static_cast<uint32_t>(seen.size());
+}
+
 void Engine::OwnFrequencies(const AlignedText& asking, uint32_t begin,
                             uint32_t end, uint32_t self, uint32_t wide,
                             std::vector<HeldFingerprint>& out,
@@ -891,8 +958,22 @@ void Engine::OwnFrequencies(const AlignedText& asking, uint32_t begin,
   // Widespread text needs no source count; with one source in the index,
   // every holder is of it.
   const bool one_source = store_->num_sources() == 1;
-  for (const Fingerprint& fp : scratch) {
-    const uint32_t docs = fingerprint_index_.DocFrequency(fp.hash(), as_of) + self;
+  // From the store's postings, the holders of every fingerprint at once,
+  // so that their reads overlap. Unreadable postings count none (the
+  // query's candidates, read before, would have failed).
+  std::vector<std::vector<DocId>> holders;
+  if (fp_on_disk_) {
+    std::vector<uint64_t> hashes;
+    hashes.reserve(scratch.size());
+    for (const Fingerprint& fp : scratch) hashes.push_back(fp.hash());
+    if (!store_->fingerprint_postings()->Holders(hashes, holders).ok()) {
+      holders.assign(scratch.size(), {});
+    }
+  }
+  for (size_t k = 0; k < scratch.size(); ++k) {
+    const Fingerprint& fp = scratch[k];
+    const std::vector<DocId>* held = fp_on_disk_ ? &holders[k] : nullptr;
+    const uint32_t docs = FingerprintDocFrequency(fp.hash(), as_of, held) + self;
     bool template_text = false;
     if (docs >= judge.widespread_min_docs && docs < wide &&
         judge.template_sources > 0) {
@@ -900,10 +981,7 @@ void Engine::OwnFrequencies(const AlignedText& asking, uint32_t begin,
       const uint32_t limit =
           static_cast<uint32_t>(judge.template_sources * docs) + 1;
       const uint32_t sources =
-          (one_source ? 1
-                      : fingerprint_index_.DistinctGroups(fp.hash(), as_of,
-                                                          store_->sources(),
-                                                          limit)) +
+          (one_source ? 1 : FingerprintSources(fp.hash(), as_of, limit, held)) +
           self;
       template_text = judge_.IsTemplate(docs, sources);
     }
@@ -1231,8 +1309,10 @@ absl::StatusOr<std::vector<Match>> Engine::Query(std::string_view text) const {
     // propose nothing.
     const uint32_t widespread =
         judge_.WidespreadThreshold(stats_.documents + 1);
-    for (const CopyCandidate& c : fingerprint_index_.Candidates(
-             sketch.fps, as_of, widespread > 0 ? widespread - 1 : 0)) {
+    ASSIGN_OR_RETURN(
+        const std::vector<CopyCandidate> found,
+        CopyCandidates(sketch.fps, as_of, widespread > 0 ? widespread - 1 : 0));
+    for (const CopyCandidate& c : found) {
       copy_candidates.push_back(c.doc);
       candidates.push_back(c.doc);
     }
@@ -1413,9 +1493,11 @@ internal::IndexConfig ConfigOf(const Engine::Options& o,
   internal::IndexConfig c;
   // Band postings only where Open() reads them in place of an LSH index in
   // memory: a near-duplicate index (no texts). With copy on, opening reads
-  // every record and builds the fingerprint index in memory anyway, and
-  // filing each document under every band on disk would cost most of a
-  // batch's writes (bench/README.md, "The index on disk").
+  // every record (the sets and fingerprints the boilerplate model and the
+  // aligner use) and builds the LSH index in memory anyway, and filing each
+  // document under every band on disk would cost most of a batch's writes
+  // (bench/README.md, "The index on disk"); the index files fingerprint
+  // postings instead (format 5), which the engine does not build.
   if (!o.copy.enabled) {
     c.lsh_bands = lsh.bands;
     c.lsh_rows = lsh.rows;
@@ -1449,6 +1531,8 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(const std::string& dir,
                    internal::LmdbDocumentStore::Open(
                        dir, ConfigOf(options, e->lsh_params_), true));
   e->store_ = std::move(store);
+  e->fp_on_disk_ =
+      options.copy.enabled && e->store_->fingerprint_postings() != nullptr;
   const BandPostings* const bands = e->store_->band_postings();
   e->lsh_on_disk_ = bands != nullptr &&
                     bands->bands() == e->lsh_params_.bands &&

@@ -165,15 +165,17 @@ absl::StatusOr<PairStreamStats> Engine::StreamSharedCopy(
           }
           const auto fps = FingerprintsOf(b);
           if (fps.empty()) return;
-          const std::vector<CopyCandidate> candidates =
-              fingerprint_index_.Candidates(fps, b, widespread);
-          if (candidates.empty()) return;
-          proposed[i - first] = candidates.size();
-          Buffers& buf = buffers.local();
           const auto fail = [&](absl::Status s) {
             failed[i - first] = std::move(s);
             any_failed.store(true, std::memory_order_relaxed);
           };
+          absl::StatusOr<std::vector<CopyCandidate>> found_candidates =
+              CopyCandidates(fps, b, widespread);
+          if (!found_candidates.ok()) return fail(found_candidates.status());
+          const std::vector<CopyCandidate>& candidates = *found_candidates;
+          if (candidates.empty()) return;
+          proposed[i - first] = candidates.size();
+          Buffers& buf = buffers.local();
           absl::StatusOr<std::string_view> text = TextOf(b, buf.fetched);
           if (!text.ok()) return fail(text.status());
           if (absl::Status s = aligner_.Prepare(*text, buf.asking); !s.ok()) {

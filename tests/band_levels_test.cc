@@ -153,5 +153,25 @@ TEST(BandLevelsTest, MixedSizesStillMerge) {
   EXPECT_EQ(total, 2000u * 9);
 }
 
+// SortBandEntries() (a counting pass on the top bits, then each bucket)
+// orders entries as std::sort does: small inputs, large ones, keys sharing
+// their top bits, repeated keys with several DocIds.
+TEST(BandLevelsTest, SortBandEntriesAgreesWithSort) {
+  std::mt19937_64 rng(5);
+  for (size_t n : {0, 1, 100, 4095, 4096, 20000, 150000}) {
+    std::vector<BandEntry> entries(n);
+    for (size_t i = 0; i < n; ++i) {
+      uint64_t key = rng();
+      if (i % 3 == 0) key &= 0x00FFFFFFFFFFFFFFu;  // many in the low buckets
+      if (i % 7 == 0 && i > 0) key = entries[i - 1].key;  // repeated
+      entries[i] = BandEntry{key, static_cast<DocId>(rng() % 1000)};
+    }
+    std::vector<BandEntry> want = entries;
+    std::sort(want.begin(), want.end());
+    SortBandEntries(entries);
+    EXPECT_TRUE(entries == want) << n;
+  }
+}
+
 }  // namespace
 }  // namespace mimeo::internal

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -911,8 +912,10 @@ TEST(DurableTest, TextsPackedBeforehandReadBack) {
 // Texts kept by reference (Document::text_at): an index mixing references
 // and compressed texts answers as one that compresses them all, reads the
 // referenced texts back from the file, and reports a file changed or gone
-// naming the file and the document, in reads and in its check. The index
-// is version 3 until its first reference, then 4.
+// naming the file and the document, in reads and in its check. A copy-mode
+// index is made at version 5 (its fingerprint postings) and stays there
+// with references (CopyIndexOfVersion3StillOpens: a version 3 index
+// becomes 4 with its first reference).
 TEST(DurableTest, TextsByReferenceReadBackAndAnswerAlike) {
   const std::string base = TempDir("by_reference");
   std::filesystem::create_directories(base);
@@ -967,8 +970,8 @@ TEST(DurableTest, TextsByReferenceReadBackAndAnswerAlike) {
   auto plain_summary = internal::LmdbDocumentStore::ReadSummary(plain_dir);
   auto ref_summary = internal::LmdbDocumentStore::ReadSummary(ref_dir);
   ASSERT_TRUE(plain_summary.ok() && ref_summary.ok());
-  EXPECT_EQ(plain_summary->version, 3u);
-  EXPECT_EQ(ref_summary->version, 4u);
+  EXPECT_EQ(plain_summary->version, 5u);
+  EXPECT_EQ(ref_summary->version, 5u);
   ASSERT_TRUE(Engine::CheckIndex(ref_dir).ok()) << Engine::CheckIndex(ref_dir);
 
   // Reopened, the references read back; then the original changes under
@@ -1020,7 +1023,7 @@ TEST(DurableTest, TextsByReferenceReadBackAndAnswerAlike) {
       EXPECT_EQ(*t, docs[d].text);
     }
   }
-  // An index of version 3 takes a reference and becomes version 4.
+  // An index without references takes one.
   {
     auto plain = Engine::Open(plain_dir, DurableOptions());
     ASSERT_TRUE(plain.ok());
@@ -1040,7 +1043,7 @@ TEST(DurableTest, TextsByReferenceReadBackAndAnswerAlike) {
   }
   plain_summary = internal::LmdbDocumentStore::ReadSummary(plain_dir);
   ASSERT_TRUE(plain_summary.ok());
-  EXPECT_EQ(plain_summary->version, 4u);
+  EXPECT_EQ(plain_summary->version, 5u);
   EXPECT_TRUE(Engine::CheckIndex(plain_dir).ok()) << Engine::CheckIndex(plain_dir);
 }
 
@@ -1689,6 +1692,205 @@ TEST(DurableCliTest, DirectoryIndexAnswersAsSnapshot) {
   EXPECT_NE(err.find("shingle.k is 5 in the index but 4"), std::string::npos)
       << err;
 }
+// Copy mode (format 5): the fingerprint postings are levels of the index,
+// merged as they grow; removals leave dead entries that a merge drops.
+// Every answer, SharedCopy() and the pairs of a PairStream-backed
+// SharedCopy after reopening are the in-memory engine's, and the index
+// checks.
+TEST(DurableTest, FingerprintPostingsMergeIntoLevels) {
+  const std::string dir = TempDir("fp_levels");
+  const Engine::Options options = DurableOptions();
+  auto memory = Engine::Create(options);
+  auto disk = Engine::Open(dir, options);
+  ASSERT_TRUE(memory.ok() && disk.ok());
+  Corpus corpus(11);
+  std::vector<std::string> live;
+  // 160 single adds: levels of one document, merged into levels of 8, then
+  // of 64; removals between them.
+  for (int i = 0; i < 160; ++i) {
+    const Document d = corpus.Next();
+    auto a = (*memory)->Add(d);
+    auto b = (*disk)->Add(d);
+    ASSERT_EQ(a.ok(), b.ok());
+    if (a.ok()) live.push_back(d.id);
+    if (i % 9 == 8) {
+      const std::string gone = live[corpus.rng()() % live.size()];
+      ASSERT_TRUE((*memory)->Remove(gone).ok());
+      ASSERT_TRUE((*disk)->Remove(gone).ok());
+      live.erase(std::find(live.begin(), live.end(), gone));
+    }
+    if (i % 5 == 4) {
+      const Document q = corpus.Next();
+      auto qa = (*memory)->Query(q.text);
+      auto qb = (*disk)->Query(q.text);
+      ASSERT_TRUE(qa.ok() && qb.ok()) << qb.status();
+      EXPECT_EQ(Describe(*qa), Describe(*qb)) << "add " << i;
+    }
+  }
+  auto ra = (*memory)->SharedCopy();
+  auto rb = (*disk)->SharedCopy();
+  ASSERT_TRUE(ra.ok() && rb.ok()) << rb.status();
+  EXPECT_FALSE(ra->pairs.empty());
+  EXPECT_EQ(Describe(*ra), Describe(*rb));
+  disk->reset();
+  auto info = Engine::ReadIndexInfo(dir);
+  ASSERT_TRUE(info.ok());
+  EXPECT_EQ(info->version, 5u);
+  const Levels levels = LevelsOf(dir);
+  // Merged: fewer levels than adds, the oldest of tens of documents.
+  ASSERT_GE(levels.levels.size(), 2u);
+  EXPECT_LT(levels.levels.size(), 20u);
+  EXPECT_EQ(levels.levels.front().first, 0u);
+  EXPECT_GE(levels.levels.front().docs, 40u);
+  EXPECT_TRUE(Engine::CheckIndex(dir).ok()) << Engine::CheckIndex(dir);
+  auto reopened = Engine::Open(dir, options);
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  EXPECT_EQ(StatsOf(**memory), StatsOf(**reopened));
+  auto rc = (*reopened)->SharedCopy();
+  ASSERT_TRUE(rc.ok()) << rc.status();
+  EXPECT_EQ(Describe(*ra), Describe(*rc));
+  for (int i = 0; i < 10; ++i) {
+    const Document q = corpus.Next();
+    auto qa = (*memory)->Query(q.text);
+    auto qb = (*reopened)->Query(q.text);
+    ASSERT_TRUE(qa.ok() && qb.ok());
+    EXPECT_EQ(Describe(*qa), Describe(*qb));
+  }
+}
+
+// `index check` finds damage to the fingerprint postings of a copy-mode
+// index: an entry changed in place (the array still parses and is sorted),
+// an entry's hash moved to another shard's keys, and a shard lost.
+TEST(DurableTest, CheckFindsDamagedFingerprintPostings) {
+  const std::string base = TempDir("damage_fp");
+  const auto make = [&](const std::string& name) {
+    const std::string dir = base + "/" + name;
+    auto e = Engine::Open(dir, DurableOptions());
+    EXPECT_TRUE(e.ok()) << e.status();
+    std::vector<Document> batch;
+    for (int i = 0; i < 6; ++i) batch.push_back(DurableDoc("x", i));
+    EXPECT_TRUE((*e)->AddBatch(batch).ok());
+    EXPECT_TRUE(Engine::CheckIndex(dir).ok()) << Engine::CheckIndex(dir);
+    return dir;
+  };
+  const auto expect_fails = [](const std::string& dir,
+                               const std::string& what) {
+    const absl::Status s = Engine::CheckIndex(dir);
+    ASSERT_FALSE(s.ok()) << what;
+    EXPECT_NE(s.message().find(what), std::string::npos) << s;
+  };
+  // The last entry of shard `shard` of the only level, changed by `change`
+  // (its 12 bytes: hash, then DocId).
+  const auto damage_last = [](const std::string& dir, int shard,
+                              const std::function<void(char*)>& change) {
+    Damage(dir, "levels", 0, [&](MDB_txn* txn, MDB_dbi dbi) {
+      const unsigned char key[6] = {0, 0, 0,
+                                    1, 0, static_cast<unsigned char>(shard)};
+      MDB_val k{sizeof(key), const_cast<unsigned char*>(key)}, v;
+      ASSERT_EQ(mdb_get(txn, dbi, &k, &v), 0);
+      std::string bytes(static_cast<const char*>(v.mv_data), v.mv_size);
+      ASSERT_GT(bytes.size(), 12u + 8u);
+      change(bytes.data() + bytes.size() - 12);
+      MDB_val nv{bytes.size(), bytes.data()};
+      ASSERT_EQ(mdb_put(txn, dbi, &k, &nv, 0), 0);
+    });
+  };
+  // A DocId changed to another document of the level: sorted still.
+  std::string dir = make("doc");
+  damage_last(dir, 3, [](char* entry) {
+    uint32_t d;
+    std::memcpy(&d, entry + 8, 4);
+    d = d == 0 ? 1 : d - 1;
+    std::memcpy(entry + 8, &d, 4);
+  });
+  expect_fails(dir, "fingerprint shard 3 of posting level 1");
+  // The last hash's low bits changed: an entry of another shard.
+  dir = make("shard");
+  damage_last(dir, 5, [](char* entry) { entry[0] ^= 1; });
+  expect_fails(dir, "fingerprint shard 5 of posting level 1 holds an entry");
+  // A shard lost.
+  dir = make("lost");
+  Damage(dir, "levels", 0, [](MDB_txn* txn, MDB_dbi dbi) {
+    const unsigned char key[6] = {0, 0, 0, 1, 0, 7};
+    MDB_val k{sizeof(key), const_cast<unsigned char*>(key)};
+    ASSERT_EQ(mdb_del(txn, dbi, &k, nullptr), 0);
+  });
+  expect_fails(dir, "a band array of a listed level is missing");
+  // A query of a damaged index fails, naming it, rather than answering
+  // without the shard.
+  auto e = Engine::Open(dir, DurableOptions());
+  ASSERT_TRUE(e.ok()) << e.status();
+  auto q = (*e)->Query(DurableDoc("x", 2).text);
+  EXPECT_FALSE(q.ok());
+}
+
+// A copy-mode index made before format 5 (version 3, no fingerprint
+// postings, as the mimeo before made them: simulated by dropping the
+// levels of a new one) opens, indexes its fingerprints in memory as before,
+// answers as the engine in memory, stays at its version as it grows (4
+// once a text is kept by reference), and checks.
+TEST(DurableTest, CopyIndexOfVersion3StillOpens) {
+  const std::string dir = TempDir("copy_v4");
+  const Engine::Options options = DurableOptions();
+  auto memory = Engine::Create(options);
+  ASSERT_TRUE(memory.ok());
+  Corpus corpus(12);
+  std::vector<Document> docs;
+  for (int i = 0; i < 30; ++i) docs.push_back(corpus.Next());
+  {
+    auto disk = Engine::Open(dir, options);
+    ASSERT_TRUE(disk.ok());
+    ASSERT_TRUE((*disk)->AddBatch(docs).ok());
+  }
+  ASSERT_TRUE((*memory)->AddBatch(docs).ok());
+  Damage(dir, "levels", 0, [](MDB_txn* txn, MDB_dbi dbi) {
+    ASSERT_EQ(mdb_drop(txn, dbi, 0), 0);
+  });
+  Damage(dir, "meta", 0, [](MDB_txn* txn, MDB_dbi meta) {
+    const uint32_t version = 3;
+    MDB_val k{14, const_cast<char*>("format_version")},
+        v{sizeof(version), const_cast<uint32_t*>(&version)};
+    ASSERT_EQ(mdb_put(txn, meta, &k, &v, 0), 0);
+    const std::string none = internal::EncodeLevels({});
+    MDB_val lk{6, const_cast<char*>("levels")},
+        lv{none.size(), const_cast<char*>(none.data())};
+    ASSERT_EQ(mdb_put(txn, meta, &lk, &lv, 0), 0);
+  });
+  EXPECT_TRUE(Engine::CheckIndex(dir).ok()) << Engine::CheckIndex(dir);
+  auto disk = Engine::Open(dir, options);
+  ASSERT_TRUE(disk.ok()) << disk.status();
+  for (int i = 0; i < 12; ++i) {
+    const Document d = corpus.Next();
+    ASSERT_EQ((*memory)->Add(d).ok(), (*disk)->Add(d).ok());
+    const Document q = corpus.Next();
+    auto qa = (*memory)->Query(q.text);
+    auto qb = (*disk)->Query(q.text);
+    ASSERT_TRUE(qa.ok() && qb.ok());
+    EXPECT_EQ(Describe(*qa), Describe(*qb));
+  }
+  auto ra = (*memory)->SharedCopy();
+  auto rb = (*disk)->SharedCopy();
+  ASSERT_TRUE(ra.ok() && rb.ok());
+  EXPECT_FALSE(ra->pairs.empty());
+  EXPECT_EQ(Describe(*ra), Describe(*rb));
+  auto info = Engine::ReadIndexInfo(dir);
+  ASSERT_TRUE(info.ok());
+  EXPECT_EQ(info->version, 3u);
+  const std::string original = dir + ".txt";
+  Document late;
+  late.id = "late";
+  late.text = "a text of its own, kept by reference";
+  std::ofstream(original, std::ios::binary) << late.text;
+  late.text_at = TextReference{original, 0, late.text.size()};
+  ASSERT_TRUE((*disk)->Add(late).ok());
+  disk->reset();
+  info = Engine::ReadIndexInfo(dir);
+  ASSERT_TRUE(info.ok());
+  EXPECT_EQ(info->version, 4u);
+  EXPECT_TRUE(LevelsOf(dir).levels.empty());
+  EXPECT_TRUE(Engine::CheckIndex(dir).ok()) << Engine::CheckIndex(dir);
+}
+
 // Two `mimeo index add` on one directory at once, five times: both land
 // every time (on a snapshot file, before the lock, one batch was lost in 4
 // of 5 trials).

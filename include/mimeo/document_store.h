@@ -38,6 +38,7 @@
 #include "absl/types/span.h"
 #include "mimeo/band_postings.h"
 #include "mimeo/document.h"
+#include "mimeo/fingerprint_postings.h"
 #include "mimeo/winnow.h"
 
 namespace mimeo {
@@ -173,6 +174,11 @@ class DocumentStore {
   // The LSH band postings the store keeps (band_postings.h), if it keeps
   // any; valid as long as the store.
   virtual const BandPostings* band_postings() const { return nullptr; }
+  // The fingerprint postings the store keeps (fingerprint_postings.h), if
+  // it keeps any; valid as long as the store.
+  virtual const FingerprintPostings* fingerprint_postings() const {
+    return nullptr;
+  }
   // The counts over live documents, if the store keeps them.
   virtual std::optional<StoreTally> tally() const { return std::nullopt; }
 };

@@ -689,6 +689,19 @@ class Engine {
                       uint32_t self, uint32_t wide,
                       std::vector<HeldFingerprint>& out,
                       std::vector<Fingerprint>& scratch) const;
+  // FingerprintIndex::Candidates(), DocFrequency() and DistinctGroups()
+  // (over the sources), answered from fingerprint_index_ or, when the
+  // store keeps fingerprint postings (fp_on_disk_), from the store, alike:
+  // the counts then from `holders`, the live holders of `hash` that
+  // FingerprintPostings::Holders() gave. Require the lock (shared or
+  // exclusive).
+  absl::StatusOr<std::vector<CopyCandidate>> CopyCandidates(
+      absl::Span<const Fingerprint> fingerprints, DocId as_of,
+      uint32_t below) const;
+  uint32_t FingerprintDocFrequency(uint64_t hash, DocId as_of,
+                                   const std::vector<DocId>* holders) const;
+  uint32_t FingerprintSources(uint64_t hash, DocId as_of, uint32_t limit,
+                              const std::vector<DocId>* holders) const;
   // Keeps at most copy.max_passages of `passages` (copy before
   // boilerplate, longer before shorter, then in text order) and returns
   // how many it left out.
@@ -739,8 +752,11 @@ class Engine {
   // in an index directory (Open()).
   std::unique_ptr<DocumentStore> store_;
   // Shared copy: the fingerprint index. Mutable, as are the counters, for
-  // FollowStore(), which readers run under the exclusive lock.
+  // FollowStore(), which readers run under the exclusive lock. Empty when
+  // the store keeps the fingerprint postings (fingerprint_postings.h, a
+  // copy-mode index of format 5 opened by Open()): fp_on_disk_.
   mutable FingerprintIndex fingerprint_index_;
+  bool fp_on_disk_ = false;
   // bytes, invalid_utf8 and nul_bytes are the store's (stats()).
   mutable EngineStats stats_;
 };

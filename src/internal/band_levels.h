@@ -74,6 +74,25 @@ bool DecodeLevels(std::string_view bytes, std::vector<BandLevel>& levels);
 // kLevelFanout of them or more.
 size_t LevelsToMerge(absl::Span<const BandLevel> levels);
 
+// The fingerprint postings of a level (format 5, copy mode) are
+// kFingerprintShards arrays after its band arrays (band numbers bands ..
+// bands + kFingerprintShards - 1), shard s holding the entries (hash of a
+// winnowed fingerprint, DocId) of the hashes with hash % kFingerprintShards
+// == s, each document filed once under each of its distinct hashes. A
+// document has about 145 fingerprints on generated news, so that a level
+// of 512k documents holds 74M entries; in 16 arrays, none outgrows what a
+// merge writes in one transaction. Shards take the low bits, the radix
+// offsets the top ones.
+constexpr uint32_t kFingerprintShards = 16;
+inline uint32_t FingerprintShard(uint64_t hash) {
+  return static_cast<uint32_t>(hash % kFingerprintShards);
+}
+
+// Sorts entries by (key, DocId): a counting pass on the keys' top bits
+// (about two entries a bucket, at most 2^16 buckets), then each bucket on
+// its own. The keys are hashes: uniform.
+void SortBandEntries(std::vector<BandEntry>& entries);
+
 // The radix bits of an array of n entries, and its size in bytes.
 uint32_t BandRadixBits(uint64_t n);
 size_t BandArrayBytes(uint64_t n);

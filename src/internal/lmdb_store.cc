@@ -610,12 +610,15 @@ std::string IndexConfig::Difference(const IndexConfig& theirs) const {
 }
 
 LmdbDocumentStore::LmdbDocumentStore(std::string dir, MDB_env* env, Dbs dbs,
-                                     const IndexConfig& config, bool read_only)
+                                     const IndexConfig& config, bool read_only,
+                                     bool fp_levels)
     : dir_(std::move(dir)),
       env_(env),
       dbs_(dbs),
       config_(config),
       read_only_(read_only),
+      fp_levels_(fp_levels),
+      per_level_(config.lsh_bands + (fp_levels ? kFingerprintShards : 0)),
       cached_(config.texts || config.keep_sets),
       cache_(static_cast<uint32_t>(config.hashing.num_perm), config.keep_sets,
              /*keep_texts=*/false, /*keep_text_hashes=*/true) {}
@@ -714,9 +717,12 @@ absl::StatusOr<std::unique_ptr<LmdbDocumentStore>> LmdbDocumentStore::Open(
   }
   if (rc == MDB_NOTFOUND && fresh) {
     rc = OpenDbs(raw, MDB_CREATE, dbs);
-    // Version 4 only once a text is kept by reference (Append()), so that
-    // an index without references stays readable by the mimeo before.
-    const uint32_t version = kOldestFormatVersion;
+    // A near-duplicate index at version 3, and 4 only once a text is kept
+    // by reference (Append()), so that an index without references stays
+    // readable by the mimeos before; a copy-mode index at 5, for its
+    // fingerprint postings.
+    const uint32_t version =
+        config.texts ? kFormatVersion : kOldestFormatVersion;
     const uint64_t generation = 0;
     const std::string encoded = EncodeConfig(config);
     MDB_val k = Val(std::string_view(kMetaConfig)), v = Val(encoded);
@@ -778,7 +784,8 @@ absl::StatusOr<std::unique_ptr<LmdbDocumentStore>> LmdbDocumentStore::Open(
         absl::StrFormat("cannot read index '%s': %s", dir, LmdbMessage(rc)));
   }
   std::unique_ptr<LmdbDocumentStore> store(
-      new LmdbDocumentStore(dir, env.release(), dbs, stored, read_only));
+      new LmdbDocumentStore(dir, env.release(), dbs, stored, read_only,
+                            /*fp_levels=*/version >= 5 && stored.texts));
   store->merge_txn_bytes_ = merge_txn_bytes;
   Snapshot snap;
   RETURN_IF_ERROR(store->Renew(&snap));
@@ -863,15 +870,16 @@ absl::Status LmdbDocumentStore::Renew(Snapshot* snap) {
         "index '%s' is corrupt: its list of band posting levels", dir_));
   }
   levels_ = std::move(levels);
-  arrays_.assign(levels_.size() * config_.lsh_bands, BandArray());
+  arrays_.assign(levels_.size() * per_level_, BandArray());
   arrays_ok_ = true;
   for (size_t l = 0; l < levels_.size(); ++l) {
-    for (uint32_t band = 0; band < config_.lsh_bands; ++band) {
+    for (uint32_t band = 0; band < per_level_; ++band) {
       const ArrayKey key = MakeArrayKey(levels_[l].id, band);
       MDB_val k = Val(key.data(), kArrayKey), v;
-      BandArray& a = arrays_[l * config_.lsh_bands + band];
+      BandArray& a = arrays_[l * per_level_ + band];
       if (mdb_get(txn, dbs_.levels, &k, &v) != 0 ||
-          !a.Parse(v.mv_data, v.mv_size) || a.size() != levels_[l].docs) {
+          !a.Parse(v.mv_data, v.mv_size) ||
+          (band < config_.lsh_bands && a.size() != levels_[l].docs)) {
         arrays_ok_ = false;
       }
     }
@@ -1038,19 +1046,31 @@ absl::Status LmdbDocumentStore::Append(absl::Span<const StoredDocument> docs) {
       }
     }
   }
-  // The band postings, a sorted array a band: the batch's level.
-  std::vector<std::vector<BandEntry>> postings(config_.lsh_bands);
-  if (config_.lsh_bands != 0) {
+  // The postings, a sorted array a band and a fingerprint shard: the
+  // batch's level.
+  std::vector<std::vector<BandEntry>> postings(per_level_);
+  uint64_t level_docs = 0;
+  if (per_level_ != 0) {
     for (size_t i = 0; i < docs.size(); ++i) {
       if (!docs[i].live || docs[i].set_size == 0) continue;
-      PostingsOf(docs[i].signature, config_.lsh_bands, config_.lsh_rows,
-                 first + static_cast<DocId>(i), postings);
+      ++level_docs;
+      const DocId d = first + static_cast<DocId>(i);
+      PostingsOf(docs[i].signature, config_.lsh_bands, config_.lsh_rows, d,
+                 postings);
+      if (!fp_levels_) continue;
+      for (const Fingerprint& f : docs[i].fingerprints) {
+        postings[config_.lsh_bands + FingerprintShard(f.hash())].push_back(
+            BandEntry{f.hash(), d});
+      }
     }
-    for (std::vector<BandEntry>& band : postings) {
-      std::sort(band.begin(), band.end());
+    for (std::vector<BandEntry>& band : postings) SortBandEntries(band);
+    // Each distinct hash of a document once, as FingerprintIndex::Add()
+    // files it: repeats are next to each other once sorted.
+    for (uint32_t s = config_.lsh_bands; s < per_level_; ++s) {
+      postings[s].erase(std::unique(postings[s].begin(), postings[s].end()),
+                        postings[s].end());
     }
   }
-  const uint64_t level_docs = postings.empty() ? 0 : postings[0].size();
   StoreCounters counters;
   StoreTally tally;
   const absl::Status written =
@@ -1069,10 +1089,10 @@ absl::Status LmdbDocumentStore::Append(absl::Span<const StoredDocument> docs) {
         uint32_t version = 0;
         if (rc == 0 && any_reference &&
             GetMeta(txn, dbs_.meta, kMetaVersion, version) &&
-            version < kFormatVersion) {
+            version < kReferenceFormatVersion) {
           // The first reference makes the index one the mimeo before
           // refuses, naming the version, rather than misreads.
-          rc = PutMeta(txn, dbs_.meta, kMetaVersion, kFormatVersion);
+          rc = PutMeta(txn, dbs_.meta, kMetaVersion, kReferenceFormatVersion);
         }
         std::string record;
         for (size_t i = 0; i < docs.size() && rc == 0; ++i) {
@@ -1128,13 +1148,14 @@ absl::Status LmdbDocumentStore::Append(absl::Span<const StoredDocument> docs) {
                 dir_));
             return 0;
           }
-          for (uint32_t band = 0; band < config_.lsh_bands && rc == 0; ++band) {
+          for (uint32_t band = 0; band < per_level_ && rc == 0; ++band) {
             const ArrayKey key = MakeArrayKey(id, band);
+            const uint64_t n = postings[band].size();
             MDB_val k = Val(key.data(), kArrayKey),
-                    v = Val(nullptr, BandArrayBytes(level_docs));
+                    v = Val(nullptr, BandArrayBytes(n));
             rc = mdb_put(txn, dbs_.levels, &k, &v, MDB_RESERVE | MDB_APPEND);
             if (rc != 0) break;
-            BandArrayWriter w(static_cast<char*>(v.mv_data), level_docs);
+            BandArrayWriter w(static_cast<char*>(v.mv_data), n);
             for (const BandEntry& e : postings[band]) w.Add(e);
             w.Finish();
           }
@@ -1205,7 +1226,7 @@ int DropLevel(MDB_txn* txn, MDB_dbi levels, uint32_t id) {
 }  // namespace
 
 absl::Status LmdbDocumentStore::MergeLevels() {
-  const uint32_t bands = config_.lsh_bands;
+  const uint32_t bands = per_level_;
   if (bands == 0 || read_only_) return absl::OkStatus();
   for (size_t k; (k = LevelsToMerge(levels_)) != 0;) {
     const std::vector<BandLevel> inputs(levels_.end() - k, levels_.end());
@@ -1277,7 +1298,29 @@ absl::Status LmdbDocumentStore::MergeLevels() {
             std::vector<BandArray> in(inputs.size());
             std::vector<uint64_t> at(inputs.size());
             for (end = start; end < bands && bytes < merge_txn_bytes_; ++end) {
-              const size_t size = BandArrayBytes(merged.docs);
+              // A band array holds one entry a document; a fingerprint
+              // shard its documents' distinct hashes in it.
+              const bool band_array = end < config_.lsh_bands;
+              uint64_t n = band_array ? merged.docs : 0;
+              for (size_t i = 0; i < inputs.size(); ++i) {
+                const ArrayKey ik = MakeArrayKey(inputs[i].id, end);
+                MDB_val k = Val(ik.data(), kArrayKey), v;
+                if (mdb_get(txn, dbs_.levels, &k, &v) != 0 ||
+                    !in[i].Parse(v.mv_data, v.mv_size) ||
+                    (band_array && in[i].size() != inputs[i].docs)) {
+                  return corrupt(absl::StrFormat("band %d of posting level %d",
+                                                 end, inputs[i].id));
+                }
+                at[i] = 0;
+                if (band_array) continue;
+                n += in[i].size();
+                if (dead.empty()) continue;
+                for (uint64_t e = 0; e < in[i].size(); ++e) {
+                  n -= std::binary_search(dead.begin(), dead.end(),
+                                          in[i].entry(e).doc);
+                }
+              }
+              const size_t size = BandArrayBytes(n);
               const ArrayKey key = MakeArrayKey(id, end);
               MDB_val ok = Val(key.data(), kArrayKey), ov = Val(nullptr, size);
               if (merged.docs != 0 &&
@@ -1286,35 +1329,35 @@ absl::Status LmdbDocumentStore::MergeLevels() {
                 return rc;
               }
               bytes += size;
-              for (size_t i = 0; i < inputs.size(); ++i) {
-                const ArrayKey ik = MakeArrayKey(inputs[i].id, end);
-                MDB_val k = Val(ik.data(), kArrayKey), v;
-                if (mdb_get(txn, dbs_.levels, &k, &v) != 0 ||
-                    !in[i].Parse(v.mv_data, v.mv_size) ||
-                    in[i].size() != inputs[i].docs) {
-                  return corrupt(absl::StrFormat("band %d of posting level %d",
-                                                 end, inputs[i].id));
-                }
-                at[i] = 0;
-              }
               if (merged.docs == 0) continue;
               // Inputs in DocId order: among equal keys the first input's
               // entry has the smallest DocId.
-              BandArrayWriter w(static_cast<char*>(ov.mv_data), merged.docs);
+              // Each input's next entry is kept at hand, so that picking the
+              // smallest reads no array.
+              BandArrayWriter w(static_cast<char*>(ov.mv_data), n);
+              std::vector<BandEntry> head(inputs.size());
+              std::vector<char> more(inputs.size());
+              for (size_t i = 0; i < inputs.size(); ++i) {
+                more[i] = in[i].size() != 0;
+                if (more[i]) head[i] = in[i].entry(0);
+              }
               for (;;) {
                 size_t best = inputs.size();
-                uint64_t best_key = 0;
                 for (size_t i = 0; i < inputs.size(); ++i) {
-                  if (at[i] == in[i].size()) continue;
-                  const uint64_t key_i = in[i].entry(at[i]).key;
-                  if (best == inputs.size() || key_i < best_key) {
+                  if (more[i] &&
+                      (best == inputs.size() || head[i].key < head[best].key)) {
                     best = i;
-                    best_key = key_i;
                   }
                 }
                 if (best == inputs.size()) break;
-                const BandEntry e = in[best].entry(at[best]++);
-                if (!std::binary_search(dead.begin(), dead.end(), e.doc)) {
+                const BandEntry e = head[best];
+                if (++at[best] < in[best].size()) {
+                  head[best] = in[best].entry(at[best]);
+                } else {
+                  more[best] = 0;
+                }
+                if (dead.empty() ||
+                    !std::binary_search(dead.begin(), dead.end(), e.doc)) {
                   w.Add(e);
                 }
               }
@@ -1432,7 +1475,7 @@ absl::Status LmdbDocumentStore::Remove(absl::Span<const DocId> docs) {
             rc = mdb_del(txn, dbs_.texts, &k, nullptr);
             if (rc != 0 && rc != MDB_NOTFOUND) return rc;
           }
-          if (config_.lsh_bands != 0 && h.set_size != 0) {
+          if (per_level_ != 0 && h.set_size != 0) {
             // Its postings stay in their level until a merge rewrites it.
             MDB_val dv = Val("", 0);
             if ((rc = mdb_put(txn, dbs_.dead, &k, &dv, 0)) != 0) return rc;
@@ -1639,16 +1682,18 @@ absl::StatusOr<LshQueryResult> LmdbDocumentStore::Query(
   for (uint32_t band = 0; band < bands; ++band) {
     keys[band] = LshBandKey(signature, band, config_.lsh_rows);
     for (size_t l = 0; l < levels_.size(); ++l) {
-      arrays_[l * bands + band].PrefetchOffsets(keys[band]);
+      arrays_[l * per_level_ + band].PrefetchOffsets(keys[band]);
     }
   }
   std::vector<std::pair<uint32_t, uint32_t>> ranges(arrays_.size());
-  for (size_t i = 0; i < arrays_.size(); ++i) {
-    if (!arrays_[i].Bucket(keys[i % bands], ranges[i].first,
-                           ranges[i].second)) {
-      return absl::DataLossError(
-          absl::StrFormat("index '%s' is corrupt: band %d of posting level %d",
-                          dir_, i % bands, levels_[i / bands].id));
+  for (size_t l = 0; l < levels_.size(); ++l) {
+    for (uint32_t band = 0; band < bands; ++band) {
+      const size_t i = l * per_level_ + band;
+      if (!arrays_[i].Bucket(keys[band], ranges[i].first, ranges[i].second)) {
+        return absl::DataLossError(absl::StrFormat(
+            "index '%s' is corrupt: band %d of posting level %d", dir_, band,
+            levels_[l].id));
+      }
     }
   }
   for (uint32_t band = 0; band < bands; ++band) {
@@ -1656,7 +1701,7 @@ absl::StatusOr<LshQueryResult> LmdbDocumentStore::Query(
     const uint64_t key = keys[band];
     bucket.clear();
     for (size_t l = 0; l < levels_.size(); ++l) {
-      const size_t i = l * bands + band;
+      const size_t i = l * per_level_ + band;
       arrays_[i].Scan(key, ranges[i].first, ranges[i].second, bucket);
     }
     uint32_t live = 0;
@@ -1674,6 +1719,59 @@ absl::StatusOr<LshQueryResult> LmdbDocumentStore::Query(
   }
   LshRankHits(hits, result);
   return result;
+}
+
+absl::Status LmdbDocumentStore::Holders(
+    absl::Span<const uint64_t> hashes,
+    std::vector<std::vector<DocId>>& out) const {
+  out.resize(hashes.size());
+  for (std::vector<DocId>& o : out) o.clear();
+  if (snapshot_ == nullptr) {
+    return Error("reading fingerprint postings", EINVAL);
+  }
+  if (!fp_levels_) {
+    return absl::InternalError(absl::StrFormat(
+        "mimeo internal error: index '%s' keeps no fingerprint postings",
+        dir_));
+  }
+  if (!arrays_ok_) {
+    return absl::DataLossError(absl::StrFormat(
+        "index '%s' is corrupt: a posting level is missing or does not "
+        "parse (mimeo index check names it)",
+        dir_));
+  }
+  // As Query(): every probe's offsets asked for first, then its entries.
+  const size_t levels = levels_.size();
+  const auto array = [&](size_t l, uint64_t hash) -> const BandArray& {
+    return arrays_[l * per_level_ + config_.lsh_bands + FingerprintShard(hash)];
+  };
+  for (uint64_t h : hashes) {
+    for (size_t l = 0; l < levels; ++l) array(l, h).PrefetchOffsets(h);
+  }
+  std::vector<std::pair<uint32_t, uint32_t>> ranges(hashes.size() * levels);
+  for (size_t i = 0; i < hashes.size(); ++i) {
+    for (size_t l = 0; l < levels; ++l) {
+      std::pair<uint32_t, uint32_t>& r = ranges[i * levels + l];
+      if (!array(l, hashes[i]).Bucket(hashes[i], r.first, r.second)) {
+        return absl::DataLossError(absl::StrFormat(
+            "index '%s' is corrupt: fingerprint shard %d of posting level %d",
+            dir_, FingerprintShard(hashes[i]), levels_[l].id));
+      }
+    }
+  }
+  for (size_t i = 0; i < hashes.size(); ++i) {
+    std::vector<DocId>& o = out[i];
+    for (size_t l = 0; l < levels; ++l) {
+      const std::pair<uint32_t, uint32_t>& r = ranges[i * levels + l];
+      array(l, hashes[i]).Scan(hashes[i], r.first, r.second, o);
+    }
+    // DocIds past the ones taken in (another writer's, seen early), and
+    // removed documents, whose postings stay until their level merges.
+    o.erase(std::remove_if(o.begin(), o.end(),
+                           [&](DocId d) { return d >= num_ids_ || Dead(d); }),
+            o.end());
+  }
+  return absl::OkStatus();
 }
 
 void LmdbDocumentStore::MarkDead(DocId doc) {
@@ -1790,13 +1888,87 @@ absl::StatusOr<IndexSummary> LmdbDocumentStore::ReadSummary(
 
 namespace {
 
-// Check()'s part for the band posting levels: `filed` says which DocIds
-// must be filed (live with shingles, or dead-listed).
+// One entry of a fingerprint shard, hashed, for CheckFingerprintShards().
+uint64_t EntryDigest(const BandEntry& e) {
+  const uint64_t parts[2] = {e.key, e.doc};
+  return XXH3_64bits(parts, sizeof(parts));
+}
+
+// Check()'s part for the fingerprint shards of a level: each parses, its
+// offsets and order are right, no entry comes twice, and its entries are
+// exactly the distinct fingerprint hashes of the level's filed documents
+// in that shard (compared by count and by a sum of digests, so that a
+// level of 512k documents needs no copy of its 74M entries).
+absl::Status CheckFingerprintShards(
+    MDB_txn* txn, MDB_dbi levels_db, MDB_dbi docs, const IndexConfig& config,
+    const BandLevel& l, const std::vector<bool>& filed,
+    const std::function<absl::Status(const std::string&)>& corrupt) {
+  std::vector<uint64_t> count(kFingerprintShards, 0),
+      sum(kFingerprintShards, 0);
+  DecodedDoc decoded;
+  std::vector<uint64_t> hashes;
+  for (DocId d = l.first; d < l.end; ++d) {
+    if (!filed[d]) continue;
+    MDB_val dk = Val(&d, sizeof(d)), dv;
+    if (mdb_get(txn, docs, &dk, &dv) != 0 || !DecodeDoc(dv, decoded)) {
+      return corrupt(absl::StrFormat("the record of document %d", d));
+    }
+    hashes.clear();
+    for (const Fingerprint& f : decoded.fps) hashes.push_back(f.hash());
+    std::sort(hashes.begin(), hashes.end());
+    hashes.erase(std::unique(hashes.begin(), hashes.end()), hashes.end());
+    for (uint64_t h : hashes) {
+      ++count[FingerprintShard(h)];
+      sum[FingerprintShard(h)] += EntryDigest(BandEntry{h, d});
+    }
+  }
+  for (uint32_t s = 0; s < kFingerprintShards; ++s) {
+    const uint32_t band = config.lsh_bands + s;
+    const ArrayKey key = MakeArrayKey(l.id, band);
+    MDB_val ak = Val(key.data(), kArrayKey), av;
+    BandArray a;
+    if (mdb_get(txn, levels_db, &ak, &av) != 0 ||
+        !a.Parse(av.mv_data, av.mv_size)) {
+      return corrupt(absl::StrFormat(
+          "fingerprint shard %d of posting level %d is missing or does not "
+          "parse",
+          s, l.id));
+    }
+    if (const std::string bad = a.Verify(); !bad.empty()) {
+      return corrupt(absl::StrFormat(
+          "fingerprint shard %d of posting level %d: %s", s, l.id, bad));
+    }
+    uint64_t got = 0;
+    for (uint64_t i = 0; i < a.size(); ++i) {
+      const BandEntry e = a.entry(i);
+      if (FingerprintShard(e.key) != s || e.doc < l.first || e.doc >= l.end ||
+          !filed[e.doc] || (i > 0 && a.entry(i - 1) == e)) {
+        return corrupt(absl::StrFormat(
+            "fingerprint shard %d of posting level %d holds an entry that "
+            "is not its documents' (document %d)",
+            s, l.id, e.doc));
+      }
+      got += EntryDigest(e);
+    }
+    if (a.size() != count[s] || got != sum[s]) {
+      return corrupt(absl::StrFormat(
+          "fingerprint shard %d of posting level %d does not hold the "
+          "fingerprints of its documents (%d entries, %d expected)",
+          s, l.id, a.size(), count[s]));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Check()'s part for the posting levels: `filed` says which DocIds must be
+// filed (live with shingles, or dead-listed); `fp_levels`, whether the
+// levels hold fingerprint shards after the bands.
 absl::Status CheckLevels(
     MDB_txn* txn, MDB_dbi meta, MDB_dbi levels_db, MDB_dbi docs,
-    const IndexConfig& config, const std::vector<bool>& filed,
+    const IndexConfig& config, bool fp_levels, const std::vector<bool>& filed,
     const std::function<absl::Status(const std::string&)>& corrupt) {
   const uint32_t bands = config.lsh_bands;
+  const uint32_t per_level = bands + (fp_levels ? kFingerprintShards : 0);
   MDB_val lk = Val(std::string_view(kMetaLevels)), lv;
   std::vector<BandLevel> levels;
   uint32_t next_level = 0, pending = 0;
@@ -1866,14 +2038,21 @@ absl::Status CheckLevels(
   mdb_cursor_close(cursor);
   if (rc != MDB_NOTFOUND) return corrupt(LmdbMessage(rc));
   if (mdb_stat(txn, levels_db, &st) != 0 ||
-      st.ms_entries != levels.size() * bands + pending_arrays) {
+      st.ms_entries != levels.size() * per_level + pending_arrays) {
     return corrupt("a band array of a listed level is missing");
+  }
+  if (fp_levels) {
+    for (const BandLevel& l : levels) {
+      RETURN_IF_ERROR(CheckFingerprintShards(txn, levels_db, docs, config, l,
+                                             filed, corrupt));
+    }
   }
   // Each array: its offsets and order, and exactly its documents' keys.
   // Bands in groups, so that the expected keys of a large level take at
   // most ~64 MB.
   std::vector<std::vector<BandEntry>> expected;
   for (const BandLevel& l : levels) {
+    if (bands == 0) break;
     const uint32_t group = static_cast<uint32_t>(std::clamp<uint64_t>(
         (uint64_t{64} << 20) / (l.docs * kBandEntryBytes), 1, bands));
     for (uint32_t b0 = 0; b0 < bands; b0 += group) {
@@ -1944,6 +2123,10 @@ absl::Status LmdbDocumentStore::Check(const std::string& dir) {
         absl::StrFormat("index '%s' fails its check: %s", dir, what));
   };
   const IndexConfig& config = summary.config;
+  // Postings in levels: band arrays, fingerprint shards (format 5, copy
+  // mode), or none.
+  const bool fp_levels = summary.version >= 5 && config.texts;
+  const bool leveled = config.lsh_bands != 0 || fp_levels;
   MDB_cursor* cursor = nullptr;
   // Documents: consecutive DocIds, records that parse, ids and texts.
   if ((rc = mdb_cursor_open(raw, docs, &cursor)) != 0) {
@@ -2010,15 +2193,14 @@ absl::Status LmdbDocumentStore::Check(const std::string& dir) {
     if (doc.live) Count(tally, doc.set_size, decoded.fps.size(), +1);
     MDB_val dk = Val(&d, sizeof(d)), dv;
     const bool dead = mdb_get(raw, dead_db, &dk, &dv) == 0;
-    if (dead && (doc.live || doc.set_size == 0 || config.lsh_bands == 0)) {
+    if (dead && (doc.live || doc.set_size == 0 || !leveled)) {
       return corrupt(absl::StrFormat(
           "document %d ('%s') is listed as dead but is live or has no "
           "postings",
           d, doc.id));
     }
     dead_listed += dead;
-    filed.push_back(config.lsh_bands != 0 && doc.set_size != 0 &&
-                    (doc.live || dead));
+    filed.push_back(leveled && doc.set_size != 0 && (doc.live || dead));
     MDB_val id = Val(doc.id), found;
     const int got = mdb_get(raw, ids, &id, &found);
     uint32_t named = 0;
@@ -2074,8 +2256,8 @@ absl::Status LmdbDocumentStore::Check(const std::string& dir) {
         "entry names no document)",
         st.ms_entries, dead_listed));
   }
-  RETURN_IF_ERROR(
-      CheckLevels(raw, meta, levels_db, docs, config, filed, corrupt));
+  RETURN_IF_ERROR(CheckLevels(raw, meta, levels_db, docs, config, fp_levels,
+                              filed, corrupt));
   StoreTally stored;
   if (!GetTally(raw, meta, stored) || stored.live != tally.live ||
       stored.empty != tally.empty || stored.shingles != tally.shingles ||

@@ -36,7 +36,11 @@
 //          (band_levels.h): level id (u32, big-endian), band (u16,
 //          big-endian) -> the band array of that level. Every live
 //          document with shingles is filed in the level covering its
-//          DocId. Empty when the config's banding is 0 x 0.
+//          DocId. Without band postings (banding 0 x 0) and without
+//          fingerprint postings, empty. In copy mode (version 5), each
+//          level also holds the fingerprint postings
+//          (fingerprint_postings.h) of its documents: kFingerprintShards
+//          arrays, numbered after the bands, of (fingerprint hash, DocId).
 //   dead   DocId (u32, native order) -> nothing: the removed documents
 //          whose postings are still in a level (a removal does not
 //          rewrite a level; queries skip them, the merge that rewrites
@@ -52,8 +56,9 @@
 //
 // Reading. With texts kept or shingle sets kept (shared copy on), the store
 // also keeps every field but the texts in memory (an InMemoryDocumentStore
-// read at Open() and kept up to date by Refresh()), as the fingerprint
-// index and the boilerplate model are still built in memory from them.
+// read at Open() and kept up to date by Refresh()), as the boilerplate
+// model and the LSH index are still built in memory from them (and, for
+// an index of version 3 or 4, the fingerprint index).
 // Otherwise (near-duplicate indexes) it keeps nothing per document: every
 // accessor reads the record in the memory map, through one read
 // transaction held open from one non-const call to the next (the
@@ -84,6 +89,7 @@
 #include "internal/memory_store.h"
 #include "mimeo/band_postings.h"
 #include "mimeo/document_store.h"
+#include "mimeo/fingerprint_postings.h"
 #include "mimeo/hashing_params.h"
 
 namespace mimeo::internal {
@@ -125,18 +131,26 @@ struct LmdbDbs {
           sources = 0, source_names = 0;
 };
 
-class LmdbDocumentStore final : public DocumentStore, public BandPostings {
+class LmdbDocumentStore final : public DocumentStore,
+                                public BandPostings,
+                                public FingerprintPostings {
  public:
+  // 5: copy-mode indexes keep fingerprint postings in their levels
+  // (fingerprint_postings.h), which the engine asks instead of building a
+  // FingerprintIndex in memory; a copy-mode index is made at version 5.
   // 3: the band postings as levels (band_levels.h). 2: band postings in
   // one B-tree, source tables and the tally; records with a fixed header
   // and the source as a number. Indexes of versions 1 and 2 are refused,
   // naming the version (export them with the mimeo that made them, then
-  // import the snapshot).
-  static constexpr uint32_t kFormatVersion = 4;
+  // import the snapshot). Copy-mode indexes of versions 3 and 4 open as
+  // before: no fingerprint postings, the engine indexes the fingerprints
+  // in memory.
+  static constexpr uint32_t kFormatVersion = 5;
   // 4: a text record may be a reference (StoredDocument::text_at) rather
-  // than a zstd frame. An index is made at version 3 and becomes 4 with the
-  // first text kept by reference, so that the mimeo before still reads
-  // every index without references; this mimeo reads both.
+  // than a zstd frame. A near-duplicate index is made at version 3 and a
+  // version 3 index becomes 4 with the first text kept by reference, so
+  // that the mimeo before still reads every index without references.
+  static constexpr uint32_t kReferenceFormatVersion = 4;
   static constexpr uint32_t kOldestFormatVersion = 3;
 
   // Opens the index in `dir`, or creates it with `config` when `dir` is
@@ -170,7 +184,11 @@ class LmdbDocumentStore final : public DocumentStore, public BandPostings {
   // disjoint DocId ranges, each band array of each level parses, is sorted
   // and its radix offsets are right, and holds exactly the band keys of
   // the documents of its range that are live with shingles or listed as
-  // dead; each dead entry names a removed document with shingles; no
+  // dead; in copy mode (version 5), each fingerprint shard of each level
+  // parses, is sorted, holds no entry twice, and holds exactly the
+  // distinct fingerprint hashes of that shard of the same documents
+  // (compared by count and a sum of digests); each dead entry names a
+  // removed document with shingles; no
   // level's arrays are stored but the listed ones and the pending one; the two
   // source tables agree; the counters, the tally and the log agree with the
   // records. DataLoss naming the first problem.
@@ -223,6 +241,12 @@ class LmdbDocumentStore final : public DocumentStore, public BandPostings {
     return config_.lsh_bands != 0 ? this : nullptr;
   }
   std::optional<StoreTally> tally() const override { return tally_; }
+  const FingerprintPostings* fingerprint_postings() const override {
+    return fp_levels_ ? this : nullptr;
+  }
+  // Whether the levels hold fingerprint postings (a copy-mode index of
+  // format 5 or later).
+  bool fingerprint_levels() const { return fp_levels_; }
 
   // BandPostings.
   uint32_t bands() const override { return config_.lsh_bands; }
@@ -230,10 +254,14 @@ class LmdbDocumentStore final : public DocumentStore, public BandPostings {
   absl::StatusOr<LshQueryResult> Query(
       absl::Span<const uint32_t> signature) const override;
 
+  // FingerprintPostings.
+  absl::Status Holders(absl::Span<const uint64_t> hashes,
+                       std::vector<std::vector<DocId>>& out) const override;
+
  private:
   using Dbs = LmdbDbs;
   LmdbDocumentStore(std::string dir, MDB_env* env, Dbs dbs,
-                    const IndexConfig& config, bool read_only);
+                    const IndexConfig& config, bool read_only, bool fp_levels);
 
   // Runs `body` in a write transaction and commits it, growing the map and
   // running it again when it is full. `body` returns an LMDB error code
@@ -278,6 +306,10 @@ class LmdbDocumentStore final : public DocumentStore, public BandPostings {
   const Dbs dbs_;
   const IndexConfig config_;
   const bool read_only_;
+  // Fingerprint postings in the levels (format 5, copy mode).
+  const bool fp_levels_;
+  // The arrays of a level: the bands, then the fingerprint shards.
+  const uint32_t per_level_;
   size_t merge_txn_bytes_ = kMergeTxnBytes;
   // Whether every field but the texts is kept in cache_ (texts or sets
   // kept) or read from the map.
@@ -290,8 +322,8 @@ class LmdbDocumentStore final : public DocumentStore, public BandPostings {
   size_t num_sources_ = 1;
   StoreCounters counters_;
   StoreTally tally_;
-  // The levels of the band postings in the snapshot, and their arrays
-  // (levels_.size() x bands, level-major), read in place; arrays_ok_ is
+  // The levels of the postings in the snapshot, and their arrays
+  // (levels_.size() x per_level_, level-major), read in place; arrays_ok_ is
   // false when one of them is missing or does not parse (Query() then
   // fails, naming the damage).
   std::vector<BandLevel> levels_;
