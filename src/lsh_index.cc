@@ -143,11 +143,6 @@ void FoldPairs(std::vector<uint64_t>& packed,
   pairs.swap(merged);
 }
 
-// The all-pairs join shared by LshIndex::AllPairs and LshAllPairs: `key_of`
-// gives the band key of the n-th record source, `doc_of` its DocId.
-// Pairs of finished bands are folded into the counted list whenever they
-// outnumber it, so that memory follows the distinct pairs rather than one
-// entry per shared band (a near-duplicate pair shares most of 32 bands).
 // Sorts one band's (key, doc) records, as std::sort would. Band keys are
 // uniform, so one counting pass on their top bits into about n buckets
 // leaves a record or two per bucket, which a short insertion sort
@@ -176,16 +171,44 @@ void SortRecords(std::vector<std::pair<uint64_t, DocId>>& records,
   records.swap(scratch);
 }
 
-// Bands are keyed and sorted a few at a time in parallel, one per task,
-// and their pairs emitted in band order.
+// The pairs of an all-pairs join, band after band: pairs of finished
+// bands are folded into the counted list whenever they outnumber it, so
+// that memory follows the distinct pairs rather than one entry per shared
+// band (a near-duplicate pair shares most of 32 bands).
+class BandPairs {
+ public:
+  explicit BandPairs(uint32_t large_bucket) : large_bucket_(large_bucket) {}
+
+  // One band's (key, doc) records, sorted.
+  void Add(const std::vector<std::pair<uint64_t, DocId>>& records) {
+    EmitBucketPairs(records, large_bucket_, packed_);
+    if (packed_.size() >= std::max(pairs_.size(), kMinFold)) {
+      FoldPairs(packed_, pairs_);
+    }
+  }
+
+  std::vector<CandidatePair> Finish() && {
+    FoldPairs(packed_, pairs_);
+    return std::move(pairs_);
+  }
+
+ private:
+  static constexpr size_t kMinFold = size_t{1} << 16;
+  uint32_t large_bucket_;
+  std::vector<CandidatePair> pairs_;
+  std::vector<uint64_t> packed_;
+};
+
+// The all-pairs join of LshAllPairs: `key_of` gives the band key of the
+// n-th record source, `doc_of` its DocId. Bands are keyed and sorted a few
+// at a time in parallel, one per task, and their pairs emitted in band
+// order.
 template <typename KeyOf, typename DocOf>
 std::vector<CandidatePair> JoinBands(size_t n, uint32_t bands,
                                      uint32_t large_bucket, KeyOf key_of,
                                      DocOf doc_of) {
-  constexpr size_t kMinFold = size_t{1} << 16;
   constexpr uint32_t kBandsAtOnce = 4;
-  std::vector<CandidatePair> pairs;
-  std::vector<uint64_t> packed;
+  BandPairs pairs(large_bucket);
   struct BandRecords {
     std::vector<std::pair<uint64_t, DocId>> records, scratch;
     std::vector<uint32_t> start;
@@ -201,15 +224,9 @@ std::vector<CandidatePair> JoinBands(size_t n, uint32_t bands,
       }
       SortRecords(r.records, r.scratch, r.start);
     });
-    for (uint32_t t = 0; t < count; ++t) {
-      EmitBucketPairs(at_once[t].records, large_bucket, packed);
-      if (packed.size() >= std::max(pairs.size(), kMinFold)) {
-        FoldPairs(packed, pairs);
-      }
-    }
+    for (uint32_t t = 0; t < count; ++t) pairs.Add(at_once[t].records);
   }
-  FoldPairs(packed, pairs);
-  return pairs;
+  return std::move(pairs).Finish();
 }
 
 }  // namespace
@@ -377,25 +394,18 @@ std::vector<CandidatePair> LshIndex::AllPairs() const {
   // Each band's buckets are its runs of equal keys already: a run's
   // documents sorted by id make the records that sorting (key, doc) pairs
   // would, up to the order of the runs, which the fold does not see.
-  const uint32_t bands = options_.bands;
-  std::vector<CandidatePair> pairs;
-  std::vector<uint64_t> packed;
-  constexpr size_t kMinFold = size_t{1} << 16;
+  BandPairs pairs(options_.large_bucket);
   std::vector<std::pair<uint64_t, DocId>> records;
-  for (uint32_t band = 0; band < bands; ++band) {
+  for (uint32_t band = 0; band < options_.bands; ++band) {
     records.clear();
     buckets_->ForEachBucket(band, [&](uint64_t key, std::vector<DocId>& docs) {
       if (docs.size() < 2) return;
       std::sort(docs.begin(), docs.end());
       for (DocId d : docs) records.push_back({key, d});
     });
-    EmitBucketPairs(records, options_.large_bucket, packed);
-    if (packed.size() >= std::max(pairs.size(), kMinFold)) {
-      FoldPairs(packed, pairs);
-    }
+    pairs.Add(records);
   }
-  FoldPairs(packed, pairs);
-  return pairs;
+  return std::move(pairs).Finish();
 }
 
 size_t LshIndex::MemoryBytes() const {

@@ -1,6 +1,7 @@
 #include "mimeo/near_duplicates.h"
 
 #include <algorithm>
+#include <optional>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
@@ -156,18 +157,24 @@ std::vector<Cluster> NearDuplicatePolicy::ClusterPairs(
   // with the core or a first member: their similarity, measured by
   // Verify() as SimilarityOf() measures it, is looked up, not measured
   // again.
+  const auto key = [](DocId a, DocId b) {
+    return uint64_t{std::min(a, b)} << 32 | std::max(a, b);
+  };
   absl::flat_hash_map<uint64_t, size_t> verified;
   verified.reserve(pairs.size());
   for (size_t i = 0; i < pairs.size(); ++i) {
-    verified.try_emplace(uint64_t{pairs[i].a} << 32 | pairs[i].b, i);
+    verified.try_emplace(key(pairs[i].a, pairs[i].b), i);
   }
+  // A verified pair's similarity, as a's to b's.
+  const auto verified_of = [&](DocId a,
+                               DocId b) -> std::optional<Similarity> {
+    const auto it = verified.find(key(a, b));
+    if (it == verified.end()) return std::nullopt;
+    const VerifiedPair& p = pairs[it->second];
+    return p.a == a ? p.similarity : Swapped(p.similarity);
+  };
   const auto similarity_of = [&](DocId a, DocId b) {
-    if (auto it = verified.find(uint64_t{a} << 32 | b); it != verified.end()) {
-      return pairs[it->second].similarity;
-    }
-    if (auto it = verified.find(uint64_t{b} << 32 | a); it != verified.end()) {
-      return Swapped(pairs[it->second].similarity);
-    }
+    if (const auto s = verified_of(a, b)) return *s;
     return SimilarityOf(a, b, docs);
   };
   const bool bound = EstimatesBound();
@@ -189,14 +196,7 @@ std::vector<Cluster> NearDuplicatePolicy::ClusterPairs(
       num_docs, edges,
       [&](DocId a, DocId b) {
         if (verified_pass_bound) {
-          if (auto it = verified.find(uint64_t{a} << 32 | b);
-              it != verified.end()) {
-            return member_score(pairs[it->second].similarity);
-          }
-          if (auto it = verified.find(uint64_t{b} << 32 | a);
-              it != verified.end()) {
-            return member_score(Swapped(pairs[it->second].similarity));
-          }
+          if (const auto s = verified_of(a, b)) return member_score(*s);
         }
         if (bound && member_.ClearlyRejects(
                          EstimateJaccard(docs.signature(a), docs.signature(b)),

@@ -81,6 +81,21 @@ NearDuplicateDocs DocsAt(const Corpus& c, const std::map<DocId, size_t>& of) {
   return d;
 }
 
+// A corpus's documents under ids 0, 1, ... in order: where each id's
+// sketches are (for DocsAt), and the ids.
+struct InOrder {
+  std::map<DocId, size_t> of;
+  std::vector<DocId> ids;
+};
+InOrder NumberInOrder(const Corpus& c) {
+  InOrder n;
+  for (size_t i = 0; i < c.sets.size(); ++i) {
+    n.of[static_cast<DocId>(i)] = i;
+    n.ids.push_back(static_cast<DocId>(i));
+  }
+  return n;
+}
+
 std::vector<CandidatePair> AllPairs(const std::vector<DocId>& ids) {
   std::vector<CandidatePair> out;
   for (size_t i = 0; i < ids.size(); ++i) {
@@ -146,14 +161,9 @@ TEST(NearDuplicatePolicyTest, ClustersDependOnlyOnTheOrderOfDocIds) {
 TEST(NearDuplicatePolicyTest, NeedsSetsIsExactlyWhatVerifyReads) {
   const Corpus c = MakeCorpus(10, 5, 11);
   const NearDuplicatePolicy policy = MakePolicy();
-  std::map<DocId, size_t> of;
-  std::vector<DocId> ids;
-  for (size_t i = 0; i < c.sets.size(); ++i) {
-    of[static_cast<DocId>(i)] = i;
-    ids.push_back(static_cast<DocId>(i));
-  }
-  const NearDuplicateDocs full = DocsAt(c, of);
-  const std::vector<CandidatePair> candidates = AllPairs(ids);
+  const InOrder in_order = NumberInOrder(c);
+  const NearDuplicateDocs full = DocsAt(c, in_order.of);
+  const std::vector<CandidatePair> candidates = AllPairs(in_order.ids);
   size_t refused = 0;
   for (const CandidatePair& p : candidates) {
     refused += !policy.NeedsSets(p.a, p.b, full);
@@ -187,13 +197,9 @@ TEST(NearDuplicatePolicyTest, NeedsSetsIsExactlyWhatVerifyReads) {
 // stricter than pairs, the estimate is taken for every pair.
 TEST(NearDuplicatePolicyTest, GuardAgreesWithEstimateThenMeasure) {
   const Corpus c = MakeCorpus(30, 8, 17);
-  std::map<DocId, size_t> of;
-  std::vector<DocId> ids;
-  for (size_t i = 0; i < c.sets.size(); ++i) {
-    of[static_cast<DocId>(i)] = i;
-    ids.push_back(static_cast<DocId>(i));
-  }
-  const NearDuplicateDocs docs = DocsAt(c, of);
+  const InOrder in_order = NumberInOrder(c);
+  const std::vector<DocId>& ids = in_order.ids;
+  const NearDuplicateDocs docs = DocsAt(c, in_order.of);
   for (const double member_jaccard : {0.3, 0.2, 0.6}) {
     NearDuplicatePolicy::Options o;
     o.verify = Engine::Options::DefaultVerify();
