@@ -899,20 +899,7 @@ absl::StatusOr<std::vector<CopyCandidate>> Engine::CopyCandidates(
     }
     holders.insert(holders.end(), list.begin(), list.begin() + before);
   }
-  std::sort(holders.begin(), holders.end());
-  std::vector<CopyCandidate> out;
-  for (size_t i = 0; i < holders.size();) {
-    size_t j = i + 1;
-    while (j < holders.size() && holders[j] == holders[i]) ++j;
-    const auto n = static_cast<uint32_t>(j - i);
-    if (n >= o.min_shared) out.push_back({holders[i], n});
-    i = j;
-  }
-  std::sort(out.begin(), out.end(),
-            [](const CopyCandidate& a, const CopyCandidate& b) {
-              return a.shared != b.shared ? a.shared > b.shared : a.doc < b.doc;
-            });
-  return out;
+  return FingerprintIndex::CountCandidates(holders, o.min_shared);
 }
 
 uint32_t Engine::FingerprintDocFrequency(

@@ -325,13 +325,18 @@ std::vector<CopyCandidate> FingerprintIndex::Candidates(
     holders.insert(holders.end(), h.recent.begin(),
                    h.recent.begin() + recent_before);
   }
+  return CountCandidates(holders, options_.min_shared);
+}
+
+std::vector<CopyCandidate> FingerprintIndex::CountCandidates(
+    std::vector<DocId>& holders, uint32_t min_shared) {
   std::sort(holders.begin(), holders.end());
   std::vector<CopyCandidate> out;
   for (size_t i = 0; i < holders.size();) {
     size_t j = i + 1;
     while (j < holders.size() && holders[j] == holders[i]) ++j;
     const auto n = static_cast<uint32_t>(j - i);
-    if (n >= options_.min_shared) out.push_back({holders[i], n});
+    if (n >= min_shared) out.push_back({holders[i], n});
     i = j;
   }
   std::sort(out.begin(), out.end(),

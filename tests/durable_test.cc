@@ -295,6 +295,13 @@ void Damage(const std::string& dir, const char* db, unsigned flags,
   mdb_env_close(env);
 }
 
+// CheckIndex(dir) fails, saying `what`.
+void ExpectCheckFails(const std::string& dir, const std::string& what) {
+  const absl::Status s = Engine::CheckIndex(dir);
+  ASSERT_FALSE(s.ok()) << what;
+  EXPECT_NE(s.message().find(what), std::string::npos) << s;
+}
+
 TEST(DurableTest, RefusesWhatIsNotItsIndex) {
   const std::string base = TempDir("refuses");
   std::filesystem::create_directories(base);
@@ -394,12 +401,6 @@ TEST(DurableTest, CheckFindsDamagedPostingsTallyAndSources) {
     EXPECT_TRUE(Engine::CheckIndex(dir).ok()) << Engine::CheckIndex(dir);
     return dir;
   };
-  const auto expect_fails = [](const std::string& dir,
-                               const std::string& what) {
-    const absl::Status s = Engine::CheckIndex(dir);
-    ASSERT_FALSE(s.ok()) << what;
-    EXPECT_NE(s.message().find(what), std::string::npos) << s;
-  };
   // A band array lost.
   std::string dir = make("lost");
   Damage(dir, "levels", 0, [](MDB_txn* txn, MDB_dbi dbi) {
@@ -410,7 +411,7 @@ TEST(DurableTest, CheckFindsDamagedPostingsTallyAndSources) {
     ASSERT_EQ(mdb_cursor_del(c, 0), 0);
     mdb_cursor_close(c);
   });
-  expect_fails(dir, "a band array of a listed level is missing");
+  ExpectCheckFails(dir, "a band array of a listed level is missing");
   // A removed document's postings without its dead entry, as a half-done
   // removal would leave.
   dir = make("stale");
@@ -419,7 +420,7 @@ TEST(DurableTest, CheckFindsDamagedPostingsTallyAndSources) {
     MDB_val k{sizeof(d), &d};
     ASSERT_EQ(mdb_del(txn, dbi, &k, nullptr), 0);
   });
-  expect_fails(dir, "lists 1 documents, its range files 0");
+  ExpectCheckFails(dir, "lists 1 documents, its range files 0");
   // A band key changed in place: the array still parses.
   dir = make("key");
   Damage(dir, "levels", 0, [](MDB_txn* txn, MDB_dbi dbi) {
@@ -433,7 +434,7 @@ TEST(DurableTest, CheckFindsDamagedPostingsTallyAndSources) {
     ASSERT_EQ(mdb_cursor_put(c, &k, &nv, MDB_CURRENT), 0);
     mdb_cursor_close(c);
   });
-  expect_fails(dir, "does not hold the band keys of its documents");
+  ExpectCheckFails(dir, "does not hold the band keys of its documents");
   // A tally that is not the records'.
   dir = make("tally");
   Damage(dir, "meta", 0, [](MDB_txn* txn, MDB_dbi dbi) {
@@ -442,7 +443,7 @@ TEST(DurableTest, CheckFindsDamagedPostingsTallyAndSources) {
         v{sizeof(tally), const_cast<uint64_t*>(tally)};
     ASSERT_EQ(mdb_put(txn, dbi, &k, &v, 0), 0);
   });
-  expect_fails(dir, "the tally (live 6");
+  ExpectCheckFails(dir, "the tally (live 6");
   // A source number without a name.
   dir = make("source");
   Damage(dir, "source_names", MDB_INTEGERKEY, [](MDB_txn* txn, MDB_dbi dbi) {
@@ -450,7 +451,7 @@ TEST(DurableTest, CheckFindsDamagedPostingsTallyAndSources) {
     MDB_val k{sizeof(n), &n};
     ASSERT_EQ(mdb_del(txn, dbi, &k, nullptr), 0);
   });
-  expect_fails(dir, "which has no name");
+  ExpectCheckFails(dir, "which has no name");
 }
 
 // The levels of the band postings of the index in `dir` (closed), its
@@ -1773,12 +1774,6 @@ TEST(DurableTest, CheckFindsDamagedFingerprintPostings) {
     EXPECT_TRUE(Engine::CheckIndex(dir).ok()) << Engine::CheckIndex(dir);
     return dir;
   };
-  const auto expect_fails = [](const std::string& dir,
-                               const std::string& what) {
-    const absl::Status s = Engine::CheckIndex(dir);
-    ASSERT_FALSE(s.ok()) << what;
-    EXPECT_NE(s.message().find(what), std::string::npos) << s;
-  };
   // The last entry of shard `shard` of the only level, changed by `change`
   // (its 12 bytes: hash, then DocId).
   const auto damage_last = [](const std::string& dir, int shard,
@@ -1803,11 +1798,11 @@ TEST(DurableTest, CheckFindsDamagedFingerprintPostings) {
     d = d == 0 ? 1 : d - 1;
     std::memcpy(entry + 8, &d, 4);
   });
-  expect_fails(dir, "fingerprint shard 3 of posting level 1");
+  ExpectCheckFails(dir, "fingerprint shard 3 of posting level 1");
   // The last hash's low bits changed: an entry of another shard.
   dir = make("shard");
   damage_last(dir, 5, [](char* entry) { entry[0] ^= 1; });
-  expect_fails(dir, "fingerprint shard 5 of posting level 1 holds an entry");
+  ExpectCheckFails(dir, "fingerprint shard 5 of posting level 1 holds an entry");
   // A shard lost.
   dir = make("lost");
   Damage(dir, "levels", 0, [](MDB_txn* txn, MDB_dbi dbi) {
@@ -1815,7 +1810,7 @@ TEST(DurableTest, CheckFindsDamagedFingerprintPostings) {
     MDB_val k{sizeof(key), const_cast<unsigned char*>(key)};
     ASSERT_EQ(mdb_del(txn, dbi, &k, nullptr), 0);
   });
-  expect_fails(dir, "a band array of a listed level is missing");
+  ExpectCheckFails(dir, "a band array of a listed level is missing");
   // A query of a damaged index fails, naming it, rather than answering
   // without the shard.
   auto e = Engine::Open(dir, DurableOptions());

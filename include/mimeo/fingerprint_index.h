@@ -109,6 +109,14 @@ class FingerprintIndex {
       absl::Span<const Fingerprint> fingerprints, DocId as_of,
       uint32_t below = UINT32_MAX) const;
 
+  // The candidates among `holders`, which lists every indexed holder of
+  // each fingerprint counted, once a fingerprint (sorted here): documents
+  // listed at least min_shared times, by that count (highest first), then
+  // DocId. Candidates() ends with it; so does a store that keeps the
+  // postings itself.
+  static std::vector<CopyCandidate> CountCandidates(std::vector<DocId>& holders,
+                                                    uint32_t min_shared);
+
   // Distinct fingerprints indexed (a pass over the postings), and postings.
   size_t num_fingerprints() const;
   size_t num_postings() const { return num_postings_; }

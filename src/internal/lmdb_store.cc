@@ -1894,6 +1894,16 @@ uint64_t EntryDigest(const BandEntry& e) {
   return XXH3_64bits(parts, sizeof(parts));
 }
 
+// Reads array `band` of posting level `level` for a check: false when it
+// is missing or does not parse.
+bool ReadLevelArray(MDB_txn* txn, MDB_dbi levels_db, uint32_t level,
+                    uint32_t band, BandArray& out) {
+  const ArrayKey key = MakeArrayKey(level, band);
+  MDB_val ak = Val(key.data(), kArrayKey), av;
+  return mdb_get(txn, levels_db, &ak, &av) == 0 &&
+         out.Parse(av.mv_data, av.mv_size);
+}
+
 // Check()'s part for the fingerprint shards of a level: each parses, its
 // offsets and order are right, no entry comes twice, and its entries are
 // exactly the distinct fingerprint hashes of the level's filed documents
@@ -1924,11 +1934,8 @@ absl::Status CheckFingerprintShards(
   }
   for (uint32_t s = 0; s < kFingerprintShards; ++s) {
     const uint32_t band = config.lsh_bands + s;
-    const ArrayKey key = MakeArrayKey(l.id, band);
-    MDB_val ak = Val(key.data(), kArrayKey), av;
     BandArray a;
-    if (mdb_get(txn, levels_db, &ak, &av) != 0 ||
-        !a.Parse(av.mv_data, av.mv_size)) {
+    if (!ReadLevelArray(txn, levels_db, l.id, band, a)) {
       return corrupt(absl::StrFormat(
           "fingerprint shard %d of posting level %d is missing or does not "
           "parse",
@@ -2077,11 +2084,8 @@ absl::Status CheckLevels(
       for (uint32_t b = b0; b < b1; ++b) {
         std::vector<BandEntry>& want = expected[b - b0];
         std::sort(want.begin(), want.end());
-        const ArrayKey key = MakeArrayKey(l.id, b);
-        MDB_val ak = Val(key.data(), kArrayKey), av;
         BandArray a;
-        if (mdb_get(txn, levels_db, &ak, &av) != 0 ||
-            !a.Parse(av.mv_data, av.mv_size)) {
+        if (!ReadLevelArray(txn, levels_db, l.id, b, a)) {
           return corrupt(absl::StrFormat(
               "band %d of posting level %d is missing or does not parse", b,
               l.id));
