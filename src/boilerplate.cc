@@ -342,6 +342,7 @@ constexpr size_t kLongestWord = 4096;
 // Whether a run of text without spaces is markup or an address (see
 // JunkShare in the header).
 bool IsMarkupRun(std::string_view run) {
+  if (run.empty()) return false;
   if (run.size() >= kLongestWord) return true;
   if (run.find("://") != run.npos || run.find('=') != run.npos ||
       run.find("</") != run.npos || run.find("/>") != run.npos) {

@@ -344,6 +344,11 @@ TEST(JunkShareTest, MarkupAndAddressesAreJunkALinkInASentenceIsOneWord) {
   const std::string text = "lorem " + blob + " ipsum";
   std::vector<Token> tokens = {{6, 6 + 10000}, {6 + 10001, 6 + 10006}};
   EXPECT_DOUBLE_EQ(JunkShare(text, tokens), 0.5);
+  // Tokens out of the text or empty are words, not a crash.
+  tokens = {{5, 5}, {20000, 20004}};
+  EXPECT_EQ(JunkShare(text, tokens), 0);
+  tokens = {{0, 0}};
+  EXPECT_EQ(JunkShare("", tokens), 0);
 }
 
 // Random prose-like texts: words drawn from a vocabulary large enough that
