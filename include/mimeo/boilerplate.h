@@ -149,7 +149,10 @@ class CommonShingles {
 //
 // The Engine cuts a passage around the widespread stretches inside it
 // and judges the pieces alone: the copyright lines above a licence are
-// copy, the licence is not.
+// copy, the licence is not. Where, from its first piece of copy to its
+// last, the copy holds at least half the text, that stretch is one passage
+// of copy: copied text with a few stock lines inside (two packages'
+// identical changelogs), not pieces between them.
 //
 // A passage's document frequency is the median, over the fingerprints
 // chosen inside it (winnow.h), of the documents holding each.
