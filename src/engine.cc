@@ -45,6 +45,13 @@ uint64_t EstimateDistinct(uint64_t count, absl::Span<const uint32_t> signature,
   return std::max<uint64_t>(1, static_cast<uint64_t>(estimate + 0.5));
 }
 
+// How many of `holders` (ascending DocIds) are below as_of.
+uint32_t HoldersBefore(absl::Span<const DocId> holders, DocId as_of) {
+  return static_cast<uint32_t>(
+      std::lower_bound(holders.begin(), holders.end(), as_of) -
+      holders.begin());
+}
+
 // The shingles [i0, i1) of `sh` that lie wholly inside tokens [begin, end).
 std::pair<size_t, size_t> ShinglesWithin(const Shingles& sh, uint32_t begin,
                                          uint32_t end) {
@@ -882,32 +889,24 @@ absl::StatusOr<std::vector<CopyCandidate>> Engine::CopyCandidates(
   }
   // FingerprintIndex::Candidates() over the store's holders: the same
   // filters, counts and order.
-  std::vector<uint64_t> hashes;
-  hashes.reserve(fingerprints.size());
-  for (const Fingerprint& f : fingerprints) hashes.push_back(f.hash());
-  std::sort(hashes.begin(), hashes.end());
-  hashes.erase(std::unique(hashes.begin(), hashes.end()), hashes.end());
+  const std::vector<uint64_t> hashes =
+      FingerprintIndex::DistinctHashes(fingerprints);
   std::vector<std::vector<DocId>> lists;
   RETURN_IF_ERROR(store_->fingerprint_postings()->Holders(hashes, lists));
-  const FingerprintIndex::Options& o = fingerprint_index_.options();
   std::vector<DocId> holders;
   for (const std::vector<DocId>& list : lists) {
-    const auto before = static_cast<uint32_t>(
-        std::lower_bound(list.begin(), list.end(), as_of) - list.begin());
-    if (before == 0 || before + 1 >= o.max_postings || list.size() >= below) {
-      continue;
-    }
+    const uint32_t before = HoldersBefore(list, as_of);
+    if (!fingerprint_index_.Proposes(before, list.size(), below)) continue;
     holders.insert(holders.end(), list.begin(), list.begin() + before);
   }
-  return FingerprintIndex::CountCandidates(holders, o.min_shared);
+  return FingerprintIndex::CountCandidates(
+      holders, fingerprint_index_.options().min_shared);
 }
 
 uint32_t Engine::FingerprintDocFrequency(
     uint64_t hash, DocId as_of, const std::vector<DocId>* holders) const {
   if (holders == nullptr) return fingerprint_index_.DocFrequency(hash, as_of);
-  return static_cast<uint32_t>(
-      std::lower_bound(holders->begin(), holders->end(), as_of) -
-      holders->begin());
+  return HoldersBefore(*holders, as_of);
 }
 
 uint32_t Engine::FingerprintSources(uint64_t hash, DocId as_of, uint32_t limit,
@@ -917,12 +916,8 @@ uint32_t Engine::FingerprintSources(uint64_t hash, DocId as_of, uint32_t limit,
                                              limit);
   }
   if (limit == 0) return 0;
-  const absl::Span<const uint32_t> source_of = store_->sources();
   absl::flat_hash_set<uint32_t> seen;
-  for (DocId d : *holders) {
-    if (d >= as_of) break;
-    if (seen.insert(source_of[d]).second && seen.size() >= limit) break;
-  }
+  FingerprintIndex::AddGroups(*holders, as_of, store_->sources(), limit, seen);
   return static_cast<uint32_t>(seen.size());
 }
 

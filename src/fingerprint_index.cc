@@ -281,25 +281,35 @@ uint32_t FingerprintIndex::DistinctGroups(uint64_t hash, DocId as_of,
   const Holders h = Find(hash);
   absl::flat_hash_set<uint32_t> seen;
   for (absl::Span<const DocId> run : {h.packed, h.recent}) {
-    for (DocId d : run.first(Before(run, as_of))) {
-      if (seen.insert(group_of[d]).second && seen.size() >= limit) {
-        return static_cast<uint32_t>(seen.size());
-      }
-    }
+    if (AddGroups(run, as_of, group_of, limit, seen)) break;
   }
   return static_cast<uint32_t>(seen.size());
 }
 
-std::vector<CopyCandidate> FingerprintIndex::Candidates(
-    absl::Span<const Fingerprint> fingerprints, DocId as_of,
-    uint32_t below) const {
-  // Distinct hashes only: a phrase repeated in the asking document counts
-  // once.
+bool FingerprintIndex::AddGroups(absl::Span<const DocId> holders, DocId as_of,
+                                 absl::Span<const uint32_t> group_of,
+                                 uint32_t limit,
+                                 absl::flat_hash_set<uint32_t>& seen) {
+  for (DocId d : holders.first(Before(holders, as_of))) {
+    if (seen.insert(group_of[d]).second && seen.size() >= limit) return true;
+  }
+  return seen.size() >= limit;
+}
+
+std::vector<uint64_t> FingerprintIndex::DistinctHashes(
+    absl::Span<const Fingerprint> fingerprints) {
   std::vector<uint64_t> hashes;
   hashes.reserve(fingerprints.size());
   for (const Fingerprint& f : fingerprints) hashes.push_back(f.hash());
   std::sort(hashes.begin(), hashes.end());
   hashes.erase(std::unique(hashes.begin(), hashes.end()), hashes.end());
+  return hashes;
+}
+
+std::vector<CopyCandidate> FingerprintIndex::Candidates(
+    absl::Span<const Fingerprint> fingerprints, DocId as_of,
+    uint32_t below) const {
+  const std::vector<uint64_t> hashes = DistinctHashes(fingerprints);
 
   // Every holder once per shared hash, then counted by sorting: cheaper
   // than a hash map from DocId to count, whose probes miss the cache.
@@ -315,9 +325,8 @@ std::vector<CopyCandidate> FingerprintIndex::Candidates(
     }
     const uint32_t packed_before = Before(h.packed, as_of);
     const uint32_t recent_before = Before(h.recent, as_of);
-    const uint32_t before = packed_before + recent_before;
-    if (before == 0 || before + 1 >= options_.max_postings ||
-        Live(h.packed) + h.recent.size() >= below) {
+    if (!Proposes(packed_before + recent_before,
+                  Live(h.packed) + h.recent.size(), below)) {
       continue;
     }
     holders.insert(holders.end(), h.packed.begin(),

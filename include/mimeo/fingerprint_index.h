@@ -39,6 +39,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -109,13 +110,29 @@ class FingerprintIndex {
       absl::Span<const Fingerprint> fingerprints, DocId as_of,
       uint32_t below = UINT32_MAX) const;
 
+  // The pieces of Candidates(), DocFrequency() and DistinctGroups(), for a
+  // store that keeps the postings itself and answers alike:
+  //
+  // The distinct hashes of `fingerprints`, sorted: a phrase repeated in the
+  // asking document counts once.
+  static std::vector<uint64_t> DistinctHashes(
+      absl::Span<const Fingerprint> fingerprints);
+  // Whether a hash held by `before` indexed documents below as_of and by
+  // `live` in all proposes its holders (see Candidates()).
+  bool Proposes(uint64_t before, uint64_t live, uint32_t below) const {
+    return before > 0 && before + 1 < options_.max_postings && live < below;
+  }
   // The candidates among `holders`, which lists every indexed holder of
   // each fingerprint counted, once a fingerprint (sorted here): documents
   // listed at least min_shared times, by that count (highest first), then
-  // DocId. Candidates() ends with it; so does a store that keeps the
-  // postings itself.
+  // DocId. Candidates() ends with it.
   static std::vector<CopyCandidate> CountCandidates(std::vector<DocId>& holders,
                                                     uint32_t min_shared);
+  // Adds to `seen` the groups of the documents d < as_of in `holders`
+  // (ascending), stopping once `seen` holds `limit`; true when it does.
+  static bool AddGroups(absl::Span<const DocId> holders, DocId as_of,
+                        absl::Span<const uint32_t> group_of, uint32_t limit,
+                        absl::flat_hash_set<uint32_t>& seen);
 
   // Distinct fingerprints indexed (a pass over the postings), and postings.
   size_t num_fingerprints() const;
