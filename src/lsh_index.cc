@@ -7,6 +7,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_format.h"
+#include "internal/bucket_sort.h"
 #include "internal/buckets.h"
 #include "oneapi/tbb/parallel_for.h"
 // Band keys hash a few bytes each (4 at one row): inlined, XXH3 costs less
@@ -48,29 +49,6 @@ void EmitBucketPairs(const std::vector<std::pair<uint64_t, DocId>>& records,
   }
 }
 
-// Sorts each bucket of `v` in place, bucket b ending where ends[b] says
-// (the first starting at 0): the last step of the counting sorts below.
-// Long buckets by std::sort, short ones (most, at about one value per
-// bucket) by insertion.
-template <typename T>
-void SortEachBucket(std::vector<T>& v, absl::Span<const uint32_t> ends) {
-  size_t first = 0;
-  for (const uint32_t end : ends) {
-    const size_t last = end;
-    if (last - first > 32) {
-      std::sort(v.begin() + first, v.begin() + last);
-    } else {
-      for (size_t i = first + 1; i < last; ++i) {
-        const T x = v[i];
-        size_t j = i;
-        for (; j > first && x < v[j - 1]; --j) v[j] = v[j - 1];
-        v[j] = x;
-      }
-    }
-    first = last;
-  }
-}
-
 // Folds the packed pairs of some bands (a << 32 | b, one per shared band,
 // in any order; emptied) into `pairs` (sorted by (a, b), each with the
 // number of bands it shares so far).
@@ -98,7 +76,7 @@ void SortPacked(std::vector<uint64_t>& packed) {
   std::vector<uint64_t> sorted(n);
   for (uint64_t v : packed) sorted[start[v >> shift]++] = v;
   // start[b] is now where bucket b ends.
-  SortEachBucket(sorted, absl::MakeConstSpan(start).first(buckets));
+  internal::SortEachBucket(sorted, absl::MakeConstSpan(start).first(buckets));
   packed.swap(sorted);
 }
 
@@ -143,32 +121,15 @@ void FoldPairs(std::vector<uint64_t>& packed,
   pairs.swap(merged);
 }
 
-// Sorts one band's (key, doc) records, as std::sort would. Band keys are
-// uniform, so one counting pass on their top bits into about n buckets
-// leaves a record or two per bucket, which a short insertion sort
-// finishes: linear time, where comparison sorting the records was most of
-// the join. A long bucket (equal keys: documents alike in the band) is
-// sorted whole. `scratch` is working space.
+// Sorts one band's (key, doc) records, as std::sort would: linear time
+// (internal/bucket_sort.h), where comparison sorting the records was most
+// of the join. `scratch` and `start` are working space.
 void SortRecords(std::vector<std::pair<uint64_t, DocId>>& records,
                  std::vector<std::pair<uint64_t, DocId>>& scratch,
                  std::vector<uint32_t>& start) {
-  const size_t n = records.size();
-  if (n < 64 || n > UINT32_MAX) {
-    std::sort(records.begin(), records.end());
-    return;
-  }
-  int bits = 1;
-  while ((size_t{1} << bits) < n && bits < 20) ++bits;
-  const size_t buckets = size_t{1} << bits;
-  const auto bucket = [bits](uint64_t key) { return key >> (64 - bits); };
-  start.assign(buckets + 1, 0);
-  for (const auto& r : records) ++start[bucket(r.first) + 1];
-  for (size_t b = 0; b < buckets; ++b) start[b + 1] += start[b];
-  scratch.resize(n);
-  for (const auto& r : records) scratch[start[bucket(r.first)]++] = r;
-  // start[b] is now where bucket b ends.
-  SortEachBucket(scratch, absl::MakeConstSpan(start).first(buckets));
-  records.swap(scratch);
+  internal::SortByUniformKey(
+      records, scratch, start,
+      [](const std::pair<uint64_t, DocId>& r) { return r.first; });
 }
 
 // The pairs of an all-pairs join, band after band: pairs of finished

@@ -1,10 +1,10 @@
 #include "internal/band_levels.h"
 
 #include <algorithm>
-#include <bit>
 #include <cstring>
 
 #include "absl/strings/str_format.h"
+#include "internal/bucket_sort.h"
 
 namespace mimeo::internal {
 namespace {
@@ -92,25 +92,10 @@ size_t LevelsToMerge(absl::Span<const BandLevel> levels) {
 }
 
 void SortBandEntries(std::vector<BandEntry>& entries) {
-  if (entries.size() < 4096) {
-    std::sort(entries.begin(), entries.end());
-    return;
-  }
-  // About two entries a bucket, at most 2^16 buckets.
-  const int kBits =
-      std::min(16, static_cast<int>(std::bit_width(entries.size())) - 1);
-  std::vector<uint32_t> start((size_t{1} << kBits) + 1, 0);
-  for (const BandEntry& e : entries) ++start[(e.key >> (64 - kBits)) + 1];
-  for (size_t b = 1; b < start.size(); ++b) start[b] += start[b - 1];
-  std::vector<BandEntry> sorted(entries.size());
-  std::vector<uint32_t> at(start.begin(), start.end() - 1);
-  for (const BandEntry& e : entries) sorted[at[e.key >> (64 - kBits)]++] = e;
-  for (size_t b = 0; b + 1 < start.size(); ++b) {
-    if (start[b + 1] - start[b] > 1) {
-      std::sort(sorted.begin() + start[b], sorted.begin() + start[b + 1]);
-    }
-  }
-  entries.swap(sorted);
+  std::vector<BandEntry> scratch;
+  std::vector<uint32_t> start;
+  SortByUniformKey(entries, scratch, start,
+                   [](const BandEntry& e) { return e.key; });
 }
 
 uint32_t BandRadixBits(uint64_t n) {

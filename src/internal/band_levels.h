@@ -88,9 +88,8 @@ inline uint32_t FingerprintShard(uint64_t hash) {
   return static_cast<uint32_t>(hash % kFingerprintShards);
 }
 
-// Sorts entries by (key, DocId): a counting pass on the keys' top bits
-// (about two entries a bucket, at most 2^16 buckets), then each bucket on
-// its own. The keys are hashes: uniform.
+// Sorts entries by (key, DocId) in linear time (internal/bucket_sort.h):
+// the keys are hashes, uniform.
 void SortBandEntries(std::vector<BandEntry>& entries);
 
 // The radix bits of an array of n entries, and its size in bytes.
