@@ -44,6 +44,13 @@
 #                                     command (near-duplicates) stay
 #                                     together; every page carries the same
 #                                     flag blocks and notes
+#   OUT_DIR/reuters/<NEWID>.txt       the body of every story in
+#                                     ../shared/datasets/reuters21578
+#                                     (19,043 with one): 1987 wire copy,
+#                                     with corrected and updated stories
+#                                     that repeat paragraphs, and forms
+#                                     (dividend notices, earnings tables)
+#                                     that differ in their figures only
 #   OUT_DIR/npm-readme/<package>.md   the README of 2,302 npm packages
 #                                     (bench/npm_readmes.tsv pins name and
 #                                     version), fetched from the npm
@@ -198,6 +205,31 @@ for line in sys.stdin:
   echo "gcloud-man: $(find "$out/gcloud-man" -type f 2>/dev/null | wc -l) pages" >&2
 else
   echo "real_corpora: no man/col or no $man1: man and gcloud-man skipped" >&2
+fi
+
+# Reuters stories: the text inside <BODY>, entities decoded, the end-of-text
+# byte dropped; stories without a body are left out.
+reuters="${MIMEO_DATASETS:-$(cd "$(dirname "$0")/.." && pwd)/../shared/datasets}/reuters21578/data"
+if [ -d "$reuters" ]; then
+  python3 - "$reuters" "$out/reuters" <<'PY'
+import glob, html, os, re, sys
+source, to = sys.argv[1], sys.argv[2]
+os.makedirs(to, exist_ok=True)
+story = re.compile(r'<REUTERS[^>]*NEWID="(\d+)"[^>]*>(.*?)</REUTERS>', re.S)
+body = re.compile(r"<BODY>(.*?)</BODY>", re.S)
+for path in sorted(glob.glob(os.path.join(source, "reut2-*.sgm"))):
+    with open(path, encoding="latin-1") as f:
+        sgml = f.read()
+    for m in story.finditer(sgml):
+        b = body.search(m.group(2))
+        text = html.unescape(b.group(1)).replace("\x03", "").strip() if b else ""
+        if text:
+            with open(os.path.join(to, "%05d.txt" % int(m.group(1))), "w") as f:
+                f.write(text + "\n")
+PY
+  echo "reuters: $(find "$out/reuters" -type f | wc -l) stories" >&2
+else
+  echo "real_corpora: no $reuters: reuters skipped" >&2
 fi
 
 # READMEs of npm packages, at the versions pinned in bench/npm_readmes.tsv:

@@ -7,7 +7,8 @@
 # Near-duplicate clusters (default): `mimeo cluster` on
 #   * the real messy corpora of bench/real_corpora.sh (copyright files,
 #     changelogs, git release notes, python-doc, postgresql-doc, qt-doc
-#     and erlang-doc HTML, manual pages, npm package READMEs), scored by
+#     and erlang-doc HTML, manual pages, npm package READMEs, reuters21578 wire
+#     stories), scored by
 #     bench/oracle.cc: the
 #     share of pairs inside clusters at exact Jaccard >= 0.3 or containment
 #     >= 0.7 (precision), and of pairs at Jaccard >= 0.55 that share a
@@ -42,7 +43,7 @@ fi
     --docs 3000 --seed 1 >&2
 
 line="${*:-defaults} |"
-for c in copyright python-doc postgresql-doc qt-doc erlang-doc changelog git-relnotes man gcloud-man npm-readme; do
+for c in copyright python-doc postgresql-doc qt-doc erlang-doc changelog git-relnotes man gcloud-man npm-readme reuters; do
   [ -d "$work/real/$c" ] || continue
   if [ $copy = 1 ]; then
     "$bin/tools/mimeo" pairs --mode copy "$work/real/$c" "$@" -q \

@@ -1098,13 +1098,20 @@ std::vector<Passage> Engine::AlignWith(const AlignedText& asking, bool indexed,
   const size_t na = asking.tokens.size(), nb = other.tokens.size();
   // Do the passages cover both texts but for an edge's worth at each end?
   // (Repeated text gives passages that overlap on one side: the union.)
+  // They must cover at least two edges' worth themselves: a text shorter
+  // than that is all edges, and a stock phrase filling two such texts
+  // (two dividend notices, "Qtly div six cts vs six cts prior Pay April")
+  // does not make them copies.
   std::vector<std::pair<uint32_t, uint32_t>> spans_a, spans_b;
   for (const Passage& p : found) {
     spans_a.emplace_back(p.a_token_begin, p.a_token_end);
     spans_b.emplace_back(p.b_token_begin, p.b_token_end);
   }
-  const bool whole_pair = CoveredTokens(spans_a) + 2 * edge >= na &&
-                          CoveredTokens(spans_b) + 2 * edge >= nb;
+  const size_t covered_a = CoveredTokens(spans_a);
+  const size_t covered_b = CoveredTokens(spans_b);
+  const bool whole_pair = covered_a >= 2 * edge && covered_b >= 2 * edge &&
+                          covered_a + 2 * edge >= na &&
+                          covered_b + 2 * edge >= nb;
   for (size_t i = 0; i < passages.size(); ++i) {
     Passage& p = passages[i];
     if (!measured[i]) {

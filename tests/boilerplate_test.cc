@@ -462,6 +462,44 @@ TEST(BoilerplateEngineTest, ABriefPrintedWholeIsCopyAndAsAFooterIsNot) {
   }
 }
 
+TEST(BoilerplateEngineTest, AFormFillingShortNoticesIsNotCopyAShortTextIs) {
+  // Fifteen dividend notices of fifteen companies: one nine-word form
+  // ("Qtly div six cts vs six cts prior Pay") and five words of their own
+  // (the dates). The form fills most of each notice, but a notice shorter
+  // than its two edges is all edges: two notices sharing the form are not
+  // copies of one short text, and the form at the start of both is their
+  // header. Two documents that alone hold the same
+  // fourteen words are.
+  Texts t(13);
+  const std::string form = t.Words(9);
+  const std::string brief = t.Words(14);
+  std::vector<Document> docs;
+  std::set<DocId> notices;
+  for (int i = 0; i < 2000; ++i) {
+    std::string text;
+    if (i % 130 == 7) {
+      text = form + " " + t.Words(5);
+      notices.insert(static_cast<DocId>(i));
+    } else if (i == 500 || i == 1500) {
+      text = brief;
+    } else {
+      text = t.Words(150);
+    }
+    docs.push_back({"doc/" + std::to_string(i), text, {}});
+  }
+  ASSERT_EQ(notices.size(), 16u);
+  auto e = Index(docs);
+  auto report = e->SharedCopy();
+  ASSERT_TRUE(report.ok()) << report.status();
+  ASSERT_EQ(report->pairs.size(), 1u);
+  EXPECT_EQ(report->pairs[0].a, 500u);
+  EXPECT_EQ(report->pairs[0].b, 1500u);
+  auto passages = e->Passages(*notices.begin(), *notices.rbegin());
+  ASSERT_TRUE(passages.ok()) << passages.status();
+  ASSERT_EQ(passages->size(), 1u);
+  EXPECT_EQ((*passages)[0].reason, Boilerplate::kEdge);
+}
+
 TEST(BoilerplateEngineTest, ASponsorRowManyReadmesPasteIsMarkupAQuoteIsNot) {
   // Twelve of 2,000 READMEs carry, in the middle, the same 60-token row of
   // sponsor logos (HTML and addresses); twelve others the same 60-word
