@@ -180,9 +180,11 @@ struct PassageFacts {
   // PassageJudge::Options::edge_tokens.
   bool same_edge = false;
   // The pair's passages, boilerplate included, cover both documents but
-  // for two edges' worth of tokens: they are copies of one (short) text,
-  // not two texts sharing a footer, a stock phrase or markup debris. Only
-  // widespread and template text is boilerplate in such a pair.
+  // for two edges' worth of tokens, and at least two edges' worth of each:
+  // they are copies of one (short) text, not two texts sharing a footer, a
+  // stock phrase or markup debris. Only widespread and template text is
+  // boilerplate in such a pair. (A text shorter than its two edges is all
+  // edges: a form filling two dividend notices does not make them copies.)
   bool whole_pair = false;
   // Share of its tokens that are junk (JunkShare below): numbers, single
   // letters, two-character tokens with a digit, and the words of markup
