@@ -245,9 +245,15 @@ int main(int argc, char** argv) {
   mimeo::Engine::Options o;
   std::string dir;
   int show_boilerplate = 5;
+  int token_hash = static_cast<int>(o.shingle.token_hash);
   auto add_options = [&](CLI::App* c) {
     c->add_option("dir", dir)->required();
     c->add_option("--shingle", o.shingle.k, "tokens per shingle");
+    c->add_option("--shingle-seed", o.shingle.seed,
+                  "seed of the token hashes (how much the figures move with "
+                  "the hash values alone)");
+    c->add_option("--token-hash", token_hash,
+                  "token hash: 0 XXH3, 1 the short mix (the default)");
     c->add_option("--window", o.copy.winnow.window, "winnowing window");
     c->add_option("--min-passage", o.copy.align.min_passage_tokens,
                   "shortest passage, tokens");
@@ -286,6 +292,7 @@ int main(int argc, char** argv) {
   auto* generated = app.add_subcommand("generated", "a mimeo_gen corpus");
   add_options(generated);
   CLI11_PARSE(app, argc, argv);
+  o.shingle.token_hash = static_cast<mimeo::TokenHash>(token_hash);
   if (seeds->parsed()) return Seeds(dir, o);
   if (pan13->parsed()) return Pan13(dir, o, show_boilerplate);
   if (clough->parsed()) return Clough(dir, o);

@@ -64,10 +64,13 @@ std::vector<uint64_t> Hashes(size_t n) {
 }
 
 // Normalize, tokenize and shingle `text`: what preparing a text costs.
+// Arg(0): the token hash (0 XXH3, 1 the short mix, the default).
 void PrepareBench(benchmark::State& state, const std::string& text) {
   auto n = *mimeo::Normalizer::Create({});
   auto t = *mimeo::Tokenizer::Create({});
-  auto s = *mimeo::Shingler::Create({});
+  mimeo::Shingler::Options so;
+  so.token_hash = static_cast<mimeo::TokenHash>(state.range(0));
+  auto s = *mimeo::Shingler::Create(so);
   mimeo::NormalizedText norm;
   std::vector<mimeo::Token> tokens;
   mimeo::Shingles shingles;
@@ -82,12 +85,15 @@ void PrepareBench(benchmark::State& state, const std::string& text) {
 void BM_NormalizeTokenizeShingle(benchmark::State& state) {
   PrepareBench(state, EnglishText(64 * 1024));
 }
-BENCHMARK(BM_NormalizeTokenizeShingle);
+BENCHMARK(BM_NormalizeTokenizeShingle)->Arg(0)->Arg(1);
 // The same three stages on real articles (4 MB of bbc-news).
 void BM_NormalizeTokenizeShingleRealText(benchmark::State& state) {
   PrepareBench(state, RealText());
 }
-BENCHMARK(BM_NormalizeTokenizeShingleRealText)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_NormalizeTokenizeShingleRealText)
+    ->Arg(0)
+    ->Arg(1)
+    ->Unit(benchmark::kMillisecond);
 
 // The real text normalized, tokenized and shingled once, for the benches
 // of the stages after those.
@@ -119,9 +125,12 @@ void BM_Tokenize(benchmark::State& state) {
 }
 BENCHMARK(BM_Tokenize)->Unit(benchmark::kMillisecond);
 
+// Arg(0): the token hash (0 XXH3, 1 the short mix, the default).
 void BM_Shingle(benchmark::State& state) {
   const PreparedText& real = RealPrepared();
-  auto s = *mimeo::Shingler::Create({});
+  mimeo::Shingler::Options o;
+  o.token_hash = static_cast<mimeo::TokenHash>(state.range(0));
+  auto s = *mimeo::Shingler::Create(o);
   mimeo::Shingles shingles;
   for (auto _ : state) {
     s.Shingle(real.norm.text, real.tokens, shingles);
@@ -130,7 +139,7 @@ void BM_Shingle(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * real.tokens.size());
   state.SetLabel("items = tokens");
 }
-BENCHMARK(BM_Shingle)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Shingle)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 
 // SortedSet on sets of Arg(0) real shingle hashes (an article is about
 // 400): the sorted, distinct set each document keeps for exact

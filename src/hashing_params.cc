@@ -18,6 +18,7 @@ HashingParams HashingParams::Of(const Normalizer::Options& normalize,
       tokenize.mode == Tokenizer::Mode::kCharNgrams ? tokenize.char_ngram : 0;
   p.shingle_k = shingle.k;
   p.shingle_seed = shingle.seed;
+  p.token_hash = shingle.token_hash;
   p.num_perm = minhash.num_perm;
   p.minhash_scheme = minhash.scheme;
   p.minhash_seed = minhash.seed;
@@ -36,6 +37,7 @@ void HashingParams::ApplyTo(Normalizer::Options& normalize,
   if (char_ngram != 0) tokenize.char_ngram = char_ngram;
   shingle.k = shingle_k;
   shingle.seed = shingle_seed;
+  shingle.token_hash = token_hash;
   minhash.num_perm = num_perm;
   minhash.scheme = minhash_scheme;
   minhash.seed = minhash_seed;
@@ -51,6 +53,7 @@ std::vector<std::pair<std::string_view, uint64_t>> HashingParams::Fields()
           {"tokenize.char_ngram", static_cast<uint64_t>(char_ngram)},
           {"shingle.k", static_cast<uint64_t>(shingle_k)},
           {"shingle.seed", shingle_seed},
+          {"shingle.token_hash", static_cast<uint64_t>(token_hash)},
           {"minhash.num_perm", static_cast<uint64_t>(num_perm)},
           {"minhash.scheme", static_cast<uint64_t>(minhash_scheme)},
           {"minhash.seed", minhash_seed}};
@@ -59,7 +62,10 @@ std::vector<std::pair<std::string_view, uint64_t>> HashingParams::Fields()
 std::optional<HashingParams> HashingParams::FromFields(
     absl::Span<const std::pair<std::string, uint64_t>> fields) {
   const auto names = HashingParams().Fields();
-  if (fields.size() != names.size()) return std::nullopt;
+  constexpr size_t kTokenHash = 8;  // its place in Fields()
+  if (fields.size() != names.size() && fields.size() + 1 != names.size()) {
+    return std::nullopt;
+  }
   std::vector<uint64_t> v(names.size());
   std::vector<bool> seen(names.size(), false);
   for (const auto& [name, value] : fields) {
@@ -69,6 +75,10 @@ std::optional<HashingParams> HashingParams::FromFields(
     seen[i] = true;
     v[i] = value;
   }
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (!seen[i] && i != kTokenHash) return std::nullopt;
+  }
+  if (!seen[kTokenHash]) v[kTokenHash] = static_cast<uint64_t>(TokenHash::kXxh3);
   // In Fields() order.
   HashingParams p;
   p.nfkc = v[0] != 0;
@@ -79,9 +89,10 @@ std::optional<HashingParams> HashingParams::FromFields(
   p.char_ngram = static_cast<int>(v[5]);
   p.shingle_k = static_cast<int>(v[6]);
   p.shingle_seed = v[7];
-  p.num_perm = static_cast<int>(v[8]);
-  p.minhash_scheme = static_cast<MinHashScheme>(v[9]);
-  p.minhash_seed = v[10];
+  p.token_hash = static_cast<TokenHash>(v[kTokenHash]);
+  p.num_perm = static_cast<int>(v[9]);
+  p.minhash_scheme = static_cast<MinHashScheme>(v[10]);
+  p.minhash_seed = v[11];
   // A value that did not fit its field reads back differently.
   const auto back = p.Fields();
   for (size_t i = 0; i < back.size(); ++i) {

@@ -1,6 +1,9 @@
 #include "mimeo/shingle.h"
 
 #include <algorithm>
+#include <array>
+#include <bit>
+#include <cstring>
 
 #include "absl/strings/str_format.h"
 #include "internal/mix.h"
@@ -17,6 +20,12 @@ absl::Status Shingler::Options::Validate() const {
     return absl::InvalidArgumentError(
         absl::StrFormat("shingle k must be in [1, 64], got %d", k));
   }
+  if (token_hash != TokenHash::kXxh3 && token_hash != TokenHash::kShortMix) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("shingle token_hash must be 0 (XXH3) or 1 (short "
+                        "mix), got %d",
+                        static_cast<int>(token_hash)));
+  }
   return absl::OkStatus();
 }
 
@@ -24,6 +33,76 @@ absl::StatusOr<Shingler> Shingler::Create(const Options& options) {
   absl::Status s = options.Validate();
   if (!s.ok()) return s;
   return Shingler(options);
+}
+
+Shingler::Shingler(const Options& options) : options_(options) {
+  internal::SplitMix64 keys(options.seed ^ 0x746f6b656e68ULL);  // "tokenh"
+  for (size_t len = 0; len <= 16; ++len) {
+    key_first_[len] = keys.Next();
+    // Odd, so that a token of up to 8 bytes (second word zero) is
+    // multiplied by a key that is never zero.
+    key_second_[len] = keys.Next() | 1;
+  }
+}
+
+namespace {
+
+// Bytes [0, 8) of p as a little-endian number, whatever the machine.
+inline uint64_t LoadLittle64(const char* p) {
+  uint64_t v;
+  std::memcpy(&v, p, sizeof(v));
+  if constexpr (std::endian::native == std::endian::big) {
+    v = __builtin_bswap64(v);
+  }
+  return v;
+}
+
+// The bytes of a token of `len` <= 16 bytes as two words, zero past its end.
+constexpr uint64_t LowMask(size_t len) {
+  return len >= 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * len)) - 1;
+}
+constexpr uint64_t HighMask(size_t len) {
+  return len <= 8 ? 0 : LowMask(len - 8);
+}
+constexpr auto kLowMasks = [] {
+  std::array<uint64_t, 17> m{};
+  for (size_t i = 0; i <= 16; ++i) m[i] = LowMask(i);
+  return m;
+}();
+constexpr auto kHighMasks = [] {
+  std::array<uint64_t, 17> m{};
+  for (size_t i = 0; i <= 16; ++i) m[i] = HighMask(i);
+  return m;
+}();
+
+}  // namespace
+
+// `may_read_16`: 16 bytes from p are inside the text, so the two words load
+// whole and are masked (no branch on the length, which is what costs XXH3
+// its time on words); otherwise the token is copied out first. Both give
+// the same value.
+inline uint64_t Shingler::HashToken(const char* p, size_t len,
+                                    bool may_read_16) const {
+  if (options_.token_hash == TokenHash::kXxh3 || len > 16) {
+    return XXH3_64bits_withSeed(p, len, options_.seed);
+  }
+  uint64_t first, second;
+  if (may_read_16) {
+    first = LoadLittle64(p) & kLowMasks[len];
+    second = LoadLittle64(p + 8) & kHighMasks[len];
+  } else {
+    char bytes[16] = {};
+    std::memcpy(bytes, p, len);
+    first = LoadLittle64(bytes);
+    second = LoadLittle64(bytes + 8);
+  }
+  // The 128-bit product of the two keyed words, folded (the top half holds
+  // what the bottom half lost), then spread.
+  const unsigned __int128 product =
+      static_cast<unsigned __int128>(first ^ key_first_[len]) *
+      (second ^ key_second_[len]);
+  return internal::Mix64(static_cast<uint64_t>(product) ^
+                         static_cast<uint64_t>(product >> 64));
 }
 
 void Shingler::Shingle(std::string_view text, absl::Span<const Token> tokens,
@@ -35,7 +114,8 @@ void Shingler::Shingle(std::string_view text, absl::Span<const Token> tokens,
   out.first_token.clear();
   for (size_t i = 0; i < n; ++i) {
     const Token t = tokens[i];
-    out.hashes[i] = XXH3_64bits_withSeed(text.data() + t.begin, t.end - t.begin, seed);
+    out.hashes[i] = HashToken(text.data() + t.begin, t.end - t.begin,
+                              size_t{t.begin} + 16 <= text.size());
   }
   if (n == 0) {
     out.tokens_per_shingle = 0;

@@ -19,6 +19,8 @@
 //   version 4 adds, after the dates, the documents' sources:
 //     sources     u32 count, then count x (u32 length, bytes), the first
 //                 one empty; then num_ids x u32, each below count
+//   version 5 adds the header's token_hash (shingle.h's TokenHash); a file
+//     of versions 3 and 4 was hashed with TokenHash::kXxh3, and loads so.
 // The header holds every parameter that decides a hash value, the counts,
 // XXH3-64 of the payload, and XXH3-64 of the header's first 120 bytes.
 // Versions 1 and 2 are refused with a message saying to rebuild: their
@@ -56,7 +58,7 @@ static_assert(std::endian::native == std::endian::little,
 namespace {
 
 constexpr char kMagic[8] = {'M', 'I', 'M', 'E', 'O', 'S', 'N', 'P'};
-constexpr uint32_t kVersion = 4;
+constexpr uint32_t kVersion = 5;
 constexpr uint32_t kFlagTexts = 1;
 constexpr uint32_t kFlagNoSets = 2;
 
@@ -78,7 +80,8 @@ struct SnapshotHeader {
   uint64_t payload_bytes;
   uint64_t payload_checksum;
   uint32_t flags;  // version 2: bit 0, texts stored
-  uint8_t reserved[20];
+  uint32_t token_hash;  // version 5; TokenHash::kXxh3 before
+  uint8_t reserved[16];
   uint64_t header_checksum;
 };
 static_assert(sizeof(SnapshotHeader) == 128, "the header is 128 bytes");
@@ -98,6 +101,7 @@ SnapshotHeader HeaderFor(const HashingParams& p) {
   h.char_ngram = static_cast<uint32_t>(p.char_ngram);
   h.shingle_k = static_cast<uint32_t>(p.shingle_k);
   h.shingle_seed = p.shingle_seed;
+  h.token_hash = static_cast<uint32_t>(p.token_hash);
   h.num_perm = static_cast<uint32_t>(p.num_perm);
   h.minhash_scheme = static_cast<uint32_t>(p.minhash_scheme);
   h.minhash_seed = p.minhash_seed;
@@ -114,6 +118,8 @@ HashingParams ParamsOf(const SnapshotHeader& h) {
   p.char_ngram = static_cast<int>(h.char_ngram);
   p.shingle_k = static_cast<int>(h.shingle_k);
   p.shingle_seed = h.shingle_seed;
+  p.token_hash = h.version >= 5 ? static_cast<TokenHash>(h.token_hash)
+                                : TokenHash::kXxh3;
   p.num_perm = static_cast<int>(h.num_perm);
   p.minhash_scheme = static_cast<MinHashScheme>(h.minhash_scheme);
   p.minhash_seed = h.minhash_seed;
@@ -378,6 +384,12 @@ absl::Status CheckHeader(const std::string& path, const char* data, size_t n,
   if (XXH3_64bits(&h, kChecksummedHeaderBytes) != h.header_checksum) {
     return absl::DataLossError(absl::StrFormat(
         "snapshot '%s' is corrupt: header checksum mismatch", path));
+  }
+  if (h.version >= 5 &&
+      h.token_hash > static_cast<uint32_t>(TokenHash::kShortMix)) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "snapshot '%s' names token hash %d, which this mimeo does not know",
+        path, h.token_hash));
   }
   if (h.version < 3) {
     return absl::FailedPreconditionError(absl::StrFormat(

@@ -572,11 +572,17 @@ TEST(BoilerplateEngineTest, AStockLineEndingInCommonWordsIsAPhrase) {
   ASSERT_EQ(report->pairs.size(), 1u);
   EXPECT_EQ(report->pairs[0].a, 100u);
   EXPECT_EQ(report->pairs[0].b, 200u);
+  // Which rule names it depends on the fingerprints winnowing chose inside
+  // it: mostly of the lead, a phrase (the rule PassageJudgeTest's
+  // AStockLineIsAPhraseWhateverItsFingerprints checks alone); mostly of
+  // the stock line, widespread. Never copy.
   auto passages = e->Passages(0, 13);
   ASSERT_TRUE(passages.ok()) << passages.status();
   ASSERT_FALSE(passages->empty());
   for (const Passage& p : *passages) {
-    EXPECT_EQ(p.reason, Boilerplate::kPhrase);
+    EXPECT_TRUE(p.reason == Boilerplate::kPhrase ||
+                p.reason == Boilerplate::kWidespread)
+        << BoilerplateName(p.reason);
   }
 }
 

@@ -914,9 +914,10 @@ TEST(DurableTest, TextsPackedBeforehandReadBack) {
 // and compressed texts answers as one that compresses them all, reads the
 // referenced texts back from the file, and reports a file changed or gone
 // naming the file and the document, in reads and in its check. A copy-mode
-// index is made at version 5 (its fingerprint postings) and stays there
-// with references (CopyIndexOfVersion3StillOpens: a version 3 index
-// becomes 4 with its first reference).
+// index is made at version 6 (its fingerprint postings, its tokens hashed
+// by kShortMix) and stays there with references
+// (CopyIndexOfVersion3StillOpens: a version 3 index becomes 4 with its
+// first reference).
 TEST(DurableTest, TextsByReferenceReadBackAndAnswerAlike) {
   const std::string base = TempDir("by_reference");
   std::filesystem::create_directories(base);
@@ -971,8 +972,8 @@ TEST(DurableTest, TextsByReferenceReadBackAndAnswerAlike) {
   auto plain_summary = internal::LmdbDocumentStore::ReadSummary(plain_dir);
   auto ref_summary = internal::LmdbDocumentStore::ReadSummary(ref_dir);
   ASSERT_TRUE(plain_summary.ok() && ref_summary.ok());
-  EXPECT_EQ(plain_summary->version, 5u);
-  EXPECT_EQ(ref_summary->version, 5u);
+  EXPECT_EQ(plain_summary->version, 6u);
+  EXPECT_EQ(ref_summary->version, 6u);
   ASSERT_TRUE(Engine::CheckIndex(ref_dir).ok()) << Engine::CheckIndex(ref_dir);
 
   // Reopened, the references read back; then the original changes under
@@ -1044,7 +1045,7 @@ TEST(DurableTest, TextsByReferenceReadBackAndAnswerAlike) {
   }
   plain_summary = internal::LmdbDocumentStore::ReadSummary(plain_dir);
   ASSERT_TRUE(plain_summary.ok());
-  EXPECT_EQ(plain_summary->version, 5u);
+  EXPECT_EQ(plain_summary->version, 6u);
   EXPECT_TRUE(Engine::CheckIndex(plain_dir).ok()) << Engine::CheckIndex(plain_dir);
 }
 
@@ -1736,7 +1737,7 @@ TEST(DurableTest, FingerprintPostingsMergeIntoLevels) {
   disk->reset();
   auto info = Engine::ReadIndexInfo(dir);
   ASSERT_TRUE(info.ok());
-  EXPECT_EQ(info->version, 5u);
+  EXPECT_EQ(info->version, 6u);
   const Levels levels = LevelsOf(dir);
   // Merged: fewer levels than adds, the oldest of tens of documents.
   ASSERT_GE(levels.levels.size(), 2u);
@@ -1820,13 +1821,15 @@ TEST(DurableTest, CheckFindsDamagedFingerprintPostings) {
 }
 
 // A copy-mode index made before format 5 (version 3, no fingerprint
-// postings, as the mimeo before made them: simulated by dropping the
-// levels of a new one) opens, indexes its fingerprints in memory as before,
-// answers as the engine in memory, stays at its version as it grows (4
-// once a text is kept by reference), and checks.
+// postings, its tokens hashed by XXH3, as the mimeo before made them:
+// simulated by dropping the levels of a new one) opens, indexes its
+// fingerprints in memory as before, answers as the engine in memory, stays
+// at its version as it grows (4 once a text is kept by reference), and
+// checks.
 TEST(DurableTest, CopyIndexOfVersion3StillOpens) {
   const std::string dir = TempDir("copy_v4");
-  const Engine::Options options = DurableOptions();
+  Engine::Options options = DurableOptions();
+  options.shingle.token_hash = TokenHash::kXxh3;
   auto memory = Engine::Create(options);
   ASSERT_TRUE(memory.ok());
   Corpus corpus(12);
@@ -1884,6 +1887,57 @@ TEST(DurableTest, CopyIndexOfVersion3StillOpens) {
   EXPECT_EQ(info->version, 4u);
   EXPECT_TRUE(LevelsOf(dir).levels.empty());
   EXPECT_TRUE(Engine::CheckIndex(dir).ok()) << Engine::CheckIndex(dir);
+}
+
+// An index keeps the token hash it was made with: one hashed by XXH3 (as
+// every index before kShortMix) is made at the version of its contents,
+// without the parameter, so the mimeos before still read it; one hashed by
+// kShortMix at version 6, which they refuse naming it. Each opens with its
+// own parameters and refuses the other's, naming the parameter.
+TEST(DurableTest, IndexesKeepTheTokenHashTheyWereMadeWith) {
+  for (const bool near_duplicate : {false, true}) {
+    for (const TokenHash hash : {TokenHash::kXxh3, TokenHash::kShortMix}) {
+      SCOPED_TRACE(::testing::Message()
+                   << "near_duplicate " << near_duplicate << " token_hash "
+                   << static_cast<int>(hash));
+      const std::string dir =
+          TempDir(std::string("token_hash_") + (near_duplicate ? "n" : "c") +
+                  std::to_string(static_cast<int>(hash)));
+      Engine::Options options = DurableOptions(near_duplicate);
+      options.shingle.token_hash = hash;
+      Corpus corpus(5);
+      const Document first = corpus.Next();
+      {
+        auto disk = Engine::Open(dir, options);
+        ASSERT_TRUE(disk.ok()) << disk.status();
+        ASSERT_TRUE((*disk)->Add(first).ok());
+      }
+      auto info = Engine::ReadIndexInfo(dir);
+      ASSERT_TRUE(info.ok()) << info.status();
+      EXPECT_EQ(info->options.shingle.token_hash, hash);
+      const uint32_t version = hash == TokenHash::kShortMix ? 6u
+                               : near_duplicate             ? 3u
+                                                            : 5u;
+      EXPECT_EQ(info->version, version);
+      auto reopened = Engine::Open(dir, info->options);
+      ASSERT_TRUE(reopened.ok()) << reopened.status();
+      auto m = (*reopened)->Query(first.text);
+      ASSERT_TRUE(m.ok()) << m.status();
+      ASSERT_EQ(m->size(), 1u);
+      EXPECT_DOUBLE_EQ((*m)[0].jaccard, 1.0);
+      reopened->reset();
+      Engine::Options other = options;
+      other.shingle.token_hash = hash == TokenHash::kXxh3
+                                     ? TokenHash::kShortMix
+                                     : TokenHash::kXxh3;
+      auto refused = Engine::Open(dir, other);
+      ASSERT_FALSE(refused.ok());
+      EXPECT_NE(refused.status().message().find("shingle.token_hash"),
+                std::string::npos)
+          << refused.status();
+      EXPECT_TRUE(Engine::CheckIndex(dir).ok()) << Engine::CheckIndex(dir);
+    }
+  }
 }
 
 // Two `mimeo index add` on one directory at once, five times: both land

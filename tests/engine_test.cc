@@ -320,6 +320,19 @@ std::string Crafted(std::string bytes, size_t offset, uint64_t value) {
   return bytes;
 }
 
+TEST_F(SnapshotTest, AnUnknownTokenHashIsRefused) {
+  constexpr size_t kTokenHash = 100;  // after flags; 4 bytes, then reserved
+  Write(Crafted(bytes_, kTokenHash, 1));  // the true value, re-checksummed
+  ASSERT_TRUE(LoadStatus().ok()) << LoadStatus();
+  Write(Crafted(bytes_, kTokenHash, 7));
+  for (const absl::Status& s :
+       {LoadStatus(), Engine::ReadSnapshotInfo(path_).status()}) {
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+    EXPECT_NE(s.message().find(path_), std::string::npos) << s;
+    EXPECT_NE(s.message().find("token hash 7"), std::string::npos) << s;
+  }
+}
+
 TEST_F(SnapshotTest, CraftedCountsAreRefusedBeforeAnythingIsAllocated) {
   constexpr size_t kNumIds = 56, kNumLive = 64, kNumSetHashes = 72;
   // The helper itself: the true count, re-checksummed, still loads.
@@ -476,12 +489,13 @@ TEST(EngineTest, SimHashCandidatesAndOnePermutationScheme) {
 namespace mimeo {
 namespace {
 
-// tests/fixtures/snapshot-v1.mimeo to -v4 were written by Save() from the
+// tests/fixtures/snapshot-v1.mimeo to -v5 were written by Save() from the
 // documents below, in format versions 1, 2 (adds texts and dates), 3 (new
-// shingle hashes) and 4 (adds sources; "wire" and "reprint" have one). If
-// the v4 test fails, the format or a hash changed: old snapshots would no
-// longer load or would silently disagree. That needs a new format version,
-// not a new fixture.
+// shingle hashes), 4 (adds sources; "wire" and "reprint" have one) and 5
+// (tokens hashed by TokenHash::kShortMix; 3 and 4 hold XXH3's). If the v5
+// test fails, the format or a hash changed: old snapshots would no longer
+// load or would silently disagree. That needs a new format version, not a
+// new fixture.
 std::unique_ptr<Engine> FixtureEngine(Engine::Options o = {}) {
   auto e = Make(o);
   const std::pair<const char*, const char*> texts[] = {
@@ -533,8 +547,16 @@ TEST(SnapshotFormatTest, VersionsOneAndTwoAreRefusedWithAWayOut) {
   }
 }
 
+// A snapshot's options as the command and the Python module load it with:
+// the file's hashing parameters.
+Engine::Options FileOptions(int version) {
+  auto info = Engine::ReadSnapshotInfo(FixturePath(version));
+  EXPECT_TRUE(info.ok()) << info.status();
+  return info.ok() ? info->options : Engine::Options{};
+}
+
 TEST(SnapshotFormatTest, VersionThreeFixtureLoadsWithoutSources) {
-  auto loaded = Engine::Load(FixturePath(3), {});
+  auto loaded = Engine::Load(FixturePath(3), FileOptions(3));
   ASSERT_TRUE(loaded.ok()) << loaded.status();
   ExpectFixtureClusters(**loaded);
   EXPECT_EQ((*loaded)->text(0)->substr(0, 8), "The port");
@@ -548,12 +570,10 @@ TEST(SnapshotFormatTest, VersionThreeFixtureLoadsWithoutSources) {
   EXPECT_EQ(copy->pairs[0].passages.size(), 1u);
 }
 
-TEST(SnapshotFormatTest, VersionFourFixtureLoadsAndMatches) {
-  // MIMEO_WRITE_FIXTURE=1 writes the fixture, for a new format version.
-  if (std::getenv("MIMEO_WRITE_FIXTURE") != nullptr) {
-    ASSERT_TRUE(FixtureEngine()->Save(FixturePath(4)).ok());
-  }
-  auto loaded = Engine::Load(FixturePath(4), {});
+TEST(SnapshotFormatTest, VersionFourFixtureLoadsWithXxh3AndMatches) {
+  const Engine::Options o = FileOptions(4);
+  EXPECT_EQ(o.shingle.token_hash, TokenHash::kXxh3);
+  auto loaded = Engine::Load(FixturePath(4), o);
   ASSERT_TRUE(loaded.ok()) << loaded.status();
   ExpectFixtureClusters(**loaded);
   EXPECT_EQ((*loaded)->source(0), "wire desk");
@@ -563,10 +583,41 @@ TEST(SnapshotFormatTest, VersionFourFixtureLoadsAndMatches) {
   ASSERT_TRUE(copy.ok());
   ASSERT_EQ(copy->pairs.size(), 1u);
   EXPECT_EQ(copy->pairs[0].passages.size(), 1u);
+  // Its sketches are XXH3's: a text queried with them finds its copy.
+  auto m = (*loaded)->Query(
+      "The port authority said on Tuesday that the new container terminal "
+      "would open in March, two years later than first planned.");
+  ASSERT_TRUE(m.ok()) << m.status();
+  ASSERT_FALSE(m->empty());
+  EXPECT_EQ((*m)[0].id, "wire");
+  EXPECT_DOUBLE_EQ((*m)[0].jaccard, 1.0);
+  // With the defaults' hash instead, it is refused, naming the parameter.
+  absl::Status s = Engine::Load(FixturePath(4), {}).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
+  EXPECT_NE(s.message().find("shingle.token_hash is 0 in the file but 1 in "
+                             "the options"),
+            std::string::npos)
+      << s;
+}
+
+TEST(SnapshotFormatTest, VersionFiveFixtureLoadsAndMatches) {
+  // MIMEO_WRITE_FIXTURE=1 writes the fixture, for a new format version.
+  if (std::getenv("MIMEO_WRITE_FIXTURE") != nullptr) {
+    ASSERT_TRUE(FixtureEngine()->Save(FixturePath(5)).ok());
+  }
+  EXPECT_EQ(FileOptions(5).shingle.token_hash, TokenHash::kShortMix);
+  auto loaded = Engine::Load(FixturePath(5), {});
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  ExpectFixtureClusters(**loaded);
+  EXPECT_EQ((*loaded)->source(0), "wire desk");
+  auto copy = (*loaded)->SharedCopy();
+  ASSERT_TRUE(copy.ok());
+  ASSERT_EQ(copy->pairs.size(), 1u);
+  EXPECT_EQ(copy->pairs[0].passages.size(), 1u);
 
   const std::string path = TempPath("fixture");
   ASSERT_TRUE(FixtureEngine()->Save(path).ok());
-  EXPECT_TRUE(testing::ReadFile(path) == testing::ReadFile(FixturePath(4)))
+  EXPECT_TRUE(testing::ReadFile(path) == testing::ReadFile(FixturePath(5)))
       << "a fresh snapshot of the same documents differs from the fixture";
   std::remove(path.c_str());
 }

@@ -23,6 +23,7 @@ TEST(HashingParamsTest, RoundTripsThroughEngineOptions) {
   p.char_ngram = 7;
   p.shingle_k = 3;
   p.shingle_seed = 99;
+  p.token_hash = TokenHash::kXxh3;
   p.num_perm = 64;
   p.minhash_scheme = MinHashScheme::kOnePermutation;
   p.minhash_seed = 5;
@@ -43,8 +44,9 @@ TEST(HashingParamsTest, FieldsNameEveryParameterOnce) {
   for (const auto& [name, value] : HashingParams{}.Fields()) {
     EXPECT_TRUE(names.insert(std::string(name)).second) << name;
   }
-  EXPECT_EQ(names.size(), 11u);
+  EXPECT_EQ(names.size(), 12u);
   EXPECT_TRUE(names.contains("minhash.seed"));
+  EXPECT_TRUE(names.contains("shingle.token_hash"));
 }
 
 TEST(HashingParamsTest, DifferenceNamesTheFirstParameterThatDiffers) {
@@ -76,6 +78,11 @@ TEST(HashingParamsTest, FromFieldsReadsBackFieldsInAnyOrder) {
   auto missing = fields;
   missing.pop_back();
   EXPECT_FALSE(HashingParams::FromFields(missing).has_value());
+  auto two_missing = fields;
+  std::erase_if(two_missing,
+                [](const auto& f) { return f.first == "shingle.token_hash"; });
+  two_missing.pop_back();
+  EXPECT_FALSE(HashingParams::FromFields(two_missing).has_value());
   auto twice = fields;
   twice[0] = twice[1];
   EXPECT_FALSE(HashingParams::FromFields(twice).has_value());
@@ -87,6 +94,29 @@ TEST(HashingParamsTest, FromFieldsReadsBackFieldsInAnyOrder) {
     if (name == "shingle.k") value = uint64_t{1} << 40;
   }
   EXPECT_FALSE(HashingParams::FromFields(too_big).has_value());
+  for (auto& [name, value] : too_big) {
+    if (name == "shingle.k") value = 5;
+    if (name == "shingle.token_hash") value = 256;
+  }
+  EXPECT_FALSE(HashingParams::FromFields(too_big).has_value());
+}
+
+TEST(HashingParamsTest, ListsWithoutTheTokenHashMeanXxh3) {
+  // Indexes written before shingle.token_hash existed lack the field:
+  // their tokens were hashed with XXH3, the only hash of then.
+  HashingParams p;
+  ASSERT_EQ(p.token_hash, TokenHash::kShortMix);
+  std::vector<std::pair<std::string, uint64_t>> fields;
+  for (const auto& [name, value] : p.Fields()) {
+    if (name != "shingle.token_hash") {
+      fields.emplace_back(std::string(name), value);
+    }
+  }
+  const std::optional<HashingParams> old = HashingParams::FromFields(fields);
+  ASSERT_TRUE(old.has_value());
+  EXPECT_EQ(old->token_hash, TokenHash::kXxh3);
+  EXPECT_EQ(old->Difference(p, "the index", "the options"),
+            "shingle.token_hash is 0 in the index but 1 in the options");
 }
 
 }  // namespace

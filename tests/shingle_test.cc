@@ -11,11 +11,13 @@
 namespace mimeo {
 namespace {
 
-Shingles Shingle(std::string_view text, int k = 5, uint64_t seed = 7) {
+Shingles Shingle(std::string_view text, int k = 5, uint64_t seed = 7,
+                 TokenHash token_hash = Shingler::Options{}.token_hash) {
   auto tokenizer = Tokenizer::Create({});
   Shingler::Options o;
   o.k = k;
   o.seed = seed;
+  o.token_hash = token_hash;
   auto shingler = Shingler::Create(o);
   EXPECT_TRUE(tokenizer.ok() && shingler.ok());
   std::vector<Token> tokens;
@@ -58,17 +60,74 @@ TEST(ShinglerTest, SeedChangesEveryHash) {
 
 TEST(ShinglerTest, HashesAreStableAcrossBuilds) {
   // Persisted hashes must never change silently: a change here means old
-  // snapshots no longer match, and the snapshot version must move.
-  const Shingles s = Shingle("we are going to have to do more work", 5, 0x6d696d656fULL);
+  // snapshots no longer match, and the snapshot version must move. XXH3's
+  // are those of snapshots of versions 3 and 4, which still load.
+  const std::string text = "we are going to have to do more work";
+  const Shingles old = Shingle(text, 5, 0x6d696d656fULL, TokenHash::kXxh3);
+  ASSERT_EQ(old.size(), 5u);
+  EXPECT_EQ(old.hashes[0], 0xf06bd833e232b89eULL);
+  const Shingles s = Shingle(text, 5, 0x6d696d656fULL, TokenHash::kShortMix);
   ASSERT_EQ(s.size(), 5u);
-  EXPECT_EQ(s.hashes[0], 0xf06bd833e232b89eULL);
+  EXPECT_EQ(s.hashes[0], 0x0290c5095cc142b4ULL);
+  // A word longer than 16 bytes is XXH3's in both.
+  const std::string word = "internationalization";
+  EXPECT_EQ(Shingle(word, 1, 3, TokenHash::kXxh3).hashes,
+            Shingle(word, 1, 3, TokenHash::kShortMix).hashes);
 }
 
-TEST(ShinglerTest, ValidatesK) {
+TEST(ShinglerTest, ShortMixHashesAWordAlikeAtTheEndOfTheText) {
+  // Within 16 bytes of the end the word is copied out before it is read;
+  // elsewhere it is read in place and masked. Every length up to 17.
+  for (size_t len = 1; len <= 17; ++len) {
+    std::string word;
+    for (size_t i = 0; i < len; ++i) word += static_cast<char>('a' + (i * 7) % 26);
+    const Shingles middle = Shingle(word + " zzzzzzzzzzzzzzzzzzzzzzzzzzzz", 1);
+    const Shingles end = Shingle("zz " + word, 1);
+    ASSERT_EQ(middle.size(), 2u);
+    ASSERT_EQ(end.size(), 2u);
+    EXPECT_EQ(middle.hashes[0], end.hashes[1]) << word;
+  }
+}
+
+TEST(ShinglerTest, ShortMixGivesDistinctWordsDistinctHashes) {
+  // Every token of one to three letters or digits, and words that are one
+  // another's prefixes across the 8- and 16-byte boundaries.
+  const std::string alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
+  std::string text;
+  size_t tokens = 0;
+  for (char a : alphabet) {
+    text += std::string(1, a) + " ";
+    ++tokens;
+    for (char b : alphabet) {
+      text += std::string{a, b} + " ";
+      ++tokens;
+      for (char c : alphabet) {
+        text += std::string{a, b, c} + " ";
+        ++tokens;
+      }
+    }
+  }
+  const std::string longest = "abcdefghijklmnopqrst";
+  for (size_t len = 4; len <= longest.size(); ++len) {
+    text += longest.substr(0, len) + " ";
+    ++tokens;
+  }
+  const Shingles s = Shingle(text, 1);
+  ASSERT_EQ(s.size(), tokens);
+  EXPECT_EQ(std::set<uint64_t>(s.hashes.begin(), s.hashes.end()).size(),
+            tokens);
+  // The seed reaches every token's keys.
+  EXPECT_NE(Shingle("abc", 1, 1).hashes, Shingle("abc", 1, 2).hashes);
+}
+
+TEST(ShinglerTest, ValidatesKAndTokenHash) {
   Shingler::Options o;
   o.k = 0;
   EXPECT_FALSE(Shingler::Create(o).ok());
   o.k = 65;
+  EXPECT_FALSE(Shingler::Create(o).ok());
+  o.k = 5;
+  o.token_hash = static_cast<TokenHash>(2);
   EXPECT_FALSE(Shingler::Create(o).ok());
 }
 

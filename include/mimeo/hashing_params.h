@@ -41,6 +41,7 @@ struct HashingParams {
   // Shingler::Options.
   int shingle_k = Shingler::Options{}.k;
   uint64_t shingle_seed = Shingler::Options{}.seed;
+  TokenHash token_hash = Shingler::Options{}.token_hash;
   // MinHasher::Options.
   int num_perm = MinHasher::Options{}.num_perm;
   MinHashScheme minhash_scheme = MinHasher::Options{}.scheme;
@@ -59,12 +60,14 @@ struct HashingParams {
   // Every parameter as (name, value), in a fixed order: "normalize.nfkc",
   // "normalize.case_fold", "normalize.fold_whitespace",
   // "normalize.fold_punctuation", "tokenize.mode", "tokenize.char_ngram",
-  // "shingle.k", "shingle.seed", "minhash.num_perm", "minhash.scheme",
-  // "minhash.seed". Enums are their numeric values.
+  // "shingle.k", "shingle.seed", "shingle.token_hash", "minhash.num_perm",
+  // "minhash.scheme", "minhash.seed". Enums are their numeric values.
   std::vector<std::pair<std::string_view, uint64_t>> Fields() const;
 
   // The parameters Fields() gave, read back: every name must be there, once,
   // and no other; nullopt otherwise, or when a value does not fit its field.
+  // The one exception is "shingle.token_hash", which lists written before
+  // it existed lack: they mean TokenHash::kXxh3, the only hash of then.
   static std::optional<HashingParams> FromFields(
       absl::Span<const std::pair<std::string, uint64_t>> fields);
 

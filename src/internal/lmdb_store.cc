@@ -266,10 +266,16 @@ void PostingsOf(absl::Span<const uint32_t> signature, uint32_t bands,
 }
 
 // Every hashing parameter by name (HashingParams::Fields()), then the
-// storage settings.
+// storage settings. The token hash only when it is not XXH3, which a
+// config without it means (the indexes of versions 3 to 5).
 std::string EncodeConfig(const IndexConfig& c) {
   Encoder e;
-  const auto fields = c.hashing.Fields();
+  auto fields = c.hashing.Fields();
+  if (c.hashing.token_hash == TokenHash::kXxh3) {
+    std::erase_if(fields, [](const auto& f) {
+      return f.first == std::string_view("shingle.token_hash");
+    });
+  }
   e.Put(static_cast<uint32_t>(fields.size()));
   for (const auto& [name, value] : fields) {
     e.PutString(name);
@@ -720,9 +726,11 @@ absl::StatusOr<std::unique_ptr<LmdbDocumentStore>> LmdbDocumentStore::Open(
     // A near-duplicate index at version 3, and 4 only once a text is kept
     // by reference (Append()), so that an index without references stays
     // readable by the mimeos before; a copy-mode index at 5, for its
-    // fingerprint postings.
-    const uint32_t version =
-        config.texts ? kFormatVersion : kOldestFormatVersion;
+    // fingerprint postings; either at 6 when its tokens are hashed by
+    // kShortMix, which the mimeos before do not know.
+    uint32_t version = kOldestFormatVersion;
+    if (config.texts) version = kFingerprintFormatVersion;
+    if (config.hashing.token_hash != TokenHash::kXxh3) version = kFormatVersion;
     const uint64_t generation = 0;
     const std::string encoded = EncodeConfig(config);
     MDB_val k = Val(std::string_view(kMetaConfig)), v = Val(encoded);
@@ -783,9 +791,10 @@ absl::StatusOr<std::unique_ptr<LmdbDocumentStore>> LmdbDocumentStore::Open(
     return absl::InternalError(
         absl::StrFormat("cannot read index '%s': %s", dir, LmdbMessage(rc)));
   }
-  std::unique_ptr<LmdbDocumentStore> store(
-      new LmdbDocumentStore(dir, env.release(), dbs, stored, read_only,
-                            /*fp_levels=*/version >= 5 && stored.texts));
+  const bool fp_levels =
+      version >= kFingerprintFormatVersion && stored.texts;
+  std::unique_ptr<LmdbDocumentStore> store(new LmdbDocumentStore(
+      dir, env.release(), dbs, stored, read_only, fp_levels));
   store->merge_txn_bytes_ = merge_txn_bytes;
   Snapshot snap;
   RETURN_IF_ERROR(store->Renew(&snap));
@@ -2129,7 +2138,9 @@ absl::Status LmdbDocumentStore::Check(const std::string& dir) {
   const IndexConfig& config = summary.config;
   // Postings in levels: band arrays, fingerprint shards (format 5, copy
   // mode), or none.
-  const bool fp_levels = summary.version >= 5 && config.texts;
+  const bool fp_levels =
+      summary.version >= LmdbDocumentStore::kFingerprintFormatVersion &&
+      config.texts;
   const bool leveled = config.lsh_bands != 0 || fp_levels;
   MDB_cursor* cursor = nullptr;
   // Documents: consecutive DocIds, records that parse, ids and texts.

@@ -135,6 +135,12 @@ class LmdbDocumentStore final : public DocumentStore,
                                 public BandPostings,
                                 public FingerprintPostings {
  public:
+  // 6: the config names the token hash (HashingParams' shingle.token_hash);
+  // an index whose tokens are hashed by TokenHash::kShortMix (the default)
+  // is made at version 6, so that the mimeos before refuse it naming the
+  // version. One hashed by TokenHash::kXxh3 leaves the field out (a config
+  // without it means kXxh3) and is made at the version its other contents
+  // need, as before.
   // 5: copy-mode indexes keep fingerprint postings in their levels
   // (fingerprint_postings.h), which the engine asks instead of building a
   // FingerprintIndex in memory; a copy-mode index is made at version 5.
@@ -145,7 +151,8 @@ class LmdbDocumentStore final : public DocumentStore,
   // import the snapshot). Copy-mode indexes of versions 3 and 4 open as
   // before: no fingerprint postings, the engine indexes the fingerprints
   // in memory.
-  static constexpr uint32_t kFormatVersion = 5;
+  static constexpr uint32_t kFormatVersion = 6;
+  static constexpr uint32_t kFingerprintFormatVersion = 5;
   // 4: a text record may be a reference (StoredDocument::text_at) rather
   // than a zstd frame. A near-duplicate index is made at version 3 and a
   // version 3 index becomes 4 with the first text kept by reference, so
