@@ -15,6 +15,10 @@
 
 namespace mimeo {
 
+const char* TokenHashName(TokenHash hash) {
+  return hash == TokenHash::kXxh3 ? "xxh3" : "short-mix";
+}
+
 absl::Status Shingler::Options::Validate() const {
   if (k < 1 || k > 64) {
     return absl::InvalidArgumentError(

@@ -495,6 +495,8 @@ TEST_F(CliTest, IndexCreateAddQueryInfo) {
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("\"documents\":3"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("\"shingle\":5"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\"token_hash\":\"short-mix\""), std::string::npos)
+      << r.out;
 
   // Adding an id already there fails and leaves the file as it was.
   const std::string before = mimeo::testing::ReadFile(dir_ / "archive.mimeo");

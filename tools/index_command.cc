@@ -363,6 +363,7 @@ int Info(IndexArgs& args) {
       {"texts", info->has_texts},
       {"bytes", uint64_t{info->file_bytes}},
       {"shingle", static_cast<uint64_t>(o.shingle.k)},
+      {"token_hash", std::string(TokenHashName(o.shingle.token_hash))},
       {"tokenizer", o.tokenize.mode == Tokenizer::Mode::kWords
                         ? std::string("words")
                         : absl::StrFormat("char %d-grams",

@@ -42,6 +42,8 @@ namespace mimeo {
 //     versions 3 and 4 and of on-disk indexes made before kShortMix, which
 //     load with it (HashingParams says which a file holds).
 enum class TokenHash : uint8_t { kXxh3 = 0, kShortMix = 1 };
+// "xxh3", "short-mix".
+const char* TokenHashName(TokenHash hash);
 
 // The shingles of one text, in text order (size n - k + 1, or 1 or 0).
 struct Shingles {
