@@ -102,6 +102,26 @@ const std::vector<OptionSpec>& Specs() {
       Plain<uint64_t>(
           "shingle_seed", "seed of the shingle hashes",
           [](auto& o) -> auto& { return o.shingle.seed; }),
+      {"token_hash",
+       "how words are hashed: \"short_mix\" (default) or \"xxh3\" (the "
+       "hash of snapshots and indexes made before short_mix; load() and "
+       "open() take a file's own)",
+       [](Options& o, const py::handle& v) {
+         const std::string s = ChoiceOf(v, "token_hash");
+         if (s == "short_mix") {
+           o.shingle.token_hash = TokenHash::kShortMix;
+         } else if (s == "xxh3") {
+           o.shingle.token_hash = TokenHash::kXxh3;
+         } else {
+           throw py::value_error(
+               "token_hash must be \"short_mix\" or \"xxh3\"");
+         }
+       },
+       [](const Options& o) {
+         return py::str(o.shingle.token_hash == TokenHash::kShortMix
+                            ? "short_mix"
+                            : "xxh3");
+       }},
       Plain<int>(
           "num_perm", "MinHash signature length (default 128)",
           [](auto& o) -> auto& { return o.minhash.num_perm; }),

@@ -107,6 +107,25 @@ void AddEngineOptions(CLI::App* cmd, CommonArgs& args, bool passages) {
            args.given.push_back("--seed");
          },
          "MinHash seed (default 1)");
+  cmd->add_option_function<std::string>(
+         "--token-hash",
+         [&o, &args](const std::string& v) {
+           o.shingle.token_hash =
+               v == "xxh3" ? TokenHash::kXxh3 : TokenHash::kShortMix;
+           args.given.push_back("--token-hash");
+         },
+         "How words are hashed: short-mix (default) or xxh3 (the hash of "
+         "indexes and snapshots made before short-mix, which open with "
+         "their own whatever this says)")
+      ->check(CLI::IsMember({"short-mix", "xxh3"}));
+  cmd->add_option_function<uint64_t>(
+         "--shingle-seed",
+         [&o, &args](const uint64_t& v) {
+           o.shingle.seed = v;
+           args.given.push_back("--shingle-seed");
+         },
+         "Seed of the word hashes (default 469920212335): other values "
+         "show how much figures move with the hash values alone");
   cmd->add_option("--threads", o.threads, "Worker threads (0: all cores)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber)

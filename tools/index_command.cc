@@ -103,6 +103,8 @@ absl::StatusOr<std::unique_ptr<Engine>> LoadIndex(IndexArgs& args) {
   if (Given(args.common, "--shingle")) p.shingle_k = given.shingle_k;
   if (Given(args.common, "--num-perm")) p.num_perm = given.num_perm;
   if (Given(args.common, "--seed")) p.minhash_seed = given.minhash_seed;
+  if (Given(args.common, "--token-hash")) p.token_hash = given.token_hash;
+  if (Given(args.common, "--shingle-seed")) p.shingle_seed = given.shingle_seed;
   o.SetHashing(p);
   o.copy.enabled = info->has_texts;
   if (directory) {

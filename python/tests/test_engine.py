@@ -121,6 +121,10 @@ def test_options():
         mimeo.Engine(num_perm=0)
     with pytest.raises(ValueError, match="scheme"):
         mimeo.Engine(scheme="other")
+    assert o["token_hash"] == "short_mix"
+    assert mimeo.Engine(token_hash="xxh3").options["token_hash"] == "xxh3"
+    with pytest.raises(ValueError, match="token_hash"):
+        mimeo.Engine(token_hash="md5")
     assert "num_perm=64" in repr(e)
     b, r = e.lsh_params
     assert b * r <= 64
