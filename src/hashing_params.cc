@@ -78,7 +78,9 @@ std::optional<HashingParams> HashingParams::FromFields(
   for (size_t i = 0; i < names.size(); ++i) {
     if (!seen[i] && i != kTokenHash) return std::nullopt;
   }
-  if (!seen[kTokenHash]) v[kTokenHash] = static_cast<uint64_t>(TokenHash::kXxh3);
+  if (!seen[kTokenHash]) {
+    v[kTokenHash] = static_cast<uint64_t>(TokenHash::kXxh3);
+  }
   // In Fields() order.
   HashingParams p;
   p.nfkc = v[0] != 0;
