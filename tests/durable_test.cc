@@ -971,8 +971,8 @@ TEST(DurableTest, TextsByReferenceReadBackAndAnswerAlike) {
   auto plain_summary = internal::LmdbDocumentStore::ReadSummary(plain_dir);
   auto ref_summary = internal::LmdbDocumentStore::ReadSummary(ref_dir);
   ASSERT_TRUE(plain_summary.ok() && ref_summary.ok());
-  EXPECT_EQ(plain_summary->version, 5u);
-  EXPECT_EQ(ref_summary->version, 5u);
+  EXPECT_EQ(plain_summary->version, 6u);
+  EXPECT_EQ(ref_summary->version, 6u);
   ASSERT_TRUE(Engine::CheckIndex(ref_dir).ok()) << Engine::CheckIndex(ref_dir);
 
   // Reopened, the references read back; then the original changes under
@@ -1044,7 +1044,7 @@ TEST(DurableTest, TextsByReferenceReadBackAndAnswerAlike) {
   }
   plain_summary = internal::LmdbDocumentStore::ReadSummary(plain_dir);
   ASSERT_TRUE(plain_summary.ok());
-  EXPECT_EQ(plain_summary->version, 5u);
+  EXPECT_EQ(plain_summary->version, 6u);
   EXPECT_TRUE(Engine::CheckIndex(plain_dir).ok()) << Engine::CheckIndex(plain_dir);
 }
 
@@ -1736,7 +1736,7 @@ TEST(DurableTest, FingerprintPostingsMergeIntoLevels) {
   disk->reset();
   auto info = Engine::ReadIndexInfo(dir);
   ASSERT_TRUE(info.ok());
-  EXPECT_EQ(info->version, 5u);
+  EXPECT_EQ(info->version, 6u);
   const Levels levels = LevelsOf(dir);
   // Merged: fewer levels than adds, the oldest of tens of documents.
   ASSERT_GE(levels.levels.size(), 2u);

@@ -146,6 +146,83 @@ class BandArray {
   uint32_t r_ = 0;
 };
 
+// From format 6, a fingerprint shard carries a filter of its hashes, so
+// that a query asking a level for a hash it lacks (most levels, for most
+// hashes) reads one word of the filter instead of the shard's radix
+// offsets and entries: a blocked Bloom filter of 64-bit words (one word a
+// hash, kFilterProbes bits set in it), kFilterBitsPerEntry bits an entry
+// (about 1% false positives), written with the shard, in the same value,
+// by the transaction that writes the shard. The word of a hash is chosen
+// by the hash's top 32 bits, so that a writer taking entries in key order
+// writes the words in order.
+//
+// A shard with its filter, as stored:
+//   u32 w (filter words, FingerprintFilterWords(n)), u32 0,
+//   w u64 words (native order),
+//   the band array of its n entries (BandArrayBytes(n) bytes, as above).
+// The words start at offset 8: LMDB places a large value at the start of
+// a page after its header, so that they are 8-byte aligned in the map.
+constexpr uint32_t kFilterBitsPerEntry = 12;
+constexpr uint32_t kFilterProbes = 5;
+uint64_t FingerprintFilterWords(uint64_t n);
+// The bytes of a shard of n entries with its filter.
+size_t FilteredShardBytes(uint64_t n);
+
+// The filter of a shard, read in place.
+class FingerprintFilter {
+ public:
+  // A filter that holds every hash (a shard of format 5, without one).
+  FingerprintFilter() = default;
+  FingerprintFilter(const char* words, uint64_t n_words)
+      : words_(words), n_words_(n_words) {}
+  bool empty() const { return n_words_ == 0; }
+  uint64_t words() const { return n_words_; }
+  const char* data() const { return words_; }
+  // Asks for the word of `hash`.
+  void Prefetch(uint64_t hash) const {
+    if (n_words_ != 0) __builtin_prefetch(words_ + WordOf(hash) * 8);
+  }
+  // False when the shard surely lacks `hash`; true when it may hold it (or
+  // there is no filter).
+  bool MayHold(uint64_t hash) const;
+  uint64_t WordOf(uint64_t hash) const {
+    return ((hash >> 32) * n_words_) >> 32;
+  }
+  // The bits of `hash` in its word.
+  static uint64_t Mask(uint64_t hash);
+
+ private:
+  const char* words_ = nullptr;
+  uint64_t n_words_ = 0;
+};
+
+// Writes a shard with its filter into `out` (FilteredShardBytes(n)
+// bytes), taking the entries one at a time in (key, DocId) order.
+class FilteredShardWriter {
+ public:
+  FilteredShardWriter(char* out, uint64_t n);
+  void Add(const BandEntry& e);
+  // Whether exactly n entries were added; writes the filter's last words.
+  bool Finish();
+
+ private:
+  char* const words_;
+  const uint64_t n_words_;
+  BandArrayWriter array_;
+  uint64_t word_ = 0;  // the word being filled, not yet stored
+  uint64_t at_ = 0;    // its index
+};
+
+// Reads a shard with its filter in place: false when the sizes do not
+// agree. The array's offsets and order are checked by its Verify(), the
+// filter by comparing it with the one its entries make (VerifyFilter()).
+bool ParseFilteredShard(const void* data, size_t size, BandArray& array,
+                        FingerprintFilter& filter);
+// "" when `filter` is exactly the filter of `array`'s entries, else the
+// first word that differs.
+std::string VerifyFilter(const BandArray& array,
+                         const FingerprintFilter& filter);
+
 }  // namespace mimeo::internal
 
 #endif  // MIMEO_SRC_INTERNAL_BAND_LEVELS_H_
