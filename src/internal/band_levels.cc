@@ -227,54 +227,24 @@ size_t FilteredShardBytes(uint64_t n) {
   return 8 + FingerprintFilterWords(n) * 8 + BandArrayBytes(n);
 }
 
-uint64_t FingerprintFilter::Mask(uint64_t hash) {
-  // The word is chosen by the hash's top bits and the shard fixes its low
-  // four: the bits come from a product, whose top bits depend on all of
-  // the hash's (a multiplication by the odd golden-ratio constant).
-  const uint64_t m = hash * 0x9E3779B97F4A7C15u;
-  uint64_t mask = 0;
-  for (uint32_t i = 0; i < kFilterProbes; ++i) {
-    mask |= uint64_t{1} << ((m >> (58 - 6 * i)) & 63);
-  }
-  return mask;
-}
-
-bool FingerprintFilter::MayHold(uint64_t hash) const {
-  if (n_words_ == 0) return true;
-  const uint64_t mask = Mask(hash);
-  return (Load<uint64_t>(words_ + WordOf(hash) * 8) & mask) == mask;
-}
-
 FilteredShardWriter::FilteredShardWriter(char* out, uint64_t n)
     : words_(out + 8),
       n_words_(FingerprintFilterWords(n)),
       array_(out + 8 + FingerprintFilterWords(n) * 8, n) {
   Store(out, static_cast<uint32_t>(n_words_));
   Store(out + 4, uint32_t{0});
+  // LMDB does not zero a reserved value.
+  std::memset(words_, 0, n_words_ * 8);
 }
 
 void FilteredShardWriter::Add(const BandEntry& e) {
   array_.Add(e);
-  // Keys come in order, so do their words: each is stored once complete,
-  // the ones skipped as zeros (the output is not zeroed beforehand).
-  const FingerprintFilter f(words_, n_words_);
-  const uint64_t w = f.WordOf(e.key);
-  if (w > at_) {
-    Store(words_ + at_ * 8, word_);
-    for (uint64_t i = at_ + 1; i < w; ++i) Store(words_ + i * 8, uint64_t{0});
-    at_ = w;
-    word_ = 0;
-  }
-  word_ |= FingerprintFilter::Mask(e.key);
+  const uint64_t x = FingerprintFilter::Mix(e.key);
+  char* const w = words_ + FingerprintFilter::WordOf(x, n_words_) * 8;
+  Store(w, Load<uint64_t>(w) | FingerprintFilter::Mask(x));
 }
 
-bool FilteredShardWriter::Finish() {
-  Store(words_ + at_ * 8, word_);
-  for (uint64_t i = at_ + 1; i < n_words_; ++i) {
-    Store(words_ + i * 8, uint64_t{0});
-  }
-  return array_.Finish();
-}
+bool FilteredShardWriter::Finish() { return array_.Finish(); }
 
 bool ParseFilteredShard(const void* data, size_t size, BandArray& array,
                         FingerprintFilter& filter) {
@@ -294,8 +264,9 @@ std::string VerifyFilter(const BandArray& array,
                          const FingerprintFilter& filter) {
   std::vector<uint64_t> want(filter.words(), 0);
   for (uint64_t i = 0; i < array.size(); ++i) {
-    const uint64_t key = array.entry(i).key;
-    want[filter.WordOf(key)] |= FingerprintFilter::Mask(key);
+    const uint64_t x = FingerprintFilter::Mix(array.entry(i).key);
+    want[FingerprintFilter::WordOf(x, want.size())] |=
+        FingerprintFilter::Mask(x);
   }
   for (uint64_t w = 0; w < want.size(); ++w) {
     uint64_t got;

@@ -152,9 +152,10 @@ class BandArray {
 // offsets and entries: a blocked Bloom filter of 64-bit words (one word a
 // hash, kFilterProbes bits set in it), kFilterBitsPerEntry bits an entry
 // (about 1% false positives), written with the shard, in the same value,
-// by the transaction that writes the shard. The word of a hash is chosen
-// by the hash's top 32 bits, so that a writer taking entries in key order
-// writes the words in order.
+// by the transaction that writes the shard. The hashes are mixed first
+// (FingerprintFilter::Mix()): winnowing keeps the smallest hash of each
+// window, so that the hashes of fingerprints crowd the low values and
+// their own top bits would load the first words most.
 //
 // A shard with its filter, as stored:
 //   u32 w (filter words, FingerprintFilterWords(n)), u32 0,
@@ -178,18 +179,45 @@ class FingerprintFilter {
   bool empty() const { return n_words_ == 0; }
   uint64_t words() const { return n_words_; }
   const char* data() const { return words_; }
-  // Asks for the word of `hash`.
-  void Prefetch(uint64_t hash) const {
-    if (n_words_ != 0) __builtin_prefetch(words_ + WordOf(hash) * 8);
+
+  // The word and the bits of a hash come from Mix(hash) (the finalizer
+  // of MurmurHash3, a bijection whose every output bit depends on every
+  // input bit): the word from its top 32 bits, the kFilterProbes bit
+  // numbers from its low 30, 6 bits each.
+  static uint64_t Mix(uint64_t hash) {
+    hash ^= hash >> 33;
+    hash *= 0xFF51AFD7ED558CCDu;
+    hash ^= hash >> 33;
+    hash *= 0xC4CEB9FE1A85EC53u;
+    hash ^= hash >> 33;
+    return hash;
   }
-  // False when the shard surely lacks `hash`; true when it may hold it (or
-  // there is no filter).
-  bool MayHold(uint64_t hash) const;
-  uint64_t WordOf(uint64_t hash) const {
-    return ((hash >> 32) * n_words_) >> 32;
+  static uint64_t WordOf(uint64_t mixed, uint64_t n_words) {
+    return ((mixed >> 32) * n_words) >> 32;
   }
-  // The bits of `hash` in its word.
-  static uint64_t Mask(uint64_t hash);
+  static uint64_t Mask(uint64_t mixed) {
+    uint64_t mask = 0;
+    for (uint32_t i = 0; i < kFilterProbes; ++i) {
+      mask |= uint64_t{1} << ((mixed >> (6 * i)) & 63);
+    }
+    return mask;
+  }
+
+  // Asks for the word of the hash whose Mix() is `mixed`.
+  void Prefetch(uint64_t mixed) const {
+    if (n_words_ != 0) {
+      __builtin_prefetch(words_ + WordOf(mixed, n_words_) * 8);
+    }
+  }
+  // False when the shard surely lacks the hash whose Mix() is `mixed`;
+  // true when it may hold it (or there is no filter).
+  bool MayHold(uint64_t mixed) const {
+    if (n_words_ == 0) return true;
+    const uint64_t mask = Mask(mixed);
+    uint64_t word;
+    __builtin_memcpy(&word, words_ + WordOf(mixed, n_words_) * 8, 8);
+    return (word & mask) == mask;
+  }
 
  private:
   const char* words_ = nullptr;
@@ -202,15 +230,13 @@ class FilteredShardWriter {
  public:
   FilteredShardWriter(char* out, uint64_t n);
   void Add(const BandEntry& e);
-  // Whether exactly n entries were added; writes the filter's last words.
+  // Whether exactly n entries were added.
   bool Finish();
 
  private:
   char* const words_;
   const uint64_t n_words_;
   BandArrayWriter array_;
-  uint64_t word_ = 0;  // the word being filled, not yet stored
-  uint64_t at_ = 0;    // its index
 };
 
 // Reads a shard with its filter in place: false when the sizes do not

@@ -1805,9 +1805,15 @@ absl::Status LmdbDocumentStore::Holders(
   const auto array = [&](size_t l, uint64_t hash) -> const BandArray& {
     return arrays_[l * per_level_ + config_.lsh_bands + FingerprintShard(hash)];
   };
+  std::vector<uint64_t> mixed;
   if (fp_filters_) {
-    for (uint64_t h : hashes) {
-      for (size_t l = 0; l < levels; ++l) filters_[shard(l, h)].Prefetch(h);
+    mixed.resize(hashes.size());
+    for (size_t i = 0; i < hashes.size(); ++i) {
+      const uint64_t h = hashes[i];
+      mixed[i] = FingerprintFilter::Mix(h);
+      for (size_t l = 0; l < levels; ++l) {
+        filters_[shard(l, h)].Prefetch(mixed[i]);
+      }
     }
   }
   // The (hash, level) pairs to read, hash-major, levels in DocId order.
@@ -1821,7 +1827,7 @@ absl::Status LmdbDocumentStore::Holders(
   for (size_t i = 0; i < hashes.size(); ++i) {
     const uint64_t h = hashes[i];
     for (size_t l = 0; l < levels; ++l) {
-      if (fp_filters_ && !filters_[shard(l, h)].MayHold(h)) continue;
+      if (fp_filters_ && !filters_[shard(l, h)].MayHold(mixed[i])) continue;
       probes.push_back(
           Probe{static_cast<uint32_t>(i), static_cast<uint32_t>(l)});
       array(l, h).PrefetchOffsets(h);
