@@ -52,6 +52,39 @@ TEST(BandLevelsTest, FindGivesEachBucketAsTheEntriesHoldIt) {
   }
 }
 
+// Keys crowding a few radix buckets (as hashes of winnowed fingerprints
+// crowd the low ones), some repeated: Find() searches a long bucket and
+// still gives every DocId of a key, in order.
+TEST(BandLevelsTest, FindInCrowdedBuckets) {
+  std::mt19937_64 rng(6);
+  for (int shift : {8, 40, 58}) {
+    std::vector<BandEntry> entries;
+    std::vector<uint64_t> keys;
+    for (uint32_t i = 0; i < 3000; ++i) {
+      const uint64_t key = i % 4 == 3 ? keys[rng() % keys.size()]
+                                      : rng() >> shift;
+      keys.push_back(key);
+      entries.push_back({key, i});
+    }
+    const std::string bytes = Write(entries);
+    BandArray a;
+    ASSERT_TRUE(a.Parse(bytes.data(), bytes.size()));
+    EXPECT_EQ(a.Verify(), "");
+    keys.push_back(rng() >> shift);  // perhaps not filed
+    keys.push_back(0);
+    keys.push_back(~uint64_t{0} >> shift);
+    for (uint64_t key : keys) {
+      std::vector<DocId> want, got;
+      for (const BandEntry& e : entries) {
+        if (e.key == key) want.push_back(e.doc);
+      }
+      std::sort(want.begin(), want.end());
+      ASSERT_TRUE(a.Find(key, got));
+      ASSERT_EQ(got, want) << shift << " " << key;
+    }
+  }
+}
+
 TEST(BandLevelsTest, ParseAndVerifyRefuseDamage) {
   std::vector<BandEntry> entries;
   for (uint32_t i = 0; i < 200; ++i) entries.push_back({uint64_t{i} << 56, i});

@@ -177,7 +177,18 @@ bool BandArray::Bucket(uint64_t key, uint32_t& lo, uint32_t& hi) const {
 
 void BandArray::Scan(uint64_t key, uint32_t lo, uint32_t hi,
                      std::vector<DocId>& out) const {
-  // About 8 entries a bucket: a scan, not a search.
+  // About 8 entries a bucket: a scan, not a search. Hashes of winnowed
+  // fingerprints crowd the low buckets (the smallest of each window is
+  // kept): there, a search first, keeping the first entry not below
+  // `key` in [lo, mid_hi].
+  for (uint32_t mid_hi = hi; mid_hi - lo > 16;) {
+    const uint32_t mid = lo + (mid_hi - lo) / 2;
+    if (Load<uint64_t>(entries_ + uint64_t{mid} * kBandEntryBytes) < key) {
+      lo = mid + 1;
+    } else {
+      mid_hi = mid;
+    }
+  }
   for (uint64_t i = lo; i < hi; ++i) {
     const char* p = entries_ + i * kBandEntryBytes;
     const uint64_t k = Load<uint64_t>(p);
