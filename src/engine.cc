@@ -1504,7 +1504,7 @@ internal::IndexConfig ConfigOf(const Engine::Options& o,
   // aligner use) and builds the LSH index in memory anyway, and filing each
   // document under every band on disk would cost most of a batch's writes
   // (bench/README.md, "The index on disk"); the index files fingerprint
-  // postings instead (format 5), which the engine does not build.
+  // postings instead (format 5 and later), which the engine does not build.
   if (!o.copy.enabled) {
     c.lsh_bands = lsh.bands;
     c.lsh_rows = lsh.rows;

@@ -766,7 +766,7 @@ class Engine {
   // Shared copy: the fingerprint index. Mutable, as are the counters, for
   // FollowStore(), which readers run under the exclusive lock. Empty when
   // the store keeps the fingerprint postings (fingerprint_postings.h, a
-  // copy-mode index of format 5 opened by Open()): fp_on_disk_.
+  // copy-mode index of format 5 or later opened by Open()): fp_on_disk_.
   mutable FingerprintIndex fingerprint_index_;
   bool fp_on_disk_ = false;
   // bytes, invalid_utf8 and nul_bytes are the store's (stats()).

@@ -82,7 +82,8 @@ size_t LevelsToMerge(absl::Span<const BandLevel> levels);
 // document has about 145 fingerprints on generated news, so that a level
 // of 512k documents holds 74M entries; in 16 arrays, none outgrows what a
 // merge writes in one transaction. Shards take the low bits, the radix
-// offsets the top ones.
+// offsets the top ones. From format 6 each shard carries a filter of its
+// hashes (FilteredShardWriter, below).
 constexpr uint32_t kFingerprintShards = 16;
 inline uint32_t FingerprintShard(uint64_t hash) {
   return static_cast<uint32_t>(hash % kFingerprintShards);
