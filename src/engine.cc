@@ -882,8 +882,8 @@ absl::StatusOr<std::string_view> Engine::TextOf(DocId doc,
 }
 
 absl::StatusOr<std::vector<CopyCandidate>> Engine::CopyCandidates(
-    absl::Span<const Fingerprint> fingerprints, DocId as_of,
-    uint32_t below) const {
+    absl::Span<const Fingerprint> fingerprints, DocId as_of, uint32_t below,
+    HolderMemo* memo) const {
   if (!fp_on_disk_) {
     return fingerprint_index_.Candidates(fingerprints, as_of, below);
   }
@@ -898,6 +898,11 @@ absl::StatusOr<std::vector<CopyCandidate>> Engine::CopyCandidates(
     const uint32_t before = HoldersBefore(list, as_of);
     if (!fingerprint_index_.Proposes(before, list.size(), below)) continue;
     holders.insert(holders.end(), list.begin(), list.begin() + before);
+  }
+  if (memo != nullptr) {
+    for (size_t i = 0; i < hashes.size(); ++i) {
+      memo->try_emplace(hashes[i], std::move(lists[i]));
+    }
   }
   return FingerprintIndex::CountCandidates(
       holders, fingerprint_index_.options().min_shared);
@@ -924,7 +929,8 @@ uint32_t Engine::FingerprintSources(uint64_t hash, DocId as_of, uint32_t limit,
 void Engine::OwnFrequencies(const AlignedText& asking, uint32_t begin,
                             uint32_t end, uint32_t self, uint32_t wide,
                             std::vector<HeldFingerprint>& out,
-                            std::vector<Fingerprint>& scratch) const {
+                            std::vector<Fingerprint>& scratch,
+                            HolderMemo& memo) const {
   out.clear();
   // The fingerprints chosen by windows lying wholly inside the tokens.
   // Unlike fingerprints chosen at a passage's edges, they do not depend on
@@ -940,21 +946,34 @@ void Engine::OwnFrequencies(const AlignedText& asking, uint32_t begin,
   // Widespread text needs no source count; with one source in the index,
   // every holder is of it.
   const bool one_source = store_->num_sources() == 1;
-  // From the store's postings, the holders of every fingerprint at once,
-  // so that their reads overlap. Unreadable postings count none (the
-  // query's candidates, read before, would have failed).
-  std::vector<std::vector<DocId>> holders;
+  // From the store's postings, the holders of every fingerprint the memo
+  // lacks at once, so that their reads overlap. Unreadable postings count
+  // none (the query's candidates, read before, would have failed).
+  std::vector<const std::vector<DocId>*> holders;
   if (fp_on_disk_) {
     std::vector<uint64_t> hashes;
-    hashes.reserve(scratch.size());
-    for (const Fingerprint& fp : scratch) hashes.push_back(fp.hash());
-    if (!store_->fingerprint_postings()->Holders(hashes, holders).ok()) {
-      holders.assign(scratch.size(), {});
+    for (const Fingerprint& fp : scratch) {
+      if (!memo.contains(fp.hash())) hashes.push_back(fp.hash());
+    }
+    std::sort(hashes.begin(), hashes.end());
+    hashes.erase(std::unique(hashes.begin(), hashes.end()), hashes.end());
+    if (!hashes.empty()) {
+      std::vector<std::vector<DocId>> lists;
+      if (!store_->fingerprint_postings()->Holders(hashes, lists).ok()) {
+        lists.assign(hashes.size(), {});
+      }
+      for (size_t i = 0; i < hashes.size(); ++i) {
+        memo.try_emplace(hashes[i], std::move(lists[i]));
+      }
+    }
+    // Pointers taken once the memo grows no more.
+    for (const Fingerprint& fp : scratch) {
+      holders.push_back(&memo.find(fp.hash())->second);
     }
   }
   for (size_t k = 0; k < scratch.size(); ++k) {
     const Fingerprint& fp = scratch[k];
-    const std::vector<DocId>* held = fp_on_disk_ ? &holders[k] : nullptr;
+    const std::vector<DocId>* held = fp_on_disk_ ? holders[k] : nullptr;
     const uint32_t docs = FingerprintDocFrequency(fp.hash(), as_of, held) + self;
     bool template_text = false;
     if (docs >= judge.widespread_min_docs && docs < wide &&
@@ -973,16 +992,19 @@ void Engine::OwnFrequencies(const AlignedText& asking, uint32_t begin,
 
 absl::StatusOr<std::vector<Passage>> Engine::AlignWith(
     const AlignedText& asking, bool indexed, DocId doc, AlignedText& scratch,
-    const CommonShingles& common) const {
+    const CommonShingles& common, HolderMemo* memo) const {
   std::string fetched;
   ASSIGN_OR_RETURN(const std::string_view text, TextOf(doc, fetched));
   RETURN_IF_ERROR(aligner_.Prepare(text, scratch));
-  return AlignWith(asking, indexed, scratch, common);
+  return AlignWith(asking, indexed, scratch, common, memo);
 }
 
 std::vector<Passage> Engine::AlignWith(const AlignedText& asking, bool indexed,
                                        const AlignedText& other,
-                                       const CommonShingles& common) const {
+                                       const CommonShingles& common,
+                                       HolderMemo* memo) const {
+  HolderMemo own;
+  HolderMemo& held = memo != nullptr ? *memo : own;
   const std::vector<Passage> found = aligner_.Align(asking, other);
   // Frequencies over the whole index, and the query when it is not in it.
   const uint32_t self = indexed ? 0 : 1;
@@ -1043,7 +1065,7 @@ std::vector<Passage> Engine::AlignWith(const AlignedText& asking, bool indexed,
   for (uint32_t at_found = 0; at_found < found.size(); ++at_found) {
     const Passage& p = found[at_found];
     OwnFrequencies(asking, p.a_token_begin, p.a_token_end, self, wide, freq,
-                   fps);
+                   fps, held);
     std::vector<Stretch> stretches;
     for (const HeldFingerprint& f : freq) {
       if (f.docs < wide && !f.template_text) continue;
@@ -1116,7 +1138,7 @@ std::vector<Passage> Engine::AlignWith(const AlignedText& asking, bool indexed,
     Passage& p = passages[i];
     if (!measured[i]) {
       OwnFrequencies(asking, p.a_token_begin, p.a_token_end, self, wide, freq,
-                     fps);
+                     fps, held);
       p.doc_frequency = median();
       template_shares[i] = template_share();
     }
@@ -1168,7 +1190,7 @@ std::vector<Passage> Engine::AlignWith(const AlignedText& asking, bool indexed,
     Passage joined = piece(found[origin[i]], passages[first].a_token_begin,
                            passages[last].a_token_end);
     OwnFrequencies(asking, joined.a_token_begin, joined.a_token_end, self,
-                   wide, freq, fps);
+                   wide, freq, fps, held);
     joined.doc_frequency = median();
     out.push_back(joined);
     out.insert(out.end(), passages.begin() + last + 1, passages.begin() + j);
@@ -1293,6 +1315,8 @@ absl::StatusOr<std::vector<Match>> Engine::Query(std::string_view text) const {
     }
   }
   std::vector<DocId> copy_candidates;
+  // The holders read for the query's candidates, kept for its passages.
+  HolderMemo memo;
   if (options_.copy.enabled) {
     // As in SharedCopy(), widespread fingerprints (counting the query)
     // propose nothing.
@@ -1300,7 +1324,8 @@ absl::StatusOr<std::vector<Match>> Engine::Query(std::string_view text) const {
         judge_.WidespreadThreshold(stats_.documents + 1);
     ASSIGN_OR_RETURN(
         const std::vector<CopyCandidate> found,
-        CopyCandidates(sketch.fps, as_of, widespread > 0 ? widespread - 1 : 0));
+        CopyCandidates(sketch.fps, as_of, widespread > 0 ? widespread - 1 : 0,
+                       &memo));
     for (const CopyCandidate& c : found) {
       copy_candidates.push_back(c.doc);
       candidates.push_back(c.doc);
@@ -1322,7 +1347,7 @@ absl::StatusOr<std::vector<Match>> Engine::Query(std::string_view text) const {
     m.near_duplicate = verifier_.Accept(s);
     if (std::binary_search(copy_candidates.begin(), copy_candidates.end(), d)) {
       ASSIGN_OR_RETURN(m.passages, AlignWith(asking, /*indexed=*/false, d,
-                                             other, common->shingles));
+                                             other, common->shingles, &memo));
       for (const Passage& p : m.passages) {
         if (p.boilerplate) continue;
         m.shares_copy = true;
@@ -1486,7 +1511,7 @@ internal::IndexConfig ConfigOf(const Engine::Options& o,
   // aligner use) and builds the LSH index in memory anyway, and filing each
   // document under every band on disk would cost most of a batch's writes
   // (bench/README.md, "The index on disk"); the index files fingerprint
-  // postings instead (format 5), which the engine does not build.
+  // postings instead (format 5 and later), which the engine does not build.
   if (!o.copy.enabled) {
     c.lsh_bands = lsh.bands;
     c.lsh_rows = lsh.rows;

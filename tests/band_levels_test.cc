@@ -52,6 +52,39 @@ TEST(BandLevelsTest, FindGivesEachBucketAsTheEntriesHoldIt) {
   }
 }
 
+// Keys crowding a few radix buckets (as hashes of winnowed fingerprints
+// crowd the low ones), some repeated: Find() searches a long bucket and
+// still gives every DocId of a key, in order.
+TEST(BandLevelsTest, FindInCrowdedBuckets) {
+  std::mt19937_64 rng(6);
+  for (int shift : {8, 40, 58}) {
+    std::vector<BandEntry> entries;
+    std::vector<uint64_t> keys;
+    for (uint32_t i = 0; i < 3000; ++i) {
+      const uint64_t key = i % 4 == 3 ? keys[rng() % keys.size()]
+                                      : rng() >> shift;
+      keys.push_back(key);
+      entries.push_back({key, i});
+    }
+    const std::string bytes = Write(entries);
+    BandArray a;
+    ASSERT_TRUE(a.Parse(bytes.data(), bytes.size()));
+    EXPECT_EQ(a.Verify(), "");
+    keys.push_back(rng() >> shift);  // perhaps not filed
+    keys.push_back(0);
+    keys.push_back(~uint64_t{0} >> shift);
+    for (uint64_t key : keys) {
+      std::vector<DocId> want, got;
+      for (const BandEntry& e : entries) {
+        if (e.key == key) want.push_back(e.doc);
+      }
+      std::sort(want.begin(), want.end());
+      ASSERT_TRUE(a.Find(key, got));
+      ASSERT_EQ(got, want) << shift << " " << key;
+    }
+  }
+}
+
 TEST(BandLevelsTest, ParseAndVerifyRefuseDamage) {
   std::vector<BandEntry> entries;
   for (uint32_t i = 0; i < 200; ++i) entries.push_back({uint64_t{i} << 56, i});
@@ -171,6 +204,91 @@ TEST(BandLevelsTest, SortBandEntriesAgreesWithSort) {
     SortBandEntries(entries);
     EXPECT_TRUE(entries == want) << n;
   }
+}
+
+// A hash as winnowing picks them: the smallest of a window of 4, so that
+// they crowd the low values; in fingerprint shard 3.
+uint64_t WinnowedHash(std::mt19937_64& rng) {
+  uint64_t h = rng();
+  for (int i = 0; i < 3; ++i) h = std::min(h, rng());
+  return (h & ~uint64_t{15}) | 3;
+}
+
+// Writes `entries` (sorted here) as a fingerprint shard with its filter.
+std::string WriteFiltered(std::vector<BandEntry> entries) {
+  std::sort(entries.begin(), entries.end());
+  std::string out(FilteredShardBytes(entries.size()), '\0');
+  FilteredShardWriter w(out.data(), entries.size());
+  for (const BandEntry& e : entries) w.Add(e);
+  EXPECT_TRUE(w.Finish());
+  return out;
+}
+
+// The filter never denies a hash its shard holds, and lets about 1% of
+// the others through, hashes of winnowed fingerprints included (the
+// words are picked from mixed hashes: their own top bits would crowd the
+// first words).
+TEST(BandLevelsTest, FilterHoldsEveryEntryAndFewOthers) {
+  std::mt19937_64 rng(9);
+  for (size_t n : {0, 1, 100, 10000, 200000}) {
+    std::vector<BandEntry> entries;
+    for (size_t i = 0; i < n; ++i) {
+      entries.push_back({WinnowedHash(rng), static_cast<DocId>(i % 1000)});
+    }
+    const std::string bytes = WriteFiltered(entries);
+    BandArray a;
+    FingerprintFilter f;
+    ASSERT_TRUE(ParseFilteredShard(bytes.data(), bytes.size(), a, f)) << n;
+    EXPECT_EQ(a.size(), n);
+    EXPECT_EQ(f.words(), FingerprintFilterWords(n));
+    EXPECT_EQ(a.Verify(), "");
+    EXPECT_EQ(VerifyFilter(a, f), "");
+    for (const BandEntry& e : entries) {
+      ASSERT_TRUE(f.MayHold(FingerprintFilter::Mix(e.key))) << n;
+      std::vector<DocId> got;
+      ASSERT_TRUE(a.Find(e.key, got));
+      EXPECT_NE(std::find(got.begin(), got.end(), e.doc), got.end());
+    }
+    int passed = 0;
+    const int asked = 100000;
+    for (int i = 0; i < asked; ++i) {
+      passed += f.MayHold(FingerprintFilter::Mix(WinnowedHash(rng)));
+    }
+    if (n == 0) {
+      EXPECT_EQ(passed, 0);
+    } else if (n >= 10000) {
+      EXPECT_LT(passed, asked * 2 / 100) << n;
+    }
+  }
+}
+
+TEST(BandLevelsTest, FilteredShardParseAndVerifyRefuseDamage) {
+  std::mt19937_64 rng(10);
+  std::vector<BandEntry> entries;
+  for (uint32_t i = 0; i < 500; ++i) entries.push_back({WinnowedHash(rng), i});
+  const std::string bytes = WriteFiltered(entries);
+  BandArray a;
+  FingerprintFilter f;
+  EXPECT_FALSE(ParseFilteredShard(bytes.data(), bytes.size() - 1, a, f));
+  EXPECT_FALSE(ParseFilteredShard(bytes.data(), 7, a, f));
+  // A word count that is not the entries' (the array then starts
+  // elsewhere or has another size).
+  std::string words = bytes;
+  words[0] = static_cast<char>(words[0] + 1);
+  EXPECT_FALSE(ParseFilteredShard(words.data(), words.size(), a, f));
+  // The reserved word set.
+  std::string reserved = bytes;
+  reserved[5] = 1;
+  EXPECT_FALSE(ParseFilteredShard(reserved.data(), reserved.size(), a, f));
+  // A plain band array is not a filtered shard.
+  const std::string plain = Write(entries);
+  EXPECT_FALSE(ParseFilteredShard(plain.data(), plain.size(), a, f));
+  // A bit of the filter changed: it parses, and VerifyFilter() says so.
+  std::string flipped = bytes;
+  flipped[8 + 3] ^= 0x10;
+  ASSERT_TRUE(ParseFilteredShard(flipped.data(), flipped.size(), a, f));
+  EXPECT_EQ(a.Verify(), "");
+  EXPECT_NE(VerifyFilter(a, f), "");
 }
 
 }  // namespace

@@ -1820,6 +1820,114 @@ TEST(DurableTest, CheckFindsDamagedFingerprintPostings) {
   EXPECT_FALSE(q.ok());
 }
 
+// `index check` compares each fingerprint shard's filter (format 6) with
+// the one its entries make: a bit set that no entry sets fails it, naming
+// the shard.
+TEST(DurableTest, CheckFindsDamagedFingerprintFilter) {
+  const std::string dir = TempDir("damage_filter");
+  {
+    auto e = Engine::Open(dir, DurableOptions());
+    ASSERT_TRUE(e.ok()) << e.status();
+    std::vector<Document> batch;
+    for (int i = 0; i < 6; ++i) batch.push_back(DurableDoc("x", i));
+    ASSERT_TRUE((*e)->AddBatch(batch).ok());
+  }
+  ASSERT_TRUE(Engine::CheckIndex(dir).ok()) << Engine::CheckIndex(dir);
+  Damage(dir, "levels", 0, [](MDB_txn* txn, MDB_dbi dbi) {
+    const unsigned char key[6] = {0, 0, 0, 1, 0, 4};
+    MDB_val k{sizeof(key), const_cast<unsigned char*>(key)}, v;
+    ASSERT_EQ(mdb_get(txn, dbi, &k, &v), 0);
+    std::string bytes(static_cast<const char*>(v.mv_data), v.mv_size);
+    uint64_t word;
+    std::memcpy(&word, bytes.data() + 8, 8);
+    // A bit no entry set: the filter still holds every entry.
+    ASSERT_NE(word, ~uint64_t{0});
+    int bit = 0;
+    while (word >> bit & 1) ++bit;
+    word |= uint64_t{1} << bit;
+    std::memcpy(bytes.data() + 8, &word, 8);
+    MDB_val nv{bytes.size(), bytes.data()};
+    ASSERT_EQ(mdb_put(txn, dbi, &k, &nv, 0), 0);
+  });
+  ExpectCheckFails(dir,
+                   "fingerprint shard 4 of posting level 1: its filter's word 0");
+}
+
+// A copy-mode index of format 5 (fingerprint shards without filters, as
+// the mimeo before made them: simulated by stripping the filters of a new
+// one) opens, answers as the engine in memory, grows and merges without
+// filters, stays at version 5, and checks.
+TEST(DurableTest, CopyIndexOfVersion5StillOpens) {
+  const std::string dir = TempDir("copy_v5");
+  const Engine::Options options = DurableOptions();
+  auto memory = Engine::Create(options);
+  ASSERT_TRUE(memory.ok());
+  Corpus corpus(13);
+  std::vector<Document> docs;
+  for (int i = 0; i < 30; ++i) docs.push_back(corpus.Next());
+  {
+    auto disk = Engine::Open(dir, options);
+    ASSERT_TRUE(disk.ok());
+    ASSERT_TRUE((*disk)->AddBatch(docs).ok());
+  }
+  ASSERT_TRUE((*memory)->AddBatch(docs).ok());
+  size_t stripped = 0;
+  Damage(dir, "levels", 0, [&](MDB_txn* txn, MDB_dbi dbi) {
+    std::vector<std::pair<std::string, std::string>> arrays;
+    MDB_cursor* cursor;
+    ASSERT_EQ(mdb_cursor_open(txn, dbi, &cursor), 0);
+    MDB_val k, v;
+    for (int rc = mdb_cursor_get(cursor, &k, &v, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) {
+      internal::BandArray a;
+      internal::FingerprintFilter f;
+      ASSERT_TRUE(internal::ParseFilteredShard(v.mv_data, v.mv_size, a, f));
+      const size_t skip = 8 + f.words() * 8;
+      arrays.emplace_back(
+          std::string(static_cast<const char*>(k.mv_data), k.mv_size),
+          std::string(static_cast<const char*>(v.mv_data) + skip,
+                      v.mv_size - skip));
+    }
+    mdb_cursor_close(cursor);
+    for (auto& [key, value] : arrays) {
+      MDB_val nk{key.size(), key.data()}, nv{value.size(), value.data()};
+      ASSERT_EQ(mdb_put(txn, dbi, &nk, &nv, 0), 0);
+    }
+    stripped = arrays.size();
+  });
+  EXPECT_EQ(stripped, internal::kFingerprintShards);
+  Damage(dir, "meta", 0, [](MDB_txn* txn, MDB_dbi meta) {
+    const uint32_t version = 5;
+    MDB_val k{14, const_cast<char*>("format_version")},
+        v{sizeof(version), const_cast<uint32_t*>(&version)};
+    ASSERT_EQ(mdb_put(txn, meta, &k, &v, 0), 0);
+  });
+  EXPECT_TRUE(Engine::CheckIndex(dir).ok()) << Engine::CheckIndex(dir);
+  auto disk = Engine::Open(dir, options);
+  ASSERT_TRUE(disk.ok()) << disk.status();
+  // Single adds: levels of one document, merged with the stripped one.
+  for (int i = 0; i < 20; ++i) {
+    const Document d = corpus.Next();
+    ASSERT_EQ((*memory)->Add(d).ok(), (*disk)->Add(d).ok());
+    const Document q = corpus.Next();
+    auto qa = (*memory)->Query(q.text);
+    auto qb = (*disk)->Query(q.text);
+    ASSERT_TRUE(qa.ok() && qb.ok()) << qb.status();
+    EXPECT_EQ(Describe(*qa), Describe(*qb));
+  }
+  auto ra = (*memory)->SharedCopy();
+  auto rb = (*disk)->SharedCopy();
+  ASSERT_TRUE(ra.ok() && rb.ok());
+  EXPECT_FALSE(ra->pairs.empty());
+  EXPECT_EQ(Describe(*ra), Describe(*rb));
+  disk->reset();
+  auto info = Engine::ReadIndexInfo(dir);
+  ASSERT_TRUE(info.ok());
+  EXPECT_EQ(info->version, 5u);
+  EXPECT_LT(LevelsOf(dir).levels.size(), 21u);  // merged
+  EXPECT_TRUE(Engine::CheckIndex(dir).ok()) << Engine::CheckIndex(dir);
+}
+
 // A copy-mode index made before format 5 (version 3, no fingerprint
 // postings, its tokens hashed by XXH3, as the mimeo before made them:
 // simulated by dropping the levels of a new one) opens, indexes its
@@ -1890,8 +1998,9 @@ TEST(DurableTest, CopyIndexOfVersion3StillOpens) {
 }
 
 // An index keeps the token hash it was made with: one hashed by XXH3 (as
-// every index before kShortMix) is made at the version of its contents,
-// without the parameter, so the mimeos before still read it; one hashed by
+// every index before kShortMix) is made at the version of its contents
+// (3 for near-duplicates, 6 for copy mode's filters), without the
+// parameter, so that the mimeos before read what they can; one hashed by
 // kShortMix at version 6, which they refuse naming it. Each opens with its
 // own parameters and refuses the other's, naming the parameter.
 TEST(DurableTest, IndexesKeepTheTokenHashTheyWereMadeWith) {
@@ -1915,9 +2024,8 @@ TEST(DurableTest, IndexesKeepTheTokenHashTheyWereMadeWith) {
       auto info = Engine::ReadIndexInfo(dir);
       ASSERT_TRUE(info.ok()) << info.status();
       EXPECT_EQ(info->options.shingle.token_hash, hash);
-      const uint32_t version = hash == TokenHash::kShortMix ? 6u
-                               : near_duplicate             ? 3u
-                                                            : 5u;
+      const uint32_t version =
+          hash == TokenHash::kXxh3 && near_duplicate ? 3u : 6u;
       EXPECT_EQ(info->version, version);
       auto reopened = Engine::Open(dir, info->options);
       ASSERT_TRUE(reopened.ok()) << reopened.status();

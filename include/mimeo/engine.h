@@ -665,13 +665,21 @@ class Engine {
   // passages are boilerplate, with `common` telling which shingles are
   // common. Side "a" of the passages is the asking text. Fails only when
   // the text source does.
+  // The holders the store's fingerprint postings gave for hashes of one
+  // asking text (fp_on_disk_), kept while it is judged: its candidates'
+  // probes and its passages' (the fingerprints inside a passage are the
+  // asking text's own, and passages, their pieces and joins overlap) read
+  // each hash's holders once. Valid under one lock.
+  using HolderMemo = absl::flat_hash_map<uint64_t, std::vector<DocId>>;
   absl::StatusOr<std::vector<Passage>> AlignWith(
       const AlignedText& asking, bool indexed, DocId doc, AlignedText& scratch,
-      const CommonShingles& common) const;
-  // The same, with the document's text prepared already in `other`.
+      const CommonShingles& common, HolderMemo* memo = nullptr) const;
+  // The same, with the document's text prepared already in `other`. `memo`
+  // may be null (a memo of this call's own is then kept).
   std::vector<Passage> AlignWith(const AlignedText& asking, bool indexed,
                                  const AlignedText& other,
-                                 const CommonShingles& common) const;
+                                 const CommonShingles& common,
+                                 HolderMemo* memo = nullptr) const;
   // One fingerprint chosen inside a passage: the token where its shingle
   // starts, the documents holding it (the asking one included), and
   // whether they make it template text (PassageJudge::IsTemplate).
@@ -685,19 +693,23 @@ class Engine {
   // asking text counts as a source of its own. `wide` is the widespread
   // threshold of the collection judged (PassageJudge::WidespreadThreshold):
   // text that common is not counted by source.
+  // With fp_on_disk_, the holders come from `memo`, the ones it lacks read
+  // from the store into it.
   void OwnFrequencies(const AlignedText& asking, uint32_t begin, uint32_t end,
                       uint32_t self, uint32_t wide,
                       std::vector<HeldFingerprint>& out,
-                      std::vector<Fingerprint>& scratch) const;
+                      std::vector<Fingerprint>& scratch,
+                      HolderMemo& memo) const;
   // FingerprintIndex::Candidates(), DocFrequency() and DistinctGroups()
   // (over the sources), answered from fingerprint_index_ or, when the
   // store keeps fingerprint postings (fp_on_disk_), from the store, alike:
   // the counts then from `holders`, the live holders of `hash` that
   // FingerprintPostings::Holders() gave. Require the lock (shared or
   // exclusive).
+  // From the store, the holders read are kept in `memo` when not null.
   absl::StatusOr<std::vector<CopyCandidate>> CopyCandidates(
       absl::Span<const Fingerprint> fingerprints, DocId as_of,
-      uint32_t below) const;
+      uint32_t below, HolderMemo* memo = nullptr) const;
   uint32_t FingerprintDocFrequency(uint64_t hash, DocId as_of,
                                    const std::vector<DocId>* holders) const;
   uint32_t FingerprintSources(uint64_t hash, DocId as_of, uint32_t limit,
@@ -754,7 +766,7 @@ class Engine {
   // Shared copy: the fingerprint index. Mutable, as are the counters, for
   // FollowStore(), which readers run under the exclusive lock. Empty when
   // the store keeps the fingerprint postings (fingerprint_postings.h, a
-  // copy-mode index of format 5 opened by Open()): fp_on_disk_.
+  // copy-mode index of format 5 or later opened by Open()): fp_on_disk_.
   mutable FingerprintIndex fingerprint_index_;
   bool fp_on_disk_ = false;
   // bytes, invalid_utf8 and nul_bytes are the store's (stats()).

@@ -10,7 +10,10 @@
 // merge that rewrites their level). The engine then asks the store for the
 // holders of a fingerprint instead of adding every document to a
 // FingerprintIndex in memory: a batch's postings are one sorted write, not
-// a hash-map insert a fingerprint, and opening builds no index.
+// a hash-map insert a fingerprint, and opening builds no index. From
+// format 6 each level's postings carry a filter of their hashes, so that
+// a level lacking a hash (most levels, for most of a query's hashes) costs
+// one word read.
 //
 // Thread safety: Holders() may run concurrently with itself and with the
 // store's other const calls.

@@ -177,7 +177,18 @@ bool BandArray::Bucket(uint64_t key, uint32_t& lo, uint32_t& hi) const {
 
 void BandArray::Scan(uint64_t key, uint32_t lo, uint32_t hi,
                      std::vector<DocId>& out) const {
-  // About 8 entries a bucket: a scan, not a search.
+  // About 8 entries a bucket: a scan, not a search. Hashes of winnowed
+  // fingerprints crowd the low buckets (the smallest of each window is
+  // kept): there, a search first, keeping the first entry not below
+  // `key` in [lo, mid_hi].
+  for (uint32_t mid_hi = hi; mid_hi - lo > 16;) {
+    const uint32_t mid = lo + (mid_hi - lo) / 2;
+    if (Load<uint64_t>(entries_ + uint64_t{mid} * kBandEntryBytes) < key) {
+      lo = mid + 1;
+    } else {
+      mid_hi = mid;
+    }
+  }
   for (uint64_t i = lo; i < hi; ++i) {
     const char* p = entries_ + i * kBandEntryBytes;
     const uint64_t k = Load<uint64_t>(p);
@@ -213,6 +224,67 @@ std::string BandArray::Verify() const {
       if (i > 0 && !(entry(i - 1) < e)) {
         return absl::StrFormat("entry %d is out of order", i);
       }
+    }
+  }
+  return "";
+}
+
+uint64_t FingerprintFilterWords(uint64_t n) {
+  // At least one word, so that an empty shard's filter holds nothing.
+  return std::max<uint64_t>(1, (n * kFilterBitsPerEntry + 63) / 64);
+}
+
+size_t FilteredShardBytes(uint64_t n) {
+  return 8 + FingerprintFilterWords(n) * 8 + BandArrayBytes(n);
+}
+
+FilteredShardWriter::FilteredShardWriter(char* out, uint64_t n)
+    : words_(out + 8),
+      n_words_(FingerprintFilterWords(n)),
+      array_(out + 8 + FingerprintFilterWords(n) * 8, n) {
+  Store(out, static_cast<uint32_t>(n_words_));
+  Store(out + 4, uint32_t{0});
+  // LMDB does not zero a reserved value.
+  std::memset(words_, 0, n_words_ * 8);
+}
+
+void FilteredShardWriter::Add(const BandEntry& e) {
+  array_.Add(e);
+  const uint64_t x = FingerprintFilter::Mix(e.key);
+  char* const w = words_ + FingerprintFilter::WordOf(x, n_words_) * 8;
+  Store(w, Load<uint64_t>(w) | FingerprintFilter::Mask(x));
+}
+
+bool FilteredShardWriter::Finish() { return array_.Finish(); }
+
+bool ParseFilteredShard(const void* data, size_t size, BandArray& array,
+                        FingerprintFilter& filter) {
+  const char* p = static_cast<const char*>(data);
+  if (size < 8) return false;
+  const uint64_t words = Load<uint32_t>(p);
+  if (Load<uint32_t>(p + 4) != 0 || size < 8 + words * 8) return false;
+  if (!array.Parse(p + 8 + words * 8, size - 8 - words * 8) ||
+      words != FingerprintFilterWords(array.size())) {
+    return false;
+  }
+  filter = FingerprintFilter(p + 8, words);
+  return true;
+}
+
+std::string VerifyFilter(const BandArray& array,
+                         const FingerprintFilter& filter) {
+  std::vector<uint64_t> want(filter.words(), 0);
+  for (uint64_t i = 0; i < array.size(); ++i) {
+    const uint64_t x = FingerprintFilter::Mix(array.entry(i).key);
+    want[FingerprintFilter::WordOf(x, want.size())] |=
+        FingerprintFilter::Mask(x);
+  }
+  for (uint64_t w = 0; w < want.size(); ++w) {
+    uint64_t got;
+    std::memcpy(&got, filter.data() + w * 8, 8);
+    if (got != want[w]) {
+      return absl::StrFormat(
+          "its filter's word %d is not the one its entries make", w);
     }
   }
   return "";

@@ -82,7 +82,8 @@ size_t LevelsToMerge(absl::Span<const BandLevel> levels);
 // document has about 145 fingerprints on generated news, so that a level
 // of 512k documents holds 74M entries; in 16 arrays, none outgrows what a
 // merge writes in one transaction. Shards take the low bits, the radix
-// offsets the top ones.
+// offsets the top ones. From format 6 each shard carries a filter of its
+// hashes (FilteredShardWriter, below).
 constexpr uint32_t kFingerprintShards = 16;
 inline uint32_t FingerprintShard(uint64_t hash) {
   return static_cast<uint32_t>(hash % kFingerprintShards);
@@ -145,6 +146,109 @@ class BandArray {
   uint64_t n_ = 0;
   uint32_t r_ = 0;
 };
+
+// From format 6, a fingerprint shard carries a filter of its hashes, so
+// that a query asking a level for a hash it lacks (most levels, for most
+// hashes) reads one word of the filter instead of the shard's radix
+// offsets and entries: a blocked Bloom filter of 64-bit words (one word a
+// hash, kFilterProbes bits set in it), kFilterBitsPerEntry bits an entry
+// (about 1% false positives), written with the shard, in the same value,
+// by the transaction that writes the shard. The hashes are mixed first
+// (FingerprintFilter::Mix()): winnowing keeps the smallest hash of each
+// window, so that the hashes of fingerprints crowd the low values and
+// their own top bits would load the first words most.
+//
+// A shard with its filter, as stored:
+//   u32 w (filter words, FingerprintFilterWords(n)), u32 0,
+//   w u64 words (native order),
+//   the band array of its n entries (BandArrayBytes(n) bytes, as above).
+// The words start at offset 8: LMDB places a large value at the start of
+// a page after its header, so that they are 8-byte aligned in the map.
+constexpr uint32_t kFilterBitsPerEntry = 12;
+constexpr uint32_t kFilterProbes = 5;
+uint64_t FingerprintFilterWords(uint64_t n);
+// The bytes of a shard of n entries with its filter.
+size_t FilteredShardBytes(uint64_t n);
+
+// The filter of a shard, read in place.
+class FingerprintFilter {
+ public:
+  // A filter that holds every hash (a shard of format 5, without one).
+  FingerprintFilter() = default;
+  FingerprintFilter(const char* words, uint64_t n_words)
+      : words_(words), n_words_(n_words) {}
+  bool empty() const { return n_words_ == 0; }
+  uint64_t words() const { return n_words_; }
+  const char* data() const { return words_; }
+
+  // The word and the bits of a hash come from Mix(hash) (the finalizer
+  // of MurmurHash3, a bijection whose every output bit depends on every
+  // input bit): the word from its top 32 bits, the kFilterProbes bit
+  // numbers from its low 30, 6 bits each.
+  static uint64_t Mix(uint64_t hash) {
+    hash ^= hash >> 33;
+    hash *= 0xFF51AFD7ED558CCDu;
+    hash ^= hash >> 33;
+    hash *= 0xC4CEB9FE1A85EC53u;
+    hash ^= hash >> 33;
+    return hash;
+  }
+  static uint64_t WordOf(uint64_t mixed, uint64_t n_words) {
+    return ((mixed >> 32) * n_words) >> 32;
+  }
+  static uint64_t Mask(uint64_t mixed) {
+    uint64_t mask = 0;
+    for (uint32_t i = 0; i < kFilterProbes; ++i) {
+      mask |= uint64_t{1} << ((mixed >> (6 * i)) & 63);
+    }
+    return mask;
+  }
+
+  // Asks for the word of the hash whose Mix() is `mixed`.
+  void Prefetch(uint64_t mixed) const {
+    if (n_words_ != 0) {
+      __builtin_prefetch(words_ + WordOf(mixed, n_words_) * 8);
+    }
+  }
+  // False when the shard surely lacks the hash whose Mix() is `mixed`;
+  // true when it may hold it (or there is no filter).
+  bool MayHold(uint64_t mixed) const {
+    if (n_words_ == 0) return true;
+    const uint64_t mask = Mask(mixed);
+    uint64_t word;
+    __builtin_memcpy(&word, words_ + WordOf(mixed, n_words_) * 8, 8);
+    return (word & mask) == mask;
+  }
+
+ private:
+  const char* words_ = nullptr;
+  uint64_t n_words_ = 0;
+};
+
+// Writes a shard with its filter into `out` (FilteredShardBytes(n)
+// bytes), taking the entries one at a time in (key, DocId) order.
+class FilteredShardWriter {
+ public:
+  FilteredShardWriter(char* out, uint64_t n);
+  void Add(const BandEntry& e);
+  // Whether exactly n entries were added.
+  bool Finish();
+
+ private:
+  char* const words_;
+  const uint64_t n_words_;
+  BandArrayWriter array_;
+};
+
+// Reads a shard with its filter in place: false when the sizes do not
+// agree. The array's offsets and order are checked by its Verify(), the
+// filter by comparing it with the one its entries make (VerifyFilter()).
+bool ParseFilteredShard(const void* data, size_t size, BandArray& array,
+                        FingerprintFilter& filter);
+// "" when `filter` is exactly the filter of `array`'s entries, else the
+// first word that differs.
+std::string VerifyFilter(const BandArray& array,
+                         const FingerprintFilter& filter);
 
 }  // namespace mimeo::internal
 

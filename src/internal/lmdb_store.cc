@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -255,6 +256,44 @@ uint32_t ArrayKeyLevel(const MDB_val& k) {
   return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) |
          (uint32_t{p[2]} << 8) | uint32_t{p[3]};
 }
+
+// Parses a stored array of a level: a band array, or a fingerprint shard
+// with its filter when `filtered` (format 6); `filter` is left without
+// words otherwise.
+bool ParseLevelArray(const MDB_val& v, bool filtered, BandArray& array,
+                     FingerprintFilter& filter) {
+  filter = FingerprintFilter();
+  return filtered ? ParseFilteredShard(v.mv_data, v.mv_size, array, filter)
+                  : array.Parse(v.mv_data, v.mv_size);
+}
+
+// Writes the entries of one array of a level, with its filter when it is a
+// fingerprint shard of format 6.
+class LevelArrayWriter {
+ public:
+  static size_t Bytes(uint64_t n, bool filtered) {
+    return filtered ? FilteredShardBytes(n) : BandArrayBytes(n);
+  }
+  LevelArrayWriter(char* out, uint64_t n, bool filtered) {
+    if (filtered) {
+      filtered_.emplace(out, n);
+    } else {
+      plain_.emplace(out, n);
+    }
+  }
+  void Add(const BandEntry& e) {
+    if (filtered_) {
+      filtered_->Add(e);
+    } else {
+      plain_->Add(e);
+    }
+  }
+  bool Finish() { return filtered_ ? filtered_->Finish() : plain_->Finish(); }
+
+ private:
+  std::optional<BandArrayWriter> plain_;
+  std::optional<FilteredShardWriter> filtered_;
+};
 
 // The postings of one document, one a band: out[band] gets its entry.
 void PostingsOf(absl::Span<const uint32_t> signature, uint32_t bands,
@@ -617,13 +656,14 @@ std::string IndexConfig::Difference(const IndexConfig& theirs) const {
 
 LmdbDocumentStore::LmdbDocumentStore(std::string dir, MDB_env* env, Dbs dbs,
                                      const IndexConfig& config, bool read_only,
-                                     bool fp_levels)
+                                     bool fp_levels, bool fp_filters)
     : dir_(std::move(dir)),
       env_(env),
       dbs_(dbs),
       config_(config),
       read_only_(read_only),
       fp_levels_(fp_levels),
+      fp_filters_(fp_levels && fp_filters),
       per_level_(config.lsh_bands + (fp_levels ? kFingerprintShards : 0)),
       cached_(config.texts || config.keep_sets),
       cache_(static_cast<uint32_t>(config.hashing.num_perm), config.keep_sets,
@@ -725,12 +765,14 @@ absl::StatusOr<std::unique_ptr<LmdbDocumentStore>> LmdbDocumentStore::Open(
     rc = OpenDbs(raw, MDB_CREATE, dbs);
     // A near-duplicate index at version 3, and 4 only once a text is kept
     // by reference (Append()), so that an index without references stays
-    // readable by the mimeos before; a copy-mode index at 5, for its
-    // fingerprint postings; either at 6 when its tokens are hashed by
-    // kShortMix, which the mimeos before do not know.
+    // readable by the mimeos before; a copy-mode index at 6, for its
+    // fingerprint postings and their filters; a near-duplicate index at 6
+    // too when its tokens are hashed by kShortMix, which the mimeos before
+    // do not know.
     uint32_t version = kOldestFormatVersion;
-    if (config.texts) version = kFingerprintFormatVersion;
-    if (config.hashing.token_hash != TokenHash::kXxh3) version = kFormatVersion;
+    if (config.texts || config.hashing.token_hash != TokenHash::kXxh3) {
+      version = kFormatVersion;
+    }
     const uint64_t generation = 0;
     const std::string encoded = EncodeConfig(config);
     MDB_val k = Val(std::string_view(kMetaConfig)), v = Val(encoded);
@@ -792,9 +834,10 @@ absl::StatusOr<std::unique_ptr<LmdbDocumentStore>> LmdbDocumentStore::Open(
         absl::StrFormat("cannot read index '%s': %s", dir, LmdbMessage(rc)));
   }
   const bool fp_levels =
-      version >= kFingerprintFormatVersion && stored.texts;
+      version >= kFingerprintLevelsVersion && stored.texts;
+  const bool fp_filters = fp_levels && version >= kFingerprintFiltersVersion;
   std::unique_ptr<LmdbDocumentStore> store(new LmdbDocumentStore(
-      dir, env.release(), dbs, stored, read_only, fp_levels));
+      dir, env.release(), dbs, stored, read_only, fp_levels, fp_filters));
   store->merge_txn_bytes_ = merge_txn_bytes;
   Snapshot snap;
   RETURN_IF_ERROR(store->Renew(&snap));
@@ -880,14 +923,21 @@ absl::Status LmdbDocumentStore::Renew(Snapshot* snap) {
   }
   levels_ = std::move(levels);
   arrays_.assign(levels_.size() * per_level_, BandArray());
+  filters_.assign(fp_filters_ ? levels_.size() * kFingerprintShards : 0,
+                  FingerprintFilter());
   arrays_ok_ = true;
+  FingerprintFilter unused;
   for (size_t l = 0; l < levels_.size(); ++l) {
     for (uint32_t band = 0; band < per_level_; ++band) {
       const ArrayKey key = MakeArrayKey(levels_[l].id, band);
       MDB_val k = Val(key.data(), kArrayKey), v;
       BandArray& a = arrays_[l * per_level_ + band];
+      const bool filtered = fp_filters_ && band >= config_.lsh_bands;
+      FingerprintFilter& f =
+          filtered ? filters_[l * kFingerprintShards + band - config_.lsh_bands]
+                   : unused;
       if (mdb_get(txn, dbs_.levels, &k, &v) != 0 ||
-          !a.Parse(v.mv_data, v.mv_size) ||
+          !ParseLevelArray(v, filtered, a, f) ||
           (band < config_.lsh_bands && a.size() != levels_[l].docs)) {
         arrays_ok_ = false;
       }
@@ -1160,11 +1210,12 @@ absl::Status LmdbDocumentStore::Append(absl::Span<const StoredDocument> docs) {
           for (uint32_t band = 0; band < per_level_ && rc == 0; ++band) {
             const ArrayKey key = MakeArrayKey(id, band);
             const uint64_t n = postings[band].size();
+            const bool filtered = fp_filters_ && band >= config_.lsh_bands;
             MDB_val k = Val(key.data(), kArrayKey),
-                    v = Val(nullptr, BandArrayBytes(n));
+                    v = Val(nullptr, LevelArrayWriter::Bytes(n, filtered));
             rc = mdb_put(txn, dbs_.levels, &k, &v, MDB_RESERVE | MDB_APPEND);
             if (rc != 0) break;
-            BandArrayWriter w(static_cast<char*>(v.mv_data), n);
+            LevelArrayWriter w(static_cast<char*>(v.mv_data), n, filtered);
             for (const BandEntry& e : postings[band]) w.Add(e);
             w.Finish();
           }
@@ -1305,17 +1356,20 @@ absl::Status LmdbDocumentStore::MergeLevels() {
             merged.id = id;
             size_t bytes = 0;
             std::vector<BandArray> in(inputs.size());
+            FingerprintFilter in_filter;
             std::vector<uint64_t> at(inputs.size());
             for (end = start; end < bands && bytes < merge_txn_bytes_; ++end) {
               // A band array holds one entry a document; a fingerprint
               // shard its documents' distinct hashes in it.
               const bool band_array = end < config_.lsh_bands;
+              // A merged shard's filter is made anew from its entries.
+              const bool filtered = fp_filters_ && !band_array;
               uint64_t n = band_array ? merged.docs : 0;
               for (size_t i = 0; i < inputs.size(); ++i) {
                 const ArrayKey ik = MakeArrayKey(inputs[i].id, end);
                 MDB_val k = Val(ik.data(), kArrayKey), v;
                 if (mdb_get(txn, dbs_.levels, &k, &v) != 0 ||
-                    !in[i].Parse(v.mv_data, v.mv_size) ||
+                    !ParseLevelArray(v, filtered, in[i], in_filter) ||
                     (band_array && in[i].size() != inputs[i].docs)) {
                   return corrupt(absl::StrFormat("band %d of posting level %d",
                                                  end, inputs[i].id));
@@ -1329,7 +1383,7 @@ absl::Status LmdbDocumentStore::MergeLevels() {
                                           in[i].entry(e).doc);
                 }
               }
-              const size_t size = BandArrayBytes(n);
+              const size_t size = LevelArrayWriter::Bytes(n, filtered);
               const ArrayKey key = MakeArrayKey(id, end);
               MDB_val ok = Val(key.data(), kArrayKey), ov = Val(nullptr, size);
               if (merged.docs != 0 &&
@@ -1343,7 +1397,7 @@ absl::Status LmdbDocumentStore::MergeLevels() {
               // entry has the smallest DocId.
               // Each input's next entry is kept at hand, so that picking the
               // smallest reads no array.
-              BandArrayWriter w(static_cast<char*>(ov.mv_data), n);
+              LevelArrayWriter w(static_cast<char*>(ov.mv_data), n, filtered);
               std::vector<BandEntry> head(inputs.size());
               std::vector<char> more(inputs.size());
               for (size_t i = 0; i < inputs.size(); ++i) {
@@ -1749,31 +1803,76 @@ absl::Status LmdbDocumentStore::Holders(
         "parse (mimeo index check names it)",
         dir_));
   }
-  // As Query(): every probe's offsets asked for first, then its entries.
+  // As Query(), every read of a step asked for before the next step reads
+  // any: the filters' words (format 6), then the offsets of the shards
+  // whose filter may hold the hash (a level lacks most of a query's
+  // hashes: one word read instead of offsets and entries), then their
+  // entries.
   const size_t levels = levels_.size();
+  const auto shard = [&](size_t l, uint64_t hash) {
+    return l * kFingerprintShards + FingerprintShard(hash);
+  };
   const auto array = [&](size_t l, uint64_t hash) -> const BandArray& {
     return arrays_[l * per_level_ + config_.lsh_bands + FingerprintShard(hash)];
   };
-  for (uint64_t h : hashes) {
-    for (size_t l = 0; l < levels; ++l) array(l, h).PrefetchOffsets(h);
+  std::vector<uint64_t> mixed;
+  if (fp_filters_) {
+    mixed.resize(hashes.size());
+    for (size_t i = 0; i < hashes.size(); ++i) {
+      mixed[i] = FingerprintFilter::Mix(hashes[i]);
+    }
   }
-  std::vector<std::pair<uint32_t, uint32_t>> ranges(hashes.size() * levels);
+  // The (hash, level) pairs to read, hash-major, levels in DocId order.
+  struct Probe {
+    uint32_t hash;
+    uint32_t level;
+    uint32_t lo = 0, hi = 0;
+  };
+  std::vector<Probe> probes;
+  probes.reserve(fp_filters_ ? hashes.size() * 2 : hashes.size() * levels);
+  // Each filter word is asked for kAhead pairs before it is read: asking
+  // for all of them first (thousands) overflows the misses a core keeps in
+  // flight, and the words asked first are gone by the time they are read
+  // (at 127k documents in 15 levels, warm p50 about 225 µs asking all
+  // first, 195-200 µs asking 16 to 32 ahead; bench/README.md).
+  constexpr size_t kAhead = 16;
+  size_t ahead_i = 0, ahead_l = 0;
+  const auto ask_next = [&]() {
+    if (ahead_i >= hashes.size()) return;
+    filters_[shard(ahead_l, hashes[ahead_i])].Prefetch(mixed[ahead_i]);
+    if (++ahead_l == levels) {
+      ahead_l = 0;
+      ++ahead_i;
+    }
+  };
+  if (fp_filters_ && levels != 0) {
+    for (size_t j = 0; j < kAhead; ++j) ask_next();
+  }
   for (size_t i = 0; i < hashes.size(); ++i) {
+    const uint64_t h = hashes[i];
     for (size_t l = 0; l < levels; ++l) {
-      std::pair<uint32_t, uint32_t>& r = ranges[i * levels + l];
-      if (!array(l, hashes[i]).Bucket(hashes[i], r.first, r.second)) {
-        return absl::DataLossError(absl::StrFormat(
-            "index '%s' is corrupt: fingerprint shard %d of posting level %d",
-            dir_, FingerprintShard(hashes[i]), levels_[l].id));
+      if (fp_filters_) {
+        ask_next();
+        if (!filters_[shard(l, h)].MayHold(mixed[i])) continue;
       }
+      probes.push_back(
+          Probe{static_cast<uint32_t>(i), static_cast<uint32_t>(l)});
+      array(l, h).PrefetchOffsets(h);
     }
   }
-  for (size_t i = 0; i < hashes.size(); ++i) {
-    std::vector<DocId>& o = out[i];
-    for (size_t l = 0; l < levels; ++l) {
-      const std::pair<uint32_t, uint32_t>& r = ranges[i * levels + l];
-      array(l, hashes[i]).Scan(hashes[i], r.first, r.second, o);
+  for (Probe& p : probes) {
+    const uint64_t h = hashes[p.hash];
+    if (!array(p.level, h).Bucket(h, p.lo, p.hi)) {
+      return absl::DataLossError(absl::StrFormat(
+          "index '%s' is corrupt: fingerprint shard %d of posting level %d",
+          dir_, FingerprintShard(h), levels_[p.level].id));
     }
+  }
+  for (const Probe& p : probes) {
+    const uint64_t h = hashes[p.hash];
+    array(p.level, h).Scan(h, p.lo, p.hi, out[p.hash]);
+  }
+  for (std::vector<DocId>& o : out) {
     // DocIds past the ones taken in (another writer's, seen early), and
     // removed documents, whose postings stay until their level merges.
     o.erase(std::remove_if(o.begin(), o.end(),
@@ -1913,14 +2012,25 @@ bool ReadLevelArray(MDB_txn* txn, MDB_dbi levels_db, uint32_t level,
          out.Parse(av.mv_data, av.mv_size);
 }
 
+// The same for a fingerprint shard, with its filter when `filtered`.
+bool ReadLevelArray(MDB_txn* txn, MDB_dbi levels_db, uint32_t level,
+                    uint32_t band, bool filtered, BandArray& out,
+                    FingerprintFilter& filter) {
+  const ArrayKey key = MakeArrayKey(level, band);
+  MDB_val ak = Val(key.data(), kArrayKey), av;
+  return mdb_get(txn, levels_db, &ak, &av) == 0 &&
+         ParseLevelArray(av, filtered, out, filter);
+}
+
 // Check()'s part for the fingerprint shards of a level: each parses, its
 // offsets and order are right, no entry comes twice, and its entries are
 // exactly the distinct fingerprint hashes of the level's filed documents
 // in that shard (compared by count and by a sum of digests, so that a
-// level of 512k documents needs no copy of its 74M entries).
+// level of 512k documents needs no copy of its 74M entries); when
+// `filtered` (format 6), its filter is the one its entries make.
 absl::Status CheckFingerprintShards(
     MDB_txn* txn, MDB_dbi levels_db, MDB_dbi docs, const IndexConfig& config,
-    const BandLevel& l, const std::vector<bool>& filed,
+    const BandLevel& l, bool filtered, const std::vector<bool>& filed,
     const std::function<absl::Status(const std::string&)>& corrupt) {
   std::vector<uint64_t> count(kFingerprintShards, 0),
       sum(kFingerprintShards, 0);
@@ -1944,7 +2054,8 @@ absl::Status CheckFingerprintShards(
   for (uint32_t s = 0; s < kFingerprintShards; ++s) {
     const uint32_t band = config.lsh_bands + s;
     BandArray a;
-    if (!ReadLevelArray(txn, levels_db, l.id, band, a)) {
+    FingerprintFilter filter;
+    if (!ReadLevelArray(txn, levels_db, l.id, band, filtered, a, filter)) {
       return corrupt(absl::StrFormat(
           "fingerprint shard %d of posting level %d is missing or does not "
           "parse",
@@ -1972,16 +2083,24 @@ absl::Status CheckFingerprintShards(
           "fingerprints of its documents (%d entries, %d expected)",
           s, l.id, a.size(), count[s]));
     }
+    if (filtered) {
+      if (const std::string bad = VerifyFilter(a, filter); !bad.empty()) {
+        return corrupt(absl::StrFormat(
+            "fingerprint shard %d of posting level %d: %s", s, l.id, bad));
+      }
+    }
   }
   return absl::OkStatus();
 }
 
 // Check()'s part for the posting levels: `filed` says which DocIds must be
 // filed (live with shingles, or dead-listed); `fp_levels`, whether the
-// levels hold fingerprint shards after the bands.
+// levels hold fingerprint shards after the bands; `fp_filters`, whether
+// the shards carry filters.
 absl::Status CheckLevels(
     MDB_txn* txn, MDB_dbi meta, MDB_dbi levels_db, MDB_dbi docs,
-    const IndexConfig& config, bool fp_levels, const std::vector<bool>& filed,
+    const IndexConfig& config, bool fp_levels, bool fp_filters,
+    const std::vector<bool>& filed,
     const std::function<absl::Status(const std::string&)>& corrupt) {
   const uint32_t bands = config.lsh_bands;
   const uint32_t per_level = bands + (fp_levels ? kFingerprintShards : 0);
@@ -2060,7 +2179,7 @@ absl::Status CheckLevels(
   if (fp_levels) {
     for (const BandLevel& l : levels) {
       RETURN_IF_ERROR(CheckFingerprintShards(txn, levels_db, docs, config, l,
-                                             filed, corrupt));
+                                             fp_filters, filed, corrupt));
     }
   }
   // Each array: its offsets and order, and exactly its documents' keys.
@@ -2137,10 +2256,11 @@ absl::Status LmdbDocumentStore::Check(const std::string& dir) {
   };
   const IndexConfig& config = summary.config;
   // Postings in levels: band arrays, fingerprint shards (format 5, copy
-  // mode), or none.
+  // mode) with their filters (format 6), or none.
   const bool fp_levels =
-      summary.version >= LmdbDocumentStore::kFingerprintFormatVersion &&
-      config.texts;
+      summary.version >= kFingerprintLevelsVersion && config.texts;
+  const bool fp_filters =
+      fp_levels && summary.version >= kFingerprintFiltersVersion;
   const bool leveled = config.lsh_bands != 0 || fp_levels;
   MDB_cursor* cursor = nullptr;
   // Documents: consecutive DocIds, records that parse, ids and texts.
@@ -2272,7 +2392,7 @@ absl::Status LmdbDocumentStore::Check(const std::string& dir) {
         st.ms_entries, dead_listed));
   }
   RETURN_IF_ERROR(CheckLevels(raw, meta, levels_db, docs, config, fp_levels,
-                              filed, corrupt));
+                              fp_filters, filed, corrupt));
   StoreTally stored;
   if (!GetTally(raw, meta, stored) || stored.live != tally.live ||
       stored.empty != tally.empty || stored.shingles != tally.shingles ||

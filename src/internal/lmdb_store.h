@@ -40,7 +40,9 @@
 //          fingerprint postings, empty. In copy mode (version 5), each
 //          level also holds the fingerprint postings
 //          (fingerprint_postings.h) of its documents: kFingerprintShards
-//          arrays, numbered after the bands, of (fingerprint hash, DocId).
+//          arrays, numbered after the bands, of (fingerprint hash, DocId);
+//          from version 6, each with a filter of its hashes before it
+//          (band_levels.h).
 //   dead   DocId (u32, native order) -> nothing: the removed documents
 //          whose postings are still in a level (a removal does not
 //          rewrite a level; queries skip them, the merge that rewrites
@@ -135,15 +137,20 @@ class LmdbDocumentStore final : public DocumentStore,
                                 public BandPostings,
                                 public FingerprintPostings {
  public:
-  // 6: the config names the token hash (HashingParams' shingle.token_hash);
-  // an index whose tokens are hashed by TokenHash::kShortMix (the default)
-  // is made at version 6, so that the mimeos before refuse it naming the
-  // version. One hashed by TokenHash::kXxh3 leaves the field out (a config
-  // without it means kXxh3) and is made at the version its other contents
-  // need, as before.
+  // 6: each fingerprint shard carries a filter of its hashes
+  // (FilteredShardWriter in band_levels.h), read before the shard; a
+  // copy-mode index is made at version 6. A version 5 index opens and
+  // grows as before, without filters (every level's shard is read for
+  // every hash), and stays at version 5.
+  // Also from 6, the config names the token hash (HashingParams'
+  // shingle.token_hash) when it is TokenHash::kShortMix (the default), and
+  // a near-duplicate index hashed so is made at version 6, so that the
+  // mimeos before refuse it naming the version. A config without the field
+  // means kXxh3 (every index before), and a near-duplicate index hashed by
+  // kXxh3 is made at version 3, as before.
   // 5: copy-mode indexes keep fingerprint postings in their levels
   // (fingerprint_postings.h), which the engine asks instead of building a
-  // FingerprintIndex in memory; a copy-mode index is made at version 5.
+  // FingerprintIndex in memory.
   // 3: the band postings as levels (band_levels.h). 2: band postings in
   // one B-tree, source tables and the tally; records with a fixed header
   // and the source as a number. Indexes of versions 1 and 2 are refused,
@@ -152,7 +159,8 @@ class LmdbDocumentStore final : public DocumentStore,
   // before: no fingerprint postings, the engine indexes the fingerprints
   // in memory.
   static constexpr uint32_t kFormatVersion = 6;
-  static constexpr uint32_t kFingerprintFormatVersion = 5;
+  static constexpr uint32_t kFingerprintLevelsVersion = 5;
+  static constexpr uint32_t kFingerprintFiltersVersion = 6;
   // 4: a text record may be a reference (StoredDocument::text_at) rather
   // than a zstd frame. A near-duplicate index is made at version 3 and a
   // version 3 index becomes 4 with the first text kept by reference, so
@@ -194,7 +202,8 @@ class LmdbDocumentStore final : public DocumentStore,
   // dead; in copy mode (version 5), each fingerprint shard of each level
   // parses, is sorted, holds no entry twice, and holds exactly the
   // distinct fingerprint hashes of that shard of the same documents
-  // (compared by count and a sum of digests); each dead entry names a
+  // (compared by count and a sum of digests), and (version 6) its filter
+  // is exactly the one its entries make; each dead entry names a
   // removed document with shingles; no
   // level's arrays are stored but the listed ones and the pending one; the two
   // source tables agree; the counters, the tally and the log agree with the
@@ -268,7 +277,8 @@ class LmdbDocumentStore final : public DocumentStore,
  private:
   using Dbs = LmdbDbs;
   LmdbDocumentStore(std::string dir, MDB_env* env, Dbs dbs,
-                    const IndexConfig& config, bool read_only, bool fp_levels);
+                    const IndexConfig& config, bool read_only, bool fp_levels,
+                    bool fp_filters);
 
   // Runs `body` in a write transaction and commits it, growing the map and
   // running it again when it is full. `body` returns an LMDB error code
@@ -315,6 +325,8 @@ class LmdbDocumentStore final : public DocumentStore,
   const bool read_only_;
   // Fingerprint postings in the levels (format 5, copy mode).
   const bool fp_levels_;
+  // And filters in the fingerprint shards (format 6).
+  const bool fp_filters_;
   // The arrays of a level: the bands, then the fingerprint shards.
   const uint32_t per_level_;
   size_t merge_txn_bytes_ = kMergeTxnBytes;
@@ -335,6 +347,9 @@ class LmdbDocumentStore final : public DocumentStore,
   // fails, naming the damage).
   std::vector<BandLevel> levels_;
   std::vector<BandArray> arrays_;
+  // With fp_filters_, the filters of the fingerprint shards
+  // (levels_.size() x kFingerprintShards, level-major), read in place.
+  std::vector<FingerprintFilter> filters_;
   bool arrays_ok_ = true;
   // A bit per DocId: removed (from the dead table on opening, then from
   // this process's removals and the log).
