@@ -88,9 +88,19 @@ void CommonShingles::Build(
   constexpr size_t kRounds = 8;
   constexpr size_t kPerRound = kPartitions / kRounds;
   std::vector<std::vector<uint64_t>> found(kPartitions);
-  // The scattered round; every value is written before it is read.
-  std::unique_ptr<uint64_t[]> all;
+  // The scattered round, as large as the largest round from the start:
+  // grown round by round, it was given back and faulted in again each
+  // time a round was larger than those before. Every value is written
+  // before it is read.
   uint64_t all_size = 0;
+  for (size_t round = 0; round < kRounds; ++round) {
+    uint64_t total = 0;
+    for (size_t p = round * kPerRound; p < (round + 1) * kPerRound; ++p) {
+      for (size_t b = 0; b < num_blocks; ++b) total += counts[b * kPartitions + p];
+    }
+    all_size = std::max(all_size, total);
+  }
+  std::unique_ptr<uint64_t[]> all(new uint64_t[all_size]);
   // Per thread, a counting table reused from partition to partition: a
   // slot is in use when its stamp is the partition's, so that nothing is
   // cleared or allocated per partition (which cost more than counting).
@@ -126,11 +136,6 @@ void CommonShingles::Build(
       }
     }
     begin[kPerRound] = total;
-    if (total > all_size) {
-      all.reset();
-      all.reset(new uint64_t[total]);
-      all_size = total;
-    }
     // A sorted set holds a round's shingles in one stretch, the one after
     // the previous round's: each round reads only its own.
     tbb::parallel_for(size_t{0}, num_blocks, [&](size_t b) {

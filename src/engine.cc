@@ -748,7 +748,8 @@ absl::Span<const uint64_t> Engine::CommonIn(
   return fetched;
 }
 
-std::shared_ptr<const Engine::Common> Engine::CommonModel(bool current) const {
+std::shared_ptr<const Engine::Common> Engine::CommonModel(bool current,
+                                                          bool in_arena) const {
   std::lock_guard lock(common_mu_);
   const size_t n = store_->num_ids();
   // Two models, so that Query()'s answers depend only on the adds, removes
@@ -781,7 +782,7 @@ std::shared_ptr<const Engine::Common> Engine::CommonModel(bool current) const {
       return store_->live(static_cast<DocId>(d)) ? SetOf(static_cast<DocId>(d))
                       : absl::Span<const uint64_t>();
     };
-    internal::Arena(options_.threads).execute([&] {
+    const auto count = [&] {
       model->shingles.Build(n, live_set);
       if (model->shingles.size() == 0) return;
       // Per block of documents, then joined in order.
@@ -803,7 +804,12 @@ std::shared_ptr<const Engine::Common> Engine::CommonModel(bool current) const {
       for (const auto& f : found) {
         model->hashes.insert(model->hashes.end(), f.begin(), f.end());
       }
-    });
+    };
+    if (in_arena) {
+      count();
+    } else {
+      internal::Arena(options_.threads).execute(count);
+    }
   }
   cached = std::move(model);
   return cached;

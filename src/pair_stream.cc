@@ -82,7 +82,7 @@ absl::StatusOr<PairStreamStats> Engine::StreamNearDuplicates(
     internal::PhaseReporter phase(options.progress, kProgressLshJoin, 1);
     arena.execute([&] {
       tbb::parallel_invoke(
-          [&] { common = CommonModel(/*current=*/true); },
+          [&] { common = CommonModel(/*current=*/true, /*in_arena=*/true); },
           [&] { found = NearDuplicateCandidates(); });
     });
   }

@@ -25,6 +25,7 @@
 #include "html_text.h"
 #include "input.h"
 #include "json_writer.h"
+#include "oneapi/tbb/task_arena.h"
 #include "report.h"
 #include "test_util.h"
 #include "utf8.h"
@@ -1071,6 +1072,65 @@ TEST(ReportTest, HtmlShowsEvidenceForEveryCluster) {
   EXPECT_NE(compact.find("<mark data-p=\"0\">shared words here</mark>"),
             std::string::npos)
       << compact;
+}
+
+// JSONL clusters whose pairs need no text are formatted in blocks on
+// several threads: the lines are those of one cluster at a time, in order,
+// whatever the threads, and each cluster is counted as written once.
+TEST(ReportTest, JsonlClustersInBlocksKeepTheirOrder) {
+  Report r;
+  r.has_clusters = true;
+  std::string expected;
+  for (uint32_t c = 0; c < 1000; ++c) {
+    ClusterOut out;
+    out.id = c;
+    out.docs = {"d" + std::to_string(2 * c), "d\"" + std::to_string(2 * c + 1)};
+    out.representative = out.docs[c % 2];
+    for (uint32_t i = 0; i < c % 4; ++i) {
+      PairOut p;
+      p.a = out.docs[0];
+      p.b = out.docs[1];
+      p.similarity.jaccard = 0.25 * i + 1.0 / (c + 3);
+      p.near_duplicate = true;
+      // Passages without their text need no text fetched.
+      p.has_passages = i % 2 == 1;
+      if (p.has_passages) {
+        p.shares_copy = true;
+        p.passages.push_back({0, c + 1, 0, c + 2, c % 7});
+      }
+      out.pairs.push_back(p);
+    }
+    expected += absl::StrCat("{\"cluster\":", c, ",\"size\":2,\"docs\":[",
+                             JsonString(out.docs[0]), ",",
+                             JsonString(out.docs[1]), "],\"representative\":",
+                             JsonString(out.representative), ",\"pairs\":[");
+    for (size_t i = 0; i < out.pairs.size(); ++i) {
+      expected += (i > 0 ? "," : "") + PairJson(out.pairs[i], false);
+    }
+    expected += "]}\n";
+    r.clusters.push_back(std::move(out));
+  }
+  const auto write = [&r](int threads, size_t& written) {
+    WriteOptions o;
+    o.passage_text = false;
+    o.written = [&written] { ++written; };
+    char* buf = nullptr;
+    size_t len = 0;
+    std::FILE* f = open_memstream(&buf, &len);
+    absl::Status s;
+    tbb::task_arena(threads).execute(
+        [&] { s = WriteReport(r, "jsonl", o, f); });
+    std::fclose(f);
+    std::string text(buf, len);
+    std::free(buf);
+    EXPECT_TRUE(s.ok()) << s;
+    return text;
+  };
+  for (int threads : {1, 2, 4}) {
+    size_t written = 0;
+    EXPECT_EQ(write(threads, written), expected) << threads << " threads";
+    EXPECT_EQ(written, r.clusters.size());
+  }
 }
 
 TEST(JsonWriterTest, EscapesRepairsAndPlacesCommas) {

@@ -317,6 +317,73 @@ TEST(LshIndexTest, AllPairsEqualsQueryingEachDocument) {
   EXPECT_EQ(by_query, by_batch);
 }
 
+// The join keys bands of one or two rows by their values rather than by
+// XXH3: at 1, 2 and 3 rows (and a large bucket of copies hubbed), its
+// pairs and band counts are those of the index's join on XXH3 keys, and
+// each is a pair of documents whose rows are equal in that many bands
+// (fewer for two copies in a hubbed bucket: family 30, DocIds 120-135).
+TEST(LshIndexTest, AllPairsAtFewRowsPairsEqualRows) {
+  const MinHasher m = Hasher();
+  for (const uint32_t rows : {1u, 2u, 3u}) {
+    const uint32_t bands = 128 / rows / 2;
+    LshIndex idx = MakeIndex(bands, rows, /*large=*/8);
+    std::mt19937_64 rng(11 + rows);
+    std::vector<uint32_t> flat;
+    std::vector<std::vector<uint32_t>> sigs;
+    for (int family = 0; family < 60; ++family) {
+      const std::vector<uint64_t> base = RandomSet(rng, 40);
+      for (int member = 0; member < 4; ++member) {
+        std::vector<uint64_t> v = base;
+        for (int i = 0; i < member * 8; ++i) v[rng() % v.size()] = rng();
+        sigs.push_back(m.Sketch(v).values);
+      }
+      if (family == 30) {
+        for (int copy = 0; copy < 12; ++copy) sigs.push_back(sigs.back());
+      }
+    }
+    for (DocId d = 0; d < sigs.size(); ++d) {
+      ASSERT_TRUE(idx.Add(d, sigs[d]).ok());
+      flat.insert(flat.end(), sigs[d].begin(), sigs[d].end());
+    }
+    // The index's join, on its XXH3 band keys, hubs large buckets alike.
+    std::set<std::tuple<DocId, DocId, uint32_t>> by_index, by_batch;
+    std::map<std::pair<DocId, DocId>, uint32_t> shared_rows;
+    for (const CandidatePair& p : idx.AllPairs()) {
+      by_index.insert({p.a, p.b, p.bands});
+    }
+    auto batch = LshAllPairs(flat, idx.options());
+    ASSERT_TRUE(batch.ok());
+    for (const CandidatePair& p : *batch) by_batch.insert({p.a, p.b, p.bands});
+    // Without buckets past the large one's size, every pair sharing rows.
+    size_t pairs_sharing = 0;
+    for (DocId a = 0; a < sigs.size(); ++a) {
+      for (DocId b = a + 1; b < sigs.size(); ++b) {
+        uint32_t shared = 0;
+        for (uint32_t band = 0; band < bands; ++band) {
+          shared += std::equal(sigs[a].begin() + band * rows,
+                               sigs[a].begin() + (band + 1) * rows,
+                               sigs[b].begin() + band * rows);
+        }
+        if (shared > 0) shared_rows[{a, b}] = shared;
+        pairs_sharing += shared > 0;
+      }
+    }
+    EXPECT_GT(by_index.size(), 100u) << rows << " rows";
+    EXPECT_EQ(by_index, by_batch) << rows << " rows";
+    // The copies' bucket (13 documents) is hubbed: fewer pairs than share.
+    EXPECT_LT(by_batch.size(), pairs_sharing) << rows << " rows";
+    for (const auto& [a, b, n] : by_batch) {
+      // A pair inside a hubbed bucket is not counted for that band.
+      const auto it = shared_rows.find({a, b});
+      ASSERT_NE(it, shared_rows.end()) << a << "~" << b;
+      EXPECT_LE(n, it->second) << a << "~" << b << " at " << rows << " rows";
+      if (a < 120 || a >= 120 + 16) {
+        EXPECT_EQ(n, it->second) << a << "~" << b << " at " << rows << " rows";
+      }
+    }
+  }
+}
+
 // The same at a size where the join sorts band records and pairs by
 // buckets (a few thousand records), with a run of identical signatures
 // longer than a bucket's insertion sort takes.

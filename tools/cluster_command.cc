@@ -10,6 +10,8 @@
 #include "absl/strings/str_format.h"
 #include "command.h"
 #include "commands.h"
+#include "oneapi/tbb/parallel_for.h"
+#include "oneapi/tbb/task_arena.h"
 
 namespace mimeo::cli {
 namespace {
@@ -62,6 +64,10 @@ int Run(ClusterArgs& args) {
   if (!opened.ok()) return StatusExit(opened.status());
   std::optional<Output> families = std::move(*opened);
   const WriteOptions& write = output->write_options();
+  // The threads --threads allows, for building and writing the report.
+  tbb::task_arena arena(common.engine.threads == 0
+                            ? tbb::task_arena::automatic
+                            : common.engine.threads);
   common.engine.text_source = (*reader)->texts();
   auto engine_or = Engine::Create(common.engine);
   if (!engine_or.ok()) return StatusExit(engine_or.status());
@@ -125,8 +131,12 @@ int Run(ClusterArgs& args) {
     Phase phase(absl::StrFormat("aligning %d pair%s", to_align,
                                 to_align == 1 ? "" : "s"),
                 to_align, common.quiet || to_align == 0);
-    for (const Cluster& c : clustering->clusters) {
-      ClusterOut out{c.id, {}, id(c.representative), {}};
+    // Cluster i of the report.
+    const auto cluster_out = [&](size_t i) -> absl::Status {
+      const Cluster& c = clustering->clusters[i];
+      ClusterOut& out = report.clusters[i];
+      out.id = c.id;
+      out.representative = id(c.representative);
       for (DocId m : c.members) out.docs.push_back(id(m));
       std::vector<const VerifiedPair*>& pairs = pairs_of[c.id];
       OrderPairs(pairs, c.representative);
@@ -144,7 +154,7 @@ int Run(ClusterArgs& args) {
           uint32_t more = 0;
           absl::StatusOr<std::vector<Passage>> passages =
               engine.Passages(p->a, p->b, &more);
-          if (!passages.ok()) return StatusExit(passages.status());
+          if (!passages.ok()) return passages.status();
           phase.Advance();
           po.a_doc = p->a;
           po.b_doc = p->b;
@@ -154,7 +164,20 @@ int Run(ClusterArgs& args) {
         }
         out.pairs.push_back(std::move(po));
       }
-      report.clusters.push_back(std::move(out));
+      return absl::OkStatus();
+    };
+    report.clusters.resize(clustering->clusters.size());
+    if (show_text) {
+      for (size_t i = 0; i < report.clusters.size(); ++i) {
+        if (absl::Status s = cluster_out(i); !s.ok()) return StatusExit(s);
+      }
+    } else {
+      // Nothing to read: the clusters are independent, and built on all
+      // the threads (cannot fail without passages).
+      arena.execute([&] {
+        tbb::parallel_for(size_t{0}, report.clusters.size(),
+                          [&](size_t i) { (void)cluster_out(i); });
+      });
     }
   } else {
     absl::StatusOr<CopyReport> copy;
@@ -206,9 +229,9 @@ int Run(ClusterArgs& args) {
     Phase phase(absl::StrFormat("writing %d cluster%s", report.clusters.size(),
                                 report.clusters.size() == 1 ? "" : "s"),
                 report.clusters.size(), common.quiet);
-    if (absl::Status s = output->Write(report, &phase); !s.ok()) {
-      return StatusExit(s);
-    }
+    absl::Status written;
+    arena.execute([&] { written = output->Write(report, &phase); });
+    if (!written.ok()) return StatusExit(written);
   }
   PrintSummary(common, (*reader)->counts(), stats,
                absl::StrFormat("%d cluster%s", report.clusters.size(),

@@ -6,6 +6,8 @@
 
 #include "absl/strings/str_format.h"
 #include "json_writer.h"
+#include "oneapi/tbb/parallel_pipeline.h"
+#include "oneapi/tbb/task_arena.h"
 #include "utf8.h"
 
 namespace mimeo::cli {
@@ -126,6 +128,73 @@ void Written(const WriteOptions& o) {
 
 // --- JSONL ---------------------------------------------------------------
 
+// A cluster's object up to its pairs, which the caller writes into the
+// open array before EndCluster().
+void BeginCluster(const ClusterOut& c, JsonWriter& w) {
+  w.BeginObject();
+  w.Key("cluster");
+  w.Uint(c.id);
+  w.Key("size");
+  w.Uint(c.docs.size());
+  w.Key("docs");
+  w.BeginArray();
+  for (const std::string& d : c.docs) w.String(d);
+  w.EndArray();
+  w.Key("representative");
+  w.String(c.representative);
+  w.Key("pairs");
+  w.BeginArray();
+}
+
+void EndCluster(JsonWriter& w) {
+  w.EndArray();
+  w.EndObject();
+}
+
+// Clusters whose pairs need no text fetched, one JSON line each: blocks of
+// clusters formatted in parallel (in the caller's TBB arena) and written
+// in order as they are ready, so that formatting the next blocks overlaps
+// writing this one. A 100k-document clustering run writes 20 MB of JSONL:
+// one thread formatting it was a twentieth of the run, with the other core
+// idle.
+void WriteJsonlClusters(const std::vector<ClusterOut>& clusters,
+                        const WriteOptions& o, std::FILE* out) {
+  constexpr size_t kBlock = 256;
+  const size_t blocks = (clusters.size() + kBlock - 1) / kBlock;
+  size_t next = 0;
+  tbb::parallel_pipeline(
+      2 * static_cast<size_t>(tbb::this_task_arena::max_concurrency()),
+      tbb::make_filter<void, size_t>(tbb::filter_mode::serial_in_order,
+                                     [&](tbb::flow_control& fc) -> size_t {
+                                       if (next == blocks) fc.stop();
+                                       return next++;
+                                     }) &
+          tbb::make_filter<size_t, std::pair<size_t, std::string>>(
+              tbb::filter_mode::parallel,
+              [&](size_t b) {
+                JsonWriter w;
+                std::string text;
+                const size_t end = std::min(clusters.size(), (b + 1) * kBlock);
+                for (size_t i = b * kBlock; i < end; ++i) {
+                  BeginCluster(clusters[i], w);
+                  for (const PairOut& p : clusters[i].pairs) {
+                    WritePair(p, std::string_view(), o.passage_text, w);
+                  }
+                  EndCluster(w);
+                  text += w.str();
+                  text += '\n';
+                  w.Clear();
+                }
+                return std::make_pair(end - b * kBlock, std::move(text));
+              }) &
+          tbb::make_filter<std::pair<size_t, std::string>, void>(
+              tbb::filter_mode::serial_in_order,
+              [&](const std::pair<size_t, std::string>& block) {
+                std::fwrite(block.second.data(), 1, block.second.size(), out);
+                for (size_t i = 0; i < block.first; ++i) Written(o);
+              }));
+}
+
 absl::Status WriteJsonl(const Report& r, const WriteOptions& o,
                         std::FILE* out) {
   JsonWriter w;
@@ -144,25 +213,24 @@ absl::Status WriteJsonl(const Report& r, const WriteOptions& o,
     w.Clear();
   };
   if (r.has_clusters) {
+    // Without a text to fetch, clusters are formatted a block at a time on
+    // all the caller's threads and written in order: the same bytes.
+    bool fetches = false;
     for (const ClusterOut& c : r.clusters) {
-      w.BeginObject();
-      w.Key("cluster");
-      w.Uint(c.id);
-      w.Key("size");
-      w.Uint(c.docs.size());
-      w.Key("docs");
-      w.BeginArray();
-      for (const std::string& d : c.docs) w.String(d);
-      w.EndArray();
-      w.Key("representative");
-      w.String(c.representative);
-      w.Key("pairs");
-      w.BeginArray();
+      for (const PairOut& p : c.pairs) {
+        fetches = fetches || (o.passage_text && !p.passages.empty());
+      }
+    }
+    if (!fetches) {
+      WriteJsonlClusters(r.clusters, o, out);
+      return absl::OkStatus();
+    }
+    for (const ClusterOut& c : r.clusters) {
+      BeginCluster(c, w);
       for (const PairOut& p : c.pairs) {
         if (absl::Status s = pair(p); !s.ok()) return s;
       }
-      w.EndArray();
-      w.EndObject();
+      EndCluster(w);
       flush();
       Written(o);
     }

@@ -648,7 +648,16 @@ class Engine {
   // has grown by an eighth since. A refresh counts every set while holding
   // common_mu_, so concurrent queries wait for it. Requires the lock
   // (shared or exclusive).
-  std::shared_ptr<const Common> CommonModel(bool current) const;
+  //
+  // `in_arena`: the caller runs in the engine's arena already (a task of
+  // it), and the count's parallel loops run there, where the caller's
+  // other threads, once done with their own tasks, help with them; else
+  // in an arena of its own. A thread in one arena cannot take the tasks of
+  // another it waits beside: counted beside the LSH join in an arena of
+  // its own, the count ran on one thread while the join finished on the
+  // other and then waited (bench/README.md, "A fourth speed round").
+  std::shared_ptr<const Common> CommonModel(bool current,
+                                            bool in_arena = false) const;
   // The common shingles of `doc`, sorted: from the model, or, for a
   // document added since it was built, found into `fetched`.
   absl::Span<const uint64_t> CommonIn(const Common& common, DocId doc,
