@@ -295,6 +295,37 @@ void Damage(const std::string& dir, const char* db, unsigned flags,
   mdb_env_close(env);
 }
 
+// Writes `version` as the index's format version (the index closed), as
+// an older or newer mimeo would have left it, or damage.
+void SetFormatVersion(const std::string& dir, uint32_t version) {
+  Damage(dir, "meta", 0, [&](MDB_txn* txn, MDB_dbi meta) {
+    MDB_val k{14, const_cast<char*>("format_version")},
+        v{sizeof(version), &version};
+    ASSERT_EQ(mdb_put(txn, meta, &k, &v, 0), 0);
+  });
+}
+
+// Adds `adds` documents of `corpus` to both engines, asking both after each
+// add for another of its documents, then compares their SharedCopy(): the
+// same answers throughout, and some copy shared.
+void AddAndAnswerAlike(Engine& memory, Engine& disk, Corpus& corpus,
+                       int adds) {
+  for (int i = 0; i < adds; ++i) {
+    const Document d = corpus.Next();
+    ASSERT_EQ(memory.Add(d).ok(), disk.Add(d).ok());
+    const Document q = corpus.Next();
+    auto qa = memory.Query(q.text);
+    auto qb = disk.Query(q.text);
+    ASSERT_TRUE(qa.ok() && qb.ok()) << qb.status();
+    EXPECT_EQ(Describe(*qa), Describe(*qb)) << "add " << i;
+  }
+  auto ra = memory.SharedCopy();
+  auto rb = disk.SharedCopy();
+  ASSERT_TRUE(ra.ok() && rb.ok()) << rb.status();
+  EXPECT_FALSE(ra->pairs.empty());
+  EXPECT_EQ(Describe(*ra), Describe(*rb));
+}
+
 // CheckIndex(dir) fails, saying `what`.
 void ExpectCheckFails(const std::string& dir, const std::string& what) {
   const absl::Status s = Engine::CheckIndex(dir);
@@ -353,13 +384,7 @@ TEST(DurableTest, RefusesWhatIsNotItsIndex) {
   EXPECT_TRUE(Engine::Open(dir, info->options).ok());
 
   // A newer format version, written into the meta table as damage would.
-  const auto set_version = [&](uint32_t version) {
-    Damage(dir, "meta", 0, [&](MDB_txn* txn, MDB_dbi meta) {
-      MDB_val k{14, const_cast<char*>("format_version")}, v{4, &version};
-      ASSERT_EQ(mdb_put(txn, meta, &k, &v, 0), 0);
-    });
-  };
-  set_version(99);
+  SetFormatVersion(dir, 99);
   e = Engine::Open(dir, DurableOptions());
   ASSERT_FALSE(e.ok());
   EXPECT_NE(e.status().message().find("format version 99"), std::string::npos)
@@ -367,7 +392,7 @@ TEST(DurableTest, RefusesWhatIsNotItsIndex) {
   EXPECT_NE(e.status().message().find("newer"), std::string::npos);
   // An older one (version 1: the records held the source's name, and no
   // band postings).
-  set_version(1);
+  SetFormatVersion(dir, 1);
   e = Engine::Open(dir, DurableOptions());
   ASSERT_FALSE(e.ok());
   EXPECT_NE(e.status().message().find("format version 1;"), std::string::npos)
@@ -376,7 +401,7 @@ TEST(DurableTest, RefusesWhatIsNotItsIndex) {
   EXPECT_FALSE(Engine::ReadIndexInfo(dir).ok());
   EXPECT_FALSE(Engine::CheckIndex(dir).ok());
   // Version 2: the band postings in one B-tree.
-  set_version(2);
+  SetFormatVersion(dir, 2);
   e = Engine::Open(dir, DurableOptions());
   ASSERT_FALSE(e.ok());
   EXPECT_NE(e.status().message().find("format version 2;"), std::string::npos)
@@ -1896,30 +1921,12 @@ TEST(DurableTest, CopyIndexOfVersion5StillOpens) {
     stripped = arrays.size();
   });
   EXPECT_EQ(stripped, internal::kFingerprintShards);
-  Damage(dir, "meta", 0, [](MDB_txn* txn, MDB_dbi meta) {
-    const uint32_t version = 5;
-    MDB_val k{14, const_cast<char*>("format_version")},
-        v{sizeof(version), const_cast<uint32_t*>(&version)};
-    ASSERT_EQ(mdb_put(txn, meta, &k, &v, 0), 0);
-  });
+  SetFormatVersion(dir, 5);
   EXPECT_TRUE(Engine::CheckIndex(dir).ok()) << Engine::CheckIndex(dir);
   auto disk = Engine::Open(dir, options);
   ASSERT_TRUE(disk.ok()) << disk.status();
   // Single adds: levels of one document, merged with the stripped one.
-  for (int i = 0; i < 20; ++i) {
-    const Document d = corpus.Next();
-    ASSERT_EQ((*memory)->Add(d).ok(), (*disk)->Add(d).ok());
-    const Document q = corpus.Next();
-    auto qa = (*memory)->Query(q.text);
-    auto qb = (*disk)->Query(q.text);
-    ASSERT_TRUE(qa.ok() && qb.ok()) << qb.status();
-    EXPECT_EQ(Describe(*qa), Describe(*qb));
-  }
-  auto ra = (*memory)->SharedCopy();
-  auto rb = (*disk)->SharedCopy();
-  ASSERT_TRUE(ra.ok() && rb.ok());
-  EXPECT_FALSE(ra->pairs.empty());
-  EXPECT_EQ(Describe(*ra), Describe(*rb));
+  AddAndAnswerAlike(**memory, **disk, corpus, 20);
   disk->reset();
   auto info = Engine::ReadIndexInfo(dir);
   ASSERT_TRUE(info.ok());
@@ -1952,11 +1959,8 @@ TEST(DurableTest, CopyIndexOfVersion3StillOpens) {
   Damage(dir, "levels", 0, [](MDB_txn* txn, MDB_dbi dbi) {
     ASSERT_EQ(mdb_drop(txn, dbi, 0), 0);
   });
+  SetFormatVersion(dir, 3);
   Damage(dir, "meta", 0, [](MDB_txn* txn, MDB_dbi meta) {
-    const uint32_t version = 3;
-    MDB_val k{14, const_cast<char*>("format_version")},
-        v{sizeof(version), const_cast<uint32_t*>(&version)};
-    ASSERT_EQ(mdb_put(txn, meta, &k, &v, 0), 0);
     const std::string none = internal::EncodeLevels({});
     MDB_val lk{6, const_cast<char*>("levels")},
         lv{none.size(), const_cast<char*>(none.data())};
@@ -1965,20 +1969,7 @@ TEST(DurableTest, CopyIndexOfVersion3StillOpens) {
   EXPECT_TRUE(Engine::CheckIndex(dir).ok()) << Engine::CheckIndex(dir);
   auto disk = Engine::Open(dir, options);
   ASSERT_TRUE(disk.ok()) << disk.status();
-  for (int i = 0; i < 12; ++i) {
-    const Document d = corpus.Next();
-    ASSERT_EQ((*memory)->Add(d).ok(), (*disk)->Add(d).ok());
-    const Document q = corpus.Next();
-    auto qa = (*memory)->Query(q.text);
-    auto qb = (*disk)->Query(q.text);
-    ASSERT_TRUE(qa.ok() && qb.ok());
-    EXPECT_EQ(Describe(*qa), Describe(*qb));
-  }
-  auto ra = (*memory)->SharedCopy();
-  auto rb = (*disk)->SharedCopy();
-  ASSERT_TRUE(ra.ok() && rb.ok());
-  EXPECT_FALSE(ra->pairs.empty());
-  EXPECT_EQ(Describe(*ra), Describe(*rb));
+  AddAndAnswerAlike(**memory, **disk, corpus, 12);
   auto info = Engine::ReadIndexInfo(dir);
   ASSERT_TRUE(info.ok());
   EXPECT_EQ(info->version, 3u);
