@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "absl/types/span.h"
+#include "internal/mix.h"
 #include "mimeo/lsh_index.h"
 
 namespace mimeo::internal {
@@ -181,18 +182,11 @@ class FingerprintFilter {
   uint64_t words() const { return n_words_; }
   const char* data() const { return words_; }
 
-  // The word and the bits of a hash come from Mix(hash) (the finalizer
-  // of MurmurHash3, a bijection whose every output bit depends on every
-  // input bit): the word from its top 32 bits, the kFilterProbes bit
-  // numbers from its low 30, 6 bits each.
-  static uint64_t Mix(uint64_t hash) {
-    hash ^= hash >> 33;
-    hash *= 0xFF51AFD7ED558CCDu;
-    hash ^= hash >> 33;
-    hash *= 0xC4CEB9FE1A85EC53u;
-    hash ^= hash >> 33;
-    return hash;
-  }
+  // The word and the bits of a hash come from Mix(hash) (internal::Mix64,
+  // a bijection whose every output bit depends on every input bit): the
+  // word from its top 32 bits, the kFilterProbes bit numbers from its low
+  // 30, 6 bits each.
+  static uint64_t Mix(uint64_t hash) { return Mix64(hash); }
   static uint64_t WordOf(uint64_t mixed, uint64_t n_words) {
     return ((mixed >> 32) * n_words) >> 32;
   }
