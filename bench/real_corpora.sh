@@ -50,7 +50,11 @@
 #                                     with corrected and updated stories
 #                                     that repeat paragraphs, and forms
 #                                     (dividend notices, earnings tables)
-#                                     that differ in their figures only
+#                                     that differ in their figures only;
+#                                     and OUT_DIR/reuters-dated.jsonl, the
+#                                     same stories as JSONL lines (id,
+#                                     text, date: the story's <DATE>), for
+#                                     `--date-field date`
 #   OUT_DIR/npm-readme/<package>.md   the README of 2,302 npm packages
 #                                     (bench/npm_readmes.tsv pins name and
 #                                     version), fetched from the npm
@@ -211,21 +215,30 @@ fi
 # byte dropped; stories without a body are left out.
 reuters="${MIMEO_DATASETS:-$(cd "$(dirname "$0")/.." && pwd)/../shared/datasets}/reuters21578/data"
 if [ -d "$reuters" ]; then
-  python3 - "$reuters" "$out/reuters" <<'PY'
-import glob, html, os, re, sys
-source, to = sys.argv[1], sys.argv[2]
+  python3 - "$reuters" "$out/reuters" "$out/reuters-dated.jsonl" <<'PY'
+import datetime, glob, html, json, os, re, sys
+source, to, dated = sys.argv[1], sys.argv[2], sys.argv[3]
 os.makedirs(to, exist_ok=True)
 story = re.compile(r'<REUTERS[^>]*NEWID="(\d+)"[^>]*>(.*?)</REUTERS>', re.S)
 body = re.compile(r"<BODY>(.*?)</BODY>", re.S)
-for path in sorted(glob.glob(os.path.join(source, "reut2-*.sgm"))):
-    with open(path, encoding="latin-1") as f:
-        sgml = f.read()
-    for m in story.finditer(sgml):
-        b = body.search(m.group(2))
-        text = html.unescape(b.group(1)).replace("\x03", "").strip() if b else ""
-        if text:
-            with open(os.path.join(to, "%05d.txt" % int(m.group(1))), "w") as f:
+when = re.compile(r"<DATE>\s*(\d+-[A-Z]{3}-\d{4} \d\d:\d\d:\d\d)")
+with open(dated, "w") as lines:
+    for path in sorted(glob.glob(os.path.join(source, "reut2-*.sgm"))):
+        with open(path, encoding="latin-1") as f:
+            sgml = f.read()
+        for m in story.finditer(sgml):
+            b = body.search(m.group(2))
+            text = html.unescape(b.group(1)).replace("\x03", "").strip() if b else ""
+            if not text:
+                continue
+            name = "%05d" % int(m.group(1))
+            with open(os.path.join(to, name + ".txt"), "w") as f:
                 f.write(text + "\n")
+            d = when.search(m.group(2))
+            date = (datetime.datetime.strptime(d.group(1), "%d-%b-%Y %H:%M:%S")
+                    .strftime("%Y-%m-%dT%H:%M:%SZ") if d else None)
+            lines.write(json.dumps({"id": name, "text": text + "\n",
+                                    "date": date}) + "\n")
 PY
   echo "reuters: $(find "$out/reuters" -type f | wc -l) stories" >&2
 else

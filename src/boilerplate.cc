@@ -260,6 +260,11 @@ absl::Status PassageJudge::Options::Validate() const {
         "passage judge: template_sources must be in [0, 1], got %g",
         template_sources));
   }
+  if (burst_seconds < 0) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "passage judge: burst_seconds must be at least 0 (0 is off), got %d",
+        burst_seconds));
+  }
   if (!(junk_share >= 0 && junk_share <= 1)) {
     return absl::InvalidArgumentError(absl::StrFormat(
         "passage judge: junk_share must be in [0, 1], got %g", junk_share));
@@ -306,6 +311,10 @@ Boilerplate PassageJudge::Judge(const PassageFacts& f,
   if (f.doc_frequency >= CommonThreshold(num_docs)) {
     if (f.same_edge) return Boilerplate::kEdge;
     if (f.tokens < options_.phrase_tokens) return Boilerplate::kPhrase;
+  }
+  // Its shingles are common because many printed it at once.
+  if (f.burst_share >= 0.5 && f.tokens >= options_.phrase_tokens) {
+    return Boilerplate::kNone;
   }
   // Partly made of common shingles, and what is left is shorter than a
   // phrase: a stock line whatever its fingerprints.

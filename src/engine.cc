@@ -932,8 +932,62 @@ uint32_t Engine::FingerprintSources(uint64_t hash, DocId as_of, uint32_t limit,
   return static_cast<uint32_t>(seen.size());
 }
 
+namespace {
+// latest - earliest, at most INT64_MAX whatever the dates.
+int64_t SpanBetween(int64_t earliest, int64_t latest) {
+  const uint64_t span =
+      static_cast<uint64_t>(latest) - static_cast<uint64_t>(earliest);
+  return span > static_cast<uint64_t>(INT64_MAX) ? INT64_MAX
+                                                 : static_cast<int64_t>(span);
+}
+}  // namespace
+
+int64_t Engine::DateSpan() const {
+  std::lock_guard lock(dates_mu_);
+  const size_t n = store_->num_ids();
+  if (dates_.removed != stats_.removed || dates_.counted > n) {
+    dates_ = DateRange{};
+    dates_.removed = stats_.removed;
+  }
+  for (DocId d = static_cast<DocId>(dates_.counted); d < n; ++d) {
+    if (!store_->live(d)) continue;
+    const std::optional<int64_t> date = store_->date(d);
+    if (!date) continue;
+    dates_.earliest = dates_.any ? std::min(dates_.earliest, *date) : *date;
+    dates_.latest = dates_.any ? std::max(dates_.latest, *date) : *date;
+    dates_.any = true;
+  }
+  dates_.counted = n;
+  return dates_.any ? SpanBetween(dates_.earliest, dates_.latest) : 0;
+}
+
+bool Engine::FingerprintInBurst(uint64_t hash, DocId as_of, const JudgedIn& in,
+                                const std::vector<DocId>* holders) const {
+  std::vector<DocId> own;
+  if (holders == nullptr) {
+    fingerprint_index_.AppendHolders(hash, as_of, own);
+    holders = &own;
+  }
+  const uint32_t before = HoldersBefore(*holders, as_of);
+  if (before == 0 || !store_->date((*holders)[0])) return false;
+  if (!in.date_span) in.date_span = DateSpan();
+  const int64_t limit = judge_.BurstLimit(*in.date_span);
+  if (limit < 0) return false;
+  // The scan stops at the first holder undated or out of the burst: most
+  // common text (forms, stock phrases) is spread over the collection.
+  int64_t earliest = INT64_MAX, latest = INT64_MIN;
+  for (uint32_t i = 0; i < before; ++i) {
+    const std::optional<int64_t> date = store_->date((*holders)[i]);
+    if (!date) return false;
+    earliest = std::min(earliest, *date);
+    latest = std::max(latest, *date);
+    if (SpanBetween(earliest, latest) > limit) return false;
+  }
+  return true;
+}
+
 void Engine::OwnFrequencies(const AlignedText& asking, uint32_t begin,
-                            uint32_t end, uint32_t self, uint32_t wide,
+                            uint32_t end, const JudgedIn& in,
                             std::vector<HeldFingerprint>& out,
                             std::vector<Fingerprint>& scratch,
                             HolderMemo& memo) const {
@@ -980,19 +1034,26 @@ void Engine::OwnFrequencies(const AlignedText& asking, uint32_t begin,
   for (size_t k = 0; k < scratch.size(); ++k) {
     const Fingerprint& fp = scratch[k];
     const std::vector<DocId>* held = fp_on_disk_ ? holders[k] : nullptr;
-    const uint32_t docs = FingerprintDocFrequency(fp.hash(), as_of, held) + self;
+    const uint32_t docs =
+        FingerprintDocFrequency(fp.hash(), as_of, held) + in.self;
+    // Common text whose holders are dated in a burst is a story printed at
+    // once (a query, undated, is judged by the documents holding the text).
+    const bool in_burst =
+        in.bursts && docs >= in.common && docs < in.wide &&
+        FingerprintInBurst(fp.hash(), as_of, in, held);
     bool template_text = false;
-    if (docs >= judge.widespread_min_docs && docs < wide &&
-        judge.template_sources > 0) {
+    if (docs >= judge.widespread_min_docs && docs < in.wide &&
+        judge.template_sources > 0 && !in_burst) {
       // Counting stops once the sources are too many for a template.
       const uint32_t limit =
           static_cast<uint32_t>(judge.template_sources * docs) + 1;
       const uint32_t sources =
           (one_source ? 1 : FingerprintSources(fp.hash(), as_of, limit, held)) +
-          self;
+          in.self;
       template_text = judge_.IsTemplate(docs, sources);
     }
-    out.push_back({sh.first_token[i0 + fp.position], docs, template_text});
+    out.push_back(
+        {sh.first_token[i0 + fp.position], docs, template_text, in_burst});
   }
 }
 
@@ -1013,9 +1074,13 @@ std::vector<Passage> Engine::AlignWith(const AlignedText& asking, bool indexed,
   HolderMemo& held = memo != nullptr ? *memo : own;
   const std::vector<Passage> found = aligner_.Align(asking, other);
   // Frequencies over the whole index, and the query when it is not in it.
-  const uint32_t self = indexed ? 0 : 1;
-  const uint64_t num_docs = stats_.documents + self;
-  const uint32_t wide = judge_.WidespreadThreshold(num_docs);
+  JudgedIn in;
+  in.self = indexed ? 0 : 1;
+  const uint64_t num_docs = stats_.documents + in.self;
+  in.common = judge_.CommonThreshold(num_docs);
+  in.wide = judge_.WidespreadThreshold(num_docs);
+  in.bursts = judge_.options().burst_seconds > 0;
+  const uint32_t wide = in.wide;
   const uint32_t k = asking.shingles.tokens_per_shingle;
   const uint32_t min_tokens =
       static_cast<uint32_t>(aligner_.options().min_passage_tokens);
@@ -1037,6 +1102,17 @@ std::vector<Passage> Engine::AlignWith(const AlignedText& asking, bool indexed,
       n += f.template_text || f.docs >= wide;
     }
     return static_cast<double>(n) / static_cast<double>(freq.size());
+  };
+  const auto burst_share = [&]() -> double {
+    size_t held_common = 0, n = 0;
+    for (const HeldFingerprint& f : freq) {
+      if (f.docs < in.common || f.docs >= wide) continue;
+      ++held_common;
+      n += f.in_burst;
+    }
+    return held_common == 0 ? 0
+                            : static_cast<double>(n) /
+                                  static_cast<double>(held_common);
   };
   // The part [a0, a1) of verbatim passage p (same length on both sides).
   const auto piece = [&](const Passage& p, uint32_t a0, uint32_t a1) {
@@ -1067,11 +1143,12 @@ std::vector<Passage> Engine::AlignWith(const AlignedText& asking, bool indexed,
   // found passage it is, or is a piece of.
   std::vector<uint8_t> measured;
   std::vector<double> template_shares;
+  std::vector<double> burst_shares;
   std::vector<uint32_t> origin;
   for (uint32_t at_found = 0; at_found < found.size(); ++at_found) {
     const Passage& p = found[at_found];
-    OwnFrequencies(asking, p.a_token_begin, p.a_token_end, self, wide, freq,
-                   fps, held);
+    OwnFrequencies(asking, p.a_token_begin, p.a_token_end, in, freq, fps,
+                   held);
     std::vector<Stretch> stretches;
     for (const HeldFingerprint& f : freq) {
       if (f.docs < wide && !f.template_text) continue;
@@ -1094,6 +1171,7 @@ std::vector<Passage> Engine::AlignWith(const AlignedText& asking, bool indexed,
       passages.back().doc_frequency = median();
       measured.push_back(1);
       template_shares.push_back(template_share());
+      burst_shares.push_back(burst_share());
       origin.push_back(at_found);
       continue;
     }
@@ -1116,6 +1194,7 @@ std::vector<Passage> Engine::AlignWith(const AlignedText& asking, bool indexed,
     if (at < p.a_token_end) passages.push_back(piece(p, at, p.a_token_end));
     measured.resize(passages.size(), 0);
     template_shares.resize(passages.size(), 0);
+    burst_shares.resize(passages.size(), 0);
     origin.resize(passages.size(), at_found);
   }
   uint32_t total = 0;
@@ -1143,10 +1222,11 @@ std::vector<Passage> Engine::AlignWith(const AlignedText& asking, bool indexed,
   for (size_t i = 0; i < passages.size(); ++i) {
     Passage& p = passages[i];
     if (!measured[i]) {
-      OwnFrequencies(asking, p.a_token_begin, p.a_token_end, self, wide, freq,
-                     fps, held);
+      OwnFrequencies(asking, p.a_token_begin, p.a_token_end, in, freq, fps,
+                     held);
       p.doc_frequency = median();
       template_shares[i] = template_share();
+      burst_shares[i] = burst_share();
     }
     if (p.boilerplate) continue;
     PassageFacts f;
@@ -1154,6 +1234,7 @@ std::vector<Passage> Engine::AlignWith(const AlignedText& asking, bool indexed,
     f.pair_tokens = total;
     f.doc_frequency = p.doc_frequency;
     f.template_share = template_shares[i];
+    f.burst_share = burst_shares[i];
     f.same_edge = (p.a_token_begin <= edge && p.b_token_begin <= edge) ||
                   (p.a_token_end + edge >= na && p.b_token_end + edge >= nb);
     f.whole_pair = whole_pair;
@@ -1195,8 +1276,8 @@ std::vector<Passage> Engine::AlignWith(const AlignedText& asking, bool indexed,
     out.insert(out.end(), passages.begin() + i, passages.begin() + first);
     Passage joined = piece(found[origin[i]], passages[first].a_token_begin,
                            passages[last].a_token_end);
-    OwnFrequencies(asking, joined.a_token_begin, joined.a_token_end, self,
-                   wide, freq, fps, held);
+    OwnFrequencies(asking, joined.a_token_begin, joined.a_token_end, in,
+                   freq, fps, held);
     joined.doc_frequency = median();
     out.push_back(joined);
     out.insert(out.end(), passages.begin() + last + 1, passages.begin() + j);

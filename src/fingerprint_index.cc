@@ -274,6 +274,14 @@ uint32_t FingerprintIndex::DocFrequency(uint64_t hash, DocId as_of) const {
   return Before(h.packed, as_of) + Before(h.recent, as_of);
 }
 
+void FingerprintIndex::AppendHolders(uint64_t hash, DocId as_of,
+                                     std::vector<DocId>& out) const {
+  const Holders h = Find(hash);
+  for (absl::Span<const DocId> run : {h.packed, h.recent}) {
+    out.insert(out.end(), run.begin(), run.begin() + Before(run, as_of));
+  }
+}
+
 uint32_t FingerprintIndex::DistinctGroups(uint64_t hash, DocId as_of,
                                          absl::Span<const uint32_t> group_of,
                                          uint32_t limit) const {

@@ -235,6 +235,56 @@ TEST(PassageJudgeTest, EachRule) {
   EXPECT_FALSE(PassageJudge::Create(off)->IsTemplate(1000, 1));
 }
 
+TEST(PassageJudgeTest, TextPrintedInABurstIsCopy) {
+  auto judge = PassageJudge::Create({});
+  ASSERT_TRUE(judge.ok());
+  constexpr int64_t kDay = 86400;
+  // Holders dated over two days of a collection dated over a year: a
+  // burst. Over a month, or in a collection of a week, not.
+  EXPECT_TRUE(judge->IsBurst(2 * kDay, 365 * kDay));
+  EXPECT_TRUE(judge->IsBurst(0, 365 * kDay));
+  EXPECT_TRUE(judge->IsBurst(7 * kDay, 365 * kDay));
+  EXPECT_FALSE(judge->IsBurst(8 * kDay, 365 * kDay));
+  EXPECT_FALSE(judge->IsBurst(30 * kDay, 365 * kDay));
+  EXPECT_FALSE(judge->IsBurst(2 * kDay, 7 * kDay));
+  EXPECT_FALSE(judge->IsBurst(0, 0));
+  // Dates in days: only the eighth of the collection's span applies.
+  EXPECT_TRUE(judge->IsBurst(2, 365));
+  EXPECT_FALSE(judge->IsBurst(60, 365));
+  PassageJudge::Options off;
+  off.burst_seconds = 0;
+  EXPECT_FALSE(PassageJudge::Create(off)->IsBurst(0, 365 * kDay));
+  off.burst_seconds = -1;
+  EXPECT_FALSE(PassageJudge::Create(off).ok());
+
+  // A 40-word quote thirty of 5,000 documents hold, every shingle of it
+  // common: a stock text, unless its holders came in a burst.
+  PassageFacts f;
+  f.tokens = 40;
+  f.pair_tokens = 40;
+  f.doc_frequency = 30;
+  f.rare_run_tokens = 0;
+  EXPECT_EQ(judge->Judge(f, 5000), Boilerplate::kPhrase);
+  f.burst_share = 0.5;
+  EXPECT_EQ(judge->Judge(f, 5000), Boilerplate::kNone);
+  f.burst_share = 0.4;
+  EXPECT_EQ(judge->Judge(f, 5000), Boilerplate::kPhrase);
+  // In a burst, but at the same edge of both, shorter than a phrase,
+  // widespread or markup: boilerplate still.
+  f.burst_share = 1;
+  f.same_edge = true;
+  EXPECT_EQ(judge->Judge(f, 5000), Boilerplate::kEdge);
+  f.same_edge = false;
+  f.tokens = f.pair_tokens = 9;
+  EXPECT_EQ(judge->Judge(f, 5000), Boilerplate::kPhrase);
+  f.tokens = f.pair_tokens = 40;
+  f.doc_frequency = 50;
+  EXPECT_EQ(judge->Judge(f, 5000), Boilerplate::kWidespread);
+  f.doc_frequency = 30;
+  f.junk_share = 0.9;
+  EXPECT_EQ(judge->Judge(f, 5000), Boilerplate::kMarkup);
+}
+
 TEST(PassageJudgeTest, AStockLineIsAPhraseWhateverItsFingerprints) {
   auto judge = PassageJudge::Create({});
   ASSERT_TRUE(judge.ok());
@@ -419,6 +469,80 @@ TEST(BoilerplateEngineTest, APassageTwelveOf2000DocumentsQuoteIsCopy) {
   size_t sharing = 0;
   for (const Match& x : *m) sharing += x.shares_copy;
   EXPECT_EQ(sharing, 12u);
+}
+
+TEST(BoilerplateEngineTest, AQuoteThirtyPrintInTwoDaysIsCopyATemplateIsNot) {
+  // 3,200 articles dated over a year. Thirty print the same 40-word quote
+  // within two days; thirty others, spread over the year, carry the same
+  // 40-word standard paragraph. Both are held by thirty documents of one
+  // source, in the middle of the text: as many as a template needs. Only
+  // their dates tell the story printed at once from the text that
+  // persists.
+  Texts t(29);
+  const std::string quote = t.Words(40);
+  const std::string standard = t.Words(40);
+  constexpr int64_t kYearStart = 1735689600;  // 2025-01-01
+  constexpr int64_t kDay = 86400;
+  std::vector<Document> dated;
+  std::set<DocId> quoting, standing;
+  for (int i = 0; i < 3200; ++i) {
+    std::string text = t.Words(60);
+    int64_t date = kYearStart + i * (365 * kDay / 3200);
+    if (i % 100 == 11 && quoting.size() < 30) {
+      text += " " + quote;
+      date = kYearStart + 200 * kDay + i * 37;  // within two days
+      quoting.insert(static_cast<DocId>(i));
+    } else if (i % 100 == 61 && standing.size() < 30) {
+      text += " " + standard;
+      standing.insert(static_cast<DocId>(i));
+    }
+    text += " " + t.Words(60);
+    dated.push_back({"doc/" + std::to_string(i), text, date});
+  }
+  ASSERT_EQ(quoting.size(), 30u);
+  ASSERT_EQ(standing.size(), 30u);
+  std::vector<Document> undated = dated;
+  for (Document& d : undated) d.date.reset();
+
+  auto e = Index(dated);
+  auto report = e->SharedCopy();
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(report->pairs.size(), 30u * 29 / 2);
+  for (const CopyPair& p : report->pairs) {
+    EXPECT_TRUE(quoting.contains(p.a) && quoting.contains(p.b))
+        << p.a << "-" << p.b;
+  }
+  auto passages = e->Passages(*standing.begin(), *standing.rbegin());
+  ASSERT_TRUE(passages.ok()) << passages.status();
+  ASSERT_FALSE(passages->empty());
+  for (const Passage& p : *passages) {
+    EXPECT_EQ(p.reason, Boilerplate::kTemplate);
+  }
+  // A new article quoting it (a query has no date) is told about the
+  // thirty; one carrying the standard paragraph about none.
+  auto m = e->Query(t.Words(60) + " " + quote + " " + t.Words(60));
+  ASSERT_TRUE(m.ok()) << m.status();
+  size_t sharing = 0;
+  for (const Match& x : *m) sharing += x.shares_copy;
+  EXPECT_EQ(sharing, 30u);
+  m = e->Query(t.Words(60) + " " + standard + " " + t.Words(60));
+  ASSERT_TRUE(m.ok()) << m.status();
+  for (const Match& x : *m) EXPECT_FALSE(x.shares_copy) << x.id;
+
+  // Undated, the quote is as common as the paragraph: neither is copy.
+  // With the rule off, the same.
+  auto plain = Index(undated);
+  report = plain->SharedCopy();
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_TRUE(report->pairs.empty()) << report->pairs.size() << " pairs";
+  Engine::Options off;
+  off.copy.judge.burst_seconds = 0;
+  auto no_bursts = Engine::Create(off);
+  ASSERT_TRUE(no_bursts.ok()) << no_bursts.status();
+  ASSERT_TRUE((*no_bursts)->AddBatch(dated).ok());
+  report = (*no_bursts)->SharedCopy();
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_TRUE(report->pairs.empty()) << report->pairs.size() << " pairs";
 }
 
 TEST(BoilerplateEngineTest, ABriefPrintedWholeIsCopyAndAsAFooterIsNot) {

@@ -1935,6 +1935,74 @@ TEST(DurableTest, CopyIndexOfVersion5StillOpens) {
   EXPECT_TRUE(Engine::CheckIndex(dir).ok()) << Engine::CheckIndex(dir);
 }
 
+// Text printed in a burst is judged by the holders' dates read from the
+// index as from memory (PassageJudge::IsBurst): 22 of 2,400 documents dated
+// over a year print a quote within two days, 22 others spread over the
+// year carry a standard paragraph; only the quote is copy, on disk too,
+// and after a removal (the dates' span counted again) as well.
+TEST(DurableTest, BurstsAreJudgedAlikeOnDisk) {
+  const std::string dir = TempDir("bursts");
+  const Engine::Options options = DurableOptions();
+  std::mt19937_64 rng(31);
+  const std::string quote = RandomText(rng, 40);
+  const std::string standard = RandomText(rng, 40);
+  constexpr int64_t kDay = 86400;
+  std::vector<Document> docs;
+  std::set<std::string> quoting;
+  for (int i = 0; i < 2400; ++i) {
+    Document d;
+    d.id = absl::StrFormat("a%d", i);
+    d.text = RandomText(rng, 50);
+    d.date = i * (365 * kDay / 2400);
+    if (i % 100 == 11 || i % 100 == 12) {
+      d.text += ". " + quote;
+      d.date = 200 * kDay + i * 60;
+      quoting.insert(d.id);
+    } else if (i % 100 == 61 || i % 100 == 62) {
+      d.text += ". " + standard;
+    }
+    d.text += ". " + RandomText(rng, 50);
+    docs.push_back(std::move(d));
+  }
+  ASSERT_EQ(quoting.size(), 48u);
+  // 48 would be widespread (2% of the collection): keep 22 of each.
+  std::vector<Document> kept;
+  size_t quotes = 0, standards = 0;
+  for (Document& d : docs) {
+    const bool q = quoting.contains(d.id);
+    const bool st = !q && d.text.find(standard) != std::string::npos;
+    if ((q && ++quotes > 22) || (st && ++standards > 22)) continue;
+    kept.push_back(std::move(d));
+  }
+  auto memory = Engine::Create(options);
+  auto disk = Engine::Open(dir, options);
+  ASSERT_TRUE(memory.ok() && disk.ok());
+  ASSERT_TRUE((*memory)->AddBatch(kept).ok());
+  ASSERT_TRUE((*disk)->AddBatch(kept).ok());
+  for (int round = 0; round < 2; ++round) {
+    auto ra = (*memory)->SharedCopy();
+    auto rb = (*disk)->SharedCopy();
+    ASSERT_TRUE(ra.ok() && rb.ok()) << rb.status();
+    EXPECT_EQ(Describe(*ra), Describe(*rb));
+    const size_t holders = round == 0 ? 22 : 21;
+    EXPECT_EQ(rb->pairs.size(), holders * (holders - 1) / 2);
+    for (const CopyPair& p : rb->pairs) {
+      EXPECT_TRUE(quoting.contains(std::string((*disk)->id(p.a))) &&
+                  quoting.contains(std::string((*disk)->id(p.b))));
+    }
+    const std::string asking = RandomText(rng, 30) + ". " + quote;
+    auto qa = (*memory)->Query(asking);
+    auto qb = (*disk)->Query(asking);
+    ASSERT_TRUE(qa.ok() && qb.ok());
+    EXPECT_EQ(Describe(*qa), Describe(*qb));
+    EXPECT_EQ(qb->size(), holders);
+    if (round == 0) {  // one of the quoting documents goes
+      ASSERT_TRUE((*memory)->Remove("a11").ok());
+      ASSERT_TRUE((*disk)->Remove("a11").ok());
+    }
+  }
+}
+
 // A copy-mode index made before format 5 (version 3, no fingerprint
 // postings, its tokens hashed by XXH3, as the mimeo before made them:
 // simulated by dropping the levels of a new one) opens, indexes its

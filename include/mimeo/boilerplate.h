@@ -38,6 +38,7 @@
 #ifndef MIMEO_BOILERPLATE_H_
 #define MIMEO_BOILERPLATE_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <string_view>
@@ -133,6 +134,9 @@ class CommonShingles {
 //     reuse between different series only). Where sources are unknown, all
 //     documents are one source, and text on widespread_min_docs documents
 //     is a template;
+//   * when it was printed, where documents are dated: a story reprinted by
+//     many comes in a burst of days, a template persists over the
+//     collection's months (Options::burst_seconds);
 //   * what it is made of: common runs of numbers, single letters, markup
 //     and addresses (table cells, quoted-printable escapes, the HTML of a
 //     sponsor list or badge row pasted into many READMEs, URLs, paths) are
@@ -163,7 +167,8 @@ enum class Boilerplate : uint8_t {
   kEdge,        // common, and at the same edge of both documents
   kPhrase,      // a short common passage (or a passage whose rare part is
                 // short), where the pair shares little
-  kTemplate,    // on widespread_min_docs documents, from few sources
+  kTemplate,    // on widespread_min_docs documents, from few sources, and
+                // not in a burst of dates
 };
 // "none", "markup", "widespread", "edge", "phrase", "template".
 std::string_view BoilerplateName(Boilerplate b);
@@ -200,6 +205,12 @@ struct PassageFacts {
   // PassageJudge::Options::template_sources of them in distinct sources)
   // or widespread.
   double template_share = 0;
+  // Share of its common fingerprints (held by at least the common
+  // threshold of documents, and not widespread) whose holders are dated in
+  // a burst (PassageJudge::IsBurst): at least half, and the passage is a
+  // story many printed at once, copy however common its shingles. 0 when
+  // the documents are undated.
+  double burst_share = 0;
 };
 
 // How much of a passage is junk, text nobody copies for its words: the
@@ -239,6 +250,18 @@ class PassageJudge {
     // Default 0.5; 0 turns the rule off, so that only the fraction above
     // makes text widespread.
     double template_sources = 0.5;
+    // Reprints come in bursts; templates persist. Where documents are
+    // dated (Document::date, taken as seconds), text that is template by
+    // the rule above is a story many printed at once, not a template, when
+    // the dates of all the documents holding it lie within this many
+    // seconds of each other and within an eighth of the span of the
+    // collection's dates: a wire story that thirty outlets printed in two
+    // days, a press release many sites carried that week; a list footer on
+    // messages of a year is not, nor the footer of a collection that spans
+    // a week. (The eighth keeps the rule sound whatever the dates count:
+    // with days, it alone applies.) Default 7 days; 0 turns the rule off.
+    // Widespread text stays widespread.
+    int64_t burst_seconds = 7 * 86400;
     // A pair sharing at least this many tokens in all is copy unless its
     // passages are widespread or markup. Default 50.
     uint32_t long_tokens = 50;
@@ -261,7 +284,10 @@ class PassageJudge {
 
   // The verdict on a passage shared within a collection of `num_docs`
   // documents. A passage at least half made of template fingerprints is
-  // kTemplate.
+  // kTemplate. A common passage held in a burst (burst_share >= 0.5) is
+  // copy unless it is markup, widespread, at the same edge of both, or
+  // shorter than a phrase: a quote that many outlets printed in a week, not
+  // an outlet's footer nor the catchphrase of the week's news.
   Boilerplate Judge(const PassageFacts& facts, uint64_t num_docs) const;
 
   uint32_t CommonThreshold(uint64_t num_docs) const;
@@ -272,6 +298,18 @@ class PassageJudge {
     return docs >= options_.widespread_min_docs &&
            static_cast<double>(sources) <=
                options_.template_sources * static_cast<double>(docs);
+  }
+  // Is text whose holders are dated over `holders_span` (latest minus
+  // earliest date) in a collection dated over `collection_span` a burst
+  // (see Options::burst_seconds)?
+  bool IsBurst(int64_t holders_span, int64_t collection_span) const {
+    return holders_span >= 0 && holders_span <= BurstLimit(collection_span);
+  }
+  // The longest span of holders' dates that is a burst in a collection
+  // dated over `collection_span`; -1 when none is.
+  int64_t BurstLimit(int64_t collection_span) const {
+    if (options_.burst_seconds <= 0 || collection_span <= 0) return -1;
+    return std::min(options_.burst_seconds, (collection_span - 1) / 8);
   }
   const Options& options() const { return options_; }
 

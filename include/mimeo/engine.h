@@ -52,6 +52,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -690,23 +691,36 @@ class Engine {
                                  const CommonShingles& common,
                                  HolderMemo* memo = nullptr) const;
   // One fingerprint chosen inside a passage: the token where its shingle
-  // starts, the documents holding it (the asking one included), and
-  // whether they make it template text (PassageJudge::IsTemplate).
+  // starts, the documents holding it (the asking one included), whether
+  // they make it template text (PassageJudge::IsTemplate), and whether,
+  // being common, its holders are dated within a burst
+  // (PassageJudge::IsBurst).
   struct HeldFingerprint {
     uint32_t token;
     uint32_t docs;
     bool template_text;
+    bool in_burst;
+  };
+  // The collection passages are judged in: `self` is 1 when the asking
+  // text is not indexed (it then counts as a document and a source of its
+  // own), the common and widespread thresholds
+  // (PassageJudge::CommonThreshold, WidespreadThreshold), whether bursts
+  // are looked for (PassageJudge::Options::burst_seconds), and the span of
+  // its dates (DateSpan()), taken when first needed: a collection whose
+  // documents are undated never counts it.
+  struct JudgedIn {
+    uint32_t self = 0;
+    uint32_t common = 0;
+    uint32_t wide = 0;
+    bool bursts = false;
+    mutable std::optional<int64_t> date_span;
   };
   // The fingerprints chosen inside tokens [begin, end) of the asking text,
-  // in token order; `self` is 1 when the asking text is not indexed. The
-  // asking text counts as a source of its own. `wide` is the widespread
-  // threshold of the collection judged (PassageJudge::WidespreadThreshold):
-  // text that common is not counted by source.
-  // With fp_on_disk_, the holders come from `memo`, the ones it lacks read
-  // from the store into it.
+  // in token order. Widespread text is not counted by source, nor looked
+  // at for bursts. With fp_on_disk_, the holders come from `memo`, the
+  // ones it lacks read from the store into it.
   void OwnFrequencies(const AlignedText& asking, uint32_t begin, uint32_t end,
-                      uint32_t self, uint32_t wide,
-                      std::vector<HeldFingerprint>& out,
+                      const JudgedIn& in, std::vector<HeldFingerprint>& out,
                       std::vector<Fingerprint>& scratch,
                       HolderMemo& memo) const;
   // FingerprintIndex::Candidates(), DocFrequency() and DistinctGroups()
@@ -723,6 +737,15 @@ class Engine {
                                    const std::vector<DocId>* holders) const;
   uint32_t FingerprintSources(uint64_t hash, DocId as_of, uint32_t limit,
                               const std::vector<DocId>* holders) const;
+  // Whether the indexed holders (d < as_of) of a fingerprint are all dated
+  // within a burst (PassageJudge::IsBurst) of the collection. The
+  // asking text, when it is not indexed, has no date and is not counted.
+  bool FingerprintInBurst(uint64_t hash, DocId as_of, const JudgedIn& in,
+                          const std::vector<DocId>* holders) const;
+  // The span of the live documents' dates (latest minus earliest; 0 when
+  // fewer than two are dated), counted on first use, extended over the
+  // documents added since, and counted again after a removal.
+  int64_t DateSpan() const;
   // Keeps at most copy.max_passages of `passages` (copy before
   // boilerplate, longer before shorter, then in text order) and returns
   // how many it left out.
@@ -759,6 +782,17 @@ class Engine {
   mutable std::mutex common_mu_;
   mutable std::shared_ptr<const Common> current_common_;
   mutable std::shared_ptr<const Common> query_common_;
+  // DateSpan()'s count: the earliest and latest date of the DocIds below
+  // `counted`, taken with `removed` removals.
+  struct DateRange {
+    size_t counted = 0;
+    uint64_t removed = 0;
+    bool any = false;
+    int64_t earliest = 0;
+    int64_t latest = 0;
+  };
+  mutable std::mutex dates_mu_;
+  mutable DateRange dates_;
   // Mutable for CatchUpLshIndex(), which Query() runs under the exclusive
   // lock.
   mutable LshIndex lsh_index_;

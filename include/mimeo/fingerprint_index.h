@@ -101,6 +101,11 @@ class FingerprintIndex {
                           absl::Span<const uint32_t> group_of,
                           uint32_t limit) const;
 
+  // Appends to `out` the indexed documents d < as_of that hold `hash`, in
+  // increasing DocId order.
+  void AppendHolders(uint64_t hash, DocId as_of,
+                     std::vector<DocId>& out) const;
+
   // Documents with DocId < as_of sharing at least min_shared fingerprints
   // with `fingerprints` (counting only fingerprints under max_postings, and
   // held by fewer than `below` indexed documents in all, default: no such
