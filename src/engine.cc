@@ -1197,9 +1197,22 @@ std::vector<Passage> Engine::AlignWith(const AlignedText& asking, bool indexed,
     burst_shares.resize(passages.size(), 0);
     origin.resize(passages.size(), at_found);
   }
+  for (size_t i = 0; i < passages.size(); ++i) {
+    if (measured[i]) continue;
+    Passage& p = passages[i];
+    OwnFrequencies(asking, p.a_token_begin, p.a_token_end, in, freq, fps,
+                   held);
+    p.doc_frequency = median();
+    template_shares[i] = template_share();
+    burst_shares[i] = burst_share();
+    measured[i] = 1;
+  }
+  // What the pair shares of its own: passages few documents hold. Stock
+  // lines (a maintainer's sign-off, a release header) add up to nothing,
+  // however many the pair shares.
   uint32_t total = 0;
   for (const Passage& p : passages) {
-    if (!p.boilerplate) total += p.a_tokens();
+    if (!p.boilerplate && p.doc_frequency < in.common) total += p.a_tokens();
   }
   const uint32_t edge = judge_.options().edge_tokens;
   const size_t na = asking.tokens.size(), nb = other.tokens.size();
@@ -1221,17 +1234,10 @@ std::vector<Passage> Engine::AlignWith(const AlignedText& asking, bool indexed,
                           covered_b + 2 * edge >= nb;
   for (size_t i = 0; i < passages.size(); ++i) {
     Passage& p = passages[i];
-    if (!measured[i]) {
-      OwnFrequencies(asking, p.a_token_begin, p.a_token_end, in, freq, fps,
-                     held);
-      p.doc_frequency = median();
-      template_shares[i] = template_share();
-      burst_shares[i] = burst_share();
-    }
     if (p.boilerplate) continue;
     PassageFacts f;
     f.tokens = p.a_tokens();
-    f.pair_tokens = total;
+    f.pair_tokens = std::max(total, f.tokens);
     f.doc_frequency = p.doc_frequency;
     f.template_share = template_shares[i];
     f.burst_share = burst_shares[i];

@@ -545,6 +545,48 @@ TEST(BoilerplateEngineTest, AQuoteThirtyPrintInTwoDaysIsCopyATemplateIsNot) {
   EXPECT_TRUE(report->pairs.empty()) << report->pairs.size() << " pairs";
 }
 
+TEST(BoilerplateEngineTest, StockLinesAddUpToNothingBesideCopyTheyAreCopy) {
+  // Eight of 2,000 changelogs carry the same seven eight-word stock lines
+  // (a maintainer's sign-off, a release header), each between text of
+  // their own: 56 shared tokens in all, every passage common and short.
+  // They are not copies of each other. Two of them also share a 60-word
+  // entry nobody else has: that pair is copy, stock lines included.
+  Texts t(37);
+  std::vector<std::string> lines;
+  for (int i = 0; i < 7; ++i) lines.push_back(t.Words(8));
+  const std::string entry = t.Words(60);
+  std::vector<Document> docs;
+  std::set<DocId> stocked;
+  for (int i = 0; i < 2000; ++i) {
+    std::string text = t.Words(40);
+    if (i % 250 == 3) {
+      for (const std::string& l : lines) text += " " + l + " " + t.Words(30);
+      if (i == 3 || i == 253) text += " " + entry + " " + t.Words(30);
+      stocked.insert(static_cast<DocId>(i));
+    } else {
+      text += " " + t.Words(200);
+    }
+    docs.push_back({"changelog/" + std::to_string(i), text, {}});
+  }
+  ASSERT_EQ(stocked.size(), 8u);
+  auto e = Index(docs);
+  auto report = e->SharedCopy();
+  ASSERT_TRUE(report.ok()) << report.status();
+  ASSERT_EQ(report->pairs.size(), 1u);
+  const CopyPair& p = report->pairs[0];
+  EXPECT_EQ(p.a, 3u);
+  EXPECT_EQ(p.b, 253u);
+  size_t copied = 0;
+  for (const Passage& q : p.passages) copied += !q.boilerplate;
+  EXPECT_EQ(copied, 8u);  // the entry and the seven lines
+  auto passages = e->Passages(503, 753);
+  ASSERT_TRUE(passages.ok()) << passages.status();
+  ASSERT_EQ(passages->size(), 7u);
+  for (const Passage& q : *passages) {
+    EXPECT_EQ(q.reason, Boilerplate::kPhrase);
+  }
+}
+
 TEST(BoilerplateEngineTest, ABriefPrintedWholeIsCopyAndAsAFooterIsNot) {
   // A 40-word brief that twelve outlets print as the whole of an item
   // (each with its own two-word credit line), and, in another collection,

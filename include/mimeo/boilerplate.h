@@ -145,9 +145,12 @@ class CommonShingles {
 //     (a version note, a standard sentence), a common passage of forty a
 //     quote; so is a passage partly made of shingles on many documents
 //     whose rarer part is a few words ("Bump Standards-Version to 4.5.0");
-//   * how much the pair shares in all: documents sharing a long stretch of
-//     text are copies, whatever the stretch is made of, unless it is
-//     widespread; and two documents whose passages cover all of both but
+//   * how much the pair shares of its own: documents sharing a long
+//     stretch of text are copies, whatever the stretch is made of, unless
+//     it is widespread, and so are documents sharing 50 tokens of text few
+//     others hold, with the stock lines between; a dozen stock lines
+//     (sign-offs, release headers) add up to nothing; and two documents
+//     whose passages cover all of both but
 //     their ends are copies of one short text, not two texts sharing a
 //     footer, a stock phrase or debris.
 //
@@ -175,7 +178,11 @@ std::string_view BoilerplateName(Boilerplate b);
 
 // What PassageJudge looks at, measured by the caller.
 struct PassageFacts {
-  // Tokens of the passage, and of every passage the pair shares.
+  // Tokens of the passage; and what the pair shares of its own: the
+  // tokens of its passages that are not common (held by fewer documents
+  // than the common threshold), or of this passage if more. Stock lines (a
+  // maintainer's sign-off, a release header) add up to nothing however
+  // many a pair shares; beside a long passage of their own, they are copy.
   uint32_t tokens = 0;
   uint32_t pair_tokens = 0;
   // Median document frequency of the passage's own fingerprints, the two
@@ -262,12 +269,13 @@ class PassageJudge {
     // with days, it alone applies.) Default 7 days; 0 turns the rule off.
     // Widespread text stays widespread.
     int64_t burst_seconds = 7 * 86400;
-    // A pair sharing at least this many tokens in all is copy unless its
-    // passages are widespread or markup. Default 50.
+    // A pair sharing at least this many tokens of its own
+    // (PassageFacts::pair_tokens) is copy unless its passages are
+    // widespread, template or markup. Default 50.
     uint32_t long_tokens = 50;
     // How near an edge counts as at the edge, in tokens. Default 10.
     uint32_t edge_tokens = 10;
-    // In a pair sharing less than long_tokens in all, a common passage
+    // In a pair sharing less than long_tokens of its own, a common passage
     // shorter than this, or a passage partly made of common shingles whose
     // longest run of the others is shorter than this, is a stock phrase
     // ("Changed in version 3.5: Added support for"), not a quote.
