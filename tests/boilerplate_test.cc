@@ -543,6 +543,17 @@ TEST(BoilerplateEngineTest, AQuoteThirtyPrintInTwoDaysIsCopyATemplateIsNot) {
   report = (*no_bursts)->SharedCopy();
   ASSERT_TRUE(report.ok()) << report.status();
   EXPECT_TRUE(report->pairs.empty()) << report->pairs.size() << " pairs";
+
+  // Dates at the ends of their range: spans saturate, nothing overflows,
+  // and a quote held over the whole range is no burst.
+  std::vector<Document> extreme = dated;
+  for (size_t i = 0; i < extreme.size(); ++i) {
+    extreme[i].date = (i / 100) % 2 == 0 ? INT64_MIN : INT64_MAX;
+  }
+  auto wide = Index(extreme);
+  report = wide->SharedCopy();
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_TRUE(report->pairs.empty()) << report->pairs.size() << " pairs";
 }
 
 TEST(BoilerplateEngineTest, StockLinesAddUpToNothingBesideCopyTheyAreCopy) {
