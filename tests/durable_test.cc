@@ -44,14 +44,40 @@ using ::mimeo::testing::RandomText;
 #define MIMEO_CRASH_KILLS 10
 #endif
 
-// A fresh directory under the test's temporary directory.
+// What this process's tests leave under the temporary directory: every
+// name TempDir() gave, and the files made beside them.
+std::string OurPrefix() {
+  return absl::StrFormat("mimeo_durable_%d_", getpid());
+}
+
+// A fresh directory under the test's temporary directory, removed (with
+// whatever was made beside it under the same name) when the tests of the
+// process end.
 std::string TempDir(const std::string& name) {
   const std::filesystem::path p =
-      std::filesystem::path(::testing::TempDir()) /
-      absl::StrFormat("mimeo_durable_%d_%s", getpid(), name);
+      std::filesystem::path(::testing::TempDir()) / (OurPrefix() + name);
   std::filesystem::remove_all(p);
   return p.string();
 }
+
+// Removes what TempDir() handed out once the tests end. Only the process
+// that ran the tests gets here: children fork()ed by a test leave by
+// _exit(), and the writer processes are other programs.
+class RemoveTempDirs : public ::testing::Environment {
+ public:
+  void TearDown() override {
+    const std::string prefix = OurPrefix();
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(
+             ::testing::TempDir(), ec)) {
+      if (entry.path().filename().string().rfind(prefix, 0) == 0) {
+        std::filesystem::remove_all(entry.path(), ec);
+      }
+    }
+  }
+};
+[[maybe_unused]] const ::testing::Environment* const kRemoveTempDirs =
+    ::testing::AddGlobalTestEnvironment(new RemoveTempDirs);
 
 std::string StatsOf(const Engine& e) {
   const EngineStats s = e.stats();
