@@ -973,6 +973,43 @@ TEST_F(CliTest, PairsPerDocumentCapAndNoPassageText) {
             2);
 }
 
+// 20 of 3,000 dated articles print a quote within two days: with dates it
+// is copy, however many hold it; with --burst-days 0, or without dates, it
+// is the template of a source that many documents share.
+TEST_F(CliTest, AQuotePrintedInABurstIsCopyWithDates) {
+  std::mt19937_64 rng(5);
+  const std::string quote = mimeo::testing::RandomText(rng, 40);
+  std::string lines;
+  for (int i = 0; i < 3000; ++i) {
+    std::string text = mimeo::testing::RandomText(rng, 50);
+    int64_t date = 1700000000 + int64_t{i} * 10000;  // a year
+    if (i % 150 == 7) {
+      text += ". " + quote;
+      date = 1710000000 + i * 60;
+    }
+    text += ". " + mimeo::testing::RandomText(rng, 50);
+    lines += "{\"id\": \"a" + std::to_string(i) +
+             "\", \"date\": " + std::to_string(date) + ", \"text\": \"" +
+             text + "\"}\n";
+  }
+  Write("dated.jsonl", lines);
+  const auto pairs = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args = {"pairs", "--mode", "copy", "dated.jsonl",
+                                     "-q", "-o", "pairs.jsonl"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    const Outcome r = Mimeo(args);
+    EXPECT_EQ(r.code, 0) << r.err;
+    return LinesWith(mimeo::testing::ReadFile(dir_ / "pairs.jsonl"),
+                     "\"shares_copy\":true")
+        .size();
+  };
+  EXPECT_EQ(pairs({"--date-field", "date"}), 20u * 19 / 2);
+  EXPECT_EQ(pairs({"--date-field", "date", "--burst-days", "0"}), 0u);
+  EXPECT_EQ(pairs({}), 0u);
+  const Outcome bad = Mimeo({"pairs", "dated.jsonl", "--burst-days", "-1"});
+  EXPECT_NE(bad.code, 0);
+}
+
 // A story three outlets print inside their own texts: one family, the
 // passage once, its three holders with byte ranges, the earliest the origin.
 TEST_F(CliTest, FamiliesGiveEachPassageOnceWithItsHolders) {

@@ -74,6 +74,16 @@ void AddEngineOptions(CLI::App* cmd, CommonArgs& args, bool passages) {
                   "boilerplate and do not make two documents alike")
       ->capture_default_str()
       ->check(CLI::Range(2, 1 << 30));
+  cmd->add_option_function<double>(
+         "--burst-days",
+         [&o](const double& v) {
+           o.copy.judge.burst_seconds = static_cast<int64_t>(v * 86400);
+         },
+         "Shared copy, with dates: common text whose documents are all "
+         "dated within this many days of each other (and an eighth of the "
+         "collection's span) is a story printed at once, not a template "
+         "(default 7; 0: off)")
+      ->check(CLI::Range(0.0, 36500.0));
   cmd->add_option("--lsh-threshold", o.lsh_threshold,
                   "Jaccard similarity the candidate search is tuned for")
       ->each(given("--lsh-threshold"))
