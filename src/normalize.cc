@@ -238,7 +238,9 @@ class Emitter {
       const uint64_t valid =
           len == 64 ? ~uint64_t{0} : (uint64_t{1} << len) - 1;
       const uint64_t s = space[b] & valid;
-      out_.nul_bytes += static_cast<uint64_t>(std::popcount(nul[b] & valid));
+      if ((nul[b] & valid) != 0) {
+        out_.nul_bytes += static_cast<uint64_t>(std::popcount(nul[b] & valid));
+      }
       const uint64_t carry = last_space || pos == 0;
       const uint64_t drop = s & ((s << 1) | carry);
       const uint8_t* from = folded + b * 64;
