@@ -94,20 +94,19 @@ class Emitter {
 
   void Finish() { Flush(); }
 
-  // A stretch of ASCII by the block kernel (whitespace folding on):
-  // appends p[i..stop), where stop is n when the stretch runs to the end
-  // of the text, else the last ASCII byte before the first byte of 0x80
-  // or above from i (p[i] < 0x80), which stays for the general path since
-  // a combining mark may follow it. Returns stop. Nothing happens, not
-  // even a Flush(), when stop == i: the byte-by-byte path does not run on
-  // an empty stretch either, and flushing the run before the general path
-  // sees a space would change where a mark after that space goes.
-  //
-  // The stretch is classified in chunks from i, 64 bytes first and twice
-  // as many each time after, so that a short stretch (in accented or
-  // non-Latin text) costs one block. Each chunk but the last holds its
-  // last byte back for the next, which tells whether it ends the stretch.
-  size_t AsciiStretch(const uint8_t* p, size_t i, size_t n, bool case_fold) {
+  // A stretch of ASCII of at least 16 bytes from i (whitespace folding
+  // on) by the block kernel: appends p[i..stop), where stop is n when the
+  // stretch runs to the end of the text, else the last ASCII byte before
+  // the first byte of 0x80 or above from i, which stays for the general
+  // path since a combining mark may follow it. Returns stop. The stretch
+  // is classified in chunks from i, 64 bytes first and twice as many each
+  // time after, so that a stretch that ends soon (in accented text) costs
+  // one block. Each chunk but the last holds its last byte back for the
+  // next, which tells whether it ends the stretch. Out of line: its
+  // buffers in the stack frame of Normalize's character loop slowed text
+  // in other scripts.
+  [[gnu::noinline]] size_t AsciiChunks(const uint8_t* p, size_t i, size_t n,
+                                       bool case_fold) {
     constexpr size_t kMaxChunk = 2048;
     uint8_t folded[kMaxChunk + 64];
     uint64_t high[kMaxChunk / 64], space[kMaxChunk / 64], nul[kMaxChunk / 64];
@@ -139,9 +138,10 @@ class Emitter {
     return i;
   }
 
-  // The reference for AsciiStretch: appends p[i..end) (all below 0x80, as
-  // found by a scan a byte at a time) through `table` (0 for whitespace
-  // and control characters, else the output byte).
+  // Appends p[i..end) (all below 0x80) a byte at a time through `table`
+  // (0 for whitespace and control characters, else the output byte): the
+  // shorter stretches, and every stretch in the reference that
+  // AsciiChunks is tested against.
   void AsciiBytes(const uint8_t* p, size_t i, size_t end,
                   const std::array<uint8_t, 128>& table) {
     BeginAscii();
@@ -451,11 +451,18 @@ absl::Status NormalizeText(const Normalizer::Options& options,
       // A stretch of ASCII in bulk. Its last character stays for the
       // general path when a non-ASCII character follows: that one may be a
       // combining mark composing with it.
-      if (blocks) {
-        i = emit.AsciiStretch(p, i, n, options.case_fold);
+      // The block path takes the stretches of 16 bytes or more; spaces and
+      // punctuation between words of another script are cheaper a byte
+      // at a time. Nothing is flushed for a stretch of one byte (before a
+      // non-ASCII one): the general path takes it, and flushing the
+      // composition run before it sees a space would change where a mark
+      // after that space goes.
+      const size_t limit = blocks ? std::min(n, i + 16) : n;
+      size_t end = i;
+      while (end < limit && p[end] < 0x80) ++end;
+      if (end == limit && end < n) {
+        i = emit.AsciiChunks(p, i, n, options.case_fold);
       } else {
-        size_t end = i;
-        while (end < n && p[end] < 0x80) ++end;
         const size_t stop = end < n ? end - 1 : end;
         if (stop > i) {
           emit.AsciiBytes(p, i, stop, ascii);
