@@ -450,13 +450,12 @@ absl::Status NormalizeText(const Normalizer::Options& options,
     if (options.fold_whitespace && p[i] < 0x80) {
       // A stretch of ASCII in bulk. Its last character stays for the
       // general path when a non-ASCII character follows: that one may be a
-      // combining mark composing with it.
-      // The block path takes the stretches of 16 bytes or more; spaces and
-      // punctuation between words of another script are cheaper a byte
-      // at a time. Nothing is flushed for a stretch of one byte (before a
-      // non-ASCII one): the general path takes it, and flushing the
-      // composition run before it sees a space would change where a mark
-      // after that space goes.
+      // combining mark composing with it. The block path takes the
+      // stretches of 16 bytes or more; spaces and punctuation between
+      // words of another script are cheaper a byte at a time. Nothing is
+      // flushed for a stretch of one byte (before a non-ASCII one): the
+      // general path takes it, and flushing the composition run before it
+      // sees a space would change where a mark after that space goes.
       const size_t limit = blocks ? std::min(n, i + 16) : n;
       size_t end = i;
       while (end < limit && p[end] < 0x80) ++end;
