@@ -224,8 +224,8 @@ TEST(NormalizerTest, DropsDefaultIgnorables) {
 namespace mimeo {
 namespace {
 
-// The ASCII fast paths (8 bytes at a time in the normalizer, 64 in the
-// tokenizer) against a byte-by-byte model of the rules, on random mixes of
+// The normalizer's ASCII paths (64 bytes at a time for stretches of 16
+// bytes or more) against a byte-by-byte model of the rules, on random mixes of
 // letters, digits, single and repeated spaces, tabs, newlines, NULs and
 // other control characters, with offsets.
 TEST(NormalizerTest, AsciiFastPathMatchesTheRules) {
