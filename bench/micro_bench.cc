@@ -219,11 +219,79 @@ void BM_Normalize(benchmark::State& state) {
 }
 BENCHMARK(BM_Normalize);
 // The same on real text (bbc-news): capitals, digits, punctuation,
-// paragraph breaks and some non-ASCII characters leave the 8-byte path.
+// paragraph breaks and some non-ASCII characters among the ASCII.
 void BM_NormalizeRealText(benchmark::State& state) {
   NormalizeBench(state, RealText());
 }
 BENCHMARK(BM_NormalizeRealText)->Unit(benchmark::kMillisecond);
+
+// 1 MB of generated text in another script, where ASCII comes in short
+// stretches between words (spaces, commas, numbers): Arg(0) Russian-like
+// (Cyrillic words), 1 Chinese-like (runs of Han characters), 2
+// French-like (English and French words, accented letters every few
+// words).
+std::string OtherScriptText(int64_t kind) {
+  static const char* kCyrillic[] = {"\xd0\xb0", "\xd0\xb1", "\xd0\xb2",
+                                    "\xd0\xb3", "\xd0\xb4", "\xd0\xb5",
+                                    "\xd0\xb8", "\xd0\xba", "\xd0\xbb",
+                                    "\xd0\xbc", "\xd0\xbd", "\xd0\xbe",
+                                    "\xd0\x9c", "\xd1\x80", "\xd1\x81",
+                                    "\xd1\x82", "\xd1\x8f", "\xd0\xa0"};
+  static const char* kHan[] = {"\xe7\x9a\x84", "\xe4\xb8\x80",
+                               "\xe6\x98\xaf", "\xe4\xb8\x8d",
+                               "\xe4\xba\x86", "\xe4\xba\xba",
+                               "\xe6\x88\x91", "\xe5\x9c\xa8",
+                               "\xe6\x9c\x89", "\xe4\xbb\x96",
+                               "\xe8\xbf\x99", "\xe4\xb8\xad"};
+  static const char* kFrench[] = {
+      "le", "la", "les", "des", "\xc3\xa9t\xc3\xa9", "\xc3\xa0",
+      "o\xc3\xb9", "tr\xc3\xa8s", "premi\xc3\xa8re",
+      "fran\xc3\xa7" "ais", "\xc3\xa9l\xc3\xa8ve", "the", "of", "and",
+      "to", "in", "is", "that", "for", "with", "which", "from", "Paris"};
+  static const char* kBetween[] = {" ", " ", " ", ", ", ". ", " 2008 "};
+  std::mt19937_64 rng(3);
+  std::string s;
+  while (s.size() < (1u << 20)) {
+    if (kind == 2) {
+      s += kFrench[rng() % (sizeof(kFrench) / sizeof(kFrench[0]))];
+      s += kBetween[rng() % 5];
+      continue;
+    }
+    const size_t letters = kind == 0 ? 2 + rng() % 8 : 5 + rng() % 25;
+    for (size_t k = 0; k < letters; ++k) {
+      s += kind == 0 ? kCyrillic[rng() % (sizeof(kCyrillic) / sizeof(kCyrillic[0]))]
+                     : kHan[rng() % (sizeof(kHan) / sizeof(kHan[0]))];
+    }
+    s += kind == 1 && rng() % 2 == 0 ? "\xef\xbc\x8c"  // fullwidth comma
+                                     : kBetween[rng() % 6];
+  }
+  return s;
+}
+void BM_NormalizeOtherScripts(benchmark::State& state) {
+  NormalizeBench(state, OtherScriptText(state.range(0)));
+}
+BENCHMARK(BM_NormalizeOtherScripts)
+    ->Arg(0)
+    ->Arg(1)
+    ->Arg(2)
+    ->Unit(benchmark::kMillisecond);
+// Tokenizing the same texts once normalized.
+void BM_TokenizeOtherScripts(benchmark::State& state) {
+  const std::string text =
+      mimeo::Normalizer::Create({})->Normalize(OtherScriptText(state.range(0)))->text;
+  auto t = *mimeo::Tokenizer::Create({});
+  std::vector<mimeo::Token> tokens;
+  for (auto _ : state) {
+    t.Tokenize(text, tokens);
+    benchmark::DoNotOptimize(tokens.data());
+  }
+  state.SetBytesProcessed(state.iterations() * text.size());
+}
+BENCHMARK(BM_TokenizeOtherScripts)
+    ->Arg(0)
+    ->Arg(1)
+    ->Arg(2)
+    ->Unit(benchmark::kMillisecond);
 
 void MinHashBench(benchmark::State& state, mimeo::MinHashScheme scheme,
                   bool scalar) {

@@ -2,23 +2,18 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstring>
 #include <utility>
 
 #include "absl/strings/str_format.h"
+#include "internal/text_kernels.h"
 #include "utf8proc.h"
 
 namespace mimeo {
 namespace {
 
 constexpr int32_t kReplacement = 0xFFFD;
-constexpr uint64_t kOnes = 0x0101010101010101ULL;
-
-// The high bit of every zero byte of t, exactly (no borrow between bytes).
-inline uint64_t ZeroBytes(uint64_t t) {
-  const uint64_t y = (t & (kOnes * 0x7F)) + kOnes * 0x7F;
-  return ~(y | t | kOnes * 0x7F);
-}
 
 bool IsSpaceLike(int32_t cp) {
   if (cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r') return true;
@@ -99,94 +94,194 @@ class Emitter {
 
   void Finish() { Flush(); }
 
-  // The fast path for a stretch of ASCII: appends p[i..end) (all below
-  // 0x80) when whitespace folding is on. Eight bytes at a time when they
-  // hold no control character and no two spaces in a row (most English
-  // text); byte by byte through `table` (0 for whitespace and control
-  // characters, else the output byte) otherwise. Returns the count of NUL
-  // bytes seen. Spaces are written eagerly; one left at the end goes back
-  // to pending, so the output never ends in a space.
-  uint64_t AsciiRun(const uint8_t* p, size_t i, size_t end,
-                    const std::array<uint8_t, 128>& table) {
-    Flush();
-    std::string& text = out_.text;
-    size_t pos = text.size();
-    // Each byte writes at most one byte, plus one for a pending space.
-    text.resize(pos + (end - i) + 1);
-    char* w = text.data();
-    uint32_t* offsets = nullptr;
-    if (o_.keep_offsets) {
-      out_.source_offset.resize(pos + (end - i) + 1);
-      offsets = out_.source_offset.data();
-    }
-    // The last byte written is a space (from source offset space_src).
-    bool last_space = pos != 0 && w[pos - 1] == ' ';
-    uint32_t space_src = 0;
-    if (pending_space_ && pos != 0) {
-      if (offsets != nullptr) offsets[pos] = space_src_;
-      w[pos++] = ' ';
-      last_space = true;
-      space_src = space_src_;
-    }
-    pending_space_ = false;
-    const bool fold = table['A'] == 'a';
-    uint64_t nul = 0;
-    while (i < end) {
-      if (end - i >= 8) {
-        uint64_t x;
-        std::memcpy(&x, p + i, 8);
-        const uint64_t spaces = ZeroBytes(x ^ (kOnes * 0x20));
-        const uint64_t control =
-            (~((x << 1) | x) & (kOnes * 0x40)) | ZeroBytes(x ^ (kOnes * 0x7F));
-        const bool space_first = (spaces & 0x80) != 0;
-        if (control == 0 && (spaces & (spaces << 8)) == 0 &&
-            !(space_first && (last_space || pos == 0))) {
-          if (fold) {
-            const uint64_t ge_a = x + kOnes * (0x80 - 'A');
-            const uint64_t ge_z1 = x + kOnes * (0x80 - 'Z' - 1);
-            x |= ((ge_a & ~ge_z1) & (kOnes * 0x80)) >> 2;
-          }
-          std::memcpy(w + pos, &x, 8);
-          if (offsets != nullptr) {
-            for (uint32_t k = 0; k < 8; ++k) offsets[pos + k] = static_cast<uint32_t>(i + k);
-          }
-          pos += 8;
-          i += 8;
-          last_space = (spaces >> 63) != 0;
-          if (last_space) space_src = static_cast<uint32_t>(i - 1);
-          continue;
+  // A stretch of ASCII of at least 16 bytes from i (whitespace folding
+  // on) by the block kernel: appends p[i..stop), where stop is n when the
+  // stretch runs to the end of the text, else the last ASCII byte before
+  // the first byte of 0x80 or above from i, which stays for the general
+  // path since a combining mark may follow it. Returns stop. The stretch
+  // is classified in chunks from i, 64 bytes first and twice as many each
+  // time after, so that a stretch that ends soon (in accented text) costs
+  // one block. Each chunk but the last holds its last byte back for the
+  // next, which tells whether it ends the stretch. Out of line: its
+  // buffers in the stack frame of Normalize's character loop slowed text
+  // in other scripts.
+  [[gnu::noinline]] size_t AsciiChunks(const uint8_t* p, size_t i, size_t n,
+                                       bool case_fold) {
+    constexpr size_t kMaxChunk = 2048;
+    uint8_t folded[kMaxChunk + 64];
+    uint64_t high[kMaxChunk / 64], space[kMaxChunk / 64], nul[kMaxChunk / 64];
+    bool started = false;
+    for (size_t chunk = 64;; chunk = std::min(2 * chunk, kMaxChunk)) {
+      const size_t len = std::min(chunk, n - i);
+      internal::FoldAsciiDispatch(p + i, len, case_fold, folded, high, space,
+                                  nul);
+      size_t h = len;
+      for (size_t b = 0; b * 64 < len; ++b) {
+        if (high[b] != 0) {
+          h = b * 64 + static_cast<size_t>(std::countr_zero(high[b]));
+          break;
         }
       }
-      const size_t block_end = std::min(end, i + 8);
-      for (; i < block_end; ++i) {
-        const uint8_t c = table[p[i]];
-        if (c == 0) {
-          nul += p[i] == 0;
-          if (!last_space && pos != 0) {
-            if (offsets != nullptr) offsets[pos] = static_cast<uint32_t>(i);
-            w[pos++] = ' ';
-            last_space = true;
-            space_src = static_cast<uint32_t>(i);
-          }
-          continue;
+      const bool to_end = h == len && i + len == n;
+      const size_t take = to_end ? len : h - 1;
+      if (take > 0) {
+        if (!started) {
+          BeginAscii();
+          started = true;
         }
-        if (offsets != nullptr) offsets[pos] = static_cast<uint32_t>(i);
-        w[pos++] = static_cast<char>(c);
-        last_space = false;
+        AsciiBlocks(i, take, folded, space, nul);
+        i += take;
       }
+      if (to_end || h < len) break;
     }
-    // A space written last is the only way the output can end in one.
-    if (last_space) {
-      --pos;
-      pending_space_ = true;
-      space_src_ = space_src;
+    if (started) EndAscii();
+    return i;
+  }
+
+  // Appends p[i..end) (all below 0x80) a byte at a time through `table`
+  // (0 for whitespace and control characters, else the output byte): the
+  // shorter stretches, and every stretch in the reference that
+  // AsciiChunks is tested against.
+  void AsciiBytes(const uint8_t* p, size_t i, size_t end,
+                  const std::array<uint8_t, 128>& table) {
+    BeginAscii();
+    Room(end - i);
+    for (; i < end; ++i) {
+      const uint8_t c = table[p[i]];
+      if (c == 0) {
+        out_.nul_bytes += p[i] == 0;
+        if (!ascii_.last_space && ascii_.pos != 0) {
+          Put(' ', static_cast<uint32_t>(i));
+          ascii_.last_space = true;
+          ascii_.space_src = static_cast<uint32_t>(i);
+        }
+        continue;
+      }
+      Put(static_cast<char>(c), static_cast<uint32_t>(i));
+      ascii_.last_space = false;
     }
-    text.resize(pos);
-    if (offsets != nullptr) out_.source_offset.resize(pos);
-    return nul;
+    EndAscii();
   }
 
  private:
+  // Where the ASCII paths write: straight into the output's buffers,
+  // grown ahead of the writes (Room) and cut back to `pos` at the end.
+  // Spaces are written eagerly; one left at the end goes back to pending,
+  // so the output never ends in a space.
+  struct AsciiState {
+    char* text = nullptr;
+    uint32_t* offsets = nullptr;  // null unless keep_offsets
+    size_t pos = 0;
+    // The last byte written is a space, from source offset space_src.
+    bool last_space = false;
+    uint32_t space_src = 0;
+  };
+
+  void BeginAscii() {
+    Flush();
+    ascii_.pos = out_.text.size();
+    // The last byte written is a space only if a space was written last,
+    // which is never left at the end of the output (above).
+    ascii_.last_space = false;
+    Room(1);
+    if (pending_space_ && ascii_.pos != 0) {
+      Put(' ', space_src_);
+      ascii_.last_space = true;
+      ascii_.space_src = space_src_;
+    }
+    pending_space_ = false;
+  }
+
+  void EndAscii() {
+    if (ascii_.last_space) {
+      --ascii_.pos;
+      pending_space_ = true;
+      space_src_ = ascii_.space_src;
+    }
+    out_.text.resize(ascii_.pos);
+    if (o_.keep_offsets) out_.source_offset.resize(ascii_.pos);
+  }
+
+  // Makes room for `bytes` more output bytes after pos, and 64 of slack
+  // for whole-block copies.
+  void Room(size_t bytes) {
+    const size_t need = ascii_.pos + bytes + 64;
+    if (out_.text.size() < need) out_.text.resize(need);
+    ascii_.text = out_.text.data();
+    if (o_.keep_offsets) {
+      if (out_.source_offset.size() < need) out_.source_offset.resize(need);
+      ascii_.offsets = out_.source_offset.data();
+    }
+  }
+
+  void Put(char c, uint32_t src) {
+    if (ascii_.offsets != nullptr) ascii_.offsets[ascii_.pos] = src;
+    ascii_.text[ascii_.pos++] = c;
+  }
+
+  // Appends source bytes [i, i + take) from their kernel classes: the
+  // chunk's folded bytes and its masks, block by block. Within a block the
+  // spaces to drop are those after another space (or after a space
+  // written before it, or at the very start of the output, where the
+  // output never begins with a space); what is left is copied in runs, 64
+  // bytes at a time, which the slack allows.
+  void AsciiBlocks(size_t i, size_t take, const uint8_t* folded,
+                   const uint64_t* space, const uint64_t* nul) {
+    Room(take);
+    char* const w = ascii_.text;
+    uint32_t* const offsets = ascii_.offsets;
+    size_t pos = ascii_.pos;
+    bool last_space = ascii_.last_space;
+    uint32_t space_src = ascii_.space_src;
+    for (size_t b = 0; b * 64 < take; ++b) {
+      const size_t len = std::min<size_t>(64, take - b * 64);
+      const uint64_t valid =
+          len == 64 ? ~uint64_t{0} : (uint64_t{1} << len) - 1;
+      const uint64_t s = space[b] & valid;
+      if ((nul[b] & valid) != 0) {
+        out_.nul_bytes += static_cast<uint64_t>(std::popcount(nul[b] & valid));
+      }
+      const uint64_t carry = last_space || pos == 0;
+      const uint64_t drop = s & ((s << 1) | carry);
+      const uint8_t* from = folded + b * 64;
+      const uint32_t src = static_cast<uint32_t>(i + b * 64);
+      if (drop == 0) {
+        std::memcpy(w + pos, from, 64);
+        if (offsets != nullptr) {
+          for (uint32_t k = 0; k < 64; ++k) offsets[pos + k] = src + k;
+        }
+        pos += len;
+      } else {
+        uint64_t keep = valid & ~drop;
+        while (keep != 0) {
+          const int at = std::countr_zero(keep);
+          const int run = std::countr_one(keep >> at);
+          std::memcpy(w + pos, from + at, 64);
+          if (offsets != nullptr) {
+            for (int k = 0; k < run; ++k) offsets[pos + k] = src + at + k;
+          }
+          pos += static_cast<size_t>(run);
+          keep = at + run >= 64 ? 0 : keep & (~uint64_t{0} << (at + run));
+        }
+      }
+      if (pos != 0 && ((s >> (len - 1)) & 1) != 0) {
+        // The block ends in spaces: the first of them was written unless
+        // it continues a run from before.
+        const uint64_t other = ~s & valid;
+        const int first = other == 0 ? 0 : 64 - std::countl_zero(other);
+        if (((drop >> first) & 1) == 0) {
+          space_src = src + static_cast<uint32_t>(first);
+        }
+        last_space = true;
+      } else {
+        last_space = false;
+      }
+    }
+    ascii_.pos = pos;
+    ascii_.last_space = last_space;
+    ascii_.space_src = space_src;
+  }
+
   void FlushSpace() {
     if (pending_space_) {
       pending_space_ = false;
@@ -238,6 +333,7 @@ class Emitter {
   uint32_t run_src_ = 0;
   bool pending_space_ = false;
   uint32_t space_src_ = 0;
+  AsciiState ascii_;
 };
 
 // The ASCII fast path's tables: 0 for whitespace and control characters,
@@ -320,44 +416,59 @@ absl::StatusOr<Normalizer> Normalizer::Create(const Options& options) {
   return Normalizer(options);
 }
 
-absl::Status Normalizer::Normalize(std::string_view input,
-                                   NormalizedText& out) const {
-  if (input.size() > kMaxInputBytes) {
+namespace {
+
+// Normalize(), by the block path (`blocks`) or the byte-by-byte reference.
+absl::Status NormalizeText(const Normalizer::Options& options,
+                           std::string_view input, NormalizedText& out,
+                           bool blocks) {
+  if (input.size() > Normalizer::kMaxInputBytes) {
     return absl::InvalidArgumentError(absl::StrFormat(
         "text of %d bytes is longer than the %d bytes a document may hold",
-        input.size(), kMaxInputBytes));
+        input.size(), Normalizer::kMaxInputBytes));
   }
   out.text.clear();
   out.source_offset.clear();
   out.invalid_sequences = 0;
   out.nul_bytes = 0;
-  out.text.reserve(input.size());
-  if (options_.keep_offsets) out.source_offset.reserve(input.size() + 1);
+  // The ASCII paths grow the buffers 64 bytes past what they write.
+  out.text.reserve(input.size() + 65);
+  if (options.keep_offsets) out.source_offset.reserve(input.size() + 65);
 
   int decompose_options = UTF8PROC_IGNORE;
-  if (options_.nfkc) decompose_options |= UTF8PROC_COMPAT | UTF8PROC_DECOMPOSE;
-  if (options_.case_fold) decompose_options |= UTF8PROC_CASEFOLD;
+  if (options.nfkc) decompose_options |= UTF8PROC_COMPAT | UTF8PROC_DECOMPOSE;
+  if (options.case_fold) decompose_options |= UTF8PROC_CASEFOLD;
 
-  Emitter emit(options_, out);
+  Emitter emit(options, out);
   const auto* p = reinterpret_cast<const uint8_t*>(input.data());
   const size_t n = input.size();
   int32_t decomposed[32];
   size_t i = 0;
   const std::array<uint8_t, 128>& ascii =
-      options_.case_fold ? kAsciiFolded : kAsciiKept;
+      options.case_fold ? kAsciiFolded : kAsciiKept;
   while (i < n) {
-    if (options_.fold_whitespace && p[i] < 0x80) {
+    if (options.fold_whitespace && p[i] < 0x80) {
       // A stretch of ASCII in bulk. Its last character stays for the
       // general path when a non-ASCII character follows: that one may be a
-      // combining mark composing with it.
+      // combining mark composing with it. The block path takes the
+      // stretches of 16 bytes or more; spaces and punctuation between
+      // words of another script are cheaper a byte at a time. Nothing is
+      // flushed for a stretch of one byte (before a non-ASCII one): the
+      // general path takes it, and flushing the composition run before it
+      // sees a space would change where a mark after that space goes.
+      const size_t limit = blocks ? std::min(n, i + 16) : n;
       size_t end = i;
-      while (end < n && p[end] < 0x80) ++end;
-      const size_t stop = end < n ? end - 1 : end;
-      if (stop > i) {
-        out.nul_bytes += emit.AsciiRun(p, i, stop, ascii);
-        i = stop;
-        if (i == n) break;
+      while (end < limit && p[end] < 0x80) ++end;
+      if (end == limit && end < n) {
+        i = emit.AsciiChunks(p, i, n, options.case_fold);
+      } else {
+        const size_t stop = end < n ? end - 1 : end;
+        if (stop > i) {
+          emit.AsciiBytes(p, i, stop, ascii);
+          i = stop;
+        }
       }
+      if (i == n) break;
     }
     const uint32_t src = static_cast<uint32_t>(i);
     int32_t cp;
@@ -375,14 +486,14 @@ absl::Status Normalizer::Normalize(std::string_view input,
       }
     }
     if (cp == 0) ++out.nul_bytes;
-    if (options_.fold_whitespace && IsSpaceLike(cp)) {
+    if (options.fold_whitespace && IsSpaceLike(cp)) {
       emit.Space(src);
       continue;
     }
     if (cp < 0x80 && cp >= 0x20 && cp != 0x7F) {
       // ASCII fast path: decomposition is the identity, folding is tolower.
       // Only a following non-ASCII character can be a combining mark.
-      if (options_.case_fold && cp >= 'A' && cp <= 'Z') cp += 'a' - 'A';
+      if (options.case_fold && cp >= 'A' && cp <= 'Z') cp += 'a' - 'A';
       if (i == n || p[i] < 0x80) {
         emit.PushAsciiFinal(static_cast<char>(cp), src);
       } else {
@@ -400,7 +511,7 @@ absl::Status Normalizer::Normalize(std::string_view input,
     }
     for (utf8proc_ssize_t j = 0; j < m; ++j) {
       const int32_t d = decomposed[j];
-      if (options_.fold_whitespace && IsSpaceLike(d)) {
+      if (options.fold_whitespace && IsSpaceLike(d)) {
         emit.Space(src);
       } else {
         emit.Push(d, src);
@@ -408,8 +519,15 @@ absl::Status Normalizer::Normalize(std::string_view input,
     }
   }
   emit.Finish();
-  if (options_.keep_offsets) out.source_offset.push_back(static_cast<uint32_t>(n));
+  if (options.keep_offsets) out.source_offset.push_back(static_cast<uint32_t>(n));
   return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status Normalizer::Normalize(std::string_view input,
+                                   NormalizedText& out) const {
+  return NormalizeText(options_, input, out, /*blocks=*/true);
 }
 
 absl::StatusOr<NormalizedText> Normalizer::Normalize(
@@ -420,4 +538,12 @@ absl::StatusOr<NormalizedText> Normalizer::Normalize(
   return out;
 }
 
+namespace internal {
+
+absl::Status NormalizeByteByByte(const Normalizer::Options& options,
+                                 std::string_view input, NormalizedText& out) {
+  return NormalizeText(options, input, out, /*blocks=*/false);
+}
+
+}  // namespace internal
 }  // namespace mimeo

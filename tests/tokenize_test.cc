@@ -1,12 +1,17 @@
 #include "mimeo/tokenize.h"
 
 #include <cctype>
+#include <filesystem>
 #include <random>
-
 #include <string>
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "internal/minhash_kernels.h"
+#include "internal/text_kernels.h"
+#include "mimeo/normalize.h"
+#include "test_util.h"
+#include "text_samples.h"
 
 namespace mimeo {
 namespace {
@@ -126,6 +131,101 @@ TEST(TokenizerTest, AsciiChunksMatchThePlainRule) {
       ASSERT_EQ(got[i].end, want[i].end) << "round " << round;
     }
   }
+}
+
+// Every SIMD target marks letters, digits and high bytes as the scalar
+// reference does, for texts of every length around the 64-byte block.
+TEST(TextKernelTest, WordBytesTargetsMatchScalarReference) {
+  const std::vector<std::string> targets = internal::MinHashTargets();
+  ASSERT_FALSE(targets.empty());
+  std::mt19937_64 rng(37);
+  for (size_t n = 0; n <= 300; n += n < 140 ? 1 : 37) {
+    for (int kind = 0; kind < 2; ++kind) {
+      std::string text = kind == 0 ? std::string(n, ' ')
+                                   : testing::RandomAscii(rng, n);
+      if (kind == 0) {
+        for (char& c : text) c = static_cast<char>(rng());
+      }
+      const auto* p = reinterpret_cast<const uint8_t*>(text.data());
+      const size_t blocks = (n + 63) / 64;
+      std::vector<uint64_t> want(2 * blocks), got(2 * blocks);
+      internal::WordBytesScalar(p, n, want.data(), want.data() + blocks);
+      for (size_t t = 0; t < targets.size(); ++t) {
+        std::fill(got.begin(), got.end(), 0x5555);
+        internal::WordBytesOnTarget(t, p, n, got.data(), got.data() + blocks);
+        EXPECT_EQ(got, want) << targets[t] << " n " << n << " kind " << kind;
+      }
+    }
+  }
+}
+
+// Tokenize() and the character-by-character reference give the same
+// tokens. `what` names the text in a failure.
+void ExpectSameAsByCharacter(const Tokenizer::Options& o, std::string_view text,
+                             std::string_view what) {
+  auto t = *Tokenizer::Create(o);
+  std::vector<Token> got, want;
+  t.Tokenize(text, got);
+  internal::TokenizeByCharacter(o, text, want);
+  ASSERT_EQ(got.size(), want.size()) << what << " '" << text << "'";
+  for (size_t i = 0; i < got.size(); ++i) {
+    ASSERT_EQ(got[i].begin, want[i].begin) << what << " token " << i;
+    ASSERT_EQ(got[i].end, want[i].end) << what << " token " << i;
+  }
+}
+
+// Words and n-grams of random messy text as it comes (invalid UTF-8
+// included) and as the normalizer gives it, of stretches of ASCII of every
+// length around the block, and of texts with enough tokens, Han
+// characters and marks to fill the edge buffer many times over (a mark
+// right after it moves to the output extends the token there): the block
+// path changes nothing.
+TEST(TokenizerTest, BlockPathMatchesByCharacter) {
+  std::mt19937_64 rng(41);
+  std::vector<std::string> texts = testing::AsciiStretches(rng);
+  auto n = *Normalizer::Create({});
+  for (int k = 0; k < 3000; ++k) {
+    texts.push_back(testing::RandomMessyText(rng));
+    texts.push_back(n.Normalize(texts.back())->text);
+  }
+  const std::string cjk = "\xe4\xb8\xad", mark = "\xcc\x81";
+  for (const std::string& unit :
+       {"ab " + cjk + mark, cjk + mark, cjk + mark + mark, "a" + mark + " ",
+        std::string("x "), cjk + "1" + mark}) {
+    std::string text;
+    for (int k = 0; k < 3000; ++k) text += unit;
+    texts.push_back(text);
+  }
+  Tokenizer::Options ngrams;
+  ngrams.mode = Tokenizer::Mode::kCharNgrams;
+  ngrams.char_ngram = 3;
+  for (const Tokenizer::Options& o : {Tokenizer::Options{}, ngrams}) {
+    for (size_t k = 0; k < texts.size(); ++k) {
+      ExpectSameAsByCharacter(o, texts[k], "text " + std::to_string(k));
+      if (::testing::Test::HasFatalFailure()) return;
+    }
+  }
+}
+
+// The same on every bbc-news article, as it comes and normalized.
+TEST(TokenizerTest, BlockPathMatchesByCharacterOnBbcNews) {
+  const std::string root = testing::SharedDatasets();
+  const std::filesystem::path dir = std::filesystem::path(root) / "bbc-news";
+  std::error_code ec;
+  if (root.empty() || !std::filesystem::is_directory(dir, ec)) {
+    GTEST_SKIP() << "../shared/datasets/bbc-news absent";
+  }
+  auto n = *Normalizer::Create({});
+  size_t files = 0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) {
+    if (!e.is_regular_file() || e.path().extension() != ".txt") continue;
+    const std::string text = testing::ReadFile(e.path());
+    ExpectSameAsByCharacter({}, text, e.path().string());
+    ExpectSameAsByCharacter({}, n.Normalize(text)->text, e.path().string());
+    if (::testing::Test::HasFatalFailure()) return;
+    ++files;
+  }
+  EXPECT_GT(files, 2000u);
 }
 
 }  // namespace

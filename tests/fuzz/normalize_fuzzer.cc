@@ -3,15 +3,20 @@
 // Input: one byte of options (bit 0 nfkc, 1 case folding, 2 whitespace
 // folding, 3 punctuation folding), then the text. Checks that the output
 // is valid UTF-8, that its offsets are in range, ascending, and map every
-// output character back to the start of an input character, and that
-// keeping offsets does not change the text.
+// output character back to the start of an input character, that keeping
+// offsets does not change the text, and that the ASCII block paths give
+// what their byte-by-byte references give: Normalize() against
+// internal::NormalizeByteByByte, Tokenize() against
+// internal::TokenizeByCharacter on the input and on its normalized text.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 #include <vector>
 
 #include "fuzz_util.h"
+#include "internal/text_kernels.h"
 #include "mimeo/normalize.h"
+#include "mimeo/tokenize.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using mimeo::Normalizer;
@@ -59,6 +64,25 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!b->text.empty()) {
     const auto [begin, end] = b->SourceRange(0, b->text.size());
     FUZZ_CHECK(begin <= end && end == in.size());
+  }
+
+  mimeo::NormalizedText want;
+  FUZZ_CHECK(mimeo::internal::NormalizeByteByByte(with_offsets, in, want).ok());
+  FUZZ_CHECK(want.text == b->text);
+  FUZZ_CHECK(want.source_offset == b->source_offset);
+  FUZZ_CHECK(want.invalid_sequences == b->invalid_sequences);
+  FUZZ_CHECK(want.nul_bytes == b->nul_bytes);
+  auto words = mimeo::Tokenizer::Create({});
+  FUZZ_CHECK(words.ok());
+  for (std::string_view text : {in, std::string_view(b->text)}) {
+    std::vector<mimeo::Token> got, expected;
+    words->Tokenize(text, got);
+    mimeo::internal::TokenizeByCharacter(words->options(), text, expected);
+    FUZZ_CHECK(got.size() == expected.size());
+    for (size_t i = 0; i < got.size(); ++i) {
+      FUZZ_CHECK(got[i].begin == expected[i].begin);
+      FUZZ_CHECK(got[i].end == expected[i].end);
+    }
   }
   return 0;
 }
