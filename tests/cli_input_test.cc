@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "byte_sink.h"
 #include "byte_stream.h"
 #include "command.h"
@@ -856,6 +857,48 @@ TEST(InputReaderTest, TheSameFileNamedTwiceIsReadOnce) {
   ASSERT_TRUE(r.ok());
   absl::Status err;
   EXPECT_EQ(ReadEverything(**r, &err).size(), 1u);
+  EXPECT_EQ((*r)->counts().skipped_duplicate, 1u);
+}
+
+// Small files are read ahead on all threads, in windows of sources; what
+// a walk reads does not change: every text whole and in order, across
+// windows, beside files too large or compressed to be read ahead, a file
+// named again a window later, and a file grown after the walk.
+TEST(InputReaderTest, FilesReadAheadReadAsOneAtATime) {
+  TempDir dir;
+  std::vector<std::string> want;
+  for (int i = 0; i < 2500; ++i) {
+    const std::string name = absl::StrFormat("t/%05d.txt", i);
+    std::string text = absl::StrFormat("text %d ", i);
+    if (i == 1000) text = std::string((2 << 20) + 5, 'b');  // too large
+    if (i == 1500) {
+      dir.Write(name, Gzip("compressed text 1500"));
+      want.push_back("compressed text 1500");
+      continue;
+    }
+    dir.Write(name, text);
+    want.push_back(text);
+  }
+  const fs::path grown = dir.path() / "t/00007.txt";
+  InputOptions o;
+  o.quiet = true;
+  o.max_document_bytes = 4 << 20;
+  // The folder, then a file of its first window named again.
+  auto r = InputReader::Open(
+      {dir.path().string(), (dir.path() / "t/00003.txt").string()}, o);
+  ASSERT_TRUE(r.ok()) << r.status();
+  {  // after the walk, before the reading
+    std::ofstream(grown, std::ios::app) << "and more";
+    want[7] += "and more";
+  }
+  absl::Status err;
+  const std::vector<Document> docs = ReadEverything(**r, &err);
+  ASSERT_TRUE(err.ok()) << err;
+  ASSERT_EQ(docs.size(), want.size());
+  for (size_t i = 0; i < docs.size(); ++i) {
+    ASSERT_EQ(docs[i].id, absl::StrFormat("t/%05d.txt", i));
+    ASSERT_EQ(docs[i].text, want[i]) << docs[i].id;
+  }
   EXPECT_EQ((*r)->counts().skipped_duplicate, 1u);
 }
 

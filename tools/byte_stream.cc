@@ -209,7 +209,33 @@ class PrefixedStream : public ByteStream {
   std::unique_ptr<ByteStream> rest_;
 };
 
+class BytesStream : public ByteStream {
+ public:
+  explicit BytesStream(std::string bytes) : bytes_(std::move(bytes)) {}
+  absl::StatusOr<size_t> Read(char* out, size_t n) override {
+    const size_t k = std::min(n, bytes_.size() - pos_);
+    std::memcpy(out, bytes_.data() + pos_, k);
+    pos_ += k;
+    return k;
+  }
+  uint64_t consumed() const override { return pos_; }
+  const char* encoding() const override { return "plain"; }
+
+ private:
+  std::string bytes_;
+  size_t pos_ = 0;
+};
+
 }  // namespace
+
+std::unique_ptr<ByteStream> StreamOfBytes(std::string bytes) {
+  return std::make_unique<BytesStream>(std::move(bytes));
+}
+
+bool LooksCompressed(std::string_view h) {
+  return (h.size() >= 2 && h[0] == '\x1f' && h[1] == '\x8b') ||
+         (h.size() >= 4 && h.substr(0, 4) == std::string_view("\x28\xb5\x2f\xfd", 4));
+}
 
 std::unique_ptr<ByteStream> WithPrefix(std::string prefix,
                                        std::unique_ptr<ByteStream> rest) {
@@ -237,10 +263,8 @@ absl::StatusOr<std::unique_ptr<ByteStream>> OpenByteStream(
   absl::StatusOr<std::string_view> head = f->Peek(4);
   if (!head.ok()) return head.status();
   const std::string_view h = *head;
-  if (h.size() >= 2 && h[0] == '\x1f' && h[1] == '\x8b') {
-    return std::make_unique<GzipStream>(std::move(f));
-  }
-  if (h.size() >= 4 && h == std::string_view("\x28\xb5\x2f\xfd", 4)) {
+  if (LooksCompressed(h)) {
+    if (h[0] == '\x1f') return std::make_unique<GzipStream>(std::move(f));
     return std::make_unique<ZstdStream>(std::move(f));
   }
   return std::make_unique<PlainStream>(std::move(f));

@@ -40,6 +40,15 @@ absl::StatusOr<std::unique_ptr<ByteStream>> OpenByteStream(
 std::unique_ptr<ByteStream> WithPrefix(std::string prefix,
                                        std::unique_ptr<ByteStream> rest);
 
+// A plain file's bytes read beforehand (InputReader reads a tree's small
+// files on all threads): gives them out as OpenByteStream() would have,
+// counting them as consumed as they go.
+std::unique_ptr<ByteStream> StreamOfBytes(std::string bytes);
+
+// Whether `head`, a file's first bytes, start like a gzip or zstd stream
+// (what OpenByteStream() decompresses).
+bool LooksCompressed(std::string_view head);
+
 // Reads a whole stream. Fails if it holds more than `max_bytes`.
 absl::StatusOr<std::string> ReadAll(ByteStream& in, const std::string& path,
                                     uint64_t max_bytes);

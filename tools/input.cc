@@ -998,26 +998,100 @@ std::string InputReader::UniqueId(std::string id, const std::string& fallback) {
   return renamed;
 }
 
+namespace {
+// Prefetch(): files of up to this size, this many sources ahead or this
+// many bytes of them, whichever comes first.
+constexpr uint64_t kPrefetchFileBytes = uint64_t{1} << 20;
+constexpr size_t kPrefetchSources = 1024;
+constexpr uint64_t kPrefetchBytes = uint64_t{32} << 20;
+}  // namespace
+
+void InputReader::Prefetch(size_t first) {
+  prefetch_begin_ = first;
+  prefetch_end_ = first;
+  uint64_t bytes = 0;
+  while (prefetch_end_ < sources_.size() &&
+         prefetch_end_ - first < kPrefetchSources && bytes < kPrefetchBytes) {
+    bytes += std::min(sources_[prefetch_end_].size, kPrefetchFileBytes);
+    ++prefetch_end_;
+  }
+  prefetched_.assign(prefetch_end_ - first, Prefetched{});
+  const auto wanted = [this](const Source& s) {
+    return (s.kind == Kind::kText || s.kind == Kind::kHtml ||
+            s.kind == Kind::kMail) &&
+           s.path != "-" && !s.split && s.size <= kPrefetchFileBytes &&
+           (parts_ == 1 || ShareOfPath(s.path, parts_) == part_);
+  };
+  tbb::parallel_for(
+      tbb::blocked_range<size_t>(first, prefetch_end_, 8),
+      [&](const tbb::blocked_range<size_t>& r) {
+        for (size_t i = r.begin(); i < r.end(); ++i) {
+          const Source& s = sources_[i];
+          if (!wanted(s)) continue;
+          // Not blocking: a FIFO among the files is left to the reading
+          // as before.
+          const int fd =
+              open(s.path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+          if (fd < 0) continue;
+          Prefetched& p = prefetched_[i - first];
+          struct stat st;
+          if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+              static_cast<uint64_t>(st.st_size) <= kPrefetchFileBytes) {
+            // One byte more than the size, to see the end (or a file that
+            // grew, which is then read as before).
+            p.bytes.resize(static_cast<size_t>(st.st_size) + 1);
+            size_t got = 0;
+            ssize_t n = 0;
+            while (got < p.bytes.size() &&
+                   (n = read(fd, p.bytes.data() + got,
+                             p.bytes.size() - got)) > 0) {
+              got += static_cast<size_t>(n);
+            }
+            if (n >= 0 && got == static_cast<size_t>(st.st_size) &&
+                !LooksCompressed(std::string_view(p.bytes).substr(0, got))) {
+              p.bytes.resize(got);
+              p.dev = static_cast<uint64_t>(st.st_dev);
+              p.ino = static_cast<uint64_t>(st.st_ino);
+              p.read = true;
+            } else {
+              std::string().swap(p.bytes);
+            }
+          }
+          close(fd);
+        }
+      });
+}
+
 absl::StatusOr<std::unique_ptr<ByteStream>> InputReader::OpenOnce(
     const Source& s, std::unique_ptr<ByteStream> opened) {
   if (opened) return opened;
+  Prefetched* pre = s.index >= prefetch_begin_ && s.index < prefetch_end_ &&
+                            prefetched_[s.index - prefetch_begin_].read
+                        ? &prefetched_[s.index - prefetch_begin_]
+                        : nullptr;
   // A file is known by its device and inode: one stat, where resolving
   // the path (fs::weakly_canonical) cost a readlink per path component and
   // more than the sketching on a tree of small files. Paths that cannot be
   // stat'ed (standard input) are known by name.
   struct stat st;
-  const bool named_twice =
-      ::stat(s.path.c_str(), &st) == 0
-          ? !files_seen_.insert({static_cast<uint64_t>(st.st_dev),
-                                 static_cast<uint64_t>(st.st_ino)})
-                 .second
-          : !files_read_.insert(s.path).second;
+  const bool stated = pre != nullptr || ::stat(s.path.c_str(), &st) == 0;
+  const std::pair<uint64_t, uint64_t> file =
+      pre != nullptr ? std::make_pair(pre->dev, pre->ino)
+      : stated       ? std::make_pair(static_cast<uint64_t>(st.st_dev),
+                                      static_cast<uint64_t>(st.st_ino))
+                     : std::make_pair(uint64_t{0}, uint64_t{0});
+  const bool named_twice = stated ? !files_seen_.insert(file).second
+                                  : !files_read_.insert(s.path).second;
   if (named_twice) {
     absl::Status st = Problem(absl::InvalidArgumentError(absl::StrFormat(
                                   "'%s' is named twice; read once", s.path)),
                               counts_.skipped_duplicate);
     if (!st.ok()) return st;
     return nullptr;
+  }
+  if (pre != nullptr) {
+    pre->read = false;
+    return StreamOfBytes(std::move(pre->bytes));
   }
   absl::StatusOr<std::unique_ptr<ByteStream>> stream = OpenByteStream(s.path);
   if (!stream.ok()) {
@@ -1302,6 +1376,7 @@ absl::Status InputReader::Read(uint64_t batch_bytes) {
       continue;
     }
     if (next_source_ == sources_.size()) break;
+    if (next_source_ >= prefetch_end_) Prefetch(next_source_);
     Source s = sources_[next_source_++];
     std::unique_ptr<ByteStream> stream;
     if (parts_ > 1 && !s.split && ShareOfPath(s.path, parts_) != part_) {

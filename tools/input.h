@@ -348,6 +348,23 @@ class InputReader {
   // Opens a source to be read as text, and reads it as JSONL instead when
   // it is compressed JSONL (see above); null when it is skipped.
   absl::StatusOr<std::unique_ptr<ByteStream>> OpenText(Source& s);
+  // Reads the small files among the sources from `first` on (a window of
+  // them) on all threads, for OpenOnce() to take instead of opening them
+  // one after another: on a tree of small files the system calls of
+  // opening and reading each cost more than preparing its text. Files it
+  // cannot read, large or compressed ones are left to OpenOnce() as
+  // before, so that every message and skip stays the same.
+  void Prefetch(size_t first);
+
+  // What Prefetch() read of sources_[i], for i in [prefetch_begin_,
+  // prefetch_end_): `read` when the whole file is in `bytes`.
+  struct Prefetched {
+    bool read = false;
+    uint64_t dev = 0, ino = 0;
+    std::string bytes;
+  };
+  std::vector<Prefetched> prefetched_;
+  size_t prefetch_begin_ = 0, prefetch_end_ = 0;
 
   InputOptions options_;
   std::vector<Source> sources_;
