@@ -1036,14 +1036,18 @@ void Engine::OwnFrequencies(const AlignedText& asking, uint32_t begin,
     const std::vector<DocId>* held = fp_on_disk_ ? holders[k] : nullptr;
     const uint32_t docs =
         FingerprintDocFrequency(fp.hash(), as_of, held) + in.self;
-    // Common text whose holders are dated in a burst is a story printed at
-    // once (a query, undated, is judged by the documents holding the text).
+    // Text held often enough to be common or template, whose holders are
+    // dated in a burst, is a story printed at once (a query, undated, is
+    // judged by the documents holding the text).
     const bool in_burst =
-        in.bursts && docs >= in.common && docs < in.wide &&
+        in.bursts && docs >= in.burst_from && docs < in.wide &&
         FingerprintInBurst(fp.hash(), as_of, in, held);
+    // Where sources are known they decide what is a template: a burst on
+    // one site's pages (a holiday notice) is its template still; without
+    // them, a burst is a story many printed.
     bool template_text = false;
     if (docs >= judge.widespread_min_docs && docs < in.wide &&
-        judge.template_sources > 0 && !in_burst) {
+        judge.template_sources > 0 && !(one_source && in_burst)) {
       // Counting stops once the sources are too many for a template.
       const uint32_t limit =
           static_cast<uint32_t>(judge.template_sources * docs) + 1;
@@ -1080,6 +1084,8 @@ std::vector<Passage> Engine::AlignWith(const AlignedText& asking, bool indexed,
   in.common = judge_.CommonThreshold(num_docs);
   in.wide = judge_.WidespreadThreshold(num_docs);
   in.bursts = judge_.options().burst_seconds > 0;
+  in.burst_from =
+      std::min(in.common, judge_.options().widespread_min_docs);
   const uint32_t wide = in.wide;
   const uint32_t k = asking.shingles.tokens_per_shingle;
   const uint32_t min_tokens =
@@ -1106,7 +1112,7 @@ std::vector<Passage> Engine::AlignWith(const AlignedText& asking, bool indexed,
   const auto burst_share = [&]() -> double {
     size_t held_common = 0, n = 0;
     for (const HeldFingerprint& f : freq) {
-      if (f.docs < in.common || f.docs >= wide) continue;
+      if (f.docs < in.burst_from || f.docs >= wide) continue;
       ++held_common;
       n += f.in_burst;
     }
@@ -1207,12 +1213,22 @@ std::vector<Passage> Engine::AlignWith(const AlignedText& asking, bool indexed,
     burst_shares[i] = burst_share();
     measured[i] = 1;
   }
-  // What the pair shares of its own: passages few documents hold. Stock
-  // lines (a maintainer's sign-off, a release header) add up to nothing,
-  // however many the pair shares.
+  // What the pair shares of its own: passages but the stock lines, which
+  // add up to nothing however many the pair shares (a maintainer's
+  // sign-off, a release header: common, with under a phrase of rarer
+  // shingles in a row), unless printed in a burst.
+  const uint32_t phrase = judge_.options().phrase_tokens;
+  std::vector<uint32_t> rare_runs(passages.size(), 0);
   uint32_t total = 0;
-  for (const Passage& p : passages) {
-    if (!p.boilerplate && p.doc_frequency < in.common) total += p.a_tokens();
+  for (size_t i = 0; i < passages.size(); ++i) {
+    const Passage& p = passages[i];
+    if (p.boilerplate) continue;
+    rare_runs[i] =
+        LongestRareRun(asking.shingles, p.a_token_begin, p.a_token_end, common);
+    const bool stock = p.doc_frequency >= in.common &&
+                       std::min(rare_runs[i], p.a_tokens()) < phrase &&
+                       burst_shares[i] < 0.5;
+    if (!stock) total += p.a_tokens();
   }
   const uint32_t edge = judge_.options().edge_tokens;
   const size_t na = asking.tokens.size(), nb = other.tokens.size();
@@ -1248,8 +1264,7 @@ std::vector<Passage> Engine::AlignWith(const AlignedText& asking, bool indexed,
         asking.normalized.text,
         absl::MakeConstSpan(asking.tokens)
             .subspan(p.a_token_begin, p.a_token_end - p.a_token_begin));
-    f.rare_run_tokens =
-        LongestRareRun(asking.shingles, p.a_token_begin, p.a_token_end, common);
+    f.rare_run_tokens = rare_runs[i];
     p.reason = judge_.Judge(f, num_docs);
     p.boilerplate = p.reason != Boilerplate::kNone;
   }

@@ -1006,8 +1006,13 @@ TEST_F(CliTest, AQuotePrintedInABurstIsCopyWithDates) {
   EXPECT_EQ(pairs({"--date-field", "date"}), 20u * 19 / 2);
   EXPECT_EQ(pairs({"--date-field", "date", "--burst-days", "0"}), 0u);
   EXPECT_EQ(pairs({}), 0u);
-  const Outcome bad = Mimeo({"pairs", "dated.jsonl", "--burst-days", "-1"});
-  EXPECT_NE(bad.code, 0);
+  for (const char* bad_days : {"-1", "nan", "1e-9", "40000"}) {
+    const Outcome bad =
+        Mimeo({"pairs", "dated.jsonl", "--burst-days", bad_days});
+    EXPECT_NE(bad.code, 0) << bad_days;
+    EXPECT_NE(bad.err.find("--burst-days"), std::string::npos)
+        << bad_days << ": " << bad.err;
+  }
 }
 
 // A story three outlets print inside their own texts: one family, the

@@ -1962,10 +1962,12 @@ TEST(DurableTest, CopyIndexOfVersion5StillOpens) {
 }
 
 // Text printed in a burst is judged by the holders' dates read from the
-// index as from memory (PassageJudge::IsBurst): 22 of 2,400 documents dated
-// over a year print a quote within two days, 22 others spread over the
-// year carry a standard paragraph; only the quote is copy, on disk too,
-// and after a removal (the dates' span counted again) as well.
+// index as from memory (PassageJudge::IsBurst), and by the span of the
+// collection's dates as it grows and shrinks: 22 of 2,400 documents dated
+// over 30 days print a quote within 5 days, 22 others carry a standard
+// paragraph. Over 30 days, 5 is more than an eighth: no burst. A document
+// dated a year before makes the span 395 days, and the quote a burst;
+// removing it makes the span 30 days again.
 TEST(DurableTest, BurstsAreJudgedAlikeOnDisk) {
   const std::string dir = TempDir("bursts");
   const Engine::Options options = DurableOptions();
@@ -1975,56 +1977,57 @@ TEST(DurableTest, BurstsAreJudgedAlikeOnDisk) {
   constexpr int64_t kDay = 86400;
   std::vector<Document> docs;
   std::set<std::string> quoting;
+  size_t standards = 0;
   for (int i = 0; i < 2400; ++i) {
     Document d;
     d.id = absl::StrFormat("a%d", i);
     d.text = RandomText(rng, 50);
-    d.date = i * (365 * kDay / 2400);
-    if (i % 100 == 11 || i % 100 == 12) {
+    d.date = i * (30 * kDay / 2400);
+    if (i % 100 == 11 && quoting.size() < 22) {
       d.text += ". " + quote;
-      d.date = 200 * kDay + i * 60;
+      d.date = 10 * kDay + static_cast<int64_t>(quoting.size()) * (5 * kDay / 22);
       quoting.insert(d.id);
-    } else if (i % 100 == 61 || i % 100 == 62) {
+    } else if (i % 100 == 61 && standards < 22) {
       d.text += ". " + standard;
+      ++standards;
     }
     d.text += ". " + RandomText(rng, 50);
     docs.push_back(std::move(d));
   }
-  ASSERT_EQ(quoting.size(), 48u);
-  // 48 would be widespread (2% of the collection): keep 22 of each.
-  std::vector<Document> kept;
-  size_t quotes = 0, standards = 0;
-  for (Document& d : docs) {
-    const bool q = quoting.contains(d.id);
-    const bool st = !q && d.text.find(standard) != std::string::npos;
-    if ((q && ++quotes > 22) || (st && ++standards > 22)) continue;
-    kept.push_back(std::move(d));
-  }
+  ASSERT_EQ(quoting.size(), 22u);
+  Document early;
+  early.id = "early";
+  early.text = RandomText(rng, 80);
+  early.date = -365 * kDay;
   auto memory = Engine::Create(options);
   auto disk = Engine::Open(dir, options);
   ASSERT_TRUE(memory.ok() && disk.ok());
-  ASSERT_TRUE((*memory)->AddBatch(kept).ok());
-  ASSERT_TRUE((*disk)->AddBatch(kept).ok());
-  for (int round = 0; round < 2; ++round) {
+  ASSERT_TRUE((*memory)->AddBatch(docs).ok());
+  ASSERT_TRUE((*disk)->AddBatch(docs).ok());
+  const std::string asking = RandomText(rng, 30) + ". " + quote;
+  // Round 0: 30 days; 1: the early document added; 2: removed again.
+  for (int round = 0; round < 3; ++round) {
     auto ra = (*memory)->SharedCopy();
     auto rb = (*disk)->SharedCopy();
     ASSERT_TRUE(ra.ok() && rb.ok()) << rb.status();
-    EXPECT_EQ(Describe(*ra), Describe(*rb));
-    const size_t holders = round == 0 ? 22 : 21;
-    EXPECT_EQ(rb->pairs.size(), holders * (holders - 1) / 2);
+    EXPECT_EQ(Describe(*ra), Describe(*rb)) << "round " << round;
+    const bool burst = round == 1;
+    EXPECT_EQ(rb->pairs.size(), burst ? 22u * 21 / 2 : 0u) << "round " << round;
     for (const CopyPair& p : rb->pairs) {
       EXPECT_TRUE(quoting.contains(std::string((*disk)->id(p.a))) &&
                   quoting.contains(std::string((*disk)->id(p.b))));
     }
-    const std::string asking = RandomText(rng, 30) + ". " + quote;
     auto qa = (*memory)->Query(asking);
     auto qb = (*disk)->Query(asking);
     ASSERT_TRUE(qa.ok() && qb.ok());
     EXPECT_EQ(Describe(*qa), Describe(*qb));
-    EXPECT_EQ(qb->size(), holders);
-    if (round == 0) {  // one of the quoting documents goes
-      ASSERT_TRUE((*memory)->Remove("a11").ok());
-      ASSERT_TRUE((*disk)->Remove("a11").ok());
+    EXPECT_EQ(qb->size(), burst ? 22u : 0u) << "round " << round;
+    if (round == 0) {
+      ASSERT_TRUE((*memory)->Add(early).ok());
+      ASSERT_TRUE((*disk)->Add(early).ok());
+    } else if (round == 1) {
+      ASSERT_TRUE((*memory)->Remove("early").ok());
+      ASSERT_TRUE((*disk)->Remove("early").ok());
     }
   }
 }

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
@@ -77,7 +78,14 @@ void AddEngineOptions(CLI::App* cmd, CommonArgs& args, bool passages) {
   cmd->add_option_function<double>(
          "--burst-days",
          [&o](const double& v) {
-           o.copy.judge.burst_seconds = static_cast<int64_t>(v * 86400);
+           // The range check lets NaN through; a window that rounds to no
+           // second would turn the rule off unasked.
+           if (!std::isfinite(v) || (v > 0 && v * 86400 < 0.5)) {
+             throw CLI::ValidationError(
+                 "--burst-days",
+                 "must be 0 (off) or a number of days of at least one second");
+           }
+           o.copy.judge.burst_seconds = std::llround(v * 86400);
          },
          "Shared copy, with dates: common text whose documents are all "
          "dated within this many days of each other (and an eighth of the "

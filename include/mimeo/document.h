@@ -30,8 +30,13 @@ struct Document {
   std::string id;
   // The text, any bytes: invalid UTF-8 is repaired and counted, not refused.
   std::string text;
-  // When it was published, if known: any increasing number, such as seconds
-  // since 1970. Used to name the likely origin of a copy family.
+  // When it was published, if known: seconds since 1970 (what the command
+  // reads). Used to name the likely origin of a copy family, and by the
+  // copy judge to tell a burst of reprints from a template
+  // (PassageJudge::Options::burst_seconds): other increasing numbers name
+  // origins as well, and, counted in days, leave only the judge's "an
+  // eighth of the collection's span"; in milliseconds its week is ten
+  // minutes.
   std::optional<int64_t> date;
   // Where it comes from, if known: a site, an outlet, a mailing list, a
   // folder. Text that many documents of few sources hold is their template;

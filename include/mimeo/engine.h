@@ -705,14 +705,17 @@ class Engine {
   // text is not indexed (it then counts as a document and a source of its
   // own), the common and widespread thresholds
   // (PassageJudge::CommonThreshold, WidespreadThreshold), whether bursts
-  // are looked for (PassageJudge::Options::burst_seconds), and the span of
-  // its dates (DateSpan()), taken when first needed: a collection whose
-  // documents are undated never counts it.
+  // are looked for (PassageJudge::Options::burst_seconds) and from how many
+  // holders (the fewer of the common threshold and widespread_min_docs:
+  // as soon as text can be common or template), and the span of its dates
+  // (DateSpan()), taken when first needed: a collection whose documents
+  // are undated never counts it.
   struct JudgedIn {
     uint32_t self = 0;
     uint32_t common = 0;
     uint32_t wide = 0;
     bool bursts = false;
+    uint32_t burst_from = 0;
     mutable std::optional<int64_t> date_span;
   };
   // The fingerprints chosen inside tokens [begin, end) of the asking text,
