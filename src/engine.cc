@@ -1086,7 +1086,6 @@ std::vector<Passage> Engine::AlignWith(const AlignedText& asking, bool indexed,
   in.bursts = judge_.options().burst_seconds > 0;
   in.burst_from =
       std::min(in.common, judge_.options().widespread_min_docs);
-  const uint32_t wide = in.wide;
   const uint32_t k = asking.shingles.tokens_per_shingle;
   const uint32_t min_tokens =
       static_cast<uint32_t>(aligner_.options().min_passage_tokens);
@@ -1105,14 +1104,14 @@ std::vector<Passage> Engine::AlignWith(const AlignedText& asking, bool indexed,
     if (freq.empty()) return 0;
     size_t n = 0;
     for (const HeldFingerprint& f : freq) {
-      n += f.template_text || f.docs >= wide;
+      n += f.template_text || f.docs >= in.wide;
     }
     return static_cast<double>(n) / static_cast<double>(freq.size());
   };
   const auto burst_share = [&]() -> double {
     size_t held_common = 0, n = 0;
     for (const HeldFingerprint& f : freq) {
-      if (f.docs < in.burst_from || f.docs >= wide) continue;
+      if (f.docs < in.burst_from || f.docs >= in.wide) continue;
       ++held_common;
       n += f.in_burst;
     }
@@ -1157,9 +1156,9 @@ std::vector<Passage> Engine::AlignWith(const AlignedText& asking, bool indexed,
                    held);
     std::vector<Stretch> stretches;
     for (const HeldFingerprint& f : freq) {
-      if (f.docs < wide && !f.template_text) continue;
+      if (f.docs < in.wide && !f.template_text) continue;
       const uint32_t end = std::min(f.token + k, p.a_token_end);
-      const bool template_text = f.docs < wide;
+      const bool template_text = f.docs < in.wide;
       // Fingerprints lie at most a window apart: closer stretches join.
       if (!stretches.empty() &&
           f.token <= stretches.back().end + static_cast<uint32_t>(

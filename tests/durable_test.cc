@@ -352,6 +352,20 @@ void AddAndAnswerAlike(Engine& memory, Engine& disk, Corpus& corpus,
   EXPECT_EQ(Describe(*ra), Describe(*rb));
 }
 
+// Adds the next `n` documents of `corpus` in one batch to `memory` and to
+// a new index in `dir`, closed again, for a test to alter on disk.
+void AddToBoth(Engine& memory, const std::string& dir,
+               const Engine::Options& options, Corpus& corpus, int n) {
+  std::vector<Document> docs;
+  for (int i = 0; i < n; ++i) docs.push_back(corpus.Next());
+  {
+    auto disk = Engine::Open(dir, options);
+    ASSERT_TRUE(disk.ok()) << disk.status();
+    ASSERT_TRUE((*disk)->AddBatch(docs).ok());
+  }
+  ASSERT_TRUE(memory.AddBatch(docs).ok());
+}
+
 // CheckIndex(dir) fails, saying `what`.
 void ExpectCheckFails(const std::string& dir, const std::string& what) {
   const absl::Status s = Engine::CheckIndex(dir);
@@ -1911,17 +1925,10 @@ TEST(DurableTest, CheckFindsDamagedFingerprintFilter) {
 TEST(DurableTest, CopyIndexOfVersion5StillOpens) {
   const std::string dir = TempDir("copy_v5");
   const Engine::Options options = DurableOptions();
+  Corpus corpus(13);
   auto memory = Engine::Create(options);
   ASSERT_TRUE(memory.ok());
-  Corpus corpus(13);
-  std::vector<Document> docs;
-  for (int i = 0; i < 30; ++i) docs.push_back(corpus.Next());
-  {
-    auto disk = Engine::Open(dir, options);
-    ASSERT_TRUE(disk.ok());
-    ASSERT_TRUE((*disk)->AddBatch(docs).ok());
-  }
-  ASSERT_TRUE((*memory)->AddBatch(docs).ok());
+  ASSERT_NO_FATAL_FAILURE(AddToBoth(**memory, dir, options, corpus, 30));
   size_t stripped = 0;
   Damage(dir, "levels", 0, [&](MDB_txn* txn, MDB_dbi dbi) {
     std::vector<std::pair<std::string, std::string>> arrays;
@@ -2042,17 +2049,10 @@ TEST(DurableTest, CopyIndexOfVersion3StillOpens) {
   const std::string dir = TempDir("copy_v4");
   Engine::Options options = DurableOptions();
   options.shingle.token_hash = TokenHash::kXxh3;
+  Corpus corpus(12);
   auto memory = Engine::Create(options);
   ASSERT_TRUE(memory.ok());
-  Corpus corpus(12);
-  std::vector<Document> docs;
-  for (int i = 0; i < 30; ++i) docs.push_back(corpus.Next());
-  {
-    auto disk = Engine::Open(dir, options);
-    ASSERT_TRUE(disk.ok());
-    ASSERT_TRUE((*disk)->AddBatch(docs).ok());
-  }
-  ASSERT_TRUE((*memory)->AddBatch(docs).ok());
+  ASSERT_NO_FATAL_FAILURE(AddToBoth(**memory, dir, options, corpus, 30));
   Damage(dir, "levels", 0, [](MDB_txn* txn, MDB_dbi dbi) {
     ASSERT_EQ(mdb_drop(txn, dbi, 0), 0);
   });

@@ -55,6 +55,17 @@ void WordBytesKernel(const uint8_t* p, size_t n, uint64_t* word,
 // compares (which every target has for 8-bit lanes) decide them all. A
 // short last block is copied into a zeroed one first; its padding's bits
 // are then cleared.
+// Block b of p, `len` (at most 64) bytes of it: in place when whole,
+// else copied into `last` with zeros after.
+inline const int8_t* BlockAt(const uint8_t* p, size_t b, size_t len,
+                             int8_t* last) {
+  const int8_t* src = reinterpret_cast<const int8_t*>(p + b * 64);
+  if (len == 64) return src;
+  std::memset(last, 0, 64);
+  std::memcpy(last, src, len);
+  return last;
+}
+
 void FoldAsciiKernel(const uint8_t* p, size_t n, bool case_fold,
                      uint8_t* folded, uint64_t* high, uint64_t* space,
                      uint64_t* nul) {
@@ -75,12 +86,7 @@ void FoldAsciiKernel(const uint8_t* p, size_t n, bool case_fold,
   uint8_t high_bits[8], space_bits[8], nul_bits[8];
   for (size_t b = 0; b * 64 < n; ++b) {
     const size_t len = n - b * 64 < 64 ? n - b * 64 : 64;
-    const int8_t* src = reinterpret_cast<const int8_t*>(p + b * 64);
-    if (len < 64) {
-      std::memset(last, 0, sizeof(last));
-      std::memcpy(last, src, len);
-      src = last;
-    }
+    const int8_t* src = BlockAt(p, b, len, last);
     int8_t* dst = reinterpret_cast<int8_t*>(folded + b * 64);
     for (size_t j = 0; j < 64; j += lanes) {
       const auto v = hn::LoadU(d, src + j);
@@ -119,12 +125,7 @@ void WordBytesKernel(const uint8_t* p, size_t n, uint64_t* word,
   uint8_t word_bits[8], high_bits[8];
   for (size_t b = 0; b * 64 < n; ++b) {
     const size_t len = n - b * 64 < 64 ? n - b * 64 : 64;
-    const int8_t* src = reinterpret_cast<const int8_t*>(p + b * 64);
-    if (len < 64) {
-      std::memset(last, 0, sizeof(last));
-      std::memcpy(last, src, len);
-      src = last;
-    }
+    const int8_t* src = BlockAt(p, b, len, last);
     for (size_t j = 0; j < 64; j += lanes) {
       const auto v = hn::LoadU(d, src + j);
       // The bytes that OR 0x20 puts in a-z are exactly A-Z and a-z.
