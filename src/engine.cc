@@ -10,6 +10,7 @@
 #include "absl/strings/str_format.h"
 #include "internal/aligned_text_cache.h"
 #include "internal/engine_parts.h"
+#include "internal/fingerprint_lookup.h"
 #include "internal/lmdb_store.h"
 #include "internal/memory_store.h"
 #include "internal/phase_reporter.h"
@@ -43,13 +44,6 @@ uint64_t EstimateDistinct(uint64_t count, absl::Span<const uint32_t> signature,
       static_cast<double>(signature.size() - 1) / sum - 1;
   if (estimate >= 0.6 * static_cast<double>(count)) return count;
   return std::max<uint64_t>(1, static_cast<uint64_t>(estimate + 0.5));
-}
-
-// How many of `holders` (ascending DocIds) are below as_of.
-uint32_t HoldersBefore(absl::Span<const DocId> holders, DocId as_of) {
-  return static_cast<uint32_t>(
-      std::lower_bound(holders.begin(), holders.end(), as_of) -
-      holders.begin());
 }
 
 // The shingles [i0, i1) of `sh` that lie wholly inside tokens [begin, end).
@@ -152,7 +146,7 @@ struct Engine::Components {
   NearDuplicatePolicy near_duplicates;
   Winnower winnower;
   Aligner aligner;
-  FingerprintIndex fingerprint_index;
+  std::unique_ptr<internal::FingerprintLookup> fingerprints;
   PassageJudge judge;
 };
 
@@ -246,14 +240,17 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(const Options& o) {
   ASSIGN_OR_RETURN(Winnower winnower, Winnower::Create(o.copy.winnow));
   ASSIGN_OR_RETURN(Aligner aligner, Aligner::Create(o.copy.align, o.normalize,
                                                     o.tokenize, o.shingle));
-  ASSIGN_OR_RETURN(FingerprintIndex fingerprint_index,
-                   FingerprintIndex::Create(o.copy.index));
+  std::unique_ptr<internal::FingerprintLookup> fingerprints;
+  if (o.copy.enabled) {
+    ASSIGN_OR_RETURN(fingerprints,
+                     internal::FingerprintLookup::InMemory(o.copy.index));
+  }
   ASSIGN_OR_RETURN(PassageJudge judge, PassageJudge::Create(o.copy.judge));
   std::unique_ptr<Engine> engine(new Engine(Components{
       o, lsh, std::move(normalizer), std::move(tokenizer), std::move(shingler),
       std::move(minhasher), std::move(simhasher), std::move(lsh_index),
       std::move(verifier), std::move(near_duplicates),
-      std::move(winnower), std::move(aligner), std::move(fingerprint_index),
+      std::move(winnower), std::move(aligner), std::move(fingerprints),
       std::move(judge)}));
   engine->store_ = std::make_unique<internal::InMemoryDocumentStore>(
       o.find_near_duplicates ? o.minhash.num_perm : 0, o.keep_shingle_sets,
@@ -292,7 +289,7 @@ Engine::Engine(Components c)
       mu_(std::make_unique<internal::WriterPreferringMutex>()),
       add_group_(std::make_unique<AddGroup>()),
       lsh_index_(std::move(c.lsh_index)),
-      fingerprint_index_(std::move(c.fingerprint_index)) {}
+      fingerprints_(std::move(c.fingerprints)) {}
 
 Engine::~Engine() = default;
 
@@ -387,9 +384,7 @@ absl::Status Engine::IndexStored(DocId d) const {
   stats_.shingles += size;
   if (options_.copy.enabled) {
     // Cannot fail: DocIds increase.
-    if (!fp_on_disk_) {
-      RETURN_IF_ERROR(Internal(fingerprint_index_.Add(d, FingerprintsOf(d))));
-    }
+    RETURN_IF_ERROR(Internal(fingerprints_->Add(d, FingerprintsOf(d))));
     stats_.fingerprints += FingerprintsOf(d).size();
   }
   if (size == 0) {
@@ -412,8 +407,10 @@ absl::Status Engine::Unindex(DocId d) const {
     }
     if (simhash_index_) RETURN_IF_ERROR(Internal(simhash_index_->Remove(d)));
   }
-  if (!fp_on_disk_) fingerprint_index_.Remove(d, FingerprintsOf(d));
-  stats_.fingerprints -= FingerprintsOf(d).size();
+  if (options_.copy.enabled) {
+    fingerprints_->Remove(d, FingerprintsOf(d));
+    stats_.fingerprints -= FingerprintsOf(d).size();
+  }
   --stats_.documents;
   ++stats_.removed;
   if (empty) --stats_.empty_documents;
@@ -464,10 +461,10 @@ absl::Status Engine::RequireSignatures(std::string_view what) const {
 void Engine::PackFingerprintsShared() const {
   {
     std::shared_lock lock(*mu_);
-    if (fingerprint_index_.num_recent_postings() == 0) return;
+    if (!fingerprints_ || !fingerprints_->NeedsPacking()) return;
   }
   std::unique_lock lock(*mu_);
-  fingerprint_index_.Pack();
+  fingerprints_->Pack();
 }
 
 absl::Status Engine::FollowStoreShared() const {
@@ -887,51 +884,6 @@ absl::StatusOr<std::string_view> Engine::TextOf(DocId doc,
   return fetched;
 }
 
-absl::StatusOr<std::vector<CopyCandidate>> Engine::CopyCandidates(
-    absl::Span<const Fingerprint> fingerprints, DocId as_of, uint32_t below,
-    HolderMemo* memo) const {
-  if (!fp_on_disk_) {
-    return fingerprint_index_.Candidates(fingerprints, as_of, below);
-  }
-  // FingerprintIndex::Candidates() over the store's holders: the same
-  // filters, counts and order.
-  const std::vector<uint64_t> hashes =
-      FingerprintIndex::DistinctHashes(fingerprints);
-  std::vector<std::vector<DocId>> lists;
-  RETURN_IF_ERROR(store_->fingerprint_postings()->Holders(hashes, lists));
-  std::vector<DocId> holders;
-  for (const std::vector<DocId>& list : lists) {
-    const uint32_t before = HoldersBefore(list, as_of);
-    if (!fingerprint_index_.Proposes(before, list.size(), below)) continue;
-    holders.insert(holders.end(), list.begin(), list.begin() + before);
-  }
-  if (memo != nullptr) {
-    for (size_t i = 0; i < hashes.size(); ++i) {
-      memo->try_emplace(hashes[i], std::move(lists[i]));
-    }
-  }
-  return FingerprintIndex::CountCandidates(
-      holders, fingerprint_index_.options().min_shared);
-}
-
-uint32_t Engine::FingerprintDocFrequency(
-    uint64_t hash, DocId as_of, const std::vector<DocId>* holders) const {
-  if (holders == nullptr) return fingerprint_index_.DocFrequency(hash, as_of);
-  return HoldersBefore(*holders, as_of);
-}
-
-uint32_t Engine::FingerprintSources(uint64_t hash, DocId as_of, uint32_t limit,
-                                    const std::vector<DocId>* holders) const {
-  if (holders == nullptr) {
-    return fingerprint_index_.DistinctGroups(hash, as_of, store_->sources(),
-                                             limit);
-  }
-  if (limit == 0) return 0;
-  absl::flat_hash_set<uint32_t> seen;
-  FingerprintIndex::AddGroups(*holders, as_of, store_->sources(), limit, seen);
-  return static_cast<uint32_t>(seen.size());
-}
-
 namespace {
 // latest - earliest, at most INT64_MAX whatever the dates.
 int64_t SpanBetween(int64_t earliest, int64_t latest) {
@@ -962,22 +914,19 @@ int64_t Engine::DateSpan() const {
 }
 
 bool Engine::FingerprintInBurst(uint64_t hash, DocId as_of, const JudgedIn& in,
-                                const std::vector<DocId>* holders) const {
-  std::vector<DocId> own;
-  if (holders == nullptr) {
-    fingerprint_index_.AppendHolders(hash, as_of, own);
-    holders = &own;
-  }
-  const uint32_t before = HoldersBefore(*holders, as_of);
-  if (before == 0 || !store_->date((*holders)[0])) return false;
+                                const HolderMemo& memo) const {
+  std::vector<DocId> scratch;
+  const absl::Span<const DocId> holders =
+      fingerprints_->Holders(hash, as_of, memo, scratch);
+  if (holders.empty() || !store_->date(holders[0])) return false;
   if (!in.date_span) in.date_span = DateSpan();
   const int64_t limit = judge_.BurstLimit(*in.date_span);
   if (limit < 0) return false;
   // The scan stops at the first holder undated or out of the burst: most
   // common text (forms, stock phrases) is spread over the collection.
   int64_t earliest = INT64_MAX, latest = INT64_MIN;
-  for (uint32_t i = 0; i < before; ++i) {
-    const std::optional<int64_t> date = store_->date((*holders)[i]);
+  for (const DocId holder : holders) {
+    const std::optional<int64_t> date = store_->date(holder);
     if (!date) return false;
     earliest = std::min(earliest, *date);
     latest = std::max(latest, *date);
@@ -1006,42 +955,16 @@ void Engine::OwnFrequencies(const AlignedText& asking, uint32_t begin,
   // Widespread text needs no source count; with one source in the index,
   // every holder is of it.
   const bool one_source = store_->num_sources() == 1;
-  // From the store's postings, the holders of every fingerprint the memo
-  // lacks at once, so that their reads overlap. Unreadable postings count
-  // none (the query's candidates, read before, would have failed).
-  std::vector<const std::vector<DocId>*> holders;
-  if (fp_on_disk_) {
-    std::vector<uint64_t> hashes;
-    for (const Fingerprint& fp : scratch) {
-      if (!memo.contains(fp.hash())) hashes.push_back(fp.hash());
-    }
-    std::sort(hashes.begin(), hashes.end());
-    hashes.erase(std::unique(hashes.begin(), hashes.end()), hashes.end());
-    if (!hashes.empty()) {
-      std::vector<std::vector<DocId>> lists;
-      if (!store_->fingerprint_postings()->Holders(hashes, lists).ok()) {
-        lists.assign(hashes.size(), {});
-      }
-      for (size_t i = 0; i < hashes.size(); ++i) {
-        memo.try_emplace(hashes[i], std::move(lists[i]));
-      }
-    }
-    // Pointers taken once the memo grows no more.
-    for (const Fingerprint& fp : scratch) {
-      holders.push_back(&memo.find(fp.hash())->second);
-    }
-  }
-  for (size_t k = 0; k < scratch.size(); ++k) {
-    const Fingerprint& fp = scratch[k];
-    const std::vector<DocId>* held = fp_on_disk_ ? holders[k] : nullptr;
+  fingerprints_->Fetch(scratch, memo);
+  for (const Fingerprint& fp : scratch) {
     const uint32_t docs =
-        FingerprintDocFrequency(fp.hash(), as_of, held) + in.self;
+        fingerprints_->DocFrequency(fp.hash(), as_of, memo) + in.self;
     // Text held often enough to be common or template, whose holders are
     // dated in a burst, is a story printed at once (a query, undated, is
     // judged by the documents holding the text).
     const bool in_burst =
         in.bursts && docs >= in.burst_from && docs < in.wide &&
-        FingerprintInBurst(fp.hash(), as_of, in, held);
+        FingerprintInBurst(fp.hash(), as_of, in, memo);
     // Where sources are known they decide what is a template: a burst on
     // one site's pages (a holiday notice) is its template still; without
     // them, a burst is a story many printed.
@@ -1052,7 +975,10 @@ void Engine::OwnFrequencies(const AlignedText& asking, uint32_t begin,
       const uint32_t limit =
           static_cast<uint32_t>(judge.template_sources * docs) + 1;
       const uint32_t sources =
-          (one_source ? 1 : FingerprintSources(fp.hash(), as_of, limit, held)) +
+          (one_source ? 1
+                      : fingerprints_->Sources(fp.hash(), as_of,
+                                               store_->sources(), limit,
+                                               memo)) +
           in.self;
       template_text = judge_.IsTemplate(docs, sources);
     }
@@ -1431,8 +1357,8 @@ absl::StatusOr<std::vector<Match>> Engine::Query(std::string_view text) const {
         judge_.WidespreadThreshold(stats_.documents + 1);
     ASSIGN_OR_RETURN(
         const std::vector<CopyCandidate> found,
-        CopyCandidates(sketch.fps, as_of, widespread > 0 ? widespread - 1 : 0,
-                       &memo));
+        fingerprints_->Candidates(sketch.fps, as_of,
+                                  widespread > 0 ? widespread - 1 : 0, &memo));
     for (const CopyCandidate& c : found) {
       copy_candidates.push_back(c.doc);
       candidates.push_back(c.doc);
@@ -1652,8 +1578,12 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(const std::string& dir,
                    internal::LmdbDocumentStore::Open(
                        dir, ConfigOf(options, e->lsh_params_), true));
   e->store_ = std::move(store);
-  e->fp_on_disk_ =
-      options.copy.enabled && e->store_->fingerprint_postings() != nullptr;
+  if (options.copy.enabled && e->store_->fingerprint_postings() != nullptr) {
+    ASSIGN_OR_RETURN(e->fingerprints_,
+                     internal::FingerprintLookup::Stored(
+                         options.copy.index,
+                         e->store_->fingerprint_postings()));
+  }
   const BandPostings* const bands = e->store_->band_postings();
   e->lsh_on_disk_ = bands != nullptr &&
                     bands->bands() == e->lsh_params_.bands &&

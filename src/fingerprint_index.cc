@@ -333,7 +333,7 @@ std::vector<CopyCandidate> FingerprintIndex::Candidates(
     }
     const uint32_t packed_before = Before(h.packed, as_of);
     const uint32_t recent_before = Before(h.recent, as_of);
-    if (!Proposes(packed_before + recent_before,
+    if (!options_.Proposes(packed_before + recent_before,
                   Live(h.packed) + h.recent.size(), below)) {
       continue;
     }

@@ -14,6 +14,7 @@
 
 #include "internal/aligned_text_cache.h"
 #include "internal/engine_parts.h"
+#include "internal/fingerprint_lookup.h"
 #include "internal/pair_runs.h"
 #include "internal/phase_reporter.h"
 #include "internal/status_macros.h"
@@ -170,7 +171,7 @@ absl::StatusOr<PairStreamStats> Engine::StreamSharedCopy(
             any_failed.store(true, std::memory_order_relaxed);
           };
           absl::StatusOr<std::vector<CopyCandidate>> found_candidates =
-              CopyCandidates(fps, b, widespread);
+              fingerprints_->Candidates(fps, b, widespread, nullptr);
           if (!found_candidates.ok()) return fail(found_candidates.status());
           const std::vector<CopyCandidate>& candidates = *found_candidates;
           if (candidates.empty()) return;

@@ -86,6 +86,7 @@
 
 namespace mimeo {
 namespace internal {
+class FingerprintLookup;
 class WriterPreferringMutex;
 }  // namespace internal
 
@@ -675,11 +676,12 @@ class Engine {
   // passages are boilerplate, with `common` telling which shingles are
   // common. Side "a" of the passages is the asking text. Fails only when
   // the text source does.
-  // The holders the store's fingerprint postings gave for hashes of one
-  // asking text (fp_on_disk_), kept while it is judged: its candidates'
-  // probes and its passages' (the fingerprints inside a passage are the
-  // asking text's own, and passages, their pieces and joins overlap) read
-  // each hash's holders once. Valid under one lock.
+  // The holders an on-disk store's fingerprint postings gave for hashes of
+  // one asking text, kept while it is judged: its candidates' probes and
+  // its passages' (the fingerprints inside a passage are the asking text's
+  // own, and passages, their pieces and joins overlap) read each hash's
+  // holders once (src/internal/fingerprint_lookup.h; empty when the
+  // postings are in memory). Valid under one lock.
   using HolderMemo = absl::flat_hash_map<uint64_t, std::vector<DocId>>;
   absl::StatusOr<std::vector<Passage>> AlignWith(
       const AlignedText& asking, bool indexed, DocId doc, AlignedText& scratch,
@@ -720,31 +722,16 @@ class Engine {
   };
   // The fingerprints chosen inside tokens [begin, end) of the asking text,
   // in token order. Widespread text is not counted by source, nor looked
-  // at for bursts. With fp_on_disk_, the holders come from `memo`, the
-  // ones it lacks read from the store into it.
+  // at for bursts. The holders come from fingerprints_, through `memo`.
   void OwnFrequencies(const AlignedText& asking, uint32_t begin, uint32_t end,
                       const JudgedIn& in, std::vector<HeldFingerprint>& out,
                       std::vector<Fingerprint>& scratch,
                       HolderMemo& memo) const;
-  // FingerprintIndex::Candidates(), DocFrequency() and DistinctGroups()
-  // (over the sources), answered from fingerprint_index_ or, when the
-  // store keeps fingerprint postings (fp_on_disk_), from the store, alike:
-  // the counts then from `holders`, the live holders of `hash` that
-  // FingerprintPostings::Holders() gave. Require the lock (shared or
-  // exclusive).
-  // From the store, the holders read are kept in `memo` when not null.
-  absl::StatusOr<std::vector<CopyCandidate>> CopyCandidates(
-      absl::Span<const Fingerprint> fingerprints, DocId as_of,
-      uint32_t below, HolderMemo* memo = nullptr) const;
-  uint32_t FingerprintDocFrequency(uint64_t hash, DocId as_of,
-                                   const std::vector<DocId>* holders) const;
-  uint32_t FingerprintSources(uint64_t hash, DocId as_of, uint32_t limit,
-                              const std::vector<DocId>* holders) const;
   // Whether the indexed holders (d < as_of) of a fingerprint are all dated
   // within a burst (PassageJudge::IsBurst) of the collection. The
   // asking text, when it is not indexed, has no date and is not counted.
   bool FingerprintInBurst(uint64_t hash, DocId as_of, const JudgedIn& in,
-                          const std::vector<DocId>* holders) const;
+                          const HolderMemo& memo) const;
   // The span of the live documents' dates (latest minus earliest; 0 when
   // fewer than two are dated), counted on first use, extended over the
   // documents added since, and counted again after a removal.
@@ -809,12 +796,11 @@ class Engine {
   // What the engine keeps per document (document_store.h): in memory, or
   // in an index directory (Open()).
   std::unique_ptr<DocumentStore> store_;
-  // Shared copy: the fingerprint index. Mutable, as are the counters, for
-  // FollowStore(), which readers run under the exclusive lock. Empty when
-  // the store keeps the fingerprint postings (fingerprint_postings.h, a
-  // copy-mode index of format 5 or later opened by Open()): fp_on_disk_.
-  mutable FingerprintIndex fingerprint_index_;
-  bool fp_on_disk_ = false;
+  // Shared copy: the fingerprint postings, in memory or the store's
+  // (src/internal/fingerprint_lookup.h). Null with copy off. Mutable, as
+  // are the counters, for FollowStore(), which readers run under the
+  // exclusive lock.
+  mutable std::unique_ptr<internal::FingerprintLookup> fingerprints_;
   // bytes, invalid_utf8 and nul_bytes are the store's (stats()).
   mutable EngineStats stats_;
 };

@@ -71,6 +71,11 @@ class FingerprintIndex {
     uint32_t min_shared = 1;
 
     absl::Status Validate() const;
+    // Whether a hash held by `before` indexed documents below as_of and by
+    // `live` in all proposes its holders (see Candidates()).
+    bool Proposes(uint64_t before, uint64_t live, uint32_t below) const {
+      return before > 0 && before + 1 < max_postings && live < below;
+    }
   };
 
   static absl::StatusOr<FingerprintIndex> Create(const Options& options);
@@ -116,17 +121,13 @@ class FingerprintIndex {
       uint32_t below = UINT32_MAX) const;
 
   // The pieces of Candidates(), DocFrequency() and DistinctGroups(), for a
-  // store that keeps the postings itself and answers alike:
+  // store that keeps the postings itself and answers alike (with
+  // Options::Proposes()):
   //
   // The distinct hashes of `fingerprints`, sorted: a phrase repeated in the
   // asking document counts once.
   static std::vector<uint64_t> DistinctHashes(
       absl::Span<const Fingerprint> fingerprints);
-  // Whether a hash held by `before` indexed documents below as_of and by
-  // `live` in all proposes its holders (see Candidates()).
-  bool Proposes(uint64_t before, uint64_t live, uint32_t below) const {
-    return before > 0 && before + 1 < options_.max_postings && live < below;
-  }
   // The candidates among `holders`, which lists every indexed holder of
   // each fingerprint counted, once a fingerprint (sorted here): documents
   // listed at least min_shared times, by that count (highest first), then
