@@ -62,11 +62,15 @@ class Emitter {
     pending_space_ = true;
   }
 
-  // Appends a decomposed code point coming from source offset `src`.
+  // Appends a decomposed code point coming from source offset `src`. A
+  // combining mark after whitespace stays after it, starting a run of its
+  // own (a defective sequence, as NFC leaves it): it never joins the run
+  // before the whitespace, so a text normalizes alike whatever the length
+  // of its whitespace.
   void Push(int32_t cp, uint32_t src) {
     const bool starter =
         cp < 0x300 || utf8proc_get_property(cp)->combining_class == 0;
-    if (starter && len_ > 0) Flush();
+    if ((starter || pending_space_) && len_ > 0) Flush();
     if (len_ == 0) {
       FlushSpace();
       run_src_ = src;
@@ -76,9 +80,7 @@ class Emitter {
     } else {
       // A pathological run of combining marks (zalgo text): compose what we
       // have and start again, which keeps memory bounded. The rest of the
-      // run still maps to its starter, as a shorter run's marks do: marks
-      // that follow a space join the run before it, and mapping them past
-      // the space would put the space's offset after theirs.
+      // run still maps to its starter, as a shorter run's marks do.
       Flush();
       run_[len_++] = cp;
     }
