@@ -411,6 +411,7 @@ absl::Status Engine::Unindex(DocId d) const {
     fingerprints_->Remove(d, FingerprintsOf(d));
     stats_.fingerprints -= FingerprintsOf(d).size();
   }
+  ForgetDate(d);
   --stats_.documents;
   ++stats_.removed;
   if (empty) --stats_.empty_documents;
@@ -897,10 +898,7 @@ int64_t SpanBetween(int64_t earliest, int64_t latest) {
 int64_t Engine::DateSpan() const {
   std::lock_guard lock(dates_mu_);
   const size_t n = store_->num_ids();
-  if (dates_.removed != stats_.removed || dates_.counted > n) {
-    dates_ = DateRange{};
-    dates_.removed = stats_.removed;
-  }
+  if (dates_.counted > n) dates_ = DateRange{};
   for (DocId d = static_cast<DocId>(dates_.counted); d < n; ++d) {
     if (!store_->live(d)) continue;
     const std::optional<int64_t> date = store_->date(d);
@@ -911,6 +909,15 @@ int64_t Engine::DateSpan() const {
   }
   dates_.counted = n;
   return dates_.any ? SpanBetween(dates_.earliest, dates_.latest) : 0;
+}
+
+void Engine::ForgetDate(DocId doc) const {
+  std::lock_guard lock(dates_mu_);
+  if (!dates_.any || doc >= dates_.counted) return;
+  const std::optional<int64_t> date = store_->date(doc);
+  if (date && (*date <= dates_.earliest || *date >= dates_.latest)) {
+    dates_ = DateRange{};
+  }
 }
 
 bool Engine::FingerprintInBurst(uint64_t hash, DocId as_of, const JudgedIn& in,

@@ -2006,19 +2006,24 @@ TEST(DurableTest, BurstsAreJudgedAlikeOnDisk) {
   early.id = "early";
   early.text = RandomText(rng, 80);
   early.date = -365 * kDay;
+  Document late = early;
+  late.id = "late";
+  late.date = 400 * kDay;
   auto memory = Engine::Create(options);
   auto disk = Engine::Open(dir, options);
   ASSERT_TRUE(memory.ok() && disk.ok());
   ASSERT_TRUE((*memory)->AddBatch(docs).ok());
   ASSERT_TRUE((*disk)->AddBatch(docs).ok());
   const std::string asking = RandomText(rng, 30) + ". " + quote;
-  // Round 0: 30 days; 1: the early document added; 2: removed again.
-  for (int round = 0; round < 3; ++round) {
+  // Round 0: 30 days; 1: the early document added; 2: removed again; 3:
+  // a late one added and a document inside the span removed; 4: the late
+  // one removed.
+  for (int round = 0; round < 5; ++round) {
     auto ra = (*memory)->SharedCopy();
     auto rb = (*disk)->SharedCopy();
     ASSERT_TRUE(ra.ok() && rb.ok()) << rb.status();
     EXPECT_EQ(Describe(*ra), Describe(*rb)) << "round " << round;
-    const bool burst = round == 1;
+    const bool burst = round == 1 || round == 3;
     EXPECT_EQ(rb->pairs.size(), burst ? 22u * 21 / 2 : 0u) << "round " << round;
     for (const CopyPair& p : rb->pairs) {
       EXPECT_TRUE(quoting.contains(std::string((*disk)->id(p.a))) &&
@@ -2035,6 +2040,14 @@ TEST(DurableTest, BurstsAreJudgedAlikeOnDisk) {
     } else if (round == 1) {
       ASSERT_TRUE((*memory)->Remove("early").ok());
       ASSERT_TRUE((*disk)->Remove("early").ok());
+    } else if (round == 2) {
+      for (Engine* e : {memory->get(), disk->get()}) {
+        ASSERT_TRUE(e->Add(late).ok());
+        ASSERT_TRUE(e->Remove("a1200").ok());
+      }
+    } else if (round == 3) {
+      ASSERT_TRUE((*memory)->Remove("late").ok());
+      ASSERT_TRUE((*disk)->Remove("late").ok());
     }
   }
 }

@@ -734,8 +734,13 @@ class Engine {
                           const HolderMemo& memo) const;
   // The span of the live documents' dates (latest minus earliest; 0 when
   // fewer than two are dated), counted on first use, extended over the
-  // documents added since, and counted again after a removal.
+  // documents added since, and counted again after the removal of a
+  // document dated at either end of it (ForgetDate()).
   int64_t DateSpan() const;
+  // Called by Unindex(): drops DateSpan()'s count when the removed `doc`
+  // was counted and its date is the earliest or the latest; a removal
+  // inside the span changes nothing.
+  void ForgetDate(DocId doc) const;
   // Keeps at most copy.max_passages of `passages` (copy before
   // boilerplate, longer before shorter, then in text order) and returns
   // how many it left out.
@@ -772,11 +777,10 @@ class Engine {
   mutable std::mutex common_mu_;
   mutable std::shared_ptr<const Common> current_common_;
   mutable std::shared_ptr<const Common> query_common_;
-  // DateSpan()'s count: the earliest and latest date of the DocIds below
-  // `counted`, taken with `removed` removals.
+  // DateSpan()'s count: the earliest and latest date of the live DocIds
+  // below `counted`.
   struct DateRange {
     size_t counted = 0;
-    uint64_t removed = 0;
     bool any = false;
     int64_t earliest = 0;
     int64_t latest = 0;
