@@ -9,6 +9,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_format.h"
 #include "internal/aligned_text_cache.h"
+#include "internal/band_lookup.h"
 #include "internal/engine_parts.h"
 #include "internal/fingerprint_lookup.h"
 #include "internal/lmdb_store.h"
@@ -141,7 +142,7 @@ struct Engine::Components {
   Shingler shingler;
   MinHasher minhasher;
   SimHasher simhasher;
-  LshIndex lsh_index;
+  std::unique_ptr<internal::BandLookup> bands;
   Verifier verifier;
   NearDuplicatePolicy near_duplicates;
   Winnower winnower;
@@ -233,7 +234,8 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(const Options& o) {
   lio.bands = lsh.bands;
   lio.rows = lsh.rows;
   lio.large_bucket = o.lsh_large_bucket;
-  ASSIGN_OR_RETURN(LshIndex lsh_index, LshIndex::Create(lio));
+  ASSIGN_OR_RETURN(std::unique_ptr<internal::BandLookup> bands,
+                   internal::BandLookup::InMemory(lio));
   ASSIGN_OR_RETURN(Verifier verifier, Verifier::Create(o.verify));
   ASSIGN_OR_RETURN(NearDuplicatePolicy near_duplicates,
                    NearDuplicatePolicy::Create(o.near_duplicates()));
@@ -248,7 +250,7 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(const Options& o) {
   ASSIGN_OR_RETURN(PassageJudge judge, PassageJudge::Create(o.copy.judge));
   std::unique_ptr<Engine> engine(new Engine(Components{
       o, lsh, std::move(normalizer), std::move(tokenizer), std::move(shingler),
-      std::move(minhasher), std::move(simhasher), std::move(lsh_index),
+      std::move(minhasher), std::move(simhasher), std::move(bands),
       std::move(verifier), std::move(near_duplicates),
       std::move(winnower), std::move(aligner), std::move(fingerprints),
       std::move(judge)}));
@@ -288,7 +290,7 @@ Engine::Engine(Components c)
       judge_(std::move(c.judge)),
       mu_(std::make_unique<internal::WriterPreferringMutex>()),
       add_group_(std::make_unique<AddGroup>()),
-      lsh_index_(std::move(c.lsh_index)),
+      bands_(std::move(c.bands)),
       fingerprints_(std::move(c.fingerprints)) {}
 
 Engine::~Engine() = default;
@@ -296,7 +298,7 @@ Engine::~Engine() = default;
 void Engine::Reserve(size_t n) {
   store_->Reserve(n);
   if (options_.index_on_add && options_.find_near_duplicates) {
-    internal::Arena(options_.threads).execute([&] { lsh_index_.Reserve(n); });
+    internal::Arena(options_.threads).execute([&] { bands_->Reserve(n); });
   }
 }
 
@@ -402,8 +404,8 @@ absl::Status Engine::Unindex(DocId d) const {
   const bool empty = SizeOf(d) == 0;
   if (!empty) {
     // Cannot fail: a live document with shingles is in both indexes.
-    if (d < lsh_filed_ && !lsh_on_disk_) {
-      RETURN_IF_ERROR(Internal(lsh_index_.Remove(d, store_->signature(d))));
+    if (d < lsh_filed_) {
+      RETURN_IF_ERROR(Internal(bands_->Remove(d, store_->signature(d))));
     }
     if (simhash_index_) RETURN_IF_ERROR(Internal(simhash_index_->Remove(d)));
   }
@@ -426,7 +428,7 @@ absl::Status Engine::IndexAll() {
     const size_t room =
         std::max<uint64_t>(stats_.documents, options_.expected_documents);
     internal::Arena(options_.threads).execute([&] {
-      lsh_index_.Reserve(room);
+      bands_->Reserve(room);
     });
     RETURN_IF_ERROR(CatchUpLshIndex());
   }
@@ -817,7 +819,7 @@ absl::Status Engine::CatchUpLshIndex() const {
   // A copy-only engine has no signatures to file: none is ever filed.
   if (!options_.find_near_duplicates) return absl::OkStatus();
   const DocId end = static_cast<DocId>(store_->num_ids());
-  if (lsh_on_disk_) {
+  if (bands_->files_in_store()) {
     // The store filed them as it stored them.
     lsh_filed_ = end;
     return absl::OkStatus();
@@ -844,7 +846,7 @@ absl::Status Engine::CatchUpLshIndex() const {
   // Cannot fail: each DocId is filed once, with num_perm values. A few
   // documents (one Add) are filed on this thread; an arena costs more.
   absl::Status filed;
-  const auto file = [&] { filed = lsh_index_.AddBatch(ids, signatures); };
+  const auto file = [&] { filed = bands_->File(ids, signatures); };
   if (ids.size() < 64) {
     file();
   } else {
@@ -1339,15 +1341,10 @@ absl::StatusOr<std::vector<Match>> Engine::Query(std::string_view text) const {
   std::vector<DocId> candidates;
   if (!options_.find_near_duplicates) {
     // A copy-only engine has no LSH index: copy candidates alone, below.
-  } else if (lsh_on_disk_) {
-    ASSIGN_OR_RETURN(const LshQueryResult found,
-                     store_->band_postings()->Query(sketch.signature));
-    for (const LshCandidate& c : found.candidates) candidates.push_back(c.id);
   } else {
-    for (const LshCandidate& c :
-         lsh_index_.Query(sketch.signature).candidates) {
-      candidates.push_back(c.id);
-    }
+    ASSIGN_OR_RETURN(const LshQueryResult found,
+                     bands_->Query(sketch.signature));
+    for (const LshCandidate& c : found.candidates) candidates.push_back(c.id);
   }
   if (simhash_index_) {
     for (const SimHashMatch& m : simhash_index_->Query(sketch.fingerprint)) {
@@ -1461,13 +1458,13 @@ NearDuplicateDocs Engine::DocsFor(const Common& common) const {
 
 absl::StatusOr<std::vector<CandidatePair>> Engine::NearDuplicateCandidates()
     const {
-  // The join over the live signatures gives the pairs lsh_index_ would,
+  // The join over the live signatures gives the pairs bands_ would,
   // whether or not it is built.
   std::vector<DocId> live;
   for (DocId d = 0; d < store_->num_ids(); ++d) {
     if (store_->live(d) && SizeOf(d) != 0) live.push_back(d);
   }
-  LshIndex::Options lo = lsh_index_.options();
+  LshIndex::Options lo = bands_->options();
   // A store reading its records in place gives no signatures back to
   // back: they are gathered here, for the join.
   std::vector<uint32_t> gathered;
@@ -1591,16 +1588,15 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(const std::string& dir,
                          options.copy.index,
                          e->store_->fingerprint_postings()));
   }
-  const BandPostings* const bands = e->store_->band_postings();
-  e->lsh_on_disk_ = bands != nullptr &&
-                    bands->bands() == e->lsh_params_.bands &&
-                    bands->rows() == e->lsh_params_.rows;
-  if (e->lsh_on_disk_) {
-    // Whatever Create() reserved for expected_documents.
-    ASSIGN_OR_RETURN(e->lsh_index_, LshIndex::Create(e->lsh_index_.options()));
-  }
+  // The store's band postings when they band as this engine does (what
+  // Create() reserved in memory for expected_documents is freed); else
+  // the engine files its own in memory.
+  absl::StatusOr<std::unique_ptr<internal::BandLookup>> stored =
+      internal::BandLookup::Stored(e->bands_->options(),
+                                   e->store_->band_postings());
+  if (stored.ok()) e->bands_ = std::move(*stored);
   const std::optional<StoreTally> tally = e->store_->tally();
-  if (e->lsh_on_disk_ && tally.has_value() && !e->simhash_index_ &&
+  if (e->bands_->files_in_store() && tally.has_value() && !e->simhash_index_ &&
       !options.copy.enabled) {
     // Nothing to build in memory: the counters are the store's.
     const size_t n = e->store_->num_ids();

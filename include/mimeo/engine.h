@@ -86,6 +86,7 @@
 
 namespace mimeo {
 namespace internal {
+class BandLookup;
 class FingerprintLookup;
 class WriterPreferringMutex;
 }  // namespace internal
@@ -787,15 +788,12 @@ class Engine {
   };
   mutable std::mutex dates_mu_;
   mutable DateRange dates_;
-  // Mutable for CatchUpLshIndex(), which Query() runs under the exclusive
-  // lock.
-  mutable LshIndex lsh_index_;
-  // DocIds below this have been offered to lsh_index_.
+  // The LSH band postings: in memory, or the store's when it keeps them
+  // with this engine's banding (src/internal/band_lookup.h). Mutable for
+  // CatchUpLshIndex(), which Query() runs under the exclusive lock.
+  mutable std::unique_ptr<internal::BandLookup> bands_;
+  // DocIds below this have been offered to bands_.
   mutable DocId lsh_filed_ = 0;
-  // The store keeps the LSH band postings with this engine's banding
-  // (band_postings.h, an index opened by Open()): lsh_index_ stays empty
-  // and Query() asks the store.
-  bool lsh_on_disk_ = false;
   std::unique_ptr<SimHashIndex> simhash_index_;
   // What the engine keeps per document (document_store.h): in memory, or
   // in an index directory (Open()).
