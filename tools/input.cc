@@ -27,6 +27,7 @@
 #include "html_text.h"
 #include "mail_text.h"
 #include "simdjson.h"
+#include "tree_walk.h"
 #include "utf8.h"
 
 namespace mimeo::cli {
@@ -50,14 +51,30 @@ std::string FirstFolder(std::string_view id) {
              : std::string(id.substr(0, slash));
 }
 
+// Runs `f`, whose loops run on the threads of the calling task arena (all
+// cores outside one), on `threads` threads instead when it is not 0
+// (InputOptions::threads).
+template <typename F>
+void OnThreads(uint32_t threads, const F& f) {
+  if (threads > 0) {
+    tbb::task_arena arena(static_cast<int>(threads));
+    arena.execute(f);
+  } else {
+    f();
+  }
+}
+
 // Warnings past this many are counted but not printed.
 constexpr uint64_t kMaxWarnings = 50;
 // A NUL byte in this many first bytes marks a file as binary.
 constexpr size_t kBinaryProbe = 8192;
+// A text file is an mbox when this many first bytes start like one.
+constexpr size_t kMboxHead = size_t{64} << 10;
 
-// The name without a trailing .gz or .zst, lower case.
-std::string BaseName(const fs::path& p) {
-  std::string name = p.filename().string();
+// A file's name (its last part) without a trailing .gz or .zst, lower
+// case.
+std::string BaseName(std::string_view file_name) {
+  std::string name(file_name);
   std::transform(name.begin(), name.end(), name.begin(),
                  [](unsigned char c) { return std::tolower(c); });
   for (const char* z : {".gz", ".zst"}) {
@@ -81,12 +98,12 @@ std::optional<Kind> MailKind(const std::string& base) {
   return std::nullopt;
 }
 
-// The kind of a file found in a directory walk, or nullopt to pass it by.
-std::optional<Kind> WalkedKind(const fs::path& p) {
-  const std::string base = BaseName(p);
+// The kind of a file found in a directory walk, by its name, or nullopt
+// to pass it by.
+std::optional<Kind> WalkedKind(std::string_view name) {
+  const std::string base = BaseName(name);
   if (IsJsonlName(base)) return Kind::kJsonl;
-  const std::string name = p.filename().string();
-  std::string lower = name;
+  std::string lower(name);
   std::transform(lower.begin(), lower.end(), lower.begin(),
                  [](unsigned char c) { return std::tolower(c); });
   if (IsHtmlName(lower)) return Kind::kHtml;
@@ -146,8 +163,10 @@ absl::StatusOr<bool> StartsLikeJsonl(ByteStream& in, std::string& head) {
   return first != std::string::npos && head[first] == '{';
 }
 
-Kind NamedKind(const fs::path& p) {
-  const std::string base = BaseName(p);
+// The kind of a file named on the command line or chosen by a pattern, by
+// its name.
+Kind NamedKind(std::string_view name) {
+  const std::string base = BaseName(name);
   if (IsJsonlName(base)) return Kind::kJsonl;
   if (IsHtmlName(base)) return Kind::kHtml;
   if (std::optional<Kind> mail = MailKind(base)) return *mail;
@@ -607,6 +626,7 @@ InputReader::~InputReader() = default;
 absl::StatusOr<std::unique_ptr<InputReader>> InputReader::Open(
     const std::vector<std::string>& paths, const InputOptions& options) {
   std::unique_ptr<InputReader> r(new InputReader(options));
+  std::vector<size_t> walked;  // sources found by walking a folder
   for (const std::string& arg : paths) {
     if (arg == "-") {
       r->sources_.push_back({"-", "-", Kind::kSniff, 0});
@@ -619,57 +639,58 @@ absl::StatusOr<std::unique_ptr<InputReader>> InputReader::Open(
     }
     if (!fs::is_directory(st)) {
       const uint64_t size = fs::is_regular_file(st) ? fs::file_size(arg, ec) : 0;
-      r->sources_.push_back({arg, arg, NamedKind(arg), ec ? 0 : size});
+      r->sources_.push_back({arg, arg,
+                             NamedKind(fs::path(arg).filename().string()),
+                             ec ? 0 : size});
       r->total_bytes_ += r->sources_.back().size;
       continue;
     }
-    std::vector<std::pair<fs::path, Kind>> files;
+    // Walked in sorted order; sized below, on all threads.
     absl::flat_hash_map<std::string, bool> maildirs;
     const bool select = !options.include.empty() || !options.exclude.empty();
-    for (auto it = fs::recursive_directory_iterator(
-             arg, fs::directory_options::skip_permission_denied, ec);
-         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    const auto add = [&](std::string_view path, std::string_view relative,
+                         Kind kind) {
+      r->sources_.push_back(
+          {std::string(path), std::string(relative), kind, 0});
+      walked.push_back(r->sources_.size() - 1);
+    };
+    absl::Status walk = WalkTree(arg, [&](const TreeEntry& e) {
       std::string relative, name;
       if (select) {
-        relative = it->path().lexically_relative(arg).string();
-        name = it->path().filename().string();
-        if (Matches(options.exclude, relative, name)) {
-          if (it->is_directory(ec)) it.disable_recursion_pending();
-          continue;
-        }
+        relative = std::string(e.relative);
+        name = std::string(e.name);
+        if (Matches(options.exclude, relative, name)) return false;
       }
-      if (!it->is_regular_file(ec)) continue;
+      if (e.folder) return true;
       if (!options.include.empty()) {
         if (Matches(options.include, relative, name)) {
-          files.emplace_back(it->path(), NamedKind(it->path()));
+          add(e.path, e.relative, NamedKind(e.name));
         }
-      } else if (std::optional<Kind> kind = WalkedKind(it->path())) {
-        files.emplace_back(it->path(), *kind);
-      } else if (InMaildir(it->path(), maildirs)) {
-        files.emplace_back(it->path(), Kind::kMail);
+      } else if (std::optional<Kind> kind = WalkedKind(e.name)) {
+        add(e.path, e.relative, *kind);
+      } else if (InMaildir(fs::path(e.path), maildirs)) {
+        add(e.path, e.relative, Kind::kMail);
       }
-    }
-    if (ec) {
-      return absl::PermissionDeniedError(
-          absl::StrFormat("cannot walk '%s': %s", arg, ec.message()));
-    }
-    std::sort(files.begin(), files.end());
-    // The walk names every file `arg` + "/" + its relative path, so the id
-    // is cut from the string: fs::relative() resolves both paths on disk,
-    // a readlink per component of each, for every file.
-    const std::string prefix = absl::EndsWith(arg, "/") ? arg : arg + "/";
-    for (const auto& [p, kind] : files) {
-      std::error_code size_ec;
-      const uint64_t size = fs::file_size(p, size_ec);
-      std::string id = p.string();
-      if (absl::StartsWith(id, prefix) && id.size() > prefix.size()) {
-        id.erase(0, prefix.size());
-      }
-      r->sources_.push_back(
-          {p.string(), std::move(id), kind, size_ec ? 0 : size});
-      r->total_bytes_ += r->sources_.back().size;
-    }
+      return true;
+    });
+    if (!walk.ok()) return walk;
   }
+  // A file's size is a stat() of its own, which the walk spared: on all
+  // threads.
+  OnThreads(options.threads, [&] {
+    tbb::parallel_for(
+        tbb::blocked_range<size_t>(0, walked.size(), 64),
+        [&](const tbb::blocked_range<size_t>& range) {
+          for (size_t i = range.begin(); i < range.end(); ++i) {
+            Source& s = r->sources_[walked[i]];
+            struct stat st;
+            if (stat(s.path.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
+              s.size = static_cast<uint64_t>(st.st_size);
+            }
+          }
+        });
+  });
+  for (const size_t i : walked) r->total_bytes_ += r->sources_[i].size;
   if (options.remember_texts) {
     r->texts_.reset(new InputTexts(options));
   }
@@ -787,12 +808,7 @@ absl::Status InputReader::Finish(std::vector<Document>& out) {
           }
         });
   };
-  if (options_.threads > 0) {
-    tbb::task_arena arena(static_cast<int>(options_.threads));
-    arena.execute(convert);
-  } else {
-    convert();
-  }
+  OnThreads(options_.threads, convert);
   for (Pending& p : pending_) {
     if (p.doc.text.size() > options_.max_document_bytes) {
       // Mail in latin-1 or windows-1252 grows as UTF-8.
@@ -1038,7 +1054,9 @@ void InputReader::Prefetch(size_t first) {
           if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
               static_cast<uint64_t>(st.st_size) <= kPrefetchFileBytes) {
             // One byte more than the size, to see the end (or a file that
-            // grew, which is then read as before).
+            // grew, which is then read as before). A read that gives less
+            // than asked has met the end: a regular file's bytes come
+            // whole up to it, so the read that would give 0 is spared.
             p.bytes.resize(static_cast<size_t>(st.st_size) + 1);
             size_t got = 0;
             ssize_t n = 0;
@@ -1046,6 +1064,7 @@ void InputReader::Prefetch(size_t first) {
                    (n = read(fd, p.bytes.data() + got,
                              p.bytes.size() - got)) > 0) {
               got += static_cast<size_t>(n);
+              if (got < p.bytes.size()) break;
             }
             if (n >= 0 && got == static_cast<size_t>(st.st_size) &&
                 !LooksCompressed(std::string_view(p.bytes).substr(0, got))) {
@@ -1062,13 +1081,15 @@ void InputReader::Prefetch(size_t first) {
       });
 }
 
-absl::StatusOr<std::unique_ptr<ByteStream>> InputReader::OpenOnce(
-    const Source& s, std::unique_ptr<ByteStream> opened) {
-  if (opened) return opened;
-  Prefetched* pre = s.index >= prefetch_begin_ && s.index < prefetch_end_ &&
-                            prefetched_[s.index - prefetch_begin_].read
-                        ? &prefetched_[s.index - prefetch_begin_]
-                        : nullptr;
+InputReader::Prefetched* InputReader::ReadAhead(const Source& s) {
+  return s.index >= prefetch_begin_ && s.index < prefetch_end_ &&
+                 prefetched_[s.index - prefetch_begin_].read
+             ? &prefetched_[s.index - prefetch_begin_]
+             : nullptr;
+}
+
+absl::StatusOr<bool> InputReader::FirstTime(const Source& s,
+                                            const Prefetched* pre) {
   // A file is known by its device and inode: one stat, where resolving
   // the path (fs::weakly_canonical) cost a readlink per path component and
   // more than the sketching on a tree of small files. Paths that cannot be
@@ -1082,13 +1103,21 @@ absl::StatusOr<std::unique_ptr<ByteStream>> InputReader::OpenOnce(
                      : std::make_pair(uint64_t{0}, uint64_t{0});
   const bool named_twice = stated ? !files_seen_.insert(file).second
                                   : !files_read_.insert(s.path).second;
-  if (named_twice) {
-    absl::Status st = Problem(absl::InvalidArgumentError(absl::StrFormat(
-                                  "'%s' is named twice; read once", s.path)),
-                              counts_.skipped_duplicate);
-    if (!st.ok()) return st;
-    return nullptr;
-  }
+  if (!named_twice) return true;
+  absl::Status warned = Problem(absl::InvalidArgumentError(absl::StrFormat(
+                                    "'%s' is named twice; read once", s.path)),
+                                counts_.skipped_duplicate);
+  if (!warned.ok()) return warned;
+  return false;
+}
+
+absl::StatusOr<std::unique_ptr<ByteStream>> InputReader::OpenOnce(
+    const Source& s, std::unique_ptr<ByteStream> opened) {
+  if (opened) return opened;
+  Prefetched* pre = ReadAhead(s);
+  absl::StatusOr<bool> first = FirstTime(s, pre);
+  if (!first.ok()) return first.status();
+  if (!*first) return nullptr;
   if (pre != nullptr) {
     pre->read = false;
     return StreamOfBytes(std::move(pre->bytes));
@@ -1124,8 +1153,30 @@ absl::Status InputReader::ReadFile(const Source& s,
                        "%s; skipped", text.status().message())),
                    counter);
   }
-  const std::string_view head =
-      std::string_view(*text).substr(0, kBinaryProbe);
+  return QueueFile(s, std::move(*text),
+                   std::string_view((*stream)->encoding()) == "plain", bytes);
+}
+
+absl::Status InputReader::ReadAheadFile(Source& s, Prefetched& pre,
+                                        uint64_t& bytes) {
+  absl::StatusOr<bool> first = FirstTime(s, &pre);
+  if (!first.ok()) return first.status();
+  if (!*first) return absl::OkStatus();
+  pre.read = false;
+  std::string text = std::move(pre.bytes);
+  if (s.kind == Kind::kText && MboxByLook() &&
+      HeadLooksLikeMbox(std::string_view(text).substr(0, kMboxHead))) {
+    s.kind = Kind::kMbox;
+    return OpenLines(s, StreamOfBytes(std::move(text)), mbox_);
+  }
+  ++counts_.files;
+  finished_bytes_ += text.size();
+  return QueueFile(s, std::move(text), /*plain=*/true, bytes);
+}
+
+absl::Status InputReader::QueueFile(const Source& s, std::string text,
+                                    bool plain, uint64_t& bytes) {
+  const std::string_view head = std::string_view(text).substr(0, kBinaryProbe);
   if (head.find('\0') != std::string_view::npos) {
     return Problem(absl::InvalidArgumentError(absl::StrFormat(
                        "'%s' looks binary (a NUL byte in its first %d bytes); "
@@ -1135,13 +1186,13 @@ absl::Status InputReader::ReadFile(const Source& s,
   }
   // Standard input has no name to go by: it is judged by its look.
   const Form form = s.path == "-"
-                        ? TextForm(*text, options_.text_format)
-                        : FileForm(s.kind, options_.text_format, *text);
+                        ? TextForm(text, options_.text_format)
+                        : FileForm(s.kind, options_.text_format, text);
   Pending p;
   p.doc.id = UniqueId(s.id, s.id);
   if (options_.source_folders) p.doc.source = FirstFolder(s.id);
-  if (form == Form::kMail) MailSource(*text, p.doc);
-  p.doc.text = std::move(*text);
+  if (form == Form::kMail) MailSource(text, p.doc);
+  p.doc.text = std::move(text);
   p.form = form;
   p.where = "'" + s.path + "'";
   p.source = s.index;
@@ -1151,7 +1202,7 @@ absl::Status InputReader::ReadFile(const Source& s,
   p.again = s.path == "-" || form != Form::kPlain ? Pending::Again::kSpill
                                                   : Pending::Again::kFile;
   if (options_.reference_texts && p.again == Pending::Again::kFile &&
-      std::string_view((*stream)->encoding()) == "plain" &&
+      plain &&
       !p.doc.text.empty()) {
     p.doc.text_at = ReferenceTo(s.path, 0, p.doc.text.size());
   }
@@ -1417,19 +1468,25 @@ absl::Status InputReader::Read(uint64_t batch_bytes) {
                SkipId(s.id)) {
       finished_bytes_ += s.size;
       continue;
+    } else if (Prefetched* pre = ReadAhead(s);
+               pre != nullptr &&
+               pre->bytes.size() <= options_.max_document_bytes) {
+      // Its text is the bytes read ahead, without a stream between.
+      if (absl::Status st = ReadAheadFile(s, *pre, bytes); !st.ok()) {
+        return st;
+      }
+      continue;
     } else if (s.kind == Kind::kText) {
       absl::StatusOr<std::unique_ptr<ByteStream>> opened = OpenText(s);
       if (!opened.ok()) return opened.status();
       if (*opened == nullptr) continue;  // skipped, and said why
       stream = std::move(*opened);
-      if (s.kind == Kind::kText &&
-          (options_.text_format == TextFormat::kAuto ||
-           options_.text_format == TextFormat::kMail)) {
+      if (s.kind == Kind::kText && MboxByLook()) {
         // A text file that starts like an mbox (a list archive's monthly
         // file) is read message by message. An error surfaces again on
         // reading on.
         std::string head;
-        const absl::Status read = ReadHead(*stream, head, 64 << 10);
+        const absl::Status read = ReadHead(*stream, head, kMboxHead);
         if (read.ok() && HeadLooksLikeMbox(head)) s.kind = Kind::kMbox;
         stream = WithPrefix(std::move(head), std::move(stream));
       }

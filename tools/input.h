@@ -322,10 +322,26 @@ class InputReader {
   // named twice, or unreadable.
   absl::StatusOr<std::unique_ptr<ByteStream>> OpenOnce(
       const Source& s, std::unique_ptr<ByteStream> opened);
+  // Whether a source is read for the first time: false, with a warning,
+  // when the same file was named before. `pre`: what Prefetch() read of it,
+  // or null.
+  struct Prefetched;
+  absl::StatusOr<bool> FirstTime(const Source& s, const Prefetched* pre);
   // Each reader of a kind of source queues what it reads (Queue()) and
   // adds its size to `bytes`.
   absl::Status ReadFile(const Source& s, std::unique_ptr<ByteStream> opened,
                         uint64_t& bytes);
+  // A file Prefetch() read whole: its bytes are its text (or an mbox).
+  absl::Status ReadAheadFile(Source& s, Prefetched& pre, uint64_t& bytes);
+  // A file's text, read whole (`plain`: not decompressed), becomes a
+  // document, unless it looks binary.
+  absl::Status QueueFile(const Source& s, std::string text, bool plain,
+                         uint64_t& bytes);
+  // Whether a text file that starts like an mbox is read as one.
+  bool MboxByLook() const {
+    return options_.text_format == TextFormat::kAuto ||
+           options_.text_format == TextFormat::kMail;
+  }
   absl::Status OpenJsonl(const Source& s, std::unique_ptr<ByteStream> opened);
   // Reads lines of the open JSONL source; false at its end.
   absl::StatusOr<bool> ReadJsonl(uint64_t batch_bytes, uint64_t& bytes);
@@ -355,9 +371,12 @@ class InputReader {
   // cannot read, large or compressed ones are left to OpenOnce() as
   // before, so that every message and skip stays the same.
   void Prefetch(size_t first);
+  // What Prefetch() read of `s` and is not taken yet, or null.
+  Prefetched* ReadAhead(const Source& s);
 
   // What Prefetch() read of sources_[i], for i in [prefetch_begin_,
-  // prefetch_end_): `read` when the whole file is in `bytes`.
+  // prefetch_end_): `read` when the whole file is in `bytes` (and not yet
+  // taken).
   struct Prefetched {
     bool read = false;
     uint64_t dev = 0, ino = 0;
