@@ -448,6 +448,10 @@ struct InputReader::Source {
   std::string id;      // a file's document id; a JSONL file's FILE label
   Kind kind;
   uint64_t size = 0;   // bytes on disk; 0 for stdin
+  // A file that was a regular one when the inputs were listed, and its
+  // device and inode then.
+  bool regular = false;
+  uint64_t dev = 0, ino = 0;
   uint32_t index = 0;  // in sources_
   // A JSONL file cut into byte ranges (InputReader::Share()): this share's
   // range, [begin, end), and the lines before it.
@@ -626,7 +630,7 @@ InputReader::~InputReader() = default;
 absl::StatusOr<std::unique_ptr<InputReader>> InputReader::Open(
     const std::vector<std::string>& paths, const InputOptions& options) {
   std::unique_ptr<InputReader> r(new InputReader(options));
-  std::vector<size_t> walked;  // sources found by walking a folder
+  std::vector<size_t> files;  // sources that are files, to stat
   for (const std::string& arg : paths) {
     if (arg == "-") {
       r->sources_.push_back({"-", "-", Kind::kSniff, 0});
@@ -638,21 +642,19 @@ absl::StatusOr<std::unique_ptr<InputReader>> InputReader::Open(
       return absl::NotFoundError(absl::StrFormat("'%s' does not exist", arg));
     }
     if (!fs::is_directory(st)) {
-      const uint64_t size = fs::is_regular_file(st) ? fs::file_size(arg, ec) : 0;
-      r->sources_.push_back({arg, arg,
-                             NamedKind(fs::path(arg).filename().string()),
-                             ec ? 0 : size});
-      r->total_bytes_ += r->sources_.back().size;
+      r->sources_.push_back(
+          {arg, arg, NamedKind(fs::path(arg).filename().string())});
+      files.push_back(r->sources_.size() - 1);
       continue;
     }
-    // Walked in sorted order; sized below, on all threads.
+    // Walked in sorted order; stat()ed below.
     absl::flat_hash_map<std::string, bool> maildirs;
     const bool select = !options.include.empty() || !options.exclude.empty();
     const auto add = [&](std::string_view path, std::string_view relative,
                          Kind kind) {
       r->sources_.push_back(
-          {std::string(path), std::string(relative), kind, 0});
-      walked.push_back(r->sources_.size() - 1);
+          {std::string(path), std::string(relative), kind});
+      files.push_back(r->sources_.size() - 1);
     };
     absl::Status walk = WalkTree(arg, [&](const TreeEntry& e) {
       std::string relative, name;
@@ -675,22 +677,26 @@ absl::StatusOr<std::unique_ptr<InputReader>> InputReader::Open(
     });
     if (!walk.ok()) return walk;
   }
-  // A file's size is a stat() of its own, which the walk spared: on all
-  // threads.
+  // One stat() a file, which the walk spared, on all threads: its size for
+  // the progress bar and for reading it ahead (Prefetch()), which then
+  // takes its device and inode from it too.
   OnThreads(options.threads, [&] {
     tbb::parallel_for(
-        tbb::blocked_range<size_t>(0, walked.size(), 64),
+        tbb::blocked_range<size_t>(0, files.size(), 64),
         [&](const tbb::blocked_range<size_t>& range) {
           for (size_t i = range.begin(); i < range.end(); ++i) {
-            Source& s = r->sources_[walked[i]];
+            Source& s = r->sources_[files[i]];
             struct stat st;
             if (stat(s.path.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
               s.size = static_cast<uint64_t>(st.st_size);
+              s.regular = true;
+              s.dev = static_cast<uint64_t>(st.st_dev);
+              s.ino = static_cast<uint64_t>(st.st_ino);
             }
           }
         });
   });
-  for (const size_t i : walked) r->total_bytes_ += r->sources_[i].size;
+  for (const size_t i : files) r->total_bytes_ += r->sources_[i].size;
   if (options.remember_texts) {
     r->texts_.reset(new InputTexts(options));
   }
@@ -1035,7 +1041,7 @@ void InputReader::Prefetch(size_t first) {
   const auto wanted = [this](const Source& s) {
     return (s.kind == Kind::kText || s.kind == Kind::kHtml ||
             s.kind == Kind::kMail) &&
-           s.path != "-" && !s.split && s.size <= kPrefetchFileBytes &&
+           s.regular && !s.split && s.size <= kPrefetchFileBytes &&
            (parts_ == 1 || ShareOfPath(s.path, parts_) == part_);
   };
   tbb::parallel_for(
@@ -1044,39 +1050,26 @@ void InputReader::Prefetch(size_t first) {
         for (size_t i = r.begin(); i < r.end(); ++i) {
           const Source& s = sources_[i];
           if (!wanted(s)) continue;
-          // Not blocking: a FIFO among the files is left to the reading
-          // as before.
+          // Not blocking: a file that became a FIFO since it was listed is
+          // left to the reading as before.
           const int fd =
               open(s.path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
           if (fd < 0) continue;
+          // One byte more than the size listed, to see the end in one
+          // read: a regular file's read gives all it asks up to the end. A
+          // file that grew or shrank since, or that gives less, is read as
+          // before.
           Prefetched& p = prefetched_[i - first];
-          struct stat st;
-          if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-              static_cast<uint64_t>(st.st_size) <= kPrefetchFileBytes) {
-            // One byte more than the size, to see the end (or a file that
-            // grew, which is then read as before). A read that gives less
-            // than asked has met the end: a regular file's bytes come
-            // whole up to it, so the read that would give 0 is spared.
-            p.bytes.resize(static_cast<size_t>(st.st_size) + 1);
-            size_t got = 0;
-            ssize_t n = 0;
-            while (got < p.bytes.size() &&
-                   (n = read(fd, p.bytes.data() + got,
-                             p.bytes.size() - got)) > 0) {
-              got += static_cast<size_t>(n);
-              if (got < p.bytes.size()) break;
-            }
-            if (n >= 0 && got == static_cast<size_t>(st.st_size) &&
-                !LooksCompressed(std::string_view(p.bytes).substr(0, got))) {
-              p.bytes.resize(got);
-              p.dev = static_cast<uint64_t>(st.st_dev);
-              p.ino = static_cast<uint64_t>(st.st_ino);
-              p.read = true;
-            } else {
-              std::string().swap(p.bytes);
-            }
-          }
+          p.bytes.resize(static_cast<size_t>(s.size) + 1);
+          const ssize_t n = read(fd, p.bytes.data(), p.bytes.size());
           close(fd);
+          if (n == static_cast<ssize_t>(s.size) &&
+              !LooksCompressed(std::string_view(p.bytes).substr(0, s.size))) {
+            p.bytes.resize(s.size);
+            p.read = true;
+          } else {
+            std::string().swap(p.bytes);
+          }
         }
       });
 }
@@ -1089,15 +1082,16 @@ InputReader::Prefetched* InputReader::ReadAhead(const Source& s) {
 }
 
 absl::StatusOr<bool> InputReader::FirstTime(const Source& s,
-                                            const Prefetched* pre) {
+                                            bool read_ahead) {
   // A file is known by its device and inode: one stat, where resolving
   // the path (fs::weakly_canonical) cost a readlink per path component and
-  // more than the sketching on a tree of small files. Paths that cannot be
-  // stat'ed (standard input) are known by name.
+  // more than the sketching on a tree of small files; for a file read
+  // ahead, the stat of the listing. Paths that cannot be stat'ed (standard
+  // input) are known by name.
   struct stat st;
-  const bool stated = pre != nullptr || ::stat(s.path.c_str(), &st) == 0;
+  const bool stated = read_ahead || ::stat(s.path.c_str(), &st) == 0;
   const std::pair<uint64_t, uint64_t> file =
-      pre != nullptr ? std::make_pair(pre->dev, pre->ino)
+      read_ahead ? std::make_pair(s.dev, s.ino)
       : stated       ? std::make_pair(static_cast<uint64_t>(st.st_dev),
                                       static_cast<uint64_t>(st.st_ino))
                      : std::make_pair(uint64_t{0}, uint64_t{0});
@@ -1115,7 +1109,7 @@ absl::StatusOr<std::unique_ptr<ByteStream>> InputReader::OpenOnce(
     const Source& s, std::unique_ptr<ByteStream> opened) {
   if (opened) return opened;
   Prefetched* pre = ReadAhead(s);
-  absl::StatusOr<bool> first = FirstTime(s, pre);
+  absl::StatusOr<bool> first = FirstTime(s, pre != nullptr);
   if (!first.ok()) return first.status();
   if (!*first) return nullptr;
   if (pre != nullptr) {
@@ -1159,7 +1153,7 @@ absl::Status InputReader::ReadFile(const Source& s,
 
 absl::Status InputReader::ReadAheadFile(Source& s, Prefetched& pre,
                                         uint64_t& bytes) {
-  absl::StatusOr<bool> first = FirstTime(s, &pre);
+  absl::StatusOr<bool> first = FirstTime(s, /*read_ahead=*/true);
   if (!first.ok()) return first.status();
   if (!*first) return absl::OkStatus();
   pre.read = false;

@@ -323,15 +323,14 @@ class InputReader {
   absl::StatusOr<std::unique_ptr<ByteStream>> OpenOnce(
       const Source& s, std::unique_ptr<ByteStream> opened);
   // Whether a source is read for the first time: false, with a warning,
-  // when the same file was named before. `pre`: what Prefetch() read of it,
-  // or null.
-  struct Prefetched;
-  absl::StatusOr<bool> FirstTime(const Source& s, const Prefetched* pre);
+  // when the same file was named before. `read_ahead`: Prefetch() read it.
+  absl::StatusOr<bool> FirstTime(const Source& s, bool read_ahead);
   // Each reader of a kind of source queues what it reads (Queue()) and
   // adds its size to `bytes`.
   absl::Status ReadFile(const Source& s, std::unique_ptr<ByteStream> opened,
                         uint64_t& bytes);
   // A file Prefetch() read whole: its bytes are its text (or an mbox).
+  struct Prefetched;
   absl::Status ReadAheadFile(Source& s, Prefetched& pre, uint64_t& bytes);
   // A file's text, read whole (`plain`: not decompressed), becomes a
   // document, unless it looks binary.
@@ -365,10 +364,12 @@ class InputReader {
   // it is compressed JSONL (see above); null when it is skipped.
   absl::StatusOr<std::unique_ptr<ByteStream>> OpenText(Source& s);
   // Reads the small files among the sources from `first` on (a window of
-  // them) on all threads, for OpenOnce() to take instead of opening them
-  // one after another: on a tree of small files the system calls of
-  // opening and reading each cost more than preparing its text. Files it
-  // cannot read, large or compressed ones are left to OpenOnce() as
+  // them) on all threads, for Read() to take instead of opening them one
+  // after another: on a tree of small files the system calls of opening
+  // and reading each cost more than preparing its text. An open, one read
+  // and a close a file: its size, device and inode are those the stat()
+  // of Open() found. Files it cannot read, large or compressed ones, and
+  // files changed since they were listed are left to OpenOnce() as
   // before, so that every message and skip stays the same.
   void Prefetch(size_t first);
   // What Prefetch() read of `s` and is not taken yet, or null.
@@ -379,7 +380,6 @@ class InputReader {
   // taken).
   struct Prefetched {
     bool read = false;
-    uint64_t dev = 0, ino = 0;
     std::string bytes;
   };
   std::vector<Prefetched> prefetched_;
