@@ -71,8 +71,8 @@ TEST(TreeWalkTest, OrderAndEntriesAreThoseOfTheSortedFilesystemWalk) {
   TempDir dir;
   // As strings "a-b" < "a.txt" < "a/..." < "a0"; as paths "a" comes first.
   for (const char* name :
-       {"a/z.txt", "a/b/c.txt", "a.txt", "a-b/x.md", "a0", "B.txt",
-        ".hidden", "\xc3\xa9t\xc3\xa9.txt", "z/\xff", "deep/1/2/3/4/5.txt"}) {
+       {"a/z.txt", "a/b/c.txt", "a.txt", "a-b/x.md", "a0", "B.txt", ".hidden",
+        "\xc3\xa9t\xc3\xa9.txt", "z/\xff", "deep/1/2/3/4/5.txt"}) {
     dir.Write(name, name);
   }
   fs::create_directories(dir.path() / "empty");
@@ -117,8 +117,8 @@ TEST(TreeWalkTest, OrderAndEntriesAreThoseOfTheSortedFilesystemWalk) {
 
 TEST(TreeWalkTest, RandomTreesWalkAsTheFilesystemDoes) {
   std::mt19937_64 rng(7);
-  const std::vector<std::string> parts = {"a", "a.b", "a-b", "ab", "A",
-                                          "0",  "a0",  "_",   "\xc3\xa9"};
+  const std::vector<std::string> parts = {"a", "a.b", "a-b", "ab",      "A",
+                                          "0", "a0",  "_",   "\xc3\xa9"};
   for (int round = 0; round < 5; ++round) {
     TempDir dir;
     for (int i = 0; i < 60; ++i) {

@@ -652,8 +652,7 @@ absl::StatusOr<std::unique_ptr<InputReader>> InputReader::Open(
     const bool select = !options.include.empty() || !options.exclude.empty();
     const auto add = [&](std::string_view path, std::string_view relative,
                          Kind kind) {
-      r->sources_.push_back(
-          {std::string(path), std::string(relative), kind});
+      r->sources_.push_back({std::string(path), std::string(relative), kind});
       files.push_back(r->sources_.size() - 1);
     };
     absl::Status walk = WalkTree(arg, [&](const TreeEntry& e) {
@@ -1081,8 +1080,7 @@ InputReader::Prefetched* InputReader::ReadAhead(const Source& s) {
              : nullptr;
 }
 
-absl::StatusOr<bool> InputReader::FirstTime(const Source& s,
-                                            bool read_ahead) {
+absl::StatusOr<bool> InputReader::FirstTime(const Source& s, bool read_ahead) {
   // A file is known by its device and inode: one stat, where resolving
   // the path (fs::weakly_canonical) cost a readlink per path component and
   // more than the sketching on a tree of small files; for a file read
@@ -1092,9 +1090,9 @@ absl::StatusOr<bool> InputReader::FirstTime(const Source& s,
   const bool stated = read_ahead || ::stat(s.path.c_str(), &st) == 0;
   const std::pair<uint64_t, uint64_t> file =
       read_ahead ? std::make_pair(s.dev, s.ino)
-      : stated       ? std::make_pair(static_cast<uint64_t>(st.st_dev),
-                                      static_cast<uint64_t>(st.st_ino))
-                     : std::make_pair(uint64_t{0}, uint64_t{0});
+      : stated   ? std::make_pair(static_cast<uint64_t>(st.st_dev),
+                                  static_cast<uint64_t>(st.st_ino))
+                 : std::make_pair(uint64_t{0}, uint64_t{0});
   const bool named_twice = stated ? !files_seen_.insert(file).second
                                   : !files_read_.insert(s.path).second;
   if (!named_twice) return true;
@@ -1195,8 +1193,7 @@ absl::Status InputReader::QueueFile(const Source& s, std::string text,
   // Mail too, as its decoded body.
   p.again = s.path == "-" || form != Form::kPlain ? Pending::Again::kSpill
                                                   : Pending::Again::kFile;
-  if (options_.reference_texts && p.again == Pending::Again::kFile &&
-      plain &&
+  if (options_.reference_texts && p.again == Pending::Again::kFile && plain &&
       !p.doc.text.empty()) {
     p.doc.text_at = ReferenceTo(s.path, 0, p.doc.text.size());
   }

@@ -242,7 +242,9 @@ class InputTexts : public TextSource {
 
 class InputReader {
  public:
-  // Lists the inputs (walking directories). NotFound names a missing path;
+  // Lists the inputs, walking directories (tree_walk.h), and stat()s every
+  // file, on all threads (options.threads): its size for total_bytes()
+  // and for reading it ahead. NotFound names a missing path;
   // PermissionDenied a directory that cannot be walked.
   static absl::StatusOr<std::unique_ptr<InputReader>> Open(
       const std::vector<std::string>& paths, const InputOptions& options);

@@ -55,8 +55,7 @@ Type TypeOf(const std::string& path, unsigned char listed) {
 
 class Walk {
  public:
-  Walk(const std::string& root,
-       absl::FunctionRef<bool(const TreeEntry&)> visit)
+  Walk(const std::string& root, absl::FunctionRef<bool(const TreeEntry&)> visit)
       : root_(root),
         path_(absl::EndsWith(root, "/") ? root : root + "/"),
         relative_at_(path_.size()),
@@ -77,9 +76,8 @@ class Walk {
   // cannot be opened or read for lack of permission lists as empty.
   absl::Status List(const std::string& folder, bool follow,
                     std::vector<Listed>& out) {
-    const int fd = open(folder.c_str(),
-                        O_RDONLY | O_DIRECTORY | O_CLOEXEC |
-                            (follow ? 0 : O_NOFOLLOW));
+    const int fd = open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC |
+                                            (follow ? 0 : O_NOFOLLOW));
     DIR* dir = fd < 0 ? nullptr : fdopendir(fd);
     if (dir == nullptr) {
       const int err = errno;
@@ -132,8 +130,8 @@ class Walk {
   }
 
   absl::Status Failed(int err) const {
-    return absl::PermissionDeniedError(absl::StrFormat(
-        "cannot walk '%s': %s", root_, std::strerror(err)));
+    return absl::PermissionDeniedError(
+        absl::StrFormat("cannot walk '%s': %s", root_, std::strerror(err)));
   }
 
   const std::string& root_;
