@@ -51,8 +51,8 @@ struct TreeEntry {
 // A folder that cannot be opened or listed for lack of permission (EACCES)
 // is passed by, `root` too (the walk then yields nothing). Any other error
 // stops the walk: PermissionDenied "cannot walk 'ROOT': REASON". Holds one
-// open descriptor at a time whatever the depth. Not thread-safe as to
-// `visit`: it is called on the calling thread, one entry at a time.
+// open descriptor at a time whatever the depth; `visit` is called on the
+// calling thread, one entry at a time.
 absl::Status WalkTree(const std::string& root,
                       absl::FunctionRef<bool(const TreeEntry&)> visit);
 
