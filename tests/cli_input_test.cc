@@ -863,7 +863,8 @@ TEST(InputReaderTest, TheSameFileNamedTwiceIsReadOnce) {
 // Small files are read ahead on all threads, in windows of sources; what
 // a walk reads does not change: every text whole and in order, across
 // windows, beside files too large or compressed to be read ahead, a file
-// named again a window later, and a file grown after the walk.
+// named again a window later, and files grown, cut short, replaced or
+// removed after the walk (read ahead by the size the walk found).
 TEST(InputReaderTest, FilesReadAheadReadAsOneAtATime) {
   TempDir dir;
   std::vector<std::string> want;
@@ -880,6 +881,9 @@ TEST(InputReaderTest, FilesReadAheadReadAsOneAtATime) {
     want.push_back(text);
   }
   const fs::path grown = dir.path() / "t/00007.txt";
+  const fs::path shrunk = dir.path() / "t/00011.txt";
+  const fs::path replaced = dir.path() / "t/00015.txt";
+  const fs::path removed = dir.path() / "t/00013.txt";
   InputOptions o;
   o.quiet = true;
   o.max_document_bytes = 4 << 20;
@@ -890,16 +894,27 @@ TEST(InputReaderTest, FilesReadAheadReadAsOneAtATime) {
   {  // after the walk, before the reading
     std::ofstream(grown, std::ios::app) << "and more";
     want[7] += "and more";
+    std::ofstream(shrunk) << "t11";
+    want[11] = "t11";
+    // Another file of the same size, renamed over it.
+    ASSERT_EQ(want[15].size(), 8u);
+    dir.Write("other", "TEXT 15 ");
+    fs::rename(dir.path() / "other", replaced);
+    want[15] = "TEXT 15 ";
+    fs::remove(removed);
   }
   absl::Status err;
   const std::vector<Document> docs = ReadEverything(**r, &err);
   ASSERT_TRUE(err.ok()) << err;
-  ASSERT_EQ(docs.size(), want.size());
-  for (size_t i = 0; i < docs.size(); ++i) {
-    ASSERT_EQ(docs[i].id, absl::StrFormat("t/%05d.txt", i));
-    ASSERT_EQ(docs[i].text, want[i]) << docs[i].id;
+  ASSERT_EQ(docs.size(), want.size() - 1);
+  for (size_t i = 0, d = 0; i < want.size(); ++i) {
+    if (i == 13) continue;
+    ASSERT_EQ(docs[d].id, absl::StrFormat("t/%05d.txt", i));
+    ASSERT_EQ(docs[d].text, want[i]) << docs[d].id;
+    ++d;
   }
   EXPECT_EQ((*r)->counts().skipped_duplicate, 1u);
+  EXPECT_EQ((*r)->counts().skipped_unreadable, 1u);
 }
 
 // A JSONL line's text is repaired as the engine's normaliser repairs the

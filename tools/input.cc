@@ -27,6 +27,7 @@
 #include "html_text.h"
 #include "mail_text.h"
 #include "simdjson.h"
+#include "tree_walk.h"
 #include "utf8.h"
 
 namespace mimeo::cli {
@@ -50,14 +51,30 @@ std::string FirstFolder(std::string_view id) {
              : std::string(id.substr(0, slash));
 }
 
+// Runs `f`, whose loops run on the threads of the calling task arena (all
+// cores outside one), on `threads` threads instead when it is not 0
+// (InputOptions::threads).
+template <typename F>
+void OnThreads(uint32_t threads, const F& f) {
+  if (threads > 0) {
+    tbb::task_arena arena(static_cast<int>(threads));
+    arena.execute(f);
+  } else {
+    f();
+  }
+}
+
 // Warnings past this many are counted but not printed.
 constexpr uint64_t kMaxWarnings = 50;
 // A NUL byte in this many first bytes marks a file as binary.
 constexpr size_t kBinaryProbe = 8192;
+// A text file is an mbox when this many first bytes start like one.
+constexpr size_t kMboxHead = size_t{64} << 10;
 
-// The name without a trailing .gz or .zst, lower case.
-std::string BaseName(const fs::path& p) {
-  std::string name = p.filename().string();
+// A file's name (its last part) without a trailing .gz or .zst, lower
+// case.
+std::string BaseName(std::string_view file_name) {
+  std::string name(file_name);
   std::transform(name.begin(), name.end(), name.begin(),
                  [](unsigned char c) { return std::tolower(c); });
   for (const char* z : {".gz", ".zst"}) {
@@ -81,12 +98,12 @@ std::optional<Kind> MailKind(const std::string& base) {
   return std::nullopt;
 }
 
-// The kind of a file found in a directory walk, or nullopt to pass it by.
-std::optional<Kind> WalkedKind(const fs::path& p) {
-  const std::string base = BaseName(p);
+// The kind of a file found in a directory walk, by its name, or nullopt
+// to pass it by.
+std::optional<Kind> WalkedKind(std::string_view name) {
+  const std::string base = BaseName(name);
   if (IsJsonlName(base)) return Kind::kJsonl;
-  const std::string name = p.filename().string();
-  std::string lower = name;
+  std::string lower(name);
   std::transform(lower.begin(), lower.end(), lower.begin(),
                  [](unsigned char c) { return std::tolower(c); });
   if (IsHtmlName(lower)) return Kind::kHtml;
@@ -146,8 +163,10 @@ absl::StatusOr<bool> StartsLikeJsonl(ByteStream& in, std::string& head) {
   return first != std::string::npos && head[first] == '{';
 }
 
-Kind NamedKind(const fs::path& p) {
-  const std::string base = BaseName(p);
+// The kind of a file named on the command line or chosen by a pattern, by
+// its name.
+Kind NamedKind(std::string_view name) {
+  const std::string base = BaseName(name);
   if (IsJsonlName(base)) return Kind::kJsonl;
   if (IsHtmlName(base)) return Kind::kHtml;
   if (std::optional<Kind> mail = MailKind(base)) return *mail;
@@ -429,6 +448,10 @@ struct InputReader::Source {
   std::string id;      // a file's document id; a JSONL file's FILE label
   Kind kind;
   uint64_t size = 0;   // bytes on disk; 0 for stdin
+  // A file that was a regular one when the inputs were listed, and its
+  // device and inode then.
+  bool regular = false;
+  uint64_t dev = 0, ino = 0;
   uint32_t index = 0;  // in sources_
   // A JSONL file cut into byte ranges (InputReader::Share()): this share's
   // range, [begin, end), and the lines before it.
@@ -607,6 +630,7 @@ InputReader::~InputReader() = default;
 absl::StatusOr<std::unique_ptr<InputReader>> InputReader::Open(
     const std::vector<std::string>& paths, const InputOptions& options) {
   std::unique_ptr<InputReader> r(new InputReader(options));
+  std::vector<size_t> files;  // sources that are files, to stat
   for (const std::string& arg : paths) {
     if (arg == "-") {
       r->sources_.push_back({"-", "-", Kind::kSniff, 0});
@@ -618,58 +642,60 @@ absl::StatusOr<std::unique_ptr<InputReader>> InputReader::Open(
       return absl::NotFoundError(absl::StrFormat("'%s' does not exist", arg));
     }
     if (!fs::is_directory(st)) {
-      const uint64_t size = fs::is_regular_file(st) ? fs::file_size(arg, ec) : 0;
-      r->sources_.push_back({arg, arg, NamedKind(arg), ec ? 0 : size});
-      r->total_bytes_ += r->sources_.back().size;
+      r->sources_.push_back(
+          {arg, arg, NamedKind(fs::path(arg).filename().string())});
+      files.push_back(r->sources_.size() - 1);
       continue;
     }
-    std::vector<std::pair<fs::path, Kind>> files;
+    // Walked in sorted order; stat()ed below.
     absl::flat_hash_map<std::string, bool> maildirs;
     const bool select = !options.include.empty() || !options.exclude.empty();
-    for (auto it = fs::recursive_directory_iterator(
-             arg, fs::directory_options::skip_permission_denied, ec);
-         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    const auto add = [&](std::string_view path, std::string_view relative,
+                         Kind kind) {
+      r->sources_.push_back({std::string(path), std::string(relative), kind});
+      files.push_back(r->sources_.size() - 1);
+    };
+    absl::Status walk = WalkTree(arg, [&](const TreeEntry& e) {
       std::string relative, name;
       if (select) {
-        relative = it->path().lexically_relative(arg).string();
-        name = it->path().filename().string();
-        if (Matches(options.exclude, relative, name)) {
-          if (it->is_directory(ec)) it.disable_recursion_pending();
-          continue;
-        }
+        relative = std::string(e.relative);
+        name = std::string(e.name);
+        if (Matches(options.exclude, relative, name)) return false;
       }
-      if (!it->is_regular_file(ec)) continue;
+      if (e.folder) return true;
       if (!options.include.empty()) {
         if (Matches(options.include, relative, name)) {
-          files.emplace_back(it->path(), NamedKind(it->path()));
+          add(e.path, e.relative, NamedKind(e.name));
         }
-      } else if (std::optional<Kind> kind = WalkedKind(it->path())) {
-        files.emplace_back(it->path(), *kind);
-      } else if (InMaildir(it->path(), maildirs)) {
-        files.emplace_back(it->path(), Kind::kMail);
+      } else if (std::optional<Kind> kind = WalkedKind(e.name)) {
+        add(e.path, e.relative, *kind);
+      } else if (InMaildir(fs::path(e.path), maildirs)) {
+        add(e.path, e.relative, Kind::kMail);
       }
-    }
-    if (ec) {
-      return absl::PermissionDeniedError(
-          absl::StrFormat("cannot walk '%s': %s", arg, ec.message()));
-    }
-    std::sort(files.begin(), files.end());
-    // The walk names every file `arg` + "/" + its relative path, so the id
-    // is cut from the string: fs::relative() resolves both paths on disk,
-    // a readlink per component of each, for every file.
-    const std::string prefix = absl::EndsWith(arg, "/") ? arg : arg + "/";
-    for (const auto& [p, kind] : files) {
-      std::error_code size_ec;
-      const uint64_t size = fs::file_size(p, size_ec);
-      std::string id = p.string();
-      if (absl::StartsWith(id, prefix) && id.size() > prefix.size()) {
-        id.erase(0, prefix.size());
-      }
-      r->sources_.push_back(
-          {p.string(), std::move(id), kind, size_ec ? 0 : size});
-      r->total_bytes_ += r->sources_.back().size;
-    }
+      return true;
+    });
+    if (!walk.ok()) return walk;
   }
+  // One stat() a file, which the walk spared, on all threads: its size for
+  // the progress bar and for reading it ahead (Prefetch()), which then
+  // takes its device and inode from it too.
+  OnThreads(options.threads, [&] {
+    tbb::parallel_for(
+        tbb::blocked_range<size_t>(0, files.size(), 64),
+        [&](const tbb::blocked_range<size_t>& range) {
+          for (size_t i = range.begin(); i < range.end(); ++i) {
+            Source& s = r->sources_[files[i]];
+            struct stat st;
+            if (stat(s.path.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
+              s.size = static_cast<uint64_t>(st.st_size);
+              s.regular = true;
+              s.dev = static_cast<uint64_t>(st.st_dev);
+              s.ino = static_cast<uint64_t>(st.st_ino);
+            }
+          }
+        });
+  });
+  for (const size_t i : files) r->total_bytes_ += r->sources_[i].size;
   if (options.remember_texts) {
     r->texts_.reset(new InputTexts(options));
   }
@@ -787,12 +813,7 @@ absl::Status InputReader::Finish(std::vector<Document>& out) {
           }
         });
   };
-  if (options_.threads > 0) {
-    tbb::task_arena arena(static_cast<int>(options_.threads));
-    arena.execute(convert);
-  } else {
-    convert();
-  }
+  OnThreads(options_.threads, convert);
   for (Pending& p : pending_) {
     if (p.doc.text.size() > options_.max_document_bytes) {
       // Mail in latin-1 or windows-1252 grows as UTF-8.
@@ -1019,7 +1040,7 @@ void InputReader::Prefetch(size_t first) {
   const auto wanted = [this](const Source& s) {
     return (s.kind == Kind::kText || s.kind == Kind::kHtml ||
             s.kind == Kind::kMail) &&
-           s.path != "-" && !s.split && s.size <= kPrefetchFileBytes &&
+           s.regular && !s.split && s.size <= kPrefetchFileBytes &&
            (parts_ == 1 || ShareOfPath(s.path, parts_) == part_);
   };
   tbb::parallel_for(
@@ -1028,67 +1049,67 @@ void InputReader::Prefetch(size_t first) {
         for (size_t i = r.begin(); i < r.end(); ++i) {
           const Source& s = sources_[i];
           if (!wanted(s)) continue;
-          // Not blocking: a FIFO among the files is left to the reading
-          // as before.
+          // Not blocking: a file that became a FIFO since it was listed is
+          // left to the reading as before.
           const int fd =
               open(s.path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
           if (fd < 0) continue;
+          // One byte more than the size listed, to see the end in one
+          // read: a regular file's read gives all it asks up to the end. A
+          // file that grew or shrank since, or that gives less, is read as
+          // before.
           Prefetched& p = prefetched_[i - first];
-          struct stat st;
-          if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-              static_cast<uint64_t>(st.st_size) <= kPrefetchFileBytes) {
-            // One byte more than the size, to see the end (or a file that
-            // grew, which is then read as before).
-            p.bytes.resize(static_cast<size_t>(st.st_size) + 1);
-            size_t got = 0;
-            ssize_t n = 0;
-            while (got < p.bytes.size() &&
-                   (n = read(fd, p.bytes.data() + got,
-                             p.bytes.size() - got)) > 0) {
-              got += static_cast<size_t>(n);
-            }
-            if (n >= 0 && got == static_cast<size_t>(st.st_size) &&
-                !LooksCompressed(std::string_view(p.bytes).substr(0, got))) {
-              p.bytes.resize(got);
-              p.dev = static_cast<uint64_t>(st.st_dev);
-              p.ino = static_cast<uint64_t>(st.st_ino);
-              p.read = true;
-            } else {
-              std::string().swap(p.bytes);
-            }
-          }
+          p.bytes.resize(static_cast<size_t>(s.size) + 1);
+          const ssize_t n = read(fd, p.bytes.data(), p.bytes.size());
           close(fd);
+          if (n == static_cast<ssize_t>(s.size) &&
+              !LooksCompressed(std::string_view(p.bytes).substr(0, s.size))) {
+            p.bytes.resize(s.size);
+            p.read = true;
+          } else {
+            std::string().swap(p.bytes);
+          }
         }
       });
+}
+
+InputReader::Prefetched* InputReader::ReadAhead(const Source& s) {
+  return s.index >= prefetch_begin_ && s.index < prefetch_end_ &&
+                 prefetched_[s.index - prefetch_begin_].read
+             ? &prefetched_[s.index - prefetch_begin_]
+             : nullptr;
+}
+
+absl::StatusOr<bool> InputReader::FirstTime(const Source& s, bool read_ahead) {
+  // A file is known by its device and inode: one stat, where resolving
+  // the path (fs::weakly_canonical) cost a readlink per path component and
+  // more than the sketching on a tree of small files; for a file read
+  // ahead, the stat of the listing. Paths that cannot be stat'ed (standard
+  // input) are known by name.
+  struct stat st;
+  const bool stated = read_ahead || ::stat(s.path.c_str(), &st) == 0;
+  const std::pair<uint64_t, uint64_t> file =
+      read_ahead ? std::make_pair(s.dev, s.ino)
+      : stated   ? std::make_pair(static_cast<uint64_t>(st.st_dev),
+                                  static_cast<uint64_t>(st.st_ino))
+                 : std::make_pair(uint64_t{0}, uint64_t{0});
+  const bool named_twice = stated ? !files_seen_.insert(file).second
+                                  : !files_read_.insert(s.path).second;
+  if (!named_twice) return true;
+  absl::Status warned = Problem(absl::InvalidArgumentError(absl::StrFormat(
+                                    "'%s' is named twice; read once", s.path)),
+                                counts_.skipped_duplicate);
+  if (!warned.ok()) return warned;
+  return false;
 }
 
 absl::StatusOr<std::unique_ptr<ByteStream>> InputReader::OpenOnce(
     const Source& s, std::unique_ptr<ByteStream> opened) {
   if (opened) return opened;
-  Prefetched* pre = s.index >= prefetch_begin_ && s.index < prefetch_end_ &&
-                            prefetched_[s.index - prefetch_begin_].read
-                        ? &prefetched_[s.index - prefetch_begin_]
-                        : nullptr;
-  // A file is known by its device and inode: one stat, where resolving
-  // the path (fs::weakly_canonical) cost a readlink per path component and
-  // more than the sketching on a tree of small files. Paths that cannot be
-  // stat'ed (standard input) are known by name.
-  struct stat st;
-  const bool stated = pre != nullptr || ::stat(s.path.c_str(), &st) == 0;
-  const std::pair<uint64_t, uint64_t> file =
-      pre != nullptr ? std::make_pair(pre->dev, pre->ino)
-      : stated       ? std::make_pair(static_cast<uint64_t>(st.st_dev),
-                                      static_cast<uint64_t>(st.st_ino))
-                     : std::make_pair(uint64_t{0}, uint64_t{0});
-  const bool named_twice = stated ? !files_seen_.insert(file).second
-                                  : !files_read_.insert(s.path).second;
-  if (named_twice) {
-    absl::Status st = Problem(absl::InvalidArgumentError(absl::StrFormat(
-                                  "'%s' is named twice; read once", s.path)),
-                              counts_.skipped_duplicate);
-    if (!st.ok()) return st;
-    return nullptr;
-  }
+  Prefetched* pre = ReadAhead(s);
+  absl::StatusOr<bool> first = FirstTime(s, pre != nullptr);
+  if (!first.ok()) return first.status();
+  if (!*first) return nullptr;
   if (pre != nullptr) {
     pre->read = false;
     return StreamOfBytes(std::move(pre->bytes));
@@ -1124,8 +1145,30 @@ absl::Status InputReader::ReadFile(const Source& s,
                        "%s; skipped", text.status().message())),
                    counter);
   }
-  const std::string_view head =
-      std::string_view(*text).substr(0, kBinaryProbe);
+  return QueueFile(s, std::move(*text),
+                   std::string_view((*stream)->encoding()) == "plain", bytes);
+}
+
+absl::Status InputReader::ReadAheadFile(Source& s, Prefetched& pre,
+                                        uint64_t& bytes) {
+  absl::StatusOr<bool> first = FirstTime(s, /*read_ahead=*/true);
+  if (!first.ok()) return first.status();
+  if (!*first) return absl::OkStatus();
+  pre.read = false;
+  std::string text = std::move(pre.bytes);
+  if (s.kind == Kind::kText && MboxByLook() &&
+      HeadLooksLikeMbox(std::string_view(text).substr(0, kMboxHead))) {
+    s.kind = Kind::kMbox;
+    return OpenLines(s, StreamOfBytes(std::move(text)), mbox_);
+  }
+  ++counts_.files;
+  finished_bytes_ += text.size();
+  return QueueFile(s, std::move(text), /*plain=*/true, bytes);
+}
+
+absl::Status InputReader::QueueFile(const Source& s, std::string text,
+                                    bool plain, uint64_t& bytes) {
+  const std::string_view head = std::string_view(text).substr(0, kBinaryProbe);
   if (head.find('\0') != std::string_view::npos) {
     return Problem(absl::InvalidArgumentError(absl::StrFormat(
                        "'%s' looks binary (a NUL byte in its first %d bytes); "
@@ -1135,13 +1178,13 @@ absl::Status InputReader::ReadFile(const Source& s,
   }
   // Standard input has no name to go by: it is judged by its look.
   const Form form = s.path == "-"
-                        ? TextForm(*text, options_.text_format)
-                        : FileForm(s.kind, options_.text_format, *text);
+                        ? TextForm(text, options_.text_format)
+                        : FileForm(s.kind, options_.text_format, text);
   Pending p;
   p.doc.id = UniqueId(s.id, s.id);
   if (options_.source_folders) p.doc.source = FirstFolder(s.id);
-  if (form == Form::kMail) MailSource(*text, p.doc);
-  p.doc.text = std::move(*text);
+  if (form == Form::kMail) MailSource(text, p.doc);
+  p.doc.text = std::move(text);
   p.form = form;
   p.where = "'" + s.path + "'";
   p.source = s.index;
@@ -1150,8 +1193,7 @@ absl::Status InputReader::ReadFile(const Source& s,
   // Mail too, as its decoded body.
   p.again = s.path == "-" || form != Form::kPlain ? Pending::Again::kSpill
                                                   : Pending::Again::kFile;
-  if (options_.reference_texts && p.again == Pending::Again::kFile &&
-      std::string_view((*stream)->encoding()) == "plain" &&
+  if (options_.reference_texts && p.again == Pending::Again::kFile && plain &&
       !p.doc.text.empty()) {
     p.doc.text_at = ReferenceTo(s.path, 0, p.doc.text.size());
   }
@@ -1417,19 +1459,25 @@ absl::Status InputReader::Read(uint64_t batch_bytes) {
                SkipId(s.id)) {
       finished_bytes_ += s.size;
       continue;
+    } else if (Prefetched* pre = ReadAhead(s);
+               pre != nullptr &&
+               pre->bytes.size() <= options_.max_document_bytes) {
+      // Its text is the bytes read ahead, without a stream between.
+      if (absl::Status st = ReadAheadFile(s, *pre, bytes); !st.ok()) {
+        return st;
+      }
+      continue;
     } else if (s.kind == Kind::kText) {
       absl::StatusOr<std::unique_ptr<ByteStream>> opened = OpenText(s);
       if (!opened.ok()) return opened.status();
       if (*opened == nullptr) continue;  // skipped, and said why
       stream = std::move(*opened);
-      if (s.kind == Kind::kText &&
-          (options_.text_format == TextFormat::kAuto ||
-           options_.text_format == TextFormat::kMail)) {
+      if (s.kind == Kind::kText && MboxByLook()) {
         // A text file that starts like an mbox (a list archive's monthly
         // file) is read message by message. An error surfaces again on
         // reading on.
         std::string head;
-        const absl::Status read = ReadHead(*stream, head, 64 << 10);
+        const absl::Status read = ReadHead(*stream, head, kMboxHead);
         if (read.ok() && HeadLooksLikeMbox(head)) s.kind = Kind::kMbox;
         stream = WithPrefix(std::move(head), std::move(stream));
       }

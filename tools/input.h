@@ -242,7 +242,9 @@ class InputTexts : public TextSource {
 
 class InputReader {
  public:
-  // Lists the inputs (walking directories). NotFound names a missing path;
+  // Lists the inputs, walking directories (tree_walk.h), and stat()s every
+  // file, on all threads (options.threads): its size for total_bytes()
+  // and for reading it ahead. NotFound names a missing path;
   // PermissionDenied a directory that cannot be walked.
   static absl::StatusOr<std::unique_ptr<InputReader>> Open(
       const std::vector<std::string>& paths, const InputOptions& options);
@@ -322,10 +324,25 @@ class InputReader {
   // named twice, or unreadable.
   absl::StatusOr<std::unique_ptr<ByteStream>> OpenOnce(
       const Source& s, std::unique_ptr<ByteStream> opened);
+  // Whether a source is read for the first time: false, with a warning,
+  // when the same file was named before. `read_ahead`: Prefetch() read it.
+  absl::StatusOr<bool> FirstTime(const Source& s, bool read_ahead);
   // Each reader of a kind of source queues what it reads (Queue()) and
   // adds its size to `bytes`.
   absl::Status ReadFile(const Source& s, std::unique_ptr<ByteStream> opened,
                         uint64_t& bytes);
+  // A file Prefetch() read whole: its bytes are its text (or an mbox).
+  struct Prefetched;
+  absl::Status ReadAheadFile(Source& s, Prefetched& pre, uint64_t& bytes);
+  // A file's text, read whole (`plain`: not decompressed), becomes a
+  // document, unless it looks binary.
+  absl::Status QueueFile(const Source& s, std::string text, bool plain,
+                         uint64_t& bytes);
+  // Whether a text file that starts like an mbox is read as one.
+  bool MboxByLook() const {
+    return options_.text_format == TextFormat::kAuto ||
+           options_.text_format == TextFormat::kMail;
+  }
   absl::Status OpenJsonl(const Source& s, std::unique_ptr<ByteStream> opened);
   // Reads lines of the open JSONL source; false at its end.
   absl::StatusOr<bool> ReadJsonl(uint64_t batch_bytes, uint64_t& bytes);
@@ -349,18 +366,22 @@ class InputReader {
   // it is compressed JSONL (see above); null when it is skipped.
   absl::StatusOr<std::unique_ptr<ByteStream>> OpenText(Source& s);
   // Reads the small files among the sources from `first` on (a window of
-  // them) on all threads, for OpenOnce() to take instead of opening them
-  // one after another: on a tree of small files the system calls of
-  // opening and reading each cost more than preparing its text. Files it
-  // cannot read, large or compressed ones are left to OpenOnce() as
+  // them) on all threads, for Read() to take instead of opening them one
+  // after another: on a tree of small files the system calls of opening
+  // and reading each cost more than preparing its text. An open, one read
+  // and a close a file: its size, device and inode are those the stat()
+  // of Open() found. Files it cannot read, large or compressed ones, and
+  // files changed since they were listed are left to OpenOnce() as
   // before, so that every message and skip stays the same.
   void Prefetch(size_t first);
+  // What Prefetch() read of `s` and is not taken yet, or null.
+  Prefetched* ReadAhead(const Source& s);
 
   // What Prefetch() read of sources_[i], for i in [prefetch_begin_,
-  // prefetch_end_): `read` when the whole file is in `bytes`.
+  // prefetch_end_): `read` when the whole file is in `bytes` (and not yet
+  // taken).
   struct Prefetched {
     bool read = false;
-    uint64_t dev = 0, ino = 0;
     std::string bytes;
   };
   std::vector<Prefetched> prefetched_;
