@@ -1,6 +1,7 @@
 // The command's input layer (byte_stream, html_text, input) and report
 // helpers, on generated files.
 #include <pty.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -15,6 +16,7 @@
 #include <random>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -330,6 +332,46 @@ TEST(InputReaderTest, TextsAreFoundAgainWhereTheyWereRead) {
   // Without remember_texts, nothing is noted.
   auto plain = InputReader::Open({dir.path().string()}, {});
   EXPECT_EQ((*plain)->texts(), nullptr);
+}
+
+// A FIFO (or a pipe, as `<(zcat dump.jsonl.gz)` names one) cannot be read
+// again: the texts read from one are kept, so that what reads them back
+// (dedup --kept, the pair stream) does not wait on it for a writer that
+// never comes.
+TEST(InputReaderTest, TextsReadFromAFifoAreKept) {
+  TempDir dir;
+  const std::string text = LongText();
+  const std::string line = "{\"id\": \"j1\", \"text\": \"from a pipe\"}\n";
+  const fs::path fifo = dir.path() / "notes.txt";
+  const fs::path jsonl = dir.path() / "feed.jsonl";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  ASSERT_EQ(mkfifo(jsonl.c_str(), 0600), 0);
+  // Each writer blocks in its open until the reader opens its FIFO.
+  std::thread writer([&] {
+    std::ofstream(fifo) << text;
+    std::ofstream(jsonl) << line;
+  });
+  InputOptions o;
+  o.quiet = true;
+  o.remember_texts = true;
+  auto r = InputReader::Open({fifo.string(), jsonl.string()}, o);
+  ASSERT_TRUE(r.ok()) << r.status();
+  absl::Status err;
+  const std::vector<Document> docs = ReadEverything(**r, &err);
+  writer.join();
+  ASSERT_TRUE(err.ok()) << err;
+  ASSERT_EQ(docs.size(), 2u);
+  EXPECT_EQ(docs[0].text, text);
+  EXPECT_EQ(docs[1].text, "from a pipe");
+  std::shared_ptr<const InputTexts> texts = (*r)->texts();
+  ASSERT_NE(texts, nullptr);
+  // Checked before reading back: a text noted by its FIFO would wait there.
+  ASSERT_EQ(texts->spilled_bytes(), text.size() + docs[1].text.size());
+  for (DocId d = 0; d < docs.size(); ++d) {
+    auto t = texts->Text(d, docs[d].id);
+    ASSERT_TRUE(t.ok()) << t.status();
+    EXPECT_EQ(*t, docs[d].text);
+  }
 }
 
 // reference_texts: a text that is an exact byte range of a file it can be

@@ -1,6 +1,7 @@
 // The mimeo command end to end: exit codes, messages on bad input, the
 // index subcommands, stdin, output files, the seeds example, and the HTML
 // report in headless Chromium (skipped where Chromium is absent).
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -932,10 +933,18 @@ TEST_F(DedupTest, KeptIsRefusedBeforeAnyWorkWhereItCannotBeWritten) {
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.err.find("--kept and -o both name"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(dir_ / "same.jsonl"));
-  // Standard input cannot be read twice.
+  // Standard input cannot be read twice, nor can a FIFO (or a pipe), which
+  // would be waited on for a second writer: refused before it is opened.
   r = Mimeo({"dedup", "-", "--kept", "kept.jsonl"}, kStory);
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("standard input"), std::string::npos) << r.err;
+  ASSERT_EQ(mkfifo((dir_ / "pipe.txt").c_str(), 0600), 0);
+  r = Mimeo({"dedup", "in", "pipe.txt", "--kept", "kept.jsonl"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("'pipe.txt' (a pipe, FIFO or device)"),
+            std::string::npos)
+      << r.err;
+  EXPECT_FALSE(fs::exists(dir_ / "kept.jsonl"));
 }
 
 // Four copies of one text: 6 pairs; at most one per document leaves 2, no

@@ -1,6 +1,8 @@
 // `mimeo dedup`: one keep-or-drop decision per document, from the
 // near-duplicate clusters, and optionally the kept documents themselves,
 // as the dedup steps of datatrove and text-dedup end.
+#include <sys/stat.h>
+
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -152,6 +154,16 @@ int Run(DedupArgs& args) {
         return UsageExit(
             "--kept reads the input twice, which standard input cannot "
             "be: save it to a file first");
+      }
+      // A pipe or FIFO (`<(zcat dump.gz)`) would be waited on for a
+      // second writer; a folder's walk passes such entries by.
+      struct stat st;
+      if (::stat(p.c_str(), &st) == 0 && !S_ISREG(st.st_mode) &&
+          !S_ISDIR(st.st_mode)) {
+        return UsageExit(absl::StrFormat(
+            "--kept reads the input twice, which '%s' (a pipe, FIFO or "
+            "device) cannot be: save it to a file first",
+            p));
       }
     }
   }

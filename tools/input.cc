@@ -1191,8 +1191,10 @@ absl::Status InputReader::QueueFile(const Source& s, std::string text,
   // HTML is spilled as its visible text: parsing a page again for every
   // pair it is aligned in cost more than the alignment (bench/README.md).
   // Mail too, as its decoded body.
-  p.again = s.path == "-" || form != Form::kPlain ? Pending::Again::kSpill
-                                                  : Pending::Again::kFile;
+  // Standard input, a pipe or a FIFO cannot be read again: their texts
+  // are kept.
+  p.again = !s.regular || form != Form::kPlain ? Pending::Again::kSpill
+                                               : Pending::Again::kFile;
   if (options_.reference_texts && p.again == Pending::Again::kFile && plain &&
       !p.doc.text.empty()) {
     p.doc.text_at = ReferenceTo(s.path, 0, p.doc.text.size());
@@ -1235,7 +1237,7 @@ absl::Status InputReader::OpenJsonl(const Source& s,
     return st;
   }
   if (jsonl_ == nullptr) return absl::OkStatus();  // skipped
-  jsonl_->spill = s.path == "-" ||
+  jsonl_->spill = !s.regular ||
                   std::string_view(jsonl_->stream->encoding()) != "plain";
   return absl::OkStatus();
 }
