@@ -1080,19 +1080,19 @@ InputReader::Prefetched* InputReader::ReadAhead(const Source& s) {
              : nullptr;
 }
 
-absl::StatusOr<bool> InputReader::FirstTime(const Source& s, bool read_ahead) {
-  // A file is known by its device and inode: one stat, where resolving
-  // the path (fs::weakly_canonical) cost a readlink per path component and
-  // more than the sketching on a tree of small files; for a file read
-  // ahead, the stat of the listing. Paths that cannot be stat'ed (standard
-  // input) are known by name.
+absl::StatusOr<bool> InputReader::FirstTime(const Source& s) {
+  // A file is known by its device and inode: the stat of the listing for a
+  // file that was regular then, one stat here for any other, where
+  // resolving the path (fs::weakly_canonical) cost a readlink per path
+  // component and more than the sketching on a tree of small files. Paths
+  // that cannot be stat'ed (standard input) are known by name.
   struct stat st;
-  const bool stated = read_ahead || ::stat(s.path.c_str(), &st) == 0;
+  const bool stated = s.regular || ::stat(s.path.c_str(), &st) == 0;
   const std::pair<uint64_t, uint64_t> file =
-      read_ahead ? std::make_pair(s.dev, s.ino)
-      : stated   ? std::make_pair(static_cast<uint64_t>(st.st_dev),
-                                  static_cast<uint64_t>(st.st_ino))
-                 : std::make_pair(uint64_t{0}, uint64_t{0});
+      s.regular ? std::make_pair(s.dev, s.ino)
+      : stated  ? std::make_pair(static_cast<uint64_t>(st.st_dev),
+                                 static_cast<uint64_t>(st.st_ino))
+                : std::make_pair(uint64_t{0}, uint64_t{0});
   const bool named_twice = stated ? !files_seen_.insert(file).second
                                   : !files_read_.insert(s.path).second;
   if (!named_twice) return true;
@@ -1107,7 +1107,7 @@ absl::StatusOr<std::unique_ptr<ByteStream>> InputReader::OpenOnce(
     const Source& s, std::unique_ptr<ByteStream> opened) {
   if (opened) return opened;
   Prefetched* pre = ReadAhead(s);
-  absl::StatusOr<bool> first = FirstTime(s, pre != nullptr);
+  absl::StatusOr<bool> first = FirstTime(s);
   if (!first.ok()) return first.status();
   if (!*first) return nullptr;
   if (pre != nullptr) {
@@ -1151,7 +1151,7 @@ absl::Status InputReader::ReadFile(const Source& s,
 
 absl::Status InputReader::ReadAheadFile(Source& s, Prefetched& pre,
                                         uint64_t& bytes) {
-  absl::StatusOr<bool> first = FirstTime(s, /*read_ahead=*/true);
+  absl::StatusOr<bool> first = FirstTime(s);
   if (!first.ok()) return first.status();
   if (!*first) return absl::OkStatus();
   pre.read = false;

@@ -325,8 +325,8 @@ class InputReader {
   absl::StatusOr<std::unique_ptr<ByteStream>> OpenOnce(
       const Source& s, std::unique_ptr<ByteStream> opened);
   // Whether a source is read for the first time: false, with a warning,
-  // when the same file was named before. `read_ahead`: Prefetch() read it.
-  absl::StatusOr<bool> FirstTime(const Source& s, bool read_ahead);
+  // when the same file was named before.
+  absl::StatusOr<bool> FirstTime(const Source& s);
   // Each reader of a kind of source queues what it reads (Queue()) and
   // adds its size to `bytes`.
   absl::Status ReadFile(const Source& s, std::unique_ptr<ByteStream> opened,
