@@ -101,12 +101,9 @@ class StoredLookup final : public FingerprintLookup {
   // reads overlap.
   void Fetch(absl::Span<const Fingerprint> fingerprints,
              HolderMemo& memo) const override {
-    std::vector<uint64_t> hashes;
-    for (const Fingerprint& fp : fingerprints) {
-      if (!memo.contains(fp.hash())) hashes.push_back(fp.hash());
-    }
-    std::sort(hashes.begin(), hashes.end());
-    hashes.erase(std::unique(hashes.begin(), hashes.end()), hashes.end());
+    std::vector<uint64_t> hashes =
+        FingerprintIndex::DistinctHashes(fingerprints);
+    std::erase_if(hashes, [&](uint64_t h) { return memo.contains(h); });
     if (hashes.empty()) return;
     std::vector<std::vector<DocId>> lists;
     if (!postings_->Holders(hashes, lists).ok()) {
