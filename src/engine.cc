@@ -986,7 +986,7 @@ void Engine::OwnFrequencies(const AlignedText& asking, uint32_t begin,
       const uint32_t sources =
           (one_source ? 1
                       : fingerprints_->Sources(fp.hash(), as_of,
-                                               store_->sources(), limit,
+                                               *store_, limit,
                                                memo)) +
           in.self;
       template_text = judge_.IsTemplate(docs, sources);
@@ -1582,7 +1582,9 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(const std::string& dir,
                    internal::LmdbDocumentStore::Open(
                        dir, ConfigOf(options, e->lsh_params_), true));
   e->store_ = std::move(store);
-  if (options.copy.enabled && e->store_->fingerprint_postings() != nullptr) {
+  const bool fingerprints_stored =
+      options.copy.enabled && e->store_->fingerprint_postings() != nullptr;
+  if (fingerprints_stored) {
     ASSIGN_OR_RETURN(e->fingerprints_,
                      internal::FingerprintLookup::Stored(
                          options.copy.index,
@@ -1597,8 +1599,10 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(const std::string& dir,
   if (stored.ok()) e->bands_ = std::move(*stored);
   const std::optional<StoreTally> tally = e->store_->tally();
   if (e->bands_->files_in_store() && tally.has_value() && !e->simhash_index_ &&
-      !options.copy.enabled) {
-    // Nothing to build in memory: the counters are the store's.
+      (!options.copy.enabled || fingerprints_stored)) {
+    // Nothing to build in memory: the counters are the store's, and so
+    // are the postings. (The common-shingle model is counted at the first
+    // query, and the span of dates at the first judgement that needs it.)
     const size_t n = e->store_->num_ids();
     e->stats_.documents = tally->live;
     e->stats_.removed = n - std::min<uint64_t>(n, tally->live);

@@ -2052,6 +2052,71 @@ TEST(DurableTest, BurstsAreJudgedAlikeOnDisk) {
   }
 }
 
+// Sources decide what is a template on disk as in memory: a footer on 22
+// pages of one site is a template even when they came out at once, a
+// quote printed at once by 22 outlets is copy. The index, reopened, reads each holder's source
+// from its record.
+TEST(DurableTest, SourcesJudgeTemplatesAlikeOnDisk) {
+  const std::string dir = TempDir("sources");
+  const Engine::Options options = DurableOptions();
+  std::mt19937_64 rng(47);
+  const std::string footer = RandomText(rng, 40);
+  const std::string quote = RandomText(rng, 40);
+  const char* outlets[] = {"north", "south", "east"};
+  constexpr int64_t kDay = 86400;
+  // 22 holders each (common: at least 20; under 1% of the documents, 24,
+  // where the judge weighs sources), printed within two days of a month.
+  std::vector<Document> docs;
+  for (int i = 0; i < 2400; ++i) {
+    Document d;
+    d.id = absl::StrFormat("p%d", i);
+    d.text = RandomText(rng, 50);
+    d.source = outlets[i % 3];
+    d.date = i * (30 * kDay / 2400);
+    if (i % 100 == 3 && i < 2200) {
+      d.source = "north";
+      d.text += ". " + footer;
+      d.date = 10 * kDay + i * (2 * kDay / 2200);
+    } else if (i % 100 == 53 && i < 2200) {
+      d.source = absl::StrFormat("outlet%d", i / 100);
+      d.text += ". " + quote;
+      d.date = 10 * kDay + i * (2 * kDay / 2200);
+    }
+    d.text += ". " + RandomText(rng, 50);
+    docs.push_back(std::move(d));
+  }
+  auto memory = Engine::Create(options);
+  ASSERT_TRUE(memory.ok());
+  ASSERT_TRUE((*memory)->AddBatch(docs).ok());
+  {
+    auto made = Engine::Open(dir, options);
+    ASSERT_TRUE(made.ok()) << made.status();
+    ASSERT_TRUE((*made)->AddBatch(docs).ok());
+  }
+  auto disk = Engine::Open(dir, options);
+  ASSERT_TRUE(disk.ok()) << disk.status();
+  const std::string asking =
+      RandomText(rng, 30) + ". " + footer + ". " + RandomText(rng, 30) +
+      ". " + quote + ". " + RandomText(rng, 30);
+  auto qa = (*memory)->Query(asking);
+  auto qb = (*disk)->Query(asking);
+  ASSERT_TRUE(qa.ok() && qb.ok()) << qb.status();
+  EXPECT_EQ(Describe(*qa), Describe(*qb));
+  // The quote's 22 holders, each by one passage of copy; the footer's
+  // holders share only a template with the query, and are not answers.
+  ASSERT_EQ(qb->size(), 22u);
+  for (const Match& m : *qb) {
+    const int i = std::stoi(m.id.substr(1));
+    EXPECT_EQ(i % 100, 53) << m.id;
+    EXPECT_TRUE(m.shares_copy) << m.id;
+  }
+  auto ra = (*memory)->SharedCopy();
+  auto rb = (*disk)->SharedCopy();
+  ASSERT_TRUE(ra.ok() && rb.ok()) << rb.status();
+  EXPECT_EQ(Describe(*ra), Describe(*rb));
+  EXPECT_EQ(rb->pairs.size(), 22u * 21 / 2);
+}
+
 // A copy-mode index made before format 5 (version 3, no fingerprint
 // postings, its tokens hashed by XXH3, as the mimeo before made them:
 // simulated by dropping the levels of a new one) opens, indexes its

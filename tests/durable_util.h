@@ -13,9 +13,8 @@
 
 namespace mimeo::testing {
 
-// Shared copy on (the default; the store keeps its fields in memory), or,
-// with `near_duplicate`, copy off and no shingle sets (the store reads its
-// records in place).
+// Shared copy on (the default), or, with `near_duplicate`, copy off and no
+// shingle sets. Either way the store reads its records in place.
 inline Engine::Options DurableOptions(bool near_duplicate = false) {
   Engine::Options o;
   o.threads = 1;

@@ -4,6 +4,7 @@
 // on-disk store that durable_test covers through the engine).
 #include "internal/fingerprint_lookup.h"
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <random>
@@ -42,6 +43,51 @@ class MapPostings : public FingerprintPostings {
   std::map<uint64_t, std::set<DocId>> held;
   bool broken = false;
   mutable int reads = 0;
+};
+
+// A store that knows only each document's source, with or without the
+// column of them (an on-disk store reading its records in place has none).
+class SourcesOnly final : public DocumentStore {
+ public:
+  SourcesOnly(std::vector<uint32_t> of, bool column)
+      : of_(std::move(of)), column_(column) {}
+  size_t num_ids() const override { return of_.size(); }
+  std::optional<DocId> Find(std::string_view) const override { return {}; }
+  std::string_view id(DocId) const override { return {}; }
+  bool live(DocId) const override { return true; }
+  std::optional<int64_t> date(DocId) const override { return {}; }
+  uint32_t source(DocId doc) const override { return of_[doc]; }
+  absl::Span<const uint32_t> signature(DocId) const override { return {}; }
+  uint64_t simhash(DocId) const override { return 0; }
+  absl::Span<const uint64_t> set(DocId) const override { return {}; }
+  uint64_t set_size(DocId) const override { return 0; }
+  absl::Span<const Fingerprint> fingerprints(DocId) const override {
+    return {};
+  }
+  uint64_t text_hash(DocId) const override { return 0; }
+  absl::StatusOr<std::string_view> text(DocId, std::string&) const override {
+    return std::string_view();
+  }
+  absl::Span<const uint32_t> signatures() const override { return {}; }
+  absl::Span<const uint32_t> sources() const override {
+    return column_ ? absl::MakeConstSpan(of_) : absl::Span<const uint32_t>();
+  }
+  std::string_view source_name(uint32_t) const override { return {}; }
+  size_t num_sources() const override { return 5; }
+  StoreCounters counters() const override { return {}; }
+  absl::Status Append(absl::Span<const StoredDocument>) override {
+    return absl::UnimplementedError("read only");
+  }
+  absl::Status Remove(absl::Span<const DocId>) override {
+    return absl::UnimplementedError("read only");
+  }
+  absl::StatusOr<StoreChanges> Refresh() override { return StoreChanges{}; }
+  bool Stale() const override { return false; }
+  void Reserve(size_t) override {}
+
+ private:
+  std::vector<uint32_t> of_;
+  bool column_;
 };
 
 FingerprintIndex::Options Limits(uint32_t max_postings, uint32_t min_shared) {
@@ -122,10 +168,29 @@ TEST(FingerprintLookupTest, InMemoryAndStoredGiveTheSameAnswers) {
         const uint64_t h = fp.hash();
         EXPECT_EQ((*memory)->DocFrequency(h, as_of, memory_memo),
                   (*stored)->DocFrequency(h, as_of, stored_memo));
+        // Counted from the column of sources, and one holder at a time.
+        const SourcesOnly column(source_of, true), one_by_one(source_of, false);
         for (uint32_t limit : {0u, 1u, 2u, 10u}) {
-          EXPECT_EQ((*memory)->Sources(h, as_of, source_of, limit, memory_memo),
-                    (*stored)->Sources(h, as_of, source_of, limit, stored_memo))
+          const uint32_t expected =
+              (*memory)->Sources(h, as_of, column, limit, memory_memo);
+          std::set<uint32_t> seen;
+          for (DocId holder : live) {
+            if (holder < as_of &&
+                std::any_of(docs[holder].begin(), docs[holder].end(),
+                            [&](const Fingerprint& f) { return f.hash() == h; })) {
+              seen.insert(source_of[holder]);
+            }
+          }
+          EXPECT_EQ(expected, std::min<size_t>(seen.size(), limit)) << limit;
+          EXPECT_EQ((*memory)->Sources(h, as_of, one_by_one, limit,
+                                       memory_memo),
+                    expected)
               << limit;
+          for (const SourcesOnly* store : {&column, &one_by_one}) {
+            EXPECT_EQ((*stored)->Sources(h, as_of, *store, limit, stored_memo),
+                      expected)
+                << limit;
+          }
         }
         const absl::Span<const DocId> ha =
             (*memory)->Holders(h, as_of, memory_memo, sa);

@@ -135,7 +135,6 @@ class DocumentStore {
   // signature(doc).
   virtual absl::Span<const uint32_t> signatures() const = 0;
   // Per DocId, source(doc) (size num_ids()), or empty as signatures().
-  // Never empty with texts kept.
   virtual absl::Span<const uint32_t> sources() const = 0;
   // The name of source number `source` (< num_sources()); 0 is "".
   virtual std::string_view source_name(uint32_t source) const = 0;

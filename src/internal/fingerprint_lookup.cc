@@ -16,6 +16,18 @@ uint32_t HoldersBefore(absl::Span<const DocId> holders, DocId as_of) {
       holders.begin());
 }
 
+// The distinct sources of `holders` (ascending DocIds) below as_of, up
+// to `limit`, read one holder at a time from a store that keeps no column
+// of sources.
+uint32_t SourcesOneByOne(absl::Span<const DocId> holders, DocId as_of,
+                         const DocumentStore& store, uint32_t limit) {
+  absl::flat_hash_set<uint32_t> seen;
+  for (DocId d : holders.first(HoldersBefore(holders, as_of))) {
+    if (seen.insert(store.source(d)).second && seen.size() >= limit) break;
+  }
+  return static_cast<uint32_t>(seen.size());
+}
+
 class InMemoryLookup final : public FingerprintLookup {
  public:
   explicit InMemoryLookup(FingerprintIndex index) : index_(std::move(index)) {}
@@ -44,10 +56,15 @@ class InMemoryLookup final : public FingerprintLookup {
                         const HolderMemo&) const override {
     return index_.DocFrequency(hash, as_of);
   }
-  uint32_t Sources(uint64_t hash, DocId as_of,
-                   absl::Span<const uint32_t> source_of, uint32_t limit,
-                   const HolderMemo&) const override {
-    return index_.DistinctGroups(hash, as_of, source_of, limit);
+  uint32_t Sources(uint64_t hash, DocId as_of, const DocumentStore& store,
+                   uint32_t limit, const HolderMemo&) const override {
+    if (limit == 0) return 0;
+    if (!store.sources().empty()) {
+      return index_.DistinctGroups(hash, as_of, store.sources(), limit);
+    }
+    std::vector<DocId> holders;
+    index_.AppendHolders(hash, as_of, holders);
+    return SourcesOneByOne(holders, as_of, store, limit);
   }
   absl::Span<const DocId> Holders(uint64_t hash, DocId as_of,
                                   const HolderMemo&,
@@ -118,13 +135,15 @@ class StoredLookup final : public FingerprintLookup {
                         const HolderMemo& memo) const override {
     return HoldersBefore(Listed(hash, memo), as_of);
   }
-  uint32_t Sources(uint64_t hash, DocId as_of,
-                   absl::Span<const uint32_t> source_of, uint32_t limit,
-                   const HolderMemo& memo) const override {
+  uint32_t Sources(uint64_t hash, DocId as_of, const DocumentStore& store,
+                   uint32_t limit, const HolderMemo& memo) const override {
     if (limit == 0) return 0;
+    if (store.sources().empty()) {
+      return SourcesOneByOne(Listed(hash, memo), as_of, store, limit);
+    }
     absl::flat_hash_set<uint32_t> seen;
-    FingerprintIndex::AddGroups(Listed(hash, memo), as_of, source_of, limit,
-                                seen);
+    FingerprintIndex::AddGroups(Listed(hash, memo), as_of, store.sources(),
+                                limit, seen);
     return static_cast<uint32_t>(seen.size());
   }
   absl::Span<const DocId> Holders(uint64_t hash, DocId as_of,

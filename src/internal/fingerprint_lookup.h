@@ -34,6 +34,7 @@
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "mimeo/document.h"
+#include "mimeo/document_store.h"
 #include "mimeo/fingerprint_index.h"
 #include "mimeo/fingerprint_postings.h"
 #include "mimeo/winnow.h"
@@ -82,14 +83,15 @@ class FingerprintLookup {
 
   // The counts, for a hash Fetch() was given (or any hash, in memory):
   // holders below as_of (FingerprintIndex::DocFrequency()); their distinct
-  // sources (FingerprintIndex::DistinctGroups() over `source_of`, counted
-  // up to `limit`); and the holders themselves, by increasing DocId, as a
-  // view of `memo` or of `scratch`.
+  // sources in `store` (FingerprintIndex::DistinctGroups(), counted up to
+  // `limit`; from the store's column of sources when it keeps one, else
+  // one holder at a time); and the holders themselves, by increasing
+  // DocId, as a view of `memo` or of `scratch`.
   virtual uint32_t DocFrequency(uint64_t hash, DocId as_of,
                                 const HolderMemo& memo) const = 0;
   virtual uint32_t Sources(uint64_t hash, DocId as_of,
-                           absl::Span<const uint32_t> source_of,
-                           uint32_t limit, const HolderMemo& memo) const = 0;
+                           const DocumentStore& store, uint32_t limit,
+                           const HolderMemo& memo) const = 0;
   virtual absl::Span<const DocId> Holders(
       uint64_t hash, DocId as_of, const HolderMemo& memo,
       std::vector<DocId>& scratch) const = 0;

@@ -13,6 +13,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -665,7 +666,7 @@ LmdbDocumentStore::LmdbDocumentStore(std::string dir, MDB_env* env, Dbs dbs,
       fp_levels_(fp_levels),
       fp_filters_(fp_levels && fp_filters),
       per_level_(config.lsh_bands + (fp_levels ? kFingerprintShards : 0)),
-      cached_(config.texts || config.keep_sets),
+      cached_((config.texts || config.keep_sets) && !fp_levels),
       cache_(static_cast<uint32_t>(config.hashing.num_perm), config.keep_sets,
              /*keep_texts=*/false, /*keep_text_hashes=*/true) {}
 
@@ -1693,21 +1694,49 @@ std::string_view LmdbDocumentStore::source_name(uint32_t source) const {
   return std::string_view(static_cast<const char*>(v.mv_data), v.mv_size);
 }
 
+template <typename T>
+absl::Span<const T> LmdbDocumentStore::InPlace(const char* p,
+                                               size_t count) const {
+  static_assert(std::is_trivially_copyable_v<T>);
+  // A record's fingerprint is its hash (u64) and position (u32), which is
+  // Fingerprint's layout in native order.
+  static_assert(sizeof(Fingerprint) == 12 && alignof(Fingerprint) == 4);
+  if (count == 0) return {};
+  if (reinterpret_cast<uintptr_t>(p) % alignof(T) == 0) {
+    return absl::MakeConstSpan(reinterpret_cast<const T*>(p), count);
+  }
+  // operator new[] aligns for any fundamental type.
+  auto copy = std::make_unique<std::byte[]>(count * sizeof(T));
+  std::memcpy(copy.get(), p, count * sizeof(T));
+  const T* values = reinterpret_cast<const T*>(copy.get());
+  std::lock_guard lock(copies_mu_);
+  copies_.push_back(std::move(copy));
+  return absl::MakeConstSpan(values, count);
+}
+
 absl::Span<const uint32_t> LmdbDocumentStore::signature(DocId doc) const {
   if (cached_) return cache_.signature(doc);
   const MDB_val v = Record(doc);
   const RecordHeader h = HeaderOf(v);
-  const char* p = static_cast<const char*>(v.mv_data) + kRecordHeader;
-  if (h.signature == 0) return {};
-  if (reinterpret_cast<uintptr_t>(p) % alignof(uint32_t) == 0) {
-    return absl::MakeConstSpan(reinterpret_cast<const uint32_t*>(p),
-                               h.signature);
-  }
-  std::vector<uint32_t> copy(h.signature);
-  std::memcpy(copy.data(), p, h.signature * sizeof(uint32_t));
-  std::lock_guard lock(copies_mu_);
-  copies_.push_back(std::move(copy));
-  return copies_.back();
+  return InPlace<uint32_t>(static_cast<const char*>(v.mv_data) + kRecordHeader,
+                           h.signature);
+}
+
+absl::Span<const uint64_t> LmdbDocumentStore::set(DocId doc) const {
+  if (cached_) return cache_.set(doc);
+  const MDB_val v = Record(doc);
+  const RecordHeader h = HeaderOf(v);
+  return InPlace<uint64_t>(static_cast<const char*>(v.mv_data) + h.set_at(),
+                           h.set);
+}
+
+absl::Span<const Fingerprint> LmdbDocumentStore::fingerprints(
+    DocId doc) const {
+  if (cached_) return cache_.fingerprints(doc);
+  const MDB_val v = Record(doc);
+  const RecordHeader h = HeaderOf(v);
+  return InPlace<Fingerprint>(
+      static_cast<const char*>(v.mv_data) + h.fps_at(), h.fps);
 }
 
 uint64_t LmdbDocumentStore::simhash(DocId doc) const {

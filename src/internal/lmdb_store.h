@@ -56,13 +56,14 @@
 // postings in transactions of their own, MergeLevels()); LMDB lets one writer
 // at a time in, across processes, and readers never wait.
 //
-// Reading. With texts kept or shingle sets kept (shared copy on), the store
-// also keeps every field but the texts in memory (an InMemoryDocumentStore
-// read at Open() and kept up to date by Refresh()), as the boilerplate
-// model and the LSH index are still built in memory from them (and, for
-// an index of version 3 or 4, the fingerprint index).
-// Otherwise (near-duplicate indexes) it keeps nothing per document: every
-// accessor reads the record in the memory map, through one read
+// Reading. A copy-mode index of version 3 or 4 (texts and shingle sets
+// kept, no fingerprint postings on disk) also keeps every field but the
+// texts in memory (an InMemoryDocumentStore read at Open() and kept up to
+// date by Refresh()), as the engine builds its fingerprint index in memory
+// from them. Otherwise (near-duplicate indexes, and copy-mode indexes from
+// version 5) it keeps nothing per document: every accessor, the shingle
+// sets and fingerprints included, reads the record in the memory map,
+// through one read
 // transaction held open from one non-const call to the next (the
 // snapshot), so that opening reads no document and the process's own
 // memory does not grow with the index. The snapshot also serves the band
@@ -223,13 +224,9 @@ class LmdbDocumentStore final : public DocumentStore,
   uint32_t source(DocId doc) const override;
   absl::Span<const uint32_t> signature(DocId doc) const override;
   uint64_t simhash(DocId doc) const override;
-  absl::Span<const uint64_t> set(DocId doc) const override {
-    return cached_ ? cache_.set(doc) : absl::Span<const uint64_t>();
-  }
+  absl::Span<const uint64_t> set(DocId doc) const override;
   uint64_t set_size(DocId doc) const override;
-  absl::Span<const Fingerprint> fingerprints(DocId doc) const override {
-    return cached_ ? cache_.fingerprints(doc) : absl::Span<const Fingerprint>();
-  }
+  absl::Span<const Fingerprint> fingerprints(DocId doc) const override;
   uint64_t text_hash(DocId doc) const override;
   absl::StatusOr<std::string_view> text(DocId doc,
                                         std::string& buffer) const override;
@@ -314,6 +311,10 @@ class LmdbDocumentStore final : public DocumentStore,
   absl::Status Renew(Snapshot* snap);
   // The record of `doc` in the snapshot; empty when it cannot be read.
   MDB_val Record(DocId doc) const;
+  // `count` values of type T at `p` in the snapshot: a view of the map
+  // when LMDB aligned them, else of a copy kept until the next Renew().
+  template <typename T>
+  absl::Span<const T> InPlace(const char* p, size_t count) const;
   absl::Status Error(const char* what, int rc) const;
   // Error() of a failed write transaction, saying nothing was written.
   absl::Status WriteError(const char* what, int rc) const;
@@ -356,10 +357,11 @@ class LmdbDocumentStore final : public DocumentStore,
   std::vector<uint64_t> dead_;
   // The last generation taken in; read by Stale() without the writer lock.
   std::atomic<uint64_t> generation_{0};
-  // Copies of signatures LMDB did not align (none are expected: see the
-  // record's padding); kept until the next Renew().
+  // Copies of a record's arrays LMDB did not align (InPlace()): none of
+  // the signatures and fingerprints (see the record's padding), the sets
+  // of records kept in a leaf page; kept until the next Renew().
   mutable std::mutex copies_mu_;
-  mutable std::deque<std::vector<uint32_t>> copies_;
+  mutable std::deque<std::unique_ptr<std::byte[]>> copies_;
 };
 
 }  // namespace mimeo::internal
