@@ -208,19 +208,46 @@ void CommonShingles::Build(
   for (const auto& f : found) num_common += f.size();
   common_.reserve(num_common);
   for (const auto& f : found) common_.insert(f.begin(), f.end());
+  BuildFilter();
+}
+
+void CommonShingles::BuildFilter() {
   filter_.clear();
   filter_mask_ = 0;
-  if (num_common == 0) return;
+  if (common_.empty()) return;
   size_t bits = 1 << 12;
-  while (bits < 16 * num_common) bits <<= 1;
+  while (bits < 16 * common_.size()) bits <<= 1;
   filter_.assign(bits / 64, 0);
   filter_mask_ = bits - 1;
-  for (const auto& f : found) {
-    for (uint64_t h : f) {
-      const uint64_t bit = h & filter_mask_;
-      filter_[bit >> 6] |= uint64_t{1} << (bit & 63);
+  for (uint64_t h : common_) {
+    const uint64_t bit = h & filter_mask_;
+    filter_[bit >> 6] |= uint64_t{1} << (bit & 63);
+  }
+}
+
+absl::StatusOr<CommonShingles> CommonShingles::Restore(
+    const Options& options, uint32_t threshold, uint64_t documents,
+    absl::Span<const uint64_t> sorted) {
+  if (absl::Status s = options.Validate(); !s.ok()) return s;
+  for (size_t i = 1; i < sorted.size(); ++i) {
+    if (sorted[i - 1] >= sorted[i]) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "common shingles: value %d of %d does not ascend", i, sorted.size()));
     }
   }
+  CommonShingles model(options);
+  model.threshold_ = threshold;
+  model.documents_ = documents;
+  model.common_.reserve(sorted.size());
+  model.common_.insert(sorted.begin(), sorted.end());
+  model.BuildFilter();
+  return model;
+}
+
+std::vector<uint64_t> CommonShingles::Sorted() const {
+  std::vector<uint64_t> out(common_.begin(), common_.end());
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 std::string_view BoilerplateName(Boilerplate b) {

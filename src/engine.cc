@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <bit>
 #include <exception>
 #include <mutex>
 #include <utility>
@@ -528,6 +529,9 @@ absl::StatusOr<std::vector<DocId>> Engine::InsertAll(
     sketches[i] = Sketch();
   }
   if (options_.index_on_add) RETURN_IF_ERROR(CatchUpLshIndex());
+  // The model this engine's queries counted, for the processes that open
+  // the index later; a failure to keep it loses no document.
+  KeepQueryModel(/*count=*/false).IgnoreError();
   return out;
 }
 
@@ -748,22 +752,28 @@ absl::Span<const uint64_t> Engine::CommonIn(
   return fetched;
 }
 
+size_t Engine::QueryModelIds(size_t n) {
+  // n with all but its four leading bits cleared: every n below 16, then
+  // steps of at most an eighth.
+  if (n < 16) return n;
+  const int drop = std::bit_width(n) - 4;
+  return (n >> drop) << drop;
+}
+
 std::shared_ptr<const Engine::Common> Engine::CommonModel(bool current,
                                                           bool in_arena) const {
   std::lock_guard lock(common_mu_);
-  const size_t n = store_->num_ids();
-  // Two models, so that Query()'s answers depend only on the adds, removes
-  // and queries before it, never on whether Cluster() ran: the current
-  // one, counted on exactly the documents present, and Query()'s, counted
-  // again after any removal or once the engine has grown by an eighth.
+  // Two models, so that Query()'s answers depend only on the documents
+  // added and removed before it, never on whether Cluster() ran or when
+  // queries came: the current one, counted on exactly the documents
+  // present, and Query()'s, on the live ones among the first
+  // QueryModelIds(n) DocIds.
+  const size_t n = current ? store_->num_ids() : QueryModelIds(store_->num_ids());
   std::shared_ptr<const Common>& cached =
       current ? current_common_ : query_common_;
-  if (cached != nullptr && cached->removed == stats_.removed) {
-    const size_t built = cached->num_ids;
-    if (built == n ||
-        (!current && n < built + std::max<size_t>(1, built / 8))) {
-      return cached;
-    }
+  if (cached != nullptr && cached->removed == stats_.removed &&
+      cached->num_ids == n) {
+    return cached;
   }
   // A model the other cache counted on exactly these documents is the one
   // a count would give.
@@ -773,6 +783,23 @@ std::shared_ptr<const Engine::Common> Engine::CommonModel(bool current,
       other->removed == stats_.removed) {
     cached = other;
     return cached;
+  }
+  // Query()'s model as an index on disk saved it (SaveQueryModel()).
+  if (!current && options_.keep_shingle_sets) {
+    std::optional<SavedCommon> saved = store_->saved_common();
+    if (saved.has_value() && saved->num_ids == n &&
+        saved->removed == stats_.removed &&
+        saved->min_docs == options_.common.min_docs &&
+        saved->fraction == options_.common.fraction) {
+      absl::StatusOr<CommonShingles> restored = CommonShingles::Restore(
+          options_.common, saved->threshold, saved->documents, saved->common);
+      if (restored.ok()) {
+        cached = std::make_shared<Common>(
+            Common{*std::move(restored), {}, {}, n, stats_.removed});
+        saved_query_model_ = {n, stats_.removed};
+        return cached;
+      }
+    }
   }
   // Cannot fail: the options were validated by Create().
   auto model = std::make_shared<Common>(Common{
@@ -813,6 +840,48 @@ std::shared_ptr<const Engine::Common> Engine::CommonModel(bool current,
   }
   cached = std::move(model);
   return cached;
+}
+
+absl::Status Engine::KeepQueryModel(bool count) const {
+  if (!options_.keep_shingle_sets || !store_->durable()) {
+    return absl::OkStatus();
+  }
+  const std::pair<uint64_t, uint64_t> now = {
+      QueryModelIds(store_->num_ids()), stats_.removed};
+  std::shared_ptr<const Common> model;
+  {
+    std::lock_guard lock(common_mu_);
+    if (saved_query_model_ == now) return absl::OkStatus();
+    if (query_common_ != nullptr && query_common_->num_ids == now.first &&
+        query_common_->removed == now.second) {
+      model = query_common_;
+    }
+  }
+  if (model == nullptr) {
+    if (!count) return absl::OkStatus();
+    model = CommonModel(/*current=*/false);
+    std::lock_guard lock(common_mu_);
+    // Read back from the store: saved already.
+    if (saved_query_model_ == now) return absl::OkStatus();
+  }
+  SavedCommon saved;
+  saved.num_ids = now.first;
+  saved.removed = now.second;
+  saved.min_docs = options_.common.min_docs;
+  saved.fraction = options_.common.fraction;
+  saved.threshold = model->shingles.threshold();
+  saved.documents = model->shingles.documents();
+  saved.common = model->shingles.Sorted();
+  RETURN_IF_ERROR(store_->SaveCommon(saved));
+  std::lock_guard lock(common_mu_);
+  saved_query_model_ = now;
+  return absl::OkStatus();
+}
+
+absl::Status Engine::SaveQueryModel() {
+  std::unique_lock lock(*mu_);
+  RETURN_IF_ERROR(FollowStore());
+  return KeepQueryModel(/*count=*/true);
 }
 
 absl::Status Engine::CatchUpLshIndex() const {

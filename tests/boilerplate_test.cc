@@ -76,6 +76,33 @@ TEST(CommonShinglesTest, CountsExactlyAgainstAPlainCount) {
     common.CommonOf(sets[d], found);
     EXPECT_EQ(found.size(), n);
   }
+  // Restored from what it gives, the model answers alike.
+  const std::vector<uint64_t> sorted = common.Sorted();
+  ASSERT_EQ(sorted.size(), want);
+  EXPECT_TRUE(std::is_sorted(sorted.begin(), sorted.end()));
+  absl::StatusOr<CommonShingles> restored = CommonShingles::Restore(
+      common.options(), common.threshold(), common.documents(), sorted);
+  ASSERT_TRUE(restored.ok()) << restored.status();
+  EXPECT_EQ(restored->threshold(), common.threshold());
+  EXPECT_EQ(restored->documents(), common.documents());
+  EXPECT_EQ(restored->size(), want);
+  for (const auto& [h, n] : df) {
+    EXPECT_EQ(restored->IsCommon(h), common.IsCommon(h)) << h;
+  }
+  for (size_t d = 0; d < 100; ++d) {
+    std::vector<uint64_t> a, b;
+    common.CommonOf(sets[d], a);
+    restored->CommonOf(sets[d], b);
+    EXPECT_EQ(a, b) << d;
+  }
+  // A list that does not ascend is refused, naming where.
+  std::vector<uint64_t> swapped = sorted;
+  std::swap(swapped[10], swapped[11]);
+  absl::StatusOr<CommonShingles> bad = CommonShingles::Restore(
+      common.options(), common.threshold(), common.documents(), swapped);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("value 11 of"), std::string::npos)
+      << bad.status();
   // Building again from nothing forgets everything.
   common.Build(0, [&](size_t d) { return absl::MakeConstSpan(sets[d]); });
   EXPECT_EQ(common.size(), 0u);

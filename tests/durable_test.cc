@@ -2117,6 +2117,120 @@ TEST(DurableTest, SourcesJudgeTemplatesAlikeOnDisk) {
   EXPECT_EQ(rb->pairs.size(), 22u * 21 / 2);
 }
 
+// Query()'s model of common shingles, kept in the index after adds
+// (SaveQueryModel()), is what a later process answers with: the answers
+// of the engine in memory, which counts it. `index check` counts it
+// again; a model changed by hand fails the check and changes the answers.
+TEST(DurableTest, QueryModelIsKeptForLaterProcesses) {
+  const std::string dir = TempDir("query_model");
+  const Engine::Options options = DurableOptions();
+  std::mt19937_64 rng(53);
+  const std::string footer = RandomText(rng, 30);
+  std::vector<Document> docs;
+  for (int i = 0; i < 400; ++i) {
+    Document d;
+    d.id = absl::StrFormat("m%d", i);
+    d.text = i % 50 == 7 ? docs[i - 7].text + " again"
+                         : RandomText(rng, 40 + static_cast<int>(rng() % 40));
+    if (i % 10 == 0) d.text += ". " + footer;
+    docs.push_back(std::move(d));
+  }
+  auto memory = Engine::Create(options);
+  ASSERT_TRUE(memory.ok());
+  ASSERT_TRUE((*memory)->AddBatch(docs).ok());
+  {
+    auto made = Engine::Open(dir, options);
+    ASSERT_TRUE(made.ok()) << made.status();
+    ASSERT_TRUE((*made)->AddBatch(docs).ok());
+    ASSERT_TRUE((*made)->SaveQueryModel().ok());
+  }
+  EXPECT_TRUE(Engine::CheckIndex(dir).ok()) << Engine::CheckIndex(dir);
+  std::vector<std::string> asking;
+  for (int i : {0, 7, 10, 50, 57, 120}) {
+    asking.push_back(docs[i].text);
+    asking.push_back(RandomText(rng, 20) + ". " + docs[i].text.substr(0, 200) +
+                     ". " + footer);
+  }
+  const auto answers = [&](const Engine& e) {
+    std::string out;
+    for (const std::string& q : asking) {
+      auto m = e.Query(q);
+      EXPECT_TRUE(m.ok()) << m.status();
+      if (m.ok()) out += Describe(*m) + "--\n";
+    }
+    return out;
+  };
+  const std::string expected = answers(**memory);
+  {
+    auto reopened = Engine::Open(dir, options);
+    ASSERT_TRUE(reopened.ok()) << reopened.status();
+    EXPECT_EQ(answers(**reopened), expected);
+  }
+  // The saved model without its common shingles (its counts kept).
+  Damage(dir, "meta", 0, [&](MDB_txn* txn, MDB_dbi meta) {
+    MDB_val k{12, const_cast<char*>("query_common")}, v;
+    ASSERT_EQ(mdb_get(txn, meta, &k, &v), 0);
+    ASSERT_GT(v.mv_size, 44u);
+    std::string emptied(static_cast<const char*>(v.mv_data), 40);
+    emptied.append(4, '\0');
+    MDB_val nv{emptied.size(), emptied.data()};
+    ASSERT_EQ(mdb_put(txn, meta, &k, &nv, 0), 0);
+  });
+  const absl::Status checked = Engine::CheckIndex(dir);
+  EXPECT_EQ(checked.code(), absl::StatusCode::kDataLoss);
+  EXPECT_NE(checked.message().find("saved model of common shingles (0 common"),
+            std::string::npos)
+      << checked;
+  auto damaged = Engine::Open(dir, options);
+  ASSERT_TRUE(damaged.ok()) << damaged.status();
+  EXPECT_NE(answers(**damaged), expected);
+}
+
+// Query()'s answers follow from the documents added and removed before
+// it, not from when earlier queries came: an engine asked after every add
+// answers as one asked only at the end. (Its twentieth holder makes the
+// footer common between the counts at 144 and 150 documents.)
+TEST(DurableTest, QueryAnswersDoNotDependOnEarlierQueries) {
+  const Engine::Options options = DurableOptions();
+  std::mt19937_64 rng(59);
+  const std::string footer = RandomText(rng, 30);
+  std::vector<Document> docs;
+  for (int i = 0; i < 150; ++i) {
+    Document d;
+    d.id = absl::StrFormat("q%d", i);
+    d.text = RandomText(rng, 40 + static_cast<int>(rng() % 40));
+    if ((i % 10 == 0 && i <= 130) || (i >= 140 && i <= 146)) {
+      d.text += ". " + footer;
+    }
+    docs.push_back(std::move(d));
+  }
+  const std::string asking = docs[10].text + ". " + RandomText(rng, 10);
+  auto often = Engine::Create(options);
+  auto once = Engine::Create(options);
+  ASSERT_TRUE(often.ok() && once.ok());
+  for (size_t i = 0; i < docs.size(); ++i) {
+    ASSERT_TRUE((*often)->Add(docs[i]).ok());
+    ASSERT_TRUE((*often)->Query(asking).ok());
+    if (i == 100) {
+      ASSERT_TRUE((*often)->Remove("q4").ok());
+    }
+  }
+  for (size_t i = 0; i < docs.size(); ++i) {
+    ASSERT_TRUE((*once)->Add(docs[i]).ok());
+    if (i == 100) {
+      ASSERT_TRUE((*once)->Remove("q4").ok());
+    }
+  }
+  auto a = (*often)->Query(asking);
+  auto b = (*once)->Query(asking);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_FALSE(a->empty());
+  EXPECT_EQ(Describe(*a), Describe(*b));
+  EXPECT_EQ(Engine::QueryModelIds(15), 15u);
+  EXPECT_EQ(Engine::QueryModelIds(150), 144u);
+  EXPECT_EQ(Engine::QueryModelIds(1000000), 983040u);
+}
+
 // A copy-mode index made before format 5 (version 3, no fingerprint
 // postings, its tokens hashed by XXH3, as the mimeo before made them:
 // simulated by dropping the levels of a new one) opens, indexes its

@@ -149,6 +149,19 @@ absl::Status CheckSavable(const std::string& path) {
   return internal::AtomicFile::Create(path).status();
 }
 
+// After a change to an index directory: keeps the model of common
+// shingles its queries answer with (Engine::SaveQueryModel()), so that
+// each `mimeo index query` does not count it again. The change is kept
+// whatever happens here: a failure is a warning.
+void KeepQueryModel(Engine& engine, const std::string& index) {
+  if (absl::Status s = engine.SaveQueryModel(); !s.ok()) {
+    std::fprintf(stderr,
+                 "mimeo: warning: index '%s': the model of common shingles "
+                 "was not kept, so each query process counts it again: %s\n",
+                 index.c_str(), std::string(s.message()).c_str());
+  }
+}
+
 int Create(IndexArgs& args) {
   const auto start = std::chrono::steady_clock::now();
   CommonArgs& common = args.common;
@@ -178,6 +191,7 @@ int Create(IndexArgs& args) {
         !s.ok()) {
       return StatusExit(s);
     }
+    KeepQueryModel(**engine, args.index);
     PrintSummary(common, (*reader)->counts(), (*engine)->stats(),
                  absl::StrFormat("index '%s' written%s", args.index,
                                  ReferencedTexts(args, (*reader)->counts())),
@@ -265,6 +279,7 @@ int Add(IndexArgs& args) {
     return StatusExit(s);  // the file is untouched
   }
   const uint64_t added = (*engine)->stats().documents - before;
+  if (added > 0 && directory) KeepQueryModel(**engine, args.index);
   if (added > 0 && !directory) {
     if (absl::Status s = (*engine)->Save(args.index); !s.ok()) {
       return StatusExit(s);
@@ -435,6 +450,7 @@ absl::Status Change(
   }
   ASSIGN_OR_RETURN(std::unique_ptr<Engine> engine, LoadIndex(args));
   ASSIGN_OR_RETURN(const bool changed, change(*engine));
+  if (changed && directory) KeepQueryModel(*engine, args.index);
   if (changed && !directory) RETURN_IF_ERROR(engine->Save(args.index));
   return absl::OkStatus();
 }

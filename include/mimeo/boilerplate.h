@@ -80,6 +80,15 @@ class CommonShingles {
   void Build(size_t n,
              const std::function<absl::Span<const uint64_t>(size_t)>& set_of);
 
+  // A model as a Build() left it, from what Sorted(), threshold() and
+  // documents() gave (an index on disk keeps Query()'s model so). Fails
+  // when `sorted` does not ascend strictly or the options are invalid.
+  static absl::StatusOr<CommonShingles> Restore(
+      const Options& options, uint32_t threshold, uint64_t documents,
+      absl::Span<const uint64_t> sorted);
+  // The common shingles, ascending.
+  std::vector<uint64_t> Sorted() const;
+
   bool IsCommon(uint64_t shingle) const {
     return MayBeCommon(shingle) && common_.contains(shingle);
   }
@@ -97,6 +106,8 @@ class CommonShingles {
 
  private:
   explicit CommonShingles(const Options& options) : options_(options) {}
+  // Sets the filter's bits for common_.
+  void BuildFilter();
 
   // The filter's bit for a shingle is clear when the shingle is not
   // common: most shingles are rare, and the filter (16 bits per common

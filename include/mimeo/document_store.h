@@ -91,6 +91,21 @@ struct StoreTally {
   uint64_t fingerprints = 0;  // their fingerprints, summed
 };
 
+// Query()'s model of common shingles (boilerplate.h) as an on-disk store
+// keeps it for the processes that open it later (Engine::SaveQueryModel()).
+struct SavedCommon {
+  // The DocIds counted, 0 .. num_ids - 1 (the live ones among them), and
+  // the documents removed from the store when they were.
+  uint64_t num_ids = 0;
+  uint64_t removed = 0;
+  // CommonShingles::Options, and what its Build() found.
+  uint32_t min_docs = 0;
+  double fraction = 0;
+  uint32_t threshold = 0;
+  uint64_t documents = 0;
+  std::vector<uint64_t> common;  // ascending
+};
+
 // What other writers (other processes sharing an on-disk store) changed
 // since this store last looked: DocIds [first_added, num_ids()) are new,
 // and `removed` were live and are not any more.
@@ -180,6 +195,22 @@ class DocumentStore {
   }
   // The counts over live documents, if the store keeps them.
   virtual std::optional<StoreTally> tally() const { return std::nullopt; }
+  // Whether the store is on disk, for other processes and later runs.
+  virtual bool durable() const { return false; }
+  // The saved model of common shingles, if the store keeps one and it
+  // reads back whole (a damaged one is not given: `mimeo index check`
+  // names it). Kept by a durable store only; a store in memory neither
+  // keeps nor needs one.
+  virtual std::optional<SavedCommon> saved_common() const {
+    return std::nullopt;
+  }
+  // Keeps `model` in place of the one saved before, in a transaction of
+  // its own (it is not a change to the documents: other processes'
+  // Refresh() has nothing to take in). Nothing for a store in memory.
+  virtual absl::Status SaveCommon(const SavedCommon& model) {
+    (void)model;
+    return absl::OkStatus();
+  }
 };
 
 }  // namespace mimeo

@@ -207,9 +207,11 @@ class Engine {
     // Needs keep_shingle_sets. Each model keeps the common shingles and,
     // per document, its own (8 bytes each; a few percent of the sets).
     // Cluster(), SharedCopy() and Passages() count them over every live
-    // document; Query() uses counts taken again after a removal or once the
-    // engine has grown by an eighth, so that its answers follow from the calls
-    // before it.
+    // document; Query() over the live ones among the first
+    // QueryModelIds(n) of the n DocIds issued (the steps of at most an
+    // eighth of the engine's growth at which Query() counts again), so
+    // that its answers follow from the documents added and removed before
+    // it, and an index on disk can keep the model (SaveQueryModel()).
     CommonShingles::Options common;
 
     // Shared copy: fingerprints, boilerplate, alignment.
@@ -537,6 +539,20 @@ class Engine {
   // existing index.
   absl::Status SaveIndex(const std::string& dir) const;
 
+  // Counts the model of common shingles Query() answers with now, unless
+  // the index on disk keeps it already, and keeps it there, so that the
+  // processes that open the index later answer their first query without
+  // counting it (a count reads every shingle set: seconds at a million
+  // documents). An engine that queries and adds keeps each model its
+  // queries counted with its next add; `mimeo index add` calls this after
+  // adding. Nothing in memory. One transaction of its own; refused on a
+  // read-only index.
+  absl::Status SaveQueryModel();
+  // How many of the first DocIds Query()'s model counts when n are issued:
+  // n below 16, then n with all but its four leading bits cleared (at
+  // least eight ninths of n).
+  static size_t QueryModelIds(size_t n);
+
   // Removes every live document dated before `before` (Document::date;
   // undated documents stay), as one Remove() of them all: one transaction
   // on disk. Returns how many.
@@ -647,10 +663,10 @@ class Engine {
   // SimilarityTo() between two indexed documents.
   Similarity SimilarityOf(DocId a, DocId b, const Common& common) const;
   // The common shingles: counted over every document now (`current`), or
-  // Query()'s, as last counted unless documents were removed or the engine
-  // has grown by an eighth since. A refresh counts every set while holding
-  // common_mu_, so concurrent queries wait for it. Requires the lock
-  // (shared or exclusive).
+  // Query()'s, over the live documents among the first QueryModelIds(n)
+  // DocIds, read back from the store when it saved that one. A refresh
+  // counts every set while holding common_mu_, so concurrent queries wait
+  // for it. Requires the lock (shared or exclusive).
   //
   // `in_arena`: the caller runs in the engine's arena already (a task of
   // it), and the count's parallel loops run there, where the caller's
@@ -661,6 +677,11 @@ class Engine {
   // other and then waited (bench/README.md, "A fourth speed round").
   std::shared_ptr<const Common> CommonModel(bool current,
                                             bool in_arena = false) const;
+  // Saves Query()'s model in the store: with `count`, counting it first if
+  // needed (SaveQueryModel()); else only when this engine's queries
+  // counted the one for the present documents and it was not saved yet
+  // (after an add). Requires the exclusive lock.
+  absl::Status KeepQueryModel(bool count) const;
   // The common shingles of `doc`, sorted: from the model, or, for a
   // document added since it was built, found into `fetched`.
   absl::Span<const uint64_t> CommonIn(const Common& common, DocId doc,
@@ -778,6 +799,10 @@ class Engine {
   mutable std::mutex common_mu_;
   mutable std::shared_ptr<const Common> current_common_;
   mutable std::shared_ptr<const Common> query_common_;
+  // The num_ids and removed of the model of Query()'s this engine saved or
+  // read back from its store (none: all ones).
+  mutable std::pair<uint64_t, uint64_t> saved_query_model_{UINT64_MAX,
+                                                           UINT64_MAX};
   // DateSpan()'s count: the earliest and latest date of the live DocIds
   // below `counted`.
   struct DateRange {

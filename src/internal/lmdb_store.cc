@@ -9,9 +9,11 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <deque>
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <type_traits>
 #include <utility>
@@ -20,6 +22,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "internal/status_macros.h"
+#include "mimeo/boilerplate.h"
 #include "mimeo/lsh_index.h"
 #include "xxhash.h"
 
@@ -34,6 +37,7 @@ constexpr char kMetaTally[] = "tally";
 constexpr char kMetaLevels[] = "levels";
 constexpr char kMetaNextLevel[] = "next_level";
 constexpr char kMetaPending[] = "pending";
+constexpr char kMetaQueryCommon[] = "query_common";
 constexpr uint64_t kMaxMapBytes = uint64_t{1} << 42;  // 4 TiB
 constexpr int kZstdLevel = 3;
 // The first byte of a text record that is a reference (EncodeReference());
@@ -109,6 +113,35 @@ class Decoder {
   const char* p_;
   size_t left_;
 };
+
+// The saved model of common shingles (meta "query_common"): num_ids,
+// removed (u64), min_docs (u32), fraction (f64), threshold (u32),
+// documents (u64), then the common shingles as an array (u32 count, u64
+// each, ascending).
+std::string EncodeCommon(const SavedCommon& m) {
+  Encoder e;
+  e.Put(m.num_ids);
+  e.Put(m.removed);
+  e.Put(m.min_docs);
+  e.Put(m.fraction);
+  e.Put(m.threshold);
+  e.Put(m.documents);
+  e.PutArray(absl::MakeConstSpan(m.common));
+  return e.str();
+}
+
+bool DecodeCommon(const MDB_val& v, SavedCommon& m) {
+  Decoder d(v);
+  if (!d.Get(m.num_ids) || !d.Get(m.removed) || !d.Get(m.min_docs) ||
+      !d.Get(m.fraction) || !d.Get(m.threshold) || !d.Get(m.documents) ||
+      !d.GetArray(m.common) || !d.AtEnd()) {
+    return false;
+  }
+  for (size_t i = 1; i < m.common.size(); ++i) {
+    if (m.common[i - 1] >= m.common[i]) return false;
+  }
+  return true;
+}
 
 // A document's record: a fixed header, then the arrays, then the id,
 // padded to a multiple of 4 bytes.
@@ -1754,6 +1787,31 @@ uint64_t LmdbDocumentStore::text_hash(DocId doc) const {
   return HeaderOf(Record(doc)).text_hash;
 }
 
+std::optional<SavedCommon> LmdbDocumentStore::saved_common() const {
+  MDB_val k = Val(std::string_view(kMetaQueryCommon)), v;
+  if (snapshot_ == nullptr || mdb_get(snapshot_, dbs_.meta, &k, &v) != 0) {
+    return std::nullopt;
+  }
+  SavedCommon m;
+  if (!DecodeCommon(v, m)) return std::nullopt;
+  return m;
+}
+
+absl::Status LmdbDocumentStore::SaveCommon(const SavedCommon& model) {
+  const std::string encoded = EncodeCommon(model);
+  const absl::Status written =
+      Write("save the model of common shingles", [&](MDB_txn* txn, absl::Status*) {
+        MDB_val k = Val(std::string_view(kMetaQueryCommon)), v = Val(encoded);
+        return mdb_put(txn, dbs_.meta, &k, &v, 0);
+      });
+  // Write() ended the snapshot. The generation is not this store's to
+  // change: what others wrote meanwhile, Refresh() takes in.
+  Snapshot snap;
+  const absl::Status renewed = Renew(&snap);
+  RETURN_IF_ERROR(written);
+  return renewed;
+}
+
 absl::StatusOr<LshQueryResult> LmdbDocumentStore::Query(
     absl::Span<const uint32_t> signature) const {
   LshQueryResult result;
@@ -2431,6 +2489,62 @@ absl::Status LmdbDocumentStore::Check(const std::string& dir) {
         "the records' (%d, %d, %d, %d)",
         stored.live, stored.empty, stored.shingles, stored.fingerprints,
         tally.live, tally.empty, tally.shingles, tally.fingerprints));
+  }
+  // The saved model of common shingles: it reads back, counts no DocId
+  // the index lacks, and, when no document was removed since it was
+  // counted, is what a count of the sets gives now.
+  MDB_val common_key = Val(std::string_view(kMetaQueryCommon)), common_val;
+  if (mdb_get(raw, meta, &common_key, &common_val) == 0) {
+    SavedCommon saved;
+    if (!DecodeCommon(common_val, saved)) {
+      return corrupt("its saved model of common shingles does not parse");
+    }
+    if (saved.num_ids > expect || saved.removed > expect - live) {
+      return corrupt(absl::StrFormat(
+          "its saved model of common shingles counts %d DocIds with %d "
+          "removed; the index has %d with %d",
+          saved.num_ids, saved.removed, expect, expect - live));
+    }
+    if (saved.removed == expect - live && config.keep_sets) {
+      CommonShingles::Options o;
+      o.min_docs = saved.min_docs;
+      o.fraction = saved.fraction;
+      absl::StatusOr<CommonShingles> model = CommonShingles::Create(o);
+      if (!model.ok()) {
+        return corrupt(absl::StrCat(
+            "its saved model of common shingles: ", model.status().message()));
+      }
+      // Sets LMDB did not align are copied, and kept until the count ends.
+      std::mutex copies_mu;
+      std::deque<std::vector<uint64_t>> copies;
+      model->Build(saved.num_ids, [&](size_t d) -> absl::Span<const uint64_t> {
+        const uint32_t key = static_cast<uint32_t>(d);
+        MDB_val k = Val(&key, sizeof(key)), v;
+        RecordHeader h;
+        if (mdb_get(raw, docs, &k, &v) != 0 || !ParseHeader(v, h) || !h.live) {
+          return {};
+        }
+        const char* p = static_cast<const char*>(v.mv_data) + h.set_at();
+        if (reinterpret_cast<uintptr_t>(p) % alignof(uint64_t) == 0) {
+          return absl::MakeConstSpan(reinterpret_cast<const uint64_t*>(p),
+                                     h.set);
+        }
+        std::vector<uint64_t> copy(h.set);
+        if (h.set != 0) std::memcpy(copy.data(), p, h.set * sizeof(uint64_t));
+        std::lock_guard lock(copies_mu);
+        copies.push_back(std::move(copy));
+        return copies.back();
+      });
+      if (model->threshold() != saved.threshold ||
+          model->documents() != saved.documents ||
+          model->Sorted() != saved.common) {
+        return corrupt(absl::StrFormat(
+            "its saved model of common shingles (%d common, threshold %d, "
+            "%d documents) is not what the sets give (%d, %d, %d)",
+            saved.common.size(), saved.threshold, saved.documents,
+            model->size(), model->threshold(), model->documents()));
+      }
+    }
   }
   // The source tables: each name numbered once, each number named once.
   MDB_stat names_st;

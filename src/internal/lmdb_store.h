@@ -11,7 +11,10 @@
 //          band_levels.h), oldest first; "next_level" u32, the id the
 //          next level takes; "pending" u32, the id of a merged level
 //          being written over several transactions (0: none), whose
-//          arrays are in `levels` but not yet listed.
+//          arrays are in `levels` but not yet listed; "query_common" (when
+//          saved) Query()'s model of common shingles (SavedCommon in
+//          document_store.h; EncodeCommon() in lmdb_store.cc), which
+//          opening does not read.
 //   docs   DocId (u32, native order) -> the document's record (EncodeDoc()
 //          in lmdb_store.cc): a fixed header (live flag first, source
 //          number, date, SimHash, set size, text hash, the lengths), then
@@ -254,6 +257,11 @@ class LmdbDocumentStore final : public DocumentStore,
     return config_.lsh_bands != 0 ? this : nullptr;
   }
   std::optional<StoreTally> tally() const override { return tally_; }
+  // Kept in meta "query_common" (see above), written without a new
+  // generation. Requires exclusive access, as Append() does.
+  bool durable() const override { return true; }
+  std::optional<SavedCommon> saved_common() const override;
+  absl::Status SaveCommon(const SavedCommon& model) override;
   const FingerprintPostings* fingerprint_postings() const override {
     return fp_levels_ ? this : nullptr;
   }
