@@ -1611,17 +1611,13 @@ namespace {
 internal::IndexConfig ConfigOf(const Engine::Options& o,
                                const LshParams& lsh) {
   internal::IndexConfig c;
-  // Band postings only where Open() reads them in place of an LSH index in
-  // memory: a near-duplicate index (no texts). With copy on, opening reads
-  // every record (the sets and fingerprints the boilerplate model and the
-  // aligner use) and builds the LSH index in memory anyway, and filing each
-  // document under every band on disk would cost most of a batch's writes
-  // (bench/README.md, "The index on disk"); the index files fingerprint
-  // postings instead (format 5 and later), which the engine does not build.
-  if (!o.copy.enabled) {
-    c.lsh_bands = lsh.bands;
-    c.lsh_rows = lsh.rows;
-  }
+  // Band postings, which Open() reads in place of an LSH index in memory,
+  // in every index made now. A copy-mode index made before 2026-12-01 has
+  // none (opening read every record then, and built the LSH index in
+  // memory anyway); it keeps its config, and the engine still builds its
+  // LSH index in memory when it opens one.
+  c.lsh_bands = lsh.bands;
+  c.lsh_rows = lsh.rows;
   c.hashing = o.hashing();
   c.keep_sets = o.keep_shingle_sets;
   c.texts = o.copy.enabled;

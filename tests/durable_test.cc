@@ -366,6 +366,21 @@ void AddToBoth(Engine& memory, const std::string& dir,
   ASSERT_TRUE(memory.AddBatch(docs).ok());
 }
 
+// Creates in `dir` an empty copy-mode index without band postings, as
+// the mimeo before 2026-12-01 made them (Engine::Open() then keeps its
+// config: the engine builds its LSH index in memory, the fingerprint
+// shards are arrays 0 to 15 of each level).
+void CreateCopyIndexWithoutBands(const std::string& dir,
+                                 const Engine::Options& options) {
+  internal::IndexConfig c;
+  c.hashing = options.hashing();
+  c.keep_sets = options.keep_shingle_sets;
+  c.texts = true;
+  c.window = static_cast<uint32_t>(options.copy.winnow.window);
+  auto made = internal::LmdbDocumentStore::Open(dir, c, true);
+  ASSERT_TRUE(made.ok()) << made.status();
+}
+
 // CheckIndex(dir) fails, saying `what`.
 void ExpectCheckFails(const std::string& dir, const std::string& what) {
   const absl::Status s = Engine::CheckIndex(dir);
@@ -1832,6 +1847,7 @@ TEST(DurableTest, CheckFindsDamagedFingerprintPostings) {
   const std::string base = TempDir("damage_fp");
   const auto make = [&](const std::string& name) {
     const std::string dir = base + "/" + name;
+    CreateCopyIndexWithoutBands(dir, DurableOptions());
     auto e = Engine::Open(dir, DurableOptions());
     EXPECT_TRUE(e.ok()) << e.status();
     std::vector<Document> batch;
@@ -1890,6 +1906,7 @@ TEST(DurableTest, CheckFindsDamagedFingerprintPostings) {
 // the shard.
 TEST(DurableTest, CheckFindsDamagedFingerprintFilter) {
   const std::string dir = TempDir("damage_filter");
+  CreateCopyIndexWithoutBands(dir, DurableOptions());
   {
     auto e = Engine::Open(dir, DurableOptions());
     ASSERT_TRUE(e.ok()) << e.status();
@@ -1928,6 +1945,7 @@ TEST(DurableTest, CopyIndexOfVersion5StillOpens) {
   Corpus corpus(13);
   auto memory = Engine::Create(options);
   ASSERT_TRUE(memory.ok());
+  ASSERT_NO_FATAL_FAILURE(CreateCopyIndexWithoutBands(dir, options));
   ASSERT_NO_FATAL_FAILURE(AddToBoth(**memory, dir, options, corpus, 30));
   size_t stripped = 0;
   Damage(dir, "levels", 0, [&](MDB_txn* txn, MDB_dbi dbi) {
@@ -2244,6 +2262,7 @@ TEST(DurableTest, CopyIndexOfVersion3StillOpens) {
   Corpus corpus(12);
   auto memory = Engine::Create(options);
   ASSERT_TRUE(memory.ok());
+  ASSERT_NO_FATAL_FAILURE(CreateCopyIndexWithoutBands(dir, options));
   ASSERT_NO_FATAL_FAILURE(AddToBoth(**memory, dir, options, corpus, 30));
   Damage(dir, "levels", 0, [](MDB_txn* txn, MDB_dbi dbi) {
     ASSERT_EQ(mdb_drop(txn, dbi, 0), 0);
