@@ -354,16 +354,27 @@ void AddAndAnswerAlike(Engine& memory, Engine& disk, Corpus& corpus,
 
 // Adds the next `n` documents of `corpus` in one batch to `memory` and to
 // a new index in `dir`, closed again, for a test to alter on disk.
-void AddToBoth(Engine& memory, const std::string& dir,
-               const Engine::Options& options, Corpus& corpus, int n) {
-  std::vector<Document> docs;
-  for (int i = 0; i < n; ++i) docs.push_back(corpus.Next());
+// `docs` in one batch to `memory` and to the index in `dir`, closed
+// again; with `save_model`, Query()'s model kept in it too.
+void AddAllToBoth(Engine& memory, const std::string& dir,
+                  const Engine::Options& options,
+                  const std::vector<Document>& docs, bool save_model = false) {
   {
     auto disk = Engine::Open(dir, options);
     ASSERT_TRUE(disk.ok()) << disk.status();
     ASSERT_TRUE((*disk)->AddBatch(docs).ok());
+    if (save_model) {
+      ASSERT_TRUE((*disk)->SaveQueryModel().ok());
+    }
   }
   ASSERT_TRUE(memory.AddBatch(docs).ok());
+}
+
+void AddToBoth(Engine& memory, const std::string& dir,
+               const Engine::Options& options, Corpus& corpus, int n) {
+  std::vector<Document> docs;
+  for (int i = 0; i < n; ++i) docs.push_back(corpus.Next());
+  AddAllToBoth(memory, dir, options, docs);
 }
 
 // Creates in `dir` an empty copy-mode index without band postings, as
@@ -2105,12 +2116,7 @@ TEST(DurableTest, SourcesJudgeTemplatesAlikeOnDisk) {
   }
   auto memory = Engine::Create(options);
   ASSERT_TRUE(memory.ok());
-  ASSERT_TRUE((*memory)->AddBatch(docs).ok());
-  {
-    auto made = Engine::Open(dir, options);
-    ASSERT_TRUE(made.ok()) << made.status();
-    ASSERT_TRUE((*made)->AddBatch(docs).ok());
-  }
+  ASSERT_NO_FATAL_FAILURE(AddAllToBoth(**memory, dir, options, docs));
   auto disk = Engine::Open(dir, options);
   ASSERT_TRUE(disk.ok()) << disk.status();
   const std::string asking =
@@ -2155,13 +2161,8 @@ TEST(DurableTest, QueryModelIsKeptForLaterProcesses) {
   }
   auto memory = Engine::Create(options);
   ASSERT_TRUE(memory.ok());
-  ASSERT_TRUE((*memory)->AddBatch(docs).ok());
-  {
-    auto made = Engine::Open(dir, options);
-    ASSERT_TRUE(made.ok()) << made.status();
-    ASSERT_TRUE((*made)->AddBatch(docs).ok());
-    ASSERT_TRUE((*made)->SaveQueryModel().ok());
-  }
+  ASSERT_NO_FATAL_FAILURE(
+      AddAllToBoth(**memory, dir, options, docs, /*save_model=*/true));
   EXPECT_TRUE(Engine::CheckIndex(dir).ok()) << Engine::CheckIndex(dir);
   std::vector<std::string> asking;
   for (int i : {0, 7, 10, 50, 57, 120}) {
