@@ -967,6 +967,10 @@ int64_t SpanBetween(int64_t earliest, int64_t latest) {
 }  // namespace
 
 int64_t Engine::DateSpan() const {
+  // Kept by an index on disk, so that it reads no record for them.
+  if (const std::optional<StoreDates> kept = store_->dates()) {
+    return kept->any ? SpanBetween(kept->earliest, kept->latest) : 0;
+  }
   std::lock_guard lock(dates_mu_);
   const size_t n = store_->num_ids();
   if (dates_.counted > n) dates_ = DateRange{};

@@ -2139,6 +2139,24 @@ TEST(DurableTest, SourcesJudgeTemplatesAlikeOnDisk) {
   ASSERT_TRUE(ra.ok() && rb.ok()) << rb.status();
   EXPECT_EQ(Describe(*ra), Describe(*rb));
   EXPECT_EQ(rb->pairs.size(), 22u * 21 / 2);
+  // The index keeps the span of its dates; `index check` compares it with
+  // the records'.
+  disk->reset();
+  EXPECT_TRUE(Engine::CheckIndex(dir).ok()) << Engine::CheckIndex(dir);
+  Damage(dir, "meta", 0, [&](MDB_txn* txn, MDB_dbi meta) {
+    MDB_val k{5, const_cast<char*>("dates")}, v;
+    ASSERT_EQ(mdb_get(txn, meta, &k, &v), 0);
+    ASSERT_EQ(v.mv_size, 40u);
+    std::string bytes(static_cast<const char*>(v.mv_data), v.mv_size);
+    int64_t latest;
+    std::memcpy(&latest, bytes.data() + 32, 8);
+    EXPECT_EQ(latest, 30 * kDay - 30 * kDay / 2400);
+    ++latest;
+    std::memcpy(bytes.data() + 32, &latest, 8);
+    MDB_val nv{bytes.size(), bytes.data()};
+    ASSERT_EQ(mdb_put(txn, meta, &k, &nv, 0), 0);
+  });
+  ExpectCheckFails(dir, "its dates (");
 }
 
 // Query()'s model of common shingles, kept in the index after adds

@@ -106,6 +106,15 @@ struct SavedCommon {
   std::vector<uint64_t> common;  // ascending
 };
 
+// The earliest and latest date of the live documents (none dated: not
+// `any`), kept by a store that can give them without reading every
+// document (an on-disk one).
+struct StoreDates {
+  bool any = false;
+  int64_t earliest = 0;
+  int64_t latest = 0;
+};
+
 // What other writers (other processes sharing an on-disk store) changed
 // since this store last looked: DocIds [first_added, num_ids()) are new,
 // and `removed` were live and are not any more.
@@ -195,6 +204,8 @@ class DocumentStore {
   }
   // The counts over live documents, if the store keeps them.
   virtual std::optional<StoreTally> tally() const { return std::nullopt; }
+  // The dates of the live documents, if the store keeps them.
+  virtual std::optional<StoreDates> dates() const { return std::nullopt; }
   // Whether the store is on disk, for other processes and later runs.
   virtual bool durable() const { return false; }
   // The saved model of common shingles, if the store keeps one and it

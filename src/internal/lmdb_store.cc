@@ -38,6 +38,7 @@ constexpr char kMetaLevels[] = "levels";
 constexpr char kMetaNextLevel[] = "next_level";
 constexpr char kMetaPending[] = "pending";
 constexpr char kMetaQueryCommon[] = "query_common";
+constexpr char kMetaDates[] = "dates";
 constexpr uint64_t kMaxMapBytes = uint64_t{1} << 42;  // 4 TiB
 constexpr int kZstdLevel = 3;
 // The first byte of a text record that is a reference (EncodeReference());
@@ -268,6 +269,28 @@ bool DecodeDoc(const MDB_val& v, DecodedDoc& out) {
   doc.set = out.set;
   doc.fingerprints = out.fps;
   return true;
+}
+
+void AddDate(StoreDates& d, int64_t date) {
+  d.earliest = d.any ? std::min(d.earliest, date) : date;
+  d.latest = d.any ? std::max(d.latest, date) : date;
+  d.any = true;
+}
+
+// The dates of the live records in `docs` (all of them, read in `txn`).
+int ScanDates(MDB_txn* txn, MDB_dbi docs, StoreDates& d) {
+  d = StoreDates();
+  MDB_cursor* cursor = nullptr;
+  int rc = mdb_cursor_open(txn, docs, &cursor);
+  if (rc != 0) return rc;
+  MDB_val k, v;
+  for (rc = mdb_cursor_get(cursor, &k, &v, MDB_FIRST); rc == 0;
+       rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) {
+    RecordHeader h;
+    if (ParseHeader(v, h) && h.live && h.has_date) AddDate(d, h.date);
+  }
+  mdb_cursor_close(cursor);
+  return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
 // The key of a band array: level id (u32) and band (u16), big-endian, so
@@ -508,6 +531,34 @@ bool GetTally(MDB_txn* txn, MDB_dbi meta, StoreTally& t) {
 int PutTally(MDB_txn* txn, MDB_dbi meta, const StoreTally& t) {
   const uint64_t v[4] = {t.live, t.empty, t.shingles, t.fingerprints};
   MDB_val k = Val(std::string_view(kMetaTally)), val = Val(v, sizeof(v));
+  return mdb_put(txn, meta, &k, &val, 0);
+}
+
+// The dates kept in meta, when counted at `docs` records and `live` live
+// documents (the index as it is); false when missing, stale or damaged.
+bool GetDates(MDB_txn* txn, MDB_dbi meta, uint64_t docs, uint64_t live,
+              StoreDates& d) {
+  MDB_val k = Val(std::string_view(kMetaDates)), v;
+  if (mdb_get(txn, meta, &k, &v) != 0 || v.mv_size != 5 * sizeof(uint64_t)) {
+    return false;
+  }
+  const char* p = static_cast<const char*>(v.mv_data);
+  const uint64_t any = Load<uint64_t>(p + 16);
+  if (Load<uint64_t>(p) != docs || Load<uint64_t>(p + 8) != live || any > 1) {
+    return false;
+  }
+  d.any = any != 0;
+  d.earliest = Load<int64_t>(p + 24);
+  d.latest = Load<int64_t>(p + 32);
+  return !d.any || d.earliest <= d.latest;
+}
+
+int PutDates(MDB_txn* txn, MDB_dbi meta, uint64_t docs, uint64_t live,
+             const StoreDates& d) {
+  uint64_t v[5] = {docs, live, d.any ? uint64_t{1} : 0, 0, 0};
+  std::memcpy(&v[3], &d.earliest, 8);
+  std::memcpy(&v[4], &d.latest, 8);
+  MDB_val k = Val(std::string_view(kMetaDates)), val = Val(v, sizeof(v));
   return mdb_put(txn, meta, &k, &val, 0);
 }
 
@@ -900,6 +951,7 @@ absl::StatusOr<std::unique_ptr<LmdbDocumentStore>> LmdbDocumentStore::Open(
   store->generation_ = snap.generation;
   store->counters_ = snap.counters;
   store->tally_ = snap.tally;
+  store->dates_ = snap.dates;
   return store;
 }
 
@@ -940,6 +992,11 @@ absl::Status LmdbDocumentStore::Renew(Snapshot* snap) {
       !GetTally(txn, dbs_.meta, snap->tally)) {
     return absl::DataLossError(absl::StrFormat(
         "index '%s' is corrupt: no generation, counters or tally", dir_));
+  }
+  StoreDates dates;
+  snap->dates.reset();
+  if (GetDates(txn, dbs_.meta, snap->docs, snap->tally.live, dates)) {
+    snap->dates = dates;
   }
   if (snap->docs > size_t{0xFFFFFFFEu}) {
     return absl::DataLossError(absl::StrFormat(
@@ -1166,6 +1223,7 @@ absl::Status LmdbDocumentStore::Append(absl::Span<const StoredDocument> docs) {
   }
   StoreCounters counters;
   StoreTally tally;
+  StoreDates dates;
   const absl::Status written =
       Write("add documents", [&](MDB_txn* txn, absl::Status* refused) {
         uint64_t generation = 0;
@@ -1264,10 +1322,21 @@ absl::Status LmdbDocumentStore::Append(absl::Span<const StoredDocument> docs) {
         counters.bytes += added.bytes;
         counters.invalid_utf8 += added.invalid_utf8;
         counters.nul_bytes += added.nul_bytes;
+        // The dates: extended by the new documents, or counted afresh
+        // where the last writer kept none for the index as it was.
+        if (!GetDates(txn, dbs_.meta, first, tally.live, dates) &&
+            (rc = ScanDates(txn, dbs_.docs, dates)) != 0) {
+          return rc;
+        }
+        for (const StoredDocument& doc : docs) {
+          if (doc.live && doc.date.has_value()) AddDate(dates, *doc.date);
+        }
         tally.live += tally_added.live;
         tally.empty += tally_added.empty;
         tally.shingles += tally_added.shingles;
         tally.fingerprints += tally_added.fingerprints;
+        rc = PutDates(txn, dbs_.meta, first + docs.size(), tally.live, dates);
+        if (rc != 0) return rc;
         Encoder log;
         log.Put('A');
         log.Put(first);
@@ -1290,6 +1359,7 @@ absl::Status LmdbDocumentStore::Append(absl::Span<const StoredDocument> docs) {
   num_ids_ = first + docs.size();
   counters_ = counters;
   tally_ = tally;
+  dates_ = dates;
   generation_ = mine + 1;
   RETURN_IF_ERROR(renewed);
   // The documents are added and durable whatever the merge does: a merge
@@ -1541,6 +1611,7 @@ absl::Status LmdbDocumentStore::Remove(absl::Span<const DocId> docs) {
     }
   }
   StoreTally tally;
+  StoreDates dates;
   const absl::Status written =
       Write("remove documents", [&](MDB_txn* txn, absl::Status* refused) {
         uint64_t generation = 0;
@@ -1550,6 +1621,9 @@ absl::Status LmdbDocumentStore::Remove(absl::Span<const DocId> docs) {
               absl::StrFormat("index '%s' is corrupt: no tally", dir_));
           return 0;
         }
+        // Counted again below when a removed document held the earliest or
+        // latest date, or the last writer kept none.
+        bool recount = !GetDates(txn, dbs_.meta, num_ids_, tally.live, dates);
         int rc = 0;
         std::string record;
         for (DocId d : docs) {
@@ -1578,7 +1652,14 @@ absl::Status LmdbDocumentStore::Remove(absl::Span<const DocId> docs) {
             if ((rc = mdb_put(txn, dbs_.dead, &k, &dv, 0)) != 0) return rc;
           }
           Count(tally, h.set_size, h.fps, -1);
+          recount = recount || (h.has_date && (h.date <= dates.earliest ||
+                                               h.date >= dates.latest));
         }
+        if (recount && (rc = ScanDates(txn, dbs_.docs, dates)) != 0) {
+          return rc;
+        }
+        rc = PutDates(txn, dbs_.meta, num_ids_, tally.live, dates);
+        if (rc != 0) return rc;
         Encoder log;
         log.Put('R');
         log.PutArray(docs);
@@ -1595,6 +1676,7 @@ absl::Status LmdbDocumentStore::Remove(absl::Span<const DocId> docs) {
   if (cached_) RETURN_IF_ERROR(cache_.Remove(docs));
   for (DocId d : docs) MarkDead(d);
   tally_ = tally;
+  dates_ = dates;
   generation_ = mine + 1;
   return renewed;
 }
@@ -1654,6 +1736,7 @@ absl::StatusOr<StoreChanges> LmdbDocumentStore::Refresh() {
   changes.removed = std::move(removed);
   counters_ = snap.counters;
   tally_ = snap.tally;
+  dates_ = snap.dates;
   generation_ = snap.generation;
   return changes;
 }
@@ -2359,6 +2442,7 @@ absl::Status LmdbDocumentStore::Check(const std::string& dir) {
   MDB_val k, v;
   DecodedDoc decoded;
   uint64_t expect = 0, live = 0, added = 0, dead_listed = 0;
+  StoreDates seen_dates;
   StoreTally tally;
   // The documents that must be filed in a level.
   std::vector<bool> filed;
@@ -2413,6 +2497,7 @@ absl::Status LmdbDocumentStore::Check(const std::string& dir) {
       }
     }
     if (doc.live) Count(tally, doc.set_size, decoded.fps.size(), +1);
+    if (doc.live && doc.date.has_value()) AddDate(seen_dates, *doc.date);
     MDB_val dk = Val(&d, sizeof(d)), dv;
     const bool dead = mdb_get(raw, dead_db, &dk, &dv) == 0;
     if (dead && (doc.live || doc.set_size == 0 || !leveled)) {
@@ -2489,6 +2574,23 @@ absl::Status LmdbDocumentStore::Check(const std::string& dir) {
         "the records' (%d, %d, %d, %d)",
         stored.live, stored.empty, stored.shingles, stored.fingerprints,
         tally.live, tally.empty, tally.shingles, tally.fingerprints));
+  }
+  // The dates, when kept for the index as it is: those of the records.
+  MDB_val dates_key = Val(std::string_view(kMetaDates)), dates_val;
+  if (mdb_get(raw, meta, &dates_key, &dates_val) == 0) {
+    StoreDates kept;
+    if (dates_val.mv_size != 5 * sizeof(uint64_t)) {
+      return corrupt("its dates do not parse");
+    }
+    if (GetDates(raw, meta, expect, live, kept) &&
+        (kept.any != seen_dates.any ||
+         (kept.any && (kept.earliest != seen_dates.earliest ||
+                       kept.latest != seen_dates.latest)))) {
+      return corrupt(absl::StrFormat(
+          "its dates (%d to %d) are not the records' (%d to %d)",
+          kept.earliest, kept.latest, seen_dates.earliest,
+          seen_dates.latest));
+    }
   }
   // The saved model of common shingles: it reads back, counts no DocId
   // the index lacks, and, when no document was removed since it was

@@ -6,7 +6,11 @@
 //          rows); "generation" u64, the number of write transactions so
 //          far; "counters" 3 x u64 (StoreCounters); "tally" 4 x u64
 //          (StoreTally: live documents, empty ones, shingles,
-//          fingerprints), so that opening reads no document; "levels"
+//          fingerprints), so that opening reads no document; "dates" 5 x
+//          u64 (the records and live documents it was counted at, whether
+//          any is dated, the earliest and latest date: StoreDates, valid
+//          while the first two are the index's; a mimeo before 2026-12-01
+//          writes none); "levels"
 //          the levels of the band postings (EncodeLevels() in
 //          band_levels.h), oldest first; "next_level" u32, the id the
 //          next level takes; "pending" u32, the id of a merged level
@@ -257,6 +261,10 @@ class LmdbDocumentStore final : public DocumentStore,
     return config_.lsh_bands != 0 ? this : nullptr;
   }
   std::optional<StoreTally> tally() const override { return tally_; }
+  // From meta "dates"; none for an index whose last writer kept none (a
+  // mimeo before 2026-12-01), until this store's next Append() or
+  // Remove() counts them again.
+  std::optional<StoreDates> dates() const override { return dates_; }
   // Kept in meta "query_common" (see above), written without a new
   // generation. Requires exclusive access, as Append() does.
   bool durable() const override { return true; }
@@ -312,6 +320,7 @@ class LmdbDocumentStore final : public DocumentStore,
     size_t docs = 0;  // records, removed ones included
     StoreCounters counters;
     StoreTally tally;
+    std::optional<StoreDates> dates;
   };
   // Ends the snapshot (so that the map may be resized) and begins it again
   // on the index as it now is; sets num_sources_. Requires exclusive
@@ -350,6 +359,7 @@ class LmdbDocumentStore final : public DocumentStore,
   size_t num_sources_ = 1;
   StoreCounters counters_;
   StoreTally tally_;
+  std::optional<StoreDates> dates_;
   // The levels of the postings in the snapshot, and their arrays
   // (levels_.size() x per_level_, level-major), read in place; arrays_ok_ is
   // false when one of them is missing or does not parse (Query() then
