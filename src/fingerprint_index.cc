@@ -7,6 +7,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_format.h"
 #include "internal/growable_array.h"
+#include "internal/mix.h"
 
 namespace mimeo {
 
@@ -31,12 +32,32 @@ struct SortedView {
   // The DocIds holding `hash`, removed ones at the end.
   absl::Span<const DocId> Find(uint64_t hash) const {
     const uint64_t t = hash >> shift;
-    const uint64_t* end = hashes + directory[t + 1];
-    const uint64_t* lo = std::lower_bound(hashes + directory[t], end, hash);
-    if (lo == end || *lo != hash) return {};
-    const uint64_t* hi = std::upper_bound(lo, end, hash);
-    return absl::MakeConstSpan(docs + (lo - hashes),
-                               static_cast<size_t>(hi - lo));
+    return InBucket(directory[t], directory[t + 1], hash);
+  }
+
+  // The DocIds holding `hash` among postings [begin, end) of one bucket.
+  // Most buckets hold a few postings and most lookups find none: counting
+  // the hashes below and up to `hash` without a branch beats a binary
+  // search's guesses there. Buckets crowded by winnowing's low hashes are
+  // searched.
+  absl::Span<const DocId> InBucket(size_t begin, size_t end,
+                                   uint64_t hash) const {
+    constexpr size_t kScan = 32;
+    size_t lo, hi;
+    if (end - begin <= kScan) {
+      lo = begin;
+      hi = begin;
+      for (size_t k = begin; k < end; ++k) {
+        lo += hashes[k] < hash;
+        hi += hashes[k] <= hash;
+      }
+    } else {
+      lo = static_cast<size_t>(
+          std::lower_bound(hashes + begin, hashes + end, hash) - hashes);
+      hi = static_cast<size_t>(
+          std::upper_bound(hashes + lo, hashes + end, hash) - hashes);
+    }
+    return absl::MakeConstSpan(docs + lo, hi - lo);
   }
 
   // Find() of every hash of `query` into out[i * stride]. In a table much
@@ -61,18 +82,10 @@ struct SortedView {
         __builtin_prefetch(hashes + begin[i]);
       }
       for (size_t i = 0; i < n; ++i) {
-        const uint64_t* first = hashes + begin[i];
-        const uint64_t* last = hashes + end[i];
-        const uint64_t* lo = std::lower_bound(first, last, hash[i]);
-        absl::Span<const DocId>& o = out[(g + i) * stride];
-        if (lo == last || *lo != hash[i]) {
-          o = {};
-          continue;
-        }
-        const uint64_t* hi = std::upper_bound(lo, last, hash[i]);
-        const DocId* d = docs + (lo - hashes);
-        __builtin_prefetch(d);
-        o = absl::MakeConstSpan(d, static_cast<size_t>(hi - lo));
+        const absl::Span<const DocId> found =
+            InBucket(begin[i], end[i], hash[i]);
+        if (!found.empty()) __builtin_prefetch(found.data());
+        out[(g + i) * stride] = found;
       }
     }
   }
@@ -217,11 +230,11 @@ class RecentRuns {
     sorted_.erase(std::unique(sorted_.begin(), sorted_.end()), sorted_.end());
     if (sorted_.empty()) return 0;
     const size_t begin = size();
-    runs_.push_back({begin, dirs_.size(), 0, doc, 0});
+    runs_.push_back({begin, 0, 0, 0, 0, doc, 0});
     hashes_.append(sorted_.data(), sorted_.size());
     docs_.resize(begin + sorted_.size());
     std::fill(docs_.begin() + begin, docs_.end(), doc);
-    BuildDirectory(runs_.back());
+    BuildIndex(runs_.back());
     while (runs_.size() >= 2 &&
            2 * RunSize(runs_.size() - 1) > RunSize(runs_.size() - 2)) {
       MergeNewest();
@@ -257,17 +270,47 @@ class RecentRuns {
   // first, until f returns true.
   template <typename F>
   bool ForEach(uint64_t hash, F&& f) const {
+    const uint64_t mixed = Mix64(hash);
     for (size_t r = 0; r < runs_.size(); ++r) {
+      if (!MayHold(r, mixed)) continue;
       const absl::Span<const DocId> holders = View(r).Find(hash);
       if (!holders.empty() && f(holders)) return true;
     }
     return false;
   }
 
-  // Run r's holders of each hash of `query` into out[i * stride].
+  // Run r's holders of each hash of `query` into out[i * stride]: the
+  // filter words of a group of hashes fetched ahead, then the directory
+  // entries of those a filter lets through.
   void FindAll(size_t r, absl::Span<const uint64_t> query,
                absl::Span<const DocId>* out, size_t stride) const {
-    View(r).FindAll(query, out, stride);
+    const SortedView<uint32_t> view = View(r);
+    const Run& run = runs_[r];
+    const uint64_t* filter = filters_.data() + run.filter_begin;
+    constexpr size_t kGroup = 16;
+    const uint64_t* word[kGroup];
+    uint64_t bits[kGroup];
+    for (size_t g = 0; g < query.size(); g += kGroup) {
+      const size_t n = std::min(kGroup, query.size() - g);
+      const uint64_t* hash = query.data() + g;
+      for (size_t i = 0; i < n; ++i) {
+        const uint64_t mixed = Mix64(hash[i]);
+        word[i] = filter + (mixed >> run.filter_shift);
+        bits[i] = FilterBits(mixed);
+        __builtin_prefetch(word[i]);
+      }
+      for (size_t i = 0; i < n; ++i) {
+        if ((*word[i] & bits[i]) != bits[i]) {
+          bits[i] = 0;
+          continue;
+        }
+        __builtin_prefetch(view.directory + (hash[i] >> view.shift));
+      }
+      for (size_t i = 0; i < n; ++i) {
+        out[(g + i) * stride] =
+            bits[i] == 0 ? absl::Span<const DocId>() : view.Find(hash[i]);
+      }
+    }
   }
 
   // Merges every run into one with no removed postings; its postings,
@@ -295,6 +338,7 @@ class RecentRuns {
   void Clear(bool keep_room) {
     runs_.clear();
     dirs_.clear();
+    filters_.clear();
     if (keep_room) {
       hashes_.clear();
       docs_.clear();
@@ -302,6 +346,7 @@ class RecentRuns {
       hashes_.release();
       docs_.release();
       dirs_.release();
+      filters_.release();
       runs_.shrink_to_fit();
     }
   }
@@ -325,7 +370,8 @@ class RecentRuns {
     return (hashes_.capacity() + scratch_hashes_.capacity()) *
                sizeof(uint64_t) +
            (docs_.capacity() + scratch_docs_.capacity()) * sizeof(DocId) +
-           dirs_.capacity() * sizeof(uint32_t) + sorted_.capacity() * 8 +
+           dirs_.capacity() * sizeof(uint32_t) +
+           (filters_.capacity() + sorted_.capacity()) * sizeof(uint64_t) +
            runs_.capacity() * sizeof(Run);
   }
 
@@ -334,6 +380,8 @@ class RecentRuns {
     size_t begin;      // first posting, in hashes_ and docs_
     size_t dir_begin;  // first directory entry, in dirs_
     int shift;         // 64 - the directory's bits
+    size_t filter_begin;  // first filter word, in filters_
+    int filter_shift;     // 64 - the bits of the filter's word index
     DocId first_doc;   // the DocId of its first document
     uint32_t removed;  // postings marked kRemoved
   };
@@ -349,17 +397,41 @@ class RecentRuns {
             dirs_.data() + run.dir_begin, run.shift};
   }
 
+  // A blocked Bloom filter: one 64-bit word a hash (picked by the top bits
+  // of its mix), three bits in it (from the low bits). Winnowed hashes
+  // crowd the low values, hence the mix. With a word for every 4 to 8
+  // postings, 1 to 5% of the hashes a run lacks get through.
+  static uint64_t FilterBits(uint64_t mixed) {
+    return uint64_t{1} << (mixed & 63) | uint64_t{1} << (mixed >> 6 & 63) |
+           uint64_t{1} << (mixed >> 12 & 63);
+  }
+  bool MayHold(size_t r, uint64_t mixed) const {
+    const Run& run = runs_[r];
+    const uint64_t bits = FilterBits(mixed);
+    return (filters_[run.filter_begin + (mixed >> run.filter_shift)] & bits) ==
+           bits;
+  }
+
   // Appends the directory of `run`, the newest, to dirs_ (offsets from the
-  // run's first posting: Add() packs before a run reaches 2^32 postings).
-  void BuildDirectory(Run& run) {
+  // run's first posting: Add() packs before a run reaches 2^32 postings),
+  // and its filter to filters_.
+  void BuildIndex(Run& run) {
     const size_t n = size() - run.begin;
     const int bits = DirectoryBits(n);
     run.shift = 64 - bits;
+    run.filter_shift = 64 - bits;
     run.dir_begin = dirs_.size();
+    run.filter_begin = filters_.size();
     dirs_.resize(run.dir_begin + (size_t{1} << bits) + 1);
+    filters_.resize(run.filter_begin + (size_t{1} << bits));
     uint32_t* dir = dirs_.data() + run.dir_begin;
+    uint64_t* filter = filters_.data() + run.filter_begin;
     const uint64_t* h = hashes_.data() + run.begin;
-    for (size_t i = 0; i < n; ++i) ++dir[(h[i] >> run.shift) + 1];
+    for (size_t i = 0; i < n; ++i) {
+      ++dir[(h[i] >> run.shift) + 1];
+      const uint64_t mixed = Mix64(h[i]);
+      filter[mixed >> run.filter_shift] |= FilterBits(mixed);
+    }
     for (size_t t = 1; t <= (size_t{1} << bits); ++t) dir[t] += dir[t - 1];
   }
 
@@ -406,18 +478,20 @@ class RecentRuns {
     hashes_.resize(w);
     docs_.resize(w);
     dirs_.resize(runs_[older].dir_begin);
+    filters_.resize(runs_[older].filter_begin);
     runs_.pop_back();
     if (w == a0) {
       runs_.pop_back();
       return;
     }
     runs_.back().removed = 0;
-    BuildDirectory(runs_.back());
+    BuildIndex(runs_.back());
   }
 
   GrowableArray<uint64_t> hashes_;
   GrowableArray<DocId> docs_;
   GrowableArray<uint32_t> dirs_;
+  GrowableArray<uint64_t> filters_;
   std::vector<Run> runs_;
   // Reused between calls: the older run of a merge, a document's hashes.
   GrowableArray<uint64_t> scratch_hashes_;
