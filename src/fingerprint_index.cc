@@ -204,8 +204,8 @@ class PackedPostings {
 // postings as a run of its own; runs are then merged by size, the newest
 // two while the newest is more than half the one before, so that sizes at
 // least double from the newest run back and a lookup reads at most
-// log2(postings) + 1 runs (a dozen or so in practice), each through a
-// directory of its own. Every DocId of a run is above those of the runs
+// log2(postings) + 1 runs (about half that in practice), each through a
+// small Bloom filter and a directory of its own. Every DocId of a run is above those of the runs
 // before it (DocIds increase from one Add to the next, and only neighbours
 // merge), so the holders of a hash, read run after run, are in increasing
 // DocId order.

@@ -26,10 +26,11 @@
 // a map slot is 33 bytes, at the map's load). The postings added since the
 // table was last packed sit in a log of sorted runs (each Add() appends
 // one, and runs are merged by size, so that a lookup reads at most
-// log2(postings) + 1 runs, each through a small directory of its own) until Pack() folds them
-// in; Add() packs once they reach an eighth of the packed ones, so at most
-// about a ninth of the postings are in runs. Answers do not depend on what
-// is packed, nor on how the runs were merged.
+// log2(postings) + 1 runs, each through a small filter and directory of
+// its own) until Pack() folds them in; Add() packs once they reach an
+// eighth of the packed ones, so at most about a ninth of the postings are
+// in runs. Answers do not depend on what is packed, nor on how the runs
+// were merged.
 //
 // Thread safety: const methods may run concurrently; Add, Remove and Pack
 // need exclusive access.
