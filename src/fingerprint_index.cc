@@ -205,10 +205,10 @@ class PackedPostings {
 // two while the newest is more than half the one before, so that sizes at
 // least double from the newest run back and a lookup reads at most
 // log2(postings) + 1 runs (about half that in practice), each through a
-// small Bloom filter and a directory of its own. Every DocId of a run is above those of the runs
-// before it (DocIds increase from one Add to the next, and only neighbours
-// merge), so the holders of a hash, read run after run, are in increasing
-// DocId order.
+// small Bloom filter and a directory of its own. Every DocId of a run is above
+// those of the runs before it (DocIds increase from one Add to the next, and
+// only neighbours merge), so the holders of a hash, read run after run, are in
+// increasing DocId order.
 //
 // Why not a hash map from each hash to its holders: its inserts miss the
 // cache once the map outgrows it, and it grows by rehashing into tables
@@ -250,9 +250,9 @@ class RecentRuns {
 
   // Marks the posting of `doc` under `hash` removed; false if there is none.
   bool Remove(uint64_t hash, DocId doc) {
-    auto run = std::upper_bound(
-        runs_.begin(), runs_.end(), doc,
-        [](DocId d, const Run& r) { return d < r.first_doc; });
+    auto run =
+        std::upper_bound(runs_.begin(), runs_.end(), doc,
+                         [](DocId d, const Run& r) { return d < r.first_doc; });
     if (run == runs_.begin()) return false;
     const size_t r = static_cast<size_t>(run - runs_.begin()) - 1;
     const absl::Span<const DocId> holders = View(r).Find(hash);
@@ -377,13 +377,13 @@ class RecentRuns {
 
  private:
   struct Run {
-    size_t begin;      // first posting, in hashes_ and docs_
-    size_t dir_begin;  // first directory entry, in dirs_
-    int shift;         // 64 - the directory's bits
+    size_t begin;         // first posting, in hashes_ and docs_
+    size_t dir_begin;     // first directory entry, in dirs_
+    int shift;            // 64 - the directory's bits
     size_t filter_begin;  // first filter word, in filters_
     int filter_shift;     // 64 - the bits of the filter's word index
-    DocId first_doc;   // the DocId of its first document
-    uint32_t removed;  // postings marked kRemoved
+    DocId first_doc;      // the DocId of its first document
+    uint32_t removed;     // postings marked kRemoved
   };
 
   size_t RunEnd(size_t r) const {

@@ -265,8 +265,7 @@ TEST(FingerprintIndexTest, RecentRunsAnswerAsPlainLists) {
           if (found == holders.end()) continue;
           const std::vector<DocId>& list = found->second;
           const auto n = static_cast<uint32_t>(
-              std::lower_bound(list.begin(), list.end(), as_of) -
-              list.begin());
+              std::lower_bound(list.begin(), list.end(), as_of) - list.begin());
           if (!o.Proposes(n, list.size(), below)) continue;
           for (uint32_t i = 0; i < n; ++i) ++shared[list[i]];
         }
@@ -296,9 +295,9 @@ TEST(FingerprintIndexTest, RecentRunsAnswerAsPlainLists) {
       group_of[d] = static_cast<uint32_t>(rng() % 7);
       std::vector<Fingerprint> fps;
       const int size_kind = static_cast<int>(rng() % 10);
-      const size_t n = size_kind == 0   ? 0
+      const size_t n = size_kind == 0  ? 0
                        : size_kind < 7 ? rng() % 20
-                                        : rng() % 400;
+                                       : rng() % 400;
       for (uint32_t i = 0; i < n; ++i) fps.push_back({hash(), i});
       if (n > 2) fps.push_back(fps[0]);  // a repeated hash counts once
       ASSERT_TRUE(index.Add(d, fps).ok());
