@@ -15,9 +15,11 @@
 //       then in DIR (which must not exist), as an ingestion pipeline would:
 //       batches of 1,000 sketched by SketchBatch() on every core while the
 //       main thread commits them in order (Commit()); docs/s of the whole
-//       ingest, wall clock. The documents are generated beforehand, 100
-//       batches at a time, untimed. Then SaveQueryModel() on DIR, timed,
-//       as `mimeo index add` does after adding.
+//       ingest, wall clock; the process's peak RSS (VmHWM) once the engine
+//       in memory is built, before the one on disk. The documents are
+//       generated beforehand, 100 batches at a time, untimed. Then
+//       SaveQueryModel() on DIR, timed, as `mimeo index add` does after
+//       adding.
 //   mimeo_durable_bench savemodel MODE DIR   opens DIR and keeps Query()'s
 //       model of common shingles in it (SaveQueryModel()), timed.
 //   mimeo_durable_bench adds MODE N DIR T   builds N documents in DIR
@@ -43,6 +45,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -228,6 +231,16 @@ PipelineRate Pipeline(mimeo::Engine& e, uint64_t n, unsigned threads) {
           commit_cpu / static_cast<double>(n)};
 }
 
+// The process's peak resident memory so far (VmHWM), in bytes.
+uint64_t PeakRssBytes() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) return 1024 * std::stoull(line.substr(6));
+  }
+  return 0;
+}
+
 int PipelineIngest(const std::string& mode, uint64_t n,
                    const std::string& dir) {
   const mimeo::Engine::Options o = OptionsFor(mode);
@@ -241,6 +254,8 @@ int PipelineIngest(const std::string& mode, uint64_t n,
     auto e = *mimeo::Engine::Create(o);
     memory_rate = Pipeline(*e, n, threads);
   }
+  // Before the engine on disk exists: the engine in memory's peak.
+  const uint64_t memory_peak = PeakRssBytes();
   auto e = mimeo::Engine::Open(dir, o);
   Check(e.status());
   const PipelineRate disk_rate = Pipeline(**e, n, threads);
@@ -266,6 +281,8 @@ int PipelineIngest(const std::string& mode, uint64_t n,
               1e6 * disk_rate.commit_cpu_per_doc);
   std::printf("disk bytes per document: %.0f\n",
               static_cast<double>(bytes) / n);
+  std::printf("peak RSS with the engine in memory: %.0f MB\n",
+              static_cast<double>(memory_peak) / 1e6);
   std::printf("SaveQueryModel() after the ingest: %.1f s\n", save_s);
   return 0;
 }

@@ -11,6 +11,7 @@
 #include "internal/minhash_kernels.h"
 #include "internal/simd.h"
 #include "mimeo/align.h"
+#include "mimeo/fingerprint_index.h"
 #include "mimeo/lsh_index.h"
 #include "mimeo/minhash.h"
 #include "mimeo/normalize.h"
@@ -431,6 +432,84 @@ void BM_LshAllPairs(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * sigs.size());
 }
 BENCHMARK(BM_LshAllPairs)->Unit(benchmark::kMillisecond);
+
+// Documents of 145 winnowed-like fingerprints (the smallest of 4 random
+// hashes, so that they crowd the low values as winnowing's do), every
+// fifth copied from an earlier document: what copy mode files a document.
+const std::vector<std::vector<mimeo::Fingerprint>>& FingerprintDocs() {
+  static const auto docs = [] {
+    constexpr size_t kDocs = 100000, kPerDoc = 145;
+    std::mt19937_64 rng(4);
+    std::vector<std::vector<mimeo::Fingerprint>> out(kDocs);
+    for (size_t d = 0; d < kDocs; ++d) {
+      out[d].reserve(kPerDoc);
+      for (uint32_t i = 0; i < kPerDoc; ++i) {
+        uint64_t h = rng();
+        for (int w = 1; w < 4; ++w) h = std::min(h, rng());
+        if (d > 0 && i % 5 == 0) h = out[rng() % d][i].hash();
+        out[d].push_back({h, i});
+      }
+    }
+    return out;
+  }();
+  return docs;
+}
+
+// FingerprintIndex::Add() of the 100k documents above into a new index
+// (packings included): items/s are documents.
+void BM_FingerprintIndexAdd(benchmark::State& state) {
+  const auto& docs = FingerprintDocs();
+  for (auto _ : state) {
+    auto index = *mimeo::FingerprintIndex::Create({});
+    for (mimeo::DocId d = 0; d < docs.size(); ++d) {
+      index.Add(d, docs[d]).IgnoreError();
+    }
+    benchmark::DoNotOptimize(index.num_postings());
+  }
+  state.SetItemsProcessed(state.iterations() * docs.size());
+}
+BENCHMARK(BM_FingerprintIndexAdd)->Unit(benchmark::kMillisecond);
+
+// Lookups in the index of those documents as Add() left it (the postings
+// since the last packing not packed: recent_postings counts them), or
+// packed (Arg 1). Candidates() of an indexed document's fingerprints, as of
+// the end; DocFrequency() of each of them.
+void BM_FingerprintIndexCandidates(benchmark::State& state) {
+  const auto& docs = FingerprintDocs();
+  auto index = *mimeo::FingerprintIndex::Create({});
+  for (mimeo::DocId d = 0; d < docs.size(); ++d) {
+    index.Add(d, docs[d]).IgnoreError();
+  }
+  if (state.range(0) == 1) index.Pack();
+  const auto end = static_cast<mimeo::DocId>(docs.size());
+  std::mt19937_64 rng(5);
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(index.Candidates(docs[rng() % docs.size()], end));
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.counters["recent_postings"] =
+      static_cast<double>(index.num_recent_postings());
+}
+BENCHMARK(BM_FingerprintIndexCandidates)->Arg(0)->Arg(1);
+
+void BM_FingerprintIndexDocFrequency(benchmark::State& state) {
+  const auto& docs = FingerprintDocs();
+  auto index = *mimeo::FingerprintIndex::Create({});
+  for (mimeo::DocId d = 0; d < docs.size(); ++d) {
+    index.Add(d, docs[d]).IgnoreError();
+  }
+  const auto end = static_cast<mimeo::DocId>(docs.size());
+  std::mt19937_64 rng(6);
+  for (auto _ : state) {
+    uint32_t n = 0;
+    for (const mimeo::Fingerprint& f : docs[rng() % docs.size()]) {
+      n += index.DocFrequency(f.hash(), end);
+    }
+    benchmark::DoNotOptimize(n);
+  }
+  state.SetItemsProcessed(state.iterations() * 145);
+}
+BENCHMARK(BM_FingerprintIndexDocFrequency);
 
 }  // namespace
 

@@ -1,5 +1,7 @@
 #include "mimeo/fingerprint_index.h"
 
+#include <algorithm>
+#include <iterator>
 #include <map>
 #include <random>
 #include <set>
@@ -189,6 +191,154 @@ TEST(FingerprintIndexTest, PackingChangesNoAnswer) {
   index.Pack();
   EXPECT_EQ(index.num_packed_postings(), 0u);
   EXPECT_TRUE(index.Candidates(added[0], kDocs).empty());
+}
+
+// The recent postings are a log of sorted runs merged by size (one run a
+// document, merged while the newest is more than half the one before). A
+// reference of plain lists, checked after random adds of documents of
+// very different sizes (so that runs merge unevenly), removals of
+// documents in runs and in the packed table (some twice, some with none
+// of their postings left before their run merges), packings and lookups
+// at random as_of: any posting lost, kept after removal, or put out of
+// DocId order by a merge shows.
+TEST(FingerprintIndexTest, RecentRunsAnswerAsPlainLists) {
+  for (const uint64_t seed : {1u, 2u, 3u}) {
+    std::mt19937_64 rng(seed);
+    FingerprintIndex::Options o;
+    o.max_postings = 8;
+    o.min_shared = 1 + static_cast<uint32_t>(seed % 2);
+    auto made = FingerprintIndex::Create(o);
+    ASSERT_TRUE(made.ok());
+    FingerprintIndex index = std::move(*made);
+    std::map<uint64_t, std::vector<DocId>> holders;
+    std::map<DocId, std::vector<Fingerprint>> added;
+    std::vector<uint32_t> group_of;
+    // Hashes from a small pool (shared often), crowded at low values as
+    // winnowing's are, or unique.
+    std::vector<uint64_t> pool(300);
+    for (uint64_t& h : pool) h = rng() >> (rng() % 2 == 0 ? 0 : 44);
+    auto hash = [&]() -> uint64_t {
+      return rng() % 3 == 0 ? rng() : pool[rng() % pool.size()];
+    };
+    const auto check = [&](DocId next) {
+      size_t postings = 0, distinct = 0;
+      for (const auto& [h, list] : holders) {
+        postings += list.size();
+        distinct += !list.empty();
+      }
+      ASSERT_EQ(index.num_postings(), postings);
+      ASSERT_EQ(index.num_packed_postings() + index.num_recent_postings(),
+                postings);
+      ASSERT_EQ(index.num_fingerprints(), distinct);
+      for (int q = 0; q < 40; ++q) {
+        const DocId as_of = static_cast<DocId>(rng() % (next + 2));
+        const uint64_t h = q % 4 == 0 ? rng() : pool[rng() % pool.size()];
+        std::vector<DocId> want;
+        if (auto it = holders.find(h); it != holders.end()) {
+          for (DocId d : it->second) {
+            if (d < as_of) want.push_back(d);
+          }
+        }
+        std::vector<DocId> got = {12345};
+        index.AppendHolders(h, as_of, got);
+        got.erase(got.begin());
+        ASSERT_EQ(got, want) << "seed " << seed << " as_of " << as_of;
+        ASSERT_EQ(index.DocFrequency(h, as_of), want.size());
+        std::set<uint32_t> groups;
+        for (DocId d : want) groups.insert(group_of[d]);
+        const uint32_t limit = 1 + static_cast<uint32_t>(rng() % 6);
+        ASSERT_EQ(index.DistinctGroups(h, as_of, group_of, limit),
+                  std::min<size_t>(groups.size(), limit));
+      }
+      for (int q = 0; q < 6 && !added.empty(); ++q) {
+        const DocId as_of = static_cast<DocId>(rng() % (next + 2));
+        auto it = added.begin();
+        std::advance(it, rng() % added.size());
+        std::vector<Fingerprint> query = it->second;
+        query.push_back({hash(), 0});
+        const uint32_t below = q % 2 == 0 ? UINT32_MAX : 5;
+        std::map<DocId, uint32_t> shared;
+        std::set<uint64_t> seen;
+        for (const Fingerprint& f : query) {
+          if (!seen.insert(f.hash()).second) continue;
+          const auto found = holders.find(f.hash());
+          if (found == holders.end()) continue;
+          const std::vector<DocId>& list = found->second;
+          const auto n = static_cast<uint32_t>(
+              std::lower_bound(list.begin(), list.end(), as_of) - list.begin());
+          if (!o.Proposes(n, list.size(), below)) continue;
+          for (uint32_t i = 0; i < n; ++i) ++shared[list[i]];
+        }
+        std::vector<CopyCandidate> want;
+        for (const auto& [doc, n] : shared) {
+          if (n >= o.min_shared) want.push_back({doc, n});
+        }
+        std::stable_sort(want.begin(), want.end(),
+                         [](const CopyCandidate& a, const CopyCandidate& b) {
+                           return a.shared > b.shared;
+                         });
+        const std::vector<CopyCandidate> got =
+            index.Candidates(query, as_of, below);
+        ASSERT_EQ(got.size(), want.size()) << "seed " << seed;
+        for (size_t i = 0; i < got.size(); ++i) {
+          ASSERT_EQ(got[i].doc, want[i].doc);
+          ASSERT_EQ(got[i].shared, want[i].shared);
+        }
+      }
+    };
+    DocId next = 0;
+    // Enough postings (about 130k) for Add() to pack by itself too.
+    for (int step = 0; step < 3000; ++step) {
+      next += 1 + static_cast<DocId>(rng() % 3);  // DocIds with gaps
+      const DocId d = next;
+      group_of.resize(d + 1);
+      group_of[d] = static_cast<uint32_t>(rng() % 7);
+      std::vector<Fingerprint> fps;
+      const int size_kind = static_cast<int>(rng() % 10);
+      const size_t n = size_kind == 0  ? 0
+                       : size_kind < 7 ? rng() % 20
+                                       : rng() % 400;
+      for (uint32_t i = 0; i < n; ++i) fps.push_back({hash(), i});
+      if (n > 2) fps.push_back(fps[0]);  // a repeated hash counts once
+      ASSERT_TRUE(index.Add(d, fps).ok());
+      for (const Fingerprint& f : fps) {
+        std::vector<DocId>& list = holders[f.hash()];
+        if (list.empty() || list.back() != d) list.push_back(d);
+      }
+      added[d] = fps;
+      const uint64_t r = rng() % 100;
+      if (r < 12 && !added.empty()) {
+        // Mostly recent documents, sometimes old ones; now and then twice,
+        // or with another document's fingerprints (neither changes
+        // anything).
+        auto it = added.end();
+        const size_t back = rng() % std::min<size_t>(added.size(), 12);
+        if (rng() % 4 == 0) {
+          it = added.begin();
+          std::advance(it, rng() % added.size());
+        } else {
+          it = std::prev(it, static_cast<std::ptrdiff_t>(back) + 1);
+        }
+        const DocId gone = it->first;
+        index.Remove(gone, it->second);
+        if (rng() % 3 == 0) index.Remove(gone, it->second);
+        if (rng() % 3 == 0) index.Remove(gone, added.begin()->second);
+        for (auto& [h, list] : holders) {
+          list.erase(std::remove(list.begin(), list.end(), gone), list.end());
+        }
+        added.erase(it);
+      }
+      if (r >= 12 && r < 14) index.Pack();
+      if (step % 150 == 149) {
+        check(next);
+        if (testing::Test::HasFatalFailure()) return;
+      }
+    }
+    check(next);
+    index.Pack();
+    EXPECT_EQ(index.num_recent_postings(), 0u);
+    check(next);
+  }
 }
 
 TEST(FingerprintIndexTest, ValidatesOptions) {

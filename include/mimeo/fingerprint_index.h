@@ -24,10 +24,13 @@
 // a hash map from each fingerprint to its list of holders cost about 44 on
 // generated news (bench/README.md; most fingerprints have one holder, and
 // a map slot is 33 bytes, at the map's load). The postings added since the
-// table was last packed sit in a small hash map until Pack() folds them
-// in; Add() packs once they reach an eighth of the packed ones, so at most
-// about a ninth of the postings are in the map. Answers do not depend on
-// what is packed.
+// table was last packed sit in a log of sorted runs (each Add() appends
+// one, and runs are merged by size, so that a lookup reads at most
+// log2(postings) + 1 runs, each through a small filter and directory of
+// its own) until Pack() folds them in; Add() packs once they reach an
+// eighth of the packed ones, so at most about a ninth of the postings are
+// in runs. Answers do not depend on what is packed, nor on how the runs
+// were merged.
 //
 // Thread safety: const methods may run concurrently; Add, Remove and Pack
 // need exclusive access.
@@ -38,9 +41,7 @@
 #include <memory>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
-#include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
@@ -50,6 +51,7 @@
 namespace mimeo {
 namespace internal {
 class PackedPostings;
+class RecentRuns;
 }  // namespace internal
 
 // An indexed document sharing fingerprints with the asking one.
@@ -94,7 +96,7 @@ class FingerprintIndex {
   void Remove(DocId doc, absl::Span<const Fingerprint> fingerprints);
   // Folds the postings added since the last packing into the packed table,
   // and drops removed ones from it. Changes no answer; costs a pass over
-  // the table and a sort of the new postings.
+  // the table and a merge of the runs. Gives back the runs' memory.
   void Pack();
 
   // Indexed documents with DocId < as_of that hold `hash`.
@@ -143,29 +145,26 @@ class FingerprintIndex {
   // Distinct fingerprints indexed (a pass over the postings), and postings.
   size_t num_fingerprints() const;
   size_t num_postings() const { return num_postings_; }
-  // Postings in the packed table, and added since (in the hash map).
+  // Postings in the packed table, and added since (in the runs).
   size_t num_packed_postings() const;
   size_t num_recent_postings() const { return recent_postings_; }
   size_t MemoryBytes() const;
   const Options& options() const { return options_; }
 
  private:
-  // The holders of one hash, by increasing DocId: those in the packed table
-  // (removed ones, if any, are left at the end as kRemoved), then the
-  // recent ones, all with larger DocIds.
-  struct Holders {
-    absl::Span<const DocId> packed;
-    absl::Span<const DocId> recent;
-  };
-  // Recent holders of one fingerprint, by increasing DocId.
-  using List = absl::InlinedVector<DocId, 4>;
-
   explicit FingerprintIndex(const Options& options);
-  Holders Find(uint64_t hash) const;
+  // Pack(); `keep_room` keeps the runs' memory for those to come.
+  void Pack(bool keep_room);
+  // Calls f(holders) with the holders of `hash` in the packed table
+  // (removed ones, if any, at the end as kRemoved), then in each recent run
+  // holding it, oldest first, all by increasing DocId and every part's
+  // above the one before; stops when f returns true.
+  template <typename F>
+  void ForEachHolders(uint64_t hash, F&& f) const;
 
   Options options_;
   std::unique_ptr<internal::PackedPostings> packed_;
-  absl::flat_hash_map<uint64_t, List> recent_;
+  std::unique_ptr<internal::RecentRuns> recent_;
   size_t recent_postings_ = 0;
   size_t num_postings_ = 0;
   DocId next_doc_ = 0;
