@@ -1701,6 +1701,19 @@ TEST(DurableCliTest, TextsByReferenceAnswerAlike) {
 
 // `mimeo index` on a directory answers as on a snapshot file, converts
 // both ways, checks, removes and prunes, and refuses what it must.
+// The DocIds and removed documents of the model of common shingles the
+// index in `dir` keeps (meta "query_common"), or (0, 0) when it keeps none.
+std::pair<uint64_t, uint64_t> KeptQueryModel(const std::string& dir) {
+  std::pair<uint64_t, uint64_t> kept{0, 0};
+  Damage(dir, "meta", 0, [&](MDB_txn* txn, MDB_dbi meta) {
+    MDB_val k{12, const_cast<char*>("query_common")}, v;
+    if (mdb_get(txn, meta, &k, &v) != 0 || v.mv_size < 16) return;
+    std::memcpy(&kept.first, v.mv_data, 8);
+    std::memcpy(&kept.second, static_cast<const char*>(v.mv_data) + 8, 8);
+  });
+  return kept;
+}
+
 TEST(DurableCliTest, DirectoryIndexAnswersAsSnapshot) {
   const std::string dir = TempDir("cli");
   std::filesystem::create_directories(dir);
@@ -1711,6 +1724,8 @@ TEST(DurableCliTest, DirectoryIndexAnswersAsSnapshot) {
   ASSERT_EQ(RunMimeo(dir, {"index", "create", "idx/", texts, "-q"}, &out, &err),
             0)
       << err;
+  // Each change keeps the model its queries answer with.
+  EXPECT_EQ(KeptQueryModel(dir + "/idx"), std::make_pair(uint64_t{15}, uint64_t{0}));
   ASSERT_EQ(
       RunMimeo(dir, {"index", "create", "snap.mimeo", texts, "-q"}, &out, &err),
       0)
@@ -1738,6 +1753,8 @@ TEST(DurableCliTest, DirectoryIndexAnswersAsSnapshot) {
                      &err),
             0)
       << err;
+  EXPECT_EQ(KeptQueryModel(dir + "/idx2"),
+            std::make_pair(uint64_t{15}, uint64_t{0}));
   ASSERT_EQ(RunMimeo(dir, {"index", "check", "idx2"}, &out, &err), 0) << err;
   EXPECT_NE(out.find("passes its check: 15 documents"), std::string::npos)
       << out;
@@ -1755,6 +1772,7 @@ TEST(DurableCliTest, DirectoryIndexAnswersAsSnapshot) {
       RunMimeo(dir, {"index", "info", "idx", "--format", "jsonl"}, &out, &err),
       0);
   EXPECT_NE(out.find("\"documents\":14"), std::string::npos) << out;
+  EXPECT_EQ(KeptQueryModel(dir + "/idx"), std::make_pair(uint64_t{15}, uint64_t{1}));
   EXPECT_NE(
       RunMimeo(dir, {"index", "remove", "idx", "wire/comet.txt"}, &out, &err),
       0);

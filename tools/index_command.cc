@@ -153,12 +153,16 @@ absl::Status CheckSavable(const std::string& path) {
 // shingles its queries answer with (Engine::SaveQueryModel()), so that
 // each `mimeo index query` does not count it again. The change is kept
 // whatever happens here: a failure is a warning.
+void WarnModelNotKept(const std::string& index, const absl::Status& s) {
+  std::fprintf(stderr,
+               "mimeo: warning: index '%s': the model of common shingles "
+               "was not kept, so each query process counts it again: %s\n",
+               index.c_str(), std::string(s.message()).c_str());
+}
+
 void KeepQueryModel(Engine& engine, const std::string& index) {
   if (absl::Status s = engine.SaveQueryModel(); !s.ok()) {
-    std::fprintf(stderr,
-                 "mimeo: warning: index '%s': the model of common shingles "
-                 "was not kept, so each query process counts it again: %s\n",
-                 index.c_str(), std::string(s.message()).c_str());
+    WarnModelNotKept(index, s);
   }
 }
 
@@ -545,6 +549,17 @@ int Import(IndexArgs& args) {
   if (!engine.ok()) return StatusExit(engine.status());
   if (absl::Status s = (*engine)->SaveIndex(dir); !s.ok()) {
     return StatusExit(s);
+  }
+  engine->reset();
+  if (info->options.keep_shingle_sets &&
+      info->options.find_near_duplicates) {
+    // The model of common shingles the new index's queries answer with.
+    auto imported = Engine::Open(dir, SnapshotOptions(*info, args.common));
+    if (imported.ok()) {
+      KeepQueryModel(**imported, dir);
+    } else {
+      WarnModelNotKept(dir, imported.status());
+    }
   }
   if (!args.common.quiet) {
     std::fprintf(stderr, "mimeo: %llu documents of '%s' imported into '%s'\n",
