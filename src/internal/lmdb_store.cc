@@ -965,10 +965,7 @@ absl::Status LmdbDocumentStore::Renew(Snapshot* snap) {
     mdb_txn_abort(snapshot_);
     snapshot_ = nullptr;
   }
-  {
-    std::lock_guard lock(copies_mu_);
-    copies_.clear();
-  }
+  copies_.Clear();
   // No transaction of this process is open now, so that BeginTxn() may
   // take in a map another process grew.
   MDB_txn* txn = nullptr;
@@ -1810,40 +1807,24 @@ std::string_view LmdbDocumentStore::source_name(uint32_t source) const {
   return std::string_view(static_cast<const char*>(v.mv_data), v.mv_size);
 }
 
-template <typename T>
-absl::Span<const T> LmdbDocumentStore::InPlace(const char* p,
-                                               size_t count) const {
-  static_assert(std::is_trivially_copyable_v<T>);
-  // A record's fingerprint is its hash (u64) and position (u32), which is
-  // Fingerprint's layout in native order.
-  static_assert(sizeof(Fingerprint) == 12 && alignof(Fingerprint) == 4);
-  if (count == 0) return {};
-  if (reinterpret_cast<uintptr_t>(p) % alignof(T) == 0) {
-    return absl::MakeConstSpan(reinterpret_cast<const T*>(p), count);
-  }
-  // operator new[] aligns for any fundamental type.
-  auto copy = std::make_unique<std::byte[]>(count * sizeof(T));
-  std::memcpy(copy.get(), p, count * sizeof(T));
-  const T* values = reinterpret_cast<const T*>(copy.get());
-  std::lock_guard lock(copies_mu_);
-  copies_.push_back(std::move(copy));
-  return absl::MakeConstSpan(values, count);
-}
+// A record's fingerprint is its hash (u64) and position (u32), which is
+// Fingerprint's layout in native order: fingerprints() views them in place.
+static_assert(sizeof(Fingerprint) == 12 && alignof(Fingerprint) == 4);
 
 absl::Span<const uint32_t> LmdbDocumentStore::signature(DocId doc) const {
   if (cached_) return cache_.signature(doc);
   const MDB_val v = Record(doc);
   const RecordHeader h = HeaderOf(v);
-  return InPlace<uint32_t>(static_cast<const char*>(v.mv_data) + kRecordHeader,
-                           h.signature);
+  return copies_.View<uint32_t>(
+      static_cast<const char*>(v.mv_data) + kRecordHeader, h.signature);
 }
 
 absl::Span<const uint64_t> LmdbDocumentStore::set(DocId doc) const {
   if (cached_) return cache_.set(doc);
   const MDB_val v = Record(doc);
   const RecordHeader h = HeaderOf(v);
-  return InPlace<uint64_t>(static_cast<const char*>(v.mv_data) + h.set_at(),
-                           h.set);
+  return copies_.View<uint64_t>(
+      static_cast<const char*>(v.mv_data) + h.set_at(), h.set);
 }
 
 absl::Span<const Fingerprint> LmdbDocumentStore::fingerprints(
@@ -1851,7 +1832,7 @@ absl::Span<const Fingerprint> LmdbDocumentStore::fingerprints(
   if (cached_) return cache_.fingerprints(doc);
   const MDB_val v = Record(doc);
   const RecordHeader h = HeaderOf(v);
-  return InPlace<Fingerprint>(
+  return copies_.View<Fingerprint>(
       static_cast<const char*>(v.mv_data) + h.fps_at(), h.fps);
 }
 
@@ -2617,8 +2598,7 @@ absl::Status LmdbDocumentStore::Check(const std::string& dir) {
             "its saved model of common shingles: ", model.status().message()));
       }
       // Sets LMDB did not align are copied, and kept until the count ends.
-      std::mutex copies_mu;
-      std::deque<std::vector<uint64_t>> copies;
+      AlignedCopies copies;
       model->Build(saved.num_ids, [&](size_t d) -> absl::Span<const uint64_t> {
         const uint32_t key = static_cast<uint32_t>(d);
         MDB_val k = Val(&key, sizeof(key)), v;
@@ -2626,16 +2606,8 @@ absl::Status LmdbDocumentStore::Check(const std::string& dir) {
         if (mdb_get(raw, docs, &k, &v) != 0 || !ParseHeader(v, h) || !h.live) {
           return {};
         }
-        const char* p = static_cast<const char*>(v.mv_data) + h.set_at();
-        if (reinterpret_cast<uintptr_t>(p) % alignof(uint64_t) == 0) {
-          return absl::MakeConstSpan(reinterpret_cast<const uint64_t*>(p),
-                                     h.set);
-        }
-        std::vector<uint64_t> copy(h.set);
-        if (h.set != 0) std::memcpy(copy.data(), p, h.set * sizeof(uint64_t));
-        std::lock_guard lock(copies_mu);
-        copies.push_back(std::move(copy));
-        return copies.back();
+        return copies.View<uint64_t>(
+            static_cast<const char*>(v.mv_data) + h.set_at(), h.set);
       });
       if (model->threshold() != saved.threshold ||
           model->documents() != saved.documents ||

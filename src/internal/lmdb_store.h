@@ -87,14 +87,18 @@
 #include <lmdb.h>
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <type_traits>
 #include <vector>
 
+#include "absl/types/span.h"
 #include "internal/band_levels.h"
 #include "internal/memory_store.h"
 #include "mimeo/band_postings.h"
@@ -139,6 +143,36 @@ struct IndexSummary {
 struct LmdbDbs {
   MDB_dbi meta = 0, docs = 0, ids = 0, texts = 0, log = 0, levels = 0, dead = 0,
           sources = 0, source_names = 0;
+};
+
+// Views of arrays read in place from the map: the values themselves when
+// LMDB aligned them for their type, else copies, kept until Clear() (or
+// this object's end). Thread-safe.
+class AlignedCopies {
+ public:
+  template <typename T>
+  absl::Span<const T> View(const char* p, size_t count) {
+    static_assert(std::is_trivially_copyable_v<T>);
+    if (count == 0) return {};
+    if (reinterpret_cast<uintptr_t>(p) % alignof(T) == 0) {
+      return absl::MakeConstSpan(reinterpret_cast<const T*>(p), count);
+    }
+    // operator new[] aligns for any fundamental type.
+    auto copy = std::make_unique<std::byte[]>(count * sizeof(T));
+    std::memcpy(copy.get(), p, count * sizeof(T));
+    const T* values = reinterpret_cast<const T*>(copy.get());
+    std::lock_guard lock(mu_);
+    copies_.push_back(std::move(copy));
+    return absl::MakeConstSpan(values, count);
+  }
+  void Clear() {
+    std::lock_guard lock(mu_);
+    copies_.clear();
+  }
+
+ private:
+  std::mutex mu_;
+  std::deque<std::unique_ptr<std::byte[]>> copies_;
 };
 
 class LmdbDocumentStore final : public DocumentStore,
@@ -328,10 +362,6 @@ class LmdbDocumentStore final : public DocumentStore,
   absl::Status Renew(Snapshot* snap);
   // The record of `doc` in the snapshot; empty when it cannot be read.
   MDB_val Record(DocId doc) const;
-  // `count` values of type T at `p` in the snapshot: a view of the map
-  // when LMDB aligned them, else of a copy kept until the next Renew().
-  template <typename T>
-  absl::Span<const T> InPlace(const char* p, size_t count) const;
   absl::Status Error(const char* what, int rc) const;
   // Error() of a failed write transaction, saying nothing was written.
   absl::Status WriteError(const char* what, int rc) const;
@@ -375,11 +405,11 @@ class LmdbDocumentStore final : public DocumentStore,
   std::vector<uint64_t> dead_;
   // The last generation taken in; read by Stale() without the writer lock.
   std::atomic<uint64_t> generation_{0};
-  // Copies of a record's arrays LMDB did not align (InPlace()): none of
-  // the signatures and fingerprints (see the record's padding), the sets
-  // of records kept in a leaf page; kept until the next Renew().
-  mutable std::mutex copies_mu_;
-  mutable std::deque<std::unique_ptr<std::byte[]>> copies_;
+  // The arrays of the snapshot's records, as views: copies only of those
+  // LMDB did not align (none of the signatures and fingerprints, see the
+  // record's padding; the sets of records kept in a leaf page), kept until
+  // the next Renew().
+  mutable AlignedCopies copies_;
 };
 
 }  // namespace mimeo::internal
