@@ -1650,6 +1650,7 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(const std::string& dir,
   ASSIGN_OR_RETURN(std::unique_ptr<internal::LmdbDocumentStore> store,
                    internal::LmdbDocumentStore::Open(
                        dir, ConfigOf(options, e->lsh_params_), true));
+  store->set_threads(options.threads);
   e->store_ = std::move(store);
   const bool fingerprints_stored =
       options.copy.enabled && e->store_->fingerprint_postings() != nullptr;
@@ -1721,6 +1722,7 @@ absl::Status Engine::SaveIndex(const std::string& dir) const {
       std::unique_ptr<internal::LmdbDocumentStore> out,
       internal::LmdbDocumentStore::Open(dir, ConfigOf(options_, lsh_params_),
                                         true));
+  out->set_threads(options_.threads);
   if (out->num_ids() != 0) {
     return absl::AlreadyExistsError(absl::StrFormat(
         "index '%s' holds documents already; save into a new directory", dir));

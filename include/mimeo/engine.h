@@ -290,7 +290,8 @@ class Engine {
 
     // Documents longer than this are refused. Default 256 MiB.
     uint64_t max_document_bytes = uint64_t{256} << 20;
-    // Worker threads for AddBatch and Cluster; 0 (default) uses all cores.
+    // Worker threads for AddBatch and Cluster, and for merging the levels
+    // of postings of an index on disk; 0 (default) uses all cores.
     int threads = 0;
 
     absl::Status Validate() const;

@@ -24,6 +24,8 @@
 #include "internal/status_macros.h"
 #include "mimeo/boilerplate.h"
 #include "mimeo/lsh_index.h"
+#include "oneapi/tbb/parallel_for.h"
+#include "oneapi/tbb/task_arena.h"
 #include "xxhash.h"
 
 namespace mimeo::internal {
@@ -351,6 +353,44 @@ class LevelArrayWriter {
   std::optional<BandArrayWriter> plain_;
   std::optional<FilteredShardWriter> filtered_;
 };
+
+// Merges the arrays `in` of levels in DocId order (inputs of one array
+// number) into `out` (LevelArrayWriter::Bytes(n, filtered) bytes), with a
+// filter made anew when `filtered`, leaving out the entries of the DocIds
+// in `dead` (sorted). False when they do not make exactly n entries.
+bool MergeArrays(absl::Span<const BandArray> in, absl::Span<const DocId> dead,
+                 uint64_t n, bool filtered, char* out) {
+  LevelArrayWriter w(out, n, filtered);
+  // Among equal keys the first input's entry has the smallest DocId. Each
+  // input's next entry is kept at hand, so that picking the smallest reads
+  // no array.
+  std::vector<BandEntry> head(in.size());
+  std::vector<uint64_t> at(in.size(), 0);
+  std::vector<char> more(in.size());
+  for (size_t i = 0; i < in.size(); ++i) {
+    more[i] = in[i].size() != 0;
+    if (more[i]) head[i] = in[i].entry(0);
+  }
+  for (;;) {
+    size_t best = in.size();
+    for (size_t i = 0; i < in.size(); ++i) {
+      if (more[i] && (best == in.size() || head[i].key < head[best].key)) {
+        best = i;
+      }
+    }
+    if (best == in.size()) break;
+    const BandEntry e = head[best];
+    if (++at[best] < in[best].size()) {
+      head[best] = in[best].entry(at[best]);
+    } else {
+      more[best] = 0;
+    }
+    if (dead.empty() || !std::binary_search(dead.begin(), dead.end(), e.doc)) {
+      w.Add(e);
+    }
+  }
+  return w.Finish();
+}
 
 // The postings of one document, one a band: out[band] gets its entry.
 void PostingsOf(absl::Span<const uint32_t> signature, uint32_t bands,
@@ -1456,80 +1496,89 @@ absl::Status LmdbDocumentStore::MergeLevels() {
             }
             merged.id = id;
             size_t bytes = 0;
-            std::vector<BandArray> in(inputs.size());
+            // The arrays of a transaction are merged a few at a time, on
+            // every thread, each into a buffer of its own, then copied
+            // into the space LMDB reserves for it (which must be filled
+            // before the transaction's next write): in a copy-mode ingest
+            // the merges took half of the committing thread's time while
+            // the sketching threads waited (bench/README.md). At most
+            // `batch` merged arrays are held at once: a few tens of MB
+            // at a million documents.
+            struct Job {
+              uint32_t array = 0;
+              bool filtered = false;
+              uint64_t n = 0;
+              std::vector<BandArray> in;
+              std::unique_ptr<char[]> out;
+              bool ok = false;
+            };
+            tbb::task_arena arena(threads_ == 0 ? tbb::task_arena::automatic
+                                                : threads_);
+            const size_t batch =
+                static_cast<size_t>(std::max(2, arena.max_concurrency()));
+            std::vector<Job> jobs;
             FingerprintFilter in_filter;
-            std::vector<uint64_t> at(inputs.size());
-            for (end = start; end < bands && bytes < merge_txn_bytes_; ++end) {
-              // A band array holds one entry a document; a fingerprint
-              // shard its documents' distinct hashes in it.
-              const bool band_array = end < config_.lsh_bands;
-              // A merged shard's filter is made anew from its entries.
-              const bool filtered = fp_filters_ && !band_array;
-              uint64_t n = band_array ? merged.docs : 0;
-              for (size_t i = 0; i < inputs.size(); ++i) {
-                const ArrayKey ik = MakeArrayKey(inputs[i].id, end);
-                MDB_val k = Val(ik.data(), kArrayKey), v;
-                if (mdb_get(txn, dbs_.levels, &k, &v) != 0 ||
-                    !ParseLevelArray(v, filtered, in[i], in_filter) ||
-                    (band_array && in[i].size() != inputs[i].docs)) {
-                  return corrupt(absl::StrFormat("band %d of posting level %d",
-                                                 end, inputs[i].id));
-                }
-                at[i] = 0;
-                if (band_array) continue;
-                n += in[i].size();
-                if (dead.empty()) continue;
-                for (uint64_t e = 0; e < in[i].size(); ++e) {
-                  n -= std::binary_search(dead.begin(), dead.end(),
-                                          in[i].entry(e).doc);
-                }
-              }
-              const size_t size = LevelArrayWriter::Bytes(n, filtered);
-              const ArrayKey key = MakeArrayKey(id, end);
-              MDB_val ok = Val(key.data(), kArrayKey), ov = Val(nullptr, size);
-              if (merged.docs != 0 &&
-                  (rc = mdb_put(txn, dbs_.levels, &ok, &ov,
-                                MDB_RESERVE | MDB_APPEND)) != 0) {
-                return rc;
-              }
-              bytes += size;
-              if (merged.docs == 0) continue;
-              // Inputs in DocId order: among equal keys the first input's
-              // entry has the smallest DocId.
-              // Each input's next entry is kept at hand, so that picking the
-              // smallest reads no array.
-              LevelArrayWriter w(static_cast<char*>(ov.mv_data), n, filtered);
-              std::vector<BandEntry> head(inputs.size());
-              std::vector<char> more(inputs.size());
-              for (size_t i = 0; i < inputs.size(); ++i) {
-                more[i] = in[i].size() != 0;
-                if (more[i]) head[i] = in[i].entry(0);
-              }
-              for (;;) {
-                size_t best = inputs.size();
+            for (end = start; end < bands && bytes < merge_txn_bytes_;) {
+              jobs.clear();
+              for (; end < bands && bytes < merge_txn_bytes_ &&
+                     jobs.size() < batch;
+                   ++end) {
+                Job& job = jobs.emplace_back();
+                job.array = end;
+                // A band array holds one entry a document; a fingerprint
+                // shard its documents' distinct hashes in it.
+                const bool band_array = end < config_.lsh_bands;
+                // A merged shard's filter is made anew from its entries.
+                job.filtered = fp_filters_ && !band_array;
+                job.n = band_array ? merged.docs : 0;
+                job.in.resize(inputs.size());
                 for (size_t i = 0; i < inputs.size(); ++i) {
-                  if (more[i] &&
-                      (best == inputs.size() || head[i].key < head[best].key)) {
-                    best = i;
+                  const ArrayKey ik = MakeArrayKey(inputs[i].id, end);
+                  MDB_val k = Val(ik.data(), kArrayKey), v;
+                  BandArray& in = job.in[i];
+                  if (mdb_get(txn, dbs_.levels, &k, &v) != 0 ||
+                      !ParseLevelArray(v, job.filtered, in, in_filter) ||
+                      (band_array && in.size() != inputs[i].docs)) {
+                    return corrupt(absl::StrFormat(
+                        "band %d of posting level %d", end, inputs[i].id));
+                  }
+                  if (band_array) continue;
+                  job.n += in.size();
+                  if (dead.empty()) continue;
+                  for (uint64_t e = 0; e < in.size(); ++e) {
+                    job.n -= std::binary_search(dead.begin(), dead.end(),
+                                                in.entry(e).doc);
                   }
                 }
-                if (best == inputs.size()) break;
-                const BandEntry e = head[best];
-                if (++at[best] < in[best].size()) {
-                  head[best] = in[best].entry(at[best]);
-                } else {
-                  more[best] = 0;
-                }
-                if (dead.empty() ||
-                    !std::binary_search(dead.begin(), dead.end(), e.doc)) {
-                  w.Add(e);
-                }
+                bytes += LevelArrayWriter::Bytes(job.n, job.filtered);
               }
-              if (!w.Finish()) {
-                return corrupt(absl::StrFormat(
-                    "band %d of the levels merged into level %d does not "
-                    "hold its documents",
-                    end, id));
+              if (merged.docs == 0) continue;
+              arena.execute([&] {
+                tbb::parallel_for(size_t{0}, jobs.size(), [&](size_t j) {
+                  Job& job = jobs[j];
+                  job.out.reset(
+                      new char[LevelArrayWriter::Bytes(job.n, job.filtered)]);
+                  job.ok = MergeArrays(job.in, dead, job.n, job.filtered,
+                                       job.out.get());
+                });
+              });
+              for (Job& job : jobs) {
+                if (!job.ok) {
+                  return corrupt(absl::StrFormat(
+                      "band %d of the levels merged into level %d does not "
+                      "hold its documents",
+                      job.array, id));
+                }
+                const size_t size = LevelArrayWriter::Bytes(job.n, job.filtered);
+                const ArrayKey key = MakeArrayKey(id, job.array);
+                MDB_val ok = Val(key.data(), kArrayKey),
+                        ov = Val(nullptr, size);
+                if ((rc = mdb_put(txn, dbs_.levels, &ok, &ov,
+                                  MDB_RESERVE | MDB_APPEND)) != 0) {
+                  return rc;
+                }
+                std::memcpy(ov.mv_data, job.out.get(), size);
+                job.out.reset();
               }
             }
             if (end < bands) return PutMeta(txn, dbs_.meta, kMetaPending, id);

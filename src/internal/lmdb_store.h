@@ -228,6 +228,9 @@ class LmdbDocumentStore final : public DocumentStore,
       const std::string& dir, const IndexConfig& config, bool create,
       uint64_t map_bytes = uint64_t{1} << 28,
       size_t merge_txn_bytes = kMergeTxnBytes);
+  // The threads merging levels of postings may use (Engine::Options::
+  // threads: 0 for every core, the default).
+  void set_threads(int threads) { threads_ = threads; }
   // The format version, config and counts, without reading the documents.
   static absl::StatusOr<IndexSummary> ReadSummary(const std::string& dir);
   // Verifies every invariant of the index in `dir` and changes nothing:
@@ -339,7 +342,10 @@ class LmdbDocumentStore final : public DocumentStore,
   bool AtGeneration(MDB_txn* txn, uint64_t mine, uint64_t& generation,
                     absl::Status* refused) const;
   // Merges the newest levels while LevelsToMerge() says so, each merge in
-  // write transactions of its own after the one that added the level.
+  // write transactions of its own after the one that added the level. The
+  // arrays of a transaction are merged on threads_ threads, a few at a
+  // time, each into a buffer, and written in order: the index's bytes do
+  // not depend on the threads.
   absl::Status MergeLevels();
   // Whether `doc` was removed, as far as this process has taken in.
   bool Dead(DocId doc) const {
@@ -378,6 +384,8 @@ class LmdbDocumentStore final : public DocumentStore,
   // The arrays of a level: the bands, then the fingerprint shards.
   const uint32_t per_level_;
   size_t merge_txn_bytes_ = kMergeTxnBytes;
+  // The threads merges run on (0: every core); set_threads().
+  int threads_ = 0;
   // Whether every field but the texts is kept in cache_ (texts or sets
   // kept) or read from the map.
   const bool cached_;
