@@ -1714,6 +1714,73 @@ std::pair<uint64_t, uint64_t> KeptQueryModel(const std::string& dir) {
   return kept;
 }
 
+// Every key and value of the `levels` table of the index in `dir`.
+std::vector<std::pair<std::string, std::string>> LevelArraysOf(
+    const std::string& dir) {
+  std::vector<std::pair<std::string, std::string>> out;
+  MDB_env* env;
+  EXPECT_EQ(mdb_env_create(&env), 0);
+  mdb_env_set_maxdbs(env, 16);
+  EXPECT_EQ(mdb_env_open(env, dir.c_str(), MDB_RDONLY, 0664), 0);
+  MDB_txn* txn;
+  EXPECT_EQ(mdb_txn_begin(env, nullptr, MDB_RDONLY, &txn), 0);
+  MDB_dbi levels;
+  EXPECT_EQ(mdb_dbi_open(txn, "levels", 0, &levels), 0);
+  MDB_cursor* cursor;
+  EXPECT_EQ(mdb_cursor_open(txn, levels, &cursor), 0);
+  MDB_val k, v;
+  for (int rc = mdb_cursor_get(cursor, &k, &v, MDB_FIRST); rc == 0;
+       rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) {
+    out.emplace_back(
+        std::string(static_cast<const char*>(k.mv_data), k.mv_size),
+        std::string(static_cast<const char*>(v.mv_data), v.mv_size));
+  }
+  mdb_cursor_close(cursor);
+  mdb_txn_abort(txn);
+  mdb_env_close(env);
+  return out;
+}
+
+// Merges run on the engine's threads (Options::threads), several arrays at
+// once: the same adds and removals on one thread and on every core make
+// the same levels, byte for byte, removed documents dropped alike.
+TEST(DurableTest, MergesOnEveryThreadWriteTheSameLevels) {
+  for (const bool near_duplicate : {false, true}) {
+    SCOPED_TRACE(near_duplicate ? "near-duplicate" : "copy");
+    std::vector<std::vector<std::pair<std::string, std::string>>> arrays;
+    for (const int threads : {1, 0}) {
+      const std::string dir = TempDir(absl::StrFormat(
+          "merge_threads_%d_%d", static_cast<int>(near_duplicate), threads));
+      Engine::Options options = DurableOptions(near_duplicate);
+      options.threads = threads;
+      auto disk = Engine::Open(dir, options);
+      ASSERT_TRUE(disk.ok()) << disk.status();
+      Corpus corpus(23);
+      std::vector<std::string> live;
+      // 80 batches of 3: levels merged into levels of 8 and 64 batches.
+      for (int b = 0; b < 80; ++b) {
+        std::vector<Document> batch;
+        for (int i = 0; i < 3; ++i) batch.push_back(corpus.Next());
+        ASSERT_TRUE((*disk)->AddBatch(batch).ok());
+        for (const Document& d : batch) live.push_back(d.id);
+        if (b % 5 == 4) {
+          const size_t gone = corpus.rng()() % live.size();
+          ASSERT_TRUE((*disk)->Remove(live[gone]).ok());
+          live.erase(live.begin() + static_cast<std::ptrdiff_t>(gone));
+        }
+      }
+      disk->reset();
+      EXPECT_TRUE(Engine::CheckIndex(dir).ok()) << Engine::CheckIndex(dir);
+      const Levels levels = LevelsOf(dir);
+      EXPECT_LT(levels.levels.size(), 16u);
+      EXPECT_LT(levels.dead, 16u);
+      arrays.push_back(LevelArraysOf(dir));
+    }
+    ASSERT_FALSE(arrays[0].empty());
+    EXPECT_TRUE(arrays[0] == arrays[1]);
+  }
+}
+
 TEST(DurableCliTest, DirectoryIndexAnswersAsSnapshot) {
   const std::string dir = TempDir("cli");
   std::filesystem::create_directories(dir);
