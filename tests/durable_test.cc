@@ -553,14 +553,33 @@ struct Levels {
   size_t dead = 0;
 };
 
+// A read-only transaction on the index in `dir`, for the tests' own
+// reads of its tables.
+class ReadTxn {
+ public:
+  explicit ReadTxn(const std::string& dir) {
+    EXPECT_EQ(mdb_env_create(&env_), 0);
+    mdb_env_set_maxdbs(env_, 16);
+    EXPECT_EQ(mdb_env_open(env_, dir.c_str(), MDB_RDONLY, 0664), 0);
+    EXPECT_EQ(mdb_txn_begin(env_, nullptr, MDB_RDONLY, &txn_), 0);
+  }
+  ~ReadTxn() {
+    mdb_txn_abort(txn_);
+    mdb_env_close(env_);
+  }
+  ReadTxn(const ReadTxn&) = delete;
+  ReadTxn& operator=(const ReadTxn&) = delete;
+  MDB_txn* get() const { return txn_; }
+
+ private:
+  MDB_env* env_ = nullptr;
+  MDB_txn* txn_ = nullptr;
+};
+
 Levels LevelsOf(const std::string& dir) {
   Levels out;
-  MDB_env* env;
-  EXPECT_EQ(mdb_env_create(&env), 0);
-  mdb_env_set_maxdbs(env, 16);
-  EXPECT_EQ(mdb_env_open(env, dir.c_str(), MDB_RDONLY, 0664), 0);
-  MDB_txn* txn;
-  EXPECT_EQ(mdb_txn_begin(env, nullptr, MDB_RDONLY, &txn), 0);
+  ReadTxn read(dir);
+  MDB_txn* const txn = read.get();
   MDB_dbi meta, dead;
   EXPECT_EQ(mdb_dbi_open(txn, "meta", 0, &meta), 0);
   EXPECT_EQ(mdb_dbi_open(txn, "dead", MDB_INTEGERKEY, &dead), 0);
@@ -575,8 +594,6 @@ Levels LevelsOf(const std::string& dir) {
   MDB_stat st;
   EXPECT_EQ(mdb_stat(txn, dead, &st), 0);
   out.dead = st.ms_entries;
-  mdb_txn_abort(txn);
-  mdb_env_close(env);
   return out;
 }
 
@@ -1718,12 +1735,8 @@ std::pair<uint64_t, uint64_t> KeptQueryModel(const std::string& dir) {
 std::vector<std::pair<std::string, std::string>> LevelArraysOf(
     const std::string& dir) {
   std::vector<std::pair<std::string, std::string>> out;
-  MDB_env* env;
-  EXPECT_EQ(mdb_env_create(&env), 0);
-  mdb_env_set_maxdbs(env, 16);
-  EXPECT_EQ(mdb_env_open(env, dir.c_str(), MDB_RDONLY, 0664), 0);
-  MDB_txn* txn;
-  EXPECT_EQ(mdb_txn_begin(env, nullptr, MDB_RDONLY, &txn), 0);
+  ReadTxn read(dir);
+  MDB_txn* const txn = read.get();
   MDB_dbi levels;
   EXPECT_EQ(mdb_dbi_open(txn, "levels", 0, &levels), 0);
   MDB_cursor* cursor;
@@ -1736,8 +1749,6 @@ std::vector<std::pair<std::string, std::string>> LevelArraysOf(
         std::string(static_cast<const char*>(v.mv_data), v.mv_size));
   }
   mdb_cursor_close(cursor);
-  mdb_txn_abort(txn);
-  mdb_env_close(env);
   return out;
 }
 
