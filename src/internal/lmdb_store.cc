@@ -1569,7 +1569,8 @@ absl::Status LmdbDocumentStore::MergeLevels() {
                       "hold its documents",
                       job.array, id));
                 }
-                const size_t size = LevelArrayWriter::Bytes(job.n, job.filtered);
+                const size_t size =
+                    LevelArrayWriter::Bytes(job.n, job.filtered);
                 const ArrayKey key = MakeArrayKey(id, job.array);
                 MDB_val ok = Val(key.data(), kArrayKey),
                         ov = Val(nullptr, size);
