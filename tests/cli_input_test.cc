@@ -902,6 +902,66 @@ TEST(InputReaderTest, TheSameFileNamedTwiceIsReadOnce) {
   EXPECT_EQ((*r)->counts().skipped_duplicate, 1u);
 }
 
+// A walk takes a file's type from its folder's listing and knows a file by
+// the device and inode of one stat(): links to files are read once, as the
+// first path that names them, and every later path to the same file (a
+// link in the tree, a folder or file named again, through a link to a
+// folder) is warned about, in order; links to folders, dangling links and
+// FIFOs in the tree are passed by without a word.
+TEST(InputReaderTest, LinksAndPathsNamedAgainInAWalkAreReadOnce) {
+  TempDir dir;
+  dir.Write("t/a.txt", "alpha");
+  dir.Write("t/b/c.txt", "gamma");
+  dir.Write("outside.txt", "outside");
+  const fs::path t = dir.path() / "t";
+  fs::create_symlink("a.txt", t / "link-a.txt");
+  fs::create_symlink("../outside.txt", t / "link-out.txt");
+  fs::create_symlink("link-out.txt", t / "link-link.txt");
+  fs::create_symlink("b", t / "link-b");
+  fs::create_symlink("nowhere.txt", t / "dangling.txt");
+  ASSERT_EQ(mkfifo((t / "fifo.txt").c_str(), 0600), 0);
+  const std::string root = dir.path().string();
+  const std::vector<std::string> paths = {root + "/t/", root + "/t/b",
+                                          root + "/outside.txt",
+                                          root + "/t/link-b/c.txt"};
+  const std::vector<std::string> named_again = {
+      root + "/t/link-a.txt", root + "/t/link-out.txt", root + "/t/b/c.txt",
+      root + "/outside.txt", root + "/t/link-b/c.txt"};
+
+  auto r = InputReader::Open(paths, {});
+  ASSERT_TRUE(r.ok()) << r.status();
+  absl::Status err;
+  ::testing::internal::CaptureStderr();
+  const std::vector<Document> docs = ReadEverything(**r, &err);
+  const std::string warnings = ::testing::internal::GetCapturedStderr();
+  ASSERT_TRUE(err.ok()) << err;
+  std::vector<std::string> ids, texts;
+  for (const Document& d : docs) {
+    ids.push_back(d.id);
+    texts.push_back(d.text);
+  }
+  EXPECT_EQ(ids,
+            (std::vector<std::string>{"a.txt", "b/c.txt", "link-link.txt"}));
+  EXPECT_EQ(texts, (std::vector<std::string>{"alpha", "gamma", "outside"}));
+  std::string want;
+  for (const std::string& p : named_again) {
+    want += "mimeo: warning: '" + p + "' is named twice; read once\n";
+  }
+  EXPECT_EQ(warnings, want);
+  EXPECT_EQ((*r)->counts().skipped_duplicate, named_again.size());
+  EXPECT_EQ((*r)->counts().files, 3u);
+
+  // Strict: the first path named again is the error.
+  InputOptions strict;
+  strict.strict = true;
+  r = InputReader::Open(paths, strict);
+  ASSERT_TRUE(r.ok()) << r.status();
+  ReadEverything(**r, &err);
+  EXPECT_EQ(err.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(err.message(),
+            "'" + named_again[0] + "' is named twice; read once");
+}
+
 // Small files are read ahead on all threads, in windows of sources; what
 // a walk reads does not change: every text whole and in order, across
 // windows, beside files too large or compressed to be read ahead, a file

@@ -3,11 +3,13 @@
 // paths, bytes above 0x7f, links of every kind, a FIFO, empty folders.
 #include "tree_walk.h"
 
+#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <random>
 #include <string>
 #include <vector>
@@ -141,6 +143,47 @@ TEST(TreeWalkTest, RandomTreesWalkAsTheFilesystemDoes) {
     EXPECT_EQ(Walked(dir.path().string()), Reference(dir.path().string()))
         << "round " << round;
   }
+}
+
+// Where a listing does not tell an entry's type (DT_UNKNOWN: some network
+// and older file systems), the walk stat()s the entry and takes it as it
+// takes the type listed; a link (DT_LNK) is followed.
+TEST(TreeWalkTest, EntriesOfUnknownTypeAreTakenAsListedOnes) {
+  using internal::EntryType;
+  using internal::TypeOf;
+  TempDir dir;
+  dir.Write("a.txt", "a");
+  dir.Write("b/c.txt", "c");
+  fs::create_symlink("a.txt", dir.path() / "link-to-file");
+  fs::create_symlink("link-to-file", dir.path() / "link-to-link");
+  fs::create_symlink("b", dir.path() / "link-to-folder");
+  fs::create_symlink("nowhere", dir.path() / "dangling");
+  fs::create_symlink("loop", dir.path() / "loop");
+  ASSERT_EQ(mkfifo((dir.path() / "fifo").c_str(), 0600), 0);
+  const std::map<std::string, EntryType> want = {
+      {"a.txt", EntryType::kFile},           {"b", EntryType::kFolder},
+      {"link-to-file", EntryType::kFile},    {"link-to-link", EntryType::kFile},
+      {"link-to-folder", EntryType::kOther}, {"dangling", EntryType::kOther},
+      {"loop", EntryType::kOther},           {"fifo", EntryType::kOther}};
+  std::map<std::string, EntryType> listed, unknown;
+  DIR* d = opendir(dir.path().c_str());
+  ASSERT_NE(d, nullptr);
+  while (const dirent* e = readdir(d)) {
+    const std::string name = e->d_name;
+    if (name == "." || name == "..") continue;
+    const std::string path = (dir.path() / name).string();
+    listed[name] = TypeOf(path, e->d_type);
+    unknown[name] = TypeOf(path, DT_UNKNOWN);
+  }
+  closedir(d);
+  EXPECT_EQ(listed, want);
+  EXPECT_EQ(unknown, want);
+  EXPECT_EQ(TypeOf((dir.path() / "link-to-file").string(), DT_LNK),
+            EntryType::kFile);
+  EXPECT_EQ(TypeOf((dir.path() / "link-to-folder").string(), DT_LNK),
+            EntryType::kOther);
+  EXPECT_EQ(TypeOf((dir.path() / "missing").string(), DT_UNKNOWN),
+            EntryType::kOther);
 }
 
 TEST(TreeWalkTest, AFolderRefusedIsNotWalkedInto) {

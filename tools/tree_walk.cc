@@ -25,34 +25,6 @@ struct Listed {
   unsigned char type;
 };
 
-enum class Type { kFolder, kFile, kOther };
-
-// The type of the entry at `path` from its listing, with a stat() only for
-// a link (followed: a link to a file is a file, one to a folder is passed
-// by, as it is not walked into) or an entry of unknown type.
-Type TypeOf(const std::string& path, unsigned char listed) {
-  switch (listed) {
-    case DT_DIR:
-      return Type::kFolder;
-    case DT_REG:
-      return Type::kFile;
-    case DT_LNK:
-    case DT_UNKNOWN:
-      break;
-    default:
-      return Type::kOther;
-  }
-  struct stat st;
-  if (listed == DT_UNKNOWN) {
-    if (lstat(path.c_str(), &st) != 0) return Type::kOther;
-    if (S_ISDIR(st.st_mode)) return Type::kFolder;
-    if (S_ISREG(st.st_mode)) return Type::kFile;
-    if (!S_ISLNK(st.st_mode)) return Type::kOther;
-  }
-  return stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) ? Type::kFile
-                                                             : Type::kOther;
-}
-
 class Walk {
  public:
   Walk(const std::string& root, absl::FunctionRef<bool(const TreeEntry&)> visit)
@@ -112,12 +84,13 @@ class Walk {
     for (const Listed& l : listed) {
       path_.resize(folder_end);
       path_ += l.name;
-      const Type type = TypeOf(path_, l.type);
-      if (type == Type::kOther) continue;
+      const internal::EntryType type = internal::TypeOf(path_, l.type);
+      if (type == internal::EntryType::kOther) continue;
       const std::string_view path(path_);
       const TreeEntry entry{path, path.substr(relative_at_),
-                            path.substr(folder_end), type == Type::kFolder};
-      if (!visit_(entry) || type != Type::kFolder) continue;
+                            path.substr(folder_end),
+                            type == internal::EntryType::kFolder};
+      if (!visit_(entry) || type != internal::EntryType::kFolder) continue;
       std::vector<Listed> inner;
       if (absl::Status s = List(path_, /*follow=*/false, inner); !s.ok()) {
         return s;
@@ -141,6 +114,35 @@ class Walk {
 };
 
 }  // namespace
+
+namespace internal {
+
+EntryType TypeOf(const std::string& path, unsigned char listed) {
+  switch (listed) {
+    case DT_DIR:
+      return EntryType::kFolder;
+    case DT_REG:
+      return EntryType::kFile;
+    case DT_LNK:
+    case DT_UNKNOWN:
+      break;
+    default:
+      return EntryType::kOther;
+  }
+  struct stat st;
+  if (listed == DT_UNKNOWN) {
+    if (lstat(path.c_str(), &st) != 0) return EntryType::kOther;
+    if (S_ISDIR(st.st_mode)) return EntryType::kFolder;
+    if (S_ISREG(st.st_mode)) return EntryType::kFile;
+    if (!S_ISLNK(st.st_mode)) return EntryType::kOther;
+  }
+  // A link to a folder is passed by, as it is not walked into.
+  return stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode)
+             ? EntryType::kFile
+             : EntryType::kOther;
+}
+
+}  // namespace internal
 
 absl::Status WalkTree(const std::string& root,
                       absl::FunctionRef<bool(const TreeEntry&)> visit) {

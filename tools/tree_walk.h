@@ -56,6 +56,23 @@ struct TreeEntry {
 absl::Status WalkTree(const std::string& root,
                       absl::FunctionRef<bool(const TreeEntry&)> visit);
 
+namespace internal {
+
+// What WalkTree() takes an entry for.
+enum class EntryType { kFolder, kFile, kOther };
+
+// The type of the entry at `path` whose listing gave it the type `listed`
+// (a dirent's d_type), as WalkTree() takes it: a folder or a regular file
+// as listed; a link (DT_LNK) followed with a stat(), a file when it leads
+// to a regular one and otherwise (to a folder, to nothing, in a loop)
+// kOther; an entry of unknown type (DT_UNKNOWN) lstat()ed, then followed
+// as a link when it is one; kOther for any other type, and for an entry
+// that cannot be stat()ed. Here for tests: file systems that fill d_type
+// never take the DT_UNKNOWN path.
+EntryType TypeOf(const std::string& path, unsigned char listed);
+
+}  // namespace internal
+
 }  // namespace mimeo::cli
 
 #endif  // MIMEO_TOOLS_TREE_WALK_H_
