@@ -1501,9 +1501,7 @@ absl::Status LmdbDocumentStore::MergeLevels() {
             // into the space LMDB reserves for it (which must be filled
             // before the transaction's next write): in a copy-mode ingest
             // the merges took half of the committing thread's time while
-            // the sketching threads waited (bench/README.md). At most
-            // `batch` merged arrays are held at once: a few tens of MB
-            // at a million documents.
+            // the sketching threads waited (bench/README.md).
             struct Job {
               uint32_t array = 0;
               bool filtered = false;
@@ -1514,14 +1512,21 @@ absl::Status LmdbDocumentStore::MergeLevels() {
             };
             tbb::task_arena arena(threads_ == 0 ? tbb::task_arena::automatic
                                                 : threads_);
-            const size_t batch =
-                static_cast<size_t>(std::max(2, arena.max_concurrency()));
+            // Jobs to a parallel_for: enough that the other threads join
+            // before the calling thread has done them all (with two, it
+            // mostly had: the merges of small levels' arrays take about
+            // as long as a thread takes to wake), holding at most
+            // kMergeBufferBytes of buffers and the array that passes it.
+            constexpr size_t kMergeBufferBytes = size_t{64} << 20;
+            const size_t batch = 8 * static_cast<size_t>(
+                                         std::max(1, arena.max_concurrency()));
             std::vector<Job> jobs;
             FingerprintFilter in_filter;
             for (end = start; end < bands && bytes < merge_txn_bytes_;) {
               jobs.clear();
+              size_t buffered = 0;
               for (; end < bands && bytes < merge_txn_bytes_ &&
-                     jobs.size() < batch;
+                     jobs.size() < batch && buffered < kMergeBufferBytes;
                    ++end) {
                 Job& job = jobs.emplace_back();
                 job.array = end;
@@ -1551,6 +1556,7 @@ absl::Status LmdbDocumentStore::MergeLevels() {
                   }
                 }
                 bytes += LevelArrayWriter::Bytes(job.n, job.filtered);
+                buffered += LevelArrayWriter::Bytes(job.n, job.filtered);
               }
               if (merged.docs == 0) continue;
               arena.execute([&] {
