@@ -1506,6 +1506,7 @@ absl::Status LmdbDocumentStore::MergeLevels() {
               uint32_t array = 0;
               bool filtered = false;
               uint64_t n = 0;
+              size_t size = 0;  // LevelArrayWriter::Bytes(n, filtered)
               std::vector<BandArray> in;
               std::unique_ptr<char[]> out;
               bool ok = false;
@@ -1555,15 +1556,15 @@ absl::Status LmdbDocumentStore::MergeLevels() {
                                                 in.entry(e).doc);
                   }
                 }
-                bytes += LevelArrayWriter::Bytes(job.n, job.filtered);
-                buffered += LevelArrayWriter::Bytes(job.n, job.filtered);
+                job.size = LevelArrayWriter::Bytes(job.n, job.filtered);
+                bytes += job.size;
+                buffered += job.size;
               }
               if (merged.docs == 0) continue;
               arena.execute([&] {
                 tbb::parallel_for(size_t{0}, jobs.size(), [&](size_t j) {
                   Job& job = jobs[j];
-                  job.out.reset(
-                      new char[LevelArrayWriter::Bytes(job.n, job.filtered)]);
+                  job.out.reset(new char[job.size]);
                   job.ok = MergeArrays(job.in, dead, job.n, job.filtered,
                                        job.out.get());
                 });
@@ -1575,16 +1576,14 @@ absl::Status LmdbDocumentStore::MergeLevels() {
                       "hold its documents",
                       job.array, id));
                 }
-                const size_t size =
-                    LevelArrayWriter::Bytes(job.n, job.filtered);
                 const ArrayKey key = MakeArrayKey(id, job.array);
                 MDB_val ok = Val(key.data(), kArrayKey),
-                        ov = Val(nullptr, size);
+                        ov = Val(nullptr, job.size);
                 if ((rc = mdb_put(txn, dbs_.levels, &ok, &ov,
                                   MDB_RESERVE | MDB_APPEND)) != 0) {
                   return rc;
                 }
-                std::memcpy(ov.mv_data, job.out.get(), size);
+                std::memcpy(ov.mv_data, job.out.get(), job.size);
                 job.out.reset();
               }
             }
