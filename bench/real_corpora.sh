@@ -64,6 +64,21 @@
 #                                     sections in a few templates, the
 #                                     same header or footer across the
 #                                     packages of one project
+#   OUT_DIR/mail/<list>/<n>.eml       a mailing-list archive of 4,000
+#                                     messages in five lists, written by
+#                                     bench/mail_corpus.py from real text
+#                                     (bbc-news as what people write,
+#                                     reuters21578 as stories they
+#                                     forward): list footers and a rotating
+#                                     advertisement, signatures and company
+#                                     disclaimers, quoted replies, one-line
+#                                     replies, spam runs, cross-posts, a
+#                                     story forwarded by several, an HTML
+#                                     newsletter, quoted-printable and
+#                                     multipart bodies. Its structure is
+#                                     generated, its words are not: the
+#                                     stand-in for the mail archives no
+#                                     Debian package ships
 #
 # The two manual corpora need man and col, and exist only where the pages
 # are installed (this machine has the google-cloud-cli pages; a fresh
@@ -288,4 +303,14 @@ PY
   echo "npm-readme: $(find "$out/npm-readme" -type f | wc -l) READMEs" >&2
 else
   echo "real_corpora: https://registry.npmjs.org unreachable: npm-readme skipped" >&2
+fi
+
+# A mailing-list archive from real text (bench/mail_corpus.py).
+datasets="${MIMEO_DATASETS:-$(cd "$(dirname "$0")/.." && pwd)/../shared/datasets}"
+if [ -d "$datasets/bbc-news" ] && [ -d "$datasets/reuters21578" ]; then
+  python3 "$(dirname "$0")/mail_corpus.py" --datasets "$datasets" \
+    --out "$out/mail" --messages 4000 --seed 1
+  echo "mail: $(find "$out/mail" -type f | wc -l) messages" >&2
+else
+  echo "real_corpora: no bbc-news or reuters21578: mail skipped" >&2
 fi

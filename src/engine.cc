@@ -1047,22 +1047,22 @@ void Engine::OwnFrequencies(const AlignedText& asking, uint32_t begin,
     const bool in_burst =
         in.bursts && docs >= in.burst_from && docs < in.wide &&
         FingerprintInBurst(fp.hash(), as_of, in, memo);
-    // Where sources are known they decide what is a template: a burst on
-    // one site's pages (a holiday notice) is its template still; without
-    // them, a burst is a story many printed.
+    // Where sources are known they decide what is a template, but for a
+    // burst across sources: a burst on one site's pages (a holiday
+    // notice) is its template still, a story forwarded to three lists in
+    // a week is copy. Without sources, a burst is a story many printed.
     bool template_text = false;
     if (docs >= judge.widespread_min_docs && docs < in.wide &&
         judge.template_sources > 0 && !(one_source && in_burst)) {
       // Counting stops once the sources are too many for a template.
       const uint32_t limit =
           static_cast<uint32_t>(judge.template_sources * docs) + 1;
-      const uint32_t sources =
-          (one_source ? 1
-                      : fingerprints_->Sources(fp.hash(), as_of,
-                                               *store_, limit,
-                                               memo)) +
-          in.self;
-      template_text = judge_.IsTemplate(docs, sources);
+      const uint32_t held_in =
+          one_source ? 1
+                     : fingerprints_->Sources(fp.hash(), as_of, *store_,
+                                              limit, memo);
+      template_text = judge_.IsTemplate(docs, held_in + in.self) &&
+                      !(in_burst && held_in >= 2);
     }
     out.push_back(
         {sh.first_token[i0 + fp.position], docs, template_text, in_burst});

@@ -147,7 +147,10 @@ class CommonShingles {
 //     is a template;
 //   * when it was printed, where documents are dated: a story reprinted by
 //     many comes in a burst of days, a template persists over the
-//     collection's months (Options::burst_seconds);
+//     collection's months (Options::burst_seconds). Where sources are
+//     known, a burst on one source's documents is its template still (a
+//     site's holiday notice), a burst across two sources or more is a
+//     story they printed (a story forwarded to several lists in a week);
 //   * what it is made of: common runs of numbers, single letters, markup
 //     and addresses (table cells, quoted-printable escapes, the HTML of a
 //     sponsor list or badge row pasted into many READMEs, URLs, paths) are
@@ -277,8 +280,10 @@ class PassageJudge {
     // days, a press release many sites carried that week; a list footer on
     // messages of a year is not, nor the footer of a collection that spans
     // a week. (The eighth keeps the rule sound whatever the dates count:
-    // with days, it alone applies.) Default 7 days; 0 turns the rule off.
-    // Widespread text stays widespread.
+    // with days, it alone applies.) Where sources are known, the holders
+    // must come from two sources or more: a burst on one site's pages is
+    // its template. Default 7 days; 0 turns the rule off. Widespread text
+    // stays widespread.
     int64_t burst_seconds = 7 * 86400;
     // A pair sharing at least this many tokens of its own
     // (PassageFacts::pair_tokens) is copy unless its passages are
