@@ -166,7 +166,7 @@ def reuters_stories(datasets):
         with open(path, encoding="latin-1") as f:
             for body in re.findall(r"<BODY>(.*?)</BODY>", f.read(), re.S):
                 body = body.replace("&lt;", "<").replace("&amp;", "&")
-                body = re.sub(r"\s*Reuter\s*\x03?\s*$", "", body.strip())
+                body = re.sub(r"(?i)\s*reuter\s*(&#3;|\x03)?\s*$", "", body.strip())
                 if 150 <= len(body.split()) <= 600 and body not in seen:
                     seen.add(body)  # the collection repeats some stories
                     stories.append(body)
