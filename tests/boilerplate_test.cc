@@ -614,9 +614,17 @@ TEST(BoilerplateEngineTest, AQuoteThirtyPrintInTwoDaysIsCopyATemplateIsNot) {
   // sources is a story they printed. Undated, they are the lists'
   // template, as thirty messages of three lists are.
   for (DocId d : quoting) sourced[d].source = "list" + std::to_string(d % 3);
-  report = Index(sourced)->SharedCopy();
+  auto lists = Index(sourced);
+  report = lists->SharedCopy();
   ASSERT_TRUE(report.ok()) << report.status();
   EXPECT_EQ(report->pairs.size(), 30u * 29 / 2);
+  // A new message forwarding it (a query: no source, no date) is told
+  // about the thirty.
+  m = lists->Query(t.Words(60) + " " + quote + " " + t.Words(60));
+  ASSERT_TRUE(m.ok()) << m.status();
+  sharing = 0;
+  for (const Match& x : *m) sharing += x.shares_copy;
+  EXPECT_EQ(sharing, 30u);
   for (Document& d : sourced) d.date.reset();
   report = Index(sourced)->SharedCopy();
   ASSERT_TRUE(report.ok()) << report.status();
