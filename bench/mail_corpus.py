@@ -325,7 +325,15 @@ def main():
             for lst in two:
                 add(lst, s, t0 + rng.randrange(0, 60), "Cross-posted", body)
         elif kind < 0.82:  # a wire story forwarded by several
-            story = wrap(stories.pop())
+            if not stories:
+                raise SystemExit("mail_corpus: out of stories to forward "
+                                 "for so many messages")
+            # Its paragraphs (indented lines in reuters21578) apart, so
+            # that a forward may keep the first two thirds of them.
+            story = "\n\n".join(
+                wrap(" ".join(p.split()))
+                for p in re.split(r"\n\s*\n|\n    ", stories.pop())
+                if p.strip())
             # Most stories a few forward, one in eight the whole list.
             many = rng.random() < 0.125
             group = len(groups)
