@@ -173,6 +173,12 @@ def reuters_stories(datasets):
     return stories
 
 
+def paragraphs(story):
+    """A reuters21578 story's paragraphs: indented lines or blank lines
+    start one."""
+    return [p for p in re.split(r"\n\s*\n|\n    ", story) if p.strip()]
+
+
 def wrap(text, width=72):
     out = []
     for para in text.split("\n"):
@@ -209,8 +215,7 @@ def main():
     # What people write: the bbc-news articles, then wire stories not kept
     # for forwarding, so that no text is written twice by chance.
     forwardable = stories[:len(stories) // 4]
-    own += [[p for p in re.split(r"\n\s*\n|\n    ", s) if p.strip()]
-            for s in stories[len(stories) // 4:]]
+    own += [paragraphs(s) for s in stories[len(stories) // 4:]]
     stories = forwardable
 
     senders = []
@@ -330,10 +335,8 @@ def main():
                                  "for so many messages")
             # Its paragraphs (indented lines in reuters21578) apart, so
             # that a forward may keep the first two thirds of them.
-            story = "\n\n".join(
-                wrap(" ".join(p.split()))
-                for p in re.split(r"\n\s*\n|\n    ", stories.pop())
-                if p.strip())
+            story = "\n\n".join(wrap(" ".join(p.split()))
+                                  for p in paragraphs(stories.pop()))
             # Most stories a few forward, one in eight the whole list.
             many = rng.random() < 0.125
             group = len(groups)

@@ -309,7 +309,7 @@ fi
 datasets="${MIMEO_DATASETS:-$(cd "$(dirname "$0")/.." && pwd)/../shared/datasets}"
 if [ -d "$datasets/bbc-news" ] && [ -d "$datasets/reuters21578" ]; then
   python3 "$(dirname "$0")/mail_corpus.py" --datasets "$datasets" \
-    --out "$out/mail" --messages 4000 --seed 1
+    --out "$out/mail"
   echo "mail: $(find "$out/mail" -name "*.eml" | wc -l) messages" >&2
 else
   echo "real_corpora: no bbc-news or reuters21578: mail skipped" >&2

@@ -42,7 +42,7 @@ fi
 # when a tree built before it lacks it.
 [ -d "$work/real/mail" ] || [ ! -d "$data/bbc-news" ] ||
   python3 "$root/bench/mail_corpus.py" --datasets "$data" \
-    --out "$work/real/mail" --messages 4000 --seed 1
+    --out "$work/real/mail"
 [ -f "$work/gen3k/labels.jsonl" ] ||
   "$bin/tools/mimeo_gen" --from "$data/bbc-news" --out "$work/gen3k" \
     --docs 3000 --seed 1 >&2
