@@ -79,6 +79,21 @@
 #                                     generated, its words are not: the
 #                                     stand-in for the mail archives no
 #                                     Debian package ships
+#   OUT_DIR/web/<site>/<section>/<page>.html
+#                                     a crawl of 4,000 pages of 30 news
+#                                     sites, written by bench/web_corpus.py
+#                                     from the same real text (bbc-news as
+#                                     what sites write, reuters21578 as
+#                                     wire copy they reprint with their own
+#                                     first and last paragraphs, 2 to 28
+#                                     sites a story): each site's template
+#                                     (menu, cookie notice, most-read and
+#                                     related-story teasers, footer) and
+#                                     its publishing system's footer line,
+#                                     press releases carried whole, printer
+#                                     pages and updated versions, briefs,
+#                                     section front pages, canonical links
+#                                     and publication times in <head>
 #
 # The two manual corpora need man and col, and exist only where the pages
 # are installed (this machine has the google-cloud-cli pages; a fresh
@@ -305,12 +320,16 @@ else
   echo "real_corpora: https://registry.npmjs.org unreachable: npm-readme skipped" >&2
 fi
 
-# A mailing-list archive from real text (bench/mail_corpus.py).
+# A mailing-list archive and a crawl of news sites from real text
+# (bench/mail_corpus.py, bench/web_corpus.py).
 datasets="${MIMEO_DATASETS:-$(cd "$(dirname "$0")/.." && pwd)/../shared/datasets}"
 if [ -d "$datasets/bbc-news" ] && [ -d "$datasets/reuters21578" ]; then
   python3 "$(dirname "$0")/mail_corpus.py" --datasets "$datasets" \
     --out "$out/mail"
   echo "mail: $(find "$out/mail" -name "*.eml" | wc -l) messages" >&2
+  python3 "$(dirname "$0")/web_corpus.py" --datasets "$datasets" \
+    --out "$out/web"
+  echo "web: $(find "$out/web" -name "*.html" | wc -l) pages" >&2
 else
-  echo "real_corpora: no bbc-news or reuters21578: mail skipped" >&2
+  echo "real_corpora: no bbc-news or reuters21578: mail and web skipped" >&2
 fi

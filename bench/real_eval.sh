@@ -8,7 +8,8 @@
 #   * the real messy corpora of bench/real_corpora.sh (copyright files,
 #     changelogs, git release notes, python-doc, postgresql-doc, qt-doc
 #     and erlang-doc HTML, manual pages, npm package READMEs, reuters21578 wire
-#     stories, a mailing-list archive written from real text), scored by
+#     stories, a mailing-list archive and a crawl of news sites written
+#     from real text), scored by
 #     bench/oracle.cc: the
 #     share of pairs inside clusters at exact Jaccard >= 0.3 or containment
 #     >= 0.7 (precision), and of pairs at Jaccard >= 0.55 that share a
@@ -38,26 +39,28 @@ if [ ! -f "$work/real/.complete" ]; then
   "$root/bench/real_corpora.sh" "$work/real" >&2
   touch "$work/real/.complete"
 fi
-# The mail archive came later than the other real corpora: written here
-# when a tree built before it lacks it.
-[ -d "$work/real/mail" ] || [ ! -d "$data/bbc-news" ] ||
-  python3 "$root/bench/mail_corpus.py" --datasets "$data" \
-    --out "$work/real/mail"
+# The mail archive and the web crawl came later than the other real
+# corpora: written here when a tree built before them lacks them.
+for c in mail web; do
+  [ -d "$work/real/$c" ] || [ ! -d "$data/bbc-news" ] ||
+    python3 "$root/bench/${c}_corpus.py" --datasets "$data" \
+      --out "$work/real/$c"
+done
 [ -f "$work/gen3k/labels.jsonl" ] ||
   "$bin/tools/mimeo_gen" --from "$data/bbc-news" --out "$work/gen3k" \
     --docs 3000 --seed 1 >&2
 
 line="${*:-defaults} |"
-for c in copyright python-doc postgresql-doc qt-doc erlang-doc changelog git-relnotes man gcloud-man npm-readme reuters mail; do
+for c in copyright python-doc postgresql-doc qt-doc erlang-doc changelog git-relnotes man gcloud-man npm-readme reuters mail web; do
   [ -d "$work/real/$c" ] || continue
   if [ $copy = 1 ]; then
     "$bin/tools/mimeo" pairs --mode copy "$work/real/$c" "$@" -q \
       -o "$work/out/$c.jsonl"
-    # Stories forwarded by more than the oracle's 20 documents (the mail
-    # archive lists them) are copy the oracle would call boilerplate: their
-    # pairs are left out of the precision and counted apart, as the share
-    # of them reported ("many").
-    many="$work/real/$c/forwarded-by-many.tsv"
+    # Stories forwarded or reprinted by more than the oracle's 20 documents
+    # (the mail archive and the web crawl list them) are copy the oracle
+    # would call boilerplate: their pairs are left out of the precision and
+    # counted apart, as the share of them reported ("many").
+    many="$work/real/$c/held-by-many.tsv"
     scored="$work/out/$c.jsonl"
     extra=""
     if [ -f "$many" ]; then

@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "doc_meta.h"
+
 namespace mimeo::cli {
 namespace {
 
@@ -153,25 +155,114 @@ void Walk(const GumboNode* root, TextBuilder& out) {
   }
 }
 
-// The <title> inside <head>, which Walk() skips with the rest of <head>.
-const GumboNode* FindTitle(const GumboNode* root) {
+// The <head> element of a parsed page, or null.
+const GumboNode* FindHead(const GumboNode* root) {
   if (root->type != GUMBO_NODE_ELEMENT) return nullptr;
   const GumboVector& html = root->v.element.children;
   for (unsigned i = 0; i < html.length; ++i) {
     const auto* head = static_cast<const GumboNode*>(html.data[i]);
-    if (head->type != GUMBO_NODE_ELEMENT ||
-        head->v.element.tag != GUMBO_TAG_HEAD) {
-      continue;
-    }
-    const GumboVector& kids = head->v.element.children;
-    for (unsigned j = 0; j < kids.length; ++j) {
-      const auto* t = static_cast<const GumboNode*>(kids.data[j]);
-      if (t->type == GUMBO_NODE_ELEMENT && t->v.element.tag == GUMBO_TAG_TITLE) {
-        return t;
-      }
+    if (head->type == GUMBO_NODE_ELEMENT &&
+        head->v.element.tag == GUMBO_TAG_HEAD) {
+      return head;
     }
   }
   return nullptr;
+}
+
+// The <title> inside <head>, which Walk() skips with the rest of <head>.
+const GumboNode* FindTitle(const GumboNode* head) {
+  if (head == nullptr) return nullptr;
+  const GumboVector& kids = head->v.element.children;
+  for (unsigned j = 0; j < kids.length; ++j) {
+    const auto* t = static_cast<const GumboNode*>(kids.data[j]);
+    if (t->type == GUMBO_NODE_ELEMENT && t->v.element.tag == GUMBO_TAG_TITLE) {
+      return t;
+    }
+  }
+  return nullptr;
+}
+
+// Whether `s` starts with `prefix` (lower case), ignoring ASCII
+// case.
+bool StartsWithNoCase(std::string_view s, std::string_view prefix) {
+  if (s.size() < prefix.size()) return false;
+  for (size_t i = 0; i < prefix.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(s[i])) != prefix[i]) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool IsHtmlSpace(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
+}
+
+// Whether `a` is `b` (lower case), ignoring ASCII case.
+bool EqualsNoCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && StartsWithNoCase(a, b);
+}
+
+std::string_view Attribute(const GumboElement& e, const char* name) {
+  const GumboAttribute* a = gumbo_get_attribute(&e.attributes, name);
+  return a == nullptr ? std::string_view() : std::string_view(a->value);
+}
+
+// The <meta> names of a publication date, by preference (see HtmlPage).
+constexpr std::string_view kDateNames[] = {
+    "article:published_time", "datepublished",   "date",
+    "dc.date.issued",         "dc.date",         "dcterms.issued",
+    "dcterms.created",        "dcterms.date",    "pubdate",
+    "publishdate",            "publish-date",    "publication_date",
+    "sailthru.date",          "parsely-pub-date"};
+
+// Fills `page.site` and `page.date` from the <link> and <meta> tags of
+// <head>.
+void ReadHead(const GumboNode* head, HtmlPage& page) {
+  if (head == nullptr) return;
+  std::string og_url_site;
+  size_t date_rank = std::size(kDateNames);
+  const GumboVector& kids = head->v.element.children;
+  for (unsigned j = 0; j < kids.length; ++j) {
+    const auto* n = static_cast<const GumboNode*>(kids.data[j]);
+    if (n->type != GUMBO_NODE_ELEMENT) continue;
+    const GumboElement& e = n->v.element;
+    if (e.tag == GUMBO_TAG_LINK && page.site.empty()) {
+      // rel is a list of words: "canonical", "alternate canonical".
+      std::string_view rel = Attribute(e, "rel");
+      while (!rel.empty()) {
+        const size_t end = std::min(rel.find(' '), rel.size());
+        if (EqualsNoCase(rel.substr(0, end), "canonical")) {
+          page.site = UrlHost(Attribute(e, "href"));
+        }
+        rel.remove_prefix(std::min(end + 1, rel.size()));
+      }
+    } else if (e.tag == GUMBO_TAG_META) {
+      std::string_view key = Attribute(e, "property");
+      if (key.empty()) key = Attribute(e, "name");
+      if (key.empty()) key = Attribute(e, "itemprop");
+      const std::string_view content = Attribute(e, "content");
+      if (EqualsNoCase(key, "og:url") && og_url_site.empty()) {
+        og_url_site = UrlHost(content);
+      }
+      for (size_t r = 0; r < date_rank; ++r) {
+        if (!EqualsNoCase(key, kDateNames[r])) continue;
+        std::string_view value = content;
+        while (!value.empty() && IsHtmlSpace(value.front())) {
+          value.remove_prefix(1);
+        }
+        while (!value.empty() && IsHtmlSpace(value.back())) {
+          value.remove_suffix(1);
+        }
+        if (std::optional<int64_t> d = ParseDate(value)) {
+          page.date = d;
+          date_rank = r;
+        }
+        break;
+      }
+    }
+  }
+  if (page.site.empty()) page.site = std::move(og_url_site);
 }
 
 // An upper bound on how deep the elements of `html` nest, counting open
@@ -232,21 +323,6 @@ std::string StripTags(std::string_view html) {
   return out.Take();
 }
 
-// Whether `s` starts with `prefix`, ignoring ASCII case.
-bool StartsWithNoCase(std::string_view s, std::string_view prefix) {
-  if (s.size() < prefix.size()) return false;
-  for (size_t i = 0; i < prefix.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(s[i])) != prefix[i]) {
-      return false;
-    }
-  }
-  return true;
-}
-
-bool IsHtmlSpace(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
-}
-
 // Whether `s` starts with `tag` ("<div") and then '>', '/' or whitespace,
 // so that "<divider>" or "<pre>" are not taken for "<div" or "<p".
 bool StartsWithTag(std::string_view s, std::string_view tag) {
@@ -292,14 +368,20 @@ bool LooksLikeHtml(std::string_view text) {
   return false;
 }
 
-std::string HtmlToText(std::string_view html) {
-  if (NestingBound(html) > kMaxNesting) return StripTags(html);
+HtmlPage ReadHtmlPage(std::string_view html) {
+  HtmlPage page;
+  if (NestingBound(html) > kMaxNesting) {
+    page.text = StripTags(html);
+    return page;
+  }
   GumboOptions options = kGumboDefaultOptions;
   options.max_errors = 0;  // parse errors are repaired; no need to list them
   GumboOutput* parsed =
       gumbo_parse_with_options(&options, html.data(), html.size());
+  const GumboNode* head = FindHead(parsed->root);
+  ReadHead(head, page);
   TextBuilder out;
-  if (const GumboNode* title = FindTitle(parsed->root)) {
+  if (const GumboNode* title = FindTitle(head)) {
     const GumboVector& kids = title->v.element.children;
     for (unsigned i = 0; i < kids.length; ++i) {
       Walk(static_cast<const GumboNode*>(kids.data[i]), out);
@@ -308,7 +390,12 @@ std::string HtmlToText(std::string_view html) {
   }
   Walk(parsed->document, out);
   gumbo_destroy_output(&options, parsed);
-  return out.Take();
+  page.text = out.Take();
+  return page;
+}
+
+std::string HtmlToText(std::string_view html) {
+  return ReadHtmlPage(html).text;
 }
 
 }  // namespace mimeo::cli

@@ -3,6 +3,8 @@
 #ifndef MIMEO_TOOLS_HTML_TEXT_H_
 #define MIMEO_TOOLS_HTML_TEXT_H_
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -18,6 +20,28 @@ namespace mimeo::cli {
 // (gumbo slows down with the square of the depth) is read by stripping its
 // tags instead, so a hostile page cannot stall a run.
 std::string HtmlToText(std::string_view html);
+
+// A page's text, and where and when its <head> says it was published, as
+// news sites and most publishing systems write it. A collection of saved
+// pages carries its sites and dates this way, as a mail archive carries
+// its lists and dates in headers.
+struct HtmlPage {
+  std::string text;  // HtmlToText's
+  // The host (UrlHost, doc_meta.h) of <link rel="canonical" href=...>,
+  // else of <meta property="og:url" content=...>; empty when neither is
+  // an absolute URL.
+  std::string site;
+  // The first that ParseDate (doc_meta.h) reads of the <meta> tags whose
+  // property, name or itemprop is, by preference: article:published_time,
+  // datePublished, date, DC.date.issued, DC.date, DCTERMS.issued,
+  // DCTERMS.created, DCTERMS.date, pubdate, publishdate, publish-date,
+  // publication_date, sailthru.date, parsely-pub-date (case ignored). A
+  // date in the page's visible text (a byline) is not read: a page shows
+  // many dates (comments, related stories).
+  std::optional<int64_t> date;
+};
+// Pages nested too deep for gumbo (see HtmlToText) have no site or date.
+HtmlPage ReadHtmlPage(std::string_view html);
 
 // Whether `text` (a JSONL field, standard input) looks like HTML rather
 // than plain text. True when, after leading whitespace and a UTF-8 byte

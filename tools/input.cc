@@ -19,11 +19,11 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
-#include "absl/time/time.h"
 #include "oneapi/tbb/blocked_range.h"
 #include "oneapi/tbb/parallel_for.h"
 #include "oneapi/tbb/task_arena.h"
 #include "byte_stream.h"
+#include "doc_meta.h"
 #include "html_text.h"
 #include "mail_text.h"
 #include "simdjson.h"
@@ -219,31 +219,6 @@ absl::StatusOr<simdjson::dom::object> ParseObject(
   return obj;
 }
 
-// The host of a URL, lower case, without "www.", a port or user info;
-// empty when `url` is not an absolute URL.
-std::string UrlHost(std::string_view url) {
-  const size_t scheme = url.find("://");
-  if (scheme == std::string_view::npos || scheme == 0 || scheme > 16) {
-    return std::string();
-  }
-  std::string_view host = url.substr(scheme + 3);
-  host = host.substr(0, std::min(host.find_first_of("/?#"), host.size()));
-  if (const size_t at = host.rfind('@'); at != std::string_view::npos) {
-    host.remove_prefix(at + 1);
-  }
-  // The port: after the last ':' of a name, after the ']' of an IPv6
-  // address.
-  const size_t from = !host.empty() && host[0] == '[' ? host.find(']') : 0;
-  if (from != std::string_view::npos) {
-    host = host.substr(0, std::min(host.find(':', from), host.size()));
-  }
-  std::string out(host);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return std::tolower(c); });
-  if (absl::StartsWith(out, "www.")) out.erase(0, 4);
-  return out.size() <= 255 ? out : std::string();
-}
-
 // A crawl dump's source when none is named (InputOptions::source_field):
 // the host of the line's URL, in the field "url" or in "url" of an object
 // "metadata" (datatrove) or "meta" (RedPajama).
@@ -295,13 +270,24 @@ Form FileForm(Kind kind, TextFormat format, std::string_view text) {
 // `date`, when it has one and `date` has none). The one conversion for
 // reading a document and reading it again, so that the text read again is
 // the text the engine was given.
+// The text of a document read as `form`. An HTML page's head or a mail
+// message's headers may name its date, set into `*date` when given and
+// still empty; a page's head may name its site (HtmlPage::site), set into
+// `*source` when given and still empty.
 std::string DocumentText(std::string bytes, Form form,
-                         std::optional<int64_t>* date = nullptr) {
+                         std::optional<int64_t>* date = nullptr,
+                         std::string* source = nullptr) {
   switch (form) {
     case Form::kPlain:
       return bytes;
-    case Form::kHtml:
-      return HtmlToText(bytes);
+    case Form::kHtml: {
+      HtmlPage page = ReadHtmlPage(bytes);
+      if (date != nullptr && !*date) *date = page.date;
+      if (source != nullptr && source->empty()) {
+        *source = std::move(page.site);
+      }
+      return std::move(page.text);
+    }
     case Form::kMail: {
       MailText mail = MailToText(bytes);
       if (date != nullptr && !*date) *date = mail.date;
@@ -338,17 +324,6 @@ absl::Status ReadAt(int fd, const std::string& path, uint64_t offset,
     done += static_cast<uint64_t>(got);
   }
   return absl::OkStatus();
-}
-
-std::optional<int64_t> ParseDate(std::string_view s) {
-  absl::Time t;
-  std::string err;
-  const std::string str(s);
-  if (absl::ParseTime(absl::RFC3339_full, str, &t, &err) ||
-      absl::ParseTime("%Y-%m-%d", str, absl::UTCTimeZone(), &t, &err)) {
-    return absl::ToUnixSeconds(t);
-  }
-  return std::nullopt;
 }
 
 // Bytes [begin, end) of a plain file: one share's range of a JSONL file.
@@ -808,8 +783,10 @@ absl::Status InputReader::Finish(std::vector<Document>& out) {
           for (size_t i = r.begin(); i < r.end(); ++i) {
             Pending& p = pending_[i];
             if (p.form == Form::kPlain) continue;
-            p.doc.text =
-                DocumentText(std::move(p.doc.text), p.form, &p.doc.date);
+            // A page's own site is its source unless folders are.
+            p.doc.text = DocumentText(
+                std::move(p.doc.text), p.form, &p.doc.date,
+                options_.source_folders ? nullptr : &p.doc.source);
           }
         });
   };

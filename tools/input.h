@@ -30,8 +30,9 @@
 //     "FILE:LINE" of its "From " line. Messages are split at "From " lines
 //     that follow a blank line (or start the file); ">From " in a body is
 //     unquoted.
-// Its date: a JSONL line's `date_field`; a mail message's Date: header
-// (when the line has no date field, or for mail files).
+// Its date: a JSONL line's `date_field`; a mail message's Date: header,
+// or an HTML page's publication time in its <head> (HtmlPage::date in
+// html_text.h), when the line has no date field, or for files.
 // Its source (Document::source, for telling a template from a reprint):
 //   * with `source_field`, a JSONL line's string field of that name, or a
 //     mail message's header of that name (e.g. List-Id, or From for
@@ -44,6 +45,10 @@
 //     "https://www.News.example.com:8080/a?b"; "www." dropped), from its
 //     string field "url", or "url" inside an object "metadata" or "meta"
 //     (as crawl dumps carry it): each site a source;
+//   * unless `source_folders`, an HTML page (a file, or a JSONL line's
+//     text) with no source from the above is of the site its <head> names
+//     (HtmlPage::site: the host of its canonical link), so a directory of
+//     saved pages knows its sites as a mail archive its lists;
 //   * otherwise none: every document is of the one unnamed source.
 // Compressed files are recognised by their first bytes, not their names.
 //
