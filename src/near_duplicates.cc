@@ -140,7 +140,13 @@ std::vector<Cluster> NearDuplicatePolicy::ClusterPairs(
     const NearDuplicateDocs& docs) const {
   std::vector<Edge> edges;
   edges.reserve(pairs.size());
-  for (const VerifiedPair& p : pairs) edges.push_back({p.a, p.b, p.score});
+  // Edges in order of Jaccard, the similarity both ways: versions of one
+  // text form a cluster's core before a page held in another (a brief
+  // made of its site's template and most-read list, a stub of a list
+  // footer) joins by containment, which the guard still counts.
+  for (const VerifiedPair& p : pairs) {
+    edges.push_back({p.a, p.b, p.similarity.jaccard});
+  }
   // The core of a cluster is the member with the most text that is not
   // boilerplate. The Clusterer weighs only edges' endpoints.
   std::vector<uint64_t> weight(num_docs, 0);

@@ -187,6 +187,43 @@ TEST(HtmlToTextTest, KeepsVisibleTextDropsScriptsStylesAndNavigation) {
             "broken\nkeep   this\nas is\ncaf\u00e9 \u201cx\u201d");
 }
 
+TEST(ReadHtmlPageTest, TakesTheSiteAndPublicationTimeFromTheHead) {
+  // The canonical link names the site (og:url only without it); of the
+  // dates, the most preferred name that parses; dates in the body are
+  // not read.
+  const HtmlPage page = ReadHtmlPage(
+      "<html><head><title>T</title>"
+      "<meta property=\"og:url\" content=\"https://mirror.example.net/a\">"
+      "<link rel=\"alternate canonical\" "
+      "href=\"https://www.Herald.example.com/news/a.html\">"
+      "<meta name=\"date\" content=\"2009-01-01\">"
+      "<meta property=\"ARTICLE:published_time\" "
+      "content=\" 2009-11-23T21:05:09Z \">"
+      "<meta name=\"pubdate\" content=\"2010-05-05\">"
+      "</head><body><p>Body</p><meta name=\"date\" content=\"2011-01-01\">"
+      "</body></html>");
+  EXPECT_EQ(page.text, "T\nBody");
+  EXPECT_EQ(page.site, "herald.example.com");
+  EXPECT_EQ(page.date, 1259010309);
+
+  const HtmlPage og = ReadHtmlPage(
+      "<head><meta property=\"og:url\" content=\"http://blog.example.org/x\">"
+      "<meta name=\"article:published_time\" content=\"last tuesday\">"
+      "<meta itemprop=\"datePublished\" content=\"2009-11-23 08:00:00\">"
+      "</head><p>x</p>");
+  EXPECT_EQ(og.site, "blog.example.org");
+  EXPECT_EQ(og.date, 1258963200);
+
+  // Nothing usable: a relative canonical link, a date that is no date.
+  const HtmlPage none = ReadHtmlPage(
+      "<head><link rel=\"canonical\" href=\"/news/a.html\">"
+      "<meta name=\"date\" content=\"soon\"></head><p>x</p>");
+  EXPECT_EQ(none.site, "");
+  EXPECT_FALSE(none.date.has_value());
+  EXPECT_EQ(none.text, "x");
+  EXPECT_EQ(ReadHtmlPage("").site, "");
+}
+
 TEST(HtmlToTextTest, SurvivesTagSoupAndDeepNesting) {
   EXPECT_EQ(HtmlToText("<p>unclosed <b>bold <i>both</p> after"),
             "unclosed bold both\nafter");
@@ -735,6 +772,47 @@ TEST(InputReaderTest, WithoutASourceFieldACrawlLineIsOfItsSite) {
       // A source field named wins, even where it is missing.
       EXPECT_EQ(sources, (std::vector<std::string>{"", "", "", "s", ""}));
     }
+  }
+}
+
+// A directory of saved pages: each page is of the site its canonical link
+// names, and dated by its head, unless a field or the folders name
+// sources; a JSONL line's URL comes before the page it holds.
+TEST(InputReaderTest, ASavedPageIsOfTheSiteItsHeadNames) {
+  TempDir dir;
+  const auto page = [](const std::string& url, const std::string& body) {
+    return "<html><head><link rel=\"canonical\" href=\"" + url +
+           "\"><meta property=\"article:published_time\" "
+           "content=\"2009-11-23\"></head><body><p>" +
+           body + "</p></body></html>";
+  };
+  dir.Write("saved/a.html", page("https://www.herald.example.com/a", "a"));
+  dir.Write("saved/b.htm", page("https://post.example.net/b", "b"));
+  dir.Write("crawl.jsonl",
+            "{\"id\": \"c\", \"url\": \"https://echo.example.org/c\", "
+            "\"text\": \"<html><head><link rel=canonical "
+            "href=https://elsewhere.example.org/c></head><body><p>c</p>"
+            "</body></html>\"}\n");
+  for (const bool folders : {false, true}) {
+    InputOptions o;
+    o.quiet = true;
+    o.source_folders = folders;
+    auto r = InputReader::Open({dir.path().string()}, o);
+    ASSERT_TRUE(r.ok());
+    absl::Status err;
+    const std::vector<Document> docs = ReadEverything(**r, &err);
+    ASSERT_EQ(docs.size(), 3u);
+    std::map<std::string, const Document*> by_id;
+    for (const Document& d : docs) by_id[d.id] = &d;
+    ASSERT_TRUE(by_id.contains("saved/a.html") &&
+                by_id.contains("saved/b.htm") && by_id.contains("c"));
+    EXPECT_EQ(by_id["saved/a.html"]->source,
+              folders ? "saved" : "herald.example.com");
+    EXPECT_EQ(by_id["saved/b.htm"]->source,
+              folders ? "saved" : "post.example.net");
+    EXPECT_EQ(by_id["c"]->source, folders ? "" : "echo.example.org");
+    EXPECT_EQ(by_id["saved/a.html"]->date, 1258934400);
+    EXPECT_EQ(by_id["saved/a.html"]->text, "a");
   }
 }
 

@@ -218,7 +218,9 @@ TEST(NearDuplicatePolicyTest, GuardAgreesWithEstimateThenMeasure) {
     auto clusterer = Clusterer::Create(o.cluster);
     ASSERT_TRUE(member.ok() && clusterer.ok());
     std::vector<Edge> edges;
-    for (const VerifiedPair& p : pairs) edges.push_back({p.a, p.b, p.score});
+    for (const VerifiedPair& p : pairs) {
+      edges.push_back({p.a, p.b, p.similarity.jaccard});
+    }
     std::vector<uint64_t> weight(ids.size());
     for (size_t i = 0; i < ids.size(); ++i) {
       weight[i] = c.sets[i].size() - c.common[i].size();

@@ -783,10 +783,13 @@ absl::Status InputReader::Finish(std::vector<Document>& out) {
           for (size_t i = r.begin(); i < r.end(); ++i) {
             Pending& p = pending_[i];
             if (p.form == Form::kPlain) continue;
-            // A page's own site is its source unless folders are.
-            p.doc.text = DocumentText(
-                std::move(p.doc.text), p.form, &p.doc.date,
-                options_.source_folders ? nullptr : &p.doc.source);
+            // A page's own site is its source unless a field or the
+            // folders name one.
+            const bool named =
+                !options_.source_field.empty() || options_.source_folders;
+            p.doc.text =
+                DocumentText(std::move(p.doc.text), p.form, &p.doc.date,
+                             named ? nullptr : &p.doc.source);
           }
         });
   };

@@ -40,15 +40,15 @@
 //   * with `source_folders`, a file's first folder in its id (the top
 //     folder under the directory named, or the first folder of the path
 //     as given), and a JSONL line's too when it has no source field;
-//   * without either, a mail message's List-Id header, and a JSONL line's
+//   * without either, a mail message's List-Id header; a JSONL line's
 //     URL's host ("news.example.com" of
 //     "https://www.News.example.com:8080/a?b"; "www." dropped), from its
 //     string field "url", or "url" inside an object "metadata" or "meta"
-//     (as crawl dumps carry it): each site a source;
-//   * unless `source_folders`, an HTML page (a file, or a JSONL line's
-//     text) with no source from the above is of the site its <head> names
-//     (HtmlPage::site: the host of its canonical link), so a directory of
-//     saved pages knows its sites as a mail archive its lists;
+//     (as crawl dumps carry it): each site a source; and an HTML page's
+//     (a file, or a JSONL line's text without a URL) site as its <head>
+//     names it (HtmlPage::site in html_text.h: the host of its canonical
+//     link), so a directory of saved pages knows its sites as a mail
+//     archive its lists;
 //   * otherwise none: every document is of the one unnamed source.
 // Compressed files are recognised by their first bytes, not their names.
 //

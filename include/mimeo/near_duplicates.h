@@ -99,7 +99,12 @@ class NearDuplicatePolicy {
   bool NeedsSets(DocId a, DocId b, const NearDuplicateDocs& docs) const;
 
   // The clusters of documents 0 .. num_docs - 1 that `pairs` (from
-  // Verify(); endpoints below num_docs) form. Calls the accessors on the
+  // Verify(); endpoints below num_docs) form: the Clusterer's, its edges
+  // taken in order of their Jaccard similarity (containment does not
+  // order them: a page mostly made of another's template and sidebar
+  // would take that page from its own versions), each joining document
+  // judged by Verifier::Score against the members' thresholds (there
+  // containment counts). Calls the accessors on the
   // calling thread, for the endpoints of `pairs` only. The result depends
   // only on the order of the DocIds, not their values: numbering the
   // endpoints 0, 1, ... in the same order gives the same clusters so

@@ -44,10 +44,10 @@ The pipeline, each step a set of Dask tasks over numpy arrays:
  5. Components and clusters. The verified pairs (far fewer than the
     candidates) are joined into connected components on the client; each
     component's documents are shuffled to one task, which runs the
-    command's guarded clustering (cluster.h): edges strongest first, a
-    group's core its heaviest document, a merge refused unless every
-    joining member is a near-duplicate, by the member thresholds, of the
-    core and its first members. Clusters never cross components, so this
+    command's guarded clustering (cluster.h): edges of higher Jaccard
+    first, a group's core its heaviest document, a merge refused unless
+    every joining member is a near-duplicate, by the member thresholds, of
+    the core and its first members. Clusters never cross components, so this
     gives the clusters one run over all documents gives.
 
 Same answer as the command. With the same flags (--threshold,
@@ -510,7 +510,8 @@ def cluster_group(pieces, edges, opts):
         return x
 
     rep, members, version, refused = {}, {}, collections.Counter(), set()
-    for a, b, _ in sorted(((e[0], e[1], e[2]) for e in edges),
+    # Edges by Jaccard (the row's fourth figure), as ClusterPairs takes them.
+    for a, b, _ in sorted(((e[0], e[1], e[3]) for e in edges),
                           key=lambda e: (-e[2], e[0], e[1])):
         ra, rb = find(a), find(b)
         if ra == rb:
