@@ -292,6 +292,12 @@ absl::Status PassageJudge::Options::Validate() const {
         "passage judge: burst_seconds must be at least 0 (0 is off), got %d",
         burst_seconds));
   }
+  if (burst_widespread_docs != 0 && burst_widespread_docs < 2) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "passage judge: burst_widespread_docs must be 0 (off) or at least "
+        "2, got %d",
+        burst_widespread_docs));
+  }
   if (!(junk_share >= 0 && junk_share <= 1)) {
     return absl::InvalidArgumentError(absl::StrFormat(
         "passage judge: junk_share must be in [0, 1], got %g", junk_share));
@@ -322,13 +328,27 @@ uint32_t PassageJudge::WidespreadThreshold(uint64_t num_docs) const {
                  num_docs);
 }
 
+uint32_t PassageJudge::BurstWidespreadThreshold(uint64_t num_docs) const {
+  const uint32_t wide = WidespreadThreshold(num_docs);
+  if (options_.burst_seconds <= 0) return wide;
+  const uint64_t eighth = (num_docs + 7) / 8;
+  return std::max<uint32_t>(
+      wide, static_cast<uint32_t>(std::min<uint64_t>(
+                eighth, options_.burst_widespread_docs)));
+}
+
 Boilerplate PassageJudge::Judge(const PassageFacts& f,
                                 uint64_t num_docs) const {
   if (f.tokens > 0 && f.junk_share >= options_.junk_share &&
       f.doc_frequency >= CommonThreshold(num_docs) && !f.whole_pair) {
     return Boilerplate::kMarkup;
   }
-  if (f.doc_frequency >= WidespreadThreshold(num_docs)) {
+  // A story many sources printed at once is widespread only from
+  // BurstWidespreadThreshold (the engine counts such fingerprints in
+  // burst_share only when their holders come from two sources or more).
+  if (f.doc_frequency >= WidespreadThreshold(num_docs) &&
+      !(f.burst_share >= 0.5 &&
+        f.doc_frequency < BurstWidespreadThreshold(num_docs))) {
     return Boilerplate::kWidespread;
   }
   if (f.template_share >= 0.5) return Boilerplate::kTemplate;

@@ -1000,21 +1000,72 @@ bool Engine::FingerprintInBurst(uint64_t hash, DocId as_of, const JudgedIn& in,
   std::vector<DocId> scratch;
   const absl::Span<const DocId> holders =
       fingerprints_->Holders(hash, as_of, memo, scratch);
-  if (holders.empty() || !store_->date(holders[0])) return false;
+  if (holders.empty()) return false;
   if (!in.date_span) in.date_span = DateSpan();
   const int64_t limit = judge_.BurstLimit(*in.date_span);
   if (limit < 0) return false;
-  // The scan stops at the first holder undated or out of the burst: most
-  // common text (forms, stock phrases) is spread over the collection.
+  // The scan stops at the first holder out of the burst, or once too many
+  // are undated: most common text (forms, stock phrases) is spread over
+  // the collection. Undated holders (pages whose site gives no date) are
+  // passed over while at least half of them all are dated.
+  const size_t undated_limit = holders.size() / 2;
+  size_t undated = 0;
   int64_t earliest = INT64_MAX, latest = INT64_MIN;
   for (const DocId holder : holders) {
     const std::optional<int64_t> date = store_->date(holder);
-    if (!date) return false;
+    if (!date) {
+      if (++undated > undated_limit) return false;
+      continue;
+    }
     earliest = std::min(earliest, *date);
     latest = std::max(latest, *date);
     if (SpanBetween(earliest, latest) > limit) return false;
   }
-  return true;
+  return undated < holders.size();
+}
+
+void Engine::AddBurstCandidates(absl::Span<const Fingerprint> fps,
+                                DocId as_of, uint32_t self, uint64_t num_docs,
+                                std::vector<CopyCandidate>& candidates,
+                                HolderMemo& memo) const {
+  JudgedIn in;
+  in.self = self;
+  in.wide = judge_.WidespreadThreshold(num_docs);
+  in.burst_wide = judge_.BurstWidespreadThreshold(num_docs);
+  if (in.burst_wide <= in.wide || store_->num_sources() < 2 || fps.empty()) {
+    return;
+  }
+  fingerprints_->Fetch(fps, memo);
+  const DocId all = static_cast<DocId>(store_->num_ids());
+  absl::flat_hash_map<DocId, uint32_t> shared;
+  absl::flat_hash_set<uint64_t> seen;
+  std::vector<DocId> scratch;
+  for (const Fingerprint& fp : fps) {
+    const uint64_t hash = fp.hash();
+    if (!seen.insert(hash).second) continue;
+    const uint32_t docs = fingerprints_->DocFrequency(hash, all, memo) + self;
+    if (docs < in.wide || docs >= in.burst_wide ||
+        !FingerprintInBurst(hash, all, in, memo) ||
+        fingerprints_->Sources(hash, all, *store_, 2, memo) < 2) {
+      continue;
+    }
+    for (const DocId d : fingerprints_->Holders(hash, as_of, memo, scratch)) {
+      ++shared[d];
+    }
+  }
+  if (shared.empty()) return;
+  for (CopyCandidate& c : candidates) {
+    if (const auto it = shared.find(c.doc); it != shared.end()) {
+      c.shared += it->second;
+      shared.erase(it);
+    }
+  }
+  for (const auto& [doc, n] : shared) candidates.push_back({doc, n});
+  std::sort(candidates.begin(), candidates.end(),
+            [](const CopyCandidate& a, const CopyCandidate& b) {
+              return a.shared != b.shared ? a.shared > b.shared
+                                          : a.doc < b.doc;
+            });
 }
 
 void Engine::OwnFrequencies(const AlignedText& asking, uint32_t begin,
@@ -1044,9 +1095,15 @@ void Engine::OwnFrequencies(const AlignedText& asking, uint32_t begin,
     // Text held often enough to be common or template, whose holders are
     // dated in a burst, is a story printed at once (a query, undated, is
     // judged by the documents holding the text).
-    const bool in_burst =
-        in.bursts && docs >= in.burst_from && docs < in.wide &&
-        FingerprintInBurst(fp.hash(), as_of, in, memo);
+    bool in_burst = in.bursts && docs >= in.burst_from &&
+                    docs < in.burst_wide &&
+                    FingerprintInBurst(fp.hash(), as_of, in, memo);
+    // Held by the widespread threshold's documents, it is a story only
+    // where two sources or more printed it at once.
+    if (in_burst && docs >= in.wide) {
+      in_burst = !one_source && fingerprints_->Sources(fp.hash(), as_of,
+                                                       *store_, 2, memo) >= 2;
+    }
     // Where sources are known they decide what is a template, but for a
     // burst across sources: a burst on one site's pages (a holiday
     // notice) is its template still, a story forwarded to three lists in
@@ -1064,8 +1121,8 @@ void Engine::OwnFrequencies(const AlignedText& asking, uint32_t begin,
       template_text = judge_.IsTemplate(docs, held_in + in.self) &&
                       !(in_burst && held_in >= 2);
     }
-    out.push_back(
-        {sh.first_token[i0 + fp.position], docs, template_text, in_burst});
+    out.push_back({sh.first_token[i0 + fp.position], docs, template_text,
+                   in_burst, docs >= in.wide && !in_burst});
   }
 }
 
@@ -1094,6 +1151,7 @@ std::vector<Passage> Engine::AlignWith(const AlignedText& asking, bool indexed,
   in.bursts = judge_.options().burst_seconds > 0;
   in.burst_from =
       std::min(in.common, judge_.options().widespread_min_docs);
+  in.burst_wide = judge_.BurstWidespreadThreshold(num_docs);
   const uint32_t k = asking.shingles.tokens_per_shingle;
   const uint32_t min_tokens =
       static_cast<uint32_t>(aligner_.options().min_passage_tokens);
@@ -1112,14 +1170,14 @@ std::vector<Passage> Engine::AlignWith(const AlignedText& asking, bool indexed,
     if (freq.empty()) return 0;
     size_t n = 0;
     for (const HeldFingerprint& f : freq) {
-      n += f.template_text || f.docs >= in.wide;
+      n += f.template_text || f.widespread;
     }
     return static_cast<double>(n) / static_cast<double>(freq.size());
   };
   const auto burst_share = [&]() -> double {
     size_t held_common = 0, n = 0;
     for (const HeldFingerprint& f : freq) {
-      if (f.docs < in.burst_from || f.docs >= in.wide) continue;
+      if (f.docs < in.burst_from || f.widespread) continue;
       ++held_common;
       n += f.in_burst;
     }
@@ -1164,9 +1222,9 @@ std::vector<Passage> Engine::AlignWith(const AlignedText& asking, bool indexed,
                    held);
     std::vector<Stretch> stretches;
     for (const HeldFingerprint& f : freq) {
-      if (f.docs < in.wide && !f.template_text) continue;
+      if (!f.widespread && !f.template_text) continue;
       const uint32_t end = std::min(f.token + k, p.a_token_end);
-      const bool template_text = f.docs < in.wide;
+      const bool template_text = !f.widespread;
       // Fingerprints lie at most a window apart: closer stretches join.
       if (!stretches.empty() &&
           f.token <= stretches.back().end + static_cast<uint32_t>(
@@ -1433,9 +1491,11 @@ absl::StatusOr<std::vector<Match>> Engine::Query(std::string_view text) const {
     const uint32_t widespread =
         judge_.WidespreadThreshold(stats_.documents + 1);
     ASSIGN_OR_RETURN(
-        const std::vector<CopyCandidate> found,
+        std::vector<CopyCandidate> found,
         fingerprints_->Candidates(sketch.fps, as_of,
                                   widespread > 0 ? widespread - 1 : 0, &memo));
+    AddBurstCandidates(sketch.fps, as_of, /*self=*/1, stats_.documents + 1,
+                       found, memo);
     for (const CopyCandidate& c : found) {
       copy_candidates.push_back(c.doc);
       candidates.push_back(c.doc);

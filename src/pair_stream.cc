@@ -122,7 +122,8 @@ absl::StatusOr<PairStreamStats> Engine::StreamSharedCopy(
   // that are widespread in the whole index propose no pair: any passage
   // that is not widespread has fingerprints that are not (its median is
   // under the threshold), and a pair sharing only licence text would be
-  // aligned only to be refused.
+  // aligned only to be refused; but for a story many sources printed at
+  // once, widespread only from a higher count (AddBurstCandidates).
   const uint32_t widespread = judge_.WidespreadThreshold(stats_.documents);
   tbb::task_arena arena = internal::Arena(options_.threads);
   const size_t block_pairs = std::max<size_t>(options.block_pairs, 1);
@@ -173,6 +174,10 @@ absl::StatusOr<PairStreamStats> Engine::StreamSharedCopy(
           absl::StatusOr<std::vector<CopyCandidate>> found_candidates =
               fingerprints_->Candidates(fps, b, widespread, nullptr);
           if (!found_candidates.ok()) return fail(found_candidates.status());
+          // And those of a story many sources printed at once.
+          HolderMemo memo;
+          AddBurstCandidates(fps, b, /*self=*/0, stats_.documents,
+                             *found_candidates, memo);
           const std::vector<CopyCandidate>& candidates = *found_candidates;
           if (candidates.empty()) return;
           proposed[i - first] = candidates.size();

@@ -631,6 +631,81 @@ TEST(BoilerplateEngineTest, AQuoteThirtyPrintInTwoDaysIsCopyATemplateIsNot) {
   EXPECT_TRUE(report->pairs.empty()) << report->pairs.size() << " pairs";
 }
 
+TEST(BoilerplateEngineTest, AStoryThirtySitesPrintAmongAThousandPagesIsCopy) {
+  // 1,000 pages of forty sites, dated over a year; thirty sites print one
+  // wire story within two days, ten of them on pages that carry no date.
+  // Thirty holders are more than the widespread threshold of such a
+  // collection (20): only its spread over sources and its burst tell the
+  // story from a template.
+  Texts t(43);
+  const std::string story = t.Words(60);
+  constexpr int64_t kYearStart = 1735689600;  // 2025-01-01
+  constexpr int64_t kDay = 86400;
+  std::vector<Document> docs;
+  std::set<DocId> printing;
+  for (int i = 0; i < 1000; ++i) {
+    std::string text = t.Words(70);
+    std::optional<int64_t> date = kYearStart + i * (365 * kDay / 1000);
+    std::string site = "site" + std::to_string(i % 40);
+    if (i % 33 == 7 && printing.size() < 30) {
+      text += " " + story;
+      site = "site" + std::to_string(printing.size());
+      date = printing.size() % 3 == 0
+                 ? std::nullopt
+                 : std::optional<int64_t>(kYearStart + 100 * kDay + i * 97);
+      printing.insert(static_cast<DocId>(i));
+    }
+    text += " " + t.Words(70);
+    docs.push_back({"page/" + std::to_string(i), text, date, site});
+  }
+  ASSERT_EQ(printing.size(), 30u);
+  const auto copy_pairs = [&](const std::vector<Document>& in) {
+    auto report = Index(in)->SharedCopy();
+    EXPECT_TRUE(report.ok()) << report.status();
+    size_t n = 0;
+    for (const CopyPair& p : report->pairs) {
+      EXPECT_TRUE(printing.contains(p.a) && printing.contains(p.b))
+          << p.a << "-" << p.b;
+      ++n;
+    }
+    return n;
+  };
+  EXPECT_EQ(copy_pairs(docs), 30u * 29 / 2);
+  // A new page printing it (a query) is told about the thirty.
+  auto e = Index(docs);
+  auto m = e->Query(t.Words(50) + " " + story + " " + t.Words(50));
+  ASSERT_TRUE(m.ok()) << m.status();
+  size_t sharing = 0;
+  for (const Match& x : *m) sharing += x.shares_copy;
+  EXPECT_EQ(sharing, 30u);
+
+  // Thirty pages of one site in two days are its notice; thirty pages of
+  // thirty sites spread over the year, a template they share; thirty
+  // undated pages, or pages of no named source, as many as a template
+  // needs: none is copy.
+  std::vector<Document> one_site = docs;
+  for (DocId d : printing) one_site[d].source = "site0";
+  EXPECT_EQ(copy_pairs(one_site), 0u);
+  std::vector<Document> spread = docs;
+  for (DocId d : printing) spread[d].date = kYearStart + d * (365 * kDay / 1000);
+  EXPECT_EQ(copy_pairs(spread), 0u);
+  std::vector<Document> undated = docs;
+  for (DocId d : printing) undated[d].date.reset();
+  EXPECT_EQ(copy_pairs(undated), 0u);
+  std::vector<Document> no_sources = docs;
+  for (Document& d : no_sources) d.source.clear();
+  EXPECT_EQ(copy_pairs(no_sources), 0u);
+  // With the rule off, the story is widespread.
+  Engine::Options off;
+  off.copy.judge.burst_widespread_docs = 0;
+  auto plain = Engine::Create(off);
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  ASSERT_TRUE((*plain)->AddBatch(docs).ok());
+  auto report = (*plain)->SharedCopy();
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_TRUE(report->pairs.empty()) << report->pairs.size() << " pairs";
+}
+
 TEST(BoilerplateEngineTest, AStoryReprintedInPiecesAddsUp) {
   // Seven of 2,000 texts open with the same story, cut in two 40-word
   // pieces by a line each outlet wrote: common (seven holders), short

@@ -227,10 +227,12 @@ struct PassageFacts {
   // or widespread.
   double template_share = 0;
   // Share of its common fingerprints (held by at least the common
-  // threshold of documents, and not widespread) whose holders are dated in
-  // a burst (PassageJudge::IsBurst): at least half, and the passage is a
-  // story many printed at once, copy however common its shingles. 0 when
-  // the documents are undated.
+  // threshold of documents, and not widespread; or widespread, below
+  // BurstWidespreadThreshold, and held in two sources or more) whose
+  // holders are dated in a burst (PassageJudge::IsBurst): at least half,
+  // and the passage is a story many printed at once, copy however common
+  // its shingles, unless held by BurstWidespreadThreshold documents. 0
+  // when the documents are undated.
   double burst_share = 0;
 };
 
@@ -283,8 +285,18 @@ class PassageJudge {
     // with days, it alone applies.) Where sources are known, the holders
     // must come from two sources or more: a burst on one site's pages is
     // its template. Default 7 days; 0 turns the rule off. Widespread text
-    // stays widespread.
+    // stays widespread, but for the rule below.
     int64_t burst_seconds = 7 * 86400;
+    // A story printed at once by many outlets may be held by more than
+    // the widespread threshold's documents in a small collection: thirty
+    // sites' reprints of one wire story among 1,000 pages. Text in a burst
+    // (above) whose holders come from two sources or more is widespread
+    // only when held by BurstWidespreadThreshold() documents: the larger
+    // of the widespread threshold and the smaller of this many and an
+    // eighth of the collection. Where sources are unknown, it stays
+    // widespread. Default 100 (the fingerprint index's max_postings: text
+    // on more documents proposes no pair); 0 turns the rule off.
+    uint32_t burst_widespread_docs = 100;
     // A pair sharing at least this many tokens of its own
     // (PassageFacts::pair_tokens) is copy unless its passages are
     // widespread, template or markup. Default 50.
@@ -307,7 +319,10 @@ class PassageJudge {
   static absl::StatusOr<PassageJudge> Create(const Options& options);
 
   // The verdict on a passage shared within a collection of `num_docs`
-  // documents. A passage at least half made of template fingerprints is
+  // documents. A passage held by the widespread threshold's documents is
+  // kWidespread, unless held in a burst (burst_share >= 0.5) by fewer
+  // than BurstWidespreadThreshold. A passage at least half made of
+  // template fingerprints is
   // kTemplate. A common passage held in a burst (burst_share >= 0.5) is
   // copy unless it is markup, widespread, at the same edge of both, or
   // shorter than a phrase: a quote that many outlets printed in a week, not
@@ -316,6 +331,10 @@ class PassageJudge {
 
   uint32_t CommonThreshold(uint64_t num_docs) const;
   uint32_t WidespreadThreshold(uint64_t num_docs) const;
+  // Held by this many documents, text printed in a burst across sources
+  // is widespread (see Options::burst_widespread_docs); the widespread
+  // threshold when bursts are off.
+  uint32_t BurstWidespreadThreshold(uint64_t num_docs) const;
   // Is text held by `docs` documents from `sources` distinct sources a
   // template (see Options::template_sources)?
   bool IsTemplate(uint32_t docs, uint32_t sources) const {

@@ -726,6 +726,9 @@ class Engine {
     uint32_t docs;
     bool template_text;
     bool in_burst;
+    // Held by the widespread threshold's documents, and not a story many
+    // sources printed at once (PassageJudge::BurstWidespreadThreshold).
+    bool widespread;
   };
   // The collection passages are judged in: `self` is 1 when the asking
   // text is not indexed (it then counts as a document and a source of its
@@ -733,7 +736,8 @@ class Engine {
   // (PassageJudge::CommonThreshold, WidespreadThreshold), whether bursts
   // are looked for (PassageJudge::Options::burst_seconds) and from how many
   // holders (the fewer of the common threshold and widespread_min_docs:
-  // as soon as text can be common or template), and the span of its dates
+  // as soon as text can be common or template) to how many (fewer than
+  // PassageJudge::BurstWidespreadThreshold), and the span of its dates
   // (DateSpan()), taken when first needed: a collection whose documents
   // are undated never counts it.
   struct JudgedIn {
@@ -742,20 +746,36 @@ class Engine {
     uint32_t wide = 0;
     bool bursts = false;
     uint32_t burst_from = 0;
+    uint32_t burst_wide = 0;
     mutable std::optional<int64_t> date_span;
   };
   // The fingerprints chosen inside tokens [begin, end) of the asking text,
   // in token order. Widespread text is not counted by source, nor looked
-  // at for bursts. The holders come from fingerprints_, through `memo`.
+  // at for bursts but below JudgedIn::burst_wide, where a burst across two
+  // sources or more keeps it from being widespread. The holders come from
+  // fingerprints_, through `memo`.
   void OwnFrequencies(const AlignedText& asking, uint32_t begin, uint32_t end,
                       const JudgedIn& in, std::vector<HeldFingerprint>& out,
                       std::vector<Fingerprint>& scratch,
                       HolderMemo& memo) const;
-  // Whether the indexed holders (d < as_of) of a fingerprint are all dated
-  // within a burst (PassageJudge::IsBurst) of the collection. The
-  // asking text, when it is not indexed, has no date and is not counted.
+  // Whether the indexed holders (d < as_of) of a fingerprint that are
+  // dated, at least half of them, are dated within a burst
+  // (PassageJudge::IsBurst) of the collection. The asking text, when it is
+  // not indexed, has no date and is not counted.
   bool FingerprintInBurst(uint64_t hash, DocId as_of, const JudgedIn& in,
                           const HolderMemo& memo) const;
+  // Adds to `candidates` the holders below `as_of` of the fingerprints
+  // that are widespread but a story many sources printed at once: held by
+  // from the widespread threshold to below BurstWidespreadThreshold of
+  // `num_docs` documents (the asking text counted as `self`), in a burst,
+  // from two sources or more; each counts as a shared fingerprint, and the
+  // candidates are sorted again as FingerprintIndex::Candidates() sorts
+  // them. Nothing when no fingerprint can be such (bursts off, a large
+  // collection, one source). Fills `memo` with what it reads.
+  void AddBurstCandidates(absl::Span<const Fingerprint> fps, DocId as_of,
+                          uint32_t self, uint64_t num_docs,
+                          std::vector<CopyCandidate>& candidates,
+                          HolderMemo& memo) const;
   // The span of the live documents' dates (latest minus earliest; 0 when
   // fewer than two are dated), counted on first use, extended over the
   // documents added since, and counted again after the removal of a
