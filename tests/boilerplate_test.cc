@@ -305,8 +305,34 @@ TEST(PassageJudgeTest, TextPrintedInABurstIsCopy) {
   f.tokens = f.pair_tokens = 9;
   EXPECT_EQ(judge->Judge(f, 5000), Boilerplate::kPhrase);
   f.tokens = f.pair_tokens = 40;
+  // Held by the widespread threshold's documents (50 of 5,000), a story
+  // printed at once (the engine counts such text in burst_share only
+  // where two sources or more hold it) is copy until it is on
+  // BurstWidespreadThreshold's: the smaller of 100 and an eighth of the
+  // collection, or the widespread threshold if more.
+  EXPECT_EQ(judge->WidespreadThreshold(5000), 50u);
+  EXPECT_EQ(judge->BurstWidespreadThreshold(5000), 100u);
+  EXPECT_EQ(judge->BurstWidespreadThreshold(400), 50u);
+  EXPECT_EQ(judge->BurstWidespreadThreshold(100), 20u);
+  EXPECT_EQ(judge->BurstWidespreadThreshold(50000), 500u);
   f.doc_frequency = 50;
+  EXPECT_EQ(judge->Judge(f, 5000), Boilerplate::kNone);
+  f.doc_frequency = 100;
   EXPECT_EQ(judge->Judge(f, 5000), Boilerplate::kWidespread);
+  f.doc_frequency = 50;
+  f.burst_share = 0.4;
+  EXPECT_EQ(judge->Judge(f, 5000), Boilerplate::kWidespread);
+  f.burst_share = 1;
+  PassageJudge::Options no_wide_bursts;
+  no_wide_bursts.burst_widespread_docs = 0;
+  auto strict = PassageJudge::Create(no_wide_bursts);
+  ASSERT_TRUE(strict.ok());
+  EXPECT_EQ(strict->BurstWidespreadThreshold(5000), 50u);
+  EXPECT_EQ(strict->Judge(f, 5000), Boilerplate::kWidespread);
+  no_wide_bursts.burst_widespread_docs = 1;
+  EXPECT_FALSE(PassageJudge::Create(no_wide_bursts).ok());
+  off.burst_seconds = 0;
+  EXPECT_EQ(PassageJudge::Create(off)->BurstWidespreadThreshold(5000), 50u);
   f.doc_frequency = 30;
   f.junk_share = 0.9;
   EXPECT_EQ(judge->Judge(f, 5000), Boilerplate::kMarkup);
