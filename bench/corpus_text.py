@@ -60,3 +60,15 @@ def wrap(text, width=72):
                 line = (line + " " + word) if line else word
         out.append(line)
     return "\n".join(out)
+
+
+def write_held_by_many(out, groups):
+    """OUT/held-by-many.tsv: per story copied by more than the 20 documents
+    that make text common, its documents' paths relative to OUT,
+    tab-separated (a .tsv is not read as a document). An oracle counting
+    rare shingles calls their text boilerplate; bench/real_eval.sh scores
+    their pairs apart."""
+    with open(os.path.join(out, "held-by-many.tsv"), "w") as f:
+        for g in groups:
+            if g:
+                f.write("\t".join(g) + "\n")

@@ -40,7 +40,8 @@ import os
 import quopri
 import random
 
-from corpus_text import bbc_articles, paragraphs, reuters_stories, wrap
+from corpus_text import (bbc_articles, paragraphs, reuters_stories, wrap,
+                         write_held_by_many)
 
 AD_TEXTS = [
     "Find the perfect holiday cottage for your family this summer. Over "
@@ -367,15 +368,7 @@ def main():
             f.write("\n".join(headers) + "\n\n" + payload)
         if "group" in m:
             groups[m["group"]].append(os.path.relpath(path, args.out))
-    # The stories forwarded by many, one line each: their messages' paths,
-    # tab-separated (a .tsv is not read as a document). Held by more than
-    # the 20 documents that make text common, they are what an oracle
-    # counting rare shingles calls boilerplate; bench/real_eval.sh scores
-    # them apart.
-    with open(os.path.join(args.out, "held-by-many.tsv"), "w") as f:
-        for g in groups:
-            if g:
-                f.write("\t".join(g) + "\n")
+    write_held_by_many(args.out, groups)
 
 
 if __name__ == "__main__":

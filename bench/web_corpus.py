@@ -44,7 +44,8 @@ import random
 import re
 import time
 
-from corpus_text import bbc_articles, paragraphs, reuters_stories
+from corpus_text import (bbc_articles, paragraphs, reuters_stories,
+                         write_held_by_many)
 
 WORDS = ["Daily", "Evening", "Morning", "Weekly", "Northern", "Coastal",
          "Valley", "City", "County", "Harbour", "River", "Metro", "Central",
@@ -332,15 +333,7 @@ def main():
             f.write(render(site, p, site["pages"]))
         if "group" in p:
             groups[p["group"]].append(os.path.relpath(path, args.out))
-    # The stories reprinted by many, one line each: their pages' paths,
-    # tab-separated (a .tsv is not read as a document). Held by more than
-    # the 20 documents that make text common, they are what an oracle
-    # counting rare shingles calls boilerplate; bench/real_eval.sh scores
-    # them apart.
-    with open(os.path.join(args.out, "held-by-many.tsv"), "w") as f:
-        for g in groups:
-            if g:
-                f.write("\t".join(g) + "\n")
+    write_held_by_many(args.out, groups)
 
 
 if __name__ == "__main__":

@@ -1035,6 +1035,9 @@ void Engine::AddBurstCandidates(absl::Span<const Fingerprint> fps,
   if (in.burst_wide <= in.wide || store_->num_sources() < 2 || fps.empty()) {
     return;
   }
+  // Undated, or dated over too short a span for a burst.
+  in.date_span = DateSpan();
+  if (judge_.BurstLimit(*in.date_span) < 0) return;
   fingerprints_->Fetch(fps, memo);
   const DocId all = static_cast<DocId>(store_->num_ids());
   absl::flat_hash_map<DocId, uint32_t> shared;
