@@ -48,7 +48,9 @@
 //     (a file, or a JSONL line's text without a URL) site as its <head>
 //     names it (HtmlPage::site in html_text.h: the host of its canonical
 //     link), so a directory of saved pages knows its sites as a mail
-//     archive its lists;
+//     archive its lists (a page syndicated from another site may name
+//     that site: --source-folders then tells a folder of pages per site
+//     apart);
 //   * otherwise none: every document is of the one unnamed source.
 // Compressed files are recognised by their first bytes, not their names.
 //
