@@ -87,10 +87,10 @@ void AddEngineOptions(CLI::App* cmd, CommonArgs& args, bool passages) {
            }
            o.copy.judge.burst_seconds = std::llround(v * 86400);
          },
-         "Shared copy, with dates: common text whose documents are all "
-         "dated within this many days of each other (and an eighth of the "
-         "collection's span) is a story printed at once, not a template "
-         "(default 7; 0: off)")
+         "Shared copy, with dates: common text whose dated documents (at "
+         "least half of them) are dated within this many days of each other "
+         "(and an eighth of the collection's span) is a story printed at "
+         "once, not a template (default 7; 0: off)")
       ->check(CLI::Range(0.0, 36500.0));
   cmd->add_option("--lsh-threshold", o.lsh_threshold,
                   "Jaccard similarity the candidate search is tuned for")
