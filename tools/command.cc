@@ -169,9 +169,10 @@ void AddInputOptions(CLI::App* cmd, CommonArgs& args, bool sources) {
     cmd->add_option("--source-field", in.source_field,
                     "JSONL: the field naming each document's source (a site, "
                     "an outlet, a list; mail: a header, e.g. From; without "
-                    "it, a line's url's host, a message's List-Id): text on "
-                    "20+ documents of few sources is their template, text "
-                    "many sources hold is copy");
+                    "it, a line's url's host, a message's List-Id, an HTML "
+                    "page's canonical link): text on 20+ documents of few "
+                    "sources is their template, text many sources hold is "
+                    "copy");
     cmd->add_flag("--source-folders", in.source_folders,
                   "Each file's first folder is its source (one folder per "
                   "site or outlet); without sources, text on 20+ documents is "
