@@ -41,6 +41,19 @@ def reuters_stories(datasets):
     return stories
 
 
+def shuffled_texts(datasets, rng, who):
+    """bbc_articles() and reuters_stories() of `datasets`, each shuffled by
+    `rng` in that order; exits naming `who` when either is missing."""
+    articles = bbc_articles(datasets)
+    stories = reuters_stories(datasets)
+    if not articles or not stories:
+        raise SystemExit("%s: bbc-news or reuters21578 not found under %s"
+                         % (who, datasets))
+    rng.shuffle(articles)
+    rng.shuffle(stories)
+    return articles, stories
+
+
 def paragraphs(story):
     """A reuters21578 story's paragraphs: indented lines or blank lines
     start one."""

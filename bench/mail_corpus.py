@@ -40,7 +40,7 @@ import os
 import quopri
 import random
 
-from corpus_text import (bbc_articles, paragraphs, reuters_stories, wrap,
+from corpus_text import (paragraphs, shuffled_texts, wrap,
                          write_held_by_many)
 
 AD_TEXTS = [
@@ -156,13 +156,8 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
     rng = random.Random(args.seed)
-    own = [paras for _, paras in bbc_articles(args.datasets)]
-    stories = reuters_stories(args.datasets)
-    if not own or not stories:
-        raise SystemExit("mail_corpus: bbc-news or reuters21578 not found "
-                         "under " + args.datasets)
-    rng.shuffle(own)
-    rng.shuffle(stories)
+    articles, stories = shuffled_texts(args.datasets, rng, "mail_corpus")
+    own = [paras for _, paras in articles]
     # What people write: the bbc-news articles, then wire stories not kept
     # for forwarding, so that no text is written twice by chance.
     forwardable = stories[:len(stories) // 4]

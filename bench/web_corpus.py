@@ -44,8 +44,7 @@ import random
 import re
 import time
 
-from corpus_text import (bbc_articles, paragraphs, reuters_stories,
-                         write_held_by_many)
+from corpus_text import paragraphs, shuffled_texts, write_held_by_many
 
 WORDS = ["Daily", "Evening", "Morning", "Weekly", "Northern", "Coastal",
          "Valley", "City", "County", "Harbour", "River", "Metro", "Central",
@@ -205,13 +204,7 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
     rng = random.Random(args.seed)
-    own = bbc_articles(args.datasets)
-    stories = reuters_stories(args.datasets)
-    if not own or not stories:
-        raise SystemExit("web_corpus: bbc-news or reuters21578 not found "
-                         "under " + args.datasets)
-    rng.shuffle(own)
-    rng.shuffle(stories)
+    own, stories = shuffled_texts(args.datasets, rng, "web_corpus")
     # Wire copy to reprint, a quarter of the stories; the rest, and most
     # bbc-news articles, are what the sites write themselves; the other
     # bbc-news articles' paragraphs are the first and last paragraphs sites

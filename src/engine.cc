@@ -1024,6 +1024,15 @@ bool Engine::FingerprintInBurst(uint64_t hash, DocId as_of, const JudgedIn& in,
   return undated < holders.size();
 }
 
+bool Engine::WidespreadStory(uint64_t hash, uint32_t docs, DocId as_of,
+                             const JudgedIn& in,
+                             const HolderMemo& memo) const {
+  return docs >= in.wide && docs < in.burst_wide &&
+         store_->num_sources() >= 2 &&
+         FingerprintInBurst(hash, as_of, in, memo) &&
+         fingerprints_->Sources(hash, as_of, *store_, 2, memo) >= 2;
+}
+
 void Engine::AddBurstCandidates(absl::Span<const Fingerprint> fps,
                                 DocId as_of, uint32_t self, uint64_t num_docs,
                                 std::vector<CopyCandidate>& candidates,
@@ -1047,11 +1056,7 @@ void Engine::AddBurstCandidates(absl::Span<const Fingerprint> fps,
     const uint64_t hash = fp.hash();
     if (!seen.insert(hash).second) continue;
     const uint32_t docs = fingerprints_->DocFrequency(hash, all, memo) + self;
-    if (docs < in.wide || docs >= in.burst_wide ||
-        !FingerprintInBurst(hash, all, in, memo) ||
-        fingerprints_->Sources(hash, all, *store_, 2, memo) < 2) {
-      continue;
-    }
+    if (!WidespreadStory(hash, docs, all, in, memo)) continue;
     for (const DocId d : fingerprints_->Holders(hash, as_of, memo, scratch)) {
       ++shared[d];
     }
@@ -1098,15 +1103,12 @@ void Engine::OwnFrequencies(const AlignedText& asking, uint32_t begin,
     // Text held often enough to be common or template, whose holders are
     // dated in a burst, is a story printed at once (a query, undated, is
     // judged by the documents holding the text).
-    bool in_burst = in.bursts && docs >= in.burst_from &&
-                    docs < in.burst_wide &&
-                    FingerprintInBurst(fp.hash(), as_of, in, memo);
     // Held by the widespread threshold's documents, it is a story only
     // where two sources or more printed it at once.
-    if (in_burst && docs >= in.wide) {
-      in_burst = !one_source && fingerprints_->Sources(fp.hash(), as_of,
-                                                       *store_, 2, memo) >= 2;
-    }
+    const bool in_burst =
+        in.bursts && docs >= in.burst_from &&
+        (docs < in.wide ? FingerprintInBurst(fp.hash(), as_of, in, memo)
+                        : WidespreadStory(fp.hash(), docs, as_of, in, memo));
     // Where sources are known they decide what is a template, but for a
     // burst across sources: a burst on one site's pages (a holiday
     // notice) is its template still, a story forwarded to three lists in

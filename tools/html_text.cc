@@ -182,8 +182,7 @@ const GumboNode* FindTitle(const GumboNode* head) {
   return nullptr;
 }
 
-// Whether `s` starts with `prefix` (lower case), ignoring ASCII
-// case.
+// Whether `s` starts with `prefix` (lower case), ignoring ASCII case.
 bool StartsWithNoCase(std::string_view s, std::string_view prefix) {
   if (s.size() < prefix.size()) return false;
   for (size_t i = 0; i < prefix.size(); ++i) {

@@ -266,14 +266,11 @@ Form FileForm(Kind kind, TextFormat format, std::string_view text) {
 }
 
 // A document's text from its bytes (a file, a JSONL field): HTML turned
-// into its visible text, mail into its decoded body (whose Date: goes to
-// `date`, when it has one and `date` has none). The one conversion for
-// reading a document and reading it again, so that the text read again is
-// the text the engine was given.
-// The text of a document read as `form`. An HTML page's head or a mail
-// message's headers may name its date, set into `*date` when given and
-// still empty; a page's head may name its site (HtmlPage::site), set into
-// `*source` when given and still empty.
+// into its visible text, mail into its decoded body. A message's Date:, or
+// a page's publication time, goes to `*date` when given and still empty; a
+// page's site (HtmlPage::site) to `*source` when given and still empty.
+// The one conversion for reading a document and reading it again, so that
+// the text read again is the text the engine was given.
 std::string DocumentText(std::string bytes, Form form,
                          std::optional<int64_t>* date = nullptr,
                          std::string* source = nullptr) {

@@ -764,11 +764,16 @@ class Engine {
   // not indexed, has no date and is not counted.
   bool FingerprintInBurst(uint64_t hash, DocId as_of, const JudgedIn& in,
                           const HolderMemo& memo) const;
+  // Whether a fingerprint held by `docs` documents (from the widespread
+  // threshold to below BurstWidespreadThreshold) is a story many sources
+  // printed at once: its holders below as_of in a burst
+  // (FingerprintInBurst), from two sources or more.
+  bool WidespreadStory(uint64_t hash, uint32_t docs, DocId as_of,
+                       const JudgedIn& in, const HolderMemo& memo) const;
   // Adds to `candidates` the holders below `as_of` of the fingerprints
-  // that are widespread but a story many sources printed at once: held by
-  // from the widespread threshold to below BurstWidespreadThreshold of
-  // `num_docs` documents (the asking text counted as `self`), in a burst,
-  // from two sources or more; each counts as a shared fingerprint, and the
+  // that are widespread but a story many sources printed at once
+  // (WidespreadStory, counting the asking text as `self` of `num_docs`
+  // documents); each counts as a shared fingerprint, and the
   // candidates are sorted again as FingerprintIndex::Candidates() sorts
   // them. Nothing when no fingerprint can be such (bursts off, a large
   // collection, one source). Fills `memo` with what it reads.
