@@ -309,6 +309,45 @@ TEST(InputReaderTest, WalksADirectoryInSortedOrderWithRelativeIds) {
             (std::vector<std::string>{"one", "two", "page", "gz one", "zst"}));
   EXPECT_EQ((*r)->counts().documents, 5u);
   EXPECT_EQ((*r)->consumed_bytes(), (*r)->total_bytes());
+  // The two files passed by are counted and named by what they end in.
+  EXPECT_EQ((*r)->counts().passed_by, 2u);
+  EXPECT_NE((*r)->counts().passed_by_note.find(
+                "2 files passed by for their names (.json 1, .png 1)"),
+            std::string::npos)
+      << (*r)->counts().passed_by_note;
+}
+
+// A source tree read without --include: the files passed by are counted
+// by extension, the most common first, and the note suggests the pattern
+// that reads them.
+TEST(InputReaderTest, FilesPassedByForTheirNamesAreCountedAndNamed) {
+  TempDir dir;
+  dir.Write("README.md", "read me");
+  dir.Write("src/a.h", "int a;");
+  dir.Write("src/b.H", "int b;");
+  dir.Write("src/c.cc", "int c;");
+  dir.Write("Makefile", "all:");
+  dir.Write(".gitignore", "build/");
+  InputOptions quiet;
+  quiet.quiet = true;
+  auto r = InputReader::Open({dir.path().string()}, quiet);
+  ASSERT_TRUE(r.ok()) << r.status();
+  const InputCounts& c = (*r)->counts();
+  EXPECT_EQ(c.passed_by, 5u);
+  EXPECT_NE(c.passed_by_note.find("5 files passed by for their names (no "
+                                  "extension 2, .h 2, .cc 1)"),
+            std::string::npos)
+      << c.passed_by_note;
+  EXPECT_NE(c.passed_by_note.find("--include '*.h' reads others as text"),
+            std::string::npos)
+      << c.passed_by_note;
+  // With an include pattern nothing is passed by for its name.
+  InputOptions with_include = quiet;
+  with_include.include = {"*.h"};
+  auto included = InputReader::Open({dir.path().string()}, with_include);
+  ASSERT_TRUE(included.ok()) << included.status();
+  EXPECT_EQ((*included)->counts().passed_by, 0u);
+  EXPECT_TRUE((*included)->counts().passed_by_note.empty());
 }
 
 // Every document's text is found again, byte for byte: files (HTML turned

@@ -1066,6 +1066,28 @@ TEST_F(CliTest, FamiliesGiveEachPassageOnceWithItsHolders) {
   EXPECT_EQ(b.find("\"text\""), std::string::npos) << b;
 }
 
+// A source tree holds no file mimeo reads by its name: the error says
+// how many were passed by, what they end in, and the --include to use.
+TEST_F(CliTest, ATreeOfOtherFilesSaysWhatWasPassedBy) {
+  Write("tree/a.h", kStory);
+  Write("tree/lib/b.h", kStory);
+  Write("tree/lib/c.py", kStory);
+  const Outcome r = Mimeo({"cluster", "tree"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("no documents to read: 'tree': 3 files passed by for "
+                       "their names (.h 2, .py 1)"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("--include '*.h' reads others as text"),
+            std::string::npos)
+      << r.err;
+  const Outcome read = Mimeo({"cluster", "tree", "--include", "*.h", "-o",
+                              "c.jsonl"});
+  EXPECT_EQ(read.code, 0) << read.err;
+  EXPECT_NE(read.err.find("2 documents"), std::string::npos) << read.err;
+  EXPECT_EQ(read.err.find("passed by"), std::string::npos) << read.err;
+}
+
 TEST_F(CliTest, JsonlWithoutTheTextFieldSaysSo) {
   Write("dump.jsonl", "{\"id\": \"a\", \"body\": \"" + kStory + "\"}\n");
   const Outcome r = Mimeo({"cluster", "dump.jsonl"});

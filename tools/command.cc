@@ -631,6 +631,10 @@ absl::Status ReadInto(InputReader& reader, Engine& engine, bool quiet,
     return absl::FailedPreconditionError("no documents to read: " + why);
   }
   if (counts.documents == 0 && counts.skipped_existing == 0) {
+    if (!counts.passed_by_note.empty()) {
+      return absl::FailedPreconditionError("no documents to read: " +
+                                           counts.passed_by_note);
+    }
     return absl::FailedPreconditionError(
         "no documents to read: directories are searched for .txt, .md, "
         ".html, .htm, .jsonl and .ndjson files (also .gz or .zst), or with "
@@ -652,6 +656,12 @@ void PrintSummary(const CommonArgs& args, const InputCounts& counts,
   if (counts.malformed_lines > 0) {
     line += absl::StrFormat(" (%d malformed line%s)", counts.malformed_lines,
                             counts.malformed_lines == 1 ? "" : "s");
+  }
+  if (counts.passed_by > 0) {
+    line += absl::StrFormat(", %d file%s passed by for %s name%s",
+                            counts.passed_by, counts.passed_by == 1 ? "" : "s",
+                            counts.passed_by == 1 ? "its" : "their",
+                            counts.passed_by == 1 ? "" : "s");
   }
   if (stats.invalid_utf8 > 0 || counts.repaired_lines > 0) {
     line += absl::StrFormat(", %d invalid UTF-8 repaired",

@@ -114,6 +114,56 @@ std::optional<Kind> WalkedKind(std::string_view name) {
   return std::nullopt;
 }
 
+// What a file a walk passed by ends in: ".h" of "stdio.h", or "" for a
+// name without an extension (".bashrc" has none). Lower case.
+std::string ExtensionOf(std::string_view name) {
+  const size_t dot = name.rfind('.');
+  if (dot == std::string_view::npos || dot == 0 || dot + 1 == name.size() ||
+      name.size() - dot > 12) {
+    return "";
+  }
+  std::string ext(name.substr(dot));
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
+  return ext;
+}
+
+// The note on the files a walk of `dir` passed by for their names, by
+// what they end in, the most first (ties by name), at most four named.
+std::string PassedByNote(std::string_view dir,
+                         const absl::flat_hash_map<std::string, uint64_t>& ends) {
+  std::vector<std::pair<std::string, uint64_t>> sorted(ends.begin(),
+                                                       ends.end());
+  std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) {
+    return a.second != b.second ? a.second > b.second : a.first < b.first;
+  });
+  uint64_t total = 0;
+  for (const auto& [ext, n] : sorted) total += n;
+  std::string list;
+  for (size_t i = 0; i < sorted.size() && i < 4; ++i) {
+    if (i > 0) list += ", ";
+    list += absl::StrFormat("%s %d", sorted[i].first.empty()
+                                         ? std::string("no extension")
+                                         : sorted[i].first,
+                            sorted[i].second);
+  }
+  if (sorted.size() > 4) list += ", ...";
+  // The pattern suggested: the most common extension, if any has one.
+  std::string top;
+  for (const auto& [ext, n] : sorted) {
+    if (!ext.empty()) {
+      top = ext;
+      break;
+    }
+  }
+  return absl::StrFormat(
+      "'%s': %d file%s passed by for %s name%s (%s): a directory is read "
+      "for .txt, .md, .html, .htm, mail and JSONL files; --include '%s' "
+      "reads others as text",
+      dir, total, total == 1 ? "" : "s", total == 1 ? "its" : "their",
+      total == 1 ? "" : "s", list, top.empty() ? "*" : "*" + top);
+}
+
 // Whether a file found in a walk is a message of a Maildir: in its cur/ or
 // new/ folder, beside which are tmp/ and the other of the two. `maildirs`
 // remembers the answer for each folder holding them (one stat each).
@@ -621,6 +671,7 @@ absl::StatusOr<std::unique_ptr<InputReader>> InputReader::Open(
     }
     // Walked in sorted order; stat()ed below.
     absl::flat_hash_map<std::string, bool> maildirs;
+    absl::flat_hash_map<std::string, uint64_t> passed_by;  // by extension
     const bool select = !options.include.empty() || !options.exclude.empty();
     const auto add = [&](std::string_view path, std::string_view relative,
                          Kind kind) {
@@ -643,10 +694,23 @@ absl::StatusOr<std::unique_ptr<InputReader>> InputReader::Open(
         add(e.path, e.relative, *kind);
       } else if (InMaildir(fs::path(e.path), maildirs)) {
         add(e.path, e.relative, Kind::kMail);
+      } else {
+        ++passed_by[ExtensionOf(e.name)];
       }
       return true;
     });
     if (!walk.ok()) return walk;
+    if (!passed_by.empty()) {
+      const std::string note = PassedByNote(arg, passed_by);
+      for (const auto& [ext, n] : passed_by) r->counts_.passed_by += n;
+      if (!r->counts_.passed_by_note.empty()) {
+        r->counts_.passed_by_note += "; ";
+      }
+      r->counts_.passed_by_note += note;
+      if (!options.quiet) {
+        std::fprintf(stderr, "mimeo: warning: %s\n", note.c_str());
+      }
+    }
   }
   // One stat() a file, which the walk spared, on all threads: its size for
   // the progress bar and for reading it ahead (Prefetch()), which then
