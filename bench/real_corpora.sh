@@ -94,12 +94,35 @@
 #                                     pages and updated versions, briefs,
 #                                     section front pages, canonical links
 #                                     and publication times in <head>
+#   OUT_DIR/debian-desc/<package>.txt the long description of every
+#                                     package of Debian 12's main archive,
+#                                     one per distinct text (apt's
+#                                     Translation-en, fetched when apt has
+#                                     not): short texts, sibling packages'
+#                                     descriptions sharing a paragraph and
+#                                     differing in a line, and templates
+#                                     whole ecosystems fill in (Haskell,
+#                                     Rust, Perl and R libraries, fonts,
+#                                     dictionaries)
+#   OUT_DIR/headers/<path>.txt        the C and C++ headers under
+#                                     /usr/include (*.h, *.hpp; the path
+#                                     with "/" as "__"): code under
+#                                     licence headers of a few hundred
+#                                     files each, and the same header
+#                                     generated once per architecture
+#   OUT_DIR/python-src/<path>.txt     the Python modules of /usr/lib/python3
+#                                     and /usr/lib/python3.11 (prefixed
+#                                     "3__" and "311__"): docstrings, code,
+#                                     vendored copies of libraries
 #
 # The two manual corpora need man and col, and exist only where the pages
 # are installed (this machine has the google-cloud-cli pages; a fresh
 # Debian has few manual pages): they are skipped with a message otherwise.
 #
-#   bench/real_corpora.sh OUT_DIR
+#   bench/real_corpora.sh OUT_DIR [debian-desc|headers|python-src ...]
+#
+# Naming corpora builds only those (of the last three, which came later),
+# replacing them in OUT_DIR and leaving the rest as they are.
 #
 # npm-readme needs https://registry.npmjs.org; it is skipped with a message
 # when the registry cannot be reached.
@@ -114,11 +137,95 @@
 set -euo pipefail
 export LC_ALL=C
 
-if [ $# -ne 1 ]; then
-  echo "usage: $0 OUT_DIR" >&2
+if [ $# -lt 1 ]; then
+  echo "usage: $0 OUT_DIR [debian-desc|headers|python-src ...]" >&2
   exit 2
 fi
 out="$1"
+shift
+
+# Package descriptions: apt's Translation-en lists, one file per distinct
+# description (by Description-md5), the text as `apt show` prints it: the
+# synopsis, then the long description with " ." lines as blank lines.
+build_debian_desc() {
+  local lists=/var/lib/apt/lists
+  if ! ls "$lists"/*_debian_dists_bookworm_main_i18n_Translation-en* \
+    >/dev/null 2>&1; then
+    local sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    echo "real_corpora: fetching apt's English descriptions" >&2
+    $sudo apt-get update -qq -o Acquire::Languages=en
+  fi
+  local list
+  list=$(ls "$lists"/*_debian_dists_bookworm_main_i18n_Translation-en* |
+    head -1)
+  rm -rf "$out/debian-desc"
+  mkdir -p "$out/debian-desc"
+  /usr/lib/apt/apt-helper cat-file "$list" | python3 -c '
+import os, sys
+to = sys.argv[1]
+seen = set()
+package = md5 = None
+lines = []
+def write():
+    if package and md5 and md5 not in seen and lines:
+        seen.add(md5)
+        text = [lines[0]] + ["" if l == " ." else l[1:] for l in lines[1:]]
+        with open(os.path.join(to, package + ".txt"), "w") as f:
+            f.write("\n".join(text) + "\n")
+for line in sys.stdin:
+    line = line.rstrip("\n")
+    if line.startswith("Package: "):
+        write()
+        package, md5, lines = line[9:], None, []
+    elif line.startswith("Description-md5: "):
+        md5 = line[17:]
+    elif line.startswith("Description-en: "):
+        lines = [line[16:]]
+    elif line.startswith(" ") and lines:
+        lines.append(line)
+write()' "$out/debian-desc"
+  echo "debian-desc: $(find "$out/debian-desc" -type f | wc -l) descriptions" >&2
+}
+
+# Source files under a folder, each copied as PREFIX + its path with "/"
+# as "__" + ".txt", in sorted order.
+copy_flat() {
+  local from="$1" to="$2" prefix="$3"
+  shift 3
+  [ -d "$from" ] || return 0
+  (cd "$from" && find . -type f \( "$@" \) | sort) | while read -r rel; do
+    rel="${rel#./}"
+    cp "$from/$rel" "$to/$prefix${rel//\//__}.txt"
+  done
+}
+build_headers() {
+  rm -rf "$out/headers"
+  mkdir -p "$out/headers"
+  copy_flat /usr/include "$out/headers" "" -name '*.h' -o -name '*.hpp'
+  echo "headers: $(find "$out/headers" -type f | wc -l) files" >&2
+}
+build_python_src() {
+  rm -rf "$out/python-src"
+  mkdir -p "$out/python-src"
+  copy_flat /usr/lib/python3 "$out/python-src" "3__" -name '*.py'
+  copy_flat /usr/lib/python3.11 "$out/python-src" "311__" -name '*.py'
+  echo "python-src: $(find "$out/python-src" -type f | wc -l) files" >&2
+}
+
+if [ $# -gt 0 ]; then
+  mkdir -p "$out"
+  for c in "$@"; do
+    case "$c" in
+      debian-desc) build_debian_desc ;;
+      headers) build_headers ;;
+      python-src) build_python_src ;;
+      *) echo "real_corpora: '$c' is not one of debian-desc, headers, python-src" >&2
+         exit 2 ;;
+    esac
+  done
+  exit 0
+fi
 
 python_html=/usr/share/doc/python3.11/html
 postgres_html=/usr/share/doc/postgresql-doc-15/html
@@ -333,3 +440,7 @@ if [ -d "$datasets/bbc-news" ] && [ -d "$datasets/reuters21578" ]; then
 else
   echo "real_corpora: no bbc-news or reuters21578: mail and web skipped" >&2
 fi
+
+build_debian_desc
+build_headers
+build_python_src

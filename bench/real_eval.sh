@@ -46,12 +46,15 @@ for c in mail web; do
     python3 "$root/bench/${c}_corpus.py" --datasets "$data" \
       --out "$work/real/$c"
 done
+for c in debian-desc headers python-src; do
+  [ -d "$work/real/$c" ] || "$root/bench/real_corpora.sh" "$work/real" "$c"
+done
 [ -f "$work/gen3k/labels.jsonl" ] ||
   "$bin/tools/mimeo_gen" --from "$data/bbc-news" --out "$work/gen3k" \
     --docs 3000 --seed 1 >&2
 
 line="${*:-defaults} |"
-for c in copyright python-doc postgresql-doc qt-doc erlang-doc changelog git-relnotes man gcloud-man npm-readme reuters mail web; do
+for c in copyright python-doc postgresql-doc qt-doc erlang-doc changelog git-relnotes man gcloud-man npm-readme reuters mail web debian-desc headers python-src; do
   [ -d "$work/real/$c" ] || continue
   if [ $copy = 1 ]; then
     "$bin/tools/mimeo" pairs --mode copy "$work/real/$c" "$@" -q \
