@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <bit>
+#include <cmath>
 #include <exception>
 #include <mutex>
 #include <utility>
@@ -1033,6 +1034,21 @@ bool Engine::WidespreadStory(uint64_t hash, uint32_t docs, DocId as_of,
          fingerprints_->Sources(hash, as_of, *store_, 2, memo) >= 2;
 }
 
+uint32_t Engine::ProposingBelow(uint64_t num_docs, uint32_t self) const {
+  const uint32_t wide = judge_.WidespreadThreshold(num_docs);
+  const PassageJudge::Options& judge = judge_.options();
+  if (store_->num_sources() > 1 || judge.template_sources <= 0 ||
+      judge_.BurstLimit(DateSpan()) >= 0) {
+    return wide;
+  }
+  // IsTemplate(docs, 1 + self) from this many documents on.
+  const double by_sources =
+      std::ceil(static_cast<double>(1 + self) / judge.template_sources);
+  const uint32_t from = static_cast<uint32_t>(std::min<double>(
+      std::max<double>(judge.widespread_min_docs, by_sources), wide));
+  return std::min(wide, from);
+}
+
 void Engine::AddBurstCandidates(absl::Span<const Fingerprint> fps,
                                 DocId as_of, uint32_t self, uint64_t num_docs,
                                 std::vector<CopyCandidate>& candidates,
@@ -1493,12 +1509,11 @@ absl::StatusOr<std::vector<Match>> Engine::Query(std::string_view text) const {
   if (options_.copy.enabled) {
     // As in SharedCopy(), widespread fingerprints (counting the query)
     // propose nothing.
-    const uint32_t widespread =
-        judge_.WidespreadThreshold(stats_.documents + 1);
+    const uint32_t proposing = ProposingBelow(stats_.documents + 1, 1);
     ASSIGN_OR_RETURN(
         std::vector<CopyCandidate> found,
         fingerprints_->Candidates(sketch.fps, as_of,
-                                  widespread > 0 ? widespread - 1 : 0, &memo));
+                                  proposing > 0 ? proposing - 1 : 0, &memo));
     AddBurstCandidates(sketch.fps, as_of, /*self=*/1, stats_.documents + 1,
                        found, memo);
     for (const CopyCandidate& c : found) {

@@ -123,8 +123,10 @@ absl::StatusOr<PairStreamStats> Engine::StreamSharedCopy(
   // that is not widespread has fingerprints that are not (its median is
   // under the threshold), and a pair sharing only licence text would be
   // aligned only to be refused; but for a story many sources printed at
-  // once, widespread only from a higher count (AddBurstCandidates).
-  const uint32_t widespread = judge_.WidespreadThreshold(stats_.documents);
+  // once, widespread only from a higher count (AddBurstCandidates). In an
+  // undated collection of one source, template text proposes none either
+  // (ProposingBelow).
+  const uint32_t proposing = ProposingBelow(stats_.documents, 0);
   tbb::task_arena arena = internal::Arena(options_.threads);
   const size_t block_pairs = std::max<size_t>(options.block_pairs, 1);
   // Per thread, the candidates' texts stay prepared for the next asking
@@ -172,7 +174,7 @@ absl::StatusOr<PairStreamStats> Engine::StreamSharedCopy(
             any_failed.store(true, std::memory_order_relaxed);
           };
           absl::StatusOr<std::vector<CopyCandidate>> found_candidates =
-              fingerprints_->Candidates(fps, b, widespread, nullptr);
+              fingerprints_->Candidates(fps, b, proposing, nullptr);
           if (!found_candidates.ok()) return fail(found_candidates.status());
           // And those of a story many sources printed at once.
           HolderMemo memo;

@@ -732,6 +732,65 @@ TEST(BoilerplateEngineTest, AStoryThirtySitesPrintAmongAThousandPagesIsCopy) {
   EXPECT_TRUE(report->pairs.empty()) << report->pairs.size() << " pairs";
 }
 
+// In an undated collection of the one unnamed source, text on the template
+// threshold's documents (20) but under the widespread threshold (1% of
+// 2,500: 25) is a template: its fingerprints propose no pair, so its
+// holders are not aligned with each other only to be refused. What is
+// reported does not change; dated in a burst, the same text is a story
+// many printed, proposed and copy.
+TEST(BoilerplateEngineTest, TemplateTextProposesNoPairWhereNoBurstCanBeTold) {
+  Texts t(44);
+  // A block inside the text, not at an edge (at the start of
+  // both texts it would be an edge, whatever its dates).
+  const std::string block = t.Words(40);
+  const std::string quote = t.Words(30);
+  constexpr int64_t kYearStart = 1735689600;  // 2025-01-01
+  constexpr int64_t kDay = 86400;
+  std::vector<Document> docs;
+  std::set<DocId> headed, quoting;
+  for (int i = 0; i < 2500; ++i) {
+    std::string text = t.Words(60);
+    if (i % 100 == 3 && headed.size() < 22) {
+      text += " " + block;
+      headed.insert(static_cast<DocId>(i));
+    }
+    if (i % 700 == 11) {
+      text += " " + quote;
+      quoting.insert(static_cast<DocId>(i));
+    }
+    text += " " + t.Words(60);
+    docs.push_back({"doc/" + std::to_string(i), text});
+  }
+  ASSERT_EQ(headed.size(), 22u);
+  ASSERT_EQ(quoting.size(), 4u);
+  auto report = Index(docs)->SharedCopy();
+  ASSERT_TRUE(report.ok()) << report.status();
+  std::set<std::pair<DocId, DocId>> pairs;
+  for (const CopyPair& p : report->pairs) pairs.insert({p.a, p.b});
+  std::set<std::pair<DocId, DocId>> expected;
+  for (DocId a : quoting) {
+    for (DocId b : quoting) {
+      if (a < b) expected.insert({a, b});
+    }
+  }
+  EXPECT_EQ(pairs, expected);
+  // The quote's six pairs were aligned, not the block's 231.
+  EXPECT_LT(report->candidate_pairs, 20u);
+
+  // Dated over a year, the block's holders within two days: a story many
+  // printed at once, whose 231 pairs are proposed and reported.
+  std::vector<Document> dated = docs;
+  for (size_t i = 0; i < dated.size(); ++i) {
+    dated[i].date = kYearStart + static_cast<int64_t>(i) * (365 * kDay / 2500);
+  }
+  int64_t at = kYearStart + 200 * kDay;
+  for (DocId d : headed) dated[d].date = (at += 3600);
+  auto burst = Index(dated)->SharedCopy();
+  ASSERT_TRUE(burst.ok()) << burst.status();
+  EXPECT_EQ(burst->pairs.size(), 22u * 21 / 2 + expected.size());
+  EXPECT_GE(burst->candidate_pairs, 22u * 21 / 2);
+}
+
 TEST(BoilerplateEngineTest, AStoryReprintedInPiecesAddsUp) {
   // Seven of 2,000 texts open with the same story, cut in two 40-word
   // pieces by a line each outlet wrote: common (seven holders), short

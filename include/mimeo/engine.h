@@ -770,6 +770,16 @@ class Engine {
   // (FingerprintInBurst), from two sources or more.
   bool WidespreadStory(uint64_t hash, uint32_t docs, DocId as_of,
                        const JudgedIn& in, const HolderMemo& memo) const;
+  // How many documents holding a fingerprint (the asking text counted as
+  // `self` of `num_docs`) make it propose no pair: the widespread
+  // threshold; and, where every document is of the one unnamed source and
+  // no burst can be told (undated, or dated over too short a span), the
+  // count from which the text is template (PassageJudge::IsTemplate).
+  // A passage at least half made of either is boilerplate, so one that is
+  // not has fingerprints under this count, which propose its pair: a pair
+  // sharing only such text (a header generated once per architecture, a
+  // licence on hundreds of files) would be aligned only to be refused.
+  uint32_t ProposingBelow(uint64_t num_docs, uint32_t self) const;
   // Adds to `candidates` the holders below `as_of` of the fingerprints
   // that are widespread but a story many sources printed at once
   // (WidespreadStory, counting the asking text as `self` of `num_docs`
