@@ -1508,7 +1508,8 @@ absl::StatusOr<std::vector<Match>> Engine::Query(std::string_view text) const {
   HolderMemo memo;
   if (options_.copy.enabled) {
     // As in SharedCopy(), widespread fingerprints (counting the query)
-    // propose nothing.
+    // propose nothing, nor template ones where no source or burst can
+    // tell a story from a template (ProposingBelow).
     const uint32_t proposing = ProposingBelow(stats_.documents + 1, 1);
     ASSIGN_OR_RETURN(
         std::vector<CopyCandidate> found,

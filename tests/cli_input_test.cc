@@ -338,8 +338,9 @@ TEST(InputReaderTest, FilesPassedByForTheirNamesAreCountedAndNamed) {
                                   "extension 2, .h 2, .cc 1)"),
             std::string::npos)
       << c.passed_by_note;
-  EXPECT_NE(c.passed_by_note.find("--include '*.h' reads others as text"),
-            std::string::npos)
+  EXPECT_NE(
+      c.passed_by_note.find("--include '*.h' reads those as text instead"),
+      std::string::npos)
       << c.passed_by_note;
   // With an include pattern nothing is passed by for its name.
   InputOptions with_include = quiet;

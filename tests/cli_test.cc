@@ -1078,7 +1078,7 @@ TEST_F(CliTest, ATreeOfOtherFilesSaysWhatWasPassedBy) {
                        "their names (.h 2, .py 1)"),
             std::string::npos)
       << r.err;
-  EXPECT_NE(r.err.find("--include '*.h' reads others as text"),
+  EXPECT_NE(r.err.find("--include '*.h' reads those as text instead"),
             std::string::npos)
       << r.err;
   const Outcome read = Mimeo({"cluster", "tree", "--include", "*.h", "-o",

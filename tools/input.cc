@@ -159,7 +159,8 @@ std::string PassedByNote(std::string_view dir,
   return absl::StrFormat(
       "'%s': %d file%s passed by for %s name%s (%s): a directory is read "
       "for .txt, .md, .html, .htm, mail and JSONL files; --include '%s' "
-      "reads others as text",
+      "reads those as text instead (repeat --include for each kind to "
+      "read)",
       dir, total, total == 1 ? "" : "s", total == 1 ? "its" : "their",
       total == 1 ? "" : "s", list, top.empty() ? "*" : "*" + top);
 }

@@ -198,9 +198,11 @@ struct InputCounts {
   uint64_t mail_documents = 0;  // read as mail (files, messages, fields)
   uint64_t referenced_texts = 0;  // given a text_at (reference_texts)
   // Files a directory walk passed by for their names (not .txt, .md,
-  // HTML, mail or JSONL, and no include pattern given), and what the most
-  // of them end in: "'/usr/include': 8,339 files passed by (.h 8,337,
-  // .hpp 2); --include '*.h' reads them as text" (empty when none).
+  // HTML, mail or JSONL, and no include pattern given), and a note naming
+  // what the most of them end in and the pattern that reads them, one
+  // per directory ("'/usr/include': 8786 files passed by for their names
+  // (.h 8062, .hpp 302, no extension 202, .def 58, ...): ... --include
+  // '*.h' reads those as text instead ..."; empty when none).
   // InputReader::Open() also prints it as a warning, unless quiet.
   uint64_t passed_by = 0;
   std::string passed_by_note;
