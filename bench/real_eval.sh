@@ -46,6 +46,7 @@ for c in mail web; do
     python3 "$root/bench/${c}_corpus.py" --datasets "$data" \
       --out "$work/real/$c"
 done
+# So did these three (real_corpora.sh builds them alone when named).
 for c in debian-desc headers python-src; do
   [ -d "$work/real/$c" ] || "$root/bench/real_corpora.sh" "$work/real" "$c"
 done
