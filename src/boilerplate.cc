@@ -337,6 +337,21 @@ uint32_t PassageJudge::BurstWidespreadThreshold(uint64_t num_docs) const {
                 eighth, options_.burst_widespread_docs)));
 }
 
+uint32_t PassageJudge::TemplateThreshold(uint32_t sources,
+                                         uint32_t cap) const {
+  if (options_.template_sources <= 0) return cap;
+  const double by_sources =
+      std::ceil(static_cast<double>(sources) / options_.template_sources);
+  uint32_t docs = static_cast<uint32_t>(std::min<double>(
+      std::max<double>(options_.widespread_min_docs, by_sources), cap));
+  // The division may round either way of IsTemplate's product.
+  while (docs < cap && !IsTemplate(docs, sources)) ++docs;
+  while (docs > options_.widespread_min_docs && IsTemplate(docs - 1, sources)) {
+    --docs;
+  }
+  return docs;
+}
+
 Boilerplate PassageJudge::Judge(const PassageFacts& f,
                                 uint64_t num_docs) const {
   if (f.tokens > 0 && f.junk_share >= options_.junk_share &&

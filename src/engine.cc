@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <atomic>
 #include <bit>
-#include <cmath>
 #include <exception>
 #include <mutex>
 #include <utility>
@@ -1036,17 +1035,11 @@ bool Engine::WidespreadStory(uint64_t hash, uint32_t docs, DocId as_of,
 
 uint32_t Engine::ProposingBelow(uint64_t num_docs, uint32_t self) const {
   const uint32_t wide = judge_.WidespreadThreshold(num_docs);
-  const PassageJudge::Options& judge = judge_.options();
-  if (store_->num_sources() > 1 || judge.template_sources <= 0 ||
-      judge_.BurstLimit(DateSpan()) >= 0) {
+  if (store_->num_sources() > 1 || judge_.BurstLimit(DateSpan()) >= 0) {
     return wide;
   }
-  // IsTemplate(docs, 1 + self) from this many documents on.
-  const double by_sources =
-      std::ceil(static_cast<double>(1 + self) / judge.template_sources);
-  const uint32_t from = static_cast<uint32_t>(std::min<double>(
-      std::max<double>(judge.widespread_min_docs, by_sources), wide));
-  return std::min(wide, from);
+  // The one source, and the asking text's when it is not indexed.
+  return judge_.TemplateThreshold(1 + self, wide);
 }
 
 void Engine::AddBurstCandidates(absl::Span<const Fingerprint> fps,

@@ -257,9 +257,24 @@ TEST(PassageJudgeTest, EachRule) {
   EXPECT_TRUE(judge->IsTemplate(30, 15));
   EXPECT_FALSE(judge->IsTemplate(30, 16));
   EXPECT_FALSE(judge->IsTemplate(19, 1));
+  // ... so the fewest documents that make a template of one source's text
+  // are 20, of 16 sources' 32, capped by the caller's bound.
+  EXPECT_EQ(judge->TemplateThreshold(1, 1000), 20u);
+  EXPECT_EQ(judge->TemplateThreshold(2, 1000), 20u);
+  EXPECT_EQ(judge->TemplateThreshold(16, 1000), 32u);
+  EXPECT_EQ(judge->TemplateThreshold(16, 25), 25u);
+  PassageJudge::Options tenth;
+  tenth.template_sources = 0.1;
+  auto strict = PassageJudge::Create(tenth);
+  for (uint32_t sources : {1u, 3u, 7u, 10u}) {
+    const uint32_t from = strict->TemplateThreshold(sources, 1000);
+    EXPECT_TRUE(strict->IsTemplate(from, sources)) << sources;
+    EXPECT_FALSE(strict->IsTemplate(from - 1, sources)) << sources;
+  }
   PassageJudge::Options off;
   off.template_sources = 0;
   EXPECT_FALSE(PassageJudge::Create(off)->IsTemplate(1000, 1));
+  EXPECT_EQ(PassageJudge::Create(off)->TemplateThreshold(1, 40), 40u);
 }
 
 TEST(PassageJudgeTest, TextPrintedInABurstIsCopy) {

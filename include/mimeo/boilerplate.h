@@ -342,6 +342,10 @@ class PassageJudge {
            static_cast<double>(sources) <=
                options_.template_sources * static_cast<double>(docs);
   }
+  // The fewest documents from which text held in `sources` distinct
+  // sources is a template (IsTemplate), at most `cap`; `cap` when the rule
+  // is off (template_sources 0) or needs more.
+  uint32_t TemplateThreshold(uint32_t sources, uint32_t cap) const;
   // Is text whose holders are dated over `holders_span` (latest minus
   // earliest date) in a collection dated over `collection_span` a burst
   // (see Options::burst_seconds)?
