@@ -17,6 +17,7 @@
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
 #include "oneapi/tbb/blocked_range.h"
@@ -75,8 +76,7 @@ constexpr size_t kMboxHead = size_t{64} << 10;
 // case.
 std::string BaseName(std::string_view file_name) {
   std::string name(file_name);
-  std::transform(name.begin(), name.end(), name.begin(),
-                 [](unsigned char c) { return std::tolower(c); });
+  absl::AsciiStrToLower(&name);
   for (const char* z : {".gz", ".zst"}) {
     if (absl::EndsWith(name, z)) name.resize(name.size() - std::strlen(z));
   }
@@ -104,8 +104,7 @@ std::optional<Kind> WalkedKind(std::string_view name) {
   const std::string base = BaseName(name);
   if (IsJsonlName(base)) return Kind::kJsonl;
   std::string lower(name);
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return std::tolower(c); });
+  absl::AsciiStrToLower(&lower);
   if (IsHtmlName(lower)) return Kind::kHtml;
   if (std::optional<Kind> mail = MailKind(base)) return *mail;
   if (absl::EndsWith(lower, ".txt") || absl::EndsWith(lower, ".md")) {
@@ -123,8 +122,7 @@ std::string ExtensionOf(std::string_view name) {
     return "";
   }
   std::string ext(name.substr(dot));
-  std::transform(ext.begin(), ext.end(), ext.begin(),
-                 [](unsigned char c) { return std::tolower(c); });
+  absl::AsciiStrToLower(&ext);
   return ext;
 }
 
