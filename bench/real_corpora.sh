@@ -114,12 +114,21 @@
 #                                     and /usr/lib/python3.11 (prefixed
 #                                     "3__" and "311__"): docstrings, code,
 #                                     vendored copies of libraries
+#   OUT_DIR/fortunes/<file>/<n>.txt   the sayings of Debian's fortunes and
+#                                     fortunes-min packages (apt-get
+#                                     download, no install), one file per
+#                                     saying of three words or more: short
+#                                     quotes, the same quote in several
+#                                     files with its attribution written
+#                                     differently, joke templates ("How
+#                                     many ... does it take to change a
+#                                     light bulb?")
 #
 # The two manual corpora need man and col, and exist only where the pages
 # are installed (this machine has the google-cloud-cli pages; a fresh
 # Debian has few manual pages): they are skipped with a message otherwise.
 #
-#   bench/real_corpora.sh OUT_DIR [debian-desc|headers|python-src ...]
+#   bench/real_corpora.sh OUT_DIR [debian-desc|headers|python-src|fortunes ...]
 #
 # Naming corpora builds only those (of the last three, which came later),
 # replacing them in OUT_DIR and leaving the rest as they are.
@@ -138,7 +147,7 @@ set -euo pipefail
 export LC_ALL=C
 
 if [ $# -lt 1 ]; then
-  echo "usage: $0 OUT_DIR [debian-desc|headers|python-src ...]" >&2
+  echo "usage: $0 OUT_DIR [debian-desc|headers|python-src|fortunes ...]" >&2
   exit 2
 fi
 out="$1"
@@ -209,6 +218,40 @@ build_headers() {
   copy_flat /usr/include "$out/headers" "" -name '*.h' -o -name '*.hpp'
   echo "headers: $(find "$out/headers" -type f | wc -l) files" >&2
 }
+# Sayings: the fortune files of two packages, downloaded (not installed)
+# and unpacked in a temporary folder; each file's sayings, split at its
+# "%" lines, one file each.
+build_fortunes() {
+  local tmp
+  tmp=$(mktemp -d)
+  if ! (cd "$tmp" && apt-get download -qq fortunes fortunes-min \
+    >/dev/null 2>&1); then
+    echo "real_corpora: apt-get download fortunes failed: fortunes skipped" >&2
+    rm -rf "$tmp"
+    return 0
+  fi
+  for deb in "$tmp"/*.deb; do dpkg-deb -x "$deb" "$tmp/x"; done
+  rm -rf "$out/fortunes"
+  mkdir -p "$out/fortunes"
+  python3 -c '
+import os, sys
+src, to = sys.argv[1], sys.argv[2]
+for name in sorted(os.listdir(src)):
+    path = os.path.join(src, name)
+    if "." in name or os.path.islink(path) or not os.path.isfile(path):
+        continue
+    with open(path, encoding="utf-8", errors="replace") as f:
+        sayings = f.read().split("\n%\n")
+    os.makedirs(os.path.join(to, name))
+    for i, saying in enumerate(sayings):
+        saying = saying.strip("\n%")
+        if len(saying.split()) < 3:
+            continue
+        with open(os.path.join(to, name, "%05d.txt" % i), "w") as f:
+            f.write(saying + "\n")' "$tmp/x/usr/share/games/fortunes" "$out/fortunes"
+  rm -rf "$tmp"
+  echo "fortunes: $(find "$out/fortunes" -type f | wc -l) sayings" >&2
+}
 build_python_src() {
   rm -rf "$out/python-src"
   mkdir -p "$out/python-src"
@@ -224,7 +267,8 @@ if [ $# -gt 0 ]; then
       debian-desc) build_debian_desc ;;
       headers) build_headers ;;
       python-src) build_python_src ;;
-      *) echo "real_corpora: '$c' is not one of debian-desc, headers, python-src" >&2
+      fortunes) build_fortunes ;;
+      *) echo "real_corpora: '$c' is not one of debian-desc, headers, python-src, fortunes" >&2
          exit 2 ;;
     esac
   done
@@ -448,3 +492,4 @@ fi
 build_debian_desc
 build_headers
 build_python_src
+build_fortunes
