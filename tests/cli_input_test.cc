@@ -235,6 +235,52 @@ TEST(HtmlToTextTest, SurvivesTagSoupAndDeepNesting) {
   EXPECT_EQ(HtmlToText(std::string("\xff\xfe<p>x</p>", 10)).back(), 'x');
 }
 
+// Each thread parses its pages in memory it keeps from page to page
+// (html_text.cc's ParseArena): pages of every size, one after another and
+// on two threads at once, read as they read alone.
+TEST(HtmlToTextTest, PagesReadAlikeOneAfterAnotherAndOnTwoThreads) {
+  std::string many = "<html><body>";    // 30,000 elements: many chunks
+  std::string many_text;
+  for (int i = 0; i < 30000; ++i) {
+    absl::StrAppend(&many, "<p class=\"c", i, "\">w", i, "</p>");
+    absl::StrAppend(&many_text, i == 0 ? "" : "\n", "w", i);
+  }
+  std::string long_node = "<p>";  // one text node of 200,000 bytes
+  std::string long_text;
+  for (int i = 0; i < 20000; ++i) long_text += "abcdefghi ";
+  long_text.pop_back();
+  long_node += long_text + "</p>";
+  std::string attrs = "<div";     // an attribute of 100,000 bytes
+  attrs += " title=\"" + std::string(100000, 'x') + "\">inside</div>";
+  const std::vector<std::pair<std::string, std::string>> pages = {
+      {many, many_text},
+      {"<p>small</p>", "small"},
+      {long_node, long_text},
+      {attrs, "inside"},
+      {"<p>unclosed <b>bold <i>both</p> after", "unclosed bold both\nafter"},
+  };
+  const auto read_all = [&](int rounds) {
+    int wrong = 0;
+    for (int r = 0; r < rounds; ++r) {
+      for (size_t k = 0; k < pages.size(); ++k) {
+        // Forwards in even rounds, backwards in odd ones.
+        const auto& [html, text] = pages[r % 2 ? pages.size() - 1 - k : k];
+        if (HtmlToText(html) != text) ++wrong;
+      }
+    }
+    return wrong;
+  };
+  EXPECT_EQ(read_all(1), 0);
+  EXPECT_EQ(read_all(3), 0);
+  int wrong_a = -1, wrong_b = -1;
+  std::thread a([&] { wrong_a = read_all(3); });
+  std::thread b([&] { wrong_b = read_all(3); });
+  a.join();
+  b.join();
+  EXPECT_EQ(wrong_a, 0);
+  EXPECT_EQ(wrong_b, 0);
+}
+
 TEST(LooksLikeHtmlTest, APageOrTwoKindsOfTagIsHtml) {
   for (const std::string& html : std::vector<std::string>{
            "<!DOCTYPE html><title>t</title>text",

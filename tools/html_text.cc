@@ -3,8 +3,11 @@
 #include <gumbo.h>
 
 #include <algorithm>
+#include <bit>
 #include <cctype>
+#include <cstdlib>
 #include <cstring>
+#include <new>
 #include <iterator>
 #include <string>
 #include <utility>
@@ -17,6 +20,101 @@ namespace {
 
 // Deeper pages are read by stripping tags (see StripTags).
 constexpr size_t kMaxNesting = 5000;
+
+// Where gumbo's allocations for one page come from. Gumbo allocates each
+// node, attribute, vector and string of a page on its own, grows vectors
+// and buffers by allocating anew and freeing the old block, and frees the
+// whole tree block by block at the end: through malloc that was a quarter
+// of the time of reading an HTML documentation set (bench/README.md). A
+// page's blocks all die with its tree, so they are cut from chunks the
+// converting thread keeps from page to page: blocks up to kLargest bytes
+// by power-of-two size class, each class reusing what was freed into it;
+// larger blocks (a long text node's buffer) from malloc, freed as gumbo
+// frees them. Reset() after gumbo_destroy_output() takes every chunk back
+// at once, keeping kKeptChunks for the next page.
+class ParseArena {
+ public:
+  ParseArena() = default;
+  ParseArena(const ParseArena&) = delete;
+  ParseArena& operator=(const ParseArena&) = delete;
+  ~ParseArena() {
+    for (void* chunk : chunks_) std::free(chunk);
+  }
+
+  // GumboOptions::allocator and ::deallocator, with the arena as userdata.
+  static void* Allocate(void* self, size_t size) {
+    return static_cast<ParseArena*>(self)->Take(size);
+  }
+  static void Deallocate(void* self, void* ptr) {
+    if (ptr != nullptr) static_cast<ParseArena*>(self)->Give(ptr);
+  }
+
+  // Every small block is free again.
+  void Reset() {
+    while (chunks_.size() > kKeptChunks) {
+      std::free(chunks_.back());
+      chunks_.pop_back();
+    }
+    chunk_ = 0;
+    used_ = 0;
+    std::fill(std::begin(free_), std::end(free_), nullptr);
+  }
+
+ private:
+  // A block's header: its size class, or kLarge; 16 bytes keep the block
+  // as aligned as malloc's.
+  static constexpr size_t kHeader = 16;
+  static constexpr int kClasses = 9;  // 16, 32, ..., 4096 bytes
+  static constexpr size_t kLargest = size_t{16} << (kClasses - 1);
+  static constexpr uint32_t kLarge = kClasses;
+  static constexpr size_t kChunkBytes = size_t{256} << 10;
+  static constexpr size_t kKeptChunks = 16;
+
+  void* Take(size_t size) {
+    if (size > kLargest) {
+      void* block = std::malloc(kHeader + size);
+      if (block == nullptr) throw std::bad_alloc();
+      *static_cast<uint32_t*>(block) = kLarge;
+      return static_cast<char*>(block) + kHeader;
+    }
+    const uint32_t c =
+        size <= 16 ? 0 : static_cast<uint32_t>(std::bit_width(size - 1)) - 4;
+    if (void* block = free_[c]) {
+      free_[c] = *static_cast<void**>(block);
+      return block;
+    }
+    const size_t need = kHeader + (size_t{16} << c);
+    if (chunk_ == chunks_.size() || used_ + need > kChunkBytes) {
+      if (chunk_ < chunks_.size()) ++chunk_;
+      if (chunk_ == chunks_.size()) {
+        void* chunk = std::malloc(kChunkBytes);
+        if (chunk == nullptr) throw std::bad_alloc();
+        chunks_.push_back(chunk);
+      }
+      used_ = 0;
+    }
+    char* block = static_cast<char*>(chunks_[chunk_]) + used_;
+    used_ += need;
+    *reinterpret_cast<uint32_t*>(block) = c;
+    return block + kHeader;
+  }
+
+  void Give(void* ptr) {
+    char* block = static_cast<char*>(ptr) - kHeader;
+    const uint32_t c = *reinterpret_cast<uint32_t*>(block);
+    if (c == kLarge) {
+      std::free(block);
+      return;
+    }
+    *static_cast<void**>(ptr) = free_[c];
+    free_[c] = ptr;
+  }
+
+  std::vector<void*> chunks_;  // kChunkBytes each
+  size_t chunk_ = 0;           // the chunk blocks are cut from
+  size_t used_ = 0;            // bytes cut from it
+  void* free_[kClasses] = {};  // freed blocks by class, linked through them
+};
 
 bool Skipped(const GumboElement& e) {
   switch (e.tag) {
@@ -373,8 +471,12 @@ HtmlPage ReadHtmlPage(std::string_view html) {
     page.text = StripTags(html);
     return page;
   }
+  thread_local ParseArena arena;
   GumboOptions options = kGumboDefaultOptions;
   options.max_errors = 0;  // parse errors are repaired; no need to list them
+  options.allocator = &ParseArena::Allocate;
+  options.deallocator = &ParseArena::Deallocate;
+  options.userdata = &arena;
   GumboOutput* parsed =
       gumbo_parse_with_options(&options, html.data(), html.size());
   const GumboNode* head = FindHead(parsed->root);
@@ -389,6 +491,7 @@ HtmlPage ReadHtmlPage(std::string_view html) {
   }
   Walk(parsed->document, out);
   gumbo_destroy_output(&options, parsed);
+  arena.Reset();
   page.text = out.Take();
   return page;
 }
