@@ -193,9 +193,10 @@ absl::Status Engine::Options::Validate() const {
         "has), got %d",
         expected_documents));
   }
-  if (threads < 0) {
+  if (threads < 0 || threads > kMaxThreads) {
     return absl::InvalidArgumentError(absl::StrFormat(
-        "threads must be 0 (all cores) or positive, got %d", threads));
+        "threads must be 0 (all cores) or in [1, %d], got %d", kMaxThreads,
+        threads));
   }
   RETURN_IF_ERROR(copy.winnow.Validate());
   RETURN_IF_ERROR(copy.index.Validate());
@@ -649,7 +650,8 @@ absl::Status Engine::CheckBatch(absl::Span<const Document> docs) const {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::vector<DocId>> Engine::Commit(SketchedBatch batch) {
+absl::StatusOr<std::vector<DocId>> Engine::Commit(SketchedBatch batch,
+                                                  OnExisting existing) {
   // Sketches made with other parameters (another engine's) would be filed
   // beside this engine's as if comparable, and break its indexes.
   if (batch.size() > 0) {
@@ -670,9 +672,33 @@ absl::StatusOr<std::vector<DocId>> Engine::Commit(SketchedBatch batch) {
   }
   RETURN_IF_ERROR(batch.status_);
   std::unique_lock lock(*mu_);
-  RETURN_IF_ERROR(FollowStore());
-  RETURN_IF_ERROR(CheckBatch(batch.docs_));
-  return InsertAll(batch.docs_, absl::MakeSpan(batch.sketches_));
+  // Skipping, a batch another process filed ids of between FollowStore()
+  // and the store's transaction is filtered again and tried again.
+  for (int attempt = 0;; ++attempt) {
+    RETURN_IF_ERROR(FollowStore());
+    if (existing == OnExisting::kSkip) {
+      size_t kept = 0;
+      for (size_t i = 0; i < batch.docs_.size(); ++i) {
+        if (store_->Find(batch.docs_[i].id).has_value()) continue;
+        if (kept != i) {
+          batch.docs_[kept] = std::move(batch.docs_[i]);
+          batch.sketches_[kept] = std::move(batch.sketches_[i]);
+        }
+        ++kept;
+      }
+      batch.docs_.resize(kept);
+      batch.sketches_.resize(kept);
+      if (kept == 0) return std::vector<DocId>();
+    }
+    RETURN_IF_ERROR(CheckBatch(batch.docs_));
+    absl::StatusOr<std::vector<DocId>> added =
+        InsertAll(batch.docs_, absl::MakeSpan(batch.sketches_));
+    if (existing == OnExisting::kSkip && absl::IsAlreadyExists(added.status()) &&
+        attempt < 8) {
+      continue;
+    }
+    return added;
+  }
 }
 
 absl::StatusOr<std::vector<DocId>> Engine::AddBatch(
@@ -712,6 +738,31 @@ absl::Status Engine::Remove(std::string_view id) {
     if (absl::IsAborted(removed)) continue;
     RETURN_IF_ERROR(removed);
     return Unindex(*d);
+  }
+}
+
+absl::StatusOr<uint64_t> Engine::Remove(absl::Span<const std::string> ids) {
+  std::unique_lock lock(*mu_);
+  for (;;) {
+    RETURN_IF_ERROR(FollowStore());
+    std::vector<DocId> docs;
+    docs.reserve(ids.size());
+    for (const std::string& id : ids) {
+      const std::optional<DocId> d = store_->Find(id);
+      if (!d.has_value()) {
+        return absl::NotFoundError(absl::StrFormat(
+            "no document '%s' to remove; nothing removed", id));
+      }
+      docs.push_back(*d);
+    }
+    std::sort(docs.begin(), docs.end());
+    docs.erase(std::unique(docs.begin(), docs.end()), docs.end());
+    if (docs.empty()) return 0;
+    const absl::Status removed = store_->Remove(docs);
+    if (absl::IsAborted(removed)) continue;
+    RETURN_IF_ERROR(removed);
+    for (DocId d : docs) RETURN_IF_ERROR(Unindex(d));
+    return docs.size();
   }
 }
 

@@ -1,5 +1,6 @@
 #include "internal/atomic_file.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -110,6 +111,53 @@ TEST_F(AtomicFileTest, UncommittedOrFailedWritesLeaveNoTemporaryFile) {
   const absl::Status missing = WriteWhole(Path("no/such/dir/x"), "x");
   EXPECT_FALSE(missing.ok());
   EXPECT_NE(missing.message().find("no/such/dir/x"), std::string::npos);
+}
+
+// A FIFO, a device or a descriptor named as a path is written in place:
+// replacing it would put a file where /dev/null was.
+TEST_F(AtomicFileTest, WhatIsNotAFileIsWrittenInPlace) {
+  const std::string fifo = Path("fifo");
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  std::string read_back;
+  std::thread reader([&] { read_back = testing::ReadFile(fifo); });
+  EXPECT_TRUE(WriteWhole(fifo, "through the pipe").ok());
+  reader.join();
+  EXPECT_EQ(read_back, "through the pipe");
+  struct stat st;
+  ASSERT_EQ(stat(fifo.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISFIFO(st.st_mode));
+  EXPECT_EQ(Names(), std::vector<std::string>{"fifo"});
+  // kKeep refuses it: it exists.
+  EXPECT_EQ(AtomicFile::Create(fifo, AtomicFile::Existing::kKeep)
+                .status()
+                .code(),
+            absl::StatusCode::kAlreadyExists);
+
+  // A descriptor opened for appending, named two ways: written through a
+  // copy of it, so after what it holds, and the file is the same file.
+  Put("log", "before;");
+  struct stat log_before;
+  ASSERT_EQ(stat(Path("log").c_str(), &log_before), 0);
+  const int fd = open(Path("log").c_str(), O_WRONLY | O_APPEND);
+  ASSERT_GE(fd, 0);
+  EXPECT_TRUE(WriteWhole("/proc/self/fd/" + std::to_string(fd), "one;").ok());
+  EXPECT_TRUE(WriteWhole("/dev/fd/" + std::to_string(fd), "two;").ok());
+  close(fd);
+  EXPECT_EQ(Get("log"), "before;one;two;");
+  struct stat log_after;
+  ASSERT_EQ(stat(Path("log").c_str(), &log_after), 0);
+  EXPECT_EQ(log_after.st_ino, log_before.st_ino);
+  EXPECT_FALSE(WriteWhole("/dev/fd/999999", "x").ok());
+
+  // A full device: the writes' failure, named, and the device stays one.
+  if (stat("/dev/full", &st) == 0 && S_ISCHR(st.st_mode)) {
+    const absl::Status full = WriteWhole("/dev/full", std::string(1 << 20, 'x'));
+    EXPECT_EQ(full.code(), absl::StatusCode::kDataLoss) << full;
+    EXPECT_NE(full.message().find("'/dev/full'"), std::string::npos) << full;
+    EXPECT_NE(full.message().find("No space"), std::string::npos) << full;
+    ASSERT_EQ(stat("/dev/full", &st), 0);
+    EXPECT_TRUE(S_ISCHR(st.st_mode));
+  }
 }
 
 TEST_F(AtomicFileTest, SignalCleanupRemovesLiveTemporaryFiles) {

@@ -386,6 +386,87 @@ TEST_F(CliTest, UnwritableOutputIsRefusedBeforeAnyWork) {
   }
 }
 
+// Writing over what the command reads would destroy it: refused before any
+// work, naming the file, and the file is as it was.
+TEST_F(CliTest, OutputNamingAnInputOrTheIndexIsRefused) {
+  Write("a.txt", kStory);
+  Write("b.txt", kStory + Words(40, 7));
+  const std::string a = mimeo::testing::ReadFile(dir_ / "a.txt");
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"dedup", "a.txt", "b.txt", "-o", "a.txt"},
+        {"dedup", "a.txt", "b.txt", "--kept", "a.txt", "-o", "k.jsonl"},
+        {"cluster", "a.txt", "b.txt", "-o", "./a.txt"},
+        {"pairs", "a.txt", "b.txt", "-o", "a.txt"},
+        {"compare", "a.txt", "b.txt", "-o", "a.txt"}}) {
+    const Outcome r = Mimeo(args);
+    EXPECT_EQ(r.code, 1) << args[0] << ": " << r.err;
+    EXPECT_NE(r.err.find("this command reads it"), std::string::npos)
+        << r.err;
+    EXPECT_EQ(mimeo::testing::ReadFile(dir_ / "a.txt"), a) << args[0];
+  }
+  ASSERT_EQ(Mimeo({"index", "create", "s.mimeo", "a.txt", "-q"}).code, 0);
+  const std::string snapshot = mimeo::testing::ReadFile(dir_ / "s.mimeo");
+  Outcome r = Mimeo({"index", "query", "s.mimeo", "b.txt", "-o", "s.mimeo"});
+  EXPECT_EQ(r.code, 1) << r.err;
+  EXPECT_EQ(mimeo::testing::ReadFile(dir_ / "s.mimeo"), snapshot);
+  ASSERT_EQ(Mimeo({"index", "create", "ix/", "a.txt", "-q"}).code, 0);
+  r = Mimeo({"index", "info", "ix/", "-o", "ix/data.mdb"});
+  EXPECT_EQ(r.code, 1) << r.err;
+  EXPECT_NE(r.err.find("inside the index directory"), std::string::npos)
+      << r.err;
+  EXPECT_EQ(Mimeo({"index", "check", "ix/"}).code, 0);
+}
+
+TEST_F(CliTest, StandardInputNamedTwiceAndOutOfRangeOptionsAreUsageErrors) {
+  Outcome r = Mimeo({"compare", "-", "-"}, kStory);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("named twice"), std::string::npos) << r.err;
+  r = Mimeo({"pairs", "-", "-"}, kStory);
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.err.find("named twice"), std::string::npos) << r.err;
+  for (const char* option : {"--threshold", "--containment", "--member-jaccard",
+                             "--member-containment", "--lsh-threshold"}) {
+    r = Mimeo({"cluster", ".", option, "nan"});
+    EXPECT_EQ(r.code, 2) << option;
+    EXPECT_NE(r.err.find(std::string(option) + ": not a number"),
+              std::string::npos)
+        << r.err;
+  }
+  r = Mimeo({"cluster", ".", "--threads", "65537"});
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find("--threads"), std::string::npos) << r.err;
+  Write("a.txt", kStory);
+  ASSERT_EQ(Mimeo({"index", "create", "ix/", "a.txt", "-q"}).code, 0);
+  r = Mimeo({"index", "prune", "ix/", "--before", "2024-02-30"});
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find("is not a date"), std::string::npos) << r.err;
+}
+
+// Removing several ids from an index is all or none, on disk as in a
+// snapshot file.
+TEST_F(CliTest, IndexRemoveOfSeveralIdsIsAllOrNone) {
+  Write("docs/a.txt", kStory);
+  Write("docs/b.txt", Words(80, 1));
+  Write("docs/c.txt", Words(80, 2));
+  for (const std::string index : {"ix/", "ix.mimeo"}) {
+    SCOPED_TRACE(index);
+    ASSERT_EQ(Mimeo({"index", "create", index, "docs", "-q"}).code, 0);
+    Outcome r = Mimeo({"index", "remove", index, "b.txt", "no-such-id"});
+    EXPECT_EQ(r.code, 2) << r.err;
+    EXPECT_NE(r.err.find("'no-such-id'"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("nothing removed"), std::string::npos) << r.err;
+    r = Mimeo({"index", "info", index, "--format", "jsonl"});
+    EXPECT_NE(r.out.find("\"documents\":3"), std::string::npos) << r.out;
+    // An id named twice is removed once.
+    r = Mimeo({"index", "remove", index, "b.txt", "b.txt", "c.txt"});
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.err.find("2 removed"), std::string::npos) << r.err;
+    r = Mimeo({"index", "info", index, "--format", "jsonl"});
+    EXPECT_NE(r.out.find("\"documents\":1"), std::string::npos) << r.out;
+    EXPECT_EQ(Mimeo({"index", "check", index}).code, 0);
+  }
+}
+
 TEST_F(CliTest, BoilerplateIsSetAsideAndCounted) {
   const std::string footer = Words(30, 1000);
   for (int i = 0; i < 30; ++i) {
@@ -671,6 +752,51 @@ TEST_F(CliTest, ConcurrentIndexAddsKeepEveryBatch) {
   for (const auto& e : fs::directory_iterator(dir_)) {
     EXPECT_EQ(e.path().filename().string().find(".tmp"), std::string::npos)
         << e.path();
+  }
+}
+
+// Two `index add --skip-existing` of the same files into one index at once,
+// a directory or a file: both succeed, each document is there once, and
+// the two summaries add up (what one added, the other skipped).
+TEST_F(CliTest, ConcurrentAddsSkippingExistingIdsBothSucceed) {
+  constexpr int kBatch = 300;
+  Write("base/d.txt", Words(120, 1));
+  for (int i = 0; i < kBatch; ++i) {
+    Write("a/a" + std::to_string(i) + ".txt", Words(60, 1000 + i));
+  }
+  for (const std::string index : {"ix/", "i.mimeo"}) {
+    for (int t = 0; t < 3; ++t) {
+      SCOPED_TRACE(index + " trial " + std::to_string(t));
+      fs::remove_all(dir_ / index);
+      ASSERT_EQ(Mimeo({"index", "create", index, "base", "-q"}).code, 0);
+      const std::string run = "cd " + Quote(dir_.string()) + " && ";
+      const auto add = [&](const std::string& name) {
+        return "(" + Quote(MIMEO_BINARY) + " index add " + index +
+               " a --skip-existing 2>" + name + ".err; echo $? >" + name +
+               ".rc) & ";
+      };
+      ASSERT_EQ(
+          std::system((run + "{ " + add("x") + add("y") + "wait; }").c_str()),
+          0);
+      int added = 0;
+      for (const std::string name : {"x", "y"}) {
+        const std::string err = mimeo::testing::ReadFile(dir_ / (name + ".err"));
+        EXPECT_EQ(mimeo::testing::ReadFile(dir_ / (name + ".rc")), "0\n")
+            << err;
+        const size_t at = err.find(" added to ");
+        ASSERT_NE(at, std::string::npos) << err;
+        const size_t from = err.rfind(' ', at - 1) + 1;
+        added += std::stoi(err.substr(from, at - from));
+        EXPECT_NE(err.find(" already there skipped"), std::string::npos) << err;
+      }
+      EXPECT_EQ(added, kBatch);
+      const Outcome info = Mimeo({"index", "info", index, "--format", "jsonl"});
+      EXPECT_NE(info.out.find("\"documents\":" + std::to_string(kBatch + 1) +
+                              ","),
+                std::string::npos)
+          << info.out;
+      EXPECT_EQ(Mimeo({"index", "check", index}).code, 0);
+    }
   }
 }
 

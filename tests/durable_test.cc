@@ -475,6 +475,43 @@ TEST(DurableTest, RefusesWhatIsNotItsIndex) {
   EXPECT_FALSE(Engine::CheckIndex(dir).ok());
 }
 
+// A data file cut short opens, and reading a page past its end would kill
+// the process (SIGBUS): every way in refuses it, naming it, whatever was
+// cut.
+TEST(DurableTest, RefusesADataFileCutShort) {
+  const std::string dir = TempDir("cut-short");
+  {
+    auto made = Engine::Open(dir, DurableOptions());
+    ASSERT_TRUE(made.ok()) << made.status();
+    for (int i = 0; i < 40; ++i) {
+      ASSERT_TRUE((*made)->Add(DurableDoc("doc" + std::to_string(i), i)).ok());
+    }
+  }
+  const std::string data = dir + "/data.mdb";
+  const auto size = std::filesystem::file_size(data);
+  ASSERT_GT(size, 16384u);
+  std::string copy_of = dir + "-whole";
+  std::filesystem::remove_all(copy_of);
+  std::filesystem::copy(dir, copy_of);
+  for (const uint64_t cut : {uint64_t{1}, uint64_t{4096}, size / 2}) {
+    std::filesystem::remove_all(dir);
+    std::filesystem::copy(copy_of, dir);
+    std::filesystem::resize_file(data, size - cut);
+    const std::string named = "index '" + dir + "' is damaged";
+    auto e = Engine::Open(dir, DurableOptions());
+    ASSERT_FALSE(e.ok()) << cut;
+    EXPECT_EQ(e.status().code(), absl::StatusCode::kDataLoss) << e.status();
+    EXPECT_NE(e.status().message().find(named), std::string::npos)
+        << e.status();
+    EXPECT_NE(e.status().message().find("cut short"), std::string::npos);
+    ExpectCheckFails(dir, named);
+    EXPECT_FALSE(Engine::ReadIndexInfo(dir).ok());
+  }
+  // The whole copy is as it was.
+  EXPECT_TRUE(Engine::CheckIndex(copy_of).ok());
+  std::filesystem::remove_all(copy_of);
+}
+
 // The band postings, the tally and the source tables of the format 2
 // layout are checked too.
 TEST(DurableTest, CheckFindsDamagedPostingsTallyAndSources) {
@@ -1830,6 +1867,23 @@ TEST(DurableCliTest, DirectoryIndexAnswersAsSnapshot) {
       << err;
   EXPECT_EQ(testing::ReadFile(dir + "/out.mimeo"),
             testing::ReadFile(dir + "/snap.mimeo"));
+  // An existing file is replaced only with --force; the index's own files
+  // never.
+  const std::string query_text = testing::ReadFile(query);
+  EXPECT_NE(RunMimeo(dir, {"index", "export", "idx", query, "-q"}, &out, &err),
+            0);
+  EXPECT_NE(err.find("exists; --force replaces it"), std::string::npos) << err;
+  EXPECT_EQ(testing::ReadFile(query), query_text);
+  EXPECT_NE(RunMimeo(dir, {"index", "export", "idx", "idx/data.mdb", "--force"},
+                     &out, &err),
+            0);
+  EXPECT_NE(err.find("inside the index directory"), std::string::npos) << err;
+  ASSERT_EQ(RunMimeo(dir, {"index", "check", "idx"}, &out, &err), 0) << err;
+  ASSERT_EQ(RunMimeo(dir, {"index", "export", "idx", "out.mimeo", "--force",
+                           "-q"},
+                     &out, &err),
+            0)
+      << err;
   ASSERT_EQ(RunMimeo(dir, {"index", "import", "snap.mimeo", "idx2", "-q"}, &out,
                      &err),
             0)

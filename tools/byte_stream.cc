@@ -94,8 +94,17 @@ class GzipStream : public ByteStream {
 
   absl::StatusOr<size_t> Read(char* out, size_t n) override {
     if (!ok_) return absl::InternalError("zlib failed to initialize");
+    if (!failed_.ok()) return failed_;
+    const size_t want = std::min<size_t>(n, 1u << 30);
     z_.next_out = reinterpret_cast<Bytef*>(out);
-    z_.avail_out = static_cast<uInt>(std::min<size_t>(n, 1u << 30));
+    z_.avail_out = static_cast<uInt>(want);
+    // Text that came out before the data ended or went wrong is given
+    // first, and the error at the next call, as zstd's decoder does.
+    const auto fail = [&](absl::Status error) -> absl::StatusOr<size_t> {
+      failed_ = std::move(error);
+      if (z_.avail_out < want) return want - z_.avail_out;
+      return failed_;
+    };
     while (z_.avail_out > 0) {
       if (z_.avail_in == 0 && !eof_) {
         absl::StatusOr<size_t> got = f_->Read(in_.data(), in_.size());
@@ -106,8 +115,8 @@ class GzipStream : public ByteStream {
       }
       if (z_.avail_in == 0 && eof_) {
         if (in_member_) {
-          return absl::DataLossError(absl::StrFormat(
-              "'%s' is truncated: the gzip data ends early", f_->path()));
+          return fail(absl::DataLossError(absl::StrFormat(
+              "'%s' is truncated: the gzip data ends early", f_->path())));
         }
         break;
       }
@@ -117,12 +126,12 @@ class GzipStream : public ByteStream {
         in_member_ = false;
         inflateReset(&z_);
       } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
-        return absl::DataLossError(absl::StrFormat(
+        return fail(absl::DataLossError(absl::StrFormat(
             "'%s' is not valid gzip data: %s", f_->path(),
-            z_.msg != nullptr ? z_.msg : "inflate failed"));
+            z_.msg != nullptr ? z_.msg : "inflate failed")));
       }
     }
-    return n - z_.avail_out;
+    return want - z_.avail_out;
   }
   uint64_t consumed() const override { return f_->consumed(); }
   const char* encoding() const override { return "gzip"; }
@@ -134,6 +143,7 @@ class GzipStream : public ByteStream {
   bool ok_ = false;
   bool eof_ = false;
   bool in_member_ = false;
+  absl::Status failed_;  // the error the next Read() returns
 };
 
 class ZstdStream : public ByteStream {
@@ -144,7 +154,15 @@ class ZstdStream : public ByteStream {
 
   absl::StatusOr<size_t> Read(char* out, size_t n) override {
     if (dctx_ == nullptr) return absl::InternalError("zstd failed to initialize");
+    if (!failed_.ok()) return failed_;
     ZSTD_outBuffer ob{out, n, 0};
+    // Text that came out before the data ended or went wrong is given
+    // first, and the error at the next call.
+    const auto fail = [&](absl::Status error) -> absl::StatusOr<size_t> {
+      failed_ = std::move(error);
+      if (ob.pos > 0) return ob.pos;
+      return failed_;
+    };
     while (ob.pos < ob.size) {
       if (ib_.pos == ib_.size && !eof_) {
         absl::StatusOr<size_t> got = f_->Read(in_.data(), in_.size());
@@ -160,16 +178,16 @@ class ZstdStream : public ByteStream {
           const size_t rc = ZSTD_decompressStream(dctx_, &ob, &ib_);
           if (!ZSTD_isError(rc)) pending_ = rc;
           if (ob.pos > before) continue;
-          return absl::DataLossError(absl::StrFormat(
-              "'%s' is truncated: the zstd data ends early", f_->path()));
+          return fail(absl::DataLossError(absl::StrFormat(
+              "'%s' is truncated: the zstd data ends early", f_->path())));
         }
         break;
       }
       const size_t rc = ZSTD_decompressStream(dctx_, &ob, &ib_);
       if (ZSTD_isError(rc)) {
-        return absl::DataLossError(absl::StrFormat(
+        return fail(absl::DataLossError(absl::StrFormat(
             "'%s' is not valid zstd data: %s", f_->path(),
-            ZSTD_getErrorName(rc)));
+            ZSTD_getErrorName(rc))));
       }
       pending_ = rc;
     }
@@ -185,6 +203,7 @@ class ZstdStream : public ByteStream {
   ZSTD_inBuffer ib_{nullptr, 0, 0};
   size_t pending_ = 0;
   bool eof_ = false;
+  absl::Status failed_;  // the error the next Read() returns
 };
 
 class PrefixedStream : public ByteStream {

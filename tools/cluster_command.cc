@@ -57,6 +57,7 @@ int Run(ClusterArgs& args) {
   }
   auto reader = InputReader::Open(args.paths, common.input);
   if (!reader.ok()) return StatusExit(reader.status());
+  common.reads = args.paths;
   absl::StatusOr<Output> output = Output::Open(common);
   if (!output.ok()) return StatusExit(output.status());
   absl::StatusOr<std::optional<Output>> opened =

@@ -20,6 +20,20 @@
 #include "oneapi/tbb/task_arena.h"
 
 namespace mimeo::cli {
+namespace {
+
+// CLI11's range checks let NaN through (every comparison with it is
+// false), and the engine's own check would then name its field, not the
+// option: a fraction must be a number.
+const CLI::Validator kNotNaN(
+    [](std::string& v) {
+      return std::isnan(std::strtod(v.c_str(), nullptr))
+                 ? std::string("not a number: ") + v
+                 : std::string();
+    },
+    "");
+
+}  // namespace
 
 void AddSimilarityOptions(CLI::App* cmd, CommonArgs& args, bool passages) {
   Engine::Options& o = args.engine;
@@ -31,12 +45,14 @@ void AddSimilarityOptions(CLI::App* cmd, CommonArgs& args, bool passages) {
                   "similarity of word shingles")
       ->each(given("--threshold"))
       ->capture_default_str()
+      ->check(kNotNaN)
       ->check(CLI::Range(0.0, 1.0));
   cmd->add_option("--containment", o.verify.containment_threshold,
                   "...or when this share of the smaller document is in the "
                   "larger (above 1: off)")
       ->each(given("--containment"))
       ->capture_default_str()
+      ->check(kNotNaN)
       ->check(CLI::NonNegativeNumber);
   cmd->add_option_function<int>(
          "--shingle",
@@ -64,11 +80,13 @@ void AddEngineOptions(CLI::App* cmd, CommonArgs& args, bool passages) {
                   "Jaccard similarity to its core and first members...")
       ->each(given("--member-jaccard"))
       ->capture_default_str()
+      ->check(kNotNaN)
       ->check(CLI::Range(0.0, 1.0));
   cmd->add_option("--member-containment", o.member.containment_threshold,
                   "...or this containment either way (above 1: off)")
       ->each(given("--member-containment"))
       ->capture_default_str()
+      ->check(kNotNaN)
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--boilerplate-docs", o.common.min_docs,
                   "Near-duplicates: word shingles in this many documents are "
@@ -96,6 +114,7 @@ void AddEngineOptions(CLI::App* cmd, CommonArgs& args, bool passages) {
                   "Jaccard similarity the candidate search is tuned for")
       ->each(given("--lsh-threshold"))
       ->capture_default_str()
+      ->check(kNotNaN)
       ->check(CLI::Range(0.001, 0.999));
   cmd->add_option_function<uint32_t>(
          "--num-perm",
@@ -146,7 +165,7 @@ void AddEngineOptions(CLI::App* cmd, CommonArgs& args, bool passages) {
          "show how much figures move with the hash values alone");
   cmd->add_option("--threads", o.threads, "Worker threads (0: all cores)")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber)
+      ->check(CLI::Range(0, Engine::Options::kMaxThreads))
       // Reading (HTML and mail turned into text) keeps to them too.
       ->each([&args](const std::string& v) {
         args.input.threads = static_cast<uint32_t>(std::stoul(v));
@@ -335,6 +354,31 @@ absl::Status CheckOutputOptions(const CommonArgs& args) {
   return absl::OkStatus();
 }
 
+// Fails when `output` names a file the command reads (CommonArgs::reads)
+// or a file inside a directory it reads as an index.
+absl::Status CheckNotRead(const std::string& output,
+                          const std::vector<std::string>& reads) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path parent = fs::absolute(output, ec).parent_path();
+  for (const std::string& read : reads) {
+    if (read.empty() || read == "-") continue;
+    if (fs::is_regular_file(read, ec) && fs::equivalent(output, read, ec)) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "cannot write '%s': this command reads it; give another file",
+          output));
+    }
+    if (fs::is_directory(read, ec) && fs::exists(fs::path(read) / "data.mdb") &&
+        fs::equivalent(parent, read, ec)) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "cannot write '%s': it is inside the index directory '%s'; give "
+          "another file",
+          output, read));
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<Output> Output::Open(const CommonArgs& args) {
   const std::string format = ChooseFormat(args);
   const WriteOptions w = ChooseWriteOptions(args, format);
@@ -347,8 +391,11 @@ absl::StatusOr<Output> Output::Open(const CommonArgs& args) {
   std::error_code ec;
   if (std::filesystem::is_directory(args.output, ec)) {
     return absl::InvalidArgumentError(absl::StrFormat(
-        "cannot write '%s': it is a directory; -o takes a file name",
+        "cannot write '%s': it is a directory, not a file",
         args.output));
+  }
+  if (absl::Status s = CheckNotRead(args.output, args.reads); !s.ok()) {
+    return s;
   }
   absl::StatusOr<internal::AtomicFile> file =
       internal::AtomicFile::Create(args.output);
@@ -384,6 +431,7 @@ absl::StatusOr<Output> Output::OpenFile(const std::string& path,
   CommonArgs args;
   args.output = path;
   args.format = "jsonl";
+  args.reads = results.reads;
   absl::StatusOr<Output> out = Open(args);
   if (!out.ok()) {
     return absl::Status(
@@ -542,7 +590,8 @@ void Phase::Draw() {
 }
 
 absl::Status ReadInto(InputReader& reader, Engine& engine, bool quiet,
-                      std::vector<uint64_t>* lengths, bool durable) {
+                      std::vector<uint64_t>* lengths, bool durable,
+                      Engine::OnExisting existing, uint64_t* added_count) {
   Progress progress(!quiet);
   // A pipeline on the engine's threads: batches are read in order on one
   // thread, sketched on all of them, and committed in the order read, so
@@ -598,7 +647,7 @@ absl::Status ReadInto(InputReader& reader, Engine& engine, bool quiet,
                 [&](std::pair<Engine::SketchedBatch, uint64_t> batch) {
                   if (!status.ok() || batch.first.size() == 0) return;
                   absl::StatusOr<std::vector<DocId>> added =
-                      engine.Commit(std::move(batch.first));
+                      engine.Commit(std::move(batch.first), existing);
                   if (!added.ok()) {
                     status = added.status();
                     return;
@@ -609,6 +658,7 @@ absl::Status ReadInto(InputReader& reader, Engine& engine, bool quiet,
                 }));
   });
   progress.Clear();
+  if (added_count != nullptr) *added_count = committed;
   if (!status.ok()) return status;
   // Documents skipped for being present already were there to read.
   const InputCounts& counts = reader.counts();

@@ -51,6 +51,10 @@ struct CommonArgs {
   // ("--threshold", "--containment", "--member-jaccard",
   // "--member-containment"; the others take a mode's).
   std::vector<std::string> given;
+  // What the command reads: its input paths, its index. -o and the side
+  // files (--kept, --families) may not name one of them, nor a file inside
+  // an index directory: writing there would destroy what is read.
+  std::vector<std::string> reads;
 };
 
 // Whether option `name` was given on the command line (CommonArgs::given).
@@ -175,9 +179,15 @@ class Output {
 // whose commits waits for the disk (two fsyncs, tens of ms on a busy
 // disk); batches are then 8 MB of input instead of 2, so that the commits
 // are few and memory holds about 8 MB per thread.
+//
+// `existing` goes to Engine::Commit(); `added`, when given, counts the
+// documents added (into an index other processes add to as well, the
+// engine's count moves with theirs).
 absl::Status ReadInto(InputReader& reader, Engine& engine, bool quiet,
                       std::vector<uint64_t>* lengths = nullptr,
-                      bool durable = false);
+                      bool durable = false,
+                      Engine::OnExisting existing = Engine::OnExisting::kFail,
+                      uint64_t* added = nullptr);
 
 // A line on stderr saying what a step after reading does, so that a long
 // step does not look like a hang, with the time it has taken: "clustering

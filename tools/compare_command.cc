@@ -104,6 +104,10 @@ int Run(CompareArgs& args) {
   if (absl::Status s = CheckOutputOptions(common); !s.ok()) {
     return UsageExit(std::string(s.message()));
   }
+  if (args.a == "-" && args.b == "-") {
+    return UsageExit("'-' (standard input) is named twice; it can be read once");
+  }
+  common.reads = {args.a, args.b};
   absl::StatusOr<Output> output = Output::Open(common);
   if (!output.ok()) return StatusExit(output.status());
   absl::StatusOr<Document> a = ReadOne(args.a, common.input);

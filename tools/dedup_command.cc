@@ -169,6 +169,7 @@ int Run(DedupArgs& args) {
   }
   auto reader = InputReader::Open(args.paths, common.input);
   if (!reader.ok()) return StatusExit(reader.status());
+  common.reads = args.paths;
   absl::StatusOr<Output> output = Output::Open(common);
   if (!output.ok()) return StatusExit(output.status());
   std::optional<Output> kept_output;

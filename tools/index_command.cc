@@ -276,13 +276,16 @@ int Add(IndexArgs& args) {
     }
     (*reader)->SkipIds(std::move(ids));
   }
-  const uint64_t before = (*engine)->stats().documents;
-  if (absl::Status s =
-          ReadInto(**reader, **engine, common.quiet, nullptr, directory);
+  // Another process may add the same ids to a directory meanwhile.
+  uint64_t added = 0;
+  if (absl::Status s = ReadInto(
+          **reader, **engine, common.quiet, nullptr, directory,
+          args.skip_existing ? Engine::OnExisting::kSkip
+                             : Engine::OnExisting::kFail,
+          &added);
       !s.ok()) {
     return StatusExit(s);  // the file is untouched
   }
-  const uint64_t added = (*engine)->stats().documents - before;
   if (added > 0 && directory) KeepQueryModel(**engine, args.index);
   if (added > 0 && !directory) {
     if (absl::Status s = (*engine)->Save(args.index); !s.ok()) {
@@ -291,8 +294,13 @@ int Add(IndexArgs& args) {
   }
   std::string results = absl::StrFormat("%d added to '%s'", added, args.index);
   if (args.skip_existing) {
-    results += absl::StrFormat(", %d already there skipped",
-                               (*reader)->counts().skipped_existing);
+    // Passed by as read, or found there when committed (another process
+    // added them meanwhile).
+    const InputCounts& counts = (*reader)->counts();
+    results += absl::StrFormat(
+        ", %d already there skipped",
+        counts.skipped_existing +
+            (counts.documents > added ? counts.documents - added : 0));
   }
   results += ReferencedTexts(args, (*reader)->counts());
   PrintSummary(common, (*reader)->counts(), (*engine)->stats(), results, start);
@@ -305,6 +313,8 @@ int Query(IndexArgs& args) {
   FinishEngineOptions(common);
   auto reader = InputReader::Open(args.paths, common.input);
   if (!reader.ok()) return StatusExit(reader.status());
+  common.reads = args.paths;
+  common.reads.push_back(args.index);
   absl::StatusOr<Output> output = Output::Open(common);
   if (!output.ok()) return StatusExit(output.status());
   auto engine_or = LoadIndex(args);
@@ -362,6 +372,7 @@ int Query(IndexArgs& args) {
 int Info(IndexArgs& args) {
   auto info = ReadInfo(args.index);
   if (!info.ok()) return StatusExit(info.status());
+  args.common.reads = {args.index};
   absl::StatusOr<Output> output = Output::Open(args.common);
   if (!output.ok()) return StatusExit(output.status());
   const Engine::Options& o = info->options;
@@ -463,10 +474,7 @@ int Remove(IndexArgs& args) {
   FinishEngineOptions(args.common);
   uint64_t removed = 0;
   const absl::Status s = Change(args, [&](Engine& e) -> absl::StatusOr<bool> {
-    for (const std::string& id : args.ids) {
-      RETURN_IF_ERROR(e.Remove(id));
-      ++removed;
-    }
+    ASSIGN_OR_RETURN(removed, e.Remove(args.ids));
     return removed > 0;
   });
   if (!s.ok()) return StatusExit(s);
@@ -497,7 +505,7 @@ absl::StatusOr<int64_t> ParseBefore(const std::string& s) {
 int Prune(IndexArgs& args) {
   FinishEngineOptions(args.common);
   absl::StatusOr<int64_t> before = ParseBefore(args.before);
-  if (!before.ok()) return StatusExit(before.status());
+  if (!before.ok()) return UsageExit(std::string(before.status().message()));
   uint64_t pruned = 0;
   const absl::Status s = Change(args, [&](Engine& e) -> absl::StatusOr<bool> {
     ASSIGN_OR_RETURN(pruned, e.Prune(*before));
@@ -572,6 +580,19 @@ int Import(IndexArgs& args) {
 int Export(IndexArgs& args) {
   const std::string& dir = args.index;
   const std::string& snapshot = args.other;
+  std::error_code ec;
+  const std::filesystem::path parent =
+      std::filesystem::absolute(snapshot, ec).parent_path();
+  if (std::filesystem::equivalent(parent, dir, ec)) {
+    return StatusExit(absl::InvalidArgumentError(absl::StrFormat(
+        "'%s' is inside the index directory '%s': a snapshot is written "
+        "elsewhere",
+        snapshot, dir)));
+  }
+  if (std::filesystem::is_regular_file(snapshot, ec) && !args.force) {
+    return StatusExit(absl::AlreadyExistsError(absl::StrFormat(
+        "'%s' exists; --force replaces it", snapshot)));
+  }
   auto info = Engine::ReadIndexInfo(dir);
   if (!info.ok()) return StatusExit(info.status());
   auto engine = Engine::Open(dir, SnapshotOptions(*info, args.common));
@@ -725,6 +746,8 @@ void AddIndexCommand(CLI::App& app, int& exit_code) {
   ex->add_option("dir", do_export->index, "The index directory")->required();
   ex->add_option("snapshot", do_export->other, "The snapshot file to write")
       ->required();
+  ex->add_flag("--force", do_export->force,
+               "Replace the snapshot file if it exists");
   ex->add_flag("-q,--quiet", do_export->common.quiet, "No summary on stderr");
   ex->callback([do_export, &exit_code] { exit_code = Export(*do_export); });
 }

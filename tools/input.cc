@@ -652,6 +652,10 @@ absl::StatusOr<std::unique_ptr<InputReader>> InputReader::Open(
     const std::vector<std::string>& paths, const InputOptions& options) {
   std::unique_ptr<InputReader> r(new InputReader(options));
   std::vector<size_t> files;  // sources that are files, to stat
+  if (std::count(paths.begin(), paths.end(), "-") > 1) {
+    return absl::InvalidArgumentError(
+        "'-' (standard input) is named twice; it can be read once");
+  }
   for (const std::string& arg : paths) {
     if (arg == "-") {
       r->sources_.push_back({"-", "-", Kind::kSniff, 0});

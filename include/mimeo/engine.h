@@ -291,8 +291,10 @@ class Engine {
     // Documents longer than this are refused. Default 256 MiB.
     uint64_t max_document_bytes = uint64_t{256} << 20;
     // Worker threads for AddBatch and Cluster, and for merging the levels
-    // of postings of an index on disk; 0 (default) uses all cores.
+    // of postings of an index on disk; 0 (default) uses all cores. At most
+    // kMaxThreads.
     int threads = 0;
+    static constexpr int kMaxThreads = 4096;
 
     absl::Status Validate() const;
     // The hashing parameters among these options (hashing_params.h), and
@@ -386,11 +388,23 @@ class Engine {
     absl::Status status_;
   };
   SketchedBatch SketchBatch(std::vector<Document> docs) const;
-  absl::StatusOr<std::vector<DocId>> Commit(SketchedBatch batch);
+  // What Commit() does with a document whose id a live document has.
+  enum class OnExisting {
+    kFail,  // refuses the batch (AlreadyExists), as AddBatch() does
+    kSkip,  // leaves the document out: `mimeo index add --skip-existing`,
+            // where another process may add the same ids meanwhile
+  };
+  // The DocIds of the documents added, in the batch's order.
+  absl::StatusOr<std::vector<DocId>> Commit(
+      SketchedBatch batch, OnExisting existing = OnExisting::kFail);
 
   // Removes a document: it no longer matches or clusters. Its DocId is not
   // reused. NotFound if no live document has this id.
   absl::Status Remove(std::string_view id);
+  // Removes these documents, all or none (one transaction in an index on
+  // disk): NotFound, naming the first id no live document has, removes
+  // nothing. An id named twice is removed once. Returns how many were.
+  absl::StatusOr<uint64_t> Remove(absl::Span<const std::string> ids);
 
   // The indexed documents similar to `text` that pass verification, by
   // score (highest first), then DocId. Fails only on an over-long text.

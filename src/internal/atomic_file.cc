@@ -110,8 +110,57 @@ void RemoveTemporaryFiles() {
   }
 }
 
+namespace {
+
+// The descriptor a path names as /dev/stdout, /dev/stderr, /dev/fd/N or
+// /proc/self/fd/N do, or -1.
+int NamedDescriptor(const std::string& path) {
+  if (path == "/dev/stdout") return 1;
+  if (path == "/dev/stderr") return 2;
+  for (const char* prefix : {"/dev/fd/", "/proc/self/fd/"}) {
+    const size_t n = std::strlen(prefix);
+    if (path.size() > n && path.size() <= n + 9 &&
+        path.compare(0, n, prefix) == 0 &&
+        path.find_first_not_of("0123456789", n) == std::string::npos) {
+      return std::atoi(path.c_str() + n);
+    }
+  }
+  return -1;
+}
+
+// Is `path` something other than a file, to be written in place: a FIFO,
+// a device, a socket?
+bool IsNoFile(const std::string& path) {
+  struct stat st;
+  return stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode) &&
+         !S_ISDIR(st.st_mode);
+}
+
+}  // namespace
+
 absl::StatusOr<AtomicFile> AtomicFile::Create(const std::string& path,
                                               Existing existing) {
+  const int named = NamedDescriptor(path);
+  if (named >= 0 || IsNoFile(path)) {
+    if (existing == Existing::kKeep) {
+      return absl::AlreadyExistsError(
+          absl::StrFormat("'%s' exists already", path));
+    }
+    // A descriptor named is shared as the shell opened it (its offset, its
+    // O_APPEND); anything else is opened for writing, with nothing to cut.
+    const int fd = named >= 0 ? fcntl(named, F_DUPFD_CLOEXEC, 3)
+                              : open(path.c_str(), O_WRONLY | O_CLOEXEC |
+                                                       O_NOCTTY);
+    std::FILE* file = fd < 0 ? nullptr : fdopen(fd, "wb");
+    if (file == nullptr) {
+      const std::string reason = Reason();
+      if (fd >= 0) close(fd);
+      return absl::PermissionDeniedError(
+          absl::StrFormat("cannot write '%s': %s", path, reason));
+    }
+    return AtomicFile(path, path, std::string(), file, -1, existing,
+                      /*in_place=*/true);
+  }
   absl::StatusOr<std::string> target = ResolveLinks(path);
   if (!target.ok()) return target.status();
   std::string temporary = *target + ".tmp-XXXXXX";
@@ -132,18 +181,19 @@ absl::StatusOr<AtomicFile> AtomicFile::Create(const std::string& path,
         absl::StrFormat("cannot write '%s': %s", path, reason));
   }
   return AtomicFile(path, std::move(*target), std::move(temporary), file, slot,
-                    existing);
+                    existing, /*in_place=*/false);
 }
 
 AtomicFile::AtomicFile(std::string path, std::string target,
                        std::string temporary, std::FILE* file, int slot,
-                       Existing existing)
+                       Existing existing, bool in_place)
     : path_(std::move(path)),
       target_(std::move(target)),
       temporary_(std::move(temporary)),
       file_(file),
       slot_(slot),
-      existing_(existing) {}
+      existing_(existing),
+      in_place_(in_place) {}
 
 AtomicFile::AtomicFile(AtomicFile&& other) noexcept
     : path_(std::move(other.path_)),
@@ -151,7 +201,8 @@ AtomicFile::AtomicFile(AtomicFile&& other) noexcept
       temporary_(std::move(other.temporary_)),
       file_(std::exchange(other.file_, nullptr)),
       slot_(std::exchange(other.slot_, -1)),
-      existing_(other.existing_) {
+      existing_(other.existing_),
+      in_place_(other.in_place_) {
   other.temporary_.clear();
 }
 
@@ -176,6 +227,10 @@ absl::Status AtomicFile::Commit() {
         absl::StrFormat("cannot write '%s': %s: %s", path_, what, reason));
   };
   if (std::fflush(file_) != 0 || std::ferror(file_)) return fail("write");
+  if (in_place_) {
+    if (std::fclose(std::exchange(file_, nullptr)) != 0) return fail("close");
+    return absl::OkStatus();
+  }
   const int fd = fileno(file_);
   struct stat old;
   if (stat(target_.c_str(), &old) == 0) {

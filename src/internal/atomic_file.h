@@ -30,7 +30,14 @@ namespace mimeo::internal {
 //     survives a power cut;
 //   - the temporary file is removed when Commit() fails or is never
 //     called (the destructor), and by RemoveTemporaryFiles(), which a
-//     signal handler may call.
+//     signal handler may call;
+//   - what is not a file is not replaced but written in place: a target
+//     that exists and is neither a regular file nor a directory
+//     (/dev/null, a FIFO, a terminal), and a descriptor named as a path
+//     (/dev/stdout, /dev/stderr, /dev/fd/N, /proc/self/fd/N: written
+//     through a copy of the descriptor, as the shell opened it, appending
+//     after `>>`); Commit() then flushes and reports what the writes met
+//     (/dev/full: no space left). Existing::kKeep refuses them all.
 // Not thread-safe: one thread writes one AtomicFile. Different AtomicFiles
 // may be written at once, for the same target too: the last Commit() wins.
 class AtomicFile {
@@ -64,7 +71,7 @@ class AtomicFile {
 
  private:
   AtomicFile(std::string path, std::string target, std::string temporary,
-             std::FILE* file, int slot, Existing existing);
+             std::FILE* file, int slot, Existing existing, bool in_place);
   // Closes and removes the temporary file, if still there.
   void Discard();
 
@@ -74,6 +81,7 @@ class AtomicFile {
   std::FILE* file_;
   int slot_;  // in the registry of temporary files, or -1
   Existing existing_;
+  bool in_place_;  // written where it is, not replaced (see above)
 };
 
 // Removes every temporary file of an AtomicFile not yet committed or

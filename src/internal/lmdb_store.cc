@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <filesystem>
@@ -460,8 +462,32 @@ bool IsEmptyDir(const std::string& dir) {
 }
 
 struct EnvCloser {
-  void operator()(MDB_env* env) const { mdb_env_close(env); }
+  void operator()(MDB_env* env) const {
+    std::free(mdb_env_get_userctx(env));  // the directory, for OnLmdbAssert
+    mdb_env_close(env);
+  }
 };
+
+// LMDB trusts its file: a page damaged in a way its checks do not catch
+// stops the process on one of its assertions. Say which index, and what
+// to do, before it does.
+void OnLmdbAssert(MDB_env* env, const char* what) {
+  const void* dir = mdb_env_get_userctx(env);
+  std::fprintf(stderr,
+               "mimeo: index '%s' is damaged (LMDB: %s); stopping. Restore it "
+               "from a copy or build it again.\n",
+               dir != nullptr ? static_cast<const char*>(dir) : "?", what);
+  std::fflush(stderr);
+}
+
+// Names `env` after its directory for OnLmdbAssert.
+void NameEnv(MDB_env* env, const std::string& dir) {
+  char* name = static_cast<char*>(std::malloc(dir.size() + 1));
+  if (name == nullptr) return;
+  std::memcpy(name, dir.c_str(), dir.size() + 1);
+  mdb_env_set_userctx(env, name);
+  mdb_env_set_assert(env, &OnLmdbAssert);
+}
 using EnvPtr = std::unique_ptr<MDB_env, EnvCloser>;
 
 struct TxnAborter {
@@ -485,6 +511,7 @@ absl::StatusOr<EnvPtr> OpenEnv(const std::string& dir, uint64_t map_bytes,
         absl::StrFormat("cannot open index '%s': %s", dir, LmdbMessage(rc)));
   }
   EnvPtr env(raw);
+  NameEnv(raw, dir);
   mdb_env_set_maxdbs(raw, 16);
   mdb_env_set_mapsize(raw, map_bytes);
   *read_only = access(dir.c_str(), W_OK) != 0;
@@ -503,6 +530,7 @@ absl::StatusOr<EnvPtr> OpenEnv(const std::string& dir, uint64_t map_bytes,
     MDB_env* again = nullptr;
     mdb_env_create(&again);
     env.reset(again);
+    NameEnv(again, dir);
     mdb_env_set_maxdbs(again, 16);
     mdb_env_set_mapsize(again, map_bytes);
     rc = mdb_env_open(again, dir.c_str(), flags | MDB_NOLOCK, 0664);
@@ -510,6 +538,26 @@ absl::StatusOr<EnvPtr> OpenEnv(const std::string& dir, uint64_t map_bytes,
   if (rc != 0) {
     return absl::FailedPreconditionError(
         absl::StrFormat("cannot open index '%s': %s", dir, LmdbMessage(rc)));
+  }
+  // A data file cut short (a copy interrupted, a disk that filled while
+  // copying) still opens, and a read of a page past its end would kill the
+  // process with SIGBUS: the pages the last commit uses must all be there.
+  MDB_envinfo info;
+  MDB_stat stat_of_env;
+  mdb_filehandle_t fd;
+  struct stat file;
+  if (mdb_env_info(env.get(), &info) == 0 &&
+      mdb_env_stat(env.get(), &stat_of_env) == 0 &&
+      mdb_env_get_fd(env.get(), &fd) == 0 && fstat(fd, &file) == 0) {
+    const uint64_t needed = (static_cast<uint64_t>(info.me_last_pgno) + 1) *
+                            stat_of_env.ms_psize;
+    if (static_cast<uint64_t>(file.st_size) < needed) {
+      return absl::DataLossError(absl::StrFormat(
+          "index '%s' is damaged: its data.mdb holds %d bytes, but its last "
+          "commit uses %d (the file was cut short; restore it from a copy or "
+          "build the index again)",
+          dir, file.st_size, needed));
+    }
   }
   if (!*read_only) {
     // Reader slots of processes that died holding them.
