@@ -374,12 +374,17 @@ absl::Status CheckHeader(const std::string& path, const char* data, size_t n,
         "'%s' is not a mimeo snapshot (no MIMEOSNP header)", path));
   }
   std::memcpy(&h, data, sizeof(h));
-  if (h.version < 1 || h.version > kVersion ||
-      h.header_bytes != sizeof(SnapshotHeader)) {
+  if (h.version < 1 || h.version > kVersion) {
     return absl::InvalidArgumentError(absl::StrFormat(
         "snapshot '%s' has format version %d; this mimeo reads versions 1 "
         "to %d",
         path, h.version, kVersion));
+  }
+  if (h.header_bytes != sizeof(SnapshotHeader)) {
+    return absl::DataLossError(absl::StrFormat(
+        "snapshot '%s' is corrupt: its header says it has %d bytes, a "
+        "version %d header has %d",
+        path, h.header_bytes, h.version, sizeof(SnapshotHeader)));
   }
   if (XXH3_64bits(&h, kChecksummedHeaderBytes) != h.header_checksum) {
     return absl::DataLossError(absl::StrFormat(

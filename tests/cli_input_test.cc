@@ -361,6 +361,65 @@ std::vector<Document> ReadEverything(InputReader& r, absl::Status* error) {
   }
 }
 
+// JSONL as other programs write it: a byte-order mark before the first
+// line, and escapes of lone surrogates (text cut by UTF-16 code unit),
+// which are replaced, not the line dropped; a whole pair, and an escaped
+// backslash before "u", are kept as written.
+TEST(InputReaderTest, JsonlWithAByteOrderMarkOrLoneSurrogatesIsRead) {
+  TempDir dir;
+  dir.Write("feed.jsonl",
+            "\xEF\xBB\xBF{\"id\": \"bom\", \"text\": \"first line\"}\n"
+            "{\"id\": \"s\", \"text\": \"lone \\ud800 high, lone \\udc00 "
+            "low, \\ud83d\\ude00 pair, \\\\ud800 escaped\"}\n"
+            "{\"id\": \"bad\", \"text\": \"\\ud800\" oops}\n");
+  auto r = InputReader::Open({(dir.path() / "feed.jsonl").string()}, {});
+  ASSERT_TRUE(r.ok()) << r.status();
+  absl::Status error;
+  const std::vector<Document> docs = ReadEverything(**r, &error);
+  EXPECT_TRUE(error.ok()) << error;
+  ASSERT_EQ(docs.size(), 2u);
+  EXPECT_EQ(docs[0].id, "bom");
+  EXPECT_EQ(docs[0].text, "first line");
+  EXPECT_EQ(docs[1].text,
+            "lone \xEF\xBF\xBD high, lone \xEF\xBF\xBD low, "
+            "\xF0\x9F\x98\x80 pair, \\ud800 escaped");
+  // The third line is not JSON whatever its escapes: named and skipped.
+  EXPECT_EQ((*r)->counts().malformed_lines, 1u);
+}
+
+// Text saved as UTF-16 behind a byte-order mark, either byte order, reads
+// as the same text in UTF-8 would; what is not UTF-16 is left alone.
+TEST(InputReaderTest, Utf16TextFilesAreReadAsText) {
+  const std::string text = "caf\xC3\xA9 \xF0\x9F\x98\x80 end\n";  // é, 😀
+  const std::string le("\xFF\xFE" "c\0a\0f\0\xE9\0 \0\x3D\xD8\x00\xDE \0e\0n\0d\0\n\0",
+                       26);
+  std::string be = "\xFE\xFF";
+  for (size_t i = 2; i < le.size(); i += 2) {
+    be += le[i + 1];
+    be += le[i];
+  }
+  EXPECT_EQ(Utf16ToUtf8(le), text);
+  EXPECT_EQ(Utf16ToUtf8(be), text);
+  // A lone surrogate, and an odd last byte.
+  EXPECT_EQ(Utf16ToUtf8(std::string("\xFF\xFE" "a\0\x00\xD8" "b\0c", 9)),
+            "a\xEF\xBF\xBD" "b\xEF\xBF\xBD");
+  EXPECT_EQ(Utf16ToUtf8("plain text"), std::nullopt);
+  EXPECT_EQ(Utf16ToUtf8(std::string("\xFF")), std::nullopt);
+
+  TempDir dir;
+  dir.Write("be.txt", be);
+  dir.Write("le.txt", le);
+  dir.Write("u8.txt", text);
+  auto r = InputReader::Open({dir.path().string()}, {});
+  ASSERT_TRUE(r.ok()) << r.status();
+  absl::Status error;
+  const std::vector<Document> docs = ReadEverything(**r, &error);
+  EXPECT_TRUE(error.ok()) << error;
+  ASSERT_EQ(docs.size(), 3u);
+  for (const Document& d : docs) EXPECT_EQ(d.text, text) << d.id;
+  EXPECT_EQ((*r)->counts().skipped_binary, 0u);
+}
+
 TEST(InputReaderTest, WalksADirectoryInSortedOrderWithRelativeIds) {
   TempDir dir;
   dir.Write("b/two.md", "two");

@@ -672,6 +672,9 @@ absl::Status ReadInto(InputReader& reader, Engine& engine, bool quiet,
           "\"%s\"? --text-field names the field holding the text)",
           counts.malformed_lines, counts.malformed_lines == 1 ? "" : "s",
           reader.options().text_field);
+    } else if (counts.skipped() == 0) {
+      why = absl::StrFormat("%d file%s opened, holding no text",
+                            counts.files, counts.files == 1 ? " was" : "s were");
     } else {
       why = absl::StrFormat("%d file%s opened, %d skipped (the warnings "
                             "say why)",

@@ -243,11 +243,90 @@ bool HeadLooksLikeMbox(std::string_view head) {
          LooksLikeMbox(head.substr(0, last + 1));
 }
 
+// `line` with each \u escape of a lone UTF-16 surrogate (half of a pair,
+// without its other half: dumps of text cut by code unit hold them) as
+// \ufffd, the replacement character; "" when it has none.
+std::string ReplaceLoneSurrogates(std::string_view line) {
+  const auto unit = [&](size_t at) -> int {  // the \uXXXX at `at`, or -1
+    if (at + 6 > line.size() || line[at] != '\\' || line[at + 1] != 'u') {
+      return -1;
+    }
+    int v = 0;
+    for (size_t k = at + 2; k < at + 6; ++k) {
+      const char c = line[k];
+      const int d = c >= '0' && c <= '9'   ? c - '0'
+                    : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                    : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                           : -1;
+      if (d < 0) return -1;
+      v = v * 16 + d;
+    }
+    return v;
+  };
+  std::string out;
+  bool any = false;
+  size_t copied = 0;
+  for (size_t i = 0; i < line.size(); ++i) {
+    if (line[i] != '\\') continue;
+    const int u = unit(i);
+    if (u < 0) {
+      ++i;  // an escaped character: "\\" is not the start of \u
+      continue;
+    }
+    if (u >= 0xD800 && u <= 0xDBFF) {
+      const int low = unit(i + 6);
+      if (low >= 0xDC00 && low <= 0xDFFF) {
+        i += 11;  // a whole pair
+        continue;
+      }
+    } else if (u < 0xDC00 || u > 0xDFFF) {
+      i += 5;
+      continue;
+    }
+    out.append(line.substr(copied, i - copied));
+    out += "\\ufffd";
+    copied = i + 6;
+    i += 5;
+    any = true;
+  }
+  if (!any) return std::string();
+  out.append(line.substr(copied));
+  return out;
+}
+
+// What a binary file's first bytes say it is, for the message that skips
+// it: ", xz-compressed: ..." or "".
+std::string BinaryKind(std::string_view head) {
+  struct Magic {
+    std::string_view bytes;
+    const char* what;
+  };
+  static constexpr Magic kMagic[] = {
+      {"\xFD" "7zXZ", "xz-compressed: mimeo reads gzip and zstd; decompress it "
+                       "(xz -d) or recompress it"},
+      {"BZh", "bzip2-compressed: mimeo reads gzip and zstd; decompress it "
+              "(bzip2 -d) or recompress it"},
+      {"PK\x03\x04", "a zip archive: unpack it and give mimeo the folder"},
+      {"7z\xBC\xAF", "a 7z archive: unpack it and give mimeo the folder"},
+      {"%PDF", "a PDF: extract its text first (pdftotext)"},
+  };
+  for (const Magic& m : kMagic) {
+    if (head.substr(0, m.bytes.size()) == m.bytes) {
+      return std::string("; it is ") + m.what;
+    }
+  }
+  return std::string();
+}
+
 // Parses one JSONL line into an object, repairing invalid UTF-8 first
-// (`repaired` says whether it did). The error says what the line is not.
+// (`repaired` says whether it did) and, where the line does not parse, the
+// escapes of lone surrogates (as \ufffd; counted as repaired too). A
+// UTF-8 byte-order mark before the line (a file's first line, written by
+// some editors) is passed over. The error says what the line is not.
 absl::StatusOr<simdjson::dom::object> ParseObject(
     std::string_view line, simdjson::dom::parser& parser,
     std::string& padded, bool& repaired) {
+  if (line.substr(0, 3) == "\xEF\xBB\xBF") line.remove_prefix(3);
   std::string fixed;
   repaired = !simdjson::validate_utf8(line.data(), line.size());
   if (repaired) {
@@ -257,7 +336,19 @@ absl::StatusOr<simdjson::dom::object> ParseObject(
   padded.assign(line);
   padded.resize(line.size() + simdjson::SIMDJSON_PADDING, '\0');
   simdjson::dom::element doc;
-  if (auto err = parser.parse(padded.data(), line.size(), false).get(doc)) {
+  auto err = parser.parse(padded.data(), line.size(), false).get(doc);
+  if (err == simdjson::STRING_ERROR) {
+    std::string replaced = ReplaceLoneSurrogates(line);
+    if (!replaced.empty()) {
+      repaired = true;
+      fixed = std::move(replaced);
+      line = fixed;
+      padded.assign(line);
+      padded.resize(line.size() + simdjson::SIMDJSON_PADDING, '\0');
+      err = parser.parse(padded.data(), line.size(), false).get(doc);
+    }
+  }
+  if (err) {
     return absl::InvalidArgumentError(absl::StrFormat(
         "not valid JSON (%s)", simdjson::error_message(err)));
   }
@@ -1212,12 +1303,18 @@ absl::Status InputReader::ReadAheadFile(Source& s, Prefetched& pre,
 
 absl::Status InputReader::QueueFile(const Source& s, std::string text,
                                     bool plain, uint64_t& bytes) {
+  // Text saved as "Unicode" on Windows: UTF-16 behind a byte-order mark,
+  // whose NUL bytes would make it look binary. Its text is not its bytes,
+  // so it is kept, not read again from the file.
+  std::optional<std::string> utf8 = Utf16ToUtf8(text);
+  const bool decoded = utf8.has_value();
+  if (decoded) text = std::move(*utf8);
   const std::string_view head = std::string_view(text).substr(0, kBinaryProbe);
   if (head.find('\0') != std::string_view::npos) {
     return Problem(absl::InvalidArgumentError(absl::StrFormat(
-                       "'%s' looks binary (a NUL byte in its first %d bytes); "
-                       "skipped",
-                       s.path, kBinaryProbe)),
+                       "'%s' looks binary (a NUL byte in its first %d "
+                       "bytes%s); skipped",
+                       s.path, kBinaryProbe, BinaryKind(head))),
                    counts_.skipped_binary);
   }
   // Standard input has no name to go by: it is judged by its look.
@@ -1237,8 +1334,9 @@ absl::Status InputReader::QueueFile(const Source& s, std::string text,
   // Mail too, as its decoded body.
   // Standard input, a pipe or a FIFO cannot be read again: their texts
   // are kept.
-  p.again = !s.regular || form != Form::kPlain ? Pending::Again::kSpill
-                                               : Pending::Again::kFile;
+  p.again = !s.regular || form != Form::kPlain || decoded
+                ? Pending::Again::kSpill
+                : Pending::Again::kFile;
   if (options_.reference_texts && p.again == Pending::Again::kFile && plain &&
       !p.doc.text.empty()) {
     p.doc.text_at = ReferenceTo(s.path, 0, p.doc.text.size());

@@ -1,6 +1,8 @@
 // The mimeo command: finds copied text in files. One file per subcommand
 // (commands.h); what they share is in command.h.
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 
 #include "CLI/CLI.hpp"
 #include "command.h"
@@ -33,11 +35,19 @@ int main(int argc, char** argv) {
   mimeo::cli::AddIndexCommand(app, exit_code);
   app.add_subcommand("version", "Print the version (as --version does)")
       ->callback([] { std::printf("mimeo %s\n", MIMEO_VERSION_STRING); });
+  int rc;
   try {
     app.parse(argc, argv);
+    rc = exit_code;
   } catch (const CLI::ParseError& e) {
-    const int rc = app.exit(e);
-    return rc == 0 ? 0 : 2;
+    rc = app.exit(e) == 0 ? 0 : 2;
   }
-  return exit_code;
+  // What went to stdout (help, a check's verdict, results) must have
+  // reached it: a full disk or a closed pipe is a failed run.
+  if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
+    std::fprintf(stderr, "mimeo: cannot write to standard output: %s\n",
+                 std::strerror(errno));
+    return rc == 0 ? 1 : rc;
+  }
+  return rc;
 }

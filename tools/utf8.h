@@ -6,6 +6,8 @@
 #define MIMEO_TOOLS_UTF8_H_
 
 #include <cstddef>
+#include <optional>
+#include <string>
 #include <string_view>
 
 #include "mimeo/normalize.h"
@@ -15,6 +17,12 @@ namespace mimeo::cli {
 // The longest prefix of `s` of at most `max_bytes` bytes that does not cut
 // a UTF-8 sequence in two.
 std::string_view Utf8Prefix(std::string_view s, size_t max_bytes);
+
+// A file that starts with a UTF-16 byte-order mark (FF FE: little endian,
+// as Windows writes "Unicode" text; FE FF: big endian) as UTF-8, without
+// the mark; lone surrogates and an odd last byte become U+FFFD. Nothing
+// for any other bytes.
+std::optional<std::string> Utf16ToUtf8(std::string_view bytes);
 
 }  // namespace mimeo::cli
 

@@ -886,8 +886,8 @@ absl::StatusOr<std::unique_ptr<LmdbDocumentStore>> LmdbDocumentStore::Open(
   const bool exists = std::filesystem::exists(dir, ec);
   if (exists && !std::filesystem::is_directory(dir, ec)) {
     return absl::FailedPreconditionError(absl::StrFormat(
-        "'%s' is not an index directory (it is a file; a snapshot file is "
-        "read with Engine::Load)",
+        "'%s' is not an index directory: it is a file (a snapshot file, if "
+        "anything, which Engine::Load and `mimeo index` given its path read)",
         dir));
   }
   bool fresh = !exists || IsEmptyDir(dir);
