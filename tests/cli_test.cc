@@ -800,6 +800,28 @@ TEST_F(CliTest, ConcurrentAddsSkippingExistingIdsBothSucceed) {
   }
 }
 
+// A writer killed while it wrote a snapshot leaves its temporary file; the
+// next writer, holding the lock every writer takes, removes it and says so,
+// and leaves other files alone.
+TEST_F(CliTest, TemporaryFilesOfAKilledWriterAreRemovedByTheNext) {
+  Write("a.txt", kStory);
+  Write("b.txt", Words(80, 3));
+  ASSERT_EQ(Mimeo({"index", "create", "i.mimeo", "a.txt", "-q"}).code, 0);
+  Write("i.mimeo.tmp-Ab3dE9", "half a snapshot");
+  Write("i.mimeo.tmp-mine", "the user's");
+  Write("j.mimeo.tmp-Ab3dE9", "another index's");
+  const Outcome r = Mimeo({"index", "add", "i.mimeo", "b.txt"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("removed 'i.mimeo.tmp-Ab3dE9', left by a mimeo "
+                       "stopped while it wrote 'i.mimeo'"),
+            std::string::npos)
+      << r.err;
+  EXPECT_FALSE(fs::exists(dir_ / "i.mimeo.tmp-Ab3dE9"));
+  EXPECT_TRUE(fs::exists(dir_ / "i.mimeo.tmp-mine"));
+  EXPECT_TRUE(fs::exists(dir_ / "j.mimeo.tmp-Ab3dE9"));
+  EXPECT_EQ(Mimeo({"index", "check", "i.mimeo"}).code, 0);
+}
+
 // `index add` replaces the file a link points to, keeps the link, keeps a
 // private index private, and leaves a file of the user's named X.tmp alone.
 TEST_F(CliTest, IndexAddKeepsModeLinksAndOtherFiles) {

@@ -132,9 +132,32 @@ void TellWaiting(const std::string& path) {
 // (query, info) take no lock: a save replaces the file in one rename, so
 // they read the old version or the new one, whole.
 absl::StatusOr<internal::FileLock> LockIndex(const IndexArgs& args) {
-  return internal::FileLock::Acquire(args.index,
-                                     internal::FileLock::Mode::kExclusive,
-                                     args.common.quiet ? nullptr : TellWaiting);
+  absl::StatusOr<internal::FileLock> lock = internal::FileLock::Acquire(
+      args.index, internal::FileLock::Mode::kExclusive,
+      args.common.quiet ? nullptr : TellWaiting);
+  if (!lock.ok()) return lock;
+  // Every writer of the file holds this lock, so a temporary file of its
+  // (INDEX.tmp-XXXXXX) is one a writer killed mid-write left: removed.
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path index(args.index);
+  const std::string prefix = index.filename().string() + ".tmp-";
+  const fs::path folder = index.has_parent_path() ? index.parent_path() : ".";
+  for (fs::directory_iterator it(folder, ec), end; !ec && it != end;
+       it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.size() == prefix.size() + 6 && name.rfind(prefix, 0) == 0 &&
+        it->is_regular_file(ec) && fs::remove(it->path(), ec) &&
+        !args.common.quiet) {
+      const fs::path named =
+          index.has_parent_path() ? folder / name : fs::path(name);
+      std::fprintf(stderr,
+                   "mimeo: removed '%s', left by a mimeo stopped while it "
+                   "wrote '%s'\n",
+                   named.string().c_str(), args.index.c_str());
+    }
+  }
+  return lock;
 }
 
 // Fails, naming the path, when the index could not be saved there at the
