@@ -91,9 +91,31 @@ const std::string kStory =
     "until the autumn rains arrive. ";
 
 TEST_F(CliTest, MissingPathExitsTwoNamingIt) {
-  const Outcome r = Mimeo({"cluster", "no/such/dir"});
+  Outcome r = Mimeo({"cluster", "no/such/dir"});
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("'no/such/dir' does not exist"), std::string::npos)
+      << r.err;
+  // Links that lead nowhere say so.
+  fs::create_symlink("nowhere.txt", dir_ / "dangling");
+  fs::create_symlink("loop-b", dir_ / "loop-a");
+  fs::create_symlink("loop-a", dir_ / "loop-b");
+  r = Mimeo({"cluster", "dangling"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("'dangling' is a link to 'nowhere.txt', which does "
+                       "not exist"),
+            std::string::npos)
+      << r.err;
+  r = Mimeo({"cluster", "loop-a"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("'loop-a' is a link that cannot be followed"),
+            std::string::npos)
+      << r.err;
+  // A directory holding no index, named without its '/'.
+  fs::create_directories(dir_ / "empty");
+  r = Mimeo({"index", "info", "empty"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("'empty' is a directory holding no index"),
+            std::string::npos)
       << r.err;
 }
 

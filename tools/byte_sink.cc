@@ -3,6 +3,8 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <vector>
 
 #include "absl/strings/str_format.h"
@@ -12,12 +14,18 @@ namespace {
 
 constexpr size_t kChunk = 1 << 16;
 
+// The error of a short fwrite(): what the system said (a full disk).
+absl::Status WriteFailed() {
+  return absl::DataLossError(
+      absl::StrFormat("write failed: %s", std::strerror(errno)));
+}
+
 class PlainSink : public ByteSink {
  public:
   explicit PlainSink(std::FILE* out) : out_(out) {}
   absl::Status Write(std::string_view bytes) override {
     if (std::fwrite(bytes.data(), 1, bytes.size(), out_) != bytes.size()) {
-      return absl::DataLossError("write failed");
+      return WriteFailed();
     }
     return absl::OkStatus();
   }
@@ -60,7 +68,7 @@ class GzipSink : public ByteSink {
         return absl::InternalError("gzip: deflate failed");
       const size_t n = buf_.size() - z_.avail_out;
       if (std::fwrite(buf_.data(), 1, n, out_) != n) {
-        return absl::DataLossError("write failed");
+        return WriteFailed();
       }
     } while (z_.avail_out == 0 || (flush == Z_FINISH && rc != Z_STREAM_END));
     return absl::OkStatus();
@@ -97,7 +105,7 @@ class ZstdSink : public ByteSink {
             absl::StrFormat("zstd: %s", ZSTD_getErrorName(left)));
       }
       if (std::fwrite(buf_.data(), 1, out.pos, out_) != out.pos) {
-        return absl::DataLossError("write failed");
+        return WriteFailed();
       }
     } while (mode == ZSTD_e_end ? left != 0 : in.pos < in.size);
     return absl::OkStatus();

@@ -10,6 +10,7 @@
 #include "absl/strings/str_format.h"
 #include "command.h"
 #include "commands.h"
+#include "internal/arena.h"
 #include "oneapi/tbb/parallel_for.h"
 #include "oneapi/tbb/task_arena.h"
 
@@ -66,9 +67,7 @@ int Run(ClusterArgs& args) {
   std::optional<Output> families = std::move(*opened);
   const WriteOptions& write = output->write_options();
   // The threads --threads allows, for building and writing the report.
-  tbb::task_arena arena(common.engine.threads == 0
-                            ? tbb::task_arena::automatic
-                            : common.engine.threads);
+  tbb::task_arena arena = mimeo::internal::Arena(common.engine.threads);
   common.engine.text_source = (*reader)->texts();
   auto engine_or = Engine::Create(common.engine);
   if (!engine_or.ok()) return StatusExit(engine_or.status());

@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "absl/strings/str_format.h"
+#include "internal/arena.h"
 #include "internal/atomic_file.h"
 #include "json_writer.h"
 #include "oneapi/tbb/parallel_pipeline.h"
@@ -601,7 +602,7 @@ absl::Status ReadInto(InputReader& reader, Engine& engine, bool quiet,
   // disk, where each commit waits for the disk).
   const uint64_t batch_bytes = (durable ? uint64_t{8} : uint64_t{2}) << 20;
   const int threads = engine.options().threads;
-  tbb::task_arena arena(threads == 0 ? tbb::task_arena::automatic : threads);
+  tbb::task_arena arena = mimeo::internal::Arena(threads);
   const size_t tokens = 2 * static_cast<size_t>(arena.max_concurrency()) + 1;
   absl::Status status;
   bool done = false;

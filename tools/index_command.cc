@@ -85,8 +85,15 @@ bool IsDirectoryIndex(const std::string& path) {
 }
 
 absl::StatusOr<Engine::SnapshotInfo> ReadInfo(const std::string& path) {
-  return IsDirectoryIndex(path) ? Engine::ReadIndexInfo(path)
-                                : Engine::ReadSnapshotInfo(path);
+  if (IsDirectoryIndex(path)) return Engine::ReadIndexInfo(path);
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    return absl::NotFoundError(absl::StrFormat(
+        "'%s' is a directory holding no index (no data.mdb); `mimeo index "
+        "create %s/ FILES` makes one there",
+        path, path));
+  }
+  return Engine::ReadSnapshotInfo(path);
 }
 
 // Loads (a snapshot) or opens (a directory) the index with its own hashing

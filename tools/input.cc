@@ -20,6 +20,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
+#include "internal/arena.h"
 #include "oneapi/tbb/blocked_range.h"
 #include "oneapi/tbb/parallel_for.h"
 #include "oneapi/tbb/task_arena.h"
@@ -58,7 +59,7 @@ std::string FirstFolder(std::string_view id) {
 template <typename F>
 void OnThreads(uint32_t threads, const F& f) {
   if (threads > 0) {
-    tbb::task_arena arena(static_cast<int>(threads));
+    tbb::task_arena arena = mimeo::internal::Arena(static_cast<int>(threads));
     arena.execute(f);
   } else {
     f();
@@ -755,6 +756,19 @@ absl::StatusOr<std::unique_ptr<InputReader>> InputReader::Open(
     std::error_code ec;
     const fs::file_status st = fs::status(arg, ec);
     if (ec || !fs::exists(st)) {
+      // A link that leads nowhere is named as one.
+      std::error_code link_ec;
+      if (fs::is_symlink(fs::symlink_status(arg, link_ec))) {
+        const fs::path to = fs::read_symlink(arg, link_ec);
+        if (ec && ec != std::errc::no_such_file_or_directory) {
+          return absl::NotFoundError(absl::StrFormat(
+              "'%s' is a link that cannot be followed: %s", arg,
+              ec.message()));
+        }
+        return absl::NotFoundError(absl::StrFormat(
+            "'%s' is a link to '%s', which does not exist", arg,
+            to.string()));
+      }
       return absl::NotFoundError(absl::StrFormat("'%s' does not exist", arg));
     }
     if (!fs::is_directory(st)) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "mimeo/engine.h"
+#include "internal/arena.h"
 #include "oneapi/tbb/task_arena.h"
 
 namespace mimeo {
@@ -66,15 +67,6 @@ struct Engine::Scratch {
   Shingles shingles;
 };
 
-namespace internal {
-
-// The arena the Engine's parallel loops run in: `threads` workers, or all
-// cores for 0 (Engine::Options::threads).
-inline tbb::task_arena Arena(int threads) {
-  return tbb::task_arena(threads == 0 ? tbb::task_arena::automatic : threads);
-}
-
-}  // namespace internal
 }  // namespace mimeo
 
 #endif  // MIMEO_SRC_INTERNAL_ENGINE_PARTS_H_

@@ -23,6 +23,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "internal/arena.h"
 #include "internal/status_macros.h"
 #include "mimeo/boilerplate.h"
 #include "mimeo/lsh_index.h"
@@ -1559,8 +1560,7 @@ absl::Status LmdbDocumentStore::MergeLevels() {
               std::unique_ptr<char[]> out;
               bool ok = false;
             };
-            tbb::task_arena arena(threads_ == 0 ? tbb::task_arena::automatic
-                                                : threads_);
+            tbb::task_arena arena = Arena(threads_);
             // Jobs to a parallel_for: enough that the other threads join
             // before the calling thread has done them all (with two, it
             // mostly had: the merges of small levels' arrays take about
