@@ -28,7 +28,9 @@
 // nothing. A reader refuses versions it does not know. Fingerprints are not
 // stored: Load() winnows the texts again, so the winnowing window may
 // change.
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <bit>
 #include <cerrno>
@@ -237,6 +239,22 @@ absl::Status Engine::Save(const std::string& path) const {
   ASSIGN_OR_RETURN(internal::AtomicFile out,
                    internal::AtomicFile::Create(path));
   std::FILE* f = out.file();
+  if (out.in_place()) {
+    // The header is written last, at the start: the file must be one that
+    // starts where the snapshot does (`> file` through /dev/stdout), not a
+    // pipe, a device or a file opened for appending.
+    struct stat st;
+    const int fd = fileno(f);
+    const int flags = fcntl(fd, F_GETFL);
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || flags < 0 ||
+        (flags & O_APPEND) != 0 || lseek(fd, 0, SEEK_CUR) != 0) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "cannot write snapshot '%s': a snapshot is written to a file (its "
+          "header last, at the start), not a pipe, a device or a file "
+          "appended to",
+          path));
+    }
+  }
   const DocumentStore& store = *store_;
   const DocId n = static_cast<DocId>(store.num_ids());
   SnapshotHeader h = HeaderFor(options_.hashing());

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -436,7 +437,23 @@ TEST_F(CliTest, OutputNamingAnInputOrTheIndexIsRefused) {
   EXPECT_EQ(r.code, 1) << r.err;
   EXPECT_NE(r.err.find("inside the index directory"), std::string::npos)
       << r.err;
+  // So is a link to one of its files.
+  fs::create_symlink("ix/data.mdb", dir_ / "link");
+  r = Mimeo({"index", "info", "ix/", "-o", "link"});
+  EXPECT_EQ(r.code, 1) << r.err;
   EXPECT_EQ(Mimeo({"index", "check", "ix/"}).code, 0);
+  // A snapshot's header is written last, at its start: not into a pipe
+  // (Mimeo() reads stdout through one), but into a file the shell opened.
+  r = Mimeo({"index", "export", "ix/", "/dev/stdout", "-q"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("a snapshot is written to a file"), std::string::npos)
+      << r.err;
+  ASSERT_EQ(std::system(("cd " + Quote(dir_.string()) + " && " +
+                         Quote(MIMEO_BINARY) +
+                         " index export ix/ /dev/stdout -q > shell.mimeo")
+                            .c_str()),
+            0);
+  EXPECT_EQ(Mimeo({"index", "check", "shell.mimeo"}).code, 0);
 }
 
 TEST_F(CliTest, StandardInputNamedTwiceAndOutOfRangeOptionsAreUsageErrors) {
@@ -829,18 +846,26 @@ TEST_F(CliTest, TemporaryFilesOfAKilledWriterAreRemovedByTheNext) {
   Write("a.txt", kStory);
   Write("b.txt", Words(80, 3));
   ASSERT_EQ(Mimeo({"index", "create", "i.mimeo", "a.txt", "-q"}).code, 0);
-  Write("i.mimeo.tmp-Ab3dE9", "half a snapshot");
-  Write("i.mimeo.tmp-mine", "the user's");
-  Write("j.mimeo.tmp-Ab3dE9", "another index's");
+  const auto old = fs::file_time_type::clock::now() - std::chrono::hours(1);
+  for (const char* name : {"i.mimeo.tmp-mimeo-Ab3dE9", "i.mimeo.tmp-backup",
+                           "i.mimeo.tmp-mimeo-backup-of-mine",
+                           "j.mimeo.tmp-mimeo-Ab3dE9"}) {
+    Write(name, "half a snapshot");
+    fs::last_write_time(dir_ / name, old);
+  }
+  // Written to a moment ago: another writer's, still being written.
+  Write("i.mimeo.tmp-mimeo-Fresh1", "being written");
   const Outcome r = Mimeo({"index", "add", "i.mimeo", "b.txt"});
   EXPECT_EQ(r.code, 0) << r.err;
-  EXPECT_NE(r.err.find("removed 'i.mimeo.tmp-Ab3dE9', left by a mimeo "
+  EXPECT_NE(r.err.find("removed 'i.mimeo.tmp-mimeo-Ab3dE9', left by a mimeo "
                        "stopped while it wrote 'i.mimeo'"),
             std::string::npos)
       << r.err;
-  EXPECT_FALSE(fs::exists(dir_ / "i.mimeo.tmp-Ab3dE9"));
-  EXPECT_TRUE(fs::exists(dir_ / "i.mimeo.tmp-mine"));
-  EXPECT_TRUE(fs::exists(dir_ / "j.mimeo.tmp-Ab3dE9"));
+  EXPECT_FALSE(fs::exists(dir_ / "i.mimeo.tmp-mimeo-Ab3dE9"));
+  for (const char* kept : {"i.mimeo.tmp-backup", "i.mimeo.tmp-mimeo-backup-of-mine",
+                           "j.mimeo.tmp-mimeo-Ab3dE9", "i.mimeo.tmp-mimeo-Fresh1"}) {
+    EXPECT_TRUE(fs::exists(dir_ / kept)) << kept;
+  }
   EXPECT_EQ(Mimeo({"index", "check", "i.mimeo"}).code, 0);
 }
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
+#include <atomic>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
@@ -326,12 +327,46 @@ void RemoveTemporaryFilesAndDie(int sig) {
   std::raise(sig);
 }
 
+// The index directory this run reads, for the message on SIGBUS (set
+// before it is opened; read by the handler alone).
+char g_index_dir[4096];
+std::atomic<bool> g_index_named{false};
+
+void Write(const char* s) {
+  ssize_t ignored = write(2, s, std::strlen(s));
+  (void)ignored;
+}
+
+// A memory-mapped file shorter than the pages read from it: an index's
+// data.mdb cut short (a copy interrupted). Said, then the run fails.
+void DamagedMapAndExit(int) {
+  internal::RemoveTemporaryFiles();
+  Write("mimeo: ");
+  if (g_index_named.load(std::memory_order_acquire)) {
+    Write("index '");
+    Write(g_index_dir);
+    Write("' is damaged: ");
+  }
+  Write("a page of a file mapped in memory is missing (SIGBUS): its "
+        "data.mdb was cut short or changed underneath. Run `mimeo index "
+        "check`; restore the index from a copy or build it again\n");
+  _exit(1);
+}
+
 }  // namespace
 
 void InstallSignalCleanup() {
   for (int sig : {SIGINT, SIGTERM, SIGHUP}) {
     std::signal(sig, RemoveTemporaryFilesAndDie);
   }
+  std::signal(SIGBUS, DamagedMapAndExit);
+}
+
+void NoteIndexDirectory(const std::string& dir) {
+  if (dir.size() >= sizeof(g_index_dir)) return;
+  g_index_named.store(false, std::memory_order_release);
+  std::memcpy(g_index_dir, dir.c_str(), dir.size() + 1);
+  g_index_named.store(true, std::memory_order_release);
 }
 
 Output::Output(std::string path, std::string format, WriteOptions write_options,
@@ -361,7 +396,8 @@ absl::Status CheckNotRead(const std::string& output,
                           const std::vector<std::string>& reads) {
   namespace fs = std::filesystem;
   std::error_code ec;
-  const fs::path parent = fs::absolute(output, ec).parent_path();
+  // Links resolved: a link to a file in the index is a file in the index.
+  const fs::path parent = fs::weakly_canonical(output, ec).parent_path();
   for (const std::string& read : reads) {
     if (read.empty() || read == "-") continue;
     if (fs::is_regular_file(read, ec) && fs::equivalent(output, read, ec)) {
@@ -369,7 +405,8 @@ absl::Status CheckNotRead(const std::string& output,
           "cannot write '%s': this command reads it; give another file",
           output));
     }
-    if (fs::is_directory(read, ec) && fs::exists(fs::path(read) / "data.mdb") &&
+    if (fs::is_directory(read, ec) &&
+        fs::exists(fs::path(read) / "data.mdb", ec) &&
         fs::equivalent(parent, read, ec)) {
       return absl::InvalidArgumentError(absl::StrFormat(
           "cannot write '%s': it is inside the index directory '%s'; give "

@@ -87,9 +87,14 @@ void FinishEngineOptions(CommonArgs& args);
 void UseRevisionThresholdsNotGiven(CommonArgs& args);
 
 // Makes SIGINT, SIGTERM and SIGHUP remove the temporary files of writes
-// in progress (snapshots, outputs) before the process ends. Call once,
-// first thing in main().
+// in progress (snapshots, outputs) before the process ends, and SIGBUS (a
+// memory-mapped index file cut short) a message and exit code 1. Call
+// once, first thing in main().
 void InstallSignalCleanup();
+// Names the index directory the run reads, for the message that replaces
+// SIGBUS (InstallSignalCleanup): a data.mdb cut short is read through a
+// memory map.
+void NoteIndexDirectory(const std::string& dir);
 
 // Prints "mimeo: <message>" on stderr and returns the exit code.
 int StatusExit(const absl::Status& s);

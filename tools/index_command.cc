@@ -85,7 +85,10 @@ bool IsDirectoryIndex(const std::string& path) {
 }
 
 absl::StatusOr<Engine::SnapshotInfo> ReadInfo(const std::string& path) {
-  if (IsDirectoryIndex(path)) return Engine::ReadIndexInfo(path);
+  if (IsDirectoryIndex(path)) {
+    NoteIndexDirectory(path);
+    return Engine::ReadIndexInfo(path);
+  }
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) {
     return absl::NotFoundError(absl::StrFormat(
@@ -143,19 +146,24 @@ absl::StatusOr<internal::FileLock> LockIndex(const IndexArgs& args) {
       args.index, internal::FileLock::Mode::kExclusive,
       args.common.quiet ? nullptr : TellWaiting);
   if (!lock.ok()) return lock;
-  // Every writer of the file holds this lock, so a temporary file of its
-  // (INDEX.tmp-XXXXXX) is one a writer killed mid-write left: removed.
+  // A temporary file of a snapshot writer (INDEX.tmp-mimeo-XXXXXX) that
+  // nobody has written to for a minute, found while holding the lock
+  // `mimeo index` writers take, is one a writer killed mid-write left:
+  // removed. (A writer that takes no lock, a library's Engine::Save(),
+  // keeps writing to its file, so its time stays recent.)
   namespace fs = std::filesystem;
   std::error_code ec;
   const fs::path index(args.index);
-  const std::string prefix = index.filename().string() + ".tmp-";
+  const std::string prefix =
+      index.filename().string() + internal::kTemporaryMark;
   const fs::path folder = index.has_parent_path() ? index.parent_path() : ".";
+  const auto stale = fs::file_time_type::clock::now() - std::chrono::minutes(1);
   for (fs::directory_iterator it(folder, ec), end; !ec && it != end;
        it.increment(ec)) {
     const std::string name = it->path().filename().string();
     if (name.size() == prefix.size() + 6 && name.rfind(prefix, 0) == 0 &&
-        it->is_regular_file(ec) && fs::remove(it->path(), ec) &&
-        !args.common.quiet) {
+        it->is_regular_file(ec) && fs::last_write_time(it->path(), ec) < stale &&
+        !ec && fs::remove(it->path(), ec) && !args.common.quiet) {
       const fs::path named =
           index.has_parent_path() ? folder / name : fs::path(name);
       std::fprintf(stderr,
@@ -218,6 +226,7 @@ int Create(IndexArgs& args) {
     common.input.reference_texts = args.texts_by_reference;
     auto reader = InputReader::Open(args.paths, common.input);
     if (!reader.ok()) return StatusExit(reader.status());
+    NoteIndexDirectory(args.index);
     auto engine = Engine::Open(args.index, common.engine);
     if (!engine.ok()) return StatusExit(engine.status());
     if (absl::Status s = ReadInto(**reader, **engine, common.quiet, nullptr,
@@ -554,6 +563,7 @@ int Prune(IndexArgs& args) {
 int Check(IndexArgs& args) {
   absl::Status s;
   if (IsDirectoryIndex(args.index)) {
+    NoteIndexDirectory(args.index);
     s = Engine::CheckIndex(args.index);
   } else {
     // Loading checks every checksum and count of a snapshot.
@@ -612,17 +622,22 @@ int Export(IndexArgs& args) {
   const std::string& snapshot = args.other;
   std::error_code ec;
   const std::filesystem::path parent =
-      std::filesystem::absolute(snapshot, ec).parent_path();
+      std::filesystem::weakly_canonical(snapshot, ec).parent_path();
   if (std::filesystem::equivalent(parent, dir, ec)) {
     return StatusExit(absl::InvalidArgumentError(absl::StrFormat(
         "'%s' is inside the index directory '%s': a snapshot is written "
         "elsewhere",
         snapshot, dir)));
   }
-  if (std::filesystem::is_regular_file(snapshot, ec) && !args.force) {
+  // A descriptor named as a path (/dev/stdout) is the shell's to open.
+  const bool descriptor =
+      snapshot.rfind("/dev/", 0) == 0 || snapshot.rfind("/proc/", 0) == 0;
+  if (!descriptor && std::filesystem::is_regular_file(snapshot, ec) &&
+      !args.force) {
     return StatusExit(absl::AlreadyExistsError(absl::StrFormat(
         "'%s' exists; --force replaces it", snapshot)));
   }
+  NoteIndexDirectory(dir);
   auto info = Engine::ReadIndexInfo(dir);
   if (!info.ok()) return StatusExit(info.status());
   auto engine = Engine::Open(dir, SnapshotOptions(*info, args.common));

@@ -1509,7 +1509,12 @@ absl::Status InputReader::ParseLine(std::string_view line, uint64_t& bytes) {
           ReferenceTo(j.source.path, line_offset + at, text.size());
     }
   }
-  if (options_.keep_lines) p.line = std::string(line);
+  if (options_.keep_lines) {
+    // Kept lines are written one after another: a byte-order mark would
+    // land inside the output (ParseObject passed over it).
+    p.line = std::string(line.substr(0, 3) == "\xEF\xBB\xBF" ? line.substr(3)
+                                                            : line);
+  }
   Queue(std::move(p), bytes);
   return absl::OkStatus();
 }

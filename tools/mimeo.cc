@@ -44,9 +44,13 @@ int main(int argc, char** argv) {
   }
   // What went to stdout (help, a check's verdict, results) must have
   // reached it: a full disk or a closed pipe is a failed run.
-  if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
-    std::fprintf(stderr, "mimeo: cannot write to standard output: %s\n",
-                 std::strerror(errno));
+  errno = 0;
+  const bool flushed = std::fflush(stdout) == 0;
+  if (!flushed || std::ferror(stdout)) {
+    // errno is the flush's; an earlier failed write left only the flag.
+    std::fprintf(stderr, "mimeo: cannot write to standard output%s%s\n",
+                 !flushed && errno != 0 ? ": " : "",
+                 !flushed && errno != 0 ? std::strerror(errno) : "");
     return rc == 0 ? 1 : rc;
   }
   return rc;

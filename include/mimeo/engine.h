@@ -394,7 +394,10 @@ class Engine {
     kSkip,  // leaves the document out: `mimeo index add --skip-existing`,
             // where another process may add the same ids meanwhile
   };
-  // The DocIds of the documents added, in the batch's order.
+  // The DocIds of the documents added, in the batch's order; with kSkip,
+  // of those not skipped only (id() of each says which). kSkip tries a
+  // batch again when another process files one of its ids meanwhile, up
+  // to 8 times, then fails as kFail would.
   absl::StatusOr<std::vector<DocId>> Commit(
       SketchedBatch batch, OnExisting existing = OnExisting::kFail);
 
@@ -532,6 +535,9 @@ class Engine {
   // and one sorted array of band postings a band, about 1.2 KB a document
   // in near-duplicate mode without texts, so batches of up to a few
   // hundred thousand documents fit).
+  // A data.mdb cut short (a copy interrupted) opens, and reading a page
+  // past its end raises SIGBUS, as any memory-mapped file does; the mimeo
+  // command catches it and names the index.
   // Within one process, open an index once (LMDB's locks are per process).
   static absl::StatusOr<std::unique_ptr<Engine>> Open(const std::string& dir,
                                                       const Options& options);

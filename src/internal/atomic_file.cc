@@ -163,7 +163,7 @@ absl::StatusOr<AtomicFile> AtomicFile::Create(const std::string& path,
   }
   absl::StatusOr<std::string> target = ResolveLinks(path);
   if (!target.ok()) return target.status();
-  std::string temporary = *target + ".tmp-XXXXXX";
+  std::string temporary = *target + kTemporaryMark + "XXXXXX";
   const int fd = mkostemp(temporary.data(), O_CLOEXEC);
   if (fd < 0) {
     return absl::PermissionDeniedError(absl::StrFormat(

@@ -17,9 +17,10 @@ namespace mimeo::internal {
 // A new version of a file, written under a temporary name and moved into
 // place by Commit():
 //   - the temporary file is made by mkstemp in the target's directory (so
-//     the rename is atomic), named "TARGET.tmp-XXXXXX": unique per writer,
-//     so concurrent writers never collide, and never an existing file such
-//     as the user's own "TARGET.tmp";
+//     the rename is atomic), named "TARGET.tmp-mimeo-XXXXXX"
+//     (kTemporaryMark): unique per writer, so concurrent writers never
+//     collide, and never an existing file such as the user's own
+//     "TARGET.tmp";
 //   - a symbolic link is followed: the file it points to is replaced, the
 //     link stays a link;
 //   - an existing file's permission bits are kept (a 0600 index stays
@@ -40,6 +41,10 @@ namespace mimeo::internal {
 //     (/dev/full: no space left). Existing::kKeep refuses them all.
 // Not thread-safe: one thread writes one AtomicFile. Different AtomicFiles
 // may be written at once, for the same target too: the last Commit() wins.
+// What a temporary file's name adds to its target's: "TARGET.tmp-mimeo-"
+// and six characters of mkstemp.
+inline constexpr char kTemporaryMark[] = ".tmp-mimeo-";
+
 class AtomicFile {
  public:
   // What Commit() does when the target exists.
@@ -63,6 +68,9 @@ class AtomicFile {
   std::FILE* file() const { return file_; }
   // The file that Commit() replaces (symbolic links resolved).
   const std::string& target() const { return target_; }
+  // Written in place (a device, a FIFO, a descriptor named as a path), not
+  // replaced.
+  bool in_place() const { return in_place_; }
   const std::string& temporary() const { return temporary_; }
 
   // Moves the written file into place (see above). On failure the target

@@ -470,13 +470,13 @@ struct EnvCloser {
 };
 
 // LMDB trusts its file: a page damaged in a way its checks do not catch
-// stops the process on one of its assertions. Say which index, and what
-// to do, before it does.
+// (or a misuse of LMDB) stops the process on one of its assertions. Say
+// which index, and what to do, before it does.
 void OnLmdbAssert(MDB_env* env, const char* what) {
   const void* dir = mdb_env_get_userctx(env);
   std::fprintf(stderr,
-               "mimeo: index '%s' is damaged (LMDB: %s); stopping. Restore it "
-               "from a copy or build it again.\n",
+               "mimeo: LMDB stopped on an internal check in index '%s' (%s); "
+               "the index may be damaged: run `mimeo index check` on it\n",
                dir != nullptr ? static_cast<const char*>(dir) : "?", what);
   std::fflush(stderr);
 }
@@ -539,26 +539,6 @@ absl::StatusOr<EnvPtr> OpenEnv(const std::string& dir, uint64_t map_bytes,
   if (rc != 0) {
     return absl::FailedPreconditionError(
         absl::StrFormat("cannot open index '%s': %s", dir, LmdbMessage(rc)));
-  }
-  // A data file cut short (a copy interrupted, a disk that filled while
-  // copying) still opens, and a read of a page past its end would kill the
-  // process with SIGBUS: the pages the last commit uses must all be there.
-  MDB_envinfo info;
-  MDB_stat stat_of_env;
-  mdb_filehandle_t fd;
-  struct stat file;
-  if (mdb_env_info(env.get(), &info) == 0 &&
-      mdb_env_stat(env.get(), &stat_of_env) == 0 &&
-      mdb_env_get_fd(env.get(), &fd) == 0 && fstat(fd, &file) == 0) {
-    const uint64_t needed = (static_cast<uint64_t>(info.me_last_pgno) + 1) *
-                            stat_of_env.ms_psize;
-    if (static_cast<uint64_t>(file.st_size) < needed) {
-      return absl::DataLossError(absl::StrFormat(
-          "index '%s' is damaged: its data.mdb holds %d bytes, but its last "
-          "commit uses %d (the file was cut short; restore it from a copy or "
-          "build the index again)",
-          dir, file.st_size, needed));
-    }
   }
   if (!*read_only) {
     // Reader slots of processes that died holding them.
