@@ -825,7 +825,7 @@ LmdbDocumentStore::LmdbDocumentStore(std::string dir, MDB_env* env, Dbs dbs,
 
 LmdbDocumentStore::~LmdbDocumentStore() {
   if (snapshot_ != nullptr) mdb_txn_abort(snapshot_);
-  mdb_env_close(env_);
+  EnvCloser()(env_);  // with the name NameEnv() gave it
 }
 
 absl::Status LmdbDocumentStore::Error(const char* what, int rc) const {
