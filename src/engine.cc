@@ -725,26 +725,36 @@ absl::StatusOr<std::vector<DocId>> Engine::AddBatch(
   return InsertAll(docs, absl::MakeSpan(sketches));
 }
 
-absl::Status Engine::Remove(std::string_view id) {
-  std::unique_lock lock(*mu_);
+absl::StatusOr<uint64_t> Engine::RemoveChosen(
+    const std::function<absl::StatusOr<std::vector<DocId>>()>& choose) {
   for (;;) {
     RETURN_IF_ERROR(FollowStore());
-    const std::optional<DocId> d = store_->Find(id);
-    if (!d.has_value()) {
-      return absl::NotFoundError(
-          absl::StrFormat("no document '%s' to remove", id));
-    }
-    const absl::Status removed = store_->Remove(absl::MakeConstSpan(&*d, 1));
+    ASSIGN_OR_RETURN(const std::vector<DocId> docs, choose());
+    if (docs.empty()) return 0;
+    const absl::Status removed = store_->Remove(docs);
     if (absl::IsAborted(removed)) continue;
     RETURN_IF_ERROR(removed);
-    return Unindex(*d);
+    for (DocId d : docs) RETURN_IF_ERROR(Unindex(d));
+    return docs.size();
   }
+}
+
+absl::Status Engine::Remove(std::string_view id) {
+  std::unique_lock lock(*mu_);
+  return RemoveChosen([&]() -> absl::StatusOr<std::vector<DocId>> {
+           const std::optional<DocId> d = store_->Find(id);
+           if (!d.has_value()) {
+             return absl::NotFoundError(
+                 absl::StrFormat("no document '%s' to remove", id));
+           }
+           return std::vector<DocId>{*d};
+         })
+      .status();
 }
 
 absl::StatusOr<uint64_t> Engine::Remove(absl::Span<const std::string> ids) {
   std::unique_lock lock(*mu_);
-  for (;;) {
-    RETURN_IF_ERROR(FollowStore());
+  return RemoveChosen([&]() -> absl::StatusOr<std::vector<DocId>> {
     std::vector<DocId> docs;
     docs.reserve(ids.size());
     for (const std::string& id : ids) {
@@ -757,13 +767,8 @@ absl::StatusOr<uint64_t> Engine::Remove(absl::Span<const std::string> ids) {
     }
     std::sort(docs.begin(), docs.end());
     docs.erase(std::unique(docs.begin(), docs.end()), docs.end());
-    if (docs.empty()) return 0;
-    const absl::Status removed = store_->Remove(docs);
-    if (absl::IsAborted(removed)) continue;
-    RETURN_IF_ERROR(removed);
-    for (DocId d : docs) RETURN_IF_ERROR(Unindex(d));
-    return docs.size();
-  }
+    return docs;
+  });
 }
 
 absl::Span<const uint64_t> Engine::SetOf(DocId doc) const {
@@ -1897,8 +1902,7 @@ absl::Status Engine::SaveIndex(const std::string& dir) const {
 
 absl::StatusOr<uint64_t> Engine::Prune(int64_t before) {
   std::unique_lock lock(*mu_);
-  for (;;) {
-    RETURN_IF_ERROR(FollowStore());
+  return RemoveChosen([&]() -> absl::StatusOr<std::vector<DocId>> {
     std::vector<DocId> old;
     for (DocId d = 0; d < store_->num_ids(); ++d) {
       const std::optional<int64_t> date = store_->date(d);
@@ -1906,13 +1910,8 @@ absl::StatusOr<uint64_t> Engine::Prune(int64_t before) {
         old.push_back(d);
       }
     }
-    if (old.empty()) return 0;
-    const absl::Status removed = store_->Remove(old);
-    if (absl::IsAborted(removed)) continue;
-    RETURN_IF_ERROR(removed);
-    for (DocId d : old) RETURN_IF_ERROR(Unindex(d));
-    return old.size();
-  }
+    return old;
+  });
 }
 
 std::string Engine::source(DocId doc) const {

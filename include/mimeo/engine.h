@@ -50,6 +50,7 @@
 #define MIMEO_ENGINE_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -649,6 +650,12 @@ class Engine {
   // Require the exclusive lock; fail only on a broken invariant.
   absl::Status IndexStored(DocId doc) const;
   absl::Status Unindex(DocId doc) const;
+  // Removes the documents `choose` picks (ascending, distinct) in one
+  // store transaction and unindexes them; picks again after taking in
+  // another writer's changes when the store asks (Aborted). Returns how
+  // many were removed, or choose's error. Requires the exclusive lock.
+  absl::StatusOr<uint64_t> RemoveChosen(
+      const std::function<absl::StatusOr<std::vector<DocId>>()>& choose);
   // IndexStored() of every document in a store just adopted (Load(),
   // Open()), then the LSH index with room for them.
   absl::Status IndexAll();
