@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "doc_meta.h"
+#include "utf8.h"
 
 namespace mimeo::cli {
 namespace {
@@ -433,8 +434,7 @@ bool StartsWithTag(std::string_view s, std::string_view tag) {
 bool LooksLikeHtml(std::string_view text) {
   // How far into the text the tags of the second test are looked for.
   constexpr size_t kProbe = 4096;
-  size_t start = 0;
-  if (text.substr(0, 3) == "\xEF\xBB\xBF") start = 3;
+  size_t start = text.size() - WithoutByteOrderMark(text).size();
   while (start < text.size() && IsHtmlSpace(text[start])) ++start;
   const std::string_view rest = text.substr(start);
   if (StartsWithTag(rest, "<html")) return true;

@@ -327,7 +327,7 @@ std::string BinaryKind(std::string_view head) {
 absl::StatusOr<simdjson::dom::object> ParseObject(
     std::string_view line, simdjson::dom::parser& parser,
     std::string& padded, bool& repaired) {
-  if (line.substr(0, 3) == "\xEF\xBB\xBF") line.remove_prefix(3);
+  line = WithoutByteOrderMark(line);
   std::string fixed;
   repaired = !simdjson::validate_utf8(line.data(), line.size());
   if (repaired) {
@@ -1512,8 +1512,7 @@ absl::Status InputReader::ParseLine(std::string_view line, uint64_t& bytes) {
   if (options_.keep_lines) {
     // Kept lines are written one after another: a byte-order mark would
     // land inside the output (ParseObject passed over it).
-    p.line = std::string(line.substr(0, 3) == "\xEF\xBB\xBF" ? line.substr(3)
-                                                            : line);
+    p.line = std::string(WithoutByteOrderMark(line));
   }
   Queue(std::move(p), bytes);
   return absl::OkStatus();

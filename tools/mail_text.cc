@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "html_text.h"
+#include "utf8.h"
 
 namespace mimeo::cli {
 namespace {
@@ -669,8 +670,7 @@ std::optional<int64_t> ParseMailDate(std::string_view s) {
 MailText MailToText(std::string_view message) {
   MailText mail;
   // Judged as LooksLikeMail() judges it.
-  std::string_view judged = message;
-  if (StartsWith(judged, "\xEF\xBB\xBF")) judged.remove_prefix(3);
+  const std::string_view judged = WithoutByteOrderMark(message);
   Reader reader(mail.text);
   if (std::optional<Headers> h = MessageHeaders(judged)) {
     mail.had_headers = true;
@@ -711,7 +711,7 @@ MailText MailToText(std::string_view message) {
 
 std::optional<std::string> MailHeader(std::string_view message,
                                       std::string_view name) {
-  if (StartsWith(message, "\xEF\xBB\xBF")) message.remove_prefix(3);
+  message = WithoutByteOrderMark(message);
   const std::optional<Headers> h = MessageHeaders(message);
   if (!h) return std::nullopt;
   const std::string* v = h->Find(ToLower(name));
@@ -720,7 +720,7 @@ std::optional<std::string> MailHeader(std::string_view message,
 }
 
 bool LooksLikeMail(std::string_view text) {
-  if (StartsWith(text, "\xEF\xBB\xBF")) text.remove_prefix(3);
+  text = WithoutByteOrderMark(text);
   return MessageHeaders(text).has_value() || !InferBoundary(text).empty() ||
          LooksQuotedPrintable(text.substr(0, kQuotedPrintableProbe));
 }

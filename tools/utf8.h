@@ -18,6 +18,11 @@ namespace mimeo::cli {
 // a UTF-8 sequence in two.
 std::string_view Utf8Prefix(std::string_view s, size_t max_bytes);
 
+// `s` without the UTF-8 byte-order mark some programs write first.
+inline std::string_view WithoutByteOrderMark(std::string_view s) {
+  return s.substr(0, 3) == "\xEF\xBB\xBF" ? s.substr(3) : s;
+}
+
 // A file that starts with a UTF-16 byte-order mark (FF FE: little endian,
 // as Windows writes "Unicode" text; FE FF: big endian) as UTF-8, without
 // the mark; lone surrogates and an odd last byte become U+FFFD. Nothing
