@@ -183,10 +183,12 @@ def render(site, page, sites_pages):
               p[1] != page["headline"]]
     if recent:
         body.append('<aside><h2>Most read</h2><ol>%s</ol>' % "".join(
-            "<li><a>%s</a></li>" % esc(p[1]) for p in recent[-5:]))
+            '<li><a href="/%s/">%s</a></li>' % (slug(p[1]), esc(p[1]))
+            for p in recent[-5:]))
         body.append("<h2>Related stories</h2>%s</aside>" % "".join(
-            '<div class="teaser"><h3>%s</h3><p>%s</p></div>'
-            % (esc(p[1]), esc(p[2])) for p in recent[-8:-5]))
+            '<div class="teaser"><h3><a href="/%s/">%s</a></h3><p>%s</p>'
+            '</div>' % (slug(p[1]), esc(p[1]), esc(p[2]))
+            for p in recent[-8:-5]))
     body.append("</main><footer><p>%s</p><p>Sign up to our daily newsletter "
                 "for the stories that matter to %s, delivered to your inbox "
                 "every morning.</p><p>%s</p><p>Copyright %d.</p></footer>"

@@ -219,6 +219,61 @@ TEST(HtmlToTextTest, KeepsVisibleTextDropsScriptsStylesAndNavigation) {
             "broken\nkeep   this\nas is\ncaf\u00e9 \u201cx\u201d");
 }
 
+TEST(HtmlToTextTest, DropsListsOfLinksButNotListsWithLinksInThem) {
+  // What the article says is long enough that the lists are not most of
+  // the page.
+  const std::string article =
+      "<p>The central bank raised its main rate by half a point on "
+      "Tuesday, the third rise this year, citing prices that keep "
+      "climbing faster than wages in every region of the country.</p>";
+  // A menu in a plain list, a "most read" list with a date beside each
+  // link (still three quarters link text), breadcrumbs in an <ol>, a
+  // table of links: all left out.
+  EXPECT_EQ(HtmlToText("<body><div class=menu><ul><li><a href=/>Home</a>"
+                       "<li><a href=/news>News</a><li><a href=/sport>Sport"
+                       "</a></ul></div><h1>Rates</h1>" +
+                       article +
+                       "<aside><h2>Most read</h2><ol><li><a href=/a>Storm "
+                       "closes the coast road for a week</a> 2h<li><a "
+                       "href=/b>Council votes to keep the library open</a>"
+                       " 5h</ol></aside><table><tr><td><a href=/t>Terms</a>"
+                       "<td><a href=/p>Privacy</a></table></body>"),
+            "Rates\nThe central bank raised its main rate by half a point on "
+            "Tuesday, the third rise this year, citing prices that keep "
+            "climbing faster than wages in every region of the country.\n"
+            "Most read");
+  // Kept: a list whose items say something beside their link, a list of
+  // one link, anchors that link nowhere, a link in a paragraph.
+  const std::string kept = HtmlToText(
+      "<body>" + article +
+      "<ul><li><a href=/os>os.path</a>: common operations on the names "
+      "of files<li><a href=/re>re</a>: regular expressions, as Perl "
+      "writes them</ul><ul><li><a href=/x>See the full report</a></ul>"
+      "<ol><li><a name=one>One</a><li><a name=two>Two</a></ol>"
+      "<p><a href=/a>Read</a> <a href=/b>more</a></p></body>");
+  EXPECT_NE(kept.find("os.path: common operations"), std::string::npos);
+  EXPECT_NE(kept.find("See the full report"), std::string::npos);
+  EXPECT_NE(kept.find("One\nTwo"), std::string::npos);
+  EXPECT_NE(kept.find("Read more"), std::string::npos);
+  // A page that is mostly its links (an index) keeps them.
+  EXPECT_EQ(HtmlToText("<body><h1>Index</h1><ul><li><a href=/a>Alpha "
+                       "functions</a><li><a href=/b>Beta functions</a>"
+                       "</ul><p>Two pages.</p></body>"),
+            "Index\nAlpha functions\nBeta functions\nTwo pages.");
+  // A list inside a list of links goes with it; a list of links inside a
+  // list that says something goes alone.
+  const std::string nested = HtmlToText(
+      "<body>" + article +
+      "<ul><li>Chapters, in the order they were written: the first ones on "
+      "the bank's history, then<ul><li><a href=/1>One</a><li><a href=/2>"
+      "Two</a></ul></ul><ol><li><a href=/3>Three</a><ul><li><a href=/4>"
+      "Four</a></ul></ol></body>");
+  EXPECT_TRUE(nested.ends_with(
+      "country.\nChapters, in the order they were written: the first ones "
+      "on the bank's history, then"))
+      << nested;
+}
+
 TEST(ReadHtmlPageTest, TakesTheSiteAndPublicationTimeFromTheHead) {
   // The canonical link names the site (og:url only without it); of the
   // dates, the most preferred name that parses; dates in the body are

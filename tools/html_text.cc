@@ -117,6 +117,10 @@ class ParseArena {
   void* free_[kClasses] = {};  // freed blocks by class, linked through them
 };
 
+bool IsHtmlSpace(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
+}
+
 bool Skipped(const GumboElement& e) {
   switch (e.tag) {
     case GUMBO_TAG_HEAD:
@@ -208,8 +212,92 @@ class TextBuilder {
   bool at_line_start_ = true;
 };
 
-// Walks the tree without recursion (pages can nest thousands deep).
-void Walk(const GumboNode* root, TextBuilder& out) {
+bool IsLink(const GumboElement& e) {
+  return e.tag == GUMBO_TAG_A &&
+         gumbo_get_attribute(&e.attributes, "href") != nullptr;
+}
+
+// The lists and tables of a page that are a reader's way around, not what
+// it says (see HtmlToText), in address order: every list (<ul>, <ol>,
+// <menu>, <dl>) or table whose visible text is at least three quarters
+// link text and that holds two links or more. None when together they hold
+// more than half of the page's visible text: such a page (a site map, an
+// index, a table of contents) is its links.
+std::vector<const GumboNode*> LinkLists(const GumboNode* root) {
+  constexpr size_t kMinLinks = 2;
+  constexpr double kMinLinkShare = 0.75;
+  constexpr double kMaxPageShare = 0.5;
+  struct Frame {
+    const GumboNode* node;
+    unsigned next_child;
+    bool in_link;
+    size_t text;     // non-space bytes of visible text inside
+    size_t linked;   // of which inside a link
+    size_t links;    // links inside
+    size_t dropped;  // text inside the lists found inside
+  };
+  std::vector<const GumboNode*> lists;
+  std::vector<Frame> stack{{root, 0, false, 0, 0, 0, 0}};
+  while (true) {
+    Frame& f = stack.back();
+    const GumboNode* n = f.node;
+    const GumboVector& children = n->type == GUMBO_NODE_DOCUMENT
+                                      ? n->v.document.children
+                                      : n->v.element.children;
+    if (f.next_child < children.length) {
+      const auto* child =
+          static_cast<const GumboNode*>(children.data[f.next_child++]);
+      if (child->type == GUMBO_NODE_TEXT || child->type == GUMBO_NODE_CDATA) {
+        size_t bytes = 0;
+        for (const char* s = child->v.text.text; *s != '\0'; ++s) {
+          bytes += !IsHtmlSpace(*s) && *s != '\v';
+        }
+        f.text += bytes;
+        if (f.in_link) f.linked += bytes;
+      } else if ((child->type == GUMBO_NODE_ELEMENT ||
+                  child->type == GUMBO_NODE_TEMPLATE) &&
+                 !Skipped(child->v.element)) {
+        stack.push_back({child, 0, f.in_link || IsLink(child->v.element), 0,
+                         0, 0, 0});
+      }
+      continue;
+    }
+    Frame done = f;
+    stack.pop_back();
+    if (done.node->type == GUMBO_NODE_ELEMENT) {
+      const GumboElement& e = done.node->v.element;
+      if (IsLink(e)) ++done.links;
+      const bool list = e.tag == GUMBO_TAG_UL || e.tag == GUMBO_TAG_OL ||
+                        e.tag == GUMBO_TAG_MENU || e.tag == GUMBO_TAG_DL ||
+                        e.tag == GUMBO_TAG_TABLE;
+      if (list && done.links >= kMinLinks && done.text > 0 &&
+          static_cast<double>(done.linked) >=
+              kMinLinkShare * static_cast<double>(done.text)) {
+        lists.push_back(done.node);
+        done.dropped = done.text;
+      }
+    }
+    if (stack.empty()) {
+      if (static_cast<double>(done.dropped) >
+          kMaxPageShare * static_cast<double>(done.text)) {
+        lists.clear();
+      }
+      break;
+    }
+    Frame& parent = stack.back();
+    parent.text += done.text;
+    parent.linked += done.linked;
+    parent.links += done.links;
+    parent.dropped += done.dropped;
+  }
+  std::sort(lists.begin(), lists.end());
+  return lists;
+}
+
+// Walks the tree without recursion (pages can nest thousands deep),
+// leaving out the elements of `lists` (sorted).
+void Walk(const GumboNode* root, TextBuilder& out,
+          const std::vector<const GumboNode*>& lists = {}) {
   struct Frame {
     const GumboNode* node;
     unsigned next_child;
@@ -235,7 +323,8 @@ void Walk(const GumboNode* root, TextBuilder& out) {
                                       : n->v.element.children;
     const bool element = n->type != GUMBO_NODE_DOCUMENT;
     if (f.next_child == 0 && element) {
-      if (Skipped(n->v.element)) {
+      if (Skipped(n->v.element) ||
+          std::binary_search(lists.begin(), lists.end(), n)) {
         stack.pop_back();
         continue;
       }
@@ -290,10 +379,6 @@ bool StartsWithNoCase(std::string_view s, std::string_view prefix) {
     }
   }
   return true;
-}
-
-bool IsHtmlSpace(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
 }
 
 // Whether `a` is `b` (lower case), ignoring ASCII case.
@@ -489,7 +574,7 @@ HtmlPage ReadHtmlPage(std::string_view html) {
     }
     out.LineBreak();
   }
-  Walk(parsed->document, out);
+  Walk(parsed->document, out, LinkLists(parsed->document));
   gumbo_destroy_output(&options, parsed);
   arena.Reset();
   page.text = out.Take();

@@ -14,8 +14,15 @@ namespace mimeo::cli {
 // whitespace collapsed to one space (kept as is inside <pre>), a line break
 // after each block (paragraph, heading, list item, table row, <br>...).
 // Left out: <head> (but the <title> becomes the first line), script,
-// style, noscript, template, svg, iframe, form controls, and navigation
-// (<nav> and role="navigation"). Never fails: malformed HTML is repaired
+// style, noscript, template, svg, iframe, form controls, and navigation:
+// <nav>, role="navigation", and every list (<ul>, <ol>, <menu>, <dl>) or
+// table that holds two links or more and whose visible text is at least
+// three quarters link text (<a href>): a site's menu in a plain list, a
+// "most read" list, breadcrumbs, a table of contents. Their words are the
+// names of other pages, which the site repeats on page after page, never
+// what a page says. When such lists hold more than half of a page's text
+// they are kept: that page (a site map, an index) is its links.
+// Never fails: malformed HTML is repaired
 // the way a browser would. A page whose elements nest more than 5,000 deep
 // (gumbo slows down with the square of the depth) is read by stripping its
 // tags instead, so a hostile page cannot stall a run.
