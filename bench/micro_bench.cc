@@ -205,6 +205,28 @@ void BM_Align(benchmark::State& state) {
 }
 BENCHMARK(BM_Align);
 
+// Align() alone, as copy mode runs it: one long text, its seeds indexed
+// once, against others that share a passage with it and little else.
+void BM_AlignIndexed(benchmark::State& state) {
+  const std::string& text = RealText();
+  const std::string shared = text.substr(20000, 1500);
+  const std::string a = text.substr(0, 12000) + shared + text.substr(30000, 8000);
+  const std::string b = text.substr(40000, 6000) + shared + text.substr(50000, 4000);
+  auto aligner = *mimeo::Aligner::Create({}, {}, {}, {});
+  mimeo::AlignedText ta, tb;
+  aligner.Prepare(a, ta).IgnoreError();
+  aligner.Prepare(b, tb).IgnoreError();
+  aligner.IndexSeeds(ta);
+  size_t passages = 0;
+  for (auto _ : state) {
+    passages = aligner.Align(ta, tb).size();
+    benchmark::DoNotOptimize(passages);
+  }
+  state.SetBytesProcessed(state.iterations() * b.size());
+  state.counters["passages"] = static_cast<double>(passages);
+}
+BENCHMARK(BM_AlignIndexed);
+
 // Normalization alone, over `text`.
 void NormalizeBench(benchmark::State& state, const std::string& text) {
   auto n = *mimeo::Normalizer::Create({});

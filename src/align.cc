@@ -1,6 +1,7 @@
 #include "mimeo/align.h"
 
 #include <algorithm>
+#include <bit>
 #include <cstdlib>
 #include <utility>
 
@@ -81,11 +82,19 @@ void Aligner::BuildSeeds(const Shingles& sa, SeedIndex& out) const {
   }
   out.where_.clear();
   out.where_.reserve(by_hash.size());
+  // At least 8 slots a shingle, and 64 in all; a power of two.
+  const int bits = static_cast<int>(
+      std::bit_width(std::max<size_t>(by_hash.size() * 8, 64) - 1));
+  out.filter_shift_ = 64 - bits;
+  out.filter_.assign(size_t{1} << (bits - 6), 0);
   for (uint32_t i = 0; i < by_hash.size();) {
     uint32_t j = i;
     while (j < by_hash.size() && by_hash[j].first == by_hash[i].first) ++j;
     if (j - i <= static_cast<uint32_t>(options_.max_repeats)) {
-      out.where_[by_hash[i].first] = {i, j};
+      const uint64_t hash = by_hash[i].first;
+      out.where_[hash] = {i, j};
+      const uint64_t slot = (hash * 0x9e3779b97f4a7c15ULL) >> out.filter_shift_;
+      out.filter_[slot >> 6] |= uint64_t{1} << (slot & 63);
     }
     i = j;
   }
@@ -111,6 +120,7 @@ std::vector<Passage> Aligner::Align(const AlignedText& a,
   std::vector<Run> runs;
   absl::flat_hash_map<int64_t, uint32_t> active;
   for (uint32_t j = 0; j < sb.size(); ++j) {
+    if (!seeds.MayHold(sb.hashes[j])) continue;
     auto it = seeds.where_.find(sb.hashes[j]);
     if (it == seeds.where_.end()) continue;
     for (uint32_t p = it->second.first; p < it->second.second; ++p) {

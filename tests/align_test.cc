@@ -214,6 +214,38 @@ TEST(AlignTest, PreparingAgainDropsTheSeedIndex) {
   EXPECT_EQ(Cut(a, p[0].a_begin, p[0].a_end), Cut(b, p[0].b_begin, p[0].b_end));
 }
 
+TEST(AlignTest, LongTextsFindTheirWholeSharedPassage) {
+  // Long texts make a large seed index; every shingle of the shared run
+  // must still be seen in it, or the passage comes out cut or missing.
+  const Aligner aligner = MakeAligner();
+  std::mt19937_64 rng(17);
+  for (int words : {50, 3000, 40000}) {
+    const std::string shared = testing::RandomText(rng, 200);
+    const std::string a = testing::RandomText(rng, words) + " " + shared +
+                          " " + testing::RandomText(rng, words);
+    const std::string b = testing::RandomText(rng, words / 2) + " " + shared +
+                          " " + testing::RandomText(rng, 10);
+    AlignedText ta, tb;
+    ASSERT_TRUE(aligner.Prepare(a, ta).ok());
+    ASSERT_TRUE(aligner.Prepare(b, tb).ok());
+    for (bool indexed : {false, true}) {
+      if (indexed) aligner.IndexSeeds(ta);
+      const auto p = aligner.Align(ta, tb);
+      ASSERT_EQ(p.size(), 1u) << words;
+      EXPECT_EQ(p[0].a_tokens(), 200u) << words;
+      EXPECT_EQ(Cut(a, p[0].a_begin, p[0].a_end), shared) << words;
+      EXPECT_EQ(Cut(b, p[0].b_begin, p[0].b_end), shared) << words;
+    }
+  }
+  // An empty text indexed aligns with nothing.
+  AlignedText empty, other;
+  ASSERT_TRUE(aligner.Prepare("", empty).ok());
+  aligner.IndexSeeds(empty);
+  ASSERT_TRUE(aligner.Prepare(testing::RandomText(rng, 30), other).ok());
+  EXPECT_TRUE(aligner.Align(empty, other).empty());
+  EXPECT_TRUE(aligner.Align(other, empty).empty());
+}
+
 TEST(AlignTest, ValidatesOptions) {
   Aligner::Options o;
   o.min_passage_tokens = 0;

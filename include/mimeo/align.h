@@ -97,6 +97,17 @@ class SeedIndex {
   // For each hash occurring at most max_repeats times: its positions are
   // positions_[first, second).
   absl::flat_hash_map<uint64_t, std::pair<uint32_t, uint32_t>> where_;
+  // A bit per slot, set for every hash of where_: a hash whose bit is clear
+  // is not there. About eight slots a hash, so most of the other text's
+  // shingles (which two texts sharing a passage mostly do not share) are
+  // turned away by one bit test in a few kilobytes, not by a probe of the
+  // map. MayHold() picks the slot.
+  std::vector<uint64_t> filter_;
+  int filter_shift_ = 64;
+  bool MayHold(uint64_t hash) const {
+    const uint64_t slot = (hash * 0x9e3779b97f4a7c15ULL) >> filter_shift_;
+    return (filter_[slot >> 6] >> (slot & 63)) & 1;
+  }
   bool built_ = false;
 };
 
