@@ -93,7 +93,7 @@ void Aligner::BuildSeeds(const Shingles& sa, SeedIndex& out) const {
     if (j - i <= static_cast<uint32_t>(options_.max_repeats)) {
       const uint64_t hash = by_hash[i].first;
       out.where_[hash] = {i, j};
-      const uint64_t slot = (hash * 0x9e3779b97f4a7c15ULL) >> out.filter_shift_;
+      const uint64_t slot = out.FilterSlot(hash);
       out.filter_[slot >> 6] |= uint64_t{1} << (slot & 63);
     }
     i = j;

@@ -101,11 +101,14 @@ class SeedIndex {
   // is not there. About eight slots a hash, so most of the other text's
   // shingles (which two texts sharing a passage mostly do not share) are
   // turned away by one bit test in a few kilobytes, not by a probe of the
-  // map. MayHold() picks the slot.
+  // map.
   std::vector<uint64_t> filter_;
   int filter_shift_ = 64;
+  uint64_t FilterSlot(uint64_t hash) const {
+    return (hash * 0x9e3779b97f4a7c15ULL) >> filter_shift_;
+  }
   bool MayHold(uint64_t hash) const {
-    const uint64_t slot = (hash * 0x9e3779b97f4a7c15ULL) >> filter_shift_;
+    const uint64_t slot = FilterSlot(hash);
     return (filter_[slot >> 6] >> (slot & 63)) & 1;
   }
   bool built_ = false;
