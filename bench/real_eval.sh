@@ -10,7 +10,8 @@
 #     and erlang-doc HTML, manual pages, npm package READMEs, reuters21578 wire
 #     stories, a mailing-list archive and a crawl of news sites written
 #     from real text, Debian package descriptions, C headers, Python
-#     modules, fortune sayings, the SPDX licence texts), scored by
+#     modules, fortune sayings, the SPDX licence texts, the SpamAssassin
+#     public mail corpus), scored by
 #     bench/oracle.cc: the
 #     share of pairs inside clusters at exact Jaccard >= 0.3 or containment
 #     >= 0.7 (precision), and of pairs at Jaccard >= 0.55 that share a
@@ -48,7 +49,7 @@ for c in mail web; do
       --out "$work/real/$c"
 done
 # So did these (real_corpora.sh builds them alone when named).
-for c in debian-desc headers python-src fortunes licenses; do
+for c in debian-desc headers python-src fortunes licenses spamassassin; do
   [ -d "$work/real/$c" ] || "$root/bench/real_corpora.sh" "$work/real" "$c"
 done
 [ -f "$work/gen3k/labels.jsonl" ] ||
@@ -56,7 +57,7 @@ done
     --docs 3000 --seed 1 >&2
 
 line="${*:-defaults} |"
-for c in copyright python-doc postgresql-doc qt-doc erlang-doc changelog git-relnotes man gcloud-man npm-readme reuters mail web debian-desc headers python-src fortunes licenses; do
+for c in copyright python-doc postgresql-doc qt-doc erlang-doc changelog git-relnotes man gcloud-man npm-readme reuters mail web debian-desc headers python-src fortunes licenses spamassassin; do
   [ -d "$work/real/$c" ] || continue
   if [ $copy = 1 ]; then
     "$bin/tools/mimeo" pairs --mode copy "$work/real/$c" "$@" -q \

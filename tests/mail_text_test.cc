@@ -161,6 +161,70 @@ TEST(MailToTextTest, BodiesWithoutHeadersAreDecodedToo) {
             "that it has soft line breaks, and more than one of them.\n");
 }
 
+// Real archives hold mail from broken senders: HTML sent as plain text or
+// with no type at all, multipart bodies whose Content-Type was lost, a
+// boundary written otherwise than the header names it.
+TEST(MailToTextTest, HtmlSentAsPlainTextIsReadAsHtml) {
+  const std::string head = "From: a@example.org\nSubject: s\n";
+  const std::string page =
+      "<HTML><BODY><P>Call&nbsp;now</P><TABLE><TR><TD>Low rates"
+      "</TD></TR></TABLE></BODY></HTML>\n";
+  // No Content-Type at all, and a fragment rather than a document.
+  EXPECT_EQ(MailToText(head + "\n\n" + page).text, "Call\u00a0now\nLow rates");
+  EXPECT_EQ(MailToText(head + "\n<font size=2><p>Call now</p>"
+                              "<div>Low rates</div></font>\n")
+                .text,
+            "Call now\nLow rates");
+  // Said to be text/plain, quoted-printable.
+  EXPECT_EQ(MailToText(head +
+                       "Content-Type: text/plain\n"
+                       "Content-Transfer-Encoding: quoted-printable\n\n"
+                       "<html><p align=3Dcenter>Call now</p>"
+                       "<p>Low rates</p></html>\n")
+                .text,
+            "Call now\nLow rates");
+  // Plain text that shows a tag stays as it is: prose first, or a single
+  // tag never closed twice.
+  const std::string prose =
+      "Try <p>this</p> in the page and </b> too.\n";
+  EXPECT_EQ(MailToText(head + "\n" + prose).text, prose);
+  const std::string one_tag = "<p> is a paragraph, and </p> ends it.\n";
+  EXPECT_EQ(MailToText(head + "\n" + one_tag).text, one_tag);
+}
+
+TEST(MailToTextTest, MultipartBodyWhoseTypeWasLostIsSplitAtItsBoundary) {
+  const std::string head = "From: a@example.org\nSubject: s\n\n";
+  const std::string body =
+      "This is a multi-part message in MIME format.\n\n"
+      "--XYZ123\nContent-Type: text/plain\n\nThe offer in plain.\n"
+      "--XYZ123\nContent-Type: text/html\n\n<p>The offer</p>\n"
+      "--XYZ123--\n";
+  EXPECT_EQ(MailToText(head + body).text, "The offer in plain.");
+  // A message about MIME that shows a part after its own words is text:
+  // more than three lines before the boundary.
+  const std::string about =
+      "I see this in the raw message:\n"
+      "it starts with a boundary line\n"
+      "and then the part's header,\n"
+      "which my reader shows as text:\n\n" +
+      body.substr(body.find("--XYZ123"));
+  EXPECT_EQ(MailToText(head + about).text, about);
+}
+
+TEST(MailToTextTest, BoundaryWrittenOtherwiseThanNamedIsStillFound) {
+  const std::string m =
+      "From: a@example.org\nSubject: s\n"
+      "Content-Type: multipart/alternative; "
+      "boundary=\"=Multipart Boundary 0925\"\n\n"
+      "This is a multipart MIME message.\n\n"
+      "--= Multipart Boundary 0925\nContent-Type: text/plain\n\n"
+      "The text itself.\n"
+      "--= Multipart Boundary 0925\nContent-Type: text/html\n\n"
+      "<p>The text itself.</p>\n"
+      "--= Multipart Boundary 0925--\n";
+  EXPECT_EQ(MailToText(m).text, "The text itself.");
+}
+
 TEST(MailToTextTest, PlainTextIsNotMail) {
   for (const std::string& text : {
            std::string("Just a story.\nFrom: the editor\n"),

@@ -421,9 +421,9 @@ std::string InferBoundary(std::string_view body) {
     if (line.size() < 3 || line.size() > 200 || !StartsWith(line, "--")) {
       continue;
     }
+    // Blanks may be inside a boundary (RFC 2046), not at its ends.
     const std::string_view token = line.substr(2);
-    if (token.find_first_of(" \t") != std::string_view::npos ||
-        EndsWith(token, "--")) {
+    if (Trim(token).size() != token.size() || EndsWith(token, "--")) {
       continue;
     }
     size_t after = 0;
@@ -438,6 +438,38 @@ std::string InferBoundary(std::string_view body) {
   return std::string();
 }
 
+// Whether the text of a plain part (said to be text/plain, or of no type
+// at all) is HTML all the same, as the mail of badly written senders often
+// is (spam above all): its first thing, after blank space, is a tag a
+// document or a fragment of one opens with, and it closes tags ("</") at
+// least twice. A message about HTML that opens with its example is read
+// as HTML too; its words stay, its tags go.
+bool LooksLikeHtmlPart(std::string_view text) {
+  size_t i = 0;
+  while (i < text.size() && (IsBlank(text[i]) || text[i] == '\n')) ++i;
+  const std::string_view rest = text.substr(i);
+  if (rest.empty() || rest[0] != '<') return false;
+  static constexpr std::string_view kOpenings[] = {
+      "<html",  "<!doctype html", "<x-html", "<head",  "<body",
+      "<meta",  "<title",         "<table",  "<div",   "<center",
+      "<font",  "<p>",            "<p ",     "<base",  "<style",
+      "<!--"};
+  bool opens = false;
+  for (std::string_view tag : kOpenings) {
+    opens = opens || StartsWithIgnoreCase(rest, tag);
+  }
+  if (!opens) return false;
+  const size_t first = rest.find("</");
+  return first != std::string_view::npos &&
+         rest.find("</", first + 2) != std::string_view::npos;
+}
+
+// Lines of text a multipart body may hold before its first boundary line
+// ("This is a multi-part message in MIME format.") when its type was lost
+// and the boundary is inferred: more, and the body is text that shows a
+// MIME part (a message about mail), not a multipart body.
+constexpr int kMaxInferredPreambleLines = 3;
+
 class Reader {
  public:
   explicit Reader(std::string& out) : out_(out) {}
@@ -446,7 +478,18 @@ class Reader {
   void Entity(const Headers& headers, std::string_view body, int depth) {
     if (depth > kMaxDepth || parts_ > kMaxParts) return;
     ++parts_;
-    const ContentType ct = ParseContentType(headers.Find("content-type"));
+    const std::string* type = headers.Find("content-type");
+    ContentType ct = ParseContentType(type);
+    if (type == nullptr) {
+      // A part whose Content-Type is lost (mail that went through a broken
+      // sender or filter) may still be a multipart body: its boundary is
+      // then inferred as for a body alone.
+      if (std::optional<ContentType> inferred =
+              InferredMultipart(body, /*max_preamble_lines=*/
+                                kMaxInferredPreambleLines)) {
+        ct = *std::move(inferred);
+      }
+    }
     if (ct.type == "multipart") {
       Multipart(ct, body, depth);
       return;
@@ -463,7 +506,47 @@ class Reader {
         StartsWithIgnoreCase(Trim(*disposition), "attachment")) {
       return;
     }
-    Append(Decode(headers, body, ct), ct.subtype == "html");
+    std::string text = Decode(headers, body, ct);
+    const bool html = ct.subtype == "html" ||
+                      (ct.subtype == "plain" && LooksLikeHtmlPart(text));
+    Append(std::move(text), html);
+  }
+
+  // The type of a body whose headers are lost, when it is a multipart one:
+  // split at the boundary InferBoundary finds, after at most
+  // `max_preamble_lines` non-blank lines (-1: any number). A body whose
+  // text parts are a plain and an HTML one is taken for the two
+  // alternatives of one text, any other for a mixed one.
+  static std::optional<ContentType> InferredMultipart(std::string_view body,
+                                                      int max_preamble_lines) {
+    std::string boundary = InferBoundary(body);
+    if (boundary.empty()) return std::nullopt;
+    if (max_preamble_lines >= 0) {
+      const std::string dash = "--" + boundary;
+      int lines = 0;
+      size_t pos = 0, next = 0;
+      while (pos < body.size()) {
+        const std::string_view line = LineAt(body, pos, next);
+        if (StartsWith(line, dash)) break;
+        if (!Trim(line).empty() && ++lines > max_preamble_lines) {
+          return std::nullopt;
+        }
+        pos = next;
+      }
+    }
+    ContentType ct;
+    ct.type = "multipart";
+    ct.subtype = "mixed";
+    ct.boundary = std::move(boundary);
+    bool plain = false, html = false, other = false;
+    for (const ContentType& t : PartTypes(SplitParts(body, ct.boundary))) {
+      if (t.type != "text") continue;
+      plain = plain || t.subtype == "plain";
+      html = html || t.subtype == "html";
+      other = other || (t.subtype != "plain" && t.subtype != "html");
+    }
+    if (plain && html && !other) ct.subtype = "alternative";
+    return ct;
   }
 
   // The parts of a multipart body split at `boundary` ("--boundary" lines;
@@ -517,7 +600,14 @@ class Reader {
       Append(UnixLineEnds(std::string(body)), false);
       return;
     }
-    const std::vector<std::string_view> parts = SplitParts(body, ct.boundary);
+    std::vector<std::string_view> parts = SplitParts(body, ct.boundary);
+    if (parts.empty()) {
+      // The boundary its lines use is not the one the header names (a
+      // sender's slip: "=Multipart Boundary" named, "= Multipart Boundary"
+      // written): split at the one they use.
+      const std::string used = InferBoundary(body);
+      if (!used.empty() && used != ct.boundary) parts = SplitParts(body, used);
+    }
     if (parts.empty()) {
       // No boundary line: the body is read as one text.
       Append(UnixLineEnds(std::string(body)), false);
@@ -680,25 +770,10 @@ MailText MailToText(std::string_view message) {
     reader.Entity(*h, judged.substr(h->body), 0);
     return mail;
   }
-  const std::string boundary = InferBoundary(judged);
-  if (!boundary.empty()) {
-    // The body's own type is lost with its headers: a body whose text
-    // parts are a plain and an HTML one is taken for the two alternatives
-    // of one text, any other for a mixed one.
-    ContentType ct;
-    ct.type = "multipart";
-    ct.subtype = "mixed";
-    ct.boundary = boundary;
-    bool plain = false, html = false, other = false;
-    for (const ContentType& t :
-         Reader::PartTypes(Reader::SplitParts(judged, boundary))) {
-      if (t.type != "text") continue;
-      plain = plain || t.subtype == "plain";
-      html = html || t.subtype == "html";
-      other = other || (t.subtype != "plain" && t.subtype != "html");
-    }
-    if (plain && html && !other) ct.subtype = "alternative";
-    reader.Multipart(ct, judged, 0);
+  // The body's own type is lost with its headers.
+  if (const std::optional<ContentType> ct =
+          Reader::InferredMultipart(judged, /*max_preamble_lines=*/-1)) {
+    reader.Multipart(*ct, judged, 0);
     return mail;
   }
   if (LooksQuotedPrintable(judged.substr(0, kQuotedPrintableProbe))) {

@@ -23,6 +23,14 @@
 //     out; attachments (Content-Disposition: attachment, or any part that
 //     is not text) are left out;
 //   * line ends as "\n".
+// Mail from broken senders is read as its reader would want it, not as it
+// says it is: a plain part (text/plain, or of no type at all) that opens
+// with an HTML tag ("<html", "<head", "<table", "<font", "<p>", ...) and
+// closes tags at least twice is HTML; a part whose Content-Type is lost
+// but whose body opens, after at most three lines, with a MIME boundary
+// followed by part headers is that multipart body; a multipart body whose
+// lines use another boundary than its header names is split at the one
+// they use. (All three are common in real archives' spam.)
 // Quoted replies ("> ...") and signatures stay: they are text the message
 // holds. The boilerplate model (boilerplate.h) sets aside what many
 // messages share.
