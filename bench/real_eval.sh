@@ -11,7 +11,7 @@
 #     stories, a mailing-list archive and a crawl of news sites written
 #     from real text, Debian package descriptions, C headers, Python
 #     modules, fortune sayings, the SPDX licence texts, the SpamAssassin
-#     public mail corpus), scored by
+#     public mail corpus, State of the Union addresses), scored by
 #     bench/oracle.cc: the
 #     share of pairs inside clusters at exact Jaccard >= 0.3 or containment
 #     >= 0.7 (precision), and of pairs at Jaccard >= 0.55 that share a
@@ -49,7 +49,7 @@ for c in mail web; do
       --out "$work/real/$c"
 done
 # So did these (real_corpora.sh builds them alone when named).
-for c in debian-desc headers python-src fortunes licenses spamassassin; do
+for c in debian-desc headers python-src fortunes licenses spamassassin sotu; do
   [ -d "$work/real/$c" ] || "$root/bench/real_corpora.sh" "$work/real" "$c"
 done
 [ -f "$work/gen3k/labels.jsonl" ] ||
@@ -57,7 +57,7 @@ done
     --docs 3000 --seed 1 >&2
 
 line="${*:-defaults} |"
-for c in copyright python-doc postgresql-doc qt-doc erlang-doc changelog git-relnotes man gcloud-man npm-readme reuters mail web debian-desc headers python-src fortunes licenses spamassassin; do
+for c in copyright python-doc postgresql-doc qt-doc erlang-doc changelog git-relnotes man gcloud-man npm-readme reuters mail web debian-desc headers python-src fortunes licenses spamassassin sotu; do
   [ -d "$work/real/$c" ] || continue
   if [ $copy = 1 ]; then
     "$bin/tools/mimeo" pairs --mode copy "$work/real/$c" "$@" -q \
@@ -103,7 +103,10 @@ print("P '"$precision"' R %.3f p99 %d" % (c["recall"], c["passages_per_pair"]["p
     figures=$("$bin/bench/mimeo_oracle" score "$work/real/$c" \
       --clusters "$work/out/$c.jsonl" --json |
       python3 -c 'import json,sys; c=json.load(sys.stdin)["clusters"]
-print("P %.3f R %.3f" % (c["precision"], c["recall"]))')
+# "-": no pair to score (no cluster, or no pair at the recall Jaccard).
+p = "%.3f" % c["precision"] if c["member_pairs"] else "-"
+r = "%.3f" % c["recall"] if c["pairs_above_recall_jaccard"] else "-"
+print("P %s R %s" % (p, r))')
   fi
   line="$line $c $figures |"
 done
