@@ -374,6 +374,11 @@ Boilerplate PassageJudge::Judge(const PassageFacts& f,
     if (f.same_edge) return Boilerplate::kEdge;
     if (f.tokens < options_.phrase_tokens) return Boilerplate::kPhrase;
   }
+  // All the pair shares of its own is shorter than a phrase: a set phrase
+  // of its kind of text ("said it has no plans to seek control of", "It is
+  // an error to call this function"), a name or debris, however few
+  // documents hold it.
+  if (f.pair_tokens < options_.phrase_tokens) return Boilerplate::kPhrase;
   // Its shingles are common because many printed it at once.
   if (f.burst_share >= 0.5 && f.tokens >= options_.phrase_tokens) {
     return Boilerplate::kNone;

@@ -365,13 +365,13 @@ TEST(PassageJudgeTest, AStockLineIsAPhraseWhateverItsFingerprints) {
   f.doc_frequency = 2;
   f.rare_run_tokens = 7;
   EXPECT_EQ(judge->Judge(f, 800), Boilerplate::kPhrase);
-  // Unknown, or every shingle rare: an eight-word quote two documents
-  // share is copy.
-  f.tokens = 8;
-  f.pair_tokens = 8;
+  // Unknown, or every shingle rare: a ten-word quote two documents share
+  // is copy.
+  f.tokens = 10;
+  f.pair_tokens = 10;
   f.rare_run_tokens = UINT32_MAX;
   EXPECT_EQ(judge->Judge(f, 800), Boilerplate::kNone);
-  f.rare_run_tokens = 8;
+  f.rare_run_tokens = 10;
   EXPECT_EQ(judge->Judge(f, 800), Boilerplate::kNone);
   // A rare run of a phrase's length or more is copy; so is a short run
   // among long shared text.
@@ -382,6 +382,36 @@ TEST(PassageJudgeTest, AStockLineIsAPhraseWhateverItsFingerprints) {
   f.rare_run_tokens = 7;
   f.pair_tokens = 60;
   EXPECT_EQ(judge->Judge(f, 800), Boilerplate::kNone);
+}
+
+TEST(PassageJudgeTest, APairSharingLessThanAPhraseInAllSharesASetPhrase) {
+  auto judge = PassageJudge::Create({});
+  ASSERT_TRUE(judge.ok());
+  // "said it has no plans to seek control of": nine tokens two wire
+  // stories alone hold, and all they share. A set phrase, not a quote.
+  PassageFacts f;
+  f.tokens = 9;
+  f.pair_tokens = 9;
+  f.doc_frequency = 2;
+  EXPECT_EQ(judge->Judge(f, 800), Boilerplate::kPhrase);
+  EXPECT_EQ(judge->Judge(f, 3), Boilerplate::kPhrase);
+  // The seeds' quote is eleven tokens: copy, in a collection of three.
+  f.tokens = 11;
+  f.pair_tokens = 11;
+  EXPECT_EQ(judge->Judge(f, 3), Boilerplate::kNone);
+  // Nine tokens beside more text of the pair's own are copy.
+  f.tokens = 9;
+  f.pair_tokens = 30;
+  EXPECT_EQ(judge->Judge(f, 800), Boilerplate::kNone);
+  // So are two copies of one short text (a saying in two files).
+  f.pair_tokens = 9;
+  f.whole_pair = true;
+  EXPECT_EQ(judge->Judge(f, 800), Boilerplate::kNone);
+  // With phrase_tokens lowered, the nine tokens are copy again.
+  auto loose = PassageJudge::Create({.phrase_tokens = 8});
+  ASSERT_TRUE(loose.ok());
+  f.whole_pair = false;
+  EXPECT_EQ(loose->Judge(f, 800), Boilerplate::kNone);
 }
 
 TEST(PassageJudgeTest, CopiesOfOneShortTextShareNoFooterPhraseOrMarkup) {

@@ -112,6 +112,12 @@ void AddEngineOptions(CLI::App* cmd, CommonArgs& args, bool passages) {
          "(and an eighth of the collection's span) is a story printed at "
          "once, not a template (default 7; 0: off)")
       ->check(CLI::Range(0.0, 36500.0));
+  cmd->add_option("--phrase-words", o.copy.judge.phrase_tokens,
+                  "Shared copy: a pair that shares fewer words than this of "
+                  "its own in all, or a passage of that few words many "
+                  "documents hold, shares a set phrase, not copy (1: off)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
   cmd->add_option("--lsh-threshold", o.lsh_threshold,
                   "Jaccard similarity the candidate search is tuned for")
       ->each(given("--lsh-threshold"))
