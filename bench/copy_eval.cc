@@ -279,6 +279,9 @@ int main(int argc, char** argv) {
                   "fingerprints this common propose no candidates");
     c->add_option("--bp-max-tokens", o.copy.judge.long_tokens,
                   "pairs sharing this many tokens are copy unless widespread");
+    c->add_option("--bp-phrase", o.copy.judge.phrase_tokens,
+                  "boilerplate: a pair sharing fewer tokens than this in all "
+                  "shares a set phrase (1: off)");
     c->add_option("--threads", o.threads, "threads (0: all)");
   };
   auto* seeds = app.add_subcommand("seeds", "the seeds texts");
