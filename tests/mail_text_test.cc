@@ -245,14 +245,30 @@ TEST(MailToTextTest, PlainTextIsNotMail) {
 
 TEST(MailToTextTest, CraftedMessagesEndQuickly) {
   // Parts nested past the limit, a part count past the limit, a
-  // multipart without its boundary, and truncated encodings.
+  // multipart without its boundary, and truncated encodings. Past the
+  // limits, text is kept as it stands, not lost.
   std::string deep = "From: a@x\nSubject: s\n";
   for (int i = 0; i < 200; ++i) {
     absl::StrAppend(&deep, "Content-Type: multipart/mixed; boundary=b", i,
                     "\n\n--b", i, "\n");
   }
   absl::StrAppend(&deep, "Content-Type: text/plain\n\ndeep text\n");
-  EXPECT_EQ(MailToText(deep).text, "");
+  const std::string deep_text = MailToText(deep).text;
+  EXPECT_NE(deep_text.find("\ndeep text\n"), std::string::npos);
+  // Read down to the limit: the levels above it are not in the text.
+  EXPECT_EQ(deep_text.find("boundary=b0\n"), std::string::npos);
+  EXPECT_EQ(deep_text.find(absl::StrCat("boundary=b", kMaxDepth + 1, "\n")),
+            std::string::npos);
+  EXPECT_NE(deep_text.find(absl::StrCat("boundary=b", kMaxDepth + 2, "\n")),
+            std::string::npos);
+  // Nested within the limit, a text is read as a mail reader shows it.
+  std::string nested = "From: a@x\nSubject: s\n";
+  for (int i = 0; i < kMaxDepth; ++i) {
+    absl::StrAppend(&nested, "Content-Type: multipart/mixed; boundary=b", i,
+                    "\n\n--b", i, "\n");
+  }
+  absl::StrAppend(&nested, "Content-Type: text/plain\n\nnested text\n");
+  EXPECT_EQ(MailToText(nested).text, "nested text\n");
   std::string many =
       "From: a@x\nSubject: s\nContent-Type: multipart/mixed; "
       "boundary=b\n\n";
@@ -261,7 +277,7 @@ TEST(MailToTextTest, CraftedMessagesEndQuickly) {
   }
   const std::string text = MailToText(many).text;
   EXPECT_NE(text.find("w0\n"), std::string::npos);
-  EXPECT_EQ(text.find("w4999"), std::string::npos);
+  EXPECT_NE(text.find("\nw4999\n"), std::string::npos);
   EXPECT_EQ(MailToText("From: a@x\nSubject: s\nContent-Type: multipart/mixed"
                        "\n\nno boundary here\n")
                 .text,

@@ -474,7 +474,12 @@ class Reader {
 
   // Reads an entity (its headers and body) into the text.
   void Entity(const Headers& headers, std::string_view body, int depth) {
-    if (depth > kMaxDepth || parts_ > kMaxParts) return;
+    if (depth > kMaxDepth || parts_ >= kMaxParts) {
+      // Past the limits an entity is kept as it stands, its part headers
+      // and encodings included: not read further, and not lost.
+      Append(UnixLineEnds(std::string(body)), false);
+      return;
+    }
     ++parts_;
     const std::string* type = headers.Find("content-type");
     ContentType ct = ParseContentType(type);

@@ -43,9 +43,10 @@
 //
 // Never fails: a malformed message is read as far as it makes sense (a
 // multipart without its boundary is one text part; bad base64 or
-// quoted-printable bytes are skipped or kept as they are). Nesting past
-// kMaxDepth and parts past kMaxParts are left out, so a crafted message
-// cannot make the reader recurse or loop without end.
+// quoted-printable bytes are skipped or kept as they are). An entity
+// nested past kMaxDepth, or a part past the first kMaxParts, is kept as it
+// stands (its part headers and encodings included), so that a crafted
+// message can make the reader neither recurse without end nor drop text.
 #ifndef MIMEO_TOOLS_MAIL_TEXT_H_
 #define MIMEO_TOOLS_MAIL_TEXT_H_
 
