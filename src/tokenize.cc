@@ -14,8 +14,9 @@ namespace {
 
 enum class Kind { kSeparator, kWord, kSingle, kMark };
 
-// Scripts written without spaces between words: one token per character.
-bool IsPerCharacterScript(int32_t cp) {
+}  // namespace
+
+bool IsPerCharacterScript(char32_t cp) {
   return (cp >= 0x0E00 && cp <= 0x0EFF) ||    // Thai, Lao
          (cp >= 0x1780 && cp <= 0x17FF) ||    // Khmer
          (cp >= 0x19E0 && cp <= 0x19FF) ||    // Khmer symbols
@@ -29,6 +30,8 @@ bool IsPerCharacterScript(int32_t cp) {
          (cp >= 0xFF66 && cp <= 0xFF9F) ||    // halfwidth Katakana
          (cp >= 0x20000 && cp <= 0x3134F);    // CJK extensions B..G
 }
+
+namespace {
 
 // 1 for the ASCII bytes that are word characters (letters and digits).
 constexpr std::array<uint8_t, 128> WordBytes() {

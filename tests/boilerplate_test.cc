@@ -499,6 +499,31 @@ TEST(JunkShareTest, MarkupAndAddressesAreJunkALinkInASentenceIsOneWord) {
   EXPECT_EQ(JunkShare("", tokens), 0);
 }
 
+TEST(JunkShareTest, TextInScriptsWrittenWithoutSpacesIsWords) {
+  // A Chinese sentence holds no space: its letters are words, and a date
+  // or a link inside it is one junk unit, not the whole sentence.
+  const std::string han = "\u65b0\u534e\u793e\u8bb0\u8005\u62a5\u9053";
+  EXPECT_EQ(Junk(han + "\u3002" + han), 0);
+  EXPECT_DOUBLE_EQ(Junk(han + "2024/03/01" + han), 1.0 / 15);
+  EXPECT_DOUBLE_EQ(Junk(han + "https://example.org/a" + han), 1.0 / 15);
+  EXPECT_DOUBLE_EQ(Junk(han + "a=b" + han), 1.0 / 15);
+  // Thai and Japanese alike.
+  const std::string thai = "\u0e02\u0e48\u0e32\u0e27";
+  EXPECT_DOUBLE_EQ(Junk(thai + "1/2/3" + thai), 1.0 / 7);
+  EXPECT_DOUBLE_EQ(
+      Junk("\u3072\u3089\u304c\u306aa=b\u30ab\u30bf\u30ab\u30ca"),
+      1.0 / 9);
+  // A paragraph of them longer than any word is not a blob.
+  std::string paragraph;
+  for (int i = 0; i < 800; ++i) paragraph += han;
+  EXPECT_EQ(Junk(paragraph), 0);
+  // Letters of other scripts stay inside a run: an address with accents is
+  // one markup unit.
+  EXPECT_DOUBLE_EQ(
+      Junk("voir https://fr.example.org/wiki/\u00c9lys\u00e9e ici"),
+      1.0 / 3);
+}
+
 // Random prose-like texts: words drawn from a vocabulary large enough that
 // two texts share no 5-word run by chance.
 class Texts {
@@ -567,6 +592,45 @@ TEST(BoilerplateEngineTest, APassageTwelveOf2000DocumentsQuoteIsCopy) {
   size_t sharing = 0;
   for (const Match& x : *m) sharing += x.shares_copy;
   EXPECT_EQ(sharing, 12u);
+}
+
+// The same in Chinese, whose paragraphs hold no space: a quote with a
+// date in it, and a quote longer than any word, are copy.
+TEST(BoilerplateEngineTest, AChineseQuoteTwelveOf300DocumentsPrintIsCopy) {
+  std::mt19937_64 rng(11);
+  const auto han = [&](int n) {
+    std::string s;
+    for (int i = 0; i < n; ++i) {
+      const char32_t cp = 0x4e00 + static_cast<char32_t>(rng() % 3000);
+      s += static_cast<char>(0xe0 | (cp >> 12));
+      s += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
+      s += static_cast<char>(0x80 | (cp & 0x3f));
+      if (i % 15 == 14) s += "\u3002";
+    }
+    return s;
+  };
+  const std::string dated = han(40) + "2024/03/01" + han(40);
+  const std::string long_quote = han(1500);  // 4,500 bytes, no space
+  for (const std::string& quote : {dated, long_quote}) {
+    std::vector<Document> docs;
+    std::set<DocId> holders;
+    for (int i = 0; i < 300; ++i) {
+      std::string text = han(120) + "\n\n";
+      if (i % 25 == 3) {
+        text += quote + "\n\n";
+        holders.insert(static_cast<DocId>(i));
+      }
+      docs.push_back({"doc/" + std::to_string(i), text + han(120), {}});
+    }
+    ASSERT_EQ(holders.size(), 12u);
+    auto e = Index(docs);
+    auto report = e->SharedCopy();
+    ASSERT_TRUE(report.ok()) << report.status();
+    EXPECT_EQ(report->pairs.size(), 66u) << quote.size();
+    for (const CopyPair& p : report->pairs) {
+      EXPECT_TRUE(holders.contains(p.a) && holders.contains(p.b));
+    }
+  }
 }
 
 TEST(BoilerplateEngineTest, AQuoteThirtyPrintInTwoDaysIsCopyATemplateIsNot) {

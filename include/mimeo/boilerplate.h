@@ -253,6 +253,10 @@ struct PassageFacts {
 //     escapes ("=3D" is the token "3d"); words with digits inside ("mp3",
 //     "covid19") are words.
 //
+// A run ends at a space or at a letter of a script written without spaces
+// (tokenize.h): a Chinese paragraph may hold no space at all, and a date
+// or a link in it is one junk unit, its letters words.
+//
 // `tokens` are tokens of `text` (normalized, so runs of whitespace are one
 // space), in order. 0 when `tokens` is empty.
 double JunkShare(std::string_view text, absl::Span<const Token> tokens);

@@ -33,6 +33,11 @@ struct Token {
   uint32_t end;
 };
 
+// Whether code point `cp` is of a script written without spaces between
+// words (above: Han, Hiragana, Katakana, Thai, Lao, Khmer), whose letters
+// the word rule makes one token each.
+bool IsPerCharacterScript(char32_t cp);
+
 class Tokenizer {
  public:
   enum class Mode {
