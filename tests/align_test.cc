@@ -78,6 +78,57 @@ TEST(AlignTest, PassagesShorterThanTheMinimumAreDropped) {
   EXPECT_EQ(Cut(a, p[0].a_begin, p[0].a_end), "one two three four five six seven");
 }
 
+// Letters of scripts written without spaces are tokens of their own; two
+// of them weigh one word in a passage's length.
+TEST(AlignTest, LettersOfUnspacedScriptsWeighHalfAWord) {
+  // Ideographs U+4E00 + i, as UTF-8.
+  const auto han = [](int from, int n) {
+    std::string s;
+    for (int i = from; i < from + n; ++i) {
+      const char32_t cp = 0x4e00 + static_cast<char32_t>(i * 7);
+      s += static_cast<char>(0xe0 | (cp >> 12));
+      s += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
+      s += static_cast<char>(0x80 | (cp & 0x3f));
+    }
+    return s;
+  };
+  const std::string other_a = han(500, 30) + "\u3002";
+  const std::string other_b = "\u3002" + han(900, 30);
+  // 15 letters: seven and a half words, under eight.
+  EXPECT_EQ(Align(MakeAligner(8), other_a + han(0, 15) + other_b,
+                  han(300, 5) + "\u3002" + han(0, 15) + "\u3002" + han(700, 5))
+                .size(),
+            0u);
+  // 16 letters: eight words.
+  const std::string quote = han(0, 16);
+  const std::string a = other_a + quote + other_b;
+  auto p = Align(MakeAligner(8), a,
+                 han(300, 5) + "\u3002" + quote + "\u3002" + han(700, 5));
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_EQ(Cut(a, p[0].a_begin, p[0].a_end), quote);
+  EXPECT_EQ(p[0].a_tokens(), 16u);
+  // Words and letters mixed: 4 words and 8 letters are 8.
+  const std::string mixed = "alpha beta gamma delta " + han(0, 8);
+  p = Align(MakeAligner(8), "x y z " + mixed + " " + other_b,
+            mixed + " omega psi " + other_a);
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_EQ(p[0].a_tokens(), 12u);
+  const std::string short_mixed = "alpha beta gamma delta " + han(0, 7);
+  EXPECT_EQ(Align(MakeAligner(8), "x y z " + short_mixed + " " + other_b,
+                  short_mixed + " omega psi " + other_a)
+                .size(),
+            0u);
+  // letters_per_word 1: each letter a word, as other tokens.
+  Aligner::Options o;
+  o.letters_per_word = 1;
+  auto each = Aligner::Create(o, {}, {}, {});
+  ASSERT_TRUE(each.ok());
+  EXPECT_EQ(Align(*each, other_a + han(0, 9) + other_b,
+                  han(300, 5) + "\u3002" + han(0, 9) + "\u3002" + han(700, 5))
+                .size(),
+            1u);
+}
+
 TEST(AlignTest, GapsSplitPassagesUnlessBridged) {
   std::mt19937_64 rng(2);
   const std::string left = "the first half of a copied sentence runs on here and";
@@ -255,6 +306,9 @@ TEST(AlignTest, ValidatesOptions) {
   EXPECT_FALSE(Aligner::Create(o, {}, {}, {}).ok());
   o = {};
   o.max_repeats = 0;
+  EXPECT_FALSE(Aligner::Create(o, {}, {}, {}).ok());
+  o = {};
+  o.letters_per_word = 0;
   EXPECT_FALSE(Aligner::Create(o, {}, {}, {}).ok());
 }
 

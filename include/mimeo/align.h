@@ -12,7 +12,9 @@
 //      most max_gap_tokens (an edited word, a dropped clause, a stripped
 //      character) and that stay on nearly the same diagonal join into one
 //      passage.
-//   4. Keep passages of at least min_passage_tokens tokens in both texts,
+//   4. Keep passages of at least min_passage_tokens tokens in both texts
+//      (letters of scripts written without spaces weigh less: see
+//      Options::letters_per_word),
 //      longest first, dropping any whose text in A lies inside a kept
 //      passage and whose text in B lies inside a kept passage (the same
 //      or another): a sample both texts repeat, m times in A and n in B,
@@ -119,6 +121,9 @@ class SeedIndex {
 struct AlignedText {
   NormalizedText normalized;
   std::vector<Token> tokens;
+  // unspaced[i]: how many of tokens [0, i) are letters of a script written
+  // without spaces (tokenize.h); empty when the text has none.
+  std::vector<uint32_t> unspaced;
   Shingles shingles;
   // Empty unless Aligner::IndexSeeds() was called on this text.
   SeedIndex seeds;
@@ -132,6 +137,12 @@ class Aligner {
     // sees; bench/README.md shows how passage precision and recall move
     // with it).
     int min_passage_tokens = 8;
+    // In that length, this many letters of a script written without
+    // spaces (Han, Kana, Thai; one token each) count as one token: a word
+    // of Chinese or Japanese is about two letters, and eight letters are a
+    // set phrase ("is enabled by default"), not a quote. At least 1 (each
+    // letter a token). Default 2.
+    int letters_per_word = 2;
     // Largest gap bridged when merging runs, in tokens. Default 0: every
     // passage is text both documents hold word for word (after
     // normalization), and an edited word splits a passage in two. A few
