@@ -103,20 +103,18 @@ void CountUnspaced(std::string_view text, const std::vector<Token>& tokens,
   if (!out.empty()) out.resize(tokens.size() + 1, out.back());
 }
 
-// Whether tokens [t0, t1) of `text` are at least `min_len` long, letters
-// of scripts written without spaces counting 1 / letters_per_word each.
-bool LongEnough(const AlignedText& text, uint32_t t0, uint32_t t1,
-                uint32_t min_len, uint32_t letters_per_word) {
-  if (text.unspaced.empty() || letters_per_word == 1) {
-    return t1 - t0 >= min_len;
-  }
-  const uint64_t letters = text.unspaced[t1] - text.unspaced[t0];
-  const uint64_t others = t1 - t0 - letters;
-  return others * letters_per_word + letters >=
-         uint64_t{min_len} * letters_per_word;
-}
-
 }  // namespace
+
+uint32_t WordsIn(const AlignedText& text, uint32_t t0, uint32_t t1,
+                 int letters_per_word) {
+  if (text.unspaced.empty() || letters_per_word <= 1 || t1 <= t0 ||
+      t1 >= text.unspaced.size()) {
+    return t1 > t0 ? t1 - t0 : 0;
+  }
+  const uint32_t letters = text.unspaced[t1] - text.unspaced[t0];
+  return t1 - t0 - letters +
+         letters / static_cast<uint32_t>(letters_per_word);
+}
 
 absl::Status Aligner::Prepare(std::string_view text, AlignedText& out) const {
   out.seeds.built_ = false;
@@ -250,11 +248,9 @@ std::vector<Passage> Aligner::Align(const AlignedText& a,
   const uint32_t min_len = static_cast<uint32_t>(options_.min_passage_tokens);
   std::vector<Span> kept;
   for (const Span& s : done) {
-    const uint32_t per_word =
-        static_cast<uint32_t>(options_.letters_per_word);
     if (s.a1 - s.a0 >= min_len && s.b1 - s.b0 >= min_len &&
-        LongEnough(a, s.a0, s.a1, min_len, per_word) &&
-        LongEnough(b, s.b0, s.b1, min_len, per_word)) {
+        WordsIn(a, s.a0, s.a1, options_.letters_per_word) >= min_len &&
+        WordsIn(b, s.b0, s.b1, options_.letters_per_word) >= min_len) {
       kept.push_back(s);
     }
   }

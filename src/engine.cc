@@ -62,19 +62,39 @@ std::pair<size_t, size_t> ShinglesWithin(const Shingles& sh, uint32_t begin,
 }
 
 // The longest run of tokens inside [begin, end) of a prepared text covered
-// by consecutive shingles that are not common, in tokens (0 when every
-// shingle inside is common; the passage's length when it is too short to
-// hold a shingle).
-uint32_t LongestRareRun(const Shingles& sh, uint32_t begin, uint32_t end,
-                        const CommonShingles& common) {
+// by consecutive shingles that are not common, in words (WordsIn; 0 when
+// every shingle inside is common; the passage's length when it is too
+// short to hold a shingle).
+uint32_t LongestRareRun(const AlignedText& text, uint32_t begin, uint32_t end,
+                        const CommonShingles& common, int letters_per_word) {
+  const Shingles& sh = text.shingles;
   const auto [i0, i1] = ShinglesWithin(sh, begin, end);
-  if (i0 == i1 || common.size() == 0) return end - begin;
-  uint32_t best = 0, run = 0;
-  for (size_t i = i0; i < i1; ++i) {
-    run = common.IsCommon(sh.hashes[i]) ? 0 : run + 1;
-    best = std::max(best, run);
+  if (i0 == i1 || common.size() == 0) {
+    return WordsIn(text, begin, end, letters_per_word);
   }
-  return best == 0 ? 0 : best + sh.tokens_per_shingle - 1;
+  if (text.unspaced.empty()) {
+    uint32_t best = 0, run = 0;
+    for (size_t i = i0; i < i1; ++i) {
+      run = common.IsCommon(sh.hashes[i]) ? 0 : run + 1;
+      best = std::max(best, run);
+    }
+    return best == 0 ? 0 : best + sh.tokens_per_shingle - 1;
+  }
+  uint32_t best = 0;
+  size_t start = i0;
+  bool in_run = false;
+  for (size_t i = i0; i <= i1; ++i) {
+    const bool rare = i < i1 && !common.IsCommon(sh.hashes[i]);
+    if (rare && !in_run) start = i;
+    if (!rare && in_run) {
+      best = std::max(
+          best, WordsIn(text, sh.first_token[start],
+                        sh.first_token[i - 1] + sh.tokens_per_shingle,
+                        letters_per_word));
+    }
+    in_run = rare;
+  }
+  return best;
 }
 
 // How many tokens the union of the spans [begin, end) covers.
@@ -1352,18 +1372,23 @@ std::vector<Passage> Engine::AlignWith(const AlignedText& asking, bool indexed,
   // add up to nothing however many the pair shares (a maintainer's
   // sign-off, a release header: common, with under a phrase of rarer
   // shingles in a row), unless printed in a burst.
+  // Lengths are in words: a letter of a script written without spaces
+  // weighs half a word (Aligner::Options::letters_per_word).
   const uint32_t phrase = judge_.options().phrase_tokens;
+  const int per_word = aligner_.options().letters_per_word;
   std::vector<uint32_t> rare_runs(passages.size(), 0);
+  std::vector<uint32_t> words(passages.size(), 0);
   uint32_t total = 0;
   for (size_t i = 0; i < passages.size(); ++i) {
     const Passage& p = passages[i];
     if (p.boilerplate) continue;
-    rare_runs[i] =
-        LongestRareRun(asking.shingles, p.a_token_begin, p.a_token_end, common);
+    words[i] = WordsIn(asking, p.a_token_begin, p.a_token_end, per_word);
+    rare_runs[i] = LongestRareRun(asking, p.a_token_begin, p.a_token_end,
+                                  common, per_word);
     const bool stock = p.doc_frequency >= in.common &&
-                       std::min(rare_runs[i], p.a_tokens()) < phrase &&
+                       std::min(rare_runs[i], words[i]) < phrase &&
                        burst_shares[i] < 0.5;
-    if (!stock) total += p.a_tokens();
+    if (!stock) total += words[i];
   }
   const uint32_t edge = judge_.options().edge_tokens;
   const size_t na = asking.tokens.size(), nb = other.tokens.size();
@@ -1387,7 +1412,7 @@ std::vector<Passage> Engine::AlignWith(const AlignedText& asking, bool indexed,
     Passage& p = passages[i];
     if (p.boilerplate) continue;
     PassageFacts f;
-    f.tokens = p.a_tokens();
+    f.tokens = words[i];
     f.pair_tokens = std::max(total, f.tokens);
     f.doc_frequency = p.doc_frequency;
     f.template_share = template_shares[i];

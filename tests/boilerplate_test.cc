@@ -633,6 +633,35 @@ TEST(BoilerplateEngineTest, AChineseQuoteTwelveOf300DocumentsPrintIsCopy) {
   }
 }
 
+// The phrase rule counts words too: two Chinese texts sharing 18 letters
+// (nine words) share a set phrase, 20 letters (ten) a quote.
+TEST(BoilerplateEngineTest, ChineseLettersCountHalfAWordInThePhraseRule) {
+  std::mt19937_64 rng(12);
+  const auto han = [&](int n) {
+    std::string s;
+    for (int i = 0; i < n; ++i) {
+      const char32_t cp = 0x4e00 + static_cast<char32_t>(rng() % 3000);
+      s += static_cast<char>(0xe0 | (cp >> 12));
+      s += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
+      s += static_cast<char>(0x80 | (cp & 0x3f));
+    }
+    return s;
+  };
+  for (const int letters : {18, 20}) {
+    const std::string shared = han(letters);
+    std::vector<Document> docs;
+    docs.push_back({"a", han(200) + "\u3002" + shared + "\u3002" + han(200), {}});
+    docs.push_back({"b", han(150) + "\u3002" + shared + "\u3002" + han(250), {}});
+    for (int i = 0; i < 20; ++i) {
+      docs.push_back({"other/" + std::to_string(i), han(400), {}});
+    }
+    auto e = Index(docs);
+    auto report = e->SharedCopy();
+    ASSERT_TRUE(report.ok()) << report.status();
+    EXPECT_EQ(report->pairs.size(), letters >= 20 ? 1u : 0u) << letters;
+  }
+}
+
 TEST(BoilerplateEngineTest, AQuoteThirtyPrintInTwoDaysIsCopyATemplateIsNot) {
   // 3,200 articles dated over a year. Thirty print the same 40-word quote
   // within two days; thirty others, spread over the year, carry the same

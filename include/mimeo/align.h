@@ -129,6 +129,13 @@ struct AlignedText {
   SeedIndex seeds;
 };
 
+// Tokens [t0, t1) of a prepared text counted as words: a letter of a
+// script written without spaces weighs 1 / letters_per_word (rounded down
+// over the span), every other token one. t1 - t0 for a text without such
+// letters.
+uint32_t WordsIn(const AlignedText& text, uint32_t t0, uint32_t t1,
+                 int letters_per_word);
+
 class Aligner {
  public:
   struct Options {

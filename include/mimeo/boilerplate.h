@@ -194,6 +194,10 @@ std::string_view BoilerplateName(Boilerplate b);
 
 // What PassageJudge looks at, measured by the caller.
 struct PassageFacts {
+  // Lengths here are in words: tokens, but letters of scripts written
+  // without spaces weigh 1 / Aligner::Options::letters_per_word (WordsIn
+  // in align.h), as in the shortest passage.
+  //
   // Tokens of the passage; and what the pair shares of its own: the
   // tokens of its passages that are not common (held by fewer documents
   // than the common threshold), or of this passage if more. Stock lines (a
