@@ -594,21 +594,25 @@ TEST(BoilerplateEngineTest, APassageTwelveOf2000DocumentsQuoteIsCopy) {
   EXPECT_EQ(sharing, 12u);
 }
 
+// `n` random ideographs as UTF-8, with a full stop after every `period`
+// of them (0: none).
+std::string RandomHan(std::mt19937_64& rng, int n, int period) {
+  std::string s;
+  for (int i = 0; i < n; ++i) {
+    const char32_t cp = 0x4e00 + static_cast<char32_t>(rng() % 3000);
+    s += static_cast<char>(0xe0 | (cp >> 12));
+    s += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
+    s += static_cast<char>(0x80 | (cp & 0x3f));
+    if (period > 0 && i % period == period - 1) s += "\u3002";
+  }
+  return s;
+}
+
 // The same in Chinese, whose paragraphs hold no space: a quote with a
 // date in it, and a quote longer than any word, are copy.
 TEST(BoilerplateEngineTest, AChineseQuoteTwelveOf300DocumentsPrintIsCopy) {
   std::mt19937_64 rng(11);
-  const auto han = [&](int n) {
-    std::string s;
-    for (int i = 0; i < n; ++i) {
-      const char32_t cp = 0x4e00 + static_cast<char32_t>(rng() % 3000);
-      s += static_cast<char>(0xe0 | (cp >> 12));
-      s += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
-      s += static_cast<char>(0x80 | (cp & 0x3f));
-      if (i % 15 == 14) s += "\u3002";
-    }
-    return s;
-  };
+  const auto han = [&](int n) { return RandomHan(rng, n, /*period=*/15); };
   const std::string dated = han(40) + "2024/03/01" + han(40);
   const std::string long_quote = han(1500);  // 4,500 bytes, no space
   for (const std::string& quote : {dated, long_quote}) {
@@ -637,16 +641,7 @@ TEST(BoilerplateEngineTest, AChineseQuoteTwelveOf300DocumentsPrintIsCopy) {
 // (nine words) share a set phrase, 20 letters (ten) a quote.
 TEST(BoilerplateEngineTest, ChineseLettersCountHalfAWordInThePhraseRule) {
   std::mt19937_64 rng(12);
-  const auto han = [&](int n) {
-    std::string s;
-    for (int i = 0; i < n; ++i) {
-      const char32_t cp = 0x4e00 + static_cast<char32_t>(rng() % 3000);
-      s += static_cast<char>(0xe0 | (cp >> 12));
-      s += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
-      s += static_cast<char>(0x80 | (cp & 0x3f));
-    }
-    return s;
-  };
+  const auto han = [&](int n) { return RandomHan(rng, n, /*period=*/0); };
   for (const int letters : {18, 20}) {
     const std::string shared = han(letters);
     std::vector<Document> docs;
