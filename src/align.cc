@@ -70,32 +70,13 @@ absl::StatusOr<Aligner> Aligner::Create(const Options& options,
 
 namespace {
 
-// Whether the token at text[begin] is a letter of a script written without
-// spaces: all such scripts lie above U+0DFF, in UTF-8 sequences of three
-// bytes or four.
-bool IsUnspacedLetter(std::string_view text, size_t begin) {
-  const auto* p = reinterpret_cast<const unsigned char*>(text.data()) + begin;
-  const size_t n = text.size() - begin;
-  if (n < 3 || p[0] < 0xe0) return false;
-  char32_t cp;
-  if (p[0] < 0xf0) {
-    cp = (char32_t{p[0] & 0x0fu} << 12) | (char32_t{p[1] & 0x3fu} << 6) |
-         (p[2] & 0x3fu);
-  } else {
-    if (n < 4) return false;
-    cp = (char32_t{p[0] & 0x07u} << 18) | (char32_t{p[1] & 0x3fu} << 12) |
-         (char32_t{p[2] & 0x3fu} << 6) | (p[3] & 0x3fu);
-  }
-  return IsPerCharacterScript(cp);
-}
-
 // Fills `out` as AlignedText::unspaced says, or empties it when no token
 // is such a letter.
 void CountUnspaced(std::string_view text, const std::vector<Token>& tokens,
                    std::vector<uint32_t>& out) {
   out.clear();
   for (size_t i = 0; i < tokens.size(); ++i) {
-    if (!IsUnspacedLetter(text, tokens[i].begin)) continue;
+    if (UnspacedLetterAt(text, tokens[i].begin) == 0) continue;
     if (out.empty()) out.assign(i + 1, 0);
     out.resize(i + 1, out.back());
     out.push_back(out.back() + 1);

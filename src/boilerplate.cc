@@ -10,7 +10,6 @@
 #include "absl/strings/str_format.h"
 #include "oneapi/tbb/enumerable_thread_specific.h"
 #include "oneapi/tbb/parallel_for.h"
-#include "utf8proc.h"
 
 namespace mimeo {
 namespace {
@@ -437,36 +436,15 @@ bool IsMarkupRun(std::string_view run) {
   return run.front() == '<' && run.find('@') == run.npos;
 }
 
-// The code point whose UTF-8 starts at text[i], and its length in *len
-// (-1 and 1 when the bytes there are not valid UTF-8).
-int32_t CodePointAt(std::string_view text, size_t i, size_t* len) {
-  int32_t cp = -1;
-  const utf8proc_ssize_t n = utf8proc_iterate(
-      reinterpret_cast<const utf8proc_uint8_t*>(text.data() + i),
-      static_cast<utf8proc_ssize_t>(std::min<size_t>(text.size() - i, 4)),
-      &cp);
-  *len = n > 0 ? static_cast<size_t>(n) : 1;
-  return n > 0 ? cp : -1;
-}
-
-// Whether a letter of a script written without spaces (Han, Kana, Thai;
-// tokenize.h) starts at text[i]. Such letters end a run of text without
-// spaces as a space does: a paragraph in those scripts may hold no space
-// at all, and its letters are never part of markup.
-bool UnspacedLetterAt(std::string_view text, size_t i, size_t* len) {
-  const int32_t cp = CodePointAt(text, i, len);
-  return cp >= 0 && IsPerCharacterScript(static_cast<char32_t>(cp));
-}
-
 // The run of text without spaces around text[begin, end) (a token): it
 // ends at a space, at a letter of a script written without spaces, or
 // kLongestWord bytes away from the token.
 std::pair<size_t, size_t> RunAround(std::string_view text, size_t begin,
                                     size_t end) {
-  size_t len;
-  if (begin < text.size() && UnspacedLetterAt(text, begin, &len)) {
-    return {begin, end};  // a letter of its own
-  }
+  // Letters of scripts written without spaces (tokenize.h) end a run as a
+  // space does: a paragraph in those scripts may hold no space at all, and
+  // its letters are never part of markup.
+  if (UnspacedLetterAt(text, begin) > 0) return {begin, end};
   size_t run_begin = begin;
   while (run_begin > 0 && begin - run_begin < kLongestWord) {
     const unsigned char c = static_cast<unsigned char>(text[run_begin - 1]);
@@ -482,23 +460,13 @@ std::pair<size_t, size_t> RunAround(std::string_view text, size_t begin,
            (static_cast<unsigned char>(text[start]) & 0xc0) == 0x80) {
       --start;
     }
-    size_t len;
-    if (UnspacedLetterAt(text, start, &len) && start + len == run_begin) {
-      break;
-    }
+    if (UnspacedLetterAt(text, start) == run_begin - start) break;
     run_begin = start;
   }
   size_t run_end = end;
-  while (run_end < text.size() && run_end - end < kLongestWord) {
-    const unsigned char c = static_cast<unsigned char>(text[run_end]);
-    if (c == ' ') break;
-    if (c < 0x80) {
-      ++run_end;
-      continue;
-    }
-    size_t len;
-    if (UnspacedLetterAt(text, run_end, &len)) break;
-    run_end += len;
+  while (run_end < text.size() && run_end - end < kLongestWord &&
+         text[run_end] != ' ' && UnspacedLetterAt(text, run_end) == 0) {
+    ++run_end;
   }
   return {run_begin, run_end};
 }

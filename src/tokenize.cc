@@ -82,6 +82,14 @@ inline size_t Next(const uint8_t* p, size_t n, int32_t* cp) {
 
 }  // namespace
 
+size_t UnspacedLetterAt(std::string_view text, size_t i) {
+  if (i >= text.size() || static_cast<uint8_t>(text[i]) < 0xe0) return 0;
+  int32_t cp;
+  const size_t len = Next(reinterpret_cast<const uint8_t*>(text.data()) + i,
+                          std::min<size_t>(text.size() - i, 4), &cp);
+  return cp >= 0 && IsPerCharacterScript(static_cast<char32_t>(cp)) ? len : 0;
+}
+
 absl::Status Tokenizer::Options::Validate() const {
   if (mode != Mode::kWords && mode != Mode::kCharNgrams) {
     return absl::InvalidArgumentError(absl::StrFormat(

@@ -37,6 +37,9 @@ struct Token {
 // words (above: Han, Hiragana, Katakana, Thai, Lao, Khmer), whose letters
 // the word rule makes one token each.
 bool IsPerCharacterScript(char32_t cp);
+// The length in bytes of such a letter starting at text[i] (valid UTF-8);
+// 0 when none does.
+size_t UnspacedLetterAt(std::string_view text, size_t i);
 
 class Tokenizer {
  public:

@@ -8,6 +8,7 @@ size_t AlignedTextBytes(const AlignedText& text) {
   return text.normalized.text.capacity() +
          text.normalized.source_offset.capacity() * sizeof(uint32_t) +
          text.tokens.capacity() * sizeof(Token) +
+         text.unspaced.capacity() * sizeof(uint32_t) +
          text.shingles.hashes.capacity() * sizeof(uint64_t) +
          text.shingles.first_token.capacity() * sizeof(uint32_t);
 }
@@ -29,6 +30,7 @@ const AlignedText* AlignedTextCache::Keep(uint32_t key) {
   Fit(spare_.normalized.text);
   Fit(spare_.normalized.source_offset);
   Fit(spare_.tokens);
+  Fit(spare_.unspaced);
   Fit(spare_.shingles.hashes);
   Fit(spare_.shingles.first_token);
   const size_t bytes = AlignedTextBytes(spare_);
