@@ -165,11 +165,19 @@
 #                                     inside, translators' notes and
 #                                     licence paragraphs on many pages
 #
+#   OUT_DIR/man-de/<section>/<page>.txt, OUT_DIR/man-ru/<section>/<page>.txt
+#                                     the German and Russian manual pages
+#                                     of manpages-de and manpages-ru, the
+#                                     same way: pages translated in part
+#                                     (English paragraphs left inside), a
+#                                     translators' section closing every
+#                                     page, Cyrillic letters
+#
 # The two manual corpora need man and col, and exist only where the pages
 # are installed (this machine has the google-cloud-cli pages; a fresh
 # Debian has few manual pages): they are skipped with a message otherwise.
 #
-#   bench/real_corpora.sh OUT_DIR [debian-desc|headers|python-src|fortunes|licenses|spamassassin|sotu|man-ja|man-zh ...]
+#   bench/real_corpora.sh OUT_DIR [debian-desc|headers|python-src|fortunes|licenses|spamassassin|sotu|man-ja|man-zh|man-de|man-ru ...]
 #
 # Naming corpora builds only those (of the ones in brackets, which came
 # later), replacing them in OUT_DIR and leaving the rest as they are.
@@ -188,7 +196,7 @@ set -euo pipefail
 export LC_ALL=C
 
 if [ $# -lt 1 ]; then
-  echo "usage: $0 OUT_DIR [debian-desc|headers|python-src|fortunes|licenses|spamassassin|sotu|man-ja|man-zh ...]" >&2
+  echo "usage: $0 OUT_DIR [debian-desc|headers|python-src|fortunes|licenses|spamassassin|sotu|man-ja|man-zh|man-de|man-ru ...]" >&2
   exit 2
 fi
 out="$1"
@@ -293,13 +301,13 @@ for name in sorted(os.listdir(src)):
   rm -rf "$tmp"
   echo "fortunes: $(find "$out/fortunes" -type f | wc -l) sayings" >&2
 }
-# Manual pages in Japanese or Chinese: package $1 downloaded (not
-# installed) and unpacked in a temporary folder, every page under its
+# Manual pages in another language (Japanese, Chinese, German, Russian):
+# package $1 downloaded (not installed) and unpacked in a temporary folder, every page under its
 # usr/share/man/LANG folders rendered as a reader sees them, in a UTF-8
 # locale, under LANG/SECTION/ (LANG left out where there is one). A page
 # that is a one-line .so redirect is left out, and so is one groff does
 # not render within 30 seconds.
-build_man_cjk() {
+build_man_lang() {
   local package=$1 corpus=$2
   shift 2
   if ! command -v man >/dev/null || ! command -v col >/dev/null; then
@@ -422,9 +430,11 @@ if [ $# -gt 0 ]; then
       licenses) build_licenses ;;
       spamassassin) build_spamassassin ;;
       sotu) build_sotu ;;
-      man-ja) build_man_cjk manpages-ja man-ja ja ;;
-      man-zh) build_man_cjk manpages-zh man-zh zh_CN zh_TW ;;
-      *) echo "real_corpora: '$c' is not one of debian-desc, headers, python-src, fortunes, licenses, spamassassin, sotu, man-ja, man-zh" >&2
+      man-ja) build_man_lang manpages-ja man-ja ja ;;
+      man-zh) build_man_lang manpages-zh man-zh zh_CN zh_TW ;;
+      man-de) build_man_lang manpages-de man-de de ;;
+      man-ru) build_man_lang manpages-ru man-ru ru ;;
+      *) echo "real_corpora: '$c' is not one of debian-desc, headers, python-src, fortunes, licenses, spamassassin, sotu, man-ja, man-zh, man-de, man-ru" >&2
          exit 2 ;;
     esac
   done
@@ -652,5 +662,7 @@ build_fortunes
 build_licenses
 build_spamassassin
 build_sotu
-build_man_cjk manpages-ja man-ja ja
-build_man_cjk manpages-zh man-zh zh_CN zh_TW
+build_man_lang manpages-ja man-ja ja
+build_man_lang manpages-zh man-zh zh_CN zh_TW
+build_man_lang manpages-de man-de de
+build_man_lang manpages-ru man-ru ru

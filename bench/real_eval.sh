@@ -11,7 +11,8 @@
 #     stories, a mailing-list archive and a crawl of news sites written
 #     from real text, Debian package descriptions, C headers, Python
 #     modules, fortune sayings, the SPDX licence texts, the SpamAssassin
-#     public mail corpus, State of the Union addresses), scored by
+#     public mail corpus, State of the Union addresses, manual pages in
+#     Japanese, Chinese, German and Russian), scored by
 #     bench/oracle.cc: the
 #     share of pairs inside clusters at exact Jaccard >= 0.3 or containment
 #     >= 0.7 (precision), and of pairs at Jaccard >= 0.55 that share a
@@ -49,7 +50,7 @@ for c in mail web; do
       --out "$work/real/$c"
 done
 # So did these (real_corpora.sh builds them alone when named).
-for c in debian-desc headers python-src fortunes licenses spamassassin sotu man-ja man-zh; do
+for c in debian-desc headers python-src fortunes licenses spamassassin sotu man-ja man-zh man-de man-ru; do
   [ -d "$work/real/$c" ] || "$root/bench/real_corpora.sh" "$work/real" "$c"
 done
 [ -f "$work/gen3k/labels.jsonl" ] ||
@@ -57,7 +58,7 @@ done
     --docs 3000 --seed 1 >&2
 
 line="${*:-defaults} |"
-for c in copyright python-doc postgresql-doc qt-doc erlang-doc changelog git-relnotes man gcloud-man npm-readme reuters mail web debian-desc headers python-src fortunes licenses spamassassin sotu man-ja man-zh; do
+for c in copyright python-doc postgresql-doc qt-doc erlang-doc changelog git-relnotes man gcloud-man npm-readme reuters mail web debian-desc headers python-src fortunes licenses spamassassin sotu man-ja man-zh man-de man-ru; do
   [ -d "$work/real/$c" ] || continue
   if [ $copy = 1 ]; then
     "$bin/tools/mimeo" pairs --mode copy "$work/real/$c" "$@" -q \

@@ -110,6 +110,49 @@ size_t CoveredTokens(std::vector<std::pair<uint32_t, uint32_t>>& spans) {
   return covered;
 }
 
+// The union of spans [begin, end) of one text's tokens, asked how many
+// tokens of a stretch it covers.
+class SpanUnion {
+ public:
+  explicit SpanUnion(std::vector<std::pair<uint32_t, uint32_t>> spans) {
+    std::sort(spans.begin(), spans.end());
+    for (const auto& [begin, end] : spans) {
+      if (end <= begin) continue;
+      if (!merged_.empty() && begin <= merged_.back().second) {
+        merged_.back().second = std::max(merged_.back().second, end);
+      } else {
+        merged_.emplace_back(begin, end);
+      }
+    }
+    below_.reserve(merged_.size());
+    uint32_t covered = 0;
+    for (const auto& [begin, end] : merged_) {
+      below_.push_back(covered);
+      covered += end - begin;
+    }
+  }
+  // Tokens of [from, to) the union covers.
+  uint32_t Covered(uint32_t from, uint32_t to) const {
+    return to <= from ? 0 : Below(to) - Below(from);
+  }
+
+ private:
+  // Tokens below `t` the union covers.
+  uint32_t Below(uint32_t t) const {
+    const auto after = std::upper_bound(
+        merged_.begin(), merged_.end(), t,
+        [](uint32_t x, const std::pair<uint32_t, uint32_t>& s) {
+          return x < s.first;
+        });
+    if (after == merged_.begin()) return 0;
+    const size_t i = static_cast<size_t>(after - merged_.begin()) - 1;
+    return below_[i] + std::min(t, merged_[i].second) - merged_[i].first;
+  }
+
+  std::vector<std::pair<uint32_t, uint32_t>> merged_;  // sorted, disjoint
+  std::vector<uint32_t> below_;  // tokens covered before merged_[i]
+};
+
 // A failure of a call that cannot fail while the engine's invariants hold:
 // surfaced as an internal error, never ignored.
 absl::Status Internal(const absl::Status& s) {
@@ -1408,23 +1451,67 @@ std::vector<Passage> Engine::AlignWith(const AlignedText& asking, bool indexed,
   const bool whole_pair = covered_a >= 2 * edge && covered_b >= 2 * edge &&
                           covered_a + 2 * edge >= na &&
                           covered_b + 2 * edge >= nb;
+  std::vector<PassageFacts> facts(passages.size());
   for (size_t i = 0; i < passages.size(); ++i) {
-    Passage& p = passages[i];
+    const Passage& p = passages[i];
     if (p.boilerplate) continue;
-    PassageFacts f;
+    PassageFacts& f = facts[i];
     f.tokens = words[i];
     f.pair_tokens = std::max(total, f.tokens);
     f.doc_frequency = p.doc_frequency;
     f.template_share = template_shares[i];
     f.burst_share = burst_shares[i];
-    f.same_edge = (p.a_token_begin <= edge && p.b_token_begin <= edge) ||
-                  (p.a_token_end + edge >= na && p.b_token_end + edge >= nb);
     f.whole_pair = whole_pair;
     f.junk_share = JunkShare(
         asking.normalized.text,
         absl::MakeConstSpan(asking.tokens)
             .subspan(p.a_token_begin, p.a_token_end - p.a_token_begin));
     f.rare_run_tokens = rare_runs[i];
+  }
+  // At an edge is within an edge's worth of the start or end of both
+  // texts, not counting what both share that is widespread, template or
+  // markup whatever its place: a translators' credit line followed on
+  // every page by the same licence paragraph and mailing-list address ends
+  // the page as surely as the last line does. (Those verdicts do not
+  // depend on the place.)
+  std::vector<std::pair<uint32_t, uint32_t>> stock_a, stock_b;
+  for (size_t i = 0; i < passages.size(); ++i) {
+    const Passage& p = passages[i];
+    bool stock = p.boilerplate;
+    if (!stock) {
+      const Boilerplate placeless = judge_.Judge(facts[i], num_docs);
+      stock = placeless == Boilerplate::kMarkup ||
+              placeless == Boilerplate::kWidespread ||
+              placeless == Boilerplate::kTemplate;
+    }
+    if (!stock) continue;
+    stock_a.emplace_back(p.a_token_begin, p.a_token_end);
+    stock_b.emplace_back(p.b_token_begin, p.b_token_end);
+  }
+  const SpanUnion skip_a(std::move(stock_a)), skip_b(std::move(stock_b));
+  const auto lead = [&](const SpanUnion& skip, uint32_t begin) {
+    return begin - skip.Covered(0, begin);
+  };
+  const auto trail = [&](const SpanUnion& skip, uint32_t end, size_t n) {
+    const uint32_t last = static_cast<uint32_t>(n);
+    return last - end - skip.Covered(end, last);
+  };
+  for (size_t i = 0; i < passages.size(); ++i) {
+    Passage& p = passages[i];
+    if (p.boilerplate) continue;
+    PassageFacts& f = facts[i];
+    const bool starts_a = lead(skip_a, p.a_token_begin) <= edge;
+    const bool starts_b = lead(skip_b, p.b_token_begin) <= edge;
+    const bool ends_a = trail(skip_a, p.a_token_end, na) <= edge;
+    const bool ends_b = trail(skip_b, p.b_token_end, nb) <= edge;
+    // A passage that is all one text holds but stock and edges is that
+    // text (a short post and the reply quoting it), not its footer; unless
+    // it is shorter than two edges, when that text is all edges (as for
+    // whole_pair).
+    const bool whole_text = p.a_tokens() >= 2 * edge &&
+                            ((starts_a && ends_a) || (starts_b && ends_b));
+    f.same_edge =
+        ((starts_a && starts_b) || (ends_a && ends_b)) && !whole_text;
     p.reason = judge_.Judge(f, num_docs);
     p.boilerplate = p.reason != Boilerplate::kNone;
   }

@@ -1035,6 +1035,61 @@ TEST(BoilerplateEngineTest, ABriefPrintedWholeIsCopyAndAsAFooterIsNot) {
   }
 }
 
+TEST(BoilerplateEngineTest, ACreditLineBeforeAStockLicenceIsAtTheEdge) {
+  // Twelve of 2,000 manual pages close with the same translators' credit
+  // line, then the licence paragraph 400 pages print, then a last line of
+  // their own: the credit line ends the page (the licence, shared stock,
+  // does not count), so it is a footer. Twelve mail messages are a post
+  // followed by the same licence as a list footer, and replies that quote
+  // it: the post is the whole of its message but stock, so it is copy.
+  Texts t(31);
+  const std::string licence = t.Words(40);
+  const std::string credits = t.Words(15);
+  const std::string post = t.Words(30);
+  std::vector<Document> docs;
+  std::set<DocId> credited, quoting;
+  DocId original = 0;
+  for (int i = 0; i < 2000; ++i) {
+    std::string text;
+    if (i % 166 == 37) {
+      text = t.Words(150) + " " + credits + " " + licence + " " + t.Words(3);
+      credited.insert(static_cast<DocId>(i));
+    } else if (i == 1000) {
+      text = post + " " + licence;
+      original = static_cast<DocId>(i);
+    } else if (i % 166 == 91) {
+      text = t.Words(25) + " " + post + " " + licence;
+      quoting.insert(static_cast<DocId>(i));
+    } else if (i % 5 == 0) {
+      text = t.Words(150) + " " + licence + " " + t.Words(3);
+    } else {
+      text = t.Words(150);
+    }
+    docs.push_back({"doc/" + std::to_string(i), text, {}});
+  }
+  ASSERT_EQ(credited.size(), 12u);
+  ASSERT_EQ(quoting.size(), 12u);
+  auto e = Index(docs);
+  auto report = e->SharedCopy();
+  ASSERT_TRUE(report.ok()) << report.status();
+  std::set<DocId> copying;
+  for (const CopyPair& p : report->pairs) {
+    EXPECT_FALSE(credited.contains(p.a) || credited.contains(p.b))
+        << p.a << " ~ " << p.b;
+    if (p.a == original) copying.insert(p.b);
+    if (p.b == original) copying.insert(p.a);
+  }
+  EXPECT_EQ(copying, quoting);
+  auto passages = e->Passages(*credited.begin(), *credited.rbegin());
+  ASSERT_TRUE(passages.ok()) << passages.status();
+  bool edge = false;
+  for (const Passage& p : *passages) {
+    EXPECT_TRUE(p.boilerplate);
+    edge = edge || p.reason == Boilerplate::kEdge;
+  }
+  EXPECT_TRUE(edge);
+}
+
 TEST(BoilerplateEngineTest, AFormFillingShortNoticesIsNotCopyAShortTextIs) {
   // Fifteen dividend notices of fifteen companies: one nine-word form
   // ("Qtly div six cts vs six cts prior Pay") and five words of their own

@@ -209,7 +209,9 @@ struct PassageFacts {
   // documents included; 0 when it is too short to have any.
   uint32_t doc_frequency = 0;
   // At the start of both documents, or at the end of both, within
-  // PassageJudge::Options::edge_tokens.
+  // PassageJudge::Options::edge_tokens, not counting text the two share
+  // that is widespread, template or markup (a credit line followed on
+  // both by the same stock licence paragraph is at the end).
   bool same_edge = false;
   // The pair's passages, boilerplate included, cover both documents but
   // for two edges' worth of tokens, and at least two edges' worth of each:
