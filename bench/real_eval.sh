@@ -50,7 +50,7 @@ for c in mail web; do
       --out "$work/real/$c"
 done
 # So did these (real_corpora.sh builds them alone when named).
-for c in debian-desc headers python-src fortunes licenses spamassassin sotu man-ja man-zh man-de man-ru bible; do
+for c in debian-desc headers python-src fortunes licenses spamassassin sotu man-ja man-zh man-de man-ru bible apache-doc; do
   [ -d "$work/real/$c" ] || "$root/bench/real_corpora.sh" "$work/real" "$c"
 done
 [ -f "$work/gen3k/labels.jsonl" ] ||
@@ -58,7 +58,7 @@ done
     --docs 3000 --seed 1 >&2
 
 line="${*:-defaults} |"
-for c in copyright python-doc postgresql-doc qt-doc erlang-doc changelog git-relnotes man gcloud-man npm-readme reuters mail web debian-desc headers python-src fortunes licenses spamassassin sotu man-ja man-zh man-de man-ru bible; do
+for c in copyright python-doc postgresql-doc qt-doc erlang-doc changelog git-relnotes man gcloud-man npm-readme reuters mail web debian-desc headers python-src fortunes licenses spamassassin sotu man-ja man-zh man-de man-ru bible apache-doc; do
   [ -d "$work/real/$c" ] || continue
   if [ $copy = 1 ]; then
     "$bin/tools/mimeo" pairs --mode copy "$work/real/$c" "$@" -q \
