@@ -1234,9 +1234,14 @@ TEST(InputReaderTest, LinksAndPathsNamedAgainInAWalkAreReadOnce) {
   const std::vector<std::string> paths = {root + "/t/", root + "/t/b",
                                           root + "/outside.txt",
                                           root + "/t/link-b/c.txt"};
-  const std::vector<std::string> named_again = {
-      root + "/t/link-a.txt", root + "/t/link-out.txt", root + "/t/b/c.txt",
-      root + "/outside.txt", root + "/t/link-b/c.txt"};
+  // Each path named again, and the path the file was read as (the same
+  // path: "named twice").
+  const std::vector<std::pair<std::string, std::string>> named_again = {
+      {root + "/t/link-a.txt", root + "/t/a.txt"},
+      {root + "/t/link-out.txt", root + "/t/link-link.txt"},
+      {root + "/t/b/c.txt", root + "/t/b/c.txt"},
+      {root + "/outside.txt", root + "/t/link-link.txt"},
+      {root + "/t/link-b/c.txt", root + "/t/b/c.txt"}};
 
   auto r = InputReader::Open(paths, {});
   ASSERT_TRUE(r.ok()) << r.status();
@@ -1254,8 +1259,11 @@ TEST(InputReaderTest, LinksAndPathsNamedAgainInAWalkAreReadOnce) {
             (std::vector<std::string>{"a.txt", "b/c.txt", "link-link.txt"}));
   EXPECT_EQ(texts, (std::vector<std::string>{"alpha", "gamma", "outside"}));
   std::string want;
-  for (const std::string& p : named_again) {
-    want += "mimeo: warning: '" + p + "' is named twice; read once\n";
+  for (const auto& [again, first] : named_again) {
+    want += "mimeo: warning: '" + again +
+            (again == first ? "' is named twice"
+                            : "' is the same file as '" + first + "'") +
+            "; read once\n";
   }
   EXPECT_EQ(warnings, want);
   EXPECT_EQ((*r)->counts().skipped_duplicate, named_again.size());
@@ -1269,7 +1277,8 @@ TEST(InputReaderTest, LinksAndPathsNamedAgainInAWalkAreReadOnce) {
   ReadEverything(**r, &err);
   EXPECT_EQ(err.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(err.message(),
-            "'" + named_again[0] + "' is named twice; read once");
+            "'" + named_again[0].first + "' is the same file as '" +
+                named_again[0].second + "'; read once");
 }
 
 // Small files are read ahead on all threads, in windows of sources; what

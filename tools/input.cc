@@ -1242,12 +1242,24 @@ absl::StatusOr<bool> InputReader::FirstTime(const Source& s) {
       : stated  ? std::make_pair(static_cast<uint64_t>(st.st_dev),
                                  static_cast<uint64_t>(st.st_ino))
                 : std::make_pair(uint64_t{0}, uint64_t{0});
-  const bool named_twice = stated ? !files_seen_.insert(file).second
-                                  : !files_read_.insert(s.path).second;
-  if (!named_twice) return true;
-  absl::Status warned = Problem(absl::InvalidArgumentError(absl::StrFormat(
-                                    "'%s' is named twice; read once", s.path)),
-                                counts_.skipped_duplicate);
+  // Named again: the same path twice, or a link or another path to a file
+  // read before, where the warning names both (a manual whose untranslated
+  // pages are links to the original says what each stands for).
+  const std::string* before = &s.path;
+  if (!stated) {
+    if (files_read_.insert(s.path).second) return true;
+  } else {
+    const auto [seen, first_time] = files_seen_.try_emplace(file, s.index);
+    if (first_time) return true;
+    before = &sources_[seen->second].path;
+  }
+  absl::Status warned = Problem(
+      absl::InvalidArgumentError(
+          *before == s.path
+              ? absl::StrFormat("'%s' is named twice; read once", s.path)
+              : absl::StrFormat("'%s' is the same file as '%s'; read once",
+                                s.path, *before)),
+      counts_.skipped_duplicate);
   if (!warned.ok()) return warned;
   return false;
 }

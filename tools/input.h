@@ -88,7 +88,8 @@
 //   * a document whose id is one to skip (InputReader::SkipIds()) is
 //     passed by (counted apart, as skipped_existing, with no warning);
 //   * an id seen before is renamed "FILE:LINE" (JSONL), or the file is
-//     skipped when the same file is named twice;
+//     skipped when the same file is named twice (a link to a file read
+//     before: the warning names both);
 //   * a date that cannot be read is dropped (the document is kept).
 // A path that does not exist is always fatal (NotFound, naming it).
 // With `strict`, the first problem is fatal instead (InvalidArgument or
@@ -419,7 +420,8 @@ class InputReader {
   // Share(): this share's part, or 0 of 1 (the whole input).
   uint32_t part_ = 0;
   uint32_t parts_ = 1;
-  absl::flat_hash_set<std::pair<uint64_t, uint64_t>> files_seen_;  // dev, ino
+  // (device, inode) of each file read, to the source it was read as.
+  absl::flat_hash_map<std::pair<uint64_t, uint64_t>, uint32_t> files_seen_;
   absl::flat_hash_set<std::string> files_read_;  // by name, when not stat'ed
   uint64_t warnings_ = 0;
   InputCounts counts_;
