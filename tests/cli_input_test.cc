@@ -1213,20 +1213,25 @@ TEST(InputReaderTest, TheSameFileNamedTwiceIsReadOnce) {
 }
 
 // A walk takes a file's type from its folder's listing and knows a file by
-// the device and inode of one stat(): links to files are read once, as the
-// first path that names them, and every later path to the same file (a
-// link in the tree, a folder or file named again, through a link to a
-// folder) is warned about, in order; links to folders, dangling links and
-// FIFOs in the tree are passed by without a word.
+// the device and inode of one stat(): a file is read once, under its own
+// path where a walk or the command line names it (a link sorted before it
+// is not read in its place), else under the first link to it, and every
+// other path to the same file (a link in the tree, a folder or file named
+// again, through a link to a folder) is warned about, in order; links to
+// folders, dangling links and FIFOs in the tree are passed by without a
+// word.
 TEST(InputReaderTest, LinksAndPathsNamedAgainInAWalkAreReadOnce) {
   TempDir dir;
   dir.Write("t/a.txt", "alpha");
   dir.Write("t/b/c.txt", "gamma");
   dir.Write("outside.txt", "outside");
+  dir.Write("far.txt", "far");
   const fs::path t = dir.path() / "t";
+  fs::create_symlink("b/c.txt", t / "0-link.txt");
   fs::create_symlink("a.txt", t / "link-a.txt");
   fs::create_symlink("../outside.txt", t / "link-out.txt");
-  fs::create_symlink("link-out.txt", t / "link-link.txt");
+  fs::create_symlink("../far.txt", t / "link-far.txt");
+  fs::create_symlink("link-far.txt", t / "link-link.txt");
   fs::create_symlink("b", t / "link-b");
   fs::create_symlink("nowhere.txt", t / "dangling.txt");
   ASSERT_EQ(mkfifo((t / "fifo.txt").c_str(), 0600), 0);
@@ -1234,13 +1239,14 @@ TEST(InputReaderTest, LinksAndPathsNamedAgainInAWalkAreReadOnce) {
   const std::vector<std::string> paths = {root + "/t/", root + "/t/b",
                                           root + "/outside.txt",
                                           root + "/t/link-b/c.txt"};
-  // Each path named again, and the path the file was read as (the same
+  // Each path named again, and the path the file is read as (the same
   // path: "named twice").
   const std::vector<std::pair<std::string, std::string>> named_again = {
+      {root + "/t/0-link.txt", root + "/t/b/c.txt"},
       {root + "/t/link-a.txt", root + "/t/a.txt"},
-      {root + "/t/link-out.txt", root + "/t/link-link.txt"},
+      {root + "/t/link-link.txt", root + "/t/link-far.txt"},
+      {root + "/t/link-out.txt", root + "/outside.txt"},
       {root + "/t/b/c.txt", root + "/t/b/c.txt"},
-      {root + "/outside.txt", root + "/t/link-link.txt"},
       {root + "/t/link-b/c.txt", root + "/t/b/c.txt"}};
 
   auto r = InputReader::Open(paths, {});
@@ -1255,9 +1261,10 @@ TEST(InputReaderTest, LinksAndPathsNamedAgainInAWalkAreReadOnce) {
     ids.push_back(d.id);
     texts.push_back(d.text);
   }
-  EXPECT_EQ(ids,
-            (std::vector<std::string>{"a.txt", "b/c.txt", "link-link.txt"}));
-  EXPECT_EQ(texts, (std::vector<std::string>{"alpha", "gamma", "outside"}));
+  EXPECT_EQ(ids, (std::vector<std::string>{"a.txt", "b/c.txt", "link-far.txt",
+                                            root + "/outside.txt"}));
+  EXPECT_EQ(texts,
+            (std::vector<std::string>{"alpha", "gamma", "far", "outside"}));
   std::string want;
   for (const auto& [again, first] : named_again) {
     want += "mimeo: warning: '" + again +
@@ -1267,7 +1274,7 @@ TEST(InputReaderTest, LinksAndPathsNamedAgainInAWalkAreReadOnce) {
   }
   EXPECT_EQ(warnings, want);
   EXPECT_EQ((*r)->counts().skipped_duplicate, named_again.size());
-  EXPECT_EQ((*r)->counts().files, 3u);
+  EXPECT_EQ((*r)->counts().files, 4u);
 
   // Strict: the first path named again is the error.
   InputOptions strict;

@@ -27,14 +27,15 @@ class TempDir : public mimeo::testing::TempDir {
   TempDir() : mimeo::testing::TempDir("mimeo_tree_walk_test_") {}
 };
 
-// What WalkTree yields, each entry "path|relative|name|F" (a folder) or
-// "...|f" (a file), in order.
+// What WalkTree yields, each entry "path|relative|name|F" (a folder),
+// "...|f" (a file) or "...|l" (a link to a file), in order.
 std::vector<std::string> Walked(const std::string& root,
                                 absl::Status* status = nullptr) {
   std::vector<std::string> out;
   absl::Status s = WalkTree(root, [&](const TreeEntry& e) {
     out.push_back(std::string(e.path) + "|" + std::string(e.relative) + "|" +
-                  std::string(e.name) + (e.folder ? "|F" : "|f"));
+                  std::string(e.name) +
+                  (e.folder ? "|F" : e.link ? "|l" : "|f"));
     return true;
   });
   if (status != nullptr) *status = s;
@@ -46,7 +47,7 @@ std::vector<std::string> Walked(const std::string& root,
 // InputReader walked before: its folders (not links to them) and regular
 // files (links to them too), sorted as paths.
 std::vector<std::string> Reference(const std::string& root) {
-  std::vector<std::pair<fs::path, bool>> entries;
+  std::vector<std::pair<fs::path, char>> entries;
   std::error_code ec;
   for (auto it = fs::recursive_directory_iterator(
            root, fs::directory_options::skip_permission_denied, ec);
@@ -54,17 +55,19 @@ std::vector<std::string> Reference(const std::string& root) {
     std::error_code type_ec;
     const bool folder = it->is_directory(type_ec) && !it->is_symlink(type_ec);
     if (folder || it->is_regular_file(type_ec)) {
-      entries.emplace_back(it->path(), folder);
+      entries.emplace_back(it->path(), folder                  ? 'F'
+                                       : it->is_symlink(type_ec) ? 'l'
+                                                                 : 'f');
     }
   }
   EXPECT_FALSE(ec) << ec.message();
   std::sort(entries.begin(), entries.end());
   const std::string prefix = root.back() == '/' ? root : root + "/";
   std::vector<std::string> out;
-  for (const auto& [p, folder] : entries) {
+  for (const auto& [p, type] : entries) {
     const std::string path = p.string();
     out.push_back(path + "|" + path.substr(prefix.size()) + "|" +
-                  p.filename().string() + (folder ? "|F" : "|f"));
+                  p.filename().string() + "|" + type);
   }
   return out;
 }
@@ -99,7 +102,9 @@ TEST(TreeWalkTest, OrderAndEntriesAreThoseOfTheSortedFilesystemWalk) {
   EXPECT_LT(at("a-b/x.md"), at("a.txt"));
   EXPECT_LT(at("a.txt"), at("a0"));
   EXPECT_LT(at("B.txt"), at("a"));
-  EXPECT_LT(at("link-to-file"), walked.size());
+  ASSERT_LT(at("link-to-file"), walked.size());
+  EXPECT_EQ(walked[at("link-to-file")].back(), 'l');
+  EXPECT_EQ(walked[at("a.txt")].back(), 'f');
   EXPECT_EQ(at("link-to-folder"), walked.size());
   EXPECT_EQ(at("dangling"), walked.size());
   EXPECT_EQ(at("loop"), walked.size());
@@ -162,7 +167,8 @@ TEST(TreeWalkTest, EntriesOfUnknownTypeAreTakenAsListedOnes) {
   ASSERT_EQ(mkfifo((dir.path() / "fifo").c_str(), 0600), 0);
   const std::map<std::string, EntryType> want = {
       {"a.txt", EntryType::kFile},           {"b", EntryType::kFolder},
-      {"link-to-file", EntryType::kFile},    {"link-to-link", EntryType::kFile},
+      {"link-to-file", EntryType::kLinkToFile},
+      {"link-to-link", EntryType::kLinkToFile},
       {"link-to-folder", EntryType::kOther}, {"dangling", EntryType::kOther},
       {"loop", EntryType::kOther},           {"fifo", EntryType::kOther}};
   std::map<std::string, EntryType> listed, unknown;
@@ -179,7 +185,7 @@ TEST(TreeWalkTest, EntriesOfUnknownTypeAreTakenAsListedOnes) {
   EXPECT_EQ(listed, want);
   EXPECT_EQ(unknown, want);
   EXPECT_EQ(TypeOf((dir.path() / "link-to-file").string(), DT_LNK),
-            EntryType::kFile);
+            EntryType::kLinkToFile);
   EXPECT_EQ(TypeOf((dir.path() / "link-to-folder").string(), DT_LNK),
             EntryType::kOther);
   EXPECT_EQ(TypeOf((dir.path() / "missing").string(), DT_UNKNOWN),

@@ -565,6 +565,9 @@ struct InputReader::Source {
   // device and inode then.
   bool regular = false;
   uint64_t dev = 0, ino = 0;
+  // A walk found it as a link to a regular file (a file named on the
+  // command line is taken as named, link or not).
+  bool link = false;
   uint32_t index = 0;  // in sources_
   // A JSONL file cut into byte ranges (InputReader::Share()): this share's
   // range, [begin, end), and the lines before it.
@@ -781,9 +784,10 @@ absl::StatusOr<std::unique_ptr<InputReader>> InputReader::Open(
     absl::flat_hash_map<std::string, bool> maildirs;
     absl::flat_hash_map<std::string, uint64_t> passed_by;  // by extension
     const bool select = !options.include.empty() || !options.exclude.empty();
-    const auto add = [&](std::string_view path, std::string_view relative,
-                         Kind kind) {
-      r->sources_.push_back({std::string(path), std::string(relative), kind});
+    const auto add = [&](const TreeEntry& e, Kind kind) {
+      r->sources_.push_back(
+          {std::string(e.path), std::string(e.relative), kind});
+      r->sources_.back().link = e.link;
       files.push_back(r->sources_.size() - 1);
     };
     absl::Status walk = WalkTree(arg, [&](const TreeEntry& e) {
@@ -796,12 +800,12 @@ absl::StatusOr<std::unique_ptr<InputReader>> InputReader::Open(
       if (e.folder) return true;
       if (!options.include.empty()) {
         if (Matches(options.include, relative, name)) {
-          add(e.path, e.relative, NamedKind(e.name));
+          add(e, NamedKind(e.name));
         }
       } else if (std::optional<Kind> kind = WalkedKind(e.name)) {
-        add(e.path, e.relative, *kind);
+        add(e, *kind);
       } else if (InMaildir(fs::path(e.path), maildirs)) {
-        add(e.path, e.relative, Kind::kMail);
+        add(e, Kind::kMail);
       } else {
         ++passed_by[ExtensionOf(e.name)];
       }
@@ -840,15 +844,21 @@ absl::StatusOr<std::unique_ptr<InputReader>> InputReader::Open(
         });
   });
   for (const size_t i : files) r->total_bytes_ += r->sources_[i].size;
+  r->documents_per_source_.assign(r->sources_.size(), 0);
+  for (uint32_t i = 0; i < r->sources_.size(); ++i) r->sources_[i].index = i;
+  // Where a walk met links to files, the files it met as themselves, so
+  // that a link sorted before its file is not read in its place.
+  if (std::any_of(r->sources_.begin(), r->sources_.end(),
+                  [](const Source& s) { return s.link; })) {
+    for (const Source& s : r->sources_) {
+      if (s.regular && !s.link) {
+        r->not_links_.try_emplace(std::make_pair(s.dev, s.ino), s.index);
+      }
+    }
+  }
   if (options.remember_texts) {
     r->texts_.reset(new InputTexts(options));
-  }
-  r->documents_per_source_.assign(r->sources_.size(), 0);
-  for (uint32_t i = 0; i < r->sources_.size(); ++i) {
-    r->sources_[i].index = i;
-    if (r->texts_) {
-      r->texts_->paths_.push_back(r->sources_[i].path);
-    }
+    for (const Source& s : r->sources_) r->texts_->paths_.push_back(s.path);
   }
   return r;
 }
@@ -1246,7 +1256,12 @@ absl::StatusOr<bool> InputReader::FirstTime(const Source& s) {
   // read before, where the warning names both (a manual whose untranslated
   // pages are links to the original says what each stands for).
   const std::string* before = &s.path;
-  if (!stated) {
+  const auto itself = s.link && s.regular ? not_links_.find(file)
+                                          : not_links_.end();
+  if (itself != not_links_.end()) {
+    // Read under its own path, before or after this link.
+    before = &sources_[itself->second].path;
+  } else if (!stated) {
     if (files_read_.insert(s.path).second) return true;
   } else {
     const auto [seen, first_time] = files_seen_.try_emplace(file, s.index);

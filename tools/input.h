@@ -89,7 +89,11 @@
 //     passed by (counted apart, as skipped_existing, with no warning);
 //   * an id seen before is renamed "FILE:LINE" (JSONL), or the file is
 //     skipped when the same file is named twice (a link to a file read
-//     before: the warning names both);
+//     before: the warning names both). A file a walk finds both as itself
+//     and through links is read under its own path, wherever the links
+//     sort (a manual whose translations link to the pages they lack:
+//     "en/x.html", not "da/x.html"); links to a file the walk does not
+//     find itself, the first of them in order;
 //   * a date that cannot be read is dropped (the document is kept).
 // A path that does not exist is always fatal (NotFound, naming it).
 // With `strict`, the first problem is fatal instead (InvalidArgument or
@@ -422,6 +426,10 @@ class InputReader {
   uint32_t parts_ = 1;
   // (device, inode) of each file read, to the source it was read as.
   absl::flat_hash_map<std::pair<uint64_t, uint64_t>, uint32_t> files_seen_;
+  // (device, inode) of each file a walk found as itself, to the first
+  // source naming it so, where the walks found links to files as well
+  // (empty otherwise): a link to one of them is not read.
+  absl::flat_hash_map<std::pair<uint64_t, uint64_t>, uint32_t> not_links_;
   absl::flat_hash_set<std::string> files_read_;  // by name, when not stat'ed
   uint64_t warnings_ = 0;
   InputCounts counts_;

@@ -89,7 +89,8 @@ class Walk {
       const std::string_view path(path_);
       const TreeEntry entry{path, path.substr(relative_at_),
                             path.substr(folder_end),
-                            type == internal::EntryType::kFolder};
+                            type == internal::EntryType::kFolder,
+                            type == internal::EntryType::kLinkToFile};
       if (!visit_(entry) || type != internal::EntryType::kFolder) continue;
       std::vector<Listed> inner;
       if (absl::Status s = List(path_, /*follow=*/false, inner); !s.ok()) {
@@ -138,7 +139,7 @@ EntryType TypeOf(const std::string& path, unsigned char listed) {
   }
   // A link to a folder is passed by, as it is not walked into.
   return stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode)
-             ? EntryType::kFile
+             ? EntryType::kLinkToFile
              : EntryType::kOther;
 }
 

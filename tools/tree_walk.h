@@ -34,6 +34,8 @@ struct TreeEntry {
   // A folder (never a link to one); otherwise a regular file, or a link
   // to one.
   bool folder = false;
+  // A link (or a chain of links) to a regular file, rather than the file.
+  bool link = false;
 };
 
 // Walks the folder `root`, calling `visit` for every folder and regular
@@ -59,13 +61,13 @@ absl::Status WalkTree(const std::string& root,
 namespace internal {
 
 // What WalkTree() takes an entry for.
-enum class EntryType { kFolder, kFile, kOther };
+enum class EntryType { kFolder, kFile, kLinkToFile, kOther };
 
 // The type of the entry at `path` whose listing gave it the type `listed`
 // (a dirent's d_type), as WalkTree() takes it: a folder or a regular file
-// as listed; a link (DT_LNK) followed with a stat(), a file when it leads
-// to a regular one and otherwise (to a folder, to nothing, in a loop)
-// kOther; an entry of unknown type (DT_UNKNOWN) lstat()ed, then followed
+// as listed; a link (DT_LNK) followed with a stat(), kLinkToFile when it
+// leads to a regular file and otherwise (to a folder, to nothing, in a
+// loop) kOther; an entry of unknown type (DT_UNKNOWN) lstat()ed, then followed
 // as a link when it is one; kOther for any other type, and for an entry
 // that cannot be stat()ed. Here for tests: file systems that fill d_type
 // never take the DT_UNKNOWN path.
