@@ -288,9 +288,9 @@ T RunInterruptible(std::shared_ptr<Engine> keep,
 py::tuple PassageTuple(const Passage& p, std::string_view a_text) {
   return py::make_tuple(p.a_begin, p.a_end, p.b_begin, p.b_end, p.a_token_begin,
                         p.a_token_end, p.b_token_begin, p.b_token_end,
-                        p.shared_shingles, p.boilerplate,
-                        std::string(BoilerplateName(p.reason)), p.doc_frequency,
-                        DecodeSlice(a_text, p.a_begin, p.a_end));
+                        p.shared_shingles, p.a_words, p.b_words,
+                        p.boilerplate, std::string(BoilerplateName(p.reason)),
+                        p.doc_frequency, DecodeSlice(a_text, p.a_begin, p.a_end));
 }
 
 py::list PassageList(const std::vector<Passage>& passages,

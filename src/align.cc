@@ -267,6 +267,8 @@ std::vector<Passage> Aligner::Align(const AlignedText& a,
     p.b_token_begin = s.b0;
     p.b_token_end = s.b1;
     p.shared_shingles = s.shared;
+    p.a_words = WordsIn(a, s.a0, s.a1, options_.letters_per_word);
+    p.b_words = WordsIn(b, s.b0, s.b1, options_.letters_per_word);
     std::tie(p.a_begin, p.a_end) = a.normalized.SourceRange(
         a.tokens[s.a0].begin, a.tokens[s.a1 - 1].end);
     std::tie(p.b_begin, p.b_end) = b.normalized.SourceRange(

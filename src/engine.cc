@@ -1286,8 +1286,11 @@ std::vector<Passage> Engine::AlignWith(const AlignedText& asking, bool indexed,
       std::min(in.common, judge_.options().widespread_min_docs);
   in.burst_wide = judge_.BurstWidespreadThreshold(num_docs);
   const uint32_t k = asking.shingles.tokens_per_shingle;
-  const uint32_t min_tokens =
+  // Lengths are in words: a letter of a script written without spaces
+  // weighs half a word (Aligner::Options::letters_per_word).
+  const uint32_t min_words =
       static_cast<uint32_t>(aligner_.options().min_passage_tokens);
+  const int per_word = aligner_.options().letters_per_word;
   std::vector<HeldFingerprint> freq;
   std::vector<Fingerprint> fps;
   std::vector<uint32_t> counts;
@@ -1326,6 +1329,8 @@ std::vector<Passage> Engine::AlignWith(const AlignedText& asking, bool indexed,
     q.b_token_begin = p.b_token_begin + (a0 - p.a_token_begin);
     q.b_token_end = p.b_token_begin + (a1 - p.a_token_begin);
     q.shared_shingles = a1 - a0 >= k ? a1 - a0 - k + 1 : 1;
+    q.a_words = WordsIn(asking, q.a_token_begin, q.a_token_end, per_word);
+    q.b_words = WordsIn(other, q.b_token_begin, q.b_token_end, per_word);
     std::tie(q.a_begin, q.a_end) = asking.normalized.SourceRange(
         asking.tokens[a0].begin, asking.tokens[a1 - 1].end);
     std::tie(q.b_begin, q.b_end) =
@@ -1385,9 +1390,11 @@ std::vector<Passage> Engine::AlignWith(const AlignedText& asking, bool indexed,
       if (w1 <= at) continue;
       w0 = std::max(w0, at);
       // Text of its own shorter than a reported passage joins the stretch.
-      if (w0 - at < min_tokens) w0 = at;
+      if (WordsIn(asking, at, w0, per_word) < min_words) w0 = at;
       if (w0 > at) passages.push_back(piece(p, at, w0));
-      if (p.a_token_end - w1 < min_tokens) w1 = p.a_token_end;
+      if (WordsIn(asking, w1, p.a_token_end, per_word) < min_words) {
+        w1 = p.a_token_end;
+      }
       Passage q = piece(p, w0, w1);
       q.boilerplate = true;
       q.reason = s.template_text ? Boilerplate::kTemplate
@@ -1415,10 +1422,7 @@ std::vector<Passage> Engine::AlignWith(const AlignedText& asking, bool indexed,
   // add up to nothing however many the pair shares (a maintainer's
   // sign-off, a release header: common, with under a phrase of rarer
   // shingles in a row), unless printed in a burst.
-  // Lengths are in words: a letter of a script written without spaces
-  // weighs half a word (Aligner::Options::letters_per_word).
   const uint32_t phrase = judge_.options().phrase_tokens;
-  const int per_word = aligner_.options().letters_per_word;
   std::vector<uint32_t> rare_runs(passages.size(), 0);
   std::vector<uint32_t> words(passages.size(), 0);
   uint32_t total = 0;

@@ -47,6 +47,8 @@ TEST(AlignTest, FindsThePlantedPassageAtItsExactBytes) {
   EXPECT_EQ(Cut(b, p[0].b_begin, p[0].b_end), quote.substr(1));
   EXPECT_EQ(p[0].a_tokens(), 14u);
   EXPECT_EQ(p[0].b_tokens(), 14u);
+  EXPECT_EQ(p[0].a_words, 14u);
+  EXPECT_EQ(p[0].b_words, 14u);
 }
 
 // Offsets point into the original bytes, whatever normalization did:
@@ -107,12 +109,16 @@ TEST(AlignTest, LettersOfUnspacedScriptsWeighHalfAWord) {
   ASSERT_EQ(p.size(), 1u);
   EXPECT_EQ(Cut(a, p[0].a_begin, p[0].a_end), quote);
   EXPECT_EQ(p[0].a_tokens(), 16u);
+  EXPECT_EQ(p[0].a_words, 8u);
+  EXPECT_EQ(p[0].b_words, 8u);
+  EXPECT_EQ(p[0].Mirrored().a_words, 8u);
   // Words and letters mixed: 4 words and 8 letters are 8.
   const std::string mixed = "alpha beta gamma delta " + han(0, 8);
   p = Align(MakeAligner(8), "x y z " + mixed + " " + other_b,
             mixed + " omega psi " + other_a);
   ASSERT_EQ(p.size(), 1u);
   EXPECT_EQ(p[0].a_tokens(), 12u);
+  EXPECT_EQ(p[0].a_words, 8u);
   const std::string short_mixed = "alpha beta gamma delta " + han(0, 7);
   EXPECT_EQ(Align(MakeAligner(8), "x y z " + short_mixed + " " + other_b,
                   short_mixed + " omega psi " + other_a)

@@ -638,7 +638,8 @@ TEST(BoilerplateEngineTest, AChineseQuoteTwelveOf300DocumentsPrintIsCopy) {
 }
 
 // The phrase rule counts words too: two Chinese texts sharing 18 letters
-// (nine words) share a set phrase, 20 letters (ten) a quote.
+// (nine words) share a set phrase, 20 letters (ten) a quote, a passage of
+// ten words.
 TEST(BoilerplateEngineTest, ChineseLettersCountHalfAWordInThePhraseRule) {
   std::mt19937_64 rng(12);
   const auto han = [&](int n) { return RandomHan(rng, n, /*period=*/0); };
@@ -653,7 +654,60 @@ TEST(BoilerplateEngineTest, ChineseLettersCountHalfAWordInThePhraseRule) {
     auto e = Index(docs);
     auto report = e->SharedCopy();
     ASSERT_TRUE(report.ok()) << report.status();
-    EXPECT_EQ(report->pairs.size(), letters >= 20 ? 1u : 0u) << letters;
+    ASSERT_EQ(report->pairs.size(), letters >= 20 ? 1u : 0u) << letters;
+    if (letters >= 20) {
+      // Its length is said in words too.
+      ASSERT_EQ(report->pairs[0].passages.size(), 1u);
+      EXPECT_EQ(report->pairs[0].passages[0].a_tokens(), 20u);
+      EXPECT_EQ(report->pairs[0].passages[0].a_words, 10u);
+      EXPECT_EQ(report->pairs[0].passages[0].b_words, 10u);
+    }
+  }
+}
+
+// A passage cut around widespread text leaves pieces measured in words as
+// well: a pair's own 10 letters (five words) right before a licence that
+// 60 of 100 documents print join the licence's piece, while 20 letters
+// (ten words) are a passage of their own; no passage reported is shorter
+// than the eight words --min-passage asks, in Chinese too.
+TEST(BoilerplateEngineTest, AChinesePieceBesideALicenceIsMeasuredInWords) {
+  std::mt19937_64 rng(13);
+  const auto han = [&](int n) { return RandomHan(rng, n, /*period=*/0); };
+  const std::string licence = han(240);
+  const std::string quote = han(40);  // twenty words the pair shares
+  for (const int letters : {10, 20}) {
+    std::vector<Document> docs;
+    for (int i = 0; i < 100; ++i) {
+      std::string text = han(80) + "\u3002";
+      if (i < 60) text += licence;
+      docs.push_back({"pkg/" + std::to_string(i), text, {}});
+    }
+    const std::string lines = han(letters);
+    docs.push_back({"src/a",
+                    han(60) + "\u3002" + quote + "\u3002" + han(50) + "\u3002" +
+                        lines + licence,
+                    {}});
+    docs.push_back({"src/b",
+                    han(70) + "\u3002" + quote + "\u3002" + han(40) + "\u3002" +
+                        lines + licence,
+                    {}});
+    auto e = Index(docs);
+    auto report = e->SharedCopy();
+    ASSERT_TRUE(report.ok()) << report.status();
+    ASSERT_EQ(report->pairs.size(), 1u) << letters;
+    const CopyPair& p = report->pairs[0];
+    const std::string a = *e->text(p.a);
+    std::vector<std::string> copy;
+    for (const Passage& q : p.passages) {
+      if (q.boilerplate) continue;
+      copy.push_back(a.substr(q.a_begin, q.a_end - q.a_begin));
+      EXPECT_GE(q.a_words, 8u) << letters << " " << copy.back();
+    }
+    ASSERT_EQ(copy.size(), letters >= 20 ? 2u : 1u) << letters;
+    EXPECT_NE(copy[0].find(quote), std::string::npos);
+    if (letters >= 20) {
+      EXPECT_NE(copy[1].find(lines), std::string::npos);
+    }
   }
 }
 

@@ -850,7 +850,7 @@ void SetPassages(PairOut& pair, absl::Span<const Passage> passages,
       continue;
     }
     pair.passages.push_back(
-        {p.a_begin, p.a_end, p.b_begin, p.b_end, p.a_tokens()});
+        {p.a_begin, p.a_end, p.b_begin, p.b_end, p.a_words});
   }
   for (size_t r = 1; r < kReasons; ++r) {
     if (by_reason[r] == 0) continue;

@@ -38,7 +38,9 @@ namespace mimeo::cli {
 struct PassageOut {
   uint32_t a_begin = 0, a_end = 0;
   uint32_t b_begin = 0, b_end = 0;
-  uint32_t words = 0;  // tokens of document a in the passage
+  // Words of document a in the passage (Passage::a_words: two letters of
+  // a script written without spaces weigh a word).
+  uint32_t words = 0;
 };
 
 struct PairOut {

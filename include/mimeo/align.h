@@ -64,6 +64,11 @@ struct Passage {
   // Shingles of B inside the passage that also occur in A (the passage's
   // evidence; fewer than its length when gaps were bridged).
   uint32_t shared_shingles = 0;
+  // Its length in words in A, and in B (WordsIn below: a letter of a
+  // script written without spaces weighs 1 / Options::letters_per_word;
+  // the token counts for other text), as min_passage_tokens measures it.
+  uint32_t a_words = 0;
+  uint32_t b_words = 0;
   // Set by the Engine: the passage is boilerplate, not copy, and why
   // (PassageJudge in boilerplate.h), with the median number of documents
   // holding its fingerprints.
@@ -80,6 +85,7 @@ struct Passage {
     std::swap(p.a_end, p.b_end);
     std::swap(p.a_token_begin, p.b_token_begin);
     std::swap(p.a_token_end, p.b_token_end);
+    std::swap(p.a_words, p.b_words);
     return p;
   }
 };

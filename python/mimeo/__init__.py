@@ -83,7 +83,9 @@ class Passage(_Record):
 
     Side "a" is the query text (Engine.query) or document a (pairs); side
     "b" the indexed document, or document b. ``text`` is the passage as it
-    reads on side a. ``boilerplate`` passages (a footer, a licence, markup)
+    reads on side a; ``a_words`` and ``b_words`` its length in words on each
+    side (two letters of a script written without spaces weigh a word).
+    ``boilerplate`` passages (a footer, a licence, markup)
     are flagged with ``reason`` ("markup", "widespread", "edge", "phrase", "template";
     "none" for copy) and the median number of documents holding their
     fingerprints, ``doc_frequency``.
@@ -91,8 +93,8 @@ class Passage(_Record):
 
     __slots__ = ("a_begin", "a_end", "b_begin", "b_end", "a_token_begin",
                  "a_token_end", "b_token_begin", "b_token_end",
-                 "shared_shingles", "boilerplate", "reason", "doc_frequency",
-                 "text")
+                 "shared_shingles", "a_words", "b_words", "boilerplate",
+                 "reason", "doc_frequency", "text")
     _shown = ("a_begin", "a_end", "b_begin", "b_end", "boilerplate", "text")
 
 

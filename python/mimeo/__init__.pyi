@@ -56,6 +56,8 @@ class Passage:
     b_token_begin: int
     b_token_end: int
     shared_shingles: int
+    a_words: int
+    b_words: int
     boilerplate: bool
     reason: str
     doc_frequency: int
