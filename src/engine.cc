@@ -97,24 +97,40 @@ uint32_t LongestRareRun(const AlignedText& text, uint32_t begin, uint32_t end,
   return best;
 }
 
-// How many tokens the union of the spans [begin, end) covers.
-size_t CoveredTokens(std::vector<std::pair<uint32_t, uint32_t>>& spans) {
-  std::sort(spans.begin(), spans.end());
-  size_t covered = 0;
-  uint32_t reached = 0;
-  for (const auto& [begin, end] : spans) {
-    const uint32_t from = std::max(begin, reached);
-    if (end > from) covered += end - from;
-    reached = std::max(reached, end);
+// Lengths of a text's stretches where a passage's edges are judged, in
+// units of 1 / letters_per_word of a word: a letter of a script written
+// without spaces is one unit, any other token letters_per_word (WordsIn
+// without its rounding, so that lengths add up). In text without such
+// letters a unit count is letters_per_word times the token count.
+class Lengths {
+ public:
+  Lengths(const AlignedText& text, int letters_per_word)
+      : text_(text), per_word_(std::max(letters_per_word, 1)) {}
+  // Units of tokens [t0, t1).
+  uint64_t Of(uint32_t t0, uint32_t t1) const {
+    if (t1 <= t0) return 0;
+    const uint64_t tokens = t1 - t0;
+    if (text_.unspaced.empty() || t1 >= text_.unspaced.size()) {
+      return tokens * per_word_;
+    }
+    const uint64_t letters = text_.unspaced[t1] - text_.unspaced[t0];
+    return (tokens - letters) * per_word_ + letters;
   }
-  return covered;
-}
+  // Units of `words` words.
+  uint64_t Words(uint64_t words) const { return words * per_word_; }
 
-// The union of spans [begin, end) of one text's tokens, asked how many
-// tokens of a stretch it covers.
+ private:
+  const AlignedText& text_;
+  const uint64_t per_word_;
+};
+
+// The union of spans [begin, end) of one text's tokens, asked how long
+// (Lengths) a stretch of it is, or how much of one it covers.
 class SpanUnion {
  public:
-  explicit SpanUnion(std::vector<std::pair<uint32_t, uint32_t>> spans) {
+  SpanUnion(std::vector<std::pair<uint32_t, uint32_t>> spans,
+            const Lengths& lengths)
+      : lengths_(lengths) {
     std::sort(spans.begin(), spans.end());
     for (const auto& [begin, end] : spans) {
       if (end <= begin) continue;
@@ -125,20 +141,23 @@ class SpanUnion {
       }
     }
     below_.reserve(merged_.size());
-    uint32_t covered = 0;
+    uint64_t covered = 0;
     for (const auto& [begin, end] : merged_) {
       below_.push_back(covered);
-      covered += end - begin;
+      covered += lengths_.Of(begin, end);
     }
+    covered_ = covered;
   }
-  // Tokens of [from, to) the union covers.
-  uint32_t Covered(uint32_t from, uint32_t to) const {
+  // How much of tokens [from, to) the union covers.
+  uint64_t Covered(uint32_t from, uint32_t to) const {
     return to <= from ? 0 : Below(to) - Below(from);
   }
+  // How much it covers in all.
+  uint64_t covered() const { return covered_; }
 
  private:
-  // Tokens below `t` the union covers.
-  uint32_t Below(uint32_t t) const {
+  // How much of the tokens below `t` the union covers.
+  uint64_t Below(uint32_t t) const {
     const auto after = std::upper_bound(
         merged_.begin(), merged_.end(), t,
         [](uint32_t x, const std::pair<uint32_t, uint32_t>& s) {
@@ -146,11 +165,14 @@ class SpanUnion {
         });
     if (after == merged_.begin()) return 0;
     const size_t i = static_cast<size_t>(after - merged_.begin()) - 1;
-    return below_[i] + std::min(t, merged_[i].second) - merged_[i].first;
+    return below_[i] +
+           lengths_.Of(merged_[i].first, std::min(t, merged_[i].second));
   }
 
+  const Lengths& lengths_;
   std::vector<std::pair<uint32_t, uint32_t>> merged_;  // sorted, disjoint
-  std::vector<uint32_t> below_;  // tokens covered before merged_[i]
+  std::vector<uint64_t> below_;  // covered before merged_[i]
+  uint64_t covered_ = 0;
 };
 
 // A failure of a call that cannot fail while the engine's invariants hold:
@@ -1437,8 +1459,12 @@ std::vector<Passage> Engine::AlignWith(const AlignedText& asking, bool indexed,
                        burst_shares[i] < 0.5;
     if (!stock) total += words[i];
   }
-  const uint32_t edge = judge_.options().edge_tokens;
-  const size_t na = asking.tokens.size(), nb = other.tokens.size();
+  // Edges are measured as lengths (Lengths: in words, where two letters of
+  // a script written without spaces weigh one).
+  const Lengths length_a(asking, per_word), length_b(other, per_word);
+  const uint64_t edge = length_a.Words(judge_.options().edge_tokens);
+  const uint32_t na = static_cast<uint32_t>(asking.tokens.size());
+  const uint32_t nb = static_cast<uint32_t>(other.tokens.size());
   // Do the passages cover both texts but for an edge's worth at each end?
   // (Repeated text gives passages that overlap on one side: the union.)
   // They must cover at least two edges' worth themselves: a text shorter
@@ -1450,11 +1476,11 @@ std::vector<Passage> Engine::AlignWith(const AlignedText& asking, bool indexed,
     spans_a.emplace_back(p.a_token_begin, p.a_token_end);
     spans_b.emplace_back(p.b_token_begin, p.b_token_end);
   }
-  const size_t covered_a = CoveredTokens(spans_a);
-  const size_t covered_b = CoveredTokens(spans_b);
+  const uint64_t covered_a = SpanUnion(std::move(spans_a), length_a).covered();
+  const uint64_t covered_b = SpanUnion(std::move(spans_b), length_b).covered();
   const bool whole_pair = covered_a >= 2 * edge && covered_b >= 2 * edge &&
-                          covered_a + 2 * edge >= na &&
-                          covered_b + 2 * edge >= nb;
+                          covered_a + 2 * edge >= length_a.Of(0, na) &&
+                          covered_b + 2 * edge >= length_b.Of(0, nb);
   std::vector<PassageFacts> facts(passages.size());
   for (size_t i = 0; i < passages.size(); ++i) {
     const Passage& p = passages[i];
@@ -1492,27 +1518,30 @@ std::vector<Passage> Engine::AlignWith(const AlignedText& asking, bool indexed,
     stock_a.emplace_back(p.a_token_begin, p.a_token_end);
     stock_b.emplace_back(p.b_token_begin, p.b_token_end);
   }
-  const SpanUnion skip_a(std::move(stock_a)), skip_b(std::move(stock_b));
-  const auto lead = [&](const SpanUnion& skip, uint32_t begin) {
-    return begin - skip.Covered(0, begin);
+  const SpanUnion skip_a(std::move(stock_a), length_a);
+  const SpanUnion skip_b(std::move(stock_b), length_b);
+  const auto lead = [&](const SpanUnion& skip, const Lengths& length,
+                        uint32_t begin) {
+    return length.Of(0, begin) - skip.Covered(0, begin);
   };
-  const auto trail = [&](const SpanUnion& skip, uint32_t end, size_t n) {
-    const uint32_t last = static_cast<uint32_t>(n);
-    return last - end - skip.Covered(end, last);
+  const auto trail = [&](const SpanUnion& skip, const Lengths& length,
+                         uint32_t end, uint32_t n) {
+    return length.Of(end, n) - skip.Covered(end, n);
   };
   for (size_t i = 0; i < passages.size(); ++i) {
     Passage& p = passages[i];
     if (p.boilerplate) continue;
     PassageFacts& f = facts[i];
-    const bool starts_a = lead(skip_a, p.a_token_begin) <= edge;
-    const bool starts_b = lead(skip_b, p.b_token_begin) <= edge;
-    const bool ends_a = trail(skip_a, p.a_token_end, na) <= edge;
-    const bool ends_b = trail(skip_b, p.b_token_end, nb) <= edge;
+    const bool starts_a = lead(skip_a, length_a, p.a_token_begin) <= edge;
+    const bool starts_b = lead(skip_b, length_b, p.b_token_begin) <= edge;
+    const bool ends_a = trail(skip_a, length_a, p.a_token_end, na) <= edge;
+    const bool ends_b = trail(skip_b, length_b, p.b_token_end, nb) <= edge;
     // A passage that is all one text holds but stock and edges is that
     // text (a short post and the reply quoting it), not its footer; unless
     // it is shorter than two edges, when that text is all edges (as for
     // whole_pair).
-    const bool whole_text = p.a_tokens() >= 2 * edge &&
+    const bool whole_text =
+        length_a.Of(p.a_token_begin, p.a_token_end) >= 2 * edge &&
                             ((starts_a && ends_a) || (starts_b && ends_b));
     f.same_edge =
         ((starts_a && starts_b) || (ends_a && ends_b)) && !whole_text;

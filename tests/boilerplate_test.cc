@@ -711,6 +711,28 @@ TEST(BoilerplateEngineTest, AChinesePieceBesideALicenceIsMeasuredInWords) {
   }
 }
 
+// The edges are measured in words too: a line eight of 200 Chinese
+// documents close with is a footer when 14 letters (seven words) of each
+// document's own follow it, within the ten words of an edge; with 26
+// letters (13 words) after it, it is copy the eight share.
+TEST(BoilerplateEngineTest, AChineseFooterLineIsWithinTenWordsOfTheEnd) {
+  std::mt19937_64 rng(14);
+  const auto han = [&](int n) { return RandomHan(rng, n, /*period=*/0); };
+  const std::string line = han(30);
+  for (const int after : {14, 26}) {
+    std::vector<Document> docs;
+    for (int i = 0; i < 200; ++i) {
+      std::string text = han(150) + "\u3002";
+      if (i % 25 == 7) text += line + "\u3002";
+      docs.push_back({"doc/" + std::to_string(i), text + han(after), {}});
+    }
+    auto e = Index(docs);
+    auto report = e->SharedCopy();
+    ASSERT_TRUE(report.ok()) << report.status();
+    EXPECT_EQ(report->pairs.size(), after < 20 ? 0u : 28u) << after;
+  }
+}
+
 TEST(BoilerplateEngineTest, AQuoteThirtyPrintInTwoDaysIsCopyATemplateIsNot) {
   // 3,200 articles dated over a year. Thirty print the same 40-word quote
   // within two days; thirty others, spread over the year, carry the same

@@ -313,7 +313,9 @@ class PassageJudge {
     // (PassageFacts::pair_tokens) is copy unless its passages are
     // widespread, template or markup. Default 50.
     uint32_t long_tokens = 50;
-    // How near an edge counts as at the edge, in tokens. Default 10.
+    // How near an edge counts as at the edge, in words (as WordsIn in
+    // align.h counts them: two letters of a script written without spaces
+    // weigh a word). Default 10.
     uint32_t edge_tokens = 10;
     // In a pair sharing less than long_tokens of its own, a common passage
     // shorter than this, or a passage partly made of common shingles whose
