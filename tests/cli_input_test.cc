@@ -1376,6 +1376,76 @@ TEST(Utf8Test, Prefix) {
   EXPECT_EQ(Utf8Prefix("abc", 10), "abc");
 }
 
+// Legacy charsets are read as browsers read them: each label as the
+// superset its writers used, invalid bytes as U+FFFD each and reading on
+// after them, a 7-bit charset too; UTF-8 and unknown names are not
+// converted.
+TEST(Utf8Test, LegacyCharsetsAreReadAsUtf8) {
+  const std::vector<std::pair<std::string, std::pair<std::string, std::string>>>
+      cases = {
+          {"EUC-KR", {"\xC7\xD1\xB1\xB9\xBE\xEE \xB9\xAE\xBC\xAD", "한국어 문서"}},
+          {"ks_c_5601-1987",
+           {"\xC7\xD1\xB1\xB9\xBE\xEE \xB9\xAE\xBC\xAD", "한국어 문서"}},
+          {"Shift_JIS",
+           {"\x93\xFA\x96{\x8C\xEA\x82\xCC\x95\xB6\x8F\x91", "日本語の文書"}},
+          {"iso-2022-jp", {"\x1B$BF|K\\8l$NJ8=q\x1B(B", "日本語の文書"}},
+          {"gb2312", {"\xD6\xD0\xCE\xC4\xCE\xC4\xB5\xB5", "中文文档"}},
+          {"big5", {"\xA4\xA4\xA4\xE5\xA4\xE5\xA5\xF3", "中文文件"}},
+          {"koi8-r", {"\xF0\xD2\xC9\xD7\xC5\xD4 \xCD\xC9\xD2", "Привет мир"}},
+          {"windows-1251",
+           {"\xCF\xF0\xE8\xE2\xE5\xF2 \xEC\xE8\xF0", "Привет мир"}},
+          // Latin-1 and ASCII labels are windows-1252, curly quotes and all.
+          {"ISO-8859-1", {"\x93quoted\x94 caf\xE9", "“quoted” café"}},
+          {"\"us-ascii\"", {"50\x80", "50€"}},
+          // A byte the charset lacks, and a sequence cut at the end.
+          {"euc-kr", {"\xC7\xD1\xFF\xB1\xB9", "한\uFFFD국"}},
+          {"shift_jis", {"\x93\xFA\x96", "日\uFFFD"}},
+      };
+  for (const auto& [charset, io] : cases) {
+    const std::optional<std::string> got = LegacyToUtf8(io.first, charset);
+    ASSERT_TRUE(got.has_value()) << charset;
+    EXPECT_EQ(*got, io.second) << charset;
+  }
+  EXPECT_FALSE(LegacyToUtf8("text", "utf-8").has_value());
+  EXPECT_FALSE(LegacyToUtf8("text", "UTF8").has_value());
+  EXPECT_FALSE(LegacyToUtf8("text", "utf-16le").has_value());
+  EXPECT_FALSE(LegacyToUtf8("text", "x-no-such-charset").has_value());
+  EXPECT_FALSE(LegacyToUtf8("text", "").has_value());
+  EXPECT_TRUE(IsSevenBitCharset("ISO-2022-JP"));
+  EXPECT_FALSE(IsSevenBitCharset("euc-jp"));
+  EXPECT_TRUE(IsValidUtf8("caf\xc3\xa9"));
+  EXPECT_FALSE(IsValidUtf8("caf\xe9"));
+}
+
+// A page is read in the charset it declares where its bytes are not UTF-8
+// (or are 7-bit codes of another charset); a page labelled wrongly, whose
+// bytes are UTF-8, is read as it is; one that declares nothing has its
+// invalid bytes repaired.
+TEST(ReadHtmlPageTest, PagesInLegacyCharsetsAreReadInTheirCharset) {
+  EXPECT_EQ(DeclaredCharset("<html><head><meta charset=\"EUC-KR\">"), "euc-kr");
+  EXPECT_EQ(DeclaredCharset("<html><head><META http-equiv=\"Content-Type\" "
+                            "content=\"text/html; charset=Shift_JIS\">"),
+            "shift_jis");
+  EXPECT_EQ(DeclaredCharset("<?xml version=\"1.0\" encoding='ISO-8859-2'?>"
+                            "<html>"),
+            "iso-8859-2");
+  EXPECT_EQ(DeclaredCharset("<html><meta name=\"a\"><meta charset=koi8-r>"),
+            "koi8-r");
+  EXPECT_EQ(DeclaredCharset("<html><head><title>charset</title>"), "");
+  EXPECT_EQ(DeclaredCharset(std::string(2000, ' ') + "<meta charset=big5>"),
+            "");
+  const std::string head =
+      "<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; "
+      "charset=EUC-KR\"></head><body><p>";
+  EXPECT_EQ(HtmlToText(head + "\xC7\xD1\xB1\xB9\xBE\xEE \xB9\xAE\xBC\xAD</p>"),
+            "한국어 문서");
+  EXPECT_EQ(HtmlToText(head + "한국어 문서</p>"), "한국어 문서");
+  EXPECT_EQ(HtmlToText("<html><meta charset=iso-2022-jp><p>"
+                       "\x1B$BF|K\\8l$NJ8=q\x1B(B</p>"),
+            "日本語の文書");
+  EXPECT_EQ(HtmlToText("<html><p>caf\xE9</p>"), "caf\uFFFD");
+}
+
 // A run killed by SIGTERM or SIGINT while it writes an output file leaves
 // neither the file nor its temporary (InstallSignalCleanup()), and dies of
 // the signal.

@@ -64,6 +64,30 @@ TEST(MailToTextTest, DecodesQuotedPrintableBase64AndCharsets) {
   EXPECT_EQ(*t.date, 1641200400);  // 2022-01-03T09:00:00Z
 }
 
+// Parts in other legacy charsets are converted by iconv: ISO-2022-JP (7-bit
+// bytes), Big5 in base64, KOI8-R in quoted-printable; a part labelled
+// wrongly whose bytes are UTF-8 is read as it is.
+TEST(MailToTextTest, PartsInAsianAndCyrillicCharsetsAreReadAsUtf8) {
+  EXPECT_EQ(MailToText("From: a@x\nContent-Type: text/plain; "
+                       "charset=\"ISO-2022-JP\"\n\n"
+                       "\x1B$BF|K\\8l$NJ8=q\x1B(B\n")
+                .text,
+            "日本語の文書\n");
+  EXPECT_EQ(MailToText("From: a@x\nContent-Type: text/plain; charset=big5\n"
+                       "Content-Transfer-Encoding: base64\n\npKSk5aTlpfM=\n")
+                .text,
+            "中文文件");
+  EXPECT_EQ(MailToText("From: a@x\nContent-Type: text/plain; charset=koi8-r\n"
+                       "Content-Transfer-Encoding: quoted-printable\n\n"
+                       "=F0=D2=C9=D7=C5=D4 =CD=C9=D2\n")
+                .text,
+            "Привет мир\n");
+  EXPECT_EQ(MailToText("From: a@x\nContent-Type: text/plain; charset=euc-kr\n\n"
+                       "한국어 문서\n")
+                .text,
+            "한국어 문서\n");
+}
+
 TEST(MailToTextTest, MultipartKeepsThePlainAlternativeAndDropsAttachments) {
   const std::string m =
       "From: a@example.org\nTo: b@example.org\nMIME-Version: 1.0\n"

@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "doc_meta.h"
 #include "utf8.h"
 
@@ -550,8 +551,59 @@ bool LooksLikeHtml(std::string_view text) {
   return false;
 }
 
+std::string DeclaredCharset(std::string_view html) {
+  // The bytes a browser's prescan looks at.
+  std::string head(html.substr(0, 1024));
+  absl::AsciiStrToLower(&head);
+  const auto name_at = [&](size_t at) {
+    while (at < head.size() && (head[at] == ' ' || head[at] == '=' ||
+                                head[at] == '"' || head[at] == '\'')) {
+      ++at;
+    }
+    size_t end = at;
+    while (end < head.size() &&
+           (std::isalnum(static_cast<unsigned char>(head[end])) ||
+            head[end] == '-' || head[end] == '_' || head[end] == '.' ||
+            head[end] == ':')) {
+      ++end;
+    }
+    return head.substr(at, end - at);
+  };
+  if (head.rfind("<?xml", 0) == 0) {
+    const size_t close = head.find("?>");
+    const size_t enc = head.find("encoding");
+    if (enc != std::string::npos && enc < close) {
+      return name_at(enc + std::strlen("encoding"));
+    }
+  }
+  for (size_t meta = head.find("<meta"); meta != std::string::npos;
+       meta = head.find("<meta", meta + 5)) {
+    const size_t close = head.find('>', meta);
+    const size_t at = head.find("charset", meta);
+    if (at == std::string::npos) break;
+    if (close != std::string::npos && at > close) continue;
+    std::string name = name_at(at + std::strlen("charset"));
+    if (!name.empty()) return name;
+  }
+  return "";
+}
+
 HtmlPage ReadHtmlPage(std::string_view html) {
   HtmlPage page;
+  // gumbo reads UTF-8: a page in a legacy charset its <meta> names is
+  // converted first, unless its bytes are UTF-8 already (a page labelled
+  // wrongly is read as it is).
+  std::string converted;
+  if (!IsValidUtf8(html) || html.find("\x1b$") != std::string_view::npos) {
+    const std::string charset = DeclaredCharset(html);
+    if (!charset.empty() &&
+        (IsSevenBitCharset(charset) || !IsValidUtf8(html))) {
+      if (std::optional<std::string> utf8 = LegacyToUtf8(html, charset)) {
+        converted = *std::move(utf8);
+        html = converted;
+      }
+    }
+  }
   if (NestingBound(html) > kMaxNesting) {
     page.text = StripTags(html);
     return page;

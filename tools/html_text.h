@@ -48,7 +48,18 @@ struct HtmlPage {
   std::optional<int64_t> date;
 };
 // Pages nested too deep for gumbo (see HtmlToText) have no site or date.
+// A page whose bytes are not UTF-8 is read in the charset it declares
+// (DeclaredCharset, LegacyToUtf8 in utf8.h: EUC-KR, Shift_JIS, GB2312,
+// windows-1251, ...), as is one declaring a 7-bit charset
+// (ISO-2022-JP); a page that declares none, or one iconv does not know,
+// has its invalid bytes repaired (U+FFFD) as any text's.
 HtmlPage ReadHtmlPage(std::string_view html);
+
+// The charset the first 1,024 bytes of a page declare, lower case, as a
+// browser's prescan finds it: <meta charset="X">, <meta
+// http-equiv="Content-Type" content="text/html; charset=X">, or an XML
+// declaration's encoding="X". Empty when none does.
+std::string DeclaredCharset(std::string_view html);
 
 // Whether `text` (a JSONL field, standard input) looks like HTML rather
 // than plain text. True when, after leading whitespace and a UTF-8 byte

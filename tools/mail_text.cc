@@ -344,7 +344,17 @@ std::string ToUtf8(std::string bytes, std::string_view charset) {
                       charset == "l1";
   const bool cp1252 = charset == "windows-1252" || charset == "cp1252";
   const bool latin9 = charset == "iso-8859-15" || charset == "latin9";
-  if (!latin1 && !cp1252 && !latin9) return bytes;
+  if (!latin1 && !cp1252 && !latin9) {
+    // Any other legacy charset through iconv (LegacyToUtf8), where the
+    // bytes are not UTF-8 already (a part labelled wrongly is read as it
+    // is) or are 7-bit codes of another charset (ISO-2022-JP).
+    if (charset.empty() ||
+        (!IsSevenBitCharset(charset) && IsValidUtf8(bytes))) {
+      return bytes;
+    }
+    std::optional<std::string> converted = LegacyToUtf8(bytes, charset);
+    return converted ? *std::move(converted) : bytes;
+  }
   std::string out;
   out.reserve(bytes.size() + bytes.size() / 8);
   for (char ch : bytes) {

@@ -12,9 +12,11 @@
 //     preamble and epilogue too ("This is a multi-part message in MIME
 //     format.");
 //   * each text part decoded (quoted-printable, base64) and converted to
-//     UTF-8 from its charset (utf-8, us-ascii, iso-8859-1 and -15,
-//     windows-1252; any other charset is left as it is, and its invalid
-//     UTF-8 is repaired later like any text's);
+//     UTF-8 from its charset: iso-8859-1 and -15 and windows-1252 here,
+//     any other legacy one (EUC-KR, Shift_JIS, ISO-2022-JP, GB2312, Big5,
+//     KOI8-R, windows-1251, ...) by iconv (LegacyToUtf8 in utf8.h) unless
+//     its bytes are UTF-8 already; a charset iconv does not know is left
+//     as it is, and its invalid UTF-8 is repaired later like any text's;
 //   * of the alternatives of a multipart/alternative, the first
 //     text/plain one that holds text (else the text/html one, as its
 //     visible text: html_text.h); of the
