@@ -1411,12 +1411,11 @@ std::vector<Passage> Engine::AlignWith(const AlignedText& asking, bool indexed,
       uint32_t w0 = s.begin, w1 = s.end;
       if (w1 <= at) continue;
       w0 = std::max(w0, at);
-      // Text of its own shorter than a reported passage joins the stretch.
-      if (WordsIn(asking, at, w0, per_word) < min_words) w0 = at;
+      // Text of its own shorter than a reported passage (in tokens: see
+      // below for words) joins the stretch.
+      if (w0 - at < min_words) w0 = at;
       if (w0 > at) passages.push_back(piece(p, at, w0));
-      if (WordsIn(asking, w1, p.a_token_end, per_word) < min_words) {
-        w1 = p.a_token_end;
-      }
+      if (p.a_token_end - w1 < min_words) w1 = p.a_token_end;
       Passage q = piece(p, w0, w1);
       q.boilerplate = true;
       q.reason = s.template_text ? Boilerplate::kTemplate
@@ -1570,6 +1569,20 @@ std::vector<Passage> Engine::AlignWith(const AlignedText& asking, bool indexed,
     if (first == j || first == last ||
         2 * copied < passages[last].a_token_end -
                          passages[first].a_token_begin) {
+      // Pieces stay apart. A piece of copy shorter than a reported passage
+      // in words (eight tokens of Chinese are four words) is part of the
+      // stock text beside it. (Cutting at words instead of tokens above
+      // would leave less copy between the stretches of a text whose letter
+      // shingles are often widespread, and a copy too cut up to join.)
+      for (size_t x = i; j - i > 1 && x < j; ++x) {
+        Passage& q = passages[x];
+        if (q.boilerplate || q.a_words >= min_words) continue;
+        const bool before = x > i && passages[x - 1].boilerplate;
+        const bool after = x + 1 < j && passages[x + 1].boilerplate;
+        if (!before && !after) continue;
+        q.boilerplate = true;
+        q.reason = before ? passages[x - 1].reason : passages[x + 1].reason;
+      }
       out.insert(out.end(), passages.begin() + i, passages.begin() + j);
       i = j;
       continue;

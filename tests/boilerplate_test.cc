@@ -667,7 +667,7 @@ TEST(BoilerplateEngineTest, ChineseLettersCountHalfAWordInThePhraseRule) {
 
 // A passage cut around widespread text leaves pieces measured in words as
 // well: a pair's own 10 letters (five words) right before a licence that
-// 60 of 100 documents print join the licence's piece, while 20 letters
+// 60 of 100 documents print are taken with the licence, while 20 letters
 // (ten words) are a passage of their own; no passage reported is shorter
 // than the eight words --min-passage asks, in Chinese too.
 TEST(BoilerplateEngineTest, AChinesePieceBesideALicenceIsMeasuredInWords) {
